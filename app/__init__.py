@@ -1,0 +1,78 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+
+from app.errors import EurograntsApi, register_error_handlers
+from app.extensions import csrf, db, limiter, login_manager, migrate
+from config import Config, ProductionConfig, config_from_env
+
+rest_api = EurograntsApi()
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the app: extensions, blueprints, error handlers, template helpers and CLI commands."""
+    config_class = config_class or config_from_env()
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    app.config.from_object(config_class)
+    if not app.config.get("STORAGE_DIR"):
+        app.config["STORAGE_DIR"] = tempfile.mkdtemp(prefix="eurogrants-storage-")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _init_login(app)
+    rest_api.init_app(app, spec_kwargs={
+        "info": {"description": "Eurogrants: calls, proposals, evaluation and selection."},
+    })
+
+    from app import models  # noqa: F401 - registers the models with the metadata
+    from app.api import register_api
+    from app.applicant import bp as applicant_bp
+    from app.auth import bp as auth_bp
+    from app.manage import bp as manage_bp
+    from app.public import bp as public_bp
+    from app.review import bp as review_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(applicant_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(manage_bp)
+    register_api(rest_api)
+
+    register_error_handlers(app)
+
+    from app.templating import register_template_helpers
+
+    register_template_helpers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from app.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None

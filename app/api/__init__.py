@@ -1,0 +1,48 @@
+"""The JSON API at /api/v1: bearer tokens, one error shape, an OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_smorest import Api, Blueprint, abort
+
+from app.extensions import csrf
+from app.models import User
+from app.services.accounts import user_for_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Eurogrants JSON API")
+# Bearer tokens are not sent by browsers on their own, so cross-site requests cannot forge them: no CSRF.
+csrf.exempt(bp)
+
+PUBLIC_ENDPOINTS: set[str] = set()
+
+
+def public(view):  # type: ignore[no-untyped-def]
+    """Mark an API view as reachable without a token."""
+    PUBLIC_ENDPOINTS.add(f"api.{view.__name__}")
+    return view
+
+
+@bp.before_request
+def _authenticate() -> None:
+    g.api_user = None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        g.api_user = user_for_token(token.strip())
+        if g.api_user is None:
+            abort(401, message="The bearer token is unknown or revoked.")
+    if g.api_user is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        abort(401, message="Send a bearer token: Authorization: Bearer <token>.")
+
+
+def api_user() -> User:
+    user: User = g.api_user
+    return user
+
+
+def register_api(api: Api) -> None:
+    from app.api import routes  # noqa: F401 - registers the views on bp
+
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    api.register_blueprint(bp)

@@ -1,0 +1,77 @@
+"""Marshmallow schemas of the API's bodies."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class CriterionSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    description = fields.String()
+    max_score = fields.Decimal(as_string=True)
+    weight = fields.Decimal(as_string=True)
+    threshold = fields.Decimal(as_string=True, allow_none=True)
+    position = fields.Integer()
+
+
+class CallSchema(Schema):
+    code = fields.String()
+    title = fields.String()
+    programme = fields.String()
+    kind = fields.String(attribute="kind.value")
+    description = fields.String()
+    state = fields.Method("get_state")
+    opens_at = fields.AwareDateTime(format="iso")
+    deadline = fields.AwareDateTime(format="iso", metadata={"description": "UTC, to the second."})
+    deadline_local = fields.Method(
+        "get_deadline_local", metadata={"description": "The deadline in the call's time zone (ISO 8601)."}
+    )
+    time_zone = fields.String()
+    budget = fields.Decimal(as_string=True, allow_none=True)
+    max_awards = fields.Integer(allow_none=True)
+    max_grant_per_proposal = fields.Decimal(as_string=True, allow_none=True)
+    min_partners = fields.Integer()
+    min_countries = fields.Integer()
+    eligible_countries = fields.List(fields.String())
+    page_limit = fields.Integer(allow_none=True)
+    evaluators_per_proposal = fields.Integer()
+    strands = fields.List(fields.String())
+    strand_label = fields.String()
+    overall_threshold = fields.Decimal(as_string=True, allow_none=True)
+    tie_break = fields.List(fields.String())
+    criteria = fields.List(fields.Nested(CriterionSchema))
+
+    def get_deadline_local(self, call: object) -> str:
+        return call.deadline_local.isoformat()  # type: ignore[attr-defined,no-any-return]
+
+    def get_state(self, call: object) -> str:
+        return call.state().value  # type: ignore[attr-defined,no-any-return]
+
+
+class CallSummarySchema(Schema):
+    code = fields.String()
+    title = fields.String()
+    kind = fields.String(attribute="kind.value")
+    state = fields.Method("get_state")
+    deadline = fields.AwareDateTime(format="iso")
+    budget = fields.Decimal(as_string=True, allow_none=True)
+    max_awards = fields.Integer(allow_none=True)
+
+    def get_state(self, call: object) -> str:
+        return call.state().value  # type: ignore[attr-defined,no-any-return]
+
+
+class MeSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    full_name = fields.String()
+    roles = fields.Method("get_roles")
+    organisation = fields.Method("get_organisation")
+
+    def get_roles(self, user: object) -> list[str]:
+        return sorted(role.value for role in user.roles)  # type: ignore[attr-defined]
+
+    def get_organisation(self, user: object) -> dict[str, str] | None:
+        org = user.organisation  # type: ignore[attr-defined]
+        return None if org is None else {"name": org.name, "country": org.country, "type": org.type.value}

@@ -1,0 +1,11 @@
+"""Pages for applicant consortia."""
+
+from flask import Blueprint
+
+from app.enums import Role
+from app.security import guard_blueprint
+
+bp = Blueprint("applicant", __name__, url_prefix="/applicant")
+guard_blueprint(bp, Role.APPLICANT)
+
+from app.applicant import routes  # noqa: E402, F401

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.auth import bp
+from app.enums import OrganisationType, Role
+from app.extensions import db, limiter
+from app.services.accounts import authenticate, register_applicant
+from app.services.errors import DomainError
+from app.viewhelpers import show_domain_error
+from forms.auth import LoginForm, RegistrationForm
+
+LOGIN_FAILED = "Those credentials did not work. Check the e-mail address and the password."
+
+
+def _home_for_user() -> str:
+    if current_user.has_role(Role.OFFICER, Role.ADMIN):
+        return url_for("manage.dashboard")
+    if current_user.has_role(Role.EVALUATOR):
+        return url_for("review.dashboard")
+    if current_user.has_role(Role.APPLICANT):
+        return url_for("applicant.dashboard")
+    return url_for("public.index")
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only local paths: never redirect a fresh login to another site.
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(_home_for_user())
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data or "", form.password.data or "")
+        if user is None:
+            db.session.rollback()
+            flash(LOGIN_FAILED, "error")
+            return render_template("auth/login.html", form=form), 200
+        session.clear()  # a fresh session at login: no fixation
+        login_user(user)
+        db.session.commit()
+        return redirect(_safe_next(request.args.get("next")) or _home_for_user())
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(_home_for_user())
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = register_applicant(
+                email=form.email.data or "", password=form.password.data or "",
+                full_name=form.full_name.data or "", organisation_name=form.organisation_name.data or "",
+                country=form.country.data or "", organisation_type=OrganisationType(form.organisation_type.data),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            return render_template("auth/register.html", form=form), 200
+        db.session.commit()
+        session.clear()
+        login_user(user)
+        flash("Welcome to Eurogrants. Your account is ready.", "success")
+        return redirect(url_for("applicant.dashboard"))
+    return render_template("auth/register.html", form=form)

@@ -1,0 +1,109 @@
+"""Command-line commands: `flask --app wsgi seed ...`, `flask --app wsgi users ...`."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from app.enums import OrganisationType, Role
+from app.extensions import db
+from app.models import User
+from app.services.accounts import create_user, issue_token, normalise_email
+from app.services.calls import seed_practice_calls, seed_reference_calls
+from app.services.errors import DomainError
+
+DEMO_PASSWORD = "eurogrants-demo"  # noqa: S105 - printed and documented demo credential
+DEMO_ACCOUNTS = [
+    # email, name, roles, organisation, country, type
+    ("admin@eurogrants.test", "Ada Admin", [Role.ADMIN], None, None, OrganisationType.OTHER),
+    ("officer@eurogrants.test", "Olivia Officer", [Role.OFFICER], "European Commission, DG GROW", "BE",
+     OrganisationType.PUBLIC_AUTHORITY),
+    ("evaluator1@eurogrants.test", "Eva Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 1)", "FI",
+     OrganisationType.OTHER),
+    ("evaluator2@eurogrants.test", "Emil Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 2)", "PT",
+     OrganisationType.OTHER),
+    ("evaluator3@eurogrants.test", "Elena Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 3)", "RO",
+     OrganisationType.OTHER),
+    ("applicant@eurogrants.test", "Lukas Applicant", [Role.APPLICANT], "Baltic Cluster Alliance", "LT",
+     OrganisationType.CLUSTER),
+]
+
+
+def _print_results(results: list[tuple[str, bool]]) -> None:
+    for code, created in results:
+        click.echo(f"  {code}: {'created' if created else 'exists, unchanged'}")
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.group()
+    def seed() -> None:
+        """Load reference and demo data (safe to run again)."""
+
+    @seed.command("reference")
+    def seed_reference() -> None:
+        """The three reference calls of 2021."""
+        results = seed_reference_calls()
+        db.session.commit()
+        click.echo("Reference calls:")
+        _print_results(results)
+
+    @seed.command("demo")
+    def seed_demo() -> None:
+        """Demo accounts for each role and an open practice copy of each reference call."""
+        reference = seed_reference_calls()
+        practice = seed_practice_calls()
+        created_accounts = []
+        for email, name, roles, organisation, country, org_type in DEMO_ACCOUNTS:
+            if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
+                create_user(None, email=email, password=DEMO_PASSWORD, full_name=name, roles=roles,
+                            organisation_name=organisation, country=country, organisation_type=org_type)
+                created_accounts.append(email)
+        db.session.commit()
+        click.echo("Reference calls:")
+        _print_results(reference)
+        click.echo("Practice calls:")
+        _print_results(practice)
+        click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+        for email, _name, roles, *_ in DEMO_ACCOUNTS:
+            state = "created" if email in created_accounts else "exists"
+            click.echo(f"  {email:<30} {', '.join(r.value for r in roles):<10} {state}")
+
+    @app.cli.group()
+    def users() -> None:
+        """Create accounts and API tokens."""
+
+    @users.command("create")
+    @click.argument("email")
+    @click.option("--role", "roles", multiple=True, required=True,
+                  type=click.Choice([r.value for r in Role]), help="Repeat for several roles.")
+    @click.option("--password", required=True, help="At least 10 characters.")
+    @click.option("--name", default="", help="Full name (defaults to the e-mail address).")
+    @click.option("--organisation", default=None)
+    @click.option("--country", default=None, help="ISO 3166 alpha-2 code of the organisation's country.")
+    @click.option("--organisation-type", default=OrganisationType.OTHER.value,
+                  type=click.Choice([t.value for t in OrganisationType]))
+    def users_create(email: str, roles: tuple[str, ...], password: str, name: str, organisation: str | None,
+                     country: str | None, organisation_type: str) -> None:
+        """Create an account with one or more roles."""
+        try:
+            user = create_user(None, email=email, password=password, full_name=name,
+                               roles=[Role(r) for r in roles], organisation_name=organisation,
+                               country=country, organisation_type=OrganisationType(organisation_type))
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from error
+        db.session.commit()
+        click.echo(f"Created {user.email} ({', '.join(sorted(r.value for r in user.roles))}).")
+
+    @users.command("token")
+    @click.argument("email")
+    @click.option("--label", default="cli", help="A note to recognise the token by.")
+    def users_token(email: str, label: str) -> None:
+        """Print a new API bearer token for an account (shown once; only its hash is stored)."""
+        user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"No account with the e-mail address {email}.")
+        token = issue_token(user, label=label)
+        db.session.commit()
+        click.echo(token)

@@ -1,0 +1,104 @@
+"""One error shape for the API and finished-looking error pages for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_smorest import Api
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.services.errors import DomainError
+
+API_PREFIX = "/api/"
+
+# Machine-readable codes for the HTTP statuses the API answers with.
+STATUS_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_input",
+    429: "too_many_requests", 500: "internal_error",
+}
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"description": "A stable machine-readable code."})
+    message = fields.String(required=True, metadata={"description": "A sentence for people."})
+    details = fields.Dict(required=True, metadata={"description": "Field errors or other particulars."})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def api_error(status: int, code: str | None = None, message: str | None = None,
+              details: dict[str, Any] | None = None) -> tuple[Response, int]:
+    body = {"error": {"code": code or STATUS_CODES.get(status, "error"),
+                      "message": message or "The request failed.", "details": details or {}}}
+    return jsonify(body), status
+
+
+def _http_exception_details(error: HTTPException) -> dict[str, Any]:
+    # flask-smorest/webargs put validation messages into `data`.
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    details: dict[str, Any] = {}
+    if messages:
+        # webargs nests by location ("json", "query", "files"); the location rarely helps a client.
+        if isinstance(messages, dict) and len(messages) == 1:
+            (only,) = messages.values()
+            details["fields"] = only
+        else:
+            details["fields"] = messages
+    extra = data.get("details") if isinstance(data, dict) else None
+    if isinstance(extra, dict):
+        details.update(extra)
+    return details
+
+
+def render_http_exception(error: HTTPException) -> Any:
+    status = error.code or 500
+    if is_api_request():
+        data = getattr(error, "data", None) or {}
+        code = data.get("error_code") if isinstance(data, dict) else None
+        message = data.get("message") if isinstance(data, dict) and data.get("message") else error.description
+        response, status = api_error(status, code, message, _http_exception_details(error))
+        if status == 405 and error.get_headers():
+            for name, value in error.get_headers():
+                if name.lower() == "allow":
+                    response.headers["Allow"] = value
+        return response, status
+    return render_template("errors/error.html", error=error, status=status), status
+
+
+def render_domain_error(error: DomainError) -> Any:
+    if is_api_request():
+        return api_error(error.status, error.code, error.message, error.details)
+    return render_template("errors/error.html", error=error, status=error.status), error.status
+
+
+def render_unexpected_error(error: Exception) -> Any:
+    if isinstance(error, HTTPException):
+        return render_http_exception(error)
+    return render_http_exception(InternalServerError())
+
+
+class EurograntsApi(Api):
+    """flask-smorest with our error shape, documented in the OpenAPI document."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        # Error handlers are registered app-wide by `register_error_handlers`, for pages and API alike.
+        pass
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, render_http_exception)
+    app.register_error_handler(DomainError, render_domain_error)
+    if not app.testing:
+        app.register_error_handler(Exception, render_unexpected_error)

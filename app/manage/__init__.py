@@ -1,0 +1,11 @@
+"""Pages for programme officers and administrators."""
+
+from flask import Blueprint
+
+from app.enums import Role
+from app.security import guard_blueprint
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+guard_blueprint(bp, Role.OFFICER, Role.ADMIN)
+
+from app.manage import routes  # noqa: E402, F401

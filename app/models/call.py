@@ -1,0 +1,132 @@
+"""Calls for proposals and their award criteria."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import utcnow
+from app.enums import BudgetPolicy, CallKind, CallState
+from app.extensions import db
+from app.models.types import MONEY, SCORE, UTCDateTime
+
+
+class Call(db.Model):
+    __tablename__ = "calls"
+    __table_args__ = (
+        sa.CheckConstraint("budget IS NULL OR budget >= 0", name="budget_not_negative"),
+        sa.CheckConstraint("max_awards IS NULL OR max_awards > 0", name="max_awards_positive"),
+        sa.CheckConstraint(
+            "max_grant_per_proposal IS NULL OR max_grant_per_proposal >= 0", name="max_grant_not_negative"
+        ),
+        sa.CheckConstraint("min_partners >= 1", name="min_partners_positive"),
+        sa.CheckConstraint("min_countries >= 1", name="min_countries_positive"),
+        sa.CheckConstraint("evaluators_per_proposal >= 1", name="evaluators_positive"),
+        sa.CheckConstraint("page_limit IS NULL OR page_limit >= 1", name="page_limit_positive"),
+        sa.CheckConstraint("reserve_size >= 0", name="reserve_size_not_negative"),
+        sa.CheckConstraint("opens_at < deadline", name="opens_before_deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    programme: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[CallKind] = mapped_column(
+        sa.Enum(CallKind, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e])
+    )
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_zone: Mapped[str] = mapped_column(sa.String(60), default="Europe/Brussels")
+    budget: Mapped[Decimal | None] = mapped_column(MONEY)
+    max_awards: Mapped[int | None]
+    max_grant_per_proposal: Mapped[Decimal | None] = mapped_column(MONEY)
+    min_partners: Mapped[int] = mapped_column(default=1)
+    min_countries: Mapped[int] = mapped_column(default=1)
+    # ISO alpha-2 codes; an empty list means organisations from any country may take part.
+    eligible_countries: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    page_limit: Mapped[int | None]
+    evaluators_per_proposal: Mapped[int] = mapped_column(default=3)
+    strands: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    strand_label: Mapped[str] = mapped_column(sa.String(60), default="Strand")
+    duration_min_months: Mapped[int | None]
+    duration_max_months: Mapped[int | None]
+    overall_threshold: Mapped[Decimal | None] = mapped_column(SCORE)
+    tie_break: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    coverage_field: Mapped[str | None] = mapped_column(sa.String(40))
+    budget_policy: Mapped[BudgetPolicy] = mapped_column(
+        sa.Enum(BudgetPolicy, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
+        default=BudgetPolicy.SKIP,
+    )
+    reserve_size: Mapped[int] = mapped_column(default=0)
+    country_conflict: Mapped[bool] = mapped_column(default=True)
+    practice_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="call", order_by="Criterion.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def deadline_local(self) -> datetime:
+        return self.deadline.astimezone(self.zone)
+
+    @property
+    def opens_local(self) -> datetime:
+        return self.opens_at.astimezone(self.zone)
+
+    def state(self, now: datetime | None = None) -> CallState:
+        """Upcoming, open or closed at `now`; open means strictly before the deadline."""
+        now = now or utcnow()
+        if now < self.opens_at:
+            return CallState.UPCOMING
+        return CallState.OPEN if now < self.deadline else CallState.CLOSED
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        return self.state(now) is CallState.OPEN
+
+    def time_left(self, now: datetime | None = None) -> timedelta:
+        return max(self.deadline - (now or utcnow()), timedelta(0))
+
+    @property
+    def is_grant(self) -> bool:
+        return self.kind is CallKind.GRANT
+
+    @property
+    def max_total_score(self) -> Decimal:
+        return sum((c.max_score for c in self.criteria), Decimal(0))
+
+    def __repr__(self) -> str:
+        return f"<Call {self.code}>"
+
+
+class Criterion(db.Model):
+    __tablename__ = "criteria"
+    __table_args__ = (
+        sa.UniqueConstraint("call_id", "key", name="uq_criteria_call_id_key"),
+        sa.UniqueConstraint("call_id", "position", name="uq_criteria_call_id_position"),
+        sa.CheckConstraint("max_score > 0", name="max_score_positive"),
+        sa.CheckConstraint("weight > 0", name="weight_positive"),
+        sa.CheckConstraint("threshold IS NULL OR (threshold >= 0 AND threshold <= max_score)",
+                           name="threshold_within_scale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    max_score: Mapped[Decimal] = mapped_column(SCORE, default=Decimal(5))
+    weight: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(1))
+    threshold: Mapped[Decimal | None] = mapped_column(SCORE)
+    position: Mapped[int]
+
+    call: Mapped[Call] = relationship(back_populates="criteria")

@@ -1,0 +1,7 @@
+"""Pages anyone may see: the calls."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from app.public import routes  # noqa: E402, F401

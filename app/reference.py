@@ -1,0 +1,143 @@
+"""The three reference calls of DG GROW's Baltic Clusters Forum 2021 presentation.
+
+Facts and our settings are documented in shared/domain/reference-calls.md; officers can change every setting.
+Times are local to Europe/Brussels; the seed converts them to UTC.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from app.countries import EU_MEMBER_STATES
+
+# Countries associated to the COSME strand of the Single Market Programme (our reading of the 2021 list).
+SMP_COSME_ASSOCIATED = ("IS", "NO", "AL", "AM", "BA", "XK", "MD", "ME", "MK", "RS", "TR", "UA")
+
+ECOSYSTEMS = (
+    "Tourism", "Mobility-Transport-Automotive", "Aerospace & Defence", "Construction", "Agri-food",
+    "Energy-Intensive Industries", "Textile", "Creative & Cultural Industries", "Digital",
+    "Renewable Energy", "Electronics", "Retail", "Proximity & Social Economy", "Health",
+)
+THEMATIC_AREAS = ("Green and digital transition", "Resilience", "Youth in industry")
+
+REFERENCE_CALLS: list[dict[str, Any]] = [
+    {
+        "code": "SMP-COSME-2021-CLUSTER-01",
+        "title": "Joint Cluster Initiatives (EUROCLUSTERS) for Europe's recovery",
+        "programme": "Single Market Programme (SMP COSME)",
+        "kind": "grant",
+        "description": (
+            "Cross-sectoral, interdisciplinary and trans-European strategic Joint Cluster Initiatives "
+            "(Euroclusters) that help Europe's industrial ecosystems recover. Objectives: (1) network for "
+            "resilience of the EU industrial ecosystems; (2) develop interconnected value chains in the Single "
+            "Market; (3) innovate for strategic autonomy in critical supplies and technologies; (4) adopt "
+            "processes for a greener and more digital economy; (5) train to re-skill the workforce; (6) go "
+            "international to access global supply and value chains. Most of the grant is passed on to SMEs "
+            "as financial support to third parties."
+        ),
+        "opens_local": "2021-09-30 00:00:00",
+        "deadline_local": "2021-12-07 17:00:00",
+        "budget": Decimal("42000000.00"),
+        "max_awards": 30,
+        "max_grant_per_proposal": Decimal("1400000.00"),
+        "min_partners": 3,
+        "min_countries": 3,
+        "eligible_countries": [*EU_MEMBER_STATES, *SMP_COSME_ASSOCIATED],
+        "page_limit": 50,
+        "evaluators_per_proposal": 3,
+        "strands": ["Open", *ECOSYSTEMS],
+        "strand_label": "Strand",
+        "duration_min_months": 24,
+        "duration_max_months": 36,
+        "overall_threshold": Decimal(10),
+        "tie_break": ["relevance", "impact", "quality"],
+        "coverage_field": "strand",
+        "budget_policy": "skip",
+        "reserve_size": 10,
+        "country_conflict": True,
+        "criteria": [
+            {"key": "relevance", "name": "Relevance",
+             "description": "Alignment with the call's objectives and the needs of the industrial ecosystems."},
+            {"key": "quality", "name": "Quality",
+             "description": "Project design, implementation and the partnership."},
+            {"key": "impact", "name": "Impact",
+             "description": "Expected results for SMEs, the ecosystems and Europe's recovery."},
+        ],
+        "criterion_threshold": Decimal(3),
+    },
+    {
+        "code": "EUID-2022-SESSIONS",
+        "title": "EU Industry Days 2022: stakeholder sessions",
+        "programme": "EU Industry Days 2022",
+        "kind": "event",
+        "description": (
+            "Stakeholder sessions held online on days 3 and 4 of EU Industry Days, 10-11 February 2022. "
+            "Some proposals may be organised jointly with Commission services where their themes align; "
+            "proposals not selected as stakeholder sessions may be considered for local events."
+        ),
+        "opens_local": "2021-10-25 00:00:00",
+        "deadline_local": "2021-11-28 23:59:59",
+        "budget": None,
+        "max_awards": 20,
+        "max_grant_per_proposal": None,
+        "min_partners": 1,
+        "min_countries": 1,
+        "eligible_countries": [],
+        "page_limit": 5,
+        "evaluators_per_proposal": 3,
+        "strands": list(THEMATIC_AREAS),
+        "strand_label": "Thematic area",
+        "duration_min_months": None,
+        "duration_max_months": None,
+        "overall_threshold": None,
+        "tie_break": ["relevance", "quality"],
+        "coverage_field": None,
+        "budget_policy": "skip",
+        "reserve_size": 5,
+        "country_conflict": True,
+        "criteria": [
+            {"key": "relevance", "name": "Relevance to the thematic areas", "description": ""},
+            {"key": "quality", "name": "Quality of content and format", "description": ""},
+            {"key": "diversity", "name": "Diversity of speakers and reach", "description": ""},
+        ],
+        "criterion_threshold": Decimal(3),
+    },
+    {
+        "code": "EUID-2022-LOCAL",
+        "title": "EU Industry Week 2022: local events",
+        "programme": "EU Industry Days 2022",
+        "kind": "event",
+        "description": (
+            "Local events throughout the EU Industry Week 2022 - virtual workshops, seminars, fairs and "
+            "physical conferences organised by national or local authorities, universities, businesses and "
+            "civil society organisations, possibly jointly. Selected events carry the EU Industry Days branding."
+        ),
+        "opens_local": "2021-10-25 00:00:00",
+        "deadline_local": "2021-12-13 23:59:59",
+        "budget": None,
+        "max_awards": 100,
+        "max_grant_per_proposal": None,
+        "min_partners": 1,
+        "min_countries": 1,
+        "eligible_countries": list(EU_MEMBER_STATES),
+        "page_limit": 3,
+        "evaluators_per_proposal": 2,
+        "strands": list(THEMATIC_AREAS),
+        "strand_label": "Thematic area",
+        "duration_min_months": None,
+        "duration_max_months": None,
+        "overall_threshold": None,
+        "tie_break": ["relevance", "quality"],
+        "coverage_field": None,
+        "budget_policy": "skip",
+        "reserve_size": 10,
+        "country_conflict": True,
+        "criteria": [
+            {"key": "relevance", "name": "Relevance", "description": ""},
+            {"key": "quality", "name": "Quality of the event concept", "description": ""},
+            {"key": "reach", "name": "Expected reach", "description": ""},
+        ],
+        "criterion_threshold": Decimal(3),
+    },
+]

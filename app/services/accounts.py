@@ -1,0 +1,177 @@
+"""Accounts: registration, authentication, admin-created staff accounts and API tokens."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from app.clock import utcnow
+from app.countries import is_country_code
+from app.enums import OrganisationType, Role
+from app.extensions import db
+from app.models import ApiToken, Organisation, User, UserRole
+from app.services.audit import record_event
+from app.services.errors import EmailTaken, InvalidInput, NotAllowed
+
+MIN_PASSWORD_LENGTH = 10
+_hashers: dict[tuple[int, int], PasswordHasher] = {}
+
+
+def _hasher() -> PasswordHasher:
+    # Tests use cheaper parameters; the production default is argon2-cffi's RFC 9106 profile.
+    time_cost, memory_cost = current_app.config.get("ARGON2_COST", (3, 65536))
+    key = (time_cost, memory_cost)
+    if key not in _hashers:
+        _hashers[key] = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+    return _hashers[key]
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse short passwords (the rule shown on every password field)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"Use at least {MIN_PASSWORD_LENGTH} characters.", details={"field": "password"}
+        )
+
+
+def find_or_create_organisation(name: str, country: str, type_: OrganisationType) -> Organisation:
+    """The organisation with this name in this country, created when it is new."""
+    name, country = " ".join(name.split()), country.upper()
+    if not name:
+        raise InvalidInput("The organisation needs a name.", details={"field": "organisation"})
+    if not is_country_code(country):
+        raise InvalidInput(f"Unknown country code {country!r}.", details={"field": "country"})
+    organisation = db.session.scalar(
+        sa.select(Organisation).where(
+            sa.func.lower(Organisation.name) == name.lower(), Organisation.country == country
+        )
+    )
+    if organisation is None:
+        organisation = Organisation(name=name, country=country, type=type_)
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+def _ensure_email_free(email: str) -> None:
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise EmailTaken("An account with this e-mail address already exists.", details={"field": "email"})
+
+
+def _new_user(
+    *, email: str, password: str, full_name: str, roles: Iterable[Role], organisation: Organisation | None
+) -> User:
+    email = normalise_email(email)
+    _ensure_email_free(email)
+    check_password_strength(password)
+    user = User(
+        email=email,
+        full_name=" ".join(full_name.split()) or email,
+        password_hash=hash_password(password),
+        organisation=organisation,
+        role_links=[UserRole(role=role) for role in sorted(set(roles))],
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register_applicant(
+    *, email: str, password: str, full_name: str, organisation_name: str, country: str,
+    organisation_type: OrganisationType,
+) -> User:
+    """Self-registration of an applicant with their organisation (side effects: user, organisation, audit)."""
+    organisation = find_or_create_organisation(organisation_name, country, organisation_type)
+    user = _new_user(
+        email=email, password=password, full_name=full_name, roles=[Role.APPLICANT], organisation=organisation
+    )
+    record_event(user, "user.registered", object_type="user", object_id=user.id, organisation=organisation.name)
+    return user
+
+
+def create_user(
+    actor: User | None, *, email: str, password: str, full_name: str = "", roles: Iterable[Role],
+    organisation_name: str | None = None, country: str | None = None,
+    organisation_type: OrganisationType = OrganisationType.OTHER,
+) -> User:
+    """An account created by an admin (or by the CLI, where `actor` is None); audited."""
+    if actor is not None and not actor.has_role(Role.ADMIN):
+        raise NotAllowed("Only administrators create accounts.")
+    roles = list(roles)
+    if not roles:
+        raise InvalidInput("Give the account at least one role.", details={"field": "roles"})
+    organisation = None
+    if organisation_name:
+        if not country:
+            raise InvalidInput("An organisation needs its country.", details={"field": "country"})
+        organisation = find_or_create_organisation(organisation_name, country, organisation_type)
+    user = _new_user(
+        email=email, password=password, full_name=full_name, roles=roles, organisation=organisation
+    )
+    record_event(actor, "user.created", object_type="user", object_id=user.id,
+                 email=user.email, roles=sorted(r.value for r in roles))
+    return user
+
+
+# A valid hash to verify against when the e-mail is unknown, so both failures take the same time.
+_DUMMY_HASH: dict[tuple[int, int], str] = {}
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; never says which part was wrong."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    hasher = _hasher()
+    if user is None:
+        key = (hasher.time_cost, hasher.memory_cost)
+        if key not in _DUMMY_HASH:
+            _DUMMY_HASH[key] = hasher.hash(secrets.token_hex(16))
+        with contextlib.suppress(VerificationError):
+            hasher.verify(_DUMMY_HASH[key], password)
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if not user.is_active:
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, *, label: str = "") -> str:
+    """A new bearer token for `user`; only its hash is kept (side effects: token row, audit)."""
+    token = "egt_" + secrets.token_urlsafe(32)
+    api_token = ApiToken(user=user, token_hash=_token_digest(token), label=label)
+    db.session.add(api_token)
+    db.session.flush()
+    record_event(user, "token.issued", object_type="api_token", object_id=api_token.id, label=label)
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None when unknown or revoked."""
+    api_token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
+        return None
+    return api_token.user

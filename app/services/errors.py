@@ -1,0 +1,49 @@
+"""Domain errors. Views turn them into a flash message or a 4xx JSON error, never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    code = "domain_error"
+    status = 400
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class NotAllowed(DomainError):
+    code, status = "forbidden", 403
+
+
+class NotFound(DomainError):
+    code, status = "not_found", 404
+
+
+class InvalidTransition(DomainError):
+    code, status = "invalid_transition", 409
+
+
+class DeadlinePassed(DomainError):
+    code, status = "deadline_passed", 409
+
+
+class EditConflict(DomainError):
+    code, status = "edit_conflict", 409
+
+
+class EmailTaken(DomainError):
+    code, status = "email_taken", 409
+
+
+class InvalidInput(DomainError):
+    code, status = "invalid_input", 422
+
+
+class IneligibleProposal(DomainError):
+    code, status = "ineligible", 422

@@ -1,0 +1,88 @@
+"""Configuration, read from the environment. `create_app(config_class)` picks one of these classes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("EUROGRANTS_INSTANCE", BASE_DIR / "instance"))
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eurogrants.db'}")
+    # Heroku-style and plain postgres:// URLs go through psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _engine_options(url: str) -> dict[str, object]:
+    # pre_ping lets the pool survive a database restart without restarting the app.
+    options: dict[str, object] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        # Wait for a competing writer instead of failing with "database is locked".
+        options["connect_args"] = {"timeout": 30}
+    return options
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
+    SQLALCHEMY_RECORD_QUERIES = False
+    STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE_DIR / "storage"))
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+    # Werkzeug refuses larger bodies with 413 before reading them; a little room for the form fields.
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # a draft may stay open for hours before the deadline
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    DISPLAY_TIME_ZONE = "Europe/Brussels"
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = True
+    API_TITLE = "Eurogrants API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    IS_PRODUCTION = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+    IS_PRODUCTION = True
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with the development key: sessions signed with it can be forged."""
+        if not cls.SECRET_KEY or cls.SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(cls.SECRET_KEY) < 32:
+            raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters in production")
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-key"  # noqa: S105
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
+    if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+        # A mistake that waits on a lock fails fast instead of hanging CI.
+        SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {
+            "options": "-c lock_timeout=10000 -c statement_timeout=60000"
+        }
+    STORAGE_DIR = ""  # each test app gets its own temporary folder
+
+
+def config_from_env() -> type[Config]:
+    """The class named by EUROGRANTS_ENV (development by default)."""
+    return {"production": ProductionConfig, "testing": TestingConfig}.get(
+        os.environ.get("EUROGRANTS_ENV", "development"), Config
+    )

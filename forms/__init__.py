@@ -1,0 +1,1 @@
+"""WTForms forms, one module per area: they validate and convert, never write."""

@@ -1,0 +1,77 @@
+"""Log-in, registration and staff-account forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.countries import country_choices
+from app.enums import OrganisationType, Role
+from app.services.accounts import MIN_PASSWORD_LENGTH
+
+ORGANISATION_TYPE_CHOICES = [SelectChoice(t.value, t.label) for t in OrganisationType]
+
+
+def country_select_choices(blank: str) -> list[SelectChoice]:
+    return [SelectChoice("", blank)] + [SelectChoice(code, label) for code, label in country_choices()]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField("Log in")
+
+
+class _PasswordFields:
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000,
+                                       message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+    )
+    confirm = PasswordField(
+        "Repeat the password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
+
+
+class RegistrationForm(_PasswordFields, FlaskForm):
+    full_name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    organisation_name = StringField("Organisation", validators=[DataRequired(), Length(max=200)],
+                                    description="The legal name of the organisation you apply for.")
+    country = SelectField("Country of the organisation", choices=[], validators=[DataRequired()])
+    organisation_type = SelectField("Type of organisation", choices=ORGANISATION_TYPE_CHOICES,
+                                    validators=[DataRequired()])
+    submit = SubmitField("Create my account")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_select_choices("Choose a country")
+
+
+class UserCreateForm(_PasswordFields, FlaskForm):
+    full_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    roles = SelectMultipleField(
+        "Roles", choices=[SelectChoice(r.value, r.label) for r in (Role.EVALUATOR, Role.OFFICER, Role.ADMIN)],
+        validators=[DataRequired("Choose at least one role.")],
+    )
+    organisation_name = StringField("Organisation (optional)", validators=[Length(max=200)],
+                                    description="Evaluators' organisations are used to detect conflicts.")
+    country = SelectField("Country", choices=[])
+    organisation_type = SelectField("Type of organisation", choices=ORGANISATION_TYPE_CHOICES,
+                                    default=OrganisationType.OTHER.value)
+    submit = SubmitField("Create account")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_select_choices("-")

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sets everything up on a fresh Debian machine: system packages (apt-get, only what is missing),
+# the virtualenv and the pinned Python packages. Safe to run again: it does only what is missing.
+#   scripts/setup.sh          what `make run` needs
+#   scripts/setup.sh --test   also PostgreSQL, chromium and poppler for `make test`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(postgresql chromium poppler-utils)
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" = 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
+    echo "setup: need root (or sudo) to install ${missing[*]}" >&2; exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-}
+if [ -z "$python" ]; then
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+      python=$candidate; break
+    fi
+  done
+fi
+if [ -z "$python" ]; then echo "setup: Python 3.11 is required" >&2; exit 1; fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $python"
+  "$python" -m venv .venv
+fi
+stamp=.venv/.requirements-stamp
+wanted=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "setup: installing Python packages (pinned)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 \
+    | grep -v "^WARNING: Location" || true
+  .venv/bin/python -c "import flask, weasyprint, sqlalchemy, psycopg" # fail here, not later, if one is missing
+  echo "$wanted" > "$stamp"
+fi

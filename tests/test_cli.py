@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
+from app.extensions import db
+from app.models import Call, User
+
+
+def test_seed_reference_twice_is_idempotent(app) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed", "reference"])
+    second = runner.invoke(args=["seed", "reference"])
+    assert first.exit_code == 0
+    assert second.exit_code == 0
+    assert "SMP-COSME-2021-CLUSTER-01: created" in first.output
+    assert "SMP-COSME-2021-CLUSTER-01: exists, unchanged" in second.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == 3
+
+
+def test_seed_demo_adds_accounts_and_practice_calls(app, client) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_PASSWORD in result.output
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == 6
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == len(DEMO_ACCOUNTS)
+    page = client.get("/").get_data(as_text=True)
+    assert "SMP-COSME-2021-CLUSTER-01-PRACTICE" in page
+    assert "No call is open at the moment." not in page
+    response = client.post("/auth/login", data={"email": "officer@eurogrants.test", "password": DEMO_PASSWORD})
+    assert response.headers["Location"] == "/manage/"
+
+
+def test_users_create_and_token(app, client) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["users", "create", "expert@example.test", "--role", "evaluator", "--role",
+                                  "officer", "--password", "expert-password", "--organisation", "Expert Org",
+                                  "--country", "fi"])
+    assert created.exit_code == 0, created.output
+    assert "evaluator, officer" in created.output
+    token = runner.invoke(args=["users", "token", "expert@example.test"]).output.strip()
+    assert token.startswith("egt_")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert me["email"] == "expert@example.test"
+    assert me["organisation"] == {"name": "Expert Org", "country": "FI", "type": "other"}
+
+
+def test_users_create_reports_errors_without_a_traceback(app) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    args = ["users", "create", "dup@example.test", "--role", "officer", "--password", "officer-password"]
+    assert runner.invoke(args=args).exit_code == 0
+    again = runner.invoke(args=args)
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+    short = runner.invoke(args=["users", "create", "b@example.test", "--role", "officer", "--password", "x"])
+    assert short.exit_code == 1
+    assert "at least 10" in short.output
+    unknown = runner.invoke(args=["users", "token", "nobody@example.test"])
+    assert unknown.exit_code == 1
+    assert "No account" in unknown.output

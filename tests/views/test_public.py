@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.clock import set_clock
+
+
+@pytest.fixture
+def frozen_clock():  # type: ignore[no-untyped-def]
+    def freeze(moment: datetime) -> None:
+        set_clock(lambda: moment)
+
+    yield freeze
+    set_clock(None)
+
+
+def test_call_list_shows_the_reference_calls_as_closed(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/").get_data(as_text=True)
+    for code in ("SMP-COSME-2021-CLUSTER-01", "EUID-2022-SESSIONS", "EUID-2022-LOCAL"):
+        assert code in page
+    assert "No call is open at the moment." in page
+    assert page.count("badge-closed") == 3
+
+
+def test_call_page_shows_the_deadline_in_brussels_time_and_the_rules(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/calls/SMP-COSME-2021-CLUSTER-01").get_data(as_text=True)
+    assert "07 December 2021, 17:00:00 CET" in page
+    assert 'datetime="2021-12-07T16:00:00+00:00"' in page  # converted to the visitor's zone in the browser
+    assert "EUR 42,000,000.00" in page
+    assert "up to 30" in page
+    assert "EUR 1,400,000.00" in page
+    assert "Relevance" in page
+    assert "Quality" in page
+    assert "Impact" in page
+    assert "This call is closed" in page
+    assert "Aerospace &amp; Defence" in page
+    assert "at least <strong>3</strong> different eligible countries" in page
+
+
+def test_open_call_shows_time_left(client, seeded, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    frozen_clock(datetime(2021, 12, 7, 14, 30, 0, tzinfo=UTC))
+    page = client.get("/calls/SMP-COSME-2021-CLUSTER-01").get_data(as_text=True)
+    assert "Time left: <strong>1 h 30 min</strong>" in page
+    index = client.get("/").get_data(as_text=True)
+    assert "1 h 30 min" in index
+
+
+def test_call_is_closed_exactly_at_the_deadline(client, seeded, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    frozen_clock(datetime(2021, 12, 7, 15, 59, 59, 999999, tzinfo=UTC))
+    assert "Time left" in client.get("/calls/SMP-COSME-2021-CLUSTER-01").get_data(as_text=True)
+    frozen_clock(datetime(2021, 12, 7, 16, 0, 0, tzinfo=UTC))
+    assert "This call is closed" in client.get("/calls/SMP-COSME-2021-CLUSTER-01").get_data(as_text=True)
+
+
+def test_event_call_shows_slots_and_no_budget(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/calls/EUID-2022-SESSIONS").get_data(as_text=True)
+    assert "28 November 2021, 23:59:59 CET" in page
+    assert "Slots" in page
+    assert "up to 20" in page
+    assert "Budget" not in page
+    assert "Youth in industry" in page
+
+
+def test_unknown_call_is_a_404_page(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/calls/NOPE")
+    assert response.status_code == 404
+    assert "Not found" in response.get_data(as_text=True)
+
+
+def test_static_assets_are_served_locally(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/").get_data(as_text=True)
+    assert "http://" not in page.split("<body")[0]
+    assert "https://" not in page.split("<body")[0]
+    for asset in ("/static/css/app.css", "/static/js/app.js"):
+        response = client.get(asset)
+        assert response.status_code == 200
+        response.close()
