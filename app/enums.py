@@ -53,3 +53,65 @@ class CallState(StrEnum):
 class BudgetPolicy(StrEnum):
     SKIP = "skip"
     STOP = "stop"
+
+
+class ProposalStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+
+
+class DocumentKind(StrEnum):
+    PART_B = "part_b"
+    SUPPORT_LETTER = "support_letter"
+
+    @property
+    def label(self) -> str:
+        return {"part_b": "Part B (technical description)", "support_letter": "Letter of support"}[self.value]
+
+
+class Eligibility(StrEnum):
+    """The officer's screening decision after the deadline."""
+
+    PENDING = "pending"
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+
+
+class AssignmentState(StrEnum):
+    PROPOSED = "proposed"      # computed or edited by the officer, invisible to the evaluator
+    PUBLISHED = "published"    # the evaluator sees it
+    WITHDRAWN = "withdrawn"    # the evaluator withdrew or was replaced; kept for the record
+
+
+class ConflictDeclaration(StrEnum):
+    UNDECLARED = "undeclared"
+    NO_CONFLICT = "no_conflict"
+    CONFLICT = "conflict"
+
+
+class ReportStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+
+
+class RunStatus(StrEnum):
+    DRAFT = "draft"
+    FINALISED = "finalised"
+
+
+class Decision(StrEnum):
+    """Where a proposal ends after a finalised selection run (or screening)."""
+
+    SELECTED = "selected"
+    RESERVE = "reserve"
+    REJECTED = "rejected"
+    INELIGIBLE = "ineligible"
+
+
+class LetterKind(StrEnum):
+    AWARD = "award"
+    RESERVE = "reserve"
+    REJECTION = "rejection"
+    INELIGIBLE = "ineligible"

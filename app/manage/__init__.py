@@ -1,4 +1,4 @@
-"""Pages for programme officers and administrators."""
+"""Pages for programme officers and administrators, one routes module per stage of a call."""
 
 from flask import Blueprint
 

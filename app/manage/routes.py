@@ -23,6 +23,13 @@ def dashboard() -> str:
     return render_template("manage/dashboard.html", calls=calls, now=utcnow())
 
 
+@bp.get("/calls/<code>")
+def call_overview(code: str) -> str:
+    """The hub of one call: its settings and a link to each stage (intake, evaluation, selection, letters)."""
+    call = db.first_or_404(sa.select(Call).where(Call.code == code))
+    return render_template("manage/call.html", call=call, now=utcnow())
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def users() -> str | Response:

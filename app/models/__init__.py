@@ -2,6 +2,20 @@
 
 from app.models.audit import AuditEvent, AuditIsAppendOnly
 from app.models.call import Call, Criterion
+from app.models.evaluation import (
+    Assignment,
+    ConsensusReport,
+    ConsensusScore,
+    IndividualReport,
+    IndividualScore,
+    PoolMember,
+)
+from app.models.proposal import Document, Partner, Proposal, Submission
+from app.models.selection import Letter, SelectionRun, TieResolution
 from app.models.user import ApiToken, Organisation, User, UserRole
 
-__all__ = ["ApiToken", "AuditEvent", "AuditIsAppendOnly", "Call", "Criterion", "Organisation", "User", "UserRole"]
+__all__ = [
+    "ApiToken", "Assignment", "AuditEvent", "AuditIsAppendOnly", "Call", "ConsensusReport", "ConsensusScore",
+    "Criterion", "Document", "IndividualReport", "IndividualScore", "Letter", "Organisation", "Partner",
+    "PoolMember", "Proposal", "SelectionRun", "Submission", "TieResolution", "User", "UserRole",
+]

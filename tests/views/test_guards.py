@@ -44,3 +44,16 @@ def test_403_is_a_finished_page(client_as) -> None:  # type: ignore[no-untyped-d
     response = client_as(Role.APPLICANT).get("/manage/")
     assert response.status_code == 403
     assert "Not allowed" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("role", "status"), [(Role.OFFICER, 200), (Role.ADMIN, 200), (Role.APPLICANT, 403),
+                                              (Role.EVALUATOR, 403)])
+def test_call_hub_is_for_officers(client_as, seeded, role, status) -> None:  # type: ignore[no-untyped-def]
+    response = client_as(role).get("/manage/calls/SMP-COSME-2021-CLUSTER-01")
+    assert response.status_code == status
+    if status == 200:
+        assert "Country conflict rule" in response.get_data(as_text=True)
+
+
+def test_call_hub_of_an_unknown_call_is_404(client_as) -> None:  # type: ignore[no-untyped-def]
+    assert client_as(Role.OFFICER).get("/manage/calls/NOPE").status_code == 404

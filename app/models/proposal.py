@@ -1,0 +1,162 @@
+"""Proposals: the draft an applicant edits, its consortium, annexes and immutable submitted versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import utcnow
+from app.enums import Decision, DocumentKind, Eligibility, OrganisationType, ProposalStatus
+from app.extensions import db
+from app.models.types import MONEY, UTCDateTime
+
+if TYPE_CHECKING:
+    from app.models.call import Call
+    from app.models.user import Organisation, User
+
+
+def _enum(enum: type, length: int = 20) -> sa.Enum:
+    return sa.Enum(enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class Proposal(db.Model):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        sa.UniqueConstraint("call_id", "number", name="uq_proposals_call_id_number"),
+        sa.CheckConstraint("requested_grant IS NULL OR requested_grant >= 0", name="requested_not_negative"),
+        sa.CheckConstraint("edit_version >= 1", name="edit_version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id"), index=True)
+    # 1, 2, 3 … within the call; `reference` is what people and the scoring core see.
+    number: Mapped[int]
+    reference: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.DRAFT)
+    # Optimistic locking: every save names the version it was based on.
+    edit_version: Mapped[int] = mapped_column(default=1)
+
+    acronym: Mapped[str] = mapped_column(sa.String(30), default="")
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    abstract: Mapped[str] = mapped_column(sa.Text, default="")
+    strand: Mapped[str | None] = mapped_column(sa.String(100))
+    duration_months: Mapped[int | None]
+    requested_grant: Mapped[Decimal | None] = mapped_column(MONEY)
+
+    # An officer's extension for this proposal only (the call's deadline otherwise).
+    extended_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    # Screening after the deadline (evaluation).
+    eligibility: Mapped[Eligibility] = mapped_column(_enum(Eligibility), default=Eligibility.PENDING)
+    eligibility_reason: Mapped[str | None] = mapped_column(sa.Text)
+    screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    screened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    # Outcome of the finalised selection (selection).
+    decision: Mapped[Decision | None] = mapped_column(_enum(Decision))
+    reserve_position: Mapped[int | None]
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Event calls: a stakeholder session copied to the local-events call with the applicant's consent.
+    transferred_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposals.id"))
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    call: Mapped[Call] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    partners: Mapped[list[Partner]] = relationship(
+        back_populates="proposal", order_by="Partner.position", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="proposal", order_by="Document.id", cascade="all, delete-orphan"
+    )
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="proposal", order_by="Submission.version", cascade="all, delete-orphan"
+    )
+
+    @property
+    def coordinator(self) -> Partner | None:
+        return next((p for p in self.partners if p.is_coordinator), None)
+
+    @property
+    def latest_submission(self) -> Submission | None:
+        return self.submissions[-1] if self.submissions else None
+
+    @property
+    def effective_deadline(self) -> datetime:
+        """The call's deadline, or this proposal's extension when an officer granted one."""
+        return self.extended_deadline or self.call.deadline
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.reference}>"
+
+
+class Partner(db.Model):
+    """A consortium member; position 0 is the coordinator."""
+
+    __tablename__ = "partners"
+    __table_args__ = (
+        sa.UniqueConstraint("proposal_id", "position", name="uq_partners_proposal_id_position"),
+        sa.CheckConstraint("requested_amount IS NULL OR requested_amount >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    is_coordinator: Mapped[bool] = mapped_column(default=False)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    organisation_type: Mapped[OrganisationType] = mapped_column(_enum(OrganisationType, 40))
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    requested_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="partners")
+
+
+class Document(db.Model):
+    """An uploaded PDF annex, stored under its content hash; `filename` is for display only."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    size_bytes: Mapped[int]
+    page_count: Mapped[int]
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Replaced or deleted annexes stay for the submissions that reference them.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="documents")
+
+
+class Submission(db.Model):
+    """An immutable submitted version: canonical JSON snapshot, its SHA-256, the receipt."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "version", name="uq_submissions_proposal_id_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    receipt_number: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    # The exact bytes that were hashed, kept as text so the hash can be recomputed.
+    snapshot: Mapped[str] = mapped_column(sa.Text)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+    proposal: Mapped[Proposal] = relationship(back_populates="submissions")
+    submitted_by: Mapped[User] = relationship()
