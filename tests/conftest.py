@@ -27,10 +27,8 @@ def _database_url(tmp_dir: Path, worker: str) -> str:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{tmp_dir / 'test.db'}"
-    if worker == "master":
-        return base
     url = sa.make_url(base)
-    name = f"{url.database}_{worker}"
+    name = url.database if worker == "master" else f"{url.database}_{worker}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
@@ -99,6 +97,48 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     with flask_app.app_context():
         _empty_all_tables()
+
+
+@pytest.fixture(scope="session")
+def live_server_url(app: Flask) -> Iterator[str]:
+    """The suite's app served over HTTP on 127.0.0.1 (a thread), for browser and server tests."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (never a downloaded browser)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    chromium = "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail("chromium is missing: run scripts/setup.sh --test")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
 
 
 @pytest.fixture
