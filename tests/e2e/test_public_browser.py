@@ -14,7 +14,8 @@ def test_call_page_shows_the_deadline_in_the_visitors_zone(page, live_server_url
     page.goto(f"{live_server_url}/calls/SMP-COSME-2021-CLUSTER-01")
     assert page.locator(".deadline-big").inner_text() == "07 December 2021, 17:00:00 CET"
     local = page.locator("time.js-local-only").inner_text()
-    assert "2021" in local and local != "07 December 2021, 16:00:00 UTC"  # rewritten by our script
+    assert "2021" in local
+    assert local != "07 December 2021, 16:00:00 UTC"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "call-page.png"), full_page=True)
 
