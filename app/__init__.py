@@ -54,6 +54,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_error_handlers(app)
 
+    from app.headers import register_security_headers
+
+    register_security_headers(app)
+
     from app.templating import register_template_helpers
 
     register_template_helpers(app)

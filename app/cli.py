@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import Flask
@@ -68,6 +70,37 @@ def register_cli(app: Flask) -> None:
         for email, _name, roles, *_ in DEMO_ACCOUNTS:
             state = "created" if email in created_accounts else "exists"
             click.echo(f"  {email:<30} {', '.join(r.value for r in roles):<10} {state}")
+
+    @app.cli.group()
+    def backup() -> None:
+        """Back up and restore the database and the stored files."""
+
+    @backup.command("create")
+    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Target .tar.gz (default: instance/backups/eurogrants-<UTC time>.tar.gz).")
+    def backup_create(output: Path | None) -> None:
+        """Write every table and every stored file to one archive."""
+        from app.clock import utcnow
+        from app.services.backup import create_backup
+
+        output = output or Path("instance/backups") / f"eurogrants-{utcnow():%Y%m%dT%H%M%SZ}.tar.gz"
+        manifest = create_backup(output)
+        rows = sum(manifest["tables"].values())
+        click.echo(f"Backup written to {output}: {rows} rows in {len(manifest['tables'])} tables, "
+                   f"{len(manifest['files'])} files.")
+
+    @backup.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def backup_restore(source: Path) -> None:
+        """Load an archive into an empty database (run `flask db upgrade` on it first)."""
+        from app.services.backup import BackupError, restore_backup
+
+        try:
+            manifest = restore_backup(source)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Restored {sum(manifest['tables'].values())} rows and {len(manifest['files'])} files "
+                   f"from {source}.")
 
     @app.cli.group()
     def users() -> None:

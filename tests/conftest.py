@@ -142,6 +142,28 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A brand-new empty database of the suite's kind (a SQLite file, or a new PostgreSQL database)."""
+    import uuid
+
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / f'empty-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    url = sa.make_url(base)
+    name = f"empty_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
 def app_ctx(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield

@@ -38,7 +38,7 @@ def test_seed_demo_adds_accounts_and_practice_calls(app, client) -> None:  # typ
 def test_users_create_and_token(app, client) -> None:  # type: ignore[no-untyped-def]
     runner = app.test_cli_runner()
     created = runner.invoke(args=["users", "create", "expert@example.test", "--role", "evaluator", "--role",
-                                  "officer", "--password", "expert-password", "--organisation", "Expert Org",
+                                  "officer", "--password", "specialist-pass", "--organisation", "Expert Org",
                                   "--country", "fi"])
     assert created.exit_code == 0, created.output
     assert "evaluator, officer" in created.output

@@ -10,7 +10,7 @@ from app.auth import bp
 from app.enums import OrganisationType, Role
 from app.extensions import db, limiter
 from app.services.accounts import authenticate, register_applicant
-from app.services.errors import DomainError
+from app.services.errors import DomainError, LoginLocked
 from app.viewhelpers import show_domain_error
 from forms.auth import LoginForm, RegistrationForm
 
@@ -44,9 +44,14 @@ def login() -> str | Response:
         return redirect(_home_for_user())
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
-        if user is None:
+        try:
+            user = authenticate(form.email.data or "", form.password.data or "")
+        except LoginLocked as locked:
             db.session.rollback()
+            flash(locked.message, "error")
+            return render_template("auth/login.html", form=form), 429
+        if user is None:
+            db.session.commit()  # keep the failed attempt for the lockout rule
             flash(LOGIN_FAILED, "error")
             return render_template("auth/login.html", form=form), 200
         session.clear()  # a fresh session at login: no fixation

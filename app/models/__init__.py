@@ -12,10 +12,10 @@ from app.models.evaluation import (
 )
 from app.models.proposal import Document, Partner, Proposal, Submission
 from app.models.selection import Letter, SelectionRun, TieResolution
-from app.models.user import ApiToken, Organisation, User, UserRole
+from app.models.user import ApiToken, LoginAttempt, Organisation, User, UserRole
 
 __all__ = [
     "ApiToken", "Assignment", "AuditEvent", "AuditIsAppendOnly", "Call", "ConsensusReport", "ConsensusScore",
-    "Criterion", "Document", "IndividualReport", "IndividualScore", "Letter", "Organisation", "Partner",
+    "Criterion", "Document", "LoginAttempt", "IndividualReport", "IndividualScore", "Letter", "Organisation", "Partner",
     "PoolMember", "Proposal", "SelectionRun", "Submission", "TieResolution", "User", "UserRole",
 ]

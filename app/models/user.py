@@ -95,3 +95,15 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginAttempt(db.Model):
+    """One log-in attempt, by the hash of the e-mail given (known account or not), for the lockout rule."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (sa.Index("ix_login_attempts_email_digest_at", "email_digest", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_digest: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    succeeded: Mapped[bool] = mapped_column(default=False)

@@ -6,6 +6,9 @@ import contextlib
 import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -16,9 +19,9 @@ from app.clock import utcnow
 from app.countries import is_country_code
 from app.enums import OrganisationType, Role
 from app.extensions import db
-from app.models import ApiToken, Organisation, User, UserRole
+from app.models import ApiToken, LoginAttempt, Organisation, User, UserRole
 from app.services.audit import record_event
-from app.services.errors import EmailTaken, InvalidInput, NotAllowed
+from app.services.errors import EmailTaken, InvalidInput, LoginLocked, NotAllowed
 
 MIN_PASSWORD_LENGTH = 10
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
@@ -41,11 +44,25 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_strength(password: str) -> None:
-    """Refuse short passwords (the rule shown on every password field)."""
+@cache
+def _common_passwords() -> frozenset[str]:
+    text = (Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt").read_text()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def check_password_strength(password: str, *, email: str = "") -> None:
+    """Refuse short, common or guessable passwords (the rules shown on every password field)."""
     if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"Use at least {MIN_PASSWORD_LENGTH} characters.", details={"field": "password"})
+    lowered = password.lower()
+    local_part = email.split("@")[0].lower()
+    if (
+        lowered in _common_passwords()
+        or len(set(lowered)) <= 2
+        or (len(local_part) >= 4 and local_part in lowered)
+    ):
         raise InvalidInput(
-            f"Use at least {MIN_PASSWORD_LENGTH} characters.", details={"field": "password"}
+            "This password is too common or too easy to guess; choose another.", details={"field": "password"}
         )
 
 
@@ -78,7 +95,7 @@ def _new_user(
 ) -> User:
     email = normalise_email(email)
     _ensure_email_free(email)
-    check_password_strength(password)
+    check_password_strength(password, email=email)
     user = User(
         email=email,
         full_name=" ".join(full_name.split()) or email,
@@ -132,9 +149,47 @@ def create_user(
 _DUMMY_HASH: dict[tuple[int, int], str] = {}
 
 
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+LOCKOUT_MESSAGE = (
+    "Too many failed attempts with this e-mail address. If an account exists for it, it is locked for "
+    "15 minutes; try again later or ask an administrator."
+)
+
+
+def _check_lockout(email_digest: str) -> None:
+    """Refuse after 5 failures in 15 minutes for one e-mail address, whether or not an account exists for it."""
+    since = utcnow() - LOCKOUT_WINDOW
+    last_success = db.session.scalar(
+        sa.select(sa.func.max(LoginAttempt.at)).where(
+            LoginAttempt.email_digest == email_digest, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= since
+        )
+    )
+    failures = db.session.scalar(
+        sa.select(sa.func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.email_digest == email_digest, LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at >= (last_success or since),
+        )
+    )
+    if (failures or 0) >= LOCKOUT_FAILURES:
+        raise LoginLocked(LOCKOUT_MESSAGE)
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None; never says which part was wrong."""
-    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    """The active user with these credentials, or None; never says which part was wrong.
+
+    Side effect: records the attempt (the caller commits, failures included). Raises LoginLocked.
+    """
+    email = normalise_email(email)
+    email_digest = hashlib.sha256(email.encode()).hexdigest()
+    _check_lockout(email_digest)
+    user = _verify_credentials(email, password)
+    db.session.add(LoginAttempt(email_digest=email_digest, succeeded=user is not None))
+    return user
+
+
+def _verify_credentials(email: str, password: str) -> User | None:
+    user = db.session.scalar(sa.select(User).where(User.email == email))
     hasher = _hasher()
     if user is None:
         key = (hasher.time_cost, hasher.memory_cost)

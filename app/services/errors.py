@@ -47,3 +47,7 @@ class InvalidInput(DomainError):
 
 class IneligibleProposal(DomainError):
     code, status = "ineligible", 422
+
+
+class LoginLocked(DomainError):
+    code, status = "too_many_attempts", 429

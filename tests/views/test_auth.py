@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from app.auth.routes import LOGIN_FAILED
@@ -131,7 +132,45 @@ def test_login_is_rate_limited(database_url, tmp_path) -> None:  # type: ignore[
 
     app = create_app(make_config(database_url, tmp_path, RATELIMIT_ENABLED=True))
     client = app.test_client()
-    statuses = [client.post("/auth/login", data={"email": "x@example.org", "password": "wrong-password"},
-                            environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code for _ in range(11)]
+    statuses = [client.post("/auth/login", data={"email": f"x{i}@example.org", "password": "wrong-password"},
+                            environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code for i in range(11)]
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
+
+
+def test_five_failures_lock_the_address_whether_or_not_an_account_exists(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(Role.APPLICANT)
+    for email in (user.email, "ghost@example.org"):
+        for _ in range(5):
+            assert client.post("/auth/login", data={"email": email, "password": "wrong-password"}).status_code == 200
+        locked = client.post("/auth/login", data={"email": email, "password": PASSWORD})
+        assert locked.status_code == 429
+        assert "If an account exists for it" in locked.get_data(as_text=True)
+    # Another address is not affected.
+    other = make_user(Role.APPLICANT)
+    assert client.post("/auth/login", data={"email": other.email, "password": PASSWORD}).status_code == 302
+
+
+def test_lockout_ends_after_fifteen_minutes(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from app.clock import set_clock, utcnow
+
+    user = make_user(Role.APPLICANT)
+    start = utcnow()
+    try:
+        set_clock(lambda: start)
+        for _ in range(5):
+            client.post("/auth/login", data={"email": user.email, "password": "wrong-password"})
+        assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+        set_clock(lambda: start + timedelta(minutes=15, seconds=1))
+        assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    finally:
+        set_clock(None)
+
+
+@pytest.mark.parametrize("password", ["password123", "aaaaaaaaaaaa", "ababababab", "rasa-is-my-name"])
+def test_common_and_guessable_passwords_are_refused(client, password) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/auth/register", data={**REGISTRATION, "password": password, "confirm": password})
+    assert response.status_code == 200
+    assert "too common or too easy to guess" in response.get_data(as_text=True)
