@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class CriterionSchema(Schema):
@@ -75,3 +75,14 @@ class MeSchema(Schema):
     def get_organisation(self, user: object) -> dict[str, str] | None:
         org = user.organisation  # type: ignore[attr-defined]
         return None if org is None else {"name": org.name, "country": org.country, "type": org.type.value}
+
+
+class TokenRequestSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
+    label = fields.String(validate=validate.Length(max=100))
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    token_type = fields.String(required=True)

@@ -87,3 +87,34 @@ def test_html_pages_keep_html_errors(client) -> None:  # type: ignore[no-untyped
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+def test_a_token_is_issued_for_good_credentials(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import PASSWORD
+
+    user = make_user(Role.APPLICANT)
+    response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 201
+    token = response.get_json()["token"]
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()["email"] == user.email
+
+
+def test_bad_credentials_and_bad_bodies_get_the_error_shape(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(Role.APPLICANT)
+    _assert_error_shape(client.post("/api/v1/tokens", json={"email": user.email, "password": "nope-nope"}),
+                        401, "unauthorized")
+    error = _assert_error_shape(client.post("/api/v1/tokens", json={"email": 3}), 422, "invalid_input")
+    assert "password" in error["details"]["fields"]
+    assert "email" in error["details"]["fields"]
+    _assert_error_shape(client.post("/api/v1/tokens", data="not json", content_type="application/json"),
+                        400, "bad_request")
+
+
+def test_token_endpoint_locks_out_after_five_failures(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import PASSWORD
+
+    user = make_user(Role.APPLICANT)
+    for _ in range(5):
+        client.post("/api/v1/tokens", json={"email": user.email, "password": "wrong-password"})
+    _assert_error_shape(client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD}),
+                        429, "too_many_attempts")
