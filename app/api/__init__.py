@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 from flask_smorest import Api, Blueprint, abort
+from marshmallow import fields
 
 from app.extensions import csrf
 from app.models import User
@@ -43,6 +44,8 @@ def api_user() -> User:
 def register_api(api: Api) -> None:
     from app.api import routes  # noqa: F401 - registers the views on bp
 
+    # Money and scores travel as exact decimal strings ("1400000.00"), never as JSON floats.
+    api.register_field(fields.Decimal, "string", "decimal")
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     api.register_blueprint(bp)
