@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from flask_smorest import abort
 
 from app.api import api_user, bp, public
