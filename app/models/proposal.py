@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -52,6 +52,13 @@ class Proposal(db.Model):
     # An officer's extension for this proposal only (the call's deadline otherwise).
     extended_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    extension_granted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Withdrawal is final (as in the EU portal): the proposal leaves the call.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Who saved last: named on the edit-conflict page.
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     # Screening after the deadline (evaluation).
     eligibility: Mapped[Eligibility] = mapped_column(_enum(Eligibility), default=Eligibility.PENDING)
@@ -73,6 +80,7 @@ class Proposal(db.Model):
     call: Mapped[Call] = relationship()
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     partners: Mapped[list[Partner]] = relationship(
         back_populates="proposal", order_by="Partner.position", cascade="all, delete-orphan"
     )
@@ -95,6 +103,28 @@ class Proposal(db.Model):
     def effective_deadline(self) -> datetime:
         """The call's deadline, or this proposal's extension when an officer granted one."""
         return self.extended_deadline or self.call.deadline
+
+    def is_past_deadline(self, now: datetime | None = None) -> bool:
+        """True from the effective deadline on: a submission must be committed strictly before it."""
+        return (now or utcnow()) >= self.effective_deadline
+
+    def time_left(self, now: datetime | None = None) -> timedelta:
+        return max(self.effective_deadline - (now or utcnow()), timedelta(0))
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status is ProposalStatus.WITHDRAWN
+
+    def is_editable(self, now: datetime | None = None) -> bool:
+        """Drafts and submitted proposals can change (and be resubmitted) until the deadline; withdrawal is final."""
+        return not self.is_withdrawn and not self.is_past_deadline(now)
+
+    @property
+    def status_label(self) -> str:
+        """'Draft', 'Submitted v2' or 'Withdrawn', as the dashboard shows it."""
+        if self.status is ProposalStatus.SUBMITTED and self.submissions:
+            return f"Submitted v{self.submissions[-1].version}"
+        return self.status.value.capitalize()
 
     def __repr__(self) -> str:
         return f"<Proposal {self.reference}>"
@@ -151,12 +181,23 @@ class Submission(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
     version: Mapped[int]
-    receipt_number: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    receipt_number: Mapped[str] = mapped_column(sa.String(100), unique=True)
     # The exact bytes that were hashed, kept as text so the hash can be recomputed.
     snapshot: Mapped[str] = mapped_column(sa.Text)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # The proposal's edit_version this submission froze (None for rows written by older code or factories).
+    edit_version: Mapped[int | None]
 
     proposal: Mapped[Proposal] = relationship(back_populates="submissions")
     submitted_by: Mapped[User] = relationship()
+
+
+class SubmissionIsImmutable(Exception):
+    """Raised when code tries to change a submitted version: resubmitting adds a new one instead."""
+
+
+@sa.event.listens_for(Submission, "before_update")
+def _refuse_update(mapper: object, connection: object, target: Submission) -> None:
+    raise SubmissionIsImmutable(f"submission {target.receipt_number} cannot be changed")

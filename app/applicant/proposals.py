@@ -1,0 +1,394 @@
+"""The proposal pages: overview and checklist, one page per section, annexes, submission, receipts.
+
+Views are thin: load through the one loader (404 for proposals of other organisations), parse the form, call
+one service, commit, flash, redirect. A save based on an old version renders the edit-conflict page (409)
+with both versions and the user's input kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from app.applicant import bp
+from app.applicant.routes import me
+from app.clock import utcnow
+from app.countries import country_name
+from app.downloads import send_annex, send_receipt_pdf, send_snapshot
+from app.enums import DocumentKind, OrganisationType
+from app.extensions import db
+from app.models import Proposal
+from app.services.access import load_proposal_for_applicant
+from app.services.documents import find_document, human_size, too_large_message
+from app.services.eligibility import active_documents, check_proposal, has_budget
+from app.services.errors import DeadlinePassed, DomainError, EditConflict, IneligibleProposal, NotFound
+from app.services.proposals import (
+    SECTIONS,
+    PartnerInput,
+    remove_annex,
+    save_proposal,
+    submit_proposal,
+    upload_annex,
+    withdraw_proposal,
+)
+from app.services.receipts import find_submission, has_unsubmitted_changes, receipt_context, verify_submission
+from app.templating import format_money
+from forms.proposal import (
+    AnnexUploadForm,
+    BudgetForm,
+    ConsortiumForm,
+    ProposalSummaryForm,
+    SubmitProposalForm,
+    WithdrawProposalForm,
+    _VersionedForm,
+)
+
+Row = tuple[str, str, str]  # label, the user's unsaved value, the saved value
+bp.add_app_template_filter(human_size, "filesize")  # app-wide: the officer's proposal page shows annexes too
+
+
+def _load(proposal_id: int) -> Proposal:
+    return load_proposal_for_applicant(proposal_id, me())
+
+
+def _render(template: str, proposal: Proposal, status: int = 200, **context: Any) -> tuple[str, int]:
+    now = utcnow()
+    name = template.rsplit("/", 1)[-1].removesuffix(".html")
+    context.setdefault("here", name.removeprefix("section_") if name.startswith("section_") else "overview")
+    page = render_template(
+        template, proposal=proposal, call=proposal.call, now=now, checklist=check_proposal(proposal),
+        editable=proposal.is_editable(now), changed_since_submission=has_unsubmitted_changes(proposal),
+        has_budget=has_budget(proposal.call), sections=SECTIONS,
+        max_upload=human_size(current_app.config["MAX_UPLOAD_BYTES"]), **context)
+    return page, status
+
+
+def _next_url(proposal: Proposal, wanted: str | None, here: str) -> str:
+    """After a save: the section the user was leaving for, else the same section."""
+    target = wanted if wanted in (*SECTIONS, "overview") else here
+    if target == "budget" and not has_budget(proposal.call):
+        target = "overview"
+    endpoint = "applicant.proposal_overview" if target == "overview" else f"applicant.proposal_{target}"
+    return url_for(endpoint, proposal_id=proposal.id)
+
+
+def _field_errors(error: DomainError, locate: Callable[[str], Any]) -> None:
+    """Put a service's InvalidInput next to the fields it names; flash what names no field on the page."""
+    fields = error.details.get("fields") or {}
+    unplaced = not fields
+    for name, message in fields.items():
+        field = locate(str(name))
+        if field is None:
+            unplaced = True
+        else:
+            field.errors = [*field.errors, message]
+    if unplaced:
+        flash(error.message, "error")
+
+
+def _save_section(proposal_id: int, section: str, form: _VersionedForm, template: str,
+                  changes: Callable[[Proposal], dict[str, Any]], conflict_rows: Callable[[Proposal], list[Row]],
+                  locate: Callable[[str], Any] | None = None, **context: Any) -> Response | tuple[str, int]:
+    """The POST half of every section: save, or show what went wrong with the user's input kept."""
+    proposal = _load(proposal_id)
+    if not form.validate():
+        flash("Some fields need attention; nothing was saved yet.", "error")
+        return _render(template, proposal, 422, form=form, **context)
+    try:
+        save_proposal(proposal, actor=me(), base_version=form.base_version(), changes=changes(proposal),
+                      section=section)
+    except EditConflict as error:
+        db.session.rollback()
+        proposal = _load(proposal_id)
+        rows = conflict_rows(proposal)
+        # Saving again from the conflict page deliberately replaces the newer version.
+        form.version.data = str(proposal.edit_version)
+        return _render(template, proposal, 409, form=form, conflict={"message": error.message, "rows": rows,
+                                                                     "details": error.details}, **context)
+    except DomainError as error:
+        db.session.rollback()
+        proposal = _load(proposal_id)
+        _field_errors(error, locate or (lambda name: getattr(form, name, None)))
+        return _render(template, proposal, error.status, form=form, **context)
+    db.session.commit()
+    flash(f"{section.capitalize()} saved.", "success")
+    wanted = form.next_section.data or request.form.get("continue_to")
+    return redirect(_next_url(proposal, wanted, section))
+
+
+# -- overview ----------------------------------------------------------------------------------------------------
+
+@bp.get("/proposals/<int(max=2147483647):proposal_id>")
+def proposal_overview(proposal_id: int) -> tuple[str, int]:
+    """The proposal at a glance: the checklist, each section, annexes, submission and history."""
+    proposal = _load(proposal_id)
+    form = SubmitProposalForm(data={"version": proposal.edit_version})
+    return _render("applicant/proposal.html", proposal, submit_form=form)
+
+
+# -- summary -----------------------------------------------------------------------------------------------------
+
+def _summary_form(proposal: Proposal, formdata: bool) -> ProposalSummaryForm:
+    call = proposal.call
+    data = None if formdata else {
+        "version": proposal.edit_version, "acronym": proposal.acronym, "title": proposal.title,
+        "abstract": proposal.abstract, "strand": proposal.strand or "", "duration_months": proposal.duration_months,
+    }
+    form = ProposalSummaryForm(data=data) if data is not None else ProposalSummaryForm()
+    form.set_call(call.strands, call.strand_label, (call.duration_min_months, call.duration_max_months))
+    return form
+
+
+@bp.route("/proposals/<int(max=2147483647):proposal_id>/summary", methods=["GET", "POST"])
+def proposal_summary(proposal_id: int) -> Response | tuple[str, int]:
+    proposal = _load(proposal_id)
+    form = _summary_form(proposal, request.method == "POST")
+    if request.method == "GET":
+        return _render("applicant/section_summary.html", proposal, form=form)
+
+    def changes(_: Proposal) -> dict[str, Any]:
+        return {"acronym": form.acronym.data, "title": form.title.data, "abstract": form.abstract.data,
+                "strand": form.strand.data, "duration_months": form.duration_months.data}
+
+    def rows(saved: Proposal) -> list[Row]:
+        return [
+            ("Acronym", form.acronym.data or "", saved.acronym),
+            ("Title", form.title.data or "", saved.title),
+            ("Abstract", form.abstract.data or "", saved.abstract),
+            (saved.call.strand_label, form.strand.data or "", saved.strand or ""),
+            ("Duration (months)", str(form.duration_months.data or ""), str(saved.duration_months or "")),
+        ]
+
+    return _save_section(proposal_id, "summary", form, "applicant/section_summary.html", changes, rows)
+
+
+# -- consortium --------------------------------------------------------------------------------------------------
+
+def _partner_text(name: str, country: str, type_: str, email: str) -> str:
+    label = OrganisationType(type_).label if type_ in OrganisationType._value2member_map_ else type_
+    return f"{name} ({country_name(country) if country else '-'}, {label or '-'}, {email or 'no e-mail'})"
+
+
+@bp.route("/proposals/<int(max=2147483647):proposal_id>/consortium", methods=["GET", "POST"])
+def proposal_consortium(proposal_id: int) -> Response | tuple[str, int]:
+    proposal = _load(proposal_id)
+    coordinator = proposal.coordinator
+    if request.method == "GET":
+        others = [p for p in proposal.partners if not p.is_coordinator]
+        form = ConsortiumForm(data={
+            "version": proposal.edit_version,
+            "coordinator_contact_email": coordinator.contact_email if coordinator else "",
+            "partners": [{"id": str(p.id), "name": p.name, "country": p.country,
+                          "organisation_type": p.organisation_type.value, "contact_email": p.contact_email}
+                         for p in others] + [{}],
+        })
+        return _render("applicant/section_consortium.html", proposal, form=form)
+    form = ConsortiumForm()
+
+    def kept_rows() -> list[Any]:
+        return [row.form for row in form.partners.entries if not row.form.remove.data and not row.form.is_blank()]
+
+    def changes(saved: Proposal) -> dict[str, Any]:
+        amounts = {str(p.id): p.requested_amount for p in saved.partners}
+        return {
+            "coordinator_contact_email": form.coordinator_contact_email.data or "",
+            "partners": [PartnerInput(name=row.name.data or "", country=row.country.data or "",
+                                      organisation_type=OrganisationType(row.organisation_type.data),
+                                      contact_email=row.contact_email.data or "",
+                                      requested_amount=amounts.get(row.id.data or ""))
+                         for row in kept_rows()],
+        }
+
+    def rows(saved: Proposal) -> list[Row]:
+        saved_coordinator = saved.coordinator
+        theirs = [_partner_text(p.name, p.country, p.organisation_type.value, p.contact_email)
+                  for p in saved.partners if not p.is_coordinator]
+        yours = [_partner_text(r.name.data or "", r.country.data or "", r.organisation_type.data or "",
+                               r.contact_email.data or "") for r in kept_rows()]
+        result: list[Row] = [("Coordinator's contact e-mail", form.coordinator_contact_email.data or "",
+                              saved_coordinator.contact_email if saved_coordinator else "")]
+        for index in range(max(len(theirs), len(yours))):
+            result.append((f"Partner {index + 2}", yours[index] if index < len(yours) else "",
+                           theirs[index] if index < len(theirs) else ""))
+        return result
+
+    def locate(name: str) -> Any:
+        parts = name.split(".")  # partners.<1-based index among the kept rows>.<field>
+        if parts[0] == "partners" and len(parts) == 3 and parts[1].isdigit():
+            kept = kept_rows()
+            index = int(parts[1]) - 1
+            return getattr(kept[index], parts[2], None) if 0 <= index < len(kept) else None
+        return getattr(form, name, None)
+
+    return _save_section(proposal_id, "consortium", form, "applicant/section_consortium.html", changes, rows,
+                         locate)
+
+
+# -- budget ------------------------------------------------------------------------------------------------------
+
+@bp.route("/proposals/<int(max=2147483647):proposal_id>/budget", methods=["GET", "POST"])
+def proposal_budget(proposal_id: int) -> Response | tuple[str, int]:
+    proposal = _load(proposal_id)
+    if not has_budget(proposal.call):
+        abort(404)
+    if request.method == "GET":
+        form = BudgetForm(data={"version": proposal.edit_version, "requested_grant": proposal.requested_grant,
+                                "amounts": [p.requested_amount for p in proposal.partners]})
+        return _render("applicant/section_budget.html", proposal, form=form)
+    form = BudgetForm()
+
+    def changes(_: Proposal) -> dict[str, Any]:
+        return {"requested_grant": form.requested_grant.amount,
+                "amounts": [entry.amount for entry in form.amounts.entries]}
+
+    def rows(saved: Proposal) -> list[Row]:
+        result: list[Row] = [("Requested EU grant", form.requested_grant.data or "",
+                              format_money(saved.requested_grant))]
+        for index, partner in enumerate(saved.partners):
+            yours = form.amounts.entries[index].data if index < len(form.amounts.entries) else ""
+            result.append((partner.name, yours or "", format_money(partner.requested_amount)))
+        return result
+
+    def locate(name: str) -> Any:
+        parts = name.split(".")  # amounts.<0-based position>
+        if parts[0] == "amounts" and len(parts) == 2 and parts[1].isdigit():
+            index = int(parts[1])
+            return form.amounts.entries[index] if index < len(form.amounts.entries) else None
+        return getattr(form, name, None)
+
+    return _save_section(proposal_id, "budget", form, "applicant/section_budget.html", changes, rows, locate)
+
+
+# -- annexes -----------------------------------------------------------------------------------------------------
+
+@bp.route("/proposals/<int(max=2147483647):proposal_id>/annexes", methods=["GET", "POST"])
+def proposal_annexes(proposal_id: int) -> Response | tuple[str, int]:
+    proposal = _load(proposal_id)
+    form = AnnexUploadForm()
+    if request.method == "GET":
+        if not any(d.kind is DocumentKind.PART_B for d in active_documents(proposal)):
+            form.kind.data = DocumentKind.PART_B.value
+        return _render("applicant/section_annexes.html", proposal, form=form)
+    if not form.validate():
+        return _render("applicant/section_annexes.html", proposal, 422, form=form)
+    upload = form.file.data
+    try:
+        document = upload_annex(proposal, actor=me(), kind=DocumentKind(form.kind.data), stream=upload.stream,
+                                filename=upload.filename)
+    except DomainError as error:
+        db.session.rollback()
+        proposal = _load(proposal_id)
+        form.file.errors = [*form.file.errors, error.message]
+        return _render("applicant/section_annexes.html", proposal, error.status, form=form)
+    db.session.commit()
+    flash(f"{document.kind.label} uploaded: {document.filename}, {document.page_count} "
+          f"page{'s' if document.page_count != 1 else ''}.", "success")
+    return redirect(url_for("applicant.proposal_annexes", proposal_id=proposal.id))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """Werkzeug refused a body over MAX_CONTENT_LENGTH without reading it: say so in words, on the same page."""
+    proposal_id = (request.view_args or {}).get("proposal_id")
+    message = too_large_message()
+    if request.endpoint == "applicant.proposal_annexes" and proposal_id is not None:
+        try:
+            proposal = _load(int(proposal_id))
+        except NotFound:
+            abort(404)
+        form = AnnexUploadForm(formdata=None)
+        form.file.errors = [message]
+        return _render("applicant/section_annexes.html", proposal, 413, form=form)
+    error.description = message
+    return render_template("errors/error.html", error=error, status=413), 413
+
+
+@bp.post("/proposals/<int(max=2147483647):proposal_id>/annexes/<int(max=2147483647):document_id>/remove")
+def remove_proposal_annex(proposal_id: int, document_id: int) -> Response:
+    proposal = _load(proposal_id)
+    document = find_document(proposal, document_id, include_removed=False)
+    try:
+        remove_annex(proposal, document, actor=me())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{document.filename} removed from the proposal.", "success")
+    return redirect(url_for("applicant.proposal_annexes", proposal_id=proposal_id))
+
+
+@bp.get("/proposals/<int(max=2147483647):proposal_id>/annexes/<int(max=2147483647):document_id>")
+def download_annex(proposal_id: int, document_id: int) -> Response:
+    proposal = _load(proposal_id)
+    return send_annex(find_document(proposal, document_id))
+
+
+# -- submission, withdrawal, receipts ----------------------------------------------------------------------------
+
+@bp.post("/proposals/<int(max=2147483647):proposal_id>/submit")
+def submit(proposal_id: int) -> Response | tuple[str, int]:
+    proposal = _load(proposal_id)
+    form = SubmitProposalForm()
+    if not form.validate():
+        return _render("applicant/proposal.html", proposal, 422, submit_form=form)
+    try:
+        submission = submit_proposal(proposal, actor=me(), base_version=form.base_version())
+        # The commit re-checks the clock (see app.services.proposals): it may still refuse.
+        db.session.commit()
+    except IneligibleProposal as error:
+        db.session.rollback()
+        proposal = _load(proposal_id)
+        flash(error.message + " Fix the items marked in the checklist, then submit again.", "error")
+        return _render("applicant/proposal.html", proposal, 422, submit_form=form)
+    except (DeadlinePassed, EditConflict) as error:
+        db.session.rollback()
+        proposal = _load(proposal_id)
+        flash(error.message, "error")
+        form.version.data = str(proposal.edit_version)
+        return _render("applicant/proposal.html", proposal, error.status, submit_form=form)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("applicant.proposal_overview", proposal_id=proposal_id))
+    flash(f"Submitted: version {submission.version}, receipt {submission.receipt_number}.", "success")
+    return redirect(url_for("applicant.receipt", proposal_id=proposal_id, version=submission.version))
+
+
+@bp.route("/proposals/<int(max=2147483647):proposal_id>/withdraw", methods=["GET", "POST"])
+def withdraw(proposal_id: int) -> Response | tuple[str, int]:
+    proposal = _load(proposal_id)
+    form = WithdrawProposalForm()
+    if form.validate_on_submit():
+        try:
+            withdraw_proposal(proposal, actor=me(), reason=form.reason.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("applicant.proposal_overview", proposal_id=proposal_id))
+        db.session.commit()
+        flash(f"{proposal.reference} is withdrawn from the call.", "success")
+        return redirect(url_for("applicant.proposal_overview", proposal_id=proposal_id))
+    return _render("applicant/withdraw.html", proposal, 422 if form.errors else 200, form=form)
+
+
+@bp.get("/proposals/<int(max=2147483647):proposal_id>/submissions/<int(max=2147483647):version>")
+def receipt(proposal_id: int, version: int) -> tuple[str, int]:
+    proposal = _load(proposal_id)
+    submission = find_submission(proposal, version)
+    return _render("applicant/receipt.html", proposal, verified=verify_submission(submission),
+                   **receipt_context(submission))
+
+
+@bp.get("/proposals/<int(max=2147483647):proposal_id>/submissions/<int(max=2147483647):version>/receipt.pdf")
+def receipt_pdf(proposal_id: int, version: int) -> Response:
+    return send_receipt_pdf(find_submission(_load(proposal_id), version))
+
+
+@bp.get("/proposals/<int(max=2147483647):proposal_id>/submissions/<int(max=2147483647):version>/snapshot.json")
+def snapshot(proposal_id: int, version: int) -> Response:
+    return send_snapshot(find_submission(_load(proposal_id), version))

@@ -1,0 +1,45 @@
+"""Responses that hand stored files to people: annexes, receipt PDFs, snapshots.
+
+The caller has already decided that the user may see the proposal (`app.services.access.can_view_proposal`,
+through `load_proposal_for_viewer`); these helpers only shape the response: always an attachment, never
+cached by shared caches, never sniffed into something other than what it is.
+"""
+
+from __future__ import annotations
+
+from flask import Response, send_file
+
+from app.models import Document, Submission
+from app.services.documents import open_document
+from app.services.receipts import receipt_filename, render_receipt_pdf
+
+
+def _harden(response: Response) -> Response:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def send_annex(document: Document) -> Response:
+    """The annex's bytes as a PDF attachment under its sanitised display name."""
+    response = send_file(open_document(document), mimetype="application/pdf", as_attachment=True,
+                         download_name=document.filename, max_age=0, etag=document.sha256,
+                         last_modified=document.uploaded_at)
+    response.headers["Content-Length"] = str(document.size_bytes)
+    return _harden(response)
+
+
+def send_receipt_pdf(submission: Submission) -> Response:
+    """The receipt PDF, rendered from the frozen snapshot."""
+    response = Response(render_receipt_pdf(submission), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{receipt_filename(submission)}"'
+    return _harden(response)
+
+
+def send_snapshot(submission: Submission) -> Response:
+    """The exact snapshot text that was hashed: `sha256sum` of this file equals the receipt's hash."""
+    response = Response(submission.snapshot.encode("utf-8"), mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="snapshot-{submission.receipt_number}.json"')
+    return _harden(response)

@@ -1,0 +1,90 @@
+"""HTML to PDF with WeasyPrint: the only module that imports it.
+
+- One shared `FontConfiguration` for the process: fonts are found and loaded once, not on every receipt.
+- A URL fetcher that can load nothing but files under `app/static/` (our own CSS, fonts and images); any other
+  URL (http, https, data, file elsewhere, a path that climbs out with ..) is refused, so text from users can
+  never make the server fetch anything.
+- Deterministic output: the same HTML gives the same bytes (the document's dates come from its
+  `<meta name="dcterms.created">`, and the PDF identifier is derived from the content).
+- Rendering is serialised by a lock: WeasyPrint and Pango are not documented as thread-safe and the app may
+  run in threaded workers; a one-page receipt takes tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import hashlib
+import mimetypes
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
+# Relative URLs in our print templates (e.g. "css/print.css") resolve against the static folder.
+BASE_URL = STATIC_DIR.as_uri() + "/"
+
+FONT_CONFIG = FontConfiguration()
+_render_lock = threading.Lock()
+
+
+class RefusedURL(ValueError):
+    """A URL outside our static folder: never fetched."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves `file:` URLs that point inside app/static/ and refuses everything else."""
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        path = static_path_for(url)
+        mime_type, _ = mimetypes.guess_type(path.name)
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type or "application/octet-stream"})
+
+
+def static_path_for(url: str) -> Path:
+    """The file inside app/static/ that `url` names; RefusedURL for anything else."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost") or parts.query:
+        raise RefusedURL(f"only our own static files can be used in a PDF, not {url[:80]!r}")
+    path = Path(unquote(parts.path)).resolve()
+    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+        raise RefusedURL(f"only our own static files can be used in a PDF, not {url[:80]!r}")
+    return path
+
+
+_FETCHER = StaticOnlyFetcher()
+
+
+def render_pdf(html: str) -> bytes:
+    """Render an HTML document (our own template output) to PDF bytes."""
+    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+    with _render_lock:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=_FETCHER)
+        pdf: bytes = document.write_pdf(font_config=FONT_CONFIG, pdf_identifier=identifier)
+    return pdf
+
+
+def render_pdf_with_pages(html: str) -> tuple[bytes, int]:
+    """`render_pdf`, byte for byte, and the number of pages (letters record it; no second parse of the PDF)."""
+    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+    with _render_lock:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=_FETCHER).render(font_config=FONT_CONFIG)
+        pdf: bytes = document.write_pdf(pdf_identifier=identifier)
+    return pdf, len(document.pages)
+
+def _release_fonts() -> None:
+    """Free the shared FontConfiguration at exit, while Pango is still loaded.
+
+    Left to the interpreter's final garbage collection, its GObject finalizer may run after the libraries it
+    needs are gone and kill the process with SIGSEGV (exit code 139) after all the work is done.
+    """
+    global FONT_CONFIG
+    FONT_CONFIG = None  # type: ignore[assignment]
+    gc.collect()
+
+
+atexit.register(_release_fonts)

@@ -1,0 +1,180 @@
+"""Annexes: checking that an upload is a real PDF within the limits, storing it, replacing and removing it.
+
+A file is judged by its content, never by its name: the `%PDF-` signature, a parse with pypdf, no encryption,
+at least one page and at most the call's page limit, at most MAX_UPLOAD_BYTES. The bytes are stored under
+their SHA-256 outside any static folder (`app.storage`); the user's file name is kept, sanitised, for display
+and as the download name only.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from flask import current_app
+from pypdf import PdfReader
+
+from app.clock import utcnow
+from app.enums import DocumentKind
+from app.extensions import db
+from app.models import Document, Proposal, User
+from app.services.audit import record_event
+from app.services.errors import FileTooLarge, InvalidInput, NotFound
+from app.storage import TooLarge, get_storage
+
+PDF_MAGIC = b"%PDF-"
+# The signature may follow a little junk (some generators write a BOM or a line); readers accept 1 KiB.
+MAGIC_WINDOW = 1024
+MAX_FILENAME_LENGTH = 120
+MAX_SUPPORT_LETTERS = 20
+_UNSAFE_NAME_CHARS = re.compile(r'[\\/:*?"<>|]+')
+
+
+@dataclass(frozen=True)
+class PdfFacts:
+    size: int
+    pages: int
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config["MAX_UPLOAD_BYTES"])
+
+
+def human_size(size: int) -> str:
+    """10 MB, 1.5 MB, 300 KB (decimal units, as people read them)."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
+    if size >= 1000:
+        return f"{size // 1000} KB"
+    return f"{size} bytes"
+
+
+def too_large_message(limit: int | None = None) -> str:
+    limit = limit if limit is not None else max_upload_bytes()
+    return (f"The file is larger than the {human_size(limit)} allowed per annex. Reduce it (for instance by "
+            f"exporting images at a lower resolution) and upload it again.")
+
+
+def sanitise_filename(name: str | None) -> str:
+    """A file name safe to display and to offer as a download name: no path, no control characters, .pdf."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[\\/]", name)[-1]  # the basename, whichever separator the client's system uses
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")  # control and format characters
+    name = _UNSAFE_NAME_CHARS.sub("_", name)
+    name = " ".join(name.split()).strip(" .")
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    stem = stem.strip(" .")[: MAX_FILENAME_LENGTH - 4].rstrip(" .")
+    return f"{stem or 'document'}.pdf"
+
+
+def _stream_size(stream: BinaryIO) -> int | None:
+    try:
+        position = stream.tell()
+        size = stream.seek(0, io.SEEK_END)
+        stream.seek(position)
+    except (OSError, AttributeError, ValueError):
+        return None
+    return size
+
+
+def inspect_pdf(stream: BinaryIO, *, page_limit: int | None, max_bytes: int) -> PdfFacts:
+    """Check that `stream` (seekable) holds a usable PDF; InvalidInput or FileTooLarge saying what is wrong."""
+    size = _stream_size(stream)
+    if size is None:
+        raise InvalidInput("The upload could not be read; try again.", details={"field": "file"})
+    if size > max_bytes:
+        raise FileTooLarge(too_large_message(max_bytes), details={"field": "file", "max_bytes": max_bytes})
+    if size == 0:
+        raise InvalidInput("The file is empty.", details={"field": "file"})
+    stream.seek(0)
+    head = stream.read(MAGIC_WINDOW)
+    if PDF_MAGIC not in head:
+        raise InvalidInput("This file is not a PDF. Export the document as PDF and upload that file.",
+                           details={"field": "file"})
+    stream.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pypdf warns about repairable oddities; we judge by the result
+            reader = PdfReader(stream, strict=False)
+            if reader.is_encrypted:
+                raise InvalidInput(
+                    "This PDF is protected with a password or encryption. Save it without protection and "
+                    "upload it again: evaluators must be able to open it.", details={"field": "file"})
+            pages = len(reader.pages)
+    except InvalidInput:
+        raise
+    except Exception as error:  # any parser failure means the file is unusable
+        raise InvalidInput("This PDF is damaged and cannot be read. Export it again and upload the new file.",
+                           details={"field": "file", "reason": type(error).__name__}) from error
+    finally:
+        stream.seek(0)
+    if pages < 1:
+        raise InvalidInput("This PDF has no pages.", details={"field": "file"})
+    if page_limit is not None and pages > page_limit:
+        raise InvalidInput(
+            f"This PDF has {pages} pages; the call allows at most {page_limit}. Shorten it and upload it again.",
+            details={"field": "file", "pages": pages, "page_limit": page_limit})
+    return PdfFacts(size=size, pages=pages)
+
+
+def upload_document(proposal: Proposal, *, actor: User, kind: DocumentKind, stream: BinaryIO,
+                    filename: str | None) -> Document:
+    """Check and store an annex; a new Part B replaces the previous one.
+
+    The caller has checked that `actor` may edit the proposal now (`proposals.upload_annex` does).
+    Side effects: the file in storage, a Document row, the replaced Part B marked removed, an audit event.
+    """
+    limit = max_upload_bytes()
+    facts = inspect_pdf(stream, page_limit=proposal.call.page_limit, max_bytes=limit)
+    active = [d for d in proposal.documents if d.removed_at is None]
+    if kind is DocumentKind.SUPPORT_LETTER and sum(d.kind is kind for d in active) >= MAX_SUPPORT_LETTERS:
+        raise InvalidInput(f"A proposal can have at most {MAX_SUPPORT_LETTERS} letters of support.",
+                           details={"field": "kind"})
+    try:
+        key, size = get_storage().put_stream(stream, max_bytes=limit)
+    except TooLarge as error:
+        raise FileTooLarge(too_large_message(limit), details={"field": "file", "max_bytes": limit}) from error
+    now = utcnow()
+    replaced = []
+    if kind is DocumentKind.PART_B:
+        for document in active:
+            if document.kind is DocumentKind.PART_B:
+                document.removed_at = now
+                replaced.append(document.id)
+    document = Document(kind=kind, sha256=key, filename=sanitise_filename(filename), size_bytes=size,
+                        page_count=facts.pages, uploaded_by_id=actor.id, uploaded_at=now)
+    proposal.documents.append(document)
+    db.session.flush()
+    record_event(actor, "proposal.document_uploaded", object_type="proposal", object_id=proposal.id,
+                 document_id=document.id, kind=kind.value, filename=document.filename, sha256=key, size=size,
+                 pages=facts.pages, replaced=replaced)
+    return document
+
+
+def find_document(proposal: Proposal, document_id: int, *, include_removed: bool = True) -> Document:
+    """One annex of this proposal (NotFound otherwise: ids of other proposals' annexes are not guessable)."""
+    for document in proposal.documents:
+        if document.id == document_id and (include_removed or document.removed_at is None):
+            return document
+    raise NotFound("There is no such annex.")
+
+
+def remove_document(proposal: Proposal, document: Document, *, actor: User) -> None:
+    """Take an annex off the proposal; the file stays for the submitted versions that include it.
+
+    Side effects: `removed_at`, an audit event.
+    """
+    if document.removed_at is not None:
+        raise InvalidInput("This annex was already removed.")
+    document.removed_at = utcnow()
+    db.session.flush()
+    record_event(actor, "proposal.document_removed", object_type="proposal", object_id=proposal.id,
+                 document_id=document.id, kind=document.kind.value, filename=document.filename)
+
+
+def open_document(document: Document) -> BinaryIO:
+    return get_storage().open(document.sha256)

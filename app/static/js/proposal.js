@@ -1,0 +1,131 @@
+/* Proposal pages: a countdown to the deadline, saving when leaving a section, partner rows, the budget total.
+   Everything works without JavaScript; this only makes it quicker and safer. */
+(function () {
+  "use strict";
+
+  // Time left, from the server's clock (data-now) rather than the visitor's, which may be wrong.
+  function formatLeft(ms) {
+    var s = Math.floor(ms / 1000);
+    if (s <= 0) { return "closed"; }
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    if (d) { return d + " day" + (d === 1 ? "" : "s") + " " + h + " h"; }
+    if (h) { return h + " h " + String(m).padStart(2, "0") + " min"; }
+    if (m) { return m + " min " + String(sec).padStart(2, "0") + " s"; }
+    return sec + " s";
+  }
+
+  function countdowns() {
+    var items = Array.prototype.slice.call(document.querySelectorAll(".js-countdown"));
+    if (!items.length) { return; }
+    var skew = Date.parse(items[0].dataset.now) - Date.now();
+    function tick() {
+      var now = Date.now() + skew;
+      items.forEach(function (el) {
+        var left = Date.parse(el.dataset.deadline) - now;
+        el.textContent = formatLeft(left);
+        el.classList.toggle("urgent", left > 0 && left < 3600 * 1000);
+        el.classList.toggle("closed", left <= 0);
+      });
+    }
+    tick();
+    window.setInterval(tick, 1000);
+  }
+
+  // Sections save when the user leaves them: a click on another section's link submits the form first.
+  function autosave(form) {
+    var dirty = false, submitting = false;
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("change", function () { dirty = true; });
+    form.addEventListener("submit", function () { submitting = true; });
+    document.querySelectorAll(".section-tabs a[data-section], .check-fix a").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (!dirty || submitting) { return; }
+        event.preventDefault();
+        var section = link.dataset.section || (link.getAttribute("href").split("/").pop()) || "overview";
+        var next = form.querySelector("input[name=next_section]");
+        if (next) { next.value = /^\d+$/.test(section) ? "overview" : section; }
+        submitting = true;
+        var state = form.querySelector("[data-save-state]");
+        if (state) { state.textContent = "Saving…"; }
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      });
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty && !submitting) { event.preventDefault(); event.returnValue = ""; }
+    });
+  }
+
+  // One more empty partner row, numbered after the last one.
+  function partnerRows() {
+    var button = document.querySelector("[data-add-partner]");
+    var table = document.querySelector("[data-partners] tbody");
+    if (!button || !table) { return; }
+    button.addEventListener("click", function () {
+      var rows = table.querySelectorAll("tr.partner-row");
+      var last = rows[rows.length - 1];
+      if (!last) { return; }
+      var next = 0;
+      table.querySelectorAll("[name^='partners-']").forEach(function (el) {
+        var n = parseInt(el.name.split("-")[1], 10);
+        if (n + 1 > next) { next = n + 1; }
+      });
+      var copy = last.cloneNode(true);
+      copy.querySelectorAll("[name], [id], [for]").forEach(function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          var value = el.getAttribute(attr);
+          if (value) { el.setAttribute(attr, value.replace(/^partners-\d+-/, "partners-" + next + "-")); }
+        });
+        if (el.tagName === "INPUT" && el.type === "checkbox") { el.checked = false; }
+        else if (el.tagName === "INPUT" || el.tagName === "TEXTAREA") { el.value = ""; }
+        else if (el.tagName === "SELECT") { el.selectedIndex = 0; }
+        el.removeAttribute("aria-invalid");
+      });
+      copy.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+      copy.querySelector("td").textContent = String(rows.length + 2);
+      table.appendChild(copy);
+      var first = copy.querySelector("input[type=text]");
+      if (first) { first.focus(); }
+    });
+  }
+
+  // The budget split's total, in cents to stay exact, compared with the requested grant.
+  function cents(text) {
+    var t = String(text || "").replace(/[\s\u00a0']/g, "");
+    if (!t) { return 0; }
+    if (!/^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$/.test(t)) { return NaN; }
+    var parts = t.replace(/,/g, "").split(".");
+    return parseInt(parts[0], 10) * 100 + (parts[1] ? parseInt((parts[1] + "0").slice(0, 2), 10) : 0);
+  }
+  function money(c) {
+    var euros = Math.floor(c / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return "EUR " + euros + "." + String(c % 100).padStart(2, "0");
+  }
+  function budget(form) {
+    var total = form.querySelector("[data-split-total]"), note = form.querySelector("[data-split-note]");
+    var requested = form.querySelector("input[name=requested_grant]");
+    function update() {
+      var sum = 0, bad = false;
+      form.querySelectorAll("input.amount").forEach(function (input) {
+        var c = cents(input.value);
+        if (isNaN(c)) { bad = true; } else { sum += c; }
+      });
+      var want = cents(requested ? requested.value : "");
+      total.textContent = bad ? "—" : money(sum);
+      if (bad || isNaN(want)) { note.textContent = "Write amounts like 250000.00."; return; }
+      if (!want) { note.textContent = ""; return; }
+      var diff = want - sum;
+      note.textContent = diff === 0 ? "The split adds up to the requested grant." :
+        (money(Math.abs(diff)) + (diff > 0 ? " still to allocate." : " more than the requested grant."));
+      note.classList.toggle("error", diff !== 0);
+    }
+    form.addEventListener("input", update);
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    countdowns();
+    document.querySelectorAll("form[data-autosave]").forEach(autosave);
+    partnerRows();
+    document.querySelectorAll("form[data-budget]").forEach(budget);
+  });
+})();

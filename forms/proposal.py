@@ -1,0 +1,152 @@
+"""Applicant forms: one per proposal section, the annex upload, submission and withdrawal."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.enums import DocumentKind
+from app.services.proposals import MAX_ABSTRACT, MAX_ACRONYM, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
+from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
+
+# 1400000, 1400000.5, 1 400 000,00 is refused (ambiguous), 1,400,000.00 and 1 400 000.00 are fine.
+_AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+
+
+class _VersionedForm(FlaskForm):
+    """Every save names the version it was based on; `next_section` is where to go after saving."""
+
+    version = HiddenField(validators=[InputRequired()])
+    next_section = HiddenField()
+
+    def base_version(self) -> int:
+        try:
+            return int(self.version.data or "")
+        except ValueError:
+            return 0
+
+
+class MoneyField(StringField):
+    """An amount in euros: digits, optional thousands separators (comma or space), at most two decimals.
+
+    `amount` holds the parsed Decimal (None when empty); `data` keeps the text as typed.
+    """
+
+    amount: Decimal | None = None
+
+    def process_data(self, value: Any) -> None:
+        self.amount = value if isinstance(value, Decimal) else None
+        self.data = "" if value is None else (f"{value:.2f}" if isinstance(value, Decimal) else str(value))
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        text = (self.data or "").replace(" ", "").replace("\u00a0", "").replace("'", "")
+        self.amount = None
+        if not text:
+            return
+        if not _AMOUNT.match(text):
+            raise ValueError("Write the amount in euros with a dot for cents, e.g. 1400000.00.")
+        self.amount = Decimal(text.replace(",", ""))
+
+
+class ProposalSummaryForm(_VersionedForm):
+    acronym = StringField("Acronym", validators=[Length(max=MAX_ACRONYM)],
+                          description=f"A short name, at most {MAX_ACRONYM} characters.")
+    title = StringField("Title", validators=[Length(max=MAX_TITLE)])
+    abstract = TextAreaField("Abstract", validators=[Length(max=MAX_ABSTRACT)],
+                             description=f"What the project will do and for whom; at most {MAX_ABSTRACT} characters.")
+    strand = SelectField("Strand", choices=[], validate_choice=True)
+    duration_months = IntegerField("Duration (months)",
+                                   validators=[Optional(), NumberRange(1, MAX_DURATION_MONTHS)])
+    submit = SubmitField("Save")
+
+    def set_call(self, strands: list[str], strand_label: str, duration: tuple[int | None, int | None]) -> None:
+        self.strand.label.text = strand_label
+        self.strand.choices = [SelectChoice("", f"Choose a {strand_label.lower()}")] + [
+            SelectChoice(s, s) for s in strands]
+        low, high = duration
+        if low is not None and high is not None:
+            self.duration_months.description = f"The call allows {low} to {high} months."
+
+
+class PartnerRowForm(Form):
+    id = HiddenField()
+    name = StringField("Organisation", validators=[Length(max=200)])
+    country = SelectField("Country", choices=country_select_choices("Country"))
+    organisation_type = SelectField("Type", choices=[SelectChoice("", "Type"), *ORGANISATION_TYPE_CHOICES])
+    contact_email = EmailField("Contact e-mail", validators=[Length(max=254)])
+    remove = BooleanField("Remove")
+
+    def is_blank(self) -> bool:
+        """An untouched row (the empty one offered for a new partner): ignored when saving."""
+        return not any((field.data or "").strip() for field in (self.name, self.country, self.organisation_type,
+                                                                  self.contact_email))
+
+
+class ConsortiumForm(_VersionedForm):
+    coordinator_contact_email = EmailField("Coordinator's contact e-mail", validators=[Length(max=254)])
+    partners = FieldList(FormField(PartnerRowForm), min_entries=0, max_entries=MAX_PARTNERS)
+    submit = SubmitField("Save")
+
+    def validate_partners(self, field: FieldList) -> None:
+        """A row that is not blank and not removed needs a name, a country and a type."""
+        problems = False
+        for row in field.entries:
+            form: PartnerRowForm = row.form
+            if form.remove.data or form.is_blank():
+                continue
+            for sub in (form.name, form.country, form.organisation_type):
+                if not (sub.data or "").strip():
+                    sub.errors = [*sub.errors, "Required."]
+                    problems = True
+        if problems:
+            raise ValidationError("Complete the partners marked below (or tick Remove).")
+
+
+class BudgetForm(_VersionedForm):
+    requested_grant = MoneyField("Requested EU grant (EUR)")
+    amounts = FieldList(MoneyField("Amount (EUR)"), min_entries=0, max_entries=MAX_PARTNERS)
+    submit = SubmitField("Save")
+
+
+class AnnexUploadForm(FlaskForm):
+    kind = SelectField("Annex", choices=[SelectChoice(k.value, k.label) for k in DocumentKind])
+    file = FileField("PDF file", validators=[FileRequired("Choose a PDF file to upload.")])
+    submit = SubmitField("Upload")
+
+
+class SubmitProposalForm(_VersionedForm):
+    confirm = BooleanField(
+        "The consortium agreed to submit this proposal, and the information in it is correct.",
+        validators=[DataRequired("Tick the declaration to submit.")])
+    submit = SubmitField("Submit the proposal")
+
+
+class WithdrawProposalForm(FlaskForm):
+    reason = TextAreaField("Reason (optional)", validators=[Length(max=1000)])
+    confirm = BooleanField("I understand that withdrawal is final: the proposal cannot be submitted again.",
+                           validators=[DataRequired("Tick the box to confirm.")])
+    submit = SubmitField("Withdraw the proposal")
+
+
+class StartProposalForm(FlaskForm):
+    submit = SubmitField("Start a proposal")

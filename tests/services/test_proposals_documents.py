@@ -1,0 +1,139 @@
+"""Annexes: real PDFs only (judged by content), within the limits, stored by hash, names made harmless."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from app.enums import DocumentKind, Role
+from app.extensions import db
+from app.models import AuditEvent, User
+from app.services.documents import inspect_pdf, sanitise_filename
+from app.services.errors import FileTooLarge, InvalidInput
+from app.services.proposals import create_proposal, upload_annex
+from app.storage import get_storage
+from tests.factories import make_open_call, pdf_bytes
+
+PDF = pdf_bytes(2)
+
+
+@pytest.mark.parametrize(("given", "shown"), [
+    ("Part B.pdf", "Part B.pdf"),
+    ("../../etc/passwd", "passwd.pdf"),
+    ("..\\..\\windows\\system32\\evil.PDF", "evil.pdf"),
+    ("C:\\Users\\ana\\Desktop\\Part B final.pdf", "Part B final.pdf"),
+    ("/var/www/static/x.pdf", "x.pdf"),
+    ("report\x00.exe.pdf", "report.exe.pdf"),
+    ("line\r\nbreak.pdf", "linebreak.pdf"),
+    ("\u202egnp.pdf", "gnp.pdf"),  # right-to-left override: shown as "fdp.png" otherwise
+    ('<script>alert(1)</script>.pdf', "script_.pdf"),  # a slash is a path separator
+    ('<img src=x onerror=alert(1)>.pdf', "_img src=x onerror=alert(1)_.pdf"),
+    ("  spaced   name  .pdf", "spaced name.pdf"),
+    ("...", "document.pdf"),
+    ("", "document.pdf"),
+    (None, "document.pdf"),
+    ("no extension", "no extension.pdf"),
+    ("Zürich – Ελληνικά.pdf", "Zürich – Ελληνικά.pdf"),
+])
+def test_hostile_file_names_are_made_harmless(given, shown) -> None:  # type: ignore[no-untyped-def]
+    assert sanitise_filename(given) == shown
+
+
+def test_long_file_names_are_cut_but_keep_pdf() -> None:
+    name = sanitise_filename("x" * 500 + ".pdf")
+    assert len(name) == 120
+    assert name.endswith("xxx.pdf")
+
+
+def test_a_real_pdf_is_measured() -> None:
+    facts = inspect_pdf(io.BytesIO(PDF), page_limit=5, max_bytes=10_000_000)
+    assert (facts.pages, facts.size) == (2, len(PDF))
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "empty"),
+    (b"Just some text pretending to be a PDF", "not a PDF"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "not a PDF"),
+    (b"PK\x03\x04 a docx renamed to .pdf", "not a PDF"),
+    (b"%PDF-1.7\n% but nothing else\n", "damaged"),
+    (PDF[: len(PDF) // 2], "damaged"),
+    (pdf_bytes(1, encrypted=True), "password"),
+])
+def test_files_that_are_not_usable_pdfs_are_refused(data, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput, match=message):
+        inspect_pdf(io.BytesIO(data), page_limit=None, max_bytes=10_000_000)
+
+
+@pytest.mark.parametrize(("pages", "limit", "ok"), [(3, 3, True), (4, 3, False), (50, None, True)])
+def test_the_page_limit_is_counted_not_trusted(pages, limit, ok) -> None:  # type: ignore[no-untyped-def]
+    data = pdf_bytes(pages)
+    if ok:
+        assert inspect_pdf(io.BytesIO(data), page_limit=limit, max_bytes=10_000_000).pages == pages
+    else:
+        with pytest.raises(InvalidInput, match=f"has {pages} pages; the call allows at most {limit}"):
+            inspect_pdf(io.BytesIO(data), page_limit=limit, max_bytes=10_000_000)
+
+
+def test_the_size_limit_is_exact() -> None:
+    assert inspect_pdf(io.BytesIO(PDF), page_limit=None, max_bytes=len(PDF)).size == len(PDF)
+    with pytest.raises(FileTooLarge, match="larger than") as refused:
+        inspect_pdf(io.BytesIO(PDF), page_limit=None, max_bytes=len(PDF) - 1)
+    assert refused.value.status == 413
+
+
+@pytest.fixture
+def draft(app_ctx, make_user):  # type: ignore[no-untyped-def]
+    user = db.session.get(User, make_user(Role.APPLICANT).id)
+    proposal = create_proposal(make_open_call(page_limit=3), actor=user)
+    db.session.commit()
+    return proposal, user
+
+
+def test_an_upload_is_stored_under_its_hash_outside_the_static_folder(app, draft) -> None:  # type: ignore[no-untyped-def]
+    proposal, user = draft
+    document = upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF),
+                            filename="../Part B.pdf")
+    db.session.commit()
+    path = get_storage().path(document.sha256)
+    assert path.read_bytes() == PDF
+    assert path.name == document.sha256
+    assert Path(app.config["STORAGE_DIR"]) in path.parents
+    assert Path(app.static_folder) not in path.parents  # type: ignore[arg-type]
+    assert (document.filename, document.page_count, document.size_bytes) == ("Part B.pdf", 2, len(PDF))
+    event = db.session.query(AuditEvent).filter_by(action="proposal.document_uploaded").one()
+    assert event.data["sha256"] == document.sha256
+
+
+def test_a_new_part_b_replaces_the_old_one_which_stays_stored(draft) -> None:  # type: ignore[no-untyped-def]
+    proposal, user = draft
+    first = upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF), filename="v1.pdf")
+    letter = upload_annex(proposal, actor=user, kind=DocumentKind.SUPPORT_LETTER, stream=io.BytesIO(pdf_bytes(1)),
+                          filename="letter.pdf")
+    second = upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(pdf_bytes(3)),
+                          filename="v2.pdf")
+    db.session.commit()
+    assert first.removed_at is not None
+    assert second.removed_at is None
+    assert letter.removed_at is None
+    assert get_storage().exists(first.sha256)
+
+
+def test_an_over_long_pdf_is_refused_and_nothing_is_stored(draft) -> None:  # type: ignore[no-untyped-def]
+    proposal, user = draft
+    too_long = pdf_bytes(4)
+    with pytest.raises(InvalidInput, match="4 pages"):
+        upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(too_long),
+                     filename="long.pdf")
+    import hashlib
+
+    assert not get_storage().exists(hashlib.sha256(too_long).hexdigest())
+    assert proposal.documents == []
+
+
+def test_the_per_file_limit_is_configurable(app, draft, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    proposal, user = draft
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", len(PDF) - 1)
+    with pytest.raises(FileTooLarge, match="larger than the"):
+        upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF), filename="b.pdf")
