@@ -33,11 +33,16 @@ class PoolMember(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The affiliation the evaluator declares for this call (conflicts of interest are detected against it);
+    # it starts as their account's organisation and country.
+    organisation_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="")
     expertise: Mapped[list[str]] = mapped_column(sa.JSON, default=list)  # strands/topics of the call
     max_load: Mapped[int] = mapped_column(default=10)
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     code_of_conduct_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     call: Mapped[Call] = relationship()
     user: Mapped[User] = relationship()
@@ -68,6 +73,7 @@ class Assignment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     proposal: Mapped[Proposal] = relationship()
     evaluator: Mapped[User] = relationship(foreign_keys=[evaluator_id])

@@ -1,10 +1,361 @@
+"""The evaluator's pages: assignments, code of conduct, conflict declaration, the IER, the consensus.
+
+Every page that shows anything of a proposal loads it through `load_evaluation` (the one access rule of
+`app.services.evaluation`): a proposal the evaluator may not see does not exist for them (404).
+"""
+
 from __future__ import annotations
 
-from flask import render_template
+from dataclasses import dataclass
 
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.clock import utcnow
+from app.downloads import send_annex
+from app.enums import AssignmentState, ReportStatus
+from app.extensions import db
+from app.models import Assignment, Call, ConsensusReport, Document, PoolMember, Proposal, User
 from app.review import bp
+from app.services import consensus as consensus_service
+from app.services import pool as pool_service
+from app.services import reviews
+from app.services.conflicts import declare_conflict, detected_conflicts
+from app.services.errors import DomainError
+from app.services.evaluation import Access, EvaluatorView, access_level, load_evaluation, own_report_submitted
+from app.services.submitted import SubmittedVersion, submitted_versions
+from forms.review import (
+    CodeOfConductForm,
+    ConflictDeclarationForm,
+    ConsensusForm,
+    DeclineInvitationForm,
+    IndividualReportForm,
+    scores_form,
+)
+
+
+def me() -> User:
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
+
+
+@dataclass
+class Row:
+    """One line of the evaluator's dashboard."""
+
+    assignment: Assignment
+    version: SubmittedVersion
+    access: Access
+    call: Call
+    status: str
+    overdue: bool
+
+
+def _status(assignment: Assignment, access: Access, consensus: ReportStatus | None) -> str:
+    if access is Access.SUMMARY:
+        return "Declare conflicts"
+    report = assignment.report
+    if report is None or report.status is ReportStatus.DRAFT:
+        return "Draft" if report is not None else "To evaluate"
+    if assignment.is_rapporteur and consensus in (None, ReportStatus.DRAFT):
+        return "Submitted · consensus to draft"
+    if consensus is ReportStatus.APPROVED:
+        return "Consensus approved"
+    if consensus is ReportStatus.SUBMITTED:
+        return "Consensus submitted"
+    return "Submitted"
 
 
 @bp.get("/")
 def dashboard() -> str:
-    return render_template("review/dashboard.html")
+    """My invitations and my assigned proposals with their status and the evaluation deadline."""
+    user, now = me(), utcnow()
+    members = list(db.session.scalars(
+        sa.select(PoolMember).where(PoolMember.user_id == user.id, PoolMember.withdrawn_at.is_(None))
+        .options(selectinload(PoolMember.call)).order_by(PoolMember.invited_at.desc())))
+    by_call = {m.call_id: m for m in members}
+    assignments = list(db.session.scalars(
+        sa.select(Assignment).where(Assignment.evaluator_id == user.id,
+                                    Assignment.state == AssignmentState.PUBLISHED)
+        .options(selectinload(Assignment.report),
+                 selectinload(Assignment.proposal).selectinload(Proposal.partners),
+                 selectinload(Assignment.proposal).selectinload(Proposal.organisation),
+                 selectinload(Assignment.proposal).selectinload(Proposal.documents),
+                 selectinload(Assignment.proposal).selectinload(Proposal.call))
+        .order_by(Assignment.call_id, Assignment.proposal_id)))
+    versions = submitted_versions(a.proposal for a in assignments)
+    consensus = dict(db.session.execute(
+        sa.select(ConsensusReport.proposal_id, ConsensusReport.status)
+        .where(ConsensusReport.proposal_id.in_([a.proposal_id for a in assignments]))).all())
+    rows, hidden = [], 0
+    for assignment in assignments:
+        proposal = assignment.proposal
+        member = by_call.get(proposal.call_id)
+        version = versions[proposal.id]
+        conflicts = detected_conflicts(proposal.call, member, version) if member else []
+        access = access_level(proposal=proposal, assignment=assignment, member=member, conflicts=conflicts)
+        if access is Access.NONE:
+            hidden += member is not None and member.code_of_conduct_accepted_at is not None
+            continue
+        deadline = proposal.call.evaluation_deadline
+        done = assignment.report is not None and assignment.report.status is not ReportStatus.DRAFT
+        rows.append(Row(assignment, version, access, proposal.call,
+                        _status(assignment, access, consensus.get(proposal.id)),
+                        bool(deadline and now > deadline and not done)))
+    pending = [m for m in members if m.code_of_conduct_accepted_at is None]
+    return render_template("review/dashboard.html", rows=rows, pending=pending, members=members, hidden=hidden,
+                           now=now)
+
+
+def _member_for(code: str) -> PoolMember:
+    member = db.session.scalar(
+        sa.select(PoolMember).join(Call, Call.id == PoolMember.call_id)
+        .where(Call.code == code, PoolMember.user_id == me().id, PoolMember.withdrawn_at.is_(None)))
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.route("/calls/<code>/code-of-conduct", methods=["GET", "POST"])
+def code_of_conduct(code: str) -> str | Response:
+    """The call's code of conduct: accepted before anything of its proposals is shown."""
+    member = _member_for(code)
+    form = CodeOfConductForm()
+    if form.validate_on_submit():
+        try:
+            pool_service.accept_code_of_conduct(member, actor=me())
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Thank you. Your assigned proposals are listed below as soon as the officer publishes them.",
+                  "success")
+            return redirect(url_for("review.dashboard"))
+    return render_template("review/code_of_conduct.html", member=member, call=member.call, form=form,
+                           decline_form=DeclineInvitationForm(), rules=pool_service.CODE_OF_CONDUCT)
+
+
+@bp.post("/calls/<code>/decline")
+def decline(code: str) -> Response:
+    """Decline an invitation (before accepting the code of conduct; afterwards, write to the officer)."""
+    member = _member_for(code)
+    form = DeclineInvitationForm()
+    if member.code_of_conduct_accepted_at is not None:
+        flash("You accepted the code of conduct of this call: ask the programme officer to withdraw you.", "error")
+        return redirect(url_for("review.dashboard"))
+    if form.validate_on_submit():
+        try:
+            pool_service.withdraw_pool_member(member, actor=me(),
+                                              reason=(form.reason.data or "").strip() or "Declined the invitation")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"You declined the invitation to {code}.", "success")
+    return redirect(url_for("review.dashboard"))
+
+
+def _criteria_rows(view: EvaluatorView) -> list[object]:
+    return list(view.version.call.criteria)
+
+
+def _report_form(view: EvaluatorView, **kwargs: object) -> IndividualReportForm:
+    criteria = _criteria_rows(view)
+    form = scores_form(IndividualReportForm, criteria, **kwargs)  # type: ignore[arg-type]
+    if request.method == "GET" and view.assignment is not None and view.assignment.report is not None:
+        report = view.assignment.report
+        form.overall_comment.data = report.overall_comment
+        by_id = {s.criterion_id: s for s in report.scores}
+        for criterion in criteria:
+            score = by_id.get(criterion.id)  # type: ignore[attr-defined]
+            if score is not None:
+                form[f"score_{criterion.key}"].data = _score_text(score.score)  # type: ignore[attr-defined]
+                form[f"comment_{criterion.key}"].data = score.comment  # type: ignore[attr-defined]
+    return form  # type: ignore[return-value]
+
+
+def _score_text(value: object) -> str:
+    from app.templating import format_score
+
+    return "" if value is None else format_score(value)  # type: ignore[arg-type]
+
+
+@bp.get("/evaluations/<int(max=2147483647):assignment_id>")
+def evaluation(assignment_id: int) -> str:
+    """Before the declaration: acronym, title, consortium and the declaration form. After: the proposal and the IER."""
+    view = load_evaluation(assignment_id, me(), need=Access.SUMMARY)
+    if view.access is Access.SUMMARY:
+        return render_template("review/declaration.html", view=view, version=view.version,
+                               call=view.version.call if view.version else None, form=ConflictDeclarationForm())
+    return _render_evaluation(view, _report_form(view))
+
+
+def _render_evaluation(view: EvaluatorView, form: IndividualReportForm, status: int = 200) -> str:
+    assignment = view.assignment
+    peers = reviews.peer_reports(assignment)
+    state = consensus_service.readiness(assignment.proposal)
+    report = consensus_service.consensus_of(assignment.proposal)
+    documents = _annex_documents(view)
+    locked = assignment.report is not None and assignment.report.status is not ReportStatus.DRAFT
+    return render_template(
+        "review/evaluation.html", view=view, assignment=assignment, version=view.version, call=view.version.call,
+        form=form, peers=peers, locked=locked, readiness=state, consensus=report, documents=documents,
+        spreads=consensus_service.spreads(list(view.version.call.criteria), peers + [assignment.report])
+        if locked and assignment.report is not None else [],
+        now=utcnow(),
+    ), status  # type: ignore[return-value]
+
+
+def _annex_documents(view: EvaluatorView) -> list[tuple[object, Document | None]]:
+    """The annexes of the submitted version, each with the stored document that holds its bytes."""
+    proposal = view.version.proposal
+    stored = {d.sha256: d for d in db.session.scalars(sa.select(Document).where(Document.proposal_id == proposal.id))}
+    return [(annex, stored.get(annex.sha256)) for annex in view.version.documents]
+
+
+@bp.post("/evaluations/<int(max=2147483647):assignment_id>/declaration")
+def declaration(assignment_id: int) -> Response | str:
+    """The conflict-of-interest declaration on one assigned proposal."""
+    view = load_evaluation(assignment_id, me(), need=Access.SUMMARY)
+    form = ConflictDeclarationForm()
+    if form.validate_on_submit():
+        try:
+            declare_conflict(view.assignment, actor=me(), conflict=form.declaration.data == "conflict",
+                             note=form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            if error.details.get("field") == "note":
+                form.note.errors = [*form.note.errors, error.message]
+            else:
+                flash(error.message, "error")
+        else:
+            db.session.commit()
+            if form.declaration.data == "conflict":
+                flash("Your conflict of interest is recorded and the programme officer is told. The proposal is "
+                      "no longer shown to you.", "success")
+                return redirect(url_for("review.dashboard"))
+            flash("Declaration recorded: the proposal is open for your evaluation.", "success")
+            return redirect(url_for("review.evaluation", assignment_id=assignment_id))
+    if view.access is not Access.SUMMARY:
+        return redirect(url_for("review.evaluation", assignment_id=assignment_id))
+    return render_template("review/declaration.html", view=view, version=view.version,
+                           call=view.version.call if view.version else None, form=form), 422  # type: ignore[return-value]
+
+
+@bp.post("/evaluations/<int(max=2147483647):assignment_id>")
+def save_evaluation(assignment_id: int) -> Response | str:
+    """Save the draft, or submit and lock the report."""
+    view = load_evaluation(assignment_id, me())
+    form = _report_form(view)
+    if not form.validate_on_submit():
+        return _render_evaluation(view, form, 422)
+    submitting = bool(form.submit.data)
+    try:
+        reviews.save_report(view.assignment, actor=me(), scores=form.scores(),
+                            overall_comment=form.overall_comment.data or "")
+        if submitting:
+            reviews.submit_report(view.assignment, actor=me())
+    except DomainError as error:
+        db.session.rollback()
+        _show_errors(form, error)
+        view = load_evaluation(assignment_id, me())
+        return _render_evaluation(view, form, error.status)
+    db.session.commit()
+    if submitting:
+        flash("Your report is submitted and locked. The other evaluators' reports are now shown below.", "success")
+    else:
+        flash("Draft saved.", "success")
+    return redirect(url_for("review.evaluation", assignment_id=assignment_id))
+
+
+def _show_errors(form: object, error: DomainError) -> None:
+    """Put each field error of a service next to its field (scores.<key>.score → score_<key>)."""
+    fields = dict(error.details.get("fields") or {})
+    if error.details.get("field"):
+        fields[error.details["field"]] = error.message
+    shown = False
+    for name, message in fields.items():
+        target = name
+        if name.startswith("scores."):
+            _, key, part = name.split(".", 2)
+            target = f"{part}_{key}"
+        field = getattr(form, target, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+            shown = True
+    if not shown or not fields:
+        flash(error.message, "error")
+    else:
+        flash("The report is not complete: see the marked fields." if len(fields) > 1 else error.message, "error")
+
+
+@bp.get("/evaluations/<int(max=2147483647):assignment_id>/annexes/<int(max=2147483647):document_id>")
+def annex(assignment_id: int, document_id: int) -> Response:
+    """Download an annex of the submitted version (only with full access to the proposal)."""
+    view = load_evaluation(assignment_id, me())
+    for _annex, document in _annex_documents(view):
+        if document is not None and document.id == document_id:
+            return send_annex(document)
+    abort(404)
+
+
+def _consensus_form(view: EvaluatorView, report: ConsensusReport | None) -> ConsensusForm:
+    criteria = list(view.version.call.criteria)
+    form = scores_form(ConsensusForm, criteria)
+    if request.method == "GET" and report is not None:
+        form.overall_comment.data = report.overall_comment
+        by_id = {s.criterion_id: s for s in report.scores}
+        for criterion in criteria:
+            score = by_id.get(criterion.id)
+            if score is not None:
+                form[f"score_{criterion.key}"].data = _score_text(score.score)
+                form[f"comment_{criterion.key}"].data = score.comment
+    return form  # type: ignore[return-value]
+
+
+def _render_consensus(view: EvaluatorView, form: ConsensusForm, status: int = 200) -> str:
+    proposal = view.assignment.proposal
+    state = consensus_service.readiness(proposal)
+    report = consensus_service.consensus_of(proposal)
+    editable = (view.assignment.is_rapporteur and state.ready
+                and (report is None or report.status is ReportStatus.DRAFT))
+    return render_template(
+        "review/consensus.html", view=view, assignment=view.assignment, version=view.version,
+        call=view.version.call, readiness=state, report=report, form=form, editable=editable,
+        spreads=consensus_service.spreads(list(view.version.call.criteria), list(state.reports)),
+        reports=list(state.reports), now=utcnow(),
+    ), status  # type: ignore[return-value]
+
+
+@bp.route("/evaluations/<int(max=2147483647):assignment_id>/consensus", methods=["GET", "POST"])
+def consensus(assignment_id: int) -> str | Response:
+    """The consensus report beside the spread of the IERs: the rapporteur drafts it, the others read it."""
+    view = load_evaluation(assignment_id, me())
+    if not own_report_submitted(view.assignment):
+        flash("Submit your own report first: the other evaluators' scores stay hidden until then.", "info")
+        return redirect(url_for("review.evaluation", assignment_id=assignment_id))
+    proposal = view.assignment.proposal
+    form = _consensus_form(view, consensus_service.consensus_of(proposal))
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _render_consensus(view, form, 422)
+        submitting = bool(form.submit.data)
+        try:
+            consensus_service.save_consensus(proposal, actor=me(), scores=form.scores(),
+                                             overall_comment=form.overall_comment.data or "", submit=submitting)
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+            view = load_evaluation(assignment_id, me())
+            return _render_consensus(view, form, error.status)
+        db.session.commit()
+        flash("The consensus report is submitted to the programme officer for approval." if submitting
+              else "Consensus draft saved.", "success")
+        return redirect(url_for("review.consensus", assignment_id=assignment_id))
+    return _render_consensus(view, form)
+

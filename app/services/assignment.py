@@ -1,0 +1,372 @@
+"""Assigning evaluators to eligible proposals: automatic (min-cost flow), by hand, publication, replacement.
+
+Assignments are PROPOSED (the officer's working copy, invisible to evaluators) until published. The automatic
+assignment fills gaps: every active assignment stays as it is and only missing places are filled, so
+replacing an evaluator who withdraws changes nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.clock import utcnow
+from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus
+from app.extensions import db
+from app.models import Assignment, Call, ConsensusReport, PoolMember, Proposal, User
+from app.services import assignment_solver as solver
+from app.services.audit import record_event
+from app.services.conflicts import ConflictIndex, detected_conflicts, has_open_declared_conflict
+from app.services.errors import AssignmentInfeasible, InvalidInput, InvalidTransition, NotFound
+from app.services.evaluation import counts_toward_k, is_active, pool_member, require_officer
+from app.services.screening import screening_open
+from app.services.submitted import SubmittedVersion, submitted_version, submitted_versions
+
+
+@dataclass
+class FillResult:
+    created: list[Assignment] = field(default_factory=list)
+    withdrawn: list[Assignment] = field(default_factory=list)
+    removed: int = 0  # proposed assignments discarded before computing
+    covered: int = 0  # proposals that already had all their evaluators
+
+
+def eligible_proposals(call: Call, only: set[int] | None = None) -> list[Proposal]:
+    query = (sa.select(Proposal)
+             .where(Proposal.call_id == call.id, Proposal.status == ProposalStatus.SUBMITTED,
+                    Proposal.eligibility == Eligibility.ELIGIBLE)
+             .options(selectinload(Proposal.partners), selectinload(Proposal.documents),
+                      selectinload(Proposal.organisation))
+             .order_by(Proposal.number))
+    if only is not None:
+        query = query.where(Proposal.id.in_(only))
+    return list(db.session.scalars(query))
+
+
+def _call_assignments(call: Call) -> list[Assignment]:
+    return list(db.session.scalars(
+        sa.select(Assignment).where(Assignment.call_id == call.id).options(selectinload(Assignment.report))
+        .order_by(Assignment.id)))
+
+
+def _active_pool(call: Call) -> list[PoolMember]:
+    return list(db.session.scalars(
+        sa.select(PoolMember).where(PoolMember.call_id == call.id, PoolMember.withdrawn_at.is_(None))
+        .options(selectinload(PoolMember.user)).order_by(PoolMember.user_id)))
+
+
+def _withdraw(assignment: Assignment, *, actor: User, reason: str, now: datetime) -> None:
+    assignment.state = AssignmentState.WITHDRAWN
+    assignment.withdrawn_at, assignment.withdrawn_reason = now, reason
+    assignment.is_rapporteur = False
+    record_event(actor, "assignment.withdrawn", object_type="assignment", object_id=assignment.id,
+                 proposal_id=assignment.proposal_id, evaluator_id=assignment.evaluator_id, reason=reason)
+
+
+def _require_assignable(call: Call, now: datetime) -> None:
+    if not screening_open(call, now):
+        raise InvalidTransition("Evaluators are assigned after the call's deadline.")
+
+
+def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_proposed: bool = False,
+              now: datetime | None = None) -> FillResult:
+    """Give every eligible proposal (or those in `only`) exactly k evaluators, solving a min-cost flow.
+
+    Active assignments stay; those that became invalid (a declared conflict not waived, an automatic conflict
+    after an affiliation change) are withdrawn first and replaced. With `discard_proposed`, unpublished
+    assignments are thrown away and computed afresh. No evaluator gets more than their maximum load or a
+    proposal they are conflicted with; expertise in the proposal's strand is preferred and loads are balanced.
+    Raises AssignmentInfeasible, naming every proposal that cannot be covered and why, and changes nothing.
+    Side effects: new PROPOSED assignments, withdrawn ones, default rapporteurs, audit events.
+    """
+    require_officer(actor)
+    now = now or utcnow()
+    _require_assignable(call, now)
+    proposals = eligible_proposals(call, only)
+    if not proposals and only is None:
+        raise InvalidTransition("No proposal is eligible yet: screen the proposals first.")
+    k = call.evaluators_per_proposal
+    result = FillResult()
+    members = _active_pool(call)
+    versions = submitted_versions(proposals)
+    index = ConflictIndex(call, members, list(versions.values()))
+    member_ids = {m.user_id for m in members}
+    wanted = {p.id for p in proposals}
+    rows = _call_assignments(call)
+    discarded: set[int] = set()
+    for assignment in rows:
+        if assignment.proposal_id not in wanted or not is_active(assignment):
+            continue
+        if discard_proposed and assignment.state is AssignmentState.PROPOSED:
+            db.session.delete(assignment)
+            discarded.add(assignment.id)
+            result.removed += 1
+            continue
+        reason = None
+        if has_open_declared_conflict(assignment):
+            reason = "The evaluator declared a conflict of interest."
+        elif index.reasons(assignment.proposal_id, assignment.evaluator_id):
+            reason = "Conflict of interest: " + "; ".join(index.reasons(assignment.proposal_id,
+                                                                         assignment.evaluator_id)) + "."
+        elif assignment.evaluator_id not in member_ids:
+            reason = "The evaluator is no longer in the call's pool."
+        if reason:
+            _withdraw(assignment, actor=actor, reason=reason, now=now)
+            result.withdrawn.append(assignment)
+    if result.removed:
+        record_event(actor, "assignments.discarded", object_type="call", object_id=call.code, count=result.removed)
+    db.session.flush()
+    rows = [a for a in rows if a.id not in discarded]
+
+    load: dict[int, int] = {}
+    taken: dict[int, set[int]] = {p.id: set() for p in proposals}
+    declared: dict[int, set[int]] = {p.id: set() for p in proposals}
+    active_count: dict[int, int] = {p.id: 0 for p in proposals}
+    for assignment in rows:
+        if is_active(assignment):
+            load[assignment.evaluator_id] = load.get(assignment.evaluator_id, 0) + 1
+        if assignment.proposal_id in taken:
+            taken[assignment.proposal_id].add(assignment.evaluator_id)
+            if assignment.conflict is ConflictDeclaration.CONFLICT:
+                declared[assignment.proposal_id].add(assignment.evaluator_id)
+            if counts_toward_k(assignment):
+                active_count[assignment.proposal_id] += 1
+
+    needs = []
+    for proposal in proposals:
+        conflicted = frozenset(set(index.for_proposal(proposal.id)) | declared[proposal.id])
+        needs.append(solver.ProposalNeed(
+            id=proposal.id, strand=versions[proposal.id].strand, need=max(0, k - active_count[proposal.id]),
+            excluded=frozenset(taken[proposal.id]) | conflicted, conflicted=conflicted,
+            label=f"{proposal.reference} {versions[proposal.id].acronym}".strip(),
+        ))
+    result.covered = sum(1 for n in needs if n.need == 0)
+    slots = [
+        solver.EvaluatorSlot(id=m.user_id, capacity=max(0, m.max_load - load.get(m.user_id, 0)),
+                             expertise=frozenset(m.expertise or []), load=load.get(m.user_id, 0),
+                             label=m.user.full_name)
+        for m in members
+    ]
+    solution = solver.solve(needs, slots)
+    if isinstance(solution, solver.Infeasible):
+        by_id = {p.id: p for p in proposals}
+        raise AssignmentInfeasible(solution.message, details={
+            "missing": solution.missing,
+            "proposals": [
+                {"id": s.proposal_id, "reference": by_id[s.proposal_id].reference,
+                 "acronym": versions[s.proposal_id].acronym, "needed": s.needed, "available": s.available,
+                 "conflicted": s.conflicted, "at_maximum_load": s.full, "reason": s.reason}
+                for s in solution.shortfalls
+            ],
+        })
+    for pair in solution.pairs:
+        assignment = Assignment(call_id=call.id, proposal_id=pair.proposal_id, evaluator_id=pair.evaluator_id,
+                                state=AssignmentState.PROPOSED, created_at=now)
+        db.session.add(assignment)
+        result.created.append(assignment)
+    db.session.flush()
+    _choose_rapporteurs(call, proposals, versions, members)
+    record_event(actor, "assignments.computed", object_type="call", object_id=call.code,
+                 created=len(result.created), withdrawn=[a.id for a in result.withdrawn], removed=result.removed,
+                 proposals=len(proposals), evaluators_per_proposal=k,
+                 expertise_matches=sum(1 for p in solution.pairs if p.expertise_match))
+    return result
+
+
+def _choose_rapporteurs(call: Call, proposals: list[Proposal], versions: dict[int, SubmittedVersion],
+                        members: list[PoolMember]) -> None:
+    """A default rapporteur for each proposal that has none: an expert in its strand, spreading the role."""
+    expertise = {m.user_id: set(m.expertise or []) for m in members}
+    rows = [a for a in _call_assignments(call) if counts_toward_k(a)]
+    roles: dict[int, int] = {}
+    by_proposal: dict[int, list[Assignment]] = {}
+    for assignment in rows:
+        by_proposal.setdefault(assignment.proposal_id, []).append(assignment)
+        if assignment.is_rapporteur:
+            roles[assignment.evaluator_id] = roles.get(assignment.evaluator_id, 0) + 1
+    for proposal in proposals:
+        candidates = by_proposal.get(proposal.id, [])
+        if not candidates or any(a.is_rapporteur for a in candidates):
+            continue
+        strand = versions[proposal.id].strand
+        chosen = min(candidates, key=lambda a: (strand not in expertise.get(a.evaluator_id, set()),
+                                                roles.get(a.evaluator_id, 0), a.evaluator_id))
+        chosen.is_rapporteur = True
+        roles[chosen.evaluator_id] = roles.get(chosen.evaluator_id, 0) + 1
+    db.session.flush()
+
+
+def _consensus_status(proposal_id: int) -> ReportStatus | None:
+    return db.session.scalar(sa.select(ConsensusReport.status).where(ConsensusReport.proposal_id == proposal_id))
+
+
+def add_assignment(proposal: Proposal, *, actor: User, evaluator: User, now: datetime | None = None) -> Assignment:
+    """Assign one evaluator by hand (PROPOSED until published); conflicts and overloads are refused."""
+    require_officer(actor)
+    now = now or utcnow()
+    call = proposal.call
+    _require_assignable(call, now)
+    if proposal.status is not ProposalStatus.SUBMITTED or proposal.eligibility is not Eligibility.ELIGIBLE:
+        raise InvalidTransition("Only eligible proposals are evaluated.")
+    member = pool_member(call.id, evaluator.id)
+    if member is None or member.withdrawn_at is not None:
+        raise InvalidInput(f"{evaluator.full_name} is not in the pool of this call.", details={"field": "evaluator"})
+    existing = db.session.scalar(sa.select(Assignment).where(Assignment.proposal_id == proposal.id,
+                                                             Assignment.evaluator_id == evaluator.id))
+    if existing is not None:
+        what = "is already assigned to" if is_active(existing) else "was withdrawn from"
+        raise InvalidInput(f"{evaluator.full_name} {what} this proposal.", details={"field": "evaluator"})
+    reasons = detected_conflicts(call, member, submitted_version(proposal))
+    if reasons:
+        raise InvalidInput(f"{evaluator.full_name} has a conflict of interest: {'; '.join(reasons)}.",
+                           details={"field": "evaluator"})
+    load = db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
+        Assignment.call_id == call.id, Assignment.evaluator_id == evaluator.id,
+        Assignment.state != AssignmentState.WITHDRAWN)) or 0
+    if load >= member.max_load:
+        raise InvalidInput(f"{evaluator.full_name} is at their maximum load ({member.max_load}).",
+                           details={"field": "evaluator"})
+    current = [a for a in db.session.scalars(sa.select(Assignment).where(Assignment.proposal_id == proposal.id))
+               if counts_toward_k(a)]
+    if len(current) >= call.evaluators_per_proposal:
+        raise InvalidInput(f"{proposal.reference} already has {call.evaluators_per_proposal} evaluators; "
+                           f"remove one first.", details={"field": "evaluator"})
+    assignment = Assignment(call_id=call.id, proposal_id=proposal.id, evaluator_id=evaluator.id,
+                            state=AssignmentState.PROPOSED, created_at=now, is_rapporteur=not current)
+    db.session.add(assignment)
+    db.session.flush()
+    record_event(actor, "assignment.added", object_type="assignment", object_id=assignment.id,
+                 proposal_id=proposal.id, evaluator_id=evaluator.id)
+    return assignment
+
+
+def remove_assignment(assignment: Assignment, *, actor: User, reason: str = "",
+                      now: datetime | None = None) -> None:
+    """Take an evaluator off a proposal: a proposed assignment is deleted, a published one withdrawn.
+
+    Refused once the proposal's consensus is approved. Side effects: the row, an audit event.
+    """
+    require_officer(actor)
+    now = now or utcnow()
+    if not is_active(assignment):
+        raise InvalidTransition("This assignment is already withdrawn.")
+    if _consensus_status(assignment.proposal_id) is ReportStatus.APPROVED:
+        raise InvalidTransition("The consensus of this proposal is approved; reopen it first.")
+    if assignment.state is AssignmentState.PROPOSED:
+        record_event(actor, "assignment.removed", object_type="assignment", object_id=assignment.id,
+                     proposal_id=assignment.proposal_id, evaluator_id=assignment.evaluator_id)
+        db.session.delete(assignment)
+        db.session.flush()
+        return
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise InvalidInput("Say why the evaluator is withdrawn (the evaluator was told about this proposal).",
+                           details={"field": "reason"})
+    _withdraw(assignment, actor=actor, reason=reason, now=now)
+    db.session.flush()
+
+
+def replace_evaluator(assignment: Assignment, *, actor: User, reason: str, now: datetime | None = None) -> FillResult:
+    """Withdraw one evaluator from one proposal and find a replacement for that place only.
+
+    Everything else stays as it is. Raises AssignmentInfeasible (and changes nothing) when nobody fits.
+    """
+    remove_assignment(assignment, actor=actor, reason=reason, now=now)
+    call = db.session.get(Call, assignment.call_id)
+    assert call is not None  # noqa: S101 - the foreign key guarantees it
+    return fill_gaps(call, actor=actor, only={assignment.proposal_id}, now=now)
+
+
+def set_evaluation_deadline(call: Call, *, actor: User, deadline: datetime, now: datetime | None = None) -> Call:
+    """When individual reports are due (shown to evaluators; overdue reports are highlighted)."""
+    require_officer(actor)
+    now = now or utcnow()
+    if deadline.tzinfo is None:
+        raise InvalidInput("Give the evaluation deadline with its time zone.", details={"field": "deadline"})
+    if deadline <= call.deadline:
+        raise InvalidInput("The evaluation deadline comes after the call's deadline.", details={"field": "deadline"})
+    if deadline <= now and deadline != call.evaluation_deadline:
+        raise InvalidInput("The evaluation deadline must be in the future.", details={"field": "deadline"})
+    previous = call.evaluation_deadline
+    call.evaluation_deadline = deadline
+    db.session.flush()
+    record_event(actor, "call.evaluation_deadline_set", object_type="call", object_id=call.code,
+                 deadline=deadline.isoformat(), previous=previous.isoformat() if previous else None)
+    return call
+
+
+def publish_assignments(call: Call, *, actor: User, evaluation_deadline: datetime | None = None,
+                        now: datetime | None = None) -> list[Assignment]:
+    """Make the proposed assignments visible to their evaluators. Needs the evaluation deadline.
+
+    Side effects: states PUBLISHED with `published_at`, maybe the call's evaluation deadline, an audit event.
+    """
+    require_officer(actor)
+    now = now or utcnow()
+    _require_assignable(call, now)
+    if evaluation_deadline is not None:
+        set_evaluation_deadline(call, actor=actor, deadline=evaluation_deadline, now=now)
+    if call.evaluation_deadline is None:
+        raise InvalidInput("Set the evaluation deadline before publishing the assignments.",
+                           details={"field": "evaluation_deadline"})
+    proposed = list(db.session.scalars(
+        sa.select(Assignment).join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(Assignment.call_id == call.id, Assignment.state == AssignmentState.PROPOSED,
+               Proposal.eligibility == Eligibility.ELIGIBLE, Proposal.status == ProposalStatus.SUBMITTED)))
+    if not proposed:
+        raise InvalidTransition("There are no proposed assignments to publish.")
+    for assignment in proposed:
+        assignment.state = AssignmentState.PUBLISHED
+        assignment.published_at = now
+    db.session.flush()
+    record_event(actor, "assignments.published", object_type="call", object_id=call.code, count=len(proposed),
+                 assignment_ids=[a.id for a in proposed], evaluation_deadline=call.evaluation_deadline.isoformat())
+    return proposed
+
+
+def set_rapporteur(assignment: Assignment, *, actor: User) -> Assignment:
+    """Make this evaluator the proposal's rapporteur (who drafts the consensus report)."""
+    require_officer(actor)
+    if not counts_toward_k(assignment):
+        raise InvalidTransition("The rapporteur is one of the proposal's active evaluators.")
+    consensus = db.session.scalar(sa.select(ConsensusReport).where(
+        ConsensusReport.proposal_id == assignment.proposal_id))
+    if consensus is not None and consensus.status is not ReportStatus.DRAFT:
+        raise InvalidTransition("The consensus report is submitted; reopen it before changing the rapporteur.")
+    for other in db.session.scalars(sa.select(Assignment).where(Assignment.proposal_id == assignment.proposal_id)):
+        other.is_rapporteur = other.id == assignment.id
+    if consensus is not None:
+        consensus.rapporteur_id = assignment.evaluator_id
+    db.session.flush()
+    record_event(actor, "assignment.rapporteur_set", object_type="assignment", object_id=assignment.id,
+                 proposal_id=assignment.proposal_id, evaluator_id=assignment.evaluator_id)
+    return assignment
+
+
+def find_assignment(call: Call, assignment_id: int) -> Assignment:
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.call_id != call.id:
+        raise NotFound("There is no such assignment in this call.")
+    return assignment
+
+
+def update_evaluation_settings(call: Call, *, actor: User, evaluators_per_proposal: int,
+                               country_conflict: bool) -> Call:
+    """Evaluators per proposal (k) and the country conflict switch of a call (audited).
+
+    Raising k leaves gaps that the next automatic assignment fills; lowering it keeps existing assignments.
+    """
+    require_officer(actor)
+    if not isinstance(evaluators_per_proposal, int) or not 1 <= evaluators_per_proposal <= 20:
+        raise InvalidInput("Evaluators per proposal: a number from 1 to 20.",
+                           details={"field": "evaluators_per_proposal"})
+    before = {"evaluators_per_proposal": call.evaluators_per_proposal, "country_conflict": call.country_conflict}
+    call.evaluators_per_proposal = evaluators_per_proposal
+    call.country_conflict = bool(country_conflict)
+    db.session.flush()
+    record_event(actor, "call.evaluation_settings", object_type="call", object_id=call.code, before=before,
+                 after={"evaluators_per_proposal": evaluators_per_proposal, "country_conflict": bool(country_conflict)})
+    return call

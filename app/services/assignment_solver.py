@@ -1,0 +1,300 @@
+"""The assignment of evaluators to proposals as a minimum-cost flow (networkx), on plain data.
+
+The network: source → proposal (capacity = evaluators still needed) → evaluator (capacity 1, absent when the
+pair is conflicted or already used; cost 0 when the evaluator's expertise names the proposal's strand, else
+`MISMATCH_COST`) → sink through edges of increasing cost, one per block of `LOAD_STEP` free places up to the
+evaluator's maximum load. Those convex load costs spread the work evenly; the expertise cost buys a better match
+only when it does not unbalance loads by more than a few proposals.
+
+For speed each proposal first gets a short list of candidates (experts in its strand and a few others, each
+group in a deterministic per-proposal order). Each proposal may also send flow to a "nobody" node at a
+prohibitive cost, so the solver always returns; when the short lists leave a place to "nobody", the full lists
+decide: either an augmenting path exists (the short lists grow and the flow is solved again) or the places left
+uncovered are proven impossible, and the proof names the proposals and the evaluators that run out (Hall's
+condition, read off the residual network).
+
+No database here: the service in `app/services/assignment.py` feeds it and writes the result.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+MISMATCH_COST = 4
+SHORTLIST_EXTRA = 3   # candidates beyond the places needed, experts first
+SHORTLIST_OTHERS = 2  # non-experts always on the short list
+LOAD_STEP = 2
+
+
+@dataclass(frozen=True)
+class ProposalNeed:
+    """A proposal that needs `need` more evaluators; `excluded` are evaluators it must not get."""
+
+    id: int
+    strand: str | None
+    need: int
+    excluded: frozenset[int] = frozenset()
+    conflicted: frozenset[int] = frozenset()  # the part of `excluded` that is a conflict of interest
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class EvaluatorSlot:
+    """An evaluator with `capacity` free places (maximum load minus current load) and their expertise."""
+
+    id: int
+    capacity: int
+    expertise: frozenset[str] = frozenset()
+    load: int = 0
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Why a proposal cannot get all the evaluators it needs."""
+
+    proposal_id: int
+    label: str
+    needed: int
+    available: int      # evaluators free of conflicts that still have a free place
+    conflicted: int     # evaluators in the pool who are conflicted
+    full: int           # evaluators free of conflicts but at their maximum load
+    reason: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    proposal_id: int
+    evaluator_id: int
+    expertise_match: bool
+
+
+@dataclass
+class Solution:
+    pairs: list[Assignment] = field(default_factory=list)
+    cost: int = 0
+
+    @property
+    def feasible(self) -> bool:
+        return True
+
+
+@dataclass
+class Infeasible:
+    shortfalls: list[Shortfall]
+    missing: int  # evaluator places that cannot be filled in total
+    message: str
+
+    @property
+    def feasible(self) -> bool:
+        return False
+
+
+def _matches(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:
+    return proposal.strand is not None and proposal.strand in evaluator.expertise
+
+
+def _mix(proposal_id: int, evaluator_id: int) -> int:
+    """A deterministic pseudo-random order, different for each proposal, so short lists spread the load."""
+    return (evaluator_id * 2654435761 + proposal_id * 40503) % 1000003
+
+
+def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot]) -> Solution | Infeasible:
+    """The cheapest assignment giving every proposal its `need` evaluators, or a proof that none exists."""
+    wanted = [p for p in proposals if p.need > 0]
+    free = [e for e in evaluators if e.capacity > 0]
+    candidates = {p.id: [e for e in free if e.id not in p.excluded] for p in wanted}
+    limit = {p.id: p.need + SHORTLIST_EXTRA for p in wanted}
+    by_id = {p.id: p for p in wanted}
+    first = True
+    while True:
+        shortlists = {p.id: _shortlist(p, candidates[p.id], limit[p.id]) for p in wanted}
+        if first:
+            # Usually the short lists suffice: solve without the "nobody" edges, which cost a quarter of the time.
+            first = False
+            try:
+                flow, cost = _min_cost_flow(wanted, free, shortlists, nobody=False)
+            except nx.NetworkXUnfeasible:
+                pass
+            else:
+                return Solution(pairs=_pairs(flow, by_id, {e.id: e for e in free}), cost=cost)
+        flow, cost = _min_cost_flow(wanted, free, shortlists, nobody=True)
+        uncovered = {pid: n for pid, n in flow.pop("nobody").items() if n}
+        if not uncovered:
+            return Solution(pairs=_pairs(flow, by_id, {e.id: e for e in free}), cost=cost)
+        # Are the places left to "nobody" impossible on the full lists, or only on the short ones?
+        reachable_proposals, reachable_evaluators, spare = _residual_search(
+            flow, candidates, {e.id: e.capacity for e in free}, uncovered)
+        if not spare:
+            return _explain(by_id, evaluators, reachable_proposals, reachable_evaluators,
+                            missing=sum(uncovered.values()))
+        grew = False
+        for pid in reachable_proposals:
+            if limit[pid] + SHORTLIST_OTHERS < len(candidates[pid]):
+                limit[pid] = len(candidates[pid])
+                grew = True
+        if not grew:  # cannot happen: an augmenting path uses an edge outside the short lists
+            raise RuntimeError("assignment search made no progress")
+
+
+def _shortlist(proposal: ProposalNeed, options: list[EvaluatorSlot], limit: int) -> list[EvaluatorSlot]:
+    """The first `limit` experts and `SHORTLIST_OTHERS` others, each group in a per-proposal pseudo-random order.
+
+    The others let the flow trade a match for a better balance when the experts of a strand are few.
+    """
+    if limit + SHORTLIST_OTHERS >= len(options):
+        return options
+    def order(e: EvaluatorSlot) -> int:
+        return _mix(proposal.id, e.id)
+
+    chosen = heapq.nsmallest(limit, (e for e in options if _matches(proposal, e)), key=order)
+    others = heapq.nsmallest(limit + SHORTLIST_OTHERS - len(chosen),
+                             (e for e in options if not _matches(proposal, e)), key=order)
+    return chosen + others
+
+
+def _node(kind: str, ident: int) -> str:
+    return f"{kind}{ident}"
+
+
+def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot],
+                   shortlists: dict[int, list[EvaluatorSlot]], *,
+                   nobody: bool) -> tuple[dict[str, dict[int, int]], int]:
+    """Solve the network; without `nobody` it raises NetworkXUnfeasible when some place cannot be filled."""
+    graph = nx.MultiDiGraph()
+    total = sum(p.need for p in proposals)
+    # Dearer than any path of real edges, so that "nobody" is used only when nothing else fits.
+    top = max((e.load + e.capacity for e in evaluators), default=0) + MISMATCH_COST + 1
+    nobody_cost = top * 2 * (len(proposals) + len(evaluators) + 2)
+    graph.add_node("source", demand=-total)
+    graph.add_node("sink", demand=total)
+    if nobody:
+        graph.add_edge("nobody", "sink", capacity=total, weight=0)
+    for proposal in proposals:
+        node = _node("p", proposal.id)
+        graph.add_edge("source", node, capacity=proposal.need, weight=0)
+        if nobody:
+            graph.add_edge(node, "nobody", capacity=proposal.need, weight=nobody_cost)
+        for evaluator in shortlists[proposal.id]:
+            graph.add_edge(node, _node("e", evaluator.id), capacity=1,
+                           weight=0 if _matches(proposal, evaluator) else MISMATCH_COST)
+    for evaluator in evaluators:
+        node = _node("e", evaluator.id)
+        # Each further block of LOAD_STEP proposals costs more per proposal (current load + j): a convex cost,
+        # so loads even out (to within a block); blocks rather than single places keep the network small.
+        for start in range(0, evaluator.capacity, LOAD_STEP):
+            graph.add_edge(node, "sink", capacity=min(LOAD_STEP, evaluator.capacity - start),
+                           weight=evaluator.load + start)
+    cost, raw = nx.network_simplex(graph)
+    flow: dict[str, dict[int, int]] = {"nobody": {}}
+    for proposal in proposals:
+        edges = raw[_node("p", proposal.id)]
+        flow["nobody"][proposal.id] = sum(edges["nobody"].values()) if nobody else 0
+        flow[_node("p", proposal.id)] = {
+            evaluator.id: sum(edges[_node("e", evaluator.id)].values()) for evaluator in shortlists[proposal.id]
+        }
+    return flow, int(cost)
+
+
+def _pairs(flow: dict[str, dict[int, int]], proposals: dict[int, ProposalNeed],
+           evaluators: dict[int, EvaluatorSlot]) -> list[Assignment]:
+    pairs = []
+    for pid, proposal in proposals.items():
+        for eid, units in flow[_node("p", pid)].items():
+            if units:
+                pairs.append(Assignment(pid, eid, _matches(proposal, evaluators[eid])))
+    pairs.sort(key=lambda a: (a.proposal_id, a.evaluator_id))
+    return pairs
+
+
+def _residual_search(flow: dict[str, dict[int, int]], candidates: dict[int, list[EvaluatorSlot]],
+                     capacity: dict[int, int], uncovered: dict[int, int]) -> tuple[set[int], set[int], bool]:
+    """Breadth-first search of the residual network on the full candidate lists, from the uncovered proposals.
+
+    Returns the proposals and evaluators reached, and whether an evaluator with a free place was reached (then
+    a better flow exists). When none is, the reached proposals need more places than the reached evaluators
+    have: the places given to "nobody" cannot be filled by any assignment.
+    """
+    used: dict[int, int] = {}
+    assigned_to: dict[int, list[int]] = {}
+    for key, edges in flow.items():
+        if key == "nobody":
+            continue
+        pid = int(key[1:])
+        for eid, units in edges.items():
+            if units:
+                used[eid] = used.get(eid, 0) + 1
+                assigned_to.setdefault(eid, []).append(pid)
+    assigned_pairs = {(pid, eid) for eid, pids in assigned_to.items() for pid in pids}
+    seen_p: set[int] = set(uncovered)
+    seen_e: set[int] = set()
+    queue: deque[int] = deque(uncovered)
+    while queue:
+        pid = queue.popleft()
+        for evaluator in candidates[pid]:
+            eid = evaluator.id
+            if eid in seen_e or (pid, eid) in assigned_pairs:
+                continue
+            seen_e.add(eid)
+            if used.get(eid, 0) < capacity[eid]:
+                return seen_p, seen_e, True
+            for other in assigned_to.get(eid, ()):
+                if other not in seen_p:
+                    seen_p.add(other)
+                    queue.append(other)
+    return seen_p, seen_e, False
+
+
+def _counts(proposal: ProposalNeed, evaluators: Iterable[EvaluatorSlot]) -> tuple[int, int, int]:
+    available = conflicted = full = 0
+    for evaluator in evaluators:
+        if evaluator.id in proposal.conflicted:
+            conflicted += 1
+        elif evaluator.id in proposal.excluded:
+            continue  # already assigned to it, or withdrew from it
+        elif evaluator.capacity > 0:
+            available += 1
+        else:
+            full += 1
+    return available, conflicted, full
+
+
+def _explain(proposals: dict[int, ProposalNeed], evaluators: Sequence[EvaluatorSlot], group: set[int],
+             group_evaluators: set[int], *, missing: int) -> Infeasible:
+    """Shortfalls for the proposals that cannot all be covered, each with a sentence saying why.
+
+    `group` are the proposals that compete for the same saturated evaluators `group_evaluators` (or have too
+    few candidates on their own): some of their places must stay empty, whichever assignment is chosen.
+    """
+    places = sum(e.capacity for e in evaluators if e.id in group_evaluators)
+    needed = sum(proposals[pid].need for pid in group)
+    shortfalls = []
+    for pid in sorted(group):
+        proposal = proposals[pid]
+        available, conflicted, full = _counts(proposal, evaluators)
+        plural = "s" if proposal.need != 1 else ""
+        if available < proposal.need:
+            reason = (f"needs {proposal.need} more evaluator{plural} but only {available} in the pool "
+                      f"{'is' if available == 1 else 'are'} free of conflicts and below their maximum load "
+                      f"({conflicted} conflicted, {full} at their maximum load)")
+        else:
+            others = len(group) - 1
+            reason = (f"needs {proposal.need} more evaluator{plural}; its {available} evaluators free of conflicts "
+                      f"are also the only ones for {others} other proposal{'s' if others != 1 else ''}: together "
+                      f"these need {needed} places and those evaluators have {places} free "
+                      f"({conflicted} conflicted with this proposal)")
+        shortfalls.append(Shortfall(pid, proposal.label, proposal.need, available, conflicted, full, reason))
+    count = len(shortfalls)
+    if count == 1:
+        message = (f"1 proposal cannot be covered: {missing} evaluator place{'s' if missing != 1 else ''} "
+                   f"cannot be filled without a conflict of interest or exceeding a maximum load.")
+    else:
+        message = (f"{count} proposals cannot all be covered: {missing} of the {needed} evaluator places they need "
+                   f"cannot be filled without a conflict of interest or exceeding a maximum load.")
+    message += " Invite more evaluators, raise maximum loads, or lower the evaluators per proposal."
+    return Infeasible(shortfalls, missing, message)

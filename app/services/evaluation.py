@@ -1,0 +1,164 @@
+"""Evaluation: who may see what, and the shared facts every evaluation page and endpoint reads.
+
+THE access rule for evaluators (`evaluator_access`) lives here; every review page, API endpoint and annex
+download calls it, and `app.services.access.can_view_proposal` delegates to it for evaluators.
+
+An evaluator sees a proposal only when all of these hold:
+- they have a PUBLISHED assignment to it (a proposed, unpublished or withdrawn one shows nothing);
+- they are in the call's pool, not withdrawn, and have accepted the call's code of conduct;
+- no automatic conflict rule applies (organisation in the consortium; coordinator's country when the call says so);
+- they have not declared a conflict on it (or an officer recorded the declared conflict as not material);
+- the proposal is submitted and eligible.
+Before declaring "no conflict" they see only its acronym, title and consortium (`Access.SUMMARY`). In every
+other case the proposal does not exist for them (404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus, Role
+from app.extensions import db
+from app.models import Assignment, Call, PoolMember, Proposal, User
+from app.services.conflicts import detected_conflicts, has_open_declared_conflict
+from app.services.errors import NotAllowed, NotFound
+from app.services.submitted import SubmittedVersion, submitted_version
+
+NOT_FOUND = "There is no such evaluation."
+
+
+class Access(IntEnum):
+    NONE = 0
+    SUMMARY = 1  # acronym, title, consortium: enough to declare a conflict of interest
+    FULL = 2
+
+
+def is_officer(user: User | None) -> bool:
+    return user is not None and user.has_role(Role.OFFICER, Role.ADMIN)
+
+
+def require_officer(user: User | None) -> None:
+    if not is_officer(user):
+        raise NotAllowed("Only programme officers do this.")
+
+
+def is_active(assignment: Assignment) -> bool:
+    """Proposed or published, not withdrawn."""
+    return assignment.state is not AssignmentState.WITHDRAWN
+
+
+def counts_toward_k(assignment: Assignment) -> bool:
+    """An assignment that fills one of the proposal's k evaluator places."""
+    return is_active(assignment) and not has_open_declared_conflict(assignment)
+
+
+def access_level(*, proposal: Proposal, assignment: Assignment | None, member: PoolMember | None,
+                 conflicts: list[str]) -> Access:
+    """The access rule on loaded rows (see the module docstring); `conflicts` are the automatic ones."""
+    if assignment is None or assignment.state is not AssignmentState.PUBLISHED:
+        return Access.NONE
+    if member is None or member.withdrawn_at is not None or member.code_of_conduct_accepted_at is None:
+        return Access.NONE
+    if proposal.status is not ProposalStatus.SUBMITTED or proposal.eligibility is not Eligibility.ELIGIBLE:
+        return Access.NONE
+    if conflicts or has_open_declared_conflict(assignment):
+        return Access.NONE
+    if assignment.conflict is ConflictDeclaration.UNDECLARED:
+        return Access.SUMMARY
+    return Access.FULL
+
+
+def pool_member(call_id: int, user_id: int) -> PoolMember | None:
+    return db.session.scalar(sa.select(PoolMember).where(PoolMember.call_id == call_id,
+                                                         PoolMember.user_id == user_id))
+
+
+def assignment_of(proposal_id: int, user_id: int) -> Assignment | None:
+    return db.session.scalar(sa.select(Assignment).where(Assignment.proposal_id == proposal_id,
+                                                         Assignment.evaluator_id == user_id))
+
+
+@dataclass
+class EvaluatorView:
+    """What one evaluator may see of one proposal, with the rows the pages need."""
+
+    access: Access
+    assignment: Assignment | None
+    member: PoolMember | None
+    version: SubmittedVersion | None
+
+
+def evaluator_view(user: User | None, proposal: Proposal, *, assignment: Assignment | None = None) -> EvaluatorView:
+    """Apply the access rule for `user` as an evaluator of `proposal`."""
+    if user is None or not user.has_role(Role.EVALUATOR):
+        return EvaluatorView(Access.NONE, None, None, None)
+    assignment = assignment or assignment_of(proposal.id, user.id)
+    if assignment is None or assignment.evaluator_id != user.id or assignment.proposal_id != proposal.id:
+        return EvaluatorView(Access.NONE, None, None, None)
+    member = pool_member(proposal.call_id, user.id)
+    if member is None:
+        return EvaluatorView(Access.NONE, assignment, None, None)
+    version = submitted_version(proposal)
+    conflicts = detected_conflicts(proposal.call, member, version)
+    access = access_level(proposal=proposal, assignment=assignment, member=member, conflicts=conflicts)
+    return EvaluatorView(access, assignment, member, version if access else None)
+
+
+def evaluator_access(user: User | None, proposal: Proposal) -> Access:
+    """How much of `proposal` the evaluator `user` may see (Access.NONE: it does not exist for them)."""
+    return evaluator_view(user, proposal).access
+
+
+def evaluator_can_view(user: User | None, proposal: Proposal) -> bool:
+    """Full view (content, annexes, scores) of `proposal` for the evaluator `user`."""
+    return evaluator_access(user, proposal) is Access.FULL
+
+
+def load_evaluation(assignment_id: int, user: User | None, *, need: Access = Access.FULL) -> EvaluatorView:
+    """The evaluator's own assignment with at least `need` access; NotFound (404) otherwise."""
+    assignment = db.session.scalar(
+        sa.select(Assignment).where(Assignment.id == assignment_id).options(
+            selectinload(Assignment.proposal).selectinload(Proposal.call),
+            selectinload(Assignment.proposal).selectinload(Proposal.partners),
+            selectinload(Assignment.proposal).selectinload(Proposal.submissions),
+            selectinload(Assignment.report),
+        )
+    )
+    if assignment is None or user is None or assignment.evaluator_id != user.id:
+        raise NotFound(NOT_FOUND)
+    view = evaluator_view(user, assignment.proposal, assignment=assignment)
+    if view.access < need:
+        raise NotFound(NOT_FOUND)
+    return view
+
+
+def load_call(code: str) -> Call:
+    call = db.session.scalar(sa.select(Call).where(Call.code == code))
+    if call is None:
+        raise NotFound(f"There is no call {code!r}.")
+    return call
+
+
+def active_assignments(proposal_id: int) -> list[Assignment]:
+    """The proposal's assignments that are not withdrawn, rapporteur first."""
+    rows = db.session.scalars(
+        sa.select(Assignment).where(Assignment.proposal_id == proposal_id,
+                                    Assignment.state != AssignmentState.WITHDRAWN)
+        .options(selectinload(Assignment.report), selectinload(Assignment.evaluator))
+        .order_by(Assignment.is_rapporteur.desc(), Assignment.id)
+    )
+    return list(rows)
+
+
+def evaluating_assignments(proposal_id: int) -> list[Assignment]:
+    """The published assignments whose evaluator evaluates the proposal (no open declared conflict)."""
+    return [a for a in active_assignments(proposal_id)
+            if a.state is AssignmentState.PUBLISHED and counts_toward_k(a)]
+
+
+def own_report_submitted(assignment: Assignment) -> bool:
+    return assignment.report is not None and assignment.report.status is not ReportStatus.DRAFT

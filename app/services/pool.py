@@ -1,0 +1,243 @@
+"""The evaluator pool of a call: invitations, the code of conduct, loads and withdrawals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.clock import utcnow
+from app.countries import is_country_code
+from app.enums import AssignmentState, OrganisationType, ReportStatus, Role
+from app.extensions import db
+from app.models import Assignment, Call, IndividualReport, PoolMember, User
+from app.services.accounts import find_or_create_organisation, normalise_email
+from app.services.audit import record_event
+from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from app.services.evaluation import require_officer
+
+MAX_LOAD_LIMIT = 500
+
+CODE_OF_CONDUCT = (
+    "I will evaluate independently and impartially, in my own name, and not represent any organisation.",
+    "I will declare any conflict of interest on each proposal before I read it, and again as soon as one "
+    "comes to light: I am conflicted when I, or the organisation I work for, take part in the proposal, gain "
+    "or lose from its outcome, or have a close personal or professional relationship with anyone in it.",
+    "I will keep the proposals, the evaluation and its results confidential, during and after the evaluation; "
+    "I will not copy or keep the documents, nor upload them to any outside tool or service.",
+    "I will not contact applicants about their proposals, and will report to the programme officer any "
+    "attempt to contact me about them.",
+    "I will score each proposal on its merits against the published award criteria only, and write comments "
+    "that justify my scores.",
+    "I will submit my reports by the evaluation deadline, or tell the programme officer in time that I cannot.",
+)
+
+
+def find_evaluator(email: str) -> User:
+    """The evaluator account with this e-mail address (officers invite existing evaluator accounts)."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email or "")))
+    if user is None or not user.has_role(Role.EVALUATOR):
+        raise InvalidInput("There is no evaluator account with this e-mail address; an administrator creates "
+                           "evaluator accounts under Accounts.", details={"field": "email"})
+    return user
+
+
+def _clean_expertise(call: Call, expertise: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(e.strip() for e in expertise if e and e.strip()))
+    if call.strands:
+        unknown = [e for e in chosen if e not in call.strands]
+        if unknown:
+            raise InvalidInput(f"Not a {call.strand_label.lower()} of this call: {', '.join(unknown)}.",
+                               details={"field": "expertise"})
+    return chosen
+
+
+def _clean_affiliation(organisation_name: str | None, country: str | None, user: User) -> tuple[str, str]:
+    name = " ".join((organisation_name or "").split()) or (user.organisation.name if user.organisation else "")
+    code = (country or "").strip().upper() or (user.organisation.country if user.organisation else "")
+    if not name:
+        raise InvalidInput("Give the evaluator's organisation (conflicts of interest are checked against it).",
+                           details={"field": "organisation_name"})
+    if not code or not is_country_code(code):
+        raise InvalidInput("Give the country of the evaluator's organisation as an ISO code (e.g. BE).",
+                           details={"field": "country"})
+    return name[:200], code
+
+
+def _check_load(max_load: int) -> int:
+    if not isinstance(max_load, int) or max_load < 1 or max_load > MAX_LOAD_LIMIT:
+        raise InvalidInput(f"The maximum load is a number of proposals from 1 to {MAX_LOAD_LIMIT}.",
+                           details={"field": "max_load"})
+    return max_load
+
+
+def invite_evaluator(call: Call, *, actor: User, user: User, expertise: Iterable[str], max_load: int,
+                     organisation_name: str | None = None, country: str | None = None) -> PoolMember:
+    """Add an evaluator account to the call's pool with their affiliation, expertise and maximum load.
+
+    The affiliation defaults to the account's organisation. An evaluator who had withdrawn is invited again
+    (they accept the code of conduct again). Side effects: the pool member, an audit event.
+    """
+    require_officer(actor)
+    if not user.has_role(Role.EVALUATOR):
+        raise InvalidInput(f"{user.email} is not an evaluator account.", details={"field": "email"})
+    chosen = _clean_expertise(call, expertise)
+    name, code = _clean_affiliation(organisation_name, country, user)
+    _check_load(max_load)
+    member = db.session.scalar(sa.select(PoolMember).where(PoolMember.call_id == call.id,
+                                                           PoolMember.user_id == user.id))
+    if member is not None and member.withdrawn_at is None:
+        raise AlreadyExists(f"{user.full_name} is already in the pool of this call.", details={"field": "email"})
+    now = utcnow()
+    if member is None:
+        member = PoolMember(call_id=call.id, user_id=user.id)
+        db.session.add(member)
+    member.organisation_name, member.country = name, code
+    member.expertise, member.max_load = chosen, max_load
+    member.invited_at, member.withdrawn_at, member.withdrawn_reason = now, None, None
+    member.code_of_conduct_accepted_at = None
+    db.session.flush()
+    record_event(actor, "pool.invited", object_type="pool_member", object_id=member.id, call=call.code,
+                 evaluator_id=user.id, email=user.email, organisation=name, country=code, expertise=chosen,
+                 max_load=max_load)
+    return member
+
+
+def current_loads(call: Call) -> dict[int, int]:
+    """Evaluator user id → number of active (proposed or published) assignments in the call."""
+    rows = db.session.execute(
+        sa.select(Assignment.evaluator_id, sa.func.count(Assignment.id))
+        .where(Assignment.call_id == call.id, Assignment.state != AssignmentState.WITHDRAWN)
+        .group_by(Assignment.evaluator_id)
+    )
+    return {evaluator_id: count for evaluator_id, count in rows}
+
+
+def update_pool_member(member: PoolMember, *, actor: User, expertise: Iterable[str], max_load: int,
+                       organisation_name: str | None = None, country: str | None = None) -> PoolMember:
+    """Change an evaluator's affiliation, expertise or maximum load (never below their current load)."""
+    require_officer(actor)
+    if member.withdrawn_at is not None:
+        raise InvalidTransition("This evaluator withdrew; invite them again instead.")
+    call = member.call
+    chosen = _clean_expertise(call, expertise)
+    name, code = _clean_affiliation(organisation_name or member.organisation_name, country or member.country,
+                                    member.user)
+    _check_load(max_load)
+    load = current_loads(call).get(member.user_id, 0)
+    if max_load < load:
+        raise InvalidInput(f"{member.user.full_name} already has {load} proposals; the maximum load cannot be "
+                           f"lower.", details={"field": "max_load"})
+    before = {"organisation": member.organisation_name, "country": member.country, "expertise": member.expertise,
+              "max_load": member.max_load}
+    member.organisation_name, member.country, member.expertise, member.max_load = name, code, chosen, max_load
+    db.session.flush()
+    record_event(actor, "pool.updated", object_type="pool_member", object_id=member.id, call=call.code,
+                 before=before, after={"organisation": name, "country": code, "expertise": chosen,
+                                       "max_load": max_load})
+    return member
+
+
+def accept_code_of_conduct(member: PoolMember, *, actor: User, now: datetime | None = None) -> PoolMember:
+    """The evaluator accepts the call's code of conduct; until then they see nothing of its proposals."""
+    if member.user_id != actor.id:
+        raise NotAllowed("Only the evaluator accepts their code of conduct.")
+    if member.withdrawn_at is not None:
+        raise InvalidTransition("You are no longer in the pool of this call.")
+    if member.code_of_conduct_accepted_at is not None:
+        return member
+    member.code_of_conduct_accepted_at = now or utcnow()
+    db.session.flush()
+    record_event(actor, "pool.code_of_conduct_accepted", object_type="pool_member", object_id=member.id,
+                 call=member.call.code, text=list(CODE_OF_CONDUCT))
+    return member
+
+
+def withdraw_pool_member(member: PoolMember, *, actor: User, reason: str,
+                         now: datetime | None = None) -> list[Assignment]:
+    """Take an evaluator out of the call's pool (the officer, or the evaluator declining).
+
+    Their assignments whose report is not submitted are withdrawn (submitted reports stay: the work is done);
+    the officer then fills the gaps with `assignment.fill_gaps`, which keeps every other assignment.
+    Side effects: the member's withdrawal, withdrawn assignments, an audit event. Returns those assignments.
+    """
+    if actor.id != member.user_id:
+        require_officer(actor)
+    if member.withdrawn_at is not None:
+        raise InvalidTransition("This evaluator has already left the pool.")
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise InvalidInput("Give a reason.", details={"field": "reason"})
+    now = now or utcnow()
+    member.withdrawn_at, member.withdrawn_reason = now, reason
+    withdrawn = []
+    assignments = db.session.scalars(
+        sa.select(Assignment).outerjoin(IndividualReport, IndividualReport.assignment_id == Assignment.id)
+        .where(Assignment.call_id == member.call_id, Assignment.evaluator_id == member.user_id,
+               Assignment.state != AssignmentState.WITHDRAWN,
+               sa.or_(IndividualReport.id.is_(None), IndividualReport.status == ReportStatus.DRAFT))
+    )
+    for assignment in assignments:
+        assignment.state = AssignmentState.WITHDRAWN
+        assignment.withdrawn_at, assignment.withdrawn_reason = now, f"The evaluator left the pool: {reason}"
+        assignment.is_rapporteur = False
+        withdrawn.append(assignment)
+    db.session.flush()
+    record_event(actor, "pool.withdrawn", object_type="pool_member", object_id=member.id, call=member.call.code,
+                 evaluator_id=member.user_id, reason=reason, withdrawn_assignments=[a.id for a in withdrawn])
+    return withdrawn
+
+
+def pool(call: Call) -> list[PoolMember]:
+    """The call's pool (withdrawn members last), with their accounts, in one query."""
+    return list(db.session.scalars(
+        sa.select(PoolMember).where(PoolMember.call_id == call.id)
+        .options(selectinload(PoolMember.user))
+        .join(User, User.id == PoolMember.user_id)
+        .order_by(PoolMember.withdrawn_at.is_not(None), User.full_name, User.id)
+    ))
+
+
+def find_member(call: Call, member_id: int) -> PoolMember:
+    member = db.session.get(PoolMember, member_id)
+    if member is None or member.call_id != call.id:
+        raise NotFound("There is no such evaluator in this call's pool.")
+    return member
+
+
+def evaluator_accounts() -> list[User]:
+    """Every active evaluator account, to choose from when inviting."""
+    from app.models import UserRole
+
+    return list(db.session.scalars(
+        sa.select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.EVALUATOR, User.is_active_account.is_(True)).order_by(User.full_name)
+    ))
+
+
+def seed_demo_pool(call: Call, emails: Iterable[str], *, expertise: list[list[str]], max_load: int = 10,
+                   accepted: bool = False) -> list[tuple[str, bool]]:
+    """Demo data: put these evaluator accounts in the call's pool when they are not there (idempotent)."""
+    results = []
+    for email, strands in zip(emails, expertise, strict=True):
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            continue
+        exists = db.session.scalar(sa.select(PoolMember.id).where(PoolMember.call_id == call.id,
+                                                                 PoolMember.user_id == user.id))
+        if exists is not None:
+            results.append((email, False))
+            continue
+        organisation = user.organisation or find_or_create_organisation(
+            f"Independent expert ({email})", "BE", OrganisationType.OTHER)
+        member = PoolMember(call_id=call.id, user_id=user.id, organisation_name=organisation.name,
+                            country=organisation.country, expertise=[s for s in strands if s in call.strands],
+                            max_load=max_load, code_of_conduct_accepted_at=utcnow() if accepted else None)
+        db.session.add(member)
+        db.session.flush()
+        record_event(None, "pool.invited", object_type="pool_member", object_id=member.id, call=call.code,
+                     evaluator_id=user.id, email=email, source="demo")
+        results.append((email, True))
+    return results

@@ -1,0 +1,116 @@
+"""Officer forms of the evaluation stage: screening, the pool, assignments, conflicts, consensus approval."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.services.pool import MAX_LOAD_LIMIT
+from app.services.screening import MIN_REASON_LENGTH
+from forms.auth import country_select_choices
+from forms.intake import LOCAL_FORMATS
+
+REASON = [DataRequired("Give a reason."), Length(min=MIN_REASON_LENGTH, max=4000,
+                                                 message=f"At least {MIN_REASON_LENGTH} characters.")]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class EligibilityForm(FlaskForm):
+    decision = RadioField("Decision", choices=[SelectChoice("eligible", "Eligible: it goes to evaluation"),
+                                               SelectChoice("ineligible", "Ineligible: it is not evaluated")],
+                          validators=[DataRequired("Choose eligible or ineligible.")])
+    reason = TextAreaField("Reason", validators=REASON,
+                           description="Kept in the audit trail; an ineligible proposal's letter quotes it.")
+    submit = SubmitField("Record the decision")
+
+
+class ConfirmPassingForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=REASON, default="Every automatic eligibility check passed.")
+    submit = SubmitField("Confirm as eligible every pending proposal that passes all checks")
+
+
+class _PoolFields(FlaskForm):
+    organisation_name = StringField("Organisation", validators=[Optional(), Length(max=200)],
+                                    description="Conflicts of interest are checked against it. Empty: the "
+                                                "account's organisation.")
+    country = SelectField("Country", choices=[], validators=[Optional()],
+                          description="The coordinator's country is a conflict when the call says so.")
+    expertise = MultiCheckboxField("Expertise", choices=[], validate_choice=False)
+    max_load = IntegerField("Maximum load (proposals)", default=10,
+                            validators=[InputRequired(), NumberRange(min=1, max=MAX_LOAD_LIMIT)])
+
+    def __init__(self, *args: object, strands: list[str] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_select_choices("The account's country")
+        self.expertise.choices = [SelectChoice(s, s) for s in strands or []]
+
+
+class InviteEvaluatorForm(_PoolFields):
+    email = EmailField("Evaluator's e-mail", validators=[DataRequired(), Length(max=254)],
+                       description="An evaluator account (administrators create them under Accounts).")
+    submit = SubmitField("Invite to the pool")
+
+
+class PoolMemberForm(_PoolFields):
+    submit = SubmitField("Save")
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."), Length(min=3, max=4000)])
+    submit = SubmitField("Confirm")
+
+
+class LongReasonForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=REASON)
+    submit = SubmitField("Confirm")
+
+
+class AutoAssignForm(FlaskForm):
+    discard_proposed = BooleanField("Recompute the unpublished assignments too (published ones always stay)")
+    submit = SubmitField("Compute the assignment")
+
+
+class PublishForm(FlaskForm):
+    evaluation_deadline = DateTimeLocalField("Evaluation deadline (call's time zone)", format=LOCAL_FORMATS,
+                                             validators=[DataRequired("Give the evaluation deadline.")],
+                                             render_kw={"step": "1"},
+                                             description="Individual reports are due by then; later ones are "
+                                                         "flagged overdue.")
+    submit = SubmitField("Publish to the evaluators")
+
+
+class AddAssignmentForm(FlaskForm):
+    evaluator = SelectField("Evaluator", choices=[], validators=[DataRequired("Choose an evaluator.")],
+                            validate_choice=False)
+    submit = SubmitField("Assign")
+
+
+class EvaluationSettingsForm(FlaskForm):
+    evaluators_per_proposal = IntegerField("Evaluators per proposal (k)",
+                                           validators=[InputRequired(), NumberRange(min=1, max=20)])
+    country_conflict = BooleanField("An evaluator from the coordinator's country is conflicted")
+    submit = SubmitField("Save")
+
+
+class ActionForm(FlaskForm):
+    """A button that needs nothing but the CSRF token."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,94 @@
+"""Evaluator forms: the code of conduct, the conflict declaration, the individual and the consensus report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.models import Criterion
+from app.services.reviews import MAX_COMMENT_LENGTH, MIN_COMMENT_LENGTH, ScoreInput
+
+
+class CodeOfConductForm(FlaskForm):
+    accept = BooleanField("I have read the code of conduct and accept it for this call.",
+                          validators=[DataRequired("Tick the box to accept the code of conduct.")])
+    submit = SubmitField("Accept and continue")
+
+
+class DeclineInvitationForm(FlaskForm):
+    reason = TextAreaField("Why you decline (optional)", validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Decline the invitation")
+
+
+class ConflictDeclarationForm(FlaskForm):
+    declaration = RadioField(
+        "Do you have a conflict of interest with this proposal?",
+        choices=[SelectChoice("no_conflict", "No: I have no conflict of interest with this proposal."),
+                 SelectChoice("conflict", "Yes: I have a conflict of interest (the proposal will be taken away "
+                                          "from you).")],
+        validators=[DataRequired("Choose one answer.")],
+    )
+    note = TextAreaField("If yes, what is the conflict?", validators=[Optional(), Length(max=2000)],
+                         description="Seen by the programme officer only.")
+    submit = SubmitField("Confirm my declaration")
+
+
+def score_choices(maximum: Decimal) -> list[SelectChoice]:
+    """'—' then 0, 0.5, 1 … up to the criterion's maximum."""
+    steps = int(maximum * 2)
+    values = [Decimal(i) / 2 for i in range(steps + 1)]
+    return [SelectChoice("", "—")] + [SelectChoice(_text(v), _text(v)) for v in values]
+
+
+def _text(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.1f}"
+
+
+class _ScoresForm(FlaskForm):
+    """Fields `score_<key>` and `comment_<key>` per criterion are added by `scores_form`."""
+
+    overall_comment = TextAreaField("Overall comment", validators=[Length(max=MAX_COMMENT_LENGTH)],
+                                    render_kw={"data-min-length": MIN_COMMENT_LENGTH, "rows": 5})
+    save = SubmitField("Save draft")
+    submit = SubmitField("Submit")
+
+    criterion_keys: list[str] = []
+
+    def scores(self) -> dict[str, ScoreInput]:
+        return {key: ScoreInput(self[f"score_{key}"].data, self[f"comment_{key}"].data or "")
+                for key in self.criterion_keys}
+
+    def criterion_fields(self) -> list[tuple[str, Any, Any]]:
+        return [(key, self[f"score_{key}"], self[f"comment_{key}"]) for key in self.criterion_keys]
+
+
+class IndividualReportForm(_ScoresForm):
+    submit = SubmitField("Submit and lock my report")
+
+
+class ConsensusForm(_ScoresForm):
+    submit = SubmitField("Submit to the programme officer")
+
+
+def scores_form(base: type[_ScoresForm], criteria: Iterable[Criterion], **kwargs: Any) -> _ScoresForm:
+    """An instance of `base` with a score select and a comment box for each criterion."""
+    criteria = list(criteria)
+
+    class Form(base):  # type: ignore[valid-type,misc]
+        pass
+
+    for criterion in criteria:
+        setattr(Form, f"score_{criterion.key}", SelectField(
+            f"{criterion.name}: score", choices=score_choices(criterion.max_score), validate_choice=False,
+            description=f"0 to {_text(criterion.max_score)}, in steps of 0.5."))
+        setattr(Form, f"comment_{criterion.key}", TextAreaField(
+            f"{criterion.name}: comment", validators=[Length(max=MAX_COMMENT_LENGTH)],
+            render_kw={"data-min-length": MIN_COMMENT_LENGTH, "rows": 5},
+            description=f"At least {MIN_COMMENT_LENGTH} characters to submit."))
+    Form.criterion_keys = [c.key for c in criteria]
+    return Form(**kwargs)
