@@ -1,0 +1,347 @@
+"""Ranking and selection over the API, for programme officers (and administrators).
+
+GET the live ranking of a call (with what-if options), run a selection, read a run, preview and finalise it
+(the preview's token confirms), promote from the reserve list, and download the ranking as CSV or XLSX.
+Every endpoint answers 403 to other roles and 404 for an unknown call or run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, request
+from flask_smorest import abort
+from marshmallow import Schema, fields, validate
+
+from app.api import api_user, bp
+from app.extensions import db
+from app.models import Call, SelectionRun
+from app.services.exports import export_response
+from app.services.ranking import Ranking, RankingEntry, live_ranking, run_ranking
+from app.services.selection import (
+    MAX_RESERVE_SIZE,
+    SelectionOptions,
+    describe_options,
+    finalise_preview,
+    finalise_run,
+    list_runs,
+    load_call_data,
+    promote_from_reserve,
+    require_officer,
+    run_selection,
+    verify_run,
+)
+
+# ---------------------------------------------------------------------------------------------- schemas
+
+
+class RankingQuerySchema(Schema):
+    budget_policy = fields.String(validate=validate.OneOf(["skip", "stop"]),
+                                  metadata={"description": "Default: the call's setting"})
+    reserve_size = fields.Integer(validate=validate.Range(min=0, max=MAX_RESERVE_SIZE))
+    coverage = fields.Boolean(metadata={"description": "Apply the call's coverage rule (its coverage field)"})
+
+
+class RunCreateSchema(RankingQuerySchema):
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class FinaliseSchema(Schema):
+    token = fields.String(required=True, metadata={"description": "The token of a fresh preview (GET …/finalise)"})
+
+
+class PromoteSchema(Schema):
+    reference = fields.String(required=True, metadata={"description": "The selected proposal that leaves"})
+    reason = fields.String(required=True, validate=validate.OneOf(["declined", "ineligible"]))
+    note = fields.String(required=True, validate=validate.Length(min=10, max=2000))
+
+
+class EntrySchema(Schema):
+    rank = fields.Integer(allow_none=True)
+    id = fields.String(attribute="reference", metadata={"description": "The proposal's reference"})
+    acronym = fields.String()
+    coordinator = fields.String()
+    country = fields.String()
+    strand = fields.String(allow_none=True)
+    scores = fields.Dict(keys=fields.String(), values=fields.Decimal(as_string=True, allow_none=True))
+    thresholds_passed = fields.Boolean(allow_none=True)
+    failed_thresholds = fields.List(fields.String(), attribute="failed")
+    total = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "Weighted total"})
+    tie_break_keys = fields.Method("get_tie_keys")
+    requested = fields.Decimal(as_string=True, allow_none=True)
+    running_budget = fields.Decimal(as_string=True, allow_none=True, attribute="running_total",
+                                    metadata={"description": "Sum of the selected grants down to this row"})
+    status = fields.String(metadata={"description": "selected, reserve, not_funded, below_threshold, ineligible, "
+                                                    "declined, or not_ready (live ranking only)"})
+    reserve_position = fields.Integer(allow_none=True)
+    selected_by = fields.String(allow_none=True, metadata={"description": "coverage, merit or reserve"})
+    tie_resolution = fields.Integer(allow_none=True,
+                                    metadata={"description": "The officer's tie resolution that ordered it"})
+    reason = fields.String()
+
+    def get_tie_keys(self, entry: RankingEntry) -> dict[str, str | None]:
+        return {key: None if value is None else str(value) for key, value in entry.tie_keys}
+
+
+class TieSchema(Schema):
+    references = fields.List(fields.String())
+    total = fields.Decimal(as_string=True, allow_none=True)
+    resolution = fields.Integer(allow_none=True, attribute="resolution_id")
+
+
+class RankingSchema(Schema):
+    call = fields.String()
+    options = fields.Dict()
+    ready = fields.Boolean()
+    not_ready = fields.Dict(metadata={"description": "What keeps the call from a selection run"})
+    budget = fields.Decimal(as_string=True, allow_none=True)
+    max_awards = fields.Integer(allow_none=True)
+    selected_total = fields.Decimal(as_string=True)
+    remaining_budget = fields.Decimal(as_string=True, allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    ties = fields.List(fields.Nested(TieSchema))
+    proposals = fields.List(fields.Nested(EntrySchema))
+
+
+class RunSummarySchema(Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+    call = fields.String()
+    status = fields.String()
+    in_force = fields.Boolean()
+    promotion_of = fields.Integer(allow_none=True, metadata={"description": "The parent run's number"})
+    options = fields.Dict()
+    description = fields.String()
+    note = fields.String()
+    summary = fields.Dict()
+    input_sha256 = fields.String()
+    output_sha256 = fields.String()
+    created_at = fields.AwareDateTime(format="iso")
+    created_by = fields.String(allow_none=True)
+    finalised_at = fields.AwareDateTime(format="iso", allow_none=True)
+
+
+class RunSchema(RunSummarySchema):
+    reproducible = fields.Boolean(metadata={"description": "Re-running the stored input gives the stored output"})
+    ranking = fields.Nested(RankingSchema)
+
+
+class ChangeSchema(Schema):
+    id = fields.String(attribute="reference")
+    before = fields.String(allow_none=True)
+    before_position = fields.Integer(allow_none=True)
+    after = fields.String()
+    after_position = fields.Integer(allow_none=True)
+
+
+class PreviewSchema(Schema):
+    run = fields.Integer()
+    token = fields.String()
+    can_finalise = fields.Boolean()
+    blockers = fields.List(fields.String())
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    references = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    selected_total = fields.Decimal(as_string=True)
+    changes = fields.List(fields.Nested(ChangeSchema))
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def officer_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse other roles (403) before the body or query is even read: no validation details leak to them.
+
+    Placed right under the route decorator, so it wraps flask-smorest's argument parsing; `wraps` keeps the
+    OpenAPI documentation the other decorators attached to the view."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        require_officer(api_user())
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _call_or_404(code: str) -> Call:
+    call = db.session.scalar(sa.select(Call).where(Call.code == code))
+    if call is None:
+        abort(404, message=f"There is no call {code!r}.")
+    return call
+
+
+def _run_or_404(run_id: int) -> SelectionRun:
+    run = db.session.get(SelectionRun, run_id)
+    if run is None:
+        abort(404, message=f"There is no selection run {run_id}.")
+    return run
+
+
+def _options(call: Call, args: dict[str, Any]) -> SelectionOptions:
+    return SelectionOptions.from_values(call, budget_policy=args.get("budget_policy"),
+                                        reserve_size=args.get("reserve_size"), coverage=args.get("coverage"))
+
+
+def _ranking_body(ranking: Ranking) -> dict[str, Any]:
+    readiness = ranking.readiness
+    return {
+        "call": ranking.call.code,
+        "options": ranking.options.to_dict() if ranking.options else {},
+        "ready": readiness.is_ready if readiness else True,
+        "not_ready": readiness.details() if readiness and not readiness.is_ready else {},
+        "budget": ranking.budget, "max_awards": ranking.max_awards, "selected_total": ranking.selected_total,
+        "remaining_budget": ranking.remaining, "counts": ranking.counts(), "ties": ranking.ties,
+        "proposals": ranking.entries,
+    }
+
+
+def _run_body(run: SelectionRun, *, detail: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": run.id, "number": run.number, "call": run.call.code, "status": run.status.value,
+        "in_force": run.is_in_force, "promotion_of": run.parent_run.number if run.parent_run else None,
+        "options": run.options, "description": describe_options(run.options), "note": run.note,
+        "summary": run.summary, "input_sha256": run.input_sha256, "output_sha256": run.output_sha256,
+        "created_at": run.created_at, "created_by": run.created_by.email if run.created_by else None,
+        "finalised_at": run.finalised_at,
+    }
+    if detail:
+        body["reproducible"] = verify_run(run)
+        body["ranking"] = _ranking_body(run_ranking(run))
+    return body
+
+
+# ---------------------------------------------------------------------------------------------- endpoints
+
+
+@bp.get("/calls/<code>/ranking")
+@officer_only
+@bp.arguments(RankingQuerySchema, location="query")
+@bp.response(200, RankingSchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such call")
+def selection_ranking(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """The live ranking of the call with the given options (the call's by default); stores nothing."""
+    call = _call_or_404(code)
+    return _ranking_body(live_ranking(call, _options(call, args)))
+
+
+@bp.get("/calls/<code>/selections")
+@officer_only
+@bp.response(200, RunSummarySchema(many=True))
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such call")
+def selection_list(code: str) -> list[dict[str, Any]]:
+    """The call's selection runs, newest first."""
+    return [_run_body(run) for run in list_runs(_call_or_404(code))]
+
+
+@bp.post("/calls/<code>/selections")
+@officer_only
+@bp.arguments(RunCreateSchema)
+@bp.response(201, RunSchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such call")
+@bp.alt_response(409, description="not_ready: the call is open, or proposals lack screening or a consensus")
+@bp.alt_response(422, description="Invalid options")
+def selection_create(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """Run the selection with these options and record it (input, output, SHA-256 of both)."""
+    call = _call_or_404(code)
+    run = run_selection(call, actor=api_user(), options=_options(call, args), note=args.get("note", ""))
+    db.session.commit()
+    return _run_body(run, detail=True)
+
+
+@bp.get("/selections/<int:run_id>")
+@officer_only
+@bp.response(200, RunSchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such run")
+def selection_get(run_id: int) -> dict[str, Any]:
+    """One run: options, hashes, whether it re-runs byte-identically, and the ranking it decided."""
+    return _run_body(_run_or_404(run_id), detail=True)
+
+
+@bp.get("/selections/<int:run_id>/finalise")
+@officer_only
+@bp.response(200, PreviewSchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such run")
+def selection_finalise_preview(run_id: int) -> dict[str, Any]:
+    """Step 1: what finalising would change, and the token that confirms it."""
+    preview = finalise_preview(_run_or_404(run_id))
+    return {"run": preview.run.id, "token": preview.token, "can_finalise": preview.can_finalise,
+            "blockers": preview.blockers, "counts": preview.counts, "references": preview.references,
+            "selected_total": preview.selected_total,
+            "changes": [{"reference": c.reference, "before": c.before.value if c.before else None,
+                         "before_position": c.before_position, "after": c.after.value,
+                         "after_position": c.after_position} for c in preview.changes]}
+
+
+@bp.post("/selections/<int:run_id>/finalise")
+@officer_only
+@bp.arguments(FinaliseSchema)
+@bp.response(200, RunSummarySchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such run")
+@bp.alt_response(409, description="invalid_transition (already final, another run in force, stale data) or "
+                                  "stale_preview (the token is not the current preview's)")
+def selection_finalise(args: dict[str, Any], run_id: int) -> dict[str, Any]:
+    """Step 2: finalise with the preview's token; the proposals get their decisions."""
+    run = _run_or_404(run_id)
+    finalise_run(run, actor=api_user(), token=args["token"])
+    db.session.commit()
+    return _run_body(run)
+
+
+@bp.post("/selections/<int:run_id>/promote")
+@officer_only
+@bp.arguments(PromoteSchema)
+@bp.response(201, RunSchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such run")
+@bp.alt_response(409, description="The run is not the finalised run in force")
+@bp.alt_response(422, description="The proposal is not selected in the run")
+def selection_promote(args: dict[str, Any], run_id: int) -> dict[str, Any]:
+    """A selected proposal declined or was found ineligible: promote from the reserve list (a new draft run)."""
+    child = promote_from_reserve(_run_or_404(run_id), actor=api_user(), reference=args["reference"],
+                                 reason=args["reason"], note=args["note"])
+    db.session.commit()
+    return _run_body(child, detail=True)
+
+
+@bp.get("/calls/<code>/ranking.csv")
+@officer_only
+@bp.doc(responses={"200": {"description": "The ranking as CSV (UTF-8 with BOM)",
+                           "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def selection_ranking_csv(code: str) -> Response:
+    """The live ranking with the call's options as CSV; `?run=<number>` for a stored run."""
+    return _export(code, "csv")
+
+
+@bp.get("/calls/<code>/ranking.xlsx")
+@officer_only
+@bp.doc(responses={"200": {"description": "The ranking as an XLSX workbook (ranking and consensus comments)",
+                           "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+                                       {"schema": {"type": "string", "format": "binary"}}}}})
+def selection_ranking_xlsx(code: str) -> Response:
+    """The live ranking with the call's options as XLSX; `?run=<number>` for a stored run."""
+    return _export(code, "xlsx")
+
+
+def _export(code: str, extension: str) -> Response:
+    call = _call_or_404(code)
+    data = load_call_data(call, with_comments=True)
+    number = request.args.get("run")
+    if number:
+        run = db.session.scalar(sa.select(SelectionRun).where(SelectionRun.call_id == call.id,
+                                                              SelectionRun.number == int(number))) \
+            if number.isdigit() else None
+        if run is None:
+            abort(404, message=f"There is no run {number} of {code}.")
+        ranking = run_ranking(run, data=data)
+    else:
+        ranking = live_ranking(call, data=data)
+    return export_response(ranking, extension)
+

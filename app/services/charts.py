@@ -1,0 +1,176 @@
+"""Chart geometry for the ranking page, rendered as inline SVG by templates/manage/selection_charts.html.
+
+Two charts: the budget used against the budget available (or award slots for event calls), and the
+distribution of weighted totals, stacked by outcome, with the overall threshold and the funding cut-off marked.
+Coordinates are floats for drawing only; the amounts shown in labels are the exact Decimals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+
+from app.services.ranking import Ranking
+
+WIDTH, HEIGHT = 720, 250
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 26, 36
+STACK_ORDER = ("selected", "reserve", "not_funded", "below_threshold")
+STACK_LABELS = {"selected": "Selected", "reserve": "Reserve", "not_funded": "Not funded",
+                "below_threshold": "Below threshold"}
+
+
+@dataclass
+class BudgetBar:
+    unit: str              # "money" or "slots"
+    used: Decimal
+    available: Decimal | None
+    used_percent: float    # 0 to 100 (capped), for the bar
+    label: str
+    slots_used: int
+    slots_available: int | None
+
+
+@dataclass
+class Rect:
+    x: float
+    y: float
+    width: float
+    height: float
+    status: str
+    title: str
+
+
+@dataclass
+class Marker:
+    x: float
+    label: str
+    kind: str  # "threshold" or "cutoff"
+
+
+@dataclass
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass
+class Histogram:
+    width: int = WIDTH
+    height: int = HEIGHT
+    rects: list[Rect] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    x_ticks: list[Tick] = field(default_factory=list)
+    y_ticks: list[Tick] = field(default_factory=list)
+    plot_left: int = LEFT
+    plot_right: int = WIDTH - RIGHT
+    plot_top: int = TOP
+    plot_bottom: int = HEIGHT - BOTTOM
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    summary: str = ""
+    note: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rects
+
+
+def _percent(part: Decimal, whole: Decimal) -> float:
+    if whole <= 0:
+        return 100.0 if part > 0 else 0.0
+    return float(min(Decimal(100), part * 100 / whole))
+
+
+def budget_bar(ranking: Ranking) -> BudgetBar:
+    """Budget used by the selected proposals against the call's budget; award slots when there is no budget."""
+    used, budget = ranking.selected_total, ranking.budget
+    slots, cap = ranking.selected_count, ranking.max_awards
+    if budget is None:
+        percent = _percent(Decimal(slots), Decimal(cap)) if cap else 0.0
+        label = f"{slots} of {cap} slots awarded" if cap else f"{slots} selected (no cap)"
+        return BudgetBar("slots", Decimal(slots), Decimal(cap) if cap else None, percent, label, slots, cap)
+    label = f"EUR {used:,.2f} of EUR {budget:,.2f} used ({_percent(used, budget):.1f} %)"
+    return BudgetBar("money", used, budget, _percent(used, budget), label, slots, cap)
+
+
+def _nice_step(span: Decimal) -> Decimal:
+    for step in (Decimal("0.5"), Decimal(1), Decimal(2), Decimal(5), Decimal(10), Decimal(20), Decimal(50)):
+        if span / step <= 40:
+            return step
+    return Decimal(100)
+
+
+def totals_histogram(ranking: Ranking) -> Histogram:
+    """How many proposals reached each weighted total, stacked by outcome, with threshold and cut-off lines."""
+    weights = {criterion.key: criterion.weight for criterion in ranking.criteria}
+    top = sum((criterion.weight * criterion.max for criterion in ranking.criteria), Decimal(0)) or Decimal(1)
+    totals: list[tuple[Decimal, str]] = []
+    for entry in ranking.entries:
+        if entry.status not in STACK_ORDER:
+            continue
+        total = entry.total
+        if total is None:  # below threshold: not ranked, so the core gives no total; weigh it the same way
+            if any(entry.scores.get(key) is None for key in weights):
+                continue
+            total = sum((weights[key] * (entry.scores[key] or Decimal(0)) for key in weights), Decimal(0))
+        totals.append((total, entry.status))
+    chart = Histogram(legend=[(status, STACK_LABELS[status]) for status in STACK_ORDER])
+    if not totals:
+        return chart
+    threshold = ranking.call.overall_threshold if ranking.run is None else _rule_threshold(ranking)
+    # The axis runs from a little below the lowest total (or the threshold) to the highest possible total.
+    step = _nice_step(top)
+    lowest = min([total for total, _ in totals] + ([threshold] if threshold is not None else []))
+    low = max(Decimal(0), (lowest / step).to_integral_value(rounding=ROUND_FLOOR) * step - step)
+    bins = int(((top - low) / step).to_integral_value(rounding=ROUND_FLOOR)) + 1
+    counts = [dict.fromkeys(STACK_ORDER, 0) for _ in range(bins)]
+    for total, status in totals:
+        index = min(bins - 1, max(0, int(((total - low) / step).to_integral_value(rounding=ROUND_FLOOR))))
+        counts[index][status] += 1
+    highest = max(sum(bin_counts.values()) for bin_counts in counts) or 1
+    plot_width = chart.plot_right - chart.plot_left
+    plot_height = chart.plot_bottom - chart.plot_top
+    span = step * bins
+
+    def x_of(value: Decimal) -> float:
+        return chart.plot_left + float((value - low) / span) * plot_width
+
+    bar_width = plot_width / bins
+    for index, bin_counts in enumerate(counts):
+        base = float(chart.plot_bottom)
+        start = low + step * index
+        for status in STACK_ORDER:
+            count = bin_counts[status]
+            if not count:
+                continue
+            height = count / highest * plot_height
+            base -= height
+            chart.rects.append(Rect(round(x_of(start) + 1, 2), round(base, 2), round(max(bar_width - 2, 1), 2),
+                                    round(height, 2), status,
+                                    f"{STACK_LABELS[status]}: {count} with a total from {_num(start)} "
+                                    f"to under {_num(start + step)}"))
+    label_every = max(1, bins // 10)
+    chart.x_ticks = [Tick(round(x_of(low + step * i), 2), _num(low + step * i))
+                     for i in range(0, bins + 1, label_every)]
+    chart.y_ticks = [Tick(round(chart.plot_bottom - value / highest * plot_height, 2), str(value))
+                     for value in sorted({0, (highest + 1) // 2, highest})]
+    if threshold is not None and all(weight == 1 for weight in weights.values()):
+        chart.markers.append(Marker(round(x_of(threshold), 2), f"threshold {_num(threshold)}", "threshold"))
+    elif threshold is not None:
+        chart.note = (f"The overall threshold ({_num(threshold)}) applies to the unweighted sum of the scores, so it "
+                      "is not drawn on this axis of weighted totals.")
+    if ranking.cut_off is not None:
+        chart.markers.append(Marker(round(x_of(ranking.cut_off), 2), f"cut-off {_num(ranking.cut_off)}", "cutoff"))
+    chart.summary = (f"{len(totals)} scored proposals; totals from {_num(min(t for t, _ in totals))} to "
+                     f"{_num(max(t for t, _ in totals))}"
+                     + (f"; funding cut-off at {_num(ranking.cut_off)}" if ranking.cut_off is not None else ""))
+    return chart
+
+
+def _rule_threshold(ranking: Ranking) -> Decimal | None:
+    value = ranking.outcomes.rules.get("overall_threshold") if ranking.outcomes else None
+    return None if value is None else Decimal(str(value))
+
+
+def _num(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return "0" if text == "-0" else text

@@ -1,0 +1,262 @@
+"""The ranking as people read it: one row per proposal with its scores, thresholds, tie-break keys, grant,
+running budget, status and reason — for the ranking page, the run pages, the exports and the API.
+
+A *live* ranking scores the call's current data with the chosen options without storing anything (what the
+officer looks at before running); a *run* ranking reads a stored run's input and output.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from app.models import Call, SelectionRun
+from app.services.errors import InvalidInput
+from app.services.selection import (
+    STATUS_LABELS,
+    CallData,
+    Outcome,
+    Outcomes,
+    ProposalRow,
+    Readiness,
+    SelectionOptions,
+    TieGroup,
+    TieResolution,
+    load_call_data,
+    prepare_input,
+    read_outcomes,
+    score,
+)
+
+
+@dataclass
+class CriterionColumn:
+    key: str
+    name: str
+    max: Decimal
+    weight: Decimal
+    threshold: Decimal | None
+
+
+@dataclass
+class RankingEntry:
+    """One line of the ranking."""
+
+    reference: str
+    acronym: str
+    title: str
+    coordinator: str
+    country: str
+    strand: str | None
+    status: str
+    rank: int | None
+    total: Decimal | None
+    reason: str
+    reserve_position: int | None
+    scores: dict[str, Decimal | None]
+    thresholds_passed: bool | None
+    failed: list[str]
+    tie_keys: list[tuple[str, Decimal | None]]
+    requested: Decimal | None
+    running_total: Decimal | None
+    selected_by: str | None = None
+    decided_by: str | None = None
+    tie_resolution: int | None = None
+    comments: dict[str, str] = field(default_factory=dict)
+    overall_comment: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def total_text(self) -> str:
+        return "" if self.total is None else _plain(self.total)
+
+    @property
+    def tie_keys_text(self) -> str:
+        return "; ".join(f"{key} {'' if value is None else _plain(value)}" for key, value in self.tie_keys)
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return "0" if text == "-0" else text
+
+
+@dataclass
+class Ranking:
+    call: Call
+    criteria: list[CriterionColumn]
+    tie_break: list[str]
+    options: SelectionOptions | None
+    entries: list[RankingEntry]
+    readiness: Readiness | None
+    outcomes: Outcomes | None
+    run: SelectionRun | None = None
+    applied: list[TieResolution] = field(default_factory=list)
+    stale: list[TieResolution] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def budget(self) -> Decimal | None:
+        if self.outcomes is not None and "budget" in self.outcomes.rules:
+            budget = self.outcomes.rules["budget"]
+            return None if budget is None else Decimal(str(budget))
+        return self.call.budget
+
+    @property
+    def max_awards(self) -> int | None:
+        if self.outcomes is not None and "max_awards" in self.outcomes.rules:
+            value = self.outcomes.rules["max_awards"]
+            return None if value is None else int(value)
+        return self.call.max_awards
+
+    @property
+    def selected_total(self) -> Decimal:
+        return self.outcomes.selected_total if self.outcomes else Decimal("0.00")
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return self.outcomes.remaining_budget if self.outcomes else self.budget
+
+    @property
+    def selected_count(self) -> int:
+        return len(self.outcomes.selected) if self.outcomes else 0
+
+    @property
+    def ties(self) -> list[TieGroup]:
+        return self.outcomes.ties if self.outcomes else []
+
+    @property
+    def unresolved_ties(self) -> list[TieGroup]:
+        return self.outcomes.unresolved_ties if self.outcomes else []
+
+    def is_decisive(self, tie: TieGroup) -> bool:
+        """True when the tied proposals do not all get the same status: their order decides who is funded."""
+        entries = self.by_reference
+        return len({entries[reference].status for reference in tie.references if reference in entries}) > 1
+
+    @property
+    def decisive_ties(self) -> list[TieGroup]:
+        return [tie for tie in self.unresolved_ties if self.is_decisive(tie)]
+
+    @property
+    def other_ties(self) -> list[TieGroup]:
+        return [tie for tie in self.unresolved_ties if not self.is_decisive(tie)]
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for entry in self.entries:
+            counts[entry.status] = counts.get(entry.status, 0) + 1
+        return counts
+
+    @property
+    def cut_off(self) -> Decimal | None:
+        """The lowest total selected in merit order (the funding cut-off); None when nobody is selected."""
+        totals = [e.total for e in self.entries if e.status == "selected" and e.total is not None]
+        return min(totals) if totals else None
+
+    @cached_property
+    def by_reference(self) -> dict[str, RankingEntry]:
+        return {entry.reference: entry for entry in self.entries}
+
+
+def _criteria(call: Call, rules: dict[str, Any] | None) -> list[CriterionColumn]:
+    names = {criterion.key: criterion.name for criterion in call.criteria}
+    if rules is None:
+        return [CriterionColumn(c.key, c.name, c.max_score, c.weight, c.threshold) for c in call.criteria]
+    return [CriterionColumn(c["key"], names.get(c["key"], c["key"]), Decimal(str(c["max"])),
+                            Decimal(str(c.get("weight", 1))),
+                            None if c.get("threshold") is None else Decimal(str(c["threshold"])))
+            for c in rules["criteria"]]
+
+
+def _entry(outcome: Outcome, row: ProposalRow | None, tie_break: list[str], running: Decimal | None,
+           coverage_field: str | None) -> RankingEntry:
+    failed = [f"{'overall' if f.get('criterion') is None else f['criterion']} {f['score']} < {f['threshold']}"
+              for f in outcome.failed]
+    strand = outcome.fields.get(coverage_field) if coverage_field else None
+    return RankingEntry(
+        reference=outcome.reference, acronym=row.acronym if row else "", title=row.title if row else "",
+        coordinator=row.coordinator if row else "", country=row.country if row else "",
+        strand=strand if strand is not None else (row.strand if row else None),
+        status=outcome.status, rank=outcome.rank, total=outcome.total, reason=outcome.reason,
+        reserve_position=outcome.reserve_position,
+        scores=dict(outcome.scores), thresholds_passed=None if outcome.status == "ineligible" or not outcome.eligible
+        else outcome.status != "below_threshold", failed=failed,
+        tie_keys=[(key, outcome.scores.get(key)) for key in tie_break] if outcome.rank is not None else [],
+        requested=outcome.requested, running_total=running, selected_by=outcome.selected_by,
+        decided_by=outcome.decided_by, tie_resolution=outcome.tie_resolution,
+        comments=dict(row.comments) if row else {}, overall_comment=row.overall_comment if row else "",
+    )
+
+
+def _entries(call: Call, outcomes: Outcomes, rows: dict[str, ProposalRow]) -> list[RankingEntry]:
+    tie_break = list(outcomes.rules.get("tie_break") or [])
+    coverage_field = call.coverage_field
+    running = Decimal("0.00")
+    entries = []
+    for outcome in outcomes.outcomes:
+        if outcome.status == "selected":
+            running += outcome.requested
+        entries.append(_entry(outcome, rows.get(outcome.reference), tie_break,
+                              running if outcome.rank is not None else None, coverage_field))
+    return entries
+
+
+def _not_ready_entries(readiness: Readiness, rows: dict[str, ProposalRow], keys: list[str]) -> list[RankingEntry]:
+    why = {**dict.fromkeys(readiness.missing_amount, "no requested grant amount"),
+           **dict.fromkeys(readiness.missing_consensus, "no approved consensus report yet"),
+           **dict.fromkeys(readiness.pending_screening, "eligibility screening pending")}
+    entries = []
+    for reference in sorted(why):
+        row = rows[reference]
+        entries.append(RankingEntry(
+            reference=reference, acronym=row.acronym, title=row.title, coordinator=row.coordinator,
+            country=row.country, strand=row.strand, status="not_ready", rank=None, total=None,
+            reason=f"not ranked: {why[reference]}", reserve_position=None,
+            scores={key: row.scores.get(key) for key in keys}, thresholds_passed=None, failed=[], tie_keys=[],
+            requested=row.requested, running_total=None, comments=dict(row.comments),
+            overall_comment=row.overall_comment,
+        ))
+    return entries
+
+
+def live_ranking(call: Call, options: SelectionOptions | None = None, *, with_comments: bool = False,
+                 data: CallData | None = None) -> Ranking:
+    """Score the call's current data with these options (the call's defaults when None); stores nothing."""
+    options = options or SelectionOptions.defaults(call)
+    data = data or load_call_data(call, with_comments=with_comments)
+    prepared = prepare_input(data, options)
+    rows = data.by_reference()
+    keys = [criterion.key for criterion in call.criteria]
+    error = None
+    outcomes = None
+    entries: list[RankingEntry] = []
+    if prepared.document["proposals"]:
+        try:
+            output = score(prepared.document)
+        except InvalidInput as problem:
+            error = problem.message
+        else:
+            outcomes = read_outcomes(prepared.document, output)
+            entries = _entries(call, outcomes, rows)
+    entries.extend(_not_ready_entries(prepared.readiness, rows, keys))
+    return Ranking(call, _criteria(call, None), list(call.tie_break or []), options, entries, prepared.readiness,
+                   outcomes, applied=prepared.applied, stale=prepared.stale, error=error)
+
+
+def run_ranking(run: SelectionRun, *, with_comments: bool = False, data: CallData | None = None) -> Ranking:
+    """The ranking a stored run decided, with today's acronyms and coordinators beside it."""
+    call = run.call
+    data = data or load_call_data(call, with_comments=with_comments)
+    input_document = json.loads(run.input_json)
+    outcomes = read_outcomes(input_document, json.loads(run.output_json))
+    rules = input_document["rules"]
+    options = SelectionOptions(rules.get("budget_policy", "skip"), int(rules.get("reserve_size", 0)),
+                               bool(rules.get("coverage")))
+    return Ranking(call, _criteria(call, rules), list(rules.get("tie_break") or []), options,
+                   _entries(call, outcomes, data.by_reference()), None, outcomes, run=run)

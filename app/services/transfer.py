@@ -1,0 +1,176 @@
+"""Event calls: offering proposals that were not selected a place in another call, with the applicant's consent.
+
+The Commission announced that stakeholder sessions not selected "may be considered for local events". A call
+names the call its unselected proposals may move to (`Call.transfer_to_call_id`, EUID-2022-SESSIONS →
+EUID-2022-LOCAL). Once a selection is final the officer sends the offers; an applicant of the proposal's
+organisation accepts or declines. Accepting copies the proposal into the target call as submitted: same
+consortium, the same stored annexes (new rows pointing at the same files), a new submission with its own
+snapshot and SHA-256, and `transferred_from_id` pointing back. The original is not changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.clock import utcnow
+from app.enums import Decision, Eligibility, OfferStatus, ProposalStatus
+from app.extensions import db
+from app.models import Call, Document, Partner, Proposal, SelectionRun, Submission, User
+from app.models.selection import TransferOffer
+from app.services.audit import record_event
+from app.services.errors import InvalidTransition, NotAllowed, NotFound
+from app.services.receipts import build_snapshot, receipt_number, sha256_text
+from app.services.selection import require_officer, run_in_force
+
+# Who is offered a transfer: the proposals the finalised selection did not select (reserve and rejected ones).
+OFFERED_DECISIONS = (Decision.RESERVE, Decision.REJECTED)
+
+
+@dataclass
+class TransferPlan:
+    """What sending the offers of a call would do."""
+
+    target: Call | None
+    candidates: list[Proposal]
+    already_offered: int
+
+    @property
+    def possible(self) -> bool:
+        return self.target is not None and bool(self.candidates)
+
+
+def transfer_plan(call: Call) -> TransferPlan:
+    """The proposals of `call` that could be offered a transfer now (none until a selection is final)."""
+    target = None if call.transfer_to_call_id is None else db.session.get(Call, call.transfer_to_call_id)
+    if target is None or run_in_force(call) is None:
+        return TransferPlan(target, [], 0)
+    offered = sa.select(TransferOffer.proposal_id).where(TransferOffer.target_call_id == call.transfer_to_call_id)
+    candidates = list(db.session.scalars(
+        sa.select(Proposal).where(Proposal.call_id == call.id, Proposal.decision.in_(OFFERED_DECISIONS),
+                                  Proposal.id.not_in(offered)).order_by(Proposal.reference)
+    ))
+    already = db.session.scalar(sa.select(sa.func.count()).select_from(TransferOffer).join(
+        Proposal, TransferOffer.proposal_id == Proposal.id).where(Proposal.call_id == call.id)) or 0
+    return TransferPlan(target, candidates, already)
+
+
+def offer_transfers(call: Call, *, actor: User | None) -> list[TransferOffer]:
+    """Offer every unselected proposal of the finalised selection a copy in the call's transfer target.
+
+    Proposals already offered are skipped, so sending again only reaches new ones. Side effects: offers, one
+    audit event each; flushes.
+    """
+    require_officer(actor)
+    if call.transfer_to_call_id is None:
+        raise InvalidTransition("This call names no other call its proposals may move to.")
+    run = run_in_force(call)
+    if run is None:
+        raise InvalidTransition("Finalise a selection first: offers go to the proposals it did not select.")
+    plan = transfer_plan(call)
+    offers = []
+    for proposal in plan.candidates:
+        offer = TransferOffer(proposal_id=proposal.id, target_call_id=call.transfer_to_call_id, run_id=run.id,
+                              status=OfferStatus.OFFERED, offered_at=utcnow(),
+                              offered_by_id=actor.id if actor else None)
+        db.session.add(offer)
+        offers.append(offer)
+    db.session.flush()
+    for offer, proposal in zip(offers, plan.candidates, strict=True):
+        record_event(actor, "proposal.transfer_offered", object_type="proposal", object_id=proposal.reference,
+                     offer=offer.id, target=plan.target.code if plan.target else None, run=run.number)
+    return offers
+
+
+def offers_for(user: User) -> list[TransferOffer]:
+    """The transfer offers made to the user's organisation, newest first."""
+    if user.organisation_id is None:
+        return []
+    return list(db.session.scalars(
+        sa.select(TransferOffer).join(Proposal, TransferOffer.proposal_id == Proposal.id)
+        .options(sa.orm.joinedload(TransferOffer.proposal).joinedload(Proposal.call),
+                 sa.orm.joinedload(TransferOffer.target_call), sa.orm.joinedload(TransferOffer.copy))
+        .where(Proposal.organisation_id == user.organisation_id).order_by(TransferOffer.offered_at.desc(),
+                                                                         TransferOffer.id.desc())
+    ).unique())
+
+
+def get_offer_for(user: User, offer_id: int) -> TransferOffer:
+    """An offer to the user's organisation; NotFound (404) for anyone else's, as if it did not exist."""
+    offer = db.session.get(TransferOffer, offer_id)
+    if offer is None or user.organisation_id is None or offer.proposal.organisation_id != user.organisation_id:
+        raise NotFound("There is no such offer.")
+    return offer
+
+
+def _check_can_answer(offer: TransferOffer, actor: User) -> None:
+    if actor.organisation_id is None or offer.proposal.organisation_id != actor.organisation_id:
+        raise NotAllowed("Only the applicant organisation can answer this offer.")
+    if offer.status is not OfferStatus.OFFERED:
+        raise InvalidTransition(f"This offer was already {offer.status.value}.")
+
+
+def decline_offer(offer: TransferOffer, *, actor: User) -> None:
+    """The applicant says no. Side effects: the offer, an audit event; flushes."""
+    _check_can_answer(offer, actor)
+    offer.status, offer.responded_at, offer.responded_by_id = OfferStatus.DECLINED, utcnow(), actor.id
+    record_event(actor, "proposal.transfer_declined", object_type="proposal", object_id=offer.proposal.reference,
+                 offer=offer.id)
+    db.session.flush()
+
+
+def accept_offer(offer: TransferOffer, *, actor: User) -> Proposal:
+    """The applicant consents: copy the proposal into the target call as submitted (see the module docstring).
+
+    Side effects: a proposal with partners, document rows and a submission; the offer; audit events; flushes.
+    """
+    _check_can_answer(offer, actor)
+    source, target = offer.proposal, offer.target_call
+    # One copy at a time per target call (PostgreSQL row lock; SQLite serialises writers).
+    db.session.execute(sa.select(Call.id).where(Call.id == target.id).with_for_update(key_share=True))
+    number = (db.session.scalar(sa.select(sa.func.max(Proposal.number)).where(Proposal.call_id == target.id))
+              or 0) + 1
+    now = utcnow()
+    copy = Proposal(
+        call=target, number=number, reference=f"{target.code}-{number:04d}",
+        organisation=source.organisation, created_by_id=actor.id, status=ProposalStatus.SUBMITTED,
+        acronym=source.acronym, title=source.title, abstract=source.abstract,
+        strand=source.strand if source.strand in (target.strands or []) else None,
+        duration_months=source.duration_months, requested_grant=source.requested_grant,
+        eligibility=Eligibility.PENDING, transferred_from_id=source.id, created_at=now, updated_at=now,
+        updated_by_id=actor.id, edit_version=1,
+    )
+    for partner in source.partners:
+        copy.partners.append(Partner(
+            position=partner.position, is_coordinator=partner.is_coordinator, name=partner.name,
+            country=partner.country, organisation_type=partner.organisation_type,
+            contact_email=partner.contact_email, requested_amount=partner.requested_amount,
+        ))
+    for document in source.documents:
+        if document.removed_at is None:
+            copy.documents.append(Document(
+                kind=document.kind, sha256=document.sha256, filename=document.filename,
+                size_bytes=document.size_bytes, page_count=document.page_count,
+                uploaded_by_id=document.uploaded_by_id, uploaded_at=document.uploaded_at,
+            ))
+    db.session.add(copy)
+    db.session.flush()
+    # The intake stage's snapshot format and receipt number, so the copy reads like any submission.
+    snapshot = build_snapshot(copy, version=1, submitted_at=now, submitted_by=actor)
+    digest = sha256_text(snapshot)
+    copy.submissions.append(Submission(
+        version=1, receipt_number=receipt_number(copy, 1, digest), snapshot=snapshot, sha256=digest,
+        submitted_at=now, submitted_by_id=actor.id, edit_version=copy.edit_version,
+    ))
+    offer.status, offer.responded_at, offer.responded_by_id, offer.copy = OfferStatus.ACCEPTED, now, actor.id, copy
+    db.session.flush()
+    record_event(actor, "proposal.transfer_accepted", object_type="proposal", object_id=source.reference,
+                 offer=offer.id, copy=copy.reference, target=target.code)
+    record_event(actor, "proposal.submitted", object_type="proposal", object_id=copy.reference,
+                 version=1, sha256=copy.submissions[0].sha256, transferred_from=source.reference)
+    return copy
+
+
+def offers_of_run(run: SelectionRun) -> list[TransferOffer]:
+    return list(db.session.scalars(sa.select(TransferOffer).where(TransferOffer.run_id == run.id)))

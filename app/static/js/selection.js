@@ -1,0 +1,69 @@
+/* Ranking and selection: reorder a residual tie with buttons, filter the ranking table. No inline script (CSP). */
+(function () {
+  "use strict";
+
+  // The tie form keeps a plain textarea (works without JavaScript); with it, the officer moves rows up and down.
+  function tieOrder(list) {
+    var field = document.getElementById(list.dataset.target);
+    if (!field) { return; }
+    function lines() {
+      return field.value.split(/[\n,]+/).map(function (s) { return s.trim(); }).filter(Boolean);
+    }
+    function render() {
+      var items = lines();
+      list.innerHTML = "";
+      items.forEach(function (reference, index) {
+        var li = document.createElement("li");
+        var code = document.createElement("code");
+        code.textContent = reference;
+        li.appendChild(code);
+        [["up", "↑", -1], ["down", "↓", 1]].forEach(function (spec) {
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "button small secondary move-" + spec[0];
+          button.textContent = spec[1];
+          button.setAttribute("aria-label", "Move " + reference + " " + spec[0]);
+          var target = index + spec[2];
+          button.disabled = target < 0 || target >= items.length;
+          button.addEventListener("click", function () {
+            var moved = lines();
+            var tmp = moved[index]; moved[index] = moved[target]; moved[target] = tmp;
+            field.value = moved.join("\n");
+            render();
+            var again = list.querySelectorAll("li")[target];
+            if (again) { again.querySelector(".move-" + spec[0]) && again.querySelector("code").focus(); }
+          });
+          li.appendChild(button);
+        });
+        list.appendChild(li);
+      });
+    }
+    field.addEventListener("input", render);
+    list.classList.add("is-active");
+    render();
+  }
+
+  // Type to show only the matching rows of the ranking (reference, acronym, coordinator, status …).
+  function tableFilter(input) {
+    var table = document.getElementById(input.dataset.filterTable);
+    if (!table) { return; }
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    var counter = document.getElementById(input.dataset.filterCount);
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLowerCase();
+      var shown = 0;
+      rows.forEach(function (row) {
+        var match = !needle || row.textContent.toLowerCase().indexOf(needle) !== -1;
+        row.hidden = !match;
+        if (match) { shown += 1; }
+      });
+      if (counter) { counter.textContent = needle ? shown + " of " + rows.length + " shown" : ""; }
+    });
+    input.hidden = false;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("ol.tie-order[data-target]").forEach(tieOrder);
+    document.querySelectorAll("input[data-filter-table]").forEach(tableFilter);
+  });
+})();

@@ -1,0 +1,66 @@
+"""Forms of ranking and selection: run options, tie resolution, finalisation, promotion, transfer offers."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+POLICY_CHOICES = [
+    SelectChoice("skip", "Skip: pass over a proposal that does not fit the budget left and go on"),
+    SelectChoice("stop", "Stop: end the funding walk at the first proposal that does not fit"),
+]
+RELEASE_CHOICES = [
+    SelectChoice("declined", "The consortium declined the grant"),
+    SelectChoice("ineligible", "The consortium was found ineligible"),
+]
+
+
+class SelectionRunForm(FlaskForm):
+    budget_policy = SelectField("Budget policy", choices=POLICY_CHOICES, validators=[DataRequired()])
+    reserve_size = IntegerField("Reserve list size", validators=[InputRequired(), NumberRange(min=0, max=1000)],
+                                description="How many passing proposals that are not selected form the reserve list.")
+    coverage = BooleanField("Coverage rule: at least one proposal per strand where thresholds and budget allow")
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)],
+                         description="Why you run it, e.g. “what-if: stop policy”.")
+    submit = SubmitField("Run the selection")
+
+
+class TieResolutionForm(FlaskForm):
+    order = TextAreaField(
+        "Order, first to last", validators=[DataRequired(), Length(max=4000)],
+        description="The references of the tied proposals, one per line, in the order you decide.",
+    )
+    justification = TextAreaField(
+        "Justification", validators=[DataRequired(), Length(min=20, max=4000)],
+        description="Shown with the ranking and kept in the audit trail (at least 20 characters).",
+    )
+    submit = SubmitField("Record this order")
+
+
+class FinaliseForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
+    submit = SubmitField("Confirm and finalise")
+
+
+class PromotionForm(FlaskForm):
+    reference = SelectField("Selected proposal that leaves", choices=[], validators=[DataRequired()])
+    reason = RadioField("What happened", choices=RELEASE_CHOICES, validators=[DataRequired()])
+    note = TextAreaField("Note", validators=[DataRequired(), Length(min=10, max=2000)],
+                         description="What happened and when, e.g. “Declined by letter of 3 March 2022”.")
+    submit = SubmitField("Promote from the reserve list")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that posts (CSRF-protected) and nothing else."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,136 @@
+"""A real browser walks the officer's selection journey on the Euroclusters call with 64 demo proposals:
+open the ranking, resolve a residual tie, run the selection, run a what-if, compare both runs, finalise the first
+(preview, then confirm) and download the XLSX. Screenshots of the ranking page are kept as test artifacts."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from app.enums import Decision, Role
+from app.extensions import db
+from app.models import Call, Proposal, SelectionRun
+from app.services.calls import seed_reference_calls
+from app.services.selection_demo import seed_selection_demo
+from tests.conftest import ARTIFACTS, PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CODE = "SMP-COSME-2021-CLUSTER-01"
+
+
+@pytest.fixture
+def demo(app, make_user):
+    officer = make_user(Role.OFFICER, email="olivia.officer@example.test", organisation="DG GROW", country="BE")
+    with app.app_context():
+        seed_reference_calls()
+        call = db.session.scalar(sa.select(Call).where(Call.code == CODE))
+        assert seed_selection_demo(call, count=64) == 64
+        db.session.commit()
+    return officer
+
+
+def test_officer_ranks_runs_compares_finalises_and_downloads(app, page, live_server_url, demo) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(f"{live_server_url}/auth/login")
+    page.fill("input[name=email]", demo.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(f"{live_server_url}/**")
+
+    # The call hub links to the ranking.
+    page.goto(f"{live_server_url}/manage/calls/{CODE}")
+    page.click("a.stage:has-text('Ranking & selection')")
+    page.wait_for_url(f"**/manage/calls/{CODE}/ranking")
+    rows = page.locator("#ranking tbody tr")
+    assert rows.count() == 64
+    assert page.locator("#ties").is_visible()
+    assert page.locator("svg.budget-bar").is_visible()
+    assert page.locator("svg.histogram rect.bin").count() > 3
+    assert page.locator("svg.histogram .marker-cutoff").count() == 2  # the line and its label
+    page.screenshot(path=str(ARTIFACTS / "selection-ranking.png"), full_page=False)
+    page.screenshot(path=str(ARTIFACTS / "selection-ranking-full.png"), full_page=True)
+
+    # The table sorts and filters in the browser.
+    page.fill("input.table-filter", "Tourism")
+    shown = page.locator("#ranking tbody tr:not([hidden])").count()
+    assert 0 < shown < 64
+    page.fill("input.table-filter", "")
+
+    # Resolve the first residual tie with the buttons: move the second proposal up.
+    ties_before = page.locator("#ties ul.ties > li").count()
+    page.locator("#ties a.button:has-text('Resolve')").first.click()
+    page.wait_for_url("**/ties/resolve?refs=*")
+    original = page.locator("textarea#order").input_value().split("\n")
+    page.locator("ol.tie-order li").nth(1).locator("button.move-up").click()
+    assert page.locator("textarea#order").input_value().split("\n")[:2] == [original[1], original[0]]
+    page.fill("textarea#justification", "The panel minutes rank this consortium's SME outreach higher.")
+    page.click("input[type=submit], button[type=submit]:has-text('Record')")
+    page.wait_for_url(f"**/manage/calls/{CODE}/ranking")
+    assert "Order recorded" in page.locator(".flash-success").inner_text()
+    remaining = page.locator("#ties ul.ties > li").count() if page.locator("#ties").count() else 0
+    assert remaining == ties_before - 1
+
+    # Run 1 with the reference rules (skip policy, reserve 10, coverage on).
+    page.click("button:has-text('Run the selection with these options')")
+    page.wait_for_url(f"**/manage/calls/{CODE}/runs/1")
+    assert "Run 1 recorded: 30 selected, 10 on the reserve list." in page.locator(".flash-success").inner_text()
+    assert page.locator("#verified").inner_text().startswith("✓")
+
+    # Run 2: a what-if with the stop policy and a reserve list of 3, coverage off.
+    page.goto(f"{live_server_url}/manage/calls/{CODE}/ranking")
+    page.select_option("#policy", "stop")
+    page.fill("#reserve", "3")
+    page.uncheck("input[name=coverage][type=checkbox]")
+    page.click("button:has-text('Preview with these options')")
+    page.wait_for_url("**/ranking?*")
+    assert "(stop policy, reserve 3, coverage off)" in page.locator("main").inner_text()
+    page.fill("#note", "what-if: stop policy, no coverage")
+    page.click("button:has-text('Run the selection with these options')")
+    page.wait_for_url(f"**/manage/calls/{CODE}/runs/2")
+
+    # Compare run 1 and run 2.
+    page.goto(f"{live_server_url}/manage/calls/{CODE}/runs")
+    page.select_option("#a", "1")
+    page.select_option("#b", "2")
+    page.click("button:has-text('Compare')")
+    page.wait_for_url("**/runs/compare?a=1&b=2")
+    heading = page.locator("h2:has-text('change status')").inner_text()
+    assert int(heading.split()[0]) > 0
+    why = page.locator("section:has(h2:has-text('Why they differ'))").inner_text()
+    assert "Reserve list size: 10 → 3" in why
+    assert "Coverage rule: on → off" in why
+    page.screenshot(path=str(ARTIFACTS / "selection-compare.png"), full_page=True)
+
+    # Finalise run 1: preview, then confirm.
+    page.goto(f"{live_server_url}/manage/calls/{CODE}/runs/1")
+    page.click("a:has-text('Finalise run 1')")
+    page.wait_for_url("**/runs/1/finalise")
+    assert page.locator("#count-selected").inner_text() == "30"
+    page.screenshot(path=str(ARTIFACTS / "selection-finalise-preview.png"), full_page=True)
+    page.click("button:has-text('Confirm and finalise run 1')")
+    page.wait_for_url(f"**/manage/calls/{CODE}/runs/1")
+    assert "Final · in force" in page.locator("h1").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "selection-run-final.png"), full_page=False)
+
+    # Download the XLSX of the finalised run.
+    with page.expect_download() as download_info:
+        page.click("a:has-text('XLSX')")
+    download = download_info.value
+    assert download.suggested_filename == f"{CODE}-ranking-run-1.xlsx"
+    book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    assert book.sheetnames == ["Ranking", "Consensus comments"]
+    ranking = book["Ranking"]
+    assert ranking.freeze_panes == "A2"
+    assert ranking.max_row == 65
+    assert [ranking.cell(row=r, column=15).value for r in range(2, 32)] == ["Selected"] * 30
+
+    with app.app_context():
+        decisions = db.session.scalars(sa.select(Proposal.decision).join(Call).where(Call.code == CODE)).all()
+        assert decisions.count(Decision.SELECTED) == 30
+        assert decisions.count(Decision.RESERVE) == 10
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SelectionRun)) == 2
