@@ -1,0 +1,147 @@
+"""Decision letters over the API: start a run's batch, follow it, download letters, verify a letter.
+
+Officers and administrators handle batches and read every letter; an applicant reads the published letter of
+their organisation's proposal (another organisation's proposal answers 404). Verification needs no token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_smorest import abort
+from marshmallow import Schema, fields
+
+from app.api import api_user, bp, public
+from app.enums import Role
+from app.extensions import db
+from app.letter_downloads import send_letter, send_letters_zip
+from app.models import LetterBatch, Proposal, SelectionRun
+from app.services import letters as letter_service
+from app.services.access import can_view_proposal
+
+
+class BatchErrorSchema(Schema):
+    proposal = fields.String(metadata={"description": "The proposal's reference"})
+    message = fields.String()
+
+
+class LetterBatchSchema(Schema):
+    id = fields.Integer()
+    run = fields.Integer(metadata={"description": "The selection run's id"})
+    status = fields.String(metadata={"description": "running, finished or finished_with_errors"})
+    label = fields.String()
+    total = fields.Integer(metadata={"description": "Letters the run needs"})
+    done = fields.Integer(metadata={"description": "Rendered by this batch"})
+    skipped = fields.Integer(metadata={"description": "Already there from an earlier batch"})
+    failed = fields.Integer()
+    processed = fields.Integer()
+    percent = fields.Integer()
+    finished = fields.Boolean()
+    stalled = fields.Boolean(metadata={"description": "Running but not moved for ten minutes"})
+    errors = fields.List(fields.Nested(BatchErrorSchema))
+    created_at = fields.String(metadata={"description": "ISO 8601, UTC"})
+    finished_at = fields.String(allow_none=True, metadata={"description": "ISO 8601, UTC"})
+
+
+class VerificationSchema(Schema):
+    code = fields.String()
+    reference = fields.String(metadata={"description": "The letter's reference"})
+    call = fields.String(metadata={"description": "The call's code"})
+    call_title = fields.String()
+    proposal = fields.String(metadata={"description": "The proposal's reference"})
+    acronym = fields.String()
+    kind = fields.String(metadata={"description": "award, reserve, rejection or ineligible"})
+    decision = fields.String()
+    date = fields.DateTime(metadata={"description": "The decision date"})
+    sha256 = fields.String(metadata={"description": "SHA-256 of the genuine PDF"})
+
+
+def _officer() -> None:
+    if not api_user().has_role(Role.OFFICER, Role.ADMIN):
+        abort(403, message="Only programme officers handle letter batches.")
+
+
+def _run_or_404(run_id: int) -> SelectionRun:
+    run = db.session.get(SelectionRun, run_id)
+    if run is None:
+        abort(404, message=f"There is no selection run {run_id}.")
+    return run
+
+
+@bp.post("/selections/<int:run_id>/letters")
+@bp.response(202, LetterBatchSchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such selection run")
+@bp.alt_response(409, description="invalid_transition: the run is not finalised, or a batch is running")
+def letters_start_batch(run_id: int) -> dict[str, Any]:
+    """Generate every letter of a finalised run in the background; letters already stored are kept."""
+    _officer()
+    batch = letter_service.start_letter_batch(_run_or_404(run_id), actor=api_user())
+    db.session.commit()
+    db.session.refresh(batch)
+    return letter_service.batch_progress(batch)
+
+
+@bp.get("/letter-batches/<int:batch_id>")
+@bp.response(200, LetterBatchSchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such batch")
+def letters_batch_progress(batch_id: int) -> dict[str, Any]:
+    """A batch's progress: counters, status and the letters that failed."""
+    _officer()
+    batch = db.session.get(LetterBatch, batch_id)
+    if batch is None:
+        abort(404, message=f"There is no letter batch {batch_id}.")
+    return letter_service.batch_progress(batch)
+
+
+@bp.get("/proposals/<int:proposal_id>/letter.pdf")
+@bp.response(200, description="The latest letter of the proposal (PDF)", content_type="application/pdf")
+@bp.alt_response(404, description="No such proposal, not yours, or no (published) letter yet")
+def letters_proposal_pdf(proposal_id: int) -> Response:
+    """The proposal's latest letter: the applicant's own once published; officers always."""
+    user = api_user()
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not can_view_proposal(user, proposal):
+        abort(404, message="There is no such proposal.")
+    if not user.has_role(Role.OFFICER, Role.ADMIN, Role.APPLICANT):
+        abort(403, message="Letters are for the applicants and the programme officers.")
+    officer = user.has_role(Role.OFFICER, Role.ADMIN)
+    letter = letter_service.latest_letter(proposal, published_only=not officer)
+    if letter is None:
+        abort(404, error_code="no_letter",
+              message="This proposal has no letter yet." if officer else "No letter has been published yet.")
+    return send_letter(letter)
+
+
+@bp.get("/selections/<int:run_id>/letters.zip")
+@bp.response(200, description="Every letter of the run and a manifest.csv", content_type="application/zip")
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such run, or no letter yet")
+def letters_run_zip(run_id: int) -> Response:
+    """The run's letters in one ZIP (the same letters give the same bytes)."""
+    _officer()
+    run = _run_or_404(run_id)
+    letters = letter_service.run_letters(run)
+    if not letters:
+        abort(404, error_code="no_letter", message="This run has no letters yet: start a batch first.")
+    return send_letters_zip(run, letters)
+
+
+@bp.get("/letters/verify/<code>")
+@public
+@bp.response(200, VerificationSchema)
+@bp.alt_response(404, description="No letter has this code")
+def letters_verify(code: str) -> dict[str, Any]:
+    """Which call, proposal, decision and date a letter belongs to, and its SHA-256. No token needed."""
+    letter = letter_service.find_letter_by_code(code)
+    if letter is None:
+        abort(404, error_code="unknown_code", message="No letter has this verification code.")
+    call = letter.proposal.call
+    return {
+        "code": letter.verification_code, "reference": letter.reference, "call": call.code,
+        "call_title": call.title, "proposal": letter.proposal.reference, "acronym": letter.proposal.acronym,
+        "kind": letter.kind.value, "decision": letter_service.decision_label(letter.kind, call.kind),
+        "date": letter.decision_date, "sha256": letter.sha256,
+    }

@@ -1,0 +1,98 @@
+"""`flask --app wsgi letters ...`: generate a run's letters with a progress bar, list them, send the outbox."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from app import jobs
+from app.extensions import db
+from app.models import Call, LetterBatch, SelectionRun
+from app.services import letters as letter_service
+from app.services import outbox as outbox_service
+from app.services.errors import DomainError
+
+
+def register_letters_cli(app: Flask) -> None:
+    @app.cli.group()
+    def letters() -> None:
+        """Decision letters of finalised selection runs, and their notification e-mails."""
+
+    @letters.command("generate")
+    @click.option("--run", "run_id", type=int, required=True, help="The finalised selection run's id.")
+    @click.option("--zip", "zip_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Also write every letter of the run into this ZIP file.")
+    def generate(run_id: int, zip_path: Path | None) -> None:
+        """Render every letter of a run on the process pool (both cores), with a progress bar. Safe to re-run."""
+        run = db.session.get(SelectionRun, run_id)
+        if run is None:
+            raise click.ClickException(f"There is no selection run {run_id}.")
+        try:
+            batch = letter_service.start_letter_batch(run, actor=None)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        batch_id, total, skipped = batch.id, batch.total, batch.skipped
+        db.session.commit()  # dispatches the jobs to the pool
+        label = f"{run.call.code} run {run.number}"
+        seen = 0
+        interactive = sys.stdout.isatty()
+        try:
+            with click.progressbar(length=total, label=label, show_pos=True, show_percent=True) as bar:
+                bar.update(skipped)
+                seen = skipped
+                while True:
+                    db.session.expire_all()
+                    current = db.session.get(LetterBatch, batch_id)
+                    assert current is not None  # noqa: S101 - just created
+                    if current.processed != seen and not interactive:  # a log, not a terminal: a line per step
+                        click.echo(f"  {current.processed}/{total} letters")
+                    bar.update(current.processed - seen)
+                    seen = current.processed
+                    if current.is_finished:
+                        break
+                    time.sleep(0.2)
+        finally:
+            jobs.shutdown()
+        batch = db.session.get(LetterBatch, batch_id)
+        assert batch is not None  # noqa: S101
+        click.echo(f"{batch.status.label}: {batch.done} rendered, {batch.skipped} already there, "
+                   f"{batch.failed} failed, of {batch.total}.")
+        for error in batch.errors:
+            click.echo(f"  failed: {error['proposal']}: {error['message']}", err=True)
+        if zip_path is not None:
+            zip_path.write_bytes(letter_service.letters_zip(run))
+            click.echo(f"ZIP written to {zip_path}")
+        if batch.failed:
+            raise SystemExit(1)
+
+    @letters.command("list")
+    @click.option("--run", "run_id", type=int, required=True)
+    def list_letters(run_id: int) -> None:
+        """One line per letter: reference, kind, verification code, SHA-256, published or not."""
+        run = db.session.get(SelectionRun, run_id)
+        if run is None:
+            raise click.ClickException(f"There is no selection run {run_id}.")
+        for letter in letter_service.run_letters(run):
+            state = "published" if letter.is_published else "not published"
+            click.echo(f"{letter.reference}\t{letter.kind.value}\t{letter.verification_code}\t{letter.sha256}\t{state}")
+
+    @letters.command("send")
+    @click.option("--call", "code", required=True, help="The call's code.")
+    def send(code: str) -> None:
+        """Send the call's queued notification e-mails (after the contradiction check)."""
+        call = db.session.scalar(sa.select(Call).where(Call.code == code))
+        if call is None:
+            raise click.ClickException(f"There is no call {code}.")
+        try:
+            report = outbox_service.send_outbox(call, actor=None)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        db.session.commit()
+        click.echo(f"{report.sent} sent, {report.failed} failed.")
+        for line in report.errors:
+            click.echo(f"  {line}", err=True)
