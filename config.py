@@ -52,6 +52,28 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     IS_PRODUCTION = False
 
+    # Background jobs (app/jobs.py): a local process pool; JOBS_INLINE runs them in the calling process instead.
+    JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", 2))
+    JOBS_INLINE = os.environ.get("JOBS_INLINE", "") == "1"
+
+    # Letters: who signs them, whom applicants contact, where the verification page lives.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    LETTER_ISSUER = os.environ.get("LETTER_ISSUER", "European Commission, DG GROW")
+    LETTER_SIGNATORY = os.environ.get("LETTER_SIGNATORY", "Head of Unit")
+    LETTER_CONTACT_EMAIL = os.environ.get("LETTER_CONTACT_EMAIL", "grants@eurogrants.test")
+    # Grant agreement preparation starts this many days after the decision; the signature is due after 3 months.
+    GRANT_PREPARATION_DAYS = int(os.environ.get("GRANT_PREPARATION_DAYS", 14))
+    REDRESS_DAYS = int(os.environ.get("REDRESS_DAYS", 30))
+
+    # Outgoing mail (the outbox). No MAIL_SERVER: messages stay queued and are shown as not sent.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Eurogrants <no-reply@eurogrants.test>")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 20))
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
@@ -79,6 +101,8 @@ class TestingConfig(Config):
             "options": "-c lock_timeout=10000 -c statement_timeout=60000"
         }
     STORAGE_DIR = ""  # each test app gets its own temporary folder
+    JOBS_INLINE = True  # background jobs run in the test process; tests of the process pool turn this off
+    MAIL_SERVER = ""
 
 
 def config_from_env() -> type[Config]:

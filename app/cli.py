@@ -38,6 +38,12 @@ def _print_results(results: list[tuple[str, bool]]) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.cli_letters import register_letters_cli
+    from app.cli_selection import register_selection_cli
+
+    register_letters_cli(app)
+    register_selection_cli(app)
+
     @app.cli.group()
     def seed() -> None:
         """Load reference and demo data (safe to run again)."""
@@ -62,10 +68,28 @@ def register_cli(app: Flask) -> None:
                             organisation_name=organisation, country=country, organisation_type=org_type)
                 created_accounts.append(email)
         db.session.commit()
+        from app.services.intake_demo import seed_demo_proposals
+
+        demo_proposals = seed_demo_proposals()
+        db.session.commit()
+        from app.services.calls import get_call
+        from app.services.pool import seed_demo_pool
+
+        pool_call = get_call("SMP-COSME-2021-CLUSTER-01" + "-PRACTICE")
+        demo_pool = seed_demo_pool(
+            pool_call, ["evaluator1@eurogrants.test", "evaluator2@eurogrants.test", "evaluator3@eurogrants.test"],
+            expertise=[["Open", "Digital", "Health"], ["Tourism", "Agri-food", "Textile"],
+                       ["Open", "Energy-Intensive Industries", "Renewable Energy"]],
+        ) if pool_call is not None else []
+        db.session.commit()
         click.echo("Reference calls:")
         _print_results(reference)
         click.echo("Practice calls:")
         _print_results(practice)
+        click.echo("Demo proposals (applicant@eurogrants.test):")
+        _print_results(demo_proposals)
+        click.echo("Evaluator pool of SMP-COSME-2021-CLUSTER-01-PRACTICE (they accept the code of conduct):")
+        _print_results(demo_pool)
         click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, roles, *_ in DEMO_ACCOUNTS:
             state = "created" if email in created_accounts else "exists"

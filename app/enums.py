@@ -108,6 +108,8 @@ class Decision(StrEnum):
     RESERVE = "reserve"
     REJECTED = "rejected"
     INELIGIBLE = "ineligible"
+    # A selected consortium that declined the grant (the selection's promotion run records it).
+    DECLINED = "declined"
 
 
 class LetterKind(StrEnum):
@@ -115,3 +117,36 @@ class LetterKind(StrEnum):
     RESERVE = "reserve"
     REJECTION = "rejection"
     INELIGIBLE = "ineligible"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class BatchStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"                 # every letter is there
+    FINISHED_WITH_ERRORS = "finished_with_errors"  # some letters failed; the others are kept
+
+    @property
+    def label(self) -> str:
+        return {"running": "Running", "finished": "Finished",
+                "finished_with_errors": "Finished with errors"}[self.value]
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"        # the SMTP server refused it; stays for another try
+    CANCELLED = "cancelled"  # withdrawn by the officer, never sent
+
+
+class OfferStatus(StrEnum):
+    """An offer to transfer a proposal that was not selected to another call (event calls)."""
+
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"

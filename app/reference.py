@@ -95,6 +95,8 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
         "coverage_field": None,
         "budget_policy": "skip",
         "reserve_size": 5,
+        # Sessions not selected "may be considered for local events" (slides): the transfer offer's target.
+        "transfer_to": "EUID-2022-LOCAL",
         "country_conflict": True,
         "criteria": [
             {"key": "relevance", "name": "Relevance to the thematic areas", "description": ""},

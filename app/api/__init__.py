@@ -42,7 +42,13 @@ def api_user() -> User:
 
 
 def register_api(api: Api) -> None:
-    from app.api import routes  # noqa: F401 - registers the views on bp
+    from app.api import (
+        evaluations,  # noqa: F401 - evaluation: pool, assignments, reports, consensus
+        letters,  # noqa: F401 - decision letters
+        proposals,  # noqa: F401 - proposal intake
+        routes,  # noqa: F401 - registers the views on bp
+        selections,  # noqa: F401 - ranking and selection
+    )
 
     # Money and scores travel as exact decimal strings ("1400000.00"), never as JSON floats.
     api.register_field(fields.Decimal, "string", "decimal")

@@ -8,4 +8,10 @@ from app.security import guard_blueprint
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 guard_blueprint(bp, Role.OFFICER, Role.ADMIN)
 
-from app.manage import routes  # noqa: E402, F401
+from app.manage import (  # noqa: E402, F401
+    evaluation,  # noqa: E402, F401
+    intake,
+    letters,
+    routes,
+    selection,
+)

@@ -64,7 +64,11 @@ class Call(db.Model):
     )
     reserve_size: Mapped[int] = mapped_column(default=0)
     country_conflict: Mapped[bool] = mapped_column(default=True)
+    # When individual evaluation reports are due (set by the officer when assignments are published).
+    evaluation_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     practice_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"))
+    # Event calls: proposals not selected here may be offered a copy in this other call (sessions → local events).
+    transfer_to_call_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     criteria: Mapped[list[Criterion]] = relationship(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.enums import LetterKind, RunStatus
+from app.enums import LetterKind, OfferStatus, RunStatus
 from app.extensions import db
 from app.models.proposal import _enum
 from app.models.types import UTCDateTime
@@ -36,15 +36,34 @@ class SelectionRun(db.Model):
     input_sha256: Mapped[str] = mapped_column(sa.String(64))
     output_sha256: Mapped[str] = mapped_column(sa.String(64))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Counts and amounts of the output (selected, reserve, ties, amounts as strings), for lists that should not
+    # parse output_json; derived from the output, never an input to anything.
+    summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # A promotion from the reserve list is a new run that names the run it follows.
     parent_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("selection_runs.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finalised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # A finalised run stays in force until a finalised promotion run (its child) replaces it.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     call: Mapped[Call] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    finalised_by: Mapped[User | None] = relationship(foreign_keys=[finalised_by_id])
+    parent_run: Mapped[SelectionRun | None] = relationship(remote_side=[id])
+
+    @property
+    def is_final(self) -> bool:
+        return self.status is RunStatus.FINALISED
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.status is RunStatus.FINALISED and self.superseded_at is None
+
+    @property
+    def is_promotion(self) -> bool:
+        return self.parent_run_id is not None
 
 
 class TieResolution(db.Model):
@@ -59,12 +78,54 @@ class TieResolution(db.Model):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class TransferOffer(db.Model):
+    """An offer to copy a proposal that was not selected into another call (event calls: sessions → local).
+
+    The applicant accepts or declines; accepting creates `copy` in `target_call`, submitted, with
+    `transferred_from_id` pointing back to the original.
+    """
+
+    __tablename__ = "transfer_offers"
+    __table_args__ = (
+        sa.UniqueConstraint("proposal_id", "target_call_id", name="uq_transfer_offers_proposal_id_target_call_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    target_call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("selection_runs.id"))
+    status: Mapped[OfferStatus] = mapped_column(_enum(OfferStatus), default=OfferStatus.OFFERED)
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    offered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    copy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposals.id"))
+
+    proposal: Mapped[Proposal] = relationship(foreign_keys=[proposal_id])
+    target_call: Mapped[Call] = relationship()
+    copy: Mapped[Proposal | None] = relationship(foreign_keys=[copy_id])
 
 
 class Letter(db.Model):
-    """A rendered decision letter: its PDF is stored by hash and verifiable by a short public code."""
+    """A rendered decision letter: its PDF is stored by hash and verifiable by a short public code.
+
+    `sha256` is also the PDF's storage key (`app.storage` addresses files by their SHA-256).
+    """
 
     __tablename__ = "letters"
+    __table_args__ = (
+        # One letter per proposal and run: generating a run's letters again finds them instead of duplicating.
+        sa.UniqueConstraint("proposal_id", "run_id", name="uq_letters_proposal_id_run_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id"), index=True)
@@ -76,5 +137,15 @@ class Letter(db.Model):
     decision_date: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The batch that rendered it, the PDF's size and page count (letters).
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("letter_batches.id"), index=True)
+    size_bytes: Mapped[int] = mapped_column(default=0)
+    page_count: Mapped[int] = mapped_column(default=0)
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     proposal: Mapped[Proposal] = relationship()
+    run: Mapped[SelectionRun | None] = relationship()
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None

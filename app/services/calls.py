@@ -85,7 +85,22 @@ def seed_reference_calls(actor: User | None = None) -> list[tuple[str, bool]]:
         db.session.flush()
         record_event(actor, "call.created", object_type="call", object_id=call.code, source="reference")
         results.append((spec["code"], True))
+    link_transfer_targets()
     return results
+
+
+def link_transfer_targets(suffix: str = "") -> None:
+    """Point each reference call that names a `transfer_to` call (and its practice copy) at that call.
+
+    Only fills a missing link, so an officer's change stays. Side effect: flushes.
+    """
+    for spec in REFERENCE_CALLS:
+        if not spec.get("transfer_to"):
+            continue
+        source, target = get_call(spec["code"] + suffix), get_call(spec["transfer_to"] + suffix)
+        if source is not None and target is not None and source.transfer_to_call_id is None:
+            source.transfer_to_call_id = target.id
+    db.session.flush()
 
 
 def practice_deadline(reference_deadline_local: str, *, now: datetime | None = None) -> datetime:
@@ -114,4 +129,5 @@ def seed_practice_calls(actor: User | None = None, *, now: datetime | None = Non
         db.session.flush()
         record_event(actor, "call.created", object_type="call", object_id=call.code, source="practice")
         results.append((code, True))
+    link_transfer_targets(PRACTICE_SUFFIX)
     return results

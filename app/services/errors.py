@@ -51,3 +51,33 @@ class IneligibleProposal(DomainError):
 
 class LoginLocked(DomainError):
     code, status = "too_many_attempts", 429
+
+
+class FileTooLarge(DomainError):
+    """An upload over MAX_UPLOAD_BYTES (the same status werkzeug gives a body over MAX_CONTENT_LENGTH)."""
+
+    code, status = "payload_too_large", 413
+
+
+class NotReady(DomainError):
+    """Selection refused: some proposals still lack a screening decision or an approved consensus."""
+
+    code, status = "not_ready", 409
+
+
+class StalePreview(DomainError):
+    """A two-step action confirmed with a preview that no longer matches the data."""
+
+    code, status = "stale_preview", 409
+
+
+class AlreadyExists(DomainError):
+    """The thing to create is already there (an evaluator already in a call's pool)."""
+
+    code, status = "already_exists", 409
+
+
+class AssignmentInfeasible(DomainError):
+    """No assignment meets every constraint; `details["proposals"]` names the proposals and says why."""
+
+    code, status = "infeasible", 409

@@ -22,7 +22,8 @@ def test_pages_have_no_inline_script(client, seeded) -> None:  # type: ignore[no
     for path in ("/", "/calls/SMP-COSME-2021-CLUSTER-01", "/auth/login", "/auth/register"):
         page = client.get(path).get_data(as_text=True)
         assert "<script>" not in page
-        assert " onclick=" not in page and " onload=" not in page
+        assert " onclick=" not in page
+        assert " onload=" not in page
 
 
 def test_production_adds_hsts(monkeypatch) -> None:  # type: ignore[no-untyped-def]
