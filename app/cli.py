@@ -82,10 +82,22 @@ def register_cli(app: Flask) -> None:
                        ["Open", "Energy-Intensive Industries", "Renewable Energy"]],
         ) if pool_call is not None else []
         db.session.commit()
+        from app.services.selection_demo import seed_selection_demo
+
+        # The closed reference calls carry an evaluated field of proposals, ready to rank and select.
+        ranked_demo = []
+        for code, count in (("SMP-COSME-2021-CLUSTER-01", 64), ("EUID-2022-SESSIONS", 30)):
+            call = get_call(code)
+            if call is not None:
+                created = seed_selection_demo(call, count=count)
+                ranked_demo.append((f"{code}: {count} evaluated proposals", created > 0))
+        db.session.commit()
         click.echo("Reference calls:")
         _print_results(reference)
         click.echo("Practice calls:")
         _print_results(practice)
+        click.echo("Evaluated demo proposals, ready to rank (log in as officer@eurogrants.test):")
+        _print_results(ranked_demo)
         click.echo("Demo proposals (applicant@eurogrants.test):")
         _print_results(demo_proposals)
         click.echo("Evaluator pool of SMP-COSME-2021-CLUSTER-01-PRACTICE (they accept the code of conduct):")
