@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -57,24 +57,39 @@ def static_path_for(url: str) -> Path:
 
 
 _FETCHER = StaticOnlyFetcher()
+_STYLESHEETS: dict[str, CSS] = {}
 
 
-def render_pdf(html: str) -> bytes:
-    """Render an HTML document (our own template output) to PDF bytes."""
-    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-    with _render_lock:
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=_FETCHER)
-        pdf: bytes = document.write_pdf(font_config=FONT_CONFIG, pdf_identifier=identifier)
-    return pdf
+def _stylesheets(names: tuple[str, ...]) -> list[CSS]:
+    """Our print style sheets (paths under app/static/), parsed once per process and reused for every PDF.
+
+    Parsing the letters' style sheet took about a fifth of each letter's rendering time.
+    """
+    sheets = []
+    for name in names:
+        if name not in _STYLESHEETS:
+            path = static_path_for(BASE_URL + name)
+            _STYLESHEETS[name] = CSS(string=path.read_text(), base_url=BASE_URL, url_fetcher=_FETCHER,
+                                     font_config=FONT_CONFIG)
+        sheets.append(_STYLESHEETS[name])
+    return sheets
 
 
-def render_pdf_with_pages(html: str) -> tuple[bytes, int]:
+def render_pdf(html: str, *, stylesheets: tuple[str, ...] = ()) -> bytes:
+    """Render an HTML document (our own template output) to PDF bytes, with our style sheets `stylesheets`."""
+    return render_pdf_with_pages(html, stylesheets=stylesheets)[0]
+
+
+def render_pdf_with_pages(html: str, *, stylesheets: tuple[str, ...] = ()) -> tuple[bytes, int]:
     """`render_pdf`, byte for byte, and the number of pages (letters record it; no second parse of the PDF)."""
     identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
     with _render_lock:
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=_FETCHER).render(font_config=FONT_CONFIG)
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=_FETCHER).render(
+            font_config=FONT_CONFIG, stylesheets=_stylesheets(stylesheets)
+        )
         pdf: bytes = document.write_pdf(pdf_identifier=identifier)
     return pdf, len(document.pages)
+
 
 def _release_fonts() -> None:
     """Free the shared FontConfiguration at exit, while Pango is still loaded.

@@ -82,6 +82,8 @@ EVENT_DECISION_LABELS = {
     LetterKind.REJECTION: "Not accepted", LetterKind.INELIGIBLE: "Ineligible",
 }
 CODE_LENGTH = 10
+# Passed to the renderer pre-parsed rather than linked from the template (see app.pdf._stylesheets).
+LETTER_STYLESHEETS = ("css/print.css",)
 _CODE_ALPHABET = re.compile(r"[^A-Z2-7]")
 # Letters per background job: small enough for a progress bar that moves, large enough to keep overhead low.
 MAX_CHUNK = 8
@@ -318,7 +320,7 @@ def render_letter(proposal: Proposal, run: SelectionRun, outcome: Outcome, repor
     context = letter_context(proposal, run, outcome, report, transfer_call=transfer_call)
     kind = LetterKind(context["kind"])
     html = render_template(template_for(kind, run.call), **context)
-    pdf, pages = render_pdf_with_pages(html)
+    pdf, pages = render_pdf_with_pages(html, stylesheets=LETTER_STYLESHEETS)
     return RenderedLetter(kind=kind, reference=context["reference"],
                           verification_code=context["verification_code"], decision_date=decision_moment(run),
                           pdf=pdf, pages=pages)
