@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.converters import IdConverter, id_schema
 from app.errors import EurograntsApi, register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from config import Config, ProductionConfig, config_from_env
@@ -20,6 +21,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if issubclass(config_class, ProductionConfig):
         config_class.check()
     app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    app.url_map.converters["int"] = IdConverter
     app.config.from_object(config_class)
     if not app.config.get("STORAGE_DIR"):
         app.config["STORAGE_DIR"] = tempfile.mkdtemp(prefix="eurogrants-storage-")
@@ -36,6 +38,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     rest_api.init_app(app, spec_kwargs={
         "info": {"description": "Eurogrants: calls, proposals, evaluation and selection."},
     })
+    rest_api.register_converter(IdConverter, id_schema)
 
     from app import models  # noqa: F401 - registers the models with the metadata
     from app.api import register_api
@@ -57,6 +60,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.headers import register_security_headers
 
     register_security_headers(app)
+
+    from app.input_guard import register_input_guard
+
+    register_input_guard(app)
 
     from app.templating import register_template_helpers
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
+from app.enums import ReportStatus
 from app.extensions import db
-from app.models import Call, User
+from app.models import Call, ConsensusReport, Proposal, User
 
 
 def test_seed_reference_twice_is_idempotent(app) -> None:  # type: ignore[no-untyped-def]
@@ -24,10 +25,25 @@ def test_seed_demo_adds_accounts_and_practice_calls(app, client) -> None:  # typ
     result = runner.invoke(args=["seed", "demo"])
     assert result.exit_code == 0, result.output
     assert DEMO_PASSWORD in result.output
+
+    def counts() -> tuple[int, ...]:
+        with app.app_context():
+            return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                         for model in (Call, User, Proposal, ConsensusReport))
+
+    first = counts()
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    assert counts() == first  # the seed can run twice
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == 6
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == len(DEMO_ACCOUNTS)
+        assert first[0] == 6
+        emails = set(db.session.scalars(sa.select(User.email)))
+        assert {email for email, *_ in DEMO_ACCOUNTS} <= emails
+        ranked = db.session.scalar(sa.select(Call).where(Call.code == "SMP-COSME-2021-CLUSTER-01"))
+        approved = db.session.scalar(
+            sa.select(sa.func.count()).select_from(ConsensusReport).join(Proposal)
+            .where(Proposal.call_id == ranked.id, ConsensusReport.status == ReportStatus.APPROVED)
+        )
+        assert approved >= 60  # the officer's journey: rank and select on at least 60 evaluated proposals
     page = client.get("/").get_data(as_text=True)
     assert "SMP-COSME-2021-CLUSTER-01-PRACTICE" in page
     assert "No call is open at the moment." not in page
