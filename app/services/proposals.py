@@ -223,10 +223,10 @@ def parse_amount(value: Any) -> Decimal | None:
         raise ValueError("Write the amount in euros, e.g. 1400000.00.")
     if amount < 0:
         raise ValueError("The amount cannot be negative.")
+    if amount > MAX_AMOUNT:  # before quantize: 1e999999 has too many digits to quantize (InvalidOperation)
+        raise ValueError("The amount is too large.")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("Use at most two decimals (cents).")
-    if amount > MAX_AMOUNT:
-        raise ValueError("The amount is too large.")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -467,6 +467,7 @@ def submit_proposal_id(proposal_id: int, *, actor: User, base_version: int | Non
         raise deadline_passed_error(proposal)
     snapshot = build_snapshot(proposal, version=version, submitted_at=submitted_at, submitted_by=actor)
     digest = sha256_text(snapshot)
+    _fault_test_delay()
     submission = Submission(
         proposal_id=proposal.id, version=version, receipt_number=receipt_number(proposal, version, digest),
         snapshot=snapshot, sha256=digest, submitted_at=submitted_at, submitted_by_id=actor.id,
@@ -481,6 +482,18 @@ def submit_proposal_id(proposal_id: int, *, actor: User, base_version: int | Non
     db.session.flush()
     _guard_commit(proposal)
     return submission
+
+
+def _fault_test_delay() -> None:
+    """SUBMIT_DELAY_SECONDS (default 0): widens the window between snapshot and commit, for the fault tests
+    (tests/server/) that kill a worker in the middle of a submission. Never set in production."""
+    from flask import current_app
+
+    delay = float(current_app.config.get("SUBMIT_DELAY_SECONDS") or 0)
+    if delay > 0:
+        import time
+
+        time.sleep(delay)
 
 
 def withdraw_proposal(proposal: Proposal, *, actor: User, reason: str = "") -> Proposal:

@@ -1,0 +1,238 @@
+"""Faults with a real server: a worker killed mid-submission, and 200 submissions straddling a deadline.
+
+gunicorn (gthread workers) serves the real app on 127.0.0.1 against a private PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import signal
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from tests.server.serving import Gunicorn
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+
+def _applicants(app: Flask, count: int, *, days_left: float = 10) -> dict[str, Any]:
+    """An open call and `count` applicants (own organisation each) with a ready proposal and a token."""
+    from app.enums import Role
+    from app.extensions import db
+    from app.services.accounts import issue_token
+    from tests.factories import make_open_call, make_ready_proposal, make_staff
+
+    with app.app_context():
+        call = make_open_call("FAULT-CALL", days_left=days_left, min_partners=3, min_countries=3)
+        people = []
+        for index in range(count):
+            user = make_staff(Role.APPLICANT, f"applicant{index}@fault.test", organisation=f"Cluster {index}",
+                              country="LT")
+            proposal = make_ready_proposal(call, user, acronym=f"F{index}")
+            people.append({"token": issue_token(user, label="fault"), "proposal": proposal.id})
+        db.session.commit()
+        return {"call": call.id, "people": people}
+
+
+def _submit(server: Gunicorn, person: dict[str, Any], results: dict[int, Any]) -> None:
+    try:
+        status, body = server.request("POST", f"/api/v1/proposals/{person['proposal']}/submit",
+                                      token=person["token"], body={})
+    except (OSError, http.client.HTTPException) as error:
+        status, body = None, repr(error)
+    results[person["proposal"]] = (status, body)
+
+
+def _check_records(app: Flask) -> dict[int, int]:
+    """Every proposal is submitted completely or not at all; files exist. Returns {proposal id: submissions}."""
+    from app.enums import ProposalStatus
+    from app.extensions import db
+    from app.models import AuditEvent, Document, Proposal, Submission
+    from app.storage import get_storage
+
+    counts: dict[int, int] = {}
+    with app.app_context():
+        storage = get_storage()
+        for document in db.session.scalars(sa.select(Document)):
+            assert storage.exists(document.sha256), f"document {document.id} points at a missing file"
+            with storage.open(document.sha256) as handle:
+                assert hashlib.sha256(handle.read()).hexdigest() == document.sha256
+        for proposal in db.session.scalars(sa.select(Proposal)):
+            submissions = list(db.session.scalars(sa.select(Submission).where(Submission.proposal_id == proposal.id)))
+            counts[proposal.id] = len(submissions)
+            events = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "proposal.submitted", AuditEvent.object_id == str(proposal.id)))
+            assert events == len(submissions), proposal.reference
+            if not submissions:
+                assert proposal.status is ProposalStatus.DRAFT, proposal.reference
+                continue
+            assert proposal.status is ProposalStatus.SUBMITTED
+            for submission in submissions:
+                assert submission.receipt_number
+                assert hashlib.sha256(submission.snapshot.encode()).hexdigest() == submission.sha256
+                snapshot = json.loads(submission.snapshot)
+                for annex in snapshot.get("documents", []):
+                    assert storage.exists(annex["sha256"]), annex
+                assert submission.submitted_at < proposal.effective_deadline
+        db.session.remove()
+    return counts
+
+
+def _open_sockets(pid: int) -> int:
+    try:
+        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    except OSError:
+        return 0
+    return sum(1 for link in links if link.startswith("socket:"))
+
+
+def test_a_worker_killed_mid_submission_leaves_nothing_half_done(server_app: Flask, server_database: str) -> None:
+    data = _applicants(server_app, 12)
+    storage = Path(server_app.config["STORAGE_DIR"])
+    began = time.monotonic()
+    with Gunicorn(server_database, storage, workers=3, threads=4, submit_delay=1.0) as server:
+        started = time.monotonic()
+        results: dict[int, Any] = {}
+        threads = [threading.Thread(target=_submit, args=(server, p, results)) for p in data["people"]]
+        for thread in threads:  # one every 0.2 s: the first ones finish, later ones are inside the delay
+            thread.start()
+            time.sleep(0.2)
+        # The newest requests are between snapshot and commit; a gthread worker accepts greedily, so the
+        # worker that took them is the one with connections: kill the one that holds most.
+        victim = max(server.worker_pids(), key=_open_sockets)
+        os.kill(victim, signal.SIGKILL)
+        for thread in threads:
+            thread.join(timeout=60)
+        acknowledged = {pid for pid, (status, _) in results.items() if status == 201}
+        failed = {pid for pid, (status, _) in results.items() if status != 201}
+        assert failed, f"the kill interrupted no request: {results}"
+        assert acknowledged, f"nothing was acknowledged before the kill: {results}"
+        assert all(status in (None, 500, 502) or status == 201 for status, _ in results.values()), results
+        counts = _check_records(server_app)
+        for pid in acknowledged:
+            assert counts[pid] == 1, "an acknowledged submission was lost"
+        # The applicants whose request died try again: it works (a new worker has taken the dead one's place).
+        for person in data["people"]:
+            if person["proposal"] in failed:
+                status, body = server.request("POST", f"/api/v1/proposals/{person['proposal']}/submit",
+                                              token=person["token"], body={})
+                assert status == 201, body
+        counts = _check_records(server_app)
+        assert all(n >= 1 for n in counts.values())
+        assert victim not in server.worker_pids()
+    print(f"\nkill -9 (server start {started - began:.1f} s, run {time.monotonic() - started:.1f} s): {len(failed)} "
+          f"in-flight submissions interrupted, {len(acknowledged)} acknowledged, all consistent, all retried")
+
+
+def test_200_submissions_straddling_the_deadline(server_app: Flask, server_database: str) -> None:
+    from app.extensions import db
+    from app.models import Call, Submission
+
+    data = _applicants(server_app, 200)
+    storage = Path(server_app.config["STORAGE_DIR"])
+    with Gunicorn(server_database, storage, workers=4, threads=8) as server:
+        # The deadline is set once the server is warm: the requests start 1.5 s before it and end 1.5 s after.
+        deadline = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
+        with server_app.app_context():
+            db.session.execute(sa.update(Call).where(Call.id == data["call"]).values(deadline=deadline))
+            db.session.commit()
+        results: dict[int, Any] = {}
+        start = deadline.timestamp() - 1.5
+        people = data["people"]
+
+        def fire(index: int, person: dict[str, Any]) -> None:
+            time.sleep(max(0.0, start + 3.0 * index / len(people) - time.time()))
+            _submit(server, person, results)
+
+        threads = [threading.Thread(target=fire, args=(i, p)) for i, p in enumerate(people)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=90)
+    accepted = {pid for pid, (status, _) in results.items() if status == 201}
+    refused = {pid: body for pid, (status, body) in results.items() if status != 201}
+    assert len(results) == 200
+    for pid, body in refused.items():
+        assert results[pid][0] == 409, (pid, results[pid])
+        assert body["error"]["code"] == "deadline_passed", body
+    with server_app.app_context():
+        rows = {s.proposal_id: s for s in db.session.scalars(sa.select(Submission))}
+        assert set(rows) == accepted, "every 201 has its submission and every submission had its 201"
+        for submission in rows.values():
+            assert submission.submitted_at < deadline, (submission.submitted_at, deadline)
+        db.session.remove()
+    _check_records(server_app)
+    assert accepted, "no submission landed before the deadline: the test did not straddle it"
+    assert refused, "no submission was refused: the test did not straddle the deadline"
+    print(f"\ndeadline: {len(accepted)} accepted before it, {len(refused)} refused at or after it, none lost")
+
+
+def test_the_app_survives_a_postgresql_restart_without_losing_acknowledged_work(tmp_path: Path) -> None:
+    """A private PostgreSQL instance (restarting the shared one would disturb parallel test processes)."""
+    from app import create_app
+    from app.extensions import db
+    from app.models import Submission
+    from tests.conftest import make_config
+    from tests.server.serving import PrivatePostgres
+
+    if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        pytest.skip("fault tests need PostgreSQL: set TEST_DATABASE_URL (make test does)")
+    pg = PrivatePostgres()
+    try:
+        app = create_app(make_config(pg.url, tmp_path / "storage"))
+        with app.app_context():
+            db.create_all()
+        data = _applicants(app, 40)
+        with Gunicorn(pg.url, tmp_path / "storage", workers=2, threads=4) as server:
+            log: list[tuple[int, Any, Any]] = []
+            people = data["people"]
+
+            def client(share: list[dict[str, Any]]) -> None:
+                for person in share:
+                    results: dict[int, Any] = {}
+                    _submit(server, person, results)
+                    log.append((person["proposal"], *results[person["proposal"]]))
+                    time.sleep(0.2)
+
+            threads = [threading.Thread(target=client, args=(people[i::4],)) for i in range(4)]
+            for thread in threads:
+                thread.start()
+            time.sleep(0.6)
+            pg.stop()
+            time.sleep(1.0)
+            pg.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            # Back: requests succeed at once, with the same gunicorn workers (pool_pre_ping drops dead connections).
+            statuses = [server.request("GET", "/api/v1/me", token=people[i % 40]["token"])[0] for i in range(20)]
+            assert statuses == [200] * 20, statuses
+            acknowledged = {pid for pid, status, _ in log if status == 201}
+            failed = {pid for pid, status, _ in log if status != 201}
+            assert all(status in (201, 500, 503, None) for _, status, _ in log), log
+            assert failed, "the restart interrupted no request: it came too late or too early"
+            for person in people:  # the ones that failed submit again, successfully
+                if person["proposal"] in failed:
+                    status, body = server.request("POST", f"/api/v1/proposals/{person['proposal']}/submit",
+                                                  token=person["token"], body={})
+                    assert status == 201, body
+        with app.app_context():
+            rows = {s.proposal_id for s in db.session.scalars(sa.select(Submission))}
+            assert acknowledged <= rows, "an acknowledged submission was lost in the restart"
+            assert rows == {p["proposal"] for p in people}
+            db.session.remove()
+            db.engine.dispose()
+        _check_records(app)
+        print(f"\npostgres restart: {len(failed)} requests failed during the outage, {len(acknowledged)} acknowledged "
+              "and kept, 20/20 requests fine right after, every failed one retried")
+    finally:
+        pg.close()
