@@ -164,6 +164,23 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Another app on the suite's database with some settings changed; its connections are closed afterwards
+    (a pool left to the garbage collector closes them in the middle of some later test)."""
+    apps: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        apps.append(create_app(make_config(database_url, tmp_path, **overrides)))
+        return apps[-1]
+
+    yield factory
+    for other in apps:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def app_ctx(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield

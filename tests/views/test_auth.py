@@ -7,7 +7,7 @@ from app.auth.routes import LOGIN_FAILED
 from app.enums import Role
 from app.extensions import db
 from app.models import AuditEvent, Organisation, User
-from tests.conftest import PASSWORD, make_config
+from tests.conftest import PASSWORD
 
 REGISTRATION = {
     "full_name": "Rasa Coordinator", "email": "rasa@cluster.example", "organisation_name": "Baltic Cluster",
@@ -88,10 +88,8 @@ def test_logout_needs_post_and_ends_the_session(client_as) -> None:  # type: ign
     assert client.get("/applicant/").status_code == 302
 
 
-def test_csrf_is_enforced_outside_tests(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from app import create_app
-
-    app = create_app(make_config(database_url, tmp_path, WTF_CSRF_ENABLED=True))
+def test_csrf_is_enforced_outside_tests(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     response = client.post("/auth/login", data={"email": "a@example.test", "password": "whatever-pw"})
     assert response.status_code == 400
@@ -127,10 +125,8 @@ def test_admin_form_reports_a_duplicate_email(client_as, make_user) -> None:  # 
     assert "already exists" in response.get_data(as_text=True)
 
 
-def test_login_is_rate_limited(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from app import create_app
-
-    app = create_app(make_config(database_url, tmp_path, RATELIMIT_ENABLED=True))
+def test_login_is_rate_limited(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(RATELIMIT_ENABLED=True)
     client = app.test_client()
     statuses = [client.post("/auth/login", data={"email": f"x{i}@example.org", "password": "wrong-password"},
                             environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code for i in range(11)]
