@@ -39,9 +39,10 @@ from app.extensions import db
 from app.models import Call, Proposal, Submission
 from app.services.access import load_proposal_for_viewer
 from app.services.call_settings import update_call_settings
+from app.services.calls import load_call
 from app.services.documents import find_document, too_large_message
 from app.services.eligibility import Checklist, check_proposal
-from app.services.errors import DomainError, NotAllowed, NotFound
+from app.services.errors import DomainError, NotAllowed
 from app.services.proposals import (
     PartnerInput,
     create_proposal,
@@ -64,13 +65,6 @@ def _commit() -> None:
     except DomainError:
         db.session.rollback()
         raise
-
-
-def _call(code: str) -> Call:
-    call = db.session.scalar(sa.select(Call).where(Call.code == code))
-    if call is None:
-        raise NotFound(f"There is no call {code!r}.")
-    return call
 
 
 def _proposal(proposal_id: int, *, full: bool = True) -> Proposal:
@@ -131,7 +125,7 @@ def list_my_proposals() -> list[Proposal]:
 def create_call_proposal(body: dict[str, Any], code: str) -> Proposal:
     """Start a draft in an open call; any fields given are saved at once (version 2)."""
     user = api_user()
-    proposal = create_proposal(_call(code), actor=user)
+    proposal = create_proposal(load_call(code), actor=user)
     if body:
         save_proposal(proposal, actor=user, base_version=proposal.edit_version, changes=_changes(proposal, body))
     _commit()
@@ -275,7 +269,7 @@ def list_call_proposals(code: str) -> list[Proposal]:
     """Officers: every proposal of a call, by reference."""
     _require_officer()
     return list(db.session.scalars(
-        sa.select(Proposal).where(Proposal.call_id == _call(code).id)
+        sa.select(Proposal).where(Proposal.call_id == load_call(code).id)
         .options(selectinload(Proposal.organisation), selectinload(Proposal.submissions).defer(Submission.snapshot))
         .order_by(Proposal.number)))
 
@@ -287,7 +281,7 @@ def list_call_proposals(code: str) -> list[Proposal]:
 def patch_call(body: dict[str, Any], code: str) -> Call:
     """Officers: change the deadline and other settings of a call (audited)."""
     _require_officer()
-    call = _call(code)
+    call = load_call(code)
     update_call_settings(call, actor=api_user(), changes=body)
     _commit()
     return call

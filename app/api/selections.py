@@ -19,6 +19,7 @@ from marshmallow import Schema, fields, validate
 from app.api import api_user, bp
 from app.extensions import db
 from app.models import Call, SelectionRun
+from app.services.calls import load_call
 from app.services.exports import export_response
 from app.services.ranking import Ranking, RankingEntry, live_ranking, run_ranking
 from app.services.selection import (
@@ -165,13 +166,6 @@ def officer_only(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _call_or_404(code: str) -> Call:
-    call = db.session.scalar(sa.select(Call).where(Call.code == code))
-    if call is None:
-        abort(404, message=f"There is no call {code!r}.")
-    return call
-
-
 def _run_or_404(run_id: int) -> SelectionRun:
     run = db.session.get(SelectionRun, run_id)
     if run is None:
@@ -223,7 +217,7 @@ def _run_body(run: SelectionRun, *, detail: bool = False) -> dict[str, Any]:
 @bp.alt_response(404, description="No such call")
 def selection_ranking(args: dict[str, Any], code: str) -> dict[str, Any]:
     """The live ranking of the call with the given options (the call's by default); stores nothing."""
-    call = _call_or_404(code)
+    call = load_call(code)
     return _ranking_body(live_ranking(call, _options(call, args)))
 
 
@@ -234,7 +228,7 @@ def selection_ranking(args: dict[str, Any], code: str) -> dict[str, Any]:
 @bp.alt_response(404, description="No such call")
 def selection_list(code: str) -> list[dict[str, Any]]:
     """The call's selection runs, newest first."""
-    return [_run_body(run) for run in list_runs(_call_or_404(code))]
+    return [_run_body(run) for run in list_runs(load_call(code))]
 
 
 @bp.post("/calls/<code>/selections")
@@ -247,7 +241,7 @@ def selection_list(code: str) -> list[dict[str, Any]]:
 @bp.alt_response(422, description="Invalid options")
 def selection_create(args: dict[str, Any], code: str) -> dict[str, Any]:
     """Run the selection with these options and record it (input, output, SHA-256 of both)."""
-    call = _call_or_404(code)
+    call = load_call(code)
     run = run_selection(call, actor=api_user(), options=_options(call, args), note=args.get("note", ""))
     db.session.commit()
     return _run_body(run, detail=True)
@@ -331,7 +325,7 @@ def selection_ranking_xlsx(code: str) -> Response:
 
 
 def _export(code: str, extension: str) -> Response:
-    call = _call_or_404(code)
+    call = load_call(code)
     data = load_call_data(call, with_comments=True)
     number = request.args.get("run")
     if number:

@@ -20,6 +20,7 @@ from app.services import assignment as assigning
 from app.services import consensus as consensus_service
 from app.services import pool as pool_service
 from app.services import screening
+from app.services.calls import load_call
 from app.services.conflicts import ConflictIndex, has_open_declared_conflict, waive_conflict
 from app.services.errors import AssignmentInfeasible, DomainError, NotFound
 from app.services.evaluation import active_assignments, counts_toward_k
@@ -49,10 +50,6 @@ def _me() -> User:
     return user
 
 
-def _call(code: str) -> Call:
-    return db.first_or_404(sa.select(Call).where(Call.code == code), description=f"There is no call {code!r}.")
-
-
 def _proposal(call: Call, proposal_id: int) -> Proposal:
     proposal = db.session.scalar(
         sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.call_id == call.id,
@@ -69,7 +66,7 @@ def _proposal(call: Call, proposal_id: int) -> Proposal:
 @bp.get("/calls/<code>/evaluation")
 def evaluation_dashboard(code: str) -> str:
     """Per call: proposals × (eligibility, assigned, IERs, consensus) and evaluators × (load, progress)."""
-    call = _call(code)
+    call = load_call(code)
     progress = call_progress(call)
     filters = {name: request.args.get(name, "").strip() for name in ("eligibility", "consensus", "status", "strand",
                                                                        "q")}
@@ -91,7 +88,7 @@ def evaluation_dashboard(code: str) -> str:
 @bp.get("/calls/<code>/screening")
 def evaluation_screening(code: str) -> str:
     """The submitted proposals with their automatic eligibility results and the officer's decisions."""
-    call = _call(code)
+    call = load_call(code)
     now = utcnow()
     rows = screening.screening_rows(call, now) if screening.screening_open(call, now) else []
     return render_template("manage/evaluation_screening.html", call=call, rows=rows, now=now,
@@ -101,7 +98,7 @@ def evaluation_screening(code: str) -> str:
 @bp.post("/calls/<code>/screening/confirm")
 def evaluation_screening_confirm(code: str) -> Response:
     """Confirm as eligible every pending proposal that passes every automatic check."""
-    call = _call(code)
+    call = load_call(code)
     form = ConfirmPassingForm()
     if not form.validate_on_submit():
         flash(" ".join(form.reason.errors) or "The form expired; try again.", "error")
@@ -121,7 +118,7 @@ def evaluation_screening_confirm(code: str) -> Response:
 @bp.route("/calls/<code>/screening/<int(max=2147483647):proposal_id>", methods=["GET", "POST"])
 def evaluation_screening_proposal(code: str, proposal_id: int) -> str | Response | tuple[str, int]:
     """One proposal's automatic checklist and the officer's decision (eligible or ineligible, with a reason)."""
-    call = _call(code)
+    call = load_call(code)
     proposal = _proposal(call, proposal_id)
     form = EligibilityForm()
     if request.method == "GET" and proposal.eligibility is not Eligibility.PENDING:
@@ -156,7 +153,7 @@ def evaluation_screening_proposal(code: str, proposal_id: int) -> str | Response
 @bp.route("/calls/<code>/evaluators", methods=["GET", "POST"])
 def evaluation_pool(code: str) -> str | Response | tuple[str, int]:
     """The call's evaluator pool and the invitation form."""
-    call = _call(code)
+    call = load_call(code)
     form = InviteEvaluatorForm(strands=call.strands)
     if form.validate_on_submit():
         try:
@@ -166,7 +163,7 @@ def evaluation_pool(code: str) -> str | Response | tuple[str, int]:
                 organisation_name=form.organisation_name.data or None, country=form.country.data or None)
         except DomainError as error:
             db.session.rollback()
-            call = _call(code)
+            call = load_call(code)
             show_domain_error(form, error)
         else:
             db.session.commit()
@@ -185,7 +182,7 @@ def evaluation_pool(code: str) -> str | Response | tuple[str, int]:
 @bp.route("/calls/<code>/evaluators/<int(max=2147483647):member_id>", methods=["GET", "POST"])
 def evaluation_pool_member(code: str, member_id: int) -> str | Response | tuple[str, int]:
     """Change an evaluator's affiliation, expertise or maximum load; or withdraw them from the pool."""
-    call = _call(code)
+    call = load_call(code)
     member = pool_service.find_member(call, member_id)
     form = PoolMemberForm(strands=call.strands)
     if request.method == "GET":
@@ -216,7 +213,7 @@ def evaluation_pool_member(code: str, member_id: int) -> str | Response | tuple[
 @bp.post("/calls/<code>/evaluators/<int(max=2147483647):member_id>/withdraw")
 def evaluation_pool_withdraw(code: str, member_id: int) -> Response:
     """Withdraw an evaluator from the pool; their unfinished assignments are withdrawn and replaced."""
-    call = _call(code)
+    call = load_call(code)
     member = pool_service.find_member(call, member_id)
     form = ReasonForm()
     if not form.validate_on_submit():
@@ -266,13 +263,13 @@ def _assignments_page(call: Call, *, infeasible: AssignmentInfeasible | None = N
 @bp.get("/calls/<code>/assignments")
 def evaluation_assignments(code: str) -> tuple[str, int]:
     """Eligible proposals with their evaluators; compute, adjust and publish the assignment."""
-    return _assignments_page(_call(code))
+    return _assignments_page(load_call(code))
 
 
 @bp.post("/calls/<code>/assignments/auto")
 def evaluation_assign_auto(code: str) -> Response | tuple[str, int]:
     """Fill every missing evaluator place with the min-cost flow; report exactly what cannot be covered."""
-    call = _call(code)
+    call = load_call(code)
     form = AutoAssignForm()
     if not form.validate_on_submit():
         flash("The form expired; try again.", "error")
@@ -281,7 +278,7 @@ def evaluation_assign_auto(code: str) -> Response | tuple[str, int]:
         result = assigning.fill_gaps(call, actor=_me(), discard_proposed=bool(form.discard_proposed.data))
     except AssignmentInfeasible as error:
         db.session.rollback()
-        return _assignments_page(_call(code), infeasible=error, status=409)
+        return _assignments_page(load_call(code), infeasible=error, status=409)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -299,7 +296,7 @@ def evaluation_assign_auto(code: str) -> Response | tuple[str, int]:
 @bp.post("/calls/<code>/assignments/publish")
 def evaluation_publish(code: str) -> Response | tuple[str, int]:
     """Publish the proposed assignments with the evaluation deadline: the evaluators see them from now on."""
-    call = _call(code)
+    call = load_call(code)
     form = PublishForm()
     if not form.validate_on_submit():
         return _assignments_page(call, publish_form=form, status=422)
@@ -308,7 +305,7 @@ def evaluation_publish(code: str) -> Response | tuple[str, int]:
             call, actor=_me(), evaluation_deadline=in_zone(form.evaluation_deadline.data, call.time_zone))
     except DomainError as error:
         db.session.rollback()
-        call = _call(code)
+        call = load_call(code)
         if error.details.get("field") in ("deadline", "evaluation_deadline"):
             form.evaluation_deadline.errors = [*form.evaluation_deadline.errors, error.message]
             return _assignments_page(call, publish_form=form, status=error.status)
@@ -322,7 +319,7 @@ def evaluation_publish(code: str) -> Response | tuple[str, int]:
 @bp.post("/calls/<code>/assignments/settings")
 def evaluation_settings(code: str) -> Response:
     """Evaluators per proposal (k) and the country conflict rule."""
-    call = _call(code)
+    call = load_call(code)
     form = EvaluationSettingsForm()
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors) or "The form expired.", "error")
@@ -343,7 +340,7 @@ def evaluation_settings(code: str) -> Response:
 @bp.get("/calls/<code>/assignments/<int(max=2147483647):proposal_id>")
 def evaluation_assignment_proposal(code: str, proposal_id: int) -> str:
     """One proposal's evaluators, with the pool's conflicts and loads, to adjust by hand."""
-    call = _call(code)
+    call = load_call(code)
     proposal = _proposal(call, proposal_id)
     return _render_assignment_proposal(call, proposal)
 
@@ -384,7 +381,7 @@ def _render_assignment_proposal(call: Call, proposal: Proposal, add_form: AddAss
 
 @bp.post("/calls/<code>/assignments/<int(max=2147483647):proposal_id>/add")
 def evaluation_assignment_add(code: str, proposal_id: int) -> Response | str:
-    call = _call(code)
+    call = load_call(code)
     proposal = _proposal(call, proposal_id)
     form = AddAssignmentForm()
     if form.validate_on_submit():
@@ -395,7 +392,7 @@ def evaluation_assignment_add(code: str, proposal_id: int) -> Response | str:
             assigning.add_assignment(proposal, actor=_me(), evaluator=evaluator)
         except DomainError as error:
             db.session.rollback()
-            call = _call(code)
+            call = load_call(code)
             proposal = _proposal(call, proposal_id)
             form.evaluator.errors = [*form.evaluator.errors, error.message]
             return _render_assignment_proposal(call, proposal, form, error.status)
@@ -407,7 +404,7 @@ def evaluation_assignment_add(code: str, proposal_id: int) -> Response | str:
 
 
 def _assignment_action(code: str, assignment_id: int, action: str) -> Response:
-    call = _call(code)
+    call = load_call(code)
     assignment = assigning.find_assignment(call, assignment_id)
     proposal_id = assignment.proposal_id
     form = LongReasonForm() if action == "waive" else ReasonForm() if action in ("withdraw", "replace") \
@@ -468,7 +465,7 @@ def evaluation_assignment_waive(code: str, assignment_id: int) -> Response:
 @bp.get("/calls/<code>/evaluation/<int(max=2147483647):proposal_id>")
 def evaluation_proposal(code: str, proposal_id: int) -> str:
     """Every IER of the proposal, the spread, and the consensus report to approve or reopen."""
-    call = _call(code)
+    call = load_call(code)
     proposal = _proposal(call, proposal_id)
     version = submitted_version(proposal)
     assignments = active_assignments(proposal.id)
@@ -488,7 +485,7 @@ def evaluation_proposal(code: str, proposal_id: int) -> str:
 
 @bp.post("/calls/<code>/evaluation/<int(max=2147483647):proposal_id>/approve")
 def evaluation_consensus_approve(code: str, proposal_id: int) -> Response:
-    call = _call(code)
+    call = load_call(code)
     proposal = _proposal(call, proposal_id)
     if ActionForm().validate_on_submit():
         try:
@@ -504,7 +501,7 @@ def evaluation_consensus_approve(code: str, proposal_id: int) -> Response:
 
 @bp.post("/calls/<code>/evaluation/<int(max=2147483647):proposal_id>/reopen")
 def evaluation_consensus_reopen(code: str, proposal_id: int) -> Response:
-    call = _call(code)
+    call = load_call(code)
     proposal = _proposal(call, proposal_id)
     form = LongReasonForm()
     if not form.validate_on_submit():

@@ -13,9 +13,10 @@ from app.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.enums import ProposalStatus
 from app.extensions import db
 from app.manage import bp
-from app.models import AuditEvent, Call, Proposal, Submission, User
+from app.models import AuditEvent, Proposal, Submission, User
 from app.services.access import load_proposal_for_viewer
 from app.services.call_settings import update_call_settings
+from app.services.calls import load_call
 from app.services.documents import find_document
 from app.services.eligibility import check_proposal, has_budget
 from app.services.errors import DomainError
@@ -30,10 +31,6 @@ def _me() -> User:
     return user
 
 
-def _call(code: str) -> Call:
-    return db.first_or_404(sa.select(Call).where(Call.code == code), description=f"There is no call {code!r}.")
-
-
 def _proposal(proposal_id: int) -> Proposal:
     return load_proposal_for_viewer(proposal_id, _me())
 
@@ -41,7 +38,7 @@ def _proposal(proposal_id: int) -> Proposal:
 @bp.get("/calls/<code>/proposals")
 def intake_proposals(code: str) -> str:
     """Every proposal of the call: reference, acronym, coordinator, status, submitted version and time."""
-    call = _call(code)
+    call = load_call(code)
     proposals = db.session.scalars(
         sa.select(Proposal).where(Proposal.call_id == call.id)
         .options(selectinload(Proposal.organisation), selectinload(Proposal.partners),
@@ -97,7 +94,7 @@ def intake_extension(proposal_id: int) -> str | Response | tuple[str, int]:
 @bp.route("/calls/<code>/settings", methods=["GET", "POST"])
 def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
     """Deadline, money, award cap, page limit, consortium rules (audited)."""
-    call = _call(code)
+    call = load_call(code)
     zone = call.time_zone
     form = CallSettingsForm()
     if request.method == "GET":
@@ -122,7 +119,7 @@ def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
             changed = update_call_settings(call, actor=_me(), changes=changes)
         except DomainError as error:
             db.session.rollback()
-            call = _call(code)
+            call = load_call(code)
             for name, message in (error.details.get("fields") or {}).items():
                 field = getattr(form, name, None)
                 if field is not None:

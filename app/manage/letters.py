@@ -12,14 +12,11 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.letter_downloads import send_letter, send_letters_zip
 from app.manage import bp
-from app.models import Call, Letter, LetterBatch, SelectionRun
+from app.models import Letter, LetterBatch, SelectionRun
 from app.services import letters as letter_service
 from app.services import outbox as outbox_service
+from app.services.calls import load_call
 from app.services.errors import DomainError
-
-
-def _call_or_404(code: str) -> Call:
-    return db.first_or_404(sa.select(Call).where(Call.code == code))
 
 
 def _run_or_404(run_id: int) -> SelectionRun:
@@ -39,7 +36,7 @@ def _batch_or_404(batch_id: int) -> LetterBatch:
 @bp.get("/calls/<code>/letters")
 def call_letters(code: str) -> str:
     """The letters of a call: one section per finalised run, the letters of the chosen run."""
-    call = _call_or_404(code)
+    call = load_call(code)
     runs = letter_service.finalised_runs(call)
     run = next((r for r in runs if str(r.id) == request.args.get("run")), runs[0] if runs else None)
     batches = {}
@@ -123,7 +120,7 @@ def letter_pdf(letter_id: int) -> Response:
 
 @bp.get("/calls/<code>/outbox")
 def call_outbox(code: str) -> str:
-    call = _call_or_404(code)
+    call = load_call(code)
     messages = outbox_service.call_messages(call)
     return render_template(
         "manage/letters_outbox.html", call=call, messages=messages,
@@ -135,7 +132,7 @@ def call_outbox(code: str) -> str:
 
 @bp.post("/calls/<code>/outbox/send")
 def send_outbox(code: str) -> Response:
-    call = _call_or_404(code)
+    call = load_call(code)
     try:
         report = outbox_service.send_outbox(call, actor=current_user)
     except DomainError as error:
@@ -152,7 +149,7 @@ def send_outbox(code: str) -> Response:
 
 @bp.post("/calls/<code>/outbox/<int:message_id>/cancel")
 def cancel_outbox_message(code: str, message_id: int) -> Response:
-    call = _call_or_404(code)
+    call = load_call(code)
     try:
         message = outbox_service.get_message(call, message_id)
         outbox_service.cancel_message(message, actor=current_user)

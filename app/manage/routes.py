@@ -12,6 +12,7 @@ from app.manage import bp
 from app.models import Call, User
 from app.security import role_required
 from app.services.accounts import create_user
+from app.services.calls import load_call
 from app.services.errors import DomainError
 from app.viewhelpers import show_domain_error
 from forms.auth import UserCreateForm
@@ -26,7 +27,7 @@ def dashboard() -> str:
 @bp.get("/calls/<code>")
 def call_overview(code: str) -> str:
     """The hub of one call: its settings and a link to each stage (intake, evaluation, selection, letters)."""
-    call = db.first_or_404(sa.select(Call).where(Call.code == code))
+    call = load_call(code)
     return render_template("manage/call.html", call=call, now=utcnow())
 
 

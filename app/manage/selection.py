@@ -18,6 +18,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.manage import bp
 from app.models import Call, SelectionRun, TieResolution
+from app.services.calls import load_call
 from app.services.charts import budget_bar, totals_histogram
 from app.services.errors import DomainError, InvalidInput
 from app.services.exports import export_response
@@ -56,10 +57,6 @@ from forms.selection import (
 @bp.context_processor
 def _selection_helpers() -> dict[str, Any]:
     return {"as_decimal": Decimal}
-
-
-def _call_or_404(code: str) -> Call:
-    return db.first_or_404(sa.select(Call).where(Call.code == code), description=f"There is no call {code!r}.")
 
 
 def _run_or_404(call: Call, number: int) -> SelectionRun:
@@ -176,7 +173,7 @@ def _render_ranking(call: Call, ranking: Ranking, form: SelectionRunForm, status
 @bp.get("/calls/<code>/ranking")
 def selection_ranking(code: str) -> tuple[str, int]:
     """The live ranking with the chosen options (the call's by default), charts, ties and the run form."""
-    call = _call_or_404(code)
+    call = load_call(code)
     options, problems = _options_from_query(call)
     for problem in problems:
         flash(problem, "error")
@@ -185,7 +182,7 @@ def selection_ranking(code: str) -> tuple[str, int]:
 
 @bp.post("/calls/<code>/runs")
 def selection_run_create(code: str) -> WerkzeugResponse | tuple[str, int]:
-    call = _call_or_404(code)
+    call = load_call(code)
     form = SelectionRunForm()
     if call.coverage_field is None:
         del form.coverage
@@ -210,7 +207,7 @@ def selection_run_create(code: str) -> WerkzeugResponse | tuple[str, int]:
 
 @bp.get("/calls/<code>/runs")
 def selection_runs(code: str) -> str:
-    call = _call_or_404(code)
+    call = load_call(code)
     runs = list_runs(call)
     resolutions = list_tie_resolutions(call)
     return render_template("manage/selection_runs.html", call=call, runs=runs, resolutions=resolutions,
@@ -219,7 +216,7 @@ def selection_runs(code: str) -> str:
 
 @bp.get("/calls/<code>/runs/<int:number>")
 def selection_run(code: str, number: int) -> str:
-    call = _call_or_404(code)
+    call = load_call(code)
     run = _run_or_404(call, number)
     ranking = run_ranking(run)
     children = db.session.scalars(sa.select(SelectionRun.number).where(SelectionRun.parent_run_id == run.id)
@@ -237,7 +234,7 @@ def selection_run(code: str, number: int) -> str:
 @bp.get("/calls/<code>/runs/<int:number>/<any(input, output):part>.json")
 def selection_run_json(code: str, number: int, part: str) -> Response:
     """The stored input or output, byte for byte (what the SHA-256 was computed on)."""
-    call = _call_or_404(code)
+    call = load_call(code)
     run = _run_or_404(call, number)
     body = run.input_json if part == "input" else run.output_json
     response = Response(body, mimetype="application/json")
@@ -247,7 +244,7 @@ def selection_run_json(code: str, number: int, part: str) -> Response:
 
 @bp.get("/calls/<code>/runs/compare")
 def selection_compare(code: str) -> str | WerkzeugResponse:
-    call = _call_or_404(code)
+    call = load_call(code)
     runs = list_runs(call)
     numbers = [run.number for run in runs]
     try:
@@ -266,7 +263,7 @@ def selection_compare(code: str) -> str | WerkzeugResponse:
 @bp.route("/calls/<code>/ties/resolve", methods=["GET", "POST"])
 def selection_tie_resolve(code: str) -> str | WerkzeugResponse | tuple[str, int]:
     """Give an explicit order to one residual tie (`?refs=A,B`), with a written justification."""
-    call = _call_or_404(code)
+    call = load_call(code)
     ranking = live_ranking(call)
     wanted = [reference for reference in request.args.get("refs", "").split(",") if reference]
     tie = next((t for t in ranking.ties if set(t.references) == set(wanted)), None)
@@ -294,7 +291,7 @@ def selection_tie_resolve(code: str) -> str | WerkzeugResponse | tuple[str, int]
 
 @bp.post("/calls/<code>/ties/<int:resolution_id>/revoke")
 def selection_tie_revoke(code: str, resolution_id: int) -> WerkzeugResponse:
-    call = _call_or_404(code)
+    call = load_call(code)
     resolution = db.session.get(TieResolution, resolution_id)
     if resolution is None or resolution.call_id != call.id:
         abort(404)
@@ -320,7 +317,7 @@ def _same_site(url: str | None) -> bool:
 @bp.route("/calls/<code>/runs/<int:number>/finalise", methods=["GET", "POST"])
 def selection_finalise(code: str, number: int) -> str | WerkzeugResponse | tuple[str, int]:
     """Step 1 (GET): what will change, and a token. Step 2 (POST): confirm with that token."""
-    call = _call_or_404(code)
+    call = load_call(code)
     run = _run_or_404(call, number)
     form = FinaliseForm()
     status = 200
@@ -345,7 +342,7 @@ def selection_finalise(code: str, number: int) -> str | WerkzeugResponse | tuple
 @bp.route("/calls/<code>/runs/<int:number>/promote", methods=["GET", "POST"])
 def selection_promote(code: str, number: int) -> str | WerkzeugResponse | tuple[str, int]:
     """A selected consortium declined or was found ineligible: promote from the reserve list as a new run."""
-    call = _call_or_404(code)
+    call = load_call(code)
     run = _run_or_404(call, number)
     if not run.is_in_force:
         flash(f"Run {run.number} is not the finalised run in force: promote from that one.", "error")
@@ -382,7 +379,7 @@ def _choice(value: str, label: str) -> SelectChoice:
 @bp.post("/calls/<code>/offers")
 def selection_offers(code: str) -> WerkzeugResponse:
     """Event calls: offer the unselected proposals a copy in the call's transfer target."""
-    call = _call_or_404(code)
+    call = load_call(code)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -400,7 +397,7 @@ def selection_offers(code: str) -> WerkzeugResponse:
 @bp.get("/calls/<code>/ranking.<any(csv, xlsx):extension>")
 def selection_export(code: str, extension: str) -> Response:
     """The ranking as CSV or XLSX: of a run (`?run=N`) or live with the call's options."""
-    call = _call_or_404(code)
+    call = load_call(code)
     ranking = export_ranking(call, request.args.get("run"))
     return export_response(ranking, extension)
 

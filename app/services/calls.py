@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Call, Criterion, User
 from app.reference import REFERENCE_CALLS
 from app.services.audit import record_event
+from app.services.errors import NotFound
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PRACTICE_SUFFIX = "-PRACTICE"
@@ -27,6 +28,14 @@ def _local(text: str) -> datetime:
 
 def get_call(code: str) -> Call | None:
     return db.session.scalar(sa.select(Call).where(Call.code == code))
+
+
+def load_call(code: str) -> Call:
+    """The call with this code; NotFound (a 404 page or JSON error) when there is none."""
+    call = get_call(code)
+    if call is None:
+        raise NotFound(f"There is no call {code!r}.")
+    return call
 
 
 def _call_from_reference(spec: dict[str, Any], *, code: str, opens_at: datetime, deadline: datetime) -> Call:

@@ -23,7 +23,8 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus, Role
 from app.extensions import db
-from app.models import Assignment, Call, PoolMember, Proposal, User
+from app.models import Assignment, PoolMember, Proposal, User
+from app.services.calls import load_call  # noqa: F401 - re-exported for the evaluation views
 from app.services.conflicts import detected_conflicts, has_open_declared_conflict
 from app.services.errors import NotAllowed, NotFound
 from app.services.submitted import SubmittedVersion, submitted_version
@@ -134,13 +135,6 @@ def load_evaluation(assignment_id: int, user: User | None, *, need: Access = Acc
     if view.access < need:
         raise NotFound(NOT_FOUND)
     return view
-
-
-def load_call(code: str) -> Call:
-    call = db.session.scalar(sa.select(Call).where(Call.code == code))
-    if call is None:
-        raise NotFound(f"There is no call {code!r}.")
-    return call
 
 
 def active_assignments(proposal_id: int) -> list[Assignment]:
