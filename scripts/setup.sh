@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+# python3.11 + python3.11-venv: Debian's interpreter, built with profile-guided and link-time optimisation, runs our
+# PDF rendering (pure-Python layout in WeasyPrint) about a fifth faster than a plain source build such as pyenv's.
+packages=(python3.11 python3.11-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
   packages+=(postgresql chromium poppler-utils)
 fi
@@ -27,7 +29,7 @@ fi
 
 python=${PYTHON:-}
 if [ -z "$python" ]; then
-  for candidate in python3.11 python3; do
+  for candidate in /usr/bin/python3.11 python3.11 python3; do
     if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
       python=$candidate; break
     fi
@@ -35,9 +37,16 @@ if [ -z "$python" ]; then
 fi
 if [ -z "$python" ]; then echo "setup: Python 3.11 is required" >&2; exit 1; fi
 
+# A .venv made with another interpreter (e.g. before this script preferred Debian's) is made again.
+interpreter=$("$python" -c 'import os, sys; print(os.path.realpath(sys.executable))')
+if [ -x .venv/bin/python ] && [ "$(cat .venv/.interpreter 2>/dev/null)" != "$interpreter" ]; then
+  echo "setup: .venv was made with another Python; making it again with $interpreter"
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $python"
   "$python" -m venv .venv
+  echo "$interpreter" > .venv/.interpreter
 fi
 stamp=.venv/.requirements-stamp
 wanted=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
