@@ -58,6 +58,8 @@ def static_path_for(url: str) -> Path:
 
 _FETCHER = StaticOnlyFetcher()
 _STYLESHEETS: dict[str, CSS] = {}
+# Images (only ever our own static files, see the fetcher) are loaded and parsed once per process, not per PDF.
+_IMAGE_CACHE: dict[str, object] = {}
 
 
 def _stylesheets(names: tuple[str, ...]) -> list[CSS]:
@@ -85,7 +87,7 @@ def render_pdf_with_pages(html: str, *, stylesheets: tuple[str, ...] = ()) -> tu
     identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
     with _render_lock:
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=_FETCHER).render(
-            font_config=FONT_CONFIG, stylesheets=_stylesheets(stylesheets)
+            font_config=FONT_CONFIG, stylesheets=_stylesheets(stylesheets), cache=_IMAGE_CACHE
         )
         pdf: bytes = document.write_pdf(pdf_identifier=identifier)
     return pdf, len(document.pages)

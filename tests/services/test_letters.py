@@ -87,9 +87,10 @@ def test_award_letter_names_the_grant_the_next_step_and_the_scores(scenario, off
     assert "Rank in the call 1" in text
     # The Evaluation Summary: each criterion's score, threshold and weight, the total and the comments.
     assert "Evaluation Summary Report" in text
-    assert "Relevance 4.5 / 5 3 1" in text
-    assert "Quality 4 / 5 3 1" in text
-    assert "Total 12.5 / 15 10" in text
+    assert "Relevance: 4.5 / 5 (threshold 3, weight 1)" in text
+    assert "Quality: 4 / 5 (threshold 3, weight 1)" in text
+    assert "below threshold" not in text
+    assert "Total: 12.5 / 15 (overall threshold 10)" in text
     assert "Consensus on relevance." in text
     assert "Consensus reached." in text
     assert "Redress" in text
@@ -109,7 +110,7 @@ def test_reserve_letter_gives_the_position_and_what_happens_if_budget_is_freed(s
     assert "Position on the reserve list 1 of 5" in text
     assert "If budget is freed" in text
     assert "strictly in the order of the list" in text
-    assert "Total 11.5 / 15" in text
+    assert "Total: 11.5 / 15" in text
 
 
 def test_rejection_letters_give_the_reason_from_the_run(scenario, officer) -> None:
@@ -118,7 +119,7 @@ def test_rejection_letters_give_the_reason_from_the_run(scenario, officer) -> No
     assert "cannot be funded" in below
     assert "Reason Below threshold" in below
     assert "below threshold: quality 2.5 < 3" in below
-    assert "Quality 2.5 / 5 3 1" in below
+    assert "Quality: 2.5 / 5 (threshold 3, weight 1), below threshold" in below
     _, not_funded = letter_of(scenario["proposals"]["not_funded"])
     assert "Reason Above the thresholds, not funded" in not_funded
     assert "Rank in the call 3" in not_funded

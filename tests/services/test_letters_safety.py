@@ -98,6 +98,8 @@ def test_hostile_text_in_every_field_is_printed_as_text_and_nothing_is_fetched(
         return original(self, url, headers)
 
     monkeypatch.setattr(pdf_module.StaticOnlyFetcher, "fetch", spy)
+    # Images are cached per process; start empty so that this test sees what a letter fetches.
+    monkeypatch.setattr(pdf_module, "_IMAGE_CACHE", {})
     run = data["run"]
     outcomes = letter_service.run_outcomes(run)
     for status, proposal in data["proposals"].items():
@@ -123,8 +125,9 @@ def test_hostile_text_in_every_field_is_printed_as_text_and_nothing_is_fetched(
     assert fetched, "the letter's own emblem is fetched"
     for url in fetched:
         assert static_path_for(url).is_relative_to(static)
-    # The style sheet is parsed once per process from app/static (app.pdf._stylesheets); only the emblem is fetched.
-    assert {Path(static_path_for(url)).name for url in fetched} == {"letterhead-emblem.svg"}
+    # The style sheet is parsed once per process from app/static (app.pdf._stylesheets); only the emblem is
+    # fetched, and only once for all the letters (app.pdf._IMAGE_CACHE).
+    assert [Path(static_path_for(url)).name for url in fetched] == ["letterhead-emblem.png"]
     assert listener.connections == 0
 
 
