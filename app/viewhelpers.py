@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import flash
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.services.errors import DomainError
+
+if TYPE_CHECKING:
+    from app.models import User
+
+
+def signed_in_user() -> User:
+    """The signed-in user as our model (not Flask-Login's proxy), for the services' `actor` arguments."""
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
 
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:

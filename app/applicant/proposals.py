@@ -15,7 +15,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app.applicant import bp
-from app.applicant.routes import me
 from app.clock import utcnow
 from app.countries import country_name
 from app.downloads import send_annex, send_receipt_pdf, send_snapshot
@@ -37,6 +36,7 @@ from app.services.proposals import (
 )
 from app.services.receipts import find_submission, has_unsubmitted_changes, receipt_context, verify_submission
 from app.templating import format_money
+from app.viewhelpers import signed_in_user
 from forms.proposal import (
     AnnexUploadForm,
     BudgetForm,
@@ -52,7 +52,7 @@ bp.add_app_template_filter(human_size, "filesize")  # app-wide: the officer's pr
 
 
 def _load(proposal_id: int) -> Proposal:
-    return load_proposal_for_applicant(proposal_id, me())
+    return load_proposal_for_applicant(proposal_id, signed_in_user())
 
 
 def _render(template: str, proposal: Proposal, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -99,7 +99,7 @@ def _save_section(proposal_id: int, section: str, form: _VersionedForm, template
         flash("Some fields need attention; nothing was saved yet.", "error")
         return _render(template, proposal, 422, form=form, **context)
     try:
-        save_proposal(proposal, actor=me(), base_version=form.base_version(), changes=changes(proposal),
+        save_proposal(proposal, actor=signed_in_user(), base_version=form.base_version(), changes=changes(proposal),
                       section=section)
     except EditConflict as error:
         db.session.rollback()
@@ -277,8 +277,8 @@ def proposal_annexes(proposal_id: int) -> Response | tuple[str, int]:
         return _render("applicant/section_annexes.html", proposal, 422, form=form)
     upload = form.file.data
     try:
-        document = upload_annex(proposal, actor=me(), kind=DocumentKind(form.kind.data), stream=upload.stream,
-                                filename=upload.filename)
+        document = upload_annex(proposal, actor=signed_in_user(), kind=DocumentKind(form.kind.data),
+                                stream=upload.stream, filename=upload.filename)
     except DomainError as error:
         db.session.rollback()
         proposal = _load(proposal_id)
@@ -312,7 +312,7 @@ def remove_proposal_annex(proposal_id: int, document_id: int) -> Response:
     proposal = _load(proposal_id)
     document = find_document(proposal, document_id, include_removed=False)
     try:
-        remove_annex(proposal, document, actor=me())
+        remove_annex(proposal, document, actor=signed_in_user())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -337,7 +337,7 @@ def submit(proposal_id: int) -> Response | tuple[str, int]:
     if not form.validate():
         return _render("applicant/proposal.html", proposal, 422, submit_form=form)
     try:
-        submission = submit_proposal(proposal, actor=me(), base_version=form.base_version())
+        submission = submit_proposal(proposal, actor=signed_in_user(), base_version=form.base_version())
         # The commit re-checks the clock (see app.services.proposals): it may still refuse.
         db.session.commit()
     except IneligibleProposal as error:
@@ -365,7 +365,7 @@ def withdraw(proposal_id: int) -> Response | tuple[str, int]:
     form = WithdrawProposalForm()
     if form.validate_on_submit():
         try:
-            withdraw_proposal(proposal, actor=me(), reason=form.reason.data or "")
+            withdraw_proposal(proposal, actor=signed_in_user(), reason=form.reason.data or "")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

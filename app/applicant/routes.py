@@ -2,30 +2,25 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.applicant import bp
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Call, Proposal, Submission, User
+from app.models import Call, Proposal, Submission
 from app.services.eligibility import check_proposal
 from app.services.errors import DomainError
 from app.services.proposals import create_proposal
+from app.viewhelpers import signed_in_user
 from forms.proposal import StartProposalForm
-
-
-def me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 @bp.get("/")
 def dashboard() -> str:
     """My organisation's proposals across calls, and the calls open now."""
     now = utcnow()
-    user = me()
+    user = signed_in_user()
     proposals: list[Proposal] = []
     if user.organisation_id is not None:
         proposals = list(db.session.scalars(
@@ -51,7 +46,7 @@ def start_proposal(code: str) -> Response:
         flash("The form expired; try again.", "error")
         return redirect(url_for("public.call_detail", code=code))
     try:
-        proposal = create_proposal(call, actor=me())
+        proposal = create_proposal(call, actor=signed_in_user())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

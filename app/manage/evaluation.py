@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -26,7 +25,7 @@ from app.services.errors import AssignmentInfeasible, DomainError, NotFound
 from app.services.evaluation import active_assignments, counts_toward_k
 from app.services.evaluation_progress import CONSENSUS_STATES, call_progress, filter_proposals, sort_proposals
 from app.services.submitted import submitted_version
-from app.viewhelpers import show_domain_error
+from app.viewhelpers import show_domain_error, signed_in_user
 from forms.evaluation import (
     ActionForm,
     AddAssignmentForm,
@@ -44,10 +43,6 @@ from forms.intake import in_zone, wall_clock
 
 PAGE_SIZE = 200  # proposals per page of the dashboard; sorting and filtering apply to all of them
 
-
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 def _proposal(call: Call, proposal_id: int) -> Proposal:
@@ -104,7 +99,7 @@ def evaluation_screening_confirm(code: str) -> Response:
         flash(" ".join(form.reason.errors) or "The form expired; try again.", "error")
         return redirect(url_for("manage.evaluation_screening", code=code))
     try:
-        confirmed = screening.confirm_passing(call, actor=_me(), reason=form.reason.data or "")
+        confirmed = screening.confirm_passing(call, actor=signed_in_user(), reason=form.reason.data or "")
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -126,7 +121,7 @@ def evaluation_screening_proposal(code: str, proposal_id: int) -> str | Response
     status = 200
     if form.validate_on_submit():
         try:
-            screening.decide_eligibility(proposal, actor=_me(), eligible=form.decision.data == "eligible",
+            screening.decide_eligibility(proposal, actor=signed_in_user(), eligible=form.decision.data == "eligible",
                                          reason=form.reason.data or "")
         except DomainError as error:
             db.session.rollback()
@@ -159,8 +154,9 @@ def evaluation_pool(code: str) -> str | Response | tuple[str, int]:
         try:
             user = pool_service.find_evaluator(form.email.data or "")
             member = pool_service.invite_evaluator(
-                call, actor=_me(), user=user, expertise=form.expertise.data or [], max_load=form.max_load.data or 0,
-                organisation_name=form.organisation_name.data or None, country=form.country.data or None)
+                call, actor=signed_in_user(), user=user, expertise=form.expertise.data or [],
+                max_load=form.max_load.data or 0, organisation_name=form.organisation_name.data or None,
+                country=form.country.data or None)
         except DomainError as error:
             db.session.rollback()
             call = load_call(code)
@@ -190,7 +186,7 @@ def evaluation_pool_member(code: str, member_id: int) -> str | Response | tuple[
         form.expertise.data, form.max_load.data = list(member.expertise or []), member.max_load
     elif form.validate_on_submit():
         try:
-            pool_service.update_pool_member(member, actor=_me(), expertise=form.expertise.data or [],
+            pool_service.update_pool_member(member, actor=signed_in_user(), expertise=form.expertise.data or [],
                                             max_load=form.max_load.data or 0,
                                             organisation_name=form.organisation_name.data or None,
                                             country=form.country.data or None)
@@ -220,9 +216,9 @@ def evaluation_pool_withdraw(code: str, member_id: int) -> Response:
         flash("Give the reason for the withdrawal.", "error")
         return redirect(url_for("manage.evaluation_pool_member", code=code, member_id=member_id))
     try:
-        withdrawn = pool_service.withdraw_pool_member(member, actor=_me(), reason=form.reason.data or "")
-        replaced = assigning.fill_gaps(call, actor=_me(), only={a.proposal_id for a in withdrawn}) if withdrawn \
-            else None
+        withdrawn = pool_service.withdraw_pool_member(member, actor=signed_in_user(), reason=form.reason.data or "")
+        replaced = (assigning.fill_gaps(call, actor=signed_in_user(), only={a.proposal_id for a in withdrawn})
+                    if withdrawn else None)
     except AssignmentInfeasible as error:
         db.session.rollback()
         flash(f"Not withdrawn: no replacement fits. {error.message}", "error")
@@ -275,7 +271,7 @@ def evaluation_assign_auto(code: str) -> Response | tuple[str, int]:
         flash("The form expired; try again.", "error")
         return redirect(url_for("manage.evaluation_assignments", code=code))
     try:
-        result = assigning.fill_gaps(call, actor=_me(), discard_proposed=bool(form.discard_proposed.data))
+        result = assigning.fill_gaps(call, actor=signed_in_user(), discard_proposed=bool(form.discard_proposed.data))
     except AssignmentInfeasible as error:
         db.session.rollback()
         return _assignments_page(load_call(code), infeasible=error, status=409)
@@ -302,7 +298,7 @@ def evaluation_publish(code: str) -> Response | tuple[str, int]:
         return _assignments_page(call, publish_form=form, status=422)
     try:
         published = assigning.publish_assignments(
-            call, actor=_me(), evaluation_deadline=in_zone(form.evaluation_deadline.data, call.time_zone))
+            call, actor=signed_in_user(), evaluation_deadline=in_zone(form.evaluation_deadline.data, call.time_zone))
     except DomainError as error:
         db.session.rollback()
         call = load_call(code)
@@ -325,7 +321,7 @@ def evaluation_settings(code: str) -> Response:
         flash(" ".join(e for errors in form.errors.values() for e in errors) or "The form expired.", "error")
         return redirect(url_for("manage.evaluation_assignments", code=code))
     try:
-        assigning.update_evaluation_settings(call, actor=_me(),
+        assigning.update_evaluation_settings(call, actor=signed_in_user(),
                                              evaluators_per_proposal=form.evaluators_per_proposal.data or 0,
                                              country_conflict=bool(form.country_conflict.data))
     except DomainError as error:
@@ -389,7 +385,7 @@ def evaluation_assignment_add(code: str, proposal_id: int) -> Response | str:
         try:
             if evaluator is None:
                 raise NotFound("There is no such evaluator.")
-            assigning.add_assignment(proposal, actor=_me(), evaluator=evaluator)
+            assigning.add_assignment(proposal, actor=signed_in_user(), evaluator=evaluator)
         except DomainError as error:
             db.session.rollback()
             call = load_call(code)
@@ -419,17 +415,17 @@ def _assignment_action(code: str, assignment_id: int, action: str) -> Response:
     text = (reason.data or "") if reason is not None else ""
     try:
         if action == "withdraw":
-            assigning.remove_assignment(assignment, actor=_me(), reason=text)
+            assigning.remove_assignment(assignment, actor=signed_in_user(), reason=text)
             message = "Assignment removed."
         elif action == "replace":
-            result = assigning.replace_evaluator(assignment, actor=_me(), reason=text)
+            result = assigning.replace_evaluator(assignment, actor=signed_in_user(), reason=text)
             names = ", ".join(a.evaluator.full_name for a in result.created if a.evaluator is not None)
             message = f"Withdrawn; proposed replacement: {names}. Publish to tell them." if names else "Withdrawn."
         elif action == "rapporteur":
-            assigning.set_rapporteur(assignment, actor=_me())
+            assigning.set_rapporteur(assignment, actor=signed_in_user())
             message = "Rapporteur changed."
         else:
-            waive_conflict(assignment, actor=_me(), reason=text)
+            waive_conflict(assignment, actor=signed_in_user(), reason=text)
             message = "The conflict is recorded as not material: the evaluator can now open the proposal."
     except DomainError as error:
         db.session.rollback()
@@ -489,7 +485,7 @@ def evaluation_consensus_approve(code: str, proposal_id: int) -> Response:
     proposal = _proposal(call, proposal_id)
     if ActionForm().validate_on_submit():
         try:
-            consensus_service.approve_consensus(proposal, actor=_me())
+            consensus_service.approve_consensus(proposal, actor=signed_in_user())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -508,7 +504,7 @@ def evaluation_consensus_reopen(code: str, proposal_id: int) -> Response:
         flash(" ".join(form.reason.errors) or "Give the reason.", "error")
         return redirect(url_for("manage.evaluation_proposal", code=code, proposal_id=proposal_id))
     try:
-        consensus_service.reopen_consensus(proposal, actor=_me(), reason=form.reason.data or "")
+        consensus_service.reopen_consensus(proposal, actor=signed_in_user(), reason=form.reason.data or "")
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

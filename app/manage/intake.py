@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -13,7 +12,7 @@ from app.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.enums import ProposalStatus
 from app.extensions import db
 from app.manage import bp
-from app.models import AuditEvent, Proposal, Submission, User
+from app.models import AuditEvent, Proposal, Submission
 from app.services.access import load_proposal_for_viewer
 from app.services.call_settings import update_call_settings
 from app.services.calls import load_call
@@ -22,17 +21,12 @@ from app.services.eligibility import check_proposal, has_budget
 from app.services.errors import DomainError
 from app.services.proposals import grant_extension
 from app.services.receipts import find_submission, receipt_context, verify_submission
-from app.viewhelpers import show_domain_error
+from app.viewhelpers import show_domain_error, signed_in_user
 from forms.intake import CallSettingsForm, ExtensionForm, in_zone, wall_clock
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
-
-
 def _proposal(proposal_id: int) -> Proposal:
-    return load_proposal_for_viewer(proposal_id, _me())
+    return load_proposal_for_viewer(proposal_id, signed_in_user())
 
 
 @bp.get("/calls/<code>/proposals")
@@ -75,7 +69,7 @@ def intake_extension(proposal_id: int) -> str | Response | tuple[str, int]:
         form.reason.data = proposal.extension_reason or ""
     elif form.validate():
         try:
-            grant_extension(proposal, actor=_me(), deadline=in_zone(form.deadline.data, call.time_zone),  # type: ignore[arg-type]
+            grant_extension(proposal, actor=signed_in_user(), deadline=in_zone(form.deadline.data, call.time_zone),  # type: ignore[arg-type]
                             reason=form.reason.data or "")
         except DomainError as error:
             db.session.rollback()
@@ -116,7 +110,7 @@ def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
             "duration_max_months": form.duration_max_months.data,
         }
         try:
-            changed = update_call_settings(call, actor=_me(), changes=changes)
+            changed = update_call_settings(call, actor=signed_in_user(), changes=changes)
         except DomainError as error:
             db.session.rollback()
             call = load_call(code)

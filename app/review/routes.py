@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -18,7 +17,7 @@ from app.clock import utcnow
 from app.downloads import send_annex
 from app.enums import AssignmentState, ReportStatus
 from app.extensions import db
-from app.models import Assignment, Call, ConsensusReport, Document, PoolMember, Proposal, User
+from app.models import Assignment, Call, ConsensusReport, Document, PoolMember, Proposal
 from app.review import bp
 from app.services import consensus as consensus_service
 from app.services import pool as pool_service
@@ -27,6 +26,7 @@ from app.services.conflicts import declare_conflict, detected_conflicts
 from app.services.errors import DomainError
 from app.services.evaluation import Access, EvaluatorView, access_level, load_evaluation, own_report_submitted
 from app.services.submitted import SubmittedVersion, submitted_versions
+from app.viewhelpers import signed_in_user
 from forms.review import (
     CodeOfConductForm,
     ConflictDeclarationForm,
@@ -35,11 +35,6 @@ from forms.review import (
     IndividualReportForm,
     scores_form,
 )
-
-
-def me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 @dataclass
@@ -72,7 +67,7 @@ def _status(assignment: Assignment, access: Access, consensus: ReportStatus | No
 @bp.get("/")
 def dashboard() -> str:
     """My invitations and my assigned proposals with their status and the evaluation deadline."""
-    user, now = me(), utcnow()
+    user, now = signed_in_user(), utcnow()
     members = list(db.session.scalars(
         sa.select(PoolMember).where(PoolMember.user_id == user.id, PoolMember.withdrawn_at.is_(None))
         .options(selectinload(PoolMember.call)).order_by(PoolMember.invited_at.desc())))
@@ -113,7 +108,7 @@ def dashboard() -> str:
 def _member_for(code: str) -> PoolMember:
     member = db.session.scalar(
         sa.select(PoolMember).join(Call, Call.id == PoolMember.call_id)
-        .where(Call.code == code, PoolMember.user_id == me().id, PoolMember.withdrawn_at.is_(None)))
+        .where(Call.code == code, PoolMember.user_id == signed_in_user().id, PoolMember.withdrawn_at.is_(None)))
     if member is None:
         abort(404)
     return member
@@ -126,7 +121,7 @@ def code_of_conduct(code: str) -> str | Response:
     form = CodeOfConductForm()
     if form.validate_on_submit():
         try:
-            pool_service.accept_code_of_conduct(member, actor=me())
+            pool_service.accept_code_of_conduct(member, actor=signed_in_user())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -149,7 +144,7 @@ def decline(code: str) -> Response:
         return redirect(url_for("review.dashboard"))
     if form.validate_on_submit():
         try:
-            pool_service.withdraw_pool_member(member, actor=me(),
+            pool_service.withdraw_pool_member(member, actor=signed_in_user(),
                                               reason=(form.reason.data or "").strip() or "Declined the invitation")
         except DomainError as error:
             db.session.rollback()
@@ -188,7 +183,7 @@ def _score_text(value: object) -> str:
 @bp.get("/evaluations/<int(max=2147483647):assignment_id>")
 def evaluation(assignment_id: int) -> str:
     """Before the declaration: acronym, title, consortium and the declaration form. After: the proposal and the IER."""
-    view = load_evaluation(assignment_id, me(), need=Access.SUMMARY)
+    view = load_evaluation(assignment_id, signed_in_user(), need=Access.SUMMARY)
     if view.access is Access.SUMMARY:
         return render_template("review/declaration.html", view=view, version=view.version,
                                call=view.version.call if view.version else None, form=ConflictDeclarationForm())
@@ -221,11 +216,11 @@ def _annex_documents(view: EvaluatorView) -> list[tuple[object, Document | None]
 @bp.post("/evaluations/<int(max=2147483647):assignment_id>/declaration")
 def declaration(assignment_id: int) -> Response | str:
     """The conflict-of-interest declaration on one assigned proposal."""
-    view = load_evaluation(assignment_id, me(), need=Access.SUMMARY)
+    view = load_evaluation(assignment_id, signed_in_user(), need=Access.SUMMARY)
     form = ConflictDeclarationForm()
     if form.validate_on_submit():
         try:
-            declare_conflict(view.assignment, actor=me(), conflict=form.declaration.data == "conflict",
+            declare_conflict(view.assignment, actor=signed_in_user(), conflict=form.declaration.data == "conflict",
                              note=form.note.data or "")
         except DomainError as error:
             db.session.rollback()
@@ -250,20 +245,20 @@ def declaration(assignment_id: int) -> Response | str:
 @bp.post("/evaluations/<int(max=2147483647):assignment_id>")
 def save_evaluation(assignment_id: int) -> Response | str:
     """Save the draft, or submit and lock the report."""
-    view = load_evaluation(assignment_id, me())
+    view = load_evaluation(assignment_id, signed_in_user())
     form = _report_form(view)
     if not form.validate_on_submit():
         return _render_evaluation(view, form, 422)
     submitting = bool(form.submit.data)
     try:
-        reviews.save_report(view.assignment, actor=me(), scores=form.scores(),
+        reviews.save_report(view.assignment, actor=signed_in_user(), scores=form.scores(),
                             overall_comment=form.overall_comment.data or "")
         if submitting:
-            reviews.submit_report(view.assignment, actor=me())
+            reviews.submit_report(view.assignment, actor=signed_in_user())
     except DomainError as error:
         db.session.rollback()
         _show_errors(form, error)
-        view = load_evaluation(assignment_id, me())
+        view = load_evaluation(assignment_id, signed_in_user())
         return _render_evaluation(view, form, error.status)
     db.session.commit()
     if submitting:
@@ -297,7 +292,7 @@ def _show_errors(form: object, error: DomainError) -> None:
 @bp.get("/evaluations/<int(max=2147483647):assignment_id>/annexes/<int(max=2147483647):document_id>")
 def annex(assignment_id: int, document_id: int) -> Response:
     """Download an annex of the submitted version (only with full access to the proposal)."""
-    view = load_evaluation(assignment_id, me())
+    view = load_evaluation(assignment_id, signed_in_user())
     for _annex, document in _annex_documents(view):
         if document is not None and document.id == document_id:
             return send_annex(document)
@@ -335,7 +330,7 @@ def _render_consensus(view: EvaluatorView, form: ConsensusForm, status: int = 20
 @bp.route("/evaluations/<int(max=2147483647):assignment_id>/consensus", methods=["GET", "POST"])
 def consensus(assignment_id: int) -> str | Response:
     """The consensus report beside the spread of the IERs: the rapporteur drafts it, the others read it."""
-    view = load_evaluation(assignment_id, me())
+    view = load_evaluation(assignment_id, signed_in_user())
     if not own_report_submitted(view.assignment):
         flash("Submit your own report first: the other evaluators' scores stay hidden until then.", "info")
         return redirect(url_for("review.evaluation", assignment_id=assignment_id))
@@ -346,12 +341,12 @@ def consensus(assignment_id: int) -> str | Response:
             return _render_consensus(view, form, 422)
         submitting = bool(form.submit.data)
         try:
-            consensus_service.save_consensus(proposal, actor=me(), scores=form.scores(),
+            consensus_service.save_consensus(proposal, actor=signed_in_user(), scores=form.scores(),
                                              overall_comment=form.overall_comment.data or "", submit=submitting)
         except DomainError as error:
             db.session.rollback()
             _show_errors(form, error)
-            view = load_evaluation(assignment_id, me())
+            view = load_evaluation(assignment_id, signed_in_user())
             return _render_consensus(view, form, error.status)
         db.session.commit()
         flash("The consensus report is submitted to the programme officer for approval." if submitting
