@@ -6,9 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# python3.11 + python3.11-venv: Debian's interpreter, built with profile-guided and link-time optimisation, runs our
-# PDF rendering (pure-Python layout in WeasyPrint) about a fifth faster than a plain source build such as pyenv's.
-packages=(python3.11 python3.11-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+# Debian's python3.11 (bookworm), built with profile-guided and link-time optimisation, runs our PDF rendering
+# (pure-Python layout in WeasyPrint) about a fifth faster than a plain source build such as pyenv's. Where the
+# distribution has no python3.11 package, any Python 3.11 on the PATH is used instead.
+if apt-cache show python3.11-venv >/dev/null 2>&1; then
+  packages+=(python3.11 python3.11-venv)
+fi
 if [ "${1:-}" = "--test" ]; then
   packages+=(postgresql chromium poppler-utils)
 fi
