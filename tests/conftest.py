@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import User
 from app.services.accounts import create_user
 from config import TestingConfig, _engine_options
+from tests.support import private_database
 
 PASSWORD = "correct-horse-battery"
 
@@ -150,17 +151,8 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
     if not base:
         yield f"sqlite:///{tmp_path / f'empty-{uuid.uuid4().hex[:8]}.db'}"
         return
-    url = sa.make_url(base)
-    name = f"empty_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with private_database(base, "empty") as url:
+        yield url
 
 
 @pytest.fixture

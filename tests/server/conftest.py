@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.serving import private_database
+from tests.support import private_database
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -21,7 +21,7 @@ def server_database() -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL", "")
     if not base.startswith("postgresql"):
         pytest.skip("fault tests need PostgreSQL: set TEST_DATABASE_URL (make test does)")
-    with private_database(base) as url:
+    with private_database(base, "fault") as url:
         yield url
 
 

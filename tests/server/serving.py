@@ -11,17 +11,14 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,28 +40,6 @@ def create_server_app() -> Any:
         SUBMIT_DELAY_SECONDS = float(os.environ.get("FAULT_SUBMIT_DELAY", "0"))
 
     return create_app(FaultConfig)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def private_database(server_url: str) -> Iterator[str]:
-    """A new database on the suite's PostgreSQL server, dropped afterwards."""
-    url = sa.make_url(server_url)
-    name = f"fault_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class Gunicorn:

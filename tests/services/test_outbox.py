@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from app.services import letters as letter_service
 from app.services import outbox
 from app.services.errors import InvalidTransition, NotAllowed
 from tests.factories import make_finalised_run, make_letter_scenario
+from tests.support import free_port
 
 
 class Inbox:
@@ -26,12 +26,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
