@@ -27,7 +27,7 @@ from app.services.evaluation import (
     is_officer,
     require_officer,
 )
-from app.services.reviews import ScoreInput, completeness_errors, score_inputs
+from app.services.reviews import ScoreInput, apply_scores, completeness_errors, score_inputs
 from app.services.screening import selection_finalised
 
 DIVERGENCE = Decimal(2)  # evaluators who differ by this much or more are flagged for discussion
@@ -132,13 +132,7 @@ def save_consensus(proposal: Proposal, *, actor: User, scores: Mapping[str, Scor
         report = ConsensusReport(proposal_id=proposal.id, status=ReportStatus.DRAFT, overall_comment="")
         db.session.add(report)
     report.rapporteur_id = actor.id
-    existing = {s.criterion_id: s for s in report.scores}
-    for criterion_id, (score, comment) in parsed.items():
-        row = existing.get(criterion_id)
-        if row is None:
-            report.scores.append(ConsensusScore(criterion_id=criterion_id, score=score, comment=comment))
-        else:
-            row.score, row.comment = score, comment
+    apply_scores(report.scores, parsed, ConsensusScore)
     if overall_comment is not None:
         report.overall_comment = (overall_comment or "").strip()
     report.updated_at = now or utcnow()

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from app.clock import utcnow
 from app.enums import ReportStatus
 from app.extensions import db
-from app.models import Assignment, Criterion, IndividualReport, IndividualScore, User
+from app.models import Assignment, ConsensusScore, Criterion, IndividualReport, IndividualScore, User
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition, NotFound
 from app.services.evaluation import NOT_FOUND, Access, evaluating_assignments, evaluator_view
@@ -76,6 +76,22 @@ def score_inputs(criteria: list[Criterion], scores: Mapping[str, ScoreInput]) ->
     return parsed
 
 
+_ScoreRow = TypeVar("_ScoreRow", IndividualScore, ConsensusScore)
+
+
+def apply_scores(rows: list[_ScoreRow], parsed: Mapping[int, tuple[Decimal | None, str]],
+                 row_type: type[_ScoreRow]) -> None:
+    """Write `score_inputs` output into a report's score rows (an individual or a consensus report's),
+    adding the rows of criteria scored for the first time."""
+    existing = {row.criterion_id: row for row in rows}
+    for criterion_id, (score, comment) in parsed.items():
+        row = existing.get(criterion_id)
+        if row is None:
+            rows.append(row_type(criterion_id=criterion_id, score=score, comment=comment))
+        else:
+            row.score, row.comment = score, comment
+
+
 def completeness_errors(criteria: list[Criterion], scores: Mapping[int, tuple[Decimal | None, str]],
                         overall_comment: str, *, what: str = "report") -> dict[str, str]:
     """What is missing before a report can be submitted, by field name ({} when complete)."""
@@ -119,13 +135,7 @@ def save_report(assignment: Assignment, *, actor: User, scores: Mapping[str, Sco
     if report is None:
         report = IndividualReport(assignment=assignment, status=ReportStatus.DRAFT, overall_comment="")
         db.session.add(report)
-    existing = {s.criterion_id: s for s in report.scores}
-    for criterion_id, (score, comment) in parsed.items():
-        row = existing.get(criterion_id)
-        if row is None:
-            report.scores.append(IndividualScore(criterion_id=criterion_id, score=score, comment=comment))
-        else:
-            row.score, row.comment = score, comment
+    apply_scores(report.scores, parsed, IndividualScore)
     if overall_comment is not None:
         report.overall_comment = _clean_comment(overall_comment, "overall_comment", "Overall comment")
     report.updated_at = utcnow()
