@@ -22,21 +22,21 @@ from app.services import assignment as assigning
 from app.services import consensus as consensus_service
 from app.services import pool as pool_service
 from app.services import reviews, screening
-from app.services.conflicts import declare_conflict, detected_conflicts
+from app.services.conflicts import declare_conflict
 from app.services.errors import NotAllowed, NotFound
 from app.services.evaluation import (
     Access,
     EvaluatorView,
-    access_level,
     is_officer,
     load_call,
     load_evaluation,
     own_report_submitted,
+    published_assignments,
     require_officer,
 )
 from app.services.evaluation_progress import call_progress
 from app.services.reviews import ScoreInput
-from app.services.submitted import SubmittedVersion, submitted_versions
+from app.services.submitted import SubmittedVersion
 
 # ---------------------------------------------------------------------------------------------- schemas
 
@@ -385,24 +385,8 @@ def my_evaluations() -> list[dict[str, Any]]:
     user = _require_evaluator()
     members = {m.call_id: m for m in db.session.scalars(
         sa.select(PoolMember).where(PoolMember.user_id == user.id))}
-    assignments = list(db.session.scalars(
-        sa.select(Assignment).where(Assignment.evaluator_id == user.id, Assignment.state == AssignmentState.PUBLISHED)
-        .options(selectinload(Assignment.report),
-                 selectinload(Assignment.proposal).selectinload(Proposal.partners),
-                 selectinload(Assignment.proposal).selectinload(Proposal.organisation),
-                 selectinload(Assignment.proposal).selectinload(Proposal.documents),
-                 selectinload(Assignment.proposal).selectinload(Proposal.call))
-        .order_by(Assignment.id)))
-    versions = submitted_versions(a.proposal for a in assignments)
-    items = []
-    for assignment in assignments:
-        proposal = assignment.proposal
-        member = members.get(proposal.call_id)
-        version = versions[proposal.id]
-        conflicts = detected_conflicts(proposal.call, member, version) if member else []
-        access = access_level(proposal=proposal, assignment=assignment, member=member, conflicts=conflicts)
-        if access is not Access.NONE:
-            items.append(_summary(assignment, version, access))
+    entries = sorted(published_assignments(user, members), key=lambda e: e.assignment.id)
+    items = [_summary(e.assignment, e.version, e.access) for e in entries if e.access is not Access.NONE]
     return items
 
 

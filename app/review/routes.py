@@ -15,17 +15,23 @@ from werkzeug.wrappers import Response
 
 from app.clock import utcnow
 from app.downloads import send_annex
-from app.enums import AssignmentState, ReportStatus
+from app.enums import ReportStatus
 from app.extensions import db
-from app.models import Assignment, Call, ConsensusReport, Document, PoolMember, Proposal
+from app.models import Assignment, Call, ConsensusReport, Document, PoolMember
 from app.review import bp
 from app.services import consensus as consensus_service
 from app.services import pool as pool_service
 from app.services import reviews
-from app.services.conflicts import declare_conflict, detected_conflicts
+from app.services.conflicts import declare_conflict
 from app.services.errors import DomainError
-from app.services.evaluation import Access, EvaluatorView, access_level, load_evaluation, own_report_submitted
-from app.services.submitted import SubmittedVersion, submitted_versions
+from app.services.evaluation import (
+    Access,
+    EvaluatorView,
+    load_evaluation,
+    own_report_submitted,
+    published_assignments,
+)
+from app.services.submitted import SubmittedVersion
 from app.viewhelpers import signed_in_user
 from forms.review import (
     CodeOfConductForm,
@@ -71,33 +77,20 @@ def dashboard() -> str:
     members = list(db.session.scalars(
         sa.select(PoolMember).where(PoolMember.user_id == user.id, PoolMember.withdrawn_at.is_(None))
         .options(selectinload(PoolMember.call)).order_by(PoolMember.invited_at.desc())))
-    by_call = {m.call_id: m for m in members}
-    assignments = list(db.session.scalars(
-        sa.select(Assignment).where(Assignment.evaluator_id == user.id,
-                                    Assignment.state == AssignmentState.PUBLISHED)
-        .options(selectinload(Assignment.report),
-                 selectinload(Assignment.proposal).selectinload(Proposal.partners),
-                 selectinload(Assignment.proposal).selectinload(Proposal.organisation),
-                 selectinload(Assignment.proposal).selectinload(Proposal.documents),
-                 selectinload(Assignment.proposal).selectinload(Proposal.call))
-        .order_by(Assignment.call_id, Assignment.proposal_id)))
-    versions = submitted_versions(a.proposal for a in assignments)
+    entries = published_assignments(user, {m.call_id: m for m in members})
     consensus = dict(db.session.execute(
         sa.select(ConsensusReport.proposal_id, ConsensusReport.status)
-        .where(ConsensusReport.proposal_id.in_([a.proposal_id for a in assignments]))).all())
+        .where(ConsensusReport.proposal_id.in_([e.assignment.proposal_id for e in entries]))).all())
     rows, hidden = [], 0
-    for assignment in assignments:
+    for entry in entries:
+        assignment, member, access = entry.assignment, entry.member, entry.access
         proposal = assignment.proposal
-        member = by_call.get(proposal.call_id)
-        version = versions[proposal.id]
-        conflicts = detected_conflicts(proposal.call, member, version) if member else []
-        access = access_level(proposal=proposal, assignment=assignment, member=member, conflicts=conflicts)
         if access is Access.NONE:
             hidden += member is not None and member.code_of_conduct_accepted_at is not None
             continue
         deadline = proposal.call.evaluation_deadline
         done = assignment.report is not None and assignment.report.status is not ReportStatus.DRAFT
-        rows.append(Row(assignment, version, access, proposal.call,
+        rows.append(Row(assignment, entry.version, access, proposal.call,
                         _status(assignment, access, consensus.get(proposal.id)),
                         bool(deadline and now > deadline and not done)))
     pending = [m for m in members if m.code_of_conduct_accepted_at is None]

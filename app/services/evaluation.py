@@ -15,6 +15,7 @@ other case the proposal does not exist for them (404).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -27,7 +28,7 @@ from app.models import Assignment, PoolMember, Proposal, User
 from app.services.calls import load_call  # noqa: F401 - re-exported for the evaluation views
 from app.services.conflicts import detected_conflicts, has_open_declared_conflict
 from app.services.errors import NotAllowed, NotFound
-from app.services.submitted import SubmittedVersion, submitted_version
+from app.services.submitted import SubmittedVersion, submitted_version, submitted_versions
 
 NOT_FOUND = "There is no such evaluation."
 
@@ -152,6 +153,41 @@ def evaluating_assignments(proposal_id: int) -> list[Assignment]:
     """The published assignments whose evaluator evaluates the proposal (no open declared conflict)."""
     return [a for a in active_assignments(proposal_id)
             if a.state is AssignmentState.PUBLISHED and counts_toward_k(a)]
+
+
+@dataclass(frozen=True)
+class EvaluatorAssignment:
+    """One of an evaluator's published assignments, with what the evaluator may see of its proposal."""
+
+    assignment: Assignment
+    member: PoolMember | None
+    version: SubmittedVersion
+    access: Access
+
+
+def published_assignments(user: User, members: Mapping[int, PoolMember]) -> list[EvaluatorAssignment]:
+    """The user's published assignments by call and proposal, in a fixed number of queries, each with its
+    submitted version and access level given the user's pool memberships `members` (by call id). Assignments
+    the user may not see (Access.NONE) are included: the dashboard counts them."""
+    assignments = list(db.session.scalars(
+        sa.select(Assignment).where(Assignment.evaluator_id == user.id,
+                                    Assignment.state == AssignmentState.PUBLISHED)
+        .options(selectinload(Assignment.report),
+                 selectinload(Assignment.proposal).selectinload(Proposal.partners),
+                 selectinload(Assignment.proposal).selectinload(Proposal.organisation),
+                 selectinload(Assignment.proposal).selectinload(Proposal.documents),
+                 selectinload(Assignment.proposal).selectinload(Proposal.call))
+        .order_by(Assignment.call_id, Assignment.proposal_id)))
+    versions = submitted_versions(a.proposal for a in assignments)
+    result = []
+    for assignment in assignments:
+        proposal = assignment.proposal
+        member = members.get(proposal.call_id)
+        version = versions[proposal.id]
+        conflicts = detected_conflicts(proposal.call, member, version) if member else []
+        access = access_level(proposal=proposal, assignment=assignment, member=member, conflicts=conflicts)
+        result.append(EvaluatorAssignment(assignment, member, version, access))
+    return result
 
 
 def own_report_submitted(assignment: Assignment) -> bool:
