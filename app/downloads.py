@@ -1,4 +1,4 @@
-"""Responses that hand stored files to people: annexes, receipt PDFs, snapshots.
+"""Responses that hand stored files to people: annexes, receipt PDFs, snapshots, decision letters.
 
 The caller has already decided that the user may see the proposal (`app.services.access.can_view_proposal`,
 through `load_proposal_for_viewer`); these helpers only shape the response: always an attachment, never
@@ -7,9 +7,12 @@ cached by shared caches, never sniffed into something other than what it is.
 
 from __future__ import annotations
 
+import io
+
 from flask import Response, send_file
 
-from app.models import Document, Submission
+from app.models import Document, Letter, SelectionRun, Submission
+from app.services import letters as letter_service
 from app.services.documents import open_document
 from app.services.receipts import receipt_filename, render_receipt_pdf
 
@@ -42,4 +45,19 @@ def send_snapshot(submission: Submission) -> Response:
     response = Response(submission.snapshot.encode("utf-8"), mimetype="application/json")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="snapshot-{submission.receipt_number}.json"')
+    return _harden(response)
+
+
+def send_letter(letter: Letter, *, as_attachment: bool = False) -> Response:
+    """The stored letter PDF, byte for byte (its SHA-256 is the one the verification page shows)."""
+    response = send_file(io.BytesIO(letter_service.letter_pdf(letter)), mimetype="application/pdf",
+                         as_attachment=as_attachment, download_name=letter_service.letter_filename(letter),
+                         etag=letter.sha256, max_age=0)
+    return _harden(response)
+
+
+def send_letters_zip(run: SelectionRun, letters: list[Letter]) -> Response:
+    """Every letter of a run and its manifest, as one ZIP attachment."""
+    response = send_file(io.BytesIO(letter_service.letters_zip(run, letters)), mimetype="application/zip",
+                         as_attachment=True, download_name=f"{run.call.code}-run{run.number}-letters.zip", max_age=0)
     return _harden(response)

@@ -7,8 +7,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.applicant import bp
+from app.downloads import send_letter
 from app.extensions import db
-from app.letter_downloads import send_letter
 from app.models import Letter
 from app.services import letters as letter_service
 

@@ -9,8 +9,8 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.downloads import send_letter, send_letters_zip
 from app.extensions import db
-from app.letter_downloads import send_letter, send_letters_zip
 from app.manage import bp
 from app.models import Letter, LetterBatch, SelectionRun
 from app.services import letters as letter_service
