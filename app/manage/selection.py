@@ -89,6 +89,7 @@ def _options_from_query(call: Call) -> tuple[SelectionOptions, list[str]]:
 
 @lru_cache(maxsize=4096)
 def _score_text(value: Decimal) -> str:
+    # Memoised: a large ranking formats the same few hundred score values thousands of times.
     return format_score(value)
 
 
