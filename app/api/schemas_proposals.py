@@ -87,8 +87,9 @@ class ProposalSchema(Schema):
                                               "type": p.organisation.type.value})
     partners = fields.List(fields.Nested(PartnerSchema))
     documents = fields.Method("get_documents")
-    deadline = fields.Function(lambda p: p.effective_deadline.isoformat(),
-                               metadata={"description": "The effective deadline (UTC): the call's or an extension."})
+    deadline = fields.Function(
+        lambda p: p.effective_deadline.isoformat(),
+        metadata={"description": "The effective deadline (UTC): the later of the call's and an extension."})
     extension = fields.Method("get_extension")
     editable = fields.Function(lambda p: p.is_editable())
     submissions = fields.List(fields.Nested(SubmissionSummarySchema))
@@ -101,7 +102,9 @@ class ProposalSchema(Schema):
     def get_extension(self, proposal: Any) -> dict[str, Any] | None:
         if proposal.extended_deadline is None:
             return None
-        return {"deadline": proposal.extended_deadline.isoformat(), "reason": proposal.extension_reason}
+        # in_force is false once the call's own deadline is later: the proposal then has the call's deadline.
+        return {"deadline": proposal.extended_deadline.isoformat(), "reason": proposal.extension_reason,
+                "in_force": proposal.extension_in_force}
 
 
 class ProposalFieldsSchema(Schema):

@@ -65,7 +65,7 @@ def intake_extension(proposal_id: int) -> str | Response | tuple[str, int]:
     call = proposal.call
     form = ExtensionForm()
     if request.method == "GET":
-        form.deadline.data = wall_clock(proposal.extended_deadline or call.deadline, call.time_zone)
+        form.deadline.data = wall_clock(proposal.effective_deadline, call.time_zone)
         form.reason.data = proposal.extension_reason or ""
     elif form.validate():
         try:

@@ -100,9 +100,20 @@ class Proposal(db.Model):
         return self.submissions[-1] if self.submissions else None
 
     @property
+    def extension_in_force(self) -> bool:
+        """True when an officer's extension ends after the call's deadline (a later call deadline supersedes it)."""
+        return self.extended_deadline is not None and self.extended_deadline > self.call.deadline
+
+    @property
     def effective_deadline(self) -> datetime:
-        """The call's deadline, or this proposal's extension when an officer granted one."""
-        return self.extended_deadline or self.call.deadline
+        """The later of the call's deadline and this proposal's extension: every deadline check reads this one.
+
+        An extension only ever adds time: when the officer later moves the call's deadline past it, the
+        proposal gets the call's deadline like every other.
+        """
+        if self.extended_deadline is None:
+            return self.call.deadline
+        return max(self.extended_deadline, self.call.deadline)
 
     def is_past_deadline(self, now: datetime | None = None) -> bool:
         """True from the effective deadline on: a submission must be committed strictly before it."""

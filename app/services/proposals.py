@@ -6,7 +6,8 @@ transition and the deadline, changes state, writes an audit event and flushes. T
 The deadline
 ------------
 A submission is accepted if and only if the server's clock at the moment it is committed is strictly before
-the proposal's effective deadline (the call's, or an officer's extension for this proposal). Three layers:
+the proposal's effective deadline (the later of the call's and an officer's extension for this proposal,
+`Proposal.effective_deadline`). Three layers:
 
 1. `submit_proposal` locks the proposal row (PostgreSQL: SELECT ... FOR NO KEY UPDATE), so submissions, saves
    and uploads of one proposal happen one after the other and the snapshot sees exactly what is committed.

@@ -82,7 +82,8 @@ def build_snapshot(proposal: Proposal, *, version: int, submitted_at: datetime, 
         "call": {"code": call.code, "title": call.title, "programme": call.programme,
                  "deadline": time_text(call.deadline), "time_zone": call.time_zone},
         "deadline": time_text(proposal.effective_deadline),
-        "extension": None if proposal.extended_deadline is None else {
+        # Only an extension that gives this proposal more time than the call's deadline is on the receipt.
+        "extension": None if not proposal.extension_in_force else {
             "deadline": time_text(proposal.extended_deadline), "reason": proposal.extension_reason},
         "proposal": proposal_content(proposal),
         "version": version,

@@ -61,7 +61,7 @@ def screening_rows(call: Call, now: datetime | None = None) -> list[ScreeningRow
     versions = submitted_versions(proposals)
     return [
         ScreeningRow(p, versions[p.id], check_proposal(versions[p.id]),  # type: ignore[arg-type]
-                     (p.extended_deadline or call.deadline) <= now)
+                     p.is_past_deadline(now))
         for p in proposals
     ]
 
@@ -91,7 +91,7 @@ def decide_eligibility(proposal: Proposal, *, actor: User, eligible: bool, reaso
     now = now or utcnow()
     if proposal.status is not ProposalStatus.SUBMITTED:
         raise InvalidTransition("Only submitted proposals are screened.")
-    if now < (proposal.extended_deadline or proposal.call.deadline):
+    if not proposal.is_past_deadline(now):
         raise InvalidTransition("Screening starts when the proposal's deadline has passed.")
     if selection_finalised(proposal.call):
         raise InvalidTransition("The selection of this call is finalised: eligibility can no longer change.")

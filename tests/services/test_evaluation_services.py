@@ -136,6 +136,25 @@ def test_screening_waits_for_the_deadline() -> None:
     assert screening.screening_open(call)
 
 
+def test_screening_waits_for_the_later_of_the_call_deadline_and_an_extension() -> None:
+    """An extension the call's own (later) deadline has overtaken does not open screening early."""
+    s = make_evaluation_setup(proposals=1, publish=False)
+    proposal = db.session.get(Proposal, s.proposal_ids[0])
+    call = proposal.call
+    proposal.extended_deadline = call.deadline - timedelta(hours=2)  # granted before the call was moved later
+    db.session.flush()
+    set_clock(lambda: call.deadline - timedelta(hours=1))
+    try:
+        [row] = screening.screening_rows(call)
+        assert not row.ready
+        with pytest.raises(InvalidTransition, match="proposal's deadline"):
+            screening.decide_eligibility(proposal, actor=_user(s.officer_id), eligible=True,
+                                         reason="All checks passed.")
+    finally:
+        set_clock(None)
+    assert screening.screening_rows(call)[0].ready
+
+
 def test_an_ineligible_decision_withdraws_the_proposals_assignments() -> None:
     s = make_evaluation_setup(proposals=1)
     proposal = db.session.get(Proposal, s.proposal_ids[0])

@@ -283,6 +283,41 @@ def test_an_extension_opens_one_proposal_and_no_other(applicant, make_user, cloc
     assert event.data["deadline"] == (DEADLINE + timedelta(hours=2)).isoformat()
 
 
+def test_a_later_call_deadline_overrides_an_earlier_extension(applicant, make_user, clock) -> None:  # type: ignore[no-untyped-def]
+    """A proposal's deadline is the later of the call's and its extension: moving the call's deadline past an
+    extension never leaves that one proposal with less time than every other (submission, save, the commit guard)."""
+    officer = db.session.get(User, make_user(Role.OFFICER).id)
+    call = _rushed_call(clock)
+    extended, other = make_ready_proposal(call, applicant), make_ready_proposal(call, applicant, acronym="OTHER")
+    grant_extension(extended, actor=officer, deadline=DEADLINE + timedelta(hours=2),
+                    reason="Portal outage reported at 16:40 by the coordinator.")
+    call.deadline = DEADLINE + timedelta(hours=5)  # the officer moves the whole call later
+    db.session.commit()
+    assert extended.effective_deadline == other.effective_deadline == DEADLINE + timedelta(hours=5)
+    assert not extended.extension_in_force
+    clock(DEADLINE + timedelta(hours=3))
+    assert extended.is_editable()
+    assert other.is_editable()
+    save_proposal(extended, actor=applicant, base_version=extended.edit_version, changes={"title": "Later"})
+    submission = submit_proposal(extended, actor=applicant)
+    db.session.commit()
+    assert json.loads(submission.snapshot)["deadline"] == "2021-12-07T21:00:00.000000Z"
+    assert json.loads(submission.snapshot)["extension"] is None  # the receipt does not claim an extension
+    # The commit guard re-checks against the same deadline: a submission straddling it is refused.
+    clock(DEADLINE + timedelta(hours=5) - timedelta(milliseconds=100))
+    submit_proposal(extended, actor=applicant)
+    clock(DEADLINE + timedelta(hours=5))
+    with pytest.raises(DeadlinePassed, match="22:00:00 CET"):
+        db.session.commit()
+    db.session.rollback()
+    # Moved back before the extension, the extension applies again.
+    call.deadline = DEADLINE
+    db.session.commit()
+    assert extended.extension_in_force
+    assert extended.effective_deadline == DEADLINE + timedelta(hours=2)
+    assert other.effective_deadline == DEADLINE
+
+
 @pytest.mark.parametrize(("deadline_offset", "reason", "message"), [
     (timedelta(hours=1), "too short", "at least 10 characters"),
     (timedelta(0), "A long enough reason.", "later than the call's"),
