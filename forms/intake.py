@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SubmitField, TextAreaField
+from wtforms import DateTimeLocalField, HiddenField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms.proposal import MoneyField
@@ -49,4 +49,6 @@ class CallSettingsForm(FlaskForm):
         description="ISO codes separated by spaces or commas (e.g. BE DE FR); empty means any country.")
     duration_min_months = IntegerField("Shortest duration (months)", validators=[Optional(), NumberRange(min=1)])
     duration_max_months = IntegerField("Longest duration (months)", validators=[Optional(), NumberRange(min=1)])
+    # The token of the overtaken extensions the officer was shown (see services.call_settings).
+    confirm = HiddenField()
     submit = SubmitField("Save the settings")

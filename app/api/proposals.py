@@ -278,10 +278,13 @@ def list_call_proposals(code: str) -> list[Proposal]:
 @bp.arguments(CallSettingsSchema())
 @bp.response(200, CallSchema)
 @bp.alt_response(403, description="Not an officer")
+@bp.alt_response(409, description="confirmation_required: the new deadline overtakes granted extensions "
+                                  "(`details.extensions`); send again with `confirm` set to `details.token`")
 def patch_call(body: dict[str, Any], code: str) -> Call:
-    """Officers: change the deadline and other settings of a call (audited)."""
+    """Officers: change the deadline and other settings of a call (audited only when something changes)."""
     _require_officer()
     call = load_call(code)
-    update_call_settings(call, actor=api_user(), changes=body)
+    confirm = body.pop("confirm", None)
+    update_call_settings(call, actor=api_user(), changes=body, confirm=confirm)
     _commit()
     return call

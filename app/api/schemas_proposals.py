@@ -168,6 +168,8 @@ class CallSettingsSchema(Schema):
     eligible_countries = fields.List(fields.String(validate=validate.OneOf(COUNTRY_CODES)))
     duration_min_months = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     duration_max_months = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    confirm = fields.String(metadata={"description": "The token of a 409 confirmation_required answer: a later "
+                                                     "deadline overtakes the granted extensions it listed."})
 
 
 class IntakeRowSchema(Schema):

@@ -14,11 +14,16 @@ from app.extensions import db
 from app.manage import bp
 from app.models import AuditEvent, Proposal, Submission
 from app.services.access import load_proposal_for_viewer
-from app.services.call_settings import update_call_settings
+from app.services.call_settings import (
+    changed_names,
+    extensions_overtaken,
+    overtaken_token,
+    update_call_settings,
+)
 from app.services.calls import load_call
 from app.services.documents import find_document
 from app.services.eligibility import check_proposal, has_budget
-from app.services.errors import DomainError
+from app.services.errors import ConfirmationRequired, DomainError
 from app.services.proposals import grant_extension
 from app.services.receipts import find_submission, receipt_context, verify_submission
 from app.viewhelpers import show_domain_error, signed_in_user
@@ -91,6 +96,8 @@ def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
     call = load_call(code)
     zone = call.time_zone
     form = CallSettingsForm()
+    overtaken: list[Proposal] = []
+    new_deadline = None
     if request.method == "GET":
         form.process(data={
             "opens_at": wall_clock(call.opens_at, zone), "deadline": wall_clock(call.deadline, zone),
@@ -110,7 +117,16 @@ def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
             "duration_max_months": form.duration_max_months.data,
         }
         try:
-            changed = update_call_settings(call, actor=signed_in_user(), changes=changes)
+            changed = update_call_settings(call, actor=signed_in_user(), changes=changes,
+                                           confirm=form.confirm.data or None)
+        except ConfirmationRequired:
+            # Nothing was written: the same form again, naming the extensions the new deadline overtakes, with
+            # the token that confirms exactly the list shown.
+            db.session.rollback()
+            call = load_call(code)
+            new_deadline = changes["deadline"]
+            overtaken = extensions_overtaken(call, new_deadline)
+            form.confirm.data = overtaken_token(overtaken)
         except DomainError as error:
             db.session.rollback()
             call = load_call(code)
@@ -121,10 +137,11 @@ def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"Saved: {', '.join(changed).replace('_', ' ')}." if changed else "Nothing changed.", "success")
+            flash(f"Saved: {changed_names(changed)}." if changed else "Nothing changed.", "success")
             return redirect(url_for("manage.call_overview", code=code))
     status = 422 if form.errors else 200
-    return render_template("manage/intake_settings.html", call=call, form=form, now=utcnow()), status
+    return render_template("manage/intake_settings.html", call=call, form=form, now=utcnow(),
+                           overtaken=overtaken, overtaken_by=new_deadline), status
 
 
 @bp.get("/proposals/<int(max=2147483647):proposal_id>/annexes/<int(max=2147483647):document_id>")

@@ -71,6 +71,12 @@ class StalePreview(DomainError):
     code, status = "stale_preview", 409
 
 
+class ConfirmationRequired(DomainError):
+    """A change with consequences the actor has not been shown: `details` names them, with the token that confirms."""
+
+    code, status = "confirmation_required", 409
+
+
 class AlreadyExists(DomainError):
     """The thing to create is already there (an evaluator already in a call's pool)."""
 

@@ -273,6 +273,35 @@ def test_officer_extension_and_call_settings(client, auth, open_call, headers_fo
         assert event.data["changes"]["page_limit"] == {"from": 5, "to": 30}
 
 
+def test_a_call_deadline_moved_past_an_extension_keeps_the_proposal_open(client, auth, open_call, headers_for, app,  # type: ignore[no-untyped-def]
+                                                                          clock) -> None:
+    """The reported bug: after the call moved later, the extended proposal was `editable: false` and refused."""
+    proposal_id = _draft(client, auth, COMPLETE)["id"]
+    assert _upload(client, auth, proposal_id, pdf_bytes(1)).status_code == 201
+    officer = headers_for(Role.OFFICER)
+    with app.app_context():
+        deadline = db.session.scalar(sa.select(Call.deadline).where(Call.code == "OPEN-CALL"))
+    extension = (deadline + timedelta(hours=2)).isoformat()
+    granted = client.post(f"/api/v1/proposals/{proposal_id}/extension", headers=officer,
+                          json={"deadline": extension, "reason": "Power cut at the coordinator's office."})
+    assert granted.status_code == 200
+    later = (deadline + timedelta(days=2)).isoformat()
+    asked = _error(client.patch("/api/v1/calls/OPEN-CALL", headers=officer, json={"deadline": later}),
+                   409, "confirmation_required")
+    assert [item["proposal"] for item in asked["details"]["extensions"]] == [proposal_id]
+    moved = client.patch("/api/v1/calls/OPEN-CALL", headers=officer,
+                         json={"deadline": later, "confirm": asked["details"]["token"]})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    clock(deadline + timedelta(days=1))
+    body = client.get(f"/api/v1/proposals/{proposal_id}", headers=auth).get_json()
+    assert body["editable"] is True
+    assert body["deadline"] == later
+    assert body["extension"] == {"deadline": extension, "reason": "Power cut at the coordinator's office.",
+                                 "in_force": False}
+    submitted = client.post(f"/api/v1/proposals/{proposal_id}/submit", headers=auth)
+    assert submitted.status_code == 201, submitted.get_data(as_text=True)
+
+
 def test_withdraw_is_final_over_the_api(client, auth, open_call) -> None:  # type: ignore[no-untyped-def]
     proposal_id = _draft(client, auth)["id"]
     body = client.post(f"/api/v1/proposals/{proposal_id}/withdraw", json={"reason": "Changed plans."}, headers=auth)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from pypdf import PdfReader
 from app.enums import Role
 from app.extensions import db
 from app.models import AuditEvent, Call, Proposal, User
-from app.services.proposals import submit_proposal
+from app.services.proposals import grant_extension, submit_proposal
 from tests.factories import make_open_call, make_ready_proposal
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -125,6 +126,95 @@ def test_changing_the_call_settings_is_audited(officer, setup, app) -> None:  # 
                                                                      "min_countries": "4"})
     assert refused.status_code == 422
     assert "The deadline must be after the opening." in _text(refused)
+
+
+class _FormValues(HTMLParser):
+    """The values a browser would send from a page's form: inputs (but the buttons) and textareas."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        name = attributes.get("name")
+        if tag == "input" and name and attributes.get("type") != "submit":
+            self.values[name] = attributes.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea, self.values[name] = name, ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data.strip()
+
+
+def _form_values(page: str) -> dict[str, str]:
+    parser = _FormValues()
+    parser.feed(page)
+    return parser.values
+
+
+def _settings_events() -> list[AuditEvent]:
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "call.settings_changed")))
+
+
+def test_the_settings_page_says_saved_only_for_what_changed(officer, setup, app) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "OPEN-CALL"))
+        call.eligible_countries = ["LT", "BE", "DE", "FR"]  # type: ignore[union-attr]  # as seeded: not sorted
+        db.session.commit()
+    shown = _form_values(_text(officer.get("/manage/calls/OPEN-CALL/settings")))
+    assert shown["eligible_countries"] == "LT BE DE FR"
+    unchanged = officer.post("/manage/calls/OPEN-CALL/settings", data=shown, follow_redirects=True)
+    assert "Nothing changed." in _text(unchanged)
+    assert "Saved:" not in _text(unchanged)
+    with app.app_context():
+        assert _settings_events() == []
+    new_deadline = (datetime.fromisoformat(shown["deadline"]) + timedelta(days=1)).isoformat()
+    moved = officer.post("/manage/calls/OPEN-CALL/settings", data={**shown, "deadline": new_deadline},
+                         follow_redirects=True)
+    assert "Saved: deadline." in _text(moved)
+    with app.app_context():
+        [event] = _settings_events()
+        assert list(event.data["changes"]) == ["deadline"]
+
+
+def test_a_later_deadline_names_the_extensions_it_overtakes_before_saving(officer, setup, app, make_user) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        proposal = db.session.get(Proposal, setup)
+        deadline = proposal.call.deadline  # type: ignore[union-attr]
+        grant_extension(proposal, actor=db.session.get(User, make_user(Role.OFFICER).id),  # type: ignore[arg-type]
+                        deadline=deadline + timedelta(hours=3), reason="The portal was down for an hour.")
+        db.session.commit()
+    shown = _form_values(_text(officer.get("/manage/calls/OPEN-CALL/settings")))
+    later = (deadline + timedelta(days=1)).astimezone(BRUSSELS).strftime("%Y-%m-%dT%H:%M:%S")
+    asked = officer.post("/manage/calls/OPEN-CALL/settings", data={**shown, "deadline": later})
+    assert asked.status_code == 200
+    page = _text(asked)
+    assert "Confirm the new deadline." in page
+    assert "OPEN-CALL-0001" in page
+    assert "READY" in page
+    extended_to = (deadline + timedelta(hours=3)).astimezone(BRUSSELS).strftime("%d %B %Y, %H:%M:%S")
+    assert f"extended to {extended_to}" in page
+    with app.app_context():
+        assert db.session.get(Proposal, setup).call.deadline == deadline  # type: ignore[union-attr]  # not saved
+        assert _settings_events() == []
+    confirmed = officer.post("/manage/calls/OPEN-CALL/settings", data=_form_values(page), follow_redirects=True)
+    assert "Saved: deadline." in _text(confirmed)
+    with app.app_context():
+        proposal = db.session.get(Proposal, setup)
+        assert proposal.call.deadline == deadline + timedelta(days=1)  # type: ignore[union-attr]
+        assert proposal.effective_deadline == deadline + timedelta(days=1)  # type: ignore[union-attr]
+        [event] = _settings_events()
+        assert event.data["overtaken_extensions"] == ["OPEN-CALL-0001"]
+    officer_page = _text(officer.get(f"/manage/proposals/{setup}"))
+    assert "is later now, so it applies to this proposal too" in officer_page
+    assert "Extension granted." not in officer_page
 
 
 @pytest.mark.parametrize("path", ["/manage/calls/OPEN-CALL/proposals", "/manage/proposals/{id}",
