@@ -54,7 +54,7 @@ from app.services.errors import (
     NotAllowed,
     NotFound,
 )
-from app.services.receipts import build_snapshot, receipt_number, sha256_text
+from app.services.receipts import freeze_submission
 from app.templating import format_local
 
 MAX_ACRONYM = 30
@@ -466,20 +466,14 @@ def submit_proposal_id(proposal_id: int, *, actor: User, base_version: int | Non
     submitted_at = utcnow()
     if submitted_at >= proposal.effective_deadline:
         raise deadline_passed_error(proposal)
-    snapshot = build_snapshot(proposal, version=version, submitted_at=submitted_at, submitted_by=actor)
-    digest = sha256_text(snapshot)
+    submission = freeze_submission(proposal, version=version, submitted_at=submitted_at, submitted_by=actor)
     _fault_test_delay()
-    submission = Submission(
-        proposal_id=proposal.id, version=version, receipt_number=receipt_number(proposal, version, digest),
-        snapshot=snapshot, sha256=digest, submitted_at=submitted_at, submitted_by_id=actor.id,
-        edit_version=proposal.edit_version,
-    )
     db.session.add(submission)
     if proposal.status is not ProposalStatus.SUBMITTED:
         proposal.status = ProposalStatus.SUBMITTED
     record_event(actor, "proposal.submitted", object_type="proposal", object_id=proposal.id,
                  reference=proposal.reference, version=version, receipt_number=submission.receipt_number,
-                 sha256=digest, submitted_at=submitted_at.isoformat())
+                 sha256=submission.sha256, submitted_at=submitted_at.isoformat())
     db.session.flush()
     _guard_commit(proposal)
     return submission

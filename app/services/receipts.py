@@ -97,6 +97,21 @@ def receipt_number(proposal: Proposal, version: int, sha256: str) -> str:
     return f"EG-{proposal.reference}-v{version}-{sha256[:8].upper()}"
 
 
+def freeze_submission(proposal: Proposal, *, version: int, submitted_at: datetime, submitted_by: User) -> Submission:
+    """The submitted version `version` of the proposal as it is now: snapshot, SHA-256, receipt number.
+
+    The one way a Submission row is made (the submission service and the demo seed), so every version has a
+    snapshot of the same shape. Not added to the session: the caller adds it when its checks are done.
+    """
+    snapshot = build_snapshot(proposal, version=version, submitted_at=submitted_at, submitted_by=submitted_by)
+    digest = sha256_text(snapshot)
+    return Submission(
+        proposal_id=proposal.id, version=version, receipt_number=receipt_number(proposal, version, digest),
+        snapshot=snapshot, sha256=digest, submitted_at=submitted_at, submitted_by_id=submitted_by.id,
+        edit_version=proposal.edit_version,
+    )
+
+
 def find_submission(proposal: Proposal, version: int) -> Submission:
     """One submitted version of the proposal; NotFound (404) when there is no such version."""
     for submission in proposal.submissions:

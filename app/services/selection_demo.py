@@ -4,11 +4,12 @@
 from several countries, one per strand and more, most above the thresholds, some below, two ineligible, and one
 residual tie on purpose — so that ranking, selection, ties, finalisation and exports can be tried at once.
 Deterministic (a fixed seed) and idempotent: proposals it already created (by acronym) are not created again.
+Each has a submitted version frozen by `receipts.freeze_submission`, as a real submission is, so its receipt,
+page and PDF, opens like any other.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -29,9 +30,10 @@ from app.models import (
     UserRole,
 )
 from app.services.accounts import find_or_create_organisation
-from scoring import canonical_json
+from app.services.receipts import freeze_submission
 
 DEMO_APPLICANT = "consortia@eurogrants.test"
+LEGACY_RECEIPT_PREFIX = "DEMO-"  # receipts of the hand-made versions of earlier seeds (real ones start with EG-)
 CITIES = [
     ("Vilnius", "LT"), ("Tampere", "FI"), ("Porto", "PT"), ("Lyon", "FR"), ("Stuttgart", "DE"), ("Bilbao", "ES"),
     ("Eindhoven", "NL"), ("Ghent", "BE"), ("Graz", "AT"), ("Brno", "CZ"), ("Cluj", "RO"), ("Turin", "IT"),
@@ -72,6 +74,26 @@ def _acronym(index: int) -> str:
     return base if cycle == 0 else f"{base}{cycle + 1}"
 
 
+def refreeze_legacy_demo_submissions(call: Call) -> int:
+    """Replace the demo versions an earlier seed wrote by hand (receipt `DEMO-…`, a partial snapshot without the
+    proposal's content, on which receipts failed) with versions frozen like real ones; returns how many.
+
+    These rows are the seed's own and no applicant ever submitted them, so replacing them (a delete and an
+    insert; a Submission is never updated) loses nothing. Side effect: flushes.
+    """
+    legacy = list(db.session.scalars(
+        sa.select(Submission).join(Proposal, Proposal.id == Submission.proposal_id)
+        .where(Proposal.call_id == call.id, Submission.receipt_number.startswith(LEGACY_RECEIPT_PREFIX))))
+    for old in legacy:
+        proposal, version, submitted_at, submitted_by = old.proposal, old.version, old.submitted_at, old.submitted_by
+        proposal.submissions.remove(old)
+        db.session.flush()  # frees (proposal, version) for the new row
+        proposal.submissions.append(freeze_submission(proposal, version=version, submitted_at=submitted_at,
+                                                      submitted_by=submitted_by))
+    db.session.flush()
+    return len(legacy)
+
+
 def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, creator: User | None = None) -> int:
     """Create up to `count` demo proposals in `call` with approved consensus scores; returns how many are new.
 
@@ -79,6 +101,7 @@ def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, cr
     """
     rng = random.Random(f"{seed}-{call.code}")  # noqa: S311 - demo data, not secrets
     creator = creator or _demo_creator()
+    refreeze_legacy_demo_submissions(call)
     existing = set(db.session.scalars(sa.select(Proposal.acronym).where(Proposal.call_id == call.id)))
     number = db.session.scalar(sa.select(sa.func.max(Proposal.number)).where(Proposal.call_id == call.id)) or 0
     strands = list(call.strands or []) or [None]
@@ -137,14 +160,9 @@ def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, cr
             ))
         db.session.add(proposal)
         db.session.flush()
-        snapshot = canonical_json({"reference": proposal.reference, "acronym": acronym, "title": proposal.title,
-                                   "requested_grant": None if proposal.requested_grant is None
-                                   else f"{proposal.requested_grant:.2f}", "strand": strand})
-        proposal.submissions.append(Submission(
-            version=1, receipt_number=f"DEMO-{proposal.reference}-1", snapshot=snapshot,
-            sha256=hashlib.sha256(snapshot.encode()).hexdigest(), submitted_at=call.deadline - timedelta(hours=2),
-            submitted_by_id=creator.id,
-        ))
+        # Frozen exactly as the submission service freezes a proposal: receipts, screening and evaluators read it.
+        proposal.submissions.append(freeze_submission(proposal, version=1, submitted_by=creator,
+                                                      submitted_at=call.deadline - timedelta(hours=2)))
         if not ineligible:
             report = ConsensusReport(proposal_id=proposal.id, status=ReportStatus.APPROVED,
                                      overall_comment="Consensus reached by the three evaluators.",
