@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.converters import IdConverter, id_schema
-from app.errors import EurograntsApi, register_error_handlers
+from app.errors import EurograntsApi, EurograntsFlask, register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from config import Config, ProductionConfig, config_from_env
 
@@ -20,7 +20,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     config_class = config_class or config_from_env()
     if issubclass(config_class, ProductionConfig):
         config_class.check()
-    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    app = EurograntsFlask(__name__, template_folder="../templates", instance_relative_config=False)
     app.url_map.converters["int"] = IdConverter
     app.config.from_object(config_class)
     if not app.config.get("STORAGE_DIR"):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_smorest import Api
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.headers import request_id
 from app.services.errors import DomainError
 
 API_PREFIX = "/api/"
@@ -82,9 +84,27 @@ def render_domain_error(error: DomainError) -> Any:
 
 
 def render_unexpected_error(error: Exception) -> Any:
+    """A bug: logged with its traceback and the request id, answered with a 500 that quotes the id."""
     if isinstance(error, HTTPException):
         return render_http_exception(error)
-    return render_http_exception(InternalServerError())
+    current_app.log_exception((type(error), error, error.__traceback__))
+    message = ("Something went wrong on our side. It has been logged; quote the request id "
+               f"{request_id()} if you report it.")
+    if is_api_request():
+        return api_error(500, message=message, details={"request_id": request_id()})
+    return render_template("errors/error.html", error=InternalServerError(message), status=500), 500
+
+
+class EurograntsFlask(Flask):
+    """Flask, logging each unexpected error with the request id its response carries (X-Request-Id)."""
+
+    def log_exception(
+        self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]
+    ) -> None:
+        # Flask calls this for an error no handler took (one raised by an error handler itself);
+        # render_unexpected_error calls it for every other. One log line shape for both.
+        self.logger.error("Unexpected error on %s %s (request id %s)", request.method, request.path, request_id(),
+                          exc_info=exc_info)
 
 
 class EurograntsApi(Api):

@@ -1,8 +1,17 @@
-"""Security headers on every response."""
+"""Security headers and the request id on every response."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import re
+import uuid
+
+from flask import Flask, Response, g, request
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# A proxy in front of us may have given the request an id already (nginx's $request_id, a load balancer's): keep
+# it, so its log lines and ours match. Anything else (none, too long, characters that could forge a log line)
+# gets a fresh id.
+_FORWARDED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 # No inline script anywhere: scripts come from our own static folder. Inline style *attributes* are allowed
 # (progress bars, chart sizes); style elements and sheets must come from us too.
@@ -22,10 +31,19 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+def request_id() -> str:
+    """This request's id: answered in X-Request-Id and logged with any unexpected error, to match one to the other."""
+    if "request_id" not in g:
+        forwarded = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = forwarded if _FORWARDED_REQUEST_ID.fullmatch(forwarded) else uuid.uuid4().hex
+    return str(g.request_id)
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _set_headers(response: Response) -> Response:
         headers = response.headers
+        headers[REQUEST_ID_HEADER] = request_id()
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
