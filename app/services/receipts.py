@@ -100,8 +100,9 @@ def receipt_number(proposal: Proposal, version: int, sha256: str) -> str:
 def freeze_submission(proposal: Proposal, *, version: int, submitted_at: datetime, submitted_by: User) -> Submission:
     """The submitted version `version` of the proposal as it is now: snapshot, SHA-256, receipt number.
 
-    The one way a Submission row is made (the submission service and the demo seed), so every version has a
-    snapshot of the same shape. Not added to the session: the caller adds it when its checks are done.
+    The one way a Submission row is made (the submission service, the transfer to another call, the demo seed),
+    so every version has a snapshot of the same shape. Not added to the session: the caller adds it when its
+    checks are done.
     """
     snapshot = build_snapshot(proposal, version=version, submitted_at=submitted_at, submitted_by=submitted_by)
     digest = sha256_text(snapshot)

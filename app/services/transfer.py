@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.enums import Decision, Eligibility, OfferStatus, ProposalStatus
 from app.extensions import db
-from app.models import Call, Document, Partner, Proposal, SelectionRun, Submission, User
+from app.models import Call, Document, Partner, Proposal, SelectionRun, User
 from app.models.selection import TransferOffer
 from app.services.audit import record_event
 from app.services.errors import InvalidTransition, NotAllowed, NotFound
-from app.services.receipts import build_snapshot, receipt_number, sha256_text
+from app.services.receipts import freeze_submission
 from app.services.selection import require_officer, run_in_force
 
 # Who is offered a transfer: the proposals the finalised selection did not select (reserve and rejected ones).
@@ -156,13 +156,8 @@ def accept_offer(offer: TransferOffer, *, actor: User) -> Proposal:
             ))
     db.session.add(copy)
     db.session.flush()
-    # The intake stage's snapshot format and receipt number, so the copy reads like any submission.
-    snapshot = build_snapshot(copy, version=1, submitted_at=now, submitted_by=actor)
-    digest = sha256_text(snapshot)
-    copy.submissions.append(Submission(
-        version=1, receipt_number=receipt_number(copy, 1, digest), snapshot=snapshot, sha256=digest,
-        submitted_at=now, submitted_by_id=actor.id, edit_version=copy.edit_version,
-    ))
+    # Frozen as the intake stage freezes a submission, so the copy reads like any submission.
+    copy.submissions.append(freeze_submission(copy, version=1, submitted_at=now, submitted_by=actor))
     offer.status, offer.responded_at, offer.responded_by_id, offer.copy = OfferStatus.ACCEPTED, now, actor.id, copy
     db.session.flush()
     record_event(actor, "proposal.transfer_accepted", object_type="proposal", object_id=source.reference,
