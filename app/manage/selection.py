@@ -66,6 +66,9 @@ def _run_or_404(call: Call, number: int) -> SelectionRun:
         abort(404)
 
 
+TRUTHY = frozenset({"1", "on", "true", "y"})
+
+
 def _options_from_query(call: Call) -> tuple[SelectionOptions, list[str]]:
     """Options for a what-if preview from the query string (`policy`, `reserve`, `coverage`); call defaults
     for whatever is missing or invalid (listed in the returned problems)."""
@@ -79,7 +82,9 @@ def _options_from_query(call: Call) -> tuple[SelectionOptions, list[str]]:
         except ValueError:
             problems.append("The reserve size must be a whole number.")
     if "coverage" in request.args:
-        values["coverage"] = request.args.get("coverage") in {"1", "on", "true", "y"}
+        # The form sends a hidden "0" and, when the box is ticked, the checkbox's "1" after it: the rule is on
+        # when any value says so (the first value alone is always the hidden "0").
+        values["coverage"] = any(value in TRUTHY for value in request.args.getlist("coverage"))
     try:
         return SelectionOptions.from_values(call, **values), problems
     except InvalidInput as error:
@@ -187,6 +192,9 @@ def selection_run_create(code: str) -> WerkzeugResponse | tuple[str, int]:
     form = SelectionRunForm()
     if call.coverage_field is None:
         del form.coverage
+    # A refused run shows the ranking again with the options it was asked for, not the call's defaults: the
+    # officer retries with what they chose, never with options flipped behind their back.
+    options = SelectionOptions.defaults(call)
     if form.validate_on_submit():
         try:
             options = SelectionOptions.from_values(
@@ -202,7 +210,6 @@ def selection_run_create(code: str) -> WerkzeugResponse | tuple[str, int]:
             flash(f"Run {run.number} recorded: {run.summary['selected']} selected, "
                   f"{run.summary['reserve']} on the reserve list.", "success")
             return redirect(url_for("manage.selection_run", code=code, number=run.number))
-    options = SelectionOptions.defaults(call)
     return _render_ranking(call, live_ranking(call, options), form, 422)
 
 
@@ -397,17 +404,21 @@ def selection_offers(code: str) -> WerkzeugResponse:
 
 @bp.get("/calls/<code>/ranking.<any(csv, xlsx):extension>")
 def selection_export(code: str, extension: str) -> Response:
-    """The ranking as CSV or XLSX: of a run (`?run=N`) or live with the call's options."""
+    """The ranking as CSV or XLSX: of a run (`?run=N`), or live with the options of the preview it was downloaded
+    from (`policy`, `reserve`, `coverage`; the call's options when there are none)."""
     call = load_call(code)
     ranking = export_ranking(call, request.args.get("run"))
     return export_response(ranking, extension)
 
 
 def export_ranking(call: Call, run_number: str | None) -> Ranking:
-    """The ranking an export shows (shared with the API)."""
+    """The ranking an export shows: a stored run's, or the live one with the query's options."""
     data = load_call_data(call, with_comments=True)
     if run_number:
         if not run_number.isdigit():
             abort(404)
         return run_ranking(_run_or_404(call, int(run_number)), data=data)
-    return live_ranking(call, data=data)
+    options, problems = _options_from_query(call)
+    if problems:  # a download cannot show a message: refuse rather than export other options than asked for
+        abort(400, description=" ".join(problems))
+    return live_ranking(call, options, data=data)

@@ -150,6 +150,59 @@ def test_options_preview_changes_the_ranking_without_storing(app, officer, field
     assert "The reserve size must be a whole number." in page
 
 
+@pytest.fixture
+def covered(app, applicant):
+    """A call whose coverage rule (on by default) changes who is funded: on, COVER-C (the only Tourism proposal)
+    takes the second award; off, COVER-B (ranked second) does."""
+    with app.app_context():
+        creator = db.session.merge(applicant)
+        call = make_call("COVER", budget=Decimal("3000000.00"), max_awards=2, reserve_size=1,
+                         coverage_field="strand")
+        _scored(call, creator, "COVER-A", ("5", "4.5", "4.5"), strand="Open")
+        _scored(call, creator, "COVER-B", ("4", "4", "4"), strand="Open")
+        _scored(call, creator, "COVER-C", ("3.5", "3.5", "3.5"), strand="Tourism")
+        db.session.commit()
+    return "COVER"
+
+
+def _status_of(page: str, reference: str) -> str:
+    row = page[page.index(f'id="p-{reference}"'):]
+    return re.search(r'class="badge status-(\w+)"', row).group(1)
+
+
+def test_previewing_the_ticked_coverage_box_keeps_the_rule_on(officer, covered) -> None:
+    # What the options form sends with the box ticked: its hidden "0", then the checkbox's "1".
+    page = text(officer.get("/manage/calls/COVER/ranking?policy=skip&reserve=1&coverage=0&coverage=1"))
+    assert "(skip policy, reserve 1, coverage on)" in page
+    assert re.search(r'<input type="checkbox" name="coverage" value="1" checked>', page)
+    run_form = page[page.index('id="run-form"'):]
+    assert '<input type="hidden" name="coverage" value="y">' in run_form[:1500]
+    assert _status_of(page, "COVER-0003") == "selected"
+    assert _status_of(page, "COVER-0002") == "reserve"
+    # Unticked, the form sends the hidden "0" alone: the rule is off and the run form carries no coverage.
+    page = text(officer.get("/manage/calls/COVER/ranking?policy=skip&reserve=1&coverage=0"))
+    assert "(skip policy, reserve 1, coverage off)" in page
+    assert not re.search(r'name="coverage" value="1" checked', page)
+    assert 'name="coverage" value="y"' not in page[page.index('id="run-form"'):][:1500]
+    assert _status_of(page, "COVER-0002") == "selected"
+
+
+def test_a_refused_run_shows_the_options_it_was_asked_for(app, officer, covered, applicant) -> None:
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "COVER"))
+        make_proposal(call, db.session.merge(applicant), acronym="PENDING")
+        db.session.commit()
+    # Coverage off (the box unticked), the stop policy and no reserve list; the call's defaults differ on all three.
+    response = officer.post("/manage/calls/COVER/runs", data={"budget_policy": "stop", "reserve_size": "0"})
+    assert response.status_code == 422
+    page = text(response)
+    assert "wait for the eligibility screening" in page
+    assert "(stop policy, reserve 0, coverage off)" in page
+    run_form = page[page.index('id="run-form"'):][:1500]
+    assert '<input type="hidden" name="budget_policy" value="stop">' in run_form
+    assert 'name="coverage" value="y"' not in run_form
+
+
 def test_a_call_that_is_not_ready_says_what_is_missing(app, officer, field, applicant) -> None:
     with app.app_context():
         call = db.session.scalar(sa.select(Call).where(Call.code == CODE))
@@ -368,6 +421,23 @@ def test_exports_download_from_the_ui(officer, field) -> None:
     book = load_workbook(io.BytesIO(xlsx.data))
     assert book.sheetnames == ["Ranking", "Consensus comments"]
     assert book["Ranking"]["C2"].value == "TOP"
+
+
+def test_exports_of_a_preview_carry_its_options(officer, covered) -> None:
+    page = text(officer.get("/manage/calls/COVER/ranking?policy=skip&reserve=1&coverage=0"))
+    link = re.search(r'href="(/manage/calls/COVER/ranking\.csv[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "coverage=0" in link
+    assert "policy=skip" in link
+    assert "reserve=1" in link
+    rows = officer.get(link).get_data(as_text=True).splitlines()
+    status = {row.split(",")[1]: row for row in rows[1:]}
+    assert ",Selected," in status["COVER-0002"]  # coverage off: the second-ranked proposal is funded
+    assert ",Reserve," in status["COVER-0003"]
+    default = officer.get("/manage/calls/COVER/ranking.csv").get_data(as_text=True)
+    assert ",Selected," in {row.split(",")[1]: row for row in default.splitlines()[1:]}["COVER-0003"]
+    response = officer.get("/manage/calls/COVER/ranking.csv?reserve=lots")
+    assert response.status_code == 400
+    assert "The reserve size must be a whole number." in text(response)
 
 
 # ---------------------------------------------------------------------------------------------- transfer offers
