@@ -11,6 +11,7 @@ from .decimals import EXACT, ZERO, money, plain
 from .errors import ScoringError
 from .model import (
     Candidate,
+    MissCode,
     ProposalOutcome,
     Rules,
     SelectedBy,
@@ -39,11 +40,24 @@ class Ranked:
 
 @dataclass(frozen=True, slots=True)
 class Award:
-    """Why a ranked proposal was selected: by which rule, and the budget left after it (None: no budget)."""
+    """Why a ranked proposal was selected: by which rule, at which step of the decisions (coverage picks first,
+    then the merit-order walk), and the budget left after it (None: no budget)."""
 
     by: SelectedBy
     left_after: Decimal | None
     coverage_value: str | None = None
+    step: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """Why the merit-order walk did not select a ranked proposal: the rule (`code`), its wording, the step at which
+    the walk decided it and the budget left then (unchanged by it; None: no budget)."""
+
+    code: MissCode
+    text: str
+    step: int
+    left_after: Decimal | None
 
 
 def apply_eligibility(candidates: Iterable[Candidate]) -> tuple[list[Candidate], list[Candidate]]:
@@ -194,42 +208,46 @@ def apply_coverage(
                 requested = ranked.candidate.requested
                 if remaining is None or requested <= remaining:
                     remaining = None if remaining is None else remaining - requested
-                    awards[ranked.candidate.id] = Award("coverage", remaining, value_text)
+                    awards[ranked.candidate.id] = Award("coverage", remaining, value_text, step=len(awards) + 1)
                     break
     return awards, remaining
 
 
 def fund_in_merit_order(
     rules: Rules, order: Sequence[Ranked], awards: dict[str, Award], remaining: Decimal | None
-) -> tuple[dict[str, Award], dict[str, str], Decimal | None]:
+) -> tuple[dict[str, Award], dict[str, Miss], Decimal | None]:
     """Rule 6: walk the merit order over the proposals not yet selected, until max_awards are selected
     (coverage awards count). One that fits the remaining budget is selected; one that does not is passed over
     ("skip") or ends the walk ("stop"). Returns all awards, why each other passing proposal was not selected,
-    and the budget left."""
+    and the budget left. Each proposal the walk meets is the next step of the decisions, after the coverage picks;
+    those after the cap or the stop are decided there too, with the budget left unchanged."""
     awards = dict(awards)
-    misses: dict[str, str] = {}
+    misses: dict[str, Miss] = {}
     cap_text = f"the award cap of {rules.max_awards} was reached"
     stopped_text: str | None = None
+    step = len(awards)
     with localcontext(EXACT):
         for ranked in order:
             candidate = ranked.candidate
             if candidate.id in awards:
                 continue
+            step += 1
             if stopped_text is not None:
-                misses[candidate.id] = stopped_text
+                misses[candidate.id] = Miss("stop_policy", stopped_text, step, remaining)
             elif _cap_reached(rules, len(awards)):
-                misses[candidate.id] = cap_text
+                misses[candidate.id] = Miss("award_cap", cap_text, step, remaining)
             elif remaining is None:
-                awards[candidate.id] = Award("merit", None)
+                awards[candidate.id] = Award("merit", None, step=step)
             elif candidate.requested <= remaining:
                 remaining -= candidate.requested
-                awards[candidate.id] = Award("merit", remaining)
+                awards[candidate.id] = Award("merit", remaining, step=step)
             else:
                 shortfall = f"requested {money(candidate.requested)} exceeds the {money(remaining)} left"
                 if rules.budget_policy == "skip":
-                    misses[candidate.id] = f"{shortfall} (skip policy)"
+                    misses[candidate.id] = Miss("budget", f"{shortfall} (skip policy)", step, remaining)
                 else:
-                    misses[candidate.id] = f"{shortfall}; the budget walk stopped here (stop policy)"
+                    text = f"{shortfall}; the budget walk stopped here (stop policy)"
+                    misses[candidate.id] = Miss("budget", text, step, remaining)
                     stopped_text = f"budget walk stopped at rank {ranked.rank} (stop policy)"
     return awards, misses, remaining
 
@@ -271,10 +289,12 @@ def _select(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
         if reason is None:
             reason = worded[id(failures)] = _threshold_reason(failures)
         outcomes.append(
-            ProposalOutcome(candidate.id, "below_threshold", None, None, reason, failed_thresholds=failures)
+            ProposalOutcome(
+                candidate.id, "below_threshold", None, None, reason, failed_thresholds=failures, reason_code="threshold"
+            )
         )
     outcomes.extend(
-        ProposalOutcome(candidate.id, "ineligible", None, None, "ineligible")
+        ProposalOutcome(candidate.id, "ineligible", None, None, "ineligible", reason_code="ineligible")
         for candidate in sorted(ineligible, key=_by_id)
     )
     return Selection(
@@ -287,7 +307,7 @@ def _select(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
 
 
 def _ranked_outcome(
-    rules: Rules, ranked: Ranked, awards: dict[str, Award], misses: dict[str, str], reserve: dict[str, int]
+    rules: Rules, ranked: Ranked, awards: dict[str, Award], misses: dict[str, Miss], reserve: dict[str, int]
 ) -> ProposalOutcome:
     proposal_id = ranked.candidate.id
     place = _place_text(rules, ranked)
@@ -301,7 +321,11 @@ def _ranked_outcome(
             f"{place}; {_award_text(rules, award)}",
             decided_by=ranked.decided_by,
             selected_by=award.by,
+            step=award.step,
+            budget_left=award.left_after,
+            reason_code="coverage" if award.by == "coverage" else "fits",
         )
+    miss = misses[proposal_id]
     position = reserve.get(proposal_id)
     if position is not None:
         return ProposalOutcome(
@@ -309,17 +333,23 @@ def _ranked_outcome(
             "reserve",
             ranked.rank,
             ranked.total,
-            f"{place}; reserve position {position}; {misses[proposal_id]}",
+            f"{place}; reserve position {position}; {miss.text}",
             reserve_position=position,
             decided_by=ranked.decided_by,
+            step=miss.step,
+            budget_left=miss.left_after,
+            reason_code=miss.code,
         )
     return ProposalOutcome(
         proposal_id,
         "not_funded",
         ranked.rank,
         ranked.total,
-        f"{place}; {misses[proposal_id]}",
+        f"{place}; {miss.text}",
         decided_by=ranked.decided_by,
+        step=miss.step,
+        budget_left=miss.left_after,
+        reason_code=miss.code,
     )
 
 
