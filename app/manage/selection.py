@@ -3,6 +3,7 @@ exports and, for event calls, transfer offers."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -34,6 +35,7 @@ from app.services.selection import (
     list_runs,
     list_tie_resolutions,
     load_call_data,
+    predates_decision_fields,
     promote_from_reserve,
     resolve_tie,
     revoke_tie_resolution,
@@ -98,9 +100,6 @@ def _score_text(value: Decimal) -> str:
     return format_score(value)
 
 
-_SELECTED_BY = {"coverage": "coverage", "reserve": "promoted"}
-
-
 def ranking_rows_html(ranking: Ranking) -> Markup:
     """The rows of the ranking table (templates/manage/selection_table.html), built here rather than in Jinja so
     that a page of thousands of proposals renders in a fraction of the time. Every value that comes from the
@@ -127,17 +126,18 @@ def ranking_rows_html(ranking: Ranking) -> Markup:
         tie = " · ".join("–" if v is None else _score_text(v) for _, v in e.tie_keys) or "–"
         if e.tie_resolution:
             tie += f'<br><span class="badge badge-resolved">officer\'s order #{int(e.tie_resolution)}</span>'
+        step = f'<td class="num step" data-value="{999999 if e.step is None else e.step}">{e.step or "–"}</td>'
         amounts = [] if not money else [  # event calls award slots: no money columns
             f'<td class="num nowrap" data-value="{e.requested or 0}">'
             f'{"–" if e.requested is None else f"{e.requested:,.2f}"}</td>',
-            f'<td class="num nowrap" data-value="{e.running_total or 0}">'
-            f'{"–" if e.running_total is None else f"{e.running_total:,.2f}"}</td>',
+            f'<td class="num nowrap" data-value="{-1 if e.budget_left is None else e.budget_left}">'
+            f'{"–" if e.budget_left is None else f"{e.budget_left:,.2f}"}</td>',
         ]
         label = escape(f"{e.status_label} {e.reserve_position}" if e.reserve_position else e.status_label)
-        selected_by = _SELECTED_BY.get(e.selected_by or "", "")
         rank = "–" if e.rank is None else str(e.rank)
         country = f' <span class="muted">({escape(e.country)})</span>' if e.country else ""
-        promoted = f'<br><span class="small muted">{selected_by}</span>' if selected_by else ""
+        why = e.reason_label
+        why_html = f'<br><span class="small muted reason-code">{escape(why)}</span>' if why else ""
         out.append("".join([
             f'<tr class="row-{escape(e.status)}" id="p-{reference}">',
             f'<td class="num" data-value="{999999 if e.rank is None else e.rank}">{rank}</td>',
@@ -150,9 +150,10 @@ def ranking_rows_html(ranking: Ranking) -> Markup:
             f'<td class="num" data-value="{-1 if e.total is None else e.total}">',
             f'<strong>{e.total_text or "–"}</strong></td>',
             f'<td class="small nowrap" title="{escape(e.tie_keys_text)}">{tie}</td>',
+            step,
             *amounts,
             f'<td data-value="{escape(e.status)}"><span class="badge status-{escape(e.status)}">{label}</span>',
-            f"{promoted}</td>",
+            f"{why_html}</td>",
             f'<td class="reason">{escape(e.reason)}</td></tr>',
         ]))
     return Markup("\n".join(out))  # noqa: S704 - built above from escaped values and our own markup
@@ -232,6 +233,7 @@ def selection_run(code: str, number: int) -> str:
     resolutions = {r.id: r for r in list_tie_resolutions(call)}
     return render_template(
         "manage/selection_run.html", call=call, run=run, ranking=ranking, verified=verify_run(run),
+        predates_decision_fields=predates_decision_fields(json.loads(run.output_json)),
         rows=ranking_rows_html(ranking),
         bar=budget_bar(ranking), histogram=totals_histogram(ranking), describe_options=describe_options,
         in_force=run_in_force(call), children=children, resolutions=resolutions,

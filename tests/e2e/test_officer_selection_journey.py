@@ -131,7 +131,9 @@ def test_officer_ranks_runs_compares_finalises_and_downloads(app, page, live_ser
     ranking = book["Ranking"]
     assert ranking.freeze_panes == "A2"
     assert ranking.max_row == 65
-    assert [ranking.cell(row=r, column=15).value for r in range(2, 32)] == ["Selected"] * 30
+    header = [cell.value for cell in ranking[1]]
+    status = header.index("Status") + 1
+    assert [ranking.cell(row=r, column=status).value for r in range(2, 32)] == ["Selected"] * 30
 
     with app.app_context():
         decisions = db.session.scalars(sa.select(Proposal.decision).join(Call).where(Call.code == CODE)).all()
@@ -176,6 +178,20 @@ def test_previewing_unchanged_options_changes_nothing_and_the_run_uses_them(app,
     assert "(skip policy, reserve 10, coverage on)" in page.locator("main").inner_text()
     assert "skip policy, reserve 10, coverage on" in page.locator("#run-options").inner_text()
     assert shown_statuses(page) == statuses
+
+    # Each row says at which step it was decided and the budget left after that step, the figure its reason quotes.
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1920, "height": 1080})  # wide enough for every column of the table
+    page.eval_on_selector("#decision-order", "element => element.scrollIntoView()")
+    # Scrolled to the table's right end, as an officer would: step, budget left, status and reason side by side.
+    page.eval_on_selector(".table-scroll", "element => { element.scrollLeft = element.scrollWidth; }")
+    page.screenshot(path=str(ARTIFACTS / "ranking-step-column.png"), full_page=False)
+    row = page.locator("#ranking tbody tr.row-selected").nth(4)
+    cells = row.locator("td")
+    count = cells.count()
+    left, reason = cells.nth(count - 3).inner_text(), cells.nth(count - 1).inner_text()
+    assert reason.endswith(f"{left} left after it")
+    assert int(cells.nth(count - 5).inner_text()) > int(cells.nth(0).inner_text())  # decided after the coverage picks
 
     # The run after it uses the very same options and decides the same.
     page.click("button:has-text('Run the selection with these options')")

@@ -4,6 +4,7 @@ steps, promotion, exports and transfer offers — and the ranking page's query c
 from __future__ import annotations
 
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -16,9 +17,13 @@ from app.extensions import db
 from app.models import Call, Proposal, SelectionRun, TieResolution
 from app.models.selection import TransferOffer
 from app.services import selection as service
+from app.services.calls import seed_reference_calls
+from app.services.selection_demo import seed_selection_demo
+from scoring import canonical_json
 from tests.factories import QueryCounter, make_approved_consensus, make_call, make_proposal
 
 CODE = "PAGES"
+DEMO_CODE = "SMP-COSME-2021-CLUSTER-01"
 
 
 def _scored(call, applicant, acronym, scores, requested="1000000.00", strand="Open"):
@@ -241,6 +246,33 @@ def test_ranking_page_runs_a_constant_number_of_queries(app, officer, applicant)
     assert counts[0] == counts[1], counts
 
 
+def test_the_ranking_page_shows_each_step_and_the_budget_left_its_reason_quotes(app, officer) -> None:
+    """Issue 11, item 2, on the demo field where coverage picks come first: the budget column is the budget left
+    after the proposal's step, the very figure its reason quotes; no rank-order running total any more."""
+    with app.app_context():
+        seed_reference_calls()
+        seed_selection_demo(db.session.scalar(sa.select(Call).where(Call.code == DEMO_CODE)))
+        db.session.commit()
+    page = text(officer.get(f"/manage/calls/{DEMO_CODE}/ranking"))
+    assert "Running budget" not in page
+    assert ">Step</th>" in page
+    assert "Budget left after it<br>" in page
+    assert "The selection decides in the order of the <strong>Step</strong> column" in page
+    rows = re.findall(r'<tr class="row-selected" id="p-[^"]+">(.*?)</tr>', page, re.S)
+    assert len(rows) == 30
+    late = 0
+    for row in rows:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        rank, step, left, reason = int(cells[0]), int(cells[-5]), cells[-3], cells[-1]
+        assert reason.endswith(f"; {left} left after it") or reason.endswith(f"fits: {left} left after it"), reason
+        late += step != rank
+    assert late > 0  # coverage picks come first, so some proposals are decided after their rank
+    # The award cap binds (with budget unused): every ranked proposal not selected says so beside its status.
+    passed_over = page.count('<tr class="row-reserve"') + page.count('<tr class="row-not_funded"')
+    assert passed_over > 10
+    assert page.count('<span class="small muted reason-code">award cap</span>') == passed_over
+
+
 # ---------------------------------------------------------------------------------------------- runs
 
 
@@ -265,6 +297,25 @@ def test_running_records_a_run_and_shows_it_reproducible(app, officer, field) ->
     listing = text(officer.get(f"/manage/calls/{CODE}/runs"))
     assert "Run 1" in listing
     assert "skip policy, reserve 2, coverage off" in listing
+
+
+def test_a_run_stored_before_the_decision_fields_shows_them_from_its_re_run(app, officer, field) -> None:
+    make_run(officer)
+    with app.app_context():
+        run = db.session.scalar(sa.select(SelectionRun))
+        output = json.loads(run.output_json)
+        for item in output["proposals"]:
+            del item["step"], item["budget_left"], item["reason_code"]
+        run.output_json = canonical_json(output)
+        run.output_sha256 = service.sha256_text(run.output_json)
+        db.session.commit()
+    page = text(officer.get(f"/manage/calls/{CODE}/runs/1"))
+    assert "✓ Re-running the stored input gives byte-identical output" in page
+    assert 'id="predates-decision-fields"' in page
+    top = page[page.index(f'id="p-{CODE}-0001"'):].split("</tr>")[0]
+    assert '<td class="num step" data-value="1">1</td>' in top  # its step, from the re-run
+    assert "fits: 2,000,000.00 left after it" in top
+    assert '<td class="num nowrap" data-value="2000000.00">2,000,000.00</td>' in top
 
 
 def test_an_invalid_option_is_refused(app, officer, field) -> None:
