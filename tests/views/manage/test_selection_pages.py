@@ -405,6 +405,39 @@ def test_finalising_is_a_preview_then_a_confirmation(app, officer, field) -> Non
     assert "Confirm and finalise" not in text(again)
 
 
+def _ties_section(page: str) -> str:
+    return page[page.index('<section class="notice notice-tie" id="ties">'):].split("</section>")[0]
+
+
+def test_a_finalised_run_no_longer_invites_resolving_its_ties_and_running_again(app, officer) -> None:
+    """Issue 11, item 6, on the stakeholder-sessions demo (an event call with a residual tie on purpose)."""
+    code = "EUID-2022-SESSIONS"
+    with app.app_context():
+        seed_reference_calls()
+        seed_selection_demo(db.session.scalar(sa.select(Call).where(Call.code == code)), count=30)
+        db.session.commit()
+    make_run(officer, code=code, reserve_size="5")
+    draft = _ties_section(text(officer.get(f"/manage/calls/{code}/runs/1")))
+    assert "resolve it on the ranking page and run again" in draft  # a draft may still be replaced
+    assert ">Resolve</a>" in draft
+    preview = text(officer.get(f"/manage/calls/{code}/runs/1/finalise"))
+    officer.post(f"/manage/calls/{code}/runs/1/finalise", data={"token": _token(preview)})
+
+    final = text(officer.get(f"/manage/calls/{code}/runs/1"))
+    ties = _ties_section(final)
+    assert "run again" not in ties
+    assert ">Resolve</a>" not in ties
+    assert "This run is final and in force: that order stands, and no new run replaces it." in ties
+    # A what-if made afterwards says that it stays one.
+    make_run(officer, code=code, reserve_size="0")
+    whatif = _ties_section(text(officer.get(f"/manage/calls/{code}/runs/2")))
+    assert "Run 1 is final and in force, so this run, like any new run, stays a what-if" in whatif
+    assert "run again" not in whatif
+    assert ">Resolve</a>" not in whatif
+    ranking = text(officer.get(f"/manage/calls/{code}/ranking"))
+    assert "an order given now applies only to what-if runs and changes no decision" in ranking
+
+
 def test_a_stale_preview_is_refused_with_409(app, officer, field) -> None:
     make_run(officer)
     preview = text(officer.get(f"/manage/calls/{CODE}/runs/1/finalise"))
