@@ -27,6 +27,7 @@ from .model import (
     Candidate,
     CriterionRule,
     ProposalOutcome,
+    ReasonCode,
     Rules,
     SelectedBy,
     Selection,
@@ -36,6 +37,7 @@ from .model import (
 )
 from .rules import (
     Award,
+    Miss,
     Ranked,
     apply_coverage,
     apply_eligibility,
@@ -54,8 +56,10 @@ __all__ = [
     "Candidate",
     "CriterionRule",
     "InvalidInput",
+    "Miss",
     "ProposalOutcome",
     "Ranked",
+    "ReasonCode",
     "Rules",
     "ScoringError",
     "SelectedBy",

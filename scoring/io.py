@@ -304,7 +304,8 @@ def _jsonable(value: object) -> object:
 
 
 def selection_to_dict(selection: Selection) -> dict[str, Any]:
-    """The output document: `total` without trailing zeros ("14.75", "12"); `remaining_budget` 2 places."""
+    """The output document: `total` without trailing zeros ("14.75", "12"); `remaining_budget` and each
+    proposal's `budget_left` with 2 places."""
     remaining = selection.remaining_budget
     return {
         "selected": list(selection.selected),
@@ -327,6 +328,9 @@ def outcome_to_dict(outcome: ProposalOutcome) -> dict[str, Any]:
         "decided_by": outcome.decided_by,
         "selected_by": outcome.selected_by,
         "failed": [_failure_to_dict(failure) for failure in outcome.failed_thresholds],
+        "step": outcome.step,
+        "budget_left": None if outcome.budget_left is None else f"{outcome.budget_left:.2f}",
+        "reason_code": outcome.reason_code,
     }
 
 

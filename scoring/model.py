@@ -13,6 +13,12 @@ from .errors import InvalidInput
 Status = Literal["selected", "reserve", "not_funded", "below_threshold", "ineligible"]
 BudgetPolicy = Literal["skip", "stop"]
 SelectedBy = Literal["coverage", "merit"]
+# Which rule decided a proposal's status, for letters and exports to read instead of parsing `reason`:
+# selected by the coverage rule or in merit order within the budget ("fits"); passed over because its grant did not
+# fit the budget left ("budget"), because an earlier proposal ended the walk under the stop policy ("stop_policy")
+# or because max_awards were already selected ("award_cap"); not ranked ("threshold", "ineligible").
+ReasonCode = Literal["coverage", "fits", "budget", "stop_policy", "award_cap", "threshold", "ineligible"]
+MissCode = Literal["budget", "stop_policy", "award_cap"]
 
 BUDGET_POLICIES: tuple[BudgetPolicy, ...] = ("skip", "stop")
 # Keys of a proposal that are not free fields: `Candidate.fields` holds everything else (such as the strand).
@@ -195,7 +201,14 @@ class ProposalOutcome:
     """What selection decided for one proposal, and why (`reason` is a sentence for the letter).
 
     `decided_by` says what placed a ranked proposal against its neighbours: "total", "tie-break: <key>" or
-    "id (residual tie)". `selected_by` is "coverage" or "merit" for selected proposals.
+    "id (residual tie)". `selected_by` is "coverage" or "merit" for selected proposals. `reason_code` names the
+    rule that decided its status (see ReasonCode).
+
+    `step` is the ranked proposal's place in the order in which selection decides (1-based): the coverage rule's
+    picks first, in the order of rule 5, then every other ranked proposal in merit order (rule 6), including those
+    the walk no longer funds once the cap is reached or the walk stopped. `budget_left` is the budget left after that
+    step: lower than the step before when the proposal is selected, the same otherwise. Both are None for
+    proposals that are not ranked, and `budget_left` is None without a budget.
     """
 
     id: str
@@ -207,6 +220,9 @@ class ProposalOutcome:
     decided_by: str | None = None
     selected_by: SelectedBy | None = None
     failed_thresholds: tuple[ThresholdFailure, ...] = ()
+    step: int | None = None
+    budget_left: Decimal | None = None
+    reason_code: ReasonCode | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException, localcontext
+from functools import lru_cache
+from operator import attrgetter, itemgetter
 
 from .decimals import EXACT, ZERO, money, plain
 from .errors import ScoringError
 from .model import (
     Candidate,
+    MissCode,
     ProposalOutcome,
     Rules,
     SelectedBy,
@@ -46,6 +49,17 @@ class Award:
     coverage_value: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """Why the merit-order walk did not select a ranked proposal: the rule (`code`), its wording and the budget
+    left when the walk decided it (unchanged by it; None: no budget). Every proposal after the cap, or after a
+    stop, shares one."""
+
+    code: MissCode
+    text: str
+    left_after: Decimal | None
+
+
 def apply_eligibility(candidates: Iterable[Candidate]) -> tuple[list[Candidate], list[Candidate]]:
     """Rule 1: a proposal marked ineligible is neither scored nor ranked. Returns (eligible, ineligible)."""
     eligible: list[Candidate] = []
@@ -74,14 +88,14 @@ def apply_thresholds(
 ) -> tuple[list[Candidate], list[tuple[Candidate, tuple[ThresholdFailure, ...]]]]:
     """Rule 2: a proposal below any criterion threshold, or whose unweighted score sum is below the overall
     threshold, is not ranked. Returns (passing, [(failing, its failures)])."""
-    keys = [criterion.key for criterion in rules.criteria]
+    score_vector = _score_vector([criterion.key for criterion in rules.criteria])
     # Proposals with the same scores fail the same thresholds, and half-point scores repeat a lot: decide each
     # distinct score vector once (the failures are immutable, so sharing them is safe).
     decided: dict[tuple[Decimal, ...], tuple[ThresholdFailure, ...]] = {}
     passing: list[Candidate] = []
     failing: list[tuple[Candidate, tuple[ThresholdFailure, ...]]] = []
     for candidate in candidates:
-        vector = _score_vector(candidate, keys)
+        vector = score_vector(candidate.scores)
         failures = decided.get(vector)
         if failures is None:
             failures = decided[vector] = threshold_failures(rules, candidate)
@@ -92,10 +106,14 @@ def apply_thresholds(
     return passing, failing
 
 
-def _score_vector(candidate: Candidate, keys: list[str]) -> tuple[Decimal, ...]:
-    """The scores in criterion order: a cheap key under which proposals with equal scores meet."""
-    scores = candidate.scores
-    return tuple([scores[key] for key in keys])
+def _score_vector(keys: list[str]) -> Callable[[Mapping[str, Decimal]], tuple[Decimal, ...]]:
+    """A function giving a proposal's scores in criterion order: a cheap key under which proposals with equal scores
+    meet (operator.itemgetter does it in C; with one key it returns the bare score, so that case gets a tuple)."""
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda scores: (scores[key],)
+    getter: Callable[[Mapping[str, Decimal]], tuple[Decimal, ...]] = itemgetter(*keys)
+    return getter
 
 
 def weighted_total(rules: Rules, candidate: Candidate) -> Decimal:
@@ -115,7 +133,7 @@ def merit_order(rules: Rules, candidates: Iterable[Candidate]) -> list[Ranked]:
     """Rule 4: highest total first; equal totals by each tie-break criterion in turn (higher score first);
     proposals equal on all of these are a residual tie, ordered by id and reported for the officer."""
     tie_break = rules.tie_break
-    keys = [criterion.key for criterion in rules.criteria]
+    score_vector = _score_vector([criterion.key for criterion in rules.criteria])
     # The merit key (-total, -tie-break scores...) sorts ascending into merit order. Proposals sharing a key are
     # a residual tie; half-point scores repeat a lot, so the key is computed once per distinct score vector and
     # only the distinct keys are sorted (then each group by id): O(n log n) on cheap comparisons.
@@ -123,7 +141,7 @@ def merit_order(rules: Rules, candidates: Iterable[Candidate]) -> list[Ranked]:
     groups: dict[tuple[Decimal, ...], list[Candidate]] = {}
     with localcontext(EXACT):  # negation rounds to the context's precision, so keep it exact too
         for candidate in candidates:
-            vector = _score_vector(candidate, keys)
+            vector = score_vector(candidate.scores)
             merit = merit_of.get(vector)
             if merit is None:
                 scores = candidate.scores
@@ -148,8 +166,8 @@ def merit_order(rules: Rules, candidates: Iterable[Candidate]) -> list[Ranked]:
     return order
 
 
-def _by_id(candidate: Candidate) -> str:
-    return candidate.id
+# Sort keys called once per proposal: attribute getters run in C.
+_by_id: Callable[[Candidate], str] = attrgetter("id")
 
 
 def _first_difference(before: tuple[Decimal, ...], after: tuple[Decimal, ...]) -> int:
@@ -201,24 +219,25 @@ def apply_coverage(
 
 def fund_in_merit_order(
     rules: Rules, order: Sequence[Ranked], awards: dict[str, Award], remaining: Decimal | None
-) -> tuple[dict[str, Award], dict[str, str], Decimal | None]:
+) -> tuple[dict[str, Award], dict[str, Miss], Decimal | None]:
     """Rule 6: walk the merit order over the proposals not yet selected, until max_awards are selected
     (coverage awards count). One that fits the remaining budget is selected; one that does not is passed over
     ("skip") or ends the walk ("stop"). Returns all awards, why each other passing proposal was not selected,
-    and the budget left."""
+    and the budget left. The proposals after the cap or the stop are decided there too, the budget left unchanged."""
     awards = dict(awards)
-    misses: dict[str, str] = {}
-    cap_text = f"the award cap of {rules.max_awards} was reached"
-    stopped_text: str | None = None
+    misses: dict[str, Miss] = {}
+    cap: Miss | None = None
+    stopped: Miss | None = None
     with localcontext(EXACT):
         for ranked in order:
             candidate = ranked.candidate
             if candidate.id in awards:
                 continue
-            if stopped_text is not None:
-                misses[candidate.id] = stopped_text
+            if stopped is not None:
+                misses[candidate.id] = stopped
             elif _cap_reached(rules, len(awards)):
-                misses[candidate.id] = cap_text
+                cap = cap or Miss("award_cap", f"the award cap of {rules.max_awards} was reached", remaining)
+                misses[candidate.id] = cap
             elif remaining is None:
                 awards[candidate.id] = Award("merit", None)
             elif candidate.requested <= remaining:
@@ -227,10 +246,12 @@ def fund_in_merit_order(
             else:
                 shortfall = f"requested {money(candidate.requested)} exceeds the {money(remaining)} left"
                 if rules.budget_policy == "skip":
-                    misses[candidate.id] = f"{shortfall} (skip policy)"
+                    misses[candidate.id] = Miss("budget", f"{shortfall} (skip policy)", remaining)
                 else:
-                    misses[candidate.id] = f"{shortfall}; the budget walk stopped here (stop policy)"
-                    stopped_text = f"budget walk stopped at rank {ranked.rank} (stop policy)"
+                    text = f"{shortfall}; the budget walk stopped here (stop policy)"
+                    misses[candidate.id] = Miss("budget", text, remaining)
+                    walk_end = f"budget walk stopped at rank {ranked.rank} (stop policy)"
+                    stopped = Miss("stop_policy", walk_end, remaining)
     return awards, misses, remaining
 
 
@@ -263,18 +284,31 @@ def _select(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
     awards, misses, remaining = fund_in_merit_order(rules, order, awards, remaining)
     reserve = build_reserve_list(rules, order, awards)
 
-    outcomes = [_ranked_outcome(rules, ranked, awards, misses, reserve) for ranked in order]
+    # The order of the decisions: the coverage picks (the first awards, in the order rule 5 made them), then every
+    # other ranked proposal in merit order, as rule 6 walks it.
+    picks = [proposal_id for proposal_id, award in awards.items() if award.by == "coverage"]
+    steps = {proposal_id: position for position, proposal_id in enumerate(picks, start=1)}
+    step = len(picks)
+    outcomes = []
+    for ranked in order:
+        proposal_step = steps.get(ranked.candidate.id)
+        if proposal_step is None:
+            step += 1
+            proposal_step = step
+        outcomes.append(_ranked_outcome(rules, ranked, proposal_step, awards, misses, reserve))
     # Proposals with equal scores share one failures tuple (apply_thresholds): word each distinct one once.
     worded: dict[int, str] = {}
-    for candidate, failures in sorted(failing, key=lambda pair: _by_id(pair[0])):
+    for candidate, failures in sorted(failing, key=lambda pair: pair[0].id):
         reason = worded.get(id(failures))
         if reason is None:
             reason = worded[id(failures)] = _threshold_reason(failures)
         outcomes.append(
-            ProposalOutcome(candidate.id, "below_threshold", None, None, reason, failed_thresholds=failures)
+            ProposalOutcome(
+                candidate.id, "below_threshold", None, None, reason, failed_thresholds=failures, reason_code="threshold"
+            )
         )
     outcomes.extend(
-        ProposalOutcome(candidate.id, "ineligible", None, None, "ineligible")
+        ProposalOutcome(candidate.id, "ineligible", None, None, "ineligible", reason_code="ineligible")
         for candidate in sorted(ineligible, key=_by_id)
     )
     return Selection(
@@ -287,7 +321,7 @@ def _select(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
 
 
 def _ranked_outcome(
-    rules: Rules, ranked: Ranked, awards: dict[str, Award], misses: dict[str, str], reserve: dict[str, int]
+    rules: Rules, ranked: Ranked, step: int, awards: dict[str, Award], misses: dict[str, Miss], reserve: dict[str, int]
 ) -> ProposalOutcome:
     proposal_id = ranked.candidate.id
     place = _place_text(rules, ranked)
@@ -301,7 +335,11 @@ def _ranked_outcome(
             f"{place}; {_award_text(rules, award)}",
             decided_by=ranked.decided_by,
             selected_by=award.by,
+            step=step,
+            budget_left=award.left_after,
+            reason_code="coverage" if award.by == "coverage" else "fits",
         )
+    miss = misses[proposal_id]
     position = reserve.get(proposal_id)
     if position is not None:
         return ProposalOutcome(
@@ -309,17 +347,23 @@ def _ranked_outcome(
             "reserve",
             ranked.rank,
             ranked.total,
-            f"{place}; reserve position {position}; {misses[proposal_id]}",
+            f"{place}; reserve position {position}; {miss.text}",
             reserve_position=position,
             decided_by=ranked.decided_by,
+            step=step,
+            budget_left=miss.left_after,
+            reason_code=miss.code,
         )
     return ProposalOutcome(
         proposal_id,
         "not_funded",
         ranked.rank,
         ranked.total,
-        f"{place}; {misses[proposal_id]}",
+        f"{place}; {miss.text}",
         decided_by=ranked.decided_by,
+        step=step,
+        budget_left=miss.left_after,
+        reason_code=miss.code,
     )
 
 
@@ -327,16 +371,15 @@ def _place_text(rules: Rules, ranked: Ranked) -> str:
     if ranked.decided_by == "total":
         return f"rank {ranked.rank}"
     if ranked.tie_group:
-        return (
-            f"rank {ranked.rank} (residual tie of {len(ranked.tie_group)} proposals on total "
-            f"{plain(ranked.total)}{_tie_break_text(rules)}, ordered by id for the officer to resolve)"
-        )
+        return f"rank {ranked.rank} {_residual_tie_text(len(ranked.tie_group), ranked.total, rules.tie_break)}"
     key = ranked.decided_by.removeprefix("tie-break: ")
     return f"rank {ranked.rank} (ex aequo on total {plain(ranked.total)}, ordered by {key})"
 
 
-def _tie_break_text(rules: Rules) -> str:
-    return f" and on {', '.join(rules.tie_break)}" if rules.tie_break else ""
+@lru_cache(maxsize=4096)  # every member of a residual tie shares it, and large calls have thousands of members
+def _residual_tie_text(size: int, total: Decimal, tie_break: tuple[str, ...]) -> str:
+    keys = f" and on {', '.join(tie_break)}" if tie_break else ""
+    return f"(residual tie of {size} proposals on total {plain(total)}{keys}, ordered by id for the officer to resolve)"
 
 
 def _award_text(rules: Rules, award: Award) -> str:

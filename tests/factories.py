@@ -154,6 +154,10 @@ def make_finalised_run(call: Call, outcomes: list[tuple[Proposal, str]], *, numb
                        finalised_at: datetime = FINALISED_AT, parent: Any = None) -> Any:
     """A FINALISED SelectionRun whose output_json follows selection-rules.md, and the proposals' decisions.
 
+    Its output is written as runs were stored before the core reported each decision's step, budget left and
+    reason code, and its input cannot be re-run (no rules): letters of such a run quote its reasons and claim none
+    of their own. Tests of the reasons letters state run the real core (tests/services/test_letter_reasons.py).
+
     `outcomes` are (proposal, status) in merit order; status is one of selected, reserve, not_funded,
     below_threshold, ineligible. Totals are the weighted sums of the approved consensus scores.
     """

@@ -73,8 +73,14 @@ class EntrySchema(Schema):
     total = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "Weighted total"})
     tie_break_keys = fields.Method("get_tie_keys")
     requested = fields.Decimal(as_string=True, allow_none=True)
-    running_budget = fields.Decimal(as_string=True, allow_none=True, attribute="running_total",
-                                    metadata={"description": "Sum of the selected grants down to this row"})
+    step = fields.Integer(allow_none=True, metadata={
+        "description": "The order in which the selection decided: the coverage rule's picks first, then every other "
+                       "ranked proposal in merit order (null when not ranked)"})
+    budget_left = fields.Decimal(as_string=True, allow_none=True, metadata={
+        "description": "The budget left after this proposal's step (null without a budget or when not ranked)"})
+    reason_code = fields.String(allow_none=True, metadata={
+        "description": "The rule that decided: coverage, fits, budget, stop_policy, award_cap, threshold, ineligible; "
+                       "promoted or declined in a promotion"})
     status = fields.String(metadata={"description": "selected, reserve, not_funded, below_threshold, ineligible, "
                                                     "declined, or not_ready (live ranking only)"})
     reserve_position = fields.Integer(allow_none=True)

@@ -3,6 +3,7 @@ exports and, for event calls, transfer offers."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -34,6 +35,7 @@ from app.services.selection import (
     list_runs,
     list_tie_resolutions,
     load_call_data,
+    predates_decision_fields,
     promote_from_reserve,
     resolve_tie,
     revoke_tie_resolution,
@@ -66,6 +68,9 @@ def _run_or_404(call: Call, number: int) -> SelectionRun:
         abort(404)
 
 
+TRUTHY = frozenset({"1", "on", "true", "y"})
+
+
 def _options_from_query(call: Call) -> tuple[SelectionOptions, list[str]]:
     """Options for a what-if preview from the query string (`policy`, `reserve`, `coverage`); call defaults
     for whatever is missing or invalid (listed in the returned problems)."""
@@ -79,7 +84,9 @@ def _options_from_query(call: Call) -> tuple[SelectionOptions, list[str]]:
         except ValueError:
             problems.append("The reserve size must be a whole number.")
     if "coverage" in request.args:
-        values["coverage"] = request.args.get("coverage") in {"1", "on", "true", "y"}
+        # The form sends a hidden "0" and, when the box is ticked, the checkbox's "1" after it: the rule is on
+        # when any value says so (the first value alone is always the hidden "0").
+        values["coverage"] = any(value in TRUTHY for value in request.args.getlist("coverage"))
     try:
         return SelectionOptions.from_values(call, **values), problems
     except InvalidInput as error:
@@ -91,9 +98,6 @@ def _options_from_query(call: Call) -> tuple[SelectionOptions, list[str]]:
 def _score_text(value: Decimal) -> str:
     # Memoised: a large ranking formats the same few hundred score values thousands of times.
     return format_score(value)
-
-
-_SELECTED_BY = {"coverage": "coverage", "reserve": "promoted"}
 
 
 def ranking_rows_html(ranking: Ranking) -> Markup:
@@ -122,17 +126,18 @@ def ranking_rows_html(ranking: Ranking) -> Markup:
         tie = " · ".join("–" if v is None else _score_text(v) for _, v in e.tie_keys) or "–"
         if e.tie_resolution:
             tie += f'<br><span class="badge badge-resolved">officer\'s order #{int(e.tie_resolution)}</span>'
+        step = f'<td class="num step" data-value="{999999 if e.step is None else e.step}">{e.step or "–"}</td>'
         amounts = [] if not money else [  # event calls award slots: no money columns
             f'<td class="num nowrap" data-value="{e.requested or 0}">'
             f'{"–" if e.requested is None else f"{e.requested:,.2f}"}</td>',
-            f'<td class="num nowrap" data-value="{e.running_total or 0}">'
-            f'{"–" if e.running_total is None else f"{e.running_total:,.2f}"}</td>',
+            f'<td class="num nowrap" data-value="{-1 if e.budget_left is None else e.budget_left}">'
+            f'{"–" if e.budget_left is None else f"{e.budget_left:,.2f}"}</td>',
         ]
         label = escape(f"{e.status_label} {e.reserve_position}" if e.reserve_position else e.status_label)
-        selected_by = _SELECTED_BY.get(e.selected_by or "", "")
         rank = "–" if e.rank is None else str(e.rank)
         country = f' <span class="muted">({escape(e.country)})</span>' if e.country else ""
-        promoted = f'<br><span class="small muted">{selected_by}</span>' if selected_by else ""
+        why = e.reason_label
+        why_html = f'<br><span class="small muted reason-code">{escape(why)}</span>' if why else ""
         out.append("".join([
             f'<tr class="row-{escape(e.status)}" id="p-{reference}">',
             f'<td class="num" data-value="{999999 if e.rank is None else e.rank}">{rank}</td>',
@@ -145,9 +150,10 @@ def ranking_rows_html(ranking: Ranking) -> Markup:
             f'<td class="num" data-value="{-1 if e.total is None else e.total}">',
             f'<strong>{e.total_text or "–"}</strong></td>',
             f'<td class="small nowrap" title="{escape(e.tie_keys_text)}">{tie}</td>',
+            step,
             *amounts,
             f'<td data-value="{escape(e.status)}"><span class="badge status-{escape(e.status)}">{label}</span>',
-            f"{promoted}</td>",
+            f"{why_html}</td>",
             f'<td class="reason">{escape(e.reason)}</td></tr>',
         ]))
     return Markup("\n".join(out))  # noqa: S704 - built above from escaped values and our own markup
@@ -187,6 +193,9 @@ def selection_run_create(code: str) -> WerkzeugResponse | tuple[str, int]:
     form = SelectionRunForm()
     if call.coverage_field is None:
         del form.coverage
+    # A refused run shows the ranking again with the options it was asked for, not the call's defaults: the
+    # officer retries with what they chose, never with options flipped behind their back.
+    options = SelectionOptions.defaults(call)
     if form.validate_on_submit():
         try:
             options = SelectionOptions.from_values(
@@ -202,7 +211,6 @@ def selection_run_create(code: str) -> WerkzeugResponse | tuple[str, int]:
             flash(f"Run {run.number} recorded: {run.summary['selected']} selected, "
                   f"{run.summary['reserve']} on the reserve list.", "success")
             return redirect(url_for("manage.selection_run", code=code, number=run.number))
-    options = SelectionOptions.defaults(call)
     return _render_ranking(call, live_ranking(call, options), form, 422)
 
 
@@ -225,6 +233,7 @@ def selection_run(code: str, number: int) -> str:
     resolutions = {r.id: r for r in list_tie_resolutions(call)}
     return render_template(
         "manage/selection_run.html", call=call, run=run, ranking=ranking, verified=verify_run(run),
+        predates_decision_fields=predates_decision_fields(json.loads(run.output_json)),
         rows=ranking_rows_html(ranking),
         bar=budget_bar(ranking), histogram=totals_histogram(ranking), describe_options=describe_options,
         in_force=run_in_force(call), children=children, resolutions=resolutions,
@@ -397,17 +406,21 @@ def selection_offers(code: str) -> WerkzeugResponse:
 
 @bp.get("/calls/<code>/ranking.<any(csv, xlsx):extension>")
 def selection_export(code: str, extension: str) -> Response:
-    """The ranking as CSV or XLSX: of a run (`?run=N`) or live with the call's options."""
+    """The ranking as CSV or XLSX: of a run (`?run=N`), or live with the options of the preview it was downloaded
+    from (`policy`, `reserve`, `coverage`; the call's options when there are none)."""
     call = load_call(code)
     ranking = export_ranking(call, request.args.get("run"))
     return export_response(ranking, extension)
 
 
 def export_ranking(call: Call, run_number: str | None) -> Ranking:
-    """The ranking an export shows (shared with the API)."""
+    """The ranking an export shows: a stored run's, or the live one with the query's options."""
     data = load_call_data(call, with_comments=True)
     if run_number:
         if not run_number.isdigit():
             abort(404)
         return run_ranking(_run_or_404(call, int(run_number)), data=data)
-    return live_ranking(call, data=data)
+    options, problems = _options_from_query(call)
+    if problems:  # a download cannot show a message: refuse rather than export other options than asked for
+        abort(400, description=" ".join(problems))
+    return live_ranking(call, options, data=data)

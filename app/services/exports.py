@@ -3,7 +3,8 @@
 CSV: UTF-8 with a byte-order mark (so Excel reads accents and the euro sign right), comma-separated, a header
 row, numbers as plain decimal text. XLSX (openpyxl, write-only for speed): a "Ranking" sheet and a "Consensus
 comments" sheet (per proposal, each criterion's score and consensus comment, then the overall comment), each with a
-frozen header row, an autofilter and number formats for money and scores.
+frozen header row, an autofilter and number formats for money and scores. Both give each proposal the step that
+decided it, the budget left after that step and the core's reason code beside its status and reason.
 
 Any text cell that a spreadsheet could take for a formula (it starts with = + - @, a tab or a carriage return)
 is neutralised with a leading apostrophe, in both formats: a consortium's acronym must never run as a formula on
@@ -48,7 +49,7 @@ def headers(ranking: Ranking) -> list[str]:
         "Rank", "ID", "Acronym", "Coordinator", "Country", ranking.call.strand_label,
         *(f"{criterion.name} (score)" for criterion in ranking.criteria),
         "Thresholds passed", "Weighted total", "Tie-break keys", "Requested grant (EUR)",
-        "Running budget (EUR)", "Status", "Reason",
+        "Step", "Budget left after it (EUR)", "Status", "Reason code", "Reason",
     ]
 
 
@@ -67,8 +68,8 @@ def _values(ranking: Ranking, entry: RankingEntry) -> list[Any]:
     return [
         entry.rank, entry.reference, entry.acronym, entry.coordinator, entry.country, entry.strand or "",
         *(entry.scores.get(criterion.key) for criterion in ranking.criteria),
-        _passed(entry), entry.total, entry.tie_keys_text, entry.requested, entry.running_total,
-        entry.status_label, entry.reason,
+        _passed(entry), entry.total, entry.tie_keys_text, entry.requested, entry.step, entry.budget_left,
+        entry.status_label, entry.reason_code or "", entry.reason,
     ]
 
 
@@ -92,7 +93,7 @@ def _csv_cell(value: Any) -> str:
 
 def _column_formats(ranking: Ranking) -> list[str | None]:
     formats: list[str | None] = [None] * 6 + [SCORE_FORMAT] * len(ranking.criteria)
-    formats += [None, TOTAL_FORMAT, None, MONEY_FORMAT, MONEY_FORMAT, None, None]
+    formats += [None, TOTAL_FORMAT, None, MONEY_FORMAT, None, MONEY_FORMAT, None, None, None]
     return formats
 
 
@@ -135,7 +136,7 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Ranking")
     names = headers(ranking)
-    widths = [6, 26, 14, 32, 8, 22, *([10] * len(ranking.criteria)), 18, 10, 28, 18, 18, 14, 80]
+    widths = [6, 26, 14, 32, 8, 22, *([10] * len(ranking.criteria)), 18, 10, 28, 18, 6, 18, 14, 12, 80]
     _setup_sheet(sheet, names, widths, len(ranking.entries))
     sheet.append(_header_cells(sheet, names))
     formats = _column_formats(ranking)

@@ -101,13 +101,21 @@ def decision_label(kind: LetterKind, call_kind: CallKind) -> str:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One proposal's line of a run's output (selection-rules.md), with its reserve position."""
+    """One proposal's line of a run's output (selection-rules.md), with its reserve position, and what its letter
+    needs to state the reason the scoring core gave: the reason code, the requested grant and the budget left at its
+    step, the coverage value, and the run's award cap and reserve list size."""
 
     status: str
     rank: int | None = None
     total: Decimal | None = None
     reason: str = ""
     reserve_position: int | None = None
+    reason_code: str | None = None
+    requested: Decimal | None = None
+    budget_left: Decimal | None = None
+    coverage_value: str | None = None
+    max_awards: int | None = None
+    reserve_size: int | None = None
 
     @property
     def kind(self) -> LetterKind | None:
@@ -122,11 +130,64 @@ def run_outcomes(run: SelectionRun) -> dict[str, Outcome]:
     """
     from app.services.selection import run_outcomes as read_run
 
+    outcomes = read_run(run)
+    rules = outcomes.rules
+    coverage_field = rules.get("coverage")
+    max_awards = None if rules.get("max_awards") is None else int(rules["max_awards"])
+    reserve_size = None if rules.get("reserve_size") is None else int(rules["reserve_size"])
     return {
-        line.reference: Outcome(status=line.status, rank=line.rank, total=line.total, reason=line.reason,
-                                reserve_position=line.reserve_position)
-        for line in read_run(run).outcomes
+        line.reference: Outcome(
+            status=line.status, rank=line.rank, total=line.total, reason=line.reason,
+            reserve_position=line.reserve_position, reason_code=line.reason_code, requested=line.requested,
+            budget_left=line.budget_left,
+            coverage_value=None if not coverage_field or line.fields.get(coverage_field) is None
+            else str(line.fields[coverage_field]),
+            max_awards=max_awards, reserve_size=reserve_size,
+        )
+        for line in outcomes.outcomes
     }
+
+
+def decision_reason(outcome: Outcome, call: Call) -> str:
+    """The reason the scoring core gave for the decision (its reason code), as the letter states it, with the
+    run's figures; empty when the run's output names no reason code, and the letter then states no reason of its
+    own beyond the core's selection line.
+
+    One sentence per rule, nothing else: the award cap, the budget (skip or stop policy), the coverage rule, rank
+    order within the budget, a promotion from the reserve list. Thresholds and ineligibility have letters of their
+    own that say so.
+    """
+    is_event = call.kind is CallKind.EVENT
+    cap = outcome.max_awards
+    turn = "when its turn came in the selection"
+    code = outcome.reason_code
+    if code == "award_cap":
+        if is_event:
+            if cap == 1:
+                return f"The call has one slot, and it had been given {turn}."
+            return f"The call has {cap} slots, and all {cap} had been given {turn}."
+        if cap == 1:
+            return f"The call funds one proposal, and that award had been made {turn}."
+        return f"The call funds at most {cap} proposals, and all {cap} awards had been made {turn}."
+    if code == "budget":
+        return (f"Its requested grant of {format_money(outcome.requested)} did not fit the "
+                f"{format_money(outcome.budget_left)} of the budget left {turn}.")
+    if code == "stop_policy":
+        return ("The selection funds the proposals in rank order and, under the call's rules, stops at the first "
+                "whose requested grant does not fit the budget left; it stopped at a proposal ranked above this one.")
+    if code == "coverage":
+        value = f" ({outcome.coverage_value})" if outcome.coverage_value else ""
+        fits = "" if is_event else " whose requested grant fits the budget"
+        return (f"It was selected under the call's coverage rule, as the best-ranked proposal of its "
+                f"{call.strand_label.lower()}{value}{fits}.")
+    if code == "fits":
+        if is_event:
+            return "It was accepted in rank order, within the slots available."
+        return "It was selected in rank order: its requested grant fitted the budget left when its turn came."
+    if code == "promoted":
+        return ("It was on the reserve list and is now selected from it, in the order of the list: a selected "
+                "proposal left the selection, and its requested grant fits the budget this freed.")
+    return ""
 
 
 def letter_targets(run: SelectionRun) -> list[tuple[int, Outcome]]:
@@ -280,6 +341,9 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
             "status": outcome.status, "rank": outcome.rank, "reason": outcome.reason,
             "reserve_position": outcome.reserve_position,
             "total": format_score(weighted) if weighted is not None else None,
+            "reason_code": outcome.reason_code, "why": decision_reason(outcome, call),
+            # The run's reserve list, which may differ from the call's setting (an officer's what-if options).
+            "reserve_size": call.reserve_size if outcome.reserve_size is None else outcome.reserve_size,
         },
         "evaluation": {
             "rows": [{**row, "score": format_score(row["score"]), "max": format_score(row["max"]),

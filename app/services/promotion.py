@@ -11,6 +11,10 @@ input is a canonical JSON document and the output has the shape of `scoring.sele
 run is stored, hashed and re-run exactly like a selection run. It imports only the standard library and could
 move into `scoring/` unchanged.
 
+Like the core, the output says for the proposals it decides the step of the decision (the release, then the
+promotion, after the parent's last step; none when the parent's output has no steps), the budget left after it and
+a reason code: "declined" or "ineligible" for the departing proposal, "promoted" for the promoted one.
+
 Input document::
 
     {"kind": "promotion",
@@ -65,6 +69,9 @@ def promote(document: Mapping[str, Any]) -> dict[str, Any]:
     )
     left = None if freed is None else freed - (requested[promoted_id] if promoted_id is not None else 0)
 
+    # The release and the promotion are the next steps of the decisions, after the parent's last one.
+    steps = [outcome["step"] for outcome in outcomes if outcome.get("step") is not None]
+    release_step = max(steps) + 1 if steps else None
     departure = "declined the grant" if why == "declined" else "was found ineligible"
     if why == "declined":
         released.update(status="declined", reserve_position=None, selected_by=None,
@@ -72,6 +79,7 @@ def promote(document: Mapping[str, Any]) -> dict[str, Any]:
     else:
         released.update(status="ineligible", rank=None, total=None, reserve_position=None, selected_by=None,
                         decided_by=None, reason=f"found ineligible after selection{in_run}")
+    released.update(step=release_step, budget_left=None if freed is None else f"{freed:.2f}", reason_code=why)
 
     reserve = [reference for reference in previous["reserve"] if reference != promoted_id]
     if promoted_id is not None:
@@ -81,6 +89,8 @@ def promote(document: Mapping[str, Any]) -> dict[str, Any]:
             status="selected", selected_by="reserve", reserve_position=None,
             reason=(f"rank {promoted['rank']}; promoted from reserve position {promoted['reserve_position']} "
                     f"after {released_id} {departure}; {fits}"),
+            step=None if release_step is None else release_step + 1,
+            budget_left=None if left is None else f"{left:.2f}", reason_code="promoted",
         )
     for position, reference in enumerate(reserve, start=1):
         outcome = by_id[reference]

@@ -1,5 +1,10 @@
-"""The ranking as people read it: one row per proposal with its scores, thresholds, tie-break keys, grant,
-running budget, status and reason — for the ranking page, the run pages, the exports and the API.
+"""The ranking as people read it: one row per proposal with its scores, thresholds, tie-break keys, grant, the
+step that decided it and the budget left after that step, status and reason — for the ranking page, the run pages,
+the exports and the API.
+
+Rows are in merit order, but selection decides in another order: the coverage rule's picks first, then every other
+ranked proposal in merit order. The budget left is counted in that order of decisions (the `step`), as the core
+reports it and as its reasons word it ("… left after it"): one quantity under one name everywhere.
 
 A *live* ranking scores the call's current data with the chosen options without storing anything (what the
 officer looks at before running); a *run* ranking reads a stored run's input and output.
@@ -16,6 +21,7 @@ from typing import Any
 from app.models import Call, SelectionRun
 from app.services.errors import InvalidInput
 from app.services.selection import (
+    REASON_LABELS,
     STATUS_LABELS,
     CallData,
     Outcome,
@@ -25,6 +31,7 @@ from app.services.selection import (
     SelectionOptions,
     TieGroup,
     TieResolution,
+    decided_output,
     load_call_data,
     prepare_input,
     read_outcomes,
@@ -61,7 +68,9 @@ class RankingEntry:
     failed: list[str]
     tie_keys: list[tuple[str, Decimal | None]]
     requested: Decimal | None
-    running_total: Decimal | None
+    step: int | None = None
+    budget_left: Decimal | None = None
+    reason_code: str | None = None
     selected_by: str | None = None
     decided_by: str | None = None
     tie_resolution: int | None = None
@@ -71,6 +80,14 @@ class RankingEntry:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def reason_label(self) -> str:
+        """The rule that decided, in a word or two ("award cap", "coverage rule"); empty when the status says it.
+        An output without reason codes still says how a proposal was selected."""
+        if self.reason_code is None:
+            return {"coverage": "coverage rule", "reserve": "promoted"}.get(self.selected_by or "", "")
+        return REASON_LABELS.get(self.reason_code, "")
 
     @property
     def total_text(self) -> str:
@@ -174,8 +191,7 @@ def _criteria(call: Call, rules: dict[str, Any] | None) -> list[CriterionColumn]
             for c in rules["criteria"]]
 
 
-def _entry(outcome: Outcome, row: ProposalRow | None, tie_break: list[str], running: Decimal | None,
-           coverage_field: str | None) -> RankingEntry:
+def _entry(outcome: Outcome, row: ProposalRow | None, tie_break: list[str], coverage_field: str | None) -> RankingEntry:
     failed = [f"{'overall' if f.get('criterion') is None else f['criterion']} {f['score']} < {f['threshold']}"
               for f in outcome.failed]
     strand = outcome.fields.get(coverage_field) if coverage_field else None
@@ -188,7 +204,8 @@ def _entry(outcome: Outcome, row: ProposalRow | None, tie_break: list[str], runn
         scores=dict(outcome.scores), thresholds_passed=None if outcome.status == "ineligible" or not outcome.eligible
         else outcome.status != "below_threshold", failed=failed,
         tie_keys=[(key, outcome.scores.get(key)) for key in tie_break] if outcome.rank is not None else [],
-        requested=outcome.requested, running_total=running, selected_by=outcome.selected_by,
+        requested=outcome.requested, step=outcome.step, budget_left=outcome.budget_left,
+        reason_code=outcome.reason_code, selected_by=outcome.selected_by,
         decided_by=outcome.decided_by, tie_resolution=outcome.tie_resolution,
         comments=dict(row.comments) if row else {}, overall_comment=row.overall_comment if row else "",
     )
@@ -197,14 +214,7 @@ def _entry(outcome: Outcome, row: ProposalRow | None, tie_break: list[str], runn
 def _entries(call: Call, outcomes: Outcomes, rows: dict[str, ProposalRow]) -> list[RankingEntry]:
     tie_break = list(outcomes.rules.get("tie_break") or [])
     coverage_field = call.coverage_field
-    running = Decimal("0.00")
-    entries = []
-    for outcome in outcomes.outcomes:
-        if outcome.status == "selected":
-            running += outcome.requested
-        entries.append(_entry(outcome, rows.get(outcome.reference), tie_break,
-                              running if outcome.rank is not None else None, coverage_field))
-    return entries
+    return [_entry(outcome, rows.get(outcome.reference), tie_break, coverage_field) for outcome in outcomes.outcomes]
 
 
 def _not_ready_entries(readiness: Readiness, rows: dict[str, ProposalRow], keys: list[str]) -> list[RankingEntry]:
@@ -219,7 +229,7 @@ def _not_ready_entries(readiness: Readiness, rows: dict[str, ProposalRow], keys:
             country=row.country, strand=row.strand, status="not_ready", rank=None, total=None,
             reason=f"not ranked: {why[reference]}", reserve_position=None,
             scores={key: row.scores.get(key) for key in keys}, thresholds_passed=None, failed=[], tie_keys=[],
-            requested=row.requested, running_total=None, comments=dict(row.comments),
+            requested=row.requested, comments=dict(row.comments),
             overall_comment=row.overall_comment,
         ))
     return entries
@@ -254,7 +264,7 @@ def run_ranking(run: SelectionRun, *, with_comments: bool = False, data: CallDat
     call = run.call
     data = data or load_call_data(call, with_comments=with_comments)
     input_document = json.loads(run.input_json)
-    outcomes = read_outcomes(input_document, json.loads(run.output_json))
+    outcomes = read_outcomes(input_document, decided_output(run))
     rules = input_document["rules"]
     options = SelectionOptions(rules.get("budget_policy", "skip"), int(rules.get("reserve_size", 0)),
                                bool(rules.get("coverage")))

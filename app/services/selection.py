@@ -63,6 +63,7 @@ from scoring import (
     InvalidInput as ScoringInvalidInput,
 )
 from scoring import (
+    ScoringError,
     apply_eligibility,
     apply_thresholds,
     canonical_json,
@@ -90,6 +91,12 @@ DECISIONS = {
     "below_threshold": Decision.REJECTED,
     "ineligible": Decision.INELIGIBLE,
     "declined": Decision.DECLINED,
+}
+# The rule that decided a status, as the ranking and its exports name it beside the status (see scoring's
+# ReasonCode; "promoted", "declined" come from a promotion). Empty where the status alone says it.
+REASON_LABELS = {
+    "coverage": "coverage rule", "fits": "", "budget": "budget", "stop_policy": "stop policy",
+    "award_cap": "award cap", "threshold": "", "ineligible": "", "promoted": "promoted", "declined": "",
 }
 STATUS_LABELS = {
     "selected": "Selected", "reserve": "Reserve", "not_funded": "Not funded", "below_threshold": "Below threshold",
@@ -410,6 +417,11 @@ class Outcome:
     scores: dict[str, Decimal]
     fields: dict[str, Any]
     tie_resolution: int | None = None
+    # The order of the decisions, as the core reports it (None in an output that predates these fields and cannot
+    # be re-run): the step that decided the proposal, the budget left after that step, the rule that decided it.
+    step: int | None = None
+    budget_left: Decimal | None = None
+    reason_code: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -485,6 +497,7 @@ def read_outcomes(input_document: Mapping[str, Any], output_document: Mapping[st
         resolution = int(item["tie_resolution"]) if "tie_resolution" in item else None
         reference = item.get("reference", raw["id"])
         reason = raw["reason"] if resolution is None else _human_reason(raw["reason"], resolution)
+        budget_left = raw.get("budget_left")
         outcomes.append(Outcome(
             reference=reference, status=raw["status"], rank=raw["rank"],
             total=None if raw["total"] is None else Decimal(raw["total"]), reason=reason,
@@ -494,7 +507,8 @@ def read_outcomes(input_document: Mapping[str, Any], output_document: Mapping[st
             scores={key: Decimal(str(value)) for key, value in (item.get("scores") or {}).items()},
             fields={k: v for k, v in item.items()
                     if k not in {"id", "requested", "eligible", "scores", "reference", "tie_resolution"}},
-            tie_resolution=resolution,
+            tie_resolution=resolution, step=raw.get("step"),
+            budget_left=None if budget_left is None else Decimal(budget_left), reason_code=raw.get("reason_code"),
         ))
     totals = {outcome.reference: outcome.total for outcome in outcomes}
     ties = []
@@ -509,8 +523,8 @@ def read_outcomes(input_document: Mapping[str, Any], output_document: Mapping[st
 
 
 def run_outcomes(run: SelectionRun) -> Outcomes:
-    """The stored output of a run, read back (see `read_outcomes`)."""
-    return read_outcomes(json.loads(run.input_json), json.loads(run.output_json))
+    """The stored output of a run, read back (see `read_outcomes` and `decided_output`)."""
+    return read_outcomes(json.loads(run.input_json), decided_output(run))
 
 
 def summarise(outcomes: Outcomes) -> dict[str, Any]:
@@ -557,13 +571,46 @@ def rerun(run: SelectionRun) -> str:
     return canonical_json(selection_to_dict(select(rules, candidates)))
 
 
+# Runs stored before the core reported the order of its decisions. The core added these fields to each proposal of
+# its output and changed nothing else, so such a run re-runs to its stored output plus these fields: that is how
+# it is verified, and how its readers get them (`decided_output`).
+DECISION_FIELDS = ("step", "budget_left", "reason_code")
+
+
+def predates_decision_fields(output: Mapping[str, Any]) -> bool:
+    """True for an output stored before the core reported step, budget left and reason code."""
+    return not any("reason_code" in item for item in output["proposals"])
+
+
+def _without_decision_fields(output: Mapping[str, Any]) -> dict[str, Any]:
+    return {**output, "proposals": [{key: value for key, value in item.items() if key not in DECISION_FIELDS}
+                                    for item in output["proposals"]]}
+
+
+def decided_output(run: SelectionRun) -> dict[str, Any]:
+    """The run's stored output; for a run stored before the core reported the order of its decisions, the re-run
+    of its stored input, which carries them, provided it reproduces every stored field exactly (otherwise the stored
+    output as it is: its readers then show no step, budget left or reason code rather than guess them)."""
+    output: dict[str, Any] = json.loads(run.output_json)
+    if not predates_decision_fields(output):
+        return output
+    try:
+        again: dict[str, Any] = json.loads(rerun(run))
+    except (ScoringError, PromotionError, LookupError, TypeError, ValueError):  # an input that cannot be re-run
+        return output
+    return again if _without_decision_fields(again) == output else output
+
+
 def verify_run(run: SelectionRun) -> bool:
-    """True when the stored hashes match and re-running the stored input gives byte-identical output."""
-    return (
-        sha256_text(run.input_json) == run.input_sha256
-        and sha256_text(run.output_json) == run.output_sha256
-        and rerun(run) == run.output_json
-    )
+    """True when the stored hashes match and re-running the stored input gives byte-identical output — for a run
+    stored before the core reported the order of its decisions, once those added fields are left out."""
+    if sha256_text(run.input_json) != run.input_sha256 or sha256_text(run.output_json) != run.output_sha256:
+        return False
+    again = rerun(run)
+    if again == run.output_json:
+        return True
+    return predates_decision_fields(json.loads(run.output_json)) and \
+        canonical_json(_without_decision_fields(json.loads(again))) == run.output_json
 
 
 def _lock_call(call_id: int) -> None:

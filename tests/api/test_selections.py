@@ -96,7 +96,7 @@ def test_ranking_as_json_with_money_as_strings(client, field, officer) -> None:
         "country": "LT", "strand": "Open", "scores": {"relevance": "5.0", "quality": "5.0", "impact": "4.0"},
         "thresholds_passed": True, "failed_thresholds": [], "total": "14",
         "tie_break_keys": {"relevance": "5.0", "impact": "4.0", "quality": "5.0"},
-        "requested": "1500000.00", "running_budget": "1500000.00", "status": "selected",
+        "requested": "1500000.00", "step": 1, "budget_left": "1500000.00", "reason_code": "fits", "status": "selected",
         "reserve_position": None, "selected_by": "merit", "tie_resolution": None, "reason": first["reason"],
     }
     assert [p["status"] for p in body["proposals"]] == ["selected", "selected", "reserve", "not_funded"]

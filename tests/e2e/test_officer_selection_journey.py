@@ -34,13 +34,17 @@ def demo(app, make_user):
     return officer
 
 
-def test_officer_ranks_runs_compares_finalises_and_downloads(app, page, live_server_url, demo) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+def log_in(page, live_server_url: str, user) -> None:
     page.goto(f"{live_server_url}/auth/login")
-    page.fill("input[name=email]", demo.email)
+    page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_url(f"{live_server_url}/**")
+
+
+def test_officer_ranks_runs_compares_finalises_and_downloads(app, page, live_server_url, demo) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_in(page, live_server_url, demo)
 
     # The call hub links to the ranking.
     page.goto(f"{live_server_url}/manage/calls/{CODE}")
@@ -127,10 +131,74 @@ def test_officer_ranks_runs_compares_finalises_and_downloads(app, page, live_ser
     ranking = book["Ranking"]
     assert ranking.freeze_panes == "A2"
     assert ranking.max_row == 65
-    assert [ranking.cell(row=r, column=15).value for r in range(2, 32)] == ["Selected"] * 30
+    header = [cell.value for cell in ranking[1]]
+    status = header.index("Status") + 1
+    assert [ranking.cell(row=r, column=status).value for r in range(2, 32)] == ["Selected"] * 30
 
     with app.app_context():
         decisions = db.session.scalars(sa.select(Proposal.decision).join(Call).where(Call.code == CODE)).all()
         assert decisions.count(Decision.SELECTED) == 30
         assert decisions.count(Decision.RESERVE) == 10
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SelectionRun)) == 2
+
+
+def shown_options(page) -> tuple[str, str, bool]:
+    """The options as the officer sees them in the form: policy, reserve list size, coverage box."""
+    return (page.locator("#policy").input_value(), page.locator("#reserve").input_value(),
+            page.locator("input[name=coverage][type=checkbox]").is_checked())
+
+
+def shown_statuses(page) -> dict[str, str]:
+    """Each ranking row's proposal and status, as the table shows them."""
+    rows = page.eval_on_selector_all("#ranking tbody tr", "rows => rows.map(row => [row.id, row.className])")
+    return dict(rows)
+
+
+def test_previewing_unchanged_options_changes_nothing_and_the_run_uses_them(app, page, live_server_url, demo):
+    log_in(page, live_server_url, demo)
+    page.goto(f"{live_server_url}/manage/calls/{CODE}/ranking")
+    options = shown_options(page)
+    assert options == ("skip", "10", True)  # the call's settings
+    statuses = shown_statuses(page)
+    assert list(statuses.values()).count("row-selected") == 30
+
+    # Changing an option without previewing it holds the run back; changing it back releases it.
+    run_button = page.locator("#run-button")
+    page.uncheck("input[name=coverage][type=checkbox]")
+    assert run_button.is_disabled()
+    assert page.locator("#run-options-changed").is_visible()
+    page.check("input[name=coverage][type=checkbox]")
+    assert run_button.is_enabled()
+    assert not page.locator("#run-options-changed").is_visible()
+
+    # Preview without touching anything: the same options shown, carried and applied.
+    page.click("button:has-text('Preview with these options')")
+    page.wait_for_url("**/ranking?*")
+    assert shown_options(page) == options
+    assert "(skip policy, reserve 10, coverage on)" in page.locator("main").inner_text()
+    assert "skip policy, reserve 10, coverage on" in page.locator("#run-options").inner_text()
+    assert shown_statuses(page) == statuses
+
+    # Each row says at which step it was decided and the budget left after that step, the figure its reason quotes.
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1920, "height": 1080})  # wide enough for every column of the table
+    page.eval_on_selector("#decision-order", "element => element.scrollIntoView()")
+    # Scrolled to the table's right end, as an officer would: step, budget left, status and reason side by side.
+    page.eval_on_selector(".table-scroll", "element => { element.scrollLeft = element.scrollWidth; }")
+    page.screenshot(path=str(ARTIFACTS / "ranking-step-column.png"), full_page=False)
+    row = page.locator("#ranking tbody tr.row-selected").nth(4)
+    cells = row.locator("td")
+    count = cells.count()
+    left, reason = cells.nth(count - 3).inner_text(), cells.nth(count - 1).inner_text()
+    assert reason.endswith(f"{left} left after it")
+    assert int(cells.nth(count - 5).inner_text()) > int(cells.nth(0).inner_text())  # decided after the coverage picks
+
+    # The run after it uses the very same options and decides the same.
+    page.click("button:has-text('Run the selection with these options')")
+    page.wait_for_url(f"**/manage/calls/{CODE}/runs/1")
+    assert "skip policy, reserve 10, coverage on" in page.locator("header.page-head").inner_text()
+    assert shown_statuses(page) == statuses
+    with app.app_context():
+        run = db.session.scalar(sa.select(SelectionRun))
+        assert (run.options["budget_policy"], run.options["reserve_size"], run.options["coverage"]) == (
+            "skip", 10, True)

@@ -34,6 +34,10 @@ def test_selects_the_documents_example_from_a_file(document_example: str, tmp_pa
     assert output["proposals"][0]["reason"] == (
         "rank 1; selected by coverage rule for strand 'Tourism'; 40,600,000.00 left after it"
     )
+    assert (output["proposals"][0]["step"], output["proposals"][0]["budget_left"]) == (1, "40600000.00")
+    assert output["proposals"][0]["reason_code"] == "coverage"
+    # Deterministic: the same input prints the same bytes.
+    assert run("select", str(path)).stdout == result.stdout
 
 
 def test_reads_standard_input_when_no_file_is_given(document_example: str) -> None:

@@ -313,6 +313,9 @@ def test_output_has_the_documents_keys_and_formats() -> None:
                 "decided_by": "total",
                 "selected_by": "coverage",
                 "failed": [],
+                "step": 1,
+                "budget_left": "41100000.00",
+                "reason_code": "coverage",
             },
             {
                 "id": "EC-0001",
@@ -324,6 +327,9 @@ def test_output_has_the_documents_keys_and_formats() -> None:
                 "decided_by": "total",
                 "selected_by": "coverage",
                 "failed": [],
+                "step": 2,
+                "budget_left": "39700000.00",
+                "reason_code": "coverage",
             },
         ],
     }

@@ -186,6 +186,39 @@ def test_totals_are_weighted_sums_in_merit_order_and_residual_ties_are_groups_of
 
 
 @PROPERTIES
+@given(calls())
+def test_steps_follow_the_order_of_the_decisions_and_budget_left_is_what_remained_after_each(
+    call: tuple[Rules, list[Candidate]],
+) -> None:
+    rules, candidates = call
+    by_id = {c.id: c for c in candidates}
+    selection = select(rules, candidates)
+    ranked = [item for item in selection.proposals if item.rank is not None]
+    in_steps = sorted(ranked, key=lambda item: item.step or 0)
+    assert [item.step for item in in_steps] == list(range(1, len(ranked) + 1))
+    # Coverage picks come first; every other ranked proposal follows in merit order.
+    coverage = [item for item in in_steps if item.reason_code == "coverage"]
+    assert in_steps[: len(coverage)] == coverage
+    assert [item.rank for item in in_steps[len(coverage) :]] == sorted(item.rank for item in in_steps[len(coverage) :])
+    left = rules.budget
+    for item in in_steps:
+        if item.status == "selected" and left is not None:
+            left -= by_id[item.id].requested
+        assert item.budget_left == left
+        if item.status == "selected":
+            assert item.reason_code in {"coverage", "fits"}
+            if left is not None:
+                assert item.reason.endswith(f"{left:,.2f} left after it")
+        else:
+            assert item.reason_code in {"budget", "stop_policy", "award_cap"}
+    assert left == selection.remaining_budget
+    for item in selection.proposals:
+        if item.rank is None:
+            assert (item.step, item.budget_left) == (None, None)
+            assert item.reason_code == ("threshold" if item.status == "below_threshold" else "ineligible")
+
+
+@PROPERTIES
 @given(calls(), st.randoms(use_true_random=False))
 def test_output_is_the_same_for_shuffled_input(call: tuple[Rules, list[Candidate]], rng: random.Random) -> None:
     rules, candidates = call

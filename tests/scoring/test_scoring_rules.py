@@ -53,7 +53,9 @@ def statuses(selection: Selection) -> dict[str, str]:
 def test_ineligible_proposal_is_neither_ranked_nor_scored_and_needs_no_scores() -> None:
     ineligible = Candidate("P1", D("100.00"), False)
     selection = select(make_rules(), [ineligible, proposal("P2")])
-    assert outcome(selection, "P1") == ProposalOutcome("P1", "ineligible", None, None, "ineligible")
+    assert outcome(selection, "P1") == ProposalOutcome(
+        "P1", "ineligible", None, None, "ineligible", reason_code="ineligible"
+    )
     assert selection.selected == ("P2",)
 
 
@@ -360,6 +362,99 @@ def test_reserve_list_takes_the_first_reserve_size_passing_proposals_not_selecte
 def test_reserve_reason_gives_the_position_and_why_it_was_not_selected() -> None:
     selection = select(make_rules(max_awards=1, reserve_size=1), [proposal("A", "5"), proposal("B")])
     assert outcome(selection, "B").reason == "rank 2; reserve position 1; the award cap of 1 was reached"
+
+
+# The order of the decisions: step, budget left after it, reason code
+
+
+def decisions(selection: Selection) -> list[tuple[str, int | None, Decimal | None, str | None]]:
+    return [(item.id, item.step, item.budget_left, item.reason_code) for item in selection.proposals]
+
+
+def test_coverage_picks_are_the_first_steps_and_the_merit_walk_follows_with_the_budget_left_after_each() -> None:
+    rules = make_rules(budget=D("1000.00"), coverage="strand", max_awards=3, reserve_size=1)
+    candidates = [
+        proposal("A", "5", "5", "5", requested="300.00", strand="X"),
+        proposal("B", "4.5", "4.5", "4.5", requested="500.00", strand="X"),
+        proposal("C", "4", "4", "4", requested="100.00", strand="Y"),
+        proposal("D", "3.5", "3.5", "3.5", requested="50.00", strand="Z"),
+        proposal("E", "3.5", "3.5", "3", requested="50.00"),
+    ]
+    selection = select(rules, candidates)
+    assert selection.selected == ("A", "C", "D")
+    # Coverage picks A, C and D (steps 1-3) and reaches the cap; the walk then decides B and E in merit order.
+    assert decisions(selection) == [
+        ("A", 1, D("700.00"), "coverage"),
+        ("B", 4, D("550.00"), "award_cap"),
+        ("C", 2, D("600.00"), "coverage"),
+        ("D", 3, D("550.00"), "coverage"),
+        ("E", 5, D("550.00"), "award_cap"),
+    ]
+    assert outcome(selection, "C").reason == "rank 3; selected by coverage rule for strand 'Y'; 600.00 left after it"
+    assert outcome(selection, "B").reason == "rank 2; reserve position 1; the award cap of 3 was reached"
+
+
+def test_the_budget_left_in_the_reason_is_the_budget_left_after_the_step_not_after_the_rank() -> None:
+    # B is ranked second but decided last: coverage picks C (step 2) before the walk reaches B (step 3).
+    rules = make_rules(budget=D("1000.00"), coverage="strand")
+    candidates = [
+        proposal("A", "5", "5", "5", requested="300.00", strand="X"),
+        proposal("B", "4.5", "4.5", "4.5", requested="200.00", strand="X"),
+        proposal("C", "4", "4", "4", requested="100.00", strand="Y"),
+    ]
+    selection = select(rules, candidates)
+    assert decisions(selection) == [
+        ("A", 1, D("700.00"), "coverage"),
+        ("B", 3, D("400.00"), "fits"),
+        ("C", 2, D("600.00"), "coverage"),
+    ]
+    assert outcome(selection, "B").reason == "rank 2; fits: 400.00 left after it"
+
+
+@pytest.mark.parametrize(
+    ("policy", "codes"),
+    [
+        ("skip", {"A": "fits", "B": "budget", "C": "fits", "D": "award_cap"}),
+        ("stop", {"A": "fits", "B": "budget", "C": "stop_policy", "D": "stop_policy"}),
+    ],
+)
+def test_the_reason_code_names_the_rule_that_decided_each_ranked_proposal(policy: str, codes: dict[str, str]) -> None:
+    rules = make_rules(budget=D("1000.00"), budget_policy=policy, max_awards=2)
+    candidates = [
+        proposal("A", "5", "5", "5", requested="900.00"),
+        proposal("B", "4.5", "4.5", "4.5", requested="200.00"),
+        proposal("C", "4", "4", "4", requested="50.00"),
+        proposal("D", "3.5", "3.5", "3.5", requested="10.00"),
+    ]
+    selection = select(rules, candidates)
+    assert {item.id: item.reason_code for item in selection.proposals} == codes
+    assert [outcome(selection, pid).step for pid in "ABCD"] == [1, 2, 3, 4]
+    # A proposal that is not selected leaves the budget as it found it.
+    assert outcome(selection, "B").budget_left == D("100.00")
+
+
+def test_the_award_cap_binds_with_budget_unused_and_says_so_by_its_code() -> None:
+    candidates = [proposal(f"EC-{number:04d}", requested="1000000.00") for number in range(1, 33)]
+    selection = select(make_rules(budget=D("42000000.00"), max_awards=30, reserve_size=1), candidates)
+    reserve, not_funded = outcome(selection, "EC-0031"), outcome(selection, "EC-0032")
+    assert (reserve.status, reserve.reason_code, reserve.step, reserve.budget_left) == (
+        "reserve", "award_cap", 31, D("12000000.00"))
+    assert (not_funded.status, not_funded.reason_code, not_funded.budget_left) == (
+        "not_funded", "award_cap", D("12000000.00"))
+    assert selection.remaining_budget == D("12000000.00")
+
+
+def test_unranked_proposals_have_no_step_and_name_their_rule() -> None:
+    candidates = [proposal("LOW", "2.5"), Candidate("OUT", D("1.00"), False), proposal("OK")]
+    selection = select(make_rules(budget=D("1000.00")), candidates)
+    assert decisions(selection) == [
+        ("OK", 1, D("900.00"), "fits"), ("LOW", None, None, "threshold"), ("OUT", None, None, "ineligible")
+    ]
+
+
+def test_without_a_budget_the_steps_remain_and_no_budget_is_left() -> None:
+    selection = select(make_rules(max_awards=1), [proposal("A", "5"), proposal("B")])
+    assert decisions(selection) == [("A", 1, None, "fits"), ("B", 2, None, "award_cap")]
 
 
 # Output order and determinism

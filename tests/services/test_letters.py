@@ -125,6 +125,10 @@ def test_rejection_letters_give_the_reason_from_the_run(scenario, officer) -> No
     assert "Rank in the call 3" in not_funded
     assert "not funded: the budget and the reserve list are full" in not_funded
     assert "Evaluation Summary Report" in not_funded
+    # This run's output names no reason code (see make_finalised_run): the letter quotes the core's selection line
+    # and claims no reason of its own, neither the budget nor the reserve list.
+    assert "used the available budget" not in not_funded
+    assert "was filled by proposals ranked above it" not in not_funded
 
 
 def test_ineligible_letter_lists_the_failed_rules_and_has_no_evaluation_summary(scenario, officer) -> None:

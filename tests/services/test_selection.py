@@ -236,6 +236,48 @@ def test_a_tampered_run_does_not_verify(field) -> None:
     assert not service.verify_run(run)
 
 
+def as_stored_before_decision_fields(run: SelectionRun) -> None:
+    """Rewrite a run as runs were stored before the core reported each decision's step, budget left and reason
+    code: the same output without those fields, and its hash."""
+    output = json.loads(run.output_json)
+    for item in output["proposals"]:
+        for key in ("step", "budget_left", "reason_code"):
+            item.pop(key, None)
+    run.output_json = canonical_json(output)
+    run.output_sha256 = service.sha256_text(run.output_json)
+
+
+def decisions(outcomes) -> list[tuple[str, int | None, Decimal | None, str | None]]:
+    return [(o.reference, o.step, o.budget_left, o.reason_code) for o in outcomes.outcomes]
+
+
+def test_a_run_stored_before_the_decision_fields_verifies_and_is_read_with_them_from_its_re_run(field) -> None:
+    call, proposals, officer = field
+    run = service.run_selection(call, actor=officer)
+    expected = decisions(service.run_outcomes(run))
+    assert expected[:4] == [
+        (ref(proposals, "ALPHA"), 1, Decimal("2000000.00"), "fits"),
+        (ref(proposals, "BETA"), 2, Decimal("500000.00"), "fits"),
+        (ref(proposals, "GAMMA"), 3, Decimal("500000.00"), "award_cap"),
+        (ref(proposals, "DELTA"), 4, Decimal("500000.00"), "award_cap"),
+    ]
+    as_stored_before_decision_fields(run)
+    assert service.predates_decision_fields(json.loads(run.output_json))
+    assert service.verify_run(run)
+    assert decisions(service.run_outcomes(run)) == expected
+
+
+def test_a_tampered_run_stored_before_the_decision_fields_does_not_verify_nor_lend_them(field) -> None:
+    call, proposals, officer = field
+    run = service.run_selection(call, actor=officer)
+    as_stored_before_decision_fields(run)
+    run.output_json = run.output_json.replace("reserve position 1", "reserve position 2", 1)
+    run.output_sha256 = service.sha256_text(run.output_json)
+    assert not service.verify_run(run)
+    # The re-run no longer reproduces what is stored: its readers show no step rather than borrow one.
+    assert {(o.step, o.budget_left, o.reason_code) for o in service.run_outcomes(run).outcomes} == {(None, None, None)}
+
+
 def test_run_numbers_count_up_per_call(field) -> None:
     call, _, officer = field
     numbers = [service.run_selection(call, actor=officer).number for _ in range(3)]
@@ -440,6 +482,36 @@ def test_a_declined_award_promotes_the_first_reserve_that_fits(final) -> None:
     assert child.parent_run_id == run.id
     assert child.options["promotion"]["promoted"] == ref(proposals, "GAMMA")
     assert child.status is RunStatus.DRAFT
+    assert service.verify_run(child)
+
+
+def test_the_release_and_the_promotion_are_the_next_steps_with_the_budget_left_after_each(final) -> None:
+    call, proposals, officer, run = final
+    child = service.promote_from_reserve(run, actor=officer, reference=ref(proposals, "BETA"), reason="declined",
+                                         note="Declined by letter of 3 March 2022.")
+    outcomes = service.run_outcomes(child)
+    by = {o.reference: (o.step, o.budget_left, o.reason_code) for o in outcomes.outcomes}
+    assert by[ref(proposals, "ALPHA")] == (1, Decimal("2000000.00"), "fits")  # as decided by the parent run
+    assert by[ref(proposals, "BETA")] == (5, Decimal("2000000.00"), "declined")  # 0.5M left + its 1.5M
+    assert by[ref(proposals, "GAMMA")] == (6, Decimal("1100000.00"), "promoted")
+    assert by[ref(proposals, "DELTA")] == (4, Decimal("500000.00"), "award_cap")
+    assert "fits: 1,100,000.00 left after it" in outcomes.by_reference()[ref(proposals, "GAMMA")].reason
+    assert service.verify_run(child)
+
+
+def test_a_promotion_from_a_run_stored_before_the_decision_fields_re_runs_and_names_its_decisions(final) -> None:
+    call, proposals, officer, run = final
+    as_stored_before_decision_fields(run)
+    db.session.commit()
+    child = service.promote_from_reserve(run, actor=officer, reference=ref(proposals, "BETA"), reason="declined",
+                                         note="Declined by letter of 3 March 2022.")
+    assert service.verify_run(child)
+    by = {o.reference: (o.step, o.budget_left, o.reason_code) for o in service.run_outcomes(child).outcomes}
+    # The parent's stored output has no steps to follow; the promotion still says what decided and what is left.
+    assert by[ref(proposals, "GAMMA")] == (None, Decimal("1100000.00"), "promoted")
+    assert by[ref(proposals, "BETA")] == (None, Decimal("2000000.00"), "declined")
+    # A promotion stored before the fields existed verifies too.
+    as_stored_before_decision_fields(child)
     assert service.verify_run(child)
 
 

@@ -66,12 +66,15 @@ def test_ranking_rows_carry_everything_the_page_and_exports_show(call_with_field
     assert first.country == "LT"
     assert first.strand == "Open"
     assert first.tie_keys == [("relevance", Decimal(5)), ("impact", Decimal(4)), ("quality", Decimal(5))]
-    assert [e.running_total for e in ranking.entries[:4]] == [
-        Decimal("1200000.00"), Decimal("2200000.00"), Decimal("2200000.00"), Decimal("2400000.00")]
+    # The budget left after each step of the decisions (no coverage rule here: the steps follow the ranks).
+    assert [(e.step, e.budget_left, e.reason_code) for e in ranking.entries[:4]] == [
+        (1, Decimal("1300000.00"), "fits"), (2, Decimal("300000.00"), "fits"), (3, Decimal("300000.00"), "budget"),
+        (4, Decimal("100000.00"), "fits")]
     assert (third.status, third.reserve_position) == ("reserve", 1)  # 0.9M does not fit the 0.3M left
+    assert third.reason_label == "budget"
     assert fourth.status == "selected"  # skip policy: 0.2M fits
     assert (weak.status, weak.thresholds_passed, weak.failed) == ("below_threshold", False, ["relevance 2 < 3"])
-    assert weak.running_total is None
+    assert (weak.step, weak.budget_left, weak.reason_code) == (None, None, "threshold")
     assert weak.total is None
     assert ranking.selected_total == Decimal("2400000.00")
     assert ranking.remaining == Decimal("100000.00")
@@ -137,13 +140,18 @@ def test_csv_has_a_bom_a_header_and_one_row_per_proposal(call_with_field) -> Non
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == ["Rank", "ID", "Acronym", "Coordinator", "Country", "Strand", "Relevance (score)",
                        "Quality (score)", "Impact (score)", "Thresholds passed", "Weighted total", "Tie-break keys",
-                       "Requested grant (EUR)", "Running budget (EUR)", "Status", "Reason"]
+                       "Requested grant (EUR)", "Step", "Budget left after it (EUR)", "Status", "Reason code",
+                       "Reason"]
     assert len(rows) == 6
     assert rows[1][:3] == ["1", "OUT-0001", "'=HYPERLINK(\"x\")"]
     assert rows[1][6:] == ["5.0", "5.0", "4.0", "yes", "14", "relevance 5; impact 4; quality 5", "1200000.00",
-                           "1200000.00", "Selected", rows[1][15]]
+                           "1", "1300000.00", "Selected", "fits", "rank 1; fits: 1,300,000.00 left after it"]
+    assert rows[3][13:18] == ["3", "300000.00", "Reserve", "budget",
+                              "rank 3; reserve position 1; requested 900,000.00 exceeds the 300,000.00 left "
+                              "(skip policy)"]
     assert rows[5][9] == "no: relevance 2 < 3"
     assert rows[5][0] == ""
+    assert rows[5][13:17] == ["", "", "Below threshold", "threshold"]
 
 
 def test_xlsx_has_two_sheets_frozen_headers_filters_and_number_formats(call_with_field) -> None:
@@ -153,7 +161,7 @@ def test_xlsx_has_two_sheets_frozen_headers_filters_and_number_formats(call_with
     assert book.sheetnames == ["Ranking", "Consensus comments"]
     sheet = book["Ranking"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:P6"
+    assert sheet.auto_filter.ref == "A1:R6"
     assert sheet["B2"].value == "OUT-0001"
     assert sheet["C2"].value == "'=HYPERLINK(\"x\")"
     assert sheet["C2"].data_type == "s"
@@ -163,7 +171,11 @@ def test_xlsx_has_two_sheets_frozen_headers_filters_and_number_formats(call_with
     assert sheet["K2"].number_format == "0.00"
     assert sheet["M2"].value == 1200000
     assert sheet["M2"].number_format == '#,##0.00 "EUR"'
-    assert sheet["O2"].value == "Selected"
+    assert (sheet["N1"].value, sheet["N2"].value) == ("Step", 1)
+    assert (sheet["O1"].value, sheet["O2"].value) == ("Budget left after it (EUR)", 1300000)
+    assert sheet["O2"].number_format == '#,##0.00 "EUR"'
+    assert sheet["P2"].value == "Selected"
+    assert (sheet["Q1"].value, sheet["Q2"].value) == ("Reason code", "fits")
     comments = book["Consensus comments"]
     assert comments.freeze_panes == "A2"
     assert comments.auto_filter.ref == "A1:J6"
@@ -222,6 +234,45 @@ def test_demo_field_is_large_ready_and_idempotent(app_ctx) -> None:
     assert ranking.ties
     strands = {entry.strand for entry in ranking.entries}
     assert len(strands) == 15
+
+
+def test_the_demo_ranking_counts_the_budget_left_in_the_order_of_the_decisions_everywhere(app_ctx) -> None:
+    """Issue 11, item 2: one quantity, "budget left after it", in the order the decisions were taken (coverage
+    picks first), the same in the rows, the reasons, the CSV and the XLSX."""
+    seed_reference_calls()
+    call = db.session.scalar(sa.select(Call).where(Call.code == "SMP-COSME-2021-CLUSTER-01"))
+    seed_selection_demo(call)
+    ranking = live_ranking(call, data=service.load_call_data(call, with_comments=True))
+    ranked = [entry for entry in ranking.entries if entry.rank is not None]
+    assert sorted(entry.step for entry in ranked) == list(range(1, len(ranked) + 1))
+    # Coverage picks come first, so some selected proposals are decided long after their rank.
+    assert any(entry.step != entry.rank for entry in ranked if entry.status == "selected")
+    left = ranking.budget
+    for entry in sorted(ranked, key=lambda entry: entry.step):
+        if entry.status == "selected":
+            left -= entry.requested
+            assert entry.reason.endswith(f"{left:,.2f} left after it"), entry.reason
+        assert entry.budget_left == left
+    assert left == ranking.remaining
+    # The award cap of 30 binds with budget unused: the core says so by its code for every proposal after it.
+    assert ranking.remaining > 0
+    assert {entry.reason_code for entry in ranked if entry.status != "selected"} == {"award_cap"}
+
+    csv_rows = list(csv.DictReader(io.StringIO(ranking_csv(ranking).decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(ranking_xlsx(ranking)))["Ranking"]
+    names = [cell.value for cell in sheet[1]]
+    xlsx_rows = [dict(zip(names, (cell.value for cell in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    assert "Running budget (EUR)" not in names
+    for entry, csv_row, xlsx_row in zip(ranking.entries, csv_rows, xlsx_rows, strict=True):
+        assert csv_row["ID"] == xlsx_row["ID"] == entry.reference
+        expected_left = "" if entry.budget_left is None else str(entry.budget_left)
+        assert (csv_row["Step"], csv_row["Budget left after it (EUR)"]) == (
+            "" if entry.step is None else str(entry.step), expected_left)
+        assert (xlsx_row["Step"], xlsx_row["Budget left after it (EUR)"]) == (
+            entry.step, None if entry.budget_left is None else Decimal(entry.budget_left))
+        assert csv_row["Reason code"] == xlsx_row["Reason code"] == entry.reason_code
+        if entry.status == "selected":
+            assert csv_row["Reason"].endswith(f"{entry.budget_left:,.2f} left after it")
 
 
 # ---------------------------------------------------------------------------------------------- transfers

@@ -62,8 +62,35 @@
     input.hidden = false;
   }
 
+  // The run form carries the options of the ranking shown. Once the officer changes the option controls, running
+  // would use other options than the ones on the screen: the run waits until the changed options are previewed.
+  function runGuard(optionsForm) {
+    var button = document.getElementById("run-button");
+    var warning = document.getElementById("run-options-changed");
+    if (!button || !warning) { return; }
+    var wasDisabled = button.disabled;
+    function state() {
+      return Array.prototype.map.call(optionsForm.elements, function (element) {
+        if (!element.name) { return ""; }
+        if (element.type === "checkbox") { return element.name + "=" + element.checked; }
+        return element.name + "=" + element.value;
+      }).join("&");
+    }
+    var shown = state();
+    function update() {
+      var changed = state() !== shown;
+      warning.hidden = !changed;
+      button.disabled = wasDisabled || changed;
+      if (button.disabled) { button.setAttribute("aria-disabled", "true"); } else { button.removeAttribute("aria-disabled"); }
+    }
+    optionsForm.addEventListener("input", update);
+    optionsForm.addEventListener("change", update);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("ol.tie-order[data-target]").forEach(tieOrder);
     document.querySelectorAll("input[data-filter-table]").forEach(tableFilter);
+    var optionsForm = document.getElementById("options-form");
+    if (optionsForm) { runGuard(optionsForm); }
   });
 })();

@@ -4,6 +4,7 @@ steps, promotion, exports and transfer offers — and the ranking page's query c
 from __future__ import annotations
 
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -16,9 +17,13 @@ from app.extensions import db
 from app.models import Call, Proposal, SelectionRun, TieResolution
 from app.models.selection import TransferOffer
 from app.services import selection as service
+from app.services.calls import seed_reference_calls
+from app.services.selection_demo import seed_selection_demo
+from scoring import canonical_json
 from tests.factories import QueryCounter, make_approved_consensus, make_call, make_proposal
 
 CODE = "PAGES"
+DEMO_CODE = "SMP-COSME-2021-CLUSTER-01"
 
 
 def _scored(call, applicant, acronym, scores, requested="1000000.00", strand="Open"):
@@ -150,6 +155,59 @@ def test_options_preview_changes_the_ranking_without_storing(app, officer, field
     assert "The reserve size must be a whole number." in page
 
 
+@pytest.fixture
+def covered(app, applicant):
+    """A call whose coverage rule (on by default) changes who is funded: on, COVER-C (the only Tourism proposal)
+    takes the second award; off, COVER-B (ranked second) does."""
+    with app.app_context():
+        creator = db.session.merge(applicant)
+        call = make_call("COVER", budget=Decimal("3000000.00"), max_awards=2, reserve_size=1,
+                         coverage_field="strand")
+        _scored(call, creator, "COVER-A", ("5", "4.5", "4.5"), strand="Open")
+        _scored(call, creator, "COVER-B", ("4", "4", "4"), strand="Open")
+        _scored(call, creator, "COVER-C", ("3.5", "3.5", "3.5"), strand="Tourism")
+        db.session.commit()
+    return "COVER"
+
+
+def _status_of(page: str, reference: str) -> str:
+    row = page[page.index(f'id="p-{reference}"'):]
+    return re.search(r'class="badge status-(\w+)"', row).group(1)
+
+
+def test_previewing_the_ticked_coverage_box_keeps_the_rule_on(officer, covered) -> None:
+    # What the options form sends with the box ticked: its hidden "0", then the checkbox's "1".
+    page = text(officer.get("/manage/calls/COVER/ranking?policy=skip&reserve=1&coverage=0&coverage=1"))
+    assert "(skip policy, reserve 1, coverage on)" in page
+    assert re.search(r'<input type="checkbox" name="coverage" value="1" checked>', page)
+    run_form = page[page.index('id="run-form"'):]
+    assert '<input type="hidden" name="coverage" value="y">' in run_form[:1500]
+    assert _status_of(page, "COVER-0003") == "selected"
+    assert _status_of(page, "COVER-0002") == "reserve"
+    # Unticked, the form sends the hidden "0" alone: the rule is off and the run form carries no coverage.
+    page = text(officer.get("/manage/calls/COVER/ranking?policy=skip&reserve=1&coverage=0"))
+    assert "(skip policy, reserve 1, coverage off)" in page
+    assert not re.search(r'name="coverage" value="1" checked', page)
+    assert 'name="coverage" value="y"' not in page[page.index('id="run-form"'):][:1500]
+    assert _status_of(page, "COVER-0002") == "selected"
+
+
+def test_a_refused_run_shows_the_options_it_was_asked_for(app, officer, covered, applicant) -> None:
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "COVER"))
+        make_proposal(call, db.session.merge(applicant), acronym="PENDING")
+        db.session.commit()
+    # Coverage off (the box unticked), the stop policy and no reserve list; the call's defaults differ on all three.
+    response = officer.post("/manage/calls/COVER/runs", data={"budget_policy": "stop", "reserve_size": "0"})
+    assert response.status_code == 422
+    page = text(response)
+    assert "wait for the eligibility screening" in page
+    assert "(stop policy, reserve 0, coverage off)" in page
+    run_form = page[page.index('id="run-form"'):][:1500]
+    assert '<input type="hidden" name="budget_policy" value="stop">' in run_form
+    assert 'name="coverage" value="y"' not in run_form
+
+
 def test_a_call_that_is_not_ready_says_what_is_missing(app, officer, field, applicant) -> None:
     with app.app_context():
         call = db.session.scalar(sa.select(Call).where(Call.code == CODE))
@@ -188,6 +246,33 @@ def test_ranking_page_runs_a_constant_number_of_queries(app, officer, applicant)
     assert counts[0] == counts[1], counts
 
 
+def test_the_ranking_page_shows_each_step_and_the_budget_left_its_reason_quotes(app, officer) -> None:
+    """Issue 11, item 2, on the demo field where coverage picks come first: the budget column is the budget left
+    after the proposal's step, the very figure its reason quotes; no rank-order running total any more."""
+    with app.app_context():
+        seed_reference_calls()
+        seed_selection_demo(db.session.scalar(sa.select(Call).where(Call.code == DEMO_CODE)))
+        db.session.commit()
+    page = text(officer.get(f"/manage/calls/{DEMO_CODE}/ranking"))
+    assert "Running budget" not in page
+    assert ">Step</th>" in page
+    assert "Budget left after it<br>" in page
+    assert "The selection decides in the order of the <strong>Step</strong> column" in page
+    rows = re.findall(r'<tr class="row-selected" id="p-[^"]+">(.*?)</tr>', page, re.S)
+    assert len(rows) == 30
+    late = 0
+    for row in rows:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        rank, step, left, reason = int(cells[0]), int(cells[-5]), cells[-3], cells[-1]
+        assert reason.endswith(f"; {left} left after it") or reason.endswith(f"fits: {left} left after it"), reason
+        late += step != rank
+    assert late > 0  # coverage picks come first, so some proposals are decided after their rank
+    # The award cap binds (with budget unused): every ranked proposal not selected says so beside its status.
+    passed_over = page.count('<tr class="row-reserve"') + page.count('<tr class="row-not_funded"')
+    assert passed_over > 10
+    assert page.count('<span class="small muted reason-code">award cap</span>') == passed_over
+
+
 # ---------------------------------------------------------------------------------------------- runs
 
 
@@ -212,6 +297,25 @@ def test_running_records_a_run_and_shows_it_reproducible(app, officer, field) ->
     listing = text(officer.get(f"/manage/calls/{CODE}/runs"))
     assert "Run 1" in listing
     assert "skip policy, reserve 2, coverage off" in listing
+
+
+def test_a_run_stored_before_the_decision_fields_shows_them_from_its_re_run(app, officer, field) -> None:
+    make_run(officer)
+    with app.app_context():
+        run = db.session.scalar(sa.select(SelectionRun))
+        output = json.loads(run.output_json)
+        for item in output["proposals"]:
+            del item["step"], item["budget_left"], item["reason_code"]
+        run.output_json = canonical_json(output)
+        run.output_sha256 = service.sha256_text(run.output_json)
+        db.session.commit()
+    page = text(officer.get(f"/manage/calls/{CODE}/runs/1"))
+    assert "✓ Re-running the stored input gives byte-identical output" in page
+    assert 'id="predates-decision-fields"' in page
+    top = page[page.index(f'id="p-{CODE}-0001"'):].split("</tr>")[0]
+    assert '<td class="num step" data-value="1">1</td>' in top  # its step, from the re-run
+    assert "fits: 2,000,000.00 left after it" in top
+    assert '<td class="num nowrap" data-value="2000000.00">2,000,000.00</td>' in top
 
 
 def test_an_invalid_option_is_refused(app, officer, field) -> None:
@@ -301,6 +405,39 @@ def test_finalising_is_a_preview_then_a_confirmation(app, officer, field) -> Non
     assert "Confirm and finalise" not in text(again)
 
 
+def _ties_section(page: str) -> str:
+    return page[page.index('<section class="notice notice-tie" id="ties">'):].split("</section>")[0]
+
+
+def test_a_finalised_run_no_longer_invites_resolving_its_ties_and_running_again(app, officer) -> None:
+    """Issue 11, item 6, on the stakeholder-sessions demo (an event call with a residual tie on purpose)."""
+    code = "EUID-2022-SESSIONS"
+    with app.app_context():
+        seed_reference_calls()
+        seed_selection_demo(db.session.scalar(sa.select(Call).where(Call.code == code)), count=30)
+        db.session.commit()
+    make_run(officer, code=code, reserve_size="5")
+    draft = _ties_section(text(officer.get(f"/manage/calls/{code}/runs/1")))
+    assert "resolve it on the ranking page and run again" in draft  # a draft may still be replaced
+    assert ">Resolve</a>" in draft
+    preview = text(officer.get(f"/manage/calls/{code}/runs/1/finalise"))
+    officer.post(f"/manage/calls/{code}/runs/1/finalise", data={"token": _token(preview)})
+
+    final = text(officer.get(f"/manage/calls/{code}/runs/1"))
+    ties = _ties_section(final)
+    assert "run again" not in ties
+    assert ">Resolve</a>" not in ties
+    assert "This run is final and in force: that order stands, and no new run replaces it." in ties
+    # A what-if made afterwards says that it stays one.
+    make_run(officer, code=code, reserve_size="0")
+    whatif = _ties_section(text(officer.get(f"/manage/calls/{code}/runs/2")))
+    assert "Run 1 is final and in force, so this run, like any new run, stays a what-if" in whatif
+    assert "run again" not in whatif
+    assert ">Resolve</a>" not in whatif
+    ranking = text(officer.get(f"/manage/calls/{code}/ranking"))
+    assert "an order given now applies only to what-if runs and changes no decision" in ranking
+
+
 def test_a_stale_preview_is_refused_with_409(app, officer, field) -> None:
     make_run(officer)
     preview = text(officer.get(f"/manage/calls/{CODE}/runs/1/finalise"))
@@ -368,6 +505,23 @@ def test_exports_download_from_the_ui(officer, field) -> None:
     book = load_workbook(io.BytesIO(xlsx.data))
     assert book.sheetnames == ["Ranking", "Consensus comments"]
     assert book["Ranking"]["C2"].value == "TOP"
+
+
+def test_exports_of_a_preview_carry_its_options(officer, covered) -> None:
+    page = text(officer.get("/manage/calls/COVER/ranking?policy=skip&reserve=1&coverage=0"))
+    link = re.search(r'href="(/manage/calls/COVER/ranking\.csv[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "coverage=0" in link
+    assert "policy=skip" in link
+    assert "reserve=1" in link
+    rows = officer.get(link).get_data(as_text=True).splitlines()
+    status = {row.split(",")[1]: row for row in rows[1:]}
+    assert ",Selected," in status["COVER-0002"]  # coverage off: the second-ranked proposal is funded
+    assert ",Reserve," in status["COVER-0003"]
+    default = officer.get("/manage/calls/COVER/ranking.csv").get_data(as_text=True)
+    assert ",Selected," in {row.split(",")[1]: row for row in default.splitlines()[1:]}["COVER-0003"]
+    response = officer.get("/manage/calls/COVER/ranking.csv?reserve=lots")
+    assert response.status_code == 400
+    assert "The reserve size must be a whole number." in text(response)
 
 
 # ---------------------------------------------------------------------------------------------- transfer offers
