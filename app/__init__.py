@@ -7,9 +7,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.converters import IdConverter, id_schema
-from app.errors import EurograntsApi, EurograntsFlask, register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.web.converters import IdConverter, id_schema
+from app.web.errors import EurograntsApi, EurograntsFlask, register_error_handlers
 from config import Config, ProductionConfig, config_from_env
 
 rest_api = EurograntsApi()
@@ -57,15 +57,15 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_error_handlers(app)
 
-    from app.headers import register_security_headers
+    from app.web.headers import register_security_headers
 
     register_security_headers(app)
 
-    from app.input_guard import register_input_guard
+    from app.web.input_guard import register_input_guard
 
     register_input_guard(app)
 
-    from app.templating import register_template_helpers
+    from app.web.templating import register_template_helpers
 
     register_template_helpers(app)
 

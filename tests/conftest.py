@@ -228,7 +228,7 @@ def client_as(app: Flask, make_user: Callable[..., User],
 @pytest.fixture
 def seeded(app: Flask) -> None:
     """The three reference calls."""
-    from app.services.calls import seed_reference_calls
+    from app.seeds.calls import seed_reference_calls
 
     with app.app_context():
         seed_reference_calls()

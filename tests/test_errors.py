@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from app.headers import REQUEST_ID_HEADER
+from app.web.headers import REQUEST_ID_HEADER
 
 
 class DeliberateBug(RuntimeError):

@@ -18,25 +18,25 @@ from app.api import api_user, bp
 from app.enums import AssignmentState, Role
 from app.extensions import db
 from app.models import Assignment, Call, IndividualReport, PoolMember, Proposal, User
+from app.queries.access import load_call
+from app.queries.evaluation import (
+    Access,
+    EvaluatorView,
+    is_officer,
+    load_evaluation,
+    own_report_submitted,
+    published_assignments,
+    require_officer,
+)
+from app.queries.evaluation_progress import call_progress
+from app.queries.submitted import SubmittedVersion
 from app.services import assignment as assigning
 from app.services import consensus as consensus_service
 from app.services import pool as pool_service
 from app.services import reviews, screening
 from app.services.conflicts import declare_conflict
 from app.services.errors import NotAllowed, NotFound
-from app.services.evaluation import (
-    Access,
-    EvaluatorView,
-    is_officer,
-    load_call,
-    load_evaluation,
-    own_report_submitted,
-    published_assignments,
-    require_officer,
-)
-from app.services.evaluation_progress import call_progress
 from app.services.reviews import ScoreInput
-from app.services.submitted import SubmittedVersion
 
 # ---------------------------------------------------------------------------------------------- schemas
 

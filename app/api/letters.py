@@ -13,12 +13,12 @@ from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from app.api import api_user, bp, public
-from app.downloads import send_letter, send_letters_zip
 from app.enums import Role
 from app.extensions import db
 from app.models import LetterBatch, Proposal, SelectionRun
+from app.queries.access import can_view_proposal
 from app.services import letters as letter_service
-from app.services.access import can_view_proposal
+from app.web.downloads import send_letter, send_letters_zip
 
 
 class BatchErrorSchema(Schema):

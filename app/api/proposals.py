@@ -32,16 +32,13 @@ from app.api.schemas_proposals import (
     UploadKindSchema,
     WithdrawSchema,
 )
-from app.downloads import send_annex, send_receipt_pdf
 from app.enums import DocumentKind, OrganisationType, Role
-from app.errors import api_error
 from app.extensions import db
 from app.models import Call, Proposal, Submission
-from app.services.access import load_proposal_for_viewer
+from app.queries.access import load_call, load_proposal_for_viewer
+from app.queries.eligibility import Checklist, check_proposal
 from app.services.call_settings import update_call_settings
-from app.services.calls import load_call
 from app.services.documents import find_document, too_large_message
-from app.services.eligibility import Checklist, check_proposal
 from app.services.errors import DomainError, NotAllowed
 from app.services.proposals import (
     PartnerInput,
@@ -54,6 +51,8 @@ from app.services.proposals import (
     withdraw_proposal,
 )
 from app.services.receipts import find_submission
+from app.web.downloads import send_annex, send_receipt_pdf
+from app.web.errors import api_error
 
 _RECEIPT = SubmitReceiptSchema()
 

@@ -19,9 +19,9 @@ from marshmallow import Schema, fields, validate
 from app.api import api_user, bp
 from app.extensions import db
 from app.models import Call, SelectionRun
-from app.services.calls import load_call
+from app.queries.access import load_call
+from app.queries.ranking import Ranking, RankingEntry, live_ranking, run_ranking
 from app.services.exports import export_response
-from app.services.ranking import Ranking, RankingEntry, live_ranking, run_ranking
 from app.services.selection import (
     MAX_RESERVE_SIZE,
     SelectionOptions,

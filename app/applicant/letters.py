@@ -7,10 +7,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.applicant import bp
-from app.downloads import send_letter
 from app.extensions import db
 from app.models import Letter
 from app.services import letters as letter_service
+from app.web.downloads import send_letter
 
 
 def _letter_or_404(letter_id: int) -> Letter:

@@ -17,13 +17,12 @@ from werkzeug.wrappers import Response
 from app.applicant import bp
 from app.clock import utcnow
 from app.countries import country_name
-from app.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.enums import DocumentKind, OrganisationType
 from app.extensions import db
 from app.models import Proposal
-from app.services.access import load_proposal_for_applicant
+from app.queries.access import load_proposal_for_applicant
+from app.queries.eligibility import active_documents, check_proposal, has_budget
 from app.services.documents import find_document, human_size, too_large_message
-from app.services.eligibility import active_documents, check_proposal, has_budget
 from app.services.errors import DeadlinePassed, DomainError, EditConflict, IneligibleProposal, NotFound
 from app.services.proposals import (
     SECTIONS,
@@ -35,8 +34,9 @@ from app.services.proposals import (
     withdraw_proposal,
 )
 from app.services.receipts import find_submission, has_unsubmitted_changes, receipt_context, verify_submission
-from app.templating import format_money
-from app.viewhelpers import signed_in_user
+from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
+from app.web.templating import format_money
+from app.web.viewhelpers import signed_in_user
 from forms.proposal import (
     AnnexUploadForm,
     BudgetForm,

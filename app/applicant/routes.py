@@ -9,10 +9,10 @@ from app.applicant import bp
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Call, Proposal, Submission
-from app.services.eligibility import check_proposal
+from app.queries.eligibility import check_proposal
 from app.services.errors import DomainError
 from app.services.proposals import create_proposal
-from app.viewhelpers import signed_in_user
+from app.web.viewhelpers import signed_in_user
 from forms.proposal import StartProposalForm
 
 

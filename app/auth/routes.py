@@ -11,7 +11,7 @@ from app.enums import OrganisationType, Role
 from app.extensions import db, limiter
 from app.services.accounts import authenticate, register_applicant
 from app.services.errors import DomainError, LoginLocked
-from app.viewhelpers import show_domain_error
+from app.web.viewhelpers import show_domain_error
 from forms.auth import LoginForm, RegistrationForm
 
 LOGIN_FAILED = "Those credentials did not work. Check the e-mail address and the password."

@@ -15,17 +15,17 @@ from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
 from app.manage import bp
 from app.models import Assignment, AuditEvent, Call, Proposal, User
+from app.queries.access import load_call
+from app.queries.evaluation import active_assignments, counts_toward_k
+from app.queries.evaluation_progress import CONSENSUS_STATES, call_progress, filter_proposals, sort_proposals
+from app.queries.submitted import submitted_version
 from app.services import assignment as assigning
 from app.services import consensus as consensus_service
 from app.services import pool as pool_service
 from app.services import screening
-from app.services.calls import load_call
 from app.services.conflicts import ConflictIndex, has_open_declared_conflict, waive_conflict
 from app.services.errors import AssignmentInfeasible, DomainError, NotFound
-from app.services.evaluation import active_assignments, counts_toward_k
-from app.services.evaluation_progress import CONSENSUS_STATES, call_progress, filter_proposals, sort_proposals
-from app.services.submitted import submitted_version
-from app.viewhelpers import show_domain_error, signed_in_user
+from app.web.viewhelpers import show_domain_error, signed_in_user
 from forms.evaluation import (
     ActionForm,
     AddAssignmentForm,

@@ -8,25 +8,24 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.clock import utcnow
-from app.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.enums import ProposalStatus
 from app.extensions import db
 from app.manage import bp
 from app.models import AuditEvent, Proposal, Submission
-from app.services.access import load_proposal_for_viewer
+from app.queries.access import load_call, load_proposal_for_viewer
+from app.queries.eligibility import check_proposal, has_budget
 from app.services.call_settings import (
     changed_names,
     extensions_overtaken,
     overtaken_token,
     update_call_settings,
 )
-from app.services.calls import load_call
 from app.services.documents import find_document
-from app.services.eligibility import check_proposal, has_budget
 from app.services.errors import ConfirmationRequired, DomainError
 from app.services.proposals import grant_extension
 from app.services.receipts import find_submission, receipt_context, verify_submission
-from app.viewhelpers import show_domain_error, signed_in_user
+from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
+from app.web.viewhelpers import show_domain_error, signed_in_user
 from forms.intake import CallSettingsForm, ExtensionForm, in_zone, wall_clock
 
 

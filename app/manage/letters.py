@@ -9,14 +9,14 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.downloads import send_letter, send_letters_zip
 from app.extensions import db
 from app.manage import bp
 from app.models import Letter, LetterBatch, SelectionRun
+from app.queries.access import load_call
 from app.services import letters as letter_service
 from app.services import outbox as outbox_service
-from app.services.calls import load_call
 from app.services.errors import DomainError
+from app.web.downloads import send_letter, send_letters_zip
 
 
 def _run_or_404(run_id: int) -> SelectionRun:

@@ -10,11 +10,11 @@ from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.manage import bp
 from app.models import Call, User
-from app.security import role_required
+from app.queries.access import load_call
 from app.services.accounts import create_user
-from app.services.calls import load_call
 from app.services.errors import DomainError
-from app.viewhelpers import show_domain_error
+from app.web.access import role_required
+from app.web.viewhelpers import show_domain_error
 from forms.auth import UserCreateForm
 
 

@@ -19,11 +19,11 @@ from app.clock import utcnow
 from app.extensions import db
 from app.manage import bp
 from app.models import Call, SelectionRun, TieResolution
-from app.services.calls import load_call
+from app.queries.access import load_call
+from app.queries.ranking import Ranking, live_ranking, run_ranking
 from app.services.charts import budget_bar, totals_histogram
 from app.services.errors import DomainError, InvalidInput
 from app.services.exports import export_response
-from app.services.ranking import Ranking, live_ranking, run_ranking
 from app.services.selection import (
     SelectionOptions,
     acronyms_of,
@@ -45,8 +45,8 @@ from app.services.selection import (
     verify_run,
 )
 from app.services.transfer import offer_transfers, transfer_plan
-from app.templating import format_score
-from app.viewhelpers import show_domain_error
+from app.web.templating import format_score
+from app.web.viewhelpers import show_domain_error
 from forms.selection import (
     ConfirmForm,
     FinaliseForm,

@@ -3,7 +3,7 @@
 from flask import Blueprint
 
 from app.enums import Role
-from app.security import guard_blueprint
+from app.web.access import guard_blueprint
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 guard_blueprint(bp, Role.EVALUATOR)

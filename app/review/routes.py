@@ -1,7 +1,7 @@
 """The evaluator's pages: assignments, code of conduct, conflict declaration, the IER, the consensus.
 
 Every page that shows anything of a proposal loads it through `load_evaluation` (the one access rule of
-`app.services.evaluation`): a proposal the evaluator may not see does not exist for them (404).
+`app.queries.evaluation`): a proposal the evaluator may not see does not exist for them (404).
 """
 
 from __future__ import annotations
@@ -14,25 +14,25 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.clock import utcnow
-from app.downloads import send_annex
 from app.enums import ReportStatus
 from app.extensions import db
 from app.models import Assignment, Call, ConsensusReport, Document, PoolMember
-from app.review import bp
-from app.services import consensus as consensus_service
-from app.services import pool as pool_service
-from app.services import reviews
-from app.services.conflicts import declare_conflict
-from app.services.errors import DomainError
-from app.services.evaluation import (
+from app.queries.evaluation import (
     Access,
     EvaluatorView,
     load_evaluation,
     own_report_submitted,
     published_assignments,
 )
-from app.services.submitted import SubmittedVersion
-from app.viewhelpers import signed_in_user
+from app.queries.submitted import SubmittedVersion
+from app.review import bp
+from app.services import consensus as consensus_service
+from app.services import pool as pool_service
+from app.services import reviews
+from app.services.conflicts import declare_conflict
+from app.services.errors import DomainError
+from app.web.downloads import send_annex
+from app.web.viewhelpers import signed_in_user
 from forms.review import (
     CodeOfConductForm,
     ConflictDeclarationForm,
@@ -168,7 +168,7 @@ def _report_form(view: EvaluatorView, **kwargs: object) -> IndividualReportForm:
 
 
 def _score_text(value: object) -> str:
-    from app.templating import format_score
+    from app.web.templating import format_score
 
     return "" if value is None else format_score(value)  # type: ignore[arg-type]
 

@@ -17,13 +17,13 @@ from app.clock import utcnow
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
 from app.models import Assignment, Call, ConsensusReport, PoolMember, Proposal, User
+from app.queries.evaluation import counts_toward_k, is_active, pool_member, require_officer
+from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
 from app.services import assignment_solver as solver
 from app.services.audit import record_event
 from app.services.conflicts import ConflictIndex, detected_conflicts, has_open_declared_conflict
 from app.services.errors import AssignmentInfeasible, InvalidInput, InvalidTransition, NotFound
-from app.services.evaluation import counts_toward_k, is_active, pool_member, require_officer
 from app.services.screening import screening_open
-from app.services.submitted import SubmittedVersion, submitted_version, submitted_versions
 
 
 @dataclass

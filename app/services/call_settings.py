@@ -17,7 +17,7 @@ from app.models import Call, Proposal, User
 from app.services.audit import record_event
 from app.services.errors import ConfirmationRequired, InvalidInput, NotAllowed
 from app.services.proposals import parse_amount
-from app.templating import format_local
+from app.web.templating import format_local
 
 EDITABLE = ("opens_at", "deadline", "budget", "max_awards", "max_grant_per_proposal", "page_limit", "min_partners",
             "min_countries", "eligible_countries", "duration_min_months", "duration_max_months")

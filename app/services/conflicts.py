@@ -19,9 +19,9 @@ from app.countries import country_name
 from app.enums import AssignmentState, ConflictDeclaration, Role
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember, User
+from app.queries.submitted import SubmittedVersion
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition, NotAllowed
-from app.services.submitted import SubmittedVersion
 
 MIN_NOTE_LENGTH = 10
 

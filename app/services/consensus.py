@@ -17,9 +17,7 @@ from app.clock import utcnow
 from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
 from app.models import Assignment, Call, ConsensusReport, ConsensusScore, Criterion, IndividualReport, Proposal, User
-from app.services.audit import record_event
-from app.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
-from app.services.evaluation import (
+from app.queries.evaluation import (
     Access,
     active_assignments,
     counts_toward_k,
@@ -27,6 +25,8 @@ from app.services.evaluation import (
     is_officer,
     require_officer,
 )
+from app.services.audit import record_event
+from app.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from app.services.reviews import ScoreInput, apply_scores, completeness_errors, score_inputs
 from app.services.screening import selection_finalised
 

@@ -54,7 +54,7 @@ from app.pdf import render_pdf_with_pages
 from app.services.audit import record_event
 from app.services.errors import InvalidTransition, NotAllowed
 from app.storage import get_storage
-from app.templating import format_money, format_score
+from app.web.templating import format_money, format_score
 
 KIND_FOR_STATUS = {
     "selected": LetterKind.AWARD,

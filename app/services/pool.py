@@ -10,13 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from app.clock import utcnow
 from app.countries import is_country_code
-from app.enums import AssignmentState, OrganisationType, ReportStatus, Role
+from app.enums import AssignmentState, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, Call, IndividualReport, PoolMember, User
-from app.services.accounts import find_or_create_organisation, normalise_email
+from app.queries.evaluation import require_officer
+from app.services.accounts import normalise_email
 from app.services.audit import record_event
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed, NotFound
-from app.services.evaluation import require_officer
 
 MAX_LOAD_LIMIT = 500
 
@@ -216,28 +216,3 @@ def evaluator_accounts() -> list[User]:
         .where(UserRole.role == Role.EVALUATOR, User.is_active_account.is_(True)).order_by(User.full_name)
     ))
 
-
-def seed_demo_pool(call: Call, emails: Iterable[str], *, expertise: list[list[str]], max_load: int = 10,
-                   accepted: bool = False) -> list[tuple[str, bool]]:
-    """Demo data: put these evaluator accounts in the call's pool when they are not there (idempotent)."""
-    results = []
-    for email, strands in zip(emails, expertise, strict=True):
-        user = db.session.scalar(sa.select(User).where(User.email == email))
-        if user is None:
-            continue
-        exists = db.session.scalar(sa.select(PoolMember.id).where(PoolMember.call_id == call.id,
-                                                                 PoolMember.user_id == user.id))
-        if exists is not None:
-            results.append((email, False))
-            continue
-        organisation = user.organisation or find_or_create_organisation(
-            f"Independent expert ({email})", "BE", OrganisationType.OTHER)
-        member = PoolMember(call_id=call.id, user_id=user.id, organisation_name=organisation.name,
-                            country=organisation.country, expertise=[s for s in strands if s in call.strands],
-                            max_load=max_load, code_of_conduct_accepted_at=utcnow() if accepted else None)
-        db.session.add(member)
-        db.session.flush()
-        record_event(None, "pool.invited", object_type="pool_member", object_id=member.id, call=call.code,
-                     evaluator_id=user.id, email=email, source="demo")
-        results.append((email, True))
-    return results

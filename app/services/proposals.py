@@ -41,10 +41,10 @@ from app.countries import is_country_code
 from app.enums import CallState, DocumentKind, OrganisationType, ProposalStatus, Role
 from app.extensions import db
 from app.models import Call, Document, Partner, Proposal, Submission, User
+from app.queries.access import can_edit_proposal
+from app.queries.eligibility import check_proposal
 from app.services import documents as document_service
-from app.services.access import can_edit_proposal
 from app.services.audit import record_event
-from app.services.eligibility import check_proposal
 from app.services.errors import (
     DeadlinePassed,
     EditConflict,
@@ -55,7 +55,7 @@ from app.services.errors import (
     NotFound,
 )
 from app.services.receipts import freeze_submission
-from app.templating import format_local
+from app.web.templating import format_local
 
 MAX_ACRONYM = 30
 MAX_TITLE = 300

@@ -17,7 +17,7 @@ from flask import render_template
 
 from app.models import Proposal, Submission, User
 from app.pdf import render_pdf
-from app.services.eligibility import active_documents
+from app.queries.eligibility import active_documents
 from app.services.errors import NotFound
 
 SNAPSHOT_FORMAT = "eurogrants/submission-1"

@@ -18,9 +18,9 @@ from app.clock import utcnow
 from app.enums import ReportStatus
 from app.extensions import db
 from app.models import Assignment, ConsensusScore, Criterion, IndividualReport, IndividualScore, User
+from app.queries.evaluation import NOT_FOUND, Access, evaluating_assignments, evaluator_view
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition, NotFound
-from app.services.evaluation import NOT_FOUND, Access, evaluating_assignments, evaluator_view
 
 MIN_COMMENT_LENGTH = 30
 MAX_COMMENT_LENGTH = 10_000

@@ -1,6 +1,6 @@
 """Screening: after the deadline the officer confirms or overrides each submitted proposal's eligibility.
 
-The automatic results are the intake checklist (`app.services.eligibility.check_proposal`) run on the last
+The automatic results are the intake checklist (`app.queries.eligibility.check_proposal`) run on the last
 submitted version. The decision, with its written reason, is stored on the proposal and audited. Only
 eligible proposals go to evaluation.
 """
@@ -17,11 +17,11 @@ from app.clock import utcnow
 from app.enums import AssignmentState, CallState, Eligibility, ProposalStatus, RunStatus
 from app.extensions import db
 from app.models import Assignment, Call, Proposal, SelectionRun, User
+from app.queries.eligibility import Checklist, check_proposal
+from app.queries.evaluation import require_officer
+from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
 from app.services.audit import record_event
-from app.services.eligibility import Checklist, check_proposal
 from app.services.errors import InvalidInput, InvalidTransition
-from app.services.evaluation import require_officer
-from app.services.submitted import SubmittedVersion, submitted_version, submitted_versions
 
 MIN_REASON_LENGTH = 10
 

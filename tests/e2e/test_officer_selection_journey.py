@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from app.enums import Decision, Role
 from app.extensions import db
 from app.models import Call, Proposal, SelectionRun
-from app.services.calls import seed_reference_calls
-from app.services.selection_demo import seed_selection_demo
+from app.seeds.calls import seed_reference_calls
+from app.seeds.selection_demo import seed_selection_demo
 from tests.conftest import ARTIFACTS, PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.enums import CallKind
 from app.extensions import db
 from app.models import AuditEvent, Call
-from app.services.calls import practice_deadline, seed_practice_calls, seed_reference_calls
+from app.seeds.calls import practice_deadline, seed_practice_calls, seed_reference_calls
 
 
 def test_reference_calls_have_their_deadlines_to_the_second(app_ctx) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,9 @@ from app.clock import set_clock
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, AuditEvent, Call, Document, PoolMember, Proposal, User
+from app.queries.evaluation import Access, evaluator_access, evaluator_can_view
+from app.queries.evaluation_progress import call_progress, filter_proposals
+from app.queries.submitted import submitted_version
 from app.services import assignment as assigning
 from app.services import conflicts, consensus, pool, reviews, screening
 from app.services.errors import (
@@ -23,10 +26,7 @@ from app.services.errors import (
     NotAllowed,
     NotFound,
 )
-from app.services.evaluation import Access, evaluator_access, evaluator_can_view
-from app.services.evaluation_progress import call_progress, filter_proposals
 from app.services.reviews import ScoreInput
-from app.services.submitted import submitted_version
 from tests.factories import (
     make_assignment,
     make_evaluation_setup,

@@ -14,11 +14,11 @@ from pypdf import PdfReader
 from app.enums import CallKind, Eligibility, Role
 from app.extensions import db
 from app.models import Call, ConsensusReport, Proposal, SelectionRun
+from app.seeds.calls import seed_reference_calls
+from app.seeds.selection_demo import seed_selection_demo
 from app.services import letters as letter_service
 from app.services import selection as service
-from app.services.calls import seed_reference_calls
 from app.services.selection import SelectionOptions
-from app.services.selection_demo import seed_selection_demo
 from tests.factories import make_approved_consensus, make_call, make_proposal
 
 # What the letters said before, whatever bound: none of it may appear unless the budget really decided.

@@ -185,7 +185,7 @@ def test_input_that_is_not_yet_right_is_kept_and_flagged(applicant) -> None:  # 
         "partners": [PartnerInput("Nord", "DE", OrganisationType.SME, "nord at example")]})
     assert proposal.strand == "Astrology"
     assert [p.contact_email for p in proposal.partners] == ["lukas@", "nord at example"]
-    from app.services.eligibility import check_proposal
+    from app.queries.eligibility import check_proposal
 
     fixes = {check.key: check.fix for check in check_proposal(proposal).failures}
     assert "“Astrology” is not one of the call's strands" in fixes["mandatory_fields"]

@@ -9,7 +9,7 @@ import pytest
 
 from app.enums import CallKind, DocumentKind, OrganisationType
 from app.models import Call, Document, Partner, Proposal
-from app.services.eligibility import check_proposal
+from app.queries.eligibility import check_proposal
 
 
 def _call(**rules: object) -> Call:

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from app.enums import Role
 from app.extensions import db
 from app.models import Call, SelectionRun
+from app.seeds.calls import seed_reference_calls
 from app.services import selection as service
-from app.services.calls import seed_reference_calls
 from scoring import canonical_json, read_json
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,9 +16,9 @@ from app.enums import CallKind, Decision, OfferStatus, Role, RunStatus
 from app.extensions import db
 from app.models import Call, Proposal, SelectionRun, TieResolution
 from app.models.selection import TransferOffer
+from app.seeds.calls import seed_reference_calls
+from app.seeds.selection_demo import seed_selection_demo
 from app.services import selection as service
-from app.services.calls import seed_reference_calls
-from app.services.selection_demo import seed_selection_demo
 from scoring import canonical_json
 from tests.factories import QueryCounter, make_approved_consensus, make_call, make_proposal
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import Role
 from app.extensions import db
-from app.models import Proposal, Submission, User
+from app.models import Call, Proposal, Submission, User
+from app.queries.calls import get_call
 from app.services.errors import NotFound
 
 NOT_FOUND_MESSAGE = "There is no such proposal."
@@ -44,8 +45,8 @@ def can_view_proposal(user: User | None, proposal: Proposal) -> bool:
         return True
     if user.has_role(Role.EVALUATOR):
         # The evaluation stage's one rule: published assignment, code of conduct accepted, no conflict of
-        # interest (detected or declared), "no conflict" declared (app/services/evaluation.py).
-        from app.services.evaluation import evaluator_can_view
+        # interest (detected or declared), "no conflict" declared (app/queries/evaluation.py).
+        from app.queries.evaluation import evaluator_can_view
 
         return evaluator_can_view(user, proposal)
     return False
@@ -83,3 +84,11 @@ def load_proposal_for_viewer(proposal_id: int, user: User | None, *, full: bool 
 def load_proposal_for_applicant(proposal_id: int, user: User | None, *, full: bool = True) -> Proposal:
     """The proposal if `user` belongs to the organisation that owns it; NotFound (404) otherwise."""
     return _load(proposal_id, user, can_edit_proposal, full)
+
+
+def load_call(code: str) -> Call:
+    """The call with this code; NotFound (a 404 page or JSON error) when there is none."""
+    call = get_call(code)
+    if call is None:
+        raise NotFound(f"There is no call {code!r}.")
+    return call

@@ -10,8 +10,8 @@ from flask_smorest import Api
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.headers import request_id
 from app.services.errors import DomainError
+from app.web.headers import request_id
 
 API_PREFIX = "/api/"
 

@@ -9,7 +9,8 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import Call
-from app.services.calls import get_call
+from app.queries.calls import get_call
+from app.seeds.selection_demo import seed_selection_demo
 from app.services.errors import InvalidInput, NotFound
 from app.services.selection import (
     SelectionOptions,
@@ -18,7 +19,6 @@ from app.services.selection import (
     list_runs,
     verify_run,
 )
-from app.services.selection_demo import seed_selection_demo
 from scoring import canonical_json
 
 

@@ -1,7 +1,7 @@
 """Evaluation: who may see what, and the shared facts every evaluation page and endpoint reads.
 
 THE access rule for evaluators (`evaluator_access`) lives here; every review page, API endpoint and annex
-download calls it, and `app.services.access.can_view_proposal` delegates to it for evaluators.
+download calls it, and `app.queries.access.can_view_proposal` delegates to it for evaluators.
 
 An evaluator sees a proposal only when all of these hold:
 - they have a PUBLISHED assignment to it (a proposed, unpublished or withdrawn one shows nothing);
@@ -25,10 +25,9 @@ from sqlalchemy.orm import selectinload
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, PoolMember, Proposal, User
-from app.services.calls import load_call  # noqa: F401 - re-exported for the evaluation views
+from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
 from app.services.conflicts import detected_conflicts, has_open_declared_conflict
 from app.services.errors import NotAllowed, NotFound
-from app.services.submitted import SubmittedVersion, submitted_version, submitted_versions
 
 NOT_FOUND = "There is no such evaluation."
 

@@ -1,4 +1,4 @@
-"""Calls: loading the reference calls and their practice copies."""
+"""The reference calls (`reference_calls.REFERENCE_CALLS`) and their open practice copies."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from app.clock import utcnow
 from app.enums import BudgetPolicy, CallKind
 from app.extensions import db
 from app.models import Call, Criterion, User
-from app.reference import REFERENCE_CALLS
+from app.queries.calls import get_call
+from app.seeds.reference_calls import REFERENCE_CALLS
 from app.services.audit import record_event
-from app.services.errors import NotFound
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PRACTICE_SUFFIX = "-PRACTICE"
@@ -24,18 +24,6 @@ PRACTICE_DAYS = 30
 
 def _local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=BRUSSELS)
-
-
-def get_call(code: str) -> Call | None:
-    return db.session.scalar(sa.select(Call).where(Call.code == code))
-
-
-def load_call(code: str) -> Call:
-    """The call with this code; NotFound (a 404 page or JSON error) when there is none."""
-    call = get_call(code)
-    if call is None:
-        raise NotFound(f"There is no call {code!r}.")
-    return call
 
 
 def _call_from_reference(spec: dict[str, Any], *, code: str, opens_at: datetime, deadline: datetime) -> Call:

@@ -1,6 +1,6 @@
 """Responses that hand stored files to people: annexes, receipt PDFs, snapshots, decision letters.
 
-The caller has already decided that the user may see the proposal (`app.services.access.can_view_proposal`,
+The caller has already decided that the user may see the proposal (`app.queries.access.can_view_proposal`,
 through `load_proposal_for_viewer`); these helpers only shape the response: always an attachment, never
 cached by shared caches, never sniffed into something other than what it is.
 """

@@ -1,4 +1,5 @@
-"""Command-line commands: `flask --app wsgi seed ...`, `flask --app wsgi users ...`."""
+"""Command-line commands: `flask --app wsgi seed ...`, `backup ...`, `users ...`; `letters` and `selection` have modules
+of their own in this package."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from flask import Flask
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.models import User
+from app.seeds.calls import seed_practice_calls, seed_reference_calls
 from app.services.accounts import create_user, issue_token, normalise_email
-from app.services.calls import seed_practice_calls, seed_reference_calls
 from app.services.errors import DomainError
 
 DEMO_PASSWORD = "eurogrants-demo"  # noqa: S105 - printed and documented demo credential
@@ -38,8 +39,8 @@ def _print_results(results: list[tuple[str, bool]]) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli_letters import register_letters_cli
-    from app.cli_selection import register_selection_cli
+    from app.cli.letters import register_letters_cli
+    from app.cli.selection import register_selection_cli
 
     register_letters_cli(app)
     register_selection_cli(app)
@@ -68,12 +69,12 @@ def register_cli(app: Flask) -> None:
                             organisation_name=organisation, country=country, organisation_type=org_type)
                 created_accounts.append(email)
         db.session.commit()
-        from app.services.intake_demo import seed_demo_proposals
+        from app.seeds.intake_demo import seed_demo_proposals
 
         demo_proposals = seed_demo_proposals()
         db.session.commit()
-        from app.services.calls import get_call
-        from app.services.pool import seed_demo_pool
+        from app.queries.calls import get_call
+        from app.seeds.pool_demo import seed_demo_pool
 
         pool_call = get_call("SMP-COSME-2021-CLUSTER-01" + "-PRACTICE")
         demo_pool = seed_demo_pool(
@@ -82,7 +83,7 @@ def register_cli(app: Flask) -> None:
                        ["Open", "Energy-Intensive Industries", "Renewable Energy"]],
         ) if pool_call is not None else []
         db.session.commit()
-        from app.services.selection_demo import seed_selection_demo
+        from app.seeds.selection_demo import seed_selection_demo
 
         # The closed reference calls carry an evaluated field of proposals, ready to rank and select.
         ranked_demo = []
