@@ -18,10 +18,10 @@ from marshmallow import Schema, fields, validate
 
 from app.api import api_user, bp
 from app.extensions import db
+from app.manage.exports import export_file
 from app.models import Call, SelectionRun
 from app.queries.access import load_call
 from app.queries.ranking import Ranking, RankingEntry, live_ranking, run_ranking
-from app.services.exports import export_response
 from app.services.selection import (
     MAX_RESERVE_SIZE,
     SelectionOptions,
@@ -35,6 +35,7 @@ from app.services.selection import (
     run_selection,
     verify_run,
 )
+from app.web.downloads import send_attachment
 
 # ---------------------------------------------------------------------------------------------- schemas
 
@@ -343,5 +344,6 @@ def _export(code: str, extension: str) -> Response:
         ranking = run_ranking(run, data=data)
     else:
         ranking = live_ranking(call, data=data)
-    return export_response(ranking, extension)
+    export = export_file(ranking, extension)
+    return send_attachment(export.body, media_type=export.media_type, filename=export.filename)
 

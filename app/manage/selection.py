@@ -18,12 +18,12 @@ from wtforms import SelectChoice
 from app.clock import utcnow
 from app.extensions import db
 from app.manage import bp
+from app.manage.charts import budget_bar, totals_histogram
+from app.manage.exports import export_file
 from app.models import Call, SelectionRun, TieResolution
 from app.queries.access import load_call
 from app.queries.ranking import Ranking, live_ranking, run_ranking
-from app.services.charts import budget_bar, totals_histogram
 from app.services.errors import DomainError, InvalidInput
-from app.services.exports import export_response
 from app.services.selection import (
     SelectionOptions,
     acronyms_of,
@@ -45,6 +45,7 @@ from app.services.selection import (
     verify_run,
 )
 from app.services.transfer import offer_transfers, transfer_plan
+from app.web.downloads import send_attachment
 from app.web.templating import format_score
 from app.web.viewhelpers import show_domain_error
 from forms.selection import (
@@ -410,7 +411,8 @@ def selection_export(code: str, extension: str) -> Response:
     from (`policy`, `reserve`, `coverage`; the call's options when there are none)."""
     call = load_call(code)
     ranking = export_ranking(call, request.args.get("run"))
-    return export_response(ranking, extension)
+    export = export_file(ranking, extension)
+    return send_attachment(export.body, media_type=export.media_type, filename=export.filename)
 
 
 def export_ranking(call: Call, run_number: str | None) -> Ranking:

@@ -1,4 +1,4 @@
-"""Responses that hand stored files to people: annexes, receipt PDFs, snapshots, decision letters.
+"""Responses that hand files to people: annexes, receipt PDFs, snapshots, decision letters, ranking exports.
 
 The caller has already decided that the user may see the proposal (`app.queries.access.can_view_proposal`,
 through `load_proposal_for_viewer`); these helpers only shape the response: always an attachment, never
@@ -61,3 +61,11 @@ def send_letters_zip(run: SelectionRun, letters: list[Letter]) -> Response:
     response = send_file(io.BytesIO(letter_service.letters_zip(run, letters)), mimetype="application/zip",
                          as_attachment=True, download_name=f"{run.call.code}-run{run.number}-letters.zip", max_age=0)
     return _harden(response)
+
+
+def send_attachment(body: bytes, *, media_type: str, filename: str) -> Response:
+    """Bytes made for this request (a ranking export) as an attachment; never cached, they show live data."""
+    response = Response(body, content_type=media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 
 from app.enums import CallKind, Decision, DocumentKind, Eligibility, OfferStatus, ProposalStatus, Role
 from app.extensions import db
+from app.manage.charts import budget_bar, totals_histogram
+from app.manage.exports import neutralise, ranking_csv, ranking_xlsx
 from app.models import AuditEvent, Call, Document, Proposal
 from app.models.selection import TransferOffer
 from app.queries.ranking import live_ranking, run_ranking
@@ -20,9 +22,7 @@ from app.seeds.calls import seed_reference_calls
 from app.seeds.selection_demo import seed_selection_demo
 from app.services import selection as service
 from app.services import transfer
-from app.services.charts import budget_bar, totals_histogram
 from app.services.errors import InvalidTransition, NotAllowed, NotFound
-from app.services.exports import neutralise, ranking_csv, ranking_xlsx
 from app.services.receipts import verify_submission
 from tests.factories import QueryCounter, make_approved_consensus, make_call, make_proposal
 

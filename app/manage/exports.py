@@ -1,4 +1,4 @@
-"""The ranking as CSV and XLSX, for officers.
+"""The ranking as CSV and XLSX files (bytes), for the officer pages and the API.
 
 CSV: UTF-8 with a byte-order mark (so Excel reads accents and the euro sign right), comma-separated, a header
 row, numbers as plain decimal text. XLSX (openpyxl, write-only for speed): a "Ranking" sheet and a "Consensus
@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -52,9 +52,6 @@ def headers(ranking: Ranking) -> list[str]:
         "Step", "Budget left after it (EUR)", "Status", "Reason code", "Reason",
     ]
 
-
-def _decimal_text(value: Decimal | None) -> str:
-    return "" if value is None else str(value)
 
 
 def _passed(entry: RankingEntry) -> str:
@@ -165,13 +162,17 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
     return buffer.getvalue()
 
 
-def export_response(ranking: Ranking, extension: str) -> Response:
-    """The download of a ranking export ("csv" or "xlsx"), for the officer pages and the API."""
+@dataclass(frozen=True)
+class ExportFile:
+    """A rendered export: its bytes, media type and download name (app.web.downloads sends it)."""
+
+    body: bytes
+    media_type: str
+    filename: str
+
+
+def export_file(ranking: Ranking, extension: str) -> ExportFile:
+    """The ranking as a "csv" or "xlsx" file, for the officer pages and the API."""
     if extension == "csv":
-        body, media_type = ranking_csv(ranking), CSV_MEDIA_TYPE
-    else:
-        body, media_type = ranking_xlsx(ranking), XLSX_MEDIA_TYPE
-    response = Response(body, content_type=media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{export_filename(ranking, extension)}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        return ExportFile(ranking_csv(ranking), CSV_MEDIA_TYPE, export_filename(ranking, extension))
+    return ExportFile(ranking_xlsx(ranking), XLSX_MEDIA_TYPE, export_filename(ranking, extension))
