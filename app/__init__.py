@@ -8,8 +8,9 @@ from pathlib import Path
 from flask import Flask
 
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.web.application import EurograntsFlask
 from app.web.converters import IdConverter, id_schema
-from app.web.errors import EurograntsApi, EurograntsFlask, register_error_handlers
+from app.web.errors import EurograntsApi, register_error_handlers
 from config import Config, ProductionConfig, config_from_env
 
 rest_api = EurograntsApi()

@@ -119,6 +119,34 @@ class LetterKind(StrEnum):
     INELIGIBLE = "ineligible"
 
 
+_LETTER_KIND_LABELS = {
+    (LetterKind.AWARD, CallKind.GRANT): "Award letter",
+    (LetterKind.RESERVE, CallKind.GRANT): "Reserve list letter",
+    (LetterKind.REJECTION, CallKind.GRANT): "Rejection letter",
+    (LetterKind.INELIGIBLE, CallKind.GRANT): "Ineligibility letter",
+    (LetterKind.AWARD, CallKind.EVENT): "Acceptance letter",
+    (LetterKind.RESERVE, CallKind.EVENT): "Waiting list letter",
+    (LetterKind.REJECTION, CallKind.EVENT): "Non-acceptance letter",
+    (LetterKind.INELIGIBLE, CallKind.EVENT): "Ineligibility letter",
+}
+_DECISION_LABELS = {
+    CallKind.GRANT: {LetterKind.AWARD: "Selected for funding", LetterKind.RESERVE: "Reserve list",
+                     LetterKind.REJECTION: "Not selected", LetterKind.INELIGIBLE: "Ineligible"},
+    CallKind.EVENT: {LetterKind.AWARD: "Accepted", LetterKind.RESERVE: "Waiting list",
+                     LetterKind.REJECTION: "Not accepted", LetterKind.INELIGIBLE: "Ineligible"},
+}
+
+
+def letter_kind_label(kind: LetterKind, call_kind: CallKind) -> str:
+    """'Award letter', 'Waiting list letter': a letter's name in a grant call or an event call."""
+    return _LETTER_KIND_LABELS[(kind, call_kind)]
+
+
+def letter_decision_label(kind: LetterKind, call_kind: CallKind) -> str:
+    """'Selected for funding', 'Accepted': the decision a letter announces."""
+    return _DECISION_LABELS[call_kind][kind]
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import flask_smorest
 from flask import g, request
-from flask_smorest import Api, Blueprint, abort
+from flask_smorest import Api, abort
 from marshmallow import fields
 
 from app.extensions import csrf
-from app.models import User
 from app.services.accounts import user_for_token
+from app.web.transaction import committing
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint, whose `response` commits an operation's writes before serialising its result
+    (app.web.transaction.committing): operations never commit themselves."""
+
+    def response(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        serialise = super().response(*args, **kwargs)
+        return lambda view: serialise(committing(view))
+
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Eurogrants JSON API")
 # Bearer tokens are not sent by browsers on their own, so cross-site requests cannot forge them: no CSRF.
@@ -34,11 +48,6 @@ def _authenticate() -> None:
             abort(401, message="The bearer token is unknown or revoked.")
     if g.api_user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         abort(401, message="Send a bearer token: Authorization: Bearer <token>.")
-
-
-def api_user() -> User:
-    user: User = g.api_user
-    return user
 
 
 def register_api(api: Api) -> None:

@@ -14,19 +14,17 @@ import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import selectinload
 
-from app.api import api_user, bp
+from app.api import bp
 from app.enums import AssignmentState, Role
 from app.extensions import db
 from app.models import Assignment, Call, IndividualReport, PoolMember, Proposal, User
-from app.queries.access import load_call
+from app.queries.access import is_officer, load_call
 from app.queries.evaluation import (
     Access,
     EvaluatorView,
-    is_officer,
     load_evaluation,
     own_report_submitted,
     published_assignments,
-    require_officer,
 )
 from app.queries.evaluation_progress import call_progress
 from app.queries.submitted import SubmittedVersion
@@ -37,6 +35,7 @@ from app.services import reviews, screening
 from app.services.conflicts import declare_conflict
 from app.services.errors import NotAllowed, NotFound
 from app.services.reviews import ScoreInput
+from app.web.access import current_actor, officer_required
 
 # ---------------------------------------------------------------------------------------------- schemas
 
@@ -237,7 +236,7 @@ def _detail(view: EvaluatorView) -> dict[str, Any]:
 
 
 def _require_evaluator() -> User:
-    user = api_user()
+    user = current_actor()
     if not user.has_role(Role.EVALUATOR):
         raise NotAllowed("Only evaluators have evaluations.")
     return user
@@ -255,68 +254,66 @@ def _active_assignments(call: Call) -> list[Assignment]:
 
 
 @bp.post("/calls/<code>/evaluators")
+@officer_required
 @bp.arguments(InviteSchema)
 @bp.response(201, PoolMemberSchema)
 def invite_evaluator(body: dict[str, Any], code: str) -> PoolMember:
     """Invite an evaluator account to the call's pool (officers). 409 when already in it."""
-    require_officer(api_user())
     call = load_call(code)
     user = pool_service.find_evaluator(body["email"])
-    member = pool_service.invite_evaluator(call, actor=api_user(), user=user, expertise=body["expertise"],
+    member = pool_service.invite_evaluator(call, actor=current_actor(), user=user, expertise=body["expertise"],
                                            max_load=body["max_load"], organisation_name=body["organisation"],
                                            country=body["country"])
-    db.session.commit()
     return member
 
 
 @bp.get("/calls/<code>/evaluators")
+@officer_required
 @bp.response(200, PoolMemberSchema(many=True))
 def list_evaluators(code: str) -> list[PoolMember]:
     """The call's evaluator pool (officers)."""
-    require_officer(api_user())
     return pool_service.pool(load_call(code))
 
 
 @bp.post("/calls/<code>/assignments/auto")
+@officer_required
 @bp.arguments(AutoAssignSchema)
 @bp.response(200, AutoResultSchema)
 @bp.alt_response(409, description="`infeasible`: `details.proposals` names each proposal that cannot be covered "
                                   "and why; nothing is changed.")
 def auto_assign(body: dict[str, Any], code: str) -> dict[str, Any]:
     """Fill every missing evaluator place (min-cost flow); the new assignments are PROPOSED until published."""
-    require_officer(api_user())
     call = load_call(code)
-    result = assigning.fill_gaps(call, actor=api_user(), discard_proposed=body["discard_proposed"])
-    db.session.commit()
+    result = assigning.fill_gaps(call, actor=current_actor(), discard_proposed=body["discard_proposed"])
     return {"created": result.created, "withdrawn": [a.id for a in result.withdrawn], "removed": result.removed,
             "assignments": _active_assignments(call)}
 
 
 @bp.get("/calls/<code>/assignments")
+@officer_required
 @bp.response(200, AssignmentSchema(many=True))
 def list_assignments(code: str) -> list[Assignment]:
     """Every active (proposed or published) assignment of the call (officers)."""
-    require_officer(api_user())
     return _active_assignments(load_call(code))
 
 
 @bp.post("/calls/<code>/assignments/publish")
+@officer_required
 @bp.arguments(PublishSchema)
 @bp.response(200, PublishResultSchema)
 def publish_assignments(body: dict[str, Any], code: str) -> dict[str, Any]:
     """Publish the proposed assignments: their evaluators see them from now on. Needs the evaluation deadline."""
-    require_officer(api_user())
     call = load_call(code)
-    published = assigning.publish_assignments(call, actor=api_user(), evaluation_deadline=body["evaluation_deadline"])
-    db.session.commit()
+    published = assigning.publish_assignments(call, actor=current_actor(),
+                                              evaluation_deadline=body["evaluation_deadline"])
     return {"published": len(published), "evaluation_deadline": call.evaluation_deadline}
 
 
 @bp.get("/calls/<code>/evaluation")
+@officer_required
 @bp.response(200, ProgressSchema)
 def evaluation_progress(code: str) -> dict[str, Any]:
     """Counts of the evaluation and whether the call is ready to rank (officers)."""
-    require_officer(api_user())
     progress = call_progress(load_call(code))
     return {"ready_to_rank": progress.ready, "reasons": progress.reasons, "counts": progress.counts}
 
@@ -329,15 +326,14 @@ def _submitted_proposal(proposal_id: int) -> Proposal:
 
 
 @bp.patch("/proposals/<int(max=2147483647):proposal_id>/eligibility")
+@officer_required
 @bp.arguments(EligibilityInSchema)
 @bp.response(200, EligibilityOutSchema)
 def decide_eligibility(body: dict[str, Any], proposal_id: int) -> dict[str, Any]:
     """Confirm or override the automatic eligibility result, with a reason (officers; after the deadline)."""
-    require_officer(api_user())
     proposal = _submitted_proposal(proposal_id)
-    screening.decide_eligibility(proposal, actor=api_user(), eligible=body["eligibility"] == "eligible",
+    screening.decide_eligibility(proposal, actor=current_actor(), eligible=body["eligibility"] == "eligible",
                                  reason=body["reason"])
-    db.session.commit()
     checklist = screening.automatic_checks(proposal)
     return {"id": proposal.id, "reference": proposal.reference, "eligibility": proposal.eligibility,
             "eligibility_reason": proposal.eligibility_reason, "screened_at": proposal.screened_at,
@@ -345,13 +341,12 @@ def decide_eligibility(body: dict[str, Any], proposal_id: int) -> dict[str, Any]
 
 
 @bp.post("/proposals/<int(max=2147483647):proposal_id>/consensus/approve")
+@officer_required
 @bp.response(200, description="See the summary above.")
 def approve_consensus(proposal_id: int) -> dict[str, Any]:
     """Approve the submitted consensus report (officers): its scores are what ranking uses."""
-    require_officer(api_user())
     proposal = _submitted_proposal(proposal_id)
-    report = consensus_service.approve_consensus(proposal, actor=api_user())
-    db.session.commit()
+    report = consensus_service.approve_consensus(proposal, actor=current_actor())
     data = _report(report) or {}
     data["proposal_id"] = proposal.id
     return data
@@ -362,14 +357,13 @@ class ReopenSchema(Schema):
 
 
 @bp.post("/proposals/<int(max=2147483647):proposal_id>/consensus/reopen")
+@officer_required
 @bp.arguments(ReopenSchema)
 @bp.response(200, description="See the summary above.")
 def reopen_consensus(body: dict[str, Any], proposal_id: int) -> dict[str, Any]:
     """Send a submitted or approved consensus back to the rapporteur as a draft, with a reason (officers)."""
-    require_officer(api_user())
     proposal = _submitted_proposal(proposal_id)
-    report = consensus_service.reopen_consensus(proposal, actor=api_user(), reason=body["reason"])
-    db.session.commit()
+    report = consensus_service.reopen_consensus(proposal, actor=current_actor(), reason=body["reason"])
     data = _report(report) or {}
     data["proposal_id"] = proposal.id
     return data
@@ -396,7 +390,7 @@ def get_evaluation(evaluation_id: int) -> dict[str, Any]:
     """One evaluation: before the declaration only acronym, title and consortium; then the proposal and my report;
     the other evaluators' reports only once mine is submitted."""
     _require_evaluator()
-    return _detail(load_evaluation(evaluation_id, api_user(), need=Access.SUMMARY))
+    return _detail(load_evaluation(evaluation_id, current_actor(), need=Access.SUMMARY))
 
 
 @bp.put("/evaluations/<int(max=2147483647):evaluation_id>")
@@ -405,12 +399,11 @@ def get_evaluation(evaluation_id: int) -> dict[str, Any]:
 def save_evaluation(body: dict[str, Any], evaluation_id: int) -> dict[str, Any]:
     """Save my draft report: scores 0 to the maximum in steps of 0.5, comments. Refused once submitted (409)."""
     _require_evaluator()
-    view = load_evaluation(evaluation_id, api_user())
+    view = load_evaluation(evaluation_id, current_actor())
     assert view.assignment is not None  # noqa: S101
-    reviews.save_report(view.assignment, actor=api_user(), scores=_score_inputs(body["scores"]),
+    reviews.save_report(view.assignment, actor=current_actor(), scores=_score_inputs(body["scores"]),
                         overall_comment=body["overall_comment"])
-    db.session.commit()
-    return _detail(load_evaluation(evaluation_id, api_user()))
+    return _detail(load_evaluation(evaluation_id, current_actor()))
 
 
 @bp.post("/evaluations/<int(max=2147483647):evaluation_id>/submit")
@@ -418,11 +411,10 @@ def save_evaluation(body: dict[str, Any], evaluation_id: int) -> dict[str, Any]:
 def submit_evaluation(evaluation_id: int) -> dict[str, Any]:
     """Submit and lock my report; 422 with `details.fields` when a score or a comment is missing."""
     _require_evaluator()
-    view = load_evaluation(evaluation_id, api_user())
+    view = load_evaluation(evaluation_id, current_actor())
     assert view.assignment is not None  # noqa: S101
-    reviews.submit_report(view.assignment, actor=api_user())
-    db.session.commit()
-    return _detail(load_evaluation(evaluation_id, api_user()))
+    reviews.submit_report(view.assignment, actor=current_actor())
+    return _detail(load_evaluation(evaluation_id, current_actor()))
 
 
 @bp.post("/evaluations/<int(max=2147483647):evaluation_id>/conflict")
@@ -431,20 +423,19 @@ def submit_evaluation(evaluation_id: int) -> dict[str, Any]:
 def declare(body: dict[str, Any], evaluation_id: int) -> dict[str, Any]:
     """Declare a conflict of interest (or none) on an assigned proposal; a conflict hides it from me (then 404)."""
     _require_evaluator()
-    view = load_evaluation(evaluation_id, api_user(), need=Access.SUMMARY)
+    view = load_evaluation(evaluation_id, current_actor(), need=Access.SUMMARY)
     assert view.assignment is not None  # noqa: S101
-    declare_conflict(view.assignment, actor=api_user(), conflict=body["conflict"], note=body["note"])
-    db.session.commit()
+    declare_conflict(view.assignment, actor=current_actor(), conflict=body["conflict"], note=body["note"])
     if body["conflict"]:
         return {"id": evaluation_id, "conflict": "conflict",
                 "message": "Your conflict of interest is recorded; the proposal is no longer shown to you."}
-    return _detail(load_evaluation(evaluation_id, api_user()))
+    return _detail(load_evaluation(evaluation_id, current_actor()))
 
 
 def _consensus_view(proposal_id: int) -> tuple[Proposal, EvaluatorView | None]:
     """The proposal for an officer, or for one of its evaluators with full access and their own report in."""
     proposal = _submitted_proposal(proposal_id)
-    user = api_user()
+    user = current_actor()
     if is_officer(user):
         return proposal, None
     if not user.has_role(Role.EVALUATOR):
@@ -482,11 +473,10 @@ def get_consensus(proposal_id: int) -> dict[str, Any]:
 @bp.response(200, description="See the summary above.")
 def save_consensus(body: dict[str, Any], proposal_id: int) -> dict[str, Any]:
     """The rapporteur drafts the consensus (once every IER is in); `submit: true` sends it for approval."""
-    user = api_user()
+    user = current_actor()
     if not user.has_role(Role.EVALUATOR):
         raise NotAllowed("Only the proposal's rapporteur drafts the consensus report.")
     proposal = _submitted_proposal(proposal_id)
     consensus_service.save_consensus(proposal, actor=user, scores=_score_inputs(body["scores"]),
                                      overall_comment=body["overall_comment"], submit=body["submit"])
-    db.session.commit()
     return _consensus_body(proposal)

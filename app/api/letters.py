@@ -12,12 +12,11 @@ from flask import Response
 from flask_smorest import abort
 from marshmallow import Schema, fields
 
-from app.api import api_user, bp, public
-from app.enums import Role
-from app.extensions import db
-from app.models import LetterBatch, Proposal, SelectionRun
-from app.queries.access import can_view_proposal
+from app.api import bp, public
+from app.enums import Role, letter_decision_label
+from app.queries.access import is_officer, load_letter_batch, load_proposal_for_viewer, load_run_by_id
 from app.services import letters as letter_service
+from app.web.access import current_actor, officer_required
 from app.web.downloads import send_letter, send_letters_zip
 
 
@@ -57,43 +56,26 @@ class VerificationSchema(Schema):
     sha256 = fields.String(metadata={"description": "SHA-256 of the genuine PDF"})
 
 
-def _officer() -> None:
-    if not api_user().has_role(Role.OFFICER, Role.ADMIN):
-        abort(403, message="Only programme officers handle letter batches.")
-
-
-def _run_or_404(run_id: int) -> SelectionRun:
-    run = db.session.get(SelectionRun, run_id)
-    if run is None:
-        abort(404, message=f"There is no selection run {run_id}.")
-    return run
-
-
 @bp.post("/selections/<int:run_id>/letters")
+@officer_required
 @bp.response(202, LetterBatchSchema)
 @bp.alt_response(403, description="Not a programme officer")
 @bp.alt_response(404, description="No such selection run")
 @bp.alt_response(409, description="invalid_transition: the run is not finalised, or a batch is running")
 def letters_start_batch(run_id: int) -> dict[str, Any]:
     """Generate every letter of a finalised run in the background; letters already stored are kept."""
-    _officer()
-    batch = letter_service.start_letter_batch(_run_or_404(run_id), actor=api_user())
-    db.session.commit()
-    db.session.refresh(batch)
-    return letter_service.batch_progress(batch)
+    run = load_run_by_id(run_id, current_actor())
+    return letter_service.batch_progress(letter_service.start_letter_batch(run, actor=current_actor()))
 
 
 @bp.get("/letter-batches/<int:batch_id>")
+@officer_required
 @bp.response(200, LetterBatchSchema)
 @bp.alt_response(403, description="Not a programme officer")
 @bp.alt_response(404, description="No such batch")
 def letters_batch_progress(batch_id: int) -> dict[str, Any]:
     """A batch's progress: counters, status and the letters that failed."""
-    _officer()
-    batch = db.session.get(LetterBatch, batch_id)
-    if batch is None:
-        abort(404, message=f"There is no letter batch {batch_id}.")
-    return letter_service.batch_progress(batch)
+    return letter_service.batch_progress(load_letter_batch(batch_id, current_actor()))
 
 
 @bp.get("/proposals/<int:proposal_id>/letter.pdf")
@@ -101,13 +83,11 @@ def letters_batch_progress(batch_id: int) -> dict[str, Any]:
 @bp.alt_response(404, description="No such proposal, not yours, or no (published) letter yet")
 def letters_proposal_pdf(proposal_id: int) -> Response:
     """The proposal's latest letter: the applicant's own once published; officers always."""
-    user = api_user()
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or not can_view_proposal(user, proposal):
-        abort(404, message="There is no such proposal.")
+    user = current_actor()
+    proposal = load_proposal_for_viewer(proposal_id, user, full=False)
     if not user.has_role(Role.OFFICER, Role.ADMIN, Role.APPLICANT):
         abort(403, message="Letters are for the applicants and the programme officers.")
-    officer = user.has_role(Role.OFFICER, Role.ADMIN)
+    officer = is_officer(user)
     letter = letter_service.latest_letter(proposal, published_only=not officer)
     if letter is None:
         abort(404, error_code="no_letter",
@@ -116,13 +96,13 @@ def letters_proposal_pdf(proposal_id: int) -> Response:
 
 
 @bp.get("/selections/<int:run_id>/letters.zip")
+@officer_required
 @bp.response(200, description="Every letter of the run and a manifest.csv", content_type="application/zip")
 @bp.alt_response(403, description="Not a programme officer")
 @bp.alt_response(404, description="No such run, or no letter yet")
 def letters_run_zip(run_id: int) -> Response:
     """The run's letters in one ZIP (the same letters give the same bytes)."""
-    _officer()
-    run = _run_or_404(run_id)
+    run = load_run_by_id(run_id, current_actor())
     letters = letter_service.run_letters(run)
     if not letters:
         abort(404, error_code="no_letter", message="This run has no letters yet: start a batch first.")
@@ -142,6 +122,6 @@ def letters_verify(code: str) -> dict[str, Any]:
     return {
         "code": letter.verification_code, "reference": letter.reference, "call": call.code,
         "call_title": call.title, "proposal": letter.proposal.reference, "acronym": letter.proposal.acronym,
-        "kind": letter.kind.value, "decision": letter_service.decision_label(letter.kind, call.kind),
+        "kind": letter.kind.value, "decision": letter_decision_label(letter.kind, call.kind),
         "date": letter.decision_date, "sha256": letter.sha256,
     }

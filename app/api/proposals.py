@@ -13,7 +13,7 @@ from flask import Response, current_app, jsonify
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.api import api_user, bp
+from app.api import bp
 from app.api.schemas import CallSchema
 from app.api.schemas_proposals import (
     CallSettingsSchema,
@@ -39,7 +39,6 @@ from app.queries.access import load_call, load_proposal_for_viewer
 from app.queries.eligibility import Checklist, check_proposal
 from app.services.call_settings import update_call_settings
 from app.services.documents import find_document, too_large_message
-from app.services.errors import DomainError, NotAllowed
 from app.services.proposals import (
     PartnerInput,
     create_proposal,
@@ -51,24 +50,14 @@ from app.services.proposals import (
     withdraw_proposal,
 )
 from app.services.receipts import find_submission
+from app.web.access import current_actor, officer_required
 from app.web.downloads import send_annex, send_receipt_pdf
 from app.web.errors import api_error
-
-_RECEIPT = SubmitReceiptSchema()
-
-
-def _commit() -> None:
-    """Commit once; a refusal at commit time (the deadline guard) rolls everything back."""
-    try:
-        db.session.commit()
-    except DomainError:
-        db.session.rollback()
-        raise
 
 
 def _proposal(proposal_id: int, *, full: bool = True) -> Proposal:
     """The proposal if the token's user may see it (404 otherwise); `full=False` loads the row only."""
-    return load_proposal_for_viewer(proposal_id, api_user(), full=full)
+    return load_proposal_for_viewer(proposal_id, current_actor(), full=full)
 
 
 def _changes(proposal: Proposal | None, body: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +88,8 @@ def _upload_too_large(error: RequestEntityTooLarge) -> Any:
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     return api_error(413, "payload_too_large", too_large_message(limit), {"max_bytes": limit})
 
+_RECEIPT = SubmitReceiptSchema()
+
 
 # -- applicants --------------------------------------------------------------------------------------------------
 
@@ -106,7 +97,7 @@ def _upload_too_large(error: RequestEntityTooLarge) -> Any:
 @bp.response(200, ProposalSchema(many=True))
 def list_my_proposals() -> list[Proposal]:
     """The proposals of your organisation, newest first."""
-    user = api_user()
+    user = current_actor()
     if user.organisation_id is None or not user.has_role(Role.APPLICANT):
         return []
     return list(db.session.scalars(
@@ -123,11 +114,10 @@ def list_my_proposals() -> list[Proposal]:
 @bp.alt_response(409, description="deadline_passed: the call is closed")
 def create_call_proposal(body: dict[str, Any], code: str) -> Proposal:
     """Start a draft in an open call; any fields given are saved at once (version 2)."""
-    user = api_user()
+    user = current_actor()
     proposal = create_proposal(load_call(code), actor=user)
     if body:
         save_proposal(proposal, actor=user, base_version=proposal.edit_version, changes=_changes(proposal, body))
-    _commit()
     return proposal
 
 
@@ -148,8 +138,7 @@ def patch_proposal(body: dict[str, Any], proposal_id: int) -> Proposal:
     """Save some fields; `version` must be the current one (optimistic locking)."""
     proposal = _proposal(proposal_id)
     version = body.pop("version")
-    save_proposal(proposal, actor=api_user(), base_version=version, changes=_changes(proposal, body))
-    _commit()
+    save_proposal(proposal, actor=current_actor(), base_version=version, changes=_changes(proposal, body))
     return proposal
 
 
@@ -167,9 +156,8 @@ def upload_document(form: dict[str, Any], files: dict[str, Any], proposal_id: in
     """
     proposal = _proposal(proposal_id, full=False)
     upload = files["file"]
-    document = upload_annex(proposal, actor=api_user(), kind=DocumentKind(form["kind"]), stream=upload.stream,
+    document = upload_annex(proposal, actor=current_actor(), kind=DocumentKind(form["kind"]), stream=upload.stream,
                             filename=upload.filename)
-    _commit()
     return document
 
 
@@ -185,8 +173,7 @@ def download_document(proposal_id: int, document_id: int) -> Response:
 def delete_document(proposal_id: int, document_id: int) -> None:
     """Take an annex off the proposal (submitted versions keep it)."""
     proposal = _proposal(proposal_id)
-    remove_annex(proposal, find_document(proposal, document_id, include_removed=False), actor=api_user())
-    _commit()
+    remove_annex(proposal, find_document(proposal, document_id, include_removed=False), actor=current_actor())
 
 
 @bp.get("/proposals/<int(max=2147483647):proposal_id>/eligibility")
@@ -202,12 +189,13 @@ def get_eligibility(proposal_id: int) -> dict[str, Any]:
 @bp.response(201, SubmitReceiptSchema)
 @bp.alt_response(409, description="deadline_passed, or edit_conflict when `version` is stale")
 @bp.alt_response(422, description="ineligible: the failed checks are in details.failures")
-def submit(body: dict[str, Any], proposal_id: int) -> Any:
+def submit(body: dict[str, Any], proposal_id: int) -> Response:
     """Submit a new version; accepted only if committed strictly before the deadline. The receipt is immediate."""
-    submission = submit_proposal_id(proposal_id, actor=api_user(), base_version=(body or {}).get("version"))
-    receipt = jsonify(_RECEIPT.dump(submission))  # before the commit expires the row: no reload
+    submission = submit_proposal_id(proposal_id, actor=current_actor(), base_version=(body or {}).get("version"))
+    # Serialised before the commit, which would expire the row (no reload); sent only once committed, strictly
+    # before the deadline: the commit guard may still refuse (409).
+    receipt = jsonify(_RECEIPT.dump(submission))
     receipt.status_code = 201
-    _commit()
     return receipt
 
 
@@ -238,35 +226,29 @@ def submission_receipt_pdf(proposal_id: int, version: int) -> Response:
 @bp.alt_response(409, description="deadline_passed or already withdrawn")
 def withdraw(body: dict[str, Any], proposal_id: int) -> Proposal:
     """Withdraw before the deadline; final."""
-    proposal = withdraw_proposal(_proposal(proposal_id), actor=api_user(), reason=(body or {}).get("reason", ""))
-    _commit()
+    proposal = withdraw_proposal(_proposal(proposal_id), actor=current_actor(), reason=(body or {}).get("reason", ""))
     return proposal
 
 
 # -- officers ----------------------------------------------------------------------------------------------------
 
-def _require_officer() -> None:
-    if not api_user().has_role(Role.OFFICER, Role.ADMIN):
-        raise NotAllowed("Only programme officers and administrators can do this.")
-
-
 @bp.post("/proposals/<int(max=2147483647):proposal_id>/extension")
+@officer_required
 @bp.arguments(ExtensionSchema())
 @bp.response(200, ProposalSchema)
 @bp.alt_response(403, description="Not an officer")
 def extend(body: dict[str, Any], proposal_id: int) -> Proposal:
     """Officers: give one proposal a later deadline, with a reason the applicant sees."""
-    proposal = grant_extension(_proposal(proposal_id), actor=api_user(), deadline=body["deadline"],
+    proposal = grant_extension(_proposal(proposal_id), actor=current_actor(), deadline=body["deadline"],
                                reason=body["reason"])
-    _commit()
     return proposal
 
 
 @bp.get("/calls/<code>/proposals")
+@officer_required
 @bp.response(200, IntakeRowSchema(many=True))
 def list_call_proposals(code: str) -> list[Proposal]:
     """Officers: every proposal of a call, by reference."""
-    _require_officer()
     return list(db.session.scalars(
         sa.select(Proposal).where(Proposal.call_id == load_call(code).id)
         .options(selectinload(Proposal.organisation), selectinload(Proposal.submissions).defer(Submission.snapshot))
@@ -274,6 +256,7 @@ def list_call_proposals(code: str) -> list[Proposal]:
 
 
 @bp.patch("/calls/<code>")
+@officer_required
 @bp.arguments(CallSettingsSchema())
 @bp.response(200, CallSchema)
 @bp.alt_response(403, description="Not an officer")
@@ -281,9 +264,7 @@ def list_call_proposals(code: str) -> list[Proposal]:
                                   "(`details.extensions`); send again with `confirm` set to `details.token`")
 def patch_call(body: dict[str, Any], code: str) -> Call:
     """Officers: change the deadline and other settings of a call (audited only when something changes)."""
-    _require_officer()
     call = load_call(code)
     confirm = body.pop("confirm", None)
-    update_call_settings(call, actor=api_user(), changes=body, confirm=confirm)
-    _commit()
+    update_call_settings(call, actor=current_actor(), changes=body, confirm=confirm)
     return call

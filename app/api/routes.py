@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask_smorest import abort
+from flask import Response
 
-from app.api import api_user, bp, public
+from app.api import bp, public
 from app.api.schemas import CallSchema, CallSummarySchema, MeSchema, TokenRequestSchema, TokenSchema
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.models import Call, User
+from app.queries.access import load_call
+from app.queries.calls import calls_by_deadline
 from app.services.accounts import authenticate, issue_token
-from app.services.errors import LoginLocked
+from app.web.access import current_actor
+from app.web.errors import api_error
 
 
 @bp.post("/tokens")
@@ -17,18 +19,13 @@ from app.services.errors import LoginLocked
 @bp.arguments(TokenRequestSchema)
 @bp.response(201, TokenSchema)
 @bp.doc(security=[])
-def create_token(body: dict[str, str]) -> dict[str, str]:
+def create_token(body: dict[str, str]) -> dict[str, str] | tuple[Response, int]:
     """Exchange an e-mail address and password for a bearer token (shown once; rate-limited)."""
-    try:
-        user = authenticate(body["email"], body["password"])
-    except LoginLocked:
-        db.session.rollback()
-        raise
+    user = authenticate(body["email"], body["password"])
     if user is None:
-        db.session.commit()  # keep the failed attempt for the lockout rule
-        abort(401, message="Those credentials did not work.")
+        # Answered, not raised: the request's transaction commits the failed attempt for the lockout rule.
+        return api_error(401, message="Those credentials did not work.")
     token = issue_token(user, label=body.get("label") or "api")
-    db.session.commit()
     return {"token": token, "token_type": "Bearer"}
 
 
@@ -36,19 +33,18 @@ def create_token(body: dict[str, str]) -> dict[str, str]:
 @bp.response(200, MeSchema)
 def me() -> User:
     """The account the bearer token belongs to."""
-    return api_user()
+    return current_actor()
 
 
 @bp.get("/calls")
 @bp.response(200, CallSummarySchema(many=True))
 def list_calls() -> list[Call]:
     """Every call, latest deadline first."""
-    return list(db.session.scalars(sa.select(Call).order_by(Call.deadline.desc())))
+    return calls_by_deadline()
 
 
 @bp.get("/calls/<code>")
 @bp.response(200, CallSchema)
 def get_call(code: str) -> Call:
     """One call with its criteria, rules and strands."""
-    return db.first_or_404(sa.select(Call).where(Call.code == code),
-                           description=f"There is no call {code!r}.")
+    return load_call(code)

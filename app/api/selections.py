@@ -7,20 +7,16 @@ Every endpoint answers 403 to other roles and 404 for an unknown call or run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, request
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
-from app.api import api_user, bp
-from app.extensions import db
+from app.api import bp
 from app.manage.exports import export_file
 from app.models import Call, SelectionRun
-from app.queries.access import load_call
+from app.queries.access import load_call, load_run, load_run_by_id
 from app.queries.ranking import Ranking, RankingEntry, live_ranking, run_ranking
 from app.services.selection import (
     MAX_RESERVE_SIZE,
@@ -31,10 +27,10 @@ from app.services.selection import (
     list_runs,
     load_call_data,
     promote_from_reserve,
-    require_officer,
     run_selection,
     verify_run,
 )
+from app.web.access import current_actor, officer_required
 from app.web.downloads import send_attachment
 
 # ---------------------------------------------------------------------------------------------- schemas
@@ -159,25 +155,8 @@ class PreviewSchema(Schema):
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def officer_only(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Refuse other roles (403) before the body or query is even read: no validation details leak to them.
-
-    Placed right under the route decorator, so it wraps flask-smorest's argument parsing; `wraps` keeps the
-    OpenAPI documentation the other decorators attached to the view."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        require_officer(api_user())
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 def _run_or_404(run_id: int) -> SelectionRun:
-    run = db.session.get(SelectionRun, run_id)
-    if run is None:
-        abort(404, message=f"There is no selection run {run_id}.")
-    return run
+    return load_run_by_id(run_id, current_actor())
 
 
 def _options(call: Call, args: dict[str, Any]) -> SelectionOptions:
@@ -217,7 +196,7 @@ def _run_body(run: SelectionRun, *, detail: bool = False) -> dict[str, Any]:
 
 
 @bp.get("/calls/<code>/ranking")
-@officer_only
+@officer_required
 @bp.arguments(RankingQuerySchema, location="query")
 @bp.response(200, RankingSchema)
 @bp.alt_response(403, description="Not a programme officer")
@@ -229,7 +208,7 @@ def selection_ranking(args: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 @bp.get("/calls/<code>/selections")
-@officer_only
+@officer_required
 @bp.response(200, RunSummarySchema(many=True))
 @bp.alt_response(403, description="Not a programme officer")
 @bp.alt_response(404, description="No such call")
@@ -239,7 +218,7 @@ def selection_list(code: str) -> list[dict[str, Any]]:
 
 
 @bp.post("/calls/<code>/selections")
-@officer_only
+@officer_required
 @bp.arguments(RunCreateSchema)
 @bp.response(201, RunSchema)
 @bp.alt_response(403, description="Not a programme officer")
@@ -249,13 +228,12 @@ def selection_list(code: str) -> list[dict[str, Any]]:
 def selection_create(args: dict[str, Any], code: str) -> dict[str, Any]:
     """Run the selection with these options and record it (input, output, SHA-256 of both)."""
     call = load_call(code)
-    run = run_selection(call, actor=api_user(), options=_options(call, args), note=args.get("note", ""))
-    db.session.commit()
+    run = run_selection(call, actor=current_actor(), options=_options(call, args), note=args.get("note", ""))
     return _run_body(run, detail=True)
 
 
 @bp.get("/selections/<int:run_id>")
-@officer_only
+@officer_required
 @bp.response(200, RunSchema)
 @bp.alt_response(403, description="Not a programme officer")
 @bp.alt_response(404, description="No such run")
@@ -265,7 +243,7 @@ def selection_get(run_id: int) -> dict[str, Any]:
 
 
 @bp.get("/selections/<int:run_id>/finalise")
-@officer_only
+@officer_required
 @bp.response(200, PreviewSchema)
 @bp.alt_response(403, description="Not a programme officer")
 @bp.alt_response(404, description="No such run")
@@ -281,7 +259,7 @@ def selection_finalise_preview(run_id: int) -> dict[str, Any]:
 
 
 @bp.post("/selections/<int:run_id>/finalise")
-@officer_only
+@officer_required
 @bp.arguments(FinaliseSchema)
 @bp.response(200, RunSummarySchema)
 @bp.alt_response(403, description="Not a programme officer")
@@ -291,13 +269,12 @@ def selection_finalise_preview(run_id: int) -> dict[str, Any]:
 def selection_finalise(args: dict[str, Any], run_id: int) -> dict[str, Any]:
     """Step 2: finalise with the preview's token; the proposals get their decisions."""
     run = _run_or_404(run_id)
-    finalise_run(run, actor=api_user(), token=args["token"])
-    db.session.commit()
+    finalise_run(run, actor=current_actor(), token=args["token"])
     return _run_body(run)
 
 
 @bp.post("/selections/<int:run_id>/promote")
-@officer_only
+@officer_required
 @bp.arguments(PromoteSchema)
 @bp.response(201, RunSchema)
 @bp.alt_response(403, description="Not a programme officer")
@@ -306,14 +283,13 @@ def selection_finalise(args: dict[str, Any], run_id: int) -> dict[str, Any]:
 @bp.alt_response(422, description="The proposal is not selected in the run")
 def selection_promote(args: dict[str, Any], run_id: int) -> dict[str, Any]:
     """A selected proposal declined or was found ineligible: promote from the reserve list (a new draft run)."""
-    child = promote_from_reserve(_run_or_404(run_id), actor=api_user(), reference=args["reference"],
+    child = promote_from_reserve(_run_or_404(run_id), actor=current_actor(), reference=args["reference"],
                                  reason=args["reason"], note=args["note"])
-    db.session.commit()
     return _run_body(child, detail=True)
 
 
 @bp.get("/calls/<code>/ranking.csv")
-@officer_only
+@officer_required
 @bp.doc(responses={"200": {"description": "The ranking as CSV (UTF-8 with BOM)",
                            "content": {"text/csv": {"schema": {"type": "string"}}}}})
 def selection_ranking_csv(code: str) -> Response:
@@ -322,7 +298,7 @@ def selection_ranking_csv(code: str) -> Response:
 
 
 @bp.get("/calls/<code>/ranking.xlsx")
-@officer_only
+@officer_required
 @bp.doc(responses={"200": {"description": "The ranking as an XLSX workbook (ranking and consensus comments)",
                            "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
                                        {"schema": {"type": "string", "format": "binary"}}}}})
@@ -336,12 +312,9 @@ def _export(code: str, extension: str) -> Response:
     data = load_call_data(call, with_comments=True)
     number = request.args.get("run")
     if number:
-        run = db.session.scalar(sa.select(SelectionRun).where(SelectionRun.call_id == call.id,
-                                                              SelectionRun.number == int(number))) \
-            if number.isdigit() else None
-        if run is None:
+        if not number.isdigit():
             abort(404, message=f"There is no run {number} of {code}.")
-        ranking = run_ranking(run, data=data)
+        ranking = run_ranking(load_run(call, int(number), current_actor()), data=data)
     else:
         ranking = live_ranking(call, data=data)
     export = export_file(ranking, extension)

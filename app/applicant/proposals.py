@@ -1,8 +1,8 @@
 """The proposal pages: overview and checklist, one page per section, annexes, submission, receipts.
 
 Views are thin: load through the one loader (404 for proposals of other organisations), parse the form, call
-one service, commit, flash, redirect. A save based on an old version renders the edit-conflict page (409)
-with both versions and the user's input kept.
+one service in `command` (app.web.transaction commits it, or shows its refusal on the form), flash, redirect. A save
+based on an old version renders the edit-conflict page (409) with both versions and the user's input kept.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from app.applicant import bp
 from app.clock import utcnow
 from app.countries import country_name
 from app.enums import DocumentKind, OrganisationType
-from app.extensions import db
 from app.models import Proposal
 from app.queries.access import load_proposal_for_applicant
 from app.queries.eligibility import active_documents, check_proposal, has_budget
 from app.services.documents import find_document, human_size, too_large_message
-from app.services.errors import DeadlinePassed, DomainError, EditConflict, IneligibleProposal, NotFound
+from app.services.errors import DeadlinePassed, EditConflict, IneligibleProposal, NotFound
 from app.services.proposals import (
     SECTIONS,
     PartnerInput,
@@ -34,9 +33,10 @@ from app.services.proposals import (
     withdraw_proposal,
 )
 from app.services.receipts import find_submission, has_unsubmitted_changes, receipt_context, verify_submission
+from app.web.access import current_actor
 from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.web.templating import format_money
-from app.web.viewhelpers import signed_in_user
+from app.web.transaction import command
 from forms.proposal import (
     AnnexUploadForm,
     BudgetForm,
@@ -52,7 +52,7 @@ bp.add_app_template_filter(human_size, "filesize")  # app-wide: the officer's pr
 
 
 def _load(proposal_id: int) -> Proposal:
-    return load_proposal_for_applicant(proposal_id, signed_in_user())
+    return load_proposal_for_applicant(proposal_id, current_actor())
 
 
 def _render(template: str, proposal: Proposal, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -76,20 +76,6 @@ def _next_url(proposal: Proposal, wanted: str | None, here: str) -> str:
     return url_for(endpoint, proposal_id=proposal.id)
 
 
-def _field_errors(error: DomainError, locate: Callable[[str], Any]) -> None:
-    """Put a service's InvalidInput next to the fields it names; flash what names no field on the page."""
-    fields = error.details.get("fields") or {}
-    unplaced = not fields
-    for name, message in fields.items():
-        field = locate(str(name))
-        if field is None:
-            unplaced = True
-        else:
-            field.errors = [*field.errors, message]
-    if unplaced:
-        flash(error.message, "error")
-
-
 def _save_section(proposal_id: int, section: str, form: _VersionedForm, template: str,
                   changes: Callable[[Proposal], dict[str, Any]], conflict_rows: Callable[[Proposal], list[Row]],
                   locate: Callable[[str], Any] | None = None, **context: Any) -> Response | tuple[str, int]:
@@ -98,23 +84,18 @@ def _save_section(proposal_id: int, section: str, form: _VersionedForm, template
     if not form.validate():
         flash("Some fields need attention; nothing was saved yet.", "error")
         return _render(template, proposal, 422, form=form, **context)
-    try:
-        save_proposal(proposal, actor=signed_in_user(), base_version=form.base_version(), changes=changes(proposal),
+    with command(form, locate=locate, handled=(EditConflict,)) as outcome:
+        save_proposal(proposal, actor=current_actor(), base_version=form.base_version(), changes=changes(proposal),
                       section=section)
-    except EditConflict as error:
-        db.session.rollback()
+    if isinstance(outcome.error, EditConflict):
         proposal = _load(proposal_id)
         rows = conflict_rows(proposal)
         # Saving again from the conflict page deliberately replaces the newer version.
         form.version.data = str(proposal.edit_version)
-        return _render(template, proposal, 409, form=form, conflict={"message": error.message, "rows": rows,
-                                                                     "details": error.details}, **context)
-    except DomainError as error:
-        db.session.rollback()
-        proposal = _load(proposal_id)
-        _field_errors(error, locate or (lambda name: getattr(form, name, None)))
-        return _render(template, proposal, error.status, form=form, **context)
-    db.session.commit()
+        return _render(template, proposal, 409, form=form, conflict={
+            "message": outcome.error.message, "rows": rows, "details": outcome.error.details}, **context)
+    if outcome.error is not None:
+        return _render(template, _load(proposal_id), outcome.status, form=form, **context)
     flash(f"{section.capitalize()} saved.", "success")
     wanted = form.next_section.data or request.form.get("continue_to")
     return redirect(_next_url(proposal, wanted, section))
@@ -276,15 +257,12 @@ def proposal_annexes(proposal_id: int) -> Response | tuple[str, int]:
     if not form.validate():
         return _render("applicant/section_annexes.html", proposal, 422, form=form)
     upload = form.file.data
-    try:
-        document = upload_annex(proposal, actor=signed_in_user(), kind=DocumentKind(form.kind.data),
+    # Every refusal of an upload (not a PDF, too large, the deadline) is shown at the file input.
+    with command(form, locate=lambda _name: form.file, fallback=form.file) as outcome:
+        document = upload_annex(proposal, actor=current_actor(), kind=DocumentKind(form.kind.data),
                                 stream=upload.stream, filename=upload.filename)
-    except DomainError as error:
-        db.session.rollback()
-        proposal = _load(proposal_id)
-        form.file.errors = [*form.file.errors, error.message]
-        return _render("applicant/section_annexes.html", proposal, error.status, form=form)
-    db.session.commit()
+    if not outcome.ok:
+        return _render("applicant/section_annexes.html", _load(proposal_id), outcome.status, form=form)
     flash(f"{document.kind.label} uploaded: {document.filename}, {document.page_count} "
           f"page{'s' if document.page_count != 1 else ''}.", "success")
     return redirect(url_for("applicant.proposal_annexes", proposal_id=proposal.id))
@@ -311,13 +289,9 @@ def upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 def remove_proposal_annex(proposal_id: int, document_id: int) -> Response:
     proposal = _load(proposal_id)
     document = find_document(proposal, document_id, include_removed=False)
-    try:
-        remove_annex(proposal, document, actor=signed_in_user())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    with command() as outcome:
+        remove_annex(proposal, document, actor=current_actor())
+    if outcome.ok:
         flash(f"{document.filename} removed from the proposal.", "success")
     return redirect(url_for("applicant.proposal_annexes", proposal_id=proposal_id))
 
@@ -336,24 +310,17 @@ def submit(proposal_id: int) -> Response | tuple[str, int]:
     form = SubmitProposalForm()
     if not form.validate():
         return _render("applicant/proposal.html", proposal, 422, submit_form=form)
-    try:
-        submission = submit_proposal(proposal, actor=signed_in_user(), base_version=form.base_version())
-        # The commit re-checks the clock (see app.services.proposals): it may still refuse.
-        db.session.commit()
-    except IneligibleProposal as error:
-        db.session.rollback()
+    # The commit re-checks the clock (see app.services.proposals): a refusal may come from the commit itself.
+    with command(handled=(IneligibleProposal,)) as outcome:
+        submission = submit_proposal(proposal, actor=current_actor(), base_version=form.base_version())
+    if isinstance(outcome.error, IneligibleProposal):
+        flash(outcome.error.message + " Fix the items marked in the checklist, then submit again.", "error")
+        return _render("applicant/proposal.html", _load(proposal_id), 422, submit_form=form)
+    if isinstance(outcome.error, DeadlinePassed | EditConflict):
         proposal = _load(proposal_id)
-        flash(error.message + " Fix the items marked in the checklist, then submit again.", "error")
-        return _render("applicant/proposal.html", proposal, 422, submit_form=form)
-    except (DeadlinePassed, EditConflict) as error:
-        db.session.rollback()
-        proposal = _load(proposal_id)
-        flash(error.message, "error")
         form.version.data = str(proposal.edit_version)
-        return _render("applicant/proposal.html", proposal, error.status, submit_form=form)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        return _render("applicant/proposal.html", proposal, outcome.status, submit_form=form)
+    if outcome.error is not None:
         return redirect(url_for("applicant.proposal_overview", proposal_id=proposal_id))
     flash(f"Submitted: version {submission.version}, receipt {submission.receipt_number}.", "success")
     return redirect(url_for("applicant.receipt", proposal_id=proposal_id, version=submission.version))
@@ -364,14 +331,10 @@ def withdraw(proposal_id: int) -> Response | tuple[str, int]:
     proposal = _load(proposal_id)
     form = WithdrawProposalForm()
     if form.validate_on_submit():
-        try:
-            withdraw_proposal(proposal, actor=signed_in_user(), reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("applicant.proposal_overview", proposal_id=proposal_id))
-        db.session.commit()
-        flash(f"{proposal.reference} is withdrawn from the call.", "success")
+        with command() as outcome:
+            withdraw_proposal(proposal, actor=current_actor(), reason=form.reason.data or "")
+        if outcome.ok:
+            flash(f"{proposal.reference} is withdrawn from the call.", "success")
         return redirect(url_for("applicant.proposal_overview", proposal_id=proposal_id))
     return _render("applicant/withdraw.html", proposal, 422 if form.errors else 200, form=form)
 

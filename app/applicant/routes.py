@@ -8,11 +8,13 @@ from werkzeug.wrappers import Response
 from app.applicant import bp
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Call, Proposal, Submission
+from app.models import Proposal, Submission
+from app.queries.access import load_call
+from app.queries.calls import open_calls
 from app.queries.eligibility import check_proposal
-from app.services.errors import DomainError
 from app.services.proposals import create_proposal
-from app.web.viewhelpers import signed_in_user
+from app.web.access import current_actor
+from app.web.transaction import command
 from forms.proposal import StartProposalForm
 
 
@@ -20,7 +22,7 @@ from forms.proposal import StartProposalForm
 def dashboard() -> str:
     """My organisation's proposals across calls, and the calls open now."""
     now = utcnow()
-    user = signed_in_user()
+    user = current_actor()
     proposals: list[Proposal] = []
     if user.organisation_id is not None:
         proposals = list(db.session.scalars(
@@ -30,28 +32,22 @@ def dashboard() -> str:
             .order_by(Proposal.created_at.desc(), Proposal.id.desc())
         ))
     checklists = {proposal.id: check_proposal(proposal) for proposal in proposals}
-    open_calls = db.session.scalars(
-        sa.select(Call).where(Call.opens_at <= now, Call.deadline > now).order_by(Call.deadline)
-    ).all()
     return render_template("applicant/dashboard.html", proposals=proposals, checklists=checklists,
-                           open_calls=open_calls, now=now, start_form=StartProposalForm())
+                           open_calls=open_calls(now), now=now, start_form=StartProposalForm())
 
 
 @bp.post("/calls/<code>/proposals")
 def start_proposal(code: str) -> Response:
     """Start a draft in an open call and go to its first section."""
-    call = db.first_or_404(sa.select(Call).where(Call.code == code), description=f"There is no call {code!r}.")
+    call = load_call(code)
     form = StartProposalForm()
     if not form.validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("public.call_detail", code=code))
-    try:
-        proposal = create_proposal(call, actor=signed_in_user())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    with command() as outcome:
+        proposal = create_proposal(call, actor=current_actor())
+    if not outcome.ok:
         return redirect(url_for("public.call_detail", code=code))
-    db.session.commit()
     flash(f"Draft {proposal.reference} started. Save each section as you go; you can come back at any time "
           "before the deadline.", "success")
     return redirect(url_for("applicant.proposal_summary", proposal_id=proposal.id))

@@ -8,10 +8,9 @@ from werkzeug.wrappers import Response
 
 from app.auth import bp
 from app.enums import OrganisationType, Role
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.services.accounts import authenticate, register_applicant
-from app.services.errors import DomainError, LoginLocked
-from app.web.viewhelpers import show_domain_error
+from app.web.transaction import command
 from forms.auth import LoginForm, RegistrationForm
 
 LOGIN_FAILED = "Those credentials did not work. Check the e-mail address and the password."
@@ -44,19 +43,16 @@ def login() -> str | Response:
         return redirect(_home_for_user())
     form = LoginForm()
     if form.validate_on_submit():
-        try:
+        # Committed whether or not the credentials work: a failed attempt counts for the lockout rule.
+        with command() as outcome:
             user = authenticate(form.email.data or "", form.password.data or "")
-        except LoginLocked as locked:
-            db.session.rollback()
-            flash(locked.message, "error")
-            return render_template("auth/login.html", form=form), 429
+        if not outcome.ok:  # locked out
+            return render_template("auth/login.html", form=form), outcome.status
         if user is None:
-            db.session.commit()  # keep the failed attempt for the lockout rule
             flash(LOGIN_FAILED, "error")
             return render_template("auth/login.html", form=form), 200
         session.clear()  # a fresh session at login: no fixation
         login_user(user)
-        db.session.commit()
         return redirect(_safe_next(request.args.get("next")) or _home_for_user())
     return render_template("auth/login.html", form=form)
 
@@ -76,17 +72,14 @@ def register() -> str | Response:
         return redirect(_home_for_user())
     form = RegistrationForm()
     if form.validate_on_submit():
-        try:
+        with command(form) as outcome:
             user = register_applicant(
                 email=form.email.data or "", password=form.password.data or "",
                 full_name=form.full_name.data or "", organisation_name=form.organisation_name.data or "",
                 country=form.country.data or "", organisation_type=OrganisationType(form.organisation_type.data),
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+        if not outcome.ok:
             return render_template("auth/register.html", form=form), 200
-        db.session.commit()
         session.clear()
         login_user(user)
         flash("Welcome to Eurogrants. Your account is ready.", "success")

@@ -9,13 +9,13 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import Call
+from app.queries.access import load_run
 from app.queries.calls import get_call
 from app.seeds.selection_demo import seed_selection_demo
 from app.services.errors import InvalidInput, NotFound
 from app.services.selection import (
     SelectionOptions,
     build_selection_input,
-    get_run,
     list_runs,
     verify_run,
 )
@@ -65,12 +65,12 @@ def register_selection_cli(app: Flask) -> None:
         """Re-run stored runs from their stored input and compare the output byte for byte (all runs by default)."""
         call = _call(code)
         try:
-            runs = [get_run(call, number)] if number is not None else list(reversed(list_runs(call)))
+            runs = [load_run(call, number, None)] if number is not None else list(reversed(list_runs(call)))
         except NotFound as error:
             raise click.ClickException(error.message) from error
         failed = 0
         for run in runs:
-            run = get_run(call, run.number)  # with its input and output
+            run = load_run(call, run.number, None)  # with its input and output
             ok = verify_run(run)
             failed += not ok
             summary = json.dumps(run.summary.get("selected"))

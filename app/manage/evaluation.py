@@ -15,7 +15,8 @@ from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
 from app.manage import bp
 from app.models import Assignment, AuditEvent, Call, Proposal, User
-from app.queries.access import load_call
+from app.queries.access import load_call, load_call_assignment, load_pool_member
+from app.queries.conflicts import ConflictIndex, has_open_declared_conflict
 from app.queries.evaluation import active_assignments, counts_toward_k
 from app.queries.evaluation_progress import CONSENSUS_STATES, call_progress, filter_proposals, sort_proposals
 from app.queries.submitted import submitted_version
@@ -23,9 +24,10 @@ from app.services import assignment as assigning
 from app.services import consensus as consensus_service
 from app.services import pool as pool_service
 from app.services import screening
-from app.services.conflicts import ConflictIndex, has_open_declared_conflict, waive_conflict
-from app.services.errors import AssignmentInfeasible, DomainError, NotFound
-from app.web.viewhelpers import show_domain_error, signed_in_user
+from app.services.conflicts import waive_conflict
+from app.services.errors import AssignmentInfeasible, NotFound
+from app.web.access import current_actor
+from app.web.transaction import command
 from forms.evaluation import (
     ActionForm,
     AddAssignmentForm,
@@ -98,13 +100,9 @@ def evaluation_screening_confirm(code: str) -> Response:
     if not form.validate_on_submit():
         flash(" ".join(form.reason.errors) or "The form expired; try again.", "error")
         return redirect(url_for("manage.evaluation_screening", code=code))
-    try:
-        confirmed = screening.confirm_passing(call, actor=signed_in_user(), reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    with command() as outcome:
+        confirmed = screening.confirm_passing(call, actor=current_actor(), reason=form.reason.data or "")
+    if outcome.ok:
         flash(f"{len(confirmed)} proposal{'s' if len(confirmed) != 1 else ''} confirmed eligible." if confirmed
               else "No pending proposal passes every check: decide the others one by one.", "success")
     return redirect(url_for("manage.evaluation_screening", code=code))
@@ -120,16 +118,11 @@ def evaluation_screening_proposal(code: str, proposal_id: int) -> str | Response
         form.decision.data = proposal.eligibility.value
     status = 200
     if form.validate_on_submit():
-        try:
-            screening.decide_eligibility(proposal, actor=signed_in_user(), eligible=form.decision.data == "eligible",
+        with command(form) as outcome:
+            screening.decide_eligibility(proposal, actor=current_actor(), eligible=form.decision.data == "eligible",
                                          reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            proposal = _proposal(call, proposal_id)
-            show_domain_error(form, error)
-            status = error.status
-        else:
-            db.session.commit()
+        status = outcome.status
+        if outcome.ok:
             flash(f"{proposal.reference} is {proposal.eligibility.value}.", "success")
             return redirect(url_for("manage.evaluation_screening", code=code))
     version = submitted_version(proposal)
@@ -151,18 +144,13 @@ def evaluation_pool(code: str) -> str | Response | tuple[str, int]:
     call = load_call(code)
     form = InviteEvaluatorForm(strands=call.strands)
     if form.validate_on_submit():
-        try:
+        with command(form) as outcome:
             user = pool_service.find_evaluator(form.email.data or "")
             member = pool_service.invite_evaluator(
-                call, actor=signed_in_user(), user=user, expertise=form.expertise.data or [],
+                call, actor=current_actor(), user=user, expertise=form.expertise.data or [],
                 max_load=form.max_load.data or 0, organisation_name=form.organisation_name.data or None,
                 country=form.country.data or None)
-        except DomainError as error:
-            db.session.rollback()
-            call = load_call(code)
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"{member.user.full_name} is invited to {call.code}; they accept the code of conduct before "
                   f"seeing anything.", "success")
             return redirect(url_for("manage.evaluation_pool", code=code))
@@ -179,23 +167,18 @@ def evaluation_pool(code: str) -> str | Response | tuple[str, int]:
 def evaluation_pool_member(code: str, member_id: int) -> str | Response | tuple[str, int]:
     """Change an evaluator's affiliation, expertise or maximum load; or withdraw them from the pool."""
     call = load_call(code)
-    member = pool_service.find_member(call, member_id)
+    member = load_pool_member(call, member_id, current_actor())
     form = PoolMemberForm(strands=call.strands)
     if request.method == "GET":
         form.organisation_name.data, form.country.data = member.organisation_name, member.country
         form.expertise.data, form.max_load.data = list(member.expertise or []), member.max_load
     elif form.validate_on_submit():
-        try:
-            pool_service.update_pool_member(member, actor=signed_in_user(), expertise=form.expertise.data or [],
+        with command(form) as outcome:
+            pool_service.update_pool_member(member, actor=current_actor(), expertise=form.expertise.data or [],
                                             max_load=form.max_load.data or 0,
                                             organisation_name=form.organisation_name.data or None,
                                             country=form.country.data or None)
-        except DomainError as error:
-            db.session.rollback()
-            member = pool_service.find_member(call, member_id)
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Saved.", "success")
             return redirect(url_for("manage.evaluation_pool", code=code))
     assignments = db.session.scalars(
@@ -210,24 +193,19 @@ def evaluation_pool_member(code: str, member_id: int) -> str | Response | tuple[
 def evaluation_pool_withdraw(code: str, member_id: int) -> Response:
     """Withdraw an evaluator from the pool; their unfinished assignments are withdrawn and replaced."""
     call = load_call(code)
-    member = pool_service.find_member(call, member_id)
+    member = load_pool_member(call, member_id, current_actor())
     form = ReasonForm()
     if not form.validate_on_submit():
         flash("Give the reason for the withdrawal.", "error")
         return redirect(url_for("manage.evaluation_pool_member", code=code, member_id=member_id))
-    try:
-        withdrawn = pool_service.withdraw_pool_member(member, actor=signed_in_user(), reason=form.reason.data or "")
-        replaced = (assigning.fill_gaps(call, actor=signed_in_user(), only={a.proposal_id for a in withdrawn})
+    with command(handled=(AssignmentInfeasible,)) as outcome:
+        withdrawn = pool_service.withdraw_pool_member(member, actor=current_actor(), reason=form.reason.data or "")
+        replaced = (assigning.fill_gaps(call, actor=current_actor(), only={a.proposal_id for a in withdrawn})
                     if withdrawn else None)
-    except AssignmentInfeasible as error:
-        db.session.rollback()
-        flash(f"Not withdrawn: no replacement fits. {error.message}", "error")
+    if isinstance(outcome.error, AssignmentInfeasible):
+        flash(f"Not withdrawn: no replacement fits. {outcome.error.message}", "error")
+    if not outcome.ok:
         return redirect(url_for("manage.evaluation_pool_member", code=code, member_id=member_id))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("manage.evaluation_pool_member", code=code, member_id=member_id))
-    db.session.commit()
     message = f"{member.user.full_name} left the pool."
     if replaced is not None:
         message += (f" {len(replaced.created)} replacement assignment{'s are' if len(replaced.created) != 1 else ' is'}"
@@ -270,16 +248,12 @@ def evaluation_assign_auto(code: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("manage.evaluation_assignments", code=code))
-    try:
-        result = assigning.fill_gaps(call, actor=signed_in_user(), discard_proposed=bool(form.discard_proposed.data))
-    except AssignmentInfeasible as error:
-        db.session.rollback()
-        return _assignments_page(load_call(code), infeasible=error, status=409)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    with command(handled=(AssignmentInfeasible,)) as outcome:
+        result = assigning.fill_gaps(call, actor=current_actor(), discard_proposed=bool(form.discard_proposed.data))
+    if isinstance(outcome.error, AssignmentInfeasible):
+        return _assignments_page(call, infeasible=outcome.error, status=409)
+    if not outcome.ok:
         return redirect(url_for("manage.evaluation_assignments", code=code))
-    db.session.commit()
     parts = [f"{len(result.created)} assignment{'s' if len(result.created) != 1 else ''} proposed"]
     if result.withdrawn:
         parts.append(f"{len(result.withdrawn)} withdrawn (conflicts of interest)")
@@ -296,18 +270,15 @@ def evaluation_publish(code: str) -> Response | tuple[str, int]:
     form = PublishForm()
     if not form.validate_on_submit():
         return _assignments_page(call, publish_form=form, status=422)
-    try:
+    # A refusal about the deadline goes next to its field, on the page; any other is flashed.
+    with command(form, locate=lambda name: form.evaluation_deadline
+                 if name in ("deadline", "evaluation_deadline") else None) as outcome:
         published = assigning.publish_assignments(
-            call, actor=signed_in_user(), evaluation_deadline=in_zone(form.evaluation_deadline.data, call.time_zone))
-    except DomainError as error:
-        db.session.rollback()
-        call = load_call(code)
-        if error.details.get("field") in ("deadline", "evaluation_deadline"):
-            form.evaluation_deadline.errors = [*form.evaluation_deadline.errors, error.message]
-            return _assignments_page(call, publish_form=form, status=error.status)
-        flash(error.message, "error")
+            call, actor=current_actor(), evaluation_deadline=in_zone(form.evaluation_deadline.data, call.time_zone))
+    if form.evaluation_deadline.errors:
+        return _assignments_page(call, publish_form=form, status=outcome.status)
+    if not outcome.ok:
         return redirect(url_for("manage.evaluation_assignments", code=code))
-    db.session.commit()
     flash(f"{len(published)} assignment{'s' if len(published) != 1 else ''} published.", "success")
     return redirect(url_for("manage.evaluation_assignments", code=code))
 
@@ -320,15 +291,11 @@ def evaluation_settings(code: str) -> Response:
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors) or "The form expired.", "error")
         return redirect(url_for("manage.evaluation_assignments", code=code))
-    try:
-        assigning.update_evaluation_settings(call, actor=signed_in_user(),
+    with command() as outcome:
+        assigning.update_evaluation_settings(call, actor=current_actor(),
                                              evaluators_per_proposal=form.evaluators_per_proposal.data or 0,
                                              country_conflict=bool(form.country_conflict.data))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash("Evaluation settings saved.", "success")
     return redirect(url_for("manage.evaluation_assignments", code=code))
 
@@ -382,17 +349,13 @@ def evaluation_assignment_add(code: str, proposal_id: int) -> Response | str:
     form = AddAssignmentForm()
     if form.validate_on_submit():
         evaluator = db.session.get(User, int(form.evaluator.data)) if (form.evaluator.data or "").isdigit() else None
-        try:
+        # Every refusal is about the evaluator chosen: shown next to that field.
+        with command(form, locate=lambda _name: form.evaluator, fallback=form.evaluator) as outcome:
             if evaluator is None:
                 raise NotFound("There is no such evaluator.")
-            assigning.add_assignment(proposal, actor=signed_in_user(), evaluator=evaluator)
-        except DomainError as error:
-            db.session.rollback()
-            call = load_call(code)
-            proposal = _proposal(call, proposal_id)
-            form.evaluator.errors = [*form.evaluator.errors, error.message]
-            return _render_assignment_proposal(call, proposal, form, error.status)
-        db.session.commit()
+            assigning.add_assignment(proposal, actor=current_actor(), evaluator=evaluator)
+        if not outcome.ok:
+            return _render_assignment_proposal(call, proposal, form, outcome.status)
         flash(f"{evaluator.full_name} proposed for {proposal.reference}; publish to tell them.", "success")
     else:
         flash("Choose an evaluator.", "error")
@@ -401,7 +364,7 @@ def evaluation_assignment_add(code: str, proposal_id: int) -> Response | str:
 
 def _assignment_action(code: str, assignment_id: int, action: str) -> Response:
     call = load_call(code)
-    assignment = assigning.find_assignment(call, assignment_id)
+    assignment = load_call_assignment(call, assignment_id, current_actor())
     proposal_id = assignment.proposal_id
     form = LongReasonForm() if action == "waive" else ReasonForm() if action in ("withdraw", "replace") \
         else ActionForm()
@@ -413,26 +376,23 @@ def _assignment_action(code: str, assignment_id: int, action: str) -> Response:
         flash(" ".join(reason.errors) if reason is not None and reason.errors else "Give a reason.", "error")
         return back
     text = (reason.data or "") if reason is not None else ""
-    try:
+    actor = current_actor()
+    with command() as outcome:
         if action == "withdraw":
-            assigning.remove_assignment(assignment, actor=signed_in_user(), reason=text)
+            assigning.remove_assignment(assignment, actor=actor, reason=text)
             message = "Assignment removed."
         elif action == "replace":
-            result = assigning.replace_evaluator(assignment, actor=signed_in_user(), reason=text)
+            result = assigning.replace_evaluator(assignment, actor=actor, reason=text)
             names = ", ".join(a.evaluator.full_name for a in result.created if a.evaluator is not None)
             message = f"Withdrawn; proposed replacement: {names}. Publish to tell them." if names else "Withdrawn."
         elif action == "rapporteur":
-            assigning.set_rapporteur(assignment, actor=signed_in_user())
+            assigning.set_rapporteur(assignment, actor=actor)
             message = "Rapporteur changed."
         else:
-            waive_conflict(assignment, actor=signed_in_user(), reason=text)
+            waive_conflict(assignment, actor=actor, reason=text)
             message = "The conflict is recorded as not material: the evaluator can now open the proposal."
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return back
-    db.session.commit()
-    flash(message, "success")
+    if outcome.ok:
+        flash(message, "success")
     return back
 
 
@@ -484,13 +444,9 @@ def evaluation_consensus_approve(code: str, proposal_id: int) -> Response:
     call = load_call(code)
     proposal = _proposal(call, proposal_id)
     if ActionForm().validate_on_submit():
-        try:
-            consensus_service.approve_consensus(proposal, actor=signed_in_user())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        with command() as outcome:
+            consensus_service.approve_consensus(proposal, actor=current_actor())
+        if outcome.ok:
             flash(f"Consensus of {proposal.reference} approved: its scores are ready for ranking.", "success")
     return redirect(url_for("manage.evaluation_proposal", code=code, proposal_id=proposal_id))
 
@@ -503,12 +459,8 @@ def evaluation_consensus_reopen(code: str, proposal_id: int) -> Response:
     if not form.validate_on_submit():
         flash(" ".join(form.reason.errors) or "Give the reason.", "error")
         return redirect(url_for("manage.evaluation_proposal", code=code, proposal_id=proposal_id))
-    try:
-        consensus_service.reopen_consensus(proposal, actor=signed_in_user(), reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    with command() as outcome:
+        consensus_service.reopen_consensus(proposal, actor=current_actor(), reason=form.reason.data or "")
+    if outcome.ok:
         flash("The consensus report is back with the rapporteur as a draft.", "success")
     return redirect(url_for("manage.evaluation_proposal", code=code, proposal_id=proposal_id))

@@ -21,16 +21,17 @@ from app.services.call_settings import (
     update_call_settings,
 )
 from app.services.documents import find_document
-from app.services.errors import ConfirmationRequired, DomainError
+from app.services.errors import ConfirmationRequired
 from app.services.proposals import grant_extension
 from app.services.receipts import find_submission, receipt_context, verify_submission
+from app.web.access import current_actor
 from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
-from app.web.viewhelpers import show_domain_error, signed_in_user
+from app.web.transaction import command
 from forms.intake import CallSettingsForm, ExtensionForm, in_zone, wall_clock
 
 
 def _proposal(proposal_id: int) -> Proposal:
-    return load_proposal_for_viewer(proposal_id, signed_in_user())
+    return load_proposal_for_viewer(proposal_id, current_actor())
 
 
 @bp.get("/calls/<code>/proposals")
@@ -72,15 +73,10 @@ def intake_extension(proposal_id: int) -> str | Response | tuple[str, int]:
         form.deadline.data = wall_clock(proposal.effective_deadline, call.time_zone)
         form.reason.data = proposal.extension_reason or ""
     elif form.validate():
-        try:
-            grant_extension(proposal, actor=signed_in_user(), deadline=in_zone(form.deadline.data, call.time_zone),  # type: ignore[arg-type]
+        with command(form) as outcome:
+            grant_extension(proposal, actor=current_actor(), deadline=in_zone(form.deadline.data, call.time_zone),  # type: ignore[arg-type]
                             reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            proposal = _proposal(proposal_id)
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Extension granted: {proposal.reference} can be submitted until "
                   f"{proposal.extended_deadline:%d %B %Y %H:%M:%S} UTC.", "success")
             return redirect(url_for("manage.intake_proposal", proposal_id=proposal_id))
@@ -115,27 +111,16 @@ def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
             "duration_min_months": form.duration_min_months.data,
             "duration_max_months": form.duration_max_months.data,
         }
-        try:
-            changed = update_call_settings(call, actor=signed_in_user(), changes=changes,
+        with command(form, announce=True, handled=(ConfirmationRequired,)) as outcome:
+            changed = update_call_settings(call, actor=current_actor(), changes=changes,
                                            confirm=form.confirm.data or None)
-        except ConfirmationRequired:
+        if isinstance(outcome.error, ConfirmationRequired):
             # Nothing was written: the same form again, naming the extensions the new deadline overtakes, with
             # the token that confirms exactly the list shown.
-            db.session.rollback()
-            call = load_call(code)
             new_deadline = changes["deadline"]
             overtaken = extensions_overtaken(call, new_deadline)
             form.confirm.data = overtaken_token(overtaken)
-        except DomainError as error:
-            db.session.rollback()
-            call = load_call(code)
-            for name, message in (error.details.get("fields") or {}).items():
-                field = getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, message]
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        elif outcome.ok:
             flash(f"Saved: {changed_names(changed)}." if changed else "Nothing changed.", "success")
             return redirect(url_for("manage.call_overview", code=code))
     status = 422 if form.errors else 200

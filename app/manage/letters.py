@@ -5,32 +5,23 @@ from __future__ import annotations
 from collections import Counter
 
 import sqlalchemy as sa
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from app.enums import letter_kind_label
 from app.extensions import db
 from app.manage import bp
-from app.models import Letter, LetterBatch, SelectionRun
-from app.queries.access import load_call
+from app.models import LetterBatch, SelectionRun
+from app.queries.access import load_call, load_letter, load_letter_batch, load_outbox_message, load_run_by_id
 from app.services import letters as letter_service
 from app.services import outbox as outbox_service
-from app.services.errors import DomainError
+from app.web.access import current_actor
 from app.web.downloads import send_letter, send_letters_zip
+from app.web.transaction import command
 
 
-def _run_or_404(run_id: int) -> SelectionRun:
-    run = db.session.get(SelectionRun, run_id)
-    if run is None:
-        abort(404)
-    return run
-
-
-def _batch_or_404(batch_id: int) -> LetterBatch:
-    batch = db.session.get(LetterBatch, batch_id)
-    if batch is None:
-        abort(404)
-    return batch
+def _run(run_id: int) -> SelectionRun:
+    return load_run_by_id(run_id, current_actor())
 
 
 @bp.get("/calls/<code>/letters")
@@ -51,43 +42,40 @@ def call_letters(code: str) -> str:
     return render_template(
         "manage/letters_call.html", call=call, runs=runs, run=run, batches=batches, letters=run_letters,
         expected=expected, counts=counts, published=sum(1 for letter in run_letters if letter.is_published),
-        outbox=outbox_service.outbox_counts(messages), kind_label=letter_service.kind_label,
+        outbox=outbox_service.outbox_counts(messages), kind_label=letter_kind_label,
     )
 
 
 @bp.post("/runs/<int:run_id>/letters")
 def generate_letters(run_id: int) -> Response:
-    run = _run_or_404(run_id)
-    try:
-        batch = letter_service.start_letter_batch(run, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        running = error.details.get("batch")
+    run = _run(run_id)
+    with command() as outcome:
+        batch = letter_service.start_letter_batch(run, actor=current_actor())
+    if outcome.error is not None:
+        running = outcome.error.details.get("batch")
         if running:
             return redirect(url_for("manage.letter_batch", batch_id=running))
         return redirect(url_for("manage.call_letters", code=run.call.code, run=run.id))
-    db.session.commit()
     return redirect(url_for("manage.letter_batch", batch_id=batch.id))
 
 
 @bp.get("/letter-batches/<int:batch_id>")
 def letter_batch(batch_id: int) -> str:
-    batch = _batch_or_404(batch_id)
+    batch = load_letter_batch(batch_id, current_actor())
     return render_template("manage/letters_batch.html", batch=batch, run=batch.run, call=batch.run.call,
                            progress=letter_service.batch_progress(batch))
 
 
 @bp.get("/letter-batches/<int:batch_id>/progress")
 def letter_batch_progress(batch_id: int) -> Response:
-    response = jsonify(letter_service.batch_progress(_batch_or_404(batch_id)))
+    response = jsonify(letter_service.batch_progress(load_letter_batch(batch_id, current_actor())))
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get("/runs/<int:run_id>/letters.zip")
 def letters_zip(run_id: int) -> Response:
-    run = _run_or_404(run_id)
+    run = _run(run_id)
     letters = letter_service.run_letters(run)
     if not letters:
         flash("There are no letters to download yet: generate them first.", "error")
@@ -97,14 +85,10 @@ def letters_zip(run_id: int) -> Response:
 
 @bp.post("/runs/<int:run_id>/letters/publish")
 def publish_letters(run_id: int) -> Response:
-    run = _run_or_404(run_id)
-    try:
-        count = letter_service.publish_letters(run, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    run = _run(run_id)
+    with command() as outcome:
+        count = letter_service.publish_letters(run, actor=current_actor())
+    if outcome.ok:
         flash(f"{count} letter{'s' if count != 1 else ''} published: the applicants see them in their dashboard."
               if count else "Every letter of this run was already published.", "success")
     return redirect(url_for("manage.call_letters", code=run.call.code, run=run.id))
@@ -112,10 +96,7 @@ def publish_letters(run_id: int) -> Response:
 
 @bp.get("/letters/<int:letter_id>.pdf")
 def letter_pdf(letter_id: int) -> Response:
-    letter = db.session.get(Letter, letter_id)
-    if letter is None:
-        abort(404)
-    return send_letter(letter)
+    return send_letter(load_letter(letter_id, current_actor()))
 
 
 @bp.get("/calls/<code>/outbox")
@@ -126,20 +107,16 @@ def call_outbox(code: str) -> str:
         "manage/letters_outbox.html", call=call, messages=messages,
         contradictions=outbox_service.contradictions(call, messages),
         counts=outbox_service.outbox_counts(messages), mail_configured=outbox_service.mail_configured(),
-        kind_label=letter_service.kind_label,
+        kind_label=letter_kind_label,
     )
 
 
 @bp.post("/calls/<code>/outbox/send")
 def send_outbox(code: str) -> Response:
     call = load_call(code)
-    try:
-        report = outbox_service.send_outbox(call, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    with command() as outcome:
+        report = outbox_service.send_outbox(call, actor=current_actor())
+    if outcome.ok:
         if report.failed:
             flash(f"{report.sent} sent, {report.failed} failed: " + "; ".join(report.errors[:5]), "warning")
         else:
@@ -150,16 +127,10 @@ def send_outbox(code: str) -> Response:
 @bp.post("/calls/<code>/outbox/<int:message_id>/cancel")
 def cancel_outbox_message(code: str, message_id: int) -> Response:
     call = load_call(code)
-    try:
-        message = outbox_service.get_message(call, message_id)
-        outbox_service.cancel_message(message, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    message = load_outbox_message(call, message_id, current_actor())
+    with command() as outcome:
+        outbox_service.cancel_message(message, actor=current_actor())
+    if outcome.ok:
         flash(f"The message about {message.letter.reference} was cancelled; it will not be sent.", "success")
     return redirect(url_for("manage.call_outbox", code=call.code))
 

@@ -2,26 +2,24 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.clock import utcnow
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.manage import bp
-from app.models import Call, User
+from app.models import User
 from app.queries.access import load_call
+from app.queries.calls import calls_by_deadline
 from app.services.accounts import create_user
-from app.services.errors import DomainError
-from app.web.access import role_required
-from app.web.viewhelpers import show_domain_error
+from app.web.access import current_actor, role_required
+from app.web.transaction import command
 from forms.auth import UserCreateForm
 
 
 @bp.get("/")
 def dashboard() -> str:
-    calls = db.session.scalars(sa.select(Call).order_by(Call.deadline.desc())).all()
-    return render_template("manage/dashboard.html", calls=calls, now=utcnow())
+    return render_template("manage/dashboard.html", calls=calls_by_deadline(), now=utcnow())
 
 
 @bp.get("/calls/<code>")
@@ -36,18 +34,14 @@ def call_overview(code: str) -> str:
 def users() -> str | Response:
     form = UserCreateForm()
     if form.validate_on_submit():
-        try:
+        with command(form) as outcome:
             user = create_user(
-                current_user, email=form.email.data or "", password=form.password.data or "",
+                current_actor(), email=form.email.data or "", password=form.password.data or "",
                 full_name=form.full_name.data or "", roles=[Role(r) for r in form.roles.data or []],
                 organisation_name=form.organisation_name.data or None, country=form.country.data or None,
                 organisation_type=OrganisationType(form.organisation_type.data),
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Account {user.email} created.", "success")
             return redirect(url_for("manage.users"))
     accounts = db.session.scalars(sa.select(User).order_by(User.email)).all()

@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
@@ -20,10 +19,10 @@ from app.extensions import db
 from app.manage import bp
 from app.manage.charts import budget_bar, totals_histogram
 from app.manage.exports import export_file
-from app.models import Call, SelectionRun, TieResolution
-from app.queries.access import load_call
+from app.models import Call, SelectionRun
+from app.queries.access import load_call, load_run, load_tie_resolution
 from app.queries.ranking import Ranking, live_ranking, run_ranking
-from app.services.errors import DomainError, InvalidInput
+from app.services.errors import InvalidInput
 from app.services.selection import (
     SelectionOptions,
     acronyms_of,
@@ -31,7 +30,6 @@ from app.services.selection import (
     describe_options,
     finalise_preview,
     finalise_run,
-    get_run,
     list_runs,
     list_tie_resolutions,
     load_call_data,
@@ -45,9 +43,10 @@ from app.services.selection import (
     verify_run,
 )
 from app.services.transfer import offer_transfers, transfer_plan
+from app.web.access import current_actor
 from app.web.downloads import send_attachment
 from app.web.templating import format_score
-from app.web.viewhelpers import show_domain_error
+from app.web.transaction import command
 from forms.selection import (
     ConfirmForm,
     FinaliseForm,
@@ -62,11 +61,8 @@ def _selection_helpers() -> dict[str, Any]:
     return {"as_decimal": Decimal}
 
 
-def _run_or_404(call: Call, number: int) -> SelectionRun:
-    try:
-        return get_run(call, number)
-    except DomainError:
-        abort(404)
+def _run(call: Call, number: int) -> SelectionRun:
+    return load_run(call, number, current_actor())
 
 
 TRUTHY = frozenset({"1", "on", "true", "y"})
@@ -198,17 +194,13 @@ def selection_run_create(code: str) -> WerkzeugResponse | tuple[str, int]:
     # officer retries with what they chose, never with options flipped behind their back.
     options = SelectionOptions.defaults(call)
     if form.validate_on_submit():
-        try:
+        with command(form) as outcome:
             options = SelectionOptions.from_values(
                 call, budget_policy=form.budget_policy.data, reserve_size=form.reserve_size.data,
                 coverage=bool(form.coverage.data) if "coverage" in form else False,
             )
-            run = run_selection(call, actor=current_user, options=options, note=form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+            run = run_selection(call, actor=current_actor(), options=options, note=form.note.data or "")
+        if outcome.ok:
             flash(f"Run {run.number} recorded: {run.summary['selected']} selected, "
                   f"{run.summary['reserve']} on the reserve list.", "success")
             return redirect(url_for("manage.selection_run", code=code, number=run.number))
@@ -227,7 +219,7 @@ def selection_runs(code: str) -> str:
 @bp.get("/calls/<code>/runs/<int:number>")
 def selection_run(code: str, number: int) -> str:
     call = load_call(code)
-    run = _run_or_404(call, number)
+    run = _run(call, number)
     ranking = run_ranking(run)
     children = db.session.scalars(sa.select(SelectionRun.number).where(SelectionRun.parent_run_id == run.id)
                                   .order_by(SelectionRun.number)).all()
@@ -246,7 +238,7 @@ def selection_run(code: str, number: int) -> str:
 def selection_run_json(code: str, number: int, part: str) -> Response:
     """The stored input or output, byte for byte (what the SHA-256 was computed on)."""
     call = load_call(code)
-    run = _run_or_404(call, number)
+    run = _run(call, number)
     body = run.input_json if part == "input" else run.output_json
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{call.code}-run-{run.number}-{part}.json"'
@@ -265,7 +257,7 @@ def selection_compare(code: str) -> str | WerkzeugResponse:
             return redirect(url_for("manage.selection_compare", code=code, a=numbers[1], b=numbers[0]))
         flash("Two runs are needed for a comparison: run the selection again with other options.", "info")
         return redirect(url_for("manage.selection_runs", code=code))
-    a, b = _run_or_404(call, a_number), _run_or_404(call, b_number)
+    a, b = _run(call, a_number), _run(call, b_number)
     comparison = compare_runs(a, b, acronyms=acronyms_of(call))
     return render_template("manage/selection_compare.html", call=call, comparison=comparison, runs=runs,
                            describe_options=describe_options)
@@ -284,14 +276,10 @@ def selection_tie_resolve(code: str) -> str | WerkzeugResponse | tuple[str, int]
     form = TieResolutionForm(data={"order": "\n".join(tie.references)} if request.method == "GET" else None)
     if form.validate_on_submit():
         order = [line.strip() for line in (form.order.data or "").replace(",", "\n").splitlines() if line.strip()]
-        try:
-            resolution = resolve_tie(call, actor=current_user, ordered_references=order,
+        with command(form) as outcome:
+            resolution = resolve_tie(call, actor=current_actor(), ordered_references=order,
                                      justification=form.justification.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Order recorded (tie resolution {resolution.id}). It applies from the next run.", "success")
             return redirect(url_for("manage.selection_ranking", code=code))
     entries = ranking.by_reference
@@ -303,18 +291,12 @@ def selection_tie_resolve(code: str) -> str | WerkzeugResponse | tuple[str, int]
 @bp.post("/calls/<code>/ties/<int:resolution_id>/revoke")
 def selection_tie_revoke(code: str, resolution_id: int) -> WerkzeugResponse:
     call = load_call(code)
-    resolution = db.session.get(TieResolution, resolution_id)
-    if resolution is None or resolution.call_id != call.id:
-        abort(404)
+    resolution = load_tie_resolution(call, resolution_id, current_actor())
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            revoke_tie_resolution(resolution, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        with command() as outcome:
+            revoke_tie_resolution(resolution, actor=current_actor())
+        if outcome.ok:
             flash(f"Tie resolution {resolution.id} revoked; the next run orders the tie by reference again.",
                   "success")
     return redirect(request.referrer if _same_site(request.referrer) else
@@ -329,18 +311,14 @@ def _same_site(url: str | None) -> bool:
 def selection_finalise(code: str, number: int) -> str | WerkzeugResponse | tuple[str, int]:
     """Step 1 (GET): what will change, and a token. Step 2 (POST): confirm with that token."""
     call = load_call(code)
-    run = _run_or_404(call, number)
+    run = _run(call, number)
     form = FinaliseForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            finalise_run(run, actor=current_user, token=form.token.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            status = error.status
-        else:
-            db.session.commit()
+        with command() as outcome:
+            finalise_run(run, actor=current_actor(), token=form.token.data or "")
+        status = outcome.status
+        if outcome.ok:
             flash(f"Run {run.number} is final: the proposals moved to selected, reserve and rejected.", "success")
             return redirect(url_for("manage.selection_run", code=code, number=run.number))
     preview = finalise_preview(run)
@@ -354,7 +332,7 @@ def selection_finalise(code: str, number: int) -> str | WerkzeugResponse | tuple
 def selection_promote(code: str, number: int) -> str | WerkzeugResponse | tuple[str, int]:
     """A selected consortium declined or was found ineligible: promote from the reserve list as a new run."""
     call = load_call(code)
-    run = _run_or_404(call, number)
+    run = _run(call, number)
     if not run.is_in_force:
         flash(f"Run {run.number} is not the finalised run in force: promote from that one.", "error")
         return redirect(url_for("manage.selection_run", code=code, number=number))
@@ -367,14 +345,10 @@ def selection_promote(code: str, number: int) -> str | WerkzeugResponse | tuple[
         for o in outcomes.selected
     ]
     if form.validate_on_submit():
-        try:
-            child = promote_from_reserve(run, actor=current_user, reference=form.reference.data or "",
+        with command(form) as outcome:
+            child = promote_from_reserve(run, actor=current_actor(), reference=form.reference.data or "",
                                          reason=form.reason.data or "", note=form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             promoted = child.options.get("promotion", {}).get("promoted")
             flash(f"Run {child.number} recorded: {promoted or 'no reserve proposal fits the freed budget'}"
                   f"{' is promoted' if promoted else ''}. Review it, then finalise it.", "success")
@@ -393,13 +367,9 @@ def selection_offers(code: str) -> WerkzeugResponse:
     call = load_call(code)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            offers = offer_transfers(call, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        with command() as outcome:
+            offers = offer_transfers(call, actor=current_actor())
+        if outcome.ok:
             flash(f"{len(offers)} offer(s) sent; the applicants accept or decline them from their pages.",
                   "success")
     return redirect(url_for("manage.selection_runs", code=code))
@@ -421,7 +391,7 @@ def export_ranking(call: Call, run_number: str | None) -> Ranking:
     if run_number:
         if not run_number.isdigit():
             abort(404)
-        return run_ranking(_run_or_404(call, int(run_number)), data=data)
+        return run_ranking(_run(call, int(run_number)), data=data)
     options, problems = _options_from_query(call)
     if problems:  # a download cannot show a message: refuse rather than export other options than asked for
         abort(400, description=" ".join(problems))

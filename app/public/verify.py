@@ -7,6 +7,7 @@ import hashlib
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from app.enums import letter_decision_label, letter_kind_label
 from app.extensions import limiter
 from app.public import bp
 from app.services import letters as letter_service
@@ -37,5 +38,5 @@ def verify_letter(code: str) -> tuple[str, int] | str:
             match = hashlib.sha256(upload.read()).hexdigest() == letter.sha256
     call = letter.proposal.call
     return render_template("public/verify.html", letter=letter, code=letter.verification_code, match=match,
-                           call=call, decision=letter_service.decision_label(letter.kind, call.kind),
-                           kind=letter_service.kind_label(letter.kind, call.kind))
+                           call=call, decision=letter_decision_label(letter.kind, call.kind),
+                           kind=letter_kind_label(letter.kind, call.kind))

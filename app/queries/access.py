@@ -1,12 +1,27 @@
-"""Who may see and change a proposal: the one place the rules live.
+"""Who may see and do what: the one place the access rules live, and one loader per object.
 
-Rules today:
-- applicants see and edit the proposals of their own organisation (any member, not only the creator);
-- programme officers and administrators see every proposal, read-only;
-- everybody else sees nothing, and is told the proposal does not exist (404, never 403).
+A loader answers NotFound (404) for an object the user may not know about, whether or not it exists, and
+NotAllowed (403) when the user's role has no business with that kind of object at all. Pages and the API load
+through these loaders; services check the same predicates again (`require_officer`, `can_edit_proposal` …).
 
-The evaluation stage extends `can_view_proposal` for assigned, non-conflicted evaluators: every page, API
-endpoint and annex download that shows a proposal goes through it (via `load_proposal_for_viewer`).
+- Calls are public.
+- Proposals: applicants see and edit the proposals of their own organisation (any member, not only the creator);
+  programme officers and administrators see every proposal, read-only; an evaluator sees one through a published
+  assignment, under the evaluation rule of `app.queries.evaluation` (`load_evaluation` loads the evaluator's
+  assignment); everybody else is told the proposal does not exist (404, never 403).
+- Selection runs, tie resolutions, letter batches, pool members, assignments and outbox messages are the officers'.
+- A letter is read by officers, and by the applicants of the proposal's organisation once it is published.
+- A transfer offer is answered by the applicants of the proposal's organisation.
+
+Acting without a user (`actor=None`)
+------------------------------------
+The command line (`flask …`) and background jobs act without a user. Whoever runs them already holds the
+server's keys, so the system may read what officers read and *deliver* what officers decided: render and publish a
+finalised run's letters, send the outbox, seed data, create accounts from the command line. It never takes a
+*decision* that the rules attribute to a person — running, finalising or promoting a selection, resolving a tie,
+screening, assigning, approving a consensus, granting an extension, changing a call's settings: those refuse
+`actor=None` (`require_officer(None)` is NotAllowed unless the caller declares the action `unattended`), so every
+decision in the audit trail names its officer.
 """
 
 from __future__ import annotations
@@ -18,12 +33,49 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import Role
 from app.extensions import db
-from app.models import Call, Proposal, Submission, User
+from app.models import (
+    Assignment,
+    Call,
+    Letter,
+    LetterBatch,
+    OutboxMessage,
+    PoolMember,
+    Proposal,
+    SelectionRun,
+    Submission,
+    TieResolution,
+    User,
+)
+from app.models.selection import TransferOffer
 from app.queries.calls import get_call
-from app.services.errors import NotFound
+from app.queries.evaluation import Access, EvaluatorView, evaluator_can_view, load_evaluation
+from app.services.errors import NotAllowed, NotFound
+
+__all__ = ["Access", "EvaluatorView", "load_evaluation"]  # the evaluator's assignment: app.queries.evaluation
 
 NOT_FOUND_MESSAGE = "There is no such proposal."
 
+
+# --- roles ---------------------------------------------------------------------------------------------------------
+
+def is_officer(user: User | None) -> bool:
+    """A programme officer or an administrator."""
+    return user is not None and user.has_role(Role.OFFICER, Role.ADMIN)
+
+
+def require_officer(actor: User | None, *, to: str = "do this", unattended: bool = False) -> None:
+    """NotAllowed (403) unless `actor` is a programme officer or an administrator.
+
+    `actor=None` (the command line, a background job) passes only when the caller declares the action
+    `unattended`: reading, or delivering what officers decided (see the module docstring).
+    """
+    if actor is None and unattended:
+        return
+    if not is_officer(actor):
+        raise NotAllowed(f"Only programme officers and administrators {to}.")
+
+
+# --- proposals -----------------------------------------------------------------------------------------------------
 
 def is_member_of_proposal_organisation(user: User | None, proposal: Proposal) -> bool:
     """An applicant of the organisation that owns the proposal (the people who edit and submit it)."""
@@ -46,8 +98,6 @@ def can_view_proposal(user: User | None, proposal: Proposal) -> bool:
     if user.has_role(Role.EVALUATOR):
         # The evaluation stage's one rule: published assignment, code of conduct accepted, no conflict of
         # interest (detected or declared), "no conflict" declared (app/queries/evaluation.py).
-        from app.queries.evaluation import evaluator_can_view
-
         return evaluator_can_view(user, proposal)
     return False
 
@@ -86,9 +136,100 @@ def load_proposal_for_applicant(proposal_id: int, user: User | None, *, full: bo
     return _load(proposal_id, user, can_edit_proposal, full)
 
 
+# --- calls and what the officers run in them -----------------------------------------------------------------------
+
 def load_call(code: str) -> Call:
     """The call with this code; NotFound (a 404 page or JSON error) when there is none."""
     call = get_call(code)
     if call is None:
         raise NotFound(f"There is no call {code!r}.")
     return call
+
+
+def load_run(call: Call, number: int, user: User | None) -> SelectionRun:
+    """Run `number` of the call, the one identity of a selection run (`/calls/<code>/runs/<number>`)."""
+    require_officer(user, unattended=True)
+    run = db.session.scalar(sa.select(SelectionRun).where(SelectionRun.call_id == call.id,
+                                                          SelectionRun.number == number))
+    if run is None:
+        raise NotFound(f"There is no run {number} of {call.code}.")
+    return run
+
+
+def load_run_by_id(run_id: int, user: User | None) -> SelectionRun:
+    """A run by its database id: only for the URLs of old (`/runs/<id>`, `/selections/<id>`) that lead to it."""
+    require_officer(user, unattended=True)
+    run = db.session.get(SelectionRun, run_id)
+    if run is None:
+        raise NotFound(f"There is no selection run {run_id}.")
+    return run
+
+
+def load_tie_resolution(call: Call, resolution_id: int, user: User | None) -> TieResolution:
+    require_officer(user, unattended=True)
+    resolution = db.session.get(TieResolution, resolution_id)
+    if resolution is None or resolution.call_id != call.id:
+        raise NotFound("There is no such tie resolution in this call.")
+    return resolution
+
+
+def load_pool_member(call: Call, member_id: int, user: User | None) -> PoolMember:
+    require_officer(user, unattended=True)
+    member = db.session.get(PoolMember, member_id)
+    if member is None or member.call_id != call.id:
+        raise NotFound("There is no such evaluator in this call's pool.")
+    return member
+
+
+def load_call_assignment(call: Call, assignment_id: int, user: User | None) -> Assignment:
+    """An assignment of the call, as the officer adjusts it (an evaluator loads theirs with `load_evaluation`)."""
+    require_officer(user, unattended=True)
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.call_id != call.id:
+        raise NotFound("There is no such assignment in this call.")
+    return assignment
+
+
+# --- letters, their batches and e-mails ----------------------------------------------------------------------------
+
+def can_read_letter(user: User | None, letter: Letter) -> bool:
+    """Officers read every letter; an applicant reads the published letters of their organisation's proposals."""
+    if is_officer(user):
+        return True
+    return (user is not None and letter.published_at is not None and user.has_role(Role.APPLICANT)
+            and user.organisation_id is not None and letter.proposal.organisation_id == user.organisation_id)
+
+
+def load_letter(letter_id: int, user: User | None) -> Letter:
+    """A letter `user` may read; NotFound (404) for any other, as if it did not exist."""
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or not can_read_letter(user, letter):
+        raise NotFound("There is no such letter.")
+    return letter
+
+
+def load_letter_batch(batch_id: int, user: User | None) -> LetterBatch:
+    require_officer(user, unattended=True)
+    batch = db.session.get(LetterBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"There is no letter batch {batch_id}.")
+    return batch
+
+
+def load_outbox_message(call: Call, message_id: int, user: User | None) -> OutboxMessage:
+    require_officer(user, unattended=True)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.call_id != call.id:
+        raise NotFound("There is no such message in this call's outbox.")
+    return message
+
+
+# --- transfer offers -----------------------------------------------------------------------------------------------
+
+def load_offer(offer_id: int, user: User | None) -> TransferOffer:
+    """An offer to the user's organisation; NotFound (404) for anyone else's, as if it did not exist."""
+    offer = db.session.get(TransferOffer, offer_id)
+    if (offer is None or user is None or user.organisation_id is None
+            or offer.proposal.organisation_id != user.organisation_id):
+        raise NotFound("There is no such offer.")
+    return offer

@@ -25,9 +25,9 @@ from sqlalchemy.orm import selectinload
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, PoolMember, Proposal, User
+from app.queries.conflicts import detected_conflicts, has_open_declared_conflict
 from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
-from app.services.conflicts import detected_conflicts, has_open_declared_conflict
-from app.services.errors import NotAllowed, NotFound
+from app.services.errors import NotFound
 
 NOT_FOUND = "There is no such evaluation."
 
@@ -36,15 +36,6 @@ class Access(IntEnum):
     NONE = 0
     SUMMARY = 1  # acronym, title, consortium: enough to declare a conflict of interest
     FULL = 2
-
-
-def is_officer(user: User | None) -> bool:
-    return user is not None and user.has_role(Role.OFFICER, Role.ADMIN)
-
-
-def require_officer(user: User | None) -> None:
-    if not is_officer(user):
-        raise NotAllowed("Only programme officers do this.")
 
 
 def is_active(assignment: Assignment) -> bool:

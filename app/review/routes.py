@@ -6,10 +6,13 @@ Every page that shows anything of a proposal loads it through `load_evaluation` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -30,9 +33,9 @@ from app.services import consensus as consensus_service
 from app.services import pool as pool_service
 from app.services import reviews
 from app.services.conflicts import declare_conflict
-from app.services.errors import DomainError
+from app.web.access import current_actor
 from app.web.downloads import send_annex
-from app.web.viewhelpers import signed_in_user
+from app.web.transaction import command
 from forms.review import (
     CodeOfConductForm,
     ConflictDeclarationForm,
@@ -73,7 +76,7 @@ def _status(assignment: Assignment, access: Access, consensus: ReportStatus | No
 @bp.get("/")
 def dashboard() -> str:
     """My invitations and my assigned proposals with their status and the evaluation deadline."""
-    user, now = signed_in_user(), utcnow()
+    user, now = current_actor(), utcnow()
     members = list(db.session.scalars(
         sa.select(PoolMember).where(PoolMember.user_id == user.id, PoolMember.withdrawn_at.is_(None))
         .options(selectinload(PoolMember.call)).order_by(PoolMember.invited_at.desc())))
@@ -101,7 +104,7 @@ def dashboard() -> str:
 def _member_for(code: str) -> PoolMember:
     member = db.session.scalar(
         sa.select(PoolMember).join(Call, Call.id == PoolMember.call_id)
-        .where(Call.code == code, PoolMember.user_id == signed_in_user().id, PoolMember.withdrawn_at.is_(None)))
+        .where(Call.code == code, PoolMember.user_id == current_actor().id, PoolMember.withdrawn_at.is_(None)))
     if member is None:
         abort(404)
     return member
@@ -113,13 +116,9 @@ def code_of_conduct(code: str) -> str | Response:
     member = _member_for(code)
     form = CodeOfConductForm()
     if form.validate_on_submit():
-        try:
-            pool_service.accept_code_of_conduct(member, actor=signed_in_user())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        with command() as outcome:
+            pool_service.accept_code_of_conduct(member, actor=current_actor())
+        if outcome.ok:
             flash("Thank you. Your assigned proposals are listed below as soon as the officer publishes them.",
                   "success")
             return redirect(url_for("review.dashboard"))
@@ -136,14 +135,10 @@ def decline(code: str) -> Response:
         flash("You accepted the code of conduct of this call: ask the programme officer to withdraw you.", "error")
         return redirect(url_for("review.dashboard"))
     if form.validate_on_submit():
-        try:
-            pool_service.withdraw_pool_member(member, actor=signed_in_user(),
+        with command() as outcome:
+            pool_service.withdraw_pool_member(member, actor=current_actor(),
                                               reason=(form.reason.data or "").strip() or "Declined the invitation")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"You declined the invitation to {code}.", "success")
     return redirect(url_for("review.dashboard"))
 
@@ -176,7 +171,7 @@ def _score_text(value: object) -> str:
 @bp.get("/evaluations/<int(max=2147483647):assignment_id>")
 def evaluation(assignment_id: int) -> str:
     """Before the declaration: acronym, title, consortium and the declaration form. After: the proposal and the IER."""
-    view = load_evaluation(assignment_id, signed_in_user(), need=Access.SUMMARY)
+    view = load_evaluation(assignment_id, current_actor(), need=Access.SUMMARY)
     if view.access is Access.SUMMARY:
         return render_template("review/declaration.html", view=view, version=view.version,
                                call=view.version.call if view.version else None, form=ConflictDeclarationForm())
@@ -209,20 +204,13 @@ def _annex_documents(view: EvaluatorView) -> list[tuple[object, Document | None]
 @bp.post("/evaluations/<int(max=2147483647):assignment_id>/declaration")
 def declaration(assignment_id: int) -> Response | str:
     """The conflict-of-interest declaration on one assigned proposal."""
-    view = load_evaluation(assignment_id, signed_in_user(), need=Access.SUMMARY)
+    view = load_evaluation(assignment_id, current_actor(), need=Access.SUMMARY)
     form = ConflictDeclarationForm()
     if form.validate_on_submit():
-        try:
-            declare_conflict(view.assignment, actor=signed_in_user(), conflict=form.declaration.data == "conflict",
+        with command(form) as outcome:
+            declare_conflict(view.assignment, actor=current_actor(), conflict=form.declaration.data == "conflict",
                              note=form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            if error.details.get("field") == "note":
-                form.note.errors = [*form.note.errors, error.message]
-            else:
-                flash(error.message, "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             if form.declaration.data == "conflict":
                 flash("Your conflict of interest is recorded and the programme officer is told. The proposal is "
                       "no longer shown to you.", "success")
@@ -238,22 +226,18 @@ def declaration(assignment_id: int) -> Response | str:
 @bp.post("/evaluations/<int(max=2147483647):assignment_id>")
 def save_evaluation(assignment_id: int) -> Response | str:
     """Save the draft, or submit and lock the report."""
-    view = load_evaluation(assignment_id, signed_in_user())
+    view = load_evaluation(assignment_id, current_actor())
     form = _report_form(view)
     if not form.validate_on_submit():
         return _render_evaluation(view, form, 422)
     submitting = bool(form.submit.data)
-    try:
-        reviews.save_report(view.assignment, actor=signed_in_user(), scores=form.scores(),
+    with command(form, locate=_report_field(form), announce=INCOMPLETE) as outcome:
+        reviews.save_report(view.assignment, actor=current_actor(), scores=form.scores(),
                             overall_comment=form.overall_comment.data or "")
         if submitting:
-            reviews.submit_report(view.assignment, actor=signed_in_user())
-    except DomainError as error:
-        db.session.rollback()
-        _show_errors(form, error)
-        view = load_evaluation(assignment_id, signed_in_user())
-        return _render_evaluation(view, form, error.status)
-    db.session.commit()
+            reviews.submit_report(view.assignment, actor=current_actor())
+    if not outcome.ok:
+        return _render_evaluation(load_evaluation(assignment_id, current_actor()), form, outcome.status)
     if submitting:
         flash("Your report is submitted and locked. The other evaluators' reports are now shown below.", "success")
     else:
@@ -261,31 +245,25 @@ def save_evaluation(assignment_id: int) -> Response | str:
     return redirect(url_for("review.evaluation", assignment_id=assignment_id))
 
 
-def _show_errors(form: object, error: DomainError) -> None:
-    """Put each field error of a service next to its field (scores.<key>.score → score_<key>)."""
-    fields = dict(error.details.get("fields") or {})
-    if error.details.get("field"):
-        fields[error.details["field"]] = error.message
-    shown = False
-    for name, message in fields.items():
-        target = name
+INCOMPLETE = "The report is not complete: see the marked fields."
+
+
+def _report_field(form: FlaskForm) -> Callable[[str], Any]:
+    """A service's field name on the report form: scores.<key>.score is the field score_<key>."""
+
+    def locate(name: str) -> Any:
         if name.startswith("scores."):
             _, key, part = name.split(".", 2)
-            target = f"{part}_{key}"
-        field = getattr(form, target, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-            shown = True
-    if not shown or not fields:
-        flash(error.message, "error")
-    else:
-        flash("The report is not complete: see the marked fields." if len(fields) > 1 else error.message, "error")
+            name = f"{part}_{key}"
+        return form._fields.get(name)
+
+    return locate
 
 
 @bp.get("/evaluations/<int(max=2147483647):assignment_id>/annexes/<int(max=2147483647):document_id>")
 def annex(assignment_id: int, document_id: int) -> Response:
     """Download an annex of the submitted version (only with full access to the proposal)."""
-    view = load_evaluation(assignment_id, signed_in_user())
+    view = load_evaluation(assignment_id, current_actor())
     for _annex, document in _annex_documents(view):
         if document is not None and document.id == document_id:
             return send_annex(document)
@@ -323,7 +301,7 @@ def _render_consensus(view: EvaluatorView, form: ConsensusForm, status: int = 20
 @bp.route("/evaluations/<int(max=2147483647):assignment_id>/consensus", methods=["GET", "POST"])
 def consensus(assignment_id: int) -> str | Response:
     """The consensus report beside the spread of the IERs: the rapporteur drafts it, the others read it."""
-    view = load_evaluation(assignment_id, signed_in_user())
+    view = load_evaluation(assignment_id, current_actor())
     if not own_report_submitted(view.assignment):
         flash("Submit your own report first: the other evaluators' scores stay hidden until then.", "info")
         return redirect(url_for("review.evaluation", assignment_id=assignment_id))
@@ -333,15 +311,11 @@ def consensus(assignment_id: int) -> str | Response:
         if not form.validate_on_submit():
             return _render_consensus(view, form, 422)
         submitting = bool(form.submit.data)
-        try:
-            consensus_service.save_consensus(proposal, actor=signed_in_user(), scores=form.scores(),
+        with command(form, locate=_report_field(form), announce=INCOMPLETE) as outcome:
+            consensus_service.save_consensus(proposal, actor=current_actor(), scores=form.scores(),
                                              overall_comment=form.overall_comment.data or "", submit=submitting)
-        except DomainError as error:
-            db.session.rollback()
-            _show_errors(form, error)
-            view = load_evaluation(assignment_id, signed_in_user())
-            return _render_consensus(view, form, error.status)
-        db.session.commit()
+        if not outcome.ok:
+            return _render_consensus(load_evaluation(assignment_id, current_actor()), form, outcome.status)
         flash("The consensus report is submitted to the programme officer for approval." if submitting
               else "Consensus draft saved.", "success")
         return redirect(url_for("review.consensus", assignment_id=assignment_id))

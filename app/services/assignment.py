@@ -17,12 +17,13 @@ from app.clock import utcnow
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
 from app.models import Assignment, Call, ConsensusReport, PoolMember, Proposal, User
-from app.queries.evaluation import counts_toward_k, is_active, pool_member, require_officer
+from app.queries.access import require_officer
+from app.queries.conflicts import ConflictIndex, detected_conflicts, has_open_declared_conflict
+from app.queries.evaluation import counts_toward_k, is_active, pool_member
 from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
 from app.services import assignment_solver as solver
 from app.services.audit import record_event
-from app.services.conflicts import ConflictIndex, detected_conflicts, has_open_declared_conflict
-from app.services.errors import AssignmentInfeasible, InvalidInput, InvalidTransition, NotFound
+from app.services.errors import AssignmentInfeasible, InvalidInput, InvalidTransition
 from app.services.screening import screening_open
 
 
@@ -344,14 +345,6 @@ def set_rapporteur(assignment: Assignment, *, actor: User) -> Assignment:
     record_event(actor, "assignment.rapporteur_set", object_type="assignment", object_id=assignment.id,
                  proposal_id=assignment.proposal_id, evaluator_id=assignment.evaluator_id)
     return assignment
-
-
-def find_assignment(call: Call, assignment_id: int) -> Assignment:
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or assignment.call_id != call.id:
-        raise NotFound("There is no such assignment in this call.")
-    return assignment
-
 
 def update_evaluation_settings(call: Call, *, actor: User, evaluators_per_proposal: int,
                                country_conflict: bool) -> Call:

@@ -11,11 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.countries import is_country_code
-from app.enums import ProposalStatus, Role
+from app.enums import ProposalStatus
 from app.extensions import db
 from app.models import Call, Proposal, User
+from app.queries.access import require_officer
 from app.services.audit import record_event
-from app.services.errors import ConfirmationRequired, InvalidInput, NotAllowed
+from app.services.errors import ConfirmationRequired, InvalidInput
 from app.services.proposals import parse_amount
 from app.web.templating import format_local
 
@@ -118,8 +119,7 @@ def update_call_settings(call: Call, *, actor: User, changes: Mapping[str, Any],
     Side effects: the call's changed columns and, only if something changed, one audit event with the old and
     new value of exactly those fields (and the extensions the new deadline overtook).
     """
-    if not actor.has_role(Role.OFFICER, Role.ADMIN):
-        raise NotAllowed("Only programme officers change a call's settings.")
+    require_officer(actor, to="change a call's settings")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"These settings cannot be changed here: {', '.join(sorted(unknown))}.",

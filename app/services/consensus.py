@@ -17,13 +17,12 @@ from app.clock import utcnow
 from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
 from app.models import Assignment, Call, ConsensusReport, ConsensusScore, Criterion, IndividualReport, Proposal, User
+from app.queries.access import is_officer, require_officer
 from app.queries.evaluation import (
     Access,
     active_assignments,
     counts_toward_k,
     evaluator_view,
-    is_officer,
-    require_officer,
 )
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
@@ -263,15 +262,3 @@ def call_ready_to_rank(call: Call) -> tuple[bool, list[str]]:
     ).all()
     reasons = ready_to_rank_reasons([(r[0], r[1], r[2]) for r in rows])
     return not reasons, reasons
-
-
-def find_proposal(call: Call, reference: str) -> Proposal:
-    proposal = db.session.scalar(sa.select(Proposal).where(Proposal.call_id == call.id,
-                                                           Proposal.reference == reference))
-    if proposal is None:
-        raise NotFound("There is no such proposal in this call.")
-    return proposal
-
-
-def rapporteur_assignment(proposal: Proposal) -> Assignment | None:
-    return next((a for a in active_assignments(proposal.id) if a.is_rapporteur and counts_toward_k(a)), None)

@@ -36,8 +36,9 @@ from app.enums import (
     LetterKind,
     ProposalStatus,
     ReportStatus,
-    Role,
     RunStatus,
+    letter_decision_label,
+    letter_kind_label,
 )
 from app.extensions import db
 from app.models import (
@@ -51,8 +52,10 @@ from app.models import (
     User,
 )
 from app.pdf import render_pdf_with_pages
+from app.queries.access import require_officer
 from app.services.audit import record_event
-from app.services.errors import InvalidTransition, NotAllowed
+from app.services.errors import InvalidTransition
+from app.services.outbox import queue_notifications
 from app.storage import get_storage
 from app.web.templating import format_money, format_score
 
@@ -63,38 +66,12 @@ KIND_FOR_STATUS = {
     "below_threshold": LetterKind.REJECTION,
     "ineligible": LetterKind.INELIGIBLE,
 }
-KIND_LABELS = {
-    (LetterKind.AWARD, CallKind.GRANT): "Award letter",
-    (LetterKind.RESERVE, CallKind.GRANT): "Reserve list letter",
-    (LetterKind.REJECTION, CallKind.GRANT): "Rejection letter",
-    (LetterKind.INELIGIBLE, CallKind.GRANT): "Ineligibility letter",
-    (LetterKind.AWARD, CallKind.EVENT): "Acceptance letter",
-    (LetterKind.RESERVE, CallKind.EVENT): "Waiting list letter",
-    (LetterKind.REJECTION, CallKind.EVENT): "Non-acceptance letter",
-    (LetterKind.INELIGIBLE, CallKind.EVENT): "Ineligibility letter",
-}
-DECISION_LABELS = {
-    LetterKind.AWARD: "Selected for funding", LetterKind.RESERVE: "Reserve list",
-    LetterKind.REJECTION: "Not selected", LetterKind.INELIGIBLE: "Ineligible",
-}
-EVENT_DECISION_LABELS = {
-    LetterKind.AWARD: "Accepted", LetterKind.RESERVE: "Waiting list",
-    LetterKind.REJECTION: "Not accepted", LetterKind.INELIGIBLE: "Ineligible",
-}
 CODE_LENGTH = 10
 # Passed to the renderer pre-parsed rather than linked from the template (see app.pdf._stylesheets).
 LETTER_STYLESHEETS = ("css/print.css",)
 _CODE_ALPHABET = re.compile(r"[^A-Z2-7]")
 # Letters per background job: small enough for a progress bar that moves, large enough to keep overhead low.
 MAX_CHUNK = 8
-
-
-def kind_label(kind: LetterKind, call_kind: CallKind) -> str:
-    return KIND_LABELS[(kind, call_kind)]
-
-
-def decision_label(kind: LetterKind, call_kind: CallKind) -> str:
-    return (EVENT_DECISION_LABELS if call_kind is CallKind.EVENT else DECISION_LABELS)[kind]
 
 
 # --- what each proposal gets ------------------------------------------------------------------------------
@@ -315,8 +292,8 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
     eligibility_reasons = [line.strip(" -•\t") for line in (proposal.eligibility_reason or "").splitlines()]
     return {
         "kind": kind.value,
-        "kind_label": kind_label(kind, call.kind),
-        "decision_label": decision_label(kind, call.kind),
+        "kind_label": letter_kind_label(kind, call.kind),
+        "decision_label": letter_decision_label(kind, call.kind),
         "is_event": call.kind is CallKind.EVENT,
         "reference": reference,
         "verification_code": code,
@@ -421,10 +398,6 @@ def _transfer_call(call: Call) -> Call | None:
 
 # --- batches --------------------------------------------------------------------------------------------------
 
-def _require_officer(actor: User | None) -> None:
-    if actor is not None and not actor.has_role(Role.OFFICER, Role.ADMIN):
-        raise NotAllowed("Only programme officers handle letters.")
-
 
 def active_batch(run: SelectionRun) -> LetterBatch | None:
     """The run's batch that is still running (and not stalled), if any."""
@@ -433,13 +406,6 @@ def active_batch(run: SelectionRun) -> LetterBatch | None:
         .order_by(LetterBatch.id.desc()).limit(1)
     )
     return batch if batch is not None and not batch.is_stalled() else None
-
-
-def latest_batch(run: SelectionRun) -> LetterBatch | None:
-    return db.session.scalar(
-        sa.select(LetterBatch).where(LetterBatch.run_id == run.id).order_by(LetterBatch.id.desc()).limit(1)
-    )
-
 
 def chunk_size(count: int, workers: int) -> int:
     """Letters per job: about eight jobs per worker, at most MAX_CHUNK letters each."""
@@ -464,7 +430,7 @@ def start_letter_batch(run: SelectionRun, *, actor: User | None) -> LetterBatch:
     Side effects: a LetterBatch, one job per chunk of letters (dispatched when the caller commits), an audit event.
     Raises NotAllowed (not an officer), InvalidTransition (run not finalised, or a batch already running).
     """
-    _require_officer(actor)
+    require_officer(actor, to="handle letters", unattended=True)
     if run.status is not RunStatus.FINALISED:
         raise InvalidTransition("Letters are written once the selection run is finalised.",
                                 details={"run": run.id, "status": run.status.value})
@@ -506,8 +472,6 @@ def render_letters_job(payload: dict[str, Any]) -> dict[str, int]:
     locking the batch row (the job's own status commits with it, in `app.jobs`). A letter that fails to render
     is reported in the batch and does not stop the others.
     """
-    from app.services.outbox import queue_notifications
-
     batch = db.session.get(LetterBatch, payload["batch_id"])
     if batch is None:
         return {"done": 0, "skipped": 0, "failed": 0}
@@ -613,7 +577,7 @@ def publish_letters(run: SelectionRun, *, actor: User | None) -> int:
 
     Side effects: Letter.published_at/published_by_id, an audit event.
     """
-    _require_officer(actor)
+    require_officer(actor, to="handle letters", unattended=True)
     if run.status is not RunStatus.FINALISED:
         raise InvalidTransition("Only the letters of a finalised run can be published.")
     if active_batch(run) is not None:
@@ -670,15 +634,6 @@ def letter_pdf(letter: Letter) -> bytes:
     with get_storage().open(letter.sha256) as stream:
         return stream.read()
 
-
-def can_read_letter(user: User, letter: Letter) -> bool:
-    """Officers read every letter; an applicant reads the published letters of their organisation's proposals."""
-    if user.has_role(Role.OFFICER, Role.ADMIN):
-        return True
-    return (letter.published_at is not None and user.has_role(Role.APPLICANT)
-            and user.organisation_id is not None and letter.proposal.organisation_id == user.organisation_id)
-
-
 def latest_letter(proposal: Proposal, *, published_only: bool) -> Letter | None:
     """The proposal's most recent letter (a later run, such as a promotion from the reserve list, comes last)."""
     query = sa.select(Letter).where(Letter.proposal_id == proposal.id)
@@ -704,20 +659,3 @@ def finalised_runs(call: Call) -> list[SelectionRun]:
         sa.select(SelectionRun).where(SelectionRun.call_id == call.id, SelectionRun.status == RunStatus.FINALISED)
         .order_by(SelectionRun.number.desc())
     ))
-
-
-def organisation_recipients(organisation_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Organisation id → e-mail addresses of its active applicant accounts."""
-    from app.models import UserRole
-
-    rows = db.session.execute(
-        sa.select(User.organisation_id, User.email).join(UserRole, UserRole.user_id == User.id)
-        .where(User.organisation_id.in_(list(organisation_ids)), UserRole.role == Role.APPLICANT,
-               User.is_active_account.is_(True))
-        .order_by(User.email)
-    ).all()
-    result: dict[int, list[str]] = {}
-    for organisation_id, email in rows:
-        result.setdefault(organisation_id, []).append(email)
-    return result
-

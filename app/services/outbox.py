@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -20,18 +20,14 @@ from flask import current_app, render_template
 from sqlalchemy.orm import selectinload
 
 from app.clock import utcnow
-from app.enums import OutboxStatus, Role
+from app.enums import OutboxStatus, Role, letter_decision_label, letter_kind_label
 from app.extensions import db
-from app.models import Call, Letter, OutboxMessage, Proposal, SelectionRun, User
+from app.models import Call, Letter, OutboxMessage, Proposal, SelectionRun, User, UserRole
+from app.queries.access import require_officer
 from app.services.audit import record_event
-from app.services.errors import InvalidTransition, NotAllowed, NotFound
+from app.services.errors import InvalidTransition
 
 PENDING = (OutboxStatus.QUEUED, OutboxStatus.FAILED)
-
-
-def _require_officer(actor: User | None) -> None:
-    if actor is not None and not actor.has_role(Role.OFFICER, Role.ADMIN):
-        raise NotAllowed("Only programme officers handle the outbox.")
 
 
 def recipients_for(proposal: Proposal, applicant_emails: Sequence[str]) -> list[str]:
@@ -43,10 +39,22 @@ def recipients_for(proposal: Proposal, applicant_emails: Sequence[str]) -> list[
     return sorted(addresses)
 
 
+def organisation_recipients(organisation_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Organisation id → e-mail addresses of its active applicant accounts."""
+    rows = db.session.execute(
+        sa.select(User.organisation_id, User.email).join(UserRole, UserRole.user_id == User.id)
+        .where(User.organisation_id.in_(list(organisation_ids)), UserRole.role == Role.APPLICANT,
+               User.is_active_account.is_(True))
+        .order_by(User.email)
+    ).all()
+    result: dict[int, list[str]] = {}
+    for organisation_id, email in rows:
+        result.setdefault(organisation_id, []).append(email)
+    return result
+
+
 def queue_notifications(letters: Sequence[Letter]) -> list[OutboxMessage]:
     """Queue one notification per new letter (side effect: OutboxMessage rows; the caller commits)."""
-    from app.services.letters import decision_label, kind_label, organisation_recipients
-
     if not letters:
         return []
     proposals = {p.id: p for p in db.session.scalars(
@@ -60,10 +68,10 @@ def queue_notifications(letters: Sequence[Letter]) -> list[OutboxMessage]:
         proposal = proposals[letter.proposal_id]
         call = proposal.call
         context = {"letter": letter, "proposal": proposal, "call": call, "base_url": base_url,
-                   "kind_label": kind_label(letter.kind, call.kind),
-                   "decision_label": decision_label(letter.kind, call.kind),
+                   "kind_label": letter_kind_label(letter.kind, call.kind),
+                   "decision_label": letter_decision_label(letter.kind, call.kind),
                    "contact_email": current_app.config.get("LETTER_CONTACT_EMAIL", "")}
-        subject = f"[{call.code}] {kind_label(letter.kind, call.kind)} for your proposal {proposal.acronym}"
+        subject = f"[{call.code}] {letter_kind_label(letter.kind, call.kind)} for your proposal {proposal.acronym}"
         message = OutboxMessage(
             call_id=call.id, letter_id=letter.id, subject=subject[:300],
             recipients=recipients_for(proposal, emails.get(proposal.organisation_id, [])),
@@ -180,7 +188,7 @@ def send_outbox(call: Call, *, actor: User | None) -> SendReport:
     Refuses (InvalidTransition) on a contradiction, unpublished letters or no SMTP server. Commits after each
     message, so a crash half-way never sends a message twice. Side effects: message status, audit events.
     """
-    _require_officer(actor)
+    require_officer(actor, to="handle the outbox", unattended=True)
     pending = check_before_sending(call, call_messages(call))
     config = current_app.config
     report = SendReport()
@@ -237,17 +245,9 @@ def _email(message: OutboxMessage, config: Any) -> EmailMessage:
     email.set_content(message.body)
     return email
 
-
-def get_message(call: Call, message_id: int) -> OutboxMessage:
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.call_id != call.id:
-        raise NotFound("There is no such message in this call's outbox.")
-    return message
-
-
 def cancel_message(message: OutboxMessage, *, actor: User | None) -> None:
     """Withdraw a message that has not been sent (side effects: status, audit event)."""
-    _require_officer(actor)
+    require_officer(actor, to="handle the outbox", unattended=True)
     if message.status not in PENDING:
         raise InvalidTransition(f"This message is {message.status.value}; only a message not sent can be cancelled.")
     message.status, message.cancelled_at = OutboxStatus.CANCELLED, utcnow()
@@ -261,4 +261,3 @@ def outbox_counts(messages: Sequence[OutboxMessage]) -> dict[str, int]:
     for message in messages:
         counts[message.status.value] += 1
     return counts
-

@@ -13,10 +13,10 @@ from app.countries import is_country_code
 from app.enums import AssignmentState, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, Call, IndividualReport, PoolMember, User
-from app.queries.evaluation import require_officer
+from app.queries.access import require_officer
 from app.services.accounts import normalise_email
 from app.services.audit import record_event
-from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed
 
 MAX_LOAD_LIMIT = 500
 
@@ -199,14 +199,6 @@ def pool(call: Call) -> list[PoolMember]:
         .order_by(PoolMember.withdrawn_at.is_not(None), User.full_name, User.id)
     ))
 
-
-def find_member(call: Call, member_id: int) -> PoolMember:
-    member = db.session.get(PoolMember, member_id)
-    if member is None or member.call_id != call.id:
-        raise NotFound("There is no such evaluator in this call's pool.")
-    return member
-
-
 def evaluator_accounts() -> list[User]:
     """Every active evaluator account, to choose from when inviting."""
     from app.models import UserRole
@@ -215,4 +207,3 @@ def evaluator_accounts() -> list[User]:
         sa.select(User).join(UserRole, UserRole.user_id == User.id)
         .where(UserRole.role == Role.EVALUATOR, User.is_active_account.is_(True)).order_by(User.full_name)
     ))
-

@@ -41,7 +41,7 @@ from app.countries import is_country_code
 from app.enums import CallState, DocumentKind, OrganisationType, ProposalStatus, Role
 from app.extensions import db
 from app.models import Call, Document, Partner, Proposal, Submission, User
-from app.queries.access import can_edit_proposal
+from app.queries.access import can_edit_proposal, require_officer
 from app.queries.eligibility import check_proposal
 from app.services import documents as document_service
 from app.services.audit import record_event
@@ -516,8 +516,7 @@ def grant_extension(proposal: Proposal, *, actor: User, deadline: datetime, reas
 
     Side effects: extended_deadline, extension_reason, granted at/by, an audit event with the old deadline.
     """
-    if not actor.has_role(Role.OFFICER, Role.ADMIN):
-        raise NotAllowed("Only programme officers grant extensions.")
+    require_officer(actor, to="grant extensions")
     reason = reason.strip()
     if len(reason) < 10:
         raise InvalidInput("Explain the extension in a sentence (at least 10 characters): the applicant sees it "

@@ -40,7 +40,6 @@ from app.enums import (
     Eligibility,
     ProposalStatus,
     ReportStatus,
-    Role,
     RunStatus,
 )
 from app.extensions import db
@@ -56,8 +55,9 @@ from app.models import (
     TieResolution,
     User,
 )
+from app.queries.access import require_officer
 from app.services.audit import record_event
-from app.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, NotReady, StalePreview
+from app.services.errors import InvalidInput, InvalidTransition, NotReady, StalePreview
 from app.services.promotion import RELEASE_REASONS, PromotionError, build_promotion_input, promote
 from scoring import (
     InvalidInput as ScoringInvalidInput,
@@ -106,13 +106,6 @@ STATUS_LABELS = {
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def require_officer(actor: User | None) -> User:
-    """Only programme officers and administrators rank and select."""
-    if actor is None or not actor.has_role(Role.OFFICER, Role.ADMIN):
-        raise NotAllowed("Only programme officers rank and select proposals.")
-    return actor
 
 
 # ---------------------------------------------------------------------------------------------- options
@@ -632,7 +625,7 @@ def run_selection(call: Call, *, actor: User | None, options: SelectionOptions |
     Refuses (NotReady, 409) while the call is open or any proposal lacks screening or an approved consensus.
     Side effects: a SelectionRun, an audit event; flushes.
     """
-    require_officer(actor)
+    require_officer(actor, to="rank and select proposals")
     options = options or SelectionOptions.defaults(call)
     prepared = prepare_input(load_call_data(call), options)
     if not prepared.readiness.is_ready:
@@ -663,15 +656,6 @@ def list_runs(call: Call) -> list[SelectionRun]:
         ).where(SelectionRun.call_id == call.id).order_by(SelectionRun.number.desc())
     ))
 
-
-def get_run(call: Call, number: int) -> SelectionRun:
-    run = db.session.scalar(sa.select(SelectionRun).where(SelectionRun.call_id == call.id,
-                                                          SelectionRun.number == number))
-    if run is None:
-        raise NotFound(f"There is no run {number} of {call.code}.")
-    return run
-
-
 def run_in_force(call: Call) -> SelectionRun | None:
     """The finalised run whose decisions stand (at most one per call)."""
     return db.session.scalar(sa.select(SelectionRun).options(
@@ -690,7 +674,7 @@ def resolve_tie(call: Call, *, actor: User | None, ordered_references: Sequence[
     The order must name exactly the proposals of one residual tie of the current ranking. A previous resolution
     of the same proposals is revoked. Takes effect in the next run. Side effects: rows, audit events; flushes.
     """
-    require_officer(actor)
+    require_officer(actor, to="rank and select proposals")
     order = [reference.strip() for reference in ordered_references if reference.strip()]
     justification = " ".join(justification.split())
     if len(justification) < MIN_JUSTIFICATION:
@@ -731,7 +715,7 @@ def _revoke(resolution: TieResolution, actor: User | None) -> None:
 
 def revoke_tie_resolution(resolution: TieResolution, *, actor: User | None) -> None:
     """Withdraw a resolution (runs already made keep it in their input). Side effects: audit; flushes."""
-    require_officer(actor)
+    require_officer(actor, to="rank and select proposals")
     if resolution.revoked_at is not None:
         raise InvalidTransition("This tie resolution was already revoked.")
     _revoke(resolution, actor)
@@ -838,7 +822,7 @@ def finalise_run(run: SelectionRun, *, actor: User | None, token: str) -> Finali
     `token` must be the one of a fresh preview (StalePreview, 409, otherwise). Side effects: proposals' decision
     columns, the run, one audit event per proposal and one for the run; flushes.
     """
-    require_officer(actor)
+    require_officer(actor, to="rank and select proposals")
     _lock_call(run.call_id)
     db.session.refresh(run)
     preview = finalise_preview(run)
@@ -882,7 +866,7 @@ def promote_from_reserve(run: SelectionRun, *, actor: User | None, reference: st
 
     Side effects: a SelectionRun, an audit event; flushes. Finalising the new run makes it the one in force.
     """
-    require_officer(actor)
+    require_officer(actor, to="rank and select proposals")
     if not run.is_in_force:
         raise InvalidTransition(f"Run {run.number} is not the finalised run in force; promote from that one.")
     if reason not in RELEASE_REASONS:

@@ -17,12 +17,13 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.enums import Decision, Eligibility, OfferStatus, ProposalStatus
 from app.extensions import db
-from app.models import Call, Document, Partner, Proposal, SelectionRun, User
+from app.models import Call, Document, Partner, Proposal, User
 from app.models.selection import TransferOffer
+from app.queries.access import require_officer
 from app.services.audit import record_event
-from app.services.errors import InvalidTransition, NotAllowed, NotFound
+from app.services.errors import InvalidTransition, NotAllowed
 from app.services.receipts import freeze_submission
-from app.services.selection import require_officer, run_in_force
+from app.services.selection import run_in_force
 
 # Who is offered a transfer: the proposals the finalised selection did not select (reserve and rejected ones).
 OFFERED_DECISIONS = (Decision.RESERVE, Decision.REJECTED)
@@ -62,7 +63,7 @@ def offer_transfers(call: Call, *, actor: User | None) -> list[TransferOffer]:
     Proposals already offered are skipped, so sending again only reaches new ones. Side effects: offers, one
     audit event each; flushes.
     """
-    require_officer(actor)
+    require_officer(actor, to="offer transfers")
     if call.transfer_to_call_id is None:
         raise InvalidTransition("This call names no other call its proposals may move to.")
     run = run_in_force(call)
@@ -94,15 +95,6 @@ def offers_for(user: User) -> list[TransferOffer]:
         .where(Proposal.organisation_id == user.organisation_id).order_by(TransferOffer.offered_at.desc(),
                                                                          TransferOffer.id.desc())
     ).unique())
-
-
-def get_offer_for(user: User, offer_id: int) -> TransferOffer:
-    """An offer to the user's organisation; NotFound (404) for anyone else's, as if it did not exist."""
-    offer = db.session.get(TransferOffer, offer_id)
-    if offer is None or user.organisation_id is None or offer.proposal.organisation_id != user.organisation_id:
-        raise NotFound("There is no such offer.")
-    return offer
-
 
 def _check_can_answer(offer: TransferOffer, actor: User) -> None:
     if actor.organisation_id is None or offer.proposal.organisation_id != actor.organisation_id:
@@ -165,7 +157,3 @@ def accept_offer(offer: TransferOffer, *, actor: User) -> Proposal:
     record_event(actor, "proposal.submitted", object_type="proposal", object_id=copy.reference,
                  version=1, sha256=copy.submissions[0].sha256, transferred_from=source.reference)
     return copy
-
-
-def offers_of_run(run: SelectionRun) -> list[TransferOffer]:
-    return list(db.session.scalars(sa.select(TransferOffer).where(TransferOffer.run_id == run.id)))

@@ -1,18 +1,42 @@
-"""Role guards and per-object loaders shared by the blueprints."""
+"""Access at the door: the signed-in actor, role guards for blueprints and routes.
+
+The rules themselves (who may see which proposal, run, letter …) and the loaders that apply them live in
+`app.queries.access`; these helpers only put the actor of a request in front of them:
+
+- `current_actor()` is the user a service acts for: the bearer token's user in the API, the logged-in user on pages.
+- `guard_blueprint(bp, *roles)`: every route of a blueprint needs one of the roles (anonymous: log in, or 401).
+- `role_required(*roles)`: a stricter guard for one route inside a guarded blueprint.
+- `officer_required`: an API operation for officers and administrators only, refused (403) before its body or query
+  is even read, so no validation detail leaks to other roles.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, g, request
 from flask_login import current_user
 
 from app.enums import Role
 from app.extensions import login_manager
+from app.queries.access import require_officer
+
+if TYPE_CHECKING:
+    from app.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
+API_PREFIX = "/api/"
+
+
+def current_actor() -> User:
+    """The user this request acts for (our model, not Flask-Login's proxy): the services' `actor`."""
+    if request.path.startswith(API_PREFIX):
+        api_user: User = g.api_user
+        return api_user
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
 
 
 def guard_blueprint(bp: Blueprint, *roles: Role) -> None:
@@ -42,3 +66,17 @@ def role_required(*roles: Role) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def officer_required(view: F) -> F:
+    """An API operation for officers and administrators (NotAllowed, 403, for others).
+
+    Placed right under the route decorator, so that it wraps flask-smorest's argument parsing; `wraps` keeps the
+    OpenAPI documentation the other decorators attached to the view."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        require_officer(current_actor())
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

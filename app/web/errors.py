@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -93,18 +92,6 @@ def render_unexpected_error(error: Exception) -> Any:
     if is_api_request():
         return api_error(500, message=message, details={"request_id": request_id()})
     return render_template("errors/error.html", error=InternalServerError(message), status=500), 500
-
-
-class EurograntsFlask(Flask):
-    """Flask, logging each unexpected error with the request id its response carries (X-Request-Id)."""
-
-    def log_exception(
-        self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]
-    ) -> None:
-        # Flask calls this for an error no handler took (one raised by an error handler itself);
-        # render_unexpected_error calls it for every other. One log line shape for both.
-        self.logger.error("Unexpected error on %s %s (request id %s)", request.method, request.path, request_id(),
-                          exc_info=exc_info)
 
 
 class EurograntsApi(Api):

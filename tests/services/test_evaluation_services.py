@@ -13,6 +13,7 @@ from app.clock import set_clock
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, AuditEvent, Call, Document, PoolMember, Proposal, User
+from app.queries.conflicts import detected_conflicts, normalise_organisation
 from app.queries.evaluation import Access, evaluator_access, evaluator_can_view
 from app.queries.evaluation_progress import call_progress, filter_proposals
 from app.queries.submitted import submitted_version
@@ -274,12 +275,12 @@ def test_a_withdrawing_evaluator_keeps_submitted_work_and_leaves_the_rest() -> N
     ("Cluster Alliance GmbH", "Cluster Alliance"), ("Université de Liège", "Universite de Liege"),
 ])
 def test_organisation_names_are_compared_loosely(a: str, b: str) -> None:
-    assert conflicts.normalise_organisation(a) == conflicts.normalise_organisation(b)
+    assert normalise_organisation(a) == normalise_organisation(b)
 
 
 def test_different_organisations_stay_different() -> None:
-    assert conflicts.normalise_organisation("Partner A") != conflicts.normalise_organisation("Partner AB")
-    assert conflicts.normalise_organisation("SA") == "sa"
+    assert normalise_organisation("Partner A") != normalise_organisation("Partner AB")
+    assert normalise_organisation("SA") == "sa"
 
 
 def _setup_with_conflicted_evaluators() -> tuple[object, Proposal, User, User]:
@@ -297,7 +298,7 @@ def _setup_with_conflicted_evaluators() -> tuple[object, Proposal, User, User]:
 def test_an_evaluator_from_a_consortium_organisation_is_conflicted() -> None:
     _s, proposal, same_org, _ = _setup_with_conflicted_evaluators()
     member = db.session.scalar(sa.select(PoolMember).where(PoolMember.user_id == same_org.id))
-    assert conflicts.detected_conflicts(proposal.call, member, submitted_version(proposal)) == [
+    assert detected_conflicts(proposal.call, member, submitted_version(proposal)) == [
         "their organisation (Partner A) is in the consortium"]
     assert evaluator_access(same_org, proposal) is Access.NONE
 

@@ -17,6 +17,7 @@ from app.manage.charts import budget_bar, totals_histogram
 from app.manage.exports import neutralise, ranking_csv, ranking_xlsx
 from app.models import AuditEvent, Call, Document, Proposal
 from app.models.selection import TransferOffer
+from app.queries.access import load_offer
 from app.queries.ranking import live_ranking, run_ranking
 from app.seeds.calls import seed_reference_calls
 from app.seeds.selection_demo import seed_selection_demo
@@ -355,7 +356,7 @@ def test_declining_keeps_everything_and_others_cannot_answer(sessions, make_user
     transfer.offer_transfers(call, actor=officer)
     offer = db.session.scalar(sa.select(TransferOffer).where(TransferOffer.proposal_id == proposals["kept"].id))
     with pytest.raises(NotFound):
-        transfer.get_offer_for(stranger, offer.id)
+        load_offer(offer.id, stranger)
     with pytest.raises(NotAllowed):
         transfer.accept_offer(offer, actor=stranger)
     assert [o.id for o in transfer.offers_for(applicant)]

@@ -1,0 +1,100 @@
+"""Conflicts of interest as the access rule reads them: detected from the pool member's affiliation, and declared by
+the evaluator (the declarations themselves are made in app.services.conflicts).
+
+Detected automatically (the evaluator cannot see the proposal at all, not even its title):
+- the evaluator's organisation is in the consortium (names compared without case, punctuation or legal form);
+- the evaluator's country is the coordinator's country, when the call's `country_conflict` switch is on.
+
+Declared by the evaluator on each assigned proposal, before its content opens (they see only the acronym, the
+title and the consortium). A declared conflict hides the proposal from them until an officer records it as not
+material, with a reason; an automatic one cannot be waived.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from app.countries import country_name
+from app.enums import ConflictDeclaration
+from app.models import Assignment, Call, PoolMember, User
+from app.queries.submitted import SubmittedVersion
+
+# Legal forms dropped before comparing names: "Cluster Alliance GmbH" is "Cluster Alliance".
+_LEGAL_FORMS = {
+    "ab", "ag", "as", "asbl", "bv", "bvba", "co", "corp", "eg", "ev", "gmbh", "inc", "kft", "llc", "ltd", "nv",
+    "oy", "oyj", "plc", "sa", "sarl", "sas", "sl", "spa", "sro", "srl", "vzw", "zrt", "limited", "ou", "uab",
+}
+
+
+def normalise_organisation(name: str | None) -> str:
+    """Lower case, no accents, no punctuation, no legal form: how organisation names are compared."""
+    if not name:
+        return ""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    text = re.sub(r"[.'\u2019]", "", text)  # "e.V." is "ev", "Jacob's" is "jacobs"
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    while len(words) > 1 and words[-1] in _LEGAL_FORMS:
+        words.pop()
+    return " ".join(words)
+
+
+def affiliations(member: PoolMember, user: User | None = None) -> set[str]:
+    """The normalised organisation names an evaluator is affiliated with (pool entry and account)."""
+    names = {normalise_organisation(member.organisation_name)}
+    account = user if user is not None else member.user
+    if account is not None and account.organisation is not None:
+        names.add(normalise_organisation(account.organisation.name))
+    names.discard("")
+    return names
+
+
+def detected_conflicts(call: Call, member: PoolMember, version: SubmittedVersion,
+                       member_affiliations: set[str] | None = None) -> list[str]:
+    """The automatic conflict rules `member` breaks on this proposal, as sentences for the officer."""
+    reasons = []
+    names = member_affiliations if member_affiliations is not None else affiliations(member)
+    for name, _country in version.consortium:
+        if normalise_organisation(name) in names:
+            reasons.append(f"their organisation ({name}) is in the consortium")
+            break
+    if call.country_conflict and member.country and member.country == version.coordinator_country:
+        reasons.append(f"they are from the coordinator's country ({country_name(member.country)})")
+    return reasons
+
+
+class ConflictIndex:
+    """Automatic conflicts of a whole pool against many proposals, without comparing every pair by hand."""
+
+    def __init__(self, call: Call, members: list[PoolMember], versions: list[SubmittedVersion]) -> None:
+        self.call = call
+        self._by_name: dict[str, set[int]] = {}
+        self._by_country: dict[str, set[int]] = {}
+        for member in members:
+            for name in affiliations(member):
+                self._by_name.setdefault(name, set()).add(member.user_id)
+            if call.country_conflict and member.country:
+                self._by_country.setdefault(member.country, set()).add(member.user_id)
+        self._conflicts: dict[int, dict[int, list[str]]] = {}
+        for version in versions:
+            found: dict[int, list[str]] = {}
+            for name, _country in version.consortium:
+                for user_id in self._by_name.get(normalise_organisation(name), ()):
+                    found.setdefault(user_id, [f"their organisation ({name}) is in the consortium"])
+            country = version.coordinator_country
+            for user_id in self._by_country.get(country, ()):
+                found.setdefault(user_id, []).append(
+                    f"they are from the coordinator's country ({country_name(country)})")
+            self._conflicts[version.id] = found
+
+    def for_proposal(self, proposal_id: int) -> dict[int, list[str]]:
+        """Evaluator user id → reasons, for the evaluators conflicted with this proposal."""
+        return self._conflicts.get(proposal_id, {})
+
+    def reasons(self, proposal_id: int, user_id: int) -> list[str]:
+        return self._conflicts.get(proposal_id, {}).get(user_id, [])
+
+
+def has_open_declared_conflict(assignment: Assignment) -> bool:
+    """A conflict the evaluator declared and no officer judged not material."""
+    return assignment.conflict is ConflictDeclaration.CONFLICT and not assignment.conflict_waived_reason
