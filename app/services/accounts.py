@@ -125,6 +125,13 @@ def _new_user(
     return user
 
 
+def _new_applicant(*, email: str, password: str, full_name: str) -> User:
+    """A self-registered applicant account, in no organisation yet."""
+    user = _new_user(email=email, password=password, full_name=full_name, roles=[Role.APPLICANT], organisation=None)
+    record_event(user, "user.registered", object_type="user", object_id=user.id, email=user.email)
+    return user
+
+
 @dataclass(frozen=True)
 class Registration:
     """A new applicant account, and where it stands with its organisation."""
@@ -148,7 +155,6 @@ def register_applicant(
     # membership builds on this module (e-mail and organisation names), so it is imported here.
     from app.services import membership
 
-    invitation = None
     if invitation_token:
         invitation = membership.open_invitation(invitation_token)
         if invitation is None:
@@ -156,14 +162,11 @@ def register_applicant(
         if normalise_email(email) != invitation.email:
             raise InvalidInput("This invitation was sent to another e-mail address: register with that address.",
                                details={"field": "email"})
-        existing = invitation.organisation
-    else:
-        existing = find_organisation(organisation_name, country)
-    user = _new_user(email=email, password=password, full_name=full_name, roles=[Role.APPLICANT], organisation=None)
-    record_event(user, "user.registered", object_type="user", object_id=user.id, email=user.email)
-    if invitation is not None:
+        user = _new_applicant(email=email, password=password, full_name=full_name)
         membership.accept_invitation(invitation, actor=user)
         return Registration(user, invitation.organisation, is_member=True)
+    existing = find_organisation(organisation_name, country)
+    user = _new_applicant(email=email, password=password, full_name=full_name)
     if existing is None:
         organisation = membership.start_organisation(user, name=organisation_name, country=country,
                                                      type_=organisation_type)
@@ -262,14 +265,15 @@ def _verify_credentials(email: str, password: str) -> User | None:
     return user
 
 
-def _token_digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """The SHA-256 kept instead of a secret token (API tokens, invitation links)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(user: User, *, label: str = "") -> str:
     """A new bearer token for `user`; only its hash is kept (side effects: token row, audit)."""
     token = "egt_" + secrets.token_urlsafe(32)
-    api_token = ApiToken(user=user, token_hash=_token_digest(token), label=label)
+    api_token = ApiToken(user=user, token_hash=token_digest(token), label=label)
     db.session.add(api_token)
     db.session.flush()
     record_event(user, "token.issued", object_type="api_token", object_id=api_token.id, label=label)
@@ -278,7 +282,7 @@ def issue_token(user: User, *, label: str = "") -> str:
 
 def user_for_token(token: str) -> User | None:
     """The active user a bearer token belongs to, or None when unknown or revoked."""
-    api_token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    api_token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
         return None
     return api_token.user

@@ -13,7 +13,6 @@ same moment cannot both win.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -25,7 +24,7 @@ from app.countries import country_name
 from app.enums import InvitationStatus, JoinRequestStatus, OrganisationType, Role
 from app.extensions import db
 from app.models import Invitation, JoinRequest, Organisation, User, UserRole
-from app.services.accounts import clean_organisation, find_organisation, normalise_email
+from app.services.accounts import clean_organisation, find_organisation, normalise_email, token_digest
 from app.services.audit import record_event
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed, NotFound
 
@@ -130,15 +129,11 @@ def member_for_member(actor: User, user_id: int) -> User:
     return member
 
 
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invitation_for_token(token: str) -> Invitation | None:
     """The invitation a link names, whatever its state; None for a token that names none."""
     if not token or len(token) > 200:
         return None
-    return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == _token_digest(token))
+    return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == token_digest(token))
                              .options(selectinload(Invitation.organisation), selectinload(Invitation.invited_by)))
 
 
@@ -274,7 +269,7 @@ def invite(organisation: Organisation, *, actor: User, email: str) -> tuple[Invi
         older.status, older.answered_at, older.answered_by_id = InvitationStatus.REVOKED, now, actor.id
         _audit(actor, "invitation_revoked", organisation, invitation=older.id, email=email, reason="replaced")
     token = "egi_" + secrets.token_urlsafe(32)
-    invitation = Invitation(organisation=organisation, email=email, token_hash=_token_digest(token),
+    invitation = Invitation(organisation=organisation, email=email, token_hash=token_digest(token),
                             status=InvitationStatus.PENDING, invited_by=actor, created_at=now,
                             expires_at=now + INVITATION_VALID_FOR)
     db.session.add(invitation)

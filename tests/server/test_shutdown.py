@@ -8,11 +8,8 @@ server and waits, by polling with a generous deadline, until every process that 
 from __future__ import annotations
 
 import contextlib
-import http.client
-import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -22,11 +19,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.server.serving import Server
 from tests.support import free_port
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DEADLINE_SECONDS = 120  # generous on a busy 2-core machine; the test returns as soon as the processes are gone
 
@@ -77,43 +74,6 @@ def _command_line(pid: int) -> str:
     return "?"
 
 
-class Server:
-    """One server process in a session of its own (so that leftovers can be cleaned up whatever happens)."""
-
-    def __init__(self, kind: str, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        command = [part.format(port=self.port) for part in COMMANDS[kind]]
-        self.log = log.open("wb")
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-
-    def request(self, method: str, path: str, token: str) -> tuple[int, Any]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            connection.request(method, path, headers={"Authorization": f"Bearer {token}"})
-            response = connection.getresponse()
-            return response.status, json.loads(response.read() or b"null")
-        finally:
-            connection.close()
-
-    def wait_ready(self, token: str) -> None:
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"the server exited with {self.process.returncode}"
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                if self.request("GET", "/api/v1/me", token)[0] == 200:
-                    return
-            time.sleep(0.2)
-        pytest.fail("the server did not start")
-
-    def kill_everything(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)  # orphans keep the process group of the server
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
-        self.log.close()
-
-
 @pytest.fixture
 def letters_to_render(app: Flask) -> dict[str, Any]:
     """A finalised run whose five letters are still to be written, and an officer's API token."""
@@ -146,22 +106,26 @@ def serve(server_env: dict[str, str], tmp_path: Path) -> Iterator[Any]:
     servers: list[Server] = []
 
     def start(kind: str) -> Server:
-        servers.append(Server(kind, server_env, tmp_path / f"server-{len(servers)}.log"))
+        port = free_port()
+        command = [part.format(port=port) for part in COMMANDS[kind]]
+        servers.append(Server(command, server_env, port, log=tmp_path / f"server-{len(servers)}.log"))
         return servers[-1]
 
     yield start
     for server in servers:
-        server.kill_everything()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.process.pid, signal.SIGKILL)  # leftovers keep the process group of their server
+        server.stop()
 
 
 def _render_letters_on_the_pool(server: Server, letters: dict[str, Any]) -> None:
-    status, batch = server.request("POST", f"/api/v1/selections/{letters['run']}/letters", letters["token"])
+    status, batch = server.request("POST", f"/api/v1/selections/{letters['run']}/letters", token=letters["token"])
     assert status == 202, batch
     deadline = time.monotonic() + DEADLINE_SECONDS
     while not batch["finished"]:
         assert time.monotonic() < deadline, f"the batch did not finish: {batch}"
         time.sleep(0.2)
-        status, batch = server.request("GET", f"/api/v1/letter-batches/{batch['id']}", letters["token"])
+        status, batch = server.request("GET", f"/api/v1/letter-batches/{batch['id']}", token=letters["token"])
         assert status == 200, batch
     assert (batch["done"], batch["failed"]) == (5, 0), batch
 
@@ -175,7 +139,6 @@ def _render_letters_on_the_pool(server: Server, letters: dict[str, Any]) -> None
 ])
 def test_stopping_the_server_leaves_no_process_of_the_job_pool_behind(serve, letters_to_render, kind, signum):
     server = serve(kind)
-    server.wait_ready(letters_to_render["token"])
     _render_letters_on_the_pool(server, letters_to_render)
     family = {pid: _identity(pid) for pid in _descendants(server.process.pid)}
     lines = {pid: _command_line(pid) for pid in family}
