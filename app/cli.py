@@ -30,11 +30,28 @@ DEMO_ACCOUNTS = [
     ("applicant@eurogrants.test", "Lukas Applicant", [Role.APPLICANT], "Baltic Cluster Alliance", "LT",
      OrganisationType.CLUSTER),
 ]
+# A colleague who registered after Lukas: not a member, her request to join waits for him (under My organisation).
+DEMO_NEWCOMER = ("newcomer@eurogrants.test", "Ieva Newcomer", "Baltic Cluster Alliance", "LT",
+                 "Project manager at the Alliance since March; I will prepare the budget of our proposals.")
 
 
 def _print_results(results: list[tuple[str, bool]]) -> None:
     for code, created in results:
         click.echo(f"  {code}: {'created' if created else 'exists, unchanged'}")
+
+
+def _seed_demo_newcomer() -> bool:
+    """The demo's pending join request; True when the account was created now."""
+    from app.services.accounts import find_organisation
+    from app.services.membership import request_to_join
+
+    email, name, organisation_name, country, message = DEMO_NEWCOMER
+    organisation = find_organisation(organisation_name, country)
+    if organisation is None or db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        return False
+    newcomer = create_user(None, email=email, password=DEMO_PASSWORD, full_name=name, roles=[Role.APPLICANT])
+    request_to_join(newcomer, organisation, message=message)
+    return True
 
 
 def register_cli(app: Flask) -> None:
@@ -67,6 +84,8 @@ def register_cli(app: Flask) -> None:
                 create_user(None, email=email, password=DEMO_PASSWORD, full_name=name, roles=roles,
                             organisation_name=organisation, country=country, organisation_type=org_type)
                 created_accounts.append(email)
+        db.session.commit()
+        newcomer_created = _seed_demo_newcomer()
         db.session.commit()
         from app.services.intake_demo import seed_demo_proposals
 
@@ -106,6 +125,9 @@ def register_cli(app: Flask) -> None:
         for email, _name, roles, *_ in DEMO_ACCOUNTS:
             state = "created" if email in created_accounts else "exists"
             click.echo(f"  {email:<30} {', '.join(r.value for r in roles):<10} {state}")
+        state = "created" if newcomer_created else "exists"
+        click.echo(f"  {DEMO_NEWCOMER[0]:<30} {'applicant':<10} {state}, asking to join {DEMO_NEWCOMER[2]} "
+                   f"(approve or refuse as {DEMO_ACCOUNTS[-1][0]}, under My organisation)")
 
     @app.cli.group()
     def backup() -> None:

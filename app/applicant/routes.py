@@ -9,6 +9,7 @@ from app.applicant import bp
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Call, Proposal, Submission
+from app.services import membership
 from app.services.eligibility import check_proposal
 from app.services.errors import DomainError
 from app.services.proposals import create_proposal
@@ -33,8 +34,13 @@ def dashboard() -> str:
     open_calls = db.session.scalars(
         sa.select(Call).where(Call.opens_at <= now, Call.deadline > now).order_by(Call.deadline)
     ).all()
-    return render_template("applicant/dashboard.html", proposals=proposals, checklists=checklists,
-                           open_calls=open_calls, now=now, start_form=StartProposalForm())
+    organisation = user.organisation
+    return render_template(
+        "applicant/dashboard.html", proposals=proposals, checklists=checklists, open_calls=open_calls, now=now,
+        start_form=StartProposalForm(),
+        waiting_requests=len(membership.waiting_join_requests(organisation)) if organisation else 0,
+        join_request=None if organisation else membership.pending_join_request(user),
+    )
 
 
 @bp.post("/calls/<code>/proposals")
