@@ -58,6 +58,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_error_handlers(app)
 
+    from app import jobs
+
+    jobs.init_app(app)
+
     from app.web.headers import register_security_headers
 
     register_security_headers(app)

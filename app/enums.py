@@ -178,3 +178,26 @@ class OfferStatus(StrEnum):
     OFFERED = "offered"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+
+
+class JoinRequestStatus(StrEnum):
+    """A newcomer's request to join an existing organisation, answered by one of its members."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"  # withdrawn by the newcomer, or made moot (they joined through an invitation)
+
+    @property
+    def label(self) -> str:
+        return {"pending": "Waiting for a member", "approved": "Approved", "refused": "Refused",
+                "cancelled": "Cancelled"}[self.value]
+
+
+class InvitationStatus(StrEnum):
+    """A member's invitation of a colleague, by e-mail address; it expires when left unanswered."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REVOKED = "revoked"  # by a member, or replaced by a newer invitation to the same address

@@ -15,15 +15,22 @@ job with an atomic UPDATE, so a job never runs twice.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
+import signal
 import threading
+import time
 import traceback
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.connection import Connection
+from types import FrameType
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,10 +89,15 @@ def dispatch(app: Flask, job_ids: list[int]) -> None:
         thread.join()
         return
     pool = _pool(app)
+    if pool is None:
+        # Committed during the process's shutdown (gunicorn lets running requests finish): the jobs stay queued,
+        # and their batch shows as stalled until the next one takes over.
+        log.warning("the process is stopping: jobs %s were not started", job_ids)
+        return
     spec = app_spec(app)
     for job_id in job_ids:
         future = pool.submit(run_job, spec, job_id)
-        future.add_done_callback(_report_crash(app, job_id))
+        future.add_done_callback(_report_crash(app, job_id, pool))
 
 
 def _run_inline(app: Flask, job_ids: list[int]) -> None:
@@ -98,37 +110,148 @@ def _run_inline(app: Flask, job_ids: list[int]) -> None:
 
 
 # --- the local process pool ---------------------------------------------------------------------------------
+#
+# The pool's processes must not outlive the process that started them (issue 11, item 7). Three layers:
+# - SIGTERM and SIGINT: `init_app` chains a handler in front of the one in place (SIG_DFL, werkzeug's, gunicorn's
+#   worker handlers) that ends the pool's processes at once, then lets the previous handler act;
+# - interpreter exit (gunicorn's graceful exit, werkzeug's reloader child, Ctrl-C): a hook that runs before
+#   concurrent.futures' own, which would otherwise wait for every queued job of a batch first;
+# - a lifeline: each worker watches a pipe whose only writing end the parent holds, and exits when it closes, so
+#   even a parent killed with SIGKILL (werkzeug's reloader does that to its child) leaves no worker behind.
+# multiprocessing's resource tracker exits by itself once the parent and the workers, its only writers, are gone.
+# A job cut short stays queued or running in the database; its batch shows as stalled and the next one takes over.
 
 _executor: ProcessPoolExecutor | None = None
-_executor_lock = threading.Lock()
+_lifeline: Connection | None = None
+# Re-entrant: a signal handler runs in the main thread, which may be inside `_pool` (the CLI dispatches there).
+_executor_lock = threading.RLock()
+_stopped_for_good = False  # set by a signal or the exit hook: no new pool for the rest of the process
+_handled_signals: set[int] = set()
+_SignalHandler = Callable[[int, FrameType | None], Any]
 
 
-def _pool(app: Flask) -> ProcessPoolExecutor:
-    global _executor
+def init_app(app: Flask) -> None:
+    """Make the process end the local pool with itself, when it runs one (JOBS_INLINE unset)."""
+    if app.config.get("JOBS_INLINE") or threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread; the exit hook and lifeline remain
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        if signum in _handled_signals:
+            continue
+        previous = signal.getsignal(signum)
+        if previous == signal.SIG_IGN:
+            continue  # the process ignores it (a background job's SIGINT): it is not going anywhere
+        signal.signal(signum, _stop_then(previous))
+        _handled_signals.add(signum)
+
+
+def _stop_then(previous: _SignalHandler | int | None) -> _SignalHandler:
+    def handler(signum: int, frame: FrameType | None) -> Any:
+        _stop_pool_now()
+        if callable(previous):
+            return previous(signum, frame)
+        # The default action (terminate): deliver the signal again with it, so the exit status still says so.
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return None
+
+    return handler
+
+
+def _pool(app: Flask) -> ProcessPoolExecutor | None:
+    global _executor, _lifeline
     with _executor_lock:
+        if _stopped_for_good:
+            return None
         if _executor is None:
             # spawn: never fork a process that may hold threads, locks and open database connections.
+            context = multiprocessing.get_context("spawn")
+            reader, _lifeline = context.Pipe(duplex=False)
             _executor = ProcessPoolExecutor(
-                max_workers=max(1, int(app.config.get("JOBS_WORKERS", 2))),
-                mp_context=multiprocessing.get_context("spawn"),
+                max_workers=max(1, int(app.config.get("JOBS_WORKERS", 2))), mp_context=context,
+                initializer=_watch_lifeline, initargs=(reader,),
             )
         return _executor
 
 
 def shutdown(wait: bool = True) -> None:
-    """Stop the local pool (it is created again on the next dispatch)."""
-    global _executor
+    """Stop the local pool (it is created again on the next dispatch).
+
+    With `wait`, queued jobs run first and the workers exit when done; without, queued jobs are cancelled and the
+    workers are ended at once.
+    """
+    global _executor, _lifeline
     with _executor_lock:
         executor, _executor = _executor, None
-    if executor is not None:
-        executor.shutdown(wait=wait, cancel_futures=not wait)
+        lifeline, _lifeline = _lifeline, None
+    if executor is None:
+        return
+    if wait:
+        executor.shutdown(wait=True)
+    else:
+        _end_workers(executor)
+    if lifeline is not None:
+        lifeline.close()
 
 
-def _report_crash(app: Flask, job_id: int) -> Callable[[Future[None]], None]:
+def _stop_pool_now() -> None:
+    """End the pool's processes and multiprocessing's resource tracker now, for the rest of the process."""
+    global _stopped_for_good
+    with _executor_lock:
+        _stopped_for_good = True
+    shutdown(wait=False)
+
+
+def _end_workers(executor: ProcessPoolExecutor) -> None:
+    # No executor.shutdown() here: it takes a lock the interrupted main thread may hold (inside submit), and it
+    # would wait for the running jobs. Ending the processes makes the executor's own thread wind it up as broken;
+    # its futures are not reported as crashed jobs (see _report_crash).
+    processes = list((executor._processes or {}).values())  # no public way to reach them before Python 3.14
+    _deliberately_stopped.add(executor)
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
+    deadline = time.monotonic() + 5
+    for process in processes:
+        with contextlib.suppress(ValueError):
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(1)
+    # multiprocessing's resource tracker exits when its last writer closes: the workers are gone, and this process
+    # closes its end when it exits. Stopping it earlier would unlink semaphores the pool's queues still hold.
+
+
+_deliberately_stopped: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
+
+
+def _stop_at_exit() -> None:
+    if _executor is not None:
+        _stop_pool_now()
+
+
+# Before concurrent.futures' own exit hook (these run last registered first), which would wait for every queued
+# job; threading's hooks, not atexit's, because they run before the interpreter joins the pool's manager thread.
+threading._register_atexit(_stop_at_exit)  # type: ignore[attr-defined]
+
+
+def _watch_lifeline(lifeline: Connection) -> None:
+    """In each worker: exit when the parent's end of the lifeline closes (the parent ended, however it ended)."""
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides, and ends us through the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            multiprocessing.connection.wait([lifeline])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="eurogrants-lifeline", daemon=True).start()
+
+
+def _report_crash(app: Flask, job_id: int, pool: ProcessPoolExecutor) -> Callable[[Future[None]], None]:
     def callback(future: Future[None]) -> None:
-        error = future.exception()
-        if error is None:
-            return
+        error = None if future.cancelled() else future.exception()
+        if error is None or pool in _deliberately_stopped:
+            return  # stopped on purpose (the process is ending): the batch shows as stalled, the next takes over
         # The worker died (or could not start) before it could write the outcome itself.
         with app.app_context():
             try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
+    Field,
+    HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -12,7 +14,8 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.form import BaseForm
+from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation
 
 from app.countries import country_choices
 from app.enums import OrganisationType, Role
@@ -43,14 +46,29 @@ class _PasswordFields:
     )
 
 
+class _RequiredWithoutInvitation(DataRequired):
+    """Required unless the form carries an invitation (the account then joins the inviting organisation)."""
+
+    def __call__(self, form: BaseForm, field: Field) -> None:
+        if form["invitation"].data:
+            raise StopValidation()
+        super().__call__(form, field)
+
+
 class RegistrationForm(_PasswordFields, FlaskForm):
+    invitation = HiddenField(validators=[Length(max=200)])
     full_name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    organisation_name = StringField("Organisation", validators=[DataRequired(), Length(max=200)],
-                                    description="The legal name of the organisation you apply for.")
-    country = SelectField("Country of the organisation", choices=[], validators=[DataRequired()])
+    organisation_name = StringField(
+        "Organisation", validators=[_RequiredWithoutInvitation(), Length(max=200)],
+        description="The legal name of the organisation you apply for. If it is registered already, your account "
+                    "asks its members to let you in.",
+    )
+    # Defaults, so that a registration by invitation (which shows no organisation fields) validates.
+    country = SelectField("Country of the organisation", choices=[], default="",
+                          validators=[_RequiredWithoutInvitation()])
     organisation_type = SelectField("Type of organisation", choices=ORGANISATION_TYPE_CHOICES,
-                                    validators=[DataRequired()])
+                                    default=OrganisationType.CLUSTER.value, validators=[_RequiredWithoutInvitation()])
     submit = SubmitField("Create my account")
 
     def __init__(self, *args: object, **kwargs: object) -> None:

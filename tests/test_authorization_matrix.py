@@ -1,8 +1,9 @@
 """Every route of the app is classified here, and every route × persona × own/foreign object is checked.
 
 A route that is added without a line in `RULES` fails `test_every_route_is_classified`. Personas:
-anonymous, applicant A (owns the objects), applicant B (another consortium), evaluator E (assigned, no
-conflict), evaluator C (assigned, conflict declared), officer, admin. Expected statuses:
+anonymous, applicant A (owns the objects), applicant B (another consortium), applicant N (a newcomer who
+registered with the name and country of A's organisation: its request to join waits, so it must see nothing of
+A's), evaluator E (assigned, no conflict), evaluator C (assigned, conflict declared), officer, admin. Expected statuses:
 allowed → < 400; anonymous → login redirect (pages) or 401 (API); role allowed but object not theirs → 404;
 wrong role → 403. Non-GET routes are only sent by personas that must be refused (empty bodies): never 2xx,
 and refused with 401/403/404 (422 for an API body validated before the permission check — the body is
@@ -52,9 +53,10 @@ from tests.factories import (
 
 ANON, APP_A, APP_B, EVAL_E, EVAL_C, OFFICER, ADMIN = ("anonymous", "applicant_a", "applicant_b", "evaluator_e",
                                                        "evaluator_c", "officer", "admin")
-PERSONAS = (ANON, APP_A, APP_B, EVAL_E, EVAL_C, OFFICER, ADMIN)
+APP_SAME_NAME = "applicant_registered_with_the_same_name"
+PERSONAS = (ANON, APP_A, APP_B, APP_SAME_NAME, EVAL_E, EVAL_C, OFFICER, ADMIN)
 USERS = frozenset(PERSONAS) - {ANON}
-APPLICANTS = frozenset({APP_A, APP_B})
+APPLICANTS = frozenset({APP_A, APP_B, APP_SAME_NAME})
 EVALUATORS = frozenset({EVAL_E, EVAL_C})
 STAFF = frozenset({OFFICER, ADMIN})
 VIEWERS_OF_A = frozenset({APP_A, EVAL_E, OFFICER, ADMIN})  # who may read consortium A's proposal
@@ -129,6 +131,17 @@ RULES: dict[str, Rule] = {
     "applicant.letter_pdf": scoped("letter", frozenset({APP_A}), APPLICANTS),
     "applicant.transfer_offer": scoped("offer", frozenset({APP_A}), APPLICANTS),
     "applicant.transfer_answer": scoped("offer", frozenset({APP_A}), APPLICANTS),
+    # --- organisation membership: only a member answers requests, invites and removes; the newcomer waits ---
+    **{f"applicant.{name}": role(APPLICANTS) for name in (
+        "organisation", "register_organisation", "request_to_join", "cancel_join_request", "invite_member",
+        "leave_organisation")},
+    "applicant.decide_join_request": scoped("join_request", frozenset({APP_A}), APPLICANTS),
+    "applicant.revoke_invitation": scoped("invitation", frozenset({APP_A}), APPLICANTS),
+    "applicant.remove_member": scoped("member", frozenset({APP_A}), APPLICANTS),
+    # The invitation in the scenario is addressed to the newcomer: anybody else holding the link is refused.
+    "applicant.invitation": Rule(frozenset({APP_SAME_NAME})),
+    "applicant.answer_invitation": Rule(frozenset({APP_SAME_NAME})),
+    "auth.invitation": PUBLIC,
     **{f"applicant.{name}": OWN_PROPOSAL for name in (
         "proposal_overview", "proposal_annexes", "download_annex", "remove_proposal_annex", "proposal_budget",
         "proposal_consortium", "receipt", "receipt_pdf", "snapshot", "submit", "proposal_summary", "withdraw")},
@@ -236,7 +249,7 @@ def world(app: Flask) -> Iterator[World]:
             "document_id": document.id, "assignment_id": assignment_e.id, "evaluation_id": assignment_e.id,
             "member_id": member_e.id, "letter_id": award.id, "batch_id": batch.id, "run_id": run.id,
             "number": run.number, "offer_id": offer.id, "message_id": message.id, "resolution_id": tie.id,
-            "answer": "decline", "part": "input", "extension": "csv", "filename": "css/app.css",
+            "answer": "decline", "decision": "refuse", "part": "input", "extension": "csv", "filename": "css/app.css",
         }
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LetterBatch)) == 1
         assert db.session.get(SelectionRun, run.id).is_in_force
@@ -246,12 +259,42 @@ def world(app: Flask) -> Iterator[World]:
         response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
         assert response.status_code == 302, (name, response.status_code)
         clients[name] = client
+    clients[APP_SAME_NAME], newcomer_id = _register_with_the_name_of(app, applicant_a.id, params)
+    users[APP_SAME_NAME] = _Ref(newcomer_id)  # type: ignore[assignment]
     tokens = {name: api_token(app, _Ref(user.id)) for name, user in users.items()}  # type: ignore[arg-type]
     built = World(params, clients, tokens)
     yield built
     print(f"\nauthorisation matrix: {built.checked[0]} route × persona cases checked")
     with app.app_context():
         _empty_all_tables()
+
+
+NEWCOMER = {"full_name": "Nina Newcomer", "email": "nina@newcomer.example", "password": PASSWORD, "confirm": PASSWORD,
+            "organisation_type": "cluster_organisation"}
+
+
+def _register_with_the_name_of(app: Flask, member_id: int, params: dict[str, Any]) -> tuple[FlaskClient, int]:
+    """The newcomer registers through the real form, naming A's organisation (in other case and spacing); A then
+    invites the newcomer's address, so that the invitation routes have an object. Returns its signed-in client."""
+    from app.services import membership
+
+    with app.app_context():
+        organisation = db.session.get(User, member_id).organisation
+        name, country = organisation.name, organisation.country
+    client = app.test_client()
+    response = client.post("/auth/register", data={**NEWCOMER, "organisation_name": f" {name.upper()} ",
+                                                   "country": country})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    with app.app_context():
+        newcomer = db.session.scalar(sa.select(User).where(User.email == NEWCOMER["email"]))
+        assert newcomer.organisation_id is None
+        join_request = membership.pending_join_request(newcomer)
+        member = db.session.get(User, member_id)
+        assert join_request.organisation_id == member.organisation_id
+        invitation, token = membership.invite(member.organisation, actor=member, email=newcomer.email)
+        db.session.commit()
+        params.update(request_id=join_request.id, invitation_id=invitation.id, token=token, user_id=member_id)
+        return client, newcomer.id
 
 
 def _make_records_complete(proposal: Proposal, run: SelectionRun, applicant: User) -> None:

@@ -12,6 +12,7 @@ from app.models import Proposal, Submission
 from app.queries.access import load_call
 from app.queries.calls import open_calls
 from app.queries.eligibility import check_proposal
+from app.services import membership
 from app.services.proposals import create_proposal
 from app.web.access import current_actor
 from app.web.transaction import command
@@ -32,8 +33,13 @@ def dashboard() -> str:
             .order_by(Proposal.created_at.desc(), Proposal.id.desc())
         ))
     checklists = {proposal.id: check_proposal(proposal) for proposal in proposals}
-    return render_template("applicant/dashboard.html", proposals=proposals, checklists=checklists,
-                           open_calls=open_calls(now), now=now, start_form=StartProposalForm())
+    organisation = user.organisation
+    return render_template(
+        "applicant/dashboard.html", proposals=proposals, checklists=checklists, open_calls=open_calls(now), now=now,
+        start_form=StartProposalForm(),
+        waiting_requests=len(membership.waiting_join_requests(organisation)) if organisation else 0,
+        join_request=None if organisation else membership.pending_join_request(user),
+    )
 
 
 @bp.post("/calls/<code>/proposals")

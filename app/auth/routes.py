@@ -7,9 +7,11 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.auth import bp
+from app.countries import country_name
 from app.enums import OrganisationType, Role
 from app.extensions import limiter
 from app.services.accounts import authenticate, register_applicant
+from app.services.membership import INVITATION_GONE, open_invitation
 from app.web.transaction import command
 from forms.auth import LoginForm, RegistrationForm
 
@@ -71,17 +73,42 @@ def register() -> str | Response:
     if current_user.is_authenticated:
         return redirect(_home_for_user())
     form = RegistrationForm()
+    if request.method == "GET" and request.args.get("invitation"):
+        form.invitation.data = request.args["invitation"]
+    invitation = open_invitation(form.invitation.data or "")
+    if form.invitation.data and invitation is None:
+        flash(INVITATION_GONE, "error")
+        form.invitation.data = ""
     if form.validate_on_submit():
         with command(form) as outcome:
-            user = register_applicant(
+            registration = register_applicant(
                 email=form.email.data or "", password=form.password.data or "",
                 full_name=form.full_name.data or "", organisation_name=form.organisation_name.data or "",
                 country=form.country.data or "", organisation_type=OrganisationType(form.organisation_type.data),
+                invitation_token=form.invitation.data or None,
             )
         if not outcome.ok:
-            return render_template("auth/register.html", form=form), 200
+            return render_template("auth/register.html", form=form, invitation=invitation), 200
         session.clear()
-        login_user(user)
-        flash("Welcome to Eurogrants. Your account is ready.", "success")
+        login_user(registration.user)
+        organisation = registration.organisation
+        if not registration.is_member:
+            # Tells that the organisation exists (it must, to ask its members), never who they are.
+            flash(f"Your account is ready. {organisation.name} is already registered in "
+                  f"{country_name(organisation.country)}: your request to join it waits for one of its members. "
+                  "You will see its proposals once a member approves.", "info")
+            return redirect(url_for("applicant.organisation"))
+        flash(f"Welcome to Eurogrants. Your account is ready, as a member of {organisation.name}.", "success")
         return redirect(url_for("applicant.dashboard"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form, invitation=invitation)
+
+
+@bp.get("/invitations/<token>")
+def invitation(token: str) -> str | Response:
+    """Where an invitation link lands: answer it when signed in, else register or log in first."""
+    found = open_invitation(token)
+    if found is None:
+        return render_template("auth/invitation.html", invitation=None), 404
+    if current_user.is_authenticated and current_user.has_role(Role.APPLICANT):
+        return redirect(url_for("applicant.invitation", token=token))
+    return render_template("auth/invitation.html", invitation=found, token=token)

@@ -12,25 +12,16 @@ from flask import Flask
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.models import User
+from app.seeds.accounts_demo import (
+    DEMO_ACCOUNTS,
+    DEMO_NEWCOMER,
+    DEMO_PASSWORD,
+    seed_demo_accounts,
+    seed_demo_newcomer,
+)
 from app.seeds.calls import seed_practice_calls, seed_reference_calls
 from app.services.accounts import create_user, issue_token, normalise_email
 from app.services.errors import DomainError
-
-DEMO_PASSWORD = "eurogrants-demo"  # noqa: S105 - printed and documented demo credential
-DEMO_ACCOUNTS = [
-    # email, name, roles, organisation, country, type
-    ("admin@eurogrants.test", "Ada Admin", [Role.ADMIN], None, None, OrganisationType.OTHER),
-    ("officer@eurogrants.test", "Olivia Officer", [Role.OFFICER], "European Commission, DG GROW", "BE",
-     OrganisationType.PUBLIC_AUTHORITY),
-    ("evaluator1@eurogrants.test", "Eva Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 1)", "FI",
-     OrganisationType.OTHER),
-    ("evaluator2@eurogrants.test", "Emil Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 2)", "PT",
-     OrganisationType.OTHER),
-    ("evaluator3@eurogrants.test", "Elena Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 3)", "RO",
-     OrganisationType.OTHER),
-    ("applicant@eurogrants.test", "Lukas Applicant", [Role.APPLICANT], "Baltic Cluster Alliance", "LT",
-     OrganisationType.CLUSTER),
-]
 
 
 def _print_results(results: list[tuple[str, bool]]) -> None:
@@ -62,12 +53,9 @@ def register_cli(app: Flask) -> None:
         """Demo accounts for each role and an open practice copy of each reference call."""
         reference = seed_reference_calls()
         practice = seed_practice_calls()
-        created_accounts = []
-        for email, name, roles, organisation, country, org_type in DEMO_ACCOUNTS:
-            if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
-                create_user(None, email=email, password=DEMO_PASSWORD, full_name=name, roles=roles,
-                            organisation_name=organisation, country=country, organisation_type=org_type)
-                created_accounts.append(email)
+        created_accounts = seed_demo_accounts()
+        db.session.commit()
+        newcomer_created = seed_demo_newcomer()
         db.session.commit()
         from app.seeds.intake_demo import seed_demo_proposals
 
@@ -107,6 +95,9 @@ def register_cli(app: Flask) -> None:
         for email, _name, roles, *_ in DEMO_ACCOUNTS:
             state = "created" if email in created_accounts else "exists"
             click.echo(f"  {email:<30} {', '.join(r.value for r in roles):<10} {state}")
+        state = "created" if newcomer_created else "exists"
+        click.echo(f"  {DEMO_NEWCOMER[0]:<30} {'applicant':<10} {state}, asking to join {DEMO_NEWCOMER[2]} "
+                   f"(approve or refuse as {DEMO_ACCOUNTS[-1][0]}, under My organisation)")
 
     @app.cli.group()
     def backup() -> None:

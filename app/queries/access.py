@@ -11,7 +11,8 @@ through these loaders; services check the same predicates again (`require_office
   assignment); everybody else is told the proposal does not exist (404, never 403).
 - Selection runs, tie resolutions, letter batches, pool members, assignments and outbox messages are the officers'.
 - A letter is read by officers, and by the applicants of the proposal's organisation once it is published.
-- A transfer offer is answered by the applicants of the proposal's organisation.
+- A transfer offer is answered by the applicants of the proposal's organisation; requests to join an organisation,
+  its invitations and its members are seen by its members (its applicant accounts) only.
 
 Acting without a user (`actor=None`)
 ------------------------------------
@@ -36,8 +37,11 @@ from app.extensions import db
 from app.models import (
     Assignment,
     Call,
+    Invitation,
+    JoinRequest,
     Letter,
     LetterBatch,
+    Organisation,
     OutboxMessage,
     PoolMember,
     Proposal,
@@ -233,3 +237,39 @@ def load_offer(offer_id: int, user: User | None) -> TransferOffer:
             or offer.proposal.organisation_id != user.organisation_id):
         raise NotFound("There is no such offer.")
     return offer
+
+
+# --- organisations -------------------------------------------------------------------------------------------------
+
+MEMBERSHIP_NOT_FOUND = "There is no such request, invitation or member in your organisation."
+
+
+def is_member_of(user: User | None, organisation: Organisation) -> bool:
+    """An applicant account of the organisation: it sees, edits and submits the organisation's proposals."""
+    return user is not None and user.has_role(Role.APPLICANT) and user.organisation_id == organisation.id
+
+
+def load_join_request(request_id: int, user: User | None) -> JoinRequest:
+    """A request to join the user's organisation; NotFound for any other."""
+    join_request = db.session.get(JoinRequest, request_id)
+    if (join_request is None or user is None or user.organisation_id is None
+            or join_request.organisation_id != user.organisation_id):
+        raise NotFound(MEMBERSHIP_NOT_FOUND)
+    return join_request
+
+
+def load_invitation(invitation_id: int, user: User | None) -> Invitation:
+    """An invitation of the user's organisation; NotFound for any other."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if (invitation is None or user is None or user.organisation_id is None
+            or invitation.organisation_id != user.organisation_id):
+        raise NotFound(MEMBERSHIP_NOT_FOUND)
+    return invitation
+
+
+def load_member(user_id: int, user: User | None) -> User:
+    """A member of the user's organisation; NotFound for anyone else."""
+    member = db.session.get(User, user_id)
+    if member is None or user is None or user.organisation is None or not is_member_of(member, user.organisation):
+        raise NotFound(MEMBERSHIP_NOT_FOUND)
+    return member

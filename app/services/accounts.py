@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -66,19 +67,35 @@ def check_password_strength(password: str, *, email: str = "") -> None:
         )
 
 
-def find_or_create_organisation(name: str, country: str, type_: OrganisationType) -> Organisation:
-    """The organisation with this name in this country, created when it is new."""
-    name, country = " ".join(name.split()), country.upper()
+def clean_organisation(name: str, country: str) -> tuple[str, str]:
+    """An organisation's name with single spaces and its upper-case country code; InvalidInput when unusable."""
+    name, country = " ".join(name.split()), country.strip().upper()
     if not name:
-        raise InvalidInput("The organisation needs a name.", details={"field": "organisation"})
+        raise InvalidInput("The organisation needs a name.", details={"field": "organisation_name"})
     if not is_country_code(country):
         raise InvalidInput(f"Unknown country code {country!r}.", details={"field": "country"})
-    organisation = db.session.scalar(
+    return name, country
+
+
+def find_organisation(name: str, country: str) -> Organisation | None:
+    """The organisation registered with this name (whatever its case and spacing) in this country."""
+    name, country = clean_organisation(name, country)
+    return db.session.scalar(
         sa.select(Organisation).where(
             sa.func.lower(Organisation.name) == name.lower(), Organisation.country == country
         )
     )
+
+
+def find_or_create_organisation(name: str, country: str, type_: OrganisationType) -> Organisation:
+    """The organisation with this name in this country, created when it is new.
+
+    For administrators, the CLI and demo data only: an applicant joins an existing organisation with the consent
+    of its members (app/services/membership.py).
+    """
+    organisation = find_organisation(name, country)
     if organisation is None:
+        name, country = clean_organisation(name, country)
         organisation = Organisation(name=name, country=country, type=type_)
         db.session.add(organisation)
         db.session.flush()
@@ -108,17 +125,54 @@ def _new_user(
     return user
 
 
+def _new_applicant(*, email: str, password: str, full_name: str) -> User:
+    """A self-registered applicant account, in no organisation yet."""
+    user = _new_user(email=email, password=password, full_name=full_name, roles=[Role.APPLICANT], organisation=None)
+    record_event(user, "user.registered", object_type="user", object_id=user.id, email=user.email)
+    return user
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A new applicant account, and where it stands with its organisation."""
+
+    user: User
+    organisation: Organisation  # the one it belongs to, or asked to join
+    is_member: bool  # False: a join request waits for a member's approval
+
+
 def register_applicant(
     *, email: str, password: str, full_name: str, organisation_name: str, country: str,
-    organisation_type: OrganisationType,
-) -> User:
-    """Self-registration of an applicant with their organisation (side effects: user, organisation, audit)."""
-    organisation = find_or_create_organisation(organisation_name, country, organisation_type)
-    user = _new_user(
-        email=email, password=password, full_name=full_name, roles=[Role.APPLICANT], organisation=organisation
-    )
-    record_event(user, "user.registered", object_type="user", object_id=user.id, organisation=organisation.name)
-    return user
+    organisation_type: OrganisationType, invitation_token: str | None = None,
+) -> Registration:
+    """Self-registration of an applicant.
+
+    With a valid invitation (for this e-mail address) the account joins the inviting organisation. Otherwise a new
+    organisation is registered with the account as its first member, or, when one of that name already exists in
+    that country, the account belongs to none and asks its members to let it join: naming an organisation never
+    lets anyone in. Side effects: user, organisation or join request or accepted invitation, audit events.
+    """
+    # membership builds on this module (e-mail and organisation names), so it is imported here.
+    from app.services import membership
+
+    if invitation_token:
+        invitation = membership.open_invitation(invitation_token)
+        if invitation is None:
+            raise InvalidInput(membership.INVITATION_GONE, details={"field": "invitation"})
+        if normalise_email(email) != invitation.email:
+            raise InvalidInput("This invitation was sent to another e-mail address: register with that address.",
+                               details={"field": "email"})
+        user = _new_applicant(email=email, password=password, full_name=full_name)
+        membership.accept_invitation(invitation, actor=user)
+        return Registration(user, invitation.organisation, is_member=True)
+    existing = find_organisation(organisation_name, country)
+    user = _new_applicant(email=email, password=password, full_name=full_name)
+    if existing is None:
+        organisation = membership.start_organisation(user, name=organisation_name, country=country,
+                                                     type_=organisation_type)
+        return Registration(user, organisation, is_member=True)
+    membership.request_to_join(user, existing)
+    return Registration(user, existing, is_member=False)
 
 
 def create_user(
@@ -141,7 +195,8 @@ def create_user(
         email=email, password=password, full_name=full_name, roles=roles, organisation=organisation
     )
     record_event(actor, "user.created", object_type="user", object_id=user.id,
-                 email=user.email, roles=sorted(r.value for r in roles))
+                 email=user.email, roles=sorted(r.value for r in roles),
+                 organisation=organisation.id if organisation else None)
     return user
 
 
@@ -210,14 +265,15 @@ def _verify_credentials(email: str, password: str) -> User | None:
     return user
 
 
-def _token_digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """The SHA-256 kept instead of a secret token (API tokens, invitation links)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(user: User, *, label: str = "") -> str:
     """A new bearer token for `user`; only its hash is kept (side effects: token row, audit)."""
     token = "egt_" + secrets.token_urlsafe(32)
-    api_token = ApiToken(user=user, token_hash=_token_digest(token), label=label)
+    api_token = ApiToken(user=user, token_hash=token_digest(token), label=label)
     db.session.add(api_token)
     db.session.flush()
     record_event(user, "token.issued", object_type="api_token", object_id=api_token.id, label=label)
@@ -226,7 +282,7 @@ def issue_token(user: User, *, label: str = "") -> str:
 
 def user_for_token(token: str) -> User | None:
     """The active user a bearer token belongs to, or None when unknown or revoked."""
-    api_token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    api_token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
         return None
     return api_token.user

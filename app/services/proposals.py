@@ -185,7 +185,8 @@ def create_proposal(call: Call, *, actor: User) -> Proposal:
         raise NotAllowed("Only applicants start proposals.")
     organisation = actor.organisation
     if organisation is None:
-        raise NotAllowed("Your account has no organisation; proposals belong to an organisation.")
+        raise NotAllowed("Your account does not belong to an organisation yet: register yours, or ask to join it, "
+                         "under My organisation.")
     state = call.state()
     if state is CallState.UPCOMING:
         raise InvalidTransition(f"The call {call.code} is not open yet.")

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
 from app.enums import ReportStatus
 from app.extensions import db
-from app.models import Call, ConsensusReport, Proposal, User
+from app.models import Call, ConsensusReport, JoinRequest, Proposal, User
+from app.seeds.accounts_demo import DEMO_ACCOUNTS, DEMO_NEWCOMER, DEMO_PASSWORD
 
 
 def test_seed_reference_twice_is_idempotent(app) -> None:  # type: ignore[no-untyped-def]
@@ -38,6 +38,9 @@ def test_seed_demo_adds_accounts_and_practice_calls(app, client) -> None:  # typ
         assert first[0] == 6
         emails = set(db.session.scalars(sa.select(User.email)))
         assert {email for email, *_ in DEMO_ACCOUNTS} <= emails
+        newcomer = db.session.scalar(sa.select(User).where(User.email == DEMO_NEWCOMER[0]))
+        assert newcomer.organisation is None  # a member of Baltic Cluster Alliance decides
+        assert db.session.scalar(sa.select(JoinRequest.status).where(JoinRequest.user_id == newcomer.id)) == "pending"
         ranked = db.session.scalar(sa.select(Call).where(Call.code == "SMP-COSME-2021-CLUSTER-01"))
         approved = db.session.scalar(
             sa.select(sa.func.count()).select_from(ConsensusReport).join(Proposal)

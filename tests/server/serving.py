@@ -42,37 +42,27 @@ def create_server_app() -> Any:
     return create_app(FaultConfig)
 
 
-class Gunicorn:
-    """A gunicorn master (gthread workers) serving `create_server_app()`."""
+class Server:
+    """A server process on 127.0.0.1:`port` in a session of its own (its process group is its pid)."""
 
-    def __init__(self, database_url: str, storage_dir: Path, *, workers: int = 3, threads: int = 4,
-                 submit_delay: float = 0) -> None:
-        self.port = free_port()
-        env = {**os.environ, "FAULT_DATABASE_URL": database_url, "FAULT_STORAGE_DIR": str(storage_dir),
-               "FAULT_SUBMIT_DELAY": str(submit_delay), "JOBS_INLINE": "1"}
-        command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), "--threads",
-                   str(threads), "--worker-class", "gthread", "--bind", f"127.0.0.1:{self.port}", "--chdir",
-                   str(ROOT), "--log-level", "warning", "--backlog", "2048", "--timeout", "60",
-                   "tests.server.serving:create_server_app()"]
-        self.process = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+    def __init__(self, command: list[str], env: dict[str, str], port: int, *, log: Path | None = None) -> None:
+        self.port = port
+        self._log = log.open("wb") if log is not None else None
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,  # noqa: S603
+                                        stdout=self._log, stderr=subprocess.STDOUT if self._log else None)
         self._wait_ready()
 
     def _wait_ready(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+                raise RuntimeError(f"{self.process.args[0]} exited with {self.process.returncode}")
             with contextlib.suppress(OSError, http.client.HTTPException):
                 if self.request("GET", "/api/v1/openapi.json", timeout=2)[0] == 200:
                     return
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def worker_pids(self) -> list[int]:
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)],  # noqa: S607
-                             capture_output=True, text=True, check=False).stdout
-        return [int(pid) for pid in out.split()]
+        raise RuntimeError(f"{self.process.args[0]} did not start")
 
     def request(self, method: str, path: str, *, token: str | None = None, body: Any = None,
                 timeout: float = 60) -> tuple[int, Any]:
@@ -101,12 +91,34 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
+        if self._log is not None:
+            self._log.close()
 
-    def __enter__(self) -> Gunicorn:
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Gunicorn(Server):
+    """A gunicorn master (gthread workers) serving `create_server_app()`."""
+
+    def __init__(self, database_url: str, storage_dir: Path, *, workers: int = 3, threads: int = 4,
+                 submit_delay: float = 0) -> None:
+        port = free_port()
+        env = {**os.environ, "FAULT_DATABASE_URL": database_url, "FAULT_STORAGE_DIR": str(storage_dir),
+               "FAULT_SUBMIT_DELAY": str(submit_delay), "JOBS_INLINE": "1"}
+        command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), "--threads",
+                   str(threads), "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--chdir",
+                   str(ROOT), "--log-level", "warning", "--backlog", "2048", "--timeout", "60",
+                   "tests.server.serving:create_server_app()"]
+        super().__init__(command, env, port)
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)],  # noqa: S607
+                             capture_output=True, text=True, check=False).stdout
+        return [int(pid) for pid in out.split()]
 
 
 class PrivatePostgres:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.auth.routes import LOGIN_FAILED
 from app.enums import Role
 from app.extensions import db
-from app.models import AuditEvent, Organisation, User
+from app.models import AuditEvent, JoinRequest, Organisation, User
 from tests.conftest import PASSWORD
 
 REGISTRATION = {
@@ -66,12 +66,17 @@ def test_duplicate_email_is_a_form_error_not_a_500(client, make_user) -> None:  
     assert "already exists" in response.get_data(as_text=True)
 
 
-def test_colleagues_join_the_same_organisation(client, app) -> None:  # type: ignore[no-untyped-def]
-    client.post("/auth/register", data=REGISTRATION)
-    app.test_client().post("/auth/register", data={**REGISTRATION, "email": "second@cluster.example",
-                                                   "organisation_name": "baltic  cluster"})
+def test_a_colleague_naming_the_same_organisation_asks_to_join_it_and_is_not_a_member(app) -> None:  # type: ignore[no-untyped-def]
+    # Two plain clients: pytest-flask's `client` keeps its request context (and signed-in user) pushed.
+    app.test_client().post("/auth/register", data=REGISTRATION)
+    response = app.test_client().post("/auth/register", data={**REGISTRATION, "email": "second@cluster.example",
+                                                              "organisation_name": "baltic  cluster"})
+    assert response.headers["Location"] == "/applicant/organisation"
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
+        second = db.session.scalar(sa.select(User).where(User.email == "second@cluster.example"))
+        assert second.organisation_id is None
+        assert db.session.scalar(sa.select(JoinRequest.status).where(JoinRequest.user_id == second.id)) == "pending"
 
 
 def test_registration_rejects_short_passwords_and_mismatches(client) -> None:  # type: ignore[no-untyped-def]

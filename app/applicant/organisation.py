@@ -1,0 +1,196 @@
+"""My organisation: its members, requests to join it and invitations; for a newcomer, how to join one.
+
+Every state change goes through app/services/membership.py (consent of a member, audit); objects of another
+organisation answer 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from app.applicant import bp
+from app.enums import OrganisationType
+from app.extensions import limiter
+from app.models import Invitation, Organisation
+from app.queries.access import is_member_of, load_invitation, load_join_request, load_member
+from app.services import membership
+from app.services.accounts import find_organisation
+from app.services.errors import InvalidInput
+from app.web.access import current_actor
+from app.web.transaction import command
+from forms.organisation import InvitationForm, JoinRequestForm, OrganisationCreateForm
+from forms.selection import ConfirmForm
+
+
+def _page(status: int = 200, **forms: FlaskForm) -> tuple[str, int]:
+    user = current_actor()
+    organisation = user.organisation  # the blueprint's guard makes every user here an applicant: a member
+    context: dict[str, object] = {"organisation": organisation, "action_form": ConfirmForm()}
+    if organisation is not None:
+        context.update(
+            members=membership.members_of(organisation),
+            join_requests=membership.waiting_join_requests(organisation),
+            invitations=membership.open_invitations(organisation),
+            invitation_form=forms.get("invitation_form") or InvitationForm(),
+        )
+    else:
+        context.update(
+            latest_request=membership.latest_join_request(user),
+            join_form=forms.get("join_form") or JoinRequestForm(),
+            create_form=forms.get("create_form") or OrganisationCreateForm(),
+        )
+    return render_template("applicant/organisation.html", **context), status
+
+
+@bp.get("/organisation")
+def organisation() -> tuple[str, int]:
+    return _page()
+
+
+def _act(action: Callable[[], object], success: str) -> Response:
+    """Run one membership change from a button (CSRF only) and come back to the page."""
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("applicant.organisation"))
+    with command() as outcome:
+        action()
+    if outcome.ok:
+        flash(success, "success")
+    return redirect(url_for("applicant.organisation"))
+
+
+@bp.post("/organisation/new")
+def register_organisation() -> Response | tuple[str, int]:
+    form = OrganisationCreateForm()
+    if not form.validate_on_submit():
+        return _page(422, create_form=form)
+    with command(form) as outcome:
+        created = membership.start_organisation(
+            current_actor(), name=form.organisation_name.data or "", country=form.country.data or "",
+            type_=OrganisationType(form.organisation_type.data))
+    if not outcome.ok:
+        return _page(outcome.status, create_form=form)
+    flash(f"{created.name} is registered, with you as its first member. Invite your colleagues below.", "success")
+    return redirect(url_for("applicant.organisation"))
+
+
+@bp.post("/organisation/join-requests")
+def request_to_join() -> Response | tuple[str, int]:
+    form = JoinRequestForm()
+    if not form.validate_on_submit():
+        return _page(422, join_form=form)
+    with command(form) as outcome:
+        existing = find_organisation(form.organisation_name.data or "", form.country.data or "")
+        if existing is None:
+            raise InvalidInput("No organisation of this name is registered in this country. Check the name, or "
+                               "register the organisation below.", details={"field": "organisation_name"})
+        join_request = membership.request_to_join(current_actor(), existing, message=form.message.data or "")
+    if not outcome.ok:
+        return _page(outcome.status, join_form=form)
+    flash(f"Your request to join {join_request.organisation.name} is sent. You will see its proposals once one of "
+          "its members approves.", "success")
+    return redirect(url_for("applicant.organisation"))
+
+
+@bp.post("/organisation/join-request/cancel")
+def cancel_join_request() -> Response:
+    return _act(lambda: membership.cancel_join_request(current_actor()), "Your request is cancelled.")
+
+
+@bp.post("/organisation/join-requests/<int:request_id>/<any(approve, refuse):decision>")
+def decide_join_request(request_id: int, decision: str) -> Response:
+    join_request = load_join_request(request_id, current_actor())
+    newcomer = join_request.user
+    approve = decision == "approve"
+    return _act(
+        lambda: membership.decide_join_request(join_request, actor=current_actor(), approve=approve),
+        f"{newcomer.full_name} is now a member." if approve else f"The request of {newcomer.full_name} is refused.",
+    )
+
+
+@bp.post("/organisation/invitations")
+@limiter.limit("30 per hour")
+def invite_member() -> Response | tuple[str, int]:
+    user = current_actor()
+    organisation: Organisation | None = user.organisation
+    if organisation is None or not is_member_of(user, organisation):
+        flash("Join or register your organisation before inviting colleagues.", "error")
+        return redirect(url_for("applicant.organisation"))
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        return _page(422, invitation_form=form)
+    with command(form) as outcome:
+        invitation, token = membership.invite(organisation, actor=user, email=form.email.data or "")
+    if not outcome.ok:
+        return _page(outcome.status, invitation_form=form)
+    link = url_for("auth.invitation", token=token, _external=True)
+    # The token is stored only as a hash: this is the one time the link can be shown.
+    flash(f"Invitation for {invitation.email} created. Send them this link (shown only now; it works once, for "
+          f"that address, for 14 days): {link}", "success")
+    return redirect(url_for("applicant.organisation"))
+
+
+@bp.post("/organisation/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(invitation_id: int) -> Response:
+    invitation = load_invitation(invitation_id, current_actor())
+    return _act(lambda: membership.revoke_invitation(invitation, actor=current_actor()),
+                f"The invitation for {invitation.email} is revoked: its link no longer works.")
+
+
+@bp.post("/organisation/members/<int:user_id>/remove")
+def remove_member(user_id: int) -> Response:
+    member = load_member(user_id, current_actor())
+    return _act(lambda: membership.remove_member(member, actor=current_actor()),
+                f"{member.full_name} is no longer a member and no longer sees the organisation's proposals.")
+
+
+@bp.post("/organisation/leave")
+def leave_organisation() -> Response:
+    return _act(lambda: membership.leave_organisation(current_actor()),
+                "You have left the organisation: its proposals and letters are no longer visible to you.")
+
+
+# --- answering an invitation (the link of auth.invitation, once signed in) -----------------------------------
+
+def _invitation_for_link(token: str) -> Invitation:
+    invitation = membership.invitation_for_token(token)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.get("/invitations/<token>")
+def invitation(token: str) -> tuple[str, int]:
+    found = _invitation_for_link(token)
+    user = current_actor()
+    status = 200 if membership.is_addressee(user, found) else 403
+    return render_template("applicant/invitation.html", invitation=found, token=token, form=ConfirmForm(),
+                           is_addressee=status == 200), status
+
+
+@bp.post("/invitations/<token>/<any(accept, decline):answer>")
+def answer_invitation(token: str, answer: str) -> Response:
+    found = _invitation_for_link(token)
+    user = current_actor()
+    if not membership.is_addressee(user, found):
+        abort(403)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash("The form expired; please answer again.", "error")
+        return redirect(url_for("applicant.invitation", token=token))
+    with command() as outcome:
+        if answer == "accept":
+            membership.accept_invitation(found, actor=user)
+        else:
+            membership.decline_invitation(found, actor=user)
+    if not outcome.ok:
+        return redirect(url_for("applicant.invitation", token=token))
+    if answer == "accept":
+        flash(f"Welcome to {found.organisation.name}: you now see and edit its proposals.", "success")
+        return redirect(url_for("applicant.dashboard"))
+    flash(f"You declined the invitation of {found.organisation.name}.", "success")
+    return redirect(url_for("applicant.organisation"))

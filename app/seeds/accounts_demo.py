@@ -1,0 +1,52 @@
+"""Demo accounts for `flask seed demo`: one per role, and a newcomer whose request to join waits (idempotent)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.enums import OrganisationType, Role
+from app.extensions import db
+from app.models import User
+from app.services.accounts import create_user, find_organisation
+from app.services.membership import request_to_join
+
+DEMO_PASSWORD = "eurogrants-demo"  # noqa: S105 - printed and documented demo credential
+DEMO_ACCOUNTS = [
+    # email, name, roles, organisation, country, type
+    ("admin@eurogrants.test", "Ada Admin", [Role.ADMIN], None, None, OrganisationType.OTHER),
+    ("officer@eurogrants.test", "Olivia Officer", [Role.OFFICER], "European Commission, DG GROW", "BE",
+     OrganisationType.PUBLIC_AUTHORITY),
+    ("evaluator1@eurogrants.test", "Eva Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 1)", "FI",
+     OrganisationType.OTHER),
+    ("evaluator2@eurogrants.test", "Emil Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 2)", "PT",
+     OrganisationType.OTHER),
+    ("evaluator3@eurogrants.test", "Elena Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 3)", "RO",
+     OrganisationType.OTHER),
+    ("applicant@eurogrants.test", "Lukas Applicant", [Role.APPLICANT], "Baltic Cluster Alliance", "LT",
+     OrganisationType.CLUSTER),
+]
+# A colleague who registered after Lukas: not a member, her request to join waits for him (under My organisation).
+DEMO_NEWCOMER = ("newcomer@eurogrants.test", "Ieva Newcomer", "Baltic Cluster Alliance", "LT",
+                 "Project manager at the Alliance since March; I will prepare the budget of our proposals.")
+
+
+def seed_demo_accounts() -> list[str]:
+    """The demo accounts that are missing; returns the e-mail addresses created now."""
+    created = []
+    for email, name, roles, organisation, country, org_type in DEMO_ACCOUNTS:
+        if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
+            create_user(None, email=email, password=DEMO_PASSWORD, full_name=name, roles=roles,
+                        organisation_name=organisation, country=country, organisation_type=org_type)
+            created.append(email)
+    return created
+
+
+def seed_demo_newcomer() -> bool:
+    """The demo's pending join request; True when the account was created now."""
+    email, name, organisation_name, country, message = DEMO_NEWCOMER
+    organisation = find_organisation(organisation_name, country)
+    if organisation is None or db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        return False
+    newcomer = create_user(None, email=email, password=DEMO_PASSWORD, full_name=name, roles=[Role.APPLICANT])
+    request_to_join(newcomer, organisation, message=message)
+    return True
