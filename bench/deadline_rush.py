@@ -107,9 +107,10 @@ def setup(clients: int) -> list[dict[str, Any]]:
     from app.clock import utcnow
     from app.enums import OrganisationType, Role
     from app.extensions import db
+    from app.inputs import PartnerInput
     from app.models import Call, Criterion
     from app.services.accounts import create_user, issue_token
-    from app.services.proposals import PartnerInput, create_proposal, save_proposal
+    from app.services.proposals import create_proposal, save_proposal
 
     app = create_bench_app()
     applicants = []

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidat
 
 from app.countries import country_choices
 from app.enums import OrganisationType, Role
-from app.services.accounts import MIN_PASSWORD_LENGTH
+from app.models.limits import MIN_PASSWORD_LENGTH
 
 ORGANISATION_TYPE_CHOICES = [SelectChoice(t.value, t.label) for t in OrganisationType]
 

@@ -19,8 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.services.pool import MAX_LOAD_LIMIT
-from app.services.screening import MIN_REASON_LENGTH
+from app.models.limits import MAX_LOAD_LIMIT, MIN_REASON_LENGTH
 from forms.auth import country_select_choices
 from forms.intake import LOCAL_FORMATS
 

@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.enums import DocumentKind
-from app.services.proposals import MAX_ABSTRACT, MAX_ACRONYM, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
+from app.models.limits import MAX_ABSTRACT, MAX_ACRONYM, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
 from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
 
 # 1400000, 1400000.5, 1 400 000,00 is refused (ambiguous), 1,400,000.00 and 1 400 000.00 are fine.

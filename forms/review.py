@@ -10,8 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.formatting import format_score
+from app.inputs import ScoreInput
 from app.models import Criterion
-from app.services.reviews import MAX_COMMENT_LENGTH, MIN_COMMENT_LENGTH, ScoreInput
+from app.models.limits import MAX_COMMENT_LENGTH, MIN_COMMENT_LENGTH
 
 
 class CodeOfConductForm(FlaskForm):
@@ -42,11 +44,7 @@ def score_choices(maximum: Decimal) -> list[SelectChoice]:
     """'—' then 0, 0.5, 1 … up to the criterion's maximum."""
     steps = int(maximum * 2)
     values = [Decimal(i) / 2 for i in range(steps + 1)]
-    return [SelectChoice("", "—")] + [SelectChoice(_text(v), _text(v)) for v in values]
-
-
-def _text(value: Decimal) -> str:
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.1f}"
+    return [SelectChoice("", "—")] + [SelectChoice(format_score(v), format_score(v)) for v in values]
 
 
 class _ScoresForm(FlaskForm):
@@ -85,7 +83,7 @@ def scores_form(base: type[_ScoresForm], criteria: Iterable[Criterion], **kwargs
     for criterion in criteria:
         setattr(Form, f"score_{criterion.key}", SelectField(
             f"{criterion.name}: score", choices=score_choices(criterion.max_score), validate_choice=False,
-            description=f"0 to {_text(criterion.max_score)}, in steps of 0.5."))
+            description=f"0 to {format_score(criterion.max_score)}, in steps of 0.5."))
         setattr(Form, f"comment_{criterion.key}", TextAreaField(
             f"{criterion.name}: comment", validators=[Length(max=MAX_COMMENT_LENGTH)],
             render_kw={"data-min-length": MIN_COMMENT_LENGTH, "rows": 5},

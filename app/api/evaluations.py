@@ -17,7 +17,9 @@ from sqlalchemy.orm import selectinload
 from app.api import bp
 from app.enums import AssignmentState, Role
 from app.extensions import db
+from app.inputs import ScoreInput
 from app.models import Assignment, Call, IndividualReport, PoolMember, Proposal, User
+from app.models.limits import MAX_COMMENT_LENGTH, MAX_LOAD_LIMIT
 from app.queries.access import is_officer, load_call
 from app.queries.evaluation import (
     Access,
@@ -34,7 +36,6 @@ from app.services import pool as pool_service
 from app.services import reviews, screening
 from app.services.conflicts import declare_conflict
 from app.services.errors import NotAllowed, NotFound
-from app.services.reviews import ScoreInput
 from app.web.access import current_actor, officer_required
 
 # ---------------------------------------------------------------------------------------------- schemas
@@ -54,7 +55,7 @@ class InviteSchema(Schema):
                             metadata={"description": "ISO 3166 alpha-2; default: the account's."})
     expertise = fields.List(fields.String(), load_default=list,
                             metadata={"description": "Strands or topics of the call."})
-    max_load = fields.Integer(load_default=10, validate=validate.Range(min=1, max=pool_service.MAX_LOAD_LIMIT))
+    max_load = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_LOAD_LIMIT))
 
 
 class PoolMemberSchema(Schema):
@@ -113,11 +114,11 @@ class ScoreInSchema(Schema):
     score = fields.Raw(load_default=None, allow_none=True,
                        metadata={"description": "0 to the criterion's maximum in steps of 0.5 (number or string); "
                                                 "null: not scored yet."})
-    comment = fields.String(load_default="", validate=validate.Length(max=reviews.MAX_COMMENT_LENGTH))
+    comment = fields.String(load_default="", validate=validate.Length(max=MAX_COMMENT_LENGTH))
 
 
 class ReportInSchema(Schema):
-    overall_comment = fields.String(load_default=None, validate=validate.Length(max=reviews.MAX_COMMENT_LENGTH))
+    overall_comment = fields.String(load_default=None, validate=validate.Length(max=MAX_COMMENT_LENGTH))
     scores = fields.List(fields.Nested(ScoreInSchema), load_default=list)
 
 

@@ -34,13 +34,13 @@ from app.api.schemas_proposals import (
 )
 from app.enums import DocumentKind, OrganisationType, Role
 from app.extensions import db
+from app.inputs import PartnerInput
 from app.models import Call, Proposal, Submission
 from app.queries.access import load_call, load_proposal_for_viewer
 from app.queries.eligibility import Checklist, check_proposal
 from app.services.call_settings import update_call_settings
 from app.services.documents import find_document, too_large_message
 from app.services.proposals import (
-    PartnerInput,
     create_proposal,
     grant_extension,
     remove_annex,

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from app.countries import country_names
 from app.enums import DocumentKind, OrganisationType
-from app.services.proposals import MAX_ABSTRACT, MAX_ACRONYM, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
+from app.models.limits import MAX_ABSTRACT, MAX_ACRONYM, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
 
 ORGANISATION_TYPES = [t.value for t in OrganisationType]
 COUNTRY_CODES = sorted(country_names())

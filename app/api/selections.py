@@ -16,10 +16,10 @@ from marshmallow import Schema, fields, validate
 from app.api import bp
 from app.manage.exports import export_file
 from app.models import Call, SelectionRun
+from app.models.limits import MAX_RESERVE_SIZE
 from app.queries.access import load_call, load_run, load_run_by_id
 from app.queries.ranking import Ranking, RankingEntry, live_ranking, run_ranking
 from app.services.selection import (
-    MAX_RESERVE_SIZE,
     SelectionOptions,
     describe_options,
     finalise_preview,

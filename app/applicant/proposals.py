@@ -18,14 +18,15 @@ from app.applicant import bp
 from app.clock import utcnow
 from app.countries import country_name
 from app.enums import DocumentKind, OrganisationType
+from app.formatting import format_money, human_size
+from app.inputs import PartnerInput
 from app.models import Proposal
 from app.queries.access import load_proposal_for_applicant
 from app.queries.eligibility import active_documents, check_proposal, has_budget
-from app.services.documents import find_document, human_size, too_large_message
+from app.services.documents import find_document, too_large_message
 from app.services.errors import DeadlinePassed, EditConflict, IneligibleProposal, NotFound
 from app.services.proposals import (
     SECTIONS,
-    PartnerInput,
     remove_annex,
     save_proposal,
     submit_proposal,
@@ -35,7 +36,6 @@ from app.services.proposals import (
 from app.services.receipts import find_submission, has_unsubmitted_changes, receipt_context, verify_submission
 from app.web.access import current_actor
 from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
-from app.web.templating import format_money
 from app.web.transaction import command
 from forms.proposal import (
     AnnexUploadForm,
@@ -48,7 +48,6 @@ from forms.proposal import (
 )
 
 Row = tuple[str, str, str]  # label, the user's unsaved value, the saved value
-bp.add_app_template_filter(human_size, "filesize")  # app-wide: the officer's proposal page shows annexes too
 
 
 def _load(proposal_id: int) -> Proposal:

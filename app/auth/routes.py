@@ -10,8 +10,8 @@ from app.auth import bp
 from app.countries import country_name
 from app.enums import OrganisationType, Role
 from app.extensions import limiter
-from app.services.accounts import authenticate, register_applicant
-from app.services.membership import INVITATION_GONE, open_invitation
+from app.services.accounts import authenticate
+from app.services.membership import INVITATION_GONE, open_invitation, register_applicant
 from app.web.transaction import command
 from forms.auth import LoginForm, RegistrationForm
 

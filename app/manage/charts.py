@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
+from app.formatting import format_decimal, format_money
 from app.queries.ranking import Ranking
 
 WIDTH, HEIGHT = 720, 250
@@ -88,7 +89,7 @@ def budget_bar(ranking: Ranking) -> BudgetBar:
         percent = _percent(Decimal(slots), Decimal(cap)) if cap else 0.0
         label = f"{slots} of {cap} slots awarded" if cap else f"{slots} selected (no cap)"
         return BudgetBar("slots", Decimal(slots), Decimal(cap) if cap else None, percent, label, slots, cap)
-    label = f"EUR {used:,.2f} of EUR {budget:,.2f} used ({_percent(used, budget):.1f} %)"
+    label = f"{format_money(used)} of {format_money(budget)} used ({_percent(used, budget):.1f} %)"
     return BudgetBar("money", used, budget, _percent(used, budget), label, slots, cap)
 
 
@@ -146,31 +147,28 @@ def totals_histogram(ranking: Ranking) -> Histogram:
             base -= height
             chart.rects.append(Rect(round(x_of(start) + 1, 2), round(base, 2), round(max(bar_width - 2, 1), 2),
                                     round(height, 2), status,
-                                    f"{STACK_LABELS[status]}: {count} with a total from {_num(start)} "
-                                    f"to under {_num(start + step)}"))
+                                    f"{STACK_LABELS[status]}: {count} with a total from {format_decimal(start)} "
+                                    f"to under {format_decimal(start + step)}"))
     label_every = max(1, bins // 10)
-    chart.x_ticks = [Tick(round(x_of(low + step * i), 2), _num(low + step * i))
+    chart.x_ticks = [Tick(round(x_of(low + step * i), 2), format_decimal(low + step * i))
                      for i in range(0, bins + 1, label_every)]
     chart.y_ticks = [Tick(round(chart.plot_bottom - value / highest * plot_height, 2), str(value))
                      for value in sorted({0, (highest + 1) // 2, highest})]
     if threshold is not None and all(weight == 1 for weight in weights.values()):
-        chart.markers.append(Marker(round(x_of(threshold), 2), f"threshold {_num(threshold)}", "threshold"))
+        chart.markers.append(Marker(round(x_of(threshold), 2), f"threshold {format_decimal(threshold)}", "threshold"))
     elif threshold is not None:
-        chart.note = (f"The overall threshold ({_num(threshold)}) applies to the unweighted sum of the scores, so it "
-                      "is not drawn on this axis of weighted totals.")
+        chart.note = (f"The overall threshold ({format_decimal(threshold)}) applies to the unweighted sum of the "
+                      "scores, so it is not drawn on this axis of weighted totals.")
     if ranking.cut_off is not None:
-        chart.markers.append(Marker(round(x_of(ranking.cut_off), 2), f"cut-off {_num(ranking.cut_off)}", "cutoff"))
-    chart.summary = (f"{len(totals)} scored proposals; totals from {_num(min(t for t, _ in totals))} to "
-                     f"{_num(max(t for t, _ in totals))}"
-                     + (f"; funding cut-off at {_num(ranking.cut_off)}" if ranking.cut_off is not None else ""))
+        chart.markers.append(Marker(round(x_of(ranking.cut_off), 2), f"cut-off {format_decimal(ranking.cut_off)}",
+                                    "cutoff"))
+    chart.summary = (f"{len(totals)} scored proposals; totals from {format_decimal(min(t for t, _ in totals))} to "
+                     f"{format_decimal(max(t for t, _ in totals))}"
+                     + (f"; funding cut-off at {format_decimal(ranking.cut_off)}"
+                        if ranking.cut_off is not None else ""))
     return chart
 
 
 def _rule_threshold(ranking: Ranking) -> Decimal | None:
     value = ranking.outcomes.rules.get("overall_threshold") if ranking.outcomes else None
     return None if value is None else Decimal(str(value))
-
-
-def _num(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return "0" if text == "-0" else text

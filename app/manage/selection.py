@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 
 from app.clock import utcnow
 from app.extensions import db
+from app.formatting import format_amount, format_money, format_score
 from app.manage import bp
 from app.manage.charts import budget_bar, totals_histogram
 from app.manage.exports import export_file
@@ -45,7 +46,6 @@ from app.services.selection import (
 from app.services.transfer import offer_transfers, transfer_plan
 from app.web.access import current_actor
 from app.web.downloads import send_attachment
-from app.web.templating import format_score
 from app.web.transaction import command
 from forms.selection import (
     ConfirmForm,
@@ -126,9 +126,9 @@ def ranking_rows_html(ranking: Ranking) -> Markup:
         step = f'<td class="num step" data-value="{999999 if e.step is None else e.step}">{e.step or "–"}</td>'
         amounts = [] if not money else [  # event calls award slots: no money columns
             f'<td class="num nowrap" data-value="{e.requested or 0}">'
-            f'{"–" if e.requested is None else f"{e.requested:,.2f}"}</td>',
+            f'{"–" if e.requested is None else format_amount(e.requested)}</td>',
             f'<td class="num nowrap" data-value="{-1 if e.budget_left is None else e.budget_left}">'
-            f'{"–" if e.budget_left is None else f"{e.budget_left:,.2f}"}</td>',
+            f'{"–" if e.budget_left is None else format_amount(e.budget_left)}</td>',
         ]
         label = escape(f"{e.status_label} {e.reserve_position}" if e.reserve_position else e.status_label)
         rank = "–" if e.rank is None else str(e.rank)
@@ -341,7 +341,7 @@ def selection_promote(code: str, number: int) -> str | WerkzeugResponse | tuple[
     form = PromotionForm()
     form.reference.choices = [
         _choice(o.reference, f"{o.reference} · {acronyms.get(o.reference, '')} · rank {o.rank} · "
-                             f"EUR {o.requested:,.2f}")
+                             f"{format_money(o.requested)}")
         for o in outcomes.selected
     ]
     if form.validate_on_submit():

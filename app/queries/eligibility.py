@@ -15,8 +15,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from app.countries import country_name
 from app.enums import DocumentKind
+from app.formatting import format_money
 from app.models import Call, Document, Proposal
-from app.web.templating import format_money
 
 
 @dataclass(frozen=True)

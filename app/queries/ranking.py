@@ -18,6 +18,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from app.formatting import format_decimal
 from app.models import Call, SelectionRun
 from app.services.errors import InvalidInput
 from app.services.selection import (
@@ -91,16 +92,12 @@ class RankingEntry:
 
     @property
     def total_text(self) -> str:
-        return "" if self.total is None else _plain(self.total)
+        return "" if self.total is None else format_decimal(self.total)
 
     @property
     def tie_keys_text(self) -> str:
-        return "; ".join(f"{key} {'' if value is None else _plain(value)}" for key, value in self.tie_keys)
+        return "; ".join(f"{key} {'' if value is None else format_decimal(value)}" for key, value in self.tie_keys)
 
-
-def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return "0" if text == "-0" else text
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from werkzeug.wrappers import Response
 from app.clock import utcnow
 from app.enums import ReportStatus
 from app.extensions import db
+from app.formatting import format_score
 from app.models import Assignment, Call, ConsensusReport, Document, PoolMember
 from app.queries.evaluation import (
     Access,
@@ -162,10 +164,8 @@ def _report_form(view: EvaluatorView, **kwargs: object) -> IndividualReportForm:
     return form  # type: ignore[return-value]
 
 
-def _score_text(value: object) -> str:
-    from app.web.templating import format_score
-
-    return "" if value is None else format_score(value)  # type: ignore[arg-type]
+def _score_text(value: Decimal | None) -> str:
+    return "" if value is None else format_score(value)
 
 
 @bp.get("/evaluations/<int(max=2147483647):assignment_id>")

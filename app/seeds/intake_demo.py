@@ -15,9 +15,10 @@ from flask import render_template_string
 
 from app.enums import DocumentKind, OrganisationType
 from app.extensions import db
+from app.inputs import PartnerInput
 from app.models import Call, Proposal, User
 from app.pdf import render_pdf
-from app.services.proposals import PartnerInput, create_proposal, save_proposal, submit_proposal, upload_annex
+from app.services.proposals import create_proposal, save_proposal, submit_proposal, upload_annex
 
 DEMO_APPLICANT = "applicant@eurogrants.test"
 

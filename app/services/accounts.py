@@ -1,4 +1,5 @@
-"""Accounts: registration, authentication, admin-created staff accounts and API tokens."""
+"""Accounts: new accounts (self-registered applicants join an organisation through app.services.membership),
+authentication, admin-created staff accounts and API tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import contextlib
 import hashlib
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -21,10 +21,10 @@ from app.countries import is_country_code
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.models import ApiToken, LoginAttempt, Organisation, User, UserRole
+from app.models.limits import MIN_PASSWORD_LENGTH
 from app.services.audit import record_event
 from app.services.errors import EmailTaken, InvalidInput, LoginLocked, NotAllowed
 
-MIN_PASSWORD_LENGTH = 10
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
 
 
@@ -125,54 +125,11 @@ def _new_user(
     return user
 
 
-def _new_applicant(*, email: str, password: str, full_name: str) -> User:
+def new_applicant(*, email: str, password: str, full_name: str) -> User:
     """A self-registered applicant account, in no organisation yet."""
     user = _new_user(email=email, password=password, full_name=full_name, roles=[Role.APPLICANT], organisation=None)
     record_event(user, "user.registered", object_type="user", object_id=user.id, email=user.email)
     return user
-
-
-@dataclass(frozen=True)
-class Registration:
-    """A new applicant account, and where it stands with its organisation."""
-
-    user: User
-    organisation: Organisation  # the one it belongs to, or asked to join
-    is_member: bool  # False: a join request waits for a member's approval
-
-
-def register_applicant(
-    *, email: str, password: str, full_name: str, organisation_name: str, country: str,
-    organisation_type: OrganisationType, invitation_token: str | None = None,
-) -> Registration:
-    """Self-registration of an applicant.
-
-    With a valid invitation (for this e-mail address) the account joins the inviting organisation. Otherwise a new
-    organisation is registered with the account as its first member, or, when one of that name already exists in
-    that country, the account belongs to none and asks its members to let it join: naming an organisation never
-    lets anyone in. Side effects: user, organisation or join request or accepted invitation, audit events.
-    """
-    # membership builds on this module (e-mail and organisation names), so it is imported here.
-    from app.services import membership
-
-    if invitation_token:
-        invitation = membership.open_invitation(invitation_token)
-        if invitation is None:
-            raise InvalidInput(membership.INVITATION_GONE, details={"field": "invitation"})
-        if normalise_email(email) != invitation.email:
-            raise InvalidInput("This invitation was sent to another e-mail address: register with that address.",
-                               details={"field": "email"})
-        user = _new_applicant(email=email, password=password, full_name=full_name)
-        membership.accept_invitation(invitation, actor=user)
-        return Registration(user, invitation.organisation, is_member=True)
-    existing = find_organisation(organisation_name, country)
-    user = _new_applicant(email=email, password=password, full_name=full_name)
-    if existing is None:
-        organisation = membership.start_organisation(user, name=organisation_name, country=country,
-                                                     type_=organisation_type)
-        return Registration(user, organisation, is_member=True)
-    membership.request_to_join(user, existing)
-    return Registration(user, existing, is_member=False)
 
 
 def create_user(

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from app.countries import is_country_code
 from app.enums import ProposalStatus
 from app.extensions import db
+from app.formatting import format_local
 from app.models import Call, Proposal, User
 from app.queries.access import require_officer
 from app.services.audit import record_event
 from app.services.errors import ConfirmationRequired, InvalidInput
 from app.services.proposals import parse_amount
-from app.web.templating import format_local
 
 EDITABLE = ("opens_at", "deadline", "budget", "max_awards", "max_grant_per_proposal", "page_limit", "min_partners",
             "min_countries", "eligible_countries", "duration_min_months", "duration_max_months")

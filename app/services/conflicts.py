@@ -11,11 +11,10 @@ from app.clock import utcnow
 from app.enums import AssignmentState, ConflictDeclaration
 from app.extensions import db
 from app.models import Assignment, User
+from app.models.limits import MIN_NOTE_LENGTH
 from app.queries.access import require_officer
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition, NotAllowed
-
-MIN_NOTE_LENGTH = 10
 
 
 def declare_conflict(assignment: Assignment, *, actor: User, conflict: bool, note: str = "") -> Assignment:

@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
+from app.inputs import ScoreInput
 from app.models import Assignment, Call, ConsensusReport, ConsensusScore, Criterion, IndividualReport, Proposal, User
+from app.models.limits import MIN_REASON_LENGTH
 from app.queries.access import is_officer, require_officer
 from app.queries.evaluation import (
     Access,
@@ -26,11 +28,10 @@ from app.queries.evaluation import (
 )
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
-from app.services.reviews import ScoreInput, apply_scores, completeness_errors, score_inputs
+from app.services.reviews import apply_scores, completeness_errors, score_inputs
 from app.services.screening import selection_finalised
 
 DIVERGENCE = Decimal(2)  # evaluators who differ by this much or more are flagged for discussion
-MIN_REASON_LENGTH = 10
 
 
 @dataclass(frozen=True)

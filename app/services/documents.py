@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from app.clock import utcnow
 from app.enums import DocumentKind
 from app.extensions import db
+from app.formatting import human_size
 from app.models import Document, Proposal, User
 from app.services.audit import record_event
 from app.services.errors import FileTooLarge, InvalidInput, NotFound
@@ -43,14 +44,6 @@ class PdfFacts:
 def max_upload_bytes() -> int:
     return int(current_app.config["MAX_UPLOAD_BYTES"])
 
-
-def human_size(size: int) -> str:
-    """10 MB, 1.5 MB, 300 KB (decimal units, as people read them)."""
-    if size >= 1_000_000:
-        return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
-    if size >= 1000:
-        return f"{size // 1000} KB"
-    return f"{size} bytes"
 
 
 def too_large_message(limit: int | None = None) -> str:

@@ -41,6 +41,7 @@ from app.enums import (
     letter_kind_label,
 )
 from app.extensions import db
+from app.formatting import format_money, format_score
 from app.models import (
     Call,
     ConsensusReport,
@@ -57,7 +58,6 @@ from app.services.audit import record_event
 from app.services.errors import InvalidTransition
 from app.services.outbox import queue_notifications
 from app.storage import get_storage
-from app.web.templating import format_money, format_score
 
 KIND_FOR_STATUS = {
     "selected": LetterKind.AWARD,

@@ -13,12 +13,11 @@ from app.countries import is_country_code
 from app.enums import AssignmentState, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, Call, IndividualReport, PoolMember, User
+from app.models.limits import MAX_LOAD_LIMIT
 from app.queries.access import require_officer
 from app.services.accounts import normalise_email
 from app.services.audit import record_event
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed
-
-MAX_LOAD_LIMIT = 500
 
 CODE_OF_CONDUCT = (
     "I will evaluate independently and impartially, in my own name, and not represent any organisation.",

@@ -26,7 +26,6 @@ One clock, `app.clock.utcnow`, which tests replace with `set_clock`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -40,7 +39,10 @@ from app.clock import utcnow
 from app.countries import is_country_code
 from app.enums import CallState, DocumentKind, OrganisationType, ProposalStatus, Role
 from app.extensions import db
+from app.formatting import format_local
+from app.inputs import PartnerInput
 from app.models import Call, Document, Partner, Proposal, Submission, User
+from app.models.limits import MAX_ABSTRACT, MAX_ACRONYM, MAX_AMOUNT, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
 from app.queries.access import can_edit_proposal, require_officer
 from app.queries.eligibility import check_proposal
 from app.services import documents as document_service
@@ -55,27 +57,10 @@ from app.services.errors import (
     NotFound,
 )
 from app.services.receipts import freeze_submission
-from app.web.templating import format_local
 
-MAX_ACRONYM = 30
-MAX_TITLE = 300
-MAX_ABSTRACT = 5000
-MAX_PARTNERS = 50
-MAX_DURATION_MONTHS = 120
-MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
 SUMMARY_FIELDS = ("acronym", "title", "abstract", "strand", "duration_months")
 SECTIONS = ("summary", "consortium", "budget", "annexes")
 
-
-@dataclass(frozen=True)
-class PartnerInput:
-    """One consortium member other than the coordinator, as the applicant typed it."""
-
-    name: str
-    country: str
-    organisation_type: OrganisationType
-    contact_email: str = ""
-    requested_amount: Decimal | None = None
 
 
 # -- guards ----------------------------------------------------------------------------------------------------

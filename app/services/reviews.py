@@ -9,7 +9,6 @@ proposal only once their own is submitted (`peer_reports`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -17,20 +16,15 @@ from typing import Any, TypeVar
 from app.clock import utcnow
 from app.enums import ReportStatus
 from app.extensions import db
+from app.inputs import ScoreInput
 from app.models import Assignment, ConsensusScore, Criterion, IndividualReport, IndividualScore, User
+from app.models.limits import MAX_COMMENT_LENGTH, MIN_COMMENT_LENGTH
 from app.queries.evaluation import NOT_FOUND, Access, evaluating_assignments, evaluator_view
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition, NotFound
 
-MIN_COMMENT_LENGTH = 30
-MAX_COMMENT_LENGTH = 10_000
 HALF = Decimal("0.5")
 
-
-@dataclass(frozen=True)
-class ScoreInput:
-    score: Any  # a Decimal, a number or its text; None or "" for "not scored yet"
-    comment: str = ""
 
 
 def parse_score(criterion: Criterion, value: Any) -> Decimal | None:

@@ -17,13 +17,12 @@ from app.clock import utcnow
 from app.enums import AssignmentState, CallState, Eligibility, ProposalStatus, RunStatus
 from app.extensions import db
 from app.models import Assignment, Call, Proposal, SelectionRun, User
+from app.models.limits import MIN_REASON_LENGTH
 from app.queries.access import require_officer
 from app.queries.eligibility import Checklist, check_proposal
 from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition
-
-MIN_REASON_LENGTH = 10
 
 
 @dataclass(frozen=True)

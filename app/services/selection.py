@@ -55,6 +55,7 @@ from app.models import (
     TieResolution,
     User,
 )
+from app.models.limits import MAX_RESERVE_SIZE, MIN_JUSTIFICATION
 from app.queries.access import require_officer
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition, NotReady, StalePreview
@@ -76,8 +77,6 @@ from scoring import (
 )
 
 POLICIES = ("skip", "stop")
-MAX_RESERVE_SIZE = 1000
-MIN_JUSTIFICATION = 20
 TIE_ID = re.compile(r"^tie-(\d+)-(\d{3}):(.+)$")
 _RESIDUAL_TIE_TEXT = re.compile(
     r"\(residual tie of (\d+) proposals on (.*?), ordered by id for the officer to resolve\)"

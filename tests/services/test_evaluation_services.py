@@ -12,6 +12,7 @@ from sqlalchemy import event
 from app.clock import set_clock
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ReportStatus, Role
 from app.extensions import db
+from app.inputs import ScoreInput
 from app.models import Assignment, AuditEvent, Call, Document, PoolMember, Proposal, User
 from app.queries.conflicts import detected_conflicts, normalise_organisation
 from app.queries.evaluation import Access, evaluator_access, evaluator_can_view
@@ -27,7 +28,6 @@ from app.services.errors import (
     NotAllowed,
     NotFound,
 )
-from app.services.reviews import ScoreInput
 from tests.factories import (
     make_assignment,
     make_evaluation_setup,

@@ -20,8 +20,9 @@ from app.queries.access import (
     load_member,
 )
 from app.services import membership
-from app.services.accounts import create_user, register_applicant
+from app.services.accounts import create_user
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from app.services.membership import register_applicant
 from tests.factories import make_call, make_proposal
 
 PASSWORD = "violet-harbour-1987-tram"

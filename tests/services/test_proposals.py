@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.clock import set_clock, utcnow
 from app.enums import OrganisationType, ProposalStatus, Role
 from app.extensions import db
+from app.inputs import PartnerInput
 from app.models import AuditEvent, Proposal, Submission, User
 from app.services.errors import (
     DeadlinePassed,
@@ -24,7 +25,6 @@ from app.services.errors import (
     NotAllowed,
 )
 from app.services.proposals import (
-    PartnerInput,
     create_proposal,
     grant_extension,
     save_proposal,

@@ -192,7 +192,7 @@ def test_a_snapshot_never_mixes_a_concurrent_save(app, setup) -> None:  # type: 
             db.session.refresh(proposal)  # type: ignore[arg-type]
             version = proposal.edit_version  # type: ignore[union-attr]
             partners = [p for p in proposal.partners if not p.is_coordinator]  # type: ignore[union-attr]
-            from app.services.proposals import PartnerInput
+            from app.inputs import PartnerInput
 
             save_proposal(proposal, actor=db.session.get(User, user_id), base_version=version,  # type: ignore[arg-type]
                           changes={"title": f"state {version + 1}", "partners": [
