@@ -124,7 +124,9 @@ RULES: dict[str, Rule] = {
         "invite_evaluator", "list_evaluators", "auto_assign", "list_assignments", "publish_assignments",
         "evaluation_progress", "selection_ranking", "selection_ranking_csv", "selection_ranking_xlsx",
         "selection_list", "selection_create", "selection_get", "selection_finalise_preview", "selection_finalise",
-        "selection_promote", "letters_start_batch", "letters_batch_progress", "letters_run_zip")},
+        "selection_promote", "letters_start_batch", "letters_batch_progress", "letters_run_zip",
+        "run_list", "run_create", "run_get", "run_finalise_preview", "run_finalise", "run_promote",
+        "run_letters_start", "run_letters_zip")},
     # --- applicant pages ---
     "applicant.dashboard": role(APPLICANTS), "applicant.start_proposal": role(APPLICANTS),
     "applicant.my_letters": role(APPLICANTS), "applicant.transfer_offers": role(APPLICANTS),
@@ -158,7 +160,7 @@ MANAGE_DEFAULT = role(STAFF)
 # The call each route's <code> means (the evaluation call by default).
 LETTER_CALL_PREFIXES = ("manage.selection_", "manage.call_letters", "manage.call_outbox", "manage.cancel_outbox",
                         "manage.send_outbox", "manage.letter", "manage.generate_letters", "manage.publish_letters",
-                        "api.selection_", "api.letters_")
+                        "manage.run_letters", "api.selection_", "api.letters_", "api.run_")
 
 
 def rule_for(endpoint: str) -> Rule | None:

@@ -14,7 +14,15 @@ from marshmallow import Schema, fields
 
 from app.api import bp, public
 from app.enums import Role, letter_decision_label
-from app.queries.access import is_officer, load_letter_batch, load_proposal_for_viewer, load_run_by_id
+from app.models import SelectionRun
+from app.queries.access import (
+    is_officer,
+    load_call,
+    load_letter_batch,
+    load_proposal_for_viewer,
+    load_run,
+    load_run_by_id,
+)
 from app.services import letters as letter_service
 from app.web.access import current_actor, officer_required
 from app.web.downloads import send_letter, send_letters_zip
@@ -56,16 +64,35 @@ class VerificationSchema(Schema):
     sha256 = fields.String(metadata={"description": "SHA-256 of the genuine PDF"})
 
 
-@bp.post("/selections/<int:run_id>/letters")
+def _start_batch(run: SelectionRun) -> dict[str, Any]:
+    return letter_service.batch_progress(letter_service.start_letter_batch(run, actor=current_actor()))
+
+
+def _zip(run: SelectionRun) -> Response:
+    letters = letter_service.run_letters(run)
+    if not letters:
+        abort(404, error_code="no_letter", message="This run has no letters yet: start a batch first.")
+    return send_letters_zip(run, letters)
+
+
+@bp.post("/calls/<code>/runs/<int:number>/letters")
 @officer_required
 @bp.response(202, LetterBatchSchema)
 @bp.alt_response(403, description="Not a programme officer")
-@bp.alt_response(404, description="No such selection run")
+@bp.alt_response(404, description="No such call or run")
 @bp.alt_response(409, description="invalid_transition: the run is not finalised, or a batch is running")
-def letters_start_batch(run_id: int) -> dict[str, Any]:
+def run_letters_start(code: str, number: int) -> dict[str, Any]:
     """Generate every letter of a finalised run in the background; letters already stored are kept."""
-    run = load_run_by_id(run_id, current_actor())
-    return letter_service.batch_progress(letter_service.start_letter_batch(run, actor=current_actor()))
+    return _start_batch(load_run(load_call(code), number, current_actor()))
+
+
+@bp.post("/selections/<int:run_id>/letters")
+@officer_required
+@bp.response(202, LetterBatchSchema)
+@bp.doc(deprecated=True, description="Deprecated alias of POST /calls/{code}/runs/{number}/letters.")
+def letters_start_batch(run_id: int) -> dict[str, Any]:
+    """Generate every letter of a finalised run, by its id."""
+    return _start_batch(load_run_by_id(run_id, current_actor()))
 
 
 @bp.get("/letter-batches/<int:batch_id>")
@@ -95,18 +122,23 @@ def letters_proposal_pdf(proposal_id: int) -> Response:
     return send_letter(letter)
 
 
-@bp.get("/selections/<int:run_id>/letters.zip")
+@bp.get("/calls/<code>/runs/<int:number>/letters.zip")
 @officer_required
 @bp.response(200, description="Every letter of the run and a manifest.csv", content_type="application/zip")
 @bp.alt_response(403, description="Not a programme officer")
-@bp.alt_response(404, description="No such run, or no letter yet")
-def letters_run_zip(run_id: int) -> Response:
+@bp.alt_response(404, description="No such call or run, or no letter yet")
+def run_letters_zip(code: str, number: int) -> Response:
     """The run's letters in one ZIP (the same letters give the same bytes)."""
-    run = load_run_by_id(run_id, current_actor())
-    letters = letter_service.run_letters(run)
-    if not letters:
-        abort(404, error_code="no_letter", message="This run has no letters yet: start a batch first.")
-    return send_letters_zip(run, letters)
+    return _zip(load_run(load_call(code), number, current_actor()))
+
+
+@bp.get("/selections/<int:run_id>/letters.zip")
+@officer_required
+@bp.response(200, description="Every letter of the run and a manifest.csv", content_type="application/zip")
+@bp.doc(deprecated=True, description="Deprecated alias of GET /calls/{code}/runs/{number}/letters.zip.")
+def letters_run_zip(run_id: int) -> Response:
+    """The run's letters in one ZIP, by the run's id."""
+    return _zip(load_run_by_id(run_id, current_actor()))
 
 
 @bp.get("/letters/verify/<code>")

@@ -155,10 +155,6 @@ class PreviewSchema(Schema):
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def _run_or_404(run_id: int) -> SelectionRun:
-    return load_run_by_id(run_id, current_actor())
-
-
 def _options(call: Call, args: dict[str, Any]) -> SelectionOptions:
     return SelectionOptions.from_values(call, budget_policy=args.get("budget_policy"),
                                         reserve_size=args.get("reserve_size"), coverage=args.get("coverage"))
@@ -207,11 +203,119 @@ def selection_ranking(args: dict[str, Any], code: str) -> dict[str, Any]:
     return _ranking_body(live_ranking(call, _options(call, args)))
 
 
+# A run has one identity, its call's code and its number: /calls/{code}/runs/{number}. The paths of old
+# (/calls/{code}/selections, /selections/{id}) stay as deprecated aliases that answer the same.
+
+RUN_ERRORS = {403: "Not a programme officer", 404: "No such call or run"}
+DEPRECATED = "Deprecated alias of {path}: the same operation at the run's one address."
+
+
+def _run(code: str, number: int) -> SelectionRun:
+    return load_run(load_call(code), number, current_actor())
+
+
+def _preview_body(run: SelectionRun) -> dict[str, Any]:
+    preview = finalise_preview(run)
+    return {"run": preview.run.id, "token": preview.token, "can_finalise": preview.can_finalise,
+            "blockers": preview.blockers, "counts": preview.counts, "references": preview.references,
+            "selected_total": preview.selected_total,
+            "changes": [{"reference": c.reference, "before": c.before.value if c.before else None,
+                         "before_position": c.before_position, "after": c.after.value,
+                         "after_position": c.after_position} for c in preview.changes]}
+
+
+def _finalise(run: SelectionRun, args: dict[str, Any]) -> dict[str, Any]:
+    finalise_run(run, actor=current_actor(), token=args["token"])
+    return _run_body(run)
+
+
+def _promote(run: SelectionRun, args: dict[str, Any]) -> dict[str, Any]:
+    child = promote_from_reserve(run, actor=current_actor(), reference=args["reference"], reason=args["reason"],
+                                 note=args["note"])
+    return _run_body(child, detail=True)
+
+
+def _create(code: str, args: dict[str, Any]) -> dict[str, Any]:
+    call = load_call(code)
+    run = run_selection(call, actor=current_actor(), options=_options(call, args), note=args.get("note", ""))
+    return _run_body(run, detail=True)
+
+
+@bp.get("/calls/<code>/runs")
+@officer_required
+@bp.response(200, RunSummarySchema(many=True))
+@bp.alt_response(403, description=RUN_ERRORS[403])
+@bp.alt_response(404, description="No such call")
+def run_list(code: str) -> list[dict[str, Any]]:
+    """The call's selection runs, newest first."""
+    return [_run_body(run) for run in list_runs(load_call(code))]
+
+
+@bp.post("/calls/<code>/runs")
+@officer_required
+@bp.arguments(RunCreateSchema)
+@bp.response(201, RunSchema)
+@bp.alt_response(403, description=RUN_ERRORS[403])
+@bp.alt_response(404, description="No such call")
+@bp.alt_response(409, description="not_ready: the call is open, or proposals lack screening or a consensus")
+@bp.alt_response(422, description="Invalid options")
+def run_create(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """Run the selection with these options and record it (input, output, SHA-256 of both)."""
+    return _create(code, args)
+
+
+@bp.get("/calls/<code>/runs/<int:number>")
+@officer_required
+@bp.response(200, RunSchema)
+@bp.alt_response(403, description=RUN_ERRORS[403])
+@bp.alt_response(404, description=RUN_ERRORS[404])
+def run_get(code: str, number: int) -> dict[str, Any]:
+    """One run: options, hashes, whether it re-runs byte-identically, and the ranking it decided."""
+    return _run_body(_run(code, number), detail=True)
+
+
+@bp.get("/calls/<code>/runs/<int:number>/finalise")
+@officer_required
+@bp.response(200, PreviewSchema)
+@bp.alt_response(403, description=RUN_ERRORS[403])
+@bp.alt_response(404, description=RUN_ERRORS[404])
+def run_finalise_preview(code: str, number: int) -> dict[str, Any]:
+    """Step 1: what finalising would change, and the token that confirms it."""
+    return _preview_body(_run(code, number))
+
+
+@bp.post("/calls/<code>/runs/<int:number>/finalise")
+@officer_required
+@bp.arguments(FinaliseSchema)
+@bp.response(200, RunSummarySchema)
+@bp.alt_response(403, description=RUN_ERRORS[403])
+@bp.alt_response(404, description=RUN_ERRORS[404])
+@bp.alt_response(409, description="invalid_transition (already final, another run in force, stale data) or "
+                                  "stale_preview (the token is not the current preview's)")
+def run_finalise(args: dict[str, Any], code: str, number: int) -> dict[str, Any]:
+    """Step 2: finalise with the preview's token; the proposals get their decisions."""
+    return _finalise(_run(code, number), args)
+
+
+@bp.post("/calls/<code>/runs/<int:number>/promote")
+@officer_required
+@bp.arguments(PromoteSchema)
+@bp.response(201, RunSchema)
+@bp.alt_response(403, description=RUN_ERRORS[403])
+@bp.alt_response(404, description=RUN_ERRORS[404])
+@bp.alt_response(409, description="The run is not the finalised run in force")
+@bp.alt_response(422, description="The proposal is not selected in the run")
+def run_promote(args: dict[str, Any], code: str, number: int) -> dict[str, Any]:
+    """A selected proposal declined or was found ineligible: promote from the reserve list (a new draft run)."""
+    return _promote(_run(code, number), args)
+
+
+# --- the paths of old, deprecated --------------------------------------------------------------------------------
+
 @bp.get("/calls/<code>/selections")
 @officer_required
 @bp.response(200, RunSummarySchema(many=True))
-@bp.alt_response(403, description="Not a programme officer")
-@bp.alt_response(404, description="No such call")
+@bp.doc(deprecated=True, description=DEPRECATED.format(path="GET /calls/{code}/runs"))
 def selection_list(code: str) -> list[dict[str, Any]]:
     """The call's selection runs, newest first."""
     return [_run_body(run) for run in list_runs(load_call(code))]
@@ -221,71 +325,48 @@ def selection_list(code: str) -> list[dict[str, Any]]:
 @officer_required
 @bp.arguments(RunCreateSchema)
 @bp.response(201, RunSchema)
-@bp.alt_response(403, description="Not a programme officer")
-@bp.alt_response(404, description="No such call")
-@bp.alt_response(409, description="not_ready: the call is open, or proposals lack screening or a consensus")
-@bp.alt_response(422, description="Invalid options")
+@bp.doc(deprecated=True, description=DEPRECATED.format(path="POST /calls/{code}/runs"))
 def selection_create(args: dict[str, Any], code: str) -> dict[str, Any]:
-    """Run the selection with these options and record it (input, output, SHA-256 of both)."""
-    call = load_call(code)
-    run = run_selection(call, actor=current_actor(), options=_options(call, args), note=args.get("note", ""))
-    return _run_body(run, detail=True)
+    """Run the selection with these options and record it."""
+    return _create(code, args)
 
 
 @bp.get("/selections/<int:run_id>")
 @officer_required
 @bp.response(200, RunSchema)
-@bp.alt_response(403, description="Not a programme officer")
-@bp.alt_response(404, description="No such run")
+@bp.doc(deprecated=True, description=DEPRECATED.format(path="GET /calls/{code}/runs/{number}"))
 def selection_get(run_id: int) -> dict[str, Any]:
-    """One run: options, hashes, whether it re-runs byte-identically, and the ranking it decided."""
-    return _run_body(_run_or_404(run_id), detail=True)
+    """One run, by its id."""
+    return _run_body(load_run_by_id(run_id, current_actor()), detail=True)
 
 
 @bp.get("/selections/<int:run_id>/finalise")
 @officer_required
 @bp.response(200, PreviewSchema)
-@bp.alt_response(403, description="Not a programme officer")
-@bp.alt_response(404, description="No such run")
+@bp.doc(deprecated=True, description=DEPRECATED.format(path="GET /calls/{code}/runs/{number}/finalise"))
 def selection_finalise_preview(run_id: int) -> dict[str, Any]:
-    """Step 1: what finalising would change, and the token that confirms it."""
-    preview = finalise_preview(_run_or_404(run_id))
-    return {"run": preview.run.id, "token": preview.token, "can_finalise": preview.can_finalise,
-            "blockers": preview.blockers, "counts": preview.counts, "references": preview.references,
-            "selected_total": preview.selected_total,
-            "changes": [{"reference": c.reference, "before": c.before.value if c.before else None,
-                         "before_position": c.before_position, "after": c.after.value,
-                         "after_position": c.after_position} for c in preview.changes]}
+    """Step 1 of finalising a run, by its id."""
+    return _preview_body(load_run_by_id(run_id, current_actor()))
 
 
 @bp.post("/selections/<int:run_id>/finalise")
 @officer_required
 @bp.arguments(FinaliseSchema)
 @bp.response(200, RunSummarySchema)
-@bp.alt_response(403, description="Not a programme officer")
-@bp.alt_response(404, description="No such run")
-@bp.alt_response(409, description="invalid_transition (already final, another run in force, stale data) or "
-                                  "stale_preview (the token is not the current preview's)")
+@bp.doc(deprecated=True, description=DEPRECATED.format(path="POST /calls/{code}/runs/{number}/finalise"))
 def selection_finalise(args: dict[str, Any], run_id: int) -> dict[str, Any]:
-    """Step 2: finalise with the preview's token; the proposals get their decisions."""
-    run = _run_or_404(run_id)
-    finalise_run(run, actor=current_actor(), token=args["token"])
-    return _run_body(run)
+    """Step 2 of finalising a run, by its id."""
+    return _finalise(load_run_by_id(run_id, current_actor()), args)
 
 
 @bp.post("/selections/<int:run_id>/promote")
 @officer_required
 @bp.arguments(PromoteSchema)
 @bp.response(201, RunSchema)
-@bp.alt_response(403, description="Not a programme officer")
-@bp.alt_response(404, description="No such run")
-@bp.alt_response(409, description="The run is not the finalised run in force")
-@bp.alt_response(422, description="The proposal is not selected in the run")
+@bp.doc(deprecated=True, description=DEPRECATED.format(path="POST /calls/{code}/runs/{number}/promote"))
 def selection_promote(args: dict[str, Any], run_id: int) -> dict[str, Any]:
-    """A selected proposal declined or was found ineligible: promote from the reserve list (a new draft run)."""
-    child = promote_from_reserve(_run_or_404(run_id), actor=current_actor(), reference=args["reference"],
-                                 reason=args["reason"], note=args["note"])
-    return _run_body(child, detail=True)
+    """Promote from the reserve list of a run, by its id."""
+    return _promote(load_run_by_id(run_id, current_actor()), args)
 
 
 @bp.get("/calls/<code>/ranking.csv")

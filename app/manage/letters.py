@@ -8,28 +8,32 @@ import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.enums import letter_kind_label
+from app.enums import RunStatus, letter_kind_label
 from app.extensions import db
 from app.manage import bp
-from app.models import LetterBatch, SelectionRun
-from app.queries.access import load_call, load_letter, load_letter_batch, load_outbox_message, load_run_by_id
+from app.models import Call, LetterBatch, SelectionRun
+from app.queries.access import (
+    load_call,
+    load_letter,
+    load_letter_batch,
+    load_outbox_message,
+    load_run,
+    load_run_by_id,
+)
 from app.services import letters as letter_service
 from app.services import outbox as outbox_service
+from app.services.errors import NotFound
 from app.web.access import current_actor
 from app.web.downloads import send_letter, send_letters_zip
 from app.web.transaction import command
 
 
-def _run(run_id: int) -> SelectionRun:
-    return load_run_by_id(run_id, current_actor())
+def _run(code: str, number: int) -> SelectionRun:
+    return load_run(load_call(code), number, current_actor())
 
 
-@bp.get("/calls/<code>/letters")
-def call_letters(code: str) -> str:
-    """The letters of a call: one section per finalised run, the letters of the chosen run."""
-    call = load_call(code)
+def _letters_page(call: Call, run: SelectionRun | None) -> str:
     runs = letter_service.finalised_runs(call)
-    run = next((r for r in runs if str(r.id) == request.args.get("run")), runs[0] if runs else None)
     batches = {}
     if runs:
         latest = sa.select(sa.func.max(LetterBatch.id)).where(LetterBatch.run_id.in_([r.id for r in runs])) \
@@ -46,16 +50,38 @@ def call_letters(code: str) -> str:
     )
 
 
-@bp.post("/runs/<int:run_id>/letters")
-def generate_letters(run_id: int) -> Response:
-    run = _run(run_id)
+@bp.get("/calls/<code>/letters")
+def call_letters(code: str) -> str | Response:
+    """The letters of a call: one section per finalised run, the letters of the latest one."""
+    call = load_call(code)
+    if request.args.get("run", "").isdigit():  # the old link named the run by its id
+        run = load_run_by_id(int(request.args["run"]), current_actor())
+        if run.call_id != call.id:
+            raise NotFound(f"There is no selection run {run.id} in {call.code}.")
+        return redirect(url_for("manage.run_letters", code=code, number=run.number), 308)
+    runs = letter_service.finalised_runs(call)
+    return _letters_page(call, runs[0] if runs else None)
+
+
+@bp.get("/calls/<code>/runs/<int:number>/letters")
+def run_letters(code: str, number: int) -> str:
+    """The letters of one finalised run, with the call's other finalised runs beside them."""
+    run = _run(code, number)
+    if run.status is not RunStatus.FINALISED:
+        raise NotFound(f"Run {run.number} of {code} is not finalised: it has no letters.")
+    return _letters_page(run.call, run)
+
+
+@bp.post("/calls/<code>/runs/<int:number>/letters")
+def generate_letters(code: str, number: int) -> Response:
+    run = _run(code, number)
     with command() as outcome:
         batch = letter_service.start_letter_batch(run, actor=current_actor())
     if outcome.error is not None:
         running = outcome.error.details.get("batch")
         if running:
             return redirect(url_for("manage.letter_batch", batch_id=running))
-        return redirect(url_for("manage.call_letters", code=run.call.code, run=run.id))
+        return redirect(url_for("manage.call_letters", code=code))
     return redirect(url_for("manage.letter_batch", batch_id=batch.id))
 
 
@@ -73,25 +99,49 @@ def letter_batch_progress(batch_id: int) -> Response:
     return response
 
 
-@bp.get("/runs/<int:run_id>/letters.zip")
-def letters_zip(run_id: int) -> Response:
-    run = _run(run_id)
+@bp.get("/calls/<code>/runs/<int:number>/letters.zip")
+def letters_zip(code: str, number: int) -> Response:
+    run = _run(code, number)
     letters = letter_service.run_letters(run)
     if not letters:
         flash("There are no letters to download yet: generate them first.", "error")
-        return redirect(url_for("manage.call_letters", code=run.call.code, run=run.id))
+        return redirect(url_for("manage.call_letters", code=code))
     return send_letters_zip(run, letters)
 
 
-@bp.post("/runs/<int:run_id>/letters/publish")
-def publish_letters(run_id: int) -> Response:
-    run = _run(run_id)
+@bp.post("/calls/<code>/runs/<int:number>/letters/publish")
+def publish_letters(code: str, number: int) -> Response:
+    run = _run(code, number)
     with command() as outcome:
         count = letter_service.publish_letters(run, actor=current_actor())
-    if outcome.ok:
-        flash(f"{count} letter{'s' if count != 1 else ''} published: the applicants see them in their dashboard."
-              if count else "Every letter of this run was already published.", "success")
-    return redirect(url_for("manage.call_letters", code=run.call.code, run=run.id))
+    if not outcome.ok:
+        return redirect(url_for("manage.call_letters", code=code))
+    flash(f"{count} letter{'s' if count != 1 else ''} published: the applicants see them in their dashboard."
+          if count else "Every letter of this run was already published.", "success")
+    return redirect(url_for("manage.run_letters", code=code, number=number))
+
+
+# The URLs of old named a run by its id: they send the same request (308 keeps the method and the form) to the
+# run's one address, /calls/<code>/runs/<number>/…
+
+def _at_run_address(run_id: int, endpoint: str) -> Response:
+    run = load_run_by_id(run_id, current_actor())
+    return redirect(url_for(endpoint, code=run.call.code, number=run.number), 308)
+
+
+@bp.post("/runs/<int:run_id>/letters")
+def old_generate_letters(run_id: int) -> Response:
+    return _at_run_address(run_id, "manage.generate_letters")
+
+
+@bp.get("/runs/<int:run_id>/letters.zip")
+def old_letters_zip(run_id: int) -> Response:
+    return _at_run_address(run_id, "manage.letters_zip")
+
+
+@bp.post("/runs/<int:run_id>/letters/publish")
+def old_publish_letters(run_id: int) -> Response:
+    return _at_run_address(run_id, "manage.publish_letters")
 
 
 @bp.get("/letters/<int:letter_id>.pdf")

@@ -125,3 +125,18 @@ def test_the_endpoints_are_documented(client) -> None:
                  "/api/v1/proposals/{proposal_id}/letter.pdf", "/api/v1/selections/{run_id}/letters.zip",
                  "/api/v1/letters/verify/{code}"):
         assert any(p.endswith(path.removeprefix("/api/v1")) for p in paths), path
+
+
+def test_a_runs_letters_at_its_one_address(app, client, setup) -> None:
+    with app.app_context():
+        run = db.session.get(SelectionRun, setup["run"])
+        address = f"/api/v1/calls/{run.call.code}/runs/{run.number}"
+    started = client.post(f"{address}/letters", headers=setup["officer"])
+    assert started.status_code == 202
+    assert started.get_json()["total"] == 5
+    archive = client.get(f"{address}/letters.zip", headers=setup["officer"])
+    assert archive.status_code == 200
+    assert archive.data == client.get(f"/api/v1/selections/{setup['run']}/letters.zip", headers=setup["officer"]).data
+    for who in ("owner", "evaluator"):
+        assert client.post(f"{address}/letters", headers=setup[who]).status_code == 403
+    assert client.get(f"{address.rsplit('/', 1)[0]}/99/letters.zip", headers=setup["officer"]).status_code == 404

@@ -58,7 +58,10 @@ ENDPOINTS = [("get", f"/api/v1/calls/{CODE}/ranking"), ("get", f"/api/v1/calls/{
              ("post", f"/api/v1/calls/{CODE}/selections"), ("get", "/api/v1/selections/1"),
              ("get", "/api/v1/selections/1/finalise"), ("post", "/api/v1/selections/1/finalise"),
              ("post", "/api/v1/selections/1/promote"), ("get", f"/api/v1/calls/{CODE}/ranking.csv"),
-             ("get", f"/api/v1/calls/{CODE}/ranking.xlsx")]
+             ("get", f"/api/v1/calls/{CODE}/ranking.xlsx"),
+             ("get", f"/api/v1/calls/{CODE}/runs"), ("post", f"/api/v1/calls/{CODE}/runs"),
+             ("get", f"/api/v1/calls/{CODE}/runs/1"), ("get", f"/api/v1/calls/{CODE}/runs/1/finalise"),
+             ("post", f"/api/v1/calls/{CODE}/runs/1/finalise"), ("post", f"/api/v1/calls/{CODE}/runs/1/promote")]
 
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
@@ -77,7 +80,9 @@ def test_only_officers_may_use_them(client, field, bearer, role, method, path) -
 
 @pytest.mark.parametrize("path", ["/api/v1/calls/NOPE/ranking", "/api/v1/calls/NOPE/selections",
                                   "/api/v1/selections/99", "/api/v1/selections/99/finalise",
-                                  "/api/v1/calls/NOPE/ranking.csv", f"/api/v1/calls/{CODE}/ranking.xlsx?run=7"])
+                                  "/api/v1/calls/NOPE/ranking.csv", f"/api/v1/calls/{CODE}/ranking.xlsx?run=7",
+                                  "/api/v1/calls/NOPE/runs", f"/api/v1/calls/{CODE}/runs/99",
+                                  f"/api/v1/calls/{CODE}/runs/99/finalise"])
 def test_unknown_objects_are_404(client, field, officer, path) -> None:
     error_of(client.get(path, headers=officer), 404, "not_found")
 
@@ -200,3 +205,33 @@ def test_the_endpoints_are_documented(client) -> None:
                  "/api/v1/selections/{run_id}/finalise", "/api/v1/calls/{code}/ranking.csv",
                  "/api/v1/calls/{code}/ranking.xlsx"]:
         assert path in paths, sorted(paths)
+
+
+def test_a_run_is_reached_by_its_calls_code_and_number(client, field, officer) -> None:
+    """/calls/{code}/runs/{number} is a run's one address; the paths of old answer the same, marked deprecated."""
+    created = client.post(f"/api/v1/calls/{CODE}/runs", json={"reserve_size": 1}, headers=officer)
+    assert created.status_code == 201
+    run = created.get_json()
+    address = f"/api/v1/calls/{CODE}/runs/{run['number']}"
+    assert client.get(address, headers=officer).get_json() == client.get(
+        f"/api/v1/selections/{run['id']}", headers=officer).get_json()
+    assert [r["number"] for r in client.get(f"/api/v1/calls/{CODE}/runs", headers=officer).get_json()] == [1]
+    preview = client.get(f"{address}/finalise", headers=officer).get_json()
+    assert preview == client.get(f"/api/v1/selections/{run['id']}/finalise", headers=officer).get_json()
+    assert client.post(f"{address}/finalise", json={"token": preview["token"]},
+                       headers=officer).get_json()["status"] == "finalised"
+    promoted = client.post(f"{address}/promote", headers=officer, json={
+        "reference": f"{CODE}-0002", "reason": "declined", "note": "Declined by e-mail on 3 March 2022."})
+    assert promoted.status_code == 201
+    assert (promoted.get_json()["number"], promoted.get_json()["promotion_of"]) == (2, 1)
+    error_of(client.get(f"/api/v1/calls/{CODE}/runs/3", headers=officer), 404, "not_found")
+
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/calls/{code}/runs", "/api/v1/calls/{code}/runs/{number}",
+                 "/api/v1/calls/{code}/runs/{number}/finalise", "/api/v1/calls/{code}/runs/{number}/promote",
+                 "/api/v1/calls/{code}/runs/{number}/letters", "/api/v1/calls/{code}/runs/{number}/letters.zip"):
+        assert not any(op.get("deprecated") for method, op in paths[path].items() if method != "parameters"), path
+    for path in ("/api/v1/calls/{code}/selections", "/api/v1/selections/{run_id}",
+                 "/api/v1/selections/{run_id}/finalise", "/api/v1/selections/{run_id}/promote",
+                 "/api/v1/selections/{run_id}/letters", "/api/v1/selections/{run_id}/letters.zip"):
+        assert all(op.get("deprecated") for method, op in paths[path].items() if method != "parameters"), path

@@ -21,7 +21,12 @@ def scenario(app, make_user):
         applicant = db.session.merge(make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT"))
         data = make_letter_scenario(applicant)
         db.session.commit()
-        return {"code": data["call"].code, "run": data["run"].id}
+        return {"code": data["call"].code, "run": data["run"].id, "number": data["run"].number}
+
+
+def run_url(scenario, suffix="") -> str:
+    """A run's one address, /manage/calls/<code>/runs/<number>/letters…"""
+    return f"/manage/calls/{scenario['code']}/runs/{scenario['number']}/letters{suffix}"
 
 
 @pytest.fixture
@@ -41,7 +46,9 @@ def ids(app) -> dict[str, int]:
 def routes(scenario, known) -> list[tuple[str, str]]:
     code, run = scenario["code"], scenario["run"]
     return [
-        ("GET", f"/manage/calls/{code}/letters"), ("POST", f"/manage/runs/{run}/letters"),
+        ("GET", f"/manage/calls/{code}/letters"), ("GET", run_url(scenario)), ("POST", run_url(scenario)),
+        ("GET", run_url(scenario, ".zip")), ("POST", run_url(scenario, "/publish")),
+        ("POST", f"/manage/runs/{run}/letters"),
         ("GET", f"/manage/letter-batches/{known['batch']}"),
         ("GET", f"/manage/letter-batches/{known['batch']}/progress"),
         ("GET", f"/manage/runs/{run}/letters.zip"), ("POST", f"/manage/runs/{run}/letters/publish"),
@@ -52,7 +59,7 @@ def routes(scenario, known) -> list[tuple[str, str]]:
 
 
 def test_every_letters_page_needs_an_officer(app, client, client_as, scenario, officer) -> None:
-    assert officer.post(f"/manage/runs/{scenario['run']}/letters").status_code == 302
+    assert officer.post(run_url(scenario)).status_code == 302
     known = ids(app)
     for role in (Role.APPLICANT, Role.EVALUATOR):
         other = client_as(role)
@@ -76,6 +83,8 @@ def test_unknown_objects_are_404(officer, path) -> None:
 
 def test_unknown_run_and_message_are_404_on_post(officer, scenario) -> None:
     assert officer.post("/manage/runs/999/letters").status_code == 404
+    assert officer.post(f"/manage/calls/{scenario['code']}/runs/999/letters").status_code == 404
+    assert officer.get(f"/manage/calls/{scenario['code']}/runs/999/letters.zip").status_code == 404
     assert officer.post(f"/manage/calls/{scenario['code']}/outbox/999/cancel").status_code == 404
 
 
@@ -84,7 +93,7 @@ def test_generate_shows_the_progress_then_the_letters(app, officer, scenario) ->
     html = page.get_data(as_text=True)
     assert "Generate letters" in html
     assert "No letters for this run yet" in html
-    response = officer.post(f"/manage/runs/{scenario['run']}/letters")
+    response = officer.post(run_url(scenario))
     assert response.status_code == 302
     batch_page = officer.get(response.headers["Location"])
     html = batch_page.get_data(as_text=True)
@@ -103,10 +112,10 @@ def test_generate_shows_the_progress_then_the_letters(app, officer, scenario) ->
 
 
 def test_zip_download_holds_the_letters(officer, scenario) -> None:
-    empty = officer.get(f"/manage/runs/{scenario['run']}/letters.zip")
+    empty = officer.get(run_url(scenario, ".zip"))
     assert empty.status_code == 302  # nothing to download yet: back to the page with a message
-    officer.post(f"/manage/runs/{scenario['run']}/letters")
-    response = officer.get(f"/manage/runs/{scenario['run']}/letters.zip")
+    officer.post(run_url(scenario))
+    response = officer.get(run_url(scenario, ".zip"))
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
@@ -114,7 +123,7 @@ def test_zip_download_holds_the_letters(officer, scenario) -> None:
 
 
 def test_single_letter_download_is_the_stored_pdf(app, officer, scenario) -> None:
-    officer.post(f"/manage/runs/{scenario['run']}/letters")
+    officer.post(run_url(scenario))
     with app.app_context():
         letter = db.session.scalar(sa.select(Letter).order_by(Letter.id))
         sha = letter.sha256
@@ -128,8 +137,8 @@ def test_single_letter_download_is_the_stored_pdf(app, officer, scenario) -> Non
 
 
 def test_publish_then_outbox_without_smtp_shows_not_sent(app, officer, scenario) -> None:
-    officer.post(f"/manage/runs/{scenario['run']}/letters")
-    published = officer.post(f"/manage/runs/{scenario['run']}/letters/publish", follow_redirects=True)
+    officer.post(run_url(scenario))
+    published = officer.post(run_url(scenario, "/publish"), follow_redirects=True)
     assert "5 letters published" in published.get_data(as_text=True)
     outbox = officer.get(f"/manage/calls/{scenario['code']}/outbox").get_data(as_text=True)
     assert "No SMTP server is configured" in outbox
@@ -139,7 +148,7 @@ def test_publish_then_outbox_without_smtp_shows_not_sent(app, officer, scenario)
 
 
 def test_cancel_a_message(app, officer, scenario) -> None:
-    officer.post(f"/manage/runs/{scenario['run']}/letters")
+    officer.post(run_url(scenario))
     message = ids(app)["message"]
     response = officer.post(f"/manage/calls/{scenario['code']}/outbox/{message}/cancel", follow_redirects=True)
     assert "will not be sent" in response.get_data(as_text=True)
@@ -157,7 +166,7 @@ def test_a_running_batch_sends_the_officer_to_its_progress(app, officer, scenari
         db.session.info.pop("eurogrants.pending_jobs", None)
         db.session.commit()
         batch_id = batch.id
-    response = officer.post(f"/manage/runs/{scenario['run']}/letters")
+    response = officer.post(run_url(scenario))
     assert response.headers["Location"].endswith(f"/manage/letter-batches/{batch_id}")
 
 
@@ -179,7 +188,7 @@ def _count_queries(app, fn) -> int:
 
 
 def test_pages_load_in_a_constant_number_of_queries(app, officer, scenario, make_user) -> None:
-    officer.post(f"/manage/runs/{scenario['run']}/letters")
+    officer.post(run_url(scenario))
     code = scenario["code"]
     small = {path: _count_queries(app, lambda p=path: officer.get(p))
              for path in (f"/manage/calls/{code}/letters", f"/manage/calls/{code}/outbox")}
@@ -196,8 +205,25 @@ def test_pages_load_in_a_constant_number_of_queries(app, officer, scenario, make
             extra.append((proposal, "not_funded"))
         run = make_finalised_run(call, extra)
         db.session.commit()
-        run_id = run.id
+        run_id, number = run.id, run.number
         assert db.session.get(SelectionRun, run_id) is not None
-    officer.post(f"/manage/runs/{run_id}/letters")
+    officer.post(f"/manage/calls/{code}/runs/{number}/letters")
     large = {path: _count_queries(app, lambda p=path: officer.get(p)) for path in small}
     assert large == small
+
+
+def test_a_run_has_one_address_and_its_old_urls_lead_there(app, officer, scenario) -> None:
+    """/manage/runs/<id>/… named a run by its id: the same request (308 keeps the method) goes to the run's address,
+    and the call's letters page of old (`?run=<id>`) to the run's letters page."""
+    run = scenario["run"]
+    for method, old, new in (("POST", f"/manage/runs/{run}/letters", run_url(scenario)),
+                             ("GET", f"/manage/runs/{run}/letters.zip", run_url(scenario, ".zip")),
+                             ("POST", f"/manage/runs/{run}/letters/publish", run_url(scenario, "/publish")),
+                             ("GET", f"/manage/calls/{scenario['code']}/letters?run={run}", run_url(scenario))):
+        response = officer.open(old, method=method)
+        assert response.status_code == 308, old
+        assert response.headers["Location"].endswith(new), (old, response.headers["Location"])
+    generated = officer.post(f"/manage/runs/{run}/letters", follow_redirects=True)
+    assert "batch-progress" in generated.get_data(as_text=True)
+    assert officer.get(run_url(scenario)).status_code == 200
+    assert officer.get(f"/manage/calls/OTHER/letters?run={run}").status_code == 404
