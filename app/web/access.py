@@ -16,23 +16,23 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Blueprint, abort, g, request
+from flask import Blueprint, abort, g
 from flask_login import current_user
 
 from app.enums import Role
 from app.extensions import login_manager
 from app.queries.access import require_officer
+from app.web.errors import is_api_request
 
 if TYPE_CHECKING:
     from app.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
-API_PREFIX = "/api/"
 
 
 def current_actor() -> User:
     """The user this request acts for (our model, not Flask-Login's proxy): the services' `actor`."""
-    if request.path.startswith(API_PREFIX):
+    if is_api_request():
         api_user: User = g.api_user
         return api_user
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
