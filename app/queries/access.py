@@ -28,6 +28,7 @@ decision in the audit trail names its officer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -58,6 +59,7 @@ from app.services.errors import NotAllowed, NotFound
 __all__ = ["Access", "EvaluatorView", "load_evaluation"]  # the evaluator's assignment: app.queries.evaluation
 
 NOT_FOUND_MESSAGE = "There is no such proposal."
+T = TypeVar("T")
 
 
 # --- roles ---------------------------------------------------------------------------------------------------------
@@ -160,38 +162,32 @@ def load_run(call: Call, number: int, user: User | None) -> SelectionRun:
     return run
 
 
+def _officers(model: type[T], object_id: int, user: User | None, missing: str, *, call: Call | None = None) -> T:
+    """An object only officers handle: NotAllowed (403) for other roles, NotFound (404) when there is none with this
+    id, or none in `call`."""
+    require_officer(user, unattended=True)
+    found = db.session.get(model, object_id)
+    if found is None or (call is not None and getattr(found, "call_id", None) != call.id):
+        raise NotFound(missing)
+    return found
+
+
 def load_run_by_id(run_id: int, user: User | None) -> SelectionRun:
     """A run by its database id: only for the URLs of old (`/runs/<id>`, `/selections/<id>`) that lead to it."""
-    require_officer(user, unattended=True)
-    run = db.session.get(SelectionRun, run_id)
-    if run is None:
-        raise NotFound(f"There is no selection run {run_id}.")
-    return run
+    return _officers(SelectionRun, run_id, user, f"There is no selection run {run_id}.")
 
 
 def load_tie_resolution(call: Call, resolution_id: int, user: User | None) -> TieResolution:
-    require_officer(user, unattended=True)
-    resolution = db.session.get(TieResolution, resolution_id)
-    if resolution is None or resolution.call_id != call.id:
-        raise NotFound("There is no such tie resolution in this call.")
-    return resolution
+    return _officers(TieResolution, resolution_id, user, "There is no such tie resolution in this call.", call=call)
 
 
 def load_pool_member(call: Call, member_id: int, user: User | None) -> PoolMember:
-    require_officer(user, unattended=True)
-    member = db.session.get(PoolMember, member_id)
-    if member is None or member.call_id != call.id:
-        raise NotFound("There is no such evaluator in this call's pool.")
-    return member
+    return _officers(PoolMember, member_id, user, "There is no such evaluator in this call's pool.", call=call)
 
 
 def load_call_assignment(call: Call, assignment_id: int, user: User | None) -> Assignment:
     """An assignment of the call, as the officer adjusts it (an evaluator loads theirs with `load_evaluation`)."""
-    require_officer(user, unattended=True)
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or assignment.call_id != call.id:
-        raise NotFound("There is no such assignment in this call.")
-    return assignment
+    return _officers(Assignment, assignment_id, user, "There is no such assignment in this call.", call=call)
 
 
 # --- letters, their batches and e-mails ----------------------------------------------------------------------------
@@ -213,19 +209,11 @@ def load_letter(letter_id: int, user: User | None) -> Letter:
 
 
 def load_letter_batch(batch_id: int, user: User | None) -> LetterBatch:
-    require_officer(user, unattended=True)
-    batch = db.session.get(LetterBatch, batch_id)
-    if batch is None:
-        raise NotFound(f"There is no letter batch {batch_id}.")
-    return batch
+    return _officers(LetterBatch, batch_id, user, f"There is no letter batch {batch_id}.")
 
 
 def load_outbox_message(call: Call, message_id: int, user: User | None) -> OutboxMessage:
-    require_officer(user, unattended=True)
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.call_id != call.id:
-        raise NotFound("There is no such message in this call's outbox.")
-    return message
+    return _officers(OutboxMessage, message_id, user, "There is no such message in this call's outbox.", call=call)
 
 
 # --- transfer offers -----------------------------------------------------------------------------------------------
@@ -249,22 +237,22 @@ def is_member_of(user: User | None, organisation: Organisation) -> bool:
     return user is not None and user.has_role(Role.APPLICANT) and user.organisation_id == organisation.id
 
 
+def _of_users_organisation(model: type[T], object_id: int, user: User | None) -> T:
+    found = db.session.get(model, object_id)
+    if (found is None or user is None or user.organisation_id is None
+            or getattr(found, "organisation_id", None) != user.organisation_id):
+        raise NotFound(MEMBERSHIP_NOT_FOUND)
+    return found
+
+
 def load_join_request(request_id: int, user: User | None) -> JoinRequest:
     """A request to join the user's organisation; NotFound for any other."""
-    join_request = db.session.get(JoinRequest, request_id)
-    if (join_request is None or user is None or user.organisation_id is None
-            or join_request.organisation_id != user.organisation_id):
-        raise NotFound(MEMBERSHIP_NOT_FOUND)
-    return join_request
+    return _of_users_organisation(JoinRequest, request_id, user)
 
 
 def load_invitation(invitation_id: int, user: User | None) -> Invitation:
     """An invitation of the user's organisation; NotFound for any other."""
-    invitation = db.session.get(Invitation, invitation_id)
-    if (invitation is None or user is None or user.organisation_id is None
-            or invitation.organisation_id != user.organisation_id):
-        raise NotFound(MEMBERSHIP_NOT_FOUND)
-    return invitation
+    return _of_users_organisation(Invitation, invitation_id, user)
 
 
 def load_member(user_id: int, user: User | None) -> User:
