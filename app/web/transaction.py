@@ -114,7 +114,7 @@ def command(form: FlaskForm | None = None, *, locate: FieldLocator | None = None
             announce: bool | str = False, handled: tuple[type[DomainError], ...] = ()) -> Iterator[Outcome]:
     """Run the block's service calls and commit them; on a DomainError roll back and show the refusal.
 
-    `locate(name)` finds the form field a name of the refusal means (default: the form's attribute of that name);
+    `locate(name)` finds the form field a name of the refusal means (default: the form's field of that name);
     `fallback` is the field that takes a refusal naming no field of the form. Whatever cannot be shown next to a
     field is flashed. With `announce` the message is flashed even when every name was placed (a string: what to
     flash instead when several fields were marked). Errors of the `handled` types are rolled back and returned in
@@ -138,17 +138,19 @@ def show_refusal(error: DomainError, form: FlaskForm | None = None, *, locate: F
     if error.details.get("field"):
         names[str(error.details["field"])] = error.message
     names.update({str(name): str(message) for name, message in (error.details.get("fields") or {}).items()})
-    find = locate or (lambda name: form._fields.get(name) if form is not None else None)
     placed = 0
-    for name, message in names.items():
-        field = find(name) if form is not None else None
-        if field is not None:
-            field.errors = [*field.errors, message]
-            placed += 1
+    if form is not None:
+        find = locate or form._fields.get
+        for name, message in names.items():
+            field = find(name)
+            if field is not None:
+                field.errors = [*field.errors, message]
+                placed += 1
+    shown_in_full = bool(names) and placed == len(names)
     if not placed and form is not None and fallback is not None:
         fallback.errors = [*fallback.errors, error.message]
-        names, placed = {"": error.message}, 1
-    if placed < len(names) or not names or announce is True:
-        flash(error.message, "error")  # something the form cannot show next to a field
+        shown_in_full = True
+    if not shown_in_full or announce is True:
+        flash(error.message, "error")  # what the form cannot show next to a field
     elif isinstance(announce, str):
-        flash(announce if len(names) > 1 else error.message, "error")
+        flash(announce if placed > 1 else error.message, "error")
