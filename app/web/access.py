@@ -4,7 +4,7 @@ The rules themselves (who may see which proposal, run, letter …) and the loade
 `app.queries.access`; these helpers only put the actor of a request in front of them:
 
 - `current_actor()` is the user a service acts for: the bearer token's user in the API, the logged-in user on pages.
-- `guard_blueprint(bp, *roles)`: every route of a blueprint needs one of the roles (anonymous: log in, or 401).
+- `guard_blueprint(bp, *roles)`: every route of a blueprint needs one of the roles (anonymous: the log-in page).
 - `role_required(*roles)`: a stricter guard for one route inside a guarded blueprint.
 - `officer_required`: an API operation for officers and administrators only, refused (403) before its body or query
   is even read, so no validation detail leaks to other roles.
