@@ -26,6 +26,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.config.from_object(config_class)
     if not app.config.get("STORAGE_DIR"):
         app.config["STORAGE_DIR"] = tempfile.mkdtemp(prefix="eurogrants-storage-")
+    if not app.config.get("ERASURE_REGISTER"):
+        app.config["ERASURE_REGISTER"] = str(Path(app.config["STORAGE_DIR"]) / "erasure-register.jsonl")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
