@@ -49,6 +49,12 @@ class CallSettingsForm(FlaskForm):
         description="ISO codes separated by spaces or commas (e.g. BE DE FR); empty means any country.")
     duration_min_months = IntegerField("Shortest duration (months)", validators=[Optional(), NumberRange(min=1)])
     duration_max_months = IntegerField("Longest duration (months)", validators=[Optional(), NumberRange(min=1)])
+    privacy_controller = TextAreaField(
+        "Controller (who decides on the personal data, and how to reach them)", validators=[Length(max=1000)],
+        description="Printed in the call's privacy statement. Empty: the instance's default controller.")
+    privacy_dpo = TextAreaField(
+        "Data protection officer (how to reach them)", validators=[Length(max=1000)],
+        description="Printed in the call's privacy statement. Empty: the instance's default DPO.")
     # The token of the overtaken extensions the officer was shown (see services.call_settings).
     confirm = HiddenField()
     submit = SubmitField("Save the settings")

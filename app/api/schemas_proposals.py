@@ -168,6 +168,10 @@ class CallSettingsSchema(Schema):
     eligible_countries = fields.List(fields.String(validate=validate.OneOf(COUNTRY_CODES)))
     duration_min_months = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     duration_max_months = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    privacy_controller = fields.String(validate=validate.Length(max=1000),
+                                       metadata={"description": "The controller's contact in the privacy statement"})
+    privacy_dpo = fields.String(validate=validate.Length(max=1000),
+                                metadata={"description": "The data protection officer's contact"})
     confirm = fields.String(metadata={"description": "The token of a 409 confirmation_required answer: a later "
                                                      "deadline overtakes the granted extensions it listed."})
 

@@ -100,6 +100,7 @@ def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
             "page_limit": call.page_limit, "min_partners": call.min_partners, "min_countries": call.min_countries,
             "eligible_countries": " ".join(call.eligible_countries or []),
             "duration_min_months": call.duration_min_months, "duration_max_months": call.duration_max_months,
+            "privacy_controller": call.privacy_controller, "privacy_dpo": call.privacy_dpo,
         })
     elif form.validate():
         changes = {
@@ -110,6 +111,7 @@ def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
             "eligible_countries": (form.eligible_countries.data or "").replace(",", " ").split(),
             "duration_min_months": form.duration_min_months.data,
             "duration_max_months": form.duration_max_months.data,
+            "privacy_controller": form.privacy_controller.data or "", "privacy_dpo": form.privacy_dpo.data or "",
         }
         with command(form, announce=True, handled=(ConfirmationRequired,)) as outcome:
             changed = update_call_settings(call, actor=current_actor(), changes=changes,

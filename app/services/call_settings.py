@@ -21,15 +21,19 @@ from app.services.errors import ConfirmationRequired, InvalidInput
 from app.services.proposals import parse_amount
 
 EDITABLE = ("opens_at", "deadline", "budget", "max_awards", "max_grant_per_proposal", "page_limit", "min_partners",
-            "min_countries", "eligible_countries", "duration_min_months", "duration_max_months")
+            "min_countries", "eligible_countries", "duration_min_months", "duration_max_months", "privacy_controller",
+            "privacy_dpo")
 # How the officer's messages name each setting, in the order of the settings form.
 SETTING_NAMES = {
     "opens_at": "opening", "deadline": "deadline", "budget": "budget", "max_awards": "award cap",
     "max_grant_per_proposal": "maximum grant per proposal", "page_limit": "page limit",
     "min_partners": "minimum partners", "min_countries": "minimum countries",
     "eligible_countries": "eligible countries", "duration_min_months": "shortest duration",
-    "duration_max_months": "longest duration",
+    "duration_max_months": "longest duration", "privacy_controller": "controller's contact",
+    "privacy_dpo": "data protection officer's contact",
 }
+# The contacts printed in the call's privacy statement (app/privacy/map.py generates the rest).
+PRIVACY_CONTACT_LIMIT = 1000
 
 
 def _as_text(value: Any) -> Any:
@@ -150,6 +154,12 @@ def update_call_settings(call: Call, *, actor: User, changes: Mapping[str, Any],
         if wrong:
             errors["eligible_countries"] = f"Unknown country codes: {', '.join(wrong)}."
         clean["eligible_countries"] = sorted(set(codes))
+    for field in ("privacy_controller", "privacy_dpo"):
+        if field in changes:
+            text = str(changes[field] or "").strip()
+            if len(text) > PRIVACY_CONTACT_LIMIT:
+                errors[field] = f"At most {PRIVACY_CONTACT_LIMIT} characters."
+            clean[field] = text
 
     merged = {field: clean.get(field, getattr(call, field)) for field in EDITABLE}
     if not errors:

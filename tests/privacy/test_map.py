@@ -44,7 +44,10 @@ def test_every_classification_is_complete() -> None:
         if isinstance(kind, NotPersonal):
             assert kind.reason, name
             continue
-        assert kind.category and kind.purpose.description and kind.basis.eudpr and kind.basis.gdpr, name
+        assert kind.category, name
+        assert kind.purpose.description, name
+        assert kind.basis.eudpr, name
+        assert kind.basis.gdpr, name
         assert kind.rule.key in RULES, name
 
 
