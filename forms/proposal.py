@@ -24,8 +24,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.enums import DocumentKind
+from app.enums import ConsentKind, DocumentKind
 from app.models.limits import MAX_ABSTRACT, MAX_ACRONYM, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
+from app.privacy.texts import current_text
 from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
 
 # 1400000, 1400000.5, 1 400 000,00 is refused (ambiguous), 1,400,000.00 and 1 400 000.00 are fine.
@@ -135,9 +136,10 @@ class AnnexUploadForm(FlaskForm):
 
 
 class SubmitProposalForm(_VersionedForm):
-    confirm = BooleanField(
-        "The consortium agreed to submit this proposal, and the information in it is correct.",
-        validators=[DataRequired("Tick the declaration to submit.")])
+    # The declaration is stored with the version of its text the applicant was shown (app/privacy/texts.py).
+    confirm = BooleanField(" ".join(current_text(ConsentKind.SUBMISSION_DECLARATION).lines),
+                           validators=[DataRequired("Tick the declaration to submit.")])
+    declaration_version = HiddenField(default=lambda: current_text(ConsentKind.SUBMISSION_DECLARATION).version)
     submit = SubmitField("Submit the proposal")
 
 

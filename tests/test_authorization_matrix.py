@@ -104,7 +104,7 @@ RULES: dict[str, Rule] = {
     "api-docs.openapi_json": PUBLIC, "api.letters_verify": PUBLIC, "api.create_token": PUBLIC,
     # --- API: any token ---
     "api.me": role(USERS), "api.list_calls": role(USERS), "api.get_call": role(USERS),
-    "api.list_my_proposals": role(USERS),
+    "api.list_my_proposals": role(USERS), "api.get_text": role(USERS),
     # --- API: proposals ---
     "api.create_call_proposal": role(APPLICANTS),
     "api.get_proposal": API_VIEW, "api.list_submissions": API_VIEW, "api.get_submission": API_VIEW,
@@ -253,6 +253,7 @@ def world(app: Flask) -> Iterator[World]:
             "member_id": member_e.id, "letter_id": award.id, "batch_id": batch.id, "run_id": run.id,
             "number": run.number, "offer_id": offer.id, "message_id": message.id, "resolution_id": tie.id,
             "answer": "decline", "decision": "refuse", "part": "input", "extension": "csv", "filename": "css/app.css",
+            "kind": "submission_declaration",
         }
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LetterBatch)) == 1
         assert db.session.get(SelectionRun, run.id).is_in_force

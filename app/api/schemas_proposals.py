@@ -144,6 +144,10 @@ class ChecklistSchema(Schema):
 class SubmitSchema(Schema):
     version = fields.Integer(load_default=None, metadata={
         "description": "Optional: the version you reviewed; 409 edit_conflict if it changed since."})
+    declaration_version = fields.String(load_default=None, validate=validate.Length(max=40), metadata={
+        "description": "The version of the declaration the submitter accepts (its text: GET /api/v1/texts/"
+                       "submission_declaration); the current one when left out, 422 invalid_input if it is not "
+                       "the current one."})
 
 
 class WithdrawSchema(Schema):

@@ -311,7 +311,8 @@ def submit(proposal_id: int) -> Response | tuple[str, int]:
         return _render("applicant/proposal.html", proposal, 422, submit_form=form)
     # The commit re-checks the clock (see app.services.proposals): a refusal may come from the commit itself.
     with command(handled=(IneligibleProposal,)) as outcome:
-        submission = submit_proposal(proposal, actor=current_actor(), base_version=form.base_version())
+        submission = submit_proposal(proposal, actor=current_actor(), base_version=form.base_version(),
+                                     declaration_version=form.declaration_version.data)
     if isinstance(outcome.error, IneligibleProposal):
         flash(outcome.error.message + " Fix the items marked in the checklist, then submit again.", "error")
         return _render("applicant/proposal.html", _load(proposal_id), 422, submit_form=form)

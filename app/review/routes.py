@@ -18,10 +18,11 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.clock import utcnow
-from app.enums import ReportStatus
+from app.enums import ConsentKind, ReportStatus
 from app.extensions import db
 from app.formatting import format_score
 from app.models import Assignment, Call, ConsensusReport, Document, PoolMember
+from app.privacy.texts import current_text
 from app.queries.evaluation import (
     Access,
     EvaluatorView,
@@ -119,13 +120,15 @@ def code_of_conduct(code: str) -> str | Response:
     form = CodeOfConductForm()
     if form.validate_on_submit():
         with command() as outcome:
-            pool_service.accept_code_of_conduct(member, actor=current_actor())
+            pool_service.accept_code_of_conduct(member, actor=current_actor(), text_version=form.text_version.data)
         if outcome.ok:
             flash("Thank you. Your assigned proposals are listed below as soon as the officer publishes them.",
                   "success")
             return redirect(url_for("review.dashboard"))
+    text = current_text(ConsentKind.CODE_OF_CONDUCT)
+    form.text_version.data = text.version  # what is accepted next is the text shown now
     return render_template("review/code_of_conduct.html", member=member, call=member.call, form=form,
-                           decline_form=DeclineInvitationForm(), rules=pool_service.CODE_OF_CONDUCT)
+                           decline_form=DeclineInvitationForm(), text=text)
 
 
 @bp.post("/calls/<code>/decline")
