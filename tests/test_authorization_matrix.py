@@ -154,7 +154,7 @@ RULES: dict[str, Rule] = {
     **{f"review.{name}": EVALUATION for name in ("evaluation", "save_evaluation", "annex", "consensus",
                                                  "declaration")},
     # --- officer pages (every manage route; the users page is for administrators only) ---
-    "manage.users": role(frozenset({ADMIN})),
+    "manage.users": role(frozenset({ADMIN})), "manage.personal_data_access_log": role(frozenset({ADMIN})),
 }
 MANAGE_DEFAULT = role(STAFF)
 

@@ -11,11 +11,11 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app.clock import utcnow
-from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus
+from app.enums import AssignmentState, Eligibility, ReportStatus
 from app.extensions import db
 from app.manage import bp
 from app.models import Assignment, AuditEvent, Call, Proposal, User
-from app.queries.access import load_call, load_call_assignment, load_pool_member
+from app.queries.access import load_call, load_call_assignment, load_pool_member, load_submitted_proposal
 from app.queries.conflicts import ConflictIndex, has_open_declared_conflict
 from app.queries.evaluation import active_assignments, counts_toward_k
 from app.queries.evaluation_progress import CONSENSUS_STATES, call_progress, filter_proposals, sort_proposals
@@ -48,14 +48,7 @@ PAGE_SIZE = 200  # proposals per page of the dashboard; sorting and filtering ap
 
 
 def _proposal(call: Call, proposal_id: int) -> Proposal:
-    proposal = db.session.scalar(
-        sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.call_id == call.id,
-                                  Proposal.status == ProposalStatus.SUBMITTED)
-        .options(selectinload(Proposal.partners), selectinload(Proposal.documents),
-                 selectinload(Proposal.organisation), selectinload(Proposal.submissions)))
-    if proposal is None:
-        raise NotFound("There is no such submitted proposal in this call.")
-    return proposal
+    return load_submitted_proposal(call, proposal_id, current_actor())
 
 
 # --- the dashboard -------------------------------------------------------------------------------------------------

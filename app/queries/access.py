@@ -33,7 +33,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.enums import Role
+from app.enums import ProposalStatus, Role
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -52,6 +52,7 @@ from app.models import (
     User,
 )
 from app.models.selection import TransferOffer
+from app.privacy.access_log import note_access
 from app.queries.calls import get_call
 from app.queries.evaluation import Access, EvaluatorView, evaluator_can_view, load_evaluation
 from app.services.errors import NotAllowed, NotFound
@@ -129,6 +130,29 @@ def _load(proposal_id: int, user: User | None, allowed: Callable[[User | None, P
     proposal = db.session.scalar(_proposal_query(proposal_id, full=full))
     if proposal is None or not allowed(user, proposal):
         raise NotFound(NOT_FOUND_MESSAGE)
+    _note_officers_access(user, proposal)
+    return proposal
+
+
+def _note_officers_access(user: User | None, proposal: Proposal) -> None:
+    """An officer or administrator who opens a proposal sees its people's personal data: on record, for the admins
+    (app/privacy/access_log.py). Its own organisation's members and its evaluators are not officers' access."""
+    if user is not None and is_officer(user) and not is_member_of_proposal_organisation(user, proposal):
+        note_access(user, action="viewed", proposal=proposal)
+
+
+def load_submitted_proposal(call: Call, proposal_id: int, user: User | None) -> Proposal:
+    """A submitted proposal of `call` as the officers evaluate it (screening, assignments, consensus): its partners,
+    annexes and versions loaded; NotAllowed (403) for other roles, NotFound (404) for none in the call."""
+    require_officer(user, unattended=True)
+    proposal = db.session.scalar(
+        sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.call_id == call.id,
+                                  Proposal.status == ProposalStatus.SUBMITTED)
+        .options(selectinload(Proposal.partners), selectinload(Proposal.documents),
+                 selectinload(Proposal.organisation), selectinload(Proposal.submissions)))
+    if proposal is None:
+        raise NotFound("There is no such submitted proposal in this call.")
+    _note_officers_access(user, proposal)
     return proposal
 
 

@@ -8,7 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.models import Call
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Call, PersonalDataAccess, User
 from app.privacy import map as privacy_map
 from app.privacy.map import PURPOSES, Purpose, SummaryRow
 
@@ -59,3 +63,28 @@ def privacy_statement(call: Call | None, config: Mapping[str, Any]) -> PrivacySt
         dpo=(call.privacy_dpo if call is not None else "") or str(config["PRIVACY_DPO"]),
         sections=[section for section in sections if section.rows],
     )
+
+
+# --- officers' access to personal data -----------------------------------------------------------------------------
+
+ACCESS_LOG_PAGE = 200
+
+
+def access_log(*, officer_email: str = "", reference: str = "",
+               limit: int = ACCESS_LOG_PAGE) -> list[PersonalDataAccess]:
+    """The latest officers' accesses to personal data, newest first, optionally of one officer (by e-mail address)
+    or about one proposal (by reference): two queries whatever the number of rows."""
+    query = (sa.select(PersonalDataAccess)
+             .options(selectinload(PersonalDataAccess.user), selectinload(PersonalDataAccess.subject))
+             .order_by(PersonalDataAccess.at.desc(), PersonalDataAccess.id.desc()).limit(limit))
+    if officer_email.strip():
+        query = query.join(User, User.id == PersonalDataAccess.user_id).where(
+            User.email == officer_email.strip().lower())
+    if reference.strip():
+        query = query.where(PersonalDataAccess.proposal_reference == reference.strip().upper())
+    return list(db.session.scalars(query))
+
+
+def find_person(email: str) -> User | None:
+    """The account with this e-mail address (as typed: case and spaces do not matter)."""
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
