@@ -44,6 +44,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     rest_api.register_converter(IdConverter, id_schema)
 
     from app import models  # noqa: F401 - registers the models with the metadata
+    from app.account import bp as account_bp
     from app.api import register_api
     from app.applicant import bp as applicant_bp
     from app.auth import bp as auth_bp
@@ -56,6 +57,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(applicant_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(account_bp)
     register_api(rest_api)
 
     register_error_handlers(app)

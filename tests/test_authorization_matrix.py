@@ -104,7 +104,9 @@ RULES: dict[str, Rule] = {
     "api-docs.openapi_json": PUBLIC, "api.letters_verify": PUBLIC, "api.create_token": PUBLIC,
     # --- API: any token ---
     "api.me": role(USERS), "api.list_calls": role(USERS), "api.get_call": role(USERS),
-    "api.list_my_proposals": role(USERS), "api.get_text": role(USERS),
+    "api.list_my_proposals": role(USERS), "api.get_text": role(USERS), "api.export_my_data": role(USERS),
+    # --- a person's own data, for every signed-in person ---
+    "account.personal_data": role(USERS), "account.download": role(USERS),
     # --- API: proposals ---
     "api.create_call_proposal": role(APPLICANTS),
     "api.get_proposal": API_VIEW, "api.list_submissions": API_VIEW, "api.get_submission": API_VIEW,
@@ -155,6 +157,8 @@ RULES: dict[str, Rule] = {
                                                  "declaration")},
     # --- officer pages (every manage route; the users page is for administrators only) ---
     "manage.users": role(frozenset({ADMIN})), "manage.personal_data_access_log": role(frozenset({ADMIN})),
+    # An officer answering a request by post may reach any account (an unknown id is 404 for them).
+    "manage.personal_data_export_for": Rule(STAFF, STAFF, "person"),
 }
 MANAGE_DEFAULT = role(STAFF)
 

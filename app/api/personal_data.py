@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from marshmallow import Schema, fields
 
 from app.api import bp
 from app.enums import ConsentKind
 from app.privacy.texts import current_text
+from app.queries.personal_data import export_filename, export_zip
 from app.services.errors import NotFound
+from app.services.personal_data import export_personal_data
+from app.web.access import current_actor
+from app.web.downloads import send_attachment
 
 
 class AcceptedTextSchema(Schema):
@@ -28,3 +33,13 @@ def get_text(kind: str) -> dict[str, Any]:
     except ValueError as error:
         raise NotFound(f"There is no text {kind!r}.") from error
     return {"kind": text.kind.value, "version": text.version, "lines": list(text.lines), "sha256": text.sha256}
+
+
+@bp.post("/me/personal-data")
+@bp.response(200, description="Everything held about you: personal-data.json, README.txt and your files (ZIP)",
+             content_type="application/zip")
+def export_my_data() -> Response:
+    """Download everything Eurogrants holds about you (access and portability; audited)."""
+    person = current_actor()
+    export = export_personal_data(person, actor=person)
+    return send_attachment(export_zip(export), media_type="application/zip", filename=export_filename(person))

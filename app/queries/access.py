@@ -285,3 +285,11 @@ def load_member(user_id: int, user: User | None) -> User:
     if member is None or user is None or user.organisation is None or not is_member_of(member, user.organisation):
         raise NotFound(MEMBERSHIP_NOT_FOUND)
     return member
+
+
+# --- people, for officers answering their requests by post ---------------------------------------------------------
+
+def load_person(user_id: int, user: User | None) -> User:
+    """An account, for officers and administrators answering a request about personal data: NotAllowed (403) for
+    other roles, NotFound (404) when there is none."""
+    return _officers(User, user_id, user, "There is no such account.")
