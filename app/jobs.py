@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 # an optional "module:function" in CRASH_HANDLERS is told when a job died without reporting (its process crashed).
 TASKS: dict[str, str] = {
     "letters.render": "app.services.letters:render_letters_job",
+    "personal_data.email_confirmation": "app.services.personal_data:send_email_confirmation_job",
 }
 CRASH_HANDLERS: dict[str, str] = {
     "letters.render": "app.services.letters:letters_job_crashed",

@@ -23,6 +23,7 @@ from app.inputs import PartnerInput
 from app.models import Proposal
 from app.queries.access import load_proposal_for_applicant
 from app.queries.eligibility import active_documents, check_proposal, has_budget
+from app.queries.personal_data import corrections_since
 from app.services.documents import find_document, too_large_message
 from app.services.errors import DeadlinePassed, EditConflict, IneligibleProposal, NotFound
 from app.services.proposals import (
@@ -344,7 +345,7 @@ def receipt(proposal_id: int, version: int) -> tuple[str, int]:
     proposal = _load(proposal_id)
     submission = find_submission(proposal, version)
     return _render("applicant/receipt.html", proposal, verified=verify_submission(submission),
-                   **receipt_context(submission))
+                   corrections=corrections_since(submission), **receipt_context(submission))
 
 
 @bp.get("/proposals/<int(max=2147483647):proposal_id>/submissions/<int(max=2147483647):version>/receipt.pdf")

@@ -14,6 +14,7 @@ from app.manage import bp
 from app.models import AuditEvent, Proposal, Submission
 from app.queries.access import load_call, load_proposal_for_viewer
 from app.queries.eligibility import check_proposal, has_budget
+from app.queries.personal_data import corrections_since
 from app.services.call_settings import (
     changed_names,
     extensions_overtaken,
@@ -140,7 +141,8 @@ def intake_receipt(proposal_id: int, version: int) -> str:
     proposal = _proposal(proposal_id)
     submission = find_submission(proposal, version)
     return render_template("manage/intake_receipt.html", proposal=proposal, call=proposal.call,
-                           verified=verify_submission(submission), **receipt_context(submission))
+                           verified=verify_submission(submission), corrections=corrections_since(submission),
+                           **receipt_context(submission))
 
 
 @bp.get("/proposals/<int(max=2147483647):proposal_id>/submissions/<int(max=2147483647):version>/receipt.pdf")

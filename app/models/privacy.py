@@ -53,6 +53,15 @@ class Correction(db.Model):
     corrected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     corrected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
+    @property
+    def label(self) -> str:
+        """What was corrected, as people read it."""
+        return CORRECTED_FIELDS.get(self.field, self.field)
+
+
+CORRECTED_FIELDS = {"full_name": "Name", "email": "E-mail address", "organisation.name": "Organisation's name",
+                    "organisation.country": "Organisation's country", "organisation.type": "Organisation's type"}
+
 
 class EmailChange(db.Model):
     """A new e-mail address that takes effect when its owner opens the link sent to it.

@@ -38,6 +38,7 @@ from app.extensions import db
 from app.models import (
     Assignment,
     Call,
+    EmailChange,
     Invitation,
     JoinRequest,
     Letter,
@@ -293,3 +294,11 @@ def load_person(user_id: int, user: User | None) -> User:
     """An account, for officers and administrators answering a request about personal data: NotAllowed (403) for
     other roles, NotFound (404) when there is none."""
     return _officers(User, user_id, user, "There is no such account.")
+
+
+def load_email_change(change_id: int, user: User | None) -> EmailChange:
+    """A change of the user's own e-mail address; NotFound for anybody else's."""
+    change = db.session.get(EmailChange, change_id)
+    if change is None or user is None or change.user_id != user.id:
+        raise NotFound("There is no such change of e-mail address.")
+    return change

@@ -4,6 +4,8 @@ officers' access to personal data."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import re
@@ -15,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 from werkzeug.utils import secure_filename
 
@@ -433,3 +436,35 @@ def export_zip(export: PersonalDataExport) -> bytes:
 
 def export_filename(person: User, now: datetime | None = None) -> str:
     return f"eurogrants-personal-data-{person.id}-{(now or utcnow()):%Y%m%d}.zip"
+
+
+def open_email_change(person: User) -> EmailChange | None:
+    """The person's change of e-mail address still waiting for its link, if any."""
+    change = db.session.scalar(sa.select(EmailChange).where(
+        EmailChange.user_id == person.id, EmailChange.confirmed_at.is_(None), EmailChange.cancelled_at.is_(None))
+        .order_by(EmailChange.id.desc()).limit(1))
+    return change if change is not None and change.is_open() else None
+
+
+def corrections_since(submission: Submission) -> list[Correction]:
+    """Corrections of the submitter's name or address, or of the organisation's details, made after `submission`:
+    shown beside its receipt, whose snapshot and hash stand as submitted."""
+    proposal = submission.proposal
+    return list(db.session.scalars(
+        sa.select(Correction).where(
+            sa.or_(Correction.user_id == submission.submitted_by_id,
+                   Correction.organisation_id == proposal.organisation_id),
+            Correction.corrected_at > submission.submitted_at)
+        .order_by(Correction.corrected_at, Correction.id)))
+
+
+def email_change_token(change: EmailChange) -> str:
+    """The secret of the link that confirms `change`: an HMAC of the row with the server's key (nothing stored)."""
+    message = f"email-change:{change.id}:{change.user_id}:{change.new_email}:{change.requested_at.isoformat()}"
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def email_link_matches(change: EmailChange, token: str) -> bool:
+    """Whether a link's token is the one sent for `change` (compared in constant time)."""
+    return hmac.compare_digest(token.encode()[:200], email_change_token(change).encode())

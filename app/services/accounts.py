@@ -222,6 +222,14 @@ def _verify_credentials(email: str, password: str) -> User | None:
     return user
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether `password` is the account's (asked again before a change that hands over the account)."""
+    try:
+        return bool(_hasher().verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def token_digest(token: str) -> str:
     """The SHA-256 kept instead of a secret token (API tokens, invitation links)."""
     return hashlib.sha256(token.encode()).hexdigest()

@@ -225,6 +225,28 @@ def send_outbox(call: Call, *, actor: User | None) -> SendReport:
     return report
 
 
+def send_now(recipients: Sequence[str], subject: str, body: str, *, message_id: str) -> None:
+    """Send one e-mail at once, for messages nobody needs to review (a link that confirms a new e-mail address).
+
+    InvalidTransition when no SMTP server is configured; the server's errors (OSError, SMTPException) are raised.
+    """
+    config = current_app.config
+    if not mail_configured():
+        raise InvalidTransition("No SMTP server is configured (MAIL_SERVER): the e-mail could not be sent.")
+    email = EmailMessage()
+    email["From"] = config.get("MAIL_FROM") or "no-reply@eurogrants.test"
+    email["To"] = ", ".join(recipients)
+    email["Subject"] = subject
+    email["Message-ID"] = make_msgid(idstring=message_id, domain="eurogrants.local")
+    email.set_content(body)
+    connection = _connect(config)
+    try:
+        connection.send_message(email)
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            connection.quit()
+
+
 def _connect(config: Any) -> smtplib.SMTP:
     connection = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)),
                               timeout=int(config.get("MAIL_TIMEOUT", 20)))

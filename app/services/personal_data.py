@@ -6,14 +6,42 @@ audit event and flushes; the view commits. What is held, why and for how long is
 
 from __future__ import annotations
 
-from app.models import User
+import re
+import smtplib
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from app import jobs
+from app.clock import utcnow
+from app.enums import OrganisationType
+from app.extensions import db
+from app.models import Correction, EmailChange, Organisation, User
 from app.privacy.access_log import note_access
-from app.queries.access import require_officer
-from app.queries.personal_data import PersonalDataExport, personal_data_export
+from app.queries.access import is_member_of, require_officer
+from app.queries.personal_data import (
+    PersonalDataExport,
+    email_change_token,
+    email_link_matches,
+    personal_data_export,
+)
+from app.services import outbox
+from app.services.accounts import clean_organisation, find_organisation, normalise_email, password_matches
 from app.services.audit import record_event
-from app.services.errors import InvalidInput
+from app.services.errors import (
+    DomainError,
+    EmailTaken,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+)
 
 REQUEST_REFERENCE_LIMIT = 300
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL_LINK_GONE = "This confirmation link has expired or was already used. Ask for the change again on your page."
 
 
 def _request_reference(actor: User, subject: User, reference: str) -> str:
@@ -44,3 +72,159 @@ def export_personal_data(subject: User, *, actor: User, request_reference: str =
     if actor.id != subject.id:
         note_access(actor, action="exported", subject=subject, note=reference)
     return export
+
+
+# --- rectification ---------------------------------------------------------------------------------------------------
+#
+# A correction changes the live record and is kept beside what it corrects (`Correction`: the value before and
+# after). Submitted versions are never rewritten: their snapshot and hash stand, and their receipts show the
+# corrections made since (app.queries.personal_data.corrections_since). The audit event names the field, not the
+# values: the values are personal data the erasure must be able to reach in one place.
+
+EMAIL_CHANGE_VALID_FOR = timedelta(hours=24)
+MAX_NAME = 200
+MAX_EMAIL = 254
+
+
+def _require_self(subject: User, actor: User) -> None:
+    if subject.id != actor.id:
+        raise NotAllowed("Only the person themselves corrects their name and e-mail address.")
+
+
+def _correction(actor: User, field: str, old: str, new: str, *, user: User | None = None,
+                organisation: Organisation | None = None) -> Correction:
+    correction = Correction(user_id=user.id if user is not None else None,
+                            organisation_id=organisation.id if organisation is not None else None,
+                            field=field, old_value=old, new_value=new, corrected_by_id=actor.id)
+    db.session.add(correction)
+    return correction
+
+
+def correct_name(subject: User, *, actor: User, full_name: str) -> Correction | None:
+    """Correct the person's name (None when it is unchanged). Side effects: the name, a Correction, an audit event."""
+    _require_self(subject, actor)
+    name = " ".join(full_name.split())
+    if not name:
+        raise InvalidInput("Give your name.", details={"field": "full_name"})
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"At most {MAX_NAME} characters.", details={"field": "full_name"})
+    if name == subject.full_name:
+        return None
+    correction = _correction(actor, "full_name", subject.full_name, name, user=subject)
+    subject.full_name = name
+    db.session.flush()
+    record_event(actor, "personal_data.corrected", object_type="user", object_id=subject.id, fields=["full_name"])
+    return correction
+
+
+def correct_organisation(organisation: Organisation, *, actor: User, name: str, country: str,
+                         type_: OrganisationType) -> list[Correction]:
+    """A member corrects the organisation's name, country or type (an empty list when nothing changed).
+
+    Side effects: the organisation, one Correction per changed field, an audit event.
+    """
+    if not is_member_of(actor, organisation):
+        raise NotAllowed("Only the organisation's members correct its details.")
+    name, country = clean_organisation(name, country)
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"At most {MAX_NAME} characters.", details={"field": "organisation_name"})
+    other = find_organisation(name, country)
+    if other is not None and other.id != organisation.id:
+        raise InvalidInput("Another organisation is registered with this name in this country. If it is yours, ask "
+                           "its members to let you join it.", details={"field": "organisation_name"})
+    changes = (("name", organisation.name, name), ("country", organisation.country, country),
+               ("type", organisation.type.value, type_.value))
+    corrections = [_correction(actor, f"organisation.{field}", old, new, organisation=organisation)
+                   for field, old, new in changes if old != new]
+    if not corrections:
+        return []
+    organisation.name, organisation.country, organisation.type = name, country, type_
+    db.session.flush()
+    record_event(actor, "organisation.corrected", object_type="organisation", object_id=organisation.id,
+                 fields=[c.field.removeprefix("organisation.") for c in corrections])
+    return corrections
+
+
+def request_email_change(subject: User, *, actor: User, new_email: str, password: str) -> EmailChange:
+    """Ask for a new e-mail address; it takes effect when its owner opens the link sent to it (EMAIL_CHANGE_VALID_FOR).
+
+    The password is asked again: whoever controls the address controls the account. Side effects: earlier open
+    requests cancelled, an EmailChange, a background job that sends the link, an audit event.
+    """
+    _require_self(subject, actor)
+    email = normalise_email(new_email)
+    if not EMAIL_PATTERN.fullmatch(email) or len(email) > MAX_EMAIL:
+        raise InvalidInput("Give a valid e-mail address.", details={"field": "new_email"})
+    if email == subject.email:
+        raise InvalidInput("This is already your e-mail address.", details={"field": "new_email"})
+    if not password_matches(subject, password):
+        raise InvalidInput("The password is not right.", details={"field": "password"})
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise EmailTaken("Another account uses this e-mail address.", details={"field": "new_email"})
+    now = utcnow()
+    for waiting in db.session.scalars(sa.select(EmailChange).where(
+            EmailChange.user_id == subject.id, EmailChange.confirmed_at.is_(None),
+            EmailChange.cancelled_at.is_(None))):
+        waiting.cancelled_at = now
+    change = EmailChange(user_id=subject.id, new_email=email, requested_at=now,
+                         expires_at=now + EMAIL_CHANGE_VALID_FOR)
+    db.session.add(change)
+    db.session.flush()
+    jobs.enqueue("personal_data.email_confirmation", {"change": change.id})
+    record_event(actor, "personal_data.email_change_requested", object_type="user", object_id=subject.id,
+                 change=change.id)
+    return change
+
+
+def confirm_email_change(change: EmailChange, *, actor: User, token: str) -> Correction:
+    """The owner of the new address opened the link: the account's address changes.
+
+    Side effects: the e-mail address, a Correction, the change confirmed, an audit event.
+    """
+    if change.user_id != actor.id or not email_link_matches(change, token):
+        raise NotFound(EMAIL_LINK_GONE)
+    if not change.is_open():
+        raise InvalidTransition(EMAIL_LINK_GONE)
+    if db.session.scalar(sa.select(User.id).where(User.email == change.new_email, User.id != actor.id)) is not None:
+        raise EmailTaken("Another account took this e-mail address meanwhile. Ask for the change again with "
+                         "another address.")
+    correction = _correction(actor, "email", actor.email, change.new_email, user=actor)
+    actor.email = change.new_email
+    change.confirmed_at = utcnow()
+    db.session.flush()
+    record_event(actor, "personal_data.corrected", object_type="user", object_id=actor.id, fields=["email"],
+                 change=change.id)
+    return correction
+
+
+def cancel_email_change(change: EmailChange, *, actor: User) -> None:
+    """Withdraw a change not confirmed yet (side effects: cancelled at, an audit event)."""
+    if change.user_id != actor.id:
+        raise NotFound(EMAIL_LINK_GONE)
+    if change.confirmed_at is None and change.cancelled_at is None:
+        change.cancelled_at = utcnow()
+        record_event(actor, "personal_data.email_change_cancelled", object_type="user", object_id=actor.id,
+                     change=change.id)
+        db.session.flush()
+
+
+def send_email_confirmation_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Background job: e-mail the confirmation link to the new address (the system delivers what the person asked).
+
+    The outcome is written on the change (sent at, or why it could not be sent), for the person's page to show.
+    """
+    change = db.session.get(EmailChange, int(payload["change"]))
+    if change is None or not change.is_open():
+        return {"sent": False, "reason": "no longer waiting"}
+    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    link = f"{base}/account/email/{change.id}/{email_change_token(change)}"
+    body = render_template("email/email_confirmation.txt", change=change, link=link, user=change.user,
+                           valid_for_hours=int(EMAIL_CHANGE_VALID_FOR.total_seconds() // 3600))
+    try:
+        outbox.send_now([change.new_email], "Confirm your new e-mail address for Eurogrants", body,
+                        message_id=f"email-change-{change.id}")
+    except (DomainError, OSError, smtplib.SMTPException) as error:
+        change.send_error = getattr(error, "message", None) or str(error)[:1000]
+        return {"sent": False, "reason": change.send_error}
+    change.sent_at, change.send_error = utcnow(), None
+    return {"sent": True}
