@@ -221,3 +221,4 @@ class ErasureKind(StrEnum):
     PERSON = "person"  # an account pseudonymised everywhere
     PROPOSAL = "proposal"  # a proposal file's personal content (snapshots, annexes, letters, contacts, comments)
     DRAFT = "draft"  # a draft never submitted, deleted
+    EVALUATORS = "evaluators"  # the evaluators' declarations of a call (the subject is the call)

@@ -1,7 +1,8 @@
 """Stored files, addressed by the SHA-256 of their content.
 
 The one place that touches stored bytes: a local folder by default (`STORAGE_DIR`), outside any static folder.
-Another backend (S3-compatible) implements the same four functions behind `get_storage()`.
+Another backend (S3-compatible) implements the same functions behind `get_storage()`. Files are deleted only by the
+erasure of personal data (app/services/erasure.py), when no record refers to them any more.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Storage(Protocol):
     def put_bytes(self, data: bytes) -> str: ...
     def open(self, key: str) -> BinaryIO: ...
     def exists(self, key: str) -> bool: ...
+    def delete(self, key: str) -> bool: ...
     def path(self, key: str) -> Path: ...
 
 
@@ -78,6 +80,14 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
+
+    def delete(self, key: str) -> bool:
+        """Remove a stored file (erasure, retention); False when it was not there."""
+        path = self.path(key)
+        if not path.is_file():
+            return False
+        path.unlink()
+        return True
 
 
 def get_storage() -> Storage:

@@ -110,6 +110,7 @@ RULES: dict[str, Rule] = {
     "api.list_my_proposals": role(USERS), "api.get_text": role(USERS), "api.export_my_data": role(USERS),
     # --- a person's own data, for every signed-in person ---
     "account.personal_data": role(USERS), "account.download": role(USERS), "account.name": role(USERS),
+    "account.erasure": role(USERS),
     "account.email": role(USERS), "account.organisation": role(USERS),
     # A change of e-mail address is its owner's only (applicant A asked for one in the scenario).
     "account.cancel_email": scoped("email_change", frozenset({APP_A}), USERS),
@@ -166,6 +167,7 @@ RULES: dict[str, Rule] = {
     "manage.users": role(frozenset({ADMIN})), "manage.personal_data_access_log": role(frozenset({ADMIN})),
     # An officer answering a request by post may reach any account (an unknown id is 404 for them).
     "manage.personal_data_export_for": Rule(STAFF, STAFF, "person"),
+    "manage.personal_data_erase_for": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person"),
 }
 MANAGE_DEFAULT = role(STAFF)
 

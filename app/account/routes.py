@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -13,6 +14,7 @@ from app.account import bp
 from app.enums import OrganisationType
 from app.queries.access import is_member_of, load_email_change
 from app.queries.personal_data import (
+    assess_erasure,
     email_link_matches,
     export_filename,
     export_zip,
@@ -26,6 +28,7 @@ from app.services.personal_data import (
     confirm_email_change,
     correct_name,
     correct_organisation,
+    erase_account,
     export_personal_data,
     request_email_change,
 )
@@ -36,6 +39,7 @@ from forms.personal_data import (
     CancelForm,
     ConfirmEmailForm,
     EmailChangeForm,
+    ErasureForm,
     ExportForm,
     NameForm,
     OrganisationForm,
@@ -145,3 +149,21 @@ def confirm_email(change_id: int, link_token: str) -> Response | tuple[str, int]
             return redirect(url_for("account.personal_data"))
     return render_template("account/confirm_email.html", change=change, form=form, link_token=link_token,
                            usable=change.is_open()), (200 if change.is_open() else 410)
+
+
+@bp.route("/erasure", methods=["GET", "POST"])
+def erasure() -> Response | tuple[str, int]:
+    """Ask for my account to be erased: what goes now, what must wait and until when; then erase, with my password."""
+    person = current_actor()
+    form = ErasureForm()
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        with command(form) as outcome:
+            entry, assessment = erase_account(person, actor=person, password=form.password.data or "")
+        if outcome.ok:
+            logout_user()
+            session.clear()
+            return render_template("account/erased.html", entry=entry, assessment=assessment), 200
+        status = outcome.status
+    assessment = assess_erasure(person, current_app.config)
+    return render_template("account/erasure.html", assessment=assessment, form=form), status

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from app.countries import country_names
 from app.enums import DocumentKind, OrganisationType
 from app.models.limits import MAX_ABSTRACT, MAX_ACRONYM, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
+from app.services.receipts import submission_integrity
 
 ORGANISATION_TYPES = [t.value for t in OrganisationType]
 COUNTRY_CODES = sorted(country_names())
@@ -60,7 +61,11 @@ class SubmissionSummarySchema(Schema):
 
 
 class SubmissionSchema(SubmissionSummarySchema):
-    snapshot = fields.String(metadata={"description": "The canonical JSON text that was hashed, verbatim."})
+    snapshot = fields.String(metadata={"description": "The canonical JSON text that was hashed, verbatim (empty once "
+                                                      "its content was erased under a retention rule)."})
+    integrity = fields.Function(lambda s: submission_integrity(s).as_dict(), metadata={
+        "description": "`state`: intact (the snapshot matches `sha256`), erased (its content was erased on "
+                       "`erased_at` under the retention rule `rule`; the hash stands) or tampered"})
     receipt_url = fields.Function(lambda s: url_for("api.submission_receipt_pdf", proposal_id=s.proposal_id,
                                                     version=s.version))
 

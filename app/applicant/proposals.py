@@ -34,7 +34,7 @@ from app.services.proposals import (
     upload_annex,
     withdraw_proposal,
 )
-from app.services.receipts import find_submission, has_unsubmitted_changes, receipt_context, verify_submission
+from app.services.receipts import find_submission, has_unsubmitted_changes, receipt_context
 from app.web.access import current_actor
 from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.web.transaction import command
@@ -344,8 +344,8 @@ def withdraw(proposal_id: int) -> Response | tuple[str, int]:
 def receipt(proposal_id: int, version: int) -> tuple[str, int]:
     proposal = _load(proposal_id)
     submission = find_submission(proposal, version)
-    return _render("applicant/receipt.html", proposal, verified=verify_submission(submission),
-                   corrections=corrections_since(submission), **receipt_context(submission))
+    return _render("applicant/receipt.html", proposal, corrections=corrections_since(submission),
+                   **receipt_context(submission))
 
 
 @bp.get("/proposals/<int(max=2147483647):proposal_id>/submissions/<int(max=2147483647):version>/receipt.pdf")

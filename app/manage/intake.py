@@ -24,7 +24,7 @@ from app.services.call_settings import (
 from app.services.documents import find_document
 from app.services.errors import ConfirmationRequired
 from app.services.proposals import grant_extension
-from app.services.receipts import find_submission, receipt_context, verify_submission
+from app.services.receipts import find_submission, receipt_context
 from app.web.access import current_actor
 from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.web.transaction import command
@@ -141,8 +141,7 @@ def intake_receipt(proposal_id: int, version: int) -> str:
     proposal = _proposal(proposal_id)
     submission = find_submission(proposal, version)
     return render_template("manage/intake_receipt.html", proposal=proposal, call=proposal.call,
-                           verified=verify_submission(submission), corrections=corrections_since(submission),
-                           **receipt_context(submission))
+                           corrections=corrections_since(submission), **receipt_context(submission))
 
 
 @bp.get("/proposals/<int(max=2147483647):proposal_id>/submissions/<int(max=2147483647):version>/receipt.pdf")

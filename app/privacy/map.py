@@ -405,3 +405,30 @@ def summary() -> list[SummaryRow]:
         row = rows.setdefault(kind, SummaryRow(kind.category, kind.purpose, kind.basis, kind.rule, kind.erase))
         row.columns.append(f"files: {stored.kind}")
     return list(rows.values())
+
+
+def markdown_table(config: Mapping[str, Any]) -> str:
+    """The map's summary as two Markdown tables — the personal data by category, then the retention rules with the
+    configured periods (`flask --app wsgi privacy map`, the README)."""
+    lines = ["| personal data | where | purpose | legal basis | rule |", "| --- | --- | --- | --- | --- |"]
+    rules: list[Rule] = []
+    for row in summary():
+        columns = [name for name in row.columns if not name.startswith("files: ")]
+        files = [name.removeprefix("files: ") for name in row.columns if name.startswith("files: ")]
+        if len(columns) > 4:
+            tables = sorted({name.split(".")[0] for name in columns})
+            where = f"{len(columns)} columns of " + ", ".join(f"`{table}`" for table in tables)
+        else:
+            where = ", ".join(f"`{name}`" for name in columns)
+        if files:
+            where = ", ".join(filter(None, [where, "stored files: " + ", ".join(files)]))
+        basis = (f"EUDPR {row.basis.eudpr.removeprefix('Art. ').split(' of ')[0]}, "
+                 f"GDPR {row.basis.gdpr.removeprefix('Art. ').removesuffix(' GDPR')}")
+        lines.append(f"| {row.category} | {where} | {row.purpose.name} | {basis} | `{row.rule.key}` |")
+        if row.rule not in rules:
+            rules.append(row.rule)
+    lines += ["", "| rule | kept | then |", "| --- | --- | --- |"]
+    for rule in [*rules, REQUEST]:
+        for shown in (rule, *rule.parts):
+            lines.append(f"| `{shown.key}` | {shown.describe(config)} | {shown.then} |")
+    return "\n".join(lines) + "\n"

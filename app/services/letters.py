@@ -54,8 +54,9 @@ from app.models import (
 )
 from app.pdf import render_pdf_with_pages
 from app.queries.access import require_officer
+from app.queries.personal_data import erasure_rule_name, proposal_erasure
 from app.services.audit import record_event
-from app.services.errors import InvalidTransition
+from app.services.errors import ContentErased, InvalidTransition, NotFound
 from app.services.outbox import queue_notifications
 from app.storage import get_storage
 
@@ -631,7 +632,15 @@ def find_letter_by_code(text: str) -> Letter | None:
 
 
 def letter_pdf(letter: Letter) -> bytes:
-    with get_storage().open(letter.sha256) as stream:
+    """The stored PDF; ContentErased (410) when the proposal's personal content was erased under its rule."""
+    storage = get_storage()
+    if not storage.exists(letter.sha256):
+        entry = proposal_erasure(letter.proposal_id)
+        if entry is not None:
+            raise ContentErased(f"This letter's content was erased on {entry.erased_at:%d %B %Y} under the rule "
+                                f"“{erasure_rule_name(entry)}”; its hash ({letter.sha256}) stays on record.")
+        raise NotFound("This letter's file is missing: tell the programme officer.")
+    with storage.open(letter.sha256) as stream:
         return stream.read()
 
 def latest_letter(proposal: Proposal, *, published_only: bool) -> Letter | None:

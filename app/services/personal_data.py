@@ -16,13 +16,15 @@ from flask import current_app, render_template
 
 from app import jobs
 from app.clock import utcnow
-from app.enums import OrganisationType
+from app.enums import ErasureKind, OrganisationType, Role
 from app.extensions import db
-from app.models import Correction, EmailChange, Organisation, User
+from app.models import Correction, EmailChange, Erasure, Organisation, User, UserRole
 from app.privacy.access_log import note_access
 from app.queries.access import is_member_of, require_officer
 from app.queries.personal_data import (
+    ErasureAssessment,
     PersonalDataExport,
+    assess_erasure,
     email_change_token,
     email_link_matches,
     personal_data_export,
@@ -30,6 +32,7 @@ from app.queries.personal_data import (
 from app.services import outbox
 from app.services.accounts import clean_organisation, find_organisation, normalise_email, password_matches
 from app.services.audit import record_event
+from app.services.erasure import erase_person, erasure_of
 from app.services.errors import (
     DomainError,
     EmailTaken,
@@ -228,3 +231,37 @@ def send_email_confirmation_job(payload: dict[str, Any]) -> dict[str, Any]:
         return {"sent": False, "reason": change.send_error}
     change.sent_at, change.send_error = utcnow(), None
     return {"sent": True}
+
+
+# --- erasure ---------------------------------------------------------------------------------------------------------
+
+def erase_account(subject: User, *, actor: User, password: str | None = None,
+                  request_reference: str = "") -> tuple[Erasure, ErasureAssessment]:
+    """Erase a person on their request: themselves (with their password), or an administrator answering a request
+    received by post (naming it). What may go goes now; what a rule keeps longer waits, under the pseudonym.
+
+    Returns the register's entry and the assessment that was applied (what went, what waits and until when).
+    Side effects: see app.services.erasure.erase_person; the entry keeps the list of what waits.
+    """
+    if actor.id == subject.id:
+        if not password_matches(subject, password or ""):
+            raise InvalidInput("The password is not right.", details={"field": "password"})
+    elif not actor.has_role(Role.ADMIN):
+        raise NotAllowed("Only administrators erase another person's account.")
+    reference = _request_reference(actor, subject, request_reference)
+    if erasure_of(ErasureKind.PERSON, subject.id) is not None:
+        raise InvalidTransition("This account is already erased.")
+    if subject.has_role(Role.ADMIN) and _other_admins(subject) == 0:
+        raise InvalidTransition("This is the only administrator's account: give another account the administrator "
+                                "role first, or nobody could manage the accounts.")
+    assessment = assess_erasure(subject, current_app.config)
+    entry = erase_person(subject, actor=actor, rule="request", request_reference=reference)
+    entry.summary = {**entry.summary, "waiting": assessment.summary()}
+    db.session.flush()
+    return entry, assessment
+
+
+def _other_admins(subject: User) -> int:
+    return int(db.session.scalar(
+        sa.select(sa.func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN, User.id != subject.id, User.is_active_account.is_(True))) or 0)

@@ -14,7 +14,7 @@ from flask import Response, send_file
 from app.models import Document, Letter, SelectionRun, Submission
 from app.services import letters as letter_service
 from app.services.documents import open_document
-from app.services.receipts import receipt_filename, render_receipt_pdf
+from app.services.receipts import receipt_filename, render_receipt_pdf, snapshot_text
 
 
 def _harden(response: Response) -> Response:
@@ -42,7 +42,7 @@ def send_receipt_pdf(submission: Submission) -> Response:
 
 def send_snapshot(submission: Submission) -> Response:
     """The exact snapshot text that was hashed: `sha256sum` of this file equals the receipt's hash."""
-    response = Response(submission.snapshot.encode("utf-8"), mimetype="application/json")
+    response = Response(snapshot_text(submission).encode("utf-8"), mimetype="application/json")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="snapshot-{submission.receipt_number}.json"')
     return _harden(response)

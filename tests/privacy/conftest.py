@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from app.clock import set_clock, utcnow
-from app.enums import LetterKind, OutboxStatus, Role
+from app.enums import Decision, LetterKind, OutboxStatus, Role
 from app.extensions import db
 from app.models import Letter, OutboxMessage, Proposal, User
 from app.services import membership
@@ -58,6 +58,10 @@ def people(app: Any, frozen_clock: Any) -> SimpleNamespace:
                           name="Finn Otherexpert")
         officer = make_staff(Role.OFFICER, "olivia@commission.example", organisation="European Commission",
                              country="BE", name="Olivia Officer")
+        # The only member of her organisation, with a draft she never submitted.
+        dora = make_staff(Role.APPLICANT, "dora@solo.example", organisation="Dora Solo Consulting", country="PT",
+                          name="Dora Solo")
+        draft = make_ready_proposal(call, dora, acronym="SOLODRAFT", pages=3)
         admin = make_staff(Role.ADMIN, "adam@commission.example", organisation="European Commission", country="BE",
                            name="Adam Admin")
         proposal = make_ready_proposal(call, alice, acronym="GREENMOVE")
@@ -74,6 +78,7 @@ def people(app: Any, frozen_clock: Any) -> SimpleNamespace:
             assignment = make_assignment(proposal, expert)
             with db.session.no_autoflush:
                 make_report(assignment, {"relevance": "4", "quality": "4", "impact": "4"}, comment=comment)
+        proposal.decision, proposal.decided_at = Decision.REJECTED, utcnow()
         key = get_storage().put_bytes(LETTER_PDF)
         letter = Letter(proposal_id=proposal.id, kind=LetterKind.REJECTION, reference=f"{proposal.reference}-L1",
                         verification_code="ABCD-EFGH-JK", sha256=key, decision_date=utcnow(),
@@ -87,6 +92,7 @@ def people(app: Any, frozen_clock: Any) -> SimpleNamespace:
         db.session.commit()
         return SimpleNamespace(
             call_id=call.id, proposal_id=proposal.id, reference=proposal.reference, letter_id=letter.id,
+            draft_id=draft.id, draft_reference=draft.reference, draft_annex_sha=draft.documents[0].sha256, dora=dora.id,
             annex_sha=proposal.documents[0].sha256, alice=alice.id, bob=bob.id, eve=eve.id, finn=finn.id,
             officer=officer.id, admin=admin.id, letter_sha=hashlib.sha256(LETTER_PDF).hexdigest())
 

@@ -73,3 +73,27 @@ def test_the_summary_covers_every_personal_column_once() -> None:
 def test_identity_columns_are_pseudonymised_and_links_kept() -> None:
     assert COLUMNS["users.email"].erase is Erase.PSEUDONYMISE  # type: ignore[union-attr]
     assert COLUMNS["audit_events.actor_id"].erase is Erase.KEEP  # type: ignore[union-attr]
+
+
+def test_every_rule_the_erasure_applies_reaches_every_table_it_erases() -> None:
+    """A personal column emptied or deleted under a rule must be in a table that rule's erasure reaches: a new
+    column in a new table fails here until app/services/erasure.py knows its rows."""
+    from app.services.erasure import SUBJECT_ROWS
+
+    for rule_key, selectors in SUBJECT_ROWS.items():
+        rule = RULES[rule_key]
+        erased_tables = {name.split(".")[0] for name, kind in privacy_map.personal_columns(rule).items()
+                         if kind.erase in (Erase.CLEAR, Erase.DELETE_ROW)}
+        erased_tables |= {stored.table for stored in STORED_FILES if stored.classification.rule is rule}
+        assert erased_tables <= set(selectors), (rule_key, sorted(erased_tables - set(selectors)))
+    # Every rule that empties or deletes something is applied by the erasure; the others keep (links, audit, register).
+    applied = {kind.rule.key for kind in privacy_map.personal_columns().values()
+               if kind.erase in (Erase.CLEAR, Erase.DELETE_ROW)}
+    assert applied <= set(SUBJECT_ROWS)
+
+
+def test_only_names_addresses_and_the_audit_trail_take_the_pseudonym() -> None:
+    """erase_person writes the pseudonym into exactly these columns: a new PSEUDONYMISE column needs it there too."""
+    pseudonymised = {name for name, kind in privacy_map.personal_columns().items()
+                     if kind.erase is Erase.PSEUDONYMISE}
+    assert pseudonymised == {"users.email", "users.full_name", "audit_events.data"}
