@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 TASKS: dict[str, str] = {
     "letters.render": "app.services.letters:render_letters_job",
     "personal_data.email_confirmation": "app.services.personal_data:send_email_confirmation_job",
+    "personal_data.retention": "app.services.retention:retention_job",
 }
 CRASH_HANDLERS: dict[str, str] = {
     "letters.render": "app.services.letters:letters_job_crashed",

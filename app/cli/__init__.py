@@ -1,5 +1,5 @@
-"""Command-line commands: `flask --app wsgi seed ...`, `backup ...`, `users ...`; `letters` and `selection` have modules
-of their own in this package."""
+"""Command-line commands: `flask --app wsgi seed ...`, `backup ...`, `users ...`; `letters`, `privacy` and `selection`
+have modules of their own in this package."""
 
 from __future__ import annotations
 
@@ -31,9 +31,11 @@ def _print_results(results: list[tuple[str, bool]]) -> None:
 
 def register_cli(app: Flask) -> None:
     from app.cli.letters import register_letters_cli
+    from app.cli.privacy import register_privacy_cli
     from app.cli.selection import register_selection_cli
 
     register_letters_cli(app)
+    register_privacy_cli(app)
     register_selection_cli(app)
 
     @app.cli.group()
@@ -121,7 +123,7 @@ def register_cli(app: Flask) -> None:
     @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def backup_restore(source: Path) -> None:
         """Load an archive into an empty database (run `flask db upgrade` on it first)."""
-        from app.services.backup import BackupError, restore_backup
+        from app.services.backup import BackupError, erase_again_after_restore, restore_backup
 
         try:
             manifest = restore_backup(source)
@@ -129,6 +131,17 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(str(error)) from error
         click.echo(f"Restored {sum(manifest['tables'].values())} rows and {len(manifest['files'])} files "
                    f"from {source}.")
+        # A backup made before an erasure brings back what was erased: the register outside the database says what.
+        applied = erase_again_after_restore()
+        db.session.commit()
+        if applied:
+            click.echo(f"This backup (made {manifest.get('created_at') or 'at an unknown time'}) predates "
+                       f"{len(applied)} erasure{'s' if len(applied) != 1 else ''} of the erasure register; "
+                       "erased again:")
+            for entry in applied:
+                click.echo(f"  {entry['kind']} {entry['label']}: erased {entry['erased_at']} under {entry['rule']}")
+        else:
+            click.echo("No erasure of the erasure register predates this backup's content.")
 
     @app.cli.group()
     def users() -> None:

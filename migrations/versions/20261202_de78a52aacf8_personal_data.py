@@ -54,7 +54,7 @@ def upgrade():
 
     op.create_table('personal_data_erasures',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('person', 'proposal', 'draft', name='erasurekind', native_enum=False, length=20), nullable=False),
+    sa.Column('kind', sa.Enum('person', 'proposal', 'draft', 'evaluators', name='erasurekind', native_enum=False, length=20), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=80), nullable=False),
     sa.Column('rule', sa.String(length=40), nullable=False),

@@ -17,6 +17,7 @@ from app.enums import Decision, LetterKind, OutboxStatus, Role
 from app.extensions import db
 from app.models import Letter, OutboxMessage, Proposal, User
 from app.services import membership
+from app.services.letters import verification_code
 from app.services.proposals import submit_proposal
 from app.storage import get_storage
 from tests.factories import (
@@ -81,8 +82,8 @@ def people(app: Any, frozen_clock: Any) -> SimpleNamespace:
         proposal.decision, proposal.decided_at = Decision.REJECTED, utcnow()
         key = get_storage().put_bytes(LETTER_PDF)
         letter = Letter(proposal_id=proposal.id, kind=LetterKind.REJECTION, reference=f"{proposal.reference}-L1",
-                        verification_code="ABCD-EFGH-JK", sha256=key, decision_date=utcnow(),
-                        published_at=utcnow(), size_bytes=len(LETTER_PDF), page_count=1)
+                        verification_code=verification_code(f"{proposal.reference}-L1"), sha256=key,
+                        decision_date=utcnow(), published_at=utcnow(), size_bytes=len(LETTER_PDF), page_count=1)
         db.session.add(letter)
         db.session.flush()
         db.session.add(OutboxMessage(call_id=call.id, letter_id=letter.id, subject="[DATA-CALL] Your letter",
@@ -92,6 +93,7 @@ def people(app: Any, frozen_clock: Any) -> SimpleNamespace:
         db.session.commit()
         return SimpleNamespace(
             call_id=call.id, proposal_id=proposal.id, reference=proposal.reference, letter_id=letter.id,
+            verification_code=letter.verification_code,
             draft_id=draft.id, draft_reference=draft.reference, draft_annex_sha=draft.documents[0].sha256, dora=dora.id,
             annex_sha=proposal.documents[0].sha256, alice=alice.id, bob=bob.id, eve=eve.id, finn=finn.id,
             officer=officer.id, admin=admin.id, letter_sha=hashlib.sha256(LETTER_PDF).hexdigest())
