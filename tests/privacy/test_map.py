@@ -97,3 +97,15 @@ def test_only_names_addresses_and_the_audit_trail_take_the_pseudonym() -> None:
     pseudonymised = {name for name, kind in privacy_map.personal_columns().items()
                      if kind.erase is Erase.PSEUDONYMISE}
     assert pseudonymised == {"users.email", "users.full_name", "audit_events.data"}
+
+
+def test_the_readme_shows_the_map_as_it_is(app: Flask) -> None:
+    """The README's "Personal data" table is `flask privacy map`'s output with the default periods: a change to the
+    map without the README fails here (paste the command's output)."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert privacy_map.markdown_table(app.config) in readme
+    printed = app.test_cli_runner().invoke(args=["privacy", "map"])
+    assert printed.exit_code == 0
+    assert printed.output.strip() == privacy_map.markdown_table(app.config).strip()

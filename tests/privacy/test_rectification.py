@@ -188,3 +188,16 @@ def test_an_organisation_cannot_take_the_name_of_another(app, people, as_person)
     assert "Another organisation is registered with this name" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(sa.select(Correction)).all() == []
+
+
+def test_hostile_text_in_a_correction_is_stored_as_typed_and_shown_escaped(app, people, as_person) -> None:  # type: ignore[no-untyped-def]
+    alice = as_person(people.alice)
+    hostile = '<script>alert(1)</script> Alice "><img src=x onerror=alert(1)>'
+    assert alice.post("/account/name", data={"name-full_name": hostile}).status_code == 302
+    for page in (alice.get("/account/"), alice.get(f"/applicant/proposals/{people.proposal_id}/submissions/1")):
+        html = page.get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in html
+        assert "<img src=x onerror=alert(1)>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    with app.app_context():
+        assert db.session.get(User, people.alice).full_name == hostile

@@ -108,3 +108,14 @@ def _settings_form(app: Any) -> dict[str, str]:
             "min_partners": str(call.min_partners), "min_countries": str(call.min_countries),
             "eligible_countries": "", "duration_min_months": "", "duration_max_months": "",
         }
+
+
+def test_hostile_contacts_are_shown_escaped(client, client_as, app) -> None:  # type: ignore[no-untyped-def]
+    _open_call(app)
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "OPEN-CALL"))
+        call.privacy_dpo = "<script>alert(1)</script>"  # type: ignore[union-attr]
+        db.session.commit()
+    page = _text(client.get("/calls/OPEN-CALL/privacy"))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
