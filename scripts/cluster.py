@@ -301,7 +301,9 @@ class Haproxy:
 def gunicorn(name: str, env: dict[str, str], log_dir: Path, *, port: int | None = None, workers: int = 2,
              threads: int = 4, app: str = "wsgi:app") -> tuple[Service, int]:
     port = port or free_port()
-    service = Service(name, [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads),
+    service = Service(name, [str(VENV_BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+                             "--workers", str(workers), "--threads", str(threads),
+                             "--worker-connections", str(threads),  # see gunicorn.conf.py
                              "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
                              "--log-level", "warning", "--backlog", "2048", "--timeout", "120", app],
                       env=env, log_dir=log_dir).start()

@@ -139,3 +139,22 @@ def test_the_per_file_limit_is_configurable(app, draft, monkeypatch) -> None:  #
     monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", len(PDF) - 1)
     with pytest.raises(FileTooLarge, match="larger than the"):
         upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF), filename="b.pdf")
+
+
+def test_an_upload_is_checked_and_stored_before_the_proposal_row_is_locked(draft, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Parsing, hashing and storing take long: they happen before the lock that saves and submissions wait for."""
+    import hashlib
+
+    from app.services import proposals as proposal_service
+
+    proposal, user = draft
+    lock = proposal_service._lock_proposal
+    seen = []
+
+    def lock_and_look(target):  # type: ignore[no-untyped-def]
+        seen.append(get_storage().exists(hashlib.sha256(PDF).hexdigest()))
+        return lock(target)
+
+    monkeypatch.setattr(proposal_service, "_lock_proposal", lock_and_look)
+    upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF), filename="b.pdf")
+    assert seen == [True]
