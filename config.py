@@ -71,6 +71,10 @@ class Config:
     # A message whose worker vanished (kill -9, a lost host) is delivered again after this many seconds; a
     # second delivery of a chunk that is still running is harmless (the job row decides who commits).
     CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 300))
+    # Each worker looks this often for jobs whose message was lost (queued while Redis was down) and sends
+    # again those that have waited this long while the broker's queue is empty.
+    JOBS_SWEEP_SECONDS = float(os.environ.get("JOBS_SWEEP_SECONDS", 15))
+    JOBS_SWEEP_AFTER_SECONDS = float(os.environ.get("JOBS_SWEEP_AFTER_SECONDS", 30))
 
     # Letters: who signs them, whom applicants contact, where the verification page lives.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

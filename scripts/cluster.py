@@ -355,10 +355,19 @@ class Cluster:
             "STORAGE_BACKEND": "s3", "S3_BUCKET": "eurogrants", "S3_PREFIX": "cluster",
             "S3_ENDPOINT_URL": self.s3.endpoint, "S3_REGION": "us-east-1", "S3_ADDRESSING_STYLE": "path",
             "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-            "SECRET_KEY": secrets.token_urlsafe(48), "PUBLIC_BASE_URL": "http://127.0.0.1",
+            "SECRET_KEY": self.secret_key(), "PUBLIC_BASE_URL": "http://127.0.0.1",
             "EUROGRANTS_INSTANCE": str(self.state_dir / "instance"),
             **self.extra_env,
         }
+
+    def secret_key(self) -> str:
+        """One per state folder, kept: sessions and the letters' verification codes survive a restart."""
+        path = self.state_dir / "secret_key"
+        if not path.exists():
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     def start(self, *, seed: bool = True) -> Cluster:
         self.state_dir.mkdir(parents=True, exist_ok=True)
