@@ -264,6 +264,11 @@ frontend web
     default_backend app
 backend app
     balance leastconn
+    # Each server gets at most as many requests as its workers have threads (maxconn on each server line);
+    # the rest wait in HAProxy's queue, first come first served, for whichever server frees a thread. Without
+    # it a rush fills the servers' accept queues, the health checks wait behind the rush, time out, and HAProxy
+    # takes a busy but healthy server out.
+    timeout check 10s
     option httpchk GET /healthz
     http-check expect status 200
     http-response set-header X-Eurogrants-Server %s
@@ -274,8 +279,10 @@ backend app
 class Haproxy:
     """Debian's HAProxy in front of the app servers, health-checking each on /healthz."""
 
-    def __init__(self, directory: Path, log_dir: Path, backends: list[int], port: int | None = None) -> None:
+    def __init__(self, directory: Path, log_dir: Path, backends: list[int], port: int | None = None,
+                 server_maxconn: int = 8) -> None:
         self.directory, self.log_dir, self.backends = directory, log_dir, backends
+        self.server_maxconn = server_maxconn
         self.port = port or free_port()
         self.service: Service | None = None
 
@@ -284,8 +291,8 @@ class Haproxy:
         if not Path(binary).exists():
             raise RuntimeError("haproxy is missing: run scripts/setup.sh --test")
         self.directory.mkdir(parents=True, exist_ok=True)
-        servers = "\n".join(f"    server app{index + 1} 127.0.0.1:{port} check inter 1s fall 2 rise 2"
-                            for index, port in enumerate(self.backends))
+        servers = "\n".join(f"    server app{index + 1} 127.0.0.1:{port} maxconn {self.server_maxconn} "
+                            "check inter 1s fall 3 rise 2" for index, port in enumerate(self.backends))
         config = self.directory / "haproxy.cfg"
         config.write_text(HAPROXY_CONFIG.format(port=self.port, servers=servers))
         self.service = Service("haproxy", [binary, "-W", "-db", "-f", str(config)], env=dict(os.environ),
@@ -390,7 +397,8 @@ class Cluster:
             for service, port in self.apps:
                 wait_until(lambda port=port: http_get(port, "/healthz")[0] == 200, what=service.name,
                            process=service.process)
-            self.haproxy = Haproxy(self.state_dir / "haproxy", self.logs, [port for _, port in self.apps]).start()
+            self.haproxy = Haproxy(self.state_dir / "haproxy", self.logs, [port for _, port in self.apps],
+                                   server_maxconn=self.app_workers * self.app_threads).start()
             for worker in self.workers:
                 wait_for_worker(worker)
         except BaseException:
