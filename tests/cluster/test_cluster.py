@@ -22,7 +22,7 @@ from flask import Flask
 
 from scripts.cluster import Cluster
 
-pytestmark = [pytest.mark.slow, pytest.mark.cluster]
+pytestmark = [pytest.mark.slow, pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
 
 # A hang guard for waits on background work: a loaded CI machine takes what it takes; this only stops a hang.
 HANG_GUARD_SECONDS = 900
