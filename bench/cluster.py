@@ -223,7 +223,7 @@ def main() -> int:
         cluster.start(seed=False)
         assert cluster.haproxy is not None  # noqa: S101
         single = Haproxy(state / "haproxy-single", cluster.logs, [cluster.apps[0][1]],
-                         server_maxconn=cluster.app_workers * cluster.app_threads).start()
+                         server_maxconn=cluster.server_maxconn(servers=1)).start()
         print(f"topology up in {time.perf_counter() - started:.0f} s (2 app servers x 2 gthread workers x 4 threads, "
               f"2 Celery workers); load average {os.getloadavg()[0]:.1f}")
         app = bench_app(cluster)
