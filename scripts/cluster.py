@@ -263,7 +263,10 @@ frontend web
     bind 127.0.0.1:{port}
     default_backend app
 backend app
-    balance leastconn
+    # roundrobin: a retry that is redispatched goes to the next server (leastconn would pick the dead one again,
+    # which has no connections); a refused or reset connection marks the server down at once (observe layer4),
+    # before the health check would notice, and the check brings it back (rise 2).
+    balance roundrobin
     # Each server gets at most as many requests as its workers have threads (maxconn on each server line);
     # the rest wait in HAProxy's queue, first come first served, for whichever server frees a thread. Without
     # it a rush fills the servers' accept queues, the health checks wait behind the rush, time out, and HAProxy
@@ -292,7 +295,8 @@ class Haproxy:
             raise RuntimeError("haproxy is missing: run scripts/setup.sh --test")
         self.directory.mkdir(parents=True, exist_ok=True)
         servers = "\n".join(f"    server app{index + 1} 127.0.0.1:{port} maxconn {self.server_maxconn} "
-                            "check inter 1s fall 3 rise 2" for index, port in enumerate(self.backends))
+                            "check inter 1s fall 3 rise 2 observe layer4 error-limit 1 on-error mark-down"
+                            for index, port in enumerate(self.backends))
         config = self.directory / "haproxy.cfg"
         config.write_text(HAPROXY_CONFIG.format(port=self.port, servers=servers))
         self.service = Service("haproxy", [binary, "-W", "-db", "-f", str(config)], env=dict(os.environ),
