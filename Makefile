@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PYTEST := $(PY) -m pytest
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup setup-test run test test-sqlite test-postgres lint bench clean
+.PHONY: setup setup-test run test test-sqlite test-postgres test-cluster lint bench cluster cluster-stop clean
 
 setup:
 	@scripts/setup.sh
@@ -22,14 +22,27 @@ test: setup-test
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
+	@$(MAKE) --no-print-directory test-cluster
 
 test-sqlite:
 	@echo "== test suite on SQLite"
-	$(PYTEST) -n 2 -q
+	$(PYTEST) -n 2 -q -m "not cluster"
 
 test-postgres:
 	@echo "== test suite on PostgreSQL"
-	TEST_DATABASE_URL=$$(scripts/pg.sh start) $(PYTEST) -n 2 -q --ignore=tests/scoring
+	TEST_DATABASE_URL=$$(scripts/pg.sh start) $(PYTEST) -n 2 -q --ignore=tests/scoring -m "not cluster"
+
+# The multi-server tests start the whole topology once per module: one process, after the other passes.
+test-cluster:
+	@echo "== multi-server tests (PostgreSQL, Redis, S3, HAProxy, gunicorn, Celery)"
+	TEST_DATABASE_URL=$$(scripts/pg.sh start) $(PYTEST) -q -m cluster tests/cluster
+
+# Two app servers behind HAProxy, two Celery workers, PostgreSQL, Redis and an S3 server on 127.0.0.1.
+cluster: setup-test
+	@$(PY) scripts/cluster.py start
+
+cluster-stop:
+	@$(PY) scripts/cluster.py stop
 
 lint:
 	@echo "== ruff and mypy"

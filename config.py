@@ -33,7 +33,14 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
     SQLALCHEMY_RECORD_QUERIES = False
+    # Stored files (app/storage.py): a local folder, or an S3-compatible bucket shared by every server.
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE_DIR / "storage"))
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")  # empty: AWS itself
+    S3_REGION = os.environ.get("S3_REGION", "")
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "")  # "path" for most MinIO and Ceph set-ups
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
     # Werkzeug refuses larger bodies with 413 before reading them; a little room for the form fields.
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
@@ -43,7 +50,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     DISPLAY_TIME_ZONE = "Europe/Brussels"
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis (REDIS_URL, e.g. redis://127.0.0.1:6379/0) is shared by every app server: rate limits and log-in
+    # lockouts count there, and Celery uses it as its broker (JOBS_BACKEND=celery).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
     RATELIMIT_ENABLED = True
     API_TITLE = "Eurogrants API"
     API_VERSION = "v1"
@@ -52,9 +62,19 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     IS_PRODUCTION = False
 
-    # Background jobs (app/jobs.py): a local process pool; JOBS_INLINE runs them in the calling process instead.
+    # Background jobs (app/jobs.py): "local" (a process pool in the web process), "celery" (workers started
+    # with `celery -A app.worker worker`, Redis as the broker) or "inline" (in the calling process; the tests).
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "local")
     JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", 2))
     JOBS_INLINE = os.environ.get("JOBS_INLINE", "") == "1"
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+    # A message whose worker vanished (kill -9, a lost host) is delivered again after this many seconds; a
+    # second delivery of a chunk that is still running is harmless (the job row decides who commits).
+    CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 300))
+    # Each worker looks this often for jobs whose message was lost (queued while Redis was down) and sends
+    # again those that have waited this long while the broker's queue is empty.
+    JOBS_SWEEP_SECONDS = float(os.environ.get("JOBS_SWEEP_SECONDS", 15))
+    JOBS_SWEEP_AFTER_SECONDS = float(os.environ.get("JOBS_SWEEP_AFTER_SECONDS", 30))
 
     # Letters: who signs them, whom applicants contact, where the verification page lives.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
@@ -92,6 +112,8 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "Eurogrants <no-reply@eurogrants.test>")
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 20))
+    # Seconds between tries when the SMTP server is busy or unreachable (then the message is marked failed).
+    MAIL_RETRY_DELAYS = os.environ.get("MAIL_RETRY_DELAYS", "2,10,30")
 
 
 class ProductionConfig(Config):
@@ -123,6 +145,7 @@ class TestingConfig(Config):
     ERASURE_REGISTER = ""  # beside it
     JOBS_INLINE = True  # background jobs run in the test process; tests of the process pool turn this off
     MAIL_SERVER = ""
+    MAIL_RETRY_DELAYS = "0,0"
 
 
 def config_from_env() -> type[Config]:

@@ -48,10 +48,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.api import register_api
     from app.applicant import bp as applicant_bp
     from app.auth import bp as auth_bp
+    from app.health import bp as health_bp
     from app.manage import bp as manage_bp
     from app.public import bp as public_bp
     from app.review import bp as review_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(applicant_bp)

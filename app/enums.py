@@ -167,6 +167,7 @@ class BatchStatus(StrEnum):
 
 class OutboxStatus(StrEnum):
     QUEUED = "queued"
+    SENDING = "sending"      # claimed by a worker: being sent now (never picked up by a second one)
     SENT = "sent"
     FAILED = "failed"        # the SMTP server refused it; stays for another try
     CANCELLED = "cancelled"  # withdrawn by the officer, never sent

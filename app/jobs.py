@@ -2,33 +2,43 @@
 
 A job is a row in `jobs` (kind, payload, status): web processes keep no state, so any of them can report
 progress. `enqueue(kind, payload)` adds the row; the job is dispatched once the transaction that created it
-commits (a job must never run before its row, or the rows it works on, can be seen). Dispatch goes to:
+commits (a job must never run before its row, or the rows it works on, can be seen). `JOB_KINDS` is the
+registry of what can run. Dispatch goes to the backend named by JOBS_BACKEND:
 
-- a local `ProcessPoolExecutor` (JOBS_WORKERS processes, spawn context, created lazily): the default;
-- the calling process itself when JOBS_INLINE is set (tests), in a separate thread with its own app context
-  and session, joined before `commit()` returns.
+- `local` (the default, `make run`): a `ProcessPoolExecutor` of JOBS_WORKERS processes in the web process
+  (spawn context, created lazily);
+- `celery`: Celery workers on other processes or hosts (`celery -A app.worker worker`), Redis as the broker.
+  Messages are acknowledged late, so a job whose worker dies (kill -9, a lost host) is delivered again to
+  another worker;
+- `inline` (or JOBS_INLINE, the tests): the calling process itself, in a thread with its own app context and
+  session, joined before `commit()` returns.
 
-A Redis-backed queue would be one more backend here: workers would call `run_job(spec, job_id)` for the ids they
-pop. Each worker process builds its own app from `app_spec(app)` (the configuration as plain values) and claims the
-job with an atomic UPDATE, so a job never runs twice.
+Exactly once. Delivery is at least once (a redelivered message, a sweep that dispatches a job again), so the
+job row decides: a worker claims it (QUEUED, or RUNNING by a worker that may be dead), does its work, and starts
+its write phase with `begin_commit()`, which locks the job row and gives up if another worker has finished it
+meanwhile. The job's writes and its SUCCEEDED status commit in one transaction: a worker killed before that
+commit leaves nothing behind, and the next delivery does the whole job again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
 import signal
+import socket
 import threading
 import time
 import traceback
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
 from multiprocessing.connection import Connection
 from types import FrameType
 from typing import Any
@@ -45,23 +55,55 @@ from app.models import Job
 
 log = logging.getLogger(__name__)
 
-# kind → "module:function". The function takes the job's payload (a dict) and returns a JSON-able result;
-# an optional "module:function" in CRASH_HANDLERS is told when a job died without reporting (its process crashed).
-TASKS: dict[str, str] = {
-    "letters.render": "app.services.letters:render_letters_job",
-    "personal_data.email_confirmation": "app.services.personal_data:send_email_confirmation_job",
-    "personal_data.retention": "app.services.retention:retention_job",
-}
-CRASH_HANDLERS: dict[str, str] = {
-    "letters.render": "app.services.letters:letters_job_crashed",
-}
-
 _PENDING = "eurogrants.pending_jobs"
+_CURRENT = threading.local()
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of background work: `run(payload)` returns a JSON-able dict; `on_give_up(job)` is told when a
+    job failed for good (an exception, a crashed process, or too many deliveries) so that what it was doing
+    can be reported as failed."""
+
+    name: str
+    run: Callable[[dict[str, Any]], dict[str, Any]]
+    on_give_up: Callable[[Job], None] | None = None
+    # Deliveries before a job that keeps dying (its worker killed each time) is given up.
+    max_attempts: int = 5
+
+
+@cache
+def job_kinds() -> dict[str, JobKind]:
+    """The registry of job kinds. Imported lazily: the services that own the work enqueue through this module."""
+    from app.services import letters, outbox, personal_data, retention
+
+    kinds = (
+        JobKind("letters.render", letters.render_letters_job, on_give_up=letters.letters_job_crashed),
+        # A sending job that fails for good needs no clean-up: messages it never claimed stay queued.
+        JobKind("outbox.send", outbox.send_messages_job),
+        JobKind("personal_data.email_confirmation", personal_data.send_email_confirmation_job,
+                on_give_up=personal_data.email_confirmation_job_gave_up),
+        # Retention is idempotent (it plans from the database at the clock): a run given up is redone by the next.
+        JobKind("personal_data.retention", retention.retention_job),
+    )
+    return {kind.name: kind for kind in kinds}
+
+
+JOB_KIND_NAMES = ("letters.render", "outbox.send", "personal_data.email_confirmation", "personal_data.retention")
+
+
+def backend(app: Flask) -> str:
+    if app.config.get("JOBS_INLINE"):
+        return "inline"
+    name = str(app.config.get("JOBS_BACKEND") or "local")
+    if name not in ("local", "celery", "inline"):
+        raise RuntimeError(f"JOBS_BACKEND must be local, celery or inline, not {name!r}")
+    return name
 
 
 def enqueue(kind: str, payload: dict[str, Any]) -> Job:
     """Queue a job; it is dispatched when the current transaction commits (side effect: adds a Job row)."""
-    if kind not in TASKS:
+    if kind not in JOB_KIND_NAMES:
         raise ValueError(f"unknown job kind {kind!r}")
     job = Job(kind=kind, payload=payload, status=JobStatus.QUEUED)
     db.session.add(job)
@@ -84,11 +126,22 @@ def _forget_after_rollback(session: Session) -> None:
 
 def dispatch(app: Flask, job_ids: list[int]) -> None:
     """Hand committed jobs to the configured backend."""
-    if app.config.get("JOBS_INLINE"):
+    name = backend(app)
+    if name == "inline":
         # A thread of our own: the committing session is in no state to run queries from its commit hook.
         thread = threading.Thread(target=_run_inline, args=(app, job_ids), name="eurogrants-inline-job")
         thread.start()
         thread.join()
+        return
+    if name == "celery":
+        from app.worker import send_jobs
+
+        try:
+            send_jobs(app, job_ids)
+        except Exception:
+            # The broker is unreachable (Redis restarting): the rows are committed and stay QUEUED; the
+            # workers' sweep (`redispatch_stale`) sends them once the broker is back.
+            log.exception("could not send jobs %s to the broker; the sweep will send them", job_ids)
         return
     pool = _pool(app)
     if pool is None:
@@ -106,7 +159,7 @@ def _run_inline(app: Flask, job_ids: list[int]) -> None:
     for job_id in job_ids:
         with app.app_context():
             try:
-                _execute(job_id)
+                execute(job_id)
             finally:
                 db.session.remove()
 
@@ -268,12 +321,16 @@ def _mark_crashed(job_id: int, message: str) -> None:
     job = db.session.get(Job, job_id)
     if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
         return
-    job.status, job.error, job.finished_at = JobStatus.FAILED, message, utcnow()
-    handler = CRASH_HANDLERS.get(job.kind)
-    if handler:
-        _resolve(handler)(job)
+    _give_up(job, message)
     db.session.commit()
     log.error("job %s (%s) crashed: %s", job_id, job.kind, message)
+
+
+def _give_up(job: Job, message: str) -> None:
+    job.status, job.error, job.finished_at = JobStatus.FAILED, message[:4000], utcnow()
+    handler = job_kinds()[job.kind].on_give_up
+    if handler is not None:
+        handler(job)
 
 
 # --- in the worker ------------------------------------------------------------------------------------------
@@ -308,48 +365,116 @@ def _worker_app(spec: dict[str, Any]) -> Flask:
 
 
 def run_job(spec: dict[str, Any], job_id: int) -> None:
-    """Entry point of a worker process: run one job in an app built from `spec`."""
+    """Entry point of a local pool process: run one job in an app built from `spec`."""
     app = _worker_app(spec)
     with app.app_context():
         try:
-            _execute(job_id)
+            execute(job_id)
         finally:
             db.session.remove()
 
 
-def _execute(job_id: int) -> None:
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class JobTakenOver(Exception):
+    """Another delivery of this job finished it first: this one's work is dropped."""
+
+
+def begin_commit() -> None:
+    """Start the running job's write phase: lock its row, and give up (JobTakenOver) if it is finished already.
+
+    Every delivery of a job commits its writes together with its SUCCEEDED status, after this lock, so of two
+    deliveries running at once exactly one commits; the other sees the finished row and writes nothing.
+    """
+    job_id = getattr(_CURRENT, "job_id", None)
+    if job_id is None:
+        return  # not inside a job (a service called directly, as the tests of the job functions do)
+    locked = db.session.execute(
+        sa.update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING).values(claimed_by=worker_name())
+    ).rowcount
+    if not locked:
+        raise JobTakenOver(f"job {job_id} was finished by another delivery")
+
+
+def execute(job_id: int) -> None:
+    """Claim the job and run it; the outcome (result or error) is written to its row."""
+    job = db.session.get(Job, job_id)
+    if job is None:
+        return
+    kind = job_kinds()[job.kind]
+    # QUEUED, or RUNNING by a delivery whose worker may have died: the write phase settles who commits.
     claimed = db.session.execute(
-        sa.update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-        .values(status=JobStatus.RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
+        sa.update(Job).where(Job.id == job_id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+        .values(status=JobStatus.RUNNING, started_at=utcnow(), attempts=Job.attempts + 1,
+                claimed_by=worker_name())
     ).rowcount
     db.session.commit()
     if not claimed:
-        return  # another worker has it, or it already ran
-    job = db.session.get(Job, job_id)
-    assert job is not None  # noqa: S101 - just claimed
+        return  # it already ran
+    db.session.refresh(job)
+    if job.attempts > kind.max_attempts:
+        _give_up(job, f"given up after {job.attempts - 1} deliveries whose worker stopped before finishing")
+        db.session.commit()
+        return
+    _CURRENT.job_id = job_id
     try:
-        result = _resolve(TASKS[job.kind])(dict(job.payload))
+        result = kind.run(dict(job.payload))
+        begin_commit()  # a job that wrote nothing still settles who finished it
+    except JobTakenOver:
+        db.session.rollback()
+        log.info("job %s (%s) was finished by another delivery", job_id, job.kind)
+        return
     except Exception as error:
         db.session.rollback()
         log.exception("job %s (%s) failed", job_id, job.kind)
         job = db.session.get(Job, job_id)
         assert job is not None  # noqa: S101
-        job.status, job.finished_at = JobStatus.FAILED, utcnow()
-        job.error = "".join(traceback.format_exception_only(error)).strip()[:4000]
-        handler = CRASH_HANDLERS.get(job.kind)
-        if handler:
-            _resolve(handler)(job)
-        db.session.commit()
+        if job.status is JobStatus.RUNNING:
+            _give_up(job, "".join(traceback.format_exception_only(error)).strip())
+            db.session.commit()
         return
+    finally:
+        _CURRENT.job_id = None
     job = db.session.get(Job, job_id)
     assert job is not None  # noqa: S101
     # The worker's pid shows how the work was spread over the processes.
     job.status, job.finished_at = JobStatus.SUCCEEDED, utcnow()
-    job.result = {**(result if isinstance(result, dict) else {"value": result}), "pid": os.getpid()}
+    job.result = {**result, "pid": os.getpid(), "worker": worker_name()}
     db.session.commit()
 
 
-def _resolve(path: str) -> Callable[..., Any]:
-    module, _, name = path.partition(":")
-    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
-    return function
+def wait_for(job_ids: list[int], *, poll_seconds: float = 0.2) -> None:
+    """Block until these jobs have finished (for command-line tools that report the outcome)."""
+    import time
+
+    while job_ids:
+        db.session.expire_all()
+        finished = db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(
+            Job.id.in_(job_ids), Job.status.in_([JobStatus.SUCCEEDED, JobStatus.FAILED])))
+        db.session.rollback()
+        if finished == len(job_ids):
+            return
+        time.sleep(poll_seconds)
+
+
+def redispatch_stale(app: Flask, *, older_than: timedelta) -> list[int]:
+    """Send again the jobs that have been waiting longer than `older_than` (their message was lost: the broker
+    was down when they were queued, or lost its data). A job sent twice is still done once (see above)."""
+    cutoff = utcnow() - older_than
+    with app.app_context():
+        try:
+            # Touching dispatched_at claims the re-send: of several workers sweeping at once, one sends each job.
+            ids = list(db.session.scalars(
+                sa.update(Job).where(Job.status == JobStatus.QUEUED, sa.func.coalesce(Job.dispatched_at,
+                                                                                      Job.created_at) < cutoff)
+                .values(dispatched_at=utcnow()).returning(Job.id)
+            ))
+            db.session.commit()
+        finally:
+            db.session.remove()
+    if ids:
+        log.warning("sending stale jobs again: %s", ids)
+        dispatch(app, ids)
+    return ids

@@ -2,7 +2,7 @@
 # Sets everything up on a fresh Debian machine: system packages (apt-get, only what is missing),
 # the virtualenv and the pinned Python packages. Safe to run again: it does only what is missing.
 #   scripts/setup.sh          what `make run` needs
-#   scripts/setup.sh --test   also PostgreSQL, chromium and poppler for `make test`
+#   scripts/setup.sh --test   also PostgreSQL, chromium, poppler, Redis and HAProxy for `make test` and `make cluster`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +14,7 @@ if apt-cache show python3.11-venv >/dev/null 2>&1; then
   packages+=(python3.11 python3.11-venv)
 fi
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql chromium poppler-utils)
+  packages+=(postgresql chromium poppler-utils redis-server haproxy)
 fi
 
 missing=()

@@ -26,7 +26,7 @@ from flask import Flask
 from app.enums import Role
 from app.extensions import db
 from app.models import Document, User
-from app.storage import get_storage
+from app.storage import LocalStorage, get_storage
 from tests.factories import (
     make_evaluation_setup,
     make_letter_scenario,
@@ -420,7 +420,9 @@ def test_hostile_uploads_through_the_page(app: Flask, applicant: User, login: An
                 assert forbidden not in document.filename
 
             assert get_storage().exists(document.sha256)
-            assert str(get_storage().path(document.sha256)).startswith(app.config["STORAGE_DIR"])
+            storage = get_storage()
+            assert isinstance(storage, LocalStorage)
+            assert str(storage.file_path(document.sha256)).startswith(app.config["STORAGE_DIR"])
 
 
 @pytest.fixture(scope="module", autouse=True)

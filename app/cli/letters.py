@@ -92,7 +92,15 @@ def register_letters_cli(app: Flask) -> None:
             report = outbox_service.send_outbox(call, actor=None)
         except DomainError as error:
             raise click.ClickException(error.message) from error
-        db.session.commit()
-        click.echo(f"{report.sent} sent, {report.failed} failed.")
-        for line in report.errors:
-            click.echo(f"  {line}", err=True)
+        db.session.commit()  # dispatches the sending jobs
+        try:
+            jobs.wait_for(report.job_ids)
+        finally:
+            jobs.shutdown()
+        db.session.expire_all()
+        counts = outbox_service.outbox_counts(outbox_service.call_messages(call))
+        click.echo(f"{report.queued} queued for sending: {counts['sent']} sent, {counts['failed']} failed, "
+                   f"{counts['sending']} still sending, {counts['queued']} not sent.")
+        for message in outbox_service.call_messages(call):
+            if message.status.value == "failed":
+                click.echo(f"  {message.letter.reference}: {message.error}", err=True)

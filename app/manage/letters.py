@@ -167,10 +167,8 @@ def send_outbox(code: str) -> Response:
     with command() as outcome:
         report = outbox_service.send_outbox(call, actor=current_actor())
     if outcome.ok:
-        if report.failed:
-            flash(f"{report.sent} sent, {report.failed} failed: " + "; ".join(report.errors[:5]), "warning")
-        else:
-            flash(f"{report.sent} message{'s' if report.sent != 1 else ''} sent.", "success")
+        flash(f"{report.queued} message{'s are' if report.queued != 1 else ' is'} being sent in the background; "
+              "this page shows each one as sent (or failed) when its turn comes.", "success")
     return redirect(url_for("manage.call_outbox", code=call.code))
 
 

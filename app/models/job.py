@@ -16,7 +16,7 @@ from app.models.types import UTCDateTime
 
 
 class Job(db.Model):
-    """One unit of background work (`kind` names the task in `app.jobs.TASKS`, `payload` its arguments)."""
+    """One unit of background work (`kind` names an entry of `app.jobs.job_kinds()`, `payload` its arguments)."""
 
     __tablename__ = "jobs"
     __table_args__ = (sa.Index("ix_jobs_status_created_at", "status", "created_at"),)
@@ -31,6 +31,10 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker (host:pid) that last claimed it, and when it was last sent to the broker (the sweep for lost
+    # messages sends again what has waited too long).
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self.status.value}>"

@@ -338,8 +338,8 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     # --- the system ---
     "audit_events.data": AUDIT_DETAILS, "audit_events.actor_id": LINK,
     **not_personal("audit_events", "id object_type object_id", ID), **not_personal("audit_events", "at action", STATE),
-    **not_personal("jobs", "id kind payload status attempts result error created_at started_at finished_at",
-                   TECHNICAL),
+    **not_personal("jobs", "id kind payload status attempts result error created_at started_at finished_at "
+                           "claimed_by dispatched_at", TECHNICAL),
     # --- personal data itself ---
     "consents.given_at": CONSENTS, "consents.user_id": LINK, **not_personal("consents", "id call_id submission_id", ID),
     **not_personal("consents", "kind text_version text_sha256", STATE),

@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from app import counters
 from app.clock import utcnow
 from app.countries import is_country_code
 from app.enums import OrganisationType, Role
@@ -191,11 +192,20 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None; never says which part was wrong.
 
     Side effect: records the attempt (the caller commits, failures included). Raises LoginLocked.
+    With Redis (REDIS_URL) the attempt is counted there first, atomically, so the lockout holds across app
+    servers and concurrent guesses; a success clears the count.
     """
     email = normalise_email(email)
     email_digest = hashlib.sha256(email.encode()).hexdigest()
-    _check_lockout(email_digest)
+    counter_key = f"lockout:{email_digest}"
+    attempts = counters.count_attempt(counter_key, window_seconds=int(LOCKOUT_WINDOW.total_seconds()))
+    if attempts is None:
+        _check_lockout(email_digest)
+    elif attempts > LOCKOUT_FAILURES:
+        raise LoginLocked(LOCKOUT_MESSAGE)
     user = _verify_credentials(email, password)
+    if user is not None and attempts is not None:
+        counters.reset(counter_key)
     db.session.add(LoginAttempt(email_digest=email_digest, succeeded=user is not None))
     return user
 

@@ -91,8 +91,7 @@ def create_backup(target: Path) -> dict[str, Any]:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(target, "w:gz") as archive:
         for key in keys:
-            with storage.open(key) as handle:
-                data = handle.read()
+            data = storage.read(key)
             if hashlib.sha256(data).hexdigest() != key:
                 raise BackupError(f"stored file {key} does not match its hash")
             files[key] = len(data)

@@ -114,23 +114,47 @@ def inspect_pdf(stream: BinaryIO, *, page_limit: int | None, max_bytes: int) -> 
     return PdfFacts(size=size, pages=pages)
 
 
-def upload_document(proposal: Proposal, *, actor: User, kind: DocumentKind, stream: BinaryIO,
-                    filename: str | None) -> Document:
-    """Check and store an annex; a new Part B replaces the previous one.
+@dataclass(frozen=True)
+class StoredUpload:
+    """An annex checked and stored under its hash, not yet attached to a proposal."""
 
-    The caller has checked that `actor` may edit the proposal now (`proposals.upload_annex` does).
-    Side effects: the file in storage, a Document row, the replaced Part B marked removed, an audit event.
+    key: str
+    size: int
+    pages: int
+
+
+def store_upload(stream: BinaryIO, *, page_limit: int | None) -> StoredUpload:
+    """Check that the stream is a usable PDF within the limits and store it (side effect: the stored file).
+
+    Called before the proposal's row is locked: parsing and hashing a 10 MB PDF and writing it to the storage
+    take long, and a content-addressed file that ends up attached to nothing is harmless.
     """
     limit = max_upload_bytes()
-    facts = inspect_pdf(stream, page_limit=proposal.call.page_limit, max_bytes=limit)
-    active = [d for d in proposal.documents if d.removed_at is None]
-    if kind is DocumentKind.SUPPORT_LETTER and sum(d.kind is kind for d in active) >= MAX_SUPPORT_LETTERS:
-        raise InvalidInput(f"A proposal can have at most {MAX_SUPPORT_LETTERS} letters of support.",
-                           details={"field": "kind"})
+    facts = inspect_pdf(stream, page_limit=page_limit, max_bytes=limit)
     try:
         key, size = get_storage().put_stream(stream, max_bytes=limit)
     except TooLarge as error:
         raise FileTooLarge(too_large_message(limit), details={"field": "file", "max_bytes": limit}) from error
+    return StoredUpload(key=key, size=size, pages=facts.pages)
+
+
+def upload_document(proposal: Proposal, *, actor: User, kind: DocumentKind, stored: StoredUpload,
+                    filename: str | None) -> Document:
+    """Attach a stored annex to the proposal; a new Part B replaces the previous one.
+
+    The caller has checked that `actor` may edit the proposal now (`proposals.upload_annex` does) and stored
+    the file with `store_upload`. Side effects: a Document row, the replaced Part B marked removed, an audit event.
+    """
+    if stored.pages > (proposal.call.page_limit or stored.pages):
+        # The call's page limit changed while the file was being checked.
+        raise InvalidInput(f"This PDF has {stored.pages} pages; the call allows at most {proposal.call.page_limit}. "
+                           "Shorten it and upload it again.",
+                           details={"field": "file", "pages": stored.pages, "page_limit": proposal.call.page_limit})
+    active = [d for d in proposal.documents if d.removed_at is None]
+    if kind is DocumentKind.SUPPORT_LETTER and sum(d.kind is kind for d in active) >= MAX_SUPPORT_LETTERS:
+        raise InvalidInput(f"A proposal can have at most {MAX_SUPPORT_LETTERS} letters of support.",
+                           details={"field": "kind"})
+    key, size = stored.key, stored.size
     now = utcnow()
     replaced = []
     if kind is DocumentKind.PART_B:
@@ -139,12 +163,12 @@ def upload_document(proposal: Proposal, *, actor: User, kind: DocumentKind, stre
                 document.removed_at = now
                 replaced.append(document.id)
     document = Document(kind=kind, sha256=key, filename=sanitise_filename(filename), size_bytes=size,
-                        page_count=facts.pages, uploaded_by_id=actor.id, uploaded_at=now)
+                        page_count=stored.pages, uploaded_by_id=actor.id, uploaded_at=now)
     proposal.documents.append(document)
     db.session.flush()
     record_event(actor, "proposal.document_uploaded", object_type="proposal", object_id=proposal.id,
                  document_id=document.id, kind=kind.value, filename=document.filename, sha256=key, size=size,
-                 pages=facts.pages, replaced=replaced)
+                 pages=stored.pages, replaced=replaced)
     return document
 
 

@@ -179,8 +179,7 @@ def release_files(keys: set[str], rule: Rule, subject: Any) -> int:
         if selector is not None and stored.classification.rule is rule:
             query = query.where(sa.not_(selector(subject)))
         still_used.update(db.session.scalars(query))
-    storage = get_storage()
-    return sum(1 for key in sorted(keys - still_used) if storage.delete(key))
+    return _delete_files(keys - still_used)
 
 
 # --- the register ----------------------------------------------------------------------------------------------------
@@ -251,8 +250,18 @@ def delete_drafts(proposals: Iterable[Proposal], *, rule: str, actor: User | Non
 def _release_annexes(keys: set[str]) -> int:
     referenced = set(db.session.scalars(sa.select(Document.sha256).where(Document.sha256.in_(keys))))
     referenced |= set(db.session.scalars(sa.select(Letter.sha256).where(Letter.sha256.in_(keys))))
+    return _delete_files(keys - referenced)
+
+
+def _delete_files(keys: set[str]) -> int:
+    """Delete stored files through the storage backend (a folder or S3); how many were there."""
     storage = get_storage()
-    return sum(1 for key in sorted(keys - referenced) if storage.delete(key))
+    deleted = 0
+    for key in sorted(keys):
+        if storage.exists(key):
+            storage.delete(key)
+            deleted += 1
+    return deleted
 
 
 def erase_evaluator_declarations(calls: Iterable[Call], *, actor: User | None, erased_at: datetime | None = None,

@@ -508,7 +508,9 @@ def render_letters_job(payload: dict[str, Any]) -> dict[str, int]:
     errors += [{"proposal": f"#{pid}", "message": "the proposal is not part of this run any more"}
                for pid in sorted(missing)]
 
-    # Write phase: lock the batch row first (PostgreSQL row lock, SQLite write lock), then read it fresh.
+    # Write phase: lock the job's row (of two deliveries of this chunk, one writes), then the batch row
+    # (PostgreSQL row lock, SQLite write lock), then read both fresh.
+    jobs.begin_commit()
     db.session.execute(
         sa.update(LetterBatch).where(LetterBatch.id == batch.id).values(
             done=LetterBatch.done + len(rendered), skipped=LetterBatch.skipped + skipped,
@@ -613,8 +615,7 @@ def letters_zip(run: SelectionRun, letters: Sequence[Letter] | None = None) -> b
             if not storage.exists(letter.sha256):
                 continue
             name = letter_filename(letter)
-            with storage.open(letter.sha256) as stream:
-                archive.writestr(zipfile.ZipInfo(name, date_time=stamp), stream.read())
+            archive.writestr(zipfile.ZipInfo(name, date_time=stamp), storage.read(letter.sha256))
             writer.writerow([name, letter.reference, letter.proposal.reference, letter.proposal.acronym,
                              letter.kind.value, letter.sha256, letter.verification_code, letter.page_count])
         archive.writestr(zipfile.ZipInfo("manifest.csv", date_time=stamp), manifest.getvalue())
@@ -640,8 +641,8 @@ def letter_pdf(letter: Letter) -> bytes:
             raise ContentErased(f"This letter's content was erased on {entry.erased_at:%d %B %Y} under the rule "
                                 f"“{erasure_rule_name(entry)}”; its hash ({letter.sha256}) stays on record.")
         raise NotFound("This letter's file is missing: tell the programme officer.")
-    with storage.open(letter.sha256) as stream:
-        return stream.read()
+    return storage.read(letter.sha256)
+
 
 def latest_letter(proposal: Proposal, *, published_only: bool) -> Letter | None:
     """The proposal's most recent letter (a later run, such as a promotion from the reserve list, comes last)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -154,9 +155,15 @@ def mail_configured() -> bool:
 
 @dataclass
 class SendReport:
+    queued: int = 0
+    job_ids: list[int] = field(default_factory=list)
     sent: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+# Messages per background job: one SMTP connection each, and a worker lost in the middle loses little.
+SEND_CHUNK = 25
 
 
 def check_before_sending(call: Call, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
@@ -183,44 +190,29 @@ def check_before_sending(call: Call, messages: Sequence[OutboxMessage]) -> list[
 
 
 def send_outbox(call: Call, *, actor: User | None) -> SendReport:
-    """Send every queued (or previously failed) message of the call over SMTP.
+    """Send every queued (or previously failed) message of the call over SMTP, in the background.
 
-    Refuses (InvalidTransition) on a contradiction, unpublished letters or no SMTP server. Commits after each
-    message, so a crash half-way never sends a message twice. Side effects: message status, audit events.
+    Refuses (InvalidTransition) on a contradiction, unpublished letters, no SMTP server, or one that cannot be
+    reached now (so the officer hears of it at once). Side effects: one `outbox.send` job per chunk of messages
+    (dispatched when the caller commits; each message is then claimed, sent and marked by a worker), an audit
+    event. Returns how many were queued for sending.
     """
+    from app import jobs
+
     require_officer(actor, to="handle the outbox", unattended=True)
     pending = check_before_sending(call, call_messages(call))
-    config = current_app.config
-    report = SendReport()
     try:
-        connection = _connect(config)
+        connection = _connect(current_app.config)
     except (OSError, smtplib.SMTPException) as error:
         raise InvalidTransition(f"The SMTP server could not be reached: {error}. Nothing was sent.") from error
-    try:
-        for message in pending:
-            message.attempts += 1
-            if not message.recipients:
-                message.status, message.error = OutboxStatus.FAILED, "no recipient address"
-                report.failed += 1
-                report.errors.append(f"{message.letter.reference}: no recipient address")
-                db.session.commit()
-                continue
-            try:
-                refused = connection.send_message(_email(message, config))
-            except smtplib.SMTPException as error:
-                message.status, message.error = OutboxStatus.FAILED, str(error)[:1000]
-                report.failed += 1
-                report.errors.append(f"{message.letter.reference}: {error}")
-            else:
-                message.status, message.sent_at = OutboxStatus.SENT, utcnow()
-                message.error = f"refused by the server: {', '.join(refused)}" if refused else None
-                report.sent += 1
-            db.session.commit()
-    finally:
-        with contextlib.suppress(OSError, smtplib.SMTPException):
-            connection.quit()
-    record_event(actor, "outbox.sent", object_type="call", object_id=call.code, sent=report.sent,
-                 failed=report.failed)
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        connection.quit()
+    ids = [message.id for message in pending]
+    report = SendReport(queued=len(ids))
+    for start in range(0, len(ids), SEND_CHUNK):
+        job = jobs.enqueue("outbox.send", {"call_id": call.id, "message_ids": ids[start:start + SEND_CHUNK]})
+        report.job_ids.append(job.id)
+    record_event(actor, "outbox.send_started", object_type="call", object_id=call.code, queued=len(ids))
     db.session.flush()
     return report
 
@@ -245,6 +237,108 @@ def send_now(recipients: Sequence[str], subject: str, body: str, *, message_id: 
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             connection.quit()
+
+
+class _Transient(Exception):
+    """An SMTP failure worth another try (the server busy or unreachable, a 4xx answer)."""
+
+
+def _retry_delays() -> list[float]:
+    text = str(current_app.config.get("MAIL_RETRY_DELAYS", "2,10,30"))
+    return [float(part) for part in text.split(",") if part.strip()]
+
+
+def _claim(message_id: int) -> bool:
+    """The outbox row is the lock: QUEUED or FAILED → SENDING in one committed UPDATE; only its winner sends.
+
+    A message left SENDING by a worker that died is never picked up again: it may have gone out already, and
+    a message is never sent twice. The officer sees it as "sending" and checks the mail server's log.
+    """
+    claimed = db.session.execute(
+        sa.update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status.in_(PENDING))
+        .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, error=None)
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def pause(seconds: float) -> None:
+    """The wait between two tries (a function of its own so that tests can watch the backoff)."""
+    time.sleep(seconds)
+
+
+def send_messages_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """A background job: send a chunk of the outbox, each message claimed first, with retries and backoff.
+
+    Each message's outcome is committed as soon as it is known (SENT or FAILED), so a crash half-way never
+    sends a message twice. Transient failures (connection refused or dropped, 4xx answers) are tried again
+    after MAIL_RETRY_DELAYS seconds (2, 10, 30 by default); permanent ones (5xx) fail the message at once.
+    """
+    config = current_app.config
+    report = SendReport()
+    delays = _retry_delays()
+    connection: smtplib.SMTP | None = None
+    try:
+        for message_id in payload["message_ids"]:
+            if not _claim(message_id):
+                continue  # sent, cancelled, or being sent by someone else
+            message = db.session.get(OutboxMessage, message_id)
+            assert message is not None  # noqa: S101 - just claimed
+            if not message.recipients:
+                _finish(message, report, error="no recipient address")
+                continue
+            email = _email(message, config)
+            for attempt in range(len(delays) + 1):
+                try:
+                    if connection is None:
+                        connection = _connect(config)
+                    refused = connection.send_message(email)
+                # SMTPException is an OSError: the answers with a code first, then a dropped connection.
+                except smtplib.SMTPRecipientsRefused as error:
+                    failure: Exception = error
+                except smtplib.SMTPResponseException as error:
+                    failure = _Transient(str(error)) if 400 <= error.smtp_code < 500 else error
+                except OSError as error:  # refused, reset or timed out: a new connection for the next try
+                    _close(connection)
+                    connection = None
+                    failure = _Transient(str(error) or type(error).__name__)
+                else:
+                    _finish(message, report, refused=refused)
+                    break
+                if isinstance(failure, _Transient) and attempt < len(delays):
+                    pause(delays[attempt])
+                    continue
+                _finish(message, report, error=str(failure))
+                break
+    finally:
+        _close(connection)
+    call = db.session.get(Call, payload["call_id"])
+    record_event(None, "outbox.sent", object_type="call", object_id=call.code if call else payload["call_id"],
+                 sent=report.sent, failed=report.failed)
+    db.session.flush()
+    return {"sent": report.sent, "failed": report.failed}
+
+
+def _close(connection: smtplib.SMTP | None) -> None:
+    if connection is None:
+        return
+    try:
+        connection.quit()
+    except OSError:
+        connection.close()
+
+
+def _finish(message: OutboxMessage, report: SendReport, *, refused: dict[str, Any] | None = None,
+            error: str | None = None) -> None:
+    if error is not None:
+        message.status, message.error = OutboxStatus.FAILED, error[:1000]
+        report.failed += 1
+        report.errors.append(f"{message.letter.reference}: {error}")
+    else:
+        message.status, message.sent_at = OutboxStatus.SENT, utcnow()
+        message.error = f"refused by the server: {', '.join(refused)}" if refused else None
+        report.sent += 1
+    db.session.commit()
 
 
 def _connect(config: Any) -> smtplib.SMTP:
@@ -279,6 +373,7 @@ def cancel_message(message: OutboxMessage, *, actor: User | None) -> None:
 
 
 def outbox_counts(messages: Sequence[OutboxMessage]) -> dict[str, int]:
+    """Messages per status (`queued`, `sending`, `sent`, `failed`, `cancelled`)."""
     counts = {status.value: 0 for status in OutboxStatus}
     for message in messages:
         counts[message.status.value] += 1

@@ -18,7 +18,7 @@ from app import jobs
 from app.clock import utcnow
 from app.enums import ErasureKind, OrganisationType, Role
 from app.extensions import db
-from app.models import Correction, EmailChange, Erasure, Organisation, User, UserRole
+from app.models import Correction, EmailChange, Erasure, Job, Organisation, User, UserRole
 from app.privacy.access_log import note_access
 from app.queries.access import is_member_of, require_officer
 from app.queries.personal_data import (
@@ -231,6 +231,14 @@ def send_email_confirmation_job(payload: dict[str, Any]) -> dict[str, Any]:
         return {"sent": False, "reason": change.send_error}
     change.sent_at, change.send_error = utcnow(), None
     return {"sent": True}
+
+
+def email_confirmation_job_gave_up(job: Job) -> None:
+    """The sending job failed for good (its process died each time): the person's page says the link was not sent,
+    instead of "being sent" for ever."""
+    change = db.session.get(EmailChange, int(job.payload.get("change", 0)))
+    if change is not None and change.sent_at is None:
+        change.send_error = "The background job that sends it stopped."
 
 
 # --- erasure ---------------------------------------------------------------------------------------------------------

@@ -402,9 +402,12 @@ def upload_annex(proposal: Proposal, *, actor: User, kind: DocumentKind, stream:
     Side effects: see `documents.upload_document`.
     """
     _require_editable(proposal, actor)
+    # The slow part (parse, hash, store) before the row lock, so that saves and submissions of the same
+    # proposal do not wait behind it; the lock covers only the row changes.
+    stored = document_service.store_upload(stream, page_limit=proposal.call.page_limit)
     proposal, _ = _lock_proposal(proposal)
     _require_editable(proposal, actor)
-    return document_service.upload_document(proposal, actor=actor, kind=kind, stream=stream, filename=filename)
+    return document_service.upload_document(proposal, actor=actor, kind=kind, stored=stored, filename=filename)
 
 
 def remove_annex(proposal: Proposal, document: Document, *, actor: User) -> None:

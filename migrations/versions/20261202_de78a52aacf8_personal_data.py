@@ -1,7 +1,7 @@
 """personal data: consents, corrections, e-mail changes, access log, erasure register, call privacy contacts
 
 Revision ID: de78a52aacf8
-Revises: 29b66b5f0a21
+Revises: 3b8e4f2a9c61
 Create Date: 2026-12-02 00:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'de78a52aacf8'
-down_revision = '29b66b5f0a21'
+down_revision = '3b8e4f2a9c61'
 branch_labels = None
 depends_on = None
 

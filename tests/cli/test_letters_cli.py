@@ -45,3 +45,36 @@ def test_send_without_smtp_keeps_the_queue(app, make_user) -> None:
     result = runner.invoke(args=["letters", "send", "--call", code])
     assert result.exit_code != 0
     assert "Publish the letters" in result.output
+
+
+def test_send_waits_for_the_background_job_and_reports_what_went(app, make_user, monkeypatch) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.services.test_outbox import Inbox
+    from tests.support import free_port
+
+    with app.app_context():
+        officer = make_user(Role.OFFICER)
+        data = make_letter_scenario(db.session.merge(make_user(Role.APPLICANT)))
+        db.session.commit()
+        run_id, code = data["run"].id, data["call"].code
+    runner = app.test_cli_runner()
+    runner.invoke(args=["letters", "generate", "--run", str(run_id)])
+    with app.app_context():
+        from app.models import SelectionRun
+        from app.services import letters as letter_service
+
+        letter_service.publish_letters(db.session.get(SelectionRun, run_id), actor=db.session.merge(officer))
+        db.session.commit()
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        result = runner.invoke(args=["letters", "send", "--call", code])
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    assert "5 queued for sending: 5 sent, 0 failed, 0 still sending, 0 not sent." in result.output
+    assert len(inbox.messages) == 5

@@ -201,3 +201,27 @@ def test_hostile_text_in_a_correction_is_stored_as_typed_and_shown_escaped(app, 
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     with app.app_context():
         assert db.session.get(User, people.alice).full_name == hostile
+
+
+def test_a_sending_job_that_fails_for_good_is_said_so_on_the_page(app, people, as_person, smtp_server,
+                                                                   monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The confirmation e-mail's job dies (not an SMTP answer the job handles): the job registry's give-up hook
+    writes it on the change, so the page does not say "being sent" for ever."""
+    from app.enums import JobStatus
+    from app.models import Job
+    from app.services import outbox
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(outbox, "send_now", crash)
+    alice = as_person(people.alice)
+    page = alice.post("/account/email", data={"email-new_email": "alice.new@baltic.example",
+                                              "email-password": "correct-horse-battery"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "The link could not be sent: The background job that sends it stopped." in page
+    assert "The link is being sent." not in page
+    with app.app_context():
+        job = db.session.scalars(sa.select(Job).where(Job.kind == "personal_data.email_confirmation")).one()
+        assert job.status is JobStatus.FAILED
+        assert db.session.scalars(sa.select(EmailChange)).one().sent_at is None

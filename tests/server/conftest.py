@@ -12,10 +12,6 @@ import pytest
 from tests.support import private_database
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "server: starts gunicorn against PostgreSQL (tests/server)")
-
-
 @pytest.fixture
 def server_database() -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL", "")

@@ -206,7 +206,7 @@ def test_generating_again_is_idempotent(scenario, officer) -> None:
 def test_a_letter_whose_pdf_went_missing_is_rendered_again_identically(scenario, officer) -> None:
     generate(scenario["run"], officer)
     letter, _ = letter_of(scenario["proposals"]["reserve"])
-    get_storage().path(letter.sha256).unlink()
+    get_storage().delete(letter.sha256)
     batch = generate(scenario["run"], officer)
     assert (batch.done, batch.skipped) == (1, 4)
     assert get_storage().exists(letter.sha256)

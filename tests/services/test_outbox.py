@@ -103,8 +103,8 @@ def test_sending_needs_published_letters(generated, people, smtp_server) -> None
 def test_sending_delivers_every_message_over_smtp(generated, people, smtp_server) -> None:
     publish(generated, people)
     report = outbox.send_outbox(generated["call"], actor=officer_of(people))
-    db.session.commit()
-    assert (report.sent, report.failed) == (5, 0)
+    db.session.commit()  # JOBS_INLINE: the sending job runs before commit() returns
+    assert report.queued == 5
     assert len(smtp_server.messages) == 5
     sender, recipients, raw = smtp_server.messages[0]
     parsed = email.message_from_bytes(raw)
@@ -153,14 +153,17 @@ def test_contradictory_decisions_for_a_proposal_block_sending(generated, people,
     db.session.commit()
     assert outbox.contradictions(call) == []
     report = outbox.send_outbox(call, actor=officer_of(people))
-    assert report.sent == 7  # 5 + 3 letters of the second run (its ineligible one too), less the cancelled one
+    assert report.queued == 7  # 5 + 3 letters of the second run (its ineligible one too), less the cancelled one
+    db.session.commit()
+    assert len(smtp_server.messages) == 7
 
 
 def test_a_promotion_may_follow_a_sent_reserve_letter(generated, people, smtp_server) -> None:
     call, proposals = generated["call"], generated["proposals"]
     publish(generated, people)
-    assert outbox.send_outbox(call, actor=officer_of(people)).sent == 5
+    assert outbox.send_outbox(call, actor=officer_of(people)).queued == 5
     db.session.commit()
+    assert len(smtp_server.messages) == 5
     promotion = make_finalised_run(call, [(proposals["selected"], "selected"), (proposals["reserve"], "selected")],
                                    parent=generated["run"])
     db.session.commit()
@@ -171,7 +174,9 @@ def test_a_promotion_may_follow_a_sent_reserve_letter(generated, people, smtp_se
     assert outbox.contradictions(call) == []
     # Only the promoted proposal is written to: the others' decisions did not change.
     assert [m.letter.kind.value for m in outbox.call_messages(call) if m.status is OutboxStatus.QUEUED] == ["award"]
-    assert outbox.send_outbox(call, actor=officer_of(people)).sent == 1
+    assert outbox.send_outbox(call, actor=officer_of(people)).queued == 1
+    db.session.commit()
+    assert len(smtp_server.messages) == 6
 
 
 def test_a_sent_decision_cannot_be_contradicted_by_an_unrelated_run(generated, people, smtp_server) -> None:
@@ -204,3 +209,84 @@ def test_a_sent_message_cannot_be_cancelled(generated, people, smtp_server) -> N
     message = outbox.call_messages(generated["call"])[0]
     with pytest.raises(InvalidTransition, match="sent"):
         outbox.cancel_message(message, actor=officer_of(people))
+
+
+class BusyThenAccepting(Inbox):
+    """Answers 451 (try again later) to the first `busy` messages, then accepts."""
+
+    def __init__(self, busy: int, code: str = "451 Temporary local problem, try again later") -> None:
+        super().__init__()
+        self.busy, self.code, self.refusals = busy, code, 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.refusals < self.busy:
+            self.refusals += 1
+            return self.code
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def smtp_with(app, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    controllers = []
+
+    def start(handler):
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+        return handler
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def test_a_busy_server_is_tried_again_with_backoff_and_each_message_goes_once(generated, people, smtp_with,
+                                                                                app, monkeypatch) -> None:
+    inbox = smtp_with(BusyThenAccepting(busy=2))
+    slept: list[float] = []
+    monkeypatch.setitem(app.config, "MAIL_RETRY_DELAYS", "0.01,0.02,0.03")
+    monkeypatch.setattr(outbox, "pause", slept.append)
+    publish(generated, people)
+    outbox.send_outbox(generated["call"], actor=officer_of(people))
+    db.session.commit()
+    assert slept == [0.01, 0.02]  # the first message waited twice, growing, then went
+    assert inbox.refusals == 2
+    assert len(inbox.messages) == 5
+    assert {m.status for m in outbox.call_messages(generated["call"])} == {OutboxStatus.SENT}
+
+
+def test_a_permanent_refusal_fails_the_message_at_once(generated, people, smtp_with, app, monkeypatch) -> None:
+    inbox = smtp_with(BusyThenAccepting(busy=1, code="550 Mailbox unavailable"))
+    slept: list[float] = []
+    monkeypatch.setattr(outbox, "pause", slept.append)
+    publish(generated, people)
+    outbox.send_outbox(generated["call"], actor=officer_of(people))
+    db.session.commit()
+    statuses = [m.status for m in outbox.call_messages(generated["call"])]
+    assert statuses.count(OutboxStatus.FAILED) == 1
+    assert statuses.count(OutboxStatus.SENT) == 4
+    assert len(inbox.messages) == 4
+    failed = next(m for m in outbox.call_messages(generated["call"]) if m.status is OutboxStatus.FAILED)
+    assert "550" in failed.error
+    assert failed.attempts == 1
+    assert slept == []  # a 5xx answer is not tried again
+
+
+def test_a_message_claimed_by_another_worker_is_never_sent_again(generated, people, smtp_server) -> None:
+    publish(generated, people)
+    first = outbox.call_messages(generated["call"])[0]
+    first.status = OutboxStatus.SENDING  # another worker holds it (or died after sending it)
+    db.session.commit()
+    outbox.send_outbox(generated["call"], actor=officer_of(people))
+    db.session.commit()
+    assert len(smtp_server.messages) == 4
+    assert first.letter.reference not in {email.message_from_bytes(raw)["X-Eurogrants-Letter"]
+                                          for _, _, raw in smtp_server.messages}
+    db.session.refresh(first)
+    assert first.status is OutboxStatus.SENDING

@@ -384,7 +384,7 @@ def test_receipt_hashes_can_be_recomputed_from_the_snapshot_and_the_files(applic
     assert data["proposal"]["requested_grant"] == "900000.00"
     assert {p["requested_amount"] for p in data["proposal"]["partners"]} == {"300000.00"}
     [annex] = data["proposal"]["annexes"]
-    stored = get_storage().path(annex["sha256"]).read_bytes()
+    stored = get_storage().read(annex["sha256"])
     assert hashlib.sha256(stored).hexdigest() == annex["sha256"]
     assert annex["size"] == len(stored)
     assert sha256_text(submission.snapshot) == submission.sha256

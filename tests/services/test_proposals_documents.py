@@ -13,7 +13,7 @@ from app.models import AuditEvent, User
 from app.services.documents import inspect_pdf, sanitise_filename
 from app.services.errors import FileTooLarge, InvalidInput
 from app.services.proposals import create_proposal, upload_annex
-from app.storage import get_storage
+from app.storage import LocalStorage, get_storage
 from tests.factories import make_open_call, pdf_bytes
 
 PDF = pdf_bytes(2)
@@ -96,8 +96,10 @@ def test_an_upload_is_stored_under_its_hash_outside_the_static_folder(app, draft
     document = upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF),
                             filename="../Part B.pdf")
     db.session.commit()
-    path = get_storage().path(document.sha256)
-    assert path.read_bytes() == PDF
+    storage = get_storage()
+    assert isinstance(storage, LocalStorage)  # the suite's default backend; tests/test_storage.py runs both
+    assert storage.read(document.sha256) == PDF
+    path = storage.file_path(document.sha256)
     assert path.name == document.sha256
     assert Path(app.config["STORAGE_DIR"]) in path.parents
     assert Path(app.static_folder) not in path.parents  # type: ignore[arg-type]
@@ -137,3 +139,22 @@ def test_the_per_file_limit_is_configurable(app, draft, monkeypatch) -> None:  #
     monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", len(PDF) - 1)
     with pytest.raises(FileTooLarge, match="larger than the"):
         upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF), filename="b.pdf")
+
+
+def test_an_upload_is_checked_and_stored_before_the_proposal_row_is_locked(draft, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Parsing, hashing and storing take long: they happen before the lock that saves and submissions wait for."""
+    import hashlib
+
+    from app.services import proposals as proposal_service
+
+    proposal, user = draft
+    lock = proposal_service._lock_proposal
+    seen = []
+
+    def lock_and_look(target):  # type: ignore[no-untyped-def]
+        seen.append(get_storage().exists(hashlib.sha256(PDF).hexdigest()))
+        return lock(target)
+
+    monkeypatch.setattr(proposal_service, "_lock_proposal", lock_and_look)
+    upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF), filename="b.pdf")
+    assert seen == [True]

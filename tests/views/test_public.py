@@ -77,3 +77,18 @@ def test_static_assets_are_served_locally(client) -> None:  # type: ignore[no-un
         response = client.get(asset)
         assert response.status_code == 200
         response.close()
+
+
+def test_healthz_checks_the_database_and_the_storage(client, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["status"] == body["checks"]["storage"]["status"] == "ok"
+    assert body["checks"]["redis"] == {"status": "not configured"}
+    # A storage that cannot be written makes the server unhealthy, and the answer says which part.
+    monkeypatch.setitem(app.config, "STORAGE_DIR", "/proc/eurogrants-cannot-write-here")
+    failing = client.get("/healthz")
+    assert failing.status_code == 503
+    assert failing.get_json()["checks"]["storage"]["status"] == "failing"
+    assert failing.get_json()["checks"]["database"]["status"] == "ok"
