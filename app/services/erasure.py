@@ -4,8 +4,9 @@ applied again after a backup is restored.
 
 - `erase_rows(rule, subject)` empties (CLEAR) or deletes (DELETE_ROW) exactly the columns the map puts under `rule`,
   in the rows of the subject (a proposal's file, a call's evaluators, an account, or rows older than a cutoff), and
-  deletes the stored files of those rows that no other record refers to. A column gains its erasure by its line in
-  the map; the rows a rule reaches are in SUBJECT_ROWS (tests/privacy/test_map.py checks both agree).
+  deletes the stored files of those rows that no other record refers to, once the erasure commits. A column gains its
+  erasure by its line in the map; the rows a rule reaches are in SUBJECT_ROWS (tests/privacy/test_map.py checks both
+  agree).
 - `erase_person` pseudonymises a person everywhere: their account's name and e-mail address become a stable
   pseudonym (an HMAC of the account's id), which the audit trail's details take too, so that every event still
   names one actor and counts still hold; what a longer rule keeps stays, under the pseudonym.
@@ -19,12 +20,15 @@ them with bulk statements, the one path around those guards, and only ever the c
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.enums import ErasureKind, InvitationStatus, JoinRequestStatus, ProposalStatus
@@ -70,6 +74,8 @@ from app.queries.personal_data import drafts_erased_with, known_emails, person_p
 from app.queries.retention import invitation_ended_before
 from app.services.audit import record_event
 from app.storage import get_storage
+
+log = logging.getLogger(__name__)
 
 Selector = Callable[[Any], sa.ColumnElement[bool]]
 
@@ -254,14 +260,36 @@ def _release_annexes(keys: set[str]) -> int:
 
 
 def _delete_files(keys: set[str]) -> int:
-    """Delete stored files through the storage backend (a folder or S3); how many were there."""
+    """Delete stored files through the storage backend (a folder or S3) once the erasure commits; how many there are.
+
+    Deleting waits for the commit: an erasure rolled back (a refusal later in the request, a job whose write phase
+    lost to another delivery) must leave every file its records still point to.
+    """
     storage = get_storage()
-    deleted = 0
+    present = sorted(key for key in keys if storage.exists(key))
+    db.session().info.setdefault(_FILES_TO_DELETE, set()).update(present)
+    return len(present)
+
+
+_FILES_TO_DELETE = "eurogrants.files_to_delete"
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_files_after_commit(session: Session) -> None:
+    keys = session.info.pop(_FILES_TO_DELETE, None)
+    if not keys:
+        return
+    storage = get_storage()
     for key in sorted(keys):
-        if storage.exists(key):
+        try:
             storage.delete(key)
-            deleted += 1
-    return deleted
+        except Exception:  # the erasure stands; the file is logged for the operator to remove
+            log.exception("an erased file could not be deleted from storage: %s", key)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_files_after_rollback(session: Session) -> None:
+    session.info.pop(_FILES_TO_DELETE, None)
 
 
 def erase_evaluator_declarations(calls: Iterable[Call], *, actor: User | None, erased_at: datetime | None = None,

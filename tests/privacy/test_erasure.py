@@ -190,6 +190,24 @@ def test_the_only_member_s_drafts_go_now_with_their_files(app, people, as_person
             AuditEvent.action == "personal_data.draft_deleted")).one().object_id == str(people.draft_id)
 
 
+def test_an_erasure_rolled_back_leaves_every_file_its_records_point_to(app, people) -> None:  # type: ignore[no-untyped-def]
+    """Files go only when the erasure commits: a transaction that erased and then rolled back (a refusal later in the
+    request, a job that lost its write phase) keeps the draft and its annex, readable."""
+    from app.services.personal_data import erase_account
+
+    with app.app_context():
+        dora = db.session.get(User, people.dora)
+        erase_account(dora, actor=dora, password=PASSWORD)
+        assert get_storage().exists(people.draft_annex_sha)  # not before the commit
+        db.session.rollback()
+        assert db.session.get(Proposal, people.draft_id) is not None
+        assert get_storage().exists(people.draft_annex_sha)
+        dora = db.session.get(User, people.dora)
+        erase_account(dora, actor=dora, password=PASSWORD)
+        db.session.commit()
+        assert not get_storage().exists(people.draft_annex_sha)
+
+
 def test_an_administrator_erases_for_a_request_received_by_post(app, people, as_person) -> None:  # type: ignore[no-untyped-def]
     admin = as_person(people.admin)
     page = admin.get("/manage/personal-data?email=dora@solo.example").get_data(as_text=True)
