@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import click
 from flask import Flask, current_app
@@ -41,20 +40,15 @@ def register_privacy_cli(app: Flask) -> None:
                 click.echo(f"  {line}")
             return
         job_id = start_retention_run().id
-        db.session.commit()  # dispatches the job
+        db.session.commit()  # dispatches the job (to the local pool, or to a Celery worker)
         try:
-            while True:
-                db.session.expire_all()
-                job = db.session.get(Job, job_id)
-                assert job is not None  # noqa: S101 - just created
-                if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
-                    break
-                time.sleep(0.2)
+            jobs.wait_for([job_id])
         finally:
             jobs.shutdown()
+        job = db.session.get(Job, job_id)
+        assert job is not None  # noqa: S101 - just created
         if job.status is JobStatus.FAILED:
             raise click.ClickException(f"The retention run failed: {job.error}")
-        result = dict(job.result or {})
-        result.pop("pid", None)
+        result = {key: value for key, value in (job.result or {}).items() if key not in ("pid", "worker")}
         click.echo("Retention applied (also in the audit trail as retention.applied):")
         click.echo(json.dumps(result, indent=2, sort_keys=True))
