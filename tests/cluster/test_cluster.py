@@ -300,12 +300,15 @@ def test_the_retention_job_runs_on_a_worker_and_empties_the_bucket(cluster: Clus
     from app.privacy.register import read_register
     from app.services.retention import start_retention_run
     from app.storage import get_storage
-    from tests.factories import make_call, make_ready_proposal, make_staff
+    from tests.factories import make_call, make_ready_proposal, make_staff, pdf_bytes
 
     with cluster_app.app_context():
         call = make_call("RETAIN", deadline=(utcnow() - timedelta(days=91)).replace(microsecond=0))
         owner = make_staff(Role.APPLICANT, "owner@retain.test", organisation="Retain Solo", country="LT")
         draft = make_ready_proposal(call, owner, acronym="OLDDRAFT")
+        # An annex of its own: files are stored by content, and one another proposal also holds must stay.
+        data = pdf_bytes(2) + f"% OLDDRAFT {draft.reference}\n".encode()
+        draft.documents[0].sha256, draft.documents[0].size_bytes = get_storage().put_bytes(data), len(data)
         draft_id, annex = draft.id, draft.documents[0].sha256
         db.session.commit()
         assert get_storage().exists(annex)
