@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from app.clock import set_clock
 from app.enums import ProposalStatus, Role
 from app.extensions import db
+from app.inputs import ProposalChanges
 from app.models import AuditEvent, Proposal, Submission, User
 from app.services.errors import DeadlinePassed, EditConflict
 from app.services.proposals import create_proposal, save_proposal, submit_proposal
@@ -30,6 +31,7 @@ pytestmark = [
 ]
 
 DEADLINE = datetime(2021, 12, 7, 16, 0, 0, tzinfo=UTC)
+typed = ProposalChanges.parse  # the changes as a form or the API gives them
 _local = threading.local()
 
 
@@ -149,7 +151,7 @@ def test_two_saves_on_the_same_version_one_wins_one_is_told(app, setup) -> None:
         def job() -> Any:
             proposal = db.session.get(Proposal, proposal_id)
             save_proposal(proposal, actor=db.session.get(User, user_id), base_version=base,  # type: ignore[arg-type]
-                          changes={"title": title})
+                          changes=typed({"title": title}))
             db.session.commit()
             return title
 
@@ -195,9 +197,9 @@ def test_a_snapshot_never_mixes_a_concurrent_save(app, setup) -> None:  # type: 
             from app.inputs import PartnerInput
 
             save_proposal(proposal, actor=db.session.get(User, user_id), base_version=version,  # type: ignore[arg-type]
-                          changes={"title": f"state {version + 1}", "partners": [
+                          changes=typed({"title": f"state {version + 1}", "partners": [
                               PartnerInput(f"{p.name.split(' @')[0]} @{version + 1}", p.country, p.organisation_type,
-                                           p.contact_email, p.requested_amount) for p in partners]})
+                                           p.contact_email, p.requested_amount) for p in partners]}))
             db.session.commit()
         return "saved"
 
