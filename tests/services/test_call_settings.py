@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,7 +16,7 @@ from app.clock import set_clock
 from app.enums import Role
 from app.extensions import db
 from app.inputs import CallSettings, changed_names
-from app.models import AuditEvent, Call, User
+from app.models import AuditEvent, Call, Proposal, User
 from app.services.call_settings import update_call_settings
 from app.services.errors import ConfirmationRequired
 from app.services.proposals import grant_extension, withdraw_proposal
@@ -90,20 +92,28 @@ def test_changing_the_countries_records_them_as_sets_before_and_after(call, offi
     }
 
 
+@dataclass(frozen=True)
+class Extended:
+    """The proposals extended by 2 hours (`short`) and by 3 days (`long`); a third, extended by 2 hours, is
+    withdrawn."""
+
+    short: Proposal
+    long: Proposal
+
+
 @pytest.fixture
-def extended(call, officer, make_user):  # type: ignore[no-untyped-def]
-    """Three proposals: one extended by 2 hours, one by 3 days, one extended by 2 hours and then withdrawn."""
+def extended(call: Call, officer: User, make_user: Callable[..., User]) -> Extended:
     applicant = db.session.get(User, make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT").id)
     short, long_, gone = (make_ready_proposal(call, applicant, acronym=name) for name in ("SHORT", "LONG", "GONE"))
     for proposal, extra in ((short, timedelta(hours=2)), (long_, timedelta(days=3)), (gone, timedelta(hours=2))):
         grant_extension(proposal, actor=officer, deadline=DEADLINE + extra, reason="The portal was down for an hour.")
     withdraw_proposal(gone, actor=applicant)
     db.session.commit()
-    return short, long_
+    return Extended(short, long_)
 
 
 def test_a_later_deadline_that_overtakes_an_extension_needs_confirmation(call, officer, extended) -> None:  # type: ignore[no-untyped-def]
-    short, long_ = extended
+    short, long_ = extended.short, extended.long
     later = DEADLINE + timedelta(days=1)
     with pytest.raises(ConfirmationRequired) as refused:
         update_call_settings(call, actor=officer, settings=CallSettings(deadline=later))
@@ -140,7 +150,7 @@ def test_a_deadline_exactly_at_an_extension_overtakes_it(call, officer, extended
 
 
 def test_a_token_confirms_only_the_extensions_that_were_shown(call, officer, extended, make_user) -> None:  # type: ignore[no-untyped-def]
-    short, long_ = extended
+    short, long_ = extended.short, extended.long
     later = DEADLINE + timedelta(days=1)
     with pytest.raises(ConfirmationRequired) as first:
         update_call_settings(call, actor=officer, settings=CallSettings(deadline=later))
