@@ -12,7 +12,7 @@ mention is UNSET, which leaves the stored value alone; None empties it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -95,6 +95,18 @@ class _Problems:
             return None
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Parsed:
+    """What parsing an input found that cannot be stored: `problems` by field (field -> message), and `unknown`, the
+    names given that are no field of the input at all."""
+
+    problems: Mapping[str, str] = field(default_factory=dict)
+    unknown: tuple[str, ...] = ()
+
+    def _given(self, names: Iterable[str]) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in names if getattr(self, name) is not UNSET}
+
+
 # -- a proposal --------------------------------------------------------------------------------------------------
 
 # The proposal's own columns that applicants fill in (its partners are rows of their own).
@@ -111,8 +123,8 @@ class PartnerInput:
     requested_amount: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class ProposalChanges:
+@dataclass(frozen=True, kw_only=True)
+class ProposalChanges(_Parsed):
     """Some fields of a proposal, normalised: what one save changes (see the module docstring for UNSET).
 
     `partners` replaces every partner but the coordinator, in order; `amounts` is one requested amount per partner
@@ -128,12 +140,10 @@ class ProposalChanges:
     coordinator_contact_email: str | Unset = UNSET
     partners: tuple[PartnerInput, ...] | Unset = UNSET
     amounts: tuple[Decimal | None, ...] | Unset = UNSET
-    problems: Mapping[str, str] = field(default_factory=dict)
-    unknown: tuple[str, ...] = ()  # names given that are no field of a proposal
 
     def columns(self) -> dict[str, Any]:
         """The proposal's own columns this input sets, by name, in the order the audit trail lists them."""
-        return {name: getattr(self, name) for name in PROPOSAL_COLUMNS if getattr(self, name) is not UNSET}
+        return self._given(PROPOSAL_COLUMNS)
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> ProposalChanges:
@@ -143,7 +153,7 @@ class ProposalChanges:
         kept as typed: the checklist says what to fix, and nothing the user wrote is lost. Only what cannot be stored
         at all is named in `problems`.
         """
-        names = {f.name for f in fields(cls)} - {"problems", "unknown"}
+        names = {f.name for f in fields(cls)} - {f.name for f in fields(_Parsed)}
         problems = _Problems()
         values: dict[str, Any] = {}
         for name in ("acronym", "title", "abstract"):
@@ -219,8 +229,8 @@ def changed_names(names: list[str]) -> str:
     return ", ".join(SETTING_NAMES[name] for name in names)
 
 
-@dataclass(frozen=True)
-class CallSettings:
+@dataclass(frozen=True, kw_only=True)
+class CallSettings(_Parsed):
     """The settings an officer changes, normalised (see the module docstring for UNSET): times to the second and
     with their zone, amounts in cents, eligible countries as a sorted set of upper-case codes."""
 
@@ -235,12 +245,10 @@ class CallSettings:
     eligible_countries: tuple[str, ...] | Unset = UNSET
     duration_min_months: int | None | Unset = UNSET
     duration_max_months: int | None | Unset = UNSET
-    problems: Mapping[str, str] = field(default_factory=dict)
-    unknown: tuple[str, ...] = ()  # names given that are no setting an officer changes
 
     def given(self) -> dict[str, Any]:
         """The settings this input sets, by name, in the order of the settings form."""
-        return {name: getattr(self, name) for name in SETTING_NAMES if getattr(self, name) is not UNSET}
+        return self._given(SETTING_NAMES)
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> CallSettings:
