@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.inputs import CallSettings
+from app.models import Call
 from forms.proposal import MoneyField
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
@@ -31,6 +33,13 @@ class ExtensionForm(FlaskForm):
                            description="Shown to the applicant and kept in the audit trail.")
     submit = SubmitField("Grant the extension")
 
+    def new_deadline(self, zone: str) -> datetime:
+        """The deadline typed (required), as an aware time in the call's zone."""
+        moment: datetime | None = self.deadline.data
+        if moment is None:  # DataRequired refused the form before
+            raise ValueError("the form was not validated")
+        return moment.replace(tzinfo=ZoneInfo(zone))
+
 
 class CallSettingsForm(FlaskForm):
     opens_at = DateTimeLocalField("Opens (call's time zone)", format=LOCAL_FORMATS, validators=[DataRequired()],
@@ -52,3 +61,26 @@ class CallSettingsForm(FlaskForm):
     # The token of the overtaken extensions the officer was shown (see services.call_settings).
     confirm = HiddenField()
     submit = SubmitField("Save the settings")
+
+    def show(self, call: Call) -> None:
+        """Fill the form with the call's settings, times as wall-clock times in its zone."""
+        zone = call.time_zone
+        self.process(data={
+            "opens_at": wall_clock(call.opens_at, zone), "deadline": wall_clock(call.deadline, zone),
+            "budget": call.budget, "max_awards": call.max_awards, "max_grant_per_proposal": call.max_grant_per_proposal,
+            "page_limit": call.page_limit, "min_partners": call.min_partners, "min_countries": call.min_countries,
+            "eligible_countries": " ".join(call.eligible_countries or []),
+            "duration_min_months": call.duration_min_months, "duration_max_months": call.duration_max_months,
+        })
+
+    def settings(self, zone: str) -> CallSettings:
+        """Every setting of the form, typed; times typed in the call's zone."""
+        return CallSettings.parse({
+            "opens_at": in_zone(self.opens_at.data, zone), "deadline": in_zone(self.deadline.data, zone),
+            "budget": self.budget.amount, "max_awards": self.max_awards.data,
+            "max_grant_per_proposal": self.max_grant_per_proposal.amount, "page_limit": self.page_limit.data,
+            "min_partners": self.min_partners.data, "min_countries": self.min_countries.data,
+            "eligible_countries": (self.eligible_countries.data or "").replace(",", " ").split(),
+            "duration_min_months": self.duration_min_months.data,
+            "duration_max_months": self.duration_max_months.data,
+        })

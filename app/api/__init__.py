@@ -11,7 +11,7 @@ from flask_smorest import Api, abort
 from marshmallow import fields
 
 from app.extensions import csrf
-from app.services.accounts import user_for_token
+from app.queries.accounts import user_for_token
 from app.web.transaction import committing
 
 

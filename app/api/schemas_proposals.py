@@ -97,7 +97,9 @@ class ProposalSchema(Schema):
     updated_at = fields.AwareDateTime(format="iso")
 
     def get_documents(self, proposal: Any) -> list[dict[str, Any]]:
-        return DocumentSchema(many=True).dump([d for d in proposal.documents if d.removed_at is None])
+        documents: list[dict[str, Any]] = DocumentSchema(many=True).dump(
+            [d for d in proposal.documents if d.removed_at is None])
+        return documents
 
     def get_extension(self, proposal: Any) -> dict[str, Any] | None:
         if proposal.extended_deadline is None:

@@ -18,6 +18,9 @@ MAX_ABSTRACT = 5000
 MAX_PARTNERS = 50  # the coordinator included
 MAX_DURATION_MONTHS = 120
 MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
+MAX_STRAND = 100
+MAX_PARTNER_NAME = 200  # an organisation's name
+MAX_EMAIL = 254
 
 # Evaluation (models/evaluation.py)
 MAX_LOAD_LIMIT = 500  # proposals per evaluator and call

@@ -113,7 +113,7 @@ def can_edit_proposal(user: User | None, proposal: Proposal) -> bool:
     return is_member_of_proposal_organisation(user, proposal)
 
 
-def _proposal_query(proposal_id: int, *, full: bool) -> sa.Select[tuple[Proposal]]:
+def _proposal_query(proposal_id: int, *, full: bool) -> sa.Select[Proposal]:
     query = sa.select(Proposal).where(Proposal.id == proposal_id)
     if full:
         # Everything a proposal page shows, in a fixed number of queries.
@@ -126,7 +126,7 @@ def _proposal_query(proposal_id: int, *, full: bool) -> sa.Select[tuple[Proposal
 
 def _load(proposal_id: int, user: User | None, allowed: Callable[[User | None, Proposal], bool],
           full: bool) -> Proposal:
-    proposal = db.session.scalar(_proposal_query(proposal_id, full=full))
+    proposal: Proposal | None = db.session.scalar(_proposal_query(proposal_id, full=full))
     if proposal is None or not allowed(user, proposal):
         raise NotFound(NOT_FOUND_MESSAGE)
     return proposal
@@ -155,8 +155,8 @@ def load_call(code: str) -> Call:
 def load_run(call: Call, number: int, user: User | None) -> SelectionRun:
     """Run `number` of the call, the one identity of a selection run (`/calls/<code>/runs/<number>`)."""
     require_officer(user, unattended=True)
-    run = db.session.scalar(sa.select(SelectionRun).where(SelectionRun.call_id == call.id,
-                                                          SelectionRun.number == number))
+    run: SelectionRun | None = db.session.scalar(sa.select(SelectionRun).where(SelectionRun.call_id == call.id,
+                                                                               SelectionRun.number == number))
     if run is None:
         raise NotFound(f"There is no run {number} of {call.code}.")
     return run

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Assignment, Call, IndividualReport, PoolMember, User
 from app.models.limits import MAX_LOAD_LIMIT
 from app.queries.access import require_officer
-from app.services.accounts import normalise_email
+from app.queries.accounts import normalise_email
 from app.services.audit import record_event
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, send_file
+from flask import Response, render_template, send_file
 
 from app.models import Document, Letter, SelectionRun, Submission
+from app.pdf import render_pdf
+from app.queries.documents import open_document
+from app.queries.receipts import receipt_context, receipt_filename
 from app.services import letters as letter_service
-from app.services.documents import open_document
-from app.services.receipts import receipt_filename, render_receipt_pdf
 
 
 def _harden(response: Response) -> Response:
@@ -34,8 +35,9 @@ def send_annex(document: Document) -> Response:
 
 
 def send_receipt_pdf(submission: Submission) -> Response:
-    """The receipt PDF, rendered from the frozen snapshot."""
-    response = Response(render_receipt_pdf(submission), mimetype="application/pdf")
+    """The receipt PDF, rendered from the frozen snapshot (deterministic: same submission, same bytes)."""
+    pdf = render_pdf(render_template("pdf/receipt.html", **receipt_context(submission)))
+    response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{receipt_filename(submission)}"'
     return _harden(response)
 

@@ -5,7 +5,7 @@ Services change state and flush; they never commit. Views never call `db.session
 - Every view runs inside `run_view` (EurograntsFlask.dispatch_request, app/web/application.py). A view that raises
   (a DomainError, an abort, a bug) is rolled back. A view that returns from a POST, PUT, PATCH or DELETE is
   committed by `commit`; GET and HEAD are never committed. A DomainError raised *by the commit* (the deadline guard
-  of app.services.proposals reads the clock again in a before_commit hook) is rolled back too and reaches the error
+  of app.services.deadline reads the clock again in a before_commit hook) is rolled back too and reaches the error
   handlers: a 4xx page or the API's JSON error (app/web/errors.py), never a 500 and never the view's success.
 
 - An API operation reads: arguments (flask-smorest) -> one service call -> return the result. The API blueprint's

@@ -10,6 +10,7 @@ import pytest
 
 from app.enums import Role
 from app.extensions import db
+from app.inputs import CallSettings
 from app.models import Call, User
 from app.queries import access
 from app.services import letters as letter_service
@@ -71,9 +72,9 @@ def test_extensions_and_call_settings_refuse_the_system_with_403_not_a_crash(app
         grant_extension(proposal, actor=None, deadline=call.deadline + timedelta(days=1),  # type: ignore[arg-type]
                         reason="A power cut at the coordinator's.")
     with pytest.raises(NotAllowed):
-        update_call_settings(call, actor=None, changes={"page_limit": 3})  # type: ignore[arg-type]
+        update_call_settings(call, actor=None, settings=CallSettings(page_limit=3))  # type: ignore[arg-type]
     with pytest.raises(NotAllowed):
-        update_call_settings(call, actor=applicant, changes={"page_limit": 3})
+        update_call_settings(call, actor=applicant, settings=CallSettings(page_limit=3))
 
 
 def test_a_run_has_one_identity_its_calls_code_and_its_number(scenario: dict[str, Any]) -> None:

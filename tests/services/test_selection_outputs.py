@@ -19,12 +19,12 @@ from app.models import AuditEvent, Call, Document, Proposal
 from app.models.selection import TransferOffer
 from app.queries.access import load_offer
 from app.queries.ranking import live_ranking, run_ranking
+from app.queries.receipts import verify_submission
 from app.seeds.calls import seed_reference_calls
 from app.seeds.selection_demo import seed_selection_demo
 from app.services import selection as service
 from app.services import transfer
 from app.services.errors import InvalidTransition, NotAllowed, NotFound
-from app.services.receipts import verify_submission
 from tests.factories import QueryCounter, make_approved_consensus, make_call, make_proposal
 
 
