@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+import matching as solver
 from app.clock import utcnow
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
@@ -21,7 +22,6 @@ from app.queries.access import require_officer
 from app.queries.conflicts import ConflictIndex, detected_conflicts, has_open_declared_conflict
 from app.queries.evaluation import counts_toward_k, is_active, pool_member
 from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
-from app.services import assignment_solver as solver
 from app.services.audit import record_event
 from app.services.errors import AssignmentInfeasible, InvalidInput, InvalidTransition
 from app.services.screening import screening_open
