@@ -15,8 +15,11 @@ from app.extensions import db
 from app.inputs import ScoreInput
 from app.models import Assignment, AuditEvent, Call, Document, PoolMember, Proposal, User
 from app.queries.conflicts import detected_conflicts, normalise_organisation
-from app.queries.evaluation import Access, evaluator_access, evaluator_can_view
+from app.queries.consensus import readiness, spreads
+from app.queries.evaluation import Access, evaluator_access, evaluator_can_view, peer_reports
 from app.queries.evaluation_progress import call_progress, filter_proposals
+from app.queries.pool import find_evaluator
+from app.queries.screening import screening_open, screening_rows
 from app.queries.submitted import submitted_version
 from app.services import assignment as assigning
 from app.services import conflicts, consensus, pool, reviews, screening
@@ -56,6 +59,11 @@ def _full_scores(value: str = "4", comment: str = GOOD) -> dict[str, ScoreInput]
     return {key: ScoreInput(value, comment) for key in ("relevance", "quality", "impact")}
 
 
+def _ready_to_rank(call: Call) -> tuple[bool, list[str]]:
+    progress = call_progress(call)
+    return progress.ready, progress.reasons
+
+
 def _submit_ier(assignment_id: int, value: str = "4") -> None:
     assignment = db.session.get(Assignment, assignment_id)
     assert assignment is not None
@@ -82,7 +90,7 @@ def test_screening_shows_the_automatic_checks_of_each_submitted_proposal() -> No
     s = make_evaluation_setup(proposals=2, publish=False)
     call = db.session.get(Call, s.call_id)
     _complete(db.session.get(Proposal, s.proposal_ids[0]), _user(s.applicant_id))
-    rows = screening.screening_rows(call)
+    rows = screening_rows(call)
     assert [r.proposal.reference for r in rows] == s.references
     assert rows[0].checklist.ok
     assert not rows[1].checklist.ok
@@ -94,7 +102,7 @@ def test_withdrawn_and_draft_proposals_are_not_screened() -> None:
     s = make_evaluation_setup(proposals=1, publish=False)
     call = db.session.get(Call, s.call_id)
     make_proposal(call, _user(s.applicant_id), submitted=False)
-    assert len(screening.screening_rows(call)) == 1
+    assert len(screening_rows(call)) == 1
 
 
 def test_screening_decision_needs_a_reason_and_is_audited() -> None:
@@ -128,13 +136,13 @@ def test_screening_waits_for_the_deadline() -> None:
     call = proposal.call
     set_clock(lambda: call.deadline - timedelta(seconds=1))
     try:
-        assert not screening.screening_open(call)
+        assert not screening_open(call)
         with pytest.raises(InvalidTransition):
             screening.decide_eligibility(proposal, actor=_user(s.officer_id), eligible=True,
                                          reason="All checks passed.")
     finally:
         set_clock(None)
-    assert screening.screening_open(call)
+    assert screening_open(call)
 
 
 def test_screening_waits_for_the_later_of_the_call_deadline_and_an_extension() -> None:
@@ -146,14 +154,14 @@ def test_screening_waits_for_the_later_of_the_call_deadline_and_an_extension() -
     db.session.flush()
     set_clock(lambda: call.deadline - timedelta(hours=1))
     try:
-        [row] = screening.screening_rows(call)
+        [row] = screening_rows(call)
         assert not row.ready
         with pytest.raises(InvalidTransition, match="proposal's deadline"):
             screening.decide_eligibility(proposal, actor=_user(s.officer_id), eligible=True,
                                          reason="All checks passed.")
     finally:
         set_clock(None)
-    assert screening.screening_rows(call)[0].ready
+    assert screening_rows(call)[0].ready
 
 
 def test_an_ineligible_decision_withdraws_the_proposals_assignments() -> None:
@@ -232,8 +240,8 @@ def test_only_evaluator_accounts_are_invited() -> None:
         pool.invite_evaluator(db.session.get(Call, s.call_id), actor=_user(s.officer_id),
                               user=_user(s.applicant_id), expertise=[], max_load=3)
     with pytest.raises(InvalidInput):
-        pool.find_evaluator(s.applicant_email)
-    assert pool.find_evaluator(s.evaluator_emails[0].upper()).id == s.evaluator_ids[0]
+        find_evaluator(s.applicant_email)
+    assert find_evaluator(s.evaluator_emails[0].upper()).id == s.evaluator_ids[0]
 
 
 def test_code_of_conduct_is_accepted_by_the_evaluator_only() -> None:
@@ -620,11 +628,11 @@ def test_blind_until_the_own_report_is_submitted() -> None:
     pid = s.proposal_ids[0]
     mine = db.session.get(Assignment, s.assignments[(pid, s.evaluator_ids[0])])
     _submit_ier(s.assignments[(pid, s.evaluator_ids[1])], "2")
-    assert reviews.peer_reports(mine) == []
+    assert peer_reports(mine) == []
     reviews.save_report(mine, actor=_user(s.evaluator_ids[0]), scores=_full_scores(), overall_comment=GOOD)
-    assert reviews.peer_reports(mine) == []  # a draft is not enough
+    assert peer_reports(mine) == []  # a draft is not enough
     reviews.submit_report(mine, actor=_user(s.evaluator_ids[0]))
-    peers = reviews.peer_reports(mine)
+    peers = peer_reports(mine)
     assert [r.assignment.evaluator_id for r in peers] == [s.evaluator_ids[1]]  # drafts of others stay hidden
 
 
@@ -639,7 +647,7 @@ def test_spread_of_individual_scores() -> None:
                                                       {"relevance": "5", "quality": "4", "impact": "2.5"},
                                                       {"relevance": "4", "quality": "3.5", "impact": "3"}],
                                     strict=True)]
-    relevance, quality, impact = consensus.spreads(list(call.criteria), reports)
+    relevance, quality, impact = spreads(list(call.criteria), reports)
     assert (relevance.minimum, relevance.maximum, relevance.mean, relevance.divergent) == (
         Decimal(3), Decimal(5), Decimal("4.00"), True)
     assert (quality.mean, quality.divergent) == (Decimal("3.83"), False)
@@ -653,12 +661,12 @@ def test_consensus_requires_every_individual_report() -> None:
     rapporteur = _user(s.evaluator_ids[0])
     _submit_ier(s.assignments[(pid, s.evaluator_ids[0])])
     _submit_ier(s.assignments[(pid, s.evaluator_ids[1])])
-    state = consensus.readiness(proposal)
+    state = readiness(proposal)
     assert (state.ready, state.submitted, state.expected) == (False, 2, 3)
     with pytest.raises(InvalidTransition, match="2 of 3 individual reports"):
         consensus.save_consensus(proposal, actor=rapporteur, scores=_full_scores())
     _submit_ier(s.assignments[(pid, s.evaluator_ids[2])])
-    assert consensus.readiness(proposal).ready
+    assert readiness(proposal).ready
     consensus.save_consensus(proposal, actor=rapporteur, scores=_full_scores())
 
 
@@ -688,7 +696,7 @@ def test_consensus_draft_submit_approve_and_ready_to_rank() -> None:
     proposal = _all_in(s)
     call = proposal.call
     rapporteur, officer = _user(s.evaluator_ids[0]), _user(s.officer_id)
-    assert consensus.call_ready_to_rank(call) == (
+    assert _ready_to_rank(call) == (
         False, [f"1 eligible proposal has no approved consensus: {proposal.reference}."])
     consensus.save_consensus(proposal, actor=rapporteur, scores={"relevance": ScoreInput("4", GOOD)})
     with pytest.raises(InvalidTransition):
@@ -702,7 +710,7 @@ def test_consensus_draft_submit_approve_and_ready_to_rank() -> None:
     report = consensus.approve_consensus(proposal, actor=officer)
     assert report.status is ReportStatus.APPROVED
     assert report.approved_by_id == officer.id
-    assert consensus.call_ready_to_rank(call) == (True, [])
+    assert _ready_to_rank(call) == (True, [])
     assert [e.action for e in db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.object_type == "consensus_report").order_by(AuditEvent.id))] == [
         "consensus.saved", "consensus.saved", "consensus.submitted", "consensus.approved"]
@@ -722,7 +730,7 @@ def test_reopening_an_approved_consensus_is_audited_and_needs_a_reason() -> None
     (event_,) = _events("consensus.reopened")
     assert event_.data["previous"] == "approved"
     assert event_.data["reason"] == "The panel review found an inconsistency."
-    assert consensus.call_ready_to_rank(proposal.call)[0] is False
+    assert _ready_to_rank(proposal.call)[0] is False
     consensus.save_consensus(proposal, actor=rapporteur, scores=_full_scores("3"), submit=True)
 
 
@@ -743,7 +751,7 @@ def test_ready_to_rank_lists_pending_screening() -> None:
     s = make_evaluation_setup(proposals=2, publish=False)
     db.session.get(Proposal, s.proposal_ids[0]).eligibility = Eligibility.PENDING
     db.session.get(Proposal, s.proposal_ids[1]).eligibility = Eligibility.INELIGIBLE
-    ready, reasons = consensus.call_ready_to_rank(db.session.get(Call, s.call_id))
+    ready, reasons = _ready_to_rank(db.session.get(Call, s.call_id))
     assert not ready
     assert reasons == [f"1 proposal awaits screening: {s.references[0]}."]
 
