@@ -10,11 +10,10 @@ from app.models import PoolMember
 from app.queries.conflicts import detected_conflicts, normalise_organisation
 from app.queries.evaluation import Access, evaluator_access
 from app.queries.submitted import submitted_version
-from tests.evaluation_support import (
-    conflicted_world,
-)
+from tests.evaluation_support import conflicted_world
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 @pytest.mark.parametrize(("a", "b"), [
     ("Partner A", "partner a"), ("Fraunhofer-Gesellschaft e.V.", "fraunhofer gesellschaft ev"),

@@ -7,20 +7,23 @@ import pytest
 from app.enums import AssignmentState, Eligibility, Role
 from app.extensions import db
 from app.models import Assignment, PoolMember, Proposal
-from app.queries.evaluation import Access, evaluator_access, evaluator_can_view, peer_reports
+from app.queries.evaluation import (
+    Access,
+    evaluator_access,
+    evaluator_can_view,
+    load_evaluation,
+    peer_reports,
+    stored_annexes,
+)
+from app.queries.submitted import submitted_version
 from app.services import conflicts, reviews
-from tests.evaluation_support import (
-    GOOD,
-    full_scores,
-    submit_ier,
-    user,
-)
-from tests.factories import (
-    make_evaluation_setup,
-    make_staff,
-)
+from app.services.errors import NotAllowed, NotFound
+from app.services.receipts import freeze_submission
+from tests.evaluation_support import GOOD, complete, full_scores, proposal, submit_ier, user
+from tests.factories import make_evaluation_setup, make_staff
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 def test_access_rule_matrix() -> None:
     s = make_evaluation_setup(proposals=1, evaluators=3, declared=False)
@@ -61,3 +64,35 @@ def test_blind_until_the_own_report_is_submitted() -> None:
     reviews.submit_report(mine, actor=user(s.evaluator_ids[0]))
     peers = peer_reports(mine)
     assert [r.assignment.evaluator_id for r in peers] == [s.evaluator_ids[1]]  # drafts of others stay hidden
+
+
+def test_only_evaluators_load_evaluations_and_only_their_own() -> None:
+    s = make_evaluation_setup(proposals=1, evaluators=3, declared=False)
+    mine = s.assignment_id(0, 0)
+    with pytest.raises(NotAllowed, match="Only evaluators have evaluations."):
+        load_evaluation(mine, user(s.officer_id))
+    with pytest.raises(NotFound):
+        load_evaluation(mine, user(s.evaluator_ids[1]))  # another evaluator's assignment
+    with pytest.raises(NotFound):
+        load_evaluation(mine, user(s.evaluator_ids[0]))  # full access needs the declaration first
+    opened = load_evaluation(mine, user(s.evaluator_ids[0]), need=Access.SUMMARY)
+    assert (opened.access, opened.assignment.id, opened.member.id) == (Access.SUMMARY, mine, s.member_ids[0])
+    assert (opened.proposal.id, opened.call.id, opened.version.reference) == (
+        s.proposal_ids[0], s.call_id, s.references[0])
+
+
+def test_the_annexes_of_the_submitted_version_come_with_their_stored_documents() -> None:
+    s = make_evaluation_setup(proposals=1, evaluators=3)
+    target = proposal(s.proposal_ids[0])
+    complete(target, user(s.applicant_id))  # a Part B
+    target.submissions.append(freeze_submission(target, version=2, submitted_at=target.call.deadline,
+                                                submitted_by=user(s.applicant_id)))
+    db.session.flush()
+    [(annex, document)] = stored_annexes(submitted_version(target))
+    assert annex.filename == "part-b.pdf"
+    assert document is not None
+    assert document.sha256 == annex.sha256
+    db.session.delete(document)
+    db.session.flush()
+    db.session.expire(target)
+    assert [(a.filename, d) for a, d in stored_annexes(submitted_version(target))] == [("part-b.pdf", None)]

@@ -8,16 +8,11 @@ from app.enums import Eligibility
 from app.extensions import db
 from app.models import Call, Proposal
 from app.queries.evaluation_progress import call_progress, filter_proposals
-from tests.evaluation_support import (
-    ready_to_rank,
-    submit_ier,
-)
-from tests.factories import (
-    QueryCounter,
-    make_evaluation_setup,
-)
+from tests.evaluation_support import ready_to_rank, submit_ier
+from tests.factories import QueryCounter, make_evaluation_setup
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 def test_ready_to_rank_lists_pending_screening() -> None:
     s = make_evaluation_setup(proposals=2, publish=False)

@@ -8,18 +8,14 @@ import pytest
 
 from app.extensions import db
 from app.models import Call, Proposal
-from app.queries.screening import screening_rows
+from app.queries.screening import screening_decisions, screening_rows, selection_finalised
 from app.queries.submitted import submitted_version
-from tests.evaluation_support import (
-    complete,
-    user,
-)
-from tests.factories import (
-    make_evaluation_setup,
-    make_proposal,
-)
+from app.services import screening
+from tests.evaluation_support import complete, user
+from tests.factories import make_evaluation_setup, make_proposal
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 def test_screening_shows_the_automatic_checks_of_each_submitted_proposal() -> None:
     s = make_evaluation_setup(proposals=2, publish=False)
@@ -58,3 +54,26 @@ def test_the_last_submitted_version_counts_not_later_edits() -> None:
     assert version.version == 2
     assert version.title == "Proposal 1"
     assert ("Expert Office 1", "DE") not in version.consortium
+
+
+def test_the_screening_decisions_on_a_proposal_are_listed_latest_first() -> None:
+    s = make_evaluation_setup(proposals=2, publish=False)
+    first, second = (db.session.get(Proposal, i) for i in s.proposal_ids)
+    officer = user(s.officer_id)
+    assert screening_decisions(first) == []
+    screening.decide_eligibility(first, actor=officer, eligible=False, reason="Part B is missing entirely.")
+    screening.decide_eligibility(second, actor=officer, eligible=True, reason="Every check passes.")
+    screening.decide_eligibility(first, actor=officer, eligible=True, reason="Part B was found after all.")
+    decisions = screening_decisions(first)
+    assert [e.data["reason"] for e in decisions] == ["Part B was found after all.", "Part B is missing entirely."]
+    assert {e.actor_id for e in decisions} == {officer.id}
+
+
+def test_a_finalised_selection_is_seen_by_screening() -> None:
+    from tests.factories import make_finalised_run
+
+    s = make_evaluation_setup(proposals=1, publish=False)
+    call = db.session.get(Call, s.call_id)
+    assert not selection_finalised(call)
+    make_finalised_run(call, [(db.session.get(Proposal, s.proposal_ids[0]), "selected")])
+    assert selection_finalised(call)

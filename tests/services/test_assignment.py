@@ -12,24 +12,12 @@ from app.models import Assignment, Call, PoolMember, Proposal
 from app.queries.evaluation import Access, evaluator_access
 from app.services import assignment as assigning
 from app.services import conflicts
-from app.services.errors import (
-    AssignmentInfeasible,
-    InvalidInput,
-    InvalidTransition,
-)
-from tests.evaluation_support import (
-    active_assignments_of,
-    events,
-    pool_call,
-    user,
-)
-from tests.factories import (
-    make_evaluation_setup,
-    make_pool_member,
-    make_staff,
-)
+from app.services.errors import AssignmentInfeasible, InvalidInput, InvalidTransition
+from tests.evaluation_support import active_assignments_of, events, pool_call, user
+from tests.factories import make_evaluation_setup, make_pool_member, make_staff
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 def test_automatic_assignment_gives_exactly_k_without_conflicts_within_loads() -> None:
     pool = pool_call(6, 5, max_load=4)

@@ -10,19 +10,12 @@ from app.extensions import db
 from app.models import Assignment, AuditEvent, Proposal
 from app.queries.evaluation import Access, evaluator_access
 from app.services import conflicts
-from app.services.errors import (
-    InvalidInput,
-    InvalidTransition,
-    NotAllowed,
-)
-from tests.evaluation_support import (
-    user,
-)
-from tests.factories import (
-    make_evaluation_setup,
-)
+from app.services.errors import InvalidInput, InvalidTransition, NotAllowed
+from tests.evaluation_support import user
+from tests.factories import make_evaluation_setup
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 def test_a_declared_conflict_hides_the_proposal_until_waived() -> None:
     s = make_evaluation_setup(proposals=1, evaluators=3, declared=False)

@@ -11,27 +11,12 @@ from app.inputs import ScoreInput
 from app.models import AuditEvent, Proposal
 from app.queries.consensus import readiness
 from app.services import consensus
-from app.services.errors import (
-    InvalidInput,
-    InvalidTransition,
-    NotAllowed,
-    NotFound,
-)
-from tests.evaluation_support import (
-    GOOD,
-    all_reports_in,
-    events,
-    full_scores,
-    ready_to_rank,
-    submit_ier,
-    user,
-)
-from tests.factories import (
-    make_evaluation_setup,
-    make_staff,
-)
+from app.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from tests.evaluation_support import GOOD, all_reports_in, events, full_scores, ready_to_rank, submit_ier, user
+from tests.factories import make_evaluation_setup, make_staff
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 def test_consensus_requires_every_individual_report() -> None:
     s = make_evaluation_setup(proposals=1)

@@ -9,22 +9,12 @@ from app.extensions import db
 from app.models import Assignment, Call, PoolMember
 from app.queries.pool import find_evaluator
 from app.services import pool
-from app.services.errors import (
-    AlreadyExists,
-    InvalidInput,
-    NotAllowed,
-)
-from tests.evaluation_support import (
-    events,
-    submit_ier,
-    user,
-)
-from tests.factories import (
-    make_evaluation_setup,
-    make_staff,
-)
+from app.services.errors import AlreadyExists, InvalidInput, NotAllowed
+from tests.evaluation_support import events, submit_ier, user
+from tests.factories import make_evaluation_setup, make_staff
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 def test_invite_an_evaluator_with_expertise_and_load() -> None:
     s = make_evaluation_setup(evaluators=1, publish=False)

@@ -11,22 +11,12 @@ from app.extensions import db
 from app.inputs import ScoreInput
 from app.models import Assignment
 from app.services import reviews
-from app.services.errors import (
-    InvalidInput,
-    InvalidTransition,
-    NotFound,
-)
-from tests.evaluation_support import (
-    GOOD,
-    events,
-    full_scores,
-    user,
-)
-from tests.factories import (
-    make_evaluation_setup,
-)
+from app.services.errors import InvalidInput, InvalidTransition, NotFound
+from tests.evaluation_support import GOOD, events, full_scores, user
+from tests.factories import make_evaluation_setup
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 @pytest.mark.parametrize("value", ["-0.5", "5.5", "3.25", "2.7", "abc", "NaN", "Infinity", True, "1e1"])
 def test_invalid_scores_are_refused_even_in_a_draft(value: object) -> None:

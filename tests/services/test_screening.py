@@ -14,21 +14,12 @@ from app.models import Assignment, Call, Proposal
 from app.queries.evaluation import Access, evaluator_access
 from app.queries.screening import screening_open, screening_rows
 from app.services import screening
-from app.services.errors import (
-    InvalidInput,
-    InvalidTransition,
-    NotAllowed,
-)
-from tests.evaluation_support import (
-    complete,
-    events,
-    user,
-)
-from tests.factories import (
-    make_evaluation_setup,
-)
+from app.services.errors import InvalidInput, InvalidTransition, NotAllowed
+from tests.evaluation_support import complete, events, user
+from tests.factories import make_evaluation_setup
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 def test_screening_decision_needs_a_reason_and_is_audited() -> None:
     s = make_evaluation_setup(proposals=1, publish=False)
