@@ -194,7 +194,7 @@ def load_submitted_proposal(call: Call, proposal_id: int, user: User | None) -> 
     """A submitted proposal of the call, as the officer screens it, assigns its evaluators and approves its consensus
     (with its partners, documents, organisation and submissions)."""
     require_officer(user, unattended=True)
-    proposal = db.session.scalar(
+    proposal: Proposal | None = db.session.scalar(
         sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.call_id == call.id,
                                   Proposal.status == ProposalStatus.SUBMITTED)
         .options(selectinload(Proposal.partners), selectinload(Proposal.documents),

@@ -54,7 +54,7 @@ def evaluator_accounts() -> list[User]:
 
 def find_evaluator(email: str) -> User:
     """The evaluator account with this e-mail address (officers invite existing evaluator accounts)."""
-    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email or "")))
+    user: User | None = db.session.scalar(sa.select(User).where(User.email == normalise_email(email or "")))
     if user is None or not user.has_role(Role.EVALUATOR):
         raise InvalidInput("There is no evaluator account with this e-mail address; an administrator creates "
                            "evaluator accounts under Accounts.", details={"field": "email"})
@@ -70,7 +70,7 @@ def memberships_of(user: User) -> list[PoolMember]:
 
 def load_own_membership(code: str, user: User) -> PoolMember:
     """The user's own place in the pool of call `code`; NotFound when they are not (or no longer) in it."""
-    member = db.session.scalar(
+    member: PoolMember | None = db.session.scalar(
         sa.select(PoolMember).join(Call, Call.id == PoolMember.call_id)
         .where(Call.code == code, PoolMember.user_id == user.id, PoolMember.withdrawn_at.is_(None)))
     if member is None:
