@@ -1,13 +1,16 @@
 """Helpers of the evaluation tests of services and queries: accounts, audit events, reports, and small worlds.
 
-Call them inside an app context (`app_ctx`); like tests/factories.py they flush and the caller commits.
+Call them inside an app context (`app_ctx`); like tests/factories.py they flush and the caller commits
+(`committed_world` excepted: it commits in a context of its own).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask import Flask
 
 from app.enums import AssignmentState, DocumentKind, Role
 from app.extensions import db
@@ -23,30 +26,38 @@ from tests.factories import (
 )
 
 GOOD = "A comment long enough to justify the score given here."
+T = TypeVar("T")
+
+
+def row(model: type[T], row_id: int) -> T:
+    """The row of `model` with this id, which the test knows exists."""
+    found = db.session.get(model, row_id)
+    assert found is not None
+    return found
 
 
 def user(user_id: int) -> User:
-    found = db.session.get(User, user_id)
-    assert found is not None
-    return found
+    return row(User, user_id)
 
 
 def proposal(proposal_id: int) -> Proposal:
-    found = db.session.get(Proposal, proposal_id)
-    assert found is not None
-    return found
+    return row(Proposal, proposal_id)
 
 
 def call_of(world: EvaluationWorld) -> Call:
-    found = db.session.get(Call, world.call_id)
-    assert found is not None
-    return found
+    return row(Call, world.call_id)
 
 
 def assignment(assignment_id: int) -> Assignment:
-    found = db.session.get(Assignment, assignment_id)
-    assert found is not None
-    return found
+    return row(Assignment, assignment_id)
+
+
+def committed_world(app: Flask, **setup: Any) -> EvaluationWorld:
+    """`make_evaluation_setup(**setup)`, committed in a context of its own (for page and API tests)."""
+    with app.app_context():
+        world = make_evaluation_setup(**setup)
+        db.session.commit()
+        return world
 
 
 def events(action: str) -> list[AuditEvent]:
@@ -101,9 +112,7 @@ def pool_call(n_proposals: int, n_evaluators: int, *, max_load: int = 10, k: int
     world = make_evaluation_setup(proposals=n_proposals, evaluators=n_evaluators, publish=False,
                                   evaluators_per_proposal=k)
     for member_id in world.member_ids:
-        member = db.session.get(PoolMember, member_id)
-        assert member is not None
-        member.max_load = max_load
+        row(PoolMember, member_id).max_load = max_load
     return PoolCall(world, call_of(world))
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.enums import AssignmentState, ConflictDeclaration, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, Call, ConsensusReport, PoolMember, Proposal, User
+from tests.evaluation_support import committed_world
 from tests.factories import (
     EvaluationWorld,
     make_assignment,
@@ -24,10 +25,7 @@ LONG = "This comment is long enough to justify the score given."
 
 @pytest.fixture
 def world(app) -> EvaluationWorld:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        s = make_evaluation_setup(proposals=2, evaluators=4, declared=False)
-        db.session.commit()
-        return s
+    return committed_world(app, proposals=2, evaluators=4, declared=False)
 
 
 @pytest.fixture

@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from app.enums import AssignmentState, ConflictDeclaration, Role
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember
-from tests.factories import EvaluationWorld, QueryCounter, make_evaluation_setup, make_pool_member, make_staff
+from tests.evaluation_support import committed_world
+from tests.factories import QueryCounter, make_pool_member, make_staff
 
 
 def _text(response: Any) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.fixture
-def officer_for(app, login):  # type: ignore[no-untyped-def]
-    return lambda s: login(app.test_client(), SimpleNamespace(email=s.officer_email))
-
-
-def _setup(app, **kwargs: Any) -> EvaluationWorld:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        s = make_evaluation_setup(**kwargs)
-        db.session.commit()
-        return s
-
-
 # --- the pool -------------------------------------------------------------------------------------------------------
 
 def test_inviting_an_evaluator(app, officer_for) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=1, evaluators=1, publish=False)
+    s = committed_world(app, proposals=1, evaluators=1, publish=False)
     with app.app_context():
         make_staff(Role.EVALUATOR, "new.expert@x.test", organisation="Fraunhofer", country="DE", name="New Expert")
         db.session.commit()
@@ -56,7 +43,7 @@ def test_inviting_an_evaluator(app, officer_for) -> None:  # type: ignore[no-unt
 
 
 def test_editing_and_withdrawing_a_pool_member_replaces_them(app, officer_for) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=2, evaluators=4)
+    s = committed_world(app, proposals=2, evaluators=4)
     client = officer_for(s)
     member_url = f"/manage/calls/{s.code}/evaluators/{s.member_ids[1]}"  # evaluator 2 has two proposals
     assert client.post(member_url, data={"max_load": "1", "expertise": ["Open"]}).status_code == 422
@@ -73,7 +60,7 @@ def test_editing_and_withdrawing_a_pool_member_replaces_them(app, officer_for) -
 # --- assignments ------------------------------------------------------------------------------------------------------
 
 def test_compute_then_publish(app, officer_for) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=3, evaluators=4, publish=False)
+    s = committed_world(app, proposals=3, evaluators=4, publish=False)
     with app.app_context():
         db.session.get(Call, s.call_id).evaluation_deadline = None
         db.session.commit()
@@ -95,7 +82,7 @@ def test_compute_then_publish(app, officer_for) -> None:  # type: ignore[no-unty
 
 
 def test_an_infeasible_assignment_is_explained_and_changes_nothing(app, officer_for) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=2, evaluators=3, publish=False)
+    s = committed_world(app, proposals=2, evaluators=3, publish=False)
     with app.app_context():
         db.session.get(PoolMember, s.member_ids[0]).max_load = 1
         db.session.commit()
@@ -111,7 +98,7 @@ def test_an_infeasible_assignment_is_explained_and_changes_nothing(app, officer_
 
 
 def test_adjusting_one_proposal_by_hand(app, officer_for) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=1, evaluators=4, declared=False)
+    s = committed_world(app, proposals=1, evaluators=4, declared=False)
     with app.app_context():
         conflicted = make_staff(Role.EVALUATOR, "partner@x.test", organisation="Partner A", country="IE",
                                 name="Conflicted Expert")
@@ -141,7 +128,7 @@ def test_adjusting_one_proposal_by_hand(app, officer_for) -> None:  # type: igno
 
 
 def test_waiving_a_declared_conflict(app, officer_for) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=1, evaluators=3)
+    s = committed_world(app, proposals=1, evaluators=3)
     aid = s.assignments[(s.proposal_ids[0], s.evaluator_ids[2])]
     with app.app_context():
         assignment = db.session.get(Assignment, aid)
@@ -163,7 +150,7 @@ def test_waiving_a_declared_conflict(app, officer_for) -> None:  # type: ignore[
 def test_assignments_page_queries_do_not_grow(app, officer_for) -> None:  # type: ignore[no-untyped-def]
     counts = []
     for code, n in (("ASG-S", 2), ("ASG-L", 20)):
-        s = _setup(app, code=code, proposals=n, evaluators=4)
+        s = committed_world(app, code=code, proposals=n, evaluators=4)
         client = officer_for(s)
         with app.app_context(), QueryCounter() as counter:
             response = client.get(f"/manage/calls/{code}/assignments")

@@ -3,7 +3,6 @@ the assignments: test_assignments_manage.py)."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,10 +11,9 @@ import sqlalchemy as sa
 from app.enums import Eligibility, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, AuditEvent, Call, ConsensusReport, Proposal
+from tests.evaluation_support import committed_world
 from tests.factories import (
-    EvaluationWorld,
     QueryCounter,
-    make_evaluation_setup,
     make_report,
 )
 
@@ -26,18 +24,6 @@ def _text(response: Any) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.fixture
-def officer_for(app, login):  # type: ignore[no-untyped-def]
-    return lambda s: login(app.test_client(), SimpleNamespace(email=s.officer_email))
-
-
-def _setup(app, **kwargs: Any) -> EvaluationWorld:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        s = make_evaluation_setup(**kwargs)
-        db.session.commit()
-        return s
-
-
 PAGES = ["/manage/calls/{code}/evaluation", "/manage/calls/{code}/screening", "/manage/calls/{code}/evaluators",
          "/manage/calls/{code}/assignments", "/manage/calls/{code}/screening/{p}",
          "/manage/calls/{code}/assignments/{p}", "/manage/calls/{code}/evaluation/{p}"]
@@ -45,7 +31,7 @@ PAGES = ["/manage/calls/{code}/evaluation", "/manage/calls/{code}/screening", "/
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_is_for_officers(app, client_as, officer_for, page) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=1)
+    s = committed_world(app, proposals=1)
     url = page.format(code=s.code, p=s.proposal_ids[0])
     assert app.test_client().get(url).status_code == 302  # (pytest-flask's `client` keeps its context: not here)
     assert client_as(Role.EVALUATOR).get(url).status_code == 403
@@ -56,22 +42,22 @@ def test_every_page_is_for_officers(app, client_as, officer_for, page) -> None: 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_unknown_call_or_proposal_is_404(app, officer_for, page) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=1)
-    other = _setup(app, code="OTHER", proposals=1)
+    s = committed_world(app, proposals=1)
+    other = committed_world(app, code="OTHER", proposals=1)
     assert officer_for(s).get(page.format(code="NOPE", p=s.proposal_ids[0])).status_code == 404
     if "{p}" in page:
         assert officer_for(s).get(page.format(code=s.code, p=other.proposal_ids[0])).status_code == 404
 
 
 def test_the_call_hub_links_to_evaluation(app, officer_for) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=1)
+    s = committed_world(app, proposals=1)
     assert f"/manage/calls/{s.code}/evaluation" in _text(officer_for(s).get(f"/manage/calls/{s.code}"))
 
 
 # --- screening ------------------------------------------------------------------------------------------------------
 
 def test_screening_lists_checks_and_records_a_decision(app, officer_for) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=2, publish=False)
+    s = committed_world(app, proposals=2, publish=False)
     with app.app_context():
         for pid in s.proposal_ids:
             db.session.get(Proposal, pid).eligibility = Eligibility.PENDING
@@ -98,7 +84,7 @@ def test_screening_waits_for_the_deadline(app, officer_for) -> None:  # type: ig
 
     from app.clock import set_clock
 
-    s = _setup(app, proposals=1, publish=False)
+    s = committed_world(app, proposals=1, publish=False)
     with app.app_context():
         deadline = db.session.get(Call, s.call_id).deadline
     set_clock(lambda: deadline - timedelta(hours=1))
@@ -133,7 +119,7 @@ def _submitted_consensus(app, s) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_approve_then_reopen_the_consensus(app, officer_for) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=1)
+    s = committed_world(app, proposals=1)
     _submitted_consensus(app, s)
     client = officer_for(s)
     url = f"/manage/calls/{s.code}/evaluation/{s.proposal_ids[0]}"
@@ -158,7 +144,7 @@ def test_approve_then_reopen_the_consensus(app, officer_for) -> None:  # type: i
 # --- the dashboard ----------------------------------------------------------------------------------------------------
 
 def test_dashboard_shows_progress_and_filters(app, officer_for) -> None:  # type: ignore[no-untyped-def]
-    s = _setup(app, proposals=3)
+    s = committed_world(app, proposals=3)
     client = officer_for(s)
     url = f"/manage/calls/{s.code}/evaluation"
     page = _text(client.get(url))
@@ -175,7 +161,7 @@ def test_dashboard_shows_progress_and_filters(app, officer_for) -> None:  # type
 def test_dashboard_queries_do_not_grow_with_the_number_of_proposals(app, officer_for) -> None:  # type: ignore[no-untyped-def]
     counts = []
     for code, n in (("DASH-S", 2), ("DASH-L", 30)):
-        s = _setup(app, code=code, proposals=n, evaluators=4)
+        s = committed_world(app, code=code, proposals=n, evaluators=4)
         client = officer_for(s)
         client.get(f"/manage/calls/{code}/evaluation")  # warm up
         with app.app_context(), QueryCounter() as counter:
@@ -189,7 +175,7 @@ def test_dashboard_sorts_and_pages_on_the_server(app, officer_for, monkeypatch) 
     import app.manage.evaluation as views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    s = _setup(app, proposals=5)
+    s = committed_world(app, proposals=5)
     client = officer_for(s)
     url = f"/manage/calls/{s.code}/evaluation"
     first = _text(client.get(url))
