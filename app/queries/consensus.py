@@ -15,17 +15,19 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.enums import AssignmentState, Eligibility, ReportStatus, Role
+from app.enums import AssignmentState, Eligibility, ReportStatus
 from app.extensions import db
 from app.models import Assignment, AuditEvent, ConsensusReport, Criterion, IndividualReport, Proposal, User
+from app.queries.access import is_officer
 from app.queries.evaluation import (
     active_assignments,
     assignment_of,
     counts_toward_k,
     load_evaluation,
     own_report_submitted,
+    require_evaluator,
 )
-from app.services.errors import NotAllowed, NotFound
+from app.services.errors import NotFound
 
 DIVERGENCE = Decimal(2)  # evaluators who differ by this much or more are flagged for discussion
 
@@ -143,14 +145,13 @@ def load_consensus_proposal(proposal_id: int, user: User | None) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         raise NotFound("There is no such proposal.")
-    if user is not None and user.has_role(Role.OFFICER, Role.ADMIN):
+    if is_officer(user):
         return proposal
-    if user is None or not user.has_role(Role.EVALUATOR):
-        raise NotAllowed("Only evaluators and programme officers see consensus reports.")
-    assignment = assignment_of(proposal.id, user.id)
+    evaluator = require_evaluator(user, refusal="Only evaluators and programme officers see consensus reports.")
+    assignment = assignment_of(proposal.id, evaluator.id)
     if assignment is None:
         raise NotFound("There is no such proposal.")
-    load_evaluation(assignment.id, user)
+    load_evaluation(assignment.id, evaluator)
     if not own_report_submitted(assignment):
         raise NotFound("There is no such proposal.")
     return proposal

@@ -141,7 +141,7 @@ class Evaluation:
 def load_evaluation(assignment_id: int, user: User | None, *, need: Access = Access.FULL) -> Evaluation:
     """The evaluator's own assignment with at least `need` access; NotFound (404) otherwise, NotAllowed (403) for
     a user who is no evaluator."""
-    require_evaluator(user)
+    evaluator = require_evaluator(user)
     assignment = db.session.scalar(
         sa.select(Assignment).where(Assignment.id == assignment_id).options(
             selectinload(Assignment.proposal).selectinload(Proposal.call),
@@ -150,9 +150,9 @@ def load_evaluation(assignment_id: int, user: User | None, *, need: Access = Acc
             selectinload(Assignment.report),
         )
     )
-    if assignment is None or user is None or assignment.evaluator_id != user.id:
+    if assignment is None or assignment.evaluator_id != evaluator.id:
         raise NotFound(NOT_FOUND)
-    view = evaluator_view(user, assignment.proposal, assignment=assignment)
+    view = evaluator_view(evaluator, assignment.proposal, assignment=assignment)
     if view.access < need or view.member is None or view.version is None:
         raise NotFound(NOT_FOUND)
     return Evaluation(view.access, assignment, view.member, view.version)
