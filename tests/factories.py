@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -292,17 +293,37 @@ def make_staff(role: Any, email: str, *, organisation: str, country: str, name: 
                        roles=[role], organisation_name=organisation, country=country)
 
 
+@dataclass(frozen=True)
+class EvaluationWorld:
+    """What `make_evaluation_setup` made, as ids and e-mail addresses (usable after the session is gone)."""
+
+    call_id: int
+    code: str
+    officer_id: int
+    officer_email: str
+    applicant_id: int
+    applicant_email: str
+    evaluator_ids: list[int]
+    evaluator_emails: list[str]
+    member_ids: list[int]  # the evaluators' pool members, in the same order
+    proposal_ids: list[int]
+    references: list[str]
+    assignments: dict[tuple[int, int], int]  # (proposal id, evaluator id) → assignment id
+
+    def assignment_id(self, proposal: int = 0, evaluator: int = 0) -> int:
+        """The assignment of the `evaluator`-th evaluator to the `proposal`-th proposal (by position)."""
+        return self.assignments[(self.proposal_ids[proposal], self.evaluator_ids[evaluator])]
+
+
 def make_evaluation_setup(*, code: str = "EVAL-CALL", proposals: int = 2, evaluators: int = 3,
                           publish: bool = True, accepted: bool = True, declared: bool = True,
-                          **call_fields: Any) -> Any:
+                          **call_fields: Any) -> EvaluationWorld:
     """A closed call ready for evaluation: an officer, an applicant, eligible submitted proposals (coordinator
     Baltic Cluster Alliance, LT, with partners in DE and FR), a pool of evaluators (Finland, Portugal, Romania …,
     none conflicted) and, with `publish`, k published assignments per proposal (the first evaluator rapporteur).
 
-    Returns a namespace of ids and e-mail addresses; the caller commits.
+    Returns the ids and e-mail addresses of what it made; the caller commits.
     """
-    from types import SimpleNamespace
-
     from app.enums import Role
 
     call_fields.setdefault("evaluators_per_proposal", min(3, evaluators))
@@ -333,7 +354,7 @@ def make_evaluation_setup(*, code: str = "EVAL-CALL", proposals: int = 2, evalua
                 assignment.is_rapporteur = j == 0
                 assignments[(proposal.id, person.id)] = assignment.id
     db.session.flush()
-    return SimpleNamespace(
+    return EvaluationWorld(
         call_id=call.id, code=call.code, officer_id=officer.id, officer_email=officer.email,
         applicant_id=applicant.id, applicant_email=applicant.email,
         evaluator_ids=[p.id for p in people], evaluator_emails=[p.email for p in people],

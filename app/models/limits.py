@@ -24,8 +24,14 @@ MAX_EMAIL = 254
 
 # Evaluation (models/evaluation.py)
 MAX_LOAD_LIMIT = 500  # proposals per evaluator and call
+MAX_EVALUATORS_PER_PROPOSAL = 20  # a call's k
+MAX_AFFILIATION = 200  # a pool member's organisation name
 MIN_REASON_LENGTH = 10  # a screening decision, a consensus reopened
+MIN_WITHDRAWAL_REASON = 3  # an evaluator taken off a proposal, or out of the pool
+MAX_REASON_LENGTH = 4000
 MIN_NOTE_LENGTH = 10  # a conflict of interest declared, or waived
+MAX_NOTE_LENGTH = 2000  # a conflict of interest declared, an invitation declined
+SCORE_STEP = Decimal("0.5")  # scores run from 0 to the criterion's maximum in steps of this
 MIN_COMMENT_LENGTH = 30  # each comment of a submitted report
 MAX_COMMENT_LENGTH = 10_000
 

@@ -33,7 +33,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.enums import Role
+from app.enums import ProposalStatus, Role
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -188,6 +188,20 @@ def load_pool_member(call: Call, member_id: int, user: User | None) -> PoolMembe
 def load_call_assignment(call: Call, assignment_id: int, user: User | None) -> Assignment:
     """An assignment of the call, as the officer adjusts it (an evaluator loads theirs with `load_evaluation`)."""
     return _officers(Assignment, assignment_id, user, "There is no such assignment in this call.", call=call)
+
+
+def load_submitted_proposal(call: Call, proposal_id: int, user: User | None) -> Proposal:
+    """A submitted proposal of the call, as the officer screens it, assigns its evaluators and approves its consensus
+    (with its partners, documents, organisation and submissions)."""
+    require_officer(user, unattended=True)
+    proposal: Proposal | None = db.session.scalar(
+        sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.call_id == call.id,
+                                  Proposal.status == ProposalStatus.SUBMITTED)
+        .options(selectinload(Proposal.partners), selectinload(Proposal.documents),
+                 selectinload(Proposal.organisation), selectinload(Proposal.submissions)))
+    if proposal is None:
+        raise NotFound("There is no such submitted proposal in this call.")
+    return proposal
 
 
 # --- letters, their batches and e-mails ----------------------------------------------------------------------------

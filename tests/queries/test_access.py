@@ -110,6 +110,21 @@ def test_officer_objects_are_403_for_other_roles_and_404_when_not_of_the_call(sc
         access.load_letter_batch(batch.id + 1000, officer)
 
 
+def test_a_submitted_proposal_of_the_call_is_the_officers_and_404_otherwise(scenario: dict[str, Any]) -> None:
+    call, officer = scenario["call"], scenario["officer"]
+    submitted = scenario["proposals"]["selected"]
+    assert access.load_submitted_proposal(call, submitted.id, officer) is submitted
+    for who in ("owner", "evaluator"):
+        with pytest.raises(NotAllowed):
+            access.load_submitted_proposal(call, submitted.id, scenario[who])
+    draft = make_proposal(call, scenario["owner"], submitted=False)
+    other = make_open_call("OTHER-CALL")
+    db.session.flush()
+    for wrong_call, proposal_id in ((call, draft.id), (other, submitted.id), (call, submitted.id + 1000)):
+        with pytest.raises(NotFound, match="There is no such submitted proposal in this call."):
+            access.load_submitted_proposal(wrong_call, proposal_id, officer)
+
+
 def test_a_letter_is_read_by_officers_and_once_published_by_its_organisation(scenario: dict[str, Any]) -> None:
     run, officer = scenario["run"], scenario["officer"]
     letter_service.start_letter_batch(run, actor=officer)
