@@ -151,13 +151,13 @@ def test_the_per_file_limit_is_configurable(app, draft, monkeypatch) -> None:  #
         upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF), filename="b.pdf")
 
 
-def test_an_upload_is_checked_and_stored_before_the_proposal_row_is_locked(draft, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_is_checked_and_stored_before_the_proposal_row_is_locked(draft: Draft, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Parsing, hashing and storing take long: they happen before the lock that saves and submissions wait for."""
     import hashlib
 
     from app.services import proposals as proposal_service
 
-    proposal, user = draft
+    proposal, user = draft.proposal, draft.applicant
     lock = proposal_service._lock_proposal
     seen = []
 
