@@ -6,12 +6,13 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, cast
 
 from .decimals import EXACT, plain
 from .errors import InvalidInput
 from .model import (
     PROPOSAL_KEYS,
+    BudgetPolicy,
     Candidate,
     CriterionRule,
     Rules,
@@ -115,7 +116,7 @@ def parse_rules(data: Any) -> Rules:
         tie_break=tuple(tie_break),
         budget=_optional_number(raw, "budget", field="rules.budget"),
         max_awards=_optional_count(raw, "max_awards", field="rules.max_awards"),
-        budget_policy=policy,  # type: ignore[arg-type]  # Rules refuses anything but "skip" and "stop"
+        budget_policy=cast(BudgetPolicy, policy),  # Rules refuses anything but "skip" and "stop"
         reserve_size=_count(raw.get("reserve_size", 0), field="rules.reserve_size"),
         coverage=coverage,
     )

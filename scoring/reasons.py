@@ -1,5 +1,5 @@
-"""How the core words its reasons: the sentences a programme officer can paste into a letter (selection-rules.md,
-output `reason`), with the figures that decided."""
+"""How the core words its outcomes: the sentences a programme officer can paste into a letter (selection-rules.md,
+output `reason`), with the figures that decided, and the outcome of each ranked proposal that carries them."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .decimals import money, plain
-from .model import Rules, ThresholdFailure
+from .model import ProposalOutcome, Rules, ThresholdFailure
 
-if TYPE_CHECKING:  # the rules module builds outcomes with these sentences; only its types are needed here
-    from .rules import Award, Ranked
+if TYPE_CHECKING:  # the rules module builds outcomes with these; only its types are needed here
+    from .rules import Award, Miss, Ranked
 
 
 def place_text(rules: Rules, ranked: Ranked) -> str:
@@ -48,4 +48,64 @@ def threshold_reason(failures: Iterable[ThresholdFailure]) -> str:
         f"{'overall' if failure.criterion is None else failure.criterion} "
         f"{plain(failure.score)} < {plain(failure.threshold)}"
         for failure in failures
+    )
+
+
+def ranked_outcome(
+    rules: Rules,
+    ranked: Ranked,
+    step: int,
+    awards: dict[str, Award],
+    misses: dict[str, Miss],
+    reserve: dict[str, int],
+    sums: tuple[Decimal, Decimal],
+) -> ProposalOutcome:
+    """The outcome of a ranked proposal: selected (by the coverage rule or in merit order), on the reserve list or
+    not funded, with its reason, the step that decided it, the budget left after that step and its sums."""
+    proposal_id = ranked.candidate.id
+    weighted, unweighted = sums
+    place = place_text(rules, ranked)
+    award = awards.get(proposal_id)
+    if award is not None:
+        return ProposalOutcome(
+            proposal_id,
+            "selected",
+            ranked.rank,
+            ranked.total,
+            f"{place}; {award_text(rules, award)}",
+            decided_by=ranked.decided_by,
+            selected_by=award.by,
+            step=step,
+            budget_left=award.left_after,
+            reason_code="coverage" if award.by == "coverage" else "fits",
+            weighted_total=weighted,
+            score_sum=unweighted,
+        )
+    miss = misses[proposal_id]
+    position = reserve.get(proposal_id)
+    if position is not None:
+        return ProposalOutcome(
+            proposal_id,
+            "reserve",
+            ranked.rank,
+            ranked.total,
+            f"{place}; reserve position {position}; {miss.text}",
+            reserve_position=position,
+            decided_by=ranked.decided_by,
+            step=step,
+            budget_left=miss.left_after,
+            reason_code=miss.code,
+            weighted_total=weighted,
+            score_sum=unweighted,
+        )
+    return ProposalOutcome(
+        proposal_id,
+        "not_funded",
+        ranked.rank,
+        ranked.total,
+        f"{place}; {miss.text}",
+        decided_by=ranked.decided_by,
+        step=step,
+        budget_left=miss.left_after,
+        reason_code=miss.code,
     )

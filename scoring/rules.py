@@ -20,7 +20,7 @@ from .model import (
     ThresholdFailure,
     check_candidates,
 )
-from .reasons import award_text, place_text, threshold_reason
+from .reasons import ranked_outcome, threshold_reason
 
 RESIDUAL_TIE = "id (residual tie)"
 
@@ -314,7 +314,7 @@ def _select(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
         if proposal_step is None:
             step += 1
             proposal_step = step
-        outcomes.append(_ranked_outcome(rules, ranked, proposal_step, awards, misses, reserve, sums(ranked.candidate)))
+        outcomes.append(ranked_outcome(rules, ranked, proposal_step, awards, misses, reserve, sums(ranked.candidate)))
     # Proposals with equal scores share one failures tuple (apply_thresholds): word each distinct one once.
     worded: dict[int, str] = {}
     for candidate, failures in sorted(failing, key=lambda pair: pair[0].id):
@@ -363,61 +363,3 @@ def _sums(rules: Rules) -> Callable[[Candidate], tuple[Decimal, Decimal]]:
         return found
 
     return sums
-
-
-def _ranked_outcome(
-    rules: Rules,
-    ranked: Ranked,
-    step: int,
-    awards: dict[str, Award],
-    misses: dict[str, Miss],
-    reserve: dict[str, int],
-    sums: tuple[Decimal, Decimal],
-) -> ProposalOutcome:
-    proposal_id = ranked.candidate.id
-    weighted, unweighted = sums
-    place = place_text(rules, ranked)
-    award = awards.get(proposal_id)
-    if award is not None:
-        return ProposalOutcome(
-            proposal_id,
-            "selected",
-            ranked.rank,
-            ranked.total,
-            f"{place}; {award_text(rules, award)}",
-            decided_by=ranked.decided_by,
-            selected_by=award.by,
-            step=step,
-            budget_left=award.left_after,
-            reason_code="coverage" if award.by == "coverage" else "fits",
-            weighted_total=weighted,
-            score_sum=unweighted,
-        )
-    miss = misses[proposal_id]
-    position = reserve.get(proposal_id)
-    if position is not None:
-        return ProposalOutcome(
-            proposal_id,
-            "reserve",
-            ranked.rank,
-            ranked.total,
-            f"{place}; reserve position {position}; {miss.text}",
-            reserve_position=position,
-            decided_by=ranked.decided_by,
-            step=step,
-            budget_left=miss.left_after,
-            reason_code=miss.code,
-            weighted_total=weighted,
-            score_sum=unweighted,
-        )
-    return ProposalOutcome(
-        proposal_id,
-        "not_funded",
-        ranked.rank,
-        ranked.total,
-        f"{place}; {miss.text}",
-        decided_by=ranked.decided_by,
-        step=step,
-        budget_left=miss.left_after,
-        reason_code=miss.code,
-    )
