@@ -81,31 +81,21 @@ def ranked_outcome(
             weighted_total=weighted,
             score_sum=unweighted,
         )
+    # Not selected: on the reserve list while there is room on it, else not funded; the miss says why.
     miss = misses[proposal_id]
     position = reserve.get(proposal_id)
-    if position is not None:
-        return ProposalOutcome(
-            proposal_id,
-            "reserve",
-            ranked.rank,
-            ranked.total,
-            f"{place}; reserve position {position}; {miss.text}",
-            reserve_position=position,
-            decided_by=ranked.decided_by,
-            step=step,
-            budget_left=miss.left_after,
-            reason_code=miss.code,
-            weighted_total=weighted,
-            score_sum=unweighted,
-        )
+    on_reserve = f"reserve position {position}; " if position is not None else ""
     return ProposalOutcome(
         proposal_id,
-        "not_funded",
+        "reserve" if position is not None else "not_funded",
         ranked.rank,
         ranked.total,
-        f"{place}; {miss.text}",
+        f"{place}; {on_reserve}{miss.text}",
+        reserve_position=position,
         decided_by=ranked.decided_by,
         step=step,
         budget_left=miss.left_after,
         reason_code=miss.code,
+        weighted_total=weighted,
+        score_sum=unweighted,
     )

@@ -57,6 +57,12 @@ def outcomes() -> dict[str, object]:
 def test_every_scored_proposal_has_its_weighted_total_and_unweighted_sum_ranked_or_not() -> None:
     found = outcomes()
     assert (found["TOP"].total, found["TOP"].weighted_total, found["TOP"].score_sum) == (D("16.25"), D("16.25"), D(14))
+    # Whatever the walk decided for a ranked proposal: selected, on the reserve list or not funded.
+    assert [(found[i].status, found[i].weighted_total, found[i].score_sum) for i in ("NEXT", "LAST")] == [
+        ("selected", D(14), D(12)), ("reserve", D("11.5"), D(10))]
+    not_funded = select(Rules(criteria=RULES.criteria, budget=D("400000.00")), CANDIDATES).proposals[1]
+    assert (not_funded.id, not_funded.status) == ("NEXT", "not_funded")
+    assert (not_funded.total, not_funded.weighted_total, not_funded.score_sum) == (D(14), D(14), D(12))
     # Not ranked: no ranking total, but the sums its Evaluation Summary shows, as the core computed them.
     assert (found["LOW"].status, found["LOW"].total) == ("below_threshold", None)
     assert (found["LOW"].weighted_total, found["LOW"].score_sum) == (D("12.5"), D("10.5"))

@@ -5,23 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from app.enums import CallKind
 from app.manage.charts import budget_bar, totals_histogram
 from app.queries.ranking import live_ranking
 from tests.factories import make_call
-from tests.selection_worlds import OutputField, People, add, make_output_field, make_people
-
-
-@pytest.fixture
-def people(app_ctx, make_user) -> People:
-    return make_people(make_user)
-
-
-@pytest.fixture
-def call_with_field(people) -> OutputField:
-    return make_output_field(people)
+from tests.selection_worlds import add
 
 
 def test_budget_bar_and_histogram_mark_threshold_and_cut_off(call_with_field) -> None:
@@ -38,7 +26,6 @@ def test_budget_bar_and_histogram_mark_threshold_and_cut_off(call_with_field) ->
     assert chart.plot_left < threshold < cutoff < chart.plot_right
 
 
-
 def test_event_calls_chart_slots(people) -> None:
     applicant = people.applicant
     call = make_call("SLOTS", kind=CallKind.EVENT, budget=None, max_awards=2, reserve_size=0)
@@ -48,4 +35,9 @@ def test_event_calls_chart_slots(people) -> None:
     bar = budget_bar(ranking)
     assert (bar.unit, bar.label, bar.used_percent) == ("slots", "2 of 2 slots awarded", 100.0)
     assert ranking.counts() == {"selected": 2, "not_funded": 1}
+    # Every ranked proposal stands in the histogram at the total the core gave it, not funded ones too.
+    histogram = totals_histogram(ranking)
+    assert sorted((rect.status, rect.title) for rect in histogram.rects) == [
+        ("not_funded", "Not funded: 1 with a total from 12 to under 12.5"),
+        ("selected", "Selected: 2 with a total from 12 to under 12.5")]
 
