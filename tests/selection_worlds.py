@@ -1,7 +1,7 @@
-"""The small worlds of the selection tests (services, queries, views): calls with scored proposals, as dataclasses.
-
-Each test module keeps its own thin fixtures that build these, so that a test reads `world.call`, `world.officer`
-and `world.ref("BETA")` rather than unpacking tuples.
+"""The small worlds of the selection tests (services, queries, views): calls with scored proposals, as dataclasses,
+and the fixtures that build them (registered for the whole suite in tests/conftest.py; a module may still define its
+own fixture of the same name, which wins). A test reads `field.call`, `field.officer` and `field.ref("BETA")` rather
+than unpacking tuples.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+import pytest
 
 from app.enums import Eligibility, Role
 from app.extensions import db
@@ -140,3 +142,28 @@ def as_stored_before_decision_fields(run: SelectionRun) -> None:
             item.pop(key, None)
     run.output_json = canonical_json(output)
     run.output_sha256 = sha256_text(run.output_json)
+
+
+def ref(proposals: dict[str, Proposal], name: str) -> str:
+    """The reference of the proposal called `name` among `proposals`."""
+    return proposals[name].reference
+
+
+@pytest.fixture
+def people(app_ctx: None, make_user: Callable[..., User]) -> People:
+    return make_people(make_user)
+
+
+@pytest.fixture
+def field(people: People) -> SelectionField:
+    return make_selection_field(people)
+
+
+@pytest.fixture
+def final(field: SelectionField) -> FinalisedField:
+    return finalise_first_run(field)
+
+
+@pytest.fixture
+def call_with_field(people: People) -> OutputField:
+    return make_output_field(people)

@@ -7,32 +7,16 @@ import hashlib
 import io
 import zipfile
 
-import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app.enums import Role
 from app.extensions import db
 from app.letter_files import LETTER_STYLESHEETS, letter_filename, letter_html, letters_zip, render_letter
 from app.models import Letter
 from app.pdf import render_pdf
 from app.queries.letters import approved_reports
 from app.queries.outcomes import run_outcomes
-from tests.factories import make_letter_scenario
 from tests.letter_worlds import generate, letter_of
-
-
-@pytest.fixture
-def scenario(app_ctx, make_user):
-    applicant = db.session.merge(make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT"))
-    data = make_letter_scenario(applicant)
-    db.session.commit()
-    return data
-
-
-@pytest.fixture
-def officer(app, make_user):
-    return make_user(Role.OFFICER)
 
 
 def test_rendering_the_same_letter_twice_gives_the_same_bytes(scenario, officer) -> None:
@@ -54,7 +38,6 @@ def test_rendering_the_same_letter_twice_gives_the_same_bytes(scenario, officer)
         metadata = PdfReader(io.BytesIO(first.pdf)).metadata
         assert metadata["/CreationDate"].startswith("D:20220315103000")
         assert metadata["/ModDate"].startswith("D:20220315103000")
-
 
 
 def test_zip_holds_every_letter_and_a_manifest_and_is_reproducible(scenario, officer) -> None:

@@ -22,30 +22,11 @@ from app.seeds.calls import seed_reference_calls
 from app.seeds.selection_demo import seed_selection_demo
 from app.services.promotion import promote_from_reserve
 from app.services.selection import finalise_run, run_selection
-from tests.factories import make_approved_consensus, make_call, make_finalised_run, make_letter_scenario, make_proposal
+from tests.factories import make_approved_consensus, make_call, make_finalised_run, make_proposal
 from tests.letter_worlds import flat, generate, letter_of, pdf_text
-from tests.selection_worlds import People, make_people
 
 # What the letters said before, whatever bound: none of it may appear unless the budget really decided.
 BUDGET_WORDING = ("within the available budget", "used the available budget", "did not fit")
-
-
-@pytest.fixture
-def scenario(app_ctx, make_user):
-    applicant = db.session.merge(make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT"))
-    data = make_letter_scenario(applicant)
-    db.session.commit()
-    return data
-
-
-@pytest.fixture
-def officer(app, make_user):
-    return make_user(Role.OFFICER)
-
-
-@pytest.fixture
-def people(app_ctx, make_user) -> People:
-    return make_people(make_user)
 
 
 @dataclass

@@ -8,25 +8,12 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from app.enums import LetterKind, Role
+from app.enums import LetterKind
 from app.extensions import db
 from app.models import Letter
 from app.queries.letters import find_letter_by_code, normalise_code
-from tests.factories import make_finalised_run, make_letter_scenario
+from tests.factories import make_finalised_run
 from tests.letter_worlds import generate, letter_of
-
-
-@pytest.fixture
-def scenario(app_ctx, make_user):
-    applicant = db.session.merge(make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT"))
-    data = make_letter_scenario(applicant)
-    db.session.commit()
-    return data
-
-
-@pytest.fixture
-def officer(app, make_user):
-    return make_user(Role.OFFICER)
 
 
 def test_a_promotion_run_writes_only_to_the_proposals_it_changes(scenario, officer) -> None:
@@ -53,14 +40,12 @@ def test_a_promotion_run_writes_only_to_the_proposals_it_changes(scenario, offic
         proposals["reserve"].id, LetterKind.AWARD, f"{proposals['reserve'].reference}-L2")
 
 
-
 @pytest.mark.parametrize(("typed", "expected"), [
     ("abcde-fgh23", "ABCDE-FGH23"), (" ABCDEFGH23 ", "ABCDE-FGH23"), ("abcde fgh23", "ABCDE-FGH23"),
     ("ABCDE-FGH2", None), ("", None), ("ABCDE-FGH234", None),
 ])
 def test_typed_codes_are_normalised(typed, expected) -> None:
     assert normalise_code(typed) == expected
-
 
 
 def test_verification_code_is_short_stable_and_found(scenario, officer) -> None:

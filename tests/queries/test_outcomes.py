@@ -10,36 +10,14 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from app.extensions import db
 from app.models import SelectionRun
 from app.queries.outcomes import documents_outcomes, predates_decision_fields, run_outcomes, sha256_text, verify_run
 from app.services.selection import run_selection
 from scoring import canonical_json, parse_input, read_json, select, selection_to_dict
-from tests.selection_worlds import (
-    People,
-    SelectionField,
-    as_stored_before_decision_fields,
-    make_people,
-    make_selection_field,
-)
+from tests.selection_worlds import as_stored_before_decision_fields, ref
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def people(app_ctx, make_user) -> People:
-    return make_people(make_user)
-
-
-@pytest.fixture
-def field(people) -> SelectionField:
-    return make_selection_field(people)
-
-
-def ref(proposals, name: str) -> str:
-    return proposals[name].reference
 
 
 def test_re_running_the_stored_input_gives_byte_identical_output(field) -> None:
@@ -52,7 +30,6 @@ def test_re_running_the_stored_input_gives_byte_identical_output(field) -> None:
     assert verify_run(stored)
 
 
-
 def test_python_m_scoring_select_reproduces_a_stored_run(field, tmp_path) -> None:
     call, officer = field.call, field.officer
     run = run_selection(call, actor=officer)
@@ -63,7 +40,6 @@ def test_python_m_scoring_select_reproduces_a_stored_run(field, tmp_path) -> Non
     assert canonical_json(read_json(result.stdout)) == canonical_json(read_json(run.output_json))
 
 
-
 def test_a_tampered_run_does_not_verify(field) -> None:
     call, officer = field.call, field.officer
     run = run_selection(call, actor=officer)
@@ -71,10 +47,8 @@ def test_a_tampered_run_does_not_verify(field) -> None:
     assert not verify_run(run)
 
 
-
 def decisions(outcomes) -> list[tuple[str, int | None, Decimal | None, str | None]]:
     return [(o.reference, o.step, o.budget_left, o.reason_code) for o in outcomes.outcomes]
-
 
 
 def test_a_run_stored_before_the_decision_fields_verifies_and_is_read_with_them_from_its_re_run(field) -> None:
@@ -93,7 +67,6 @@ def test_a_run_stored_before_the_decision_fields_verifies_and_is_read_with_them_
     assert decisions(run_outcomes(run)) == expected
 
 
-
 def test_a_tampered_run_stored_before_the_decision_fields_does_not_verify_nor_lend_them(field) -> None:
     call, officer = field.call, field.officer
     run = run_selection(call, actor=officer)
@@ -105,14 +78,12 @@ def test_a_tampered_run_stored_before_the_decision_fields_does_not_verify_nor_le
     assert {(o.step, o.budget_left, o.reason_code) for o in run_outcomes(run).outcomes} == {(None, None, None)}
 
 
-
 def test_residual_tie_is_ordered_by_reference_until_the_officer_decides(field) -> None:
     call, proposals, officer = field.call, field.proposals, field.officer
     ranking = documents_outcomes(*_documents(run_selection(call, actor=officer)))
     assert [t.references for t in ranking.unresolved_ties] == [[ref(proposals, "BETA"), ref(proposals, "GAMMA")]]
     by = ranking.by_reference()
     assert "ordered by id for the officer to resolve" in by[ref(proposals, "BETA")].reason
-
 
 
 def _documents(run):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -14,17 +13,7 @@ from app.models import Call, Proposal
 from app.queries.ranking import live_ranking, run_ranking
 from app.services.selection import run_selection
 from tests.factories import QueryCounter, make_call, make_proposal
-from tests.selection_worlds import OutputField, People, add, make_output_field, make_people
-
-
-@pytest.fixture
-def people(app_ctx, make_user) -> People:
-    return make_people(make_user)
-
-
-@pytest.fixture
-def call_with_field(people) -> OutputField:
-    return make_output_field(people)
+from tests.selection_worlds import add
 
 
 def test_ranking_rows_carry_everything_the_page_and_exports_show(call_with_field) -> None:
@@ -51,7 +40,6 @@ def test_ranking_rows_carry_everything_the_page_and_exports_show(call_with_field
     assert ranking.cut_off == Decimal("10.5")
 
 
-
 def test_a_run_ranking_reads_the_stored_snapshot_not_todays_scores(call_with_field) -> None:
     call, officer = call_with_field.call, call_with_field.officer
     run = run_selection(call, actor=officer)
@@ -64,7 +52,6 @@ def test_a_run_ranking_reads_the_stored_snapshot_not_todays_scores(call_with_fie
     assert ranking.readiness is None
 
 
-
 def test_unready_proposals_are_listed_after_the_ranking(call_with_field, people) -> None:
     call = call_with_field.call
     applicant = people.applicant
@@ -74,7 +61,6 @@ def test_unready_proposals_are_listed_after_the_ranking(call_with_field, people)
     assert (last.reference, last.status, last.rank) == (pending.reference, "not_ready", None)
     assert last.reason == "not ranked: eligibility screening pending"
     assert not ranking.readiness.is_ready
-
 
 
 def test_the_live_ranking_loads_in_a_constant_number_of_queries(people) -> None:

@@ -5,26 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from app.queries.runs import compare_runs, describe_options, finalise_preview
 from app.queries.selection import SelectionOptions
 from app.services.selection import resolve_tie, run_selection
-from tests.selection_worlds import People, SelectionField, make_people, make_selection_field
-
-
-@pytest.fixture
-def people(app_ctx, make_user) -> People:
-    return make_people(make_user)
-
-
-@pytest.fixture
-def field(people) -> SelectionField:
-    return make_selection_field(people)
-
-
-def ref(proposals, name: str) -> str:
-    return proposals[name].reference
+from tests.selection_worlds import ref
 
 
 def test_comparison_lists_status_changes_and_why(field) -> None:
@@ -40,7 +24,6 @@ def test_comparison_lists_status_changes_and_why(field) -> None:
     assert comparison.input_changed == []  # but no proposal's scores
 
 
-
 def test_comparing_before_and_after_a_resolution_shows_who_swaps_and_why(field) -> None:
     call, proposals, officer = field.call, field.proposals, field.officer
     beta, gamma = ref(proposals, "BETA"), ref(proposals, "GAMMA")
@@ -54,12 +37,10 @@ def test_comparing_before_and_after_a_resolution_shows_who_swaps_and_why(field) 
     assert comparison.option_changes == [("Tie resolutions applied", "none", f"#{resolution.id}")]
 
 
-
 def test_describe_options_reads_like_a_sentence() -> None:
     assert describe_options({"budget_policy": "stop", "reserve_size": 3, "coverage": True,
                                      "tie_resolutions": [4]}) == \
         "stop policy, reserve 3, coverage on, 1 tie resolution(s)"
-
 
 
 def test_preview_shows_counts_changes_total_and_a_token(field) -> None:

@@ -16,21 +16,7 @@ from app.services.errors import InvalidInput
 from app.services.selection import resolve_tie
 from scoring import parse_input
 from tests.factories import QueryCounter, make_call, make_proposal
-from tests.selection_worlds import People, SelectionField, add, make_people, make_selection_field
-
-
-@pytest.fixture
-def people(app_ctx, make_user) -> People:
-    return make_people(make_user)
-
-
-@pytest.fixture
-def field(people) -> SelectionField:
-    return make_selection_field(people)
-
-
-def ref(proposals, name: str) -> str:
-    return proposals[name].reference
+from tests.selection_worlds import add, ref
 
 
 def test_input_follows_the_rules_document(field) -> None:
@@ -52,7 +38,6 @@ def test_input_follows_the_rules_document(field) -> None:
     parse_input(document)  # a valid selection-rules.md document
 
 
-
 def test_options_override_the_call_and_coverage_names_the_call_field(field) -> None:
     call = field.call
     call.coverage_field = "strand"
@@ -63,7 +48,6 @@ def test_options_override_the_call_and_coverage_names_the_call_field(field) -> N
     assert all(item["strand"] == "Open" for item in document["proposals"])
     off = build_selection_input(call, options=SelectionOptions.from_values(call, coverage=False))
     assert off["rules"]["coverage"] is None
-
 
 
 @pytest.mark.parametrize(("values", "field_name"), [
@@ -77,7 +61,6 @@ def test_invalid_options_name_the_field(field, values, field_name) -> None:
     assert error.value.details["field"] == field_name
 
 
-
 def test_withdrawn_and_unsubmitted_proposals_are_left_out(field, people) -> None:
     call, proposals = field.call, field.proposals
     applicant = people.applicant
@@ -89,7 +72,6 @@ def test_withdrawn_and_unsubmitted_proposals_are_left_out(field, people) -> None
     assert len(ids) == 5
 
 
-
 def test_event_call_requests_no_money(people) -> None:
     applicant = people.applicant
     call = make_call("EVENT", kind=CallKind.EVENT, budget=None, max_awards=1, reserve_size=0)
@@ -97,7 +79,6 @@ def test_event_call_requests_no_money(people) -> None:
     document = build_selection_input(call)
     assert document["rules"]["budget"] is None
     assert document["proposals"][0]["requested"] == "0.00"
-
 
 
 def test_input_is_read_in_a_constant_number_of_queries(people) -> None:
@@ -115,7 +96,6 @@ def test_input_is_read_in_a_constant_number_of_queries(people) -> None:
         assert len(document["proposals"]) == size
         counts.append(queries.count)
     assert counts[0] == counts[1] <= 6
-
 
 
 def test_a_resolution_goes_stale_when_the_scores_change(field) -> None:

@@ -19,21 +19,7 @@ from app.queries.letters import applicant_letters, verification_code
 from app.services import letters as letter_service
 from app.services.errors import InvalidTransition, NotAllowed
 from app.storage import get_storage
-from tests.factories import make_letter_scenario
 from tests.letter_worlds import generate, letter_of
-
-
-@pytest.fixture
-def scenario(app_ctx, make_user):
-    applicant = db.session.merge(make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT"))
-    data = make_letter_scenario(applicant)
-    db.session.commit()
-    return data
-
-
-@pytest.fixture
-def officer(app, make_user):
-    return make_user(Role.OFFICER)
 
 
 def test_batch_writes_one_letter_per_proposal_and_finishes(scenario, officer) -> None:
@@ -55,7 +41,6 @@ def test_batch_writes_one_letter_per_proposal_and_finishes(scenario, officer) ->
     assert all(job.status is JobStatus.SUCCEEDED for job in db.session.scalars(sa.select(Job)))
 
 
-
 def test_generating_again_is_idempotent(scenario, officer) -> None:
     generate(scenario["run"], officer)
     before = {(x.id, x.sha256, x.verification_code) for x in db.session.scalars(sa.select(Letter))}
@@ -67,7 +52,6 @@ def test_generating_again_is_idempotent(scenario, officer) -> None:
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == messages == 5
 
 
-
 def test_a_letter_whose_pdf_went_missing_is_rendered_again_identically(scenario, officer) -> None:
     generate(scenario["run"], officer)
     letter, _ = letter_of(scenario["proposals"]["reserve"])
@@ -75,7 +59,6 @@ def test_a_letter_whose_pdf_went_missing_is_rendered_again_identically(scenario,
     batch = generate(scenario["run"], officer)
     assert (batch.done, batch.skipped) == (1, 4)
     assert get_storage().exists(letter.sha256)
-
 
 
 def test_a_failing_letter_is_reported_and_the_others_are_kept(scenario, officer, monkeypatch) -> None:
@@ -99,7 +82,6 @@ def test_a_failing_letter_is_reported_and_the_others_are_kept(scenario, officer,
     assert (again.status, again.done, again.skipped, again.failed) == (BatchStatus.FINISHED, 1, 4, 0)
 
 
-
 def test_a_crashed_job_counts_its_letters_as_failed(scenario, officer) -> None:
     from app import jobs
 
@@ -116,7 +98,6 @@ def test_a_crashed_job_counts_its_letters_as_failed(scenario, officer) -> None:
     assert "the background job stopped: BrokenProcessPool" in batch.errors[0]["message"]
 
 
-
 def test_letters_need_a_finalised_run_and_an_officer(scenario, officer, make_user) -> None:
     run = scenario["run"]
     applicant = db.session.merge(make_user(Role.APPLICANT))
@@ -127,7 +108,6 @@ def test_letters_need_a_finalised_run_and_an_officer(scenario, officer, make_use
         letter_service.start_letter_batch(run, actor=db.session.merge(officer))
 
 
-
 def test_a_second_batch_is_refused_while_one_is_running(scenario, officer) -> None:
     run = scenario["run"]
     first = letter_service.start_letter_batch(run, actor=db.session.merge(officer))
@@ -136,7 +116,6 @@ def test_a_second_batch_is_refused_while_one_is_running(scenario, officer) -> No
     with pytest.raises(InvalidTransition) as refused:
         letter_service.start_letter_batch(run, actor=db.session.merge(officer))
     assert refused.value.details == {"batch": first.id}
-
 
 
 def test_publishing_makes_letters_visible_to_their_organisation_only(scenario, officer, make_user) -> None:
@@ -153,7 +132,6 @@ def test_publishing_makes_letters_visible_to_their_organisation_only(scenario, o
     assert can_read_letter(owner, letter)
     assert not can_read_letter(stranger, letter)
     assert letter_service.publish_letters(scenario["run"], actor=db.session.merge(officer)) == 0
-
 
 
 def test_a_stalled_batch_is_closed_and_another_may_start(scenario, officer) -> None:

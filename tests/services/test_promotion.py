@@ -14,34 +14,7 @@ from app.queries.runs import finalise_preview, run_in_force
 from app.services.errors import InvalidInput, InvalidTransition
 from app.services.promotion import promote_from_reserve
 from app.services.selection import finalise_run, run_selection
-from tests.selection_worlds import (
-    FinalisedField,
-    People,
-    SelectionField,
-    as_stored_before_decision_fields,
-    finalise_first_run,
-    make_people,
-    make_selection_field,
-)
-
-
-@pytest.fixture
-def people(app_ctx, make_user) -> People:
-    return make_people(make_user)
-
-
-@pytest.fixture
-def field(people) -> SelectionField:
-    return make_selection_field(people)
-
-
-def ref(proposals, name: str) -> str:
-    return proposals[name].reference
-
-
-@pytest.fixture
-def final(field) -> FinalisedField:
-    return finalise_first_run(field)
+from tests.selection_worlds import as_stored_before_decision_fields, ref
 
 
 def test_a_declined_award_promotes_the_first_reserve_that_fits(final) -> None:
@@ -65,7 +38,6 @@ def test_a_declined_award_promotes_the_first_reserve_that_fits(final) -> None:
     assert verify_run(child)
 
 
-
 def test_the_release_and_the_promotion_are_the_next_steps_with_the_budget_left_after_each(final) -> None:
     proposals, officer, run = final.proposals, final.officer, final.run
     child = promote_from_reserve(run, actor=officer, reference=ref(proposals, "BETA"), reason="declined",
@@ -78,7 +50,6 @@ def test_the_release_and_the_promotion_are_the_next_steps_with_the_budget_left_a
     assert by[ref(proposals, "DELTA")] == (4, Decimal("500000.00"), "award_cap")
     assert "fits: 1,100,000.00 left after it" in outcomes.by_reference()[ref(proposals, "GAMMA")].reason
     assert verify_run(child)
-
 
 
 def test_a_promotion_from_a_run_stored_before_the_decision_fields_re_runs_and_names_its_decisions(final) -> None:
@@ -95,7 +66,6 @@ def test_a_promotion_from_a_run_stored_before_the_decision_fields_re_runs_and_na
     # A promotion stored before the fields existed verifies too.
     as_stored_before_decision_fields(child)
     assert verify_run(child)
-
 
 
 def test_promotion_skips_reserve_proposals_that_do_not_fit(field) -> None:
@@ -118,7 +88,6 @@ def test_promotion_skips_reserve_proposals_that_do_not_fit(field) -> None:
     assert verify_run(child)
 
 
-
 def test_finalising_a_promotion_supersedes_its_parent(final) -> None:
     call, proposals, officer, run = final.call, final.proposals, final.officer, final.run
     child = promote_from_reserve(run, actor=officer, reference=ref(proposals, "BETA"), reason="declined",
@@ -137,7 +106,6 @@ def test_finalising_a_promotion_supersedes_its_parent(final) -> None:
                                      note="Too late: the run was superseded.")
 
 
-
 def test_promotion_needs_a_selected_proposal_and_a_note(final) -> None:
     proposals, officer, run = final.proposals, final.officer, final.run
     with pytest.raises(InvalidInput, match="not selected"):
@@ -149,7 +117,6 @@ def test_promotion_needs_a_selected_proposal_and_a_note(final) -> None:
     with pytest.raises(InvalidInput, match="declined or ineligible"):
         promote_from_reserve(run, actor=officer, reference=ref(proposals, "ALPHA"), reason="bored",
                                      note="Declined by letter of 3 March.")
-
 
 
 def test_a_stale_promotion_cannot_be_finalised(final) -> None:

@@ -18,21 +18,7 @@ from app.queries.selection import SelectionOptions, load_call_data, prepare_inpu
 from app.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotReady, StalePreview
 from app.services.selection import finalise_run, resolve_tie, revoke_tie_resolution, run_selection
 from tests.factories import make_proposal
-from tests.selection_worlds import People, SelectionField, add, make_people, make_selection_field
-
-
-@pytest.fixture
-def people(app_ctx, make_user) -> People:
-    return make_people(make_user)
-
-
-@pytest.fixture
-def field(people) -> SelectionField:
-    return make_selection_field(people)
-
-
-def ref(proposals, name: str) -> str:
-    return proposals[name].reference
+from tests.selection_worlds import add, ref
 
 
 def test_not_ready_lists_what_is_missing_and_refuses_to_run(field, people) -> None:
@@ -58,7 +44,6 @@ def test_not_ready_lists_what_is_missing_and_refuses_to_run(field, people) -> No
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SelectionRun)) == 0
 
 
-
 def test_an_open_call_cannot_be_selected(people) -> None:
     applicant, officer = people.applicant, people.officer
     from tests.factories import make_open_call
@@ -69,13 +54,11 @@ def test_an_open_call_cannot_be_selected(people) -> None:
         run_selection(call, actor=officer)
 
 
-
 def test_only_officers_run_a_selection(field, people) -> None:
     call = field.call
     applicant = people.applicant
     with pytest.raises(NotAllowed):
         run_selection(call, actor=applicant)
-
 
 
 def test_a_run_stores_its_exact_input_output_and_hashes(field) -> None:
@@ -98,13 +81,11 @@ def test_a_run_stores_its_exact_input_output_and_hashes(field) -> None:
     assert event.data["output_sha256"] == run.output_sha256
 
 
-
 def test_run_numbers_count_up_per_call(field) -> None:
     call, officer = field.call, field.officer
     numbers = [run_selection(call, actor=officer).number for _ in range(3)]
     assert numbers == [1, 2, 3]
     assert [run.number for run in list_runs(call)] == [3, 2, 1]
-
 
 
 def test_officer_order_applies_to_the_next_run_and_the_run_still_reproduces(field) -> None:
@@ -130,7 +111,6 @@ def test_officer_order_applies_to_the_next_run_and_the_run_still_reproduces(fiel
     assert {item.get("reference") for item in document["proposals"] if "tie_resolution" in item} == {beta, gamma}
 
 
-
 @pytest.mark.parametrize(("order", "justification", "message"), [
     (["ALPHA", "BETA"], "Alpha is better on the third criterion.", "not one residual tie"),
     (["GAMMA"], "Only one proposal in the order here.", "each tied proposal once"),
@@ -141,7 +121,6 @@ def test_a_resolution_must_name_one_current_tie_and_be_justified(field, order, j
     with pytest.raises(InvalidInput, match=message):
         resolve_tie(call, actor=officer, ordered_references=[ref(proposals, n) for n in order],
                             justification=justification)
-
 
 
 def test_a_new_resolution_replaces_the_old_and_revoking_restores_the_default(field) -> None:
@@ -163,7 +142,6 @@ def test_a_new_resolution_replaces_the_old_and_revoking_restores_the_default(fie
                                "selection.tie_resolved", "selection.tie_resolved"]
 
 
-
 def test_finalising_moves_every_proposal_and_audits_each(field) -> None:
     call, proposals, officer = field.call, field.proposals, field.officer
     run = run_selection(call, actor=officer)
@@ -183,7 +161,6 @@ def test_finalising_moves_every_proposal_and_audits_each(field) -> None:
     assert run_in_force(call).id == run.id
 
 
-
 def test_a_stale_preview_token_is_refused(field) -> None:
     call, proposals, officer = field.call, field.proposals, field.officer
     run = run_selection(call, actor=officer)
@@ -193,7 +170,6 @@ def test_a_stale_preview_token_is_refused(field) -> None:
         finalise_run(run, actor=officer, token=token)
     assert error.value.status == 409
     assert run.status is RunStatus.DRAFT
-
 
 
 def test_a_finalised_run_cannot_be_finalised_again_nor_another_run_while_it_is_in_force(field) -> None:
@@ -208,7 +184,6 @@ def test_a_finalised_run_cannot_be_finalised_again_nor_another_run_while_it_is_i
     assert "in force" in preview.blockers[0]
     with pytest.raises(InvalidTransition, match="in force"):
         finalise_run(second, actor=officer, token=preview.token)
-
 
 
 def test_a_run_whose_data_changed_cannot_be_finalised(field) -> None:

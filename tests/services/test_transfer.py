@@ -21,12 +21,7 @@ from app.services.receipts import verify_submission
 from app.services.selection import finalise_run, run_selection
 from app.services.transfer import accept_offer, decline_offer, offer_transfers
 from tests.factories import make_call
-from tests.selection_worlds import People, add, make_people
-
-
-@pytest.fixture
-def people(app_ctx, make_user) -> People:
-    return make_people(make_user)
+from tests.selection_worlds import add
 
 
 @dataclass
@@ -73,7 +68,6 @@ def test_offers_go_to_the_unselected_proposals_once(sessions) -> None:
     assert transfer_plan(call).already_offered == 2
 
 
-
 def test_offers_need_a_final_selection_and_a_target(people) -> None:
     officer = people.officer
     call = make_call("NO-TARGET", kind=CallKind.EVENT, budget=None)
@@ -82,7 +76,6 @@ def test_offers_need_a_final_selection_and_a_target(people) -> None:
     call.transfer_to_call_id = make_call("TARGET", kind=CallKind.EVENT, budget=None).id
     with pytest.raises(InvalidTransition, match="Finalise a selection first"):
         offer_transfers(call, actor=officer)
-
 
 
 def test_accepting_copies_the_proposal_into_the_target_call_as_submitted(sessions) -> None:
@@ -114,7 +107,6 @@ def test_accepting_copies_the_proposal_into_the_target_call_as_submitted(session
         accept_offer(offer, actor=applicant)
 
 
-
 def test_declining_keeps_everything_and_others_cannot_answer(sessions, make_user) -> None:
     call, local, proposals, applicant, officer = (sessions.call, sessions.local, sessions.proposals,
                                               sessions.applicant, sessions.officer)
@@ -130,7 +122,6 @@ def test_declining_keeps_everything_and_others_cannot_answer(sessions, make_user
     decline_offer(offer, actor=applicant)
     assert offer.status is OfferStatus.DECLINED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal).where(Proposal.call_id == local.id)) == 0
-
 
 
 def test_reference_sessions_call_transfers_to_the_local_events_call(app_ctx) -> None:

@@ -12,17 +12,6 @@ from openpyxl import load_workbook
 from app.manage.exports import neutralise, ranking_csv, ranking_xlsx
 from app.queries.ranking import live_ranking
 from app.queries.selection import load_call_data
-from tests.selection_worlds import OutputField, People, make_output_field, make_people
-
-
-@pytest.fixture
-def people(app_ctx, make_user) -> People:
-    return make_people(make_user)
-
-
-@pytest.fixture
-def call_with_field(people) -> OutputField:
-    return make_output_field(people)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -31,7 +20,6 @@ def call_with_field(people) -> OutputField:
 ])
 def test_formula_like_text_is_neutralised(text, expected) -> None:
     assert neutralise(text) == expected
-
 
 
 def test_csv_has_a_bom_a_header_and_one_row_per_proposal(call_with_field) -> None:
@@ -53,7 +41,6 @@ def test_csv_has_a_bom_a_header_and_one_row_per_proposal(call_with_field) -> Non
     assert rows[5][9] == "no: relevance 2 < 3"
     assert rows[5][0] == ""
     assert rows[5][13:17] == ["", "", "Below threshold", "threshold"]
-
 
 
 def test_xlsx_has_two_sheets_frozen_headers_filters_and_number_formats(call_with_field) -> None:
