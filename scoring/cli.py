@@ -4,9 +4,11 @@ from the reserve list) on a JSON document and print the output document as JSON.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from .errors import ScoringError
@@ -40,6 +42,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 2 invalid input with a one-line message)."""
     args = build_parser().parse_args(argv)
+    with _without_cycle_collection():
+        return _run(args)
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Run with the cyclic garbage collector paused: a large call allocates a few hundred thousand objects, none of
+    them in a cycle, and the collector would walk them again and again for nothing (a sixth of the command's time);
+    reference counting still frees every one of them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         text = _read(args.file)
     except (OSError, UnicodeDecodeError) as error:

@@ -137,8 +137,8 @@ class Candidate:
         _check_amount(self.requested, field="requested", proposal_id=self.id)
         if not isinstance(self.eligible, bool):
             raise InvalidInput("eligible must be true or false", field="eligible", proposal_id=self.id)
-        clashing = PROPOSAL_KEYS & self.fields.keys()
-        if clashing:
+        if self.fields and not PROPOSAL_KEYS.isdisjoint(self.fields):
+            clashing = PROPOSAL_KEYS & self.fields.keys()
             raise InvalidInput(
                 "a free field may not be called id, requested, eligible or scores",
                 field=min(clashing),
