@@ -56,7 +56,9 @@ def make_call(code: str = "TEST-CALL", *, deadline: datetime = PAST_DEADLINE,
         max_grant_per_proposal=Decimal("1400000.00") if budget is not None else None, min_partners=1,
         min_countries=1, eligible_countries=[], page_limit=50, evaluators_per_proposal=3,
         strands=["Open", "Tourism", "Digital", "Health"], overall_threshold=Decimal(10),
-        tie_break=["relevance", "impact", "quality"], coverage_field=None, reserve_size=5,
+        # The Euroclusters order of its criteria that the call has (a tie-break key must be a criterion).
+        tie_break=[key for key in ("relevance", "impact", "quality") if key in {c["key"] for c in criteria}],
+        coverage_field=None, reserve_size=5,
     )
     defaults.update(fields)
     call = Call(code=code, **defaults, criteria=[
@@ -155,17 +157,21 @@ def make_finalised_run(call: Call, outcomes: list[tuple[Proposal, str]], *, numb
                        finalised_at: datetime = FINALISED_AT, parent: Any = None) -> Any:
     """A FINALISED SelectionRun whose output_json follows selection-rules.md, and the proposals' decisions.
 
-    Its output is written as runs were stored before the core reported each decision's step, budget left and
-    reason code, and its input cannot be re-run (no rules): letters of such a run quote its reasons and claim none
-    of their own. Tests of the reasons letters state run the real core (tests/services/test_letter_reasons.py).
+    Its input is the call's rules and the proposals' scores, but its output is made up (the statuses asked for),
+    written as runs were stored before the core reported each decision's step, budget left and reason code, and
+    before its sums: re-running the input gives another output, so its readers read the stored one, and letters of
+    such a run quote its reasons and claim none of their own. Tests of the reasons letters state run the real core
+    (tests/queries/test_letter_context.py).
 
     `outcomes` are (proposal, status) in merit order; status is one of selected, reserve, not_funded,
     below_threshold, ineligible. Totals are the weighted sums of the approved consensus scores.
     """
     from app.enums import Decision, RunStatus
     from app.models import SelectionRun
+    from app.queries.selection import SelectionOptions, rules_document
 
     weights = {c.id: c.weight for c in call.criteria}
+    thresholds = {c.id: c.threshold for c in call.criteria}
     lines, selected, reserve, inputs = [], [], [], []
     keys = {c.id: c.key for c in call.criteria}
     rank = 0
@@ -192,9 +198,14 @@ def make_finalised_run(call: Call, outcomes: list[tuple[Proposal, str]], *, numb
             "eligible": status != "ineligible",
             "scores": {keys[s.criterion_id]: str(s.score) for s in report.scores} if report is not None else {},
         })
+        missed = [(keys[s.criterion_id], s.score, thresholds[s.criterion_id])
+                  for s in (report.scores if report is not None and status == "below_threshold" else [])
+                  if thresholds[s.criterion_id] is not None and s.score < thresholds[s.criterion_id]]
+        failed = [{"criterion": key, "score": str(score), "threshold": str(threshold)}
+                  for key, score, threshold in missed]
         lines.append({"id": proposal.reference, "status": status, "rank": line_rank,
                       "total": f"{total:.2f}" if total is not None else None, "reason": reason,
-                      "reserve_position": len(reserve) if status == "reserve" else None})
+                      "reserve_position": len(reserve) if status == "reserve" else None, "failed": failed})
         proposal.decision = Decision(_DECISIONS[status])
         proposal.reserve_position = len(reserve) if status == "reserve" else None
         proposal.decided_at = finalised_at
@@ -203,7 +214,8 @@ def make_finalised_run(call: Call, outcomes: list[tuple[Proposal, str]], *, numb
     output = {"selected": selected, "reserve": reserve,
               "remaining_budget": f"{left:.2f}" if left is not None else None, "ties": [], "proposals": lines}
     output_json = json.dumps(output, sort_keys=True, separators=(",", ":"))
-    input_json = json.dumps({"rules": {}, "proposals": inputs}, sort_keys=True)
+    rules = rules_document(call, SelectionOptions.defaults(call))
+    input_json = json.dumps({"rules": rules, "proposals": inputs}, sort_keys=True)
     if number is None:
         number = (db.session.scalar(sa.select(sa.func.max(SelectionRun.number))
                                     .where(SelectionRun.call_id == call.id)) or 0) + 1

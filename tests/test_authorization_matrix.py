@@ -308,8 +308,8 @@ def _make_records_complete(proposal: Proposal, run: SelectionRun, applicant: Use
     """
     from app.models import Submission
     from app.queries.receipts import sha256_text
+    from app.queries.selection import build_selection_input
     from app.services.receipts import build_snapshot
-    from app.services.selection import build_selection_input
 
     submission = proposal.submissions[0]
     snapshot = build_snapshot(proposal, version=1, submitted_at=submission.submitted_at, submitted_by=applicant)

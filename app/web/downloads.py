@@ -11,11 +11,11 @@ import io
 
 from flask import Response, render_template, send_file
 
+from app import letter_files
 from app.models import Document, Letter, SelectionRun, Submission
 from app.pdf import render_pdf
 from app.queries.documents import open_document
 from app.queries.receipts import receipt_context, receipt_filename
-from app.services import letters as letter_service
 
 
 def _harden(response: Response) -> Response:
@@ -52,15 +52,15 @@ def send_snapshot(submission: Submission) -> Response:
 
 def send_letter(letter: Letter, *, as_attachment: bool = False) -> Response:
     """The stored letter PDF, byte for byte (its SHA-256 is the one the verification page shows)."""
-    response = send_file(io.BytesIO(letter_service.letter_pdf(letter)), mimetype="application/pdf",
-                         as_attachment=as_attachment, download_name=letter_service.letter_filename(letter),
+    response = send_file(io.BytesIO(letter_files.letter_pdf(letter)), mimetype="application/pdf",
+                         as_attachment=as_attachment, download_name=letter_files.letter_filename(letter),
                          etag=letter.sha256, max_age=0)
     return _harden(response)
 
 
 def send_letters_zip(run: SelectionRun, letters: list[Letter]) -> Response:
     """Every letter of a run and its manifest, as one ZIP attachment."""
-    response = send_file(io.BytesIO(letter_service.letters_zip(run, letters)), mimetype="application/zip",
+    response = send_file(io.BytesIO(letter_files.letters_zip(run, letters)), mimetype="application/zip",
                          as_attachment=True, download_name=f"{run.call.code}-run{run.number}-letters.zip", max_age=0)
     return _harden(response)
 

@@ -13,6 +13,8 @@ from app.extensions import db
 from app.inputs import CallSettings
 from app.models import Call, User
 from app.queries import access
+from app.queries.letters import run_letters
+from app.queries.outbox import call_messages
 from app.services import letters as letter_service
 from app.services import outbox as outbox_service
 from app.services import selection
@@ -54,7 +56,7 @@ def test_the_system_may_read_and_deliver_but_decides_nothing(scenario: dict[str,
     assert batch.total == 5
     assert letter_service.publish_letters(run, actor=None) == 5
     db.session.commit()
-    outbox_service.cancel_message(outbox_service.call_messages(call)[0], actor=None)
+    outbox_service.cancel_message(call_messages(call)[0], actor=None)
     # Deciding: every decision names its officer.
     with pytest.raises(NotAllowed):
         selection.run_selection(call, actor=None)
@@ -95,7 +97,7 @@ def test_officer_objects_are_403_for_other_roles_and_404_when_not_of_the_call(sc
     db.session.commit()
     letter_service.publish_letters(scenario["run"], actor=officer)
     db.session.commit()
-    message = outbox_service.call_messages(call)[0]
+    message = call_messages(call)[0]
     assert access.load_letter_batch(batch.id, officer).id == batch.id
     assert access.load_outbox_message(call, message.id, officer).id == message.id
     with pytest.raises(NotAllowed):
@@ -129,7 +131,7 @@ def test_a_letter_is_read_by_officers_and_once_published_by_its_organisation(sce
     run, officer = scenario["run"], scenario["officer"]
     letter_service.start_letter_batch(run, actor=officer)
     db.session.commit()
-    letter = letter_service.run_letters(run)[0]
+    letter = run_letters(run)[0]
     assert access.load_letter(letter.id, officer) is letter
     for who in ("owner", "stranger", "evaluator"):
         with pytest.raises(NotFound):
