@@ -27,7 +27,7 @@ def test_each_message_is_counted_under_its_state(scenario, officer) -> None:
     assert [m.letter.proposal.reference for m in messages] == sorted(p.reference for p in
                                                                        scenario["proposals"].values())
     cancel_message(messages[0], actor=db.session.merge(officer))
-    assert outbox_counts(messages) == {"queued": 4, "sent": 0, "failed": 0, "cancelled": 1}
+    assert outbox_counts(messages) == {"queued": 4, "sending": 0, "sent": 0, "failed": 0, "cancelled": 1}
 
 
 def test_two_pending_decisions_for_one_proposal_contradict_until_one_is_cancelled(scenario, officer) -> None:
