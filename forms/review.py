@@ -80,7 +80,7 @@ def scores_form(base: type[F], criteria: Iterable[Criterion], **kwargs: Any) -> 
     """An instance of `base` with a score select and a comment box for each criterion."""
     criteria = list(criteria)
 
-    class Form(base):  # type: ignore[valid-type,misc]
+    class Form(base):  # type: ignore[valid-type,misc]  # a subclass made per request of the form it is given
         pass
 
     for criterion in criteria:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from flask_smorest import abort
 from marshmallow import Schema, fields
 
-from app.api import bp, public
+from app.api import abort, bp, public
 from app.enums import Role, letter_decision_label
 from app.models import SelectionRun
 from app.queries import letters as letter_queries

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
-from flask_smorest import abort
 
-from app.api import bp
+from app.api import abort, bp
 from app.api.schemas_selections import (
     FinaliseSchema,
     PreviewSchema,

@@ -35,7 +35,7 @@ def screening_open(call: Call, now: datetime | None = None) -> bool:
 
 def automatic_checks(proposal: Proposal) -> Checklist:
     """The eligibility checklist on the last submitted version."""
-    return check_proposal(submitted_version(proposal))  # type: ignore[arg-type]
+    return check_proposal(submitted_version(proposal))
 
 
 def submitted_proposals(call: Call) -> list[Proposal]:
@@ -54,7 +54,7 @@ def screening_rows(call: Call, now: datetime | None = None) -> list[ScreeningRow
     proposals = submitted_proposals(call)
     versions = submitted_versions(proposals)
     return [
-        ScreeningRow(p, versions[p.id], check_proposal(versions[p.id]),  # type: ignore[arg-type]
+        ScreeningRow(p, versions[p.id], check_proposal(versions[p.id]),
                      p.is_past_deadline(now))
         for p in proposals
     ]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -148,10 +148,11 @@ def _claim(message_id: int) -> bool:
     A message left SENDING by a worker that died is never picked up again: it may have gone out already, and
     a message is never sent twice. The officer sees it as "sending" and checks the mail server's log.
     """
-    claimed = db.session.execute(
+    # An UPDATE's result is a CursorResult, which counts the rows it changed.
+    claimed = cast("sa.CursorResult[Any]", db.session.execute(
         sa.update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status.in_(PENDING))
         .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, error=None)
-    ).rowcount
+    )).rowcount
     db.session.commit()
     return bool(claimed)
 

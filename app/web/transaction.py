@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import flash, request
 from flask_wtf import FlaskForm
@@ -78,7 +78,7 @@ def committing(view: F) -> F:
             commit()
         return result
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def run_view(view: Callable[[], T]) -> T:
