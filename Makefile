@@ -45,9 +45,10 @@ cluster-stop:
 	@$(PY) scripts/cluster.py stop
 
 lint:
-	@echo "== ruff and mypy"
+	@echo "== ruff, mypy and the layer contracts"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: setup-test
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

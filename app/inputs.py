@@ -1,17 +1,117 @@
 """Typed inputs: what a form or an API body says, parsed at the edge, in the shape the services take.
 
-Forms and API schemas build these; services validate and store them. No Flask and no database, so that forms need
-not import services (nor services forms). Step by step the services' untyped dicts become types here.
+Forms and API schemas build these; services store them. No Flask and no database, so that forms need not import
+services (nor services forms).
+
+`ProposalChanges.parse` and `CallSettings.parse` take the values as the edge has them (form data, a JSON body),
+normalise them and name each one that cannot be stored at all in `problems` (field -> message) instead of raising:
+the service decides when to refuse (after its permission, deadline and version checks, so that an answer about the
+proposal's state comes first, as it always has) and refuses with exactly these messages. A field the input does not
+mention is UNSET, which leaves the stored value alone; None empties it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any, Final
 
+from app.countries import is_country_code
 from app.enums import OrganisationType
+from app.models.limits import (
+    MAX_ABSTRACT,
+    MAX_ACRONYM,
+    MAX_AMOUNT,
+    MAX_DURATION_MONTHS,
+    MAX_EMAIL,
+    MAX_PARTNER_NAME,
+    MAX_PARTNERS,
+    MAX_PRIVACY_CONTACT,
+    MAX_STRAND,
+    MAX_TITLE,
+)
 
+
+class Unset(Enum):
+    """The value of a field the input does not mention."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
+CENT = Decimal("0.01")
+
+
+def parse_amount(value: object) -> Decimal | None:
+    """A non-negative amount in euros with at most two decimals, or None for an empty value; ValueError says why."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation as error:
+        raise ValueError("Write the amount in euros, e.g. 1400000.00.") from error
+    if not amount.is_finite():
+        raise ValueError("Write the amount in euros, e.g. 1400000.00.")
+    if amount < 0:
+        raise ValueError("The amount cannot be negative.")
+    if amount > MAX_AMOUNT:  # before quantize: 1e999999 has too many digits to quantize (InvalidOperation)
+        raise ValueError("The amount is too large.")
+    if amount != amount.quantize(CENT):
+        raise ValueError("Use at most two decimals (cents).")
+    return amount.quantize(CENT)
+
+
+class _Problems:
+    """Collects what cannot be stored, field by field, while the values are parsed."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, str] = {}
+
+    def amount(self, value: object, name: str) -> Decimal | None:
+        try:
+            return parse_amount(value)
+        except ValueError as error:
+            self.found[name] = str(error)
+            return None
+
+    def text(self, value: object, name: str, limit: int, *, one_line: bool = True) -> str:
+        raw = str(value or "")
+        text = " ".join(raw.split()) if one_line else raw.strip()
+        if len(text) > limit:
+            self.found[name] = f"At most {limit} characters (this has {len(text)})."
+        return text
+
+    def at_most(self, text: str, name: str, limit: int) -> None:
+        if len(text) > limit:
+            self.found[name] = f"At most {limit} characters."
+
+    def whole_number(self, value: Any, name: str, message: str) -> int | None:
+        try:
+            return int(value)
+        except (TypeError, ValueError, OverflowError):
+            self.found[name] = message
+            return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Parsed:
+    """What parsing an input found that cannot be stored: `problems` by field (field -> message), and `unknown`, the
+    names given that are no field of the input at all."""
+
+    problems: Mapping[str, str] = field(default_factory=dict)
+    unknown: tuple[str, ...] = ()
+
+    def _given(self, names: Iterable[str]) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in names if getattr(self, name) is not UNSET}
+
+
+# -- a proposal --------------------------------------------------------------------------------------------------
+
+# The proposal's own columns that applicants fill in (its partners are rows of their own).
+PROPOSAL_COLUMNS: Final = ("acronym", "title", "abstract", "strand", "duration_months", "requested_grant")
 
 @dataclass(frozen=True)
 class PartnerInput:
@@ -23,6 +123,182 @@ class PartnerInput:
     contact_email: str = ""
     requested_amount: Decimal | None = None
 
+
+@dataclass(frozen=True, kw_only=True)
+class ProposalChanges(_Parsed):
+    """Some fields of a proposal, normalised: what one save changes (see the module docstring for UNSET).
+
+    `partners` replaces every partner but the coordinator, in order; `amounts` is one requested amount per partner
+    in order, the coordinator first (the service checks the count against the consortium the save leaves).
+    """
+
+    acronym: str | Unset = UNSET
+    title: str | Unset = UNSET
+    abstract: str | Unset = UNSET
+    strand: str | None | Unset = UNSET
+    duration_months: int | None | Unset = UNSET
+    requested_grant: Decimal | None | Unset = UNSET
+    coordinator_contact_email: str | Unset = UNSET
+    partners: tuple[PartnerInput, ...] | Unset = UNSET
+    amounts: tuple[Decimal | None, ...] | Unset = UNSET
+
+    def columns(self) -> dict[str, Any]:
+        """The proposal's own columns this input sets, by name, in the order the audit trail lists them."""
+        return self._given(PROPOSAL_COLUMNS)
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> ProposalChanges:
+        """The changes as typed (strings, numbers, Decimals, PartnerInputs), normalised; nothing is refused here.
+
+        Half-filled, or filled but not yet right (a strand the call does not have, a mistyped e-mail address), is
+        kept as typed: the checklist says what to fix, and nothing the user wrote is lost. Only what cannot be stored
+        at all is named in `problems`.
+        """
+        names = {f.name for f in fields(cls)} - {f.name for f in fields(_Parsed)}
+        problems = _Problems()
+        values: dict[str, Any] = {}
+        for name in ("acronym", "title", "abstract"):
+            if name in raw:
+                limit = {"acronym": MAX_ACRONYM, "title": MAX_TITLE, "abstract": MAX_ABSTRACT}[name]
+                values[name] = problems.text(raw[name], name, limit, one_line=name != "abstract")
+        if "strand" in raw:
+            strand = " ".join(str(raw["strand"] or "").split()) or None
+            problems.at_most(strand or "", "strand", MAX_STRAND)
+            values["strand"] = strand
+        if "duration_months" in raw:
+            values["duration_months"] = _duration(raw["duration_months"], problems)
+        if "requested_grant" in raw:
+            values["requested_grant"] = problems.amount(raw["requested_grant"], "requested_grant")
+        if "coordinator_contact_email" in raw:
+            email = (raw["coordinator_contact_email"] or "").strip()
+            problems.at_most(email, "coordinator_contact_email", MAX_EMAIL)
+            values["coordinator_contact_email"] = email
+        if "partners" in raw:
+            values["partners"] = _partners(raw["partners"], problems)
+        if "amounts" in raw:
+            values["amounts"] = tuple(problems.amount(value, f"amounts.{index}")
+                                      for index, value in enumerate(raw["amounts"]))
+        return cls(**values, problems=problems.found, unknown=tuple(sorted(set(raw) - names)))
+
+
+def _duration(value: object, problems: _Problems) -> int | None:
+    if value in (None, ""):
+        return None
+    months = problems.whole_number(value, "duration_months", "Give a whole number of months.")
+    if months is not None and not 1 <= months <= MAX_DURATION_MONTHS:
+        problems.found["duration_months"] = f"Between 1 and {MAX_DURATION_MONTHS} months."
+    return months
+
+
+def _partners(partners: list[PartnerInput], problems: _Problems) -> tuple[PartnerInput, ...]:
+    """Every partner but the coordinator, normalised; problems named `partners.<1-based index>.<field>`."""
+    if len(partners) + 1 > MAX_PARTNERS:
+        problems.found["partners"] = f"At most {MAX_PARTNERS} partners."
+    cleaned = []
+    for index, partner in enumerate(partners, start=1):
+        prefix = f"partners.{index}"
+        name = " ".join((partner.name or "").split())
+        if not name:
+            problems.found[f"{prefix}.name"] = "Give the partner's name."
+        problems.at_most(name, f"{prefix}.name", MAX_PARTNER_NAME)
+        country = (partner.country or "").strip().upper()
+        if not is_country_code(country):
+            problems.found[f"{prefix}.country"] = "Choose the partner's country."
+        email = (partner.contact_email or "").strip()
+        problems.at_most(email, f"{prefix}.contact_email", MAX_EMAIL)
+        amount = problems.amount(partner.requested_amount, f"{prefix}.requested_amount")
+        cleaned.append(PartnerInput(name=name, country=country,
+                                    organisation_type=OrganisationType(partner.organisation_type),
+                                    contact_email=email, requested_amount=amount))
+    return tuple(cleaned)
+
+
+# -- a call's settings -------------------------------------------------------------------------------------------
+
+# How the officer's messages name each setting, in the order of the settings form.
+SETTING_NAMES: Final = {
+    "opens_at": "opening", "deadline": "deadline", "budget": "budget", "max_awards": "award cap",
+    "max_grant_per_proposal": "maximum grant per proposal", "page_limit": "page limit",
+    "min_partners": "minimum partners", "min_countries": "minimum countries",
+    "eligible_countries": "eligible countries", "duration_min_months": "shortest duration",
+    "duration_max_months": "longest duration", "privacy_controller": "controller's contact",
+    "privacy_dpo": "data protection officer's contact",
+}
+
+
+def changed_names(names: list[str]) -> str:
+    """'deadline, eligible countries': the changed settings as the officer's message names them."""
+    return ", ".join(SETTING_NAMES[name] for name in names)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallSettings(_Parsed):
+    """The settings an officer changes, normalised (see the module docstring for UNSET): times to the second and
+    with their zone, amounts in cents, eligible countries as a sorted set of upper-case codes."""
+
+    opens_at: datetime | Unset = UNSET
+    deadline: datetime | Unset = UNSET
+    budget: Decimal | None | Unset = UNSET
+    max_awards: int | None | Unset = UNSET
+    max_grant_per_proposal: Decimal | None | Unset = UNSET
+    page_limit: int | None | Unset = UNSET
+    min_partners: int | None | Unset = UNSET  # None only with a problem: required
+    min_countries: int | None | Unset = UNSET
+    eligible_countries: tuple[str, ...] | Unset = UNSET
+    duration_min_months: int | None | Unset = UNSET
+    duration_max_months: int | None | Unset = UNSET
+    privacy_controller: str | Unset = UNSET  # the contacts in the call's privacy statement ("": the instance's)
+    privacy_dpo: str | Unset = UNSET
+
+    def given(self) -> dict[str, Any]:
+        """The settings this input sets, by name, in the order of the settings form."""
+        return self._given(SETTING_NAMES)
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> CallSettings:
+        """The settings as typed (aware datetimes, numbers, Decimals, country codes); nothing is refused here."""
+        problems = _Problems()
+        values: dict[str, Any] = {}
+        for name in ("opens_at", "deadline"):
+            if name in raw:
+                moment = raw[name]
+                if not isinstance(moment, datetime) or moment.tzinfo is None:
+                    problems.found[name] = "Give a date and time with its time zone."
+                else:
+                    values[name] = moment.replace(microsecond=0)
+        for name in ("budget", "max_grant_per_proposal"):
+            if name in raw:
+                values[name] = problems.amount(raw[name], name)
+        for name, required in (("max_awards", False), ("page_limit", False), ("min_partners", True),
+                               ("min_countries", True), ("duration_min_months", False),
+                               ("duration_max_months", False)):
+            if name in raw:
+                values[name] = _positive(raw[name], name, problems, required=required)
+        if "eligible_countries" in raw:
+            codes = [str(code).strip().upper() for code in raw["eligible_countries"] or [] if str(code).strip()]
+            wrong = [code for code in codes if not is_country_code(code)]
+            if wrong:
+                problems.found["eligible_countries"] = f"Unknown country codes: {', '.join(wrong)}."
+            values["eligible_countries"] = tuple(sorted(set(codes)))
+        for name in ("privacy_controller", "privacy_dpo"):
+            if name in raw:
+                values[name] = str(raw[name] or "").strip()
+                problems.at_most(values[name], name, MAX_PRIVACY_CONTACT)
+        return cls(**values, problems=problems.found, unknown=tuple(sorted(set(raw) - set(SETTING_NAMES))))
+
+
+def _positive(value: object, name: str, problems: _Problems, *, required: bool) -> int | None:
+    if value is None or value == "":
+        if required:
+            problems.found[name] = "Required."
+        return None
+    number = problems.whole_number(value, name, "Give a whole number.")
+    if number is not None and number < 1:
+        problems.found[name] = "At least 1."
+    return number
+
+
+# -- an evaluation -----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ScoreInput:

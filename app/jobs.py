@@ -41,7 +41,7 @@ from datetime import timedelta
 from functools import cache
 from multiprocessing.connection import Connection
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -116,7 +116,7 @@ def enqueue(kind: str, payload: dict[str, Any]) -> Job:
 def _dispatch_after_commit(session: Session) -> None:
     job_ids = session.info.pop(_PENDING, None)
     if job_ids:
-        dispatch(current_app._get_current_object(), job_ids)  # type: ignore[attr-defined]
+        dispatch(current_app._get_current_object(), job_ids)  # type: ignore[attr-defined]  # typed as Flask, it is a proxy
 
 
 @event.listens_for(Session, "after_rollback")
@@ -286,7 +286,7 @@ def _stop_at_exit() -> None:
 
 # Before concurrent.futures' own exit hook (these run last registered first), which would wait for every queued
 # job; threading's hooks, not atexit's, because they run before the interpreter joins the pool's manager thread.
-threading._register_atexit(_stop_at_exit)  # type: ignore[attr-defined]
+threading._register_atexit(_stop_at_exit)  # type: ignore[attr-defined]  # private: see above
 
 
 def _watch_lifeline(lifeline: Connection) -> None:
@@ -391,9 +391,10 @@ def begin_commit() -> None:
     job_id = getattr(_CURRENT, "job_id", None)
     if job_id is None:
         return  # not inside a job (a service called directly, as the tests of the job functions do)
-    locked = db.session.execute(
+    # An UPDATE's result is a CursorResult, which counts the rows it changed.
+    locked = cast("sa.CursorResult[Any]", db.session.execute(
         sa.update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING).values(claimed_by=worker_name())
-    ).rowcount
+    )).rowcount
     if not locked:
         raise JobTakenOver(f"job {job_id} was finished by another delivery")
 
@@ -405,11 +406,12 @@ def execute(job_id: int) -> None:
         return
     kind = job_kinds()[job.kind]
     # QUEUED, or RUNNING by a delivery whose worker may have died: the write phase settles who commits.
-    claimed = db.session.execute(
+    # An UPDATE's result is a CursorResult, which counts the rows it changed.
+    claimed = cast("sa.CursorResult[Any]", db.session.execute(
         sa.update(Job).where(Job.id == job_id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
         .values(status=JobStatus.RUNNING, started_at=utcnow(), attempts=Job.attempts + 1,
                 claimed_by=worker_name())
-    ).rowcount
+    )).rowcount
     db.session.commit()
     if not claimed:
         return  # it already ran

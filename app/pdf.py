@@ -36,7 +36,7 @@ class RefusedURL(ValueError):
     """A URL outside our static folder: never fetched."""
 
 
-class StaticOnlyFetcher(URLFetcher):
+class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no types
     """Serves `file:` URLs that point inside app/static/ and refuses everything else."""
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
@@ -100,7 +100,7 @@ def _release_fonts() -> None:
     needs are gone and kill the process with SIGSEGV (exit code 139) after all the work is done.
     """
     global FONT_CONFIG
-    FONT_CONFIG = None  # type: ignore[assignment]
+    FONT_CONFIG = None
     gc.collect()
 
 

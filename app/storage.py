@@ -254,4 +254,4 @@ def storage_for(app: Flask) -> Storage:
 
 
 def get_storage() -> Storage:
-    return storage_for(current_app._get_current_object())  # type: ignore[attr-defined]
+    return storage_for(current_app._get_current_object())  # type: ignore[attr-defined]  # typed as Flask, it is a proxy

@@ -1,7 +1,7 @@
 """Benchmark of evaluation: `python bench/assignment.py` (or `python -m bench.assignment`) from the project root.
 
 1. The automatic assignment: 1,000 proposals, 200 evaluators, k = 3, random conflicts of interest, expertise
-   and maximum loads, solved by `app.services.assignment_solver` (networkx min-cost flow); the result is then
+   and maximum loads, solved by `matching` (networkx min-cost flow); the result is then
    checked against every constraint (exactly k distinct evaluators, none conflicted, no load above the cap).
 2. The officer's evaluation dashboard (`/manage/calls/<code>/evaluation`) rendered through the real app on a
    temporary SQLite database: median and p95 at 5,000 proposals (15,000 assignments), and the number of SQL
@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the project root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.services.assignment_solver import EvaluatorSlot, Infeasible, ProposalNeed, solve  # noqa: E402
+from matching import EvaluatorSlot, Infeasible, Pair, ProposalNeed, solve  # noqa: E402
 
 SEED = 20211207
 STRANDS = ("Open", "Tourism", "Mobility", "Aerospace", "Construction", "Agri-food", "Textile", "Creative",
@@ -50,7 +51,7 @@ def make_instance(seed: int = SEED) -> tuple[list[ProposalNeed], list[EvaluatorS
     return proposals, evaluators
 
 
-def violations(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot], pairs: list[Any]) -> int:
+def violations(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot], pairs: Sequence[Pair]) -> int:
     """Every broken constraint counts one: wrong number of evaluators, duplicates, conflicts, overloads."""
     chosen: dict[int, list[int]] = {p.id: [] for p in proposals}
     for pair in pairs:

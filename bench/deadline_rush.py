@@ -55,7 +55,7 @@ def create_bench_app() -> Any:
     from app import create_app
     from app.extensions import csrf, db
     from app.models import AuditEvent
-    from app.services.accounts import user_for_token
+    from app.queries.accounts import user_for_token
     from config import Config
 
     class BenchConfig(Config):
@@ -107,7 +107,7 @@ def setup(clients: int) -> list[dict[str, Any]]:
     from app.clock import utcnow
     from app.enums import OrganisationType, Role
     from app.extensions import db
-    from app.inputs import PartnerInput
+    from app.inputs import PartnerInput, ProposalChanges
     from app.models import Call, Criterion
     from app.services.accounts import create_user, issue_token
     from app.services.proposals import create_proposal, save_proposal
@@ -133,9 +133,9 @@ def setup(clients: int) -> list[dict[str, Any]]:
                                organisation_type=OrganisationType.CLUSTER)
             token = issue_token(user, label="bench")
             proposal = create_proposal(call, actor=user)
-            save_proposal(proposal, actor=user, base_version=1, changes={"partners": [
+            save_proposal(proposal, actor=user, base_version=1, changes=ProposalChanges(partners=(
                 PartnerInput("Partner DE", "DE", OrganisationType.SME, "de@bench.example.org"),
-                PartnerInput("Partner FR", "FR", OrganisationType.SME, "fr@bench.example.org")]})
+                PartnerInput("Partner FR", "FR", OrganisationType.SME, "fr@bench.example.org"))))
             applicants.append({"token": token, "proposal_id": proposal.id, "version": proposal.edit_version})
         db.session.commit()
         db.engine.dispose()

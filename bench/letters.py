@@ -117,17 +117,19 @@ def bare(app, run_id: int) -> float:  # type: ignore[no-untyped-def]
     from weasyprint import CSS, HTML
 
     from app.extensions import db
+    from app.letter_files import LETTER_STYLESHEETS, letter_html
     from app.models import SelectionRun
     from app.pdf import BASE_URL
-    from app.services import letters
+    from app.queries.letters import approved_reports, letter_proposals, letter_targets
 
     with app.app_context():
         run = db.session.get(SelectionRun, run_id)
-        targets = dict(letters.letter_targets(run))
-        proposals = letters._load_proposals(targets)
-        reports = letters._approved_reports(targets)
-        documents = [letters.letter_html(p, run, targets[p.id], reports.get(p.id)) for p in proposals]
-    sheets = [BASE_URL + name for name in letters.LETTER_STYLESHEETS]
+        targets = letter_targets(run)
+        proposals = letter_proposals(targets.outcomes)
+        reports = approved_reports(targets.outcomes)
+        documents = [letter_html(p, run, targets.outcomes[p.id], reports.get(p.id), rules=targets.rules)
+                     for p in proposals]
+    sheets = [BASE_URL + name for name in LETTER_STYLESHEETS]
     HTML(string=documents[0], base_url=BASE_URL).write_pdf(stylesheets=[CSS(url=u) for u in sheets])  # warm up
     started = time.perf_counter()
     for html in documents:

@@ -19,11 +19,18 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.models.limits import MAX_LOAD_LIMIT, MIN_REASON_LENGTH
+from app.models.limits import (
+    MAX_AFFILIATION,
+    MAX_EVALUATORS_PER_PROPOSAL,
+    MAX_LOAD_LIMIT,
+    MAX_REASON_LENGTH,
+    MIN_REASON_LENGTH,
+    MIN_WITHDRAWAL_REASON,
+)
 from forms.auth import country_select_choices
 from forms.intake import LOCAL_FORMATS
 
-REASON = [DataRequired("Give a reason."), Length(min=MIN_REASON_LENGTH, max=4000,
+REASON = [DataRequired("Give a reason."), Length(min=MIN_REASON_LENGTH, max=MAX_REASON_LENGTH,
                                                  message=f"At least {MIN_REASON_LENGTH} characters.")]
 
 
@@ -47,7 +54,7 @@ class ConfirmPassingForm(FlaskForm):
 
 
 class _PoolFields(FlaskForm):
-    organisation_name = StringField("Organisation", validators=[Optional(), Length(max=200)],
+    organisation_name = StringField("Organisation", validators=[Optional(), Length(max=MAX_AFFILIATION)],
                                     description="Conflicts of interest are checked against it. Empty: the "
                                                 "account's organisation.")
     country = SelectField("Country", choices=[], validators=[Optional()],
@@ -73,7 +80,8 @@ class PoolMemberForm(_PoolFields):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."), Length(min=3, max=4000)])
+    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."),
+                                                 Length(min=MIN_WITHDRAWAL_REASON, max=MAX_REASON_LENGTH)])
     submit = SubmitField("Confirm")
 
 
@@ -104,7 +112,8 @@ class AddAssignmentForm(FlaskForm):
 
 class EvaluationSettingsForm(FlaskForm):
     evaluators_per_proposal = IntegerField("Evaluators per proposal (k)",
-                                           validators=[InputRequired(), NumberRange(min=1, max=20)])
+                                           validators=[InputRequired(),
+                                                       NumberRange(min=1, max=MAX_EVALUATORS_PER_PROPOSAL)])
     country_conflict = BooleanField("An evaluator from the coordinator's country is conflicted")
     submit = SubmitField("Save")
 

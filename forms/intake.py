@@ -9,6 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.inputs import CallSettings
+from app.models import Call
+from app.models.limits import MAX_PRIVACY_CONTACT
 from forms.proposal import MoneyField
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
@@ -31,6 +34,13 @@ class ExtensionForm(FlaskForm):
                            description="Shown to the applicant and kept in the audit trail.")
     submit = SubmitField("Grant the extension")
 
+    def new_deadline(self, zone: str) -> datetime:
+        """The deadline typed (required), as an aware time in the call's zone."""
+        moment: datetime | None = self.deadline.data
+        if moment is None:  # DataRequired refused the form before
+            raise ValueError("the form was not validated")
+        return moment.replace(tzinfo=ZoneInfo(zone))
+
 
 class CallSettingsForm(FlaskForm):
     opens_at = DateTimeLocalField("Opens (call's time zone)", format=LOCAL_FORMATS, validators=[DataRequired()],
@@ -50,11 +60,37 @@ class CallSettingsForm(FlaskForm):
     duration_min_months = IntegerField("Shortest duration (months)", validators=[Optional(), NumberRange(min=1)])
     duration_max_months = IntegerField("Longest duration (months)", validators=[Optional(), NumberRange(min=1)])
     privacy_controller = TextAreaField(
-        "Controller (who decides on the personal data, and how to reach them)", validators=[Length(max=1000)],
+        "Controller (who decides on the personal data, and how to reach them)",
+        validators=[Length(max=MAX_PRIVACY_CONTACT)],
         description="Printed in the call's privacy statement. Empty: the instance's default controller.")
     privacy_dpo = TextAreaField(
-        "Data protection officer (how to reach them)", validators=[Length(max=1000)],
+        "Data protection officer (how to reach them)", validators=[Length(max=MAX_PRIVACY_CONTACT)],
         description="Printed in the call's privacy statement. Empty: the instance's default DPO.")
     # The token of the overtaken extensions the officer was shown (see services.call_settings).
     confirm = HiddenField()
     submit = SubmitField("Save the settings")
+
+    def show(self, call: Call) -> None:
+        """Fill the form with the call's settings, times as wall-clock times in its zone."""
+        zone = call.time_zone
+        self.process(data={
+            "opens_at": wall_clock(call.opens_at, zone), "deadline": wall_clock(call.deadline, zone),
+            "budget": call.budget, "max_awards": call.max_awards, "max_grant_per_proposal": call.max_grant_per_proposal,
+            "page_limit": call.page_limit, "min_partners": call.min_partners, "min_countries": call.min_countries,
+            "eligible_countries": " ".join(call.eligible_countries or []),
+            "duration_min_months": call.duration_min_months, "duration_max_months": call.duration_max_months,
+            "privacy_controller": call.privacy_controller, "privacy_dpo": call.privacy_dpo,
+        })
+
+    def settings(self, zone: str) -> CallSettings:
+        """Every setting of the form, typed; times typed in the call's zone."""
+        return CallSettings.parse({
+            "opens_at": in_zone(self.opens_at.data, zone), "deadline": in_zone(self.deadline.data, zone),
+            "budget": self.budget.amount, "max_awards": self.max_awards.data,
+            "max_grant_per_proposal": self.max_grant_per_proposal.amount, "page_limit": self.page_limit.data,
+            "min_partners": self.min_partners.data, "min_countries": self.min_countries.data,
+            "eligible_countries": (self.eligible_countries.data or "").replace(",", " ").split(),
+            "duration_min_months": self.duration_min_months.data,
+            "duration_max_months": self.duration_max_months.data,
+            "privacy_controller": self.privacy_controller.data or "", "privacy_dpo": self.privacy_dpo.data or "",
+        })

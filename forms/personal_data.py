@@ -17,7 +17,7 @@ class ExportForm(FlaskForm):
     submit = SubmitField("Download everything (ZIP)")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, prefix="export", **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, prefix="export", **kwargs)
 
 
 class OfficerExportForm(FlaskForm):
@@ -32,7 +32,7 @@ class NameForm(FlaskForm):
     submit = SubmitField("Correct my name")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, prefix="name", **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, prefix="name", **kwargs)
 
 
 class EmailChangeForm(FlaskForm):
@@ -43,7 +43,7 @@ class EmailChangeForm(FlaskForm):
     submit = SubmitField("Send the confirmation link")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, prefix="email", **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, prefix="email", **kwargs)
 
 
 class OrganisationForm(FlaskForm):
@@ -54,7 +54,7 @@ class OrganisationForm(FlaskForm):
     submit = SubmitField("Correct the organisation's details")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, prefix="organisation", **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, prefix="organisation", **kwargs)
         self.country.choices = country_select_choices("Choose a country")
 
 
@@ -66,7 +66,7 @@ class CancelForm(FlaskForm):
     submit = SubmitField("Cancel the change")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, prefix="cancel", **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, prefix="cancel", **kwargs)
 
 
 class ErasureForm(FlaskForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -22,10 +23,20 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.enums import ConsentKind, DocumentKind
-from app.models.limits import MAX_ABSTRACT, MAX_ACRONYM, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
+from app.enums import ConsentKind, DocumentKind, OrganisationType
+from app.inputs import PartnerInput, ProposalChanges
+from app.models.limits import (
+    MAX_ABSTRACT,
+    MAX_ACRONYM,
+    MAX_DURATION_MONTHS,
+    MAX_EMAIL,
+    MAX_PARTNER_NAME,
+    MAX_PARTNERS,
+    MAX_TITLE,
+)
 from app.privacy.texts import current_text
 from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
 
@@ -44,6 +55,10 @@ class _VersionedForm(FlaskForm):
             return int(self.version.data or "")
         except ValueError:
             return 0
+
+    def locate(self, name: str) -> Field | None:
+        """The field a refusal names (`details["field"]`), for the refusal to be shown beside it."""
+        return self._fields.get(name)
 
 
 class MoneyField(StringField):
@@ -88,13 +103,18 @@ class ProposalSummaryForm(_VersionedForm):
         if low is not None and high is not None:
             self.duration_months.description = f"The call allows {low} to {high} months."
 
+    def changes(self) -> ProposalChanges:
+        return ProposalChanges.parse({
+            "acronym": self.acronym.data, "title": self.title.data, "abstract": self.abstract.data,
+            "strand": self.strand.data, "duration_months": self.duration_months.data})
+
 
 class PartnerRowForm(Form):
     id = HiddenField()
-    name = StringField("Organisation", validators=[Length(max=200)])
+    name = StringField("Organisation", validators=[Length(max=MAX_PARTNER_NAME)])
     country = SelectField("Country", choices=country_select_choices("Country"))
     organisation_type = SelectField("Type", choices=[SelectChoice("", "Type"), *ORGANISATION_TYPE_CHOICES])
-    contact_email = EmailField("Contact e-mail", validators=[Length(max=254)])
+    contact_email = EmailField("Contact e-mail", validators=[Length(max=MAX_EMAIL)])
     remove = BooleanField("Remove")
 
     def is_blank(self) -> bool:
@@ -104,7 +124,7 @@ class PartnerRowForm(Form):
 
 
 class ConsortiumForm(_VersionedForm):
-    coordinator_contact_email = EmailField("Coordinator's contact e-mail", validators=[Length(max=254)])
+    coordinator_contact_email = EmailField("Coordinator's contact e-mail", validators=[Length(max=MAX_EMAIL)])
     partners = FieldList(FormField(PartnerRowForm), min_entries=0, max_entries=MAX_PARTNERS)
     submit = SubmitField("Save")
 
@@ -122,11 +142,48 @@ class ConsortiumForm(_VersionedForm):
         if problems:
             raise ValidationError("Complete the partners marked below (or tick Remove).")
 
+    def kept_rows(self) -> list[PartnerRowForm]:
+        """The partner rows to save: neither removed nor left blank, in order."""
+        return [row.form for row in self.partners.entries if not row.form.remove.data and not row.form.is_blank()]
+
+    def changes(self, amounts: Mapping[str, Decimal | None]) -> ProposalChanges:
+        """The consortium as typed; each kept partner keeps its requested amount (`amounts` by partner id)."""
+        return ProposalChanges.parse({
+            "coordinator_contact_email": self.coordinator_contact_email.data or "",
+            "partners": [PartnerInput(name=row.name.data or "", country=row.country.data or "",
+                                      organisation_type=OrganisationType(row.organisation_type.data),
+                                      contact_email=row.contact_email.data or "",
+                                      requested_amount=amounts.get(row.id.data or ""))
+                         for row in self.kept_rows()],
+        })
+
+    def locate(self, name: str) -> Field | None:
+        """`partners.<1-based index among the kept rows>.<field>`, or a field of the form."""
+        parts = name.split(".")
+        if parts[0] == "partners" and len(parts) == 3 and parts[1].isdigit():
+            kept = self.kept_rows()
+            index = int(parts[1]) - 1
+            field: Field | None = getattr(kept[index], parts[2], None) if 0 <= index < len(kept) else None
+            return field
+        return super().locate(name)
+
 
 class BudgetForm(_VersionedForm):
     requested_grant = MoneyField("Requested EU grant (EUR)")
     amounts = FieldList(MoneyField("Amount (EUR)"), min_entries=0, max_entries=MAX_PARTNERS)
     submit = SubmitField("Save")
+
+    def changes(self) -> ProposalChanges:
+        return ProposalChanges.parse({"requested_grant": self.requested_grant.amount,
+                                      "amounts": [entry.amount for entry in self.amounts.entries]})
+
+    def locate(self, name: str) -> Field | None:
+        """`amounts.<0-based position>`, or a field of the form."""
+        parts = name.split(".")
+        if parts[0] == "amounts" and len(parts) == 2 and parts[1].isdigit():
+            index = int(parts[1])
+            return self.amounts.entries[index] if index < len(self.amounts.entries) else None
+        return super().locate(name)
 
 
 class AnnexUploadForm(FlaskForm):

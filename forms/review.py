@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
@@ -14,7 +14,7 @@ from app.enums import ConsentKind
 from app.formatting import format_score
 from app.inputs import ScoreInput
 from app.models import Criterion
-from app.models.limits import MAX_COMMENT_LENGTH, MIN_COMMENT_LENGTH
+from app.models.limits import MAX_COMMENT_LENGTH, MAX_NOTE_LENGTH, MIN_COMMENT_LENGTH, SCORE_STEP
 from app.privacy.texts import current_text
 
 
@@ -27,7 +27,7 @@ class CodeOfConductForm(FlaskForm):
 
 
 class DeclineInvitationForm(FlaskForm):
-    reason = TextAreaField("Why you decline (optional)", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField("Why you decline (optional)", validators=[Optional(), Length(max=MAX_NOTE_LENGTH)])
     submit = SubmitField("Decline the invitation")
 
 
@@ -39,19 +39,19 @@ class ConflictDeclarationForm(FlaskForm):
                                           "from you).")],
         validators=[DataRequired("Choose one answer.")],
     )
-    note = TextAreaField("If yes, what is the conflict?", validators=[Optional(), Length(max=2000)],
+    note = TextAreaField("If yes, what is the conflict?", validators=[Optional(), Length(max=MAX_NOTE_LENGTH)],
                          description="Seen by the programme officer only.")
     submit = SubmitField("Confirm my declaration")
 
 
 def score_choices(maximum: Decimal) -> list[SelectChoice]:
     """'—' then 0, 0.5, 1 … up to the criterion's maximum."""
-    steps = int(maximum * 2)
-    values = [Decimal(i) / 2 for i in range(steps + 1)]
+    steps = int(maximum / SCORE_STEP)
+    values = [i * SCORE_STEP for i in range(steps + 1)]
     return [SelectChoice("", "—")] + [SelectChoice(format_score(v), format_score(v)) for v in values]
 
 
-class _ScoresForm(FlaskForm):
+class ScoresForm(FlaskForm):
     """Fields `score_<key>` and `comment_<key>` per criterion are added by `scores_form`."""
 
     overall_comment = TextAreaField("Overall comment", validators=[Length(max=MAX_COMMENT_LENGTH)],
@@ -69,25 +69,28 @@ class _ScoresForm(FlaskForm):
         return [(key, self[f"score_{key}"], self[f"comment_{key}"]) for key in self.criterion_keys]
 
 
-class IndividualReportForm(_ScoresForm):
+class IndividualReportForm(ScoresForm):
     submit = SubmitField("Submit and lock my report")
 
 
-class ConsensusForm(_ScoresForm):
+class ConsensusForm(ScoresForm):
     submit = SubmitField("Submit to the programme officer")
 
 
-def scores_form(base: type[_ScoresForm], criteria: Iterable[Criterion], **kwargs: Any) -> _ScoresForm:
+F = TypeVar("F", bound=ScoresForm)
+
+
+def scores_form(base: type[F], criteria: Iterable[Criterion], **kwargs: Any) -> F:
     """An instance of `base` with a score select and a comment box for each criterion."""
     criteria = list(criteria)
 
-    class Form(base):  # type: ignore[valid-type,misc]
+    class Form(base):  # type: ignore[valid-type,misc]  # a subclass made per request of the form it is given
         pass
 
     for criterion in criteria:
         setattr(Form, f"score_{criterion.key}", SelectField(
             f"{criterion.name}: score", choices=score_choices(criterion.max_score), validate_choice=False,
-            description=f"0 to {format_score(criterion.max_score)}, in steps of 0.5."))
+            description=f"0 to {format_score(criterion.max_score)}, in steps of {format_score(SCORE_STEP)}."))
         setattr(Form, f"comment_{criterion.key}", TextAreaField(
             f"{criterion.name}: comment", validators=[Length(max=MAX_COMMENT_LENGTH)],
             render_kw={"data-min-length": MIN_COMMENT_LENGTH, "rows": 5},

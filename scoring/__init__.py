@@ -1,4 +1,5 @@
-"""The pure core of Eurogrants: thresholds, weighted totals, merit order, tie-breaks and selection.
+"""The pure core of Eurogrants: thresholds, weighted totals, merit order, tie-breaks, selection and promotion from the
+reserve list.
 
 Standard library only; the contract is ../shared/domain/selection-rules.md. From Python::
 
@@ -6,8 +7,10 @@ Standard library only; the contract is ../shared/domain/selection-rules.md. From
     selection = select(rules, candidates)                  # Selection; raises InvalidInput (a ScoringError)
     output = selection_to_dict(selection)                  # the document's output JSON
     snapshot = canonical_json(input_to_dict(rules, candidates))   # store it; re-running gives the same bytes
+    again = read_output(output, rules, candidates)         # an output read back (older outputs too)
+    after = promote(again, candidates, Release("EC-0007", "declined"))   # promotion from the reserve list
 
-and from the shell: ``python -m scoring select [FILE]``.
+and from the shell: ``python -m scoring select [FILE]`` and ``python -m scoring promote [FILE]``.
 """
 
 from .errors import InvalidInput, ScoringError
@@ -15,12 +18,11 @@ from .io import (
     candidates_to_dict,
     canonical_json,
     input_to_dict,
-    outcome_to_dict,
     parse_input,
     parse_rules,
     read_json,
     rules_to_dict,
-    selection_to_dict,
+    select_document,
 )
 from .model import (
     BudgetPolicy,
@@ -35,6 +37,18 @@ from .model import (
     ThresholdFailure,
     check_candidates,
 )
+from .output import ADDED_FIELDS, DECISION_FIELDS, outcome_to_dict, read_output, selection_to_dict
+from .promotion import (
+    RELEASE_REASONS,
+    Promotion,
+    PromotionError,
+    Release,
+    ReleaseReason,
+    parse_promotion,
+    promote,
+    promote_document,
+    promotion_document,
+)
 from .rules import (
     Award,
     Miss,
@@ -45,21 +59,30 @@ from .rules import (
     build_reserve_list,
     fund_in_merit_order,
     merit_order,
+    score_sum,
     select,
+    select_checked,
     threshold_failures,
     weighted_total,
 )
 
 __all__ = [
+    "ADDED_FIELDS",
+    "DECISION_FIELDS",
+    "RELEASE_REASONS",
     "Award",
     "BudgetPolicy",
     "Candidate",
     "CriterionRule",
     "InvalidInput",
     "Miss",
+    "Promotion",
+    "PromotionError",
     "ProposalOutcome",
     "Ranked",
     "ReasonCode",
+    "Release",
+    "ReleaseReason",
     "Rules",
     "ScoringError",
     "SelectedBy",
@@ -78,10 +101,18 @@ __all__ = [
     "merit_order",
     "outcome_to_dict",
     "parse_input",
+    "parse_promotion",
     "parse_rules",
+    "promote",
+    "promote_document",
+    "promotion_document",
     "read_json",
+    "read_output",
     "rules_to_dict",
+    "score_sum",
     "select",
+    "select_checked",
+    "select_document",
     "selection_to_dict",
     "threshold_failures",
     "weighted_total",

@@ -6,20 +6,20 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, cast
 
 from .decimals import EXACT, plain
 from .errors import InvalidInput
 from .model import (
     PROPOSAL_KEYS,
+    BudgetPolicy,
     Candidate,
     CriterionRule,
-    ProposalOutcome,
     Rules,
     Selection,
-    ThresholdFailure,
     check_candidates,
 )
+from .rules import select_checked
 
 # A decimal string as a person writes it; Decimal() alone would also take "NaN", "1_000" and non-ASCII digits.
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
@@ -76,9 +76,19 @@ def parse_input(data: Mapping[str, Any]) -> tuple[Rules, list[Candidate]]:
     if not isinstance(proposals, list):
         raise InvalidInput(f"expected a list of proposals, got {_describe(proposals)}", field="proposals")
     with localcontext(EXACT):
-        candidates = [_parse_proposal(item, index) for index, item in enumerate(proposals)]
+        candidates = _parse_proposals_quickly(proposals)
+        if candidates is None:  # something is wrong: read proposal by proposal, to name the first one at fault
+            numbers = _Numbers()
+            candidates = [_parse_proposal(item, index, numbers) for index, item in enumerate(proposals)]
         check_candidates(rules, candidates)
     return rules, candidates
+
+
+def select_document(data: Mapping[str, Any]) -> tuple[Rules, list[Candidate], Selection]:
+    """Check and read an input document, then select: what `python -m scoring select` and the web app run. Each
+    proposal is checked once (by `parse_input`); InvalidInput names the field."""
+    rules, candidates = parse_input(data)
+    return rules, candidates, select_checked(rules, candidates)
 
 
 def parse_rules(data: Any) -> Rules:
@@ -106,7 +116,7 @@ def parse_rules(data: Any) -> Rules:
         tie_break=tuple(tie_break),
         budget=_optional_number(raw, "budget", field="rules.budget"),
         max_awards=_optional_count(raw, "max_awards", field="rules.max_awards"),
-        budget_policy=policy,  # type: ignore[arg-type]  # Rules refuses anything but "skip" and "stop"
+        budget_policy=cast(BudgetPolicy, policy),  # Rules refuses anything but "skip" and "stop"
         reserve_size=_count(raw.get("reserve_size", 0), field="rules.reserve_size"),
         coverage=coverage,
     )
@@ -127,13 +137,54 @@ def _parse_criterion(data: Any, index: int) -> CriterionRule:
     )
 
 
-def _parse_proposal(data: Any, index: int) -> Candidate:
+def _parse_proposals_quickly(proposals: list[Any]) -> list[Candidate] | None:
+    """The proposals of a well-formed document, read in one tight loop (a large call has thousands; each number
+    text is read once); None as soon as one does not look right, for `_parse_proposal` to say what is wrong."""
+    numbers = _Numbers()
+    candidates: list[Candidate] = []
+    append = candidates.append
+    try:
+        for raw in proposals:
+            if type(raw) is not dict:
+                return None
+            proposal_id, requested, eligible = raw.get("id"), raw.get("requested"), raw.get("eligible")
+            scores = raw.get("scores", _MISSING)
+            if type(proposal_id) is not str or not proposal_id or type(eligible) is not bool or requested is None:
+                return None
+            if type(scores) is not dict:
+                if eligible or (scores is not _MISSING and scores is not None):
+                    return None
+                scores = {}
+            read = {key: numbers[value] if value in numbers else numbers.read(value, field="", proposal_id=None)
+                    for key, value in scores.items()}
+            amount = numbers[requested] if requested in numbers else numbers.read(requested, field="", proposal_id=None)
+            fields = {} if raw.keys() <= PROPOSAL_KEYS else {k: v for k, v in raw.items() if k not in PROPOSAL_KEYS}
+            append(Candidate(proposal_id, amount, eligible, read, fields))
+    except (InvalidInput, TypeError):  # TypeError: an unhashable number, such as a list
+        return None
+    return candidates
+
+
+class _Numbers(dict[str, Decimal]):
+    """The decimal strings of one document already read: scores repeat a lot (a few dozen distinct ones across
+    thousands of proposals), so each distinct text is read and checked once."""
+
+    def read(self, value: Any, *, field: str, proposal_id: str | None) -> Decimal:
+        if type(value) is str:
+            number = self.get(value)
+            if number is None:
+                number = self[value] = parse_number(value, field=field, proposal_id=proposal_id)
+            return number
+        return parse_number(value, field=field, proposal_id=proposal_id)
+
+
+def _parse_proposal(data: Any, index: int, numbers: _Numbers) -> Candidate:
     where = f"proposals[{index}]"
     raw = _object(data, field=where)
     proposal_id = _required(raw, "id", field=f"{where}.id")
     if not isinstance(proposal_id, str) or not proposal_id:
         raise InvalidInput(f"expected a non-empty string, got {_describe(proposal_id)}", field=f"{where}.id")
-    requested = parse_number(
+    requested = numbers.read(
         _required(raw, "requested", field="requested", proposal_id=proposal_id),
         field="requested",
         proposal_id=proposal_id,
@@ -153,9 +204,8 @@ def _parse_proposal(data: Any, index: int) -> Candidate:
             )
         raw_scores = {}
     scores_object = _object(raw_scores, field="scores", proposal_id=proposal_id)
-    scores = {
-        key: parse_number(value, field=f"scores.{key}", proposal_id=proposal_id) for key, value in scores_object.items()
-    }
+    read = numbers.read
+    scores = {key: read(value, field=f"scores.{key}", proposal_id=proposal_id) for key, value in scores_object.items()}
     fields = {key: value for key, value in raw.items() if key not in PROPOSAL_KEYS}
     return Candidate(proposal_id, requested, eligible, scores, fields)
 
@@ -301,42 +351,3 @@ def _jsonable(value: object) -> object:
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
     return value
-
-
-def selection_to_dict(selection: Selection) -> dict[str, Any]:
-    """The output document: `total` without trailing zeros ("14.75", "12"); `remaining_budget` and each
-    proposal's `budget_left` with 2 places."""
-    remaining = selection.remaining_budget
-    return {
-        "selected": list(selection.selected),
-        "reserve": list(selection.reserve),
-        "remaining_budget": None if remaining is None else f"{remaining:.2f}",
-        "ties": [list(group) for group in selection.ties],
-        "proposals": [outcome_to_dict(outcome) for outcome in selection.proposals],
-    }
-
-
-def outcome_to_dict(outcome: ProposalOutcome) -> dict[str, Any]:
-    """One proposal of the output document."""
-    return {
-        "id": outcome.id,
-        "status": outcome.status,
-        "rank": outcome.rank,
-        "total": None if outcome.total is None else plain(outcome.total),
-        "reason": outcome.reason,
-        "reserve_position": outcome.reserve_position,
-        "decided_by": outcome.decided_by,
-        "selected_by": outcome.selected_by,
-        "failed": [_failure_to_dict(failure) for failure in outcome.failed_thresholds],
-        "step": outcome.step,
-        "budget_left": None if outcome.budget_left is None else f"{outcome.budget_left:.2f}",
-        "reason_code": outcome.reason_code,
-    }
-
-
-def _failure_to_dict(failure: ThresholdFailure) -> dict[str, Any]:
-    return {
-        "criterion": failure.criterion,
-        "score": plain(failure.score),
-        "threshold": plain(failure.threshold),
-    }

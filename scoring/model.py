@@ -10,14 +10,20 @@ from typing import Literal
 from .decimals import is_half_step, is_whole_cents, plain
 from .errors import InvalidInput
 
-Status = Literal["selected", "reserve", "not_funded", "below_threshold", "ineligible"]
+# A selection gives the first five; a promotion from the reserve list (scoring.promotion) adds "declined".
+Status = Literal["selected", "reserve", "not_funded", "below_threshold", "ineligible", "declined"]
 BudgetPolicy = Literal["skip", "stop"]
-SelectedBy = Literal["coverage", "merit"]
+# "reserve": selected by a promotion from the reserve list.
+SelectedBy = Literal["coverage", "merit", "reserve"]
 # Which rule decided a proposal's status, for letters and exports to read instead of parsing `reason`:
 # selected by the coverage rule or in merit order within the budget ("fits"); passed over because its grant did not
 # fit the budget left ("budget"), because an earlier proposal ended the walk under the stop policy ("stop_policy")
-# or because max_awards were already selected ("award_cap"); not ranked ("threshold", "ineligible").
-ReasonCode = Literal["coverage", "fits", "budget", "stop_policy", "award_cap", "threshold", "ineligible"]
+# or because max_awards were already selected ("award_cap"); not ranked ("threshold", "ineligible"). A promotion
+# adds "promoted" (selected from the reserve list) and "declined" (a selected consortium that declined the grant;
+# one found ineligible after selection gets "ineligible").
+ReasonCode = Literal[
+    "coverage", "fits", "budget", "stop_policy", "award_cap", "threshold", "ineligible", "promoted", "declined"
+]
 MissCode = Literal["budget", "stop_policy", "award_cap"]
 
 BUDGET_POLICIES: tuple[BudgetPolicy, ...] = ("skip", "stop")
@@ -131,8 +137,8 @@ class Candidate:
         _check_amount(self.requested, field="requested", proposal_id=self.id)
         if not isinstance(self.eligible, bool):
             raise InvalidInput("eligible must be true or false", field="eligible", proposal_id=self.id)
-        clashing = PROPOSAL_KEYS & self.fields.keys()
-        if clashing:
+        if self.fields and not PROPOSAL_KEYS.isdisjoint(self.fields):
+            clashing = PROPOSAL_KEYS & self.fields.keys()
             raise InvalidInput(
                 "a free field may not be called id, requested, eligible or scores",
                 field=min(clashing),
@@ -201,14 +207,19 @@ class ProposalOutcome:
     """What selection decided for one proposal, and why (`reason` is a sentence for the letter).
 
     `decided_by` says what placed a ranked proposal against its neighbours: "total", "tie-break: <key>" or
-    "id (residual tie)". `selected_by` is "coverage" or "merit" for selected proposals. `reason_code` names the
-    rule that decided its status (see ReasonCode).
+    "id (residual tie)". `selected_by` is "coverage" or "merit" for selected proposals ("reserve" after a
+    promotion). `reason_code` names the rule that decided its status (see ReasonCode).
 
     `step` is the ranked proposal's place in the order in which selection decides (1-based): the coverage rule's
     picks first, in the order of rule 5, then every other ranked proposal in merit order (rule 6), including those
     the walk no longer funds once the cap is reached or the walk stopped. `budget_left` is the budget left after that
     step: lower than the step before when the proposal is selected, the same otherwise. Both are None for
     proposals that are not ranked, and `budget_left` is None without a budget.
+
+    `weighted_total` (rule 3's sum of weight x score) and `score_sum` (the unweighted sum that rule 2 holds against
+    the overall threshold) are given for every proposal that was scored, ranked or not: the Evaluation Summary of a
+    proposal below threshold shows them too. Both are None for an ineligible proposal, which is not scored. `total`
+    stays the ranking total: None for every proposal that is not ranked.
     """
 
     id: str
@@ -223,6 +234,8 @@ class ProposalOutcome:
     step: int | None = None
     budget_left: Decimal | None = None
     reason_code: ReasonCode | None = None
+    weighted_total: Decimal | None = None
+    score_sum: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException, localcontext
-from functools import lru_cache
 from operator import attrgetter, itemgetter
 
-from .decimals import EXACT, ZERO, money, plain
+from .decimals import EXACT, ZERO, money
 from .errors import ScoringError
 from .model import (
     Candidate,
@@ -21,6 +20,7 @@ from .model import (
     ThresholdFailure,
     check_candidates,
 )
+from .reasons import ranked_outcome, threshold_reason
 
 RESIDUAL_TIE = "id (residual tie)"
 
@@ -72,8 +72,7 @@ def apply_eligibility(candidates: Iterable[Candidate]) -> tuple[list[Candidate],
 def threshold_failures(rules: Rules, candidate: Candidate) -> tuple[ThresholdFailure, ...]:
     """Rule 2 for one proposal: each criterion threshold it misses, then the overall one (unweighted sum)."""
     failures: list[ThresholdFailure] = []
-    with localcontext(EXACT):
-        unweighted = sum((candidate.scores[criterion.key] for criterion in rules.criteria), ZERO)
+    unweighted = score_sum(rules, candidate)
     for criterion in rules.criteria:
         score = candidate.scores[criterion.key]
         if criterion.threshold is not None and score < criterion.threshold:
@@ -120,6 +119,12 @@ def weighted_total(rules: Rules, candidate: Candidate) -> Decimal:
     """Rule 3: the ranking total is the sum of weight x score over the criteria (weights rank, not filter)."""
     with localcontext(EXACT):
         return _weighted_total(rules, candidate.scores)
+
+
+def score_sum(rules: Rules, candidate: Candidate) -> Decimal:
+    """The unweighted sum of a proposal's scores: what rule 2 holds against the overall threshold."""
+    with localcontext(EXACT):
+        return sum((candidate.scores[criterion.key] for criterion in rules.criteria), ZERO)
 
 
 def _weighted_total(rules: Rules, scores: Mapping[str, Decimal]) -> Decimal:
@@ -273,7 +278,20 @@ def select(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
         check_candidates(rules, candidates)
         return _select(rules, candidates)
     except DecimalException as error:  # only numbers far beyond what parse_input accepts get here
-        raise ScoringError(f"numbers too large or too precise to compute exactly: {error!r}") from error
+        raise _inexact(error) from error
+
+
+def select_checked(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
+    """`select` for proposals that `check_candidates` has accepted already (`parse_input` checks them), so that
+    reading a document and selecting checks each proposal once."""
+    try:
+        return _select(rules, candidates)
+    except DecimalException as error:
+        raise _inexact(error) from error
+
+
+def _inexact(error: DecimalException) -> ScoringError:
+    return ScoringError(f"numbers too large or too precise to compute exactly: {error!r}")
 
 
 def _select(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
@@ -283,6 +301,7 @@ def _select(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
     awards, remaining = apply_coverage(rules, order, rules.budget)
     awards, misses, remaining = fund_in_merit_order(rules, order, awards, remaining)
     reserve = build_reserve_list(rules, order, awards)
+    sums = _sums(rules)
 
     # The order of the decisions: the coverage picks (the first awards, in the order rule 5 made them), then every
     # other ranked proposal in merit order, as rule 6 walks it.
@@ -295,16 +314,25 @@ def _select(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
         if proposal_step is None:
             step += 1
             proposal_step = step
-        outcomes.append(_ranked_outcome(rules, ranked, proposal_step, awards, misses, reserve))
+        outcomes.append(ranked_outcome(rules, ranked, proposal_step, awards, misses, reserve, sums(ranked.candidate)))
     # Proposals with equal scores share one failures tuple (apply_thresholds): word each distinct one once.
     worded: dict[int, str] = {}
     for candidate, failures in sorted(failing, key=lambda pair: pair[0].id):
         reason = worded.get(id(failures))
         if reason is None:
-            reason = worded[id(failures)] = _threshold_reason(failures)
+            reason = worded[id(failures)] = threshold_reason(failures)
+        weighted, unweighted = sums(candidate)
         outcomes.append(
             ProposalOutcome(
-                candidate.id, "below_threshold", None, None, reason, failed_thresholds=failures, reason_code="threshold"
+                candidate.id,
+                "below_threshold",
+                None,
+                None,
+                reason,
+                failed_thresholds=failures,
+                reason_code="threshold",
+                weighted_total=weighted,
+                score_sum=unweighted,
             )
         )
     outcomes.extend(
@@ -320,79 +348,18 @@ def _select(rules: Rules, candidates: Sequence[Candidate]) -> Selection:
     )
 
 
-def _ranked_outcome(
-    rules: Rules, ranked: Ranked, step: int, awards: dict[str, Award], misses: dict[str, Miss], reserve: dict[str, int]
-) -> ProposalOutcome:
-    proposal_id = ranked.candidate.id
-    place = _place_text(rules, ranked)
-    award = awards.get(proposal_id)
-    if award is not None:
-        return ProposalOutcome(
-            proposal_id,
-            "selected",
-            ranked.rank,
-            ranked.total,
-            f"{place}; {_award_text(rules, award)}",
-            decided_by=ranked.decided_by,
-            selected_by=award.by,
-            step=step,
-            budget_left=award.left_after,
-            reason_code="coverage" if award.by == "coverage" else "fits",
-        )
-    miss = misses[proposal_id]
-    position = reserve.get(proposal_id)
-    if position is not None:
-        return ProposalOutcome(
-            proposal_id,
-            "reserve",
-            ranked.rank,
-            ranked.total,
-            f"{place}; reserve position {position}; {miss.text}",
-            reserve_position=position,
-            decided_by=ranked.decided_by,
-            step=step,
-            budget_left=miss.left_after,
-            reason_code=miss.code,
-        )
-    return ProposalOutcome(
-        proposal_id,
-        "not_funded",
-        ranked.rank,
-        ranked.total,
-        f"{place}; {miss.text}",
-        decided_by=ranked.decided_by,
-        step=step,
-        budget_left=miss.left_after,
-        reason_code=miss.code,
-    )
+def _sums(rules: Rules) -> Callable[[Candidate], tuple[Decimal, Decimal]]:
+    """A function giving a scored proposal's (weighted total, unweighted sum), computed once per distinct score
+    vector (half-point scores repeat a lot)."""
+    score_vector = _score_vector([criterion.key for criterion in rules.criteria])
+    known: dict[tuple[Decimal, ...], tuple[Decimal, Decimal]] = {}
 
+    def sums(candidate: Candidate) -> tuple[Decimal, Decimal]:
+        vector = score_vector(candidate.scores)
+        found = known.get(vector)
+        if found is None:
+            with localcontext(EXACT):
+                found = known[vector] = (_weighted_total(rules, candidate.scores), sum(vector, ZERO))
+        return found
 
-def _place_text(rules: Rules, ranked: Ranked) -> str:
-    if ranked.decided_by == "total":
-        return f"rank {ranked.rank}"
-    if ranked.tie_group:
-        return f"rank {ranked.rank} {_residual_tie_text(len(ranked.tie_group), ranked.total, rules.tie_break)}"
-    key = ranked.decided_by.removeprefix("tie-break: ")
-    return f"rank {ranked.rank} (ex aequo on total {plain(ranked.total)}, ordered by {key})"
-
-
-@lru_cache(maxsize=4096)  # every member of a residual tie shares it, and large calls have thousands of members
-def _residual_tie_text(size: int, total: Decimal, tie_break: tuple[str, ...]) -> str:
-    keys = f" and on {', '.join(tie_break)}" if tie_break else ""
-    return f"(residual tie of {size} proposals on total {plain(total)}{keys}, ordered by id for the officer to resolve)"
-
-
-def _award_text(rules: Rules, award: Award) -> str:
-    left = "" if award.left_after is None else f"{money(award.left_after)} left after it"
-    if award.by == "coverage":
-        text = f"selected by coverage rule for {rules.coverage} '{award.coverage_value}'"
-        return f"{text}; {left}" if left else text
-    return f"fits: {left}" if left else "selected (no budget limit)"
-
-
-def _threshold_reason(failures: Iterable[ThresholdFailure]) -> str:
-    return "below threshold: " + "; ".join(
-        f"{'overall' if failure.criterion is None else failure.criterion} "
-        f"{plain(failure.score)} < {plain(failure.threshold)}"
-        for failure in failures
-    )
+    return sums

@@ -20,6 +20,9 @@ from app.services.accounts import create_user
 from config import TestingConfig, _engine_options
 from tests.support import private_database
 
+# The worlds of the selection and letter tests, whose fixtures several test folders share.
+pytest_plugins = ["tests.selection_worlds", "tests.letter_worlds"]
+
 PASSWORD = "correct-horse-battery"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -55,7 +56,9 @@ def make_call(code: str = "TEST-CALL", *, deadline: datetime = PAST_DEADLINE,
         max_grant_per_proposal=Decimal("1400000.00") if budget is not None else None, min_partners=1,
         min_countries=1, eligible_countries=[], page_limit=50, evaluators_per_proposal=3,
         strands=["Open", "Tourism", "Digital", "Health"], overall_threshold=Decimal(10),
-        tie_break=["relevance", "impact", "quality"], coverage_field=None, reserve_size=5,
+        # The Euroclusters order of its criteria that the call has (a tie-break key must be a criterion).
+        tie_break=[key for key in ("relevance", "impact", "quality") if key in {c["key"] for c in criteria}],
+        coverage_field=None, reserve_size=5,
     )
     defaults.update(fields)
     call = Call(code=code, **defaults, criteria=[
@@ -154,17 +157,21 @@ def make_finalised_run(call: Call, outcomes: list[tuple[Proposal, str]], *, numb
                        finalised_at: datetime = FINALISED_AT, parent: Any = None) -> Any:
     """A FINALISED SelectionRun whose output_json follows selection-rules.md, and the proposals' decisions.
 
-    Its output is written as runs were stored before the core reported each decision's step, budget left and
-    reason code, and its input cannot be re-run (no rules): letters of such a run quote its reasons and claim none
-    of their own. Tests of the reasons letters state run the real core (tests/services/test_letter_reasons.py).
+    Its input is the call's rules and the proposals' scores, but its output is made up (the statuses asked for),
+    written as runs were stored before the core reported each decision's step, budget left and reason code, and
+    before its sums: re-running the input gives another output, so its readers read the stored one, and letters of
+    such a run quote its reasons and claim none of their own. Tests of the reasons letters state run the real core
+    (tests/queries/test_letter_context.py).
 
     `outcomes` are (proposal, status) in merit order; status is one of selected, reserve, not_funded,
     below_threshold, ineligible. Totals are the weighted sums of the approved consensus scores.
     """
     from app.enums import Decision, RunStatus
     from app.models import SelectionRun
+    from app.queries.selection import SelectionOptions, rules_document
 
     weights = {c.id: c.weight for c in call.criteria}
+    thresholds = {c.id: c.threshold for c in call.criteria}
     lines, selected, reserve, inputs = [], [], [], []
     keys = {c.id: c.key for c in call.criteria}
     rank = 0
@@ -191,9 +198,14 @@ def make_finalised_run(call: Call, outcomes: list[tuple[Proposal, str]], *, numb
             "eligible": status != "ineligible",
             "scores": {keys[s.criterion_id]: str(s.score) for s in report.scores} if report is not None else {},
         })
+        missed = [(keys[s.criterion_id], s.score, thresholds[s.criterion_id])
+                  for s in (report.scores if report is not None and status == "below_threshold" else [])
+                  if thresholds[s.criterion_id] is not None and s.score < thresholds[s.criterion_id]]
+        failed = [{"criterion": key, "score": str(score), "threshold": str(threshold)}
+                  for key, score, threshold in missed]
         lines.append({"id": proposal.reference, "status": status, "rank": line_rank,
                       "total": f"{total:.2f}" if total is not None else None, "reason": reason,
-                      "reserve_position": len(reserve) if status == "reserve" else None})
+                      "reserve_position": len(reserve) if status == "reserve" else None, "failed": failed})
         proposal.decision = Decision(_DECISIONS[status])
         proposal.reserve_position = len(reserve) if status == "reserve" else None
         proposal.decided_at = finalised_at
@@ -202,7 +214,8 @@ def make_finalised_run(call: Call, outcomes: list[tuple[Proposal, str]], *, numb
     output = {"selected": selected, "reserve": reserve,
               "remaining_budget": f"{left:.2f}" if left is not None else None, "ties": [], "proposals": lines}
     output_json = json.dumps(output, sort_keys=True, separators=(",", ":"))
-    input_json = json.dumps({"rules": {}, "proposals": inputs}, sort_keys=True)
+    rules = rules_document(call, SelectionOptions.defaults(call))
+    input_json = json.dumps({"rules": rules, "proposals": inputs}, sort_keys=True)
     if number is None:
         number = (db.session.scalar(sa.select(sa.func.max(SelectionRun.number))
                                     .where(SelectionRun.call_id == call.id)) or 0) + 1
@@ -292,17 +305,37 @@ def make_staff(role: Any, email: str, *, organisation: str, country: str, name: 
                        roles=[role], organisation_name=organisation, country=country)
 
 
+@dataclass(frozen=True)
+class EvaluationWorld:
+    """What `make_evaluation_setup` made, as ids and e-mail addresses (usable after the session is gone)."""
+
+    call_id: int
+    code: str
+    officer_id: int
+    officer_email: str
+    applicant_id: int
+    applicant_email: str
+    evaluator_ids: list[int]
+    evaluator_emails: list[str]
+    member_ids: list[int]  # the evaluators' pool members, in the same order
+    proposal_ids: list[int]
+    references: list[str]
+    assignments: dict[tuple[int, int], int]  # (proposal id, evaluator id) → assignment id
+
+    def assignment_id(self, proposal: int = 0, evaluator: int = 0) -> int:
+        """The assignment of the `evaluator`-th evaluator to the `proposal`-th proposal (by position)."""
+        return self.assignments[(self.proposal_ids[proposal], self.evaluator_ids[evaluator])]
+
+
 def make_evaluation_setup(*, code: str = "EVAL-CALL", proposals: int = 2, evaluators: int = 3,
                           publish: bool = True, accepted: bool = True, declared: bool = True,
-                          **call_fields: Any) -> Any:
+                          **call_fields: Any) -> EvaluationWorld:
     """A closed call ready for evaluation: an officer, an applicant, eligible submitted proposals (coordinator
     Baltic Cluster Alliance, LT, with partners in DE and FR), a pool of evaluators (Finland, Portugal, Romania …,
     none conflicted) and, with `publish`, k published assignments per proposal (the first evaluator rapporteur).
 
-    Returns a namespace of ids and e-mail addresses; the caller commits.
+    Returns the ids and e-mail addresses of what it made; the caller commits.
     """
-    from types import SimpleNamespace
-
     from app.enums import Role
 
     call_fields.setdefault("evaluators_per_proposal", min(3, evaluators))
@@ -333,7 +366,7 @@ def make_evaluation_setup(*, code: str = "EVAL-CALL", proposals: int = 2, evalua
                 assignment.is_rapporteur = j == 0
                 assignments[(proposal.id, person.id)] = assignment.id
     db.session.flush()
-    return SimpleNamespace(
+    return EvaluationWorld(
         call_id=call.id, code=call.code, officer_id=officer.id, officer_email=officer.email,
         applicant_id=applicant.id, applicant_email=applicant.email,
         evaluator_ids=[p.id for p in people], evaluator_emails=[p.email for p in people],

@@ -300,6 +300,7 @@ NEWCOMER = {"full_name": "Nina Newcomer", "email": "nina@newcomer.example", "pas
 def _register_with_the_name_of(app: Flask, member_id: int, params: dict[str, Any]) -> tuple[FlaskClient, int]:
     """The newcomer registers through the real form, naming A's organisation (in other case and spacing); A then
     invites the newcomer's address, so that the invitation routes have an object. Returns its signed-in client."""
+    from app.queries.membership import pending_join_request
     from app.services import membership
 
     with app.app_context():
@@ -312,10 +313,10 @@ def _register_with_the_name_of(app: Flask, member_id: int, params: dict[str, Any
     with app.app_context():
         newcomer = db.session.scalar(sa.select(User).where(User.email == NEWCOMER["email"]))
         assert newcomer.organisation_id is None
-        join_request = membership.pending_join_request(newcomer)
+        join_request = pending_join_request(newcomer)
         member = db.session.get(User, member_id)
         assert join_request.organisation_id == member.organisation_id
-        invitation, token = membership.invite(member.organisation, actor=member, email=newcomer.email)
+        invitation, token = membership.invite_member(member.organisation, actor=member, email=newcomer.email)
         db.session.commit()
         params.update(request_id=join_request.id, invitation_id=invitation.id, token=token, user_id=member_id)
         return client, newcomer.id
@@ -327,8 +328,9 @@ def _make_records_complete(proposal: Proposal, run: SelectionRun, applicant: Use
     Core UPDATEs on purpose: submissions and finalised runs refuse ORM changes (they are immutable records).
     """
     from app.models import Submission
-    from app.services.receipts import build_snapshot, sha256_text
-    from app.services.selection import build_selection_input
+    from app.queries.receipts import sha256_text
+    from app.queries.selection import build_selection_input
+    from app.services.receipts import build_snapshot
 
     submission = proposal.submissions[0]
     snapshot = build_snapshot(proposal, version=1, submitted_at=submission.submitted_at, submitted_by=applicant)

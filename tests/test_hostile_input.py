@@ -1,7 +1,7 @@
 """Hostile input in every main text field, body and upload: refused in the error shape or stored and shown safely.
 
 What the intake tests already cover is not repeated here: hostile file names, empty / non-PDF / damaged /
-encrypted uploads, the 413 of an oversize body (tests/services/test_proposals_documents.py,
+encrypted uploads, the 413 of an oversize body (tests/services/test_documents.py,
 tests/views/applicant/test_proposal_pages.py, tests/api/test_proposals_api.py), the spreadsheet `neutralise`
 function itself (tests/services/test_selection_outputs.py) and hostile text in letters
 (tests/services/test_letters_safety.py).
@@ -17,16 +17,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from app.enums import Role
 from app.extensions import db
-from app.models import Document, User
+from app.models import Document
 from app.storage import LocalStorage, get_storage
+from tests.conftest import PASSWORD, _empty_all_tables, api_token
 from tests.factories import (
     make_evaluation_setup,
     make_letter_scenario,
@@ -45,6 +50,7 @@ PAYLOADS = {
 }
 RAW_MARKERS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
 TRIED: list[str] = []  # one entry per hostile input sent (the count goes into the closing note)
+EVALUATION_CASES = 2 * len(PAYLOADS)  # the evaluation texts and the screening form, one proposal per case
 
 
 def _error_shape(response: Any) -> dict[str, Any]:
@@ -73,23 +79,98 @@ def _accepted_or_refused(response: Any, *, api: bool) -> bool:
     return False
 
 
-# --- the proposal API ----------------------------------------------------------------------------------------
+# --- the world: built once for the module, each role signed in once ----------------------------------------------
 
-@pytest.fixture
-def applicant(make_user: Any) -> User:
-    return make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT")  # type: ignore[no-any-return]
+@pytest.fixture(autouse=True)
+def _clean_database() -> None:
+    """Overrides the suite's per-test emptying: the world is built once for the module (see `world`). Every case
+    that changes something works on objects of its own (a new draft, a proposal of its own to evaluate)."""
 
 
-@pytest.fixture
-def draft(app: Flask, applicant: User, token_for: Any, client: Any) -> dict[str, Any]:
+@dataclass
+class World:
+    """One account per role, each signed in once: a page client and an API header. Objects that cases change come
+    one per case: `new_draft()` starts a draft over the API, `evaluation_case()` hands out a proposal (with its one
+    evaluator's assignment) that no other case touched."""
+
+    app: Flask
+    applicant: FlaskClient
+    applicant_api: dict[str, str]
+    officer: FlaskClient
+    officer_api: dict[str, str]
+    evaluator_api: dict[str, str]
+    evaluation_code: str
+    unused: list[tuple[int, int]]  # (proposal id, assignment id) not yet handed out
+    ranked_code: str
+    hostile_titles: list[str]
+    api: FlaskClient = dataclass_field(init=False)
+
+    def __post_init__(self) -> None:
+        self.api = self.app.test_client()  # no session: the API is called with a bearer header
+
+    def new_draft(self) -> Draft:
+        response = self.api.post("/api/v1/calls/HOSTILE-CALL/proposals", json={}, headers=self.applicant_api)
+        assert response.status_code == 201, response.get_data()[:300]
+        return Draft(response.get_json()["id"], self.applicant_api)
+
+    def evaluation_case(self) -> tuple[int, int]:
+        return self.unused.pop(0)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A new draft of the applicant's, version 1, and the header its API calls carry."""
+
+    id: int
+    auth: dict[str, str]
+
+
+def _signed_in(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
+
+
+@pytest.fixture(scope="module")
+def world(app: Flask) -> Iterator[World]:
     with app.app_context():
+        _empty_all_tables()
         make_open_call("HOSTILE-CALL")
+        applicant = make_staff(Role.APPLICANT, "lukas@baltic.example", organisation="Baltic Cluster Alliance",
+                               country="LT")
+        setup = make_evaluation_setup(code="HOSTILE-EVAL", proposals=EVALUATION_CASES, evaluators=1)
+        evaluator = setup.evaluator_ids[0]
+        unused = [(pid, setup.assignments[(pid, evaluator)]) for pid in setup.proposal_ids]
+        # The letters scenario, whose proposals carry formula-like and HTML acronyms and titles.
+        hostile = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "<script>alert(1)</script>"]
+        ranked = make_letter_scenario(applicant, code="HOSTILE-SEL")
+        for proposal, text in zip(ranked["proposals"].values(), hostile, strict=True):
+            proposal.acronym, proposal.title = text[:20], text
         db.session.commit()
-    auth = {"Authorization": f"Bearer {token_for(applicant)}"}
-    response = client.post("/api/v1/calls/HOSTILE-CALL/proposals", json={}, headers=auth)
-    assert response.status_code == 201
-    return {"id": response.get_json()["id"], "auth": auth}
+        ranked_code = ranked["call"].code
+        emails = {"applicant": applicant.email, "officer": setup.officer_email}
+        ids = {"applicant": applicant.id, "officer": setup.officer_id, "evaluator": evaluator}
+    tokens = {name: {"Authorization": f"Bearer {api_token(app, _Ref(user_id))}"} for name, user_id in ids.items()}
+    yield World(app=app, applicant=_signed_in(app, emails["applicant"]), applicant_api=tokens["applicant"],
+                officer=_signed_in(app, emails["officer"]), officer_api=tokens["officer"],
+                evaluator_api=tokens["evaluator"], evaluation_code=setup.code, unused=unused,
+                ranked_code=ranked_code, hostile_titles=hostile)
+    with app.app_context():
+        _empty_all_tables()
 
+
+@dataclass(frozen=True)
+class _Ref:
+    id: int
+
+
+@pytest.fixture
+def draft(world: World) -> Draft:
+    return world.new_draft()
+
+
+# --- the proposal API ----------------------------------------------------------------------------------------
 
 def _patch_body(field: str, value: str) -> dict[str, Any]:
     if field == "partner_name":
@@ -101,24 +182,22 @@ def _patch_body(field: str, value: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("payload", list(PAYLOADS))
 @pytest.mark.parametrize("field", ["acronym", "title", "abstract", "strand", "partner_name", "contact_email"])
-def test_proposal_text_fields_over_the_api(app: Flask, client: Any, client_as: Any, applicant: User, login: Any,
-                                           draft: dict[str, Any], field: str, payload: str) -> None:
+def test_proposal_text_fields_over_the_api(world: World, draft: Draft, field: str, payload: str) -> None:
     value = PAYLOADS[payload]
-    response = client.patch(f"/api/v1/proposals/{draft['id']}", headers=draft["auth"],
-                            json={"version": 1, **_patch_body(field, value)})
+    response = world.api.patch(f"/api/v1/proposals/{draft.id}", headers=draft.auth,
+                               json={"version": 1, **_patch_body(field, value)})
     if _accepted_or_refused(response, api=True):
         body = response.get_json()
         stored = body["partners"][1]["name"] if field == "partner_name" else (
             body["partners"][0]["contact_email"] if field == "contact_email" else body[field])
         # Stored as typed (escaping is the pages' job), except NUL, which no PostgreSQL text can hold (dropped).
         assert stored == value.replace("\x00", "")
-    pages = [f"/applicant/proposals/{draft['id']}", f"/applicant/proposals/{draft['id']}/summary",
-             f"/applicant/proposals/{draft['id']}/consortium"]
-    own = login(app.test_client(), applicant)
+    pages = [f"/applicant/proposals/{draft.id}", f"/applicant/proposals/{draft.id}/summary",
+             f"/applicant/proposals/{draft.id}/consortium"]
     for page in pages:
-        _page_is_safe(own.get(page))
-    _page_is_safe(client_as(Role.OFFICER).get(f"/manage/proposals/{draft['id']}"))
-    assert client.get(f"/api/v1/proposals/{draft['id']}/eligibility", headers=draft["auth"]).status_code == 200
+        _page_is_safe(world.applicant.get(page))
+    _page_is_safe(world.officer.get(f"/manage/proposals/{draft.id}"))
+    assert world.api.get(f"/api/v1/proposals/{draft.id}/eligibility", headers=draft.auth).status_code == 200
 
 
 @pytest.mark.parametrize(("raw", "stored"), [
@@ -126,16 +205,15 @@ def test_proposal_text_fields_over_the_api(app: Flask, client: Any, client_as: A
     ('{"version": 1, "title": "\\udfff\\ud800x\\u0000"}', "\ufffd\ufffdx"),
     ('{"version": 1, "title": "\\ud83d\\ude80"}', "\U0001f680"),  # a proper pair: the rocket, kept
 ])
-def test_unstorable_characters_are_cleaned_at_the_door(client: Any, draft: dict[str, Any], raw: str,
-                                                       stored: str) -> None:
+def test_unstorable_characters_are_cleaned_at_the_door(world: World, draft: Draft, raw: str, stored: str) -> None:
     """NUL and lone surrogates are never text: NUL is dropped, a lone surrogate becomes U+FFFD (never a 500)."""
-    response = client.patch(f"/api/v1/proposals/{draft['id']}", headers=draft["auth"], data=raw,
-                            content_type="application/json")
+    response = world.api.patch(f"/api/v1/proposals/{draft.id}", headers=draft.auth, data=raw,
+                               content_type="application/json")
     TRIED.append("json")
     assert response.status_code == 200, response.get_data()[:300]
     assert response.get_json()["title"] == stored
     for path in ("/calls/%00%ED%A0%80", "/api/v1/calls/%00x", "/verify/%00"):
-        assert client.get(path, headers=draft["auth"]).status_code == 404
+        assert world.api.get(path, headers=draft.auth).status_code == 404
 
 
 @pytest.mark.parametrize("raw", [
@@ -150,9 +228,9 @@ def test_unstorable_characters_are_cleaned_at_the_door(client: Any, draft: dict[
     '{"version": 1, "requested_grant": "1e999999"}',
     '{"version": 99999999999999999999999}',
 ])
-def test_malformed_json_is_a_4xx_in_the_error_shape(client: Any, draft: dict[str, Any], raw: str | bytes) -> None:
-    response = client.patch(f"/api/v1/proposals/{draft['id']}", headers=draft["auth"], data=raw,
-                            content_type="application/json")
+def test_malformed_json_is_a_4xx_in_the_error_shape(world: World, draft: Draft, raw: str | bytes) -> None:
+    response = world.api.patch(f"/api/v1/proposals/{draft.id}", headers=draft.auth, data=raw,
+                               content_type="application/json")
     TRIED.append("json")
     assert response.status_code in (400, 409, 422), (raw, response.status_code, response.get_data()[:300])
     _error_shape(response)
@@ -161,8 +239,8 @@ def test_malformed_json_is_a_4xx_in_the_error_shape(client: Any, draft: dict[str
 @pytest.mark.parametrize("path", ["/api/v1/tokens", "/api/v1/calls/HOSTILE-CALL/proposals"])
 @pytest.mark.parametrize("raw", ['{"email": "\\ud800", "password": "\\udfff"}', '{"email": ["x"], "password": {}}',
                                  "not json", '{"acronym": 5}'])
-def test_other_bodies_with_garbage_are_4xx(client: Any, draft: dict[str, Any], path: str, raw: str) -> None:
-    response = client.post(path, headers=draft["auth"], data=raw, content_type="application/json")
+def test_other_bodies_with_garbage_are_4xx(world: World, path: str, raw: str) -> None:
+    response = world.api.post(path, headers=world.applicant_api, data=raw, content_type="application/json")
     TRIED.append("json")
     assert 400 <= response.status_code < 500, (raw, response.status_code, response.get_data()[:300])
     _error_shape(response)
@@ -172,9 +250,12 @@ def test_other_bodies_with_garbage_are_4xx(client: Any, draft: dict[str, Any], p
 
 @pytest.mark.parametrize("payload", list(PAYLOADS))
 @pytest.mark.parametrize("field", ["full_name", "organisation_name"])
-def test_registration_fields(app: Flask, client: Any, field: str, payload: str) -> None:
-    form = {"full_name": "Ana Lopes", "email": f"ana.{field}.{payload}@example.test", "organisation_name": "Cluster",
-            "country": "PT", "organisation_type": "cluster_organisation", "password": "violet-harbour-1987-tram",
+def test_registration_fields(world: World, field: str, payload: str) -> None:
+    client = world.app.test_client()  # the new account is signed in on this client
+    # A new organisation's name (as it always was in an empty database), unless it is the hostile field.
+    form = {"full_name": "Ana Lopes", "email": f"ana.{field}.{payload}@example.test",
+            "organisation_name": f"Cluster {field} {payload}", "country": "PT",
+            "organisation_type": "cluster_organisation", "password": "violet-harbour-1987-tram",
             "confirm": "violet-harbour-1987-tram", field: PAYLOADS[payload]}
     response = client.post("/auth/register", data=form)
     _accepted_or_refused(response, api=False)
@@ -185,107 +266,77 @@ def test_registration_fields(app: Flask, client: Any, field: str, payload: str) 
 
 
 @pytest.mark.parametrize("payload", list(PAYLOADS))
-def test_summary_form(app: Flask, applicant: User, login: Any, draft: dict[str, Any], payload: str) -> None:
-    own = login(app.test_client(), applicant)
+def test_summary_form(world: World, draft: Draft, payload: str) -> None:
     value = PAYLOADS[payload]
-    response = own.post(f"/applicant/proposals/{draft['id']}/summary",
-                        data={"version": "1", "acronym": value, "title": value, "abstract": value, "strand": "Open"})
+    response = world.applicant.post(f"/applicant/proposals/{draft.id}/summary",
+                                    data={"version": "1", "acronym": value, "title": value, "abstract": value,
+                                          "strand": "Open"})
     _accepted_or_refused(response, api=False)
     _page_is_safe(response)
-    _page_is_safe(own.get(f"/applicant/proposals/{draft['id']}"))
+    _page_is_safe(world.applicant.get(f"/applicant/proposals/{draft.id}"))
 
 
 @pytest.mark.parametrize("payload", list(PAYLOADS))
-def test_consortium_form(app: Flask, applicant: User, login: Any, draft: dict[str, Any], payload: str) -> None:
-    own = login(app.test_client(), applicant)
+def test_consortium_form(world: World, draft: Draft, payload: str) -> None:
     value = PAYLOADS[payload]
-    response = own.post(f"/applicant/proposals/{draft['id']}/consortium", data={
+    response = world.applicant.post(f"/applicant/proposals/{draft.id}/consortium", data={
         "version": "1", "coordinator_contact_email": value, "partners-0-name": value, "partners-0-country": "DE",
         "partners-0-organisation_type": "cluster_organisation", "partners-0-contact_email": value})
     _accepted_or_refused(response, api=False)
     _page_is_safe(response)
-    _page_is_safe(own.get(f"/applicant/proposals/{draft['id']}/consortium"))
+    _page_is_safe(world.applicant.get(f"/applicant/proposals/{draft.id}/consortium"))
 
 
 # --- evaluation and screening texts --------------------------------------------------------------------------------
 
-@pytest.fixture
-def evaluation(app: Flask, token_for: Any) -> dict[str, Any]:
-    with app.app_context():
-        setup = make_evaluation_setup(code="HOSTILE-EVAL", proposals=1, evaluators=1)
-        db.session.commit()
-        evaluator = db.session.get(User, setup.evaluator_ids[0])
-        officer = db.session.get(User, setup.officer_id)
-        assignment = setup.assignments[(setup.proposal_ids[0], evaluator.id)]
-    return {"assignment": assignment, "proposal": setup.proposal_ids[0], "code": setup.code,
-            "evaluator": {"Authorization": f"Bearer {token_for(evaluator)}"},
-            "officer": {"Authorization": f"Bearer {token_for(officer)}"}, "officer_user": officer}
-
-
 @pytest.mark.parametrize("payload", list(PAYLOADS))
-def test_evaluation_texts(app: Flask, client: Any, login: Any, evaluation: dict[str, Any], payload: str) -> None:
+def test_evaluation_texts(world: World, payload: str) -> None:
     value = PAYLOADS[payload]
-    ev, pid, code = evaluation["assignment"], evaluation["proposal"], evaluation["code"]
+    pid, ev = world.evaluation_case()
+    code = world.evaluation_code
     scores = [{"criterion": key, "score": "4", "comment": value} for key in ("relevance", "quality", "impact")]
-    response = client.put(f"/api/v1/evaluations/{ev}", headers=evaluation["evaluator"],
-                          json={"overall_comment": value, "scores": scores})
+    response = world.api.put(f"/api/v1/evaluations/{ev}", headers=world.evaluator_api,
+                             json={"overall_comment": value, "scores": scores})
     _accepted_or_refused(response, api=True)
-    response = client.post(f"/api/v1/evaluations/{ev}/conflict", headers=evaluation["evaluator"],
-                           json={"conflict": False, "note": value})
+    response = world.api.post(f"/api/v1/evaluations/{ev}/conflict", headers=world.evaluator_api,
+                              json={"conflict": False, "note": value})
     _accepted_or_refused(response, api=True)
-    response = client.patch(f"/api/v1/proposals/{pid}/eligibility", headers=evaluation["officer"],
-                            json={"eligibility": "ineligible", "reason": value})
+    response = world.api.patch(f"/api/v1/proposals/{pid}/eligibility", headers=world.officer_api,
+                               json={"eligibility": "ineligible", "reason": value})
     _accepted_or_refused(response, api=True)
-    response = client.post(f"/api/v1/proposals/{pid}/extension", headers=evaluation["officer"],
-                           json={"deadline": "2099-01-01T17:00:00+01:00", "reason": value})
+    response = world.api.post(f"/api/v1/proposals/{pid}/extension", headers=world.officer_api,
+                              json={"deadline": "2099-01-01T17:00:00+01:00", "reason": value})
     _accepted_or_refused(response, api=True)
-    officer = login(app.test_client(), evaluation["officer_user"])
     for page in (f"/manage/calls/{code}/evaluation/{pid}", f"/manage/calls/{code}/screening",
                  f"/manage/calls/{code}/screening/{pid}", f"/manage/proposals/{pid}",
                  f"/manage/calls/{code}/proposals"):
-        _page_is_safe(officer.get(page))
-    _page_is_safe(client.get(f"/api/v1/evaluations/{ev}", headers=evaluation["evaluator"]))
+        _page_is_safe(world.officer.get(page))
+    _page_is_safe(world.api.get(f"/api/v1/evaluations/{ev}", headers=world.evaluator_api))
 
 
 @pytest.mark.parametrize("payload", list(PAYLOADS))
-def test_screening_form_reason(app: Flask, login: Any, evaluation: dict[str, Any], payload: str) -> None:
-    officer = login(app.test_client(), evaluation["officer_user"])
-    path = f"/manage/calls/{evaluation['code']}/screening/{evaluation['proposal']}"
-    response = officer.post(path, data={"eligibility": "ineligible", "reason": PAYLOADS[payload]})
+def test_screening_form_reason(world: World, payload: str) -> None:
+    pid, _ = world.evaluation_case()
+    path = f"/manage/calls/{world.evaluation_code}/screening/{pid}"
+    response = world.officer.post(path, data={"eligibility": "ineligible", "reason": PAYLOADS[payload]})
     _accepted_or_refused(response, api=False)
     _page_is_safe(response)
-    _page_is_safe(officer.get(path))
+    _page_is_safe(world.officer.get(path))
 
 
 # --- selection: tie justification, spreadsheets ---------------------------------------------------------------------
-
-@pytest.fixture
-def ranked(app: Flask, make_user: Any) -> dict[str, Any]:
-    """The letters scenario, whose proposals carry formula-like and HTML acronyms and titles."""
-    owner = make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT")
-    hostile = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "<script>alert(1)</script>"]
-    with app.app_context():
-        data = make_letter_scenario(db.session.merge(owner), code="HOSTILE-SEL")
-        for proposal, text in zip(data["proposals"].values(), hostile, strict=True):
-            proposal.acronym, proposal.title = text[:20], text
-        officer = make_staff(Role.OFFICER, "officer@hostile.test", organisation="European Commission", country="BE")
-        db.session.commit()
-        return {"code": data["call"].code, "officer": db.session.get(User, officer.id), "hostile": hostile}
-
 
 def _no_formula(cell: str) -> None:
     assert not cell or cell[0] not in "=+-@\t\r", repr(cell)
 
 
-def test_ranking_exports_neutralise_formulas_end_to_end(app: Flask, login: Any, token_for: Any, client: Any,
-                                                         ranked: dict[str, Any]) -> None:
+def test_ranking_exports_neutralise_formulas_end_to_end(world: World) -> None:
     from openpyxl import load_workbook
 
-    officer = login(app.test_client(), ranked["officer"])
-    TRIED.extend(ranked["hostile"])
-    for response in (officer.get(f"/manage/calls/{ranked['code']}/ranking.csv"),
-                     client.get(f"/api/v1/calls/{ranked['code']}/ranking.csv",
-                                headers={"Authorization": f"Bearer {token_for(ranked['officer'])}"})):
+    code = world.ranked_code
+    TRIED.extend(world.hostile_titles)
+    for response in (world.officer.get(f"/manage/calls/{code}/ranking.csv"),
+                     world.api.get(f"/api/v1/calls/{code}/ranking.csv", headers=world.officer_api)):
         assert response.status_code == 200
         text = response.get_data(as_text=True)
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
@@ -293,7 +344,7 @@ def test_ranking_exports_neutralise_formulas_end_to_end(app: Flask, login: Any, 
         for cell in cells:
             _no_formula(cell)
         assert any(c.startswith("'=HYPERLINK") for c in cells)
-    response = officer.get(f"/manage/calls/{ranked['code']}/ranking.xlsx")
+    response = world.officer.get(f"/manage/calls/{code}/ranking.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     texts = [c.value for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
@@ -301,7 +352,7 @@ def test_ranking_exports_neutralise_formulas_end_to_end(app: Flask, login: Any, 
     for cell in texts:
         _no_formula(cell)
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
-    _page_is_safe(officer.get(f"/manage/calls/{ranked['code']}/ranking"))
+    _page_is_safe(world.officer.get(f"/manage/calls/{code}/ranking"))
 
 
 def _is_number(cell: str) -> bool:
@@ -313,13 +364,12 @@ def _is_number(cell: str) -> bool:
 
 
 @pytest.mark.parametrize("payload", list(PAYLOADS))
-def test_tie_justification(app: Flask, login: Any, ranked: dict[str, Any], payload: str) -> None:
-    officer = login(app.test_client(), ranked["officer"])
-    path = f"/manage/calls/{ranked['code']}/ties/resolve"
-    response = officer.post(path, data={"justification": PAYLOADS[payload], "order": "x"})
+def test_tie_justification(world: World, payload: str) -> None:
+    path = f"/manage/calls/{world.ranked_code}/ties/resolve"
+    response = world.officer.post(path, data={"justification": PAYLOADS[payload], "order": "x"})
     _accepted_or_refused(response, api=False)
     _page_is_safe(response)
-    _page_is_safe(officer.get(f"/manage/calls/{ranked['code']}/ranking"))
+    _page_is_safe(world.officer.get(f"/manage/calls/{world.ranked_code}/ranking"))
 
 
 # --- uploads ----------------------------------------------------------------------------------------------------------
@@ -338,20 +388,20 @@ def _pdf_with_javascript() -> bytes:
 
 
 def test_a_pdf_with_javascript_is_kept_as_evidence_and_only_ever_served_as_a_sandboxed_download(
-        app: Flask, client: Any, applicant: User, login: Any, draft: dict[str, Any]) -> None:
+        world: World, draft: Draft) -> None:
     data = _pdf_with_javascript()
     assert b"/OpenAction" in data
     assert b"/JavaScript" in data
     TRIED.append("pdf-js")
-    response = client.post(f"/api/v1/proposals/{draft['id']}/documents", headers=draft["auth"],
-                           data={"kind": "part_b", "file": (io.BytesIO(data), "part-b.pdf")},
-                           content_type="multipart/form-data")
+    response = world.api.post(f"/api/v1/proposals/{draft.id}/documents", headers=draft.auth,
+                              data={"kind": "part_b", "file": (io.BytesIO(data), "part-b.pdf")},
+                              content_type="multipart/form-data")
     assert response.status_code == 201, response.get_data()[:300]
     document = response.get_json()
     assert document["sha256"] == hashlib.sha256(data).hexdigest()
-    own = login(app.test_client(), applicant)
-    for path, who in ((document["url"], client), (f"/applicant/proposals/{draft['id']}/annexes/{document['id']}", own)):
-        served = who.get(path, headers=draft["auth"] if who is client else {})
+    page = f"/applicant/proposals/{draft.id}/annexes/{document['id']}"
+    for path, who, headers in ((document["url"], world.api, draft.auth), (page, world.applicant, {})):
+        served = who.get(path, headers=headers)
         assert served.status_code == 200
         assert served.get_data() == data
         assert served.headers["Content-Disposition"].startswith("attachment")
@@ -377,25 +427,26 @@ class CountingStream(io.RawIOBase):
 
 
 @pytest.mark.parametrize("target", ["api", "page"])
-def test_a_100_mb_upload_is_refused_before_its_body_is_read(app: Flask, client: Any, applicant: User, login: Any,
-                                                            draft: dict[str, Any], target: str) -> None:
+def test_a_100_mb_upload_is_refused_before_its_body_is_read(world: World, draft: Draft, target: str) -> None:
     size = 100 * 1024 * 1024
     stream = CountingStream(size)
     TRIED.append("100MB")
+    with world.app.app_context():
+        stored_before = db.session.scalar(sa.select(sa.func.count()).select_from(Document))
     if target == "api":
-        path, who, headers = f"/api/v1/proposals/{draft['id']}/documents", client, draft["auth"]
+        path, who, headers = f"/api/v1/proposals/{draft.id}/documents", world.api, draft.auth
     else:
-        path, who, headers = f"/applicant/proposals/{draft['id']}/annexes", login(app.test_client(), applicant), {}
+        path, who, headers = f"/applicant/proposals/{draft.id}/annexes", world.applicant, {}
     # The environ is set by hand: the test client would seek the stream to measure it.
     response = who.post(path, headers=headers, content_type="multipart/form-data; boundary=xyz",
                         environ_overrides={"wsgi.input": io.BufferedReader(stream), "CONTENT_LENGTH": str(size)})
     assert response.status_code == 413
-    assert app.config["MAX_CONTENT_LENGTH"] < size
+    assert world.app.config["MAX_CONTENT_LENGTH"] < size
     assert stream.read_bytes < 1024 * 1024, f"the app read {stream.read_bytes} bytes of a body it refuses"
     if target == "api":
         assert _error_shape(response)["code"] == "payload_too_large"
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+    with world.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == stored_before
 
 
 @pytest.mark.parametrize(("data", "name"), [
@@ -405,16 +456,15 @@ def test_a_100_mb_upload_is_refused_before_its_body_is_read(app: Flask, client: 
     (pdf_bytes(1), "..\\..\\windows\\win.ini.pdf"),
     (pdf_bytes(1), "<script>alert(1)</script>.pdf"),
 ])
-def test_hostile_uploads_through_the_page(app: Flask, applicant: User, login: Any, draft: dict[str, Any],
-                                          data: bytes, name: str, tmp_path: Any) -> None:
-    own = login(app.test_client(), applicant)
+def test_hostile_uploads_through_the_page(world: World, draft: Draft, data: bytes, name: str) -> None:
     TRIED.append(name)
-    response = own.post(f"/applicant/proposals/{draft['id']}/annexes",
-                        data={"kind": "part_b", "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    response = world.applicant.post(f"/applicant/proposals/{draft.id}/annexes",
+                                    data={"kind": "part_b", "file": (io.BytesIO(data), name)},
+                                    content_type="multipart/form-data")
     _accepted_or_refused(response, api=False)
     _page_is_safe(response)
-    _page_is_safe(own.get(f"/applicant/proposals/{draft['id']}/annexes"))
-    with app.app_context():
+    _page_is_safe(world.applicant.get(f"/applicant/proposals/{draft.id}/annexes"))
+    with world.app.app_context():
         for document in db.session.scalars(sa.select(Document)):
             for forbidden in ("/", "\\", "..", "<"):
                 assert forbidden not in document.filename
@@ -422,7 +472,7 @@ def test_hostile_uploads_through_the_page(app: Flask, applicant: User, login: An
             assert get_storage().exists(document.sha256)
             storage = get_storage()
             assert isinstance(storage, LocalStorage)
-            assert str(storage.file_path(document.sha256)).startswith(app.config["STORAGE_DIR"])
+            assert str(storage.file_path(document.sha256)).startswith(world.app.config["STORAGE_DIR"])
 
 
 @pytest.fixture(scope="module", autouse=True)

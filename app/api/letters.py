@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from flask_smorest import abort
 from marshmallow import Schema, fields
 
-from app.api import bp, public
+from app.api import abort, bp, public
 from app.enums import Role, letter_decision_label
 from app.models import SelectionRun
+from app.queries import letters as letter_queries
 from app.queries.access import (
     is_officer,
     load_call,
@@ -65,11 +65,11 @@ class VerificationSchema(Schema):
 
 
 def _start_batch(run: SelectionRun) -> dict[str, Any]:
-    return letter_service.batch_progress(letter_service.start_letter_batch(run, actor=current_actor()))
+    return letter_queries.batch_progress(letter_service.start_letter_batch(run, actor=current_actor()))
 
 
 def _zip(run: SelectionRun) -> Response:
-    letters = letter_service.run_letters(run)
+    letters = letter_queries.run_letters(run)
     if not letters:
         abort(404, error_code="no_letter", message="This run has no letters yet: start a batch first.")
     return send_letters_zip(run, letters)
@@ -102,7 +102,7 @@ def letters_start_batch(run_id: int) -> dict[str, Any]:
 @bp.alt_response(404, description="No such batch")
 def letters_batch_progress(batch_id: int) -> dict[str, Any]:
     """A batch's progress: counters, status and the letters that failed."""
-    return letter_service.batch_progress(load_letter_batch(batch_id, current_actor()))
+    return letter_queries.batch_progress(load_letter_batch(batch_id, current_actor()))
 
 
 @bp.get("/proposals/<int:proposal_id>/letter.pdf")
@@ -115,7 +115,7 @@ def letters_proposal_pdf(proposal_id: int) -> Response:
     if not user.has_role(Role.OFFICER, Role.ADMIN, Role.APPLICANT):
         abort(403, message="Letters are for the applicants and the programme officers.")
     officer = is_officer(user)
-    letter = letter_service.latest_letter(proposal, published_only=not officer)
+    letter = letter_queries.latest_letter(proposal, published_only=not officer)
     if letter is None:
         abort(404, error_code="no_letter",
               message="This proposal has no letter yet." if officer else "No letter has been published yet.")
@@ -147,7 +147,7 @@ def letters_run_zip(run_id: int) -> Response:
 @bp.alt_response(404, description="No letter has this code")
 def letters_verify(code: str) -> dict[str, Any]:
     """Which call, proposal, decision and date a letter belongs to, and its SHA-256. No token needed."""
-    letter = letter_service.find_letter_by_code(code)
+    letter = letter_queries.find_letter_by_code(code)
     if letter is None:
         abort(404, error_code="unknown_code", message="No letter has this verification code.")
     call = letter.proposal.call

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, current_app, jsonify
-from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api import bp
@@ -33,13 +31,15 @@ from app.api.schemas_proposals import (
     WithdrawSchema,
 )
 from app.enums import DocumentKind, OrganisationType, Role
-from app.extensions import db
-from app.inputs import PartnerInput
+from app.inputs import PROPOSAL_COLUMNS, CallSettings, PartnerInput, ProposalChanges
 from app.models import Call, Proposal, Submission
 from app.queries.access import load_call, load_proposal_for_viewer
+from app.queries.documents import find_document
 from app.queries.eligibility import Checklist, check_proposal
+from app.queries.proposals import call_proposals, organisation_proposals
+from app.queries.receipts import find_submission
 from app.services.call_settings import update_call_settings
-from app.services.documents import find_document, too_large_message
+from app.services.documents import too_large_message
 from app.services.proposals import (
     create_proposal,
     grant_extension,
@@ -49,7 +49,6 @@ from app.services.proposals import (
     upload_annex,
     withdraw_proposal,
 )
-from app.services.receipts import find_submission
 from app.web.access import current_actor, officer_required
 from app.web.downloads import send_annex, send_receipt_pdf
 from app.web.errors import api_error
@@ -60,10 +59,9 @@ def _proposal(proposal_id: int, *, full: bool = True) -> Proposal:
     return load_proposal_for_viewer(proposal_id, current_actor(), full=full)
 
 
-def _changes(proposal: Proposal | None, body: dict[str, Any]) -> dict[str, Any]:
-    """The API body as the changes `save_proposal` takes."""
-    changes = {key: body[key] for key in ("acronym", "title", "abstract", "strand", "duration_months",
-                                          "requested_grant") if key in body}
+def _changes(proposal: Proposal | None, body: dict[str, Any]) -> ProposalChanges:
+    """The API body (validated by its schema) as the changes `save_proposal` takes."""
+    changes: dict[str, Any] = {key: body[key] for key in PROPOSAL_COLUMNS if key in body}
     coordinator = body.get("coordinator") or {}
     if "contact_email" in coordinator:
         changes["coordinator_contact_email"] = coordinator["contact_email"]
@@ -79,7 +77,7 @@ def _changes(proposal: Proposal | None, body: dict[str, Any]) -> dict[str, Any]:
         else:
             others = [p.requested_amount for p in (proposal.partners if proposal else []) if not p.is_coordinator]
         changes["amounts"] = [coordinator["requested_amount"], *others]
-    return changes
+    return ProposalChanges.parse(changes)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -100,11 +98,7 @@ def list_my_proposals() -> list[Proposal]:
     user = current_actor()
     if user.organisation_id is None or not user.has_role(Role.APPLICANT):
         return []
-    return list(db.session.scalars(
-        sa.select(Proposal).where(Proposal.organisation_id == user.organisation_id)
-        .options(selectinload(Proposal.call), selectinload(Proposal.partners), selectinload(Proposal.documents),
-                 selectinload(Proposal.submissions).defer(Submission.snapshot))
-        .order_by(Proposal.id.desc())))
+    return organisation_proposals(user.organisation_id)
 
 
 @bp.post("/calls/<code>/proposals")
@@ -251,10 +245,7 @@ def extend(body: dict[str, Any], proposal_id: int) -> Proposal:
 @bp.response(200, IntakeRowSchema(many=True))
 def list_call_proposals(code: str) -> list[Proposal]:
     """Officers: every proposal of a call, by reference."""
-    return list(db.session.scalars(
-        sa.select(Proposal).where(Proposal.call_id == load_call(code).id)
-        .options(selectinload(Proposal.organisation), selectinload(Proposal.submissions).defer(Submission.snapshot))
-        .order_by(Proposal.number)))
+    return call_proposals(load_call(code))
 
 
 @bp.patch("/calls/<code>")
@@ -268,5 +259,5 @@ def patch_call(body: dict[str, Any], code: str) -> Call:
     """Officers: change the deadline and other settings of a call (audited only when something changes)."""
     call = load_call(code)
     confirm = body.pop("confirm", None)
-    update_call_settings(call, actor=current_actor(), changes=body, confirm=confirm)
+    update_call_settings(call, actor=current_actor(), settings=CallSettings.parse(body), confirm=confirm)
     return call

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.models import Call, User
+
 
 class CriterionSchema(Schema):
     key = fields.String()
@@ -46,11 +48,11 @@ class CallSchema(Schema):
     privacy_dpo = fields.String(metadata={"description": "The data protection officer's contact (empty: the "
                                                          "instance's default)."})
 
-    def get_deadline_local(self, call: object) -> str:
-        return call.deadline_local.isoformat()  # type: ignore[attr-defined,no-any-return]
+    def get_deadline_local(self, call: Call) -> str:
+        return call.deadline_local.isoformat()
 
-    def get_state(self, call: object) -> str:
-        return call.state().value  # type: ignore[attr-defined,no-any-return]
+    def get_state(self, call: Call) -> str:
+        return call.state().value
 
 
 class CallSummarySchema(Schema):
@@ -62,8 +64,8 @@ class CallSummarySchema(Schema):
     budget = fields.Decimal(as_string=True, allow_none=True)
     max_awards = fields.Integer(allow_none=True)
 
-    def get_state(self, call: object) -> str:
-        return call.state().value  # type: ignore[attr-defined,no-any-return]
+    def get_state(self, call: Call) -> str:
+        return call.state().value
 
 
 class MeSchema(Schema):
@@ -73,11 +75,11 @@ class MeSchema(Schema):
     roles = fields.Method("get_roles")
     organisation = fields.Method("get_organisation")
 
-    def get_roles(self, user: object) -> list[str]:
-        return sorted(role.value for role in user.roles)  # type: ignore[attr-defined]
+    def get_roles(self, user: User) -> list[str]:
+        return sorted(role.value for role in user.roles)
 
-    def get_organisation(self, user: object) -> dict[str, str] | None:
-        org = user.organisation  # type: ignore[attr-defined]
+    def get_organisation(self, user: User) -> dict[str, str] | None:
+        org = user.organisation
         return None if org is None else {"name": org.name, "country": org.country, "type": org.type.value}
 
 

@@ -10,8 +10,15 @@ from marshmallow import Schema, fields, validate
 
 from app.countries import country_names
 from app.enums import DocumentKind, OrganisationType
-from app.models.limits import MAX_ABSTRACT, MAX_ACRONYM, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
-from app.services.receipts import submission_integrity
+from app.models.limits import (
+    MAX_ABSTRACT,
+    MAX_ACRONYM,
+    MAX_DURATION_MONTHS,
+    MAX_PARTNERS,
+    MAX_PRIVACY_CONTACT,
+    MAX_TITLE,
+)
+from app.queries.receipts import submission_integrity
 
 ORGANISATION_TYPES = [t.value for t in OrganisationType]
 COUNTRY_CODES = sorted(country_names())
@@ -102,7 +109,9 @@ class ProposalSchema(Schema):
     updated_at = fields.AwareDateTime(format="iso")
 
     def get_documents(self, proposal: Any) -> list[dict[str, Any]]:
-        return DocumentSchema(many=True).dump([d for d in proposal.documents if d.removed_at is None])
+        documents: list[dict[str, Any]] = DocumentSchema(many=True).dump(
+            [d for d in proposal.documents if d.removed_at is None])
+        return documents
 
     def get_extension(self, proposal: Any) -> dict[str, Any] | None:
         if proposal.extended_deadline is None:
@@ -177,9 +186,9 @@ class CallSettingsSchema(Schema):
     eligible_countries = fields.List(fields.String(validate=validate.OneOf(COUNTRY_CODES)))
     duration_min_months = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     duration_max_months = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    privacy_controller = fields.String(validate=validate.Length(max=1000),
+    privacy_controller = fields.String(validate=validate.Length(max=MAX_PRIVACY_CONTACT),
                                        metadata={"description": "The controller's contact in the privacy statement"})
-    privacy_dpo = fields.String(validate=validate.Length(max=1000),
+    privacy_dpo = fields.String(validate=validate.Length(max=MAX_PRIVACY_CONTACT),
                                 metadata={"description": "The data protection officer's contact"})
     confirm = fields.String(metadata={"description": "The token of a 409 confirmation_required answer: a later "
                                                      "deadline overtakes the granted extensions it listed."})

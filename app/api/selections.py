@@ -10,147 +10,29 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
-from flask_smorest import abort
-from marshmallow import Schema, fields, validate
 
-from app.api import bp
+from app.api import abort, bp
+from app.api.schemas_selections import (
+    FinaliseSchema,
+    PreviewSchema,
+    PromoteSchema,
+    RankingQuerySchema,
+    RankingSchema,
+    RunCreateSchema,
+    RunSchema,
+    RunSummarySchema,
+)
 from app.manage.exports import export_file
 from app.models import Call, SelectionRun
-from app.models.limits import MAX_RESERVE_SIZE
 from app.queries.access import load_call, load_run, load_run_by_id
-from app.queries.ranking import Ranking, RankingEntry, live_ranking, run_ranking
-from app.services.selection import (
-    SelectionOptions,
-    describe_options,
-    finalise_preview,
-    finalise_run,
-    list_runs,
-    load_call_data,
-    promote_from_reserve,
-    run_selection,
-    verify_run,
-)
+from app.queries.outcomes import verify_run
+from app.queries.ranking import Ranking, export_ranking, live_ranking, run_ranking
+from app.queries.runs import describe_options, finalise_preview, list_runs
+from app.queries.selection import SelectionOptions
+from app.services.promotion import promote_from_reserve
+from app.services.selection import finalise_run, run_selection
 from app.web.access import current_actor, officer_required
 from app.web.downloads import send_attachment
-
-# ---------------------------------------------------------------------------------------------- schemas
-
-
-class RankingQuerySchema(Schema):
-    budget_policy = fields.String(validate=validate.OneOf(["skip", "stop"]),
-                                  metadata={"description": "Default: the call's setting"})
-    reserve_size = fields.Integer(validate=validate.Range(min=0, max=MAX_RESERVE_SIZE))
-    coverage = fields.Boolean(metadata={"description": "Apply the call's coverage rule (its coverage field)"})
-
-
-class RunCreateSchema(RankingQuerySchema):
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
-
-
-class FinaliseSchema(Schema):
-    token = fields.String(required=True, metadata={"description": "The token of a fresh preview (GET …/finalise)"})
-
-
-class PromoteSchema(Schema):
-    reference = fields.String(required=True, metadata={"description": "The selected proposal that leaves"})
-    reason = fields.String(required=True, validate=validate.OneOf(["declined", "ineligible"]))
-    note = fields.String(required=True, validate=validate.Length(min=10, max=2000))
-
-
-class EntrySchema(Schema):
-    rank = fields.Integer(allow_none=True)
-    id = fields.String(attribute="reference", metadata={"description": "The proposal's reference"})
-    acronym = fields.String()
-    coordinator = fields.String()
-    country = fields.String()
-    strand = fields.String(allow_none=True)
-    scores = fields.Dict(keys=fields.String(), values=fields.Decimal(as_string=True, allow_none=True))
-    thresholds_passed = fields.Boolean(allow_none=True)
-    failed_thresholds = fields.List(fields.String(), attribute="failed")
-    total = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "Weighted total"})
-    tie_break_keys = fields.Method("get_tie_keys")
-    requested = fields.Decimal(as_string=True, allow_none=True)
-    step = fields.Integer(allow_none=True, metadata={
-        "description": "The order in which the selection decided: the coverage rule's picks first, then every other "
-                       "ranked proposal in merit order (null when not ranked)"})
-    budget_left = fields.Decimal(as_string=True, allow_none=True, metadata={
-        "description": "The budget left after this proposal's step (null without a budget or when not ranked)"})
-    reason_code = fields.String(allow_none=True, metadata={
-        "description": "The rule that decided: coverage, fits, budget, stop_policy, award_cap, threshold, ineligible; "
-                       "promoted or declined in a promotion"})
-    status = fields.String(metadata={"description": "selected, reserve, not_funded, below_threshold, ineligible, "
-                                                    "declined, or not_ready (live ranking only)"})
-    reserve_position = fields.Integer(allow_none=True)
-    selected_by = fields.String(allow_none=True, metadata={"description": "coverage, merit or reserve"})
-    tie_resolution = fields.Integer(allow_none=True,
-                                    metadata={"description": "The officer's tie resolution that ordered it"})
-    reason = fields.String()
-
-    def get_tie_keys(self, entry: RankingEntry) -> dict[str, str | None]:
-        return {key: None if value is None else str(value) for key, value in entry.tie_keys}
-
-
-class TieSchema(Schema):
-    references = fields.List(fields.String())
-    total = fields.Decimal(as_string=True, allow_none=True)
-    resolution = fields.Integer(allow_none=True, attribute="resolution_id")
-
-
-class RankingSchema(Schema):
-    call = fields.String()
-    options = fields.Dict()
-    ready = fields.Boolean()
-    not_ready = fields.Dict(metadata={"description": "What keeps the call from a selection run"})
-    budget = fields.Decimal(as_string=True, allow_none=True)
-    max_awards = fields.Integer(allow_none=True)
-    selected_total = fields.Decimal(as_string=True)
-    remaining_budget = fields.Decimal(as_string=True, allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    ties = fields.List(fields.Nested(TieSchema))
-    proposals = fields.List(fields.Nested(EntrySchema))
-
-
-class RunSummarySchema(Schema):
-    id = fields.Integer()
-    number = fields.Integer()
-    call = fields.String()
-    status = fields.String()
-    in_force = fields.Boolean()
-    promotion_of = fields.Integer(allow_none=True, metadata={"description": "The parent run's number"})
-    options = fields.Dict()
-    description = fields.String()
-    note = fields.String()
-    summary = fields.Dict()
-    input_sha256 = fields.String()
-    output_sha256 = fields.String()
-    created_at = fields.AwareDateTime(format="iso")
-    created_by = fields.String(allow_none=True)
-    finalised_at = fields.AwareDateTime(format="iso", allow_none=True)
-
-
-class RunSchema(RunSummarySchema):
-    reproducible = fields.Boolean(metadata={"description": "Re-running the stored input gives the stored output"})
-    ranking = fields.Nested(RankingSchema)
-
-
-class ChangeSchema(Schema):
-    id = fields.String(attribute="reference")
-    before = fields.String(allow_none=True)
-    before_position = fields.Integer(allow_none=True)
-    after = fields.String()
-    after_position = fields.Integer(allow_none=True)
-
-
-class PreviewSchema(Schema):
-    run = fields.Integer()
-    token = fields.String()
-    can_finalise = fields.Boolean()
-    blockers = fields.List(fields.String())
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    references = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    selected_total = fields.Decimal(as_string=True)
-    changes = fields.List(fields.Nested(ChangeSchema))
-
 
 # ---------------------------------------------------------------------------------------------- helpers
 
@@ -390,14 +272,9 @@ def selection_ranking_xlsx(code: str) -> Response:
 
 def _export(code: str, extension: str) -> Response:
     call = load_call(code)
-    data = load_call_data(call, with_comments=True)
     number = request.args.get("run")
-    if number:
-        if not number.isdigit():
-            abort(404, message=f"There is no run {number} of {code}.")
-        ranking = run_ranking(load_run(call, int(number), current_actor()), data=data)
-    else:
-        ranking = live_ranking(call, data=data)
+    if number and not number.isdigit():
+        abort(404, message=f"There is no run {number} of {code}.")
+    ranking = export_ranking(call, run=load_run(call, int(number), current_actor()) if number else None)
     export = export_file(ranking, extension)
     return send_attachment(export.body, media_type=export.media_type, filename=export.filename)
-

@@ -8,14 +8,14 @@ from werkzeug.wrappers import Response
 from app.applicant import bp
 from app.enums import letter_decision_label, letter_kind_label
 from app.queries.access import load_letter
-from app.services import letters as letter_service
+from app.queries.letters import applicant_letters
 from app.web.access import current_actor
 from app.web.downloads import send_letter
 
 
 @bp.get("/letters")
 def my_letters() -> str:
-    letters = letter_service.applicant_letters(current_actor())
+    letters = applicant_letters(current_actor())
     return render_template("applicant/letters.html", letters=letters, kind_label=letter_kind_label,
                            decision_label=letter_decision_label)
 

@@ -17,9 +17,15 @@ from app.enums import OrganisationType
 from app.extensions import limiter
 from app.models import Invitation, Organisation
 from app.queries.access import is_member_of, load_invitation, load_join_request, load_member
+from app.queries.membership import (
+    invitation_for_token,
+    is_addressee,
+    latest_join_request,
+    members_of,
+    open_invitations,
+    waiting_join_requests,
+)
 from app.services import membership
-from app.services.accounts import find_organisation
-from app.services.errors import InvalidInput
 from app.web.access import current_actor
 from app.web.transaction import command
 from forms.organisation import InvitationForm, JoinRequestForm, OrganisationCreateForm
@@ -32,14 +38,14 @@ def _page(status: int = 200, **forms: FlaskForm) -> tuple[str, int]:
     context: dict[str, object] = {"organisation": organisation, "action_form": ConfirmForm()}
     if organisation is not None:
         context.update(
-            members=membership.members_of(organisation),
-            join_requests=membership.waiting_join_requests(organisation),
-            invitations=membership.open_invitations(organisation),
+            members=members_of(organisation),
+            join_requests=waiting_join_requests(organisation),
+            invitations=open_invitations(organisation),
             invitation_form=forms.get("invitation_form") or InvitationForm(),
         )
     else:
         context.update(
-            latest_request=membership.latest_join_request(user),
+            latest_request=latest_join_request(user),
             join_form=forms.get("join_form") or JoinRequestForm(),
             create_form=forms.get("create_form") or OrganisationCreateForm(),
         )
@@ -84,11 +90,9 @@ def request_to_join() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _page(422, join_form=form)
     with command(form) as outcome:
-        existing = find_organisation(form.organisation_name.data or "", form.country.data or "")
-        if existing is None:
-            raise InvalidInput("No organisation of this name is registered in this country. Check the name, or "
-                               "register the organisation below.", details={"field": "organisation_name"})
-        join_request = membership.request_to_join(current_actor(), existing, message=form.message.data or "")
+        join_request = membership.request_to_join_by_name(
+            current_actor(), name=form.organisation_name.data or "", country=form.country.data or "",
+            message=form.message.data or "")
     if not outcome.ok:
         return _page(outcome.status, join_form=form)
     flash(f"Your request to join {join_request.organisation.name} is sent. You will see its proposals once one of "
@@ -124,7 +128,7 @@ def invite_member() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _page(422, invitation_form=form)
     with command(form) as outcome:
-        invitation, token = membership.invite(organisation, actor=user, email=form.email.data or "")
+        invitation, token = membership.invite_member(organisation, actor=user, email=form.email.data or "")
     if not outcome.ok:
         return _page(outcome.status, invitation_form=form)
     link = url_for("auth.invitation", token=token, _external=True)
@@ -157,7 +161,7 @@ def leave_organisation() -> Response:
 # --- answering an invitation (the link of auth.invitation, once signed in) -----------------------------------
 
 def _invitation_for_link(token: str) -> Invitation:
-    invitation = membership.invitation_for_token(token)
+    invitation = invitation_for_token(token)
     if invitation is None:
         abort(404)
     return invitation
@@ -167,7 +171,7 @@ def _invitation_for_link(token: str) -> Invitation:
 def invitation(token: str) -> tuple[str, int]:
     found = _invitation_for_link(token)
     user = current_actor()
-    status = 200 if membership.is_addressee(user, found) else 403
+    status = 200 if is_addressee(user, found) else 403
     return render_template("applicant/invitation.html", invitation=found, token=token, form=ConfirmForm(),
                            is_addressee=status == 200), status
 
@@ -176,7 +180,7 @@ def invitation(token: str) -> tuple[str, int]:
 def answer_invitation(token: str, answer: str) -> Response:
     found = _invitation_for_link(token)
     user = current_actor()
-    if not membership.is_addressee(user, found):
+    if not is_addressee(user, found):
         abort(403)
     form = ConfirmForm()
     if not form.validate_on_submit():

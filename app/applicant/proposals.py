@@ -19,22 +19,16 @@ from app.clock import utcnow
 from app.countries import country_name
 from app.enums import DocumentKind, OrganisationType
 from app.formatting import format_money, human_size
-from app.inputs import PartnerInput
+from app.inputs import ProposalChanges
 from app.models import Proposal
 from app.queries.access import load_proposal_for_applicant
+from app.queries.documents import find_document
 from app.queries.eligibility import active_documents, check_proposal, has_budget
 from app.queries.personal_data import corrections_since
-from app.services.documents import find_document, too_large_message
+from app.queries.receipts import find_submission, has_unsubmitted_changes, receipt_context
+from app.services.documents import too_large_message
 from app.services.errors import DeadlinePassed, EditConflict, IneligibleProposal, NotFound
-from app.services.proposals import (
-    SECTIONS,
-    remove_annex,
-    save_proposal,
-    submit_proposal,
-    upload_annex,
-    withdraw_proposal,
-)
-from app.services.receipts import find_submission, has_unsubmitted_changes, receipt_context
+from app.services.proposals import remove_annex, save_proposal, submit_proposal, upload_annex, withdraw_proposal
 from app.web.access import current_actor
 from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.web.transaction import command
@@ -48,6 +42,7 @@ from forms.proposal import (
     _VersionedForm,
 )
 
+SECTIONS = ("summary", "consortium", "budget", "annexes")
 Row = tuple[str, str, str]  # label, the user's unsaved value, the saved value
 
 
@@ -76,15 +71,19 @@ def _next_url(proposal: Proposal, wanted: str | None, here: str) -> str:
     return url_for(endpoint, proposal_id=proposal.id)
 
 
-def _save_section(proposal_id: int, section: str, form: _VersionedForm, template: str,
-                  changes: Callable[[Proposal], dict[str, Any]], conflict_rows: Callable[[Proposal], list[Row]],
-                  locate: Callable[[str], Any] | None = None, **context: Any) -> Response | tuple[str, int]:
-    """The POST half of every section: save, or show what went wrong with the user's input kept."""
+def _save_section(proposal_id: int, section: str, form: _VersionedForm, changes: Callable[[Proposal], ProposalChanges],
+                  conflict_rows: Callable[[Proposal], list[Row]]) -> Response | tuple[str, int]:
+    """The POST half of every section: save, or show what went wrong with the user's input kept.
+
+    `changes` reads the form against the proposal as saved; `conflict_rows` compares the form with the proposal a
+    colleague saved meanwhile, for the edit-conflict page.
+    """
+    template = f"applicant/section_{section}.html"
     proposal = _load(proposal_id)
     if not form.validate():
         flash("Some fields need attention; nothing was saved yet.", "error")
-        return _render(template, proposal, 422, form=form, **context)
-    with command(form, locate=locate, handled=(EditConflict,)) as outcome:
+        return _render(template, proposal, 422, form=form)
+    with command(form, locate=form.locate, handled=(EditConflict,)) as outcome:
         save_proposal(proposal, actor=current_actor(), base_version=form.base_version(), changes=changes(proposal),
                       section=section)
     if isinstance(outcome.error, EditConflict):
@@ -93,9 +92,9 @@ def _save_section(proposal_id: int, section: str, form: _VersionedForm, template
         # Saving again from the conflict page deliberately replaces the newer version.
         form.version.data = str(proposal.edit_version)
         return _render(template, proposal, 409, form=form, conflict={
-            "message": outcome.error.message, "rows": rows, "details": outcome.error.details}, **context)
+            "message": outcome.error.message, "rows": rows, "details": outcome.error.details})
     if outcome.error is not None:
-        return _render(template, _load(proposal_id), outcome.status, form=form, **context)
+        return _render(template, _load(proposal_id), outcome.status, form=form)
     flash(f"{section.capitalize()} saved.", "success")
     wanted = form.next_section.data or request.form.get("continue_to")
     return redirect(_next_url(proposal, wanted, section))
@@ -124,27 +123,25 @@ def _summary_form(proposal: Proposal, formdata: bool) -> ProposalSummaryForm:
     return form
 
 
+def _summary_rows(form: ProposalSummaryForm, saved: Proposal) -> list[Row]:
+    return [
+        ("Acronym", form.acronym.data or "", saved.acronym),
+        ("Title", form.title.data or "", saved.title),
+        ("Abstract", form.abstract.data or "", saved.abstract),
+        (saved.call.strand_label, form.strand.data or "", saved.strand or ""),
+        ("Duration (months)", str(form.duration_months.data or ""), str(saved.duration_months or "")),
+    ]
+
+
 @bp.route("/proposals/<int(max=2147483647):proposal_id>/summary", methods=["GET", "POST"])
 def proposal_summary(proposal_id: int) -> Response | tuple[str, int]:
+    """Acronym, title, abstract, strand and duration."""
     proposal = _load(proposal_id)
     form = _summary_form(proposal, request.method == "POST")
     if request.method == "GET":
         return _render("applicant/section_summary.html", proposal, form=form)
-
-    def changes(_: Proposal) -> dict[str, Any]:
-        return {"acronym": form.acronym.data, "title": form.title.data, "abstract": form.abstract.data,
-                "strand": form.strand.data, "duration_months": form.duration_months.data}
-
-    def rows(saved: Proposal) -> list[Row]:
-        return [
-            ("Acronym", form.acronym.data or "", saved.acronym),
-            ("Title", form.title.data or "", saved.title),
-            ("Abstract", form.abstract.data or "", saved.abstract),
-            (saved.call.strand_label, form.strand.data or "", saved.strand or ""),
-            ("Duration (months)", str(form.duration_months.data or ""), str(saved.duration_months or "")),
-        ]
-
-    return _save_section(proposal_id, "summary", form, "applicant/section_summary.html", changes, rows)
+    return _save_section(proposal_id, "summary", form, lambda _: form.changes(),
+                         lambda saved: _summary_rows(form, saved))
 
 
 # -- consortium --------------------------------------------------------------------------------------------------
@@ -154,94 +151,65 @@ def _partner_text(name: str, country: str, type_: str, email: str) -> str:
     return f"{name} ({country_name(country) if country else '-'}, {label or '-'}, {email or 'no e-mail'})"
 
 
+def _consortium_rows(form: ConsortiumForm, saved: Proposal) -> list[Row]:
+    saved_coordinator = saved.coordinator
+    theirs = [_partner_text(p.name, p.country, p.organisation_type.value, p.contact_email)
+              for p in saved.partners if not p.is_coordinator]
+    yours = [_partner_text(r.name.data or "", r.country.data or "", r.organisation_type.data or "",
+                           r.contact_email.data or "") for r in form.kept_rows()]
+    result: list[Row] = [("Coordinator's contact e-mail", form.coordinator_contact_email.data or "",
+                          saved_coordinator.contact_email if saved_coordinator else "")]
+    for index in range(max(len(theirs), len(yours))):
+        result.append((f"Partner {index + 2}", yours[index] if index < len(yours) else "",
+                       theirs[index] if index < len(theirs) else ""))
+    return result
+
+
 @bp.route("/proposals/<int(max=2147483647):proposal_id>/consortium", methods=["GET", "POST"])
 def proposal_consortium(proposal_id: int) -> Response | tuple[str, int]:
+    """The coordinator's contact and every partner (a blank row to add one, a box to remove one)."""
     proposal = _load(proposal_id)
+    if request.method == "POST":
+        form = ConsortiumForm()
+        # A kept partner keeps its requested amount (the budget section sets it).
+        return _save_section(proposal_id, "consortium", form,
+                             lambda saved: form.changes({str(p.id): p.requested_amount for p in saved.partners}),
+                             lambda saved: _consortium_rows(form, saved))
     coordinator = proposal.coordinator
-    if request.method == "GET":
-        others = [p for p in proposal.partners if not p.is_coordinator]
-        form = ConsortiumForm(data={
-            "version": proposal.edit_version,
-            "coordinator_contact_email": coordinator.contact_email if coordinator else "",
-            "partners": [{"id": str(p.id), "name": p.name, "country": p.country,
-                          "organisation_type": p.organisation_type.value, "contact_email": p.contact_email}
-                         for p in others] + [{}],
-        })
-        return _render("applicant/section_consortium.html", proposal, form=form)
-    form = ConsortiumForm()
-
-    def kept_rows() -> list[Any]:
-        return [row.form for row in form.partners.entries if not row.form.remove.data and not row.form.is_blank()]
-
-    def changes(saved: Proposal) -> dict[str, Any]:
-        amounts = {str(p.id): p.requested_amount for p in saved.partners}
-        return {
-            "coordinator_contact_email": form.coordinator_contact_email.data or "",
-            "partners": [PartnerInput(name=row.name.data or "", country=row.country.data or "",
-                                      organisation_type=OrganisationType(row.organisation_type.data),
-                                      contact_email=row.contact_email.data or "",
-                                      requested_amount=amounts.get(row.id.data or ""))
-                         for row in kept_rows()],
-        }
-
-    def rows(saved: Proposal) -> list[Row]:
-        saved_coordinator = saved.coordinator
-        theirs = [_partner_text(p.name, p.country, p.organisation_type.value, p.contact_email)
-                  for p in saved.partners if not p.is_coordinator]
-        yours = [_partner_text(r.name.data or "", r.country.data or "", r.organisation_type.data or "",
-                               r.contact_email.data or "") for r in kept_rows()]
-        result: list[Row] = [("Coordinator's contact e-mail", form.coordinator_contact_email.data or "",
-                              saved_coordinator.contact_email if saved_coordinator else "")]
-        for index in range(max(len(theirs), len(yours))):
-            result.append((f"Partner {index + 2}", yours[index] if index < len(yours) else "",
-                           theirs[index] if index < len(theirs) else ""))
-        return result
-
-    def locate(name: str) -> Any:
-        parts = name.split(".")  # partners.<1-based index among the kept rows>.<field>
-        if parts[0] == "partners" and len(parts) == 3 and parts[1].isdigit():
-            kept = kept_rows()
-            index = int(parts[1]) - 1
-            return getattr(kept[index], parts[2], None) if 0 <= index < len(kept) else None
-        return getattr(form, name, None)
-
-    return _save_section(proposal_id, "consortium", form, "applicant/section_consortium.html", changes, rows,
-                         locate)
+    others = [p for p in proposal.partners if not p.is_coordinator]
+    form = ConsortiumForm(data={
+        "version": proposal.edit_version,
+        "coordinator_contact_email": coordinator.contact_email if coordinator else "",
+        "partners": [{"id": str(p.id), "name": p.name, "country": p.country,
+                      "organisation_type": p.organisation_type.value, "contact_email": p.contact_email}
+                     for p in others] + [{}],
+    })
+    return _render("applicant/section_consortium.html", proposal, form=form)
 
 
 # -- budget ------------------------------------------------------------------------------------------------------
 
+def _budget_rows(form: BudgetForm, saved: Proposal) -> list[Row]:
+    result: list[Row] = [("Requested EU grant", form.requested_grant.data or "", format_money(saved.requested_grant))]
+    for index, partner in enumerate(saved.partners):
+        yours = form.amounts.entries[index].data if index < len(form.amounts.entries) else ""
+        result.append((partner.name, yours or "", format_money(partner.requested_amount)))
+    return result
+
+
 @bp.route("/proposals/<int(max=2147483647):proposal_id>/budget", methods=["GET", "POST"])
 def proposal_budget(proposal_id: int) -> Response | tuple[str, int]:
+    """The requested EU grant and its split per partner (grant calls only)."""
     proposal = _load(proposal_id)
     if not has_budget(proposal.call):
         abort(404)
-    if request.method == "GET":
-        form = BudgetForm(data={"version": proposal.edit_version, "requested_grant": proposal.requested_grant,
-                                "amounts": [p.requested_amount for p in proposal.partners]})
-        return _render("applicant/section_budget.html", proposal, form=form)
-    form = BudgetForm()
-
-    def changes(_: Proposal) -> dict[str, Any]:
-        return {"requested_grant": form.requested_grant.amount,
-                "amounts": [entry.amount for entry in form.amounts.entries]}
-
-    def rows(saved: Proposal) -> list[Row]:
-        result: list[Row] = [("Requested EU grant", form.requested_grant.data or "",
-                              format_money(saved.requested_grant))]
-        for index, partner in enumerate(saved.partners):
-            yours = form.amounts.entries[index].data if index < len(form.amounts.entries) else ""
-            result.append((partner.name, yours or "", format_money(partner.requested_amount)))
-        return result
-
-    def locate(name: str) -> Any:
-        parts = name.split(".")  # amounts.<0-based position>
-        if parts[0] == "amounts" and len(parts) == 2 and parts[1].isdigit():
-            index = int(parts[1])
-            return form.amounts.entries[index] if index < len(form.amounts.entries) else None
-        return getattr(form, name, None)
-
-    return _save_section(proposal_id, "budget", form, "applicant/section_budget.html", changes, rows, locate)
+    if request.method == "POST":
+        form = BudgetForm()
+        return _save_section(proposal_id, "budget", form, lambda _: form.changes(),
+                             lambda saved: _budget_rows(form, saved))
+    form = BudgetForm(data={"version": proposal.edit_version, "requested_grant": proposal.requested_grant,
+                            "amounts": [p.requested_amount for p in proposal.partners]})
+    return _render("applicant/section_budget.html", proposal, form=form)
 
 
 # -- annexes -----------------------------------------------------------------------------------------------------

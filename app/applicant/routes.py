@@ -1,18 +1,18 @@
+"""The applicant's home: the organisation's proposals and the calls open now; starting a draft."""
+
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.applicant import bp
 from app.clock import utcnow
-from app.extensions import db
-from app.models import Proposal, Submission
+from app.models import Proposal
 from app.queries.access import load_call
 from app.queries.calls import open_calls
 from app.queries.eligibility import check_proposal
-from app.services import membership
+from app.queries.membership import pending_join_request, waiting_join_requests
+from app.queries.proposals import organisation_proposals
 from app.services.proposals import create_proposal
 from app.web.access import current_actor
 from app.web.transaction import command
@@ -26,19 +26,14 @@ def dashboard() -> str:
     user = current_actor()
     proposals: list[Proposal] = []
     if user.organisation_id is not None:
-        proposals = list(db.session.scalars(
-            sa.select(Proposal).where(Proposal.organisation_id == user.organisation_id)
-            .options(selectinload(Proposal.call), selectinload(Proposal.partners),
-                     selectinload(Proposal.documents), selectinload(Proposal.submissions).defer(Submission.snapshot))
-            .order_by(Proposal.created_at.desc(), Proposal.id.desc())
-        ))
+        proposals = organisation_proposals(user.organisation_id)
     checklists = {proposal.id: check_proposal(proposal) for proposal in proposals}
     organisation = user.organisation
     return render_template(
         "applicant/dashboard.html", proposals=proposals, checklists=checklists, open_calls=open_calls(now), now=now,
         start_form=StartProposalForm(),
-        waiting_requests=len(membership.waiting_join_requests(organisation)) if organisation else 0,
-        join_request=None if organisation else membership.pending_join_request(user),
+        waiting_requests=len(waiting_join_requests(organisation)) if organisation else 0,
+        join_request=None if organisation else pending_join_request(user),
     )
 
 

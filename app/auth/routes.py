@@ -10,8 +10,9 @@ from app.auth import bp
 from app.countries import country_name
 from app.enums import OrganisationType, Role
 from app.extensions import limiter
+from app.queries.membership import INVITATION_GONE, open_invitation
 from app.services.accounts import authenticate
-from app.services.membership import INVITATION_GONE, open_invitation, register_applicant
+from app.services.membership import register_applicant
 from app.web.transaction import command
 from forms.auth import LoginForm, RegistrationForm
 
@@ -40,7 +41,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(_home_for_user())
     form = LoginForm()
@@ -69,7 +70,7 @@ def logout() -> Response:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-def register() -> str | Response:
+def register() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(_home_for_user())
     form = RegistrationForm()
@@ -104,7 +105,7 @@ def register() -> str | Response:
 
 
 @bp.get("/invitations/<token>")
-def invitation(token: str) -> str | Response:
+def invitation(token: str) -> str | Response | tuple[str, int]:
     """Where an invitation link lands: answer it when signed in, else register or log in first."""
     found = open_invitation(token)
     if found is None:

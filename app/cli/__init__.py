@@ -12,6 +12,7 @@ from flask import Flask
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.models import User
+from app.queries.accounts import normalise_email
 from app.seeds.accounts_demo import (
     DEMO_ACCOUNTS,
     DEMO_NEWCOMER,
@@ -20,7 +21,7 @@ from app.seeds.accounts_demo import (
     seed_demo_newcomer,
 )
 from app.seeds.calls import seed_practice_calls, seed_reference_calls
-from app.services.accounts import create_user, issue_token, normalise_email
+from app.services.accounts import create_user, issue_token
 from app.services.errors import DomainError
 
 

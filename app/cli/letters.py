@@ -7,15 +7,37 @@ import time
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 
 from app import jobs
 from app.extensions import db
-from app.models import Call, LetterBatch, SelectionRun
+from app.letter_files import letters_zip
+from app.models import LetterBatch, SelectionRun
+from app.queries.calls import get_call
+from app.queries.letters import run_letters
+from app.queries.outbox import call_messages, outbox_counts
 from app.services import letters as letter_service
 from app.services import outbox as outbox_service
 from app.services.errors import DomainError
+
+
+def _follow(batch_id: int, total: int, skipped: int, *, label: str) -> LetterBatch:
+    """Show a batch's progress until it finishes (a bar on a terminal, a line per step in a log); the batch."""
+    interactive = sys.stdout.isatty()
+    with click.progressbar(length=total, label=label, show_pos=True, show_percent=True) as bar:
+        bar.update(skipped)
+        seen = skipped
+        while True:
+            db.session.expire_all()
+            current = db.session.get(LetterBatch, batch_id)
+            assert current is not None  # noqa: S101 - just created
+            if current.processed != seen and not interactive:
+                click.echo(f"  {current.processed}/{total} letters")
+            bar.update(current.processed - seen)
+            seen = current.processed
+            if current.is_finished:
+                return current
+            time.sleep(0.2)
 
 
 def register_letters_cli(app: Flask) -> None:
@@ -38,36 +60,18 @@ def register_letters_cli(app: Flask) -> None:
             raise click.ClickException(error.message) from error
         batch_id, total, skipped = batch.id, batch.total, batch.skipped
         db.session.commit()  # dispatches the jobs to the pool
-        label = f"{run.call.code} run {run.number}"
-        seen = 0
-        interactive = sys.stdout.isatty()
         try:
-            with click.progressbar(length=total, label=label, show_pos=True, show_percent=True) as bar:
-                bar.update(skipped)
-                seen = skipped
-                while True:
-                    db.session.expire_all()
-                    current = db.session.get(LetterBatch, batch_id)
-                    assert current is not None  # noqa: S101 - just created
-                    if current.processed != seen and not interactive:  # a log, not a terminal: a line per step
-                        click.echo(f"  {current.processed}/{total} letters")
-                    bar.update(current.processed - seen)
-                    seen = current.processed
-                    if current.is_finished:
-                        break
-                    time.sleep(0.2)
+            finished = _follow(batch_id, total, skipped, label=f"{run.call.code} run {run.number}")
         finally:
             jobs.shutdown()
-        batch = db.session.get(LetterBatch, batch_id)
-        assert batch is not None  # noqa: S101
-        click.echo(f"{batch.status.label}: {batch.done} rendered, {batch.skipped} already there, "
-                   f"{batch.failed} failed, of {batch.total}.")
-        for error in batch.errors:
-            click.echo(f"  failed: {error['proposal']}: {error['message']}", err=True)
+        click.echo(f"{finished.status.label}: {finished.done} rendered, {finished.skipped} already there, "
+                   f"{finished.failed} failed, of {finished.total}.")
+        for failure in finished.errors:
+            click.echo(f"  failed: {failure['proposal']}: {failure['message']}", err=True)
         if zip_path is not None:
-            zip_path.write_bytes(letter_service.letters_zip(run))
+            zip_path.write_bytes(letters_zip(run))
             click.echo(f"ZIP written to {zip_path}")
-        if batch.failed:
+        if finished.failed:
             raise SystemExit(1)
 
     @letters.command("list")
@@ -77,7 +81,7 @@ def register_letters_cli(app: Flask) -> None:
         run = db.session.get(SelectionRun, run_id)
         if run is None:
             raise click.ClickException(f"There is no selection run {run_id}.")
-        for letter in letter_service.run_letters(run):
+        for letter in run_letters(run):
             state = "published" if letter.is_published else "not published"
             click.echo(f"{letter.reference}\t{letter.kind.value}\t{letter.verification_code}\t{letter.sha256}\t{state}")
 
@@ -85,7 +89,7 @@ def register_letters_cli(app: Flask) -> None:
     @click.option("--call", "code", required=True, help="The call's code.")
     def send(code: str) -> None:
         """Send the call's queued notification e-mails (after the contradiction check)."""
-        call = db.session.scalar(sa.select(Call).where(Call.code == code))
+        call = get_call(code)
         if call is None:
             raise click.ClickException(f"There is no call {code}.")
         try:
@@ -98,9 +102,9 @@ def register_letters_cli(app: Flask) -> None:
         finally:
             jobs.shutdown()
         db.session.expire_all()
-        counts = outbox_service.outbox_counts(outbox_service.call_messages(call))
+        counts = outbox_counts(call_messages(call))
         click.echo(f"{report.queued} queued for sending: {counts['sent']} sent, {counts['failed']} failed, "
                    f"{counts['sending']} still sending, {counts['queued']} not sent.")
-        for message in outbox_service.call_messages(call):
+        for message in call_messages(call):
             if message.status.value == "failed":
                 click.echo(f"  {message.letter.reference}: {message.error}", err=True)

@@ -11,14 +11,11 @@ from app.extensions import db
 from app.models import Call
 from app.queries.access import load_run
 from app.queries.calls import get_call
+from app.queries.outcomes import verify_run
+from app.queries.runs import list_runs
+from app.queries.selection import SelectionOptions, build_selection_input
 from app.seeds.selection_demo import seed_selection_demo
 from app.services.errors import InvalidInput, NotFound
-from app.services.selection import (
-    SelectionOptions,
-    build_selection_input,
-    list_runs,
-    verify_run,
-)
 from scoring import canonical_json
 
 

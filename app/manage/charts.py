@@ -102,31 +102,22 @@ def _nice_step(span: Decimal) -> Decimal:
 
 def totals_histogram(ranking: Ranking) -> Histogram:
     """How many proposals reached each weighted total, stacked by outcome, with threshold and cut-off lines."""
-    weights = {criterion.key: criterion.weight for criterion in ranking.criteria}
+    weights = [criterion.weight for criterion in ranking.criteria]
+    # The axis ends at the highest total the rules allow.
     top = sum((criterion.weight * criterion.max for criterion in ranking.criteria), Decimal(0)) or Decimal(1)
-    totals: list[tuple[Decimal, str]] = []
-    for entry in ranking.entries:
-        if entry.status not in STACK_ORDER:
-            continue
-        total = entry.total
-        if total is None:  # below threshold: not ranked, so the core gives no total; weigh it the same way
-            if any(entry.scores.get(key) is None for key in weights):
-                continue
-            total = sum((weights[key] * (entry.scores[key] or Decimal(0)) for key in weights), Decimal(0))
-        totals.append((total, entry.status))
+    # Every scored proposal has the weighted total the core gave it, ranked or below threshold.
+    totals = [(total, entry.status) for entry in ranking.entries
+              if entry.status in STACK_ORDER and (total := entry.weighted_total) is not None]
     chart = Histogram(legend=[(status, STACK_LABELS[status]) for status in STACK_ORDER])
     if not totals:
         return chart
-    threshold = ranking.call.overall_threshold if ranking.run is None else _rule_threshold(ranking)
+    threshold = ranking.overall_threshold
     # The axis runs from a little below the lowest total (or the threshold) to the highest possible total.
     step = _nice_step(top)
     lowest = min([total for total, _ in totals] + ([threshold] if threshold is not None else []))
     low = max(Decimal(0), (lowest / step).to_integral_value(rounding=ROUND_FLOOR) * step - step)
     bins = int(((top - low) / step).to_integral_value(rounding=ROUND_FLOOR)) + 1
-    counts = [dict.fromkeys(STACK_ORDER, 0) for _ in range(bins)]
-    for total, status in totals:
-        index = min(bins - 1, max(0, int(((total - low) / step).to_integral_value(rounding=ROUND_FLOOR))))
-        counts[index][status] += 1
+    counts = _bin_counts(totals, low, step, bins)
     highest = max(sum(bin_counts.values()) for bin_counts in counts) or 1
     plot_width = chart.plot_right - chart.plot_left
     plot_height = chart.plot_bottom - chart.plot_top
@@ -154,7 +145,7 @@ def totals_histogram(ranking: Ranking) -> Histogram:
                      for i in range(0, bins + 1, label_every)]
     chart.y_ticks = [Tick(round(chart.plot_bottom - value / highest * plot_height, 2), str(value))
                      for value in sorted({0, (highest + 1) // 2, highest})]
-    if threshold is not None and all(weight == 1 for weight in weights.values()):
+    if threshold is not None and all(weight == 1 for weight in weights):
         chart.markers.append(Marker(round(x_of(threshold), 2), f"threshold {format_decimal(threshold)}", "threshold"))
     elif threshold is not None:
         chart.note = (f"The overall threshold ({format_decimal(threshold)}) applies to the unweighted sum of the "
@@ -169,6 +160,10 @@ def totals_histogram(ranking: Ranking) -> Histogram:
     return chart
 
 
-def _rule_threshold(ranking: Ranking) -> Decimal | None:
-    value = ranking.outcomes.rules.get("overall_threshold") if ranking.outcomes else None
-    return None if value is None else Decimal(str(value))
+def _bin_counts(totals: list[tuple[Decimal, str]], low: Decimal, step: Decimal, bins: int) -> list[dict[str, int]]:
+    """How many proposals of each status fall in each bin of width `step` from `low` (the last bin takes the rest)."""
+    counts = [dict.fromkeys(STACK_ORDER, 0) for _ in range(bins)]
+    for total, status in totals:
+        index = min(bins - 1, max(0, int(((total - low) / step).to_integral_value(rounding=ROUND_FLOOR))))
+        counts[index][status] += 1
+    return counts

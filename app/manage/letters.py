@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.enums import RunStatus, letter_kind_label
-from app.extensions import db
 from app.manage import bp
-from app.models import Call, LetterBatch, SelectionRun
+from app.models import Call, SelectionRun
+from app.queries import letters as letter_queries
+from app.queries import outbox as outbox_queries
 from app.queries.access import (
     load_call,
     load_letter,
@@ -20,6 +20,7 @@ from app.queries.access import (
     load_run,
     load_run_by_id,
 )
+from app.queries.runs import finalised_runs
 from app.services import letters as letter_service
 from app.services import outbox as outbox_service
 from app.services.errors import NotFound
@@ -33,20 +34,16 @@ def _run(code: str, number: int) -> SelectionRun:
 
 
 def _letters_page(call: Call, run: SelectionRun | None) -> str:
-    runs = letter_service.finalised_runs(call)
-    batches = {}
-    if runs:
-        latest = sa.select(sa.func.max(LetterBatch.id)).where(LetterBatch.run_id.in_([r.id for r in runs])) \
-            .group_by(LetterBatch.run_id)
-        batches = {b.run_id: b for b in db.session.scalars(sa.select(LetterBatch).where(LetterBatch.id.in_(latest)))}
-    run_letters = letter_service.run_letters(run) if run else []
-    expected = len(letter_service.letter_targets(run)) if run else 0
+    runs = finalised_runs(call)
+    run_letters = letter_queries.run_letters(run) if run else []
+    expected = len(letter_queries.letter_targets(run).outcomes) if run else 0
     counts = Counter(letter.kind for letter in run_letters)
-    messages = outbox_service.call_messages(call)
+    messages = outbox_queries.call_messages(call)
     return render_template(
-        "manage/letters_call.html", call=call, runs=runs, run=run, batches=batches, letters=run_letters,
-        expected=expected, counts=counts, published=sum(1 for letter in run_letters if letter.is_published),
-        outbox=outbox_service.outbox_counts(messages), kind_label=letter_kind_label,
+        "manage/letters_call.html", call=call, runs=runs, run=run, batches=letter_queries.latest_batches(runs),
+        letters=run_letters, expected=expected, counts=counts,
+        published=sum(1 for letter in run_letters if letter.is_published),
+        outbox=outbox_queries.outbox_counts(messages), kind_label=letter_kind_label,
     )
 
 
@@ -59,7 +56,7 @@ def call_letters(code: str) -> str | Response:
         if run.call_id != call.id:
             raise NotFound(f"There is no selection run {run.id} in {call.code}.")
         return redirect(url_for("manage.run_letters", code=code, number=run.number), 308)
-    runs = letter_service.finalised_runs(call)
+    runs = finalised_runs(call)
     return _letters_page(call, runs[0] if runs else None)
 
 
@@ -89,12 +86,12 @@ def generate_letters(code: str, number: int) -> Response:
 def letter_batch(batch_id: int) -> str:
     batch = load_letter_batch(batch_id, current_actor())
     return render_template("manage/letters_batch.html", batch=batch, run=batch.run, call=batch.run.call,
-                           progress=letter_service.batch_progress(batch))
+                           progress=letter_queries.batch_progress(batch))
 
 
 @bp.get("/letter-batches/<int:batch_id>/progress")
 def letter_batch_progress(batch_id: int) -> Response:
-    response = jsonify(letter_service.batch_progress(load_letter_batch(batch_id, current_actor())))
+    response = jsonify(letter_queries.batch_progress(load_letter_batch(batch_id, current_actor())))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -102,7 +99,7 @@ def letter_batch_progress(batch_id: int) -> Response:
 @bp.get("/calls/<code>/runs/<int:number>/letters.zip")
 def letters_zip(code: str, number: int) -> Response:
     run = _run(code, number)
-    letters = letter_service.run_letters(run)
+    letters = letter_queries.run_letters(run)
     if not letters:
         flash("There are no letters to download yet: generate them first.", "error")
         return redirect(url_for("manage.call_letters", code=code))
@@ -152,11 +149,11 @@ def letter_pdf(letter_id: int) -> Response:
 @bp.get("/calls/<code>/outbox")
 def call_outbox(code: str) -> str:
     call = load_call(code)
-    messages = outbox_service.call_messages(call)
+    messages = outbox_queries.call_messages(call)
     return render_template(
         "manage/letters_outbox.html", call=call, messages=messages,
-        contradictions=outbox_service.contradictions(call, messages),
-        counts=outbox_service.outbox_counts(messages), mail_configured=outbox_service.mail_configured(),
+        contradictions=outbox_queries.contradictions(call, messages),
+        counts=outbox_queries.outbox_counts(messages), mail_configured=outbox_queries.mail_configured(),
         kind_label=letter_kind_label,
     )
 

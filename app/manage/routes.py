@@ -1,15 +1,15 @@
+"""The officers' home, a call's hub, and the administrators' accounts page."""
+
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.clock import utcnow
 from app.enums import OrganisationType, Role
-from app.extensions import db
 from app.manage import bp
-from app.models import User
 from app.queries.access import load_call
+from app.queries.accounts import accounts_by_email
 from app.queries.calls import calls_by_deadline
 from app.services.accounts import create_user
 from app.web.access import current_actor, role_required
@@ -32,6 +32,7 @@ def call_overview(code: str) -> str:
 @bp.route("/users", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def users() -> str | Response:
+    """Every account, and a new evaluator, officer or administrator account (administrators only)."""
     form = UserCreateForm()
     if form.validate_on_submit():
         with command(form) as outcome:
@@ -44,5 +45,4 @@ def users() -> str | Response:
         if outcome.ok:
             flash(f"Account {user.email} created.", "success")
             return redirect(url_for("manage.users"))
-    accounts = db.session.scalars(sa.select(User).order_by(User.email)).all()
-    return render_template("manage/users.html", form=form, accounts=accounts)
+    return render_template("manage/users.html", form=form, accounts=accounts_by_email())

@@ -5,45 +5,38 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
 from app.clock import utcnow
-from app.extensions import db
-from app.formatting import format_amount, format_money, format_score
+from app.formatting import format_money
 from app.manage import bp
 from app.manage.charts import budget_bar, totals_histogram
 from app.manage.exports import export_file
+from app.manage.ranking_table import ranking_rows_html
 from app.models import Call, SelectionRun
 from app.queries.access import load_call, load_run, load_tie_resolution
-from app.queries.ranking import Ranking, live_ranking, run_ranking
-from app.services.errors import InvalidInput
-from app.services.selection import (
-    SelectionOptions,
+from app.queries.outcomes import predates_decision_fields, run_outcomes, verify_run
+from app.queries.ranking import Ranking, export_ranking, live_ranking, run_ranking
+from app.queries.runs import (
     acronyms_of,
     compare_runs,
     describe_options,
     finalise_preview,
-    finalise_run,
     list_runs,
     list_tie_resolutions,
-    load_call_data,
-    predates_decision_fields,
-    promote_from_reserve,
-    resolve_tie,
-    revoke_tie_resolution,
+    promotions_of,
     run_in_force,
-    run_outcomes,
-    run_selection,
-    verify_run,
 )
-from app.services.transfer import offer_transfers, transfer_plan
+from app.queries.selection import SelectionOptions
+from app.queries.transfer import transfer_plan
+from app.services.errors import InvalidInput
+from app.services.promotion import promote_from_reserve
+from app.services.selection import finalise_run, resolve_tie, revoke_tie_resolution, run_selection
+from app.services.transfer import offer_transfers
 from app.web.access import current_actor
 from app.web.downloads import send_attachment
 from app.web.transaction import command
@@ -89,71 +82,6 @@ def _options_from_query(call: Call) -> tuple[SelectionOptions, list[str]]:
     except InvalidInput as error:
         problems.append(error.message)
         return SelectionOptions.defaults(call), problems
-
-
-@lru_cache(maxsize=4096)
-def _score_text(value: Decimal) -> str:
-    # Memoised: a large ranking formats the same few hundred score values thousands of times.
-    return format_score(value)
-
-
-def ranking_rows_html(ranking: Ranking) -> Markup:
-    """The rows of the ranking table (templates/manage/selection_table.html), built here rather than in Jinja so
-    that a page of thousands of proposals renders in a fraction of the time. Every value that comes from the
-    database or the scoring output goes through `escape`; only our own markup and numbers are written as is."""
-    money = ranking.budget is not None
-    criteria = [(c.key, c.threshold) for c in ranking.criteria]
-    out: list[str] = []
-    for e in ranking.entries:
-        reference = escape(e.reference)
-        cells = []
-        for key, threshold in criteria:
-            value = e.scores.get(key)
-            if value is None:
-                cells.append('<td class="num" data-value="-1">–</td>')
-            else:
-                below = " below" if threshold is not None and value < threshold else ""
-                cells.append(f'<td class="num{below}" data-value="{value}">{_score_text(value)}</td>')
-        if e.thresholds_passed is None:
-            passed = '<span class="muted">–</span>'
-        elif e.thresholds_passed:
-            passed = '<span class="ok">✓ passed</span>'
-        else:
-            passed = f'<span class="bad">✗ {escape("; ".join(e.failed))}</span>'
-        tie = " · ".join("–" if v is None else _score_text(v) for _, v in e.tie_keys) or "–"
-        if e.tie_resolution:
-            tie += f'<br><span class="badge badge-resolved">officer\'s order #{int(e.tie_resolution)}</span>'
-        step = f'<td class="num step" data-value="{999999 if e.step is None else e.step}">{e.step or "–"}</td>'
-        amounts = [] if not money else [  # event calls award slots: no money columns
-            f'<td class="num nowrap" data-value="{e.requested or 0}">'
-            f'{"–" if e.requested is None else format_amount(e.requested)}</td>',
-            f'<td class="num nowrap" data-value="{-1 if e.budget_left is None else e.budget_left}">'
-            f'{"–" if e.budget_left is None else format_amount(e.budget_left)}</td>',
-        ]
-        label = escape(f"{e.status_label} {e.reserve_position}" if e.reserve_position else e.status_label)
-        rank = "–" if e.rank is None else str(e.rank)
-        country = f' <span class="muted">({escape(e.country)})</span>' if e.country else ""
-        why = e.reason_label
-        why_html = f'<br><span class="small muted reason-code">{escape(why)}</span>' if why else ""
-        out.append("".join([
-            f'<tr class="row-{escape(e.status)}" id="p-{reference}">',
-            f'<td class="num" data-value="{999999 if e.rank is None else e.rank}">{rank}</td>',
-            f'<td class="proposal-cell"><strong>{escape(e.acronym)}</strong><br>',
-            f'<code class="ref">{reference}</code></td>',
-            f"<td>{escape(e.coordinator)}{country}</td>",
-            f"<td>{escape(e.strand or '–')}</td>",
-            *cells,
-            f"<td>{passed}</td>",
-            f'<td class="num" data-value="{-1 if e.total is None else e.total}">',
-            f'<strong>{e.total_text or "–"}</strong></td>',
-            f'<td class="small nowrap" title="{escape(e.tie_keys_text)}">{tie}</td>',
-            step,
-            *amounts,
-            f'<td data-value="{escape(e.status)}"><span class="badge status-{escape(e.status)}">{label}</span>',
-            f"{why_html}</td>",
-            f'<td class="reason">{escape(e.reason)}</td></tr>',
-        ]))
-    return Markup("\n".join(out))  # noqa: S704 - built above from escaped values and our own markup
 
 
 def _run_form(call: Call, options: SelectionOptions) -> SelectionRunForm:
@@ -221,8 +149,7 @@ def selection_run(code: str, number: int) -> str:
     call = load_call(code)
     run = _run(call, number)
     ranking = run_ranking(run)
-    children = db.session.scalars(sa.select(SelectionRun.number).where(SelectionRun.parent_run_id == run.id)
-                                  .order_by(SelectionRun.number)).all()
+    children = promotions_of(run)
     resolutions = {r.id: r for r in list_tie_resolutions(call)}
     return render_template(
         "manage/selection_run.html", call=call, run=run, ranking=ranking, verified=verify_run(run),
@@ -304,7 +231,7 @@ def selection_tie_revoke(code: str, resolution_id: int) -> WerkzeugResponse:
 
 
 def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)  # type: ignore[union-attr]
+    return url is not None and url.startswith(request.host_url)
 
 
 @bp.route("/calls/<code>/runs/<int:number>/finalise", methods=["GET", "POST"])
@@ -380,19 +307,15 @@ def selection_export(code: str, extension: str) -> Response:
     """The ranking as CSV or XLSX: of a run (`?run=N`), or live with the options of the preview it was downloaded
     from (`policy`, `reserve`, `coverage`; the call's options when there are none)."""
     call = load_call(code)
-    ranking = export_ranking(call, request.args.get("run"))
+    number = request.args.get("run")
+    if number:
+        if not number.isdigit():
+            abort(404)
+        ranking = export_ranking(call, run=_run(call, int(number)))
+    else:
+        options, problems = _options_from_query(call)
+        if problems:  # a download cannot show a message: refuse rather than export other options than asked for
+            abort(400, description=" ".join(problems))
+        ranking = export_ranking(call, run=None, options=options)
     export = export_file(ranking, extension)
     return send_attachment(export.body, media_type=export.media_type, filename=export.filename)
-
-
-def export_ranking(call: Call, run_number: str | None) -> Ranking:
-    """The ranking an export shows: a stored run's, or the live one with the query's options."""
-    data = load_call_data(call, with_comments=True)
-    if run_number:
-        if not run_number.isdigit():
-            abort(404)
-        return run_ranking(_run(call, int(run_number)), data=data)
-    options, problems = _options_from_query(call)
-    if problems:  # a download cannot show a message: refuse rather than export other options than asked for
-        abort(400, description=" ".join(problems))
-    return live_ranking(call, options, data=data)

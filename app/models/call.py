@@ -11,11 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.enums import BudgetPolicy, CallKind, CallState
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import MONEY, SCORE, UTCDateTime
 
 
-class Call(db.Model):
+class Call(Model):
     __tablename__ = "calls"
     __table_args__ = (
         sa.CheckConstraint("budget IS NULL OR budget >= 0", name="budget_not_negative"),
@@ -116,7 +116,7 @@ class Call(db.Model):
         return f"<Call {self.code}>"
 
 
-class Criterion(db.Model):
+class Criterion(Model):
     __tablename__ = "criteria"
     __table_args__ = (
         sa.UniqueConstraint("call_id", "key", name="uq_criteria_call_id_key"),

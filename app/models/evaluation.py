@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.enums import AssignmentState, ConflictDeclaration, ReportStatus
-from app.extensions import db
+from app.extensions import Model
 from app.models.proposal import _enum
 from app.models.types import SCORE, UTCDateTime
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from app.models.user import User
 
 
-class PoolMember(db.Model):
+class PoolMember(Model):
     """An evaluator invited to one call, with their expertise and maximum load."""
 
     __tablename__ = "pool_members"
@@ -48,7 +48,7 @@ class PoolMember(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """One evaluator on one proposal, with their conflict-of-interest declaration."""
 
     __tablename__ = "assignments"
@@ -80,7 +80,7 @@ class Assignment(db.Model):
     report: Mapped[IndividualReport | None] = relationship(back_populates="assignment", uselist=False)
 
 
-class IndividualReport(db.Model):
+class IndividualReport(Model):
     """An Individual Evaluation Report: a score and comment per criterion, locked once submitted."""
 
     __tablename__ = "individual_reports"
@@ -98,7 +98,7 @@ class IndividualReport(db.Model):
     )
 
 
-class IndividualScore(db.Model):
+class IndividualScore(Model):
     __tablename__ = "individual_scores"
     __table_args__ = (
         sa.UniqueConstraint("report_id", "criterion_id", name="uq_individual_scores_report_id_criterion_id"),
@@ -115,7 +115,7 @@ class IndividualScore(db.Model):
     criterion: Mapped[Criterion] = relationship()
 
 
-class ConsensusReport(db.Model):
+class ConsensusReport(Model):
     """The consensus of a proposal's evaluators, drafted by the rapporteur and approved by the officer."""
 
     __tablename__ = "consensus_reports"
@@ -136,7 +136,7 @@ class ConsensusReport(db.Model):
     )
 
 
-class ConsensusScore(db.Model):
+class ConsensusScore(Model):
     __tablename__ = "consensus_scores"
     __table_args__ = (
         sa.UniqueConstraint("report_id", "criterion_id", name="uq_consensus_scores_report_id_criterion_id"),

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.enums import JobStatus
-from app.extensions import db
+from app.extensions import Model
 from app.models.proposal import _enum
 from app.models.types import UTCDateTime
 
 
-class Job(db.Model):
+class Job(Model):
     """One unit of background work (`kind` names an entry of `app.jobs.job_kinds()`, `payload` its arguments)."""
 
     __tablename__ = "jobs"

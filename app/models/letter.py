@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.enums import BatchStatus, OutboxStatus
-from app.extensions import db
+from app.extensions import Model
 from app.models.proposal import _enum
 from app.models.types import UTCDateTime
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 STALLED_AFTER = timedelta(minutes=10)
 
 
-class LetterBatch(db.Model):
+class LetterBatch(Model):
     """The generation of every letter of one finalised selection run, spread over background jobs."""
 
     __tablename__ = "letter_batches"
@@ -65,7 +65,7 @@ class LetterBatch(db.Model):
         return self.status is BatchStatus.RUNNING and (now or utcnow()) - self.updated_at > STALLED_AFTER
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """A notification e-mail about one letter, queued for the officer to review before it is sent."""
 
     __tablename__ = "outbox_messages"

@@ -18,11 +18,21 @@ MAX_ABSTRACT = 5000
 MAX_PARTNERS = 50  # the coordinator included
 MAX_DURATION_MONTHS = 120
 MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
+MAX_STRAND = 100
+MAX_PARTNER_NAME = 200  # an organisation's name
+MAX_EMAIL = 254
+MAX_PRIVACY_CONTACT = 1000  # a call's controller or DPO, as printed in its privacy statement
 
 # Evaluation (models/evaluation.py)
 MAX_LOAD_LIMIT = 500  # proposals per evaluator and call
+MAX_EVALUATORS_PER_PROPOSAL = 20  # a call's k
+MAX_AFFILIATION = 200  # a pool member's organisation name
 MIN_REASON_LENGTH = 10  # a screening decision, a consensus reopened
+MIN_WITHDRAWAL_REASON = 3  # an evaluator taken off a proposal, or out of the pool
+MAX_REASON_LENGTH = 4000
 MIN_NOTE_LENGTH = 10  # a conflict of interest declared, or waived
+MAX_NOTE_LENGTH = 2000  # a conflict of interest declared, an invitation declined
+SCORE_STEP = Decimal("0.5")  # scores run from 0 to the criterion's maximum in steps of this
 MIN_COMMENT_LENGTH = 30  # each comment of a submitted report
 MAX_COMMENT_LENGTH = 10_000
 

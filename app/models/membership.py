@@ -13,13 +13,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.enums import InvitationStatus, JoinRequestStatus
-from app.extensions import db
+from app.extensions import Model
 from app.models.proposal import _enum
 from app.models.types import UTCDateTime
 from app.models.user import Organisation, User
 
 
-class JoinRequest(db.Model):
+class JoinRequest(Model):
     __tablename__ = "organisation_join_requests"
     __table_args__ = (
         # One open request per account: an account joins one organisation at a time.
@@ -44,7 +44,7 @@ class JoinRequest(db.Model):
         return self.status is JoinRequestStatus.PENDING
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """Only the SHA-256 of the invitation's token is stored: the link works for whoever received it, once."""
 
     __tablename__ = "organisation_invitations"

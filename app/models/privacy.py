@@ -14,13 +14,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.enums import ConsentKind, ErasureKind
-from app.extensions import db
+from app.extensions import Model
 from app.models.proposal import _enum
 from app.models.types import UTCDateTime
 from app.models.user import User
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A person accepted a text (the evaluator's code of conduct, the applicant's declaration) in one version."""
 
     __tablename__ = "consents"
@@ -38,7 +38,7 @@ class Consent(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Correction(db.Model):
+class Correction(Model):
     """A rectification: the value before and after. Submitted versions are never rewritten; this stands beside them."""
 
     __tablename__ = "personal_data_corrections"
@@ -63,7 +63,7 @@ CORRECTED_FIELDS = {"full_name": "Name", "email": "E-mail address", "organisatio
                     "organisation.country": "Organisation's country", "organisation.type": "Organisation's type"}
 
 
-class EmailChange(db.Model):
+class EmailChange(Model):
     """A new e-mail address that takes effect when its owner opens the link sent to it.
 
     The link's token is an HMAC of this row (app/services/personal_data.py), so nothing secret is stored.
@@ -89,7 +89,7 @@ class EmailChange(db.Model):
         return self.confirmed_at is None and self.cancelled_at is None and (now or utcnow()) < self.expires_at
 
 
-class PersonalDataAccess(db.Model):
+class PersonalDataAccess(Model):
     """An officer or administrator viewed a proposal's personal data, or exported a person's data."""
 
     __tablename__ = "personal_data_access"
@@ -111,7 +111,7 @@ class PersonalDataAccess(db.Model):
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])
 
 
-class Erasure(db.Model):
+class Erasure(Model):
     """The erasure register: what was erased, when and under which rule. It holds pseudonyms, never names.
 
     `flask backup restore` applies every entry again to a restored database that predates it (each is also

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.enums import Decision, DocumentKind, Eligibility, OrganisationType, ProposalStatus
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import MONEY, UTCDateTime
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def _enum(enum: type, length: int = 20) -> sa.Enum:
     return sa.Enum(enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     __tablename__ = "proposals"
     __table_args__ = (
         sa.UniqueConstraint("call_id", "number", name="uq_proposals_call_id_number"),
@@ -141,7 +141,7 @@ class Proposal(db.Model):
         return f"<Proposal {self.reference}>"
 
 
-class Partner(db.Model):
+class Partner(Model):
     """A consortium member; position 0 is the coordinator."""
 
     __tablename__ = "partners"
@@ -163,7 +163,7 @@ class Partner(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="partners")
 
 
-class Document(db.Model):
+class Document(Model):
     """An uploaded PDF annex, stored under its content hash; `filename` is for display only."""
 
     __tablename__ = "documents"
@@ -183,7 +183,7 @@ class Document(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="documents")
 
 
-class Submission(db.Model):
+class Submission(Model):
     """An immutable submitted version: canonical JSON snapshot, its SHA-256, the receipt."""
 
     __tablename__ = "submissions"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.enums import LetterKind, OfferStatus, RunStatus
-from app.extensions import db
+from app.extensions import Model
 from app.models.proposal import _enum
 from app.models.types import UTCDateTime
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from app.models.user import User
 
 
-class SelectionRun(db.Model):
+class SelectionRun(Model):
     """One run of `scoring.select` with the exact input it used, its output, and the SHA-256 of both."""
 
     __tablename__ = "selection_runs"
@@ -66,7 +66,7 @@ class SelectionRun(db.Model):
         return self.parent_run_id is not None
 
 
-class TieResolution(db.Model):
+class TieResolution(Model):
     """An officer's explicit order for a residual tie, with the written justification."""
 
     __tablename__ = "tie_resolutions"
@@ -87,7 +87,7 @@ class TieResolution(db.Model):
         return self.revoked_at is None
 
 
-class TransferOffer(db.Model):
+class TransferOffer(Model):
     """An offer to copy a proposal that was not selected into another call (event calls: sessions → local).
 
     The applicant accepts or declines; accepting creates `copy` in `target_call`, submitted, with
@@ -115,7 +115,7 @@ class TransferOffer(db.Model):
     copy: Mapped[Proposal | None] = relationship(foreign_keys=[copy_id])
 
 
-class Letter(db.Model):
+class Letter(Model):
     """A rendered decision letter: its PDF is stored by hash and verifiable by a short public code.
 
     `sha256` is also the PDF's storage key (`app.storage` addresses files by their SHA-256).

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.enums import OrganisationType, Role
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
     __table_args__ = (
         sa.UniqueConstraint("name", "country", name="uq_organisations_name_country"),
@@ -35,7 +35,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.name} ({self.country})>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -47,7 +47,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_links")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no types
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +81,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token; only its SHA-256 is stored, so a database leak reveals no usable token."""
 
     __tablename__ = "api_tokens"
@@ -97,7 +97,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """One log-in attempt, by the hash of the e-mail given (known account or not), for the lockout rule."""
 
     __tablename__ = "login_attempts"

@@ -50,7 +50,7 @@ def write_noted_accesses(*, in_session: bool) -> None:
         db.session.add_all(PersonalDataAccess(**record) for record in noted)
         return
     with db.engine.begin() as connection:
-        connection.execute(sa.insert(PersonalDataAccess.__table__), noted)
+        connection.execute(sa.insert(db.metadata.tables[PersonalDataAccess.__tablename__]), noted)
 
 
 def forget_noted_accesses() -> None:

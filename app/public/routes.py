@@ -1,26 +1,27 @@
+"""The public pages of the calls."""
+
 from __future__ import annotations
 
 from flask import current_app, render_template
 
 from app.clock import utcnow
-from app.enums import CallState
 from app.public import bp
 from app.queries.access import load_call
-from app.queries.calls import calls_by_deadline
+from app.queries.calls import calls_open_and_other
 from app.queries.personal_data import privacy_statement
 
 
 @bp.get("/")
 def index() -> str:
+    """Every call: the open ones first, nearest deadline first."""
     now = utcnow()
-    calls = calls_by_deadline()
-    open_calls = sorted((c for c in calls if c.state(now) is CallState.OPEN), key=lambda c: c.deadline)
-    other_calls = [c for c in calls if c.state(now) is not CallState.OPEN]
+    open_calls, other_calls = calls_open_and_other(now)
     return render_template("public/index.html", open_calls=open_calls, other_calls=other_calls, now=now)
 
 
 @bp.get("/calls/<code>")
 def call_detail(code: str) -> str:
+    """One call: deadline, money, eligibility rules, strands and the weighted criteria."""
     return render_template("public/call.html", call=load_call(code), now=utcnow())
 
 

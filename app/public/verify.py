@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from app.enums import letter_decision_label, letter_kind_label
 from app.extensions import limiter
 from app.public import bp
+from app.queries.letters import find_letter_by_code, normalise_code
 from app.queries.personal_data import erasure_rule_name, proposal_erasure
-from app.services import letters as letter_service
 
 
 @bp.get("/verify")
@@ -20,7 +20,7 @@ def verify() -> str | Response:
     """The form; `?code=` goes to the code's page."""
     code = request.args.get("code", "").strip()
     if code:
-        normalised = letter_service.normalise_code(code)
+        normalised = normalise_code(code)
         return redirect(url_for("public.verify_letter", code=normalised or code))
     return render_template("public/verify.html", letter=None, code=None, match=None)
 
@@ -29,7 +29,7 @@ def verify() -> str | Response:
 @limiter.limit("60 per minute")
 def verify_letter(code: str) -> tuple[str, int] | str:
     """Which call, proposal, decision and date a letter belongs to, and its SHA-256; POST a PDF to compare it."""
-    letter = letter_service.find_letter_by_code(code)
+    letter = find_letter_by_code(code)
     if letter is None:
         return render_template("public/verify.html", letter=None, code=code, match=None), 404
     match = None

@@ -115,7 +115,7 @@ def can_edit_proposal(user: User | None, proposal: Proposal) -> bool:
     return is_member_of_proposal_organisation(user, proposal)
 
 
-def _proposal_query(proposal_id: int, *, full: bool) -> sa.Select[tuple[Proposal]]:
+def _proposal_query(proposal_id: int, *, full: bool) -> sa.Select[Proposal]:
     query = sa.select(Proposal).where(Proposal.id == proposal_id)
     if full:
         # Everything a proposal page shows, in a fixed number of queries.
@@ -128,7 +128,7 @@ def _proposal_query(proposal_id: int, *, full: bool) -> sa.Select[tuple[Proposal
 
 def _load(proposal_id: int, user: User | None, allowed: Callable[[User | None, Proposal], bool],
           full: bool) -> Proposal:
-    proposal = db.session.scalar(_proposal_query(proposal_id, full=full))
+    proposal: Proposal | None = db.session.scalar(_proposal_query(proposal_id, full=full))
     if proposal is None or not allowed(user, proposal):
         raise NotFound(NOT_FOUND_MESSAGE)
     _note_officers_access(user, proposal)
@@ -146,7 +146,7 @@ def load_submitted_proposal(call: Call, proposal_id: int, user: User | None) -> 
     """A submitted proposal of `call` as the officers evaluate it (screening, assignments, consensus): its partners,
     annexes and versions loaded; NotAllowed (403) for other roles, NotFound (404) for none in the call."""
     require_officer(user, unattended=True)
-    proposal = db.session.scalar(
+    proposal: Proposal | None = db.session.scalar(
         sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.call_id == call.id,
                                   Proposal.status == ProposalStatus.SUBMITTED)
         .options(selectinload(Proposal.partners), selectinload(Proposal.documents),
@@ -180,8 +180,8 @@ def load_call(code: str) -> Call:
 def load_run(call: Call, number: int, user: User | None) -> SelectionRun:
     """Run `number` of the call, the one identity of a selection run (`/calls/<code>/runs/<number>`)."""
     require_officer(user, unattended=True)
-    run = db.session.scalar(sa.select(SelectionRun).where(SelectionRun.call_id == call.id,
-                                                          SelectionRun.number == number))
+    run: SelectionRun | None = db.session.scalar(sa.select(SelectionRun).where(SelectionRun.call_id == call.id,
+                                                                               SelectionRun.number == number))
     if run is None:
         raise NotFound(f"There is no run {number} of {call.code}.")
     return run

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -17,6 +17,12 @@ from app.countries import country_name
 from app.enums import DocumentKind
 from app.formatting import format_money
 from app.models import Call, Document, Proposal
+
+if TYPE_CHECKING:
+    from app.queries.submitted import SubmittedVersion, VersionAnnex
+
+# The checklist reads a live proposal (its draft) or what was submitted (screening): the same attributes.
+Checked: TypeAlias = "Proposal | SubmittedVersion"
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def is_valid_email(value: str) -> bool:
     return True
 
 
-def _summary_check(proposal: Proposal, call: Call) -> Check:
+def _summary_check(proposal: Checked, call: Call) -> Check:
     missing = [label for label, value in (
         ("acronym", proposal.acronym), ("title", proposal.title), ("abstract", proposal.abstract),
     ) if not (value or "").strip()]
@@ -95,7 +101,7 @@ def _summary_check(proposal: Proposal, call: Call) -> Check:
     return Check("mandatory_fields", "Mandatory fields are filled in", not fix, "summary", fix)
 
 
-def _duration_check(proposal: Proposal, call: Call) -> Check | None:
+def _duration_check(proposal: Checked, call: Call) -> Check | None:
     low, high = call.duration_min_months, call.duration_max_months
     if low is None and high is None:
         return None
@@ -108,7 +114,7 @@ def _duration_check(proposal: Proposal, call: Call) -> Check | None:
     return Check("duration", label, ok, "summary", fix)
 
 
-def _partner_details_check(proposal: Proposal) -> Check:
+def _partner_details_check(proposal: Checked) -> Check:
     problems = []
     for partner in proposal.partners:
         name = partner.name or f"Partner {partner.position + 1}"
@@ -122,7 +128,7 @@ def _partner_details_check(proposal: Proposal) -> Check:
                  "consortium", "Complete " + "; ".join(problems) + "." if problems else "")
 
 
-def _min_partners_check(proposal: Proposal, call: Call) -> Check:
+def _min_partners_check(proposal: Checked, call: Call) -> Check:
     count, needed = len(proposal.partners), call.min_partners
     ok = count >= needed
     fix = "" if ok else f"Add {_plural(needed - count, 'more partner')} (you have {count})."
@@ -130,7 +136,7 @@ def _min_partners_check(proposal: Proposal, call: Call) -> Check:
                  "consortium", fix)
 
 
-def _min_countries_check(proposal: Proposal, call: Call) -> Check:
+def _min_countries_check(proposal: Checked, call: Call) -> Check:
     countries = {p.country for p in proposal.partners if p.country}
     needed = call.min_countries
     ok = len(countries) >= needed
@@ -140,7 +146,7 @@ def _min_countries_check(proposal: Proposal, call: Call) -> Check:
     return Check("min_countries", label, ok, "consortium", fix)
 
 
-def _eligible_countries_check(proposal: Proposal, call: Call) -> Check | None:
+def _eligible_countries_check(proposal: Checked, call: Call) -> Check | None:
     if not call.eligible_countries:
         return None
     allowed = set(call.eligible_countries)
@@ -151,7 +157,7 @@ def _eligible_countries_check(proposal: Proposal, call: Call) -> Check | None:
                  "consortium", fix + "." if fix else "")
 
 
-def _grant_cap_check(proposal: Proposal, call: Call) -> Check:
+def _grant_cap_check(proposal: Checked, call: Call) -> Check:
     requested, cap = proposal.requested_grant, call.max_grant_per_proposal
     label = f"Requested EU grant above zero and at most {format_money(cap)}" if cap is not None \
         else "Requested EU grant above zero"
@@ -165,7 +171,7 @@ def _grant_cap_check(proposal: Proposal, call: Call) -> Check:
     return Check("grant_cap", label, True, "budget")
 
 
-def _budget_split_check(proposal: Proposal) -> Check:
+def _budget_split_check(proposal: Checked) -> Check:
     label = "The partners' amounts add up to the requested grant"
     missing = [p.name for p in proposal.partners if p.requested_amount is None]
     if missing:
@@ -183,7 +189,7 @@ def _budget_split_check(proposal: Proposal) -> Check:
     return Check("budget_split", label, True, "budget")
 
 
-def _part_b_check(documents: list[Document]) -> Check:
+def _part_b_check(documents: list[Document | VersionAnnex]) -> Check:
     count = sum(1 for d in documents if d.kind is DocumentKind.PART_B)
     if count == 1:
         return Check("part_b", "Part B (technical description) is uploaded", True, "annexes")
@@ -191,7 +197,7 @@ def _part_b_check(documents: list[Document]) -> Check:
     return Check("part_b", "Part B (technical description) is uploaded", False, "annexes", fix)
 
 
-def _page_limit_check(documents: list[Document], call: Call) -> Check | None:
+def _page_limit_check(documents: list[Document | VersionAnnex], call: Call) -> Check | None:
     if call.page_limit is None:
         return None
     over = [d for d in documents if d.page_count > call.page_limit]
@@ -200,10 +206,10 @@ def _page_limit_check(documents: list[Document], call: Call) -> Check | None:
                  "annexes", f"{fix}: shorten or replace." if over else "")
 
 
-def check_proposal(proposal: Proposal) -> Checklist:
+def check_proposal(proposal: Checked) -> Checklist:
     """Every eligibility and admissibility rule of the proposal's call, in the order the page shows them."""
     call = proposal.call
-    documents = active_documents(proposal)
+    documents: list[Document | VersionAnnex] = [d for d in proposal.documents if d.removed_at is None]
     checks: list[Check | None] = [
         _summary_check(proposal, call),
         _duration_check(proposal, call),

@@ -10,7 +10,10 @@ An evaluator sees a proposal only when all of these hold:
 - they have not declared a conflict on it (or an officer recorded the declared conflict as not material);
 - the proposal is submitted and eligible.
 Before declaring "no conflict" they see only its acronym, title and consortium (`Access.SUMMARY`). In every
-other case the proposal does not exist for them (404).
+other case the proposal does not exist for them (404). Other roles have no evaluations at all (403).
+
+Blind rule: an evaluator sees the other evaluators' reports on a proposal only once their own is submitted
+(`peer_reports`).
 """
 
 from __future__ import annotations
@@ -24,10 +27,10 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus, Role
 from app.extensions import db
-from app.models import Assignment, PoolMember, Proposal, User
+from app.models import Assignment, Call, Document, IndividualReport, PoolMember, Proposal, User
 from app.queries.conflicts import detected_conflicts, has_open_declared_conflict
-from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
-from app.services.errors import NotFound
+from app.queries.submitted import SubmittedVersion, VersionAnnex, submitted_version, submitted_versions
+from app.services.errors import NotAllowed, NotFound
 
 NOT_FOUND = "There is no such evaluation."
 
@@ -110,8 +113,35 @@ def evaluator_can_view(user: User | None, proposal: Proposal) -> bool:
     return evaluator_access(user, proposal) is Access.FULL
 
 
-def load_evaluation(assignment_id: int, user: User | None, *, need: Access = Access.FULL) -> EvaluatorView:
-    """The evaluator's own assignment with at least `need` access; NotFound (404) otherwise."""
+def require_evaluator(user: User | None, *, refusal: str = "Only evaluators have evaluations.") -> User:
+    """NotAllowed (403), saying `refusal`, unless `user` holds the evaluator role."""
+    if user is None or not user.has_role(Role.EVALUATOR):
+        raise NotAllowed(refusal)
+    return user
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """An evaluator's own assignment that they may open: what they may see, and the rows the pages show."""
+
+    access: Access
+    assignment: Assignment
+    member: PoolMember
+    version: SubmittedVersion
+
+    @property
+    def proposal(self) -> Proposal:
+        return self.assignment.proposal
+
+    @property
+    def call(self) -> Call:
+        return self.version.call
+
+
+def load_evaluation(assignment_id: int, user: User | None, *, need: Access = Access.FULL) -> Evaluation:
+    """The evaluator's own assignment with at least `need` access; NotFound (404) otherwise, NotAllowed (403) for
+    a user who is no evaluator."""
+    evaluator = require_evaluator(user)
     assignment = db.session.scalar(
         sa.select(Assignment).where(Assignment.id == assignment_id).options(
             selectinload(Assignment.proposal).selectinload(Proposal.call),
@@ -120,12 +150,18 @@ def load_evaluation(assignment_id: int, user: User | None, *, need: Access = Acc
             selectinload(Assignment.report),
         )
     )
-    if assignment is None or user is None or assignment.evaluator_id != user.id:
+    if assignment is None or assignment.evaluator_id != evaluator.id:
         raise NotFound(NOT_FOUND)
-    view = evaluator_view(user, assignment.proposal, assignment=assignment)
-    if view.access < need:
+    view = evaluator_view(evaluator, assignment.proposal, assignment=assignment)
+    if view.access < need or view.member is None or view.version is None:
         raise NotFound(NOT_FOUND)
-    return view
+    return Evaluation(view.access, assignment, view.member, view.version)
+
+
+def stored_annexes(version: SubmittedVersion) -> list[tuple[VersionAnnex, Document | None]]:
+    """The annexes of the submitted version, each with the stored document that holds its bytes (if still stored)."""
+    stored = {d.sha256: d for d in db.session.scalars(sa.select(Document).where(Document.proposal_id == version.id))}
+    return [(annex, stored.get(annex.sha256)) for annex in version.documents]
 
 
 def active_assignments(proposal_id: int) -> list[Assignment]:
@@ -182,3 +218,12 @@ def published_assignments(user: User, members: Mapping[int, PoolMember]) -> list
 
 def own_report_submitted(assignment: Assignment) -> bool:
     return assignment.report is not None and assignment.report.status is not ReportStatus.DRAFT
+
+
+def peer_reports(assignment: Assignment) -> list[IndividualReport]:
+    """The other evaluators' submitted reports on the proposal — empty until this evaluator's own is submitted."""
+    own = assignment.report
+    if own is None or own.status is ReportStatus.DRAFT:
+        return []
+    return [a.report for a in evaluating_assignments(assignment.proposal_id)
+            if a.id != assignment.id and a.report is not None and a.report.status is not ReportStatus.DRAFT]

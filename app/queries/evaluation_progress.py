@@ -15,7 +15,7 @@ from app.clock import utcnow
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
 from app.models import Assignment, Call, ConsensusReport, IndividualReport, PoolMember, Proposal, User
-from app.services.consensus import ready_to_rank_reasons
+from app.queries.consensus import ready_to_rank_reasons
 
 CONSENSUS_STATES = ("none", "draft", "submitted", "approved")
 
@@ -75,11 +75,8 @@ def _consensus_label(status: ReportStatus | None) -> str:
     return "none" if status is None else status.value
 
 
-def call_progress(call: Call, now: datetime | None = None) -> CallProgress:
-    """Everything the dashboard shows for `call`, in a constant number of queries."""
-    now = now or utcnow()
-    k = call.evaluators_per_proposal
-    proposals = {
+def _proposal_rows(call: Call) -> dict[int, ProposalProgress]:
+    return {
         row.id: ProposalProgress(row.id, row.reference, row.acronym, row.title, row.strand, row.eligibility)
         for row in db.session.execute(
             sa.select(Proposal.id, Proposal.reference, Proposal.acronym, Proposal.title, Proposal.strand,
@@ -87,7 +84,10 @@ def call_progress(call: Call, now: datetime | None = None) -> CallProgress:
             .where(Proposal.call_id == call.id, Proposal.status == ProposalStatus.SUBMITTED)
             .order_by(Proposal.number))
     }
-    evaluators = {
+
+
+def _evaluator_rows(call: Call) -> dict[int, EvaluatorProgress]:
+    return {
         row.user_id: EvaluatorProgress(row.user_id, row.full_name, row.email, row.organisation_name, row.country,
                                        list(row.expertise or []), row.max_load,
                                        row.code_of_conduct_accepted_at is not None, row.withdrawn_at is not None)
@@ -98,8 +98,12 @@ def call_progress(call: Call, now: datetime | None = None) -> CallProgress:
             .join(User, User.id == PoolMember.user_id)
             .where(PoolMember.call_id == call.id).order_by(User.full_name, User.id))
     }
-    deadline = call.evaluation_deadline
-    late = deadline is not None and now > deadline
+
+
+def _count_assignments(call: Call, proposals: dict[int, ProposalProgress], evaluators: dict[int, EvaluatorProgress],
+                       now: datetime) -> None:
+    """Add every active assignment of the call to its proposal's and its evaluator's progress."""
+    late = call.evaluation_deadline is not None and now > call.evaluation_deadline
     rows = db.session.execute(
         sa.select(Assignment.proposal_id, Assignment.evaluator_id, Assignment.state, Assignment.conflict,
                   Assignment.conflict_waived_reason, Assignment.is_rapporteur, IndividualReport.status)
@@ -129,17 +133,11 @@ def call_progress(call: Call, now: datetime | None = None) -> CallProgress:
             evaluator.submitted += done
             evaluator.overdue += is_late
             evaluator.rapporteur_of += is_rapporteur
-    for proposal_id, status in db.session.execute(
-            sa.select(ConsensusReport.proposal_id, ConsensusReport.status)
-            .join(Proposal, Proposal.id == ConsensusReport.proposal_id).where(Proposal.call_id == call.id)):
-        if proposal_id in proposals:
-            proposals[proposal_id].consensus = _consensus_label(status)
 
-    listed = list(proposals.values())
+
+def _totals(listed: list[ProposalProgress], k: int) -> dict[str, int]:
     eligible = [p for p in listed if p.eligibility is Eligibility.ELIGIBLE]
-    statuses = {"none": None, **{s.value: s for s in ReportStatus}}
-    reasons = ready_to_rank_reasons([(p.reference, p.eligibility, statuses[p.consensus]) for p in listed])
-    counts = {
+    return {
         "submitted": len(listed),
         "eligible": len(eligible),
         "ineligible": sum(1 for p in listed if p.eligibility is Eligibility.INELIGIBLE),
@@ -154,7 +152,24 @@ def call_progress(call: Call, now: datetime | None = None) -> CallProgress:
         "consensus_approved": sum(1 for p in eligible if p.consensus == "approved"),
         "consensus_submitted": sum(1 for p in eligible if p.consensus == "submitted"),
     }
-    return CallProgress(call, listed, list(evaluators.values()), now, not reasons, reasons, counts)
+
+
+def call_progress(call: Call, now: datetime | None = None) -> CallProgress:
+    """Everything the dashboard shows for `call`, in a constant number of queries."""
+    now = now or utcnow()
+    proposals = _proposal_rows(call)
+    evaluators = _evaluator_rows(call)
+    _count_assignments(call, proposals, evaluators, now)
+    for proposal_id, status in db.session.execute(
+            sa.select(ConsensusReport.proposal_id, ConsensusReport.status)
+            .join(Proposal, Proposal.id == ConsensusReport.proposal_id).where(Proposal.call_id == call.id)):
+        if proposal_id in proposals:
+            proposals[proposal_id].consensus = _consensus_label(status)
+    listed = list(proposals.values())
+    statuses = {"none": None, **{s.value: s for s in ReportStatus}}
+    reasons = ready_to_rank_reasons([(p.reference, p.eligibility, statuses[p.consensus]) for p in listed])
+    return CallProgress(call, listed, list(evaluators.values()), now, not reasons, reasons,
+                        _totals(listed, call.evaluators_per_proposal))
 
 
 def filter_proposals(progress: CallProgress, *, eligibility: str = "", consensus: str = "", status: str = "",

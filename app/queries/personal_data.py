@@ -54,6 +54,7 @@ from app.privacy import map as privacy_map
 from app.privacy.map import PURPOSES, Purpose, SummaryRow
 from app.privacy.texts import find_text
 from app.queries.retention import call_decided_at, evaluator_expiry, proposal_expiry
+from app.services.errors import ContentErased, NotFound
 from app.storage import get_storage
 
 # --- privacy statements --------------------------------------------------------------------------------------------
@@ -572,3 +573,15 @@ def proposal_erasure(proposal_id: int) -> Erasure | None:
 def erasure_rule_name(entry: Erasure) -> str:
     rule = privacy_map.RULES.get(entry.rule)
     return rule.name if rule is not None else entry.rule
+
+
+def require_letter_file(letter: Letter) -> None:
+    """ContentErased (410) when the letter's file went with its proposal's personal content under a rule; NotFound
+    when it is missing otherwise. Nothing when the file is there."""
+    if get_storage().exists(letter.sha256):
+        return
+    entry = proposal_erasure(letter.proposal_id)
+    if entry is not None:
+        raise ContentErased(f"This letter's content was erased on {entry.erased_at:%d %B %Y} under the rule "
+                            f"“{erasure_rule_name(entry)}”; its hash ({letter.sha256}) stays on record.")
+    raise NotFound("This letter's file is missing: tell the programme officer.")

@@ -12,32 +12,24 @@ officer looks at before running); a *run* ranking reads a stored run's input and
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
 
 from app.formatting import format_decimal
-from app.models import Call, SelectionRun
-from app.services.errors import InvalidInput
-from app.services.selection import (
+from app.models import Call, SelectionRun, TieResolution
+from app.queries.outcomes import (
     REASON_LABELS,
     STATUS_LABELS,
-    CallData,
     Outcome,
-    Outcomes,
-    ProposalRow,
-    Readiness,
-    SelectionOptions,
+    RunOutcomes,
     TieGroup,
-    TieResolution,
-    decided_output,
-    load_call_data,
-    prepare_input,
-    read_outcomes,
-    score,
+    run_outcomes,
+    score_document,
 )
+from app.queries.selection import CallData, ProposalRow, Readiness, SelectionOptions, load_call_data, prepare_input
+from app.services.errors import InvalidInput
+from scoring import Rules
 
 
 @dataclass
@@ -69,6 +61,8 @@ class RankingEntry:
     failed: list[str]
     tie_keys: list[tuple[str, Decimal | None]]
     requested: Decimal | None
+    weighted_total: Decimal | None = None
+    failed_criteria: frozenset[str] = frozenset()
     step: int | None = None
     budget_left: Decimal | None = None
     reason_code: str | None = None
@@ -108,25 +102,28 @@ class Ranking:
     options: SelectionOptions | None
     entries: list[RankingEntry]
     readiness: Readiness | None
-    outcomes: Outcomes | None
+    outcomes: RunOutcomes | None
     run: SelectionRun | None = None
     applied: list[TieResolution] = field(default_factory=list)
     stale: list[TieResolution] = field(default_factory=list)
     error: str | None = None
 
     @property
+    def rules(self) -> Rules | None:
+        """The rules the ranking was decided with (None when nothing could be ranked)."""
+        return None if self.outcomes is None else self.outcomes.rules
+
+    @property
     def budget(self) -> Decimal | None:
-        if self.outcomes is not None and "budget" in self.outcomes.rules:
-            budget = self.outcomes.rules["budget"]
-            return None if budget is None else Decimal(str(budget))
-        return self.call.budget
+        return self.call.budget if self.rules is None else self.rules.budget
 
     @property
     def max_awards(self) -> int | None:
-        if self.outcomes is not None and "max_awards" in self.outcomes.rules:
-            value = self.outcomes.rules["max_awards"]
-            return None if value is None else int(value)
-        return self.call.max_awards
+        return self.call.max_awards if self.rules is None else self.rules.max_awards
+
+    @property
+    def overall_threshold(self) -> Decimal | None:
+        return self.call.overall_threshold if self.rules is None else self.rules.overall_threshold
 
     @property
     def selected_total(self) -> Decimal:
@@ -142,7 +139,7 @@ class Ranking:
 
     @property
     def ties(self) -> list[TieGroup]:
-        return self.outcomes.ties if self.outcomes else []
+        return list(self.outcomes.ties) if self.outcomes else []
 
     @property
     def unresolved_ties(self) -> list[TieGroup]:
@@ -178,38 +175,40 @@ class Ranking:
         return {entry.reference: entry for entry in self.entries}
 
 
-def _criteria(call: Call, rules: dict[str, Any] | None) -> list[CriterionColumn]:
-    names = {criterion.key: criterion.name for criterion in call.criteria}
+def _criteria(call: Call, rules: Rules | None) -> list[CriterionColumn]:
     if rules is None:
         return [CriterionColumn(c.key, c.name, c.max_score, c.weight, c.threshold) for c in call.criteria]
-    return [CriterionColumn(c["key"], names.get(c["key"], c["key"]), Decimal(str(c["max"])),
-                            Decimal(str(c.get("weight", 1))),
-                            None if c.get("threshold") is None else Decimal(str(c["threshold"])))
-            for c in rules["criteria"]]
+    names = {criterion.key: criterion.name for criterion in call.criteria}
+    return [CriterionColumn(c.key, names.get(c.key, c.key), c.max, c.weight, c.threshold) for c in rules.criteria]
 
 
-def _entry(outcome: Outcome, row: ProposalRow | None, tie_break: list[str], coverage_field: str | None) -> RankingEntry:
-    failed = [f"{'overall' if f.get('criterion') is None else f['criterion']} {f['score']} < {f['threshold']}"
-              for f in outcome.failed]
+def _failed_text(outcome: Outcome) -> list[str]:
+    return [f"{'overall' if f.criterion is None else f.criterion} {format_decimal(f.score)} < "
+            f"{format_decimal(f.threshold)}" for f in outcome.failed]
+
+
+def _entry(outcome: Outcome, row: ProposalRow | None, tie_break: tuple[str, ...],
+           coverage_field: str | None) -> RankingEntry:
     strand = outcome.fields.get(coverage_field) if coverage_field else None
     return RankingEntry(
         reference=outcome.reference, acronym=row.acronym if row else "", title=row.title if row else "",
         coordinator=row.coordinator if row else "", country=row.country if row else "",
-        strand=strand if strand is not None else (row.strand if row else None),
+        strand=str(strand) if strand is not None else (row.strand if row else None),
         status=outcome.status, rank=outcome.rank, total=outcome.total, reason=outcome.reason,
         reserve_position=outcome.reserve_position,
         scores=dict(outcome.scores), thresholds_passed=None if outcome.status == "ineligible" or not outcome.eligible
-        else outcome.status != "below_threshold", failed=failed,
+        else outcome.status != "below_threshold", failed=_failed_text(outcome),
         tie_keys=[(key, outcome.scores.get(key)) for key in tie_break] if outcome.rank is not None else [],
-        requested=outcome.requested, step=outcome.step, budget_left=outcome.budget_left,
+        requested=outcome.requested, weighted_total=outcome.weighted_total, failed_criteria=outcome.failed_criteria,
+        step=outcome.step, budget_left=outcome.budget_left,
         reason_code=outcome.reason_code, selected_by=outcome.selected_by,
         decided_by=outcome.decided_by, tie_resolution=outcome.tie_resolution,
         comments=dict(row.comments) if row else {}, overall_comment=row.overall_comment if row else "",
     )
 
 
-def _entries(call: Call, outcomes: Outcomes, rows: dict[str, ProposalRow]) -> list[RankingEntry]:
-    tie_break = list(outcomes.rules.get("tie_break") or [])
+def _entries(call: Call, outcomes: RunOutcomes, rows: dict[str, ProposalRow]) -> list[RankingEntry]:
+    tie_break = outcomes.rules.tie_break
     coverage_field = call.coverage_field
     return [_entry(outcome, rows.get(outcome.reference), tie_break, coverage_field) for outcome in outcomes.outcomes]
 
@@ -245,11 +244,10 @@ def live_ranking(call: Call, options: SelectionOptions | None = None, *, with_co
     entries: list[RankingEntry] = []
     if prepared.document["proposals"]:
         try:
-            output = score(prepared.document)
+            _, _, outcomes = score_document(prepared.document)
         except InvalidInput as problem:
             error = problem.message
         else:
-            outcomes = read_outcomes(prepared.document, output)
             entries = _entries(call, outcomes, rows)
     entries.extend(_not_ready_entries(prepared.readiness, rows, keys))
     return Ranking(call, _criteria(call, None), list(call.tie_break or []), options, entries, prepared.readiness,
@@ -260,10 +258,15 @@ def run_ranking(run: SelectionRun, *, with_comments: bool = False, data: CallDat
     """The ranking a stored run decided, with today's acronyms and coordinators beside it."""
     call = run.call
     data = data or load_call_data(call, with_comments=with_comments)
-    input_document = json.loads(run.input_json)
-    outcomes = read_outcomes(input_document, decided_output(run))
-    rules = input_document["rules"]
-    options = SelectionOptions(rules.get("budget_policy", "skip"), int(rules.get("reserve_size", 0)),
-                               bool(rules.get("coverage")))
-    return Ranking(call, _criteria(call, rules), list(rules.get("tie_break") or []), options,
+    outcomes = run_outcomes(run)
+    rules = outcomes.rules
+    return Ranking(call, _criteria(call, rules), list(rules.tie_break), SelectionOptions.of_rules(rules),
                    _entries(call, outcomes, data.by_reference()), None, outcomes, run=run)
+
+
+def export_ranking(call: Call, *, run: SelectionRun | None, options: SelectionOptions | None = None) -> Ranking:
+    """The ranking an export shows, with the consensus comments: a stored run's, or the live one with `options`."""
+    data = load_call_data(call, with_comments=True)
+    if run is not None:
+        return run_ranking(run, data=data)
+    return live_ranking(call, options, data=data)

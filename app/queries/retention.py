@@ -80,7 +80,8 @@ def call_decided_at(call_ids: list[int]) -> dict[int, datetime]:
         return {}
     return {call_id: moment for call_id, moment in db.session.execute(
         sa.select(Proposal.call_id, sa.func.max(Proposal.decided_at))
-        .where(Proposal.call_id.in_(call_ids), Proposal.decided_at.is_not(None)).group_by(Proposal.call_id))}
+        .where(Proposal.call_id.in_(call_ids), Proposal.decided_at.is_not(None)).group_by(Proposal.call_id))
+        if moment is not None}
 
 
 def evaluator_expiry(decided_at: datetime | None, config: Mapping[str, Any]) -> Expiry:
@@ -90,7 +91,7 @@ def evaluator_expiry(decided_at: datetime | None, config: Mapping[str, Any]) -> 
     return Expiry(EVALUATOR, decided_at + _years(config, "RETENTION_EVALUATOR_YEARS"))
 
 
-def erased(kind: ErasureKind) -> sa.Select[tuple[int]]:
+def erased(kind: ErasureKind) -> sa.Select[int]:
     """The ids of the subjects of one kind that the erasure register already names."""
     return sa.select(Erasure.subject_id).where(Erasure.kind == kind)
 
@@ -134,7 +135,8 @@ def short_lived_cutoff(now: datetime, config: Mapping[str, Any]) -> datetime:
 
 
 def access_log_cutoff(now: datetime, config: Mapping[str, Any]) -> datetime:
-    return now - _years(config, "RETENTION_ACCESS_LOG_YEARS")
+    cutoff: datetime = now - _years(config, "RETENTION_ACCESS_LOG_YEARS")
+    return cutoff
 
 
 def inactive_accounts(now: datetime, config: Mapping[str, Any]) -> list[User]:

@@ -7,30 +7,28 @@ Every page that shows anything of a proposal loads it through `load_evaluation` 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.clock import utcnow
 from app.enums import ConsentKind, ReportStatus
-from app.extensions import db
 from app.formatting import format_score
-from app.models import Assignment, Call, ConsensusReport, Document, PoolMember
+from app.models import ConsensusReport, IndividualReport
 from app.privacy.texts import current_text
+from app.queries.consensus import consensus_of, readiness, spreads
 from app.queries.evaluation import (
     Access,
-    EvaluatorView,
+    Evaluation,
     load_evaluation,
     own_report_submitted,
-    published_assignments,
+    peer_reports,
+    stored_annexes,
 )
-from app.queries.submitted import SubmittedVersion
+from app.queries.pool import load_own_membership
+from app.queries.worklist import worklist
 from app.review import bp
 from app.services import consensus as consensus_service
 from app.services import pool as pool_service
@@ -45,78 +43,27 @@ from forms.review import (
     ConsensusForm,
     DeclineInvitationForm,
     IndividualReportForm,
+    ScoresForm,
     scores_form,
 )
 
-
-@dataclass
-class Row:
-    """One line of the evaluator's dashboard."""
-
-    assignment: Assignment
-    version: SubmittedVersion
-    access: Access
-    call: Call
-    status: str
-    overdue: bool
-
-
-def _status(assignment: Assignment, access: Access, consensus: ReportStatus | None) -> str:
-    if access is Access.SUMMARY:
-        return "Declare conflicts"
-    report = assignment.report
-    if report is None or report.status is ReportStatus.DRAFT:
-        return "Draft" if report is not None else "To evaluate"
-    if assignment.is_rapporteur and consensus in (None, ReportStatus.DRAFT):
-        return "Submitted · consensus to draft"
-    if consensus is ReportStatus.APPROVED:
-        return "Consensus approved"
-    if consensus is ReportStatus.SUBMITTED:
-        return "Consensus submitted"
-    return "Submitted"
+INCOMPLETE = "The report is not complete: see the marked fields."
+Form = TypeVar("Form", bound=ScoresForm)
 
 
 @bp.get("/")
 def dashboard() -> str:
     """My invitations and my assigned proposals with their status and the evaluation deadline."""
-    user, now = current_actor(), utcnow()
-    members = list(db.session.scalars(
-        sa.select(PoolMember).where(PoolMember.user_id == user.id, PoolMember.withdrawn_at.is_(None))
-        .options(selectinload(PoolMember.call)).order_by(PoolMember.invited_at.desc())))
-    entries = published_assignments(user, {m.call_id: m for m in members})
-    consensus = dict(db.session.execute(
-        sa.select(ConsensusReport.proposal_id, ConsensusReport.status)
-        .where(ConsensusReport.proposal_id.in_([e.assignment.proposal_id for e in entries]))).all())
-    rows, hidden = [], 0
-    for entry in entries:
-        assignment, member, access = entry.assignment, entry.member, entry.access
-        proposal = assignment.proposal
-        if access is Access.NONE:
-            hidden += member is not None and member.code_of_conduct_accepted_at is not None
-            continue
-        deadline = proposal.call.evaluation_deadline
-        done = assignment.report is not None and assignment.report.status is not ReportStatus.DRAFT
-        rows.append(Row(assignment, entry.version, access, proposal.call,
-                        _status(assignment, access, consensus.get(proposal.id)),
-                        bool(deadline and now > deadline and not done)))
-    pending = [m for m in members if m.code_of_conduct_accepted_at is None]
-    return render_template("review/dashboard.html", rows=rows, pending=pending, members=members, hidden=hidden,
-                           now=now)
-
-
-def _member_for(code: str) -> PoolMember:
-    member = db.session.scalar(
-        sa.select(PoolMember).join(Call, Call.id == PoolMember.call_id)
-        .where(Call.code == code, PoolMember.user_id == current_actor().id, PoolMember.withdrawn_at.is_(None)))
-    if member is None:
-        abort(404)
-    return member
+    now = utcnow()
+    work = worklist(current_actor(), now)
+    return render_template("review/dashboard.html", rows=work.rows, pending=work.pending, members=work.members,
+                           hidden=work.hidden, now=now)
 
 
 @bp.route("/calls/<code>/code-of-conduct", methods=["GET", "POST"])
 def code_of_conduct(code: str) -> str | Response:
     """The call's code of conduct: accepted before anything of its proposals is shown."""
-    member = _member_for(code)
+    member = load_own_membership(code, current_actor())
     form = CodeOfConductForm()
     if form.validate_on_submit():
         with command() as outcome:
@@ -134,7 +81,7 @@ def code_of_conduct(code: str) -> str | Response:
 @bp.post("/calls/<code>/decline")
 def decline(code: str) -> Response:
     """Decline an invitation (before accepting the code of conduct; afterwards, write to the officer)."""
-    member = _member_for(code)
+    member = load_own_membership(code, current_actor())
     form = DeclineInvitationForm()
     if member.code_of_conduct_accepted_at is not None:
         flash("You accepted the code of conduct of this call: ask the programme officer to withdraw you.", "error")
@@ -148,64 +95,52 @@ def decline(code: str) -> Response:
     return redirect(url_for("review.dashboard"))
 
 
-def _criteria_rows(view: EvaluatorView) -> list[object]:
-    return list(view.version.call.criteria)
-
-
-def _report_form(view: EvaluatorView, **kwargs: object) -> IndividualReportForm:
-    criteria = _criteria_rows(view)
-    form = scores_form(IndividualReportForm, criteria, **kwargs)  # type: ignore[arg-type]
-    if request.method == "GET" and view.assignment is not None and view.assignment.report is not None:
-        report = view.assignment.report
+def _scores_form(form_type: type[Form], evaluation: Evaluation,
+                 report: IndividualReport | ConsensusReport | None) -> Form:
+    """The report form of the call's criteria; on GET, filled with the stored `report`."""
+    criteria = list(evaluation.call.criteria)
+    form = scores_form(form_type, criteria)
+    if request.method == "GET" and report is not None:
         form.overall_comment.data = report.overall_comment
         by_id = {s.criterion_id: s for s in report.scores}
         for criterion in criteria:
-            score = by_id.get(criterion.id)  # type: ignore[attr-defined]
+            score = by_id.get(criterion.id)
             if score is not None:
-                form[f"score_{criterion.key}"].data = _score_text(score.score)  # type: ignore[attr-defined]
-                form[f"comment_{criterion.key}"].data = score.comment  # type: ignore[attr-defined]
-    return form  # type: ignore[return-value]
+                form[f"score_{criterion.key}"].data = "" if score.score is None else format_score(score.score)
+                form[f"comment_{criterion.key}"].data = score.comment
+    return form
 
 
-def _score_text(value: Decimal | None) -> str:
-    return "" if value is None else format_score(value)
+def _declaration_page(evaluation: Evaluation, form: ConflictDeclarationForm, status: int = 200) -> tuple[str, int]:
+    return render_template("review/declaration.html", view=evaluation, version=evaluation.version,
+                           call=evaluation.call, form=form), status
 
 
 @bp.get("/evaluations/<int(max=2147483647):assignment_id>")
-def evaluation(assignment_id: int) -> str:
+def evaluation(assignment_id: int) -> str | tuple[str, int]:
     """Before the declaration: acronym, title, consortium and the declaration form. After: the proposal and the IER."""
     view = load_evaluation(assignment_id, current_actor(), need=Access.SUMMARY)
     if view.access is Access.SUMMARY:
-        return render_template("review/declaration.html", view=view, version=view.version,
-                               call=view.version.call if view.version else None, form=ConflictDeclarationForm())
-    return _render_evaluation(view, _report_form(view))
+        return _declaration_page(view, ConflictDeclarationForm())
+    return _evaluation_page(view, _scores_form(IndividualReportForm, view, view.assignment.report))
 
 
-def _render_evaluation(view: EvaluatorView, form: IndividualReportForm, status: int = 200) -> str:
+def _evaluation_page(view: Evaluation, form: IndividualReportForm, status: int = 200) -> tuple[str, int]:
     assignment = view.assignment
-    peers = reviews.peer_reports(assignment)
-    state = consensus_service.readiness(assignment.proposal)
-    report = consensus_service.consensus_of(assignment.proposal)
-    documents = _annex_documents(view)
-    locked = assignment.report is not None and assignment.report.status is not ReportStatus.DRAFT
+    peers = peer_reports(assignment)
+    locked = own_report_submitted(assignment)
     return render_template(
-        "review/evaluation.html", view=view, assignment=assignment, version=view.version, call=view.version.call,
-        form=form, peers=peers, locked=locked, readiness=state, consensus=report, documents=documents,
-        spreads=consensus_service.spreads(list(view.version.call.criteria), peers + [assignment.report])
+        "review/evaluation.html", view=view, assignment=assignment, version=view.version, call=view.call,
+        form=form, peers=peers, locked=locked, readiness=readiness(view.proposal),
+        consensus=consensus_of(view.proposal), documents=stored_annexes(view.version),
+        spreads=spreads(list(view.call.criteria), [*peers, assignment.report])
         if locked and assignment.report is not None else [],
         now=utcnow(),
-    ), status  # type: ignore[return-value]
-
-
-def _annex_documents(view: EvaluatorView) -> list[tuple[object, Document | None]]:
-    """The annexes of the submitted version, each with the stored document that holds its bytes."""
-    proposal = view.version.proposal
-    stored = {d.sha256: d for d in db.session.scalars(sa.select(Document).where(Document.proposal_id == proposal.id))}
-    return [(annex, stored.get(annex.sha256)) for annex in view.version.documents]
+    ), status
 
 
 @bp.post("/evaluations/<int(max=2147483647):assignment_id>/declaration")
-def declaration(assignment_id: int) -> Response | str:
+def declaration(assignment_id: int) -> Response | tuple[str, int]:
     """The conflict-of-interest declaration on one assigned proposal."""
     view = load_evaluation(assignment_id, current_actor(), need=Access.SUMMARY)
     form = ConflictDeclarationForm()
@@ -222,17 +157,16 @@ def declaration(assignment_id: int) -> Response | str:
             return redirect(url_for("review.evaluation", assignment_id=assignment_id))
     if view.access is not Access.SUMMARY:
         return redirect(url_for("review.evaluation", assignment_id=assignment_id))
-    return render_template("review/declaration.html", view=view, version=view.version,
-                           call=view.version.call if view.version else None, form=form), 422  # type: ignore[return-value]
+    return _declaration_page(view, form, 422)
 
 
 @bp.post("/evaluations/<int(max=2147483647):assignment_id>")
-def save_evaluation(assignment_id: int) -> Response | str:
+def save_evaluation(assignment_id: int) -> Response | tuple[str, int]:
     """Save the draft, or submit and lock the report."""
     view = load_evaluation(assignment_id, current_actor())
-    form = _report_form(view)
+    form = _scores_form(IndividualReportForm, view, view.assignment.report)
     if not form.validate_on_submit():
-        return _render_evaluation(view, form, 422)
+        return _evaluation_page(view, form, 422)
     submitting = bool(form.submit.data)
     with command(form, locate=_report_field(form), announce=INCOMPLETE) as outcome:
         reviews.save_report(view.assignment, actor=current_actor(), scores=form.scores(),
@@ -240,15 +174,12 @@ def save_evaluation(assignment_id: int) -> Response | str:
         if submitting:
             reviews.submit_report(view.assignment, actor=current_actor())
     if not outcome.ok:
-        return _render_evaluation(load_evaluation(assignment_id, current_actor()), form, outcome.status)
+        return _evaluation_page(load_evaluation(assignment_id, current_actor()), form, outcome.status)
     if submitting:
         flash("Your report is submitted and locked. The other evaluators' reports are now shown below.", "success")
     else:
         flash("Draft saved.", "success")
     return redirect(url_for("review.evaluation", assignment_id=assignment_id))
-
-
-INCOMPLETE = "The report is not complete: see the marked fields."
 
 
 def _report_field(form: FlaskForm) -> Callable[[str], Any]:
@@ -267,60 +198,43 @@ def _report_field(form: FlaskForm) -> Callable[[str], Any]:
 def annex(assignment_id: int, document_id: int) -> Response:
     """Download an annex of the submitted version (only with full access to the proposal)."""
     view = load_evaluation(assignment_id, current_actor())
-    for _annex, document in _annex_documents(view):
+    for _annex, document in stored_annexes(view.version):
         if document is not None and document.id == document_id:
             return send_annex(document)
     abort(404)
 
 
-def _consensus_form(view: EvaluatorView, report: ConsensusReport | None) -> ConsensusForm:
-    criteria = list(view.version.call.criteria)
-    form = scores_form(ConsensusForm, criteria)
-    if request.method == "GET" and report is not None:
-        form.overall_comment.data = report.overall_comment
-        by_id = {s.criterion_id: s for s in report.scores}
-        for criterion in criteria:
-            score = by_id.get(criterion.id)
-            if score is not None:
-                form[f"score_{criterion.key}"].data = _score_text(score.score)
-                form[f"comment_{criterion.key}"].data = score.comment
-    return form  # type: ignore[return-value]
-
-
-def _render_consensus(view: EvaluatorView, form: ConsensusForm, status: int = 200) -> str:
-    proposal = view.assignment.proposal
-    state = consensus_service.readiness(proposal)
-    report = consensus_service.consensus_of(proposal)
+def _consensus_page(view: Evaluation, form: ConsensusForm, status: int = 200) -> tuple[str, int]:
+    state = readiness(view.proposal)
+    report = consensus_of(view.proposal)
     editable = (view.assignment.is_rapporteur and state.ready
                 and (report is None or report.status is ReportStatus.DRAFT))
     return render_template(
         "review/consensus.html", view=view, assignment=view.assignment, version=view.version,
-        call=view.version.call, readiness=state, report=report, form=form, editable=editable,
-        spreads=consensus_service.spreads(list(view.version.call.criteria), list(state.reports)),
+        call=view.call, readiness=state, report=report, form=form, editable=editable,
+        spreads=spreads(list(view.call.criteria), list(state.reports)),
         reports=list(state.reports), now=utcnow(),
-    ), status  # type: ignore[return-value]
+    ), status
 
 
 @bp.route("/evaluations/<int(max=2147483647):assignment_id>/consensus", methods=["GET", "POST"])
-def consensus(assignment_id: int) -> str | Response:
+def consensus(assignment_id: int) -> Response | tuple[str, int]:
     """The consensus report beside the spread of the IERs: the rapporteur drafts it, the others read it."""
     view = load_evaluation(assignment_id, current_actor())
     if not own_report_submitted(view.assignment):
         flash("Submit your own report first: the other evaluators' scores stay hidden until then.", "info")
         return redirect(url_for("review.evaluation", assignment_id=assignment_id))
-    proposal = view.assignment.proposal
-    form = _consensus_form(view, consensus_service.consensus_of(proposal))
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            return _render_consensus(view, form, 422)
-        submitting = bool(form.submit.data)
-        with command(form, locate=_report_field(form), announce=INCOMPLETE) as outcome:
-            consensus_service.save_consensus(proposal, actor=current_actor(), scores=form.scores(),
-                                             overall_comment=form.overall_comment.data or "", submit=submitting)
-        if not outcome.ok:
-            return _render_consensus(load_evaluation(assignment_id, current_actor()), form, outcome.status)
-        flash("The consensus report is submitted to the programme officer for approval." if submitting
-              else "Consensus draft saved.", "success")
-        return redirect(url_for("review.consensus", assignment_id=assignment_id))
-    return _render_consensus(view, form)
-
+    form = _scores_form(ConsensusForm, view, consensus_of(view.proposal))
+    if request.method != "POST":
+        return _consensus_page(view, form)
+    if not form.validate_on_submit():
+        return _consensus_page(view, form, 422)
+    submitting = bool(form.submit.data)
+    with command(form, locate=_report_field(form), announce=INCOMPLETE) as outcome:
+        consensus_service.save_consensus(view.proposal, actor=current_actor(), scores=form.scores(),
+                                         overall_comment=form.overall_comment.data or "", submit=submitting)
+    if not outcome.ok:
+        return _consensus_page(load_evaluation(assignment_id, current_actor()), form, outcome.status)
+    flash("The consensus report is submitted to the programme officer for approval." if submitting
+          else "Consensus draft saved.", "success")
+    return redirect(url_for("review.consensus", assignment_id=assignment_id))

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.models import User
-from app.services.accounts import create_user, find_organisation
+from app.queries.accounts import find_organisation
+from app.services.accounts import create_user
 from app.services.membership import request_to_join
 
 DEMO_PASSWORD = "eurogrants-demo"  # noqa: S105 - printed and documented demo credential

@@ -15,7 +15,7 @@ from flask import render_template_string
 
 from app.enums import DocumentKind, OrganisationType
 from app.extensions import db
-from app.inputs import PartnerInput
+from app.inputs import PartnerInput, ProposalChanges
 from app.models import Call, Proposal, User
 from app.pdf import render_pdf
 from app.services.proposals import create_proposal, save_proposal, submit_proposal, upload_annex
@@ -61,19 +61,20 @@ def seed_demo_proposals() -> list[tuple[str, bool]]:
         else:
             proposal = create_proposal(clusters, actor=user)
             title = "Greener mobility value chains across the Baltic and the Rhine"
-            save_proposal(proposal, actor=user, base_version=proposal.edit_version, section="demo", changes={
-                "acronym": "GREENMOVE", "title": title, "strand": "Mobility-Transport-Automotive",
-                "abstract": _TEXT, "duration_months": 36, "requested_grant": Decimal("1200000.00"),
-                "coordinator_contact_email": user.email,
-                "partners": [
+            summary = ProposalChanges(
+                acronym="GREENMOVE", title=title, strand="Mobility-Transport-Automotive", abstract=_TEXT,
+                duration_months=36, requested_grant=Decimal("1200000.00"), coordinator_contact_email=user.email,
+                partners=(
                     PartnerInput("Cluster Rhein-Ruhr Mobilität", "DE", OrganisationType.CLUSTER,
                                  "office@rhein-ruhr.example.org", Decimal("400000.00")),
                     PartnerInput("Pôle Mobilité Sud", "FR", OrganisationType.BUSINESS_SUPPORT,
                                  "contact@pole-sud.example.org", Decimal("300000.00")),
-                ],
-            })
+                ),
+            )
+            save_proposal(proposal, actor=user, base_version=proposal.edit_version, section="demo", changes=summary)
             save_proposal(proposal, actor=user, base_version=proposal.edit_version, section="demo",
-                          changes={"amounts": [Decimal("500000.00"), Decimal("400000.00"), Decimal("300000.00")]})
+                          changes=ProposalChanges(amounts=(Decimal("500000.00"), Decimal("400000.00"),
+                                                           Decimal("300000.00"))))
             part_b = io.BytesIO(demo_part_b("GREENMOVE", title))
             upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=part_b, filename="GREENMOVE Part B.pdf")
             submit_proposal(proposal, actor=user)
@@ -85,8 +86,8 @@ def seed_demo_proposals() -> list[tuple[str, bool]]:
             results.append((label, False))
         else:
             proposal = create_proposal(sessions, actor=user)
-            save_proposal(proposal, actor=user, base_version=proposal.edit_version, section="demo", changes={
-                "acronym": "YOUTHWORKS", "title": "Young makers in industry: a stakeholder session",
-                "strand": "Youth in industry"})
+            save_proposal(proposal, actor=user, base_version=proposal.edit_version, section="demo",
+                          changes=ProposalChanges(acronym="YOUTHWORKS", strand="Youth in industry",
+                                                  title="Young makers in industry: a stakeholder session"))
             results.append((label, True))
     return results

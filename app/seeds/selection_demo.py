@@ -55,7 +55,7 @@ def _score(rng: random.Random) -> Decimal:
 
 
 def _demo_creator() -> User:
-    user = db.session.scalar(sa.select(User).where(User.email == DEMO_APPLICANT))
+    user: User | None = db.session.scalar(sa.select(User).where(User.email == DEMO_APPLICANT))
     if user is not None:
         return user
     organisation = find_or_create_organisation("Demo Consortia Office", "BE", OrganisationType.OTHER)
@@ -104,7 +104,7 @@ def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, cr
     refreeze_legacy_demo_submissions(call)
     existing = set(db.session.scalars(sa.select(Proposal.acronym).where(Proposal.call_id == call.id)))
     number = db.session.scalar(sa.select(sa.func.max(Proposal.number)).where(Proposal.call_id == call.id)) or 0
-    strands = list(call.strands or []) or [None]
+    strands: list[str | None] = list(call.strands or []) or [None]
     criteria = list(call.criteria)
     organisations: dict[tuple[str, str], Organisation] = {}
 

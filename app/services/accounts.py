@@ -1,5 +1,8 @@
 """Accounts: new accounts (self-registered applicants join an organisation through app.services.membership),
-authentication, admin-created staff accounts and API tokens."""
+authentication, admin-created staff accounts and API tokens.
+
+Accounts, organisations and tokens are looked up through app/queries/accounts.py.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +21,11 @@ from flask import current_app
 
 from app import counters
 from app.clock import utcnow
-from app.countries import is_country_code
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.models import ApiToken, LoginAttempt, Organisation, User, UserRole
 from app.models.limits import MIN_PASSWORD_LENGTH
+from app.queries.accounts import clean_organisation, find_organisation, normalise_email, token_digest
 from app.services.audit import record_event
 from app.services.errors import EmailTaken, InvalidInput, LoginLocked, NotAllowed
 
@@ -40,10 +43,6 @@ def _hasher() -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 @cache
@@ -66,26 +65,6 @@ def check_password_strength(password: str, *, email: str = "") -> None:
         raise InvalidInput(
             "This password is too common or too easy to guess; choose another.", details={"field": "password"}
         )
-
-
-def clean_organisation(name: str, country: str) -> tuple[str, str]:
-    """An organisation's name with single spaces and its upper-case country code; InvalidInput when unusable."""
-    name, country = " ".join(name.split()), country.strip().upper()
-    if not name:
-        raise InvalidInput("The organisation needs a name.", details={"field": "organisation_name"})
-    if not is_country_code(country):
-        raise InvalidInput(f"Unknown country code {country!r}.", details={"field": "country"})
-    return name, country
-
-
-def find_organisation(name: str, country: str) -> Organisation | None:
-    """The organisation registered with this name (whatever its case and spacing) in this country."""
-    name, country = clean_organisation(name, country)
-    return db.session.scalar(
-        sa.select(Organisation).where(
-            sa.func.lower(Organisation.name) == name.lower(), Organisation.country == country
-        )
-    )
 
 
 def find_or_create_organisation(name: str, country: str, type_: OrganisationType) -> Organisation:
@@ -211,7 +190,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def _verify_credentials(email: str, password: str) -> User | None:
-    user = db.session.scalar(sa.select(User).where(User.email == email))
+    user: User | None = db.session.scalar(sa.select(User).where(User.email == email))
     hasher = _hasher()
     if user is None:
         key = (hasher.time_cost, hasher.memory_cost)
@@ -240,11 +219,6 @@ def password_matches(user: User, password: str) -> bool:
         return False
 
 
-def token_digest(token: str) -> str:
-    """The SHA-256 kept instead of a secret token (API tokens, invitation links)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_token(user: User, *, label: str = "") -> str:
     """A new bearer token for `user`; only its hash is kept (side effects: token row, audit)."""
     token = "egt_" + secrets.token_urlsafe(32)
@@ -253,11 +227,3 @@ def issue_token(user: User, *, label: str = "") -> str:
     db.session.flush()
     record_event(user, "token.issued", object_type="api_token", object_id=api_token.id, label=label)
     return token
-
-
-def user_for_token(token: str) -> User | None:
-    """The active user a bearer token belongs to, or None when unknown or revoked."""
-    api_token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
-    if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
-        return None
-    return api_token.user

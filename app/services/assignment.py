@@ -11,20 +11,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
+import matching
 from app.clock import utcnow
-from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus
+from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
-from app.models import Assignment, Call, ConsensusReport, PoolMember, Proposal, User
+from app.models import Assignment, Call, PoolMember, Proposal, User
+from app.models.limits import MAX_EVALUATORS_PER_PROPOSAL, MIN_WITHDRAWAL_REASON
 from app.queries.access import require_officer
+from app.queries.assignment import assignment_problem, call_assignments, eligible_proposals, proposal_assignments
 from app.queries.conflicts import ConflictIndex, detected_conflicts, has_open_declared_conflict
-from app.queries.evaluation import counts_toward_k, is_active, pool_member
+from app.queries.consensus import consensus_of
+from app.queries.evaluation import assignment_of, counts_toward_k, is_active, pool_member
+from app.queries.pool import active_pool, current_loads
+from app.queries.screening import screening_open
 from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
-from app.services import assignment_solver as solver
 from app.services.audit import record_event
 from app.services.errors import AssignmentInfeasible, InvalidInput, InvalidTransition
-from app.services.screening import screening_open
 
 
 @dataclass
@@ -33,30 +36,6 @@ class FillResult:
     withdrawn: list[Assignment] = field(default_factory=list)
     removed: int = 0  # proposed assignments discarded before computing
     covered: int = 0  # proposals that already had all their evaluators
-
-
-def eligible_proposals(call: Call, only: set[int] | None = None) -> list[Proposal]:
-    query = (sa.select(Proposal)
-             .where(Proposal.call_id == call.id, Proposal.status == ProposalStatus.SUBMITTED,
-                    Proposal.eligibility == Eligibility.ELIGIBLE)
-             .options(selectinload(Proposal.partners), selectinload(Proposal.documents),
-                      selectinload(Proposal.organisation))
-             .order_by(Proposal.number))
-    if only is not None:
-        query = query.where(Proposal.id.in_(only))
-    return list(db.session.scalars(query))
-
-
-def _call_assignments(call: Call) -> list[Assignment]:
-    return list(db.session.scalars(
-        sa.select(Assignment).where(Assignment.call_id == call.id).options(selectinload(Assignment.report))
-        .order_by(Assignment.id)))
-
-
-def _active_pool(call: Call) -> list[PoolMember]:
-    return list(db.session.scalars(
-        sa.select(PoolMember).where(PoolMember.call_id == call.id, PoolMember.withdrawn_at.is_(None))
-        .options(selectinload(PoolMember.user)).order_by(PoolMember.user_id)))
 
 
 def _withdraw(assignment: Assignment, *, actor: User, reason: str, now: datetime) -> None:
@@ -74,7 +53,7 @@ def _require_assignable(call: Call, now: datetime) -> None:
 
 def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_proposed: bool = False,
               now: datetime | None = None) -> FillResult:
-    """Give every eligible proposal (or those in `only`) exactly k evaluators, solving a min-cost flow.
+    """Give every eligible proposal (or those in `only`) exactly k evaluators, solving a min-cost flow (`matching`).
 
     Active assignments stay; those that became invalid (a declared conflict not waived, an automatic conflict
     after an affiliation change) are withdrawn first and replaced. With `discard_proposed`, unpublished
@@ -89,80 +68,17 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     proposals = eligible_proposals(call, only)
     if not proposals and only is None:
         raise InvalidTransition("No proposal is eligible yet: screen the proposals first.")
-    k = call.evaluators_per_proposal
-    result = FillResult()
-    members = _active_pool(call)
+    members = active_pool(call)
     versions = submitted_versions(proposals)
-    index = ConflictIndex(call, members, list(versions.values()))
-    member_ids = {m.user_id for m in members}
-    wanted = {p.id for p in proposals}
-    rows = _call_assignments(call)
-    discarded: set[int] = set()
-    for assignment in rows:
-        if assignment.proposal_id not in wanted or not is_active(assignment):
-            continue
-        if discard_proposed and assignment.state is AssignmentState.PROPOSED:
-            db.session.delete(assignment)
-            discarded.add(assignment.id)
-            result.removed += 1
-            continue
-        reason = None
-        if has_open_declared_conflict(assignment):
-            reason = "The evaluator declared a conflict of interest."
-        elif index.reasons(assignment.proposal_id, assignment.evaluator_id):
-            reason = "Conflict of interest: " + "; ".join(index.reasons(assignment.proposal_id,
-                                                                         assignment.evaluator_id)) + "."
-        elif assignment.evaluator_id not in member_ids:
-            reason = "The evaluator is no longer in the call's pool."
-        if reason:
-            _withdraw(assignment, actor=actor, reason=reason, now=now)
-            result.withdrawn.append(assignment)
-    if result.removed:
-        record_event(actor, "assignments.discarded", object_type="call", object_id=call.code, count=result.removed)
-    db.session.flush()
-    rows = [a for a in rows if a.id not in discarded]
-
-    load: dict[int, int] = {}
-    taken: dict[int, set[int]] = {p.id: set() for p in proposals}
-    declared: dict[int, set[int]] = {p.id: set() for p in proposals}
-    active_count: dict[int, int] = {p.id: 0 for p in proposals}
-    for assignment in rows:
-        if is_active(assignment):
-            load[assignment.evaluator_id] = load.get(assignment.evaluator_id, 0) + 1
-        if assignment.proposal_id in taken:
-            taken[assignment.proposal_id].add(assignment.evaluator_id)
-            if assignment.conflict is ConflictDeclaration.CONFLICT:
-                declared[assignment.proposal_id].add(assignment.evaluator_id)
-            if counts_toward_k(assignment):
-                active_count[assignment.proposal_id] += 1
-
-    needs = []
-    for proposal in proposals:
-        conflicted = frozenset(set(index.for_proposal(proposal.id)) | declared[proposal.id])
-        needs.append(solver.ProposalNeed(
-            id=proposal.id, strand=versions[proposal.id].strand, need=max(0, k - active_count[proposal.id]),
-            excluded=frozenset(taken[proposal.id]) | conflicted, conflicted=conflicted,
-            label=f"{proposal.reference} {versions[proposal.id].acronym}".strip(),
-        ))
-    result.covered = sum(1 for n in needs if n.need == 0)
-    slots = [
-        solver.EvaluatorSlot(id=m.user_id, capacity=max(0, m.max_load - load.get(m.user_id, 0)),
-                             expertise=frozenset(m.expertise or []), load=load.get(m.user_id, 0),
-                             label=m.user.full_name)
-        for m in members
-    ]
-    solution = solver.solve(needs, slots)
-    if isinstance(solution, solver.Infeasible):
-        by_id = {p.id: p for p in proposals}
-        raise AssignmentInfeasible(solution.message, details={
-            "missing": solution.missing,
-            "proposals": [
-                {"id": s.proposal_id, "reference": by_id[s.proposal_id].reference,
-                 "acronym": versions[s.proposal_id].acronym, "needed": s.needed, "available": s.available,
-                 "conflicted": s.conflicted, "at_maximum_load": s.full, "reason": s.reason}
-                for s in solution.shortfalls
-            ],
-        })
+    conflicts = ConflictIndex(call, members, list(versions.values()))
+    result = FillResult()
+    rows = _clear_invalid(call, proposals, members, conflicts, result, actor=actor,
+                          discard_proposed=discard_proposed, now=now)
+    problem = assignment_problem(call, proposals, versions, members, rows, conflicts)
+    result.covered = problem.covered
+    solution = matching.solve(problem.needs, problem.slots)
+    if isinstance(solution, matching.Infeasible):
+        raise _infeasible(solution, proposals, versions)
     for pair in solution.pairs:
         assignment = Assignment(call_id=call.id, proposal_id=pair.proposal_id, evaluator_id=pair.evaluator_id,
                                 state=AssignmentState.PROPOSED, created_at=now)
@@ -172,16 +88,69 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     _choose_rapporteurs(call, proposals, versions, members)
     record_event(actor, "assignments.computed", object_type="call", object_id=call.code,
                  created=len(result.created), withdrawn=[a.id for a in result.withdrawn], removed=result.removed,
-                 proposals=len(proposals), evaluators_per_proposal=k,
+                 proposals=len(proposals), evaluators_per_proposal=call.evaluators_per_proposal,
                  expertise_matches=sum(1 for p in solution.pairs if p.expertise_match))
     return result
+
+
+def _invalid_because(assignment: Assignment, conflicts: ConflictIndex, member_ids: set[int]) -> str | None:
+    """Why an active assignment no longer stands, or None when it does."""
+    if has_open_declared_conflict(assignment):
+        return "The evaluator declared a conflict of interest."
+    reasons = conflicts.reasons(assignment.proposal_id, assignment.evaluator_id)
+    if reasons:
+        return "Conflict of interest: " + "; ".join(reasons) + "."
+    if assignment.evaluator_id not in member_ids:
+        return "The evaluator is no longer in the call's pool."
+    return None
+
+
+def _clear_invalid(call: Call, proposals: list[Proposal], members: list[PoolMember], conflicts: ConflictIndex,
+                   result: FillResult, *, actor: User, discard_proposed: bool, now: datetime) -> list[Assignment]:
+    """Withdraw the active assignments of `proposals` that no longer stand (and, with `discard_proposed`, delete
+    the unpublished ones); returns the call's assignments that remain."""
+    member_ids = {m.user_id for m in members}
+    wanted = {p.id for p in proposals}
+    rows = call_assignments(call)
+    discarded: set[int] = set()
+    for assignment in rows:
+        if assignment.proposal_id not in wanted or not is_active(assignment):
+            continue
+        if discard_proposed and assignment.state is AssignmentState.PROPOSED:
+            db.session.delete(assignment)
+            discarded.add(assignment.id)
+            result.removed += 1
+            continue
+        reason = _invalid_because(assignment, conflicts, member_ids)
+        if reason:
+            _withdraw(assignment, actor=actor, reason=reason, now=now)
+            result.withdrawn.append(assignment)
+    if result.removed:
+        record_event(actor, "assignments.discarded", object_type="call", object_id=call.code, count=result.removed)
+    db.session.flush()
+    return [a for a in rows if a.id not in discarded]
+
+
+def _infeasible(solution: matching.Infeasible, proposals: list[Proposal],
+                versions: dict[int, SubmittedVersion]) -> AssignmentInfeasible:
+    """The refusal that names every proposal that cannot be covered, and why (pages and the API show it)."""
+    by_id = {p.id: p for p in proposals}
+    return AssignmentInfeasible(solution.message, details={
+        "missing": solution.missing,
+        "proposals": [
+            {"id": s.proposal_id, "reference": by_id[s.proposal_id].reference,
+             "acronym": versions[s.proposal_id].acronym, "needed": s.needed, "available": s.available,
+             "conflicted": s.conflicted, "at_maximum_load": s.full, "reason": s.reason}
+            for s in solution.shortfalls
+        ],
+    })
 
 
 def _choose_rapporteurs(call: Call, proposals: list[Proposal], versions: dict[int, SubmittedVersion],
                         members: list[PoolMember]) -> None:
     """A default rapporteur for each proposal that has none: an expert in its strand, spreading the role."""
     expertise = {m.user_id: set(m.expertise or []) for m in members}
-    rows = [a for a in _call_assignments(call) if counts_toward_k(a)]
+    rows = [a for a in call_assignments(call) if counts_toward_k(a)]
     roles: dict[int, int] = {}
     by_proposal: dict[int, list[Assignment]] = {}
     for assignment in rows:
@@ -200,10 +169,6 @@ def _choose_rapporteurs(call: Call, proposals: list[Proposal], versions: dict[in
     db.session.flush()
 
 
-def _consensus_status(proposal_id: int) -> ReportStatus | None:
-    return db.session.scalar(sa.select(ConsensusReport.status).where(ConsensusReport.proposal_id == proposal_id))
-
-
 def add_assignment(proposal: Proposal, *, actor: User, evaluator: User, now: datetime | None = None) -> Assignment:
     """Assign one evaluator by hand (PROPOSED until published); conflicts and overloads are refused."""
     require_officer(actor)
@@ -215,8 +180,7 @@ def add_assignment(proposal: Proposal, *, actor: User, evaluator: User, now: dat
     member = pool_member(call.id, evaluator.id)
     if member is None or member.withdrawn_at is not None:
         raise InvalidInput(f"{evaluator.full_name} is not in the pool of this call.", details={"field": "evaluator"})
-    existing = db.session.scalar(sa.select(Assignment).where(Assignment.proposal_id == proposal.id,
-                                                             Assignment.evaluator_id == evaluator.id))
+    existing = assignment_of(proposal.id, evaluator.id)
     if existing is not None:
         what = "is already assigned to" if is_active(existing) else "was withdrawn from"
         raise InvalidInput(f"{evaluator.full_name} {what} this proposal.", details={"field": "evaluator"})
@@ -224,14 +188,11 @@ def add_assignment(proposal: Proposal, *, actor: User, evaluator: User, now: dat
     if reasons:
         raise InvalidInput(f"{evaluator.full_name} has a conflict of interest: {'; '.join(reasons)}.",
                            details={"field": "evaluator"})
-    load = db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
-        Assignment.call_id == call.id, Assignment.evaluator_id == evaluator.id,
-        Assignment.state != AssignmentState.WITHDRAWN)) or 0
+    load = current_loads(call).get(evaluator.id, 0)
     if load >= member.max_load:
         raise InvalidInput(f"{evaluator.full_name} is at their maximum load ({member.max_load}).",
                            details={"field": "evaluator"})
-    current = [a for a in db.session.scalars(sa.select(Assignment).where(Assignment.proposal_id == proposal.id))
-               if counts_toward_k(a)]
+    current = [a for a in proposal_assignments(proposal) if counts_toward_k(a)]
     if len(current) >= call.evaluators_per_proposal:
         raise InvalidInput(f"{proposal.reference} already has {call.evaluators_per_proposal} evaluators; "
                            f"remove one first.", details={"field": "evaluator"})
@@ -254,7 +215,8 @@ def remove_assignment(assignment: Assignment, *, actor: User, reason: str = "",
     now = now or utcnow()
     if not is_active(assignment):
         raise InvalidTransition("This assignment is already withdrawn.")
-    if _consensus_status(assignment.proposal_id) is ReportStatus.APPROVED:
+    report = consensus_of(assignment.proposal)
+    if report is not None and report.status is ReportStatus.APPROVED:
         raise InvalidTransition("The consensus of this proposal is approved; reopen it first.")
     if assignment.state is AssignmentState.PROPOSED:
         record_event(actor, "assignment.removed", object_type="assignment", object_id=assignment.id,
@@ -263,7 +225,7 @@ def remove_assignment(assignment: Assignment, *, actor: User, reason: str = "",
         db.session.flush()
         return
     reason = (reason or "").strip()
-    if len(reason) < 3:
+    if len(reason) < MIN_WITHDRAWAL_REASON:
         raise InvalidInput("Say why the evaluator is withdrawn (the evaluator was told about this proposal).",
                            details={"field": "reason"})
     _withdraw(assignment, actor=actor, reason=reason, now=now)
@@ -333,8 +295,7 @@ def set_rapporteur(assignment: Assignment, *, actor: User) -> Assignment:
     require_officer(actor)
     if not counts_toward_k(assignment):
         raise InvalidTransition("The rapporteur is one of the proposal's active evaluators.")
-    consensus = db.session.scalar(sa.select(ConsensusReport).where(
-        ConsensusReport.proposal_id == assignment.proposal_id))
+    consensus = consensus_of(assignment.proposal)
     if consensus is not None and consensus.status is not ReportStatus.DRAFT:
         raise InvalidTransition("The consensus report is submitted; reopen it before changing the rapporteur.")
     for other in db.session.scalars(sa.select(Assignment).where(Assignment.proposal_id == assignment.proposal_id)):
@@ -353,8 +314,8 @@ def update_evaluation_settings(call: Call, *, actor: User, evaluators_per_propos
     Raising k leaves gaps that the next automatic assignment fills; lowering it keeps existing assignments.
     """
     require_officer(actor)
-    if not isinstance(evaluators_per_proposal, int) or not 1 <= evaluators_per_proposal <= 20:
-        raise InvalidInput("Evaluators per proposal: a number from 1 to 20.",
+    if not isinstance(evaluators_per_proposal, int) or not 1 <= evaluators_per_proposal <= MAX_EVALUATORS_PER_PROPOSAL:
+        raise InvalidInput(f"Evaluators per proposal: a number from 1 to {MAX_EVALUATORS_PER_PROPOSAL}.",
                            details={"field": "evaluators_per_proposal"})
     before = {"evaluators_per_proposal": call.evaluators_per_proposal, "country_conflict": call.country_conflict}
     call.evaluators_per_proposal = evaluators_per_proposal

@@ -122,7 +122,7 @@ def restore_backup(source: Path) -> dict[str, Any]:
     """Load a backup into an EMPTY database and storage; refuses to mix it with existing data."""
     with tarfile.open(source, "r:gz") as archive:
         members = {m.name: m for m in archive.getmembers() if m.isfile()}
-        manifest = json.loads(_read(archive, members, "manifest.json"))
+        manifest: dict[str, Any] = json.loads(_read(archive, members, "manifest.json"))
         if manifest.get("format") != FORMAT:
             raise BackupError(f"not a Eurogrants backup (format {manifest.get('format')!r})")
         tables_json = _read(archive, members, "tables.json")

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.formatting import human_size
 from app.models import Document, Proposal, User
 from app.services.audit import record_event
-from app.services.errors import FileTooLarge, InvalidInput, NotFound
+from app.services.errors import FileTooLarge, InvalidInput
 from app.storage import TooLarge, get_storage
 
 PDF_MAGIC = b"%PDF-"
@@ -43,7 +43,6 @@ class PdfFacts:
 
 def max_upload_bytes() -> int:
     return int(current_app.config["MAX_UPLOAD_BYTES"])
-
 
 
 def too_large_message(limit: int | None = None) -> str:
@@ -172,14 +171,6 @@ def upload_document(proposal: Proposal, *, actor: User, kind: DocumentKind, stor
     return document
 
 
-def find_document(proposal: Proposal, document_id: int, *, include_removed: bool = True) -> Document:
-    """One annex of this proposal (NotFound otherwise: ids of other proposals' annexes are not guessable)."""
-    for document in proposal.documents:
-        if document.id == document_id and (include_removed or document.removed_at is None):
-            return document
-    raise NotFound("There is no such annex.")
-
-
 def remove_document(proposal: Proposal, document: Document, *, actor: User) -> None:
     """Take an annex off the proposal; the file stays for the submitted versions that include it.
 
@@ -192,6 +183,3 @@ def remove_document(proposal: Proposal, document: Document, *, actor: User) -> N
     record_event(actor, "proposal.document_removed", object_type="proposal", object_id=proposal.id,
                  document_id=document.id, kind=document.kind.value, filename=document.filename)
 
-
-def open_document(document: Document) -> BinaryIO:
-    return get_storage().open(document.sha256)

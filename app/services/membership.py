@@ -16,29 +16,23 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.clock import utcnow
 from app.countries import country_name
 from app.enums import InvitationStatus, JoinRequestStatus, OrganisationType, Role
 from app.extensions import db
-from app.models import Invitation, JoinRequest, Organisation, User, UserRole
+from app.models import Invitation, JoinRequest, Organisation, User
 from app.queries.access import MEMBERSHIP_NOT_FOUND, is_member_of
-from app.services.accounts import (
-    clean_organisation,
-    find_organisation,
-    new_applicant,
-    normalise_email,
-    token_digest,
-)
+from app.queries.accounts import clean_organisation, find_organisation, normalise_email, token_digest
+from app.queries.membership import INVITATION_GONE, is_addressee, members_of, open_invitation, pending_join_request
+from app.services.accounts import new_applicant
 from app.services.audit import record_event
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed, NotFound
 
 INVITATION_VALID_FOR = timedelta(days=14)
-INVITATION_GONE = ("This invitation link has expired or has already been used. Ask your colleague for a new one, "
-                   "or register without it.")
 
 
 def _label(organisation: Organisation) -> str:
@@ -61,68 +55,10 @@ def _audit(actor: User | None, action: str, organisation: Organisation, **data: 
                  organisation=organisation.name, country=organisation.country, **data)
 
 
-# --- reading ------------------------------------------------------------------------------------------------
-
-def members_of(organisation: Organisation) -> list[User]:
-    """The organisation's applicant accounts, by name."""
-    return list(db.session.scalars(
-        sa.select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(User.organisation_id == organisation.id, UserRole.role == Role.APPLICANT)
-        .order_by(User.full_name, User.id)
-    ))
-
-
-def waiting_join_requests(organisation: Organisation) -> list[JoinRequest]:
-    """Requests to join the organisation that no member has answered yet, oldest first."""
-    return list(db.session.scalars(
-        sa.select(JoinRequest).where(JoinRequest.organisation_id == organisation.id,
-                                     JoinRequest.status == JoinRequestStatus.PENDING)
-        .options(selectinload(JoinRequest.user)).order_by(JoinRequest.created_at, JoinRequest.id)
-    ))
-
-
-def open_invitations(organisation: Organisation) -> list[Invitation]:
-    """Invitations of the organisation still to be answered and not expired, newest first."""
-    return list(db.session.scalars(
-        sa.select(Invitation).where(Invitation.organisation_id == organisation.id,
-                                    Invitation.status == InvitationStatus.PENDING, Invitation.expires_at > utcnow())
-        .options(selectinload(Invitation.invited_by)).order_by(Invitation.created_at.desc(), Invitation.id.desc())
-    ))
-
-
-def pending_join_request(user: User) -> JoinRequest | None:
-    """The user's request to join an organisation, while no member has answered it."""
-    return db.session.scalar(
-        sa.select(JoinRequest).where(JoinRequest.user_id == user.id, JoinRequest.status == JoinRequestStatus.PENDING)
-        .options(selectinload(JoinRequest.organisation))
-    )
-
-
-def latest_join_request(user: User) -> JoinRequest | None:
-    """The user's most recent request to join an organisation, whatever its answer."""
-    return db.session.scalar(
-        sa.select(JoinRequest).where(JoinRequest.user_id == user.id)
-        .options(selectinload(JoinRequest.organisation))
-        .order_by(JoinRequest.created_at.desc(), JoinRequest.id.desc()).limit(1)
-    )
-
-
-def invitation_for_token(token: str) -> Invitation | None:
-    """The invitation a link names, whatever its state; None for a token that names none."""
-    if not token or len(token) > 200:
-        return None
-    return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == token_digest(token))
-                             .options(selectinload(Invitation.organisation), selectinload(Invitation.invited_by)))
-
-
-def open_invitation(token: str) -> Invitation | None:
-    """The invitation a link names, if it can still be accepted."""
-    invitation = invitation_for_token(token)
-    return invitation if invitation is not None and invitation.is_open() else None
-
-
-def is_addressee(user: User, invitation: Invitation) -> bool:
-    return normalise_email(user.email) == invitation.email
+def _rows_updated(statement: sa.Update) -> int:
+    """How many rows a conditional UPDATE changed: 0 when its condition no longer held (someone answered first)."""
+    result = db.session.execute(statement.execution_options(synchronize_session=False))
+    return cast("sa.CursorResult[Any]", result).rowcount
 
 
 # --- a newcomer ---------------------------------------------------------------------------------------------
@@ -176,6 +112,16 @@ def request_to_join(actor: User, organisation: Organisation, *, message: str = "
     return join_request
 
 
+def request_to_join_by_name(actor: User, *, name: str, country: str, message: str = "") -> JoinRequest:
+    """`request_to_join` the organisation registered with this name in this country (whatever the name's case and
+    spacing); InvalidInput when there is none. Side effects: see `request_to_join`."""
+    organisation = find_organisation(name, country)
+    if organisation is None:
+        raise InvalidInput("No organisation of this name is registered in this country. Check the name, or "
+                           "register the organisation below.", details={"field": "organisation_name"})
+    return request_to_join(actor, organisation, message=message)
+
+
 def cancel_join_request(actor: User) -> JoinRequest:
     """Withdraw the actor's waiting request. Side effects: its status, an audit event."""
     join_request = pending_join_request(actor)
@@ -188,11 +134,9 @@ def cancel_join_request(actor: User) -> JoinRequest:
 
 
 def _answer_request(join_request: JoinRequest, status: JoinRequestStatus, *, by: User) -> None:
-    answered = db.session.execute(
+    answered = _rows_updated(
         sa.update(JoinRequest).where(JoinRequest.id == join_request.id, JoinRequest.status == JoinRequestStatus.PENDING)
-        .values(status=status, decided_at=utcnow(), decided_by_id=by.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .values(status=status, decided_at=utcnow(), decided_by_id=by.id))
     if not answered:
         raise InvalidTransition("This request has been answered already.")
     db.session.refresh(join_request)
@@ -200,10 +144,8 @@ def _answer_request(join_request: JoinRequest, status: JoinRequestStatus, *, by:
 
 def _join(user: User, organisation: Organisation) -> None:
     """Make `user` a member, unless they joined an organisation meanwhile (another tab, another member)."""
-    joined = db.session.execute(
-        sa.update(User).where(User.id == user.id, User.organisation_id.is_(None))
-        .values(organisation_id=organisation.id).execution_options(synchronize_session=False)
-    ).rowcount
+    joined = _rows_updated(sa.update(User).where(User.id == user.id, User.organisation_id.is_(None))
+                           .values(organisation_id=organisation.id))
     if not joined:
         raise InvalidTransition(f"{user.full_name} belongs to an organisation already.")
     db.session.refresh(user)
@@ -228,7 +170,7 @@ def decide_join_request(join_request: JoinRequest, *, actor: User, approve: bool
            user=newcomer.id, email=newcomer.email)
 
 
-def invite(organisation: Organisation, *, actor: User, email: str) -> tuple[Invitation, str]:
+def invite_member(organisation: Organisation, *, actor: User, email: str) -> tuple[Invitation, str]:
     """A member invites a colleague by e-mail address; returns the invitation and its token (shown once).
 
     An earlier open invitation to the same address is revoked: only the newest link works.
@@ -259,11 +201,10 @@ def invite(organisation: Organisation, *, actor: User, email: str) -> tuple[Invi
 
 def _answer_invitation(invitation: Invitation, status: InvitationStatus, *, by: User) -> None:
     now = utcnow()
-    answered = db.session.execute(
+    answered = _rows_updated(
         sa.update(Invitation).where(Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING,
                                     Invitation.expires_at > now)
-        .values(status=status, answered_at=now, answered_by_id=by.id).execution_options(synchronize_session=False)
-    ).rowcount
+        .values(status=status, answered_at=now, answered_by_id=by.id))
     if not answered:
         raise InvalidTransition(INVITATION_GONE)
     db.session.refresh(invitation)

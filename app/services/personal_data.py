@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import Correction, EmailChange, Erasure, Job, Organisation, User, UserRole
 from app.privacy.access_log import note_access
 from app.queries.access import is_member_of, require_officer
+from app.queries.accounts import clean_organisation, find_organisation, normalise_email
 from app.queries.personal_data import (
     ErasureAssessment,
     PersonalDataExport,
@@ -30,7 +31,7 @@ from app.queries.personal_data import (
     personal_data_export,
 )
 from app.services import outbox
-from app.services.accounts import clean_organisation, find_organisation, normalise_email, password_matches
+from app.services.accounts import password_matches
 from app.services.audit import record_event
 from app.services.erasure import erase_person, erasure_of
 from app.services.errors import (

@@ -1,4 +1,4 @@
-"""The evaluator pool of a call: invitations, the code of conduct, loads and withdrawals."""
+"""The evaluator pool of a call: invitations, the code of conduct, loads and withdrawals (read in app.queries.pool)."""
 
 from __future__ import annotations
 
@@ -6,29 +6,19 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.clock import utcnow
 from app.countries import is_country_code
 from app.enums import AssignmentState, ConsentKind, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, Call, IndividualReport, PoolMember, User
-from app.models.limits import MAX_LOAD_LIMIT
+from app.models.limits import MAX_AFFILIATION, MAX_LOAD_LIMIT, MIN_WITHDRAWAL_REASON
 from app.privacy.texts import current_text
 from app.queries.access import require_officer
-from app.services.accounts import normalise_email
+from app.queries.pool import current_loads
 from app.services.audit import record_event
 from app.services.consents import check_text_version, record_consent
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed
-
-
-def find_evaluator(email: str) -> User:
-    """The evaluator account with this e-mail address (officers invite existing evaluator accounts)."""
-    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email or "")))
-    if user is None or not user.has_role(Role.EVALUATOR):
-        raise InvalidInput("There is no evaluator account with this e-mail address; an administrator creates "
-                           "evaluator accounts under Accounts.", details={"field": "email"})
-    return user
 
 
 def _clean_expertise(call: Call, expertise: Iterable[str]) -> list[str]:
@@ -50,7 +40,7 @@ def _clean_affiliation(organisation_name: str | None, country: str | None, user:
     if not code or not is_country_code(code):
         raise InvalidInput("Give the country of the evaluator's organisation as an ISO code (e.g. BE).",
                            details={"field": "country"})
-    return name[:200], code
+    return name[:MAX_AFFILIATION], code
 
 
 def _check_load(max_load: int) -> int:
@@ -90,16 +80,6 @@ def invite_evaluator(call: Call, *, actor: User, user: User, expertise: Iterable
                  evaluator_id=user.id, email=user.email, organisation=name, country=code, expertise=chosen,
                  max_load=max_load)
     return member
-
-
-def current_loads(call: Call) -> dict[int, int]:
-    """Evaluator user id → number of active (proposed or published) assignments in the call."""
-    rows = db.session.execute(
-        sa.select(Assignment.evaluator_id, sa.func.count(Assignment.id))
-        .where(Assignment.call_id == call.id, Assignment.state != AssignmentState.WITHDRAWN)
-        .group_by(Assignment.evaluator_id)
-    )
-    return {evaluator_id: count for evaluator_id, count in rows}
 
 
 def update_pool_member(member: PoolMember, *, actor: User, expertise: Iterable[str], max_load: int,
@@ -165,7 +145,7 @@ def withdraw_pool_member(member: PoolMember, *, actor: User, reason: str,
     if member.withdrawn_at is not None:
         raise InvalidTransition("This evaluator has already left the pool.")
     reason = (reason or "").strip()
-    if len(reason) < 3:
+    if len(reason) < MIN_WITHDRAWAL_REASON:
         raise InvalidInput("Give a reason.", details={"field": "reason"})
     now = now or utcnow()
     member.withdrawn_at, member.withdrawn_reason = now, reason
@@ -185,22 +165,3 @@ def withdraw_pool_member(member: PoolMember, *, actor: User, reason: str,
     record_event(actor, "pool.withdrawn", object_type="pool_member", object_id=member.id, call=member.call.code,
                  evaluator_id=member.user_id, reason=reason, withdrawn_assignments=[a.id for a in withdrawn])
     return withdrawn
-
-
-def pool(call: Call) -> list[PoolMember]:
-    """The call's pool (withdrawn members last), with their accounts, in one query."""
-    return list(db.session.scalars(
-        sa.select(PoolMember).where(PoolMember.call_id == call.id)
-        .options(selectinload(PoolMember.user))
-        .join(User, User.id == PoolMember.user_id)
-        .order_by(PoolMember.withdrawn_at.is_not(None), User.full_name, User.id)
-    ))
-
-def evaluator_accounts() -> list[User]:
-    """Every active evaluator account, to choose from when inviting."""
-    from app.models import UserRole
-
-    return list(db.session.scalars(
-        sa.select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.EVALUATOR, User.is_active_account.is_(True)).order_by(User.full_name)
-    ))

@@ -1,129 +1,84 @@
-"""Promotion from the reserve list: the rule, as a pure function of a JSON document (no Flask, no database).
+"""Promotion from the reserve list, as a state change: a new run that follows the run in force.
 
-When a selected consortium declines the grant or is found ineligible after a selection was finalised, the
-programme officer promotes from the reserve list *in order*: the first reserve proposal whose requested grant
-fits the budget that the departure frees (the budget left plus the departing proposal's grant) is selected.
-Nobody else changes status; the reserve positions behind the promoted proposal move up by one.
-
-`scoring.select` cannot express this (re-running it without the departing proposal would re-walk the whole merit
-order and could also change who else is funded), so the rule lives here, written like the scoring core: the
-input is a canonical JSON document and the output has the shape of `scoring.selection_to_dict`, so a promotion
-run is stored, hashed and re-run exactly like a selection run. It imports only the standard library and could
-move into `scoring/` unchanged.
-
-Like the core, the output says for the proposals it decides the step of the decision (the release, then the
-promotion, after the parent's last step; none when the parent's output has no steps), the budget left after it and
-a reason code: "declined" or "ineligible" for the departing proposal, "promoted" for the promoted one.
-
-Input document::
-
-    {"kind": "promotion",
-     "rules": {...}, "proposals": [...],           # the parent run's input (requested grants, scores)
-     "previous": {...},                            # the parent run's output
-     "previous_run": 3, "previous_output_sha256": "...",
-     "release": {"id": "EC-0007", "reason": "declined" | "ineligible"}}
+The rule itself is the scoring core's (`scoring.promotion`): this records that a selected consortium declined or
+was found ineligible, and stores the promotion as a run (input, output, both hashes) that re-runs like a selection.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from decimal import Decimal
-from typing import Any
+import json
 
-RELEASE_REASONS = ("declined", "ineligible")
-_RESERVE_POSITION = re.compile(r"reserve position \d+")
+from app.clock import utcnow
+from app.enums import RunStatus
+from app.extensions import db
+from app.models import SelectionRun, User
+from app.queries.access import require_officer
+from app.queries.outcomes import documents_outcomes, run_outcomes, sha256_text
+from app.services.audit import record_event
+from app.services.errors import InvalidInput, InvalidTransition
+from app.services.selection import DECIDE, next_run_number
+from scoring import (
+    RELEASE_REASONS,
+    PromotionError,
+    Release,
+    ReleaseReason,
+    canonical_json,
+    promote_document,
+    promotion_document,
+    selection_to_dict,
+)
+
+MIN_NOTE = 10
 
 
-class PromotionError(ValueError):
-    """The promotion document is inconsistent (the released proposal is not selected, an unknown id …)."""
+def promote_from_reserve(run: SelectionRun, *, actor: User | None, reference: str, reason: str,
+                         note: str) -> SelectionRun:
+    """Record that a selected proposal of the run in force declined or was found ineligible, and promote the
+    first reserve proposal that fits the freed budget, as a new (draft) run whose parent is `run`.
 
-
-def _money(value: Decimal) -> str:
-    return format(value, ",.2f")
-
-
-def promote(document: Mapping[str, Any]) -> dict[str, Any]:
-    """Release one selected proposal and promote the first reserve proposal that fits the freed budget.
-
-    Returns the new output document (same keys as a selection output); deterministic, so re-running a stored
-    promotion input gives byte-identical canonical JSON.
+    Side effects: a SelectionRun, an audit event; flushes. Finalising the new run makes it the one in force.
     """
-    previous, release = document["previous"], document["release"]
-    requested = {item["id"]: Decimal(item["requested"]) for item in document["proposals"]}
-    released_id, why = release["id"], release["reason"]
-    if why not in RELEASE_REASONS:
-        raise PromotionError(f"unknown release reason {why!r} (expected declined or ineligible)")
-    outcomes = [dict(outcome) for outcome in previous["proposals"]]
-    by_id = {outcome["id"]: outcome for outcome in outcomes}
-    released = by_id.get(released_id)
-    if released is None or released["status"] != "selected":
-        raise PromotionError(f"{released_id} is not a selected proposal of the previous run")
-    run_number = document.get("previous_run")
-    in_run = f" in run {run_number}" if run_number is not None else ""
-
-    remaining = None if previous["remaining_budget"] is None else Decimal(previous["remaining_budget"])
-    freed = None if remaining is None else remaining + requested[released_id]
-    promoted_id = next(
-        (reference for reference in previous["reserve"] if freed is None or requested[reference] <= freed), None
+    require_officer(actor, to=DECIDE)
+    if not run.is_in_force:
+        raise InvalidTransition(f"Run {run.number} is not the finalised run in force; promote from that one.")
+    if reason not in RELEASE_REASONS:
+        raise InvalidInput("The reason is declined or ineligible.", details={"field": "reason"})
+    note = " ".join(note.split())
+    if len(note) < MIN_NOTE:
+        raise InvalidInput("Say what happened in a short note (at least 10 characters).", details={"field": "note"})
+    parent_input, parent_output = json.loads(run.input_json), json.loads(run.output_json)
+    before = run_outcomes(run)
+    released = before.by_reference().get(reference)
+    if released is None or released.status != "selected":
+        raise InvalidInput(f"{reference} is not selected in run {run.number}.", details={"field": "reference"})
+    ids = {item.get("reference", item["id"]): item["id"] for item in parent_input["proposals"]}
+    document = promotion_document(parent_input, parent_output, previous_run=run.number,
+                                  previous_output_sha256=run.output_sha256,
+                                  release=Release(ids[reference], _release_reason(reason)))
+    try:
+        output = selection_to_dict(promote_document(document))
+    except PromotionError as error:
+        raise InvalidInput(str(error)) from error
+    input_json, output_json = canonical_json(document), canonical_json(output)
+    after = documents_outcomes(document, output)
+    selected_before = {outcome.reference for outcome in before.selected}
+    promoted = next((o.reference for o in after.selected
+                     if o.selected_by == "reserve" and o.reference not in selected_before), None)
+    child = SelectionRun(
+        call_id=run.call_id, number=next_run_number(run.call), status=RunStatus.DRAFT,
+        options={**{k: v for k, v in run.options.items() if k != "promotion"},
+                 "promotion": {"released": reference, "reason": reason, "promoted": promoted}},
+        input_json=input_json, output_json=output_json, input_sha256=sha256_text(input_json),
+        output_sha256=sha256_text(output_json), note=note, parent_run_id=run.id, summary=after.summary(),
+        created_by_id=actor.id if actor else None, created_at=utcnow(),
     )
-    left = None if freed is None else freed - (requested[promoted_id] if promoted_id is not None else 0)
-
-    # The release and the promotion are the next steps of the decisions, after the parent's last one.
-    steps = [outcome["step"] for outcome in outcomes if outcome.get("step") is not None]
-    release_step = max(steps) + 1 if steps else None
-    departure = "declined the grant" if why == "declined" else "was found ineligible"
-    if why == "declined":
-        released.update(status="declined", reserve_position=None, selected_by=None,
-                        reason=f"rank {released['rank']}; selected{in_run}, then declined the grant")
-    else:
-        released.update(status="ineligible", rank=None, total=None, reserve_position=None, selected_by=None,
-                        decided_by=None, reason=f"found ineligible after selection{in_run}")
-    released.update(step=release_step, budget_left=None if freed is None else f"{freed:.2f}", reason_code=why)
-
-    reserve = [reference for reference in previous["reserve"] if reference != promoted_id]
-    if promoted_id is not None:
-        promoted = by_id[promoted_id]
-        fits = "selected (no budget limit)" if left is None else f"fits: {_money(left)} left after it"
-        promoted.update(
-            status="selected", selected_by="reserve", reserve_position=None,
-            reason=(f"rank {promoted['rank']}; promoted from reserve position {promoted['reserve_position']} "
-                    f"after {released_id} {departure}; {fits}"),
-            step=None if release_step is None else release_step + 1,
-            budget_left=None if left is None else f"{left:.2f}", reason_code="promoted",
-        )
-    for position, reference in enumerate(reserve, start=1):
-        outcome = by_id[reference]
-        if outcome["reserve_position"] != position:
-            outcome["reason"] = _RESERVE_POSITION.sub(f"reserve position {position}", outcome["reason"], count=1)
-            outcome["reserve_position"] = position
-
-    if why == "ineligible":  # the output lists ineligible proposals last, by id
-        outcomes.remove(released)
-        tail = [outcome for outcome in outcomes if outcome["status"] == "ineligible"]
-        outcomes = [outcome for outcome in outcomes if outcome["status"] != "ineligible"]
-        outcomes.extend(sorted([*tail, released], key=lambda outcome: outcome["id"]))
-
-    selected = [outcome["id"] for outcome in outcomes if outcome["status"] == "selected"]
-    return {
-        "selected": selected,
-        "reserve": reserve,
-        "remaining_budget": None if left is None else f"{left:.2f}",
-        "ties": previous["ties"],
-        "proposals": outcomes,
-    }
+    db.session.add(child)
+    db.session.flush()
+    record_event(actor, "selection.promotion", object_type="selection_run", object_id=child.id,
+                 call=run.call.code, number=child.number, parent=run.number, released=reference, reason=reason,
+                 promoted=promoted, note=note)
+    return child
 
 
-def build_promotion_input(parent_input: Mapping[str, Any], parent_output: Mapping[str, Any], *,
-                          parent_number: int, parent_output_sha256: str, released_id: str,
-                          reason: str) -> dict[str, Any]:
-    """The input document of a promotion that follows a run (whose input may itself be a promotion's)."""
-    return {
-        "kind": "promotion",
-        "rules": parent_input["rules"],
-        "proposals": parent_input["proposals"],
-        "previous": parent_output,
-        "previous_run": parent_number,
-        "previous_output_sha256": parent_output_sha256,
-        "release": {"id": released_id, "reason": reason},
-    }
+def _release_reason(reason: str) -> ReleaseReason:
+    return "declined" if reason == "declined" else "ineligible"

@@ -3,51 +3,33 @@
 Every function takes the proposal first and the acting user as `actor`; it checks permission, the allowed
 transition and the deadline, changes state, writes an audit event and flushes. The caller commits once.
 
-The deadline
-------------
-A submission is accepted if and only if the server's clock at the moment it is committed is strictly before
-the proposal's effective deadline (the later of the call's and an officer's extension for this proposal,
-`Proposal.effective_deadline`). Three layers:
-
-1. `submit_proposal` locks the proposal row (PostgreSQL: SELECT ... FOR NO KEY UPDATE), so submissions, saves
-   and uploads of one proposal happen one after the other and the snapshot sees exactly what is committed.
-2. With every lock held and the checklist passed, it reads the clock once, `submitted_at = utcnow()`, refuses
-   when `submitted_at >= deadline`, and writes the snapshot, the Submission row, the status and the audit
-   event with that time.
-3. It registers a commit guard on the session: a `before_commit` hook reads the clock again immediately
-   before COMMIT is sent and refuses (raising DeadlinePassed, so nothing is written) when the deadline has been
-   reached meanwhile. The time printed on the receipt (2) is never after the acceptance decision (3), and both
-   are before the deadline. Two requests at 16:59:59.9 and 17:00:00.1 therefore get different answers, and a
-   refused submission leaves no row behind: the transaction is rolled back as a whole.
-
-One clock, `app.clock.utcnow`, which tests replace with `set_clock`.
+A submission is accepted if and only if the server's clock at the moment it is committed is strictly before the
+proposal's effective deadline: `submit_proposal` locks the proposal's row, reads the clock once with every check
+passed, and leaves a guard that reads it again just before COMMIT (app/services/deadline.py says how).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.clock import utcnow
-from app.countries import is_country_code
-from app.enums import CallState, ConsentKind, DocumentKind, OrganisationType, ProposalStatus, Role
+from app.enums import CallState, ConsentKind, DocumentKind, ProposalStatus, Role
 from app.extensions import db
 from app.formatting import format_local
-from app.inputs import PartnerInput
+from app.inputs import UNSET, PartnerInput, ProposalChanges
 from app.models import Call, Document, Partner, Proposal, Submission, User
-from app.models.limits import MAX_ABSTRACT, MAX_ACRONYM, MAX_AMOUNT, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
 from app.queries.access import can_edit_proposal, require_officer
 from app.queries.eligibility import check_proposal
 from app.services import documents as document_service
 from app.services.audit import record_event
 from app.services.consents import check_text_version, record_consent
+from app.services.deadline import deadline_passed_error, guard_commit
 from app.services.errors import (
     DeadlinePassed,
     EditConflict,
@@ -59,25 +41,10 @@ from app.services.errors import (
 )
 from app.services.receipts import freeze_submission
 
-SUMMARY_FIELDS = ("acronym", "title", "abstract", "strand", "duration_months")
-SECTIONS = ("summary", "consortium", "budget", "annexes")
-
-
-
 # -- guards ----------------------------------------------------------------------------------------------------
 
 def _is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _deadline_text(proposal: Proposal) -> str:
-    return format_local(proposal.effective_deadline, proposal.call.time_zone)
-
-
-def deadline_passed_error(proposal: Proposal) -> DeadlinePassed:
-    return DeadlinePassed(
-        f"The deadline ({_deadline_text(proposal)}) has passed: the proposal can no longer be changed or "
-        "submitted.", details={"deadline": proposal.effective_deadline.isoformat()})
 
 
 def _require_member(proposal: Proposal, actor: User) -> None:
@@ -121,37 +88,6 @@ def _lock_proposal(proposal: Proposal | int) -> tuple[Proposal, int]:
     return row[0], int(row[1])
 
 
-# -- the commit guard ------------------------------------------------------------------------------------------
-
-_GUARDS = "eurogrants_deadline_guards"
-
-
-def _guard_commit(proposal: Proposal) -> None:
-    db.session.info.setdefault(_GUARDS, []).append(
-        (proposal.effective_deadline, proposal.reference, proposal.call.time_zone))
-
-
-@event.listens_for(Session, "before_commit")
-def _refuse_commit_after_deadline(session: Session) -> None:
-    """The last look at the clock before COMMIT: a submission whose deadline passed meanwhile is refused."""
-    guards = session.info.get(_GUARDS)
-    if not guards:
-        return
-    now = utcnow()
-    for deadline, reference, time_zone in guards:
-        if now >= deadline:
-            session.info.pop(_GUARDS, None)
-            raise DeadlinePassed(
-                f"The deadline ({format_local(deadline, time_zone)}) passed while the submission of {reference} was "
-                "being recorded: it was not submitted.", details={"deadline": deadline.isoformat()})
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_guards(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:
-        session.info.pop(_GUARDS, None)
-
-
 # -- drafts ----------------------------------------------------------------------------------------------------
 
 def _next_number(call: Call) -> int:
@@ -192,120 +128,19 @@ def create_proposal(call: Call, *, actor: User) -> Proposal:
     return proposal
 
 
-def _text(value: Any, field: str, limit: int, errors: dict[str, str]) -> str:
-    text = " ".join(str(value or "").split()) if field != "abstract" else str(value or "").strip()
-    if len(text) > limit:
-        errors[field] = f"At most {limit} characters (this has {len(text)})."
-    return text
-
-
-def parse_amount(value: Any) -> Decimal | None:
-    """A non-negative amount in euros with at most two decimals, or None for an empty value."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation as error:
-        raise ValueError("Write the amount in euros, e.g. 1400000.00.") from error
-    if not amount.is_finite():
-        raise ValueError("Write the amount in euros, e.g. 1400000.00.")
-    if amount < 0:
-        raise ValueError("The amount cannot be negative.")
-    if amount > MAX_AMOUNT:  # before quantize: 1e999999 has too many digits to quantize (InvalidOperation)
-        raise ValueError("The amount is too large.")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError("Use at most two decimals (cents).")
-    return amount.quantize(Decimal("0.01"))
-
-
-def _amount(value: Any, field: str, errors: dict[str, str]) -> Decimal | None:
-    try:
-        return parse_amount(value)
-    except ValueError as error:
-        errors[field] = str(error)
-        return None
-
-
-def _validated(proposal: Proposal, changes: Mapping[str, Any]) -> dict[str, Any]:
-    """Normalised values, or InvalidInput naming each field that cannot be stored at all.
-
-    Half-filled, or filled but not yet right (a strand the call does not have, a mistyped e-mail address),
-    is stored as typed: the checklist says what to fix, and nothing the user wrote is lost.
-    """
-    known = {*SUMMARY_FIELDS, "requested_grant", "coordinator_contact_email", "partners", "amounts"}
-    unknown = set(changes) - known
-    if unknown:
-        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.",
-                           details={"fields": {name: "Unknown field." for name in sorted(unknown)}})
-    errors: dict[str, str] = {}
-    clean: dict[str, Any] = {}
-    limits = {"acronym": MAX_ACRONYM, "title": MAX_TITLE, "abstract": MAX_ABSTRACT}
-    for field, limit in limits.items():
-        if field in changes:
-            clean[field] = _text(changes[field], field, limit, errors)
-    if "strand" in changes:
-        # Kept as given (the checklist says when it is not one of the call's): a save never loses input.
-        strand = " ".join(str(changes["strand"] or "").split()) or None
-        if strand is not None and len(strand) > 100:
-            errors["strand"] = "At most 100 characters."
-        clean["strand"] = strand
-    if "duration_months" in changes:
-        months = changes["duration_months"]
-        if months in (None, ""):
-            clean["duration_months"] = None
-        else:
-            try:
-                months = int(months)
-            except (TypeError, ValueError):
-                errors["duration_months"] = "Give a whole number of months."
-            else:
-                if not 1 <= months <= MAX_DURATION_MONTHS:
-                    errors["duration_months"] = f"Between 1 and {MAX_DURATION_MONTHS} months."
-                clean["duration_months"] = months
-    if "requested_grant" in changes:
-        clean["requested_grant"] = _amount(changes["requested_grant"], "requested_grant", errors)
-    if "coordinator_contact_email" in changes:
-        email = (changes["coordinator_contact_email"] or "").strip()
-        if len(email) > 254:
-            errors["coordinator_contact_email"] = "At most 254 characters."
-        clean["coordinator_contact_email"] = email
-    if "partners" in changes:
-        partners: Sequence[PartnerInput] = changes["partners"]
-        if len(partners) + 1 > MAX_PARTNERS:
-            errors["partners"] = f"At most {MAX_PARTNERS} partners."
-        cleaned = []
-        for index, partner in enumerate(partners, start=1):
-            prefix = f"partners.{index}"
-            name = " ".join((partner.name or "").split())
-            if not name:
-                errors[f"{prefix}.name"] = "Give the partner's name."
-            elif len(name) > 200:
-                errors[f"{prefix}.name"] = "At most 200 characters."
-            country = (partner.country or "").strip().upper()
-            if not is_country_code(country):
-                errors[f"{prefix}.country"] = "Choose the partner's country."
-            email = (partner.contact_email or "").strip()
-            if len(email) > 254:
-                errors[f"{prefix}.contact_email"] = "At most 254 characters."
-            amount = _amount(partner.requested_amount, f"{prefix}.requested_amount", errors)
-            cleaned.append(PartnerInput(name=name, country=country,
-                                        organisation_type=OrganisationType(partner.organisation_type),
-                                        contact_email=email, requested_amount=amount))
-        clean["partners"] = cleaned
-    if "amounts" in changes:
-        amounts = [_amount(value, f"amounts.{i}", errors) for i, value in enumerate(changes["amounts"])]
-        expected = len(clean["partners"]) + 1 if "partners" in clean else len(proposal.partners)
-        if len(amounts) != expected:
-            errors["amounts"] = f"Give one amount per partner ({expected})."
-        clean["amounts"] = amounts
-    if errors:
-        first_field, first = next(iter(errors.items()))
-        details: dict[str, Any] = {"fields": errors}
-        if len(errors) == 1:
-            details["field"] = first_field
-        raise InvalidInput(first if len(errors) == 1 else f"{len(errors)} fields cannot be saved: {first}",
-                           details=details)
-    return clean
+def _refuse_what_cannot_be_stored(proposal: Proposal, changes: ProposalChanges) -> None:
+    """InvalidInput naming every field of `changes` that cannot be stored (app.inputs found them, but for the
+    number of amounts, which depends on the consortium this save leaves)."""
+    if changes.unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(changes.unknown)}.",
+                           details={"fields": {name: "Unknown field." for name in changes.unknown}})
+    problems = dict(changes.problems)
+    if changes.amounts is not UNSET:
+        expected = len(changes.partners) + 1 if changes.partners is not UNSET else len(proposal.partners)
+        if len(changes.amounts) != expected:
+            problems["amounts"] = f"Give one amount per partner ({expected})."
+    if problems:
+        raise InvalidInput.naming(problems, several="fields cannot be saved")
 
 
 def _claim_version(proposal: Proposal, base_version: int, actor: User) -> int:
@@ -320,7 +155,7 @@ def _claim_version(proposal: Proposal, base_version: int, actor: User) -> int:
         .values(edit_version=base_version + 1, updated_by_id=actor.id, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if cast("sa.CursorResult[Any]", result).rowcount != 1:  # an UPDATE answers a CursorResult
         raise _conflict(proposal, base_version)
     set_committed_value(proposal, "edit_version", base_version + 1)
     set_committed_value(proposal, "updated_by_id", actor.id)
@@ -341,56 +176,66 @@ def _conflict(proposal: Proposal, base_version: int) -> EditConflict:
                  "saved_by": current.full_name, "saved_at": current.updated_at.isoformat()})
 
 
-def save_proposal(proposal: Proposal, *, actor: User, base_version: int, changes: Mapping[str, Any],
+def save_proposal(proposal: Proposal, *, actor: User, base_version: int, changes: ProposalChanges,
                   section: str = "api") -> Proposal:
     """Save some fields of a draft (or of a submitted proposal before the deadline).
 
     `base_version` is the edit_version the user's form was based on: EditConflict when someone saved since.
-    `changes` keys: acronym, title, abstract, strand, duration_months, requested_grant,
-    coordinator_contact_email, partners (list of PartnerInput: replaces every partner but the coordinator),
-    amounts (one requested amount per partner in order, the coordinator first).
-    Side effects: the proposal's fields and partners, edit_version + 1, an audit event.
+    `changes` is parsed at the edge (`ProposalChanges.parse`); what it found unstorable is refused here, after the
+    permission, deadline and version checks, with InvalidInput naming each field.
+    Side effects: the proposal's fields and partners, edit_version + 1, an audit event naming the fields changed.
     """
     _require_editable(proposal, actor)
     if base_version != proposal.edit_version:
-        raise _conflict(proposal, base_version)  # before validating: the form may describe an older consortium
-    clean = _validated(proposal, changes)
+        raise _conflict(proposal, base_version)  # before the input: the form may describe an older consortium
+    _refuse_what_cannot_be_stored(proposal, changes)
     version = _claim_version(proposal, base_version, actor)
-    changed: list[str] = []
-    for field in (*SUMMARY_FIELDS, "requested_grant"):
-        if field in clean and getattr(proposal, field) != clean[field]:
-            setattr(proposal, field, clean[field])
-            changed.append(field)
+    columns = changes.columns()
+    changed = [name for name, value in columns.items() if getattr(proposal, name) != value]
+    for name in changed:
+        setattr(proposal, name, columns[name])
     coordinator = proposal.coordinator
-    if "coordinator_contact_email" in clean and coordinator is not None \
-            and coordinator.contact_email != clean["coordinator_contact_email"]:
-        coordinator.contact_email = clean["coordinator_contact_email"]
+    if changes.coordinator_contact_email is not UNSET and coordinator is not None \
+            and coordinator.contact_email != changes.coordinator_contact_email:
+        coordinator.contact_email = changes.coordinator_contact_email
         changed.append("coordinator_contact_email")
-    if "partners" in clean:
-        before = [(p.name, p.country, p.organisation_type, p.contact_email, p.requested_amount)
-                  for p in proposal.partners if not p.is_coordinator]
-        after = [(p.name, p.country, p.organisation_type, p.contact_email, p.requested_amount)
-                 for p in clean["partners"]]
-        if before != after:
-            for partner in [p for p in proposal.partners if not p.is_coordinator]:
-                proposal.partners.remove(partner)
-            db.session.flush()  # free the positions before reusing them
-            for position, item in enumerate(clean["partners"], start=1):
-                proposal.partners.append(Partner(
-                    position=position, is_coordinator=False, name=item.name, country=item.country,
-                    organisation_type=item.organisation_type, contact_email=item.contact_email,
-                    requested_amount=item.requested_amount))
-            changed.append("partners")
-    if "amounts" in clean:
-        ordered = sorted(proposal.partners, key=lambda p: p.position)
-        if [p.requested_amount for p in ordered] != clean["amounts"]:
-            for partner, amount in zip(ordered, clean["amounts"], strict=True):
-                partner.requested_amount = amount
-            changed.append("amounts")
+    if changes.partners is not UNSET and _replace_partners(proposal, changes.partners):
+        changed.append("partners")
+    if changes.amounts is not UNSET and _split_budget(proposal, changes.amounts):
+        changed.append("amounts")
     db.session.flush()
     record_event(actor, "proposal.saved", object_type="proposal", object_id=proposal.id, section=section,
                  version=version, fields=changed)
     return proposal
+
+
+def _replace_partners(proposal: Proposal, partners: tuple[PartnerInput, ...]) -> bool:
+    """Every partner but the coordinator becomes `partners`, in order; False when they are those already."""
+    def described(partner: Partner | PartnerInput) -> tuple[object, ...]:
+        return (partner.name, partner.country, partner.organisation_type, partner.contact_email,
+                partner.requested_amount)
+
+    if [described(p) for p in proposal.partners if not p.is_coordinator] == [described(p) for p in partners]:
+        return False
+    for partner in [p for p in proposal.partners if not p.is_coordinator]:
+        proposal.partners.remove(partner)
+    db.session.flush()  # free the positions before reusing them
+    for position, item in enumerate(partners, start=1):
+        proposal.partners.append(Partner(
+            position=position, is_coordinator=False, name=item.name, country=item.country,
+            organisation_type=item.organisation_type, contact_email=item.contact_email,
+            requested_amount=item.requested_amount))
+    return True
+
+
+def _split_budget(proposal: Proposal, amounts: tuple[Decimal | None, ...]) -> bool:
+    """One requested amount per partner in order, the coordinator first; False when they are those already."""
+    ordered = sorted(proposal.partners, key=lambda p: p.position)
+    if [p.requested_amount for p in ordered] == list(amounts):
+        return False
+    for partner, amount in zip(ordered, amounts, strict=True):
+        partner.requested_amount = amount
+    return True
 
 
 # -- annexes ---------------------------------------------------------------------------------------------------
@@ -475,7 +320,7 @@ def submit_proposal_id(proposal_id: int, *, actor: User, base_version: int | Non
                  sha256=submission.sha256, submitted_at=submitted_at.isoformat(),
                  declaration_version=declaration.text_version)
     db.session.flush()
-    _guard_commit(proposal)
+    guard_commit(proposal)
     return submission
 
 

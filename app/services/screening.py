@@ -1,73 +1,25 @@
 """Screening: after the deadline the officer confirms or overrides each submitted proposal's eligibility.
 
-The automatic results are the intake checklist (`app.queries.eligibility.check_proposal`) run on the last
-submitted version. The decision, with its written reason, is stored on the proposal and audited. Only
-eligible proposals go to evaluation.
+The automatic results (`app.queries.screening`) are the intake checklist run on the last submitted version. The
+decision, with its written reason, is stored on the proposal and audited. Only eligible proposals go to evaluation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.clock import utcnow
-from app.enums import AssignmentState, CallState, Eligibility, ProposalStatus, RunStatus
+from app.enums import AssignmentState, Eligibility, ProposalStatus
 from app.extensions import db
-from app.models import Assignment, Call, Proposal, SelectionRun, User
+from app.models import Assignment, Call, Proposal, User
 from app.models.limits import MIN_REASON_LENGTH
 from app.queries.access import require_officer
-from app.queries.eligibility import Checklist, check_proposal
-from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
+from app.queries.eligibility import Checklist
+from app.queries.screening import automatic_checks, screening_open, screening_rows, selection_finalised
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition
-
-
-@dataclass(frozen=True)
-class ScreeningRow:
-    proposal: Proposal
-    version: SubmittedVersion
-    checklist: Checklist
-    ready: bool  # the proposal's own deadline (an extension may be later than the call's) has passed
-
-
-def screening_open(call: Call, now: datetime | None = None) -> bool:
-    """Screening starts when the call's deadline has passed: derived from the clock, no job needed."""
-    return call.state(now) is CallState.CLOSED
-
-
-def automatic_checks(proposal: Proposal) -> Checklist:
-    """The eligibility checklist on the last submitted version."""
-    return check_proposal(submitted_version(proposal))  # type: ignore[arg-type]
-
-
-def submitted_proposals(call: Call) -> list[Proposal]:
-    """The call's submitted proposals (withdrawn ones left out) with what screening shows, by reference."""
-    return list(db.session.scalars(
-        sa.select(Proposal).where(Proposal.call_id == call.id, Proposal.status == ProposalStatus.SUBMITTED)
-        .options(selectinload(Proposal.partners), selectinload(Proposal.documents),
-                 selectinload(Proposal.organisation))
-        .order_by(Proposal.number)
-    ))
-
-
-def screening_rows(call: Call, now: datetime | None = None) -> list[ScreeningRow]:
-    """Every submitted proposal with its automatic checklist, in a fixed number of queries."""
-    now = now or utcnow()
-    proposals = submitted_proposals(call)
-    versions = submitted_versions(proposals)
-    return [
-        ScreeningRow(p, versions[p.id], check_proposal(versions[p.id]),  # type: ignore[arg-type]
-                     p.is_past_deadline(now))
-        for p in proposals
-    ]
-
-
-def selection_finalised(call: Call) -> bool:
-    return db.session.scalar(sa.select(sa.func.count(SelectionRun.id)).where(
-        SelectionRun.call_id == call.id, SelectionRun.status == RunStatus.FINALISED)) > 0
 
 
 def _check_reason(reason: str) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, send_file
+from flask import Response, render_template, send_file
 
+from app import letter_files
 from app.models import Document, Letter, SelectionRun, Submission
-from app.services import letters as letter_service
-from app.services.documents import open_document
-from app.services.receipts import receipt_filename, render_receipt_pdf, snapshot_text
+from app.pdf import render_pdf
+from app.queries.documents import open_document
+from app.queries.receipts import receipt_context, receipt_filename, require_content, snapshot_text
 
 
 def _harden(response: Response) -> Response:
@@ -34,8 +35,11 @@ def send_annex(document: Document) -> Response:
 
 
 def send_receipt_pdf(submission: Submission) -> Response:
-    """The receipt PDF, rendered from the frozen snapshot."""
-    response = Response(render_receipt_pdf(submission), mimetype="application/pdf")
+    """The receipt PDF, rendered from the frozen snapshot (deterministic: same submission, same bytes); 410 once
+    the version's content was erased under its rule."""
+    require_content(submission)
+    pdf = render_pdf(render_template("pdf/receipt.html", **receipt_context(submission)))
+    response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{receipt_filename(submission)}"'
     return _harden(response)
 
@@ -50,15 +54,15 @@ def send_snapshot(submission: Submission) -> Response:
 
 def send_letter(letter: Letter, *, as_attachment: bool = False) -> Response:
     """The stored letter PDF, byte for byte (its SHA-256 is the one the verification page shows)."""
-    response = send_file(io.BytesIO(letter_service.letter_pdf(letter)), mimetype="application/pdf",
-                         as_attachment=as_attachment, download_name=letter_service.letter_filename(letter),
+    response = send_file(io.BytesIO(letter_files.letter_pdf(letter)), mimetype="application/pdf",
+                         as_attachment=as_attachment, download_name=letter_files.letter_filename(letter),
                          etag=letter.sha256, max_age=0)
     return _harden(response)
 
 
 def send_letters_zip(run: SelectionRun, letters: list[Letter]) -> Response:
     """Every letter of a run and its manifest, as one ZIP attachment."""
-    response = send_file(io.BytesIO(letter_service.letters_zip(run, letters)), mimetype="application/zip",
+    response = send_file(io.BytesIO(letter_files.letters_zip(run, letters)), mimetype="application/zip",
                          as_attachment=True, download_name=f"{run.call.code}-run{run.number}-letters.zip", max_age=0)
     return _harden(response)
 

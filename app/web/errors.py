@@ -86,7 +86,8 @@ def render_unexpected_error(error: Exception) -> Any:
     """A bug: logged with its traceback and the request id, answered with a 500 that quotes the id."""
     if isinstance(error, HTTPException):
         return render_http_exception(error)
-    current_app.log_exception((type(error), error, error.__traceback__))
+    traceback = error.__traceback__  # an error that was raised has one
+    current_app.log_exception((type(error), error, traceback) if traceback else (None, None, None))
     message = ("Something went wrong on our side. It has been logged; quote the request id "
                f"{request_id()} if you report it.")
     if is_api_request():
@@ -94,7 +95,7 @@ def render_unexpected_error(error: Exception) -> Any:
     return render_template("errors/error.html", error=InternalServerError(message), status=500), 500
 
 
-class EurograntsApi(Api):
+class EurograntsApi(Api):  # type: ignore[misc]  # flask-smorest ships no types
     """flask-smorest with our error shape, documented in the OpenAPI document."""
 
     ERROR_SCHEMA = ErrorSchema

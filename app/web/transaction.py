@@ -5,7 +5,7 @@ Services change state and flush; they never commit. Views never call `db.session
 - Every view runs inside `run_view` (EurograntsFlask.dispatch_request, app/web/application.py). A view that raises
   (a DomainError, an abort, a bug) is rolled back. A view that returns from a POST, PUT, PATCH or DELETE is
   committed by `commit`; GET and HEAD are never committed. A DomainError raised *by the commit* (the deadline guard
-  of app.services.proposals reads the clock again in a before_commit hook) is rolled back too and reaches the error
+  of app.services.deadline reads the clock again in a before_commit hook) is rolled back too and reaches the error
   handlers: a 4xx page or the API's JSON error (app/web/errors.py), never a 500 and never the view's success.
 
 - An API operation reads: arguments (flask-smorest) -> one service call -> return the result. The API blueprint's
@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import flash, request
 from flask_wtf import FlaskForm
@@ -79,7 +79,7 @@ def committing(view: F) -> F:
             commit()
         return result
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def run_view(view: Callable[[], T]) -> T:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,17 +10,22 @@ import sqlalchemy as sa
 from app.enums import AssignmentState, ConflictDeclaration, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, Call, ConsensusReport, PoolMember, Proposal, User
-from tests.factories import make_assignment, make_evaluation_setup, make_pool_member, make_report, make_staff
+from tests.evaluation_support import committed_world
+from tests.factories import (
+    EvaluationWorld,
+    make_assignment,
+    make_evaluation_setup,
+    make_pool_member,
+    make_report,
+    make_staff,
+)
 
 LONG = "This comment is long enough to justify the score given."
 
 
 @pytest.fixture
-def world(app) -> SimpleNamespace:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        s = make_evaluation_setup(proposals=2, evaluators=4, declared=False)
-        db.session.commit()
-        return s
+def world(app) -> EvaluationWorld:  # type: ignore[no-untyped-def]
+    return committed_world(app, proposals=2, evaluators=4, declared=False)
 
 
 @pytest.fixture
@@ -39,10 +43,6 @@ def _error(response: Any, status: int, code: str) -> dict[str, Any]:
     body = response.get_json()
     assert body["error"]["code"] == code
     return body["error"]  # type: ignore[no-any-return]
-
-
-def _aid(world: SimpleNamespace, proposal: int, evaluator: int) -> int:
-    return world.assignments[(world.proposal_ids[proposal], world.evaluator_ids[evaluator])]
 
 
 def _scores(value: Any = "4", comment: str = LONG) -> list[dict[str, Any]]:
@@ -172,7 +172,7 @@ def test_screening_over_the_api(app, client, world, bearer) -> None:  # type: ig
 
 def test_my_evaluations_list_only_what_i_may_see(app, client, world, bearer) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        db.session.get(Assignment, _aid(world, 1, 1)).state = AssignmentState.PROPOSED
+        db.session.get(Assignment, world.assignment_id(1, 1)).state = AssignmentState.PROPOSED
         db.session.commit()
     body = client.get("/api/v1/evaluations", headers=bearer(world.evaluator_emails[1])).get_json()
     assert [e["proposal"]["reference"] for e in body] == [world.references[0]]
@@ -185,7 +185,7 @@ def test_my_evaluations_list_only_what_i_may_see(app, client, world, bearer) -> 
 
 def test_declare_score_submit_over_the_api(app, client, world, bearer) -> None:  # type: ignore[no-untyped-def]
     me = bearer(world.evaluator_emails[0])
-    url = f"/api/v1/evaluations/{_aid(world, 0, 0)}"
+    url = f"/api/v1/evaluations/{world.assignment_id(0, 0)}"
     summary = client.get(url, headers=me).get_json()
     assert "abstract" not in summary["proposal"]
     assert "report" not in summary
@@ -216,11 +216,12 @@ def test_blind_until_my_report_is_submitted(app, client, world, bearer) -> None:
     with app.app_context():
         for assignment in db.session.scalars(sa.select(Assignment)):
             assignment.conflict = ConflictDeclaration.NO_CONFLICT
-        make_report(db.session.get(Assignment, _aid(world, 0, 1)), {"relevance": "2", "quality": "2", "impact": "2"},
+        make_report(db.session.get(Assignment, world.assignment_id(0, 1)),
+                    {"relevance": "2", "quality": "2", "impact": "2"},
                     comment="PEER COMMENT not to be seen before submitting.")
         db.session.commit()
     me = bearer(world.evaluator_emails[0])
-    url = f"/api/v1/evaluations/{_aid(world, 0, 0)}"
+    url = f"/api/v1/evaluations/{world.assignment_id(0, 0)}"
     body = client.get(url, headers=me).get_json()
     assert body["others"] is None
     assert "PEER COMMENT" not in str(body)
@@ -236,7 +237,7 @@ def test_blind_until_my_report_is_submitted(app, client, world, bearer) -> None:
 
 def test_declaring_a_conflict_makes_the_evaluation_disappear(client, world, bearer) -> None:  # type: ignore[no-untyped-def]
     me = bearer(world.evaluator_emails[0])
-    url = f"/api/v1/evaluations/{_aid(world, 0, 0)}"
+    url = f"/api/v1/evaluations/{world.assignment_id(0, 0)}"
     _error(client.post(f"{url}/conflict", json={"conflict": True}, headers=me), 422, "invalid_input")
     response = client.post(f"{url}/conflict", json={"conflict": True, "note": "My brother runs Partner A."},
                            headers=me)
@@ -250,7 +251,7 @@ def _all_in(app, world) -> None:  # type: ignore[no-untyped-def]
         for assignment in db.session.scalars(sa.select(Assignment)):
             assignment.conflict = ConflictDeclaration.NO_CONFLICT
         for i, values in enumerate([("4", "4", "3"), ("5", "3.5", "3"), ("2.5", "4", "3.5")]):
-            make_report(db.session.get(Assignment, _aid(world, 0, i)),
+            make_report(db.session.get(Assignment, world.assignment_id(0, i)),
                         dict(zip(("relevance", "quality", "impact"), values, strict=True)))
         db.session.commit()
 
@@ -289,7 +290,8 @@ def test_consensus_requires_all_reports(app, client, world, bearer) -> None:  # 
     with app.app_context():
         for assignment in db.session.scalars(sa.select(Assignment)):
             assignment.conflict = ConflictDeclaration.NO_CONFLICT
-        make_report(db.session.get(Assignment, _aid(world, 0, 0)), {"relevance": "4", "quality": "4", "impact": "4"})
+        make_report(db.session.get(Assignment, world.assignment_id(0, 0)),
+                    {"relevance": "4", "quality": "4", "impact": "4"})
         db.session.commit()
     error = _error(client.put(f"/api/v1/proposals/{world.proposal_ids[0]}/consensus", json={"scores": _scores()},
                               headers=bearer(world.evaluator_emails[0])), 409, "invalid_transition")
@@ -312,7 +314,7 @@ def test_every_evaluator_endpoint_answers_404_when_blocked(app, client, world, b
             make_report(assignment, {"relevance": "4", "quality": "4", "impact": "4"})
             email = person.email
         else:
-            assignment = db.session.get(Assignment, _aid(world, 0, 0))
+            assignment = db.session.get(Assignment, world.assignment_id(0, 0))
             email = world.evaluator_emails[0]
             if case == "declared":
                 assignment.conflict = ConflictDeclaration.CONFLICT

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from app.enums import Role
 from app.extensions import db
 from app.models import Call, SelectionRun
+from app.queries.selection import SelectionOptions
 from app.seeds.calls import seed_reference_calls
-from app.services import selection as service
+from app.services.selection import run_selection
 from scoring import canonical_json, read_json
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,9 +62,9 @@ def test_verify_reproduces_every_run_and_flags_a_tampered_one(app, cli, make_use
     cli.invoke(args=["selection", "demo", CODE, "--count", "20"])
     with app.app_context():
         call = db.session.scalar(sa.select(Call).where(Call.code == CODE))
-        service.run_selection(call, actor=db.session.merge(officer))
-        service.run_selection(call, actor=db.session.merge(officer),
-                              options=service.SelectionOptions.from_values(call, reserve_size=0))
+        run_selection(call, actor=db.session.merge(officer))
+        run_selection(call, actor=db.session.merge(officer),
+                      options=SelectionOptions.from_values(call, reserve_size=0))
         db.session.commit()
     result = cli.invoke(args=["selection", "verify", CODE])
     assert result.exit_code == 0, result.output

@@ -16,8 +16,8 @@ from app.clock import set_clock, utcnow
 from app.enums import Decision, LetterKind, OutboxStatus, Role
 from app.extensions import db
 from app.models import Letter, OutboxMessage, Proposal, User
+from app.queries.letters import verification_code
 from app.services import membership
-from app.services.letters import verification_code
 from app.services.proposals import submit_proposal
 from app.storage import get_storage
 from tests.factories import (
@@ -69,7 +69,7 @@ def people(app: Any, frozen_clock: Any) -> SimpleNamespace:
         proposal.partners[0].contact_email = "alice@baltic.example"
         proposal.partners[1].contact_email = "nord-contact@partner.example"
         submit_proposal(proposal, actor=alice)
-        membership.invite(alice.organisation, actor=alice, email="carol@baltic.example")  # type: ignore[arg-type]
+        membership.invite_member(alice.organisation, actor=alice, email="carol@baltic.example")  # type: ignore[arg-type]
         db.session.commit()
         # After the deadline: evaluated by two experts, decided, a letter and its e-mail.
         frozen_clock.move(days=11)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Correction, EmailChange, Organisation, Submission, User
-from app.services.receipts import verify_submission
+from app.queries.receipts import verify_submission
 from tests.support import free_port
 
 

@@ -30,8 +30,8 @@ from app.models import (
     User,
 )
 from app.privacy.register import read_register
+from app.queries.receipts import submission_integrity
 from app.queries.retention import proposal_expiry, retention_plan
-from app.services.receipts import submission_integrity
 from app.storage import get_storage
 from tests.conftest import PASSWORD
 

@@ -10,8 +10,11 @@ import pytest
 
 from app.enums import Role
 from app.extensions import db
+from app.inputs import CallSettings
 from app.models import Call, User
 from app.queries import access
+from app.queries.letters import run_letters
+from app.queries.outbox import call_messages
 from app.services import letters as letter_service
 from app.services import outbox as outbox_service
 from app.services import selection
@@ -53,7 +56,7 @@ def test_the_system_may_read_and_deliver_but_decides_nothing(scenario: dict[str,
     assert batch.total == 5
     assert letter_service.publish_letters(run, actor=None) == 5
     db.session.commit()
-    outbox_service.cancel_message(outbox_service.call_messages(call)[0], actor=None)
+    outbox_service.cancel_message(call_messages(call)[0], actor=None)
     # Deciding: every decision names its officer.
     with pytest.raises(NotAllowed):
         selection.run_selection(call, actor=None)
@@ -71,9 +74,9 @@ def test_extensions_and_call_settings_refuse_the_system_with_403_not_a_crash(app
         grant_extension(proposal, actor=None, deadline=call.deadline + timedelta(days=1),  # type: ignore[arg-type]
                         reason="A power cut at the coordinator's.")
     with pytest.raises(NotAllowed):
-        update_call_settings(call, actor=None, changes={"page_limit": 3})  # type: ignore[arg-type]
+        update_call_settings(call, actor=None, settings=CallSettings(page_limit=3))  # type: ignore[arg-type]
     with pytest.raises(NotAllowed):
-        update_call_settings(call, actor=applicant, changes={"page_limit": 3})
+        update_call_settings(call, actor=applicant, settings=CallSettings(page_limit=3))
 
 
 def test_a_run_has_one_identity_its_calls_code_and_its_number(scenario: dict[str, Any]) -> None:
@@ -94,7 +97,7 @@ def test_officer_objects_are_403_for_other_roles_and_404_when_not_of_the_call(sc
     db.session.commit()
     letter_service.publish_letters(scenario["run"], actor=officer)
     db.session.commit()
-    message = outbox_service.call_messages(call)[0]
+    message = call_messages(call)[0]
     assert access.load_letter_batch(batch.id, officer).id == batch.id
     assert access.load_outbox_message(call, message.id, officer).id == message.id
     with pytest.raises(NotAllowed):
@@ -109,11 +112,26 @@ def test_officer_objects_are_403_for_other_roles_and_404_when_not_of_the_call(sc
         access.load_letter_batch(batch.id + 1000, officer)
 
 
+def test_a_submitted_proposal_of_the_call_is_the_officers_and_404_otherwise(scenario: dict[str, Any]) -> None:
+    call, officer = scenario["call"], scenario["officer"]
+    submitted = scenario["proposals"]["selected"]
+    assert access.load_submitted_proposal(call, submitted.id, officer) is submitted
+    for who in ("owner", "evaluator"):
+        with pytest.raises(NotAllowed):
+            access.load_submitted_proposal(call, submitted.id, scenario[who])
+    draft = make_proposal(call, scenario["owner"], submitted=False)
+    other = make_open_call("OTHER-CALL")
+    db.session.flush()
+    for wrong_call, proposal_id in ((call, draft.id), (other, submitted.id), (call, submitted.id + 1000)):
+        with pytest.raises(NotFound, match="There is no such submitted proposal in this call."):
+            access.load_submitted_proposal(wrong_call, proposal_id, officer)
+
+
 def test_a_letter_is_read_by_officers_and_once_published_by_its_organisation(scenario: dict[str, Any]) -> None:
     run, officer = scenario["run"], scenario["officer"]
     letter_service.start_letter_batch(run, actor=officer)
     db.session.commit()
-    letter = letter_service.run_letters(run)[0]
+    letter = run_letters(run)[0]
     assert access.load_letter(letter.id, officer) is letter
     for who in ("owner", "stranger", "evaluator"):
         with pytest.raises(NotFound):

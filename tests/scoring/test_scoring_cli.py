@@ -87,3 +87,38 @@ def test_importing_scoring_loads_no_web_framework_database_or_app_code() -> None
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=30, check=True
     )
     assert result.stdout == "[]\n"
+
+
+def test_prints_one_compact_line_unless_asked_to_indent(document_example: str) -> None:
+    compact = run("select", stdin=document_example)
+    assert compact.stdout.count("\n") == 1
+    assert compact.stdout.startswith('{"selected":["EC-0001"],')
+    indented = run("select", "--indent", "2", stdin=document_example)
+    assert indented.stdout.startswith('{\n  "selected": [\n    "EC-0001"\n  ],')
+    assert json.loads(indented.stdout) == json.loads(compact.stdout)
+
+
+def test_promote_prints_the_promotion_that_follows_a_selection(document_example: str) -> None:
+    data = json.loads(document_example)
+    data["proposals"].append({"id": "EC-0002", "requested": "900000.00", "eligible": True,
+                              "scores": {"relevance": 4, "quality": 4, "impact": 3}, "strand": "Tourism"})
+    data["rules"]["max_awards"] = 1
+    selection = json.loads(run("select", stdin=json.dumps(data)).stdout)
+    assert (selection["selected"], selection["reserve"]) == (["EC-0001"], ["EC-0002"])
+    promotion = {"kind": "promotion", "rules": data["rules"], "proposals": data["proposals"], "previous": selection,
+                 "previous_run": 1, "previous_output_sha256": "0" * 64,
+                 "release": {"id": "EC-0001", "reason": "declined"}}
+    result = run("promote", stdin=json.dumps(promotion))
+    assert (result.returncode, result.stderr) == (0, "")
+    output = json.loads(result.stdout)
+    assert (output["selected"], output["reserve"]) == (["EC-0002"], [])
+    assert [(item["id"], item["status"], item["reason_code"]) for item in output["proposals"]] == [
+        ("EC-0001", "declined", "declined"), ("EC-0002", "selected", "promoted")]
+
+
+def test_promote_refuses_a_selection_document(document_example: str) -> None:
+    result = run("promote", stdin=document_example)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: invalid input: field 'kind': expected a promotion document (\"kind\": \"promotion\")\n"
+    )

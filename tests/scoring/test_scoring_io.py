@@ -316,6 +316,8 @@ def test_output_has_the_documents_keys_and_formats() -> None:
                 "step": 1,
                 "budget_left": "41100000.00",
                 "reason_code": "coverage",
+                "weighted_total": "14",
+                "score_sum": "12",
             },
             {
                 "id": "EC-0001",
@@ -330,6 +332,8 @@ def test_output_has_the_documents_keys_and_formats() -> None:
                 "step": 2,
                 "budget_left": "39700000.00",
                 "reason_code": "coverage",
+                "weighted_total": "13.75",
+                "score_sum": "12",
             },
         ],
     }

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.models import ApiToken, AuditEvent, AuditIsAppendOnly
-from app.services.accounts import authenticate, create_user, issue_token, user_for_token
+from app.queries.accounts import user_for_token
+from app.services.accounts import authenticate, create_user, issue_token
 from app.services.errors import EmailTaken, InvalidInput, NotAllowed
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,8 +15,9 @@ import sqlalchemy as sa
 from app.clock import set_clock
 from app.enums import Role
 from app.extensions import db
-from app.models import AuditEvent, Call, User
-from app.services.call_settings import changed_names, update_call_settings
+from app.inputs import CallSettings, changed_names
+from app.models import AuditEvent, Call, Proposal, User
+from app.services.call_settings import update_call_settings
 from app.services.errors import ConfirmationRequired
 from app.services.proposals import grant_extension, withdraw_proposal
 from tests.factories import make_call, make_ready_proposal
@@ -40,7 +43,7 @@ def officer(make_user) -> User:  # type: ignore[no-untyped-def]
     return db.session.get(User, make_user(Role.OFFICER).id)  # type: ignore[return-value]
 
 
-def _form(call: Call, **changes: Any) -> dict[str, Any]:
+def _form(call: Call, **changes: Any) -> CallSettings:
     """Every setting as the settings form sends it (to the second, countries as typed), with `changes`."""
     values: dict[str, Any] = {
         "opens_at": call.opens_at.astimezone(BRUSSELS).replace(microsecond=0),
@@ -50,7 +53,7 @@ def _form(call: Call, **changes: Any) -> dict[str, Any]:
         "eligible_countries": ["de", "LT", "be"], "duration_min_months": call.duration_min_months,
         "duration_max_months": call.duration_max_months,
     }
-    return {**values, **changes}
+    return CallSettings.parse({**values, **changes})
 
 
 def _settings_events() -> list[AuditEvent]:
@@ -59,7 +62,7 @@ def _settings_events() -> list[AuditEvent]:
 
 def test_saving_every_setting_unchanged_changes_nothing_and_audits_nothing(call, officer) -> None:  # type: ignore[no-untyped-def]
     """Countries in another order and case, the budget without cents, times without microseconds: no change."""
-    assert update_call_settings(call, actor=officer, changes=_form(call)) == []
+    assert update_call_settings(call, actor=officer, settings=_form(call)) == []
     db.session.commit()
     assert _settings_events() == []
     assert call.eligible_countries == ["LT", "BE", "DE"]
@@ -67,7 +70,7 @@ def test_saving_every_setting_unchanged_changes_nothing_and_audits_nothing(call,
 
 def test_changing_only_the_deadline_saves_and_audits_only_the_deadline(call, officer) -> None:  # type: ignore[no-untyped-def]
     later = (DEADLINE + timedelta(days=1)).astimezone(BRUSSELS)
-    changed = update_call_settings(call, actor=officer, changes=_form(call, deadline=later))
+    changed = update_call_settings(call, actor=officer, settings=_form(call, deadline=later))
     db.session.commit()
     assert changed == ["deadline"]
     assert changed_names(changed) == "deadline"
@@ -77,8 +80,8 @@ def test_changing_only_the_deadline_saves_and_audits_only_the_deadline(call, off
 
 
 def test_changing_the_countries_records_them_as_sets_before_and_after(call, officer) -> None:  # type: ignore[no-untyped-def]
-    changed = update_call_settings(call, actor=officer, changes=_form(call, eligible_countries=["FR", "lt", "BE"],
-                                                                      budget="41000000.00"))
+    changed = update_call_settings(call, actor=officer, settings=_form(call, eligible_countries=["FR", "lt", "BE"],
+                                                                       budget="41000000.00"))
     db.session.commit()
     assert changed == ["budget", "eligible_countries"]
     assert changed_names(changed) == "budget, eligible countries"
@@ -89,23 +92,31 @@ def test_changing_the_countries_records_them_as_sets_before_and_after(call, offi
     }
 
 
+@dataclass(frozen=True)
+class Extended:
+    """The proposals extended by 2 hours (`short`) and by 3 days (`long`); a third, extended by 2 hours, is
+    withdrawn."""
+
+    short: Proposal
+    long: Proposal
+
+
 @pytest.fixture
-def extended(call, officer, make_user):  # type: ignore[no-untyped-def]
-    """Three proposals: one extended by 2 hours, one by 3 days, one extended by 2 hours and then withdrawn."""
+def extended(call: Call, officer: User, make_user: Callable[..., User]) -> Extended:
     applicant = db.session.get(User, make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT").id)
     short, long_, gone = (make_ready_proposal(call, applicant, acronym=name) for name in ("SHORT", "LONG", "GONE"))
     for proposal, extra in ((short, timedelta(hours=2)), (long_, timedelta(days=3)), (gone, timedelta(hours=2))):
         grant_extension(proposal, actor=officer, deadline=DEADLINE + extra, reason="The portal was down for an hour.")
     withdraw_proposal(gone, actor=applicant)
     db.session.commit()
-    return short, long_
+    return Extended(short, long_)
 
 
 def test_a_later_deadline_that_overtakes_an_extension_needs_confirmation(call, officer, extended) -> None:  # type: ignore[no-untyped-def]
-    short, long_ = extended
+    short, long_ = extended.short, extended.long
     later = DEADLINE + timedelta(days=1)
     with pytest.raises(ConfirmationRequired) as refused:
-        update_call_settings(call, actor=officer, changes={"deadline": later})
+        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later))
     db.session.rollback()
     details = refused.value.details
     assert [item["reference"] for item in details["extensions"]] == [short.reference]  # not LONG, not withdrawn
@@ -114,9 +125,9 @@ def test_a_later_deadline_that_overtakes_an_extension_needs_confirmation(call, o
     assert db.session.get(Call, call.id).deadline == DEADLINE  # type: ignore[union-attr]
     assert _settings_events() == []
     with pytest.raises(ConfirmationRequired):
-        update_call_settings(call, actor=officer, changes={"deadline": later}, confirm="not-the-token")
+        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later), confirm="not-the-token")
     db.session.rollback()
-    assert update_call_settings(call, actor=officer, changes={"deadline": later},
+    assert update_call_settings(call, actor=officer, settings=CallSettings(deadline=later),
                                 confirm=details["token"]) == ["deadline"]
     db.session.commit()
     [event] = _settings_events()
@@ -129,23 +140,24 @@ def test_a_later_deadline_that_overtakes_an_extension_needs_confirmation(call, o
                                     -timedelta(hours=3)])
 def test_a_deadline_that_overtakes_no_extension_saves_at_once(call, officer, extended, offset) -> None:  # type: ignore[no-untyped-def]
     """Up to a second before the shortest extension (or earlier than the call's), nothing needs confirming."""
-    assert update_call_settings(call, actor=officer, changes={"deadline": DEADLINE + offset}) == ["deadline"]
+    assert update_call_settings(call, actor=officer, settings=CallSettings(deadline=DEADLINE + offset)) == ["deadline"]
 
 
 def test_a_deadline_exactly_at_an_extension_overtakes_it(call, officer, extended) -> None:  # type: ignore[no-untyped-def]
     """At the same second the extension gives no more time than the call: the proposal has the call's deadline."""
     with pytest.raises(ConfirmationRequired):
-        update_call_settings(call, actor=officer, changes={"deadline": DEADLINE + timedelta(hours=2)})
+        update_call_settings(call, actor=officer, settings=CallSettings(deadline=DEADLINE + timedelta(hours=2)))
 
 
 def test_a_token_confirms_only_the_extensions_that_were_shown(call, officer, extended, make_user) -> None:  # type: ignore[no-untyped-def]
-    short, long_ = extended
+    short, long_ = extended.short, extended.long
     later = DEADLINE + timedelta(days=1)
     with pytest.raises(ConfirmationRequired) as first:
-        update_call_settings(call, actor=officer, changes={"deadline": later})
+        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later))
     db.session.rollback()
     grant_extension(long_, actor=officer, deadline=DEADLINE + timedelta(hours=5), reason="Shortened on request.")
     db.session.commit()
     with pytest.raises(ConfirmationRequired) as second:
-        update_call_settings(call, actor=officer, changes={"deadline": later}, confirm=first.value.details["token"])
+        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later),
+                             confirm=first.value.details["token"])
     assert [item["reference"] for item in second.value.details["extensions"]] == [short.reference, long_.reference]

@@ -11,7 +11,10 @@ import sqlalchemy as sa
 from app import create_app, jobs
 from app.enums import BatchStatus, JobStatus, Role
 from app.extensions import db
+from app.letter_files import render_letter
 from app.models import Job, Letter, LetterBatch
+from app.queries.letters import approved_reports
+from app.queries.outcomes import run_outcomes
 from app.services import letters as letter_service
 from tests.conftest import make_config
 from tests.factories import make_approved_consensus, make_call, make_finalised_run, make_proposal
@@ -64,9 +67,10 @@ def test_a_batch_runs_on_two_worker_processes_and_renders_what_the_web_process_w
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Letter)) == 12
         assert len(pids) == 2, "both worker processes took chunks"
         # A worker's PDF is byte for byte what this process renders.
-        outcomes = letter_service.run_outcomes(run)
+        outcomes = run_outcomes(run)
         for letter in db.session.scalars(sa.select(Letter)):
             proposal = letter.proposal
-            report = letter_service._approved_reports([proposal.id]).get(proposal.id)
-            again = letter_service.render_letter(proposal, run, outcomes[proposal.reference], report)
+            report = approved_reports([proposal.id]).get(proposal.id)
+            again = render_letter(proposal, run, outcomes.by_reference()[proposal.reference], report,
+                                  rules=outcomes.rules)
             assert hashlib.sha256(again.pdf).hexdigest() == letter.sha256

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from app.clock import set_clock
 from app.enums import ProposalStatus, Role
 from app.extensions import db
+from app.inputs import ProposalChanges
 from app.models import AuditEvent, Proposal, Submission, User
 from app.services.errors import DeadlinePassed, EditConflict
 from app.services.proposals import create_proposal, save_proposal, submit_proposal
@@ -30,6 +32,7 @@ pytestmark = [
 ]
 
 DEADLINE = datetime(2021, 12, 7, 16, 0, 0, tzinfo=UTC)
+typed = ProposalChanges.parse  # the changes as a form or the API gives them
 _local = threading.local()
 
 
@@ -41,14 +44,21 @@ def thread_clock() -> Iterator[None]:
     set_clock(None)
 
 
+@dataclass(frozen=True)
+class Rush:
+    """A call closing at 17:00:00 Brussels and an applicant, by id (each thread loads them in its own session)."""
+
+    call_id: int
+    user_id: int
+
+
 @pytest.fixture
-def setup(app, make_user, thread_clock):  # type: ignore[no-untyped-def]
-    """A call closing at 17:00:00 Brussels and an applicant; returns (call id, user id)."""
+def setup(app: Any, make_user: Callable[..., User], thread_clock: None) -> Rush:
     user = make_user(Role.APPLICANT, organisation="Rush Org", country="LT")
     with app.app_context():
         call = make_call("RUSH", deadline=DEADLINE, opens_at=DEADLINE - timedelta(days=30))
         db.session.commit()
-        return call.id, user.id
+        return Rush(call.id, user.id)
 
 
 def _run(app: Any, jobs: list[Callable[[], Any]]) -> list[Any]:
@@ -96,8 +106,8 @@ def _ready(app: Any, call_id: int, user_id: int, count: int) -> list[int]:
         return ids
 
 
-def test_two_requests_either_side_of_17h_get_different_answers(app, setup) -> None:  # type: ignore[no-untyped-def]
-    call_id, user_id = setup
+def test_two_requests_either_side_of_17h_get_different_answers(app: Any, setup: Rush) -> None:
+    call_id, user_id = setup.call_id, setup.user_id
     [proposal_id] = _ready(app, call_id, user_id, 1)
     early, late = _run(app, [
         _submit_at(proposal_id, user_id, DEADLINE - timedelta(milliseconds=100)),
@@ -111,8 +121,8 @@ def test_two_requests_either_side_of_17h_get_different_answers(app, setup) -> No
         assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "proposal.submitted")) == 1
 
 
-def test_a_burst_around_the_deadline_accepts_exactly_the_early_ones(app, setup) -> None:  # type: ignore[no-untyped-def]
-    call_id, user_id = setup
+def test_a_burst_around_the_deadline_accepts_exactly_the_early_ones(app: Any, setup: Rush) -> None:
+    call_id, user_id = setup.call_id, setup.user_id
     offsets_ms = [-300, -200, -100, -1, 0, 1, 100, 200]
     ids = _ready(app, call_id, user_id, len(offsets_ms))
     results = _run(app, [_submit_at(pid, user_id, DEADLINE + timedelta(milliseconds=ms))
@@ -129,8 +139,8 @@ def test_a_burst_around_the_deadline_accepts_exactly_the_early_ones(app, setup) 
         assert {pid for pid, status in statuses.items() if status is ProposalStatus.SUBMITTED} == accepted
 
 
-def test_concurrent_resubmissions_get_consecutive_versions(app, setup) -> None:  # type: ignore[no-untyped-def]
-    call_id, user_id = setup
+def test_concurrent_resubmissions_get_consecutive_versions(app: Any, setup: Rush) -> None:
+    call_id, user_id = setup.call_id, setup.user_id
     [proposal_id] = _ready(app, call_id, user_id, 1)
     results = _run(app, [_submit_at(proposal_id, user_id, DEADLINE - timedelta(seconds=10 - i)) for i in range(6)])
     assert sorted(results) == [1, 2, 3, 4, 5, 6]
@@ -139,8 +149,8 @@ def test_concurrent_resubmissions_get_consecutive_versions(app, setup) -> None: 
         assert len(set(receipts)) == 6
 
 
-def test_two_saves_on_the_same_version_one_wins_one_is_told(app, setup) -> None:  # type: ignore[no-untyped-def]
-    call_id, user_id = setup
+def test_two_saves_on_the_same_version_one_wins_one_is_told(app: Any, setup: Rush) -> None:
+    call_id, user_id = setup.call_id, setup.user_id
     [proposal_id] = _ready(app, call_id, user_id, 1)
     with app.app_context():
         base = db.session.get(Proposal, proposal_id).edit_version  # type: ignore[union-attr]
@@ -149,7 +159,7 @@ def test_two_saves_on_the_same_version_one_wins_one_is_told(app, setup) -> None:
         def job() -> Any:
             proposal = db.session.get(Proposal, proposal_id)
             save_proposal(proposal, actor=db.session.get(User, user_id), base_version=base,  # type: ignore[arg-type]
-                          changes={"title": title})
+                          changes=typed({"title": title}))
             db.session.commit()
             return title
 
@@ -164,8 +174,8 @@ def test_two_saves_on_the_same_version_one_wins_one_is_told(app, setup) -> None:
         assert (proposal.title, proposal.edit_version) == (winners[0], base + 1)  # type: ignore[union-attr]
 
 
-def test_concurrent_drafts_get_distinct_numbers(app, setup) -> None:  # type: ignore[no-untyped-def]
-    call_id, user_id = setup
+def test_concurrent_drafts_get_distinct_numbers(app: Any, setup: Rush) -> None:
+    call_id, user_id = setup.call_id, setup.user_id
 
     def create() -> Any:
         from app.models import Call
@@ -178,11 +188,11 @@ def test_concurrent_drafts_get_distinct_numbers(app, setup) -> None:  # type: ig
     assert sorted(results) == [1, 2, 3, 4, 5, 6]
 
 
-def test_a_snapshot_never_mixes_a_concurrent_save(app, setup) -> None:  # type: ignore[no-untyped-def]
+def test_a_snapshot_never_mixes_a_concurrent_save(app: Any, setup: Rush) -> None:
     """Saves and submissions race on one proposal: each frozen version is exactly one saved state."""
     import json
 
-    call_id, user_id = setup
+    call_id, user_id = setup.call_id, setup.user_id
     [proposal_id] = _ready(app, call_id, user_id, 1)
 
     def saver() -> Any:
@@ -195,9 +205,9 @@ def test_a_snapshot_never_mixes_a_concurrent_save(app, setup) -> None:  # type: 
             from app.inputs import PartnerInput
 
             save_proposal(proposal, actor=db.session.get(User, user_id), base_version=version,  # type: ignore[arg-type]
-                          changes={"title": f"state {version + 1}", "partners": [
+                          changes=typed({"title": f"state {version + 1}", "partners": [
                               PartnerInput(f"{p.name.split(' @')[0]} @{version + 1}", p.country, p.organisation_type,
-                                           p.contact_email, p.requested_amount) for p in partners]})
+                                           p.contact_email, p.requested_amount) for p in partners]}))
             db.session.commit()
         return "saved"
 

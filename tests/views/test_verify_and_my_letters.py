@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.enums import Role
 from app.extensions import db
+from app.letter_files import letter_pdf
 from app.models import Letter
 from app.services import letters as letter_service
 from tests.factories import make_letter_scenario
@@ -26,7 +27,7 @@ def letters(app, make_user):
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         return {"owner": owner, "run": data["run"].id, "id": award.id, "code": award.verification_code,
                 "sha256": award.sha256, "reference": award.reference, "proposal": data["proposals"]["selected"].id,
-                "pdf": letter_service.letter_pdf(award)}
+                "pdf": letter_pdf(award)}
 
 
 def publish(app, run_id: int) -> None:

@@ -19,8 +19,8 @@ from app.clock import set_clock
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.models import Call, Organisation, Proposal, Submission, User
+from app.services.deadline import _GUARDS as DEADLINE_GUARDS
 from app.services.errors import InvalidInput, NotAllowed
-from app.services.proposals import _GUARDS as DEADLINE_GUARDS
 from app.web.transaction import command
 from tests.conftest import api_token
 from tests.factories import make_open_call, make_ready_proposal
@@ -43,7 +43,7 @@ def ready(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
 @pytest.fixture
 def deadline_reached_at_commit(ready: dict[str, Any]) -> Iterator[None]:
     """The clock stands one hour before the deadline until a submission is committed: the first thing that commit
-    does, before the deadline guard of app.services.proposals reads the clock again, is to move it to the deadline."""
+    does, before the deadline guard of app.services.deadline reads the clock again, is to move it to the deadline."""
     deadline = ready["deadline"]
     now = {"value": deadline - timedelta(hours=1)}
     set_clock(lambda: now["value"])

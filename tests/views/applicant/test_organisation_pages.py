@@ -7,6 +7,7 @@ or over the API, until one of its members approves.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -25,9 +26,21 @@ NEWCOMER = {"full_name": "Nina Newcomer", "email": "nina@newcomer.example", "pas
             "organisation_type": "cluster_organisation"}
 
 
+@dataclass(frozen=True)
+class Baltic:
+    """Baltic Cluster Alliance (LT): a member, proposals with an annex, and published decision letters (by id)."""
+
+    member: User
+    proposal: int
+    reference: str
+    acronym: str
+    document: int
+    letter: int
+    letter_reference: str
+
+
 @pytest.fixture
-def baltic(app: Flask, make_user: Any) -> dict[str, Any]:
-    """Baltic Cluster Alliance (LT): a member, proposals with an annex, and published decision letters."""
+def baltic(app: Flask, make_user: Any) -> Baltic:
     member = make_user(Role.APPLICANT, email="lukas@baltic.example", organisation="Baltic Cluster Alliance",
                        country="LT", full_name="Lukas Member")
     with app.app_context():
@@ -47,9 +60,8 @@ def baltic(app: Flask, make_user: Any) -> dict[str, Any]:
         letter_service.publish_letters(run, actor=None)
         db.session.commit()
         letter = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == proposal.id))
-        return {"member": member, "proposal": proposal.id, "reference": proposal.reference,
-                "acronym": proposal.acronym, "document": document.id, "letter": letter.id,
-                "letter_reference": letter.reference}
+        return Baltic(member=member, proposal=proposal.id, reference=proposal.reference, acronym=proposal.acronym,
+                      document=document.id, letter=letter.id, letter_reference=letter.reference)
 
 
 @pytest.fixture
@@ -59,15 +71,15 @@ def client(app: Flask) -> Any:
     return app.test_client()
 
 
-def _organisation_proposal_urls(baltic: dict[str, Any]) -> list[str]:
-    pid, doc, letter = baltic["proposal"], baltic["document"], baltic["letter"]
+def _organisation_proposal_urls(baltic: Baltic) -> list[str]:
+    pid, doc, letter = baltic.proposal, baltic.document, baltic.letter
     return [f"/applicant/proposals/{pid}", f"/applicant/proposals/{pid}/summary",
             f"/applicant/proposals/{pid}/annexes/{doc}", f"/applicant/proposals/{pid}/submissions/1",
             f"/applicant/letters/{letter}.pdf"]
 
 
-def _api_urls(baltic: dict[str, Any]) -> list[str]:
-    pid, doc = baltic["proposal"], baltic["document"]
+def _api_urls(baltic: Baltic) -> list[str]:
+    pid, doc = baltic.proposal, baltic.document
     return [f"/api/v1/proposals/{pid}", f"/api/v1/proposals/{pid}/documents/{doc}",
             f"/api/v1/proposals/{pid}/submissions", f"/api/v1/proposals/{pid}/letter.pdf"]
 
@@ -79,8 +91,8 @@ def test_registering_with_the_name_of_an_existing_organisation_shows_nothing_of_
         assert client.get(url).status_code == 404, url
     for page in ("/applicant/", "/applicant/letters", "/applicant/offers"):
         html = client.get(page).get_data(as_text=True)
-        assert baltic["reference"] not in html, page
-        assert baltic["letter_reference"] not in html, page
+        assert baltic.reference not in html, page
+        assert baltic.letter_reference not in html, page
     with app.app_context():
         newcomer = db.session.scalar(sa.select(User).where(User.email == NEWCOMER["email"]))
         assert newcomer.organisation_id is None
@@ -90,9 +102,9 @@ def test_registering_with_the_name_of_an_existing_organisation_shows_nothing_of_
     assert client.get("/api/v1/me", headers=headers).json["organisation"] is None
     for url in _api_urls(baltic):
         assert client.get(url, headers=headers).status_code == 404, url
-    for url in (f"/api/v1/proposals/{baltic['proposal']}/withdraw", f"/api/v1/proposals/{baltic['proposal']}/submit"):
+    for url in (f"/api/v1/proposals/{baltic.proposal}/withdraw", f"/api/v1/proposals/{baltic.proposal}/submit"):
         assert client.post(url, headers=headers, json={}).status_code == 404, url
-    assert client.post(f"/applicant/proposals/{baltic['proposal']}/withdraw",
+    assert client.post(f"/applicant/proposals/{baltic.proposal}/withdraw",
                        data={"confirm": "y"}).status_code == 404
 
 
@@ -103,12 +115,12 @@ def test_registration_says_the_organisation_exists_and_nothing_about_its_members
     assert "Baltic Cluster Alliance is already registered in Lithuania" in html
     assert "Waiting for an answer" in html
     assert "Cancel my request" in html
-    for secret in ("lukas@baltic.example", "Lukas Member", baltic["acronym"]):
+    for secret in ("lukas@baltic.example", "Lukas Member", baltic.acronym):
         assert secret not in html
 
 
-def _member_client(app: Flask, login: Any, baltic: dict[str, Any]) -> Any:
-    return login(app.test_client(), baltic["member"])
+def _member_client(app: Flask, login: Any, baltic: Baltic) -> Any:
+    return login(app.test_client(), baltic.member)
 
 
 def test_a_member_approves_the_request_and_the_newcomer_then_works_on_the_proposals(app, client, login, baltic) -> None:  # type: ignore[no-untyped-def]
@@ -121,9 +133,9 @@ def test_a_member_approves_the_request_and_the_newcomer_then_works_on_the_propos
     approve = re.search(r'action="(/applicant/organisation/join-requests/\d+/approve)"', page).group(1)
     response = member.post(approve, follow_redirects=True)
     assert "Nina Newcomer is now a member." in response.get_data(as_text=True)
-    assert client.get(f"/applicant/proposals/{baltic['proposal']}").status_code == 200
-    assert baltic["reference"] in client.get("/applicant/").get_data(as_text=True)
-    assert baltic["letter_reference"] in client.get("/applicant/letters").get_data(as_text=True)
+    assert client.get(f"/applicant/proposals/{baltic.proposal}").status_code == 200
+    assert baltic.reference in client.get("/applicant/").get_data(as_text=True)
+    assert baltic.letter_reference in client.get("/applicant/letters").get_data(as_text=True)
     again = member.post(approve, follow_redirects=True)
     assert "answered already" in again.get_data(as_text=True)
     with app.app_context():
@@ -141,7 +153,7 @@ def test_a_refused_newcomer_is_told_and_sees_nothing(app, client, login, baltic)
     html = client.get("/applicant/organisation").get_data(as_text=True)
     assert "Your request to join Baltic Cluster Alliance was refused" in html
     assert "Lukas" not in html
-    assert client.get(f"/applicant/proposals/{baltic['proposal']}").status_code == 404
+    assert client.get(f"/applicant/proposals/{baltic.proposal}").status_code == 404
 
 
 def test_the_newcomer_cannot_answer_their_own_request(app, client, baltic) -> None:  # type: ignore[no-untyped-def]
@@ -151,7 +163,7 @@ def test_the_newcomer_cannot_answer_their_own_request(app, client, baltic) -> No
     with app.app_context():
         request_id = db.session.scalar(sa.select(JoinRequest.id))
     assert client.post(f"/applicant/organisation/join-requests/{request_id}/approve").status_code == 404
-    assert client.get(f"/applicant/proposals/{baltic['proposal']}").status_code == 404
+    assert client.get(f"/applicant/proposals/{baltic.proposal}").status_code == 404
 
 
 def _invite(member: Any, email: str) -> str:
@@ -179,7 +191,7 @@ def test_an_invitation_link_lets_a_colleague_register_into_the_organisation(app,
     response = client.post("/auth/register", data={**fields, "email": "Ieva@Baltic.example", "invitation": token})
     assert response.status_code == 302
     assert response.headers["Location"] == "/applicant/"
-    assert client.get(f"/applicant/proposals/{baltic['proposal']}").status_code == 200
+    assert client.get(f"/applicant/proposals/{baltic.proposal}").status_code == 200
     used = app.test_client().get(link)
     assert used.status_code == 404
     assert "not valid any more" in used.get_data(as_text=True)
@@ -196,7 +208,7 @@ def test_a_signed_in_newcomer_accepts_an_invitation_from_the_link(app, client, l
     accept = re.search(r'action="(/applicant/invitations/[\w-]+/accept)"', page.get_data(as_text=True)).group(1)
     response = client.post(accept, follow_redirects=True)
     assert "Welcome to Baltic Cluster Alliance" in response.get_data(as_text=True)
-    assert client.get(f"/applicant/proposals/{baltic['proposal']}").status_code == 200
+    assert client.get(f"/applicant/proposals/{baltic.proposal}").status_code == 200
     assert "Waiting for an answer" not in member.get("/applicant/organisation").get_data(as_text=True)
 
 
@@ -210,7 +222,7 @@ def test_an_invitation_link_held_by_someone_else_is_refused(app, login, make_use
     assert "sent to another e-mail address" in page.get_data(as_text=True)
     accept = link.replace("/auth/invitations/", "/applicant/invitations/") + "/accept"
     assert other.post(accept).status_code == 403
-    assert other.get(f"/applicant/proposals/{baltic['proposal']}").status_code == 404
+    assert other.get(f"/applicant/proposals/{baltic.proposal}").status_code == 404
     assert member.get("/auth/invitations/egi_no-such-token").status_code == 404
 
 
@@ -229,7 +241,7 @@ def test_an_account_without_organisation_joins_or_registers_one_from_its_page(ap
     created = client.post("/applicant/organisation/new", follow_redirects=True, data={
         "organisation_name": "Kaunas Mobility Cluster", "country": "LT", "organisation_type": "cluster_organisation"})
     assert "Kaunas Mobility Cluster is registered, with you as its first member" in created.get_data(as_text=True)
-    assert client.get(f"/applicant/proposals/{baltic['proposal']}").status_code == 404
+    assert client.get(f"/applicant/proposals/{baltic.proposal}").status_code == 404
 
 
 def test_a_removed_member_loses_the_proposals_at_once(app, client, login, baltic) -> None:  # type: ignore[no-untyped-def]
@@ -237,12 +249,12 @@ def test_a_removed_member_loses_the_proposals_at_once(app, client, login, baltic
     link = _invite(member, "ieva@baltic.example")
     fields = {k: v for k, v in NEWCOMER.items() if not k.startswith(("organisation", "country"))}
     client.post("/auth/register", data={**fields, "email": "ieva@baltic.example", "invitation": link.rsplit("/", 1)[1]})
-    assert client.get(f"/applicant/proposals/{baltic['proposal']}").status_code == 200
+    assert client.get(f"/applicant/proposals/{baltic.proposal}").status_code == 200
     page = member.get("/applicant/organisation").get_data(as_text=True)
     remove = re.search(r'action="(/applicant/organisation/members/\d+/remove)"', page).group(1)
     response = member.post(remove, follow_redirects=True)
     assert "is no longer a member" in response.get_data(as_text=True)
-    assert client.get(f"/applicant/proposals/{baltic['proposal']}").status_code == 404
+    assert client.get(f"/applicant/proposals/{baltic.proposal}").status_code == 404
     last = member.post("/applicant/organisation/leave", follow_redirects=True)
     assert "You are the last member of Baltic Cluster Alliance" in last.get_data(as_text=True)
 

@@ -15,9 +15,9 @@ from app.enums import Role
 from app.extensions import db
 from app.models import Proposal, Submission
 from app.queries.calls import get_call
+from app.queries.receipts import canonical_json, proposal_content, verify_submission
 from app.queries.submitted import submitted_version
 from app.seeds.selection_demo import seed_selection_demo
-from app.services.receipts import canonical_json, proposal_content, verify_submission
 
 CODE = "SMP-COSME-2021-CLUSTER-01"
 SNAPSHOT_KEYS = {"format", "call", "deadline", "extension", "proposal", "version", "submitted_at", "submitted_by"}

@@ -16,9 +16,9 @@ from app.enums import CallKind, Decision, OfferStatus, Role, RunStatus
 from app.extensions import db
 from app.models import Call, Proposal, SelectionRun, TieResolution
 from app.models.selection import TransferOffer
+from app.queries.outcomes import run_outcomes, sha256_text
 from app.seeds.calls import seed_reference_calls
 from app.seeds.selection_demo import seed_selection_demo
-from app.services import selection as service
 from scoring import canonical_json
 from tests.factories import QueryCounter, make_approved_consensus, make_call, make_proposal
 
@@ -307,7 +307,7 @@ def test_a_run_stored_before_the_decision_fields_shows_them_from_its_re_run(app,
         for item in output["proposals"]:
             del item["step"], item["budget_left"], item["reason_code"]
         run.output_json = canonical_json(output)
-        run.output_sha256 = service.sha256_text(run.output_json)
+        run.output_sha256 = sha256_text(run.output_json)
         db.session.commit()
     page = text(officer.get(f"/manage/calls/{CODE}/runs/1"))
     assert "✓ Re-running the stored input gives byte-identical output" in page
@@ -584,7 +584,7 @@ def test_run_summary_survives_in_lists(app, officer, field) -> None:
     make_run(officer)
     with app.app_context():
         run = db.session.scalar(sa.select(SelectionRun))
-        assert service.summarise(service.run_outcomes(run)) == run.summary
+        assert run_outcomes(run).summary() == run.summary
 
 
 def test_user_text_in_the_ranking_rows_is_escaped(app, officer, field) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,6 +14,7 @@ from app.extensions import db
 from app.models import Assignment, ConsensusReport, Document, IndividualReport, PoolMember, Proposal
 from app.storage import get_storage
 from tests.factories import (
+    EvaluationWorld,
     QueryCounter,
     make_assignment,
     make_evaluation_setup,
@@ -25,8 +27,15 @@ from tests.factories import (
 LONG = "This comment is long enough to justify the score given."
 
 
+@dataclass(frozen=True)
+class ReviewWorld(EvaluationWorld):
+    """The evaluation world, and the stored Part B of its first proposal."""
+
+    document_id: int = 0
+
+
 @pytest.fixture
-def world(app) -> SimpleNamespace:  # type: ignore[no-untyped-def]
+def world(app) -> ReviewWorld:  # type: ignore[no-untyped-def]
     """Two eligible proposals, three evaluators with published assignments (undeclared), a stored Part B."""
     with app.app_context():
         s = make_evaluation_setup(proposals=2, evaluators=3, declared=False)
@@ -38,8 +47,7 @@ def world(app) -> SimpleNamespace:  # type: ignore[no-untyped-def]
         db.session.add(document)
         proposal.abstract = "A SECRET ABSTRACT only evaluators with full access may read."
         db.session.commit()
-        s.document_id = document.id
-        return s
+        return ReviewWorld(**vars(s), document_id=document.id)
 
 
 def _client(app, login, email: str):  # type: ignore[no-untyped-def]
@@ -53,10 +61,6 @@ def as_user(app, login):  # type: ignore[no-untyped-def]
 
 def _text(response: Any) -> str:
     return response.get_data(as_text=True)
-
-
-def _assignment(world: SimpleNamespace, proposal: int = 0, evaluator: int = 0) -> int:
-    return world.assignments[(world.proposal_ids[proposal], world.evaluator_ids[evaluator])]
 
 
 def _declare_all(app, world) -> None:  # type: ignore[no-untyped-def]
@@ -96,7 +100,7 @@ def test_proposed_assignments_are_invisible(app, world, as_user) -> None:  # typ
     page = _text(client.get("/review/"))
     assert world.references[0] not in page
     assert "You have no evaluation assignments" in page
-    assert client.get(f"/review/evaluations/{_assignment(world)}").status_code == 404
+    assert client.get(f"/review/evaluations/{world.assignment_id()}").status_code == 404
 
 
 def test_nothing_is_shown_before_the_code_of_conduct(app, world, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -107,14 +111,14 @@ def test_nothing_is_shown_before_the_code_of_conduct(app, world, as_user) -> Non
     page = _text(client.get("/review/"))
     assert "Read and accept the code of conduct" in page
     assert world.references[0] not in page
-    assert client.get(f"/review/evaluations/{_assignment(world)}").status_code == 404
+    assert client.get(f"/review/evaluations/{world.assignment_id()}").status_code == 404
     coc = _text(client.get(f"/review/calls/{world.code}/code-of-conduct"))
     assert "impartially" in coc
     assert client.post(f"/review/calls/{world.code}/code-of-conduct", data={}).status_code == 200  # not ticked
     response = client.post(f"/review/calls/{world.code}/code-of-conduct", data={"accept": "y"})
     assert response.status_code == 302
     assert world.references[0] in _text(client.get("/review/"))
-    assert client.get(f"/review/evaluations/{_assignment(world)}").status_code == 200
+    assert client.get(f"/review/evaluations/{world.assignment_id()}").status_code == 200
 
 
 def test_code_of_conduct_of_a_call_one_is_not_invited_to_is_404(world, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -139,7 +143,7 @@ def test_declining_an_invitation(app, world, as_user) -> None:  # type: ignore[n
 
 def test_before_the_declaration_only_acronym_title_and_consortium(world, as_user) -> None:  # type: ignore[no-untyped-def]
     client = as_user(world.evaluator_emails[0])
-    page = _text(client.get(f"/review/evaluations/{_assignment(world)}"))
+    page = _text(client.get(f"/review/evaluations/{world.assignment_id()}"))
     assert "ACR1" in page
     assert "Proposal 1" in page
     assert "Partner A" in page
@@ -147,20 +151,20 @@ def test_before_the_declaration_only_acronym_title_and_consortium(world, as_user
     assert "SECRET ABSTRACT" not in page
     assert "part-b.pdf" not in page
     assert "Do you have a conflict of interest" in page
-    assert client.get(f"/review/evaluations/{_assignment(world)}/annexes/{world.document_id}").status_code == 404
-    assert client.post(f"/review/evaluations/{_assignment(world)}", data=_form()).status_code == 404
+    assert client.get(f"/review/evaluations/{world.assignment_id()}/annexes/{world.document_id}").status_code == 404
+    assert client.post(f"/review/evaluations/{world.assignment_id()}", data=_form()).status_code == 404
 
 
 def test_declaring_no_conflict_opens_the_proposal(world, as_user) -> None:  # type: ignore[no-untyped-def]
     client = as_user(world.evaluator_emails[0])
-    response = client.post(f"/review/evaluations/{_assignment(world)}/declaration",
+    response = client.post(f"/review/evaluations/{world.assignment_id()}/declaration",
                            data={"declaration": "no_conflict"})
     assert response.status_code == 302
-    page = _text(client.get(f"/review/evaluations/{_assignment(world)}"))
+    page = _text(client.get(f"/review/evaluations/{world.assignment_id()}"))
     assert "SECRET ABSTRACT" in page
     assert "part-b.pdf" in page
     assert "Submit and lock my report" in page
-    annex = client.get(f"/review/evaluations/{_assignment(world)}/annexes/{world.document_id}")
+    annex = client.get(f"/review/evaluations/{world.assignment_id()}/annexes/{world.document_id}")
     assert annex.status_code == 200
     assert annex.mimetype == "application/pdf"
     assert annex.data.startswith(b"%PDF")
@@ -169,7 +173,7 @@ def test_declaring_no_conflict_opens_the_proposal(world, as_user) -> None:  # ty
 
 def test_a_declared_conflict_needs_a_note_then_hides_the_proposal(world, as_user) -> None:  # type: ignore[no-untyped-def]
     client = as_user(world.evaluator_emails[0])
-    url = f"/review/evaluations/{_assignment(world)}"
+    url = f"/review/evaluations/{world.assignment_id()}"
     response = client.post(f"{url}/declaration", data={"declaration": "conflict", "note": "hm"})
     assert response.status_code == 422
     assert "Say what the conflict is" in _text(response)
@@ -189,7 +193,7 @@ def test_a_declared_conflict_needs_a_note_then_hides_the_proposal(world, as_user
 def test_invalid_scores_are_refused_next_to_the_field(world, as_user, app, score, message) -> None:  # type: ignore[no-untyped-def]
     _declare_all(app, world)
     client = as_user(world.evaluator_emails[0])
-    response = client.post(f"/review/evaluations/{_assignment(world)}",
+    response = client.post(f"/review/evaluations/{world.assignment_id()}",
                            data=_form(**{"score_relevance": score, "save": "Save draft"}))
     assert response.status_code == 422
     assert message in _text(response)
@@ -200,7 +204,7 @@ def test_invalid_scores_are_refused_next_to_the_field(world, as_user, app, score
 def test_draft_saves_then_submit_requires_comments_then_locks(world, as_user, app) -> None:  # type: ignore[no-untyped-def]
     _declare_all(app, world)
     client = as_user(world.evaluator_emails[0])
-    url = f"/review/evaluations/{_assignment(world)}"
+    url = f"/review/evaluations/{world.assignment_id()}"
     response = client.post(url, data=_form(score="3.5", comment="short", save="Save draft"))
     assert response.status_code == 302
     page = _text(client.get(url))
@@ -224,12 +228,12 @@ def test_draft_saves_then_submit_requires_comments_then_locks(world, as_user, ap
 def test_blind_until_the_own_report_is_submitted(world, as_user, app) -> None:  # type: ignore[no-untyped-def]
     _declare_all(app, world)
     with app.app_context():
-        other = db.session.get(Assignment, _assignment(world, 0, 1))
+        other = db.session.get(Assignment, world.assignment_id(0, 1))
         make_report(other, {"relevance": "1.5", "quality": "2", "impact": "2"},
                     comment="PEER COMMENT that the others must not see early.")
         db.session.commit()
     client = as_user(world.evaluator_emails[0])
-    url = f"/review/evaluations/{_assignment(world)}"
+    url = f"/review/evaluations/{world.assignment_id()}"
     page = _text(client.get(url))
     assert "PEER COMMENT" not in page
     assert "Hidden until you submit your own report" in page
@@ -248,7 +252,7 @@ def _all_reports_in(app, world, proposal: int = 0) -> None:  # type: ignore[no-u
     _declare_all(app, world)
     with app.app_context():
         for i, values in enumerate([("4", "4", "3"), ("5", "3.5", "3"), ("2.5", "4", "3.5")]):
-            assignment = db.session.get(Assignment, _assignment(world, proposal, i))
+            assignment = db.session.get(Assignment, world.assignment_id(proposal, i))
             make_report(assignment, dict(zip(("relevance", "quality", "impact"), values, strict=True)))
         db.session.commit()
 
@@ -256,7 +260,7 @@ def _all_reports_in(app, world, proposal: int = 0) -> None:  # type: ignore[no-u
 def test_the_rapporteur_drafts_and_submits_the_consensus(world, as_user, app) -> None:  # type: ignore[no-untyped-def]
     _all_reports_in(app, world)
     client = as_user(world.evaluator_emails[0])
-    url = f"/review/evaluations/{_assignment(world)}/consensus"
+    url = f"/review/evaluations/{world.assignment_id()}/consensus"
     page = _text(client.get(url))
     assert "Spread of the individual scores" in page
     assert "mean 3.83" in page
@@ -277,7 +281,7 @@ def test_the_rapporteur_drafts_and_submits_the_consensus(world, as_user, app) ->
 def test_other_evaluators_read_the_consensus_but_cannot_draft_it(world, as_user, app) -> None:  # type: ignore[no-untyped-def]
     _all_reports_in(app, world)
     client = as_user(world.evaluator_emails[1])
-    url = f"/review/evaluations/{_assignment(world, 0, 1)}/consensus"
+    url = f"/review/evaluations/{world.assignment_id(0, 1)}/consensus"
     page = _text(client.get(url))
     assert "has not started the consensus report yet" in page
     assert "Submit to the programme officer" not in page
@@ -287,11 +291,11 @@ def test_other_evaluators_read_the_consensus_but_cannot_draft_it(world, as_user,
 def test_consensus_waits_for_every_report(world, as_user, app) -> None:  # type: ignore[no-untyped-def]
     _declare_all(app, world)
     with app.app_context():
-        make_report(db.session.get(Assignment, _assignment(world, 0, 0)), {"relevance": "4", "quality": "4",
+        make_report(db.session.get(Assignment, world.assignment_id(0, 0)), {"relevance": "4", "quality": "4",
                                                                            "impact": "4"})
         db.session.commit()
     client = as_user(world.evaluator_emails[0])
-    url = f"/review/evaluations/{_assignment(world)}/consensus"
+    url = f"/review/evaluations/{world.assignment_id()}/consensus"
     assert "1 of 3 individual reports are submitted" in _text(client.get(url))
     response = client.post(url, data=_form(save="Save draft"))
     assert response.status_code == 409
@@ -299,7 +303,7 @@ def test_consensus_waits_for_every_report(world, as_user, app) -> None:  # type:
 
 # --- the conflict rule through every route ----------------------------------------------------------------------------
 
-def _routes(world: SimpleNamespace, assignment_id: int) -> list[tuple[str, str, dict[str, str]]]:
+def _routes(world: ReviewWorld, assignment_id: int) -> list[tuple[str, str, dict[str, str]]]:
     base = f"/review/evaluations/{assignment_id}"
     return [("get", base, {}), ("post", f"{base}/declaration", {"declaration": "no_conflict"}),
             ("post", base, _form(save="Save draft")), ("get", f"{base}/annexes/{world.document_id}", {}),
@@ -318,7 +322,7 @@ def _make_blocked(app, world, case: str) -> tuple[str, int]:  # type: ignore[no-
             assignment = make_assignment(proposal, person)  # no conflict declared: detection alone must block
             email = person.email
         else:
-            assignment = db.session.get(Assignment, _assignment(world, 0, 0))
+            assignment = db.session.get(Assignment, world.assignment_id(0, 0))
             email = world.evaluator_emails[0]
             assignment.conflict = ConflictDeclaration.NO_CONFLICT
             if case == "declared":

@@ -1,7 +1,7 @@
 """The assignment of evaluators to proposals as a minimum-cost flow (networkx), on plain data.
 
 The network: source → proposal (capacity = evaluators still needed) → evaluator (capacity 1, absent when the
-pair is conflicted or already used; cost 0 when the evaluator's expertise names the proposal's strand, else
+pair is excluded; cost `pair_cost`: 0 when the evaluator's expertise names the proposal's strand, else
 `MISMATCH_COST`) → sink through edges of increasing cost, one per block of `LOAD_STEP` free places up to the
 evaluator's maximum load. Those convex load costs spread the work evenly; the expertise cost buys a better match
 only when it does not unbalance loads by more than a few proposals.
@@ -11,92 +11,32 @@ group in a deterministic per-proposal order). Each proposal may also send flow t
 prohibitive cost, so the solver always returns; when the short lists leave a place to "nobody", the full lists
 decide: either an augmenting path exists (the short lists grow and the flow is solved again) or the places left
 uncovered are proven impossible, and the proof names the proposals and the evaluators that run out (Hall's
-condition, read off the residual network).
-
-No database here: the service in `app/services/assignment.py` feeds it and writes the result.
+condition, read off the residual network; `matching.shortfall` words it).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import networkx as nx
 
-MISMATCH_COST = 4
+from matching.problem import (
+    LOAD_STEP,
+    MISMATCH_COST,
+    EvaluatorSlot,
+    Infeasible,
+    Pair,
+    ProposalNeed,
+    Solution,
+    is_expert,
+    pair_cost,
+)
+from matching.shortfall import explain
+
 SHORTLIST_EXTRA = 3   # candidates beyond the places needed, experts first
 SHORTLIST_OTHERS = 2  # non-experts always on the short list
-LOAD_STEP = 2
-
-
-@dataclass(frozen=True)
-class ProposalNeed:
-    """A proposal that needs `need` more evaluators; `excluded` are evaluators it must not get."""
-
-    id: int
-    strand: str | None
-    need: int
-    excluded: frozenset[int] = frozenset()
-    conflicted: frozenset[int] = frozenset()  # the part of `excluded` that is a conflict of interest
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class EvaluatorSlot:
-    """An evaluator with `capacity` free places (maximum load minus current load) and their expertise."""
-
-    id: int
-    capacity: int
-    expertise: frozenset[str] = frozenset()
-    load: int = 0
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class Shortfall:
-    """Why a proposal cannot get all the evaluators it needs."""
-
-    proposal_id: int
-    label: str
-    needed: int
-    available: int      # evaluators free of conflicts that still have a free place
-    conflicted: int     # evaluators in the pool who are conflicted
-    full: int           # evaluators free of conflicts but at their maximum load
-    reason: str
-
-
-@dataclass(frozen=True)
-class Assignment:
-    proposal_id: int
-    evaluator_id: int
-    expertise_match: bool
-
-
-@dataclass
-class Solution:
-    pairs: list[Assignment] = field(default_factory=list)
-    cost: int = 0
-
-    @property
-    def feasible(self) -> bool:
-        return True
-
-
-@dataclass
-class Infeasible:
-    shortfalls: list[Shortfall]
-    missing: int  # evaluator places that cannot be filled in total
-    message: str
-
-    @property
-    def feasible(self) -> bool:
-        return False
-
-
-def _matches(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:
-    return proposal.strand is not None and proposal.strand in evaluator.expertise
 
 
 def _mix(proposal_id: int, evaluator_id: int) -> int:
@@ -131,8 +71,8 @@ def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot]
         reachable_proposals, reachable_evaluators, spare = _residual_search(
             flow, candidates, {e.id: e.capacity for e in free}, uncovered)
         if not spare:
-            return _explain(by_id, evaluators, reachable_proposals, reachable_evaluators,
-                            missing=sum(uncovered.values()))
+            return explain(by_id, evaluators, reachable_proposals, reachable_evaluators,
+                           missing=sum(uncovered.values()))
         grew = False
         for pid in reachable_proposals:
             if limit[pid] + SHORTLIST_OTHERS < len(candidates[pid]):
@@ -152,9 +92,9 @@ def _shortlist(proposal: ProposalNeed, options: list[EvaluatorSlot], limit: int)
     def order(e: EvaluatorSlot) -> int:
         return _mix(proposal.id, e.id)
 
-    chosen = heapq.nsmallest(limit, (e for e in options if _matches(proposal, e)), key=order)
+    chosen = heapq.nsmallest(limit, (e for e in options if is_expert(proposal, e)), key=order)
     others = heapq.nsmallest(limit + SHORTLIST_OTHERS - len(chosen),
-                             (e for e in options if not _matches(proposal, e)), key=order)
+                             (e for e in options if not is_expert(proposal, e)), key=order)
     return chosen + others
 
 
@@ -181,8 +121,7 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
         if nobody:
             graph.add_edge(node, "nobody", capacity=proposal.need, weight=nobody_cost)
         for evaluator in shortlists[proposal.id]:
-            graph.add_edge(node, _node("e", evaluator.id), capacity=1,
-                           weight=0 if _matches(proposal, evaluator) else MISMATCH_COST)
+            graph.add_edge(node, _node("e", evaluator.id), capacity=1, weight=pair_cost(proposal, evaluator))
     for evaluator in evaluators:
         node = _node("e", evaluator.id)
         # Each further block of LOAD_STEP proposals costs more per proposal (current load + j): a convex cost,
@@ -202,14 +141,11 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
 
 
 def _pairs(flow: dict[str, dict[int, int]], proposals: dict[int, ProposalNeed],
-           evaluators: dict[int, EvaluatorSlot]) -> list[Assignment]:
-    pairs = []
-    for pid, proposal in proposals.items():
-        for eid, units in flow[_node("p", pid)].items():
-            if units:
-                pairs.append(Assignment(pid, eid, _matches(proposal, evaluators[eid])))
+           evaluators: dict[int, EvaluatorSlot]) -> tuple[Pair, ...]:
+    pairs = [Pair(pid, eid, is_expert(proposal, evaluators[eid]))
+             for pid, proposal in proposals.items() for eid, units in flow[_node("p", pid)].items() if units]
     pairs.sort(key=lambda a: (a.proposal_id, a.evaluator_id))
-    return pairs
+    return tuple(pairs)
 
 
 def _residual_search(flow: dict[str, dict[int, int]], candidates: dict[int, list[EvaluatorSlot]],
@@ -248,53 +184,3 @@ def _residual_search(flow: dict[str, dict[int, int]], candidates: dict[int, list
                     seen_p.add(other)
                     queue.append(other)
     return seen_p, seen_e, False
-
-
-def _counts(proposal: ProposalNeed, evaluators: Iterable[EvaluatorSlot]) -> tuple[int, int, int]:
-    available = conflicted = full = 0
-    for evaluator in evaluators:
-        if evaluator.id in proposal.conflicted:
-            conflicted += 1
-        elif evaluator.id in proposal.excluded:
-            continue  # already assigned to it, or withdrew from it
-        elif evaluator.capacity > 0:
-            available += 1
-        else:
-            full += 1
-    return available, conflicted, full
-
-
-def _explain(proposals: dict[int, ProposalNeed], evaluators: Sequence[EvaluatorSlot], group: set[int],
-             group_evaluators: set[int], *, missing: int) -> Infeasible:
-    """Shortfalls for the proposals that cannot all be covered, each with a sentence saying why.
-
-    `group` are the proposals that compete for the same saturated evaluators `group_evaluators` (or have too
-    few candidates on their own): some of their places must stay empty, whichever assignment is chosen.
-    """
-    places = sum(e.capacity for e in evaluators if e.id in group_evaluators)
-    needed = sum(proposals[pid].need for pid in group)
-    shortfalls = []
-    for pid in sorted(group):
-        proposal = proposals[pid]
-        available, conflicted, full = _counts(proposal, evaluators)
-        plural = "s" if proposal.need != 1 else ""
-        if available < proposal.need:
-            reason = (f"needs {proposal.need} more evaluator{plural} but only {available} in the pool "
-                      f"{'is' if available == 1 else 'are'} free of conflicts and below their maximum load "
-                      f"({conflicted} conflicted, {full} at their maximum load)")
-        else:
-            others = len(group) - 1
-            reason = (f"needs {proposal.need} more evaluator{plural}; its {available} evaluators free of conflicts "
-                      f"are also the only ones for {others} other proposal{'s' if others != 1 else ''}: together "
-                      f"these need {needed} places and those evaluators have {places} free "
-                      f"({conflicted} conflicted with this proposal)")
-        shortfalls.append(Shortfall(pid, proposal.label, proposal.need, available, conflicted, full, reason))
-    count = len(shortfalls)
-    if count == 1:
-        message = (f"1 proposal cannot be covered: {missing} evaluator place{'s' if missing != 1 else ''} "
-                   f"cannot be filled without a conflict of interest or exceeding a maximum load.")
-    else:
-        message = (f"{count} proposals cannot all be covered: {missing} of the {needed} evaluator places they need "
-                   f"cannot be filled without a conflict of interest or exceeding a maximum load.")
-    message += " Invite more evaluators, raise maximum loads, or lower the evaluators per proposal."
-    return Infeasible(shortfalls, missing, message)

@@ -13,8 +13,10 @@ from pypdf import PdfReader
 import app.pdf as pdf_module
 from app.enums import Role
 from app.extensions import db
+from app.letter_files import letter_html, render_letter
 from app.pdf import RefusedURL, static_path_for
-from app.services import letters as letter_service
+from app.queries.letters import approved_reports
+from app.queries.outcomes import run_outcomes
 from tests.factories import make_letter_scenario
 
 
@@ -101,15 +103,16 @@ def test_hostile_text_in_every_field_is_printed_as_text_and_nothing_is_fetched(
     # Images are cached per process; start empty so that this test sees what a letter fetches.
     monkeypatch.setattr(pdf_module, "_IMAGE_CACHE", {})
     run = data["run"]
-    outcomes = letter_service.run_outcomes(run)
+    outcomes = run_outcomes(run)
     for status, proposal in data["proposals"].items():
-        report = letter_service._approved_reports([proposal.id]).get(proposal.id)
-        html = letter_service.letter_html(proposal, run, outcomes[proposal.reference], report)
+        report = approved_reports([proposal.id]).get(proposal.id)
+        outcome = outcomes.by_reference()[proposal.reference]
+        html = letter_html(proposal, run, outcome, report, rules=outcomes.rules)
         assert "<script>" not in html
         assert "<img src=\"http" not in html
         assert "<img src=\"file" not in html
         assert "&lt;script&gt;" in html
-        letter = letter_service.render_letter(proposal, run, outcomes[proposal.reference], report)
+        letter = render_letter(proposal, run, outcome, report, rules=outcomes.rules)
         reader = PdfReader(io.BytesIO(letter.pdf))
         extracted = " ".join(page.extract_text() for page in reader.pages)
         # Printed as text: the escaped markup is visible in the letter, so it was never markup.

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from app.services.assignment_solver import EvaluatorSlot, Infeasible, ProposalNeed, Solution, solve
+from matching import EvaluatorSlot, Infeasible, ProposalNeed, Solution, solve
 
+ROOT = Path(__file__).resolve().parents[2]
 STRANDS = ["Open", "Tourism", "Digital", "Health", "Textile", "Retail"]
 
 
@@ -138,7 +142,9 @@ def test_a_feasible_instance_that_needs_more_than_the_short_lists_is_solved() ->
 
 
 def test_nothing_to_do_is_an_empty_solution() -> None:
-    assert solve([ProposalNeed(1, None, 0)], [EvaluatorSlot(1, 5)]).pairs == []  # type: ignore[union-attr]
+    solution = solve([ProposalNeed(1, None, 0)], [EvaluatorSlot(1, 5)])
+    assert isinstance(solution, Solution)
+    assert solution.pairs == ()
 
 
 def test_a_large_instance_is_solved_within_seconds() -> None:
@@ -157,3 +163,10 @@ def test_a_large_infeasible_instance_returns_quickly() -> None:
     assert isinstance(result, Infeasible)
     assert result.missing > 0
     assert time.perf_counter() - start < 20
+
+
+def test_importing_matching_loads_no_web_framework_database_or_app_code() -> None:
+    probe = "import sys, matching; print(sorted(m for m in ('flask', 'sqlalchemy', 'app') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=30,
+                            check=True)
+    assert result.stdout == "[]\n"

@@ -1,3 +1,5 @@
+"""The public pages: every call, and each call's page with its deadline, rules and criteria."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

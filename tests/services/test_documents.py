@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from app.enums import DocumentKind, Role
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import AuditEvent, Proposal, User
 from app.services.documents import inspect_pdf, sanitise_filename
 from app.services.errors import FileTooLarge, InvalidInput
 from app.services.proposals import create_proposal, upload_annex
@@ -83,16 +85,24 @@ def test_the_size_limit_is_exact() -> None:
     assert refused.value.status == 413
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A draft in an open call with a page limit of 3, and the applicant who started it."""
+
+    proposal: Proposal
+    applicant: User
+
+
 @pytest.fixture
-def draft(app_ctx, make_user):  # type: ignore[no-untyped-def]
+def draft(app_ctx: None, make_user: Callable[..., User]) -> Draft:
     user = db.session.get(User, make_user(Role.APPLICANT).id)
-    proposal = create_proposal(make_open_call(page_limit=3), actor=user)
+    proposal = create_proposal(make_open_call(page_limit=3), actor=user)  # type: ignore[arg-type]
     db.session.commit()
-    return proposal, user
+    return Draft(proposal, user)  # type: ignore[arg-type]
 
 
 def test_an_upload_is_stored_under_its_hash_outside_the_static_folder(app, draft) -> None:  # type: ignore[no-untyped-def]
-    proposal, user = draft
+    proposal, user = draft.proposal, draft.applicant
     document = upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF),
                             filename="../Part B.pdf")
     db.session.commit()
@@ -108,8 +118,8 @@ def test_an_upload_is_stored_under_its_hash_outside_the_static_folder(app, draft
     assert event.data["sha256"] == document.sha256
 
 
-def test_a_new_part_b_replaces_the_old_one_which_stays_stored(draft) -> None:  # type: ignore[no-untyped-def]
-    proposal, user = draft
+def test_a_new_part_b_replaces_the_old_one_which_stays_stored(draft: Draft) -> None:
+    proposal, user = draft.proposal, draft.applicant
     first = upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF), filename="v1.pdf")
     letter = upload_annex(proposal, actor=user, kind=DocumentKind.SUPPORT_LETTER, stream=io.BytesIO(pdf_bytes(1)),
                           filename="letter.pdf")
@@ -122,8 +132,8 @@ def test_a_new_part_b_replaces_the_old_one_which_stays_stored(draft) -> None:  #
     assert get_storage().exists(first.sha256)
 
 
-def test_an_over_long_pdf_is_refused_and_nothing_is_stored(draft) -> None:  # type: ignore[no-untyped-def]
-    proposal, user = draft
+def test_an_over_long_pdf_is_refused_and_nothing_is_stored(draft: Draft) -> None:
+    proposal, user = draft.proposal, draft.applicant
     too_long = pdf_bytes(4)
     with pytest.raises(InvalidInput, match="4 pages"):
         upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(too_long),
@@ -135,19 +145,19 @@ def test_an_over_long_pdf_is_refused_and_nothing_is_stored(draft) -> None:  # ty
 
 
 def test_the_per_file_limit_is_configurable(app, draft, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    proposal, user = draft
+    proposal, user = draft.proposal, draft.applicant
     monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", len(PDF) - 1)
     with pytest.raises(FileTooLarge, match="larger than the"):
         upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF), filename="b.pdf")
 
 
-def test_an_upload_is_checked_and_stored_before_the_proposal_row_is_locked(draft, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_is_checked_and_stored_before_the_proposal_row_is_locked(draft: Draft, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Parsing, hashing and storing take long: they happen before the lock that saves and submissions wait for."""
     import hashlib
 
     from app.services import proposals as proposal_service
 
-    proposal, user = draft
+    proposal, user = draft.proposal, draft.applicant
     lock = proposal_service._lock_proposal
     seen = []
 

@@ -1,0 +1,60 @@
+"""Accounts and organisations as the log-in, the API's tokens, registration and the administrators' page look them up.
+
+An account is found by its e-mail address as stored (`normalise_email`); an organisation by its name, whatever its
+case and spacing, in its country; a secret token by its SHA-256 only (`token_digest`), never by the token itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+
+from app.countries import is_country_code
+from app.extensions import db
+from app.models import ApiToken, Organisation, User
+from app.services.errors import InvalidInput
+
+
+def normalise_email(email: str) -> str:
+    """The e-mail address as accounts and invitations store it."""
+    return email.strip().lower()
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 kept instead of a secret token (API tokens, invitation links)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def clean_organisation(name: str, country: str) -> tuple[str, str]:
+    """An organisation's name with single spaces and its upper-case country code; InvalidInput when unusable."""
+    name, country = " ".join(name.split()), country.strip().upper()
+    if not name:
+        raise InvalidInput("The organisation needs a name.", details={"field": "organisation_name"})
+    if not is_country_code(country):
+        raise InvalidInput(f"Unknown country code {country!r}.", details={"field": "country"})
+    return name, country
+
+
+def find_organisation(name: str, country: str) -> Organisation | None:
+    """The organisation registered with this name (whatever its case and spacing) in this country."""
+    name, country = clean_organisation(name, country)
+    return db.session.scalar(
+        sa.select(Organisation).where(
+            sa.func.lower(Organisation.name) == name.lower(), Organisation.country == country
+        )
+    )
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None when unknown or revoked."""
+    api_token: ApiToken | None = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
+        return None
+    return api_token.user
+
+
+def accounts_by_email() -> list[User]:
+    """Every account, by e-mail address (the administrators' page)."""
+    return list(db.session.scalars(sa.select(User).order_by(User.email)))

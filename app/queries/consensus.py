@@ -1,0 +1,157 @@
+"""Consensus as pages and the API read it: whether it is open, the spread of the individual scores, the report.
+
+Consensus opens when the proposal's k evaluators are published and have all submitted their IER (`readiness`); the
+rapporteur drafts it and the officer approves it (app.services.consensus). The approved consensus scores are what
+ranking uses; a call is ready to rank when every submitted proposal is screened and every eligible one has an
+approved consensus (`ready_to_rank_reasons`, which the officer's dashboard shows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.enums import AssignmentState, Eligibility, ReportStatus
+from app.extensions import db
+from app.models import Assignment, AuditEvent, ConsensusReport, Criterion, IndividualReport, Proposal, User
+from app.queries.access import is_officer
+from app.queries.evaluation import (
+    active_assignments,
+    assignment_of,
+    counts_toward_k,
+    load_evaluation,
+    own_report_submitted,
+    require_evaluator,
+)
+from app.services.errors import NotFound
+
+DIVERGENCE = Decimal(2)  # evaluators who differ by this much or more are flagged for discussion
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The individual scores on one criterion: the consensus page shows them beside the consensus score."""
+
+    criterion: Criterion
+    scores: tuple[Decimal, ...]
+
+    @property
+    def minimum(self) -> Decimal | None:
+        return min(self.scores) if self.scores else None
+
+    @property
+    def maximum(self) -> Decimal | None:
+        return max(self.scores) if self.scores else None
+
+    @property
+    def mean(self) -> Decimal | None:
+        if not self.scores:
+            return None
+        return (sum(self.scores, Decimal(0)) / len(self.scores)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    @property
+    def divergent(self) -> bool:
+        return bool(self.scores) and (max(self.scores) - min(self.scores)) >= DIVERGENCE
+
+
+def spreads(criteria: list[Criterion], reports: list[IndividualReport]) -> list[Spread]:
+    """Min, max, mean and the divergence flag per criterion, over the submitted reports."""
+    by_criterion: dict[int, list[Decimal]] = {c.id: [] for c in criteria}
+    for report in reports:
+        for score in report.scores:
+            if score.score is not None and score.criterion_id in by_criterion:
+                by_criterion[score.criterion_id].append(score.score)
+    return [Spread(c, tuple(by_criterion[c.id])) for c in criteria]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    submitted: int
+    expected: int
+    message: str
+    reports: tuple[IndividualReport, ...] = ()
+    rapporteur: Assignment | None = None
+
+
+def readiness(proposal: Proposal) -> Readiness:
+    """Consensus opens when the proposal's k evaluators are published and have all submitted their IER."""
+    k = proposal.call.evaluators_per_proposal
+    active = [a for a in active_assignments(proposal.id) if counts_toward_k(a)]
+    done = [a for a in active if a.state is AssignmentState.PUBLISHED and a.report is not None
+            and a.report.status is not ReportStatus.DRAFT]
+    expected = max(k, len(active))
+    rapporteur = next((a for a in active if a.is_rapporteur), None)
+    reports = tuple(a.report for a in done if a.report is not None)
+    if len(done) >= k and len(done) == len(active):
+        return Readiness(True, len(done), expected, "Every individual report is in.", reports, rapporteur)
+    return Readiness(False, len(done), expected,
+                     f"{len(done)} of {expected} individual reports are submitted; the consensus opens when all "
+                     f"are in.", reports, rapporteur)
+
+
+def consensus_of(proposal: Proposal) -> ConsensusReport | None:
+    """The proposal's consensus report, whatever its status (None before the rapporteur's first save)."""
+    return db.session.scalar(sa.select(ConsensusReport).where(ConsensusReport.proposal_id == proposal.id))
+
+
+def _named(references: list[str], limit: int = 10) -> str:
+    shown = ", ".join(references[:limit])
+    return shown + (f" and {len(references) - limit} more" if len(references) > limit else "")
+
+
+def ready_to_rank_reasons(rows: list[tuple[str, Eligibility, ReportStatus | None]]) -> list[str]:
+    """Why a call is not ready to rank, from (reference, eligibility, consensus status) of its submitted proposals."""
+    pending = [ref for ref, eligibility, _ in rows if eligibility is Eligibility.PENDING]
+    eligible = [(ref, status) for ref, eligibility, status in rows if eligibility is Eligibility.ELIGIBLE]
+    without = [ref for ref, status in eligible if status is not ReportStatus.APPROVED]
+    reasons = []
+    if not rows:
+        reasons.append("No proposal was submitted.")
+    if pending:
+        reasons.append(f"{len(pending)} proposal{'s await' if len(pending) != 1 else ' awaits'} screening: "
+                       f"{_named(pending)}.")
+    if rows and not eligible and not pending:
+        reasons.append("No proposal is eligible.")
+    if without:
+        reasons.append(f"{len(without)} eligible proposal{'s have' if len(without) != 1 else ' has'} no approved "
+                       f"consensus: {_named(without)}.")
+    return reasons
+
+
+def consensus_statuses(proposal_ids: Iterable[int]) -> dict[int, ReportStatus]:
+    """Proposal id → the status of its consensus report, for the proposals that have one (one query)."""
+    rows = db.session.execute(sa.select(ConsensusReport.proposal_id, ConsensusReport.status)
+                              .where(ConsensusReport.proposal_id.in_(list(proposal_ids))))
+    return {proposal_id: status for proposal_id, status in rows}
+
+
+def consensus_history(proposal: Proposal, *, limit: int = 50) -> list[AuditEvent]:
+    """What happened to the proposal's consensus report (saved, submitted, approved, reopened), latest first."""
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "consensus_report",
+                                    AuditEvent.data["proposal_id"].as_integer() == proposal.id)
+        .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def load_consensus_proposal(proposal_id: int, user: User | None) -> Proposal:
+    """The proposal whose consensus `user` reads: officers read every one; an evaluator reads it once their own
+    report on the proposal is submitted and while they may see the proposal (NotFound otherwise); other roles are
+    refused (NotAllowed)."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound("There is no such proposal.")
+    if is_officer(user):
+        return proposal
+    evaluator = require_evaluator(user, refusal="Only evaluators and programme officers see consensus reports.")
+    assignment = assignment_of(proposal.id, evaluator.id)
+    if assignment is None:
+        raise NotFound("There is no such proposal.")
+    load_evaluation(assignment.id, evaluator)
+    if not own_report_submitted(assignment):
+        raise NotFound("There is no such proposal.")
+    return proposal

@@ -1,0 +1,174 @@
+"""What a decision letter says: everything its template shows, as plain values, read from the run's outcome.
+
+The decision, the reason and the figures come from the scoring core's output for the proposal (`app.queries.outcomes`):
+its status, rank and reason, the reason code and the budget left at its step, the weighted total (or none: not
+ranked) and the unweighted sum, and the thresholds it missed; the Evaluation Summary prints the scores the run
+decided on under the rules the run applied, beside the consensus comments. Nothing here works a decision out again.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+
+from app.enums import CallKind, LetterKind, letter_decision_label, letter_kind_label
+from app.formatting import format_money, format_score
+from app.models import Call, ConsensusReport, Proposal, SelectionRun
+from app.queries.letters import letter_kind, letter_reference, verification_code
+from app.queries.outcomes import Outcome
+from scoring import Rules
+
+
+def decision_moment(run: SelectionRun) -> datetime:
+    """The date letters carry (and their PDF metadata): when the run was finalised."""
+    return run.finalised_at or run.created_at
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def decision_reason(outcome: Outcome, call: Call, rules: Rules) -> str:
+    """The reason the scoring core gave for the decision (its reason code), as the letter states it, with the
+    run's figures; empty when the run's output names no reason code, and the letter then states no reason of its
+    own beyond the core's selection line.
+
+    One sentence per rule, nothing else: the award cap, the budget (skip or stop policy), the coverage rule, rank
+    order within the budget, a promotion from the reserve list. Thresholds and ineligibility have letters of their
+    own that say so.
+    """
+    is_event = call.kind is CallKind.EVENT
+    cap = rules.max_awards
+    turn = "when its turn came in the selection"
+    code = outcome.reason_code
+    if code == "award_cap":
+        if is_event:
+            if cap == 1:
+                return f"The call has one slot, and it had been given {turn}."
+            return f"The call has {cap} slots, and all {cap} had been given {turn}."
+        if cap == 1:
+            return f"The call funds one proposal, and that award had been made {turn}."
+        return f"The call funds at most {cap} proposals, and all {cap} awards had been made {turn}."
+    if code == "budget":
+        return (f"Its requested grant of {format_money(outcome.requested)} did not fit the "
+                f"{format_money(outcome.budget_left)} of the budget left {turn}.")
+    if code == "stop_policy":
+        return ("The selection funds the proposals in rank order and, under the call's rules, stops at the first "
+                "whose requested grant does not fit the budget left; it stopped at a proposal ranked above this one.")
+    if code == "coverage":
+        covered = None if rules.coverage is None else outcome.fields.get(rules.coverage)
+        value = f" ({covered})" if covered is not None and str(covered) else ""
+        fits = "" if is_event else " whose requested grant fits the budget"
+        return (f"It was selected under the call's coverage rule, as the best-ranked proposal of its "
+                f"{call.strand_label.lower()}{value}{fits}.")
+    if code == "fits":
+        if is_event:
+            return "It was accepted in rank order, within the slots available."
+        return "It was selected in rank order: its requested grant fitted the budget left when its turn came."
+    if code == "promoted":
+        return ("It was on the reserve list and is now selected from it, in the order of the list: a selected "
+                "proposal left the selection, and its requested grant fits the budget this freed.")
+    return ""
+
+
+def evaluation_summary(call: Call, rules: Rules, outcome: Outcome, report: ConsensusReport | None) -> dict[str, Any]:
+    """The Evaluation Summary Report: per criterion of the run's rules, the score the run decided on, its maximum,
+    threshold and weight, whether the core found it below threshold, and the consensus comment; then the sums the
+    core gave and the overall comment."""
+    names = {criterion.key: criterion.name for criterion in call.criteria}
+    keys = {criterion.id: criterion.key for criterion in call.criteria}
+    comments = {keys.get(score.criterion_id): score.comment for score in (report.scores if report else [])}
+    below = outcome.failed_criteria
+    rows = [{
+        "name": names.get(criterion.key, criterion.key), "score": format_score(outcome.scores.get(criterion.key)),
+        "max": format_score(criterion.max), "weight": format_score(criterion.weight),
+        "threshold": None if criterion.threshold is None else format_score(criterion.threshold),
+        "comment": comments.get(criterion.key) or "", "below_threshold": criterion.key in below,
+    } for criterion in rules.criteria]
+    return {
+        "rows": rows,
+        "unweighted": None if outcome.score_sum is None else format_score(outcome.score_sum),
+        "weighted": None if outcome.weighted_total is None else format_score(outcome.weighted_total),
+        # The weighted total ranks; a proposal below threshold was not ranked, and its letter says so.
+        "ranked": outcome.rank is not None,
+        "weights_differ": any(criterion.weight != 1 for criterion in rules.criteria),
+        "overall_comment": report.overall_comment if report else "",
+        "available": report is not None,
+    }
+
+
+def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, report: ConsensusReport | None,
+                   *, rules: Rules, transfer_call: Call | None = None) -> dict[str, Any]:
+    """Everything a letter template shows, as plain values (no lazy loading from the template)."""
+    call = run.call
+    config = current_app.config
+    kind = letter_kind(outcome)
+    if kind is None:
+        raise ValueError(f"the status {outcome.status!r} calls for no letter")
+    reference = letter_reference(proposal, run)
+    code = verification_code(reference)
+    decided = decision_moment(run)
+    local_day = decided.astimezone(call.zone).date()
+    base_url = str(config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    eligibility_reasons = [line.strip(" -•\t") for line in (proposal.eligibility_reason or "").splitlines()]
+    return {
+        **_letter_kind(kind, call),
+        "reference": reference,
+        "verification_code": code,
+        "verify_url": f"{base_url}/verify/{code}",
+        "decision_iso": decided.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "decision_day": _day_text(local_day),
+        "call": {
+            "code": call.code, "title": call.title, "programme": call.programme,
+            "reserve_size": call.reserve_size, "strand_label": call.strand_label,
+            "max_total": call.max_total_score, "overall_threshold": rules.overall_threshold,
+        },
+        "proposal": _proposal(proposal),
+        "outcome": {
+            "status": outcome.status, "rank": outcome.rank, "reason": outcome.reason,
+            "reserve_position": outcome.reserve_position,
+            "total": None if outcome.total is None else format_score(outcome.total),
+            "reason_code": outcome.reason_code, "why": decision_reason(outcome, call, rules),
+            # The run's reserve list, which may differ from the call's setting (an officer's what-if options).
+            "reserve_size": rules.reserve_size,
+        },
+        "evaluation": evaluation_summary(call, rules, outcome, report),
+        "eligibility_reasons": [reason for reason in eligibility_reasons if reason],
+        "next_step": {
+            "starts": _day_text(local_day + timedelta(days=int(config.get("GRANT_PREPARATION_DAYS", 14)))),
+            "sign_by": _day_text(add_months(local_day, 3)),
+        },
+        "redress_days": int(config.get("REDRESS_DAYS", 30)),
+        "issuer": config.get("LETTER_ISSUER", ""),
+        "signatory": config.get("LETTER_SIGNATORY", ""),
+        "contact_email": config.get("LETTER_CONTACT_EMAIL", ""),
+        "transfer": {"code": transfer_call.code, "title": transfer_call.title,
+                     "url": f"{base_url}/calls/{transfer_call.code}"} if transfer_call is not None else None,
+    }
+
+
+def _letter_kind(kind: LetterKind, call: Call) -> dict[str, Any]:
+    return {"kind": kind.value, "kind_label": letter_kind_label(kind, call.kind),
+            "decision_label": letter_decision_label(kind, call.kind), "is_event": call.kind is CallKind.EVENT}
+
+
+def _proposal(proposal: Proposal) -> dict[str, Any]:
+    coordinator = proposal.coordinator
+    return {
+        "reference": proposal.reference, "acronym": proposal.acronym, "title": proposal.title,
+        "strand": proposal.strand, "duration_months": proposal.duration_months,
+        "requested": format_money(proposal.requested_grant) if proposal.requested_grant is not None else None,
+        "organisation": proposal.organisation.name,
+        "country": proposal.organisation.country,
+        "coordinator": coordinator.name if coordinator else proposal.organisation.name,
+        "partners": len(proposal.partners),
+    }

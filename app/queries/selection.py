@@ -1,0 +1,324 @@
+"""What selection reads of a call: its proposals with their approved consensus scores, whether it is ready, and the
+input document of selection-rules.md that a run (or a preview) gives the scoring core.
+
+Tie resolutions. The rules document has no input for an officer's order: the core orders a residual tie by `id`
+and reports it. To keep the contract unchanged (and `python -m scoring select` running the very same code on a
+stored input), an active resolution is applied by the *ids* it gives the tied proposals: inside a resolved group
+each id becomes `tie-<resolution>-<position>:<reference>` (e.g. `tie-3-001:SMP-0009`), so ordering the group by
+id is the officer's order. Nothing else depends on the id of a passing proposal (rules 5 to 7 walk the merit
+order), so the result is exactly the officer's order, and the input records it: such proposals also carry the
+free fields `reference` and `tie_resolution`. The output still lists the group under `ties`;
+`app.queries.outcomes` maps ids back to references, marks the group resolved and words the reason accordingly. A
+resolution applies only while its proposals still form exactly one residual tie; when scores change it is reported
+as stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
+
+from app.enums import CallState, Decision, Eligibility, ProposalStatus, ReportStatus
+from app.extensions import db
+from app.models import (
+    Call,
+    ConsensusReport,
+    ConsensusScore,
+    Criterion,
+    Partner,
+    Proposal,
+    Submission,
+    TieResolution,
+    User,
+)
+from app.models.limits import MAX_RESERVE_SIZE
+from app.services.errors import InvalidInput
+from scoring import InvalidInput as ScoringInvalidInput
+from scoring import Rules, apply_eligibility, apply_thresholds, merit_order, parse_input
+
+POLICIES = ("skip", "stop")
+
+
+@dataclass(frozen=True)
+class SelectionOptions:
+    """What an officer may choose for a run; the call gives the defaults."""
+
+    budget_policy: str
+    reserve_size: int
+    coverage: bool
+
+    @classmethod
+    def defaults(cls, call: Call) -> SelectionOptions:
+        return cls(call.budget_policy.value, call.reserve_size, call.coverage_field is not None)
+
+    @classmethod
+    def from_values(cls, call: Call, *, budget_policy: str | None = None, reserve_size: int | None = None,
+                    coverage: bool | None = None) -> SelectionOptions:
+        """The call's defaults overridden by the given values, checked (InvalidInput names the field)."""
+        base = cls.defaults(call)
+        policy = base.budget_policy if budget_policy is None else budget_policy
+        size = base.reserve_size if reserve_size is None else reserve_size
+        cover = base.coverage if coverage is None else coverage
+        if policy not in POLICIES:
+            raise InvalidInput("The budget policy is skip or stop.", details={"field": "budget_policy"})
+        if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_RESERVE_SIZE:
+            raise InvalidInput(f"The reserve list holds 0 to {MAX_RESERVE_SIZE} proposals.",
+                               details={"field": "reserve_size"})
+        if cover and call.coverage_field is None:
+            raise InvalidInput("This call has no coverage rule (no field to cover).", details={"field": "coverage"})
+        return cls(policy, size, bool(cover))
+
+    @classmethod
+    def of_rules(cls, rules: Rules) -> SelectionOptions:
+        """The options a run's rules were run with."""
+        return cls(rules.budget_policy, rules.reserve_size, rules.coverage is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"budget_policy": self.budget_policy, "reserve_size": self.reserve_size, "coverage": self.coverage}
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+@dataclass
+class ProposalRow:
+    """What the ranking shows and scores of one proposal (read as plain columns, not ORM objects)."""
+
+    id: int
+    reference: str
+    acronym: str
+    title: str
+    strand: str | None
+    requested: Decimal | None
+    eligibility: Eligibility
+    decision: Decision | None
+    reserve_position: int | None
+    coordinator: str
+    country: str
+    consensus_status: ReportStatus | None
+    scores: dict[str, Decimal | None] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
+    overall_comment: str = ""
+
+
+@dataclass
+class CallData:
+    call: Call
+    rows: list[ProposalRow]
+    resolutions: list[TieResolution]
+
+    def by_reference(self) -> dict[str, ProposalRow]:
+        return {row.reference: row for row in self.rows}
+
+
+def load_call_data(call: Call, *, with_comments: bool = False) -> CallData:
+    """Every submitted, not withdrawn proposal of the call with its approved consensus scores, and the active
+    tie resolutions: three queries whatever the number of proposals (the call's criteria are loaded with it)."""
+    has_submission = sa.exists().where(Submission.proposal_id == Proposal.id)
+    coordinator = aliased(Partner)
+    comment = ConsensusReport.overall_comment if with_comments else sa.null()
+    statement = (
+        sa.select(
+            Proposal.id, Proposal.reference, Proposal.acronym, Proposal.title, Proposal.strand,
+            Proposal.requested_grant, Proposal.eligibility, Proposal.decision, Proposal.reserve_position,
+            coordinator.name.label("coordinator"), coordinator.country.label("country"),
+            ConsensusReport.status.label("consensus_status"), comment.label("overall_comment"),
+        )
+        .outerjoin(coordinator, sa.and_(coordinator.proposal_id == Proposal.id, coordinator.is_coordinator.is_(True)))
+        .outerjoin(ConsensusReport, ConsensusReport.proposal_id == Proposal.id)
+        .where(Proposal.call_id == call.id, Proposal.status != ProposalStatus.WITHDRAWN, has_submission)
+        .order_by(Proposal.reference)
+    )
+    rows: dict[int, ProposalRow] = {}
+    for record in db.session.execute(statement):
+        if record.id in rows:  # two partners flagged coordinator: keep the first
+            continue
+        rows[record.id] = ProposalRow(
+            id=record.id, reference=record.reference, acronym=record.acronym or "", title=record.title or "",
+            strand=record.strand, requested=record.requested_grant, eligibility=record.eligibility,
+            decision=record.decision, reserve_position=record.reserve_position,
+            coordinator=record.coordinator or "", country=record.country or "",
+            consensus_status=record.consensus_status, overall_comment=record.overall_comment or "",
+        )
+    score_comment = ConsensusScore.comment if with_comments else sa.null()
+    scores = (
+        sa.select(ConsensusReport.proposal_id, Criterion.key, ConsensusScore.score, score_comment.label("comment"))
+        .join(ConsensusReport, ConsensusScore.report_id == ConsensusReport.id)
+        .join(Criterion, ConsensusScore.criterion_id == Criterion.id)
+        .join(Proposal, ConsensusReport.proposal_id == Proposal.id)
+        .where(Proposal.call_id == call.id, ConsensusReport.status == ReportStatus.APPROVED,
+               Criterion.call_id == call.id)
+    )
+    for score in db.session.execute(scores):
+        row = rows.get(score.proposal_id)
+        if row is not None:
+            row.scores[score.key] = score.score
+            if with_comments:
+                row.comments[score.key] = score.comment or ""
+    resolutions = list(db.session.scalars(
+        sa.select(TieResolution).options(joinedload(TieResolution.created_by).lazyload(User.role_links))
+        .where(TieResolution.call_id == call.id, TieResolution.revoked_at.is_(None)).order_by(TieResolution.id)
+    ))
+    return CallData(call, sorted(rows.values(), key=lambda row: row.reference), resolutions)
+
+
+# ---------------------------------------------------------------------------------------------- input
+
+
+@dataclass
+class Readiness:
+    """Whether the call can be ranked for real: closed, every proposal screened, every eligible one with an
+    approved consensus (a score for every criterion) and, for grants, a requested amount."""
+
+    call_open: bool = False
+    pending_screening: list[str] = field(default_factory=list)
+    missing_consensus: list[str] = field(default_factory=list)
+    missing_amount: list[str] = field(default_factory=list)
+    proposals: int = 0
+
+    @property
+    def missing(self) -> set[str]:
+        return {*self.pending_screening, *self.missing_consensus, *self.missing_amount}
+
+    @property
+    def is_ready(self) -> bool:
+        return not self.call_open and not self.missing and self.proposals > 0
+
+    def message(self) -> str:
+        parts = []
+        if self.call_open:
+            parts.append("the call is still open")
+        if self.proposals == 0:
+            parts.append("no proposal was submitted")
+        if self.pending_screening:
+            parts.append(f"{len(self.pending_screening)} proposal(s) still wait for the eligibility screening")
+        if self.missing_consensus:
+            parts.append(f"{len(self.missing_consensus)} eligible proposal(s) have no approved consensus report")
+        if self.missing_amount:
+            parts.append(f"{len(self.missing_amount)} proposal(s) request no grant amount")
+        return "The call is not ready for selection: " + "; ".join(parts) + "."
+
+    def details(self) -> dict[str, Any]:
+        return {"call_open": self.call_open, "pending_screening": self.pending_screening,
+                "missing_consensus": self.missing_consensus, "missing_amount": self.missing_amount}
+
+
+@dataclass
+class PreparedInput:
+    """The input document of a run, with what the web layer needs to read its output."""
+
+    document: dict[str, Any]
+    readiness: Readiness
+    applied: list[TieResolution]
+    stale: list[TieResolution]
+    options: SelectionOptions
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def rules_document(call: Call, options: SelectionOptions) -> dict[str, Any]:
+    """The "rules" object of the call's input document with these options."""
+    return {
+        "criteria": [
+            {"key": c.key, "max": str(c.max_score), "weight": str(c.weight), "threshold": _text(c.threshold)}
+            for c in call.criteria
+        ],
+        "overall_threshold": _text(call.overall_threshold),
+        "tie_break": list(call.tie_break or []),
+        "budget": None if call.budget is None else f"{call.budget:.2f}",
+        "max_awards": call.max_awards,
+        "budget_policy": options.budget_policy,
+        "reserve_size": options.reserve_size,
+        "coverage": call.coverage_field if options.coverage else None,
+    }
+
+
+def _coverage_value(row: ProposalRow, field_name: str) -> Any:
+    value = getattr(row, field_name, None)
+    return value if isinstance(value, str | int | bool) or value is None else str(value)
+
+
+def prepare_input(data: CallData, options: SelectionOptions) -> PreparedInput:
+    """The selection-rules.md document for the call with these options and its active tie resolutions.
+
+    Proposals that are not ready (screening pending, no approved consensus, no amount) are left out and listed
+    in `readiness`; a run refuses to start while any are.
+    """
+    call = data.call
+    keys = [criterion.key for criterion in call.criteria]
+    readiness = Readiness(call_open=call.state() is not CallState.CLOSED, proposals=len(data.rows))
+    proposals: list[dict[str, Any]] = []
+    for row in data.rows:
+        item: dict[str, Any] = {"id": row.reference}
+        if call.coverage_field:
+            item[call.coverage_field] = _coverage_value(row, call.coverage_field)
+        # Event calls award slots, not money: every proposal requests 0.00.
+        requested = Decimal("0.00") if call.budget is None else row.requested
+        if row.eligibility is Eligibility.INELIGIBLE:
+            item.update(requested=f"{requested or 0:.2f}", eligible=False)
+            proposals.append(item)
+            continue
+        if row.eligibility is Eligibility.PENDING:
+            readiness.pending_screening.append(row.reference)
+            continue
+        scores = {key: row.scores.get(key) for key in keys}
+        if row.consensus_status is not ReportStatus.APPROVED or any(v is None for v in scores.values()):
+            readiness.missing_consensus.append(row.reference)
+            continue
+        if requested is None:
+            readiness.missing_amount.append(row.reference)
+            continue
+        item.update(requested=f"{requested:.2f}", eligible=True, scores={k: str(v) for k, v in scores.items()})
+        proposals.append(item)
+    document = {"rules": rules_document(call, options), "proposals": proposals}
+    applied, stale = _apply_tie_resolutions(document, data.resolutions)
+    return PreparedInput(document, readiness, applied, stale, options)
+
+
+def build_selection_input(call: Call, *, options: SelectionOptions | None = None) -> dict[str, Any]:
+    """The exact input document a run of this call with these options would score (see `prepare_input`)."""
+    return prepare_input(load_call_data(call), options or SelectionOptions.defaults(call)).document
+
+
+def residual_ties(document: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """The residual tie groups of an input document, by id in the core's order (rules 1, 2 and 4 only)."""
+    rules, candidates = parse_input(document)
+    eligible, _ = apply_eligibility(candidates)
+    passing, _ = apply_thresholds(rules, eligible)
+    return [ranked.tie_group for ranked in merit_order(rules, passing)
+            if ranked.tie_group and ranked.tie_group[0] == ranked.candidate.id]
+
+
+def _apply_tie_resolutions(document: dict[str, Any],
+                           resolutions: Sequence[TieResolution]) -> tuple[list[TieResolution], list[TieResolution]]:
+    """Give the proposals of each resolved residual tie ids that sort in the officer's order (module docstring).
+
+    Returns the resolutions applied and the stale ones (whose proposals no longer form one residual tie).
+    """
+    if not resolutions:
+        return [], []
+    try:
+        groups = {frozenset(group) for group in residual_ties(document)}
+    except ScoringInvalidInput:
+        return [], list(resolutions)  # the run reports the input error itself
+    by_id = {item["id"]: item for item in document["proposals"]}
+    applied, stale = [], []
+    for resolution in resolutions:
+        order = list(resolution.ordered_references)
+        if frozenset(order) not in groups:
+            stale.append(resolution)
+            continue
+        for position, reference in enumerate(order, start=1):
+            item = by_id[reference]
+            item["id"] = f"tie-{resolution.id}-{position:03d}:{reference}"
+            item["reference"] = reference
+            item["tie_resolution"] = str(resolution.id)
+        applied.append(resolution)
+    return applied, stale

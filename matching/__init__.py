@@ -1,0 +1,18 @@
+"""Who evaluates what: evaluators assigned to proposals as a minimum-cost flow, on plain data.
+
+Pure like `scoring/` (no Flask, no database, nothing of `app`; a test proves it) and typed strictly, but not about
+money, so it has a package of its own:
+
+- `matching.problem`: the inputs (`ProposalNeed`, `EvaluatorSlot`), the outputs (`Solution` of `Pair`s, or
+  `Infeasible` with a `Shortfall` per proposal) as frozen dataclasses, and `pair_cost`, what a pair costs;
+- `matching.flow`: `solve`, the network and its short lists;
+- `matching.shortfall`: the sentences that say why places cannot be filled.
+
+`app.services.assignment.fill_gaps` builds the inputs from the database (`app.queries.assignment`) and stores the
+pairs. A new constraint is new data on the inputs; a new preference is a term of `pair_cost`.
+"""
+
+from matching.flow import solve
+from matching.problem import EvaluatorSlot, Infeasible, Pair, ProposalNeed, Shortfall, Solution, pair_cost
+
+__all__ = ["EvaluatorSlot", "Infeasible", "Pair", "ProposalNeed", "Shortfall", "Solution", "pair_cost", "solve"]

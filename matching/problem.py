@@ -1,0 +1,86 @@
+"""The assignment problem as data: what the solver is given, what it answers, and what a pair costs.
+
+Every constraint is a value here, so that a new rule is new data rather than new code in the solver: the places a
+proposal still needs (`ProposalNeed.need`), the evaluators it must not get (`excluded`: conflicts of interest,
+evaluators it already has or who withdrew from it), each evaluator's free places (`EvaluatorSlot.capacity`) and
+expertise. What makes one pair better than another is `pair_cost`, in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MISMATCH_COST = 4  # a non-expert costs this much more than an expert: a few proposals of load balance
+LOAD_STEP = 2      # free places of an evaluator priced together, one block at a time
+
+
+@dataclass(frozen=True)
+class ProposalNeed:
+    """A proposal that needs `need` more evaluators; `excluded` are evaluators it must not get."""
+
+    id: int
+    strand: str | None
+    need: int
+    excluded: frozenset[int] = frozenset()
+    conflicted: frozenset[int] = frozenset()  # the part of `excluded` that is a conflict of interest
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class EvaluatorSlot:
+    """An evaluator with `capacity` free places (maximum load minus current load) and their expertise."""
+
+    id: int
+    capacity: int
+    expertise: frozenset[str] = frozenset()
+    load: int = 0
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One evaluator given to one proposal."""
+
+    proposal_id: int
+    evaluator_id: int
+    expertise_match: bool
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The cheapest assignment: every proposal gets its `need` evaluators."""
+
+    pairs: tuple[Pair, ...] = ()
+    cost: int = 0
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Why a proposal cannot get all the evaluators it needs."""
+
+    proposal_id: int
+    label: str
+    needed: int
+    available: int      # evaluators free of conflicts that still have a free place
+    conflicted: int     # evaluators in the pool who are conflicted
+    full: int           # evaluators free of conflicts but at their maximum load
+    reason: str
+
+
+@dataclass(frozen=True)
+class Infeasible:
+    """No assignment gives every proposal its evaluators: the proposals that cannot all be covered, and why."""
+
+    shortfalls: tuple[Shortfall, ...]
+    missing: int  # evaluator places that cannot be filled in total
+    message: str
+
+
+def is_expert(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:
+    """The evaluator's expertise names the proposal's strand."""
+    return proposal.strand is not None and proposal.strand in evaluator.expertise
+
+
+def pair_cost(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> int:
+    """What giving this evaluator to this proposal costs, before the evaluator's load is counted."""
+    return 0 if is_expert(proposal, evaluator) else MISMATCH_COST

@@ -1,0 +1,61 @@
+"""Why evaluator places cannot be filled: each proposal of a group that competes for the same saturated evaluators,
+with the counts (free, conflicted, full) and a sentence the officer can act on.
+
+`matching.flow.solve` finds the group (Hall's condition read off the residual network); this module words it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from matching.problem import EvaluatorSlot, Infeasible, ProposalNeed, Shortfall
+
+
+def _counts(proposal: ProposalNeed, evaluators: Iterable[EvaluatorSlot]) -> tuple[int, int, int]:
+    available = conflicted = full = 0
+    for evaluator in evaluators:
+        if evaluator.id in proposal.conflicted:
+            conflicted += 1
+        elif evaluator.id in proposal.excluded:
+            continue  # already assigned to it, or withdrew from it
+        elif evaluator.capacity > 0:
+            available += 1
+        else:
+            full += 1
+    return available, conflicted, full
+
+
+def explain(proposals: dict[int, ProposalNeed], evaluators: Sequence[EvaluatorSlot], group: set[int],
+             group_evaluators: set[int], *, missing: int) -> Infeasible:
+    """Shortfalls for the proposals that cannot all be covered, each with a sentence saying why.
+
+    `group` are the proposals that compete for the same saturated evaluators `group_evaluators` (or have too
+    few candidates on their own): some of their places must stay empty, whichever assignment is chosen.
+    """
+    places = sum(e.capacity for e in evaluators if e.id in group_evaluators)
+    needed = sum(proposals[pid].need for pid in group)
+    shortfalls = []
+    for pid in sorted(group):
+        proposal = proposals[pid]
+        available, conflicted, full = _counts(proposal, evaluators)
+        plural = "s" if proposal.need != 1 else ""
+        if available < proposal.need:
+            reason = (f"needs {proposal.need} more evaluator{plural} but only {available} in the pool "
+                      f"{'is' if available == 1 else 'are'} free of conflicts and below their maximum load "
+                      f"({conflicted} conflicted, {full} at their maximum load)")
+        else:
+            others = len(group) - 1
+            reason = (f"needs {proposal.need} more evaluator{plural}; its {available} evaluators free of conflicts "
+                      f"are also the only ones for {others} other proposal{'s' if others != 1 else ''}: together "
+                      f"these need {needed} places and those evaluators have {places} free "
+                      f"({conflicted} conflicted with this proposal)")
+        shortfalls.append(Shortfall(pid, proposal.label, proposal.need, available, conflicted, full, reason))
+    count = len(shortfalls)
+    if count == 1:
+        message = (f"1 proposal cannot be covered: {missing} evaluator place{'s' if missing != 1 else ''} "
+                   f"cannot be filled without a conflict of interest or exceeding a maximum load.")
+    else:
+        message = (f"{count} proposals cannot all be covered: {missing} of the {needed} evaluator places they need "
+                   f"cannot be filled without a conflict of interest or exceeding a maximum load.")
+    message += " Invite more evaluators, raise maximum loads, or lower the evaluators per proposal."
+    return Infeasible(tuple(shortfalls), missing, message)

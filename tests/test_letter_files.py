@@ -1,0 +1,57 @@
+"""A letter as a file: the same letter renders to the same bytes (and to what the batch stored), and a run's ZIP
+holds every letter and a manifest, the same bytes every time."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from app.extensions import db
+from app.letter_files import LETTER_STYLESHEETS, letter_filename, letter_html, letters_zip, render_letter
+from app.models import Letter
+from app.pdf import render_pdf
+from app.queries.letters import approved_reports
+from app.queries.outcomes import run_outcomes
+from tests.letter_worlds import generate, letter_of
+
+
+def test_rendering_the_same_letter_twice_gives_the_same_bytes(scenario, officer) -> None:
+    generate(scenario["run"], officer)
+    run = scenario["run"]
+    outcomes = run_outcomes(run)
+    for proposal in scenario["proposals"].values():
+        report = approved_reports([proposal.id]).get(proposal.id)
+        outcome = outcomes.by_reference()[proposal.reference]
+        first = render_letter(proposal, run, outcome, report, rules=outcomes.rules)
+        second = render_letter(proposal, run, outcome, report, rules=outcomes.rules)
+        assert first.pdf == second.pdf
+        html = letter_html(proposal, run, outcome, report, rules=outcomes.rules)
+        # the receipt's function gives the same bytes
+        assert render_pdf(html, stylesheets=LETTER_STYLESHEETS) == first.pdf
+        assert first.pages == len(PdfReader(io.BytesIO(first.pdf)).pages)
+        letter, _ = letter_of(proposal)
+        assert first.sha256 == letter.sha256
+        metadata = PdfReader(io.BytesIO(first.pdf)).metadata
+        assert metadata["/CreationDate"].startswith("D:20220315103000")
+        assert metadata["/ModDate"].startswith("D:20220315103000")
+
+
+def test_zip_holds_every_letter_and_a_manifest_and_is_reproducible(scenario, officer) -> None:
+    generate(scenario["run"], officer)
+    data = letters_zip(scenario["run"])
+    assert data == letters_zip(scenario["run"])
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    assert len(names) == 6
+    assert names[-1] == "manifest.csv"
+    manifest = archive.read("manifest.csv").decode()
+    for letter in db.session.scalars(sa.select(Letter)):
+        name = letter_filename(letter)
+        assert hashlib.sha256(archive.read(name)).hexdigest() == letter.sha256
+        assert f"{letter.reference}," in manifest
+        assert letter.sha256 in manifest
+
