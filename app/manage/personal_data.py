@@ -15,11 +15,11 @@ from app.queries.personal_data import (
     ACCESS_LOG_PAGE,
     access_log,
     assess_erasure,
+    erasure_of,
     export_filename,
     export_zip,
     find_person,
 )
-from app.services.erasure import erasure_of
 from app.services.personal_data import erase_account, export_personal_data
 from app.web.access import current_actor, role_required
 from app.web.downloads import send_attachment

@@ -564,10 +564,15 @@ def assess_erasure(person: User, config: Mapping[str, Any]) -> ErasureAssessment
     return ErasureAssessment(person=person, pseudonym=pseudonym, now=now, waiting=waiting)
 
 
+def erasure_of(kind: ErasureKind, subject_id: int) -> Erasure | None:
+    """The register's entry for a subject, if it was erased."""
+    return db.session.scalar(sa.select(Erasure).where(Erasure.kind == kind, Erasure.subject_id == subject_id)
+                             .order_by(Erasure.id).limit(1))
+
+
 def proposal_erasure(proposal_id: int) -> Erasure | None:
     """The register's entry of a proposal whose personal content was erased (its snapshots, annexes, letters)."""
-    return db.session.scalar(sa.select(Erasure).where(Erasure.kind == ErasureKind.PROPOSAL,
-                                                      Erasure.subject_id == proposal_id).limit(1))
+    return erasure_of(ErasureKind.PROPOSAL, proposal_id)
 
 
 def erasure_rule_name(entry: Erasure) -> str:

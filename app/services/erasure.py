@@ -70,7 +70,7 @@ from app.privacy.map import (
     Rule,
     columns_of,
 )
-from app.queries.personal_data import drafts_erased_with, known_emails, person_pseudonym
+from app.queries.personal_data import drafts_erased_with, erasure_of, known_emails, person_pseudonym
 from app.queries.retention import invitation_ended_before
 from app.services.audit import record_event
 from app.storage import get_storage
@@ -206,12 +206,6 @@ def _register(kind: ErasureKind, subject_id: int, label: str, rule: str, *, acto
     if remember:
         register.remember(db.session(), entry.register_entry())
     return entry
-
-
-def erasure_of(kind: ErasureKind, subject_id: int) -> Erasure | None:
-    """The register's entry for a subject, if it was erased."""
-    return db.session.scalar(sa.select(Erasure).where(Erasure.kind == kind, Erasure.subject_id == subject_id)
-                             .order_by(Erasure.id).limit(1))
 
 
 # --- a proposal's file, drafts, a call's evaluators ------------------------------------------------------------------

@@ -28,12 +28,13 @@ from app.queries.personal_data import (
     assess_erasure,
     email_change_token,
     email_link_matches,
+    erasure_of,
     personal_data_export,
 )
 from app.services import outbox
 from app.services.accounts import password_matches
 from app.services.audit import record_event
-from app.services.erasure import erase_person, erasure_of
+from app.services.erasure import erase_person
 from app.services.errors import (
     DomainError,
     EmailTaken,
