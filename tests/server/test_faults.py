@@ -150,10 +150,10 @@ def test_200_submissions_straddling_the_deadline(server_app: Flask, server_datab
     """The deadline passes in the middle of 200 concurrent submissions, placed there by construction.
 
     All 200 are fired at once with the deadline far ahead. Once a measured share has been acknowledged, the test
-    locks every proposal row of the call (waiting for the submissions inside their transaction to commit),
-    moves the deadline to that instant and commits. A submission that committed before holds an earlier time;
-    every other one takes its row lock after the move, reads the new deadline and is refused. However slow the
-    machine, some land before the deadline and the rest after it.
+    locks every proposal row of the call (the free ones at once, then those of the submissions inside their
+    transaction, once they commit), moves the deadline to that instant and commits. A submission that committed
+    before holds an earlier time; every other one takes its row lock after the move, reads the new deadline and is
+    refused. However slow the machine, some land before the deadline and the rest after it.
     """
     from app.clock import utcnow
     from app.extensions import db
@@ -177,8 +177,12 @@ def test_200_submissions_straddling_the_deadline(server_app: Flask, server_datab
         with answered:
             answered.wait_for(lambda: sum(status == 201 for status, _ in results.values()) >= 20, timeout=600)
         with server_app.app_context():
-            db.session.execute(sa.select(Proposal.id).where(Proposal.call_id == data["call"])
-                               .order_by(Proposal.id).with_for_update())
+            of_the_call = sa.select(Proposal.id).where(Proposal.call_id == data["call"]).order_by(Proposal.id)
+            # First every row no submission holds, at once: none can start from here on (a scan that waited on
+            # each held row in turn would let the submissions of the rows after it slip past).
+            db.session.execute(of_the_call.with_for_update(skip_locked=True))
+            # Then the rows of the submissions inside their transaction, once each has committed.
+            db.session.execute(of_the_call.with_for_update())
             deadline = utcnow()
             db.session.execute(sa.update(Call).where(Call.id == data["call"]).values(deadline=deadline))
             db.session.commit()
