@@ -62,7 +62,7 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     IS_PRODUCTION = False
 
-    # Background jobs (app/jobs.py): "local" (a process pool in the web process), "celery" (workers started
+    # Background jobs (app/jobs/): "local" (a process pool in the web process), "celery" (workers started
     # with `celery -A app.worker worker`, Redis as the broker) or "inline" (in the calling process; the tests).
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "local")
     JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", 2))
@@ -84,6 +84,25 @@ class Config:
     # Grant agreement preparation starts this many days after the decision; the signature is due after 3 months.
     GRANT_PREPARATION_DAYS = int(os.environ.get("GRANT_PREPARATION_DAYS", 14))
     REDRESS_DAYS = int(os.environ.get("REDRESS_DAYS", 30))
+
+    # Personal data (app/privacy/map.py): who answers for it, and how long each kind is kept (README, "Personal
+    # data", says why each default is what it is). A call may name its own controller and DPO.
+    PRIVACY_CONTROLLER = os.environ.get(
+        "PRIVACY_CONTROLLER", "European Commission, DG GROW, Unit G.1 (grants@eurogrants.test)")
+    PRIVACY_DPO = os.environ.get("PRIVACY_DPO", "The Data Protection Officer (dpo@eurogrants.test)")
+    RETENTION_DRAFT_DAYS = int(os.environ.get("RETENTION_DRAFT_DAYS", 90))
+    RETENTION_UNSUCCESSFUL_YEARS = int(os.environ.get("RETENTION_UNSUCCESSFUL_YEARS", 5))
+    RETENTION_GRANT_AUDIT_YEARS = int(os.environ.get("RETENTION_GRANT_AUDIT_YEARS", 5))
+    RETENTION_EVALUATOR_YEARS = int(os.environ.get("RETENTION_EVALUATOR_YEARS", 5))
+    RETENTION_ACCOUNT_INACTIVE_YEARS = int(os.environ.get("RETENTION_ACCOUNT_INACTIVE_YEARS", 3))
+    RETENTION_ACCESS_LOG_YEARS = int(os.environ.get("RETENTION_ACCESS_LOG_YEARS", 5))
+    RETENTION_SHORT_DAYS = int(os.environ.get("RETENTION_SHORT_DAYS", 30))
+    # Each erasure is also appended here (ids, pseudonyms and dates only), outside the database, so that
+    # `backup restore` can erase again what a backup made before the erasure brings back. Empty: next to the
+    # stored files (STORAGE_DIR/erasure-register.jsonl).
+    ERASURE_REGISTER = os.environ.get("ERASURE_REGISTER", str(INSTANCE_DIR / "erasure-register.jsonl"))
+    # The key of the pseudonyms given to erased people (an HMAC of the account's id); SECRET_KEY when empty.
+    PSEUDONYM_KEY = os.environ.get("PSEUDONYM_KEY", "")
 
     # Outgoing mail (the outbox). No MAIL_SERVER: messages stay queued and are shown as not sent.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -123,6 +142,7 @@ class TestingConfig(Config):
             "options": "-c lock_timeout=10000 -c statement_timeout=60000"
         }
     STORAGE_DIR = ""  # each test app gets its own temporary folder
+    ERASURE_REGISTER = ""  # beside it
     JOBS_INLINE = True  # background jobs run in the test process; tests of the process pool turn this off
     MAIL_SERVER = ""
     MAIL_RETRY_DELAYS = "0,0"

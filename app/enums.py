@@ -202,3 +202,24 @@ class InvitationStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     REVOKED = "revoked"  # by a member, or replaced by a newer invitation to the same address
+
+
+class ConsentKind(StrEnum):
+    """A text a person accepted, kept with the version of the text (app/privacy/texts.py)."""
+
+    CODE_OF_CONDUCT = "code_of_conduct"  # the evaluator's code of conduct and confidentiality, per call
+    SUBMISSION_DECLARATION = "submission_declaration"  # the applicant's declaration, per submitted version
+
+    @property
+    def label(self) -> str:
+        return {"code_of_conduct": "Code of conduct and confidentiality",
+                "submission_declaration": "Declaration at submission"}[self.value]
+
+
+class ErasureKind(StrEnum):
+    """What an entry of the erasure register erased (app/services/personal_data.py, app/services/retention.py)."""
+
+    PERSON = "person"  # an account pseudonymised everywhere
+    PROPOSAL = "proposal"  # a proposal file's personal content (snapshots, annexes, letters, contacts, comments)
+    DRAFT = "draft"  # a draft never submitted, deleted
+    EVALUATORS = "evaluators"  # the evaluators' declarations of a call (the subject is the call)

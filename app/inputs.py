@@ -29,6 +29,7 @@ from app.models.limits import (
     MAX_EMAIL,
     MAX_PARTNER_NAME,
     MAX_PARTNERS,
+    MAX_PRIVACY_CONTACT,
     MAX_STRAND,
     MAX_TITLE,
 )
@@ -220,7 +221,8 @@ SETTING_NAMES: Final = {
     "max_grant_per_proposal": "maximum grant per proposal", "page_limit": "page limit",
     "min_partners": "minimum partners", "min_countries": "minimum countries",
     "eligible_countries": "eligible countries", "duration_min_months": "shortest duration",
-    "duration_max_months": "longest duration",
+    "duration_max_months": "longest duration", "privacy_controller": "controller's contact",
+    "privacy_dpo": "data protection officer's contact",
 }
 
 
@@ -245,6 +247,8 @@ class CallSettings(_Parsed):
     eligible_countries: tuple[str, ...] | Unset = UNSET
     duration_min_months: int | None | Unset = UNSET
     duration_max_months: int | None | Unset = UNSET
+    privacy_controller: str | Unset = UNSET  # the contacts in the call's privacy statement ("": the instance's)
+    privacy_dpo: str | Unset = UNSET
 
     def given(self) -> dict[str, Any]:
         """The settings this input sets, by name, in the order of the settings form."""
@@ -276,6 +280,10 @@ class CallSettings(_Parsed):
             if wrong:
                 problems.found["eligible_countries"] = f"Unknown country codes: {', '.join(wrong)}."
             values["eligible_countries"] = tuple(sorted(set(codes)))
+        for name in ("privacy_controller", "privacy_dpo"):
+            if name in raw:
+                values[name] = str(raw[name] or "").strip()
+                problems.at_most(values[name], name, MAX_PRIVACY_CONTACT)
         return cls(**values, problems=problems.found, unknown=tuple(sorted(set(raw) - set(SETTING_NAMES))))
 
 

@@ -20,6 +20,7 @@ from app.pdf import render_pdf_with_pages
 from app.queries.letter_context import decision_moment, letter_context
 from app.queries.letters import run_letters
 from app.queries.outcomes import Outcome
+from app.queries.personal_data import require_letter_file
 from app.storage import get_storage
 from scoring import Rules
 
@@ -96,4 +97,6 @@ def letters_zip(run: SelectionRun, letters: Sequence[Letter] | None = None) -> b
 
 
 def letter_pdf(letter: Letter) -> bytes:
+    """The stored PDF; ContentErased (410) when the proposal's personal content was erased under its rule."""
+    require_letter_file(letter)
     return get_storage().read(letter.sha256)

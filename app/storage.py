@@ -9,7 +9,8 @@ never a file path. Two backends, chosen by `STORAGE_BACKEND`:
   same keys under the prefix. Several app servers and workers then see the same files.
 
 Both read an upload once, hashing it and enforcing the size limit while it streams, so a file that is too large
-is refused after reading at most `max_bytes + 1` bytes and nothing is kept of it.
+is refused after reading at most `max_bytes + 1` bytes and nothing is kept of it. Files are deleted only by the
+erasure of personal data (app/services/erasure.py), when no record refers to them any more.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.inputs import CallSettings
 from app.models import Call
+from app.models.limits import MAX_PRIVACY_CONTACT
 from forms.proposal import MoneyField
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
@@ -58,6 +59,13 @@ class CallSettingsForm(FlaskForm):
         description="ISO codes separated by spaces or commas (e.g. BE DE FR); empty means any country.")
     duration_min_months = IntegerField("Shortest duration (months)", validators=[Optional(), NumberRange(min=1)])
     duration_max_months = IntegerField("Longest duration (months)", validators=[Optional(), NumberRange(min=1)])
+    privacy_controller = TextAreaField(
+        "Controller (who decides on the personal data, and how to reach them)",
+        validators=[Length(max=MAX_PRIVACY_CONTACT)],
+        description="Printed in the call's privacy statement. Empty: the instance's default controller.")
+    privacy_dpo = TextAreaField(
+        "Data protection officer (how to reach them)", validators=[Length(max=MAX_PRIVACY_CONTACT)],
+        description="Printed in the call's privacy statement. Empty: the instance's default DPO.")
     # The token of the overtaken extensions the officer was shown (see services.call_settings).
     confirm = HiddenField()
     submit = SubmitField("Save the settings")
@@ -71,6 +79,7 @@ class CallSettingsForm(FlaskForm):
             "page_limit": call.page_limit, "min_partners": call.min_partners, "min_countries": call.min_countries,
             "eligible_countries": " ".join(call.eligible_countries or []),
             "duration_min_months": call.duration_min_months, "duration_max_months": call.duration_max_months,
+            "privacy_controller": call.privacy_controller, "privacy_dpo": call.privacy_dpo,
         })
 
     def settings(self, zone: str) -> CallSettings:
@@ -83,4 +92,5 @@ class CallSettingsForm(FlaskForm):
             "eligible_countries": (self.eligible_countries.data or "").replace(",", " ").split(),
             "duration_min_months": self.duration_min_months.data,
             "duration_max_months": self.duration_max_months.data,
+            "privacy_controller": self.privacy_controller.data or "", "privacy_dpo": self.privacy_dpo.data or "",
         })

@@ -26,7 +26,7 @@ from wtforms import (
 from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.enums import DocumentKind, OrganisationType
+from app.enums import ConsentKind, DocumentKind, OrganisationType
 from app.inputs import PartnerInput, ProposalChanges
 from app.models.limits import (
     MAX_ABSTRACT,
@@ -37,6 +37,7 @@ from app.models.limits import (
     MAX_PARTNERS,
     MAX_TITLE,
 )
+from app.privacy.texts import current_text
 from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
 
 # 1400000, 1400000.5, 1 400 000,00 is refused (ambiguous), 1,400,000.00 and 1 400 000.00 are fine.
@@ -192,9 +193,10 @@ class AnnexUploadForm(FlaskForm):
 
 
 class SubmitProposalForm(_VersionedForm):
-    confirm = BooleanField(
-        "The consortium agreed to submit this proposal, and the information in it is correct.",
-        validators=[DataRequired("Tick the declaration to submit.")])
+    # The declaration is stored with the version of its text the applicant was shown (app/privacy/texts.py).
+    confirm = BooleanField(" ".join(current_text(ConsentKind.SUBMISSION_DECLARATION).lines),
+                           validators=[DataRequired("Tick the declaration to submit.")])
+    declaration_version = HiddenField(default=lambda: current_text(ConsentKind.SUBMISSION_DECLARATION).version)
     submit = SubmitField("Submit the proposal")
 
 

@@ -7,16 +7,20 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.enums import ConsentKind
 from app.formatting import format_score
 from app.inputs import ScoreInput
 from app.models import Criterion
 from app.models.limits import MAX_COMMENT_LENGTH, MAX_NOTE_LENGTH, MIN_COMMENT_LENGTH, SCORE_STEP
+from app.privacy.texts import current_text
 
 
 class CodeOfConductForm(FlaskForm):
+    # The version of the text on the page: accepting an older one is refused (app/services/consents.py).
+    text_version = HiddenField(default=lambda: current_text(ConsentKind.CODE_OF_CONDUCT).version)
     accept = BooleanField("I have read the code of conduct and accept it for this call.",
                           validators=[DataRequired("Tick the box to accept the code of conduct.")])
     submit = SubmitField("Accept and continue")

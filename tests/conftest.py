@@ -101,6 +101,8 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     with flask_app.app_context():
         _empty_all_tables()
+    # The erasure register outside the database is part of the instance's state too.
+    Path(flask_app.config["ERASURE_REGISTER"]).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

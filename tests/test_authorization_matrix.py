@@ -24,12 +24,14 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.clock import utcnow
 from app.enums import ConflictDeclaration, DocumentKind, Role
 from app.extensions import db
 from app.models import (
     Assignment,
     Call,
     Document,
+    EmailChange,
     Letter,
     LetterBatch,
     OutboxMessage,
@@ -40,6 +42,7 @@ from app.models import (
     User,
 )
 from app.models.selection import TransferOffer
+from app.queries.personal_data import email_change_token
 from tests.conftest import PASSWORD, _empty_all_tables, api_token
 from tests.factories import (
     make_assignment,
@@ -100,11 +103,19 @@ RULES: dict[str, Rule] = {
     # --- public ---
     "static": PUBLIC, "health.healthz": PUBLIC,
     "public.index": PUBLIC, "public.call_detail": PUBLIC, "public.verify": PUBLIC,
+    "public.privacy": PUBLIC, "public.call_privacy": PUBLIC,
     "public.verify_letter": PUBLIC, "auth.login": PUBLIC, "auth.register": PUBLIC, "auth.logout": PUBLIC,
     "api-docs.openapi_json": PUBLIC, "api.letters_verify": PUBLIC, "api.create_token": PUBLIC,
     # --- API: any token ---
     "api.me": role(USERS), "api.list_calls": role(USERS), "api.get_call": role(USERS),
-    "api.list_my_proposals": role(USERS),
+    "api.list_my_proposals": role(USERS), "api.get_text": role(USERS), "api.export_my_data": role(USERS),
+    # --- a person's own data, for every signed-in person ---
+    "account.personal_data": role(USERS), "account.download": role(USERS), "account.name": role(USERS),
+    "account.erasure": role(USERS),
+    "account.email": role(USERS), "account.organisation": role(USERS),
+    # A change of e-mail address is its owner's only (applicant A asked for one in the scenario).
+    "account.cancel_email": scoped("email_change", frozenset({APP_A}), USERS),
+    "account.confirm_email": scoped("email_change", frozenset({APP_A}), USERS),
     # --- API: proposals ---
     "api.create_call_proposal": role(APPLICANTS),
     "api.get_proposal": API_VIEW, "api.list_submissions": API_VIEW, "api.get_submission": API_VIEW,
@@ -154,7 +165,10 @@ RULES: dict[str, Rule] = {
     **{f"review.{name}": EVALUATION for name in ("evaluation", "save_evaluation", "annex", "consensus",
                                                  "declaration")},
     # --- officer pages (every manage route; the users page is for administrators only) ---
-    "manage.users": role(frozenset({ADMIN})),
+    "manage.users": role(frozenset({ADMIN})), "manage.personal_data_access_log": role(frozenset({ADMIN})),
+    # An officer answering a request by post may reach any account (an unknown id is 404 for them).
+    "manage.personal_data_export_for": Rule(STAFF, STAFF, "person"),
+    "manage.personal_data_erase_for": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person"),
 }
 MANAGE_DEFAULT = role(STAFF)
 
@@ -253,9 +267,16 @@ def world(app: Flask) -> Iterator[World]:
             "member_id": member_e.id, "letter_id": award.id, "batch_id": batch.id, "run_id": run.id,
             "number": run.number, "offer_id": offer.id, "message_id": message.id, "resolution_id": tie.id,
             "answer": "decline", "decision": "refuse", "part": "input", "extension": "csv", "filename": "css/app.css",
+            "kind": "submission_declaration",
         }
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LetterBatch)) == 1
         assert db.session.get(SelectionRun, run.id).is_in_force
+    with app.app_context():  # applicant A waits for the link that confirms a new e-mail address
+        change = EmailChange(user_id=setup.applicant_id, new_email="a-new@authz.test", requested_at=utcnow(),
+                             expires_at=utcnow() + timedelta(days=365))
+        db.session.add(change)
+        db.session.commit()
+        params.update(change_id=change.id, link_token=email_change_token(change))
     clients = {ANON: app.test_client()}
     for name, email in emails.items():
         client = app.test_client()
@@ -434,7 +455,8 @@ def test_missing_objects_are_404_even_for_staff(world: World) -> None:
     missing = {**world.params, **{k: 2_000_000_000 for k in ("proposal_id", "letter_proposal_id", "document_id",
                                                               "assignment_id", "evaluation_id", "member_id",
                                                               "letter_id", "batch_id", "run_id", "number",
-                                                              "offer_id", "message_id", "resolution_id")}}
+                                                              "offer_id", "message_id", "resolution_id",
+                                                              "change_id")}}
     checked = 0
     for rule in ALL_RULES:
         classification = rule_for(rule.endpoint)

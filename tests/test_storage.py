@@ -167,3 +167,48 @@ def test_the_app_uses_s3_for_uploads_downloads_and_backups(app, s3_server: MotoS
         extracted = archive.extractfile(f"files/{key}")
         assert extracted is not None
         assert extracted.read() == data
+
+
+def test_erasure_deletes_a_drafts_annex_from_the_bucket(app, s3_server: MotoS3, make_app) -> None:  # type: ignore[no-untyped-def]
+    """On S3 too: the only member of an organisation erases their account, and their draft's annex leaves the
+    bucket (through the storage module, as on the local folder), with the draft and its register entry."""
+    import sqlalchemy as sa
+
+    from app.enums import ErasureKind, Role
+    from app.extensions import db
+    from app.models import Erasure, Proposal
+    from app.services.accounts import issue_token
+    from app.storage import get_storage
+    from tests.conftest import PASSWORD
+    from tests.factories import make_open_call, make_proposal, make_staff, pdf_bytes
+
+    s3_app = make_app(STORAGE_BACKEND="s3", S3_BUCKET="suite", S3_PREFIX="erasure", S3_ENDPOINT_URL=s3_server.endpoint,
+                      S3_REGION="us-east-1", S3_ADDRESSING_STYLE="path")
+    with s3_app.app_context():
+        call = make_open_call("S3-ERASE")
+        owner = make_staff(Role.APPLICANT, "solo@s3.test", organisation="Solo", country="LT")
+        proposal = make_proposal(call, owner, submitted=False)
+        token = issue_token(owner)
+        proposal_id = proposal.id
+        db.session.commit()
+    client = s3_app.test_client()
+    data = pdf_bytes(1)
+    uploaded = client.post(f"/api/v1/proposals/{proposal_id}/documents", headers={"Authorization": f"Bearer {token}"},
+                           data={"kind": "part_b", "file": (io.BytesIO(data), "part-b.pdf")})
+    assert uploaded.status_code == 201, uploaded.get_json()
+    key = hashlib.sha256(data).hexdigest()
+    with s3_app.app_context():
+        assert get_storage().exists(key)
+    assert client.post("/auth/login", data={"email": "solo@s3.test", "password": PASSWORD}).status_code == 302
+    erased = client.post("/account/erasure", data={"password": PASSWORD, "confirm": "y"})
+    assert erased.status_code == 200
+    with s3_app.app_context():
+        storage = get_storage()
+        assert isinstance(storage, S3Storage)
+        assert not storage.exists(key)
+        listed = storage.client.list_objects_v2(Bucket="suite", Prefix="erasure/").get("Contents", [])
+        assert listed == []
+        assert db.session.get(Proposal, proposal_id) is None
+        draft = db.session.scalars(sa.select(Erasure).where(Erasure.kind == ErasureKind.DRAFT)).one()
+        assert (draft.subject_id, draft.summary["stored_files"]) == (proposal_id, 1)  # the count the bucket gave
+        assert db.session.scalars(sa.select(Erasure).where(Erasure.kind == ErasureKind.PERSON)).one()

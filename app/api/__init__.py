@@ -59,6 +59,7 @@ def register_api(api: Api) -> None:
     from app.api import (
         evaluations,  # noqa: F401 - evaluation: pool, assignments, reports, consensus
         letters,  # noqa: F401 - decision letters
+        personal_data,  # noqa: F401 - a person's own data, the texts people accept
         proposals,  # noqa: F401 - proposal intake
         routes,  # noqa: F401 - registers the views on bp
         selections,  # noqa: F401 - ranking and selection

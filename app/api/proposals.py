@@ -185,7 +185,9 @@ def get_eligibility(proposal_id: int) -> dict[str, Any]:
 @bp.alt_response(422, description="ineligible: the failed checks are in details.failures")
 def submit(body: dict[str, Any], proposal_id: int) -> Response:
     """Submit a new version; accepted only if committed strictly before the deadline. The receipt is immediate."""
-    submission = submit_proposal_id(proposal_id, actor=current_actor(), base_version=(body or {}).get("version"))
+    body = body or {}
+    submission = submit_proposal_id(proposal_id, actor=current_actor(), base_version=body.get("version"),
+                                    declaration_version=body.get("declaration_version"))
     # Serialised before the commit, which would expire the row (no reload); sent only once committed, strictly
     # before the deadline: the commit guard may still refuse (409).
     receipt = jsonify(_RECEIPT.dump(submission))

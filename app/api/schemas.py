@@ -43,6 +43,10 @@ class CallSchema(Schema):
     overall_threshold = fields.Decimal(as_string=True, allow_none=True)
     tie_break = fields.List(fields.String())
     criteria = fields.List(fields.Nested(CriterionSchema))
+    privacy_controller = fields.String(metadata={"description": "The controller's contact in the call's privacy "
+                                                                "statement (empty: the instance's default)."})
+    privacy_dpo = fields.String(metadata={"description": "The data protection officer's contact (empty: the "
+                                                         "instance's default)."})
 
     def get_deadline_local(self, call: Call) -> str:
         return call.deadline_local.isoformat()

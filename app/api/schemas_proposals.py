@@ -10,7 +10,15 @@ from marshmallow import Schema, fields, validate
 
 from app.countries import country_names
 from app.enums import DocumentKind, OrganisationType
-from app.models.limits import MAX_ABSTRACT, MAX_ACRONYM, MAX_DURATION_MONTHS, MAX_PARTNERS, MAX_TITLE
+from app.models.limits import (
+    MAX_ABSTRACT,
+    MAX_ACRONYM,
+    MAX_DURATION_MONTHS,
+    MAX_PARTNERS,
+    MAX_PRIVACY_CONTACT,
+    MAX_TITLE,
+)
+from app.queries.receipts import submission_integrity
 
 ORGANISATION_TYPES = [t.value for t in OrganisationType]
 COUNTRY_CODES = sorted(country_names())
@@ -60,7 +68,11 @@ class SubmissionSummarySchema(Schema):
 
 
 class SubmissionSchema(SubmissionSummarySchema):
-    snapshot = fields.String(metadata={"description": "The canonical JSON text that was hashed, verbatim."})
+    snapshot = fields.String(metadata={"description": "The canonical JSON text that was hashed, verbatim (empty once "
+                                                      "its content was erased under a retention rule)."})
+    integrity = fields.Function(lambda s: submission_integrity(s).as_dict(), metadata={
+        "description": "`state`: intact (the snapshot matches `sha256`), erased (its content was erased on "
+                       "`erased_at` under the retention rule `rule`; the hash stands) or tampered"})
     receipt_url = fields.Function(lambda s: url_for("api.submission_receipt_pdf", proposal_id=s.proposal_id,
                                                     version=s.version))
 
@@ -146,6 +158,10 @@ class ChecklistSchema(Schema):
 class SubmitSchema(Schema):
     version = fields.Integer(load_default=None, metadata={
         "description": "Optional: the version you reviewed; 409 edit_conflict if it changed since."})
+    declaration_version = fields.String(load_default=None, validate=validate.Length(max=40), metadata={
+        "description": "The version of the declaration the submitter accepts (its text: GET /api/v1/texts/"
+                       "submission_declaration); the current one when left out, 422 invalid_input if it is not "
+                       "the current one."})
 
 
 class WithdrawSchema(Schema):
@@ -170,6 +186,10 @@ class CallSettingsSchema(Schema):
     eligible_countries = fields.List(fields.String(validate=validate.OneOf(COUNTRY_CODES)))
     duration_min_months = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     duration_max_months = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    privacy_controller = fields.String(validate=validate.Length(max=MAX_PRIVACY_CONTACT),
+                                       metadata={"description": "The controller's contact in the privacy statement"})
+    privacy_dpo = fields.String(validate=validate.Length(max=MAX_PRIVACY_CONTACT),
+                                metadata={"description": "The data protection officer's contact"})
     confirm = fields.String(metadata={"description": "The token of a 409 confirmation_required answer: a later "
                                                      "deadline overtakes the granted extensions it listed."})
 

@@ -24,7 +24,8 @@ from app.models import Proposal
 from app.queries.access import load_proposal_for_applicant
 from app.queries.documents import find_document
 from app.queries.eligibility import active_documents, check_proposal, has_budget
-from app.queries.receipts import find_submission, has_unsubmitted_changes, receipt_context, verify_submission
+from app.queries.personal_data import corrections_since
+from app.queries.receipts import find_submission, has_unsubmitted_changes, receipt_context
 from app.services.documents import too_large_message
 from app.services.errors import DeadlinePassed, EditConflict, IneligibleProposal, NotFound
 from app.services.proposals import remove_annex, save_proposal, submit_proposal, upload_annex, withdraw_proposal
@@ -279,7 +280,8 @@ def submit(proposal_id: int) -> Response | tuple[str, int]:
         return _render("applicant/proposal.html", proposal, 422, submit_form=form)
     # The commit re-checks the clock (see app.services.proposals): a refusal may come from the commit itself.
     with command(handled=(IneligibleProposal,)) as outcome:
-        submission = submit_proposal(proposal, actor=current_actor(), base_version=form.base_version())
+        submission = submit_proposal(proposal, actor=current_actor(), base_version=form.base_version(),
+                                     declaration_version=form.declaration_version.data)
     if isinstance(outcome.error, IneligibleProposal):
         flash(outcome.error.message + " Fix the items marked in the checklist, then submit again.", "error")
         return _render("applicant/proposal.html", _load(proposal_id), 422, submit_form=form)
@@ -310,7 +312,7 @@ def withdraw(proposal_id: int) -> Response | tuple[str, int]:
 def receipt(proposal_id: int, version: int) -> tuple[str, int]:
     proposal = _load(proposal_id)
     submission = find_submission(proposal, version)
-    return _render("applicant/receipt.html", proposal, verified=verify_submission(submission),
+    return _render("applicant/receipt.html", proposal, corrections=corrections_since(submission),
                    **receipt_context(submission))
 
 

@@ -13,6 +13,7 @@ from app.manage import (  # noqa: E402, F401
     evaluation,  # noqa: E402, F401
     intake,
     letters,
+    personal_data,
     routes,
     selection,
 )

@@ -16,8 +16,9 @@ from app.queries.access import load_call, load_proposal_for_viewer
 from app.queries.calls import extensions_overtaken, overtaken_token
 from app.queries.documents import find_document
 from app.queries.eligibility import check_proposal, has_budget
+from app.queries.personal_data import corrections_since
 from app.queries.proposals import call_proposals, proposal_history
-from app.queries.receipts import find_submission, receipt_context, verify_submission
+from app.queries.receipts import find_submission, receipt_context
 from app.services.call_settings import update_call_settings
 from app.services.errors import ConfirmationRequired
 from app.services.proposals import grant_extension
@@ -113,7 +114,7 @@ def intake_receipt(proposal_id: int, version: int) -> str:
     proposal = _proposal(proposal_id)
     submission = find_submission(proposal, version)
     return render_template("manage/intake_receipt.html", proposal=proposal, call=proposal.call,
-                           verified=verify_submission(submission), **receipt_context(submission))
+                           corrections=corrections_since(submission), **receipt_context(submission))
 
 
 @bp.get("/proposals/<int(max=2147483647):proposal_id>/submissions/<int(max=2147483647):version>/receipt.pdf")

@@ -13,14 +13,16 @@ from app.models.evaluation import (
 from app.models.job import Job
 from app.models.letter import LetterBatch, OutboxMessage
 from app.models.membership import Invitation, JoinRequest
+from app.models.privacy import Consent, Correction, EmailChange, Erasure, PersonalDataAccess
 from app.models.proposal import Document, Partner, Proposal, Submission
 from app.models.selection import Letter, SelectionRun, TieResolution
 from app.models.user import ApiToken, LoginAttempt, Organisation, User, UserRole
 
 __all__ = [
     "ApiToken", "Assignment", "AuditEvent", "AuditIsAppendOnly", "Call", "ConsensusReport", "ConsensusScore",
-    "Criterion", "Document", "LoginAttempt", "IndividualReport", "IndividualScore", "Invitation", "Job", "JoinRequest",
+    "Consent", "Correction", "Criterion", "Document", "EmailChange", "Erasure", "LoginAttempt", "IndividualReport",
+    "IndividualScore", "Invitation", "Job", "JoinRequest",
     "Letter", "LetterBatch",
-    "Organisation", "OutboxMessage", "Partner",
+    "Organisation", "OutboxMessage", "Partner", "PersonalDataAccess",
     "PoolMember", "Proposal", "SelectionRun", "Submission", "TieResolution", "User", "UserRole",
 ]

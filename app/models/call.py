@@ -69,6 +69,10 @@ class Call(Model):
     practice_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"))
     # Event calls: proposals not selected here may be offered a copy in this other call (sessions → local events).
     transfer_to_call_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"))
+    # The call's privacy statement (generated from app/privacy/map.py) names the controller and its data protection
+    # officer: how to reach each (empty: the instance's defaults, PRIVACY_CONTROLLER and PRIVACY_DPO).
+    privacy_controller: Mapped[str] = mapped_column(sa.Text, default="")
+    privacy_dpo: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     criteria: Mapped[list[Criterion]] = relationship(

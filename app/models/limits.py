@@ -21,6 +21,7 @@ MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
 MAX_STRAND = 100
 MAX_PARTNER_NAME = 200  # an organisation's name
 MAX_EMAIL = 254
+MAX_PRIVACY_CONTACT = 1000  # a call's controller or DPO, as printed in its privacy statement
 
 # Evaluation (models/evaluation.py)
 MAX_LOAD_LIMIT = 500  # proposals per evaluator and call

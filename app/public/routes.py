@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 
 from app.clock import utcnow
 from app.public import bp
 from app.queries.access import load_call
 from app.queries.calls import calls_open_and_other
+from app.queries.personal_data import privacy_statement
 
 
 @bp.get("/")
@@ -22,3 +23,16 @@ def index() -> str:
 def call_detail(code: str) -> str:
     """One call: deadline, money, eligibility rules, strands and the weighted criteria."""
     return render_template("public/call.html", call=load_call(code), now=utcnow())
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    """The instance's privacy statement, generated from the record of processing (app/privacy/map.py)."""
+    return render_template("public/privacy.html", statement=privacy_statement(None, current_app.config))
+
+
+@bp.get("/calls/<code>/privacy")
+def call_privacy(code: str) -> str:
+    """The call's privacy statement: the instance's, with the controller and DPO the call's officers named."""
+    call = load_call(code)
+    return render_template("public/privacy.html", statement=privacy_statement(call, current_app.config))

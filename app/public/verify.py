@@ -11,6 +11,7 @@ from app.enums import letter_decision_label, letter_kind_label
 from app.extensions import limiter
 from app.public import bp
 from app.queries.letters import find_letter_by_code, normalise_code
+from app.queries.personal_data import erasure_rule_name, proposal_erasure
 
 
 @bp.get("/verify")
@@ -37,6 +38,8 @@ def verify_letter(code: str) -> tuple[str, int] | str:
         if upload is not None and upload.filename:
             match = hashlib.sha256(upload.read()).hexdigest() == letter.sha256
     call = letter.proposal.call
+    erased = proposal_erasure(letter.proposal_id)
     return render_template("public/verify.html", letter=letter, code=letter.verification_code, match=match,
                            call=call, decision=letter_decision_label(letter.kind, call.kind),
-                           kind=letter_kind_label(letter.kind, call.kind))
+                           kind=letter_kind_label(letter.kind, call.kind), erased=erased,
+                           erased_rule=erasure_rule_name(erased) if erased else None)

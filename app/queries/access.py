@@ -38,6 +38,7 @@ from app.extensions import db
 from app.models import (
     Assignment,
     Call,
+    EmailChange,
     Invitation,
     JoinRequest,
     Letter,
@@ -52,6 +53,7 @@ from app.models import (
     User,
 )
 from app.models.selection import TransferOffer
+from app.privacy.access_log import note_access
 from app.queries.calls import get_call
 from app.queries.evaluation import Access, EvaluatorView, evaluator_can_view, load_evaluation
 from app.services.errors import NotAllowed, NotFound
@@ -129,6 +131,29 @@ def _load(proposal_id: int, user: User | None, allowed: Callable[[User | None, P
     proposal: Proposal | None = db.session.scalar(_proposal_query(proposal_id, full=full))
     if proposal is None or not allowed(user, proposal):
         raise NotFound(NOT_FOUND_MESSAGE)
+    _note_officers_access(user, proposal)
+    return proposal
+
+
+def _note_officers_access(user: User | None, proposal: Proposal) -> None:
+    """An officer or administrator who opens a proposal sees its people's personal data: on record, for the admins
+    (app/privacy/access_log.py). Its own organisation's members and its evaluators are not officers' access."""
+    if user is not None and is_officer(user) and not is_member_of_proposal_organisation(user, proposal):
+        note_access(user, action="viewed", proposal=proposal)
+
+
+def load_submitted_proposal(call: Call, proposal_id: int, user: User | None) -> Proposal:
+    """A submitted proposal of `call` as the officers evaluate it (screening, assignments, consensus): its partners,
+    annexes and versions loaded; NotAllowed (403) for other roles, NotFound (404) for none in the call."""
+    require_officer(user, unattended=True)
+    proposal: Proposal | None = db.session.scalar(
+        sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.call_id == call.id,
+                                  Proposal.status == ProposalStatus.SUBMITTED)
+        .options(selectinload(Proposal.partners), selectinload(Proposal.documents),
+                 selectinload(Proposal.organisation), selectinload(Proposal.submissions)))
+    if proposal is None:
+        raise NotFound("There is no such submitted proposal in this call.")
+    _note_officers_access(user, proposal)
     return proposal
 
 
@@ -188,20 +213,6 @@ def load_pool_member(call: Call, member_id: int, user: User | None) -> PoolMembe
 def load_call_assignment(call: Call, assignment_id: int, user: User | None) -> Assignment:
     """An assignment of the call, as the officer adjusts it (an evaluator loads theirs with `load_evaluation`)."""
     return _officers(Assignment, assignment_id, user, "There is no such assignment in this call.", call=call)
-
-
-def load_submitted_proposal(call: Call, proposal_id: int, user: User | None) -> Proposal:
-    """A submitted proposal of the call, as the officer screens it, assigns its evaluators and approves its consensus
-    (with its partners, documents, organisation and submissions)."""
-    require_officer(user, unattended=True)
-    proposal: Proposal | None = db.session.scalar(
-        sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.call_id == call.id,
-                                  Proposal.status == ProposalStatus.SUBMITTED)
-        .options(selectinload(Proposal.partners), selectinload(Proposal.documents),
-                 selectinload(Proposal.organisation), selectinload(Proposal.submissions)))
-    if proposal is None:
-        raise NotFound("There is no such submitted proposal in this call.")
-    return proposal
 
 
 # --- letters, their batches and e-mails ----------------------------------------------------------------------------
@@ -275,3 +286,19 @@ def load_member(user_id: int, user: User | None) -> User:
     if member is None or user is None or user.organisation is None or not is_member_of(member, user.organisation):
         raise NotFound(MEMBERSHIP_NOT_FOUND)
     return member
+
+
+# --- people, for officers answering their requests by post ---------------------------------------------------------
+
+def load_person(user_id: int, user: User | None) -> User:
+    """An account, for officers and administrators answering a request about personal data: NotAllowed (403) for
+    other roles, NotFound (404) when there is none."""
+    return _officers(User, user_id, user, "There is no such account.")
+
+
+def load_email_change(change_id: int, user: User | None) -> EmailChange:
+    """A change of the user's own e-mail address; NotFound for anybody else's."""
+    change = db.session.get(EmailChange, change_id)
+    if change is None or user is None or change.user_id != user.id:
+        raise NotFound("There is no such change of e-mail address.")
+    return change

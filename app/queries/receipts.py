@@ -4,19 +4,25 @@ A submitted version is frozen as canonical JSON (app/services/receipts.py): sort
 UTF-8, money as decimal strings with two places, times as ISO 8601 UTC with microseconds and a `Z`, annexes by their
 SHA-256. The text is stored as it was hashed, so anyone can recompute `sha256(snapshot)` and each annex's hash from
 the files. Receipts are read from the snapshot, never from the live proposal.
+
+When the proposal's retention rule runs out (app/services/erasure.py), the snapshot's text is erased and the hash
+stays: the version then verifies as "content erased on <date> under <rule>" (the erasure register says when and why),
+never as tampered, and a copy its applicant kept still matches the hash on record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from app.models import Proposal, Submission
 from app.queries.eligibility import active_documents
-from app.services.errors import NotFound
+from app.queries.personal_data import erasure_rule_name, proposal_erasure
+from app.services.errors import ContentErased, NotFound
 
 CENT = Decimal("0.01")
 
@@ -87,7 +93,7 @@ def snapshot_data(submission: Submission) -> dict[str, Any]:
 def has_unsubmitted_changes(proposal: Proposal) -> bool:
     """True when the proposal differs from its last submitted version (the applicant should resubmit)."""
     latest = proposal.latest_submission
-    if latest is None:
+    if latest is None or not latest.snapshot:
         return False
     return bool(snapshot_data(latest).get("proposal") != json.loads(canonical_json(proposal_content(proposal))))
 
@@ -97,11 +103,64 @@ def verify_submission(submission: Submission) -> bool:
     return sha256_text(submission.snapshot) == submission.sha256
 
 
+@dataclass(frozen=True)
+class Integrity:
+    """What checking a submitted version says: `intact` (the text matches its hash), `erased` (its text was erased
+    under a rule the erasure register names; the hash stands) or `tampered` (anything else)."""
+
+    state: str
+    erased_at: datetime | None = None
+    rule: str | None = None  # the rule's name, as people read it
+
+    @property
+    def intact(self) -> bool:
+        return self.state == "intact"
+
+    @property
+    def erased(self) -> bool:
+        return self.state == "erased"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"state": self.state, "erased_at": time_text(self.erased_at), "rule": self.rule}
+
+
+def submission_integrity(submission: Submission) -> Integrity:
+    """Whether the stored snapshot still is what was hashed, or was erased under a rule (never "tampered" then)."""
+    if verify_submission(submission):
+        return Integrity("intact")
+    if submission.snapshot == "":
+        entry = proposal_erasure(submission.proposal_id)
+        if entry is not None:
+            return Integrity("erased", entry.erased_at, erasure_rule_name(entry))
+    return Integrity("tampered")
+
+
+def require_content(submission: Submission) -> None:
+    """ContentErased (410) when the version's content was erased under its rule: its PDF and text are gone."""
+    integrity = submission_integrity(submission)
+    if integrity.erased and integrity.erased_at is not None:
+        raise ContentErased(
+            f"The content of this version was erased on {integrity.erased_at:%d %B %Y} under the rule "
+            f"“{integrity.rule}”; its receipt number and hash ({submission.sha256}) stay on record.")
+
+
+def snapshot_text(submission: Submission) -> str:
+    """The exact text that was hashed; ContentErased (410) once it was erased."""
+    require_content(submission)
+    return submission.snapshot
+
+
 def receipt_context(submission: Submission) -> dict[str, Any]:
-    """What a receipt shows (its page and its PDF), read from the frozen snapshot."""
+    """What a receipt shows (its page and its PDF), read from the frozen snapshot (never from the live proposal); of
+    an erased version, only what stays (its number, version, server time, hash) and when and why it was erased."""
+    integrity = submission_integrity(submission)
+    if integrity.erased:
+        return {"submission": submission, "integrity": integrity, "data": {"version": submission.version},
+                "content": None, "submitted_at": submission.submitted_at, "deadline": None,
+                "time_zone": submission.proposal.call.time_zone, "money": None}
     data = snapshot_data(submission)
     return {
-        "submission": submission, "data": data, "content": data["proposal"],
+        "submission": submission, "integrity": integrity, "data": data, "content": data["proposal"],
         "submitted_at": parse_time(data["submitted_at"]), "deadline": parse_time(data["deadline"]),
         "time_zone": data["call"]["time_zone"],
         "money": lambda text: None if text is None else Decimal(text),

@@ -14,9 +14,10 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.clock import utcnow
-from app.enums import ReportStatus
+from app.enums import ConsentKind, ReportStatus
 from app.formatting import format_score
 from app.models import ConsensusReport, IndividualReport
+from app.privacy.texts import current_text
 from app.queries.consensus import consensus_of, readiness, spreads
 from app.queries.evaluation import (
     Access,
@@ -66,13 +67,15 @@ def code_of_conduct(code: str) -> str | Response:
     form = CodeOfConductForm()
     if form.validate_on_submit():
         with command() as outcome:
-            pool_service.accept_code_of_conduct(member, actor=current_actor())
+            pool_service.accept_code_of_conduct(member, actor=current_actor(), text_version=form.text_version.data)
         if outcome.ok:
             flash("Thank you. Your assigned proposals are listed below as soon as the officer publishes them.",
                   "success")
             return redirect(url_for("review.dashboard"))
+    text = current_text(ConsentKind.CODE_OF_CONDUCT)
+    form.text_version.data = text.version  # what is accepted next is the text shown now
     return render_template("review/code_of_conduct.html", member=member, call=member.call, form=form,
-                           decline_form=DeclineInvitationForm(), rules=pool_service.CODE_OF_CONDUCT)
+                           decline_form=DeclineInvitationForm(), text=text)
 
 
 @bp.post("/calls/<code>/decline")

@@ -211,6 +211,14 @@ def _verify_credentials(email: str, password: str) -> User | None:
     return user
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether `password` is the account's (asked again before a change that hands over the account)."""
+    try:
+        return bool(_hasher().verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def issue_token(user: User, *, label: str = "") -> str:
     """A new bearer token for `user`; only its hash is kept (side effects: token row, audit)."""
     token = "egt_" + secrets.token_urlsafe(32)

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models.types import UTCDateTime
 from app.storage import get_storage
@@ -98,6 +99,9 @@ def create_backup(target: Path) -> dict[str, Any]:
         tables_json = json.dumps(rows, sort_keys=True, separators=(",", ":")).encode()
         manifest = {
             "format": FORMAT,
+            "created_at": utcnow().isoformat(),
+            # How many erasures the register held: a restore erases again those made after the backup.
+            "erasures": len(rows.get("personal_data_erasures", [])),
             "tables": {name: len(table_rows) for name, table_rows in rows.items()},
             "tables_sha256": hashlib.sha256(tables_json).hexdigest(),
             "files": files,
@@ -171,3 +175,12 @@ def _reset_sequences(connection: sa.Connection) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608 - names from metadata
                 f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"
             ))
+
+
+def erase_again_after_restore() -> list[dict[str, Any]]:
+    """Erase again what the erasure register (the file ERASURE_REGISTER, outside the database) names and the restored
+    database does not: the backup was made before those erasures. Returns the entries applied; the caller commits."""
+    from app.privacy.register import read_register
+    from app.services.retention import reapply_erasures
+
+    return reapply_erasures(read_register())

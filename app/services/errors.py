@@ -91,6 +91,12 @@ class ConfirmationRequired(DomainError):
     code, status = "confirmation_required", 409
 
 
+class ContentErased(DomainError):
+    """The record stays but its personal content was erased under a retention rule or on request (410 Gone)."""
+
+    code, status = "content_erased", 410
+
+
 class AlreadyExists(DomainError):
     """The thing to create is already there (an evaluator already in a call's pool)."""
 

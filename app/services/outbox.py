@@ -133,6 +133,28 @@ def send_outbox(call: Call, *, actor: User | None) -> SendReport:
     return report
 
 
+def send_now(recipients: Sequence[str], subject: str, body: str, *, message_id: str) -> None:
+    """Send one e-mail at once, for messages nobody needs to review (a link that confirms a new e-mail address).
+
+    InvalidTransition when no SMTP server is configured; the server's errors (OSError, SMTPException) are raised.
+    """
+    config = current_app.config
+    if not mail_configured():
+        raise InvalidTransition("No SMTP server is configured (MAIL_SERVER): the e-mail could not be sent.")
+    email = EmailMessage()
+    email["From"] = config.get("MAIL_FROM") or "no-reply@eurogrants.test"
+    email["To"] = ", ".join(recipients)
+    email["Subject"] = subject
+    email["Message-ID"] = make_msgid(idstring=message_id, domain="eurogrants.local")
+    email.set_content(body)
+    connection = _connect(config)
+    try:
+        connection.send_message(email)
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            connection.quit()
+
+
 class _Transient(Exception):
     """An SMTP failure worth another try (the server busy or unreachable, a 4xx answer)."""
 

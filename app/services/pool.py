@@ -9,28 +9,16 @@ import sqlalchemy as sa
 
 from app.clock import utcnow
 from app.countries import is_country_code
-from app.enums import AssignmentState, ReportStatus, Role
+from app.enums import AssignmentState, ConsentKind, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, Call, IndividualReport, PoolMember, User
 from app.models.limits import MAX_AFFILIATION, MAX_LOAD_LIMIT, MIN_WITHDRAWAL_REASON
+from app.privacy.texts import current_text
 from app.queries.access import require_officer
 from app.queries.pool import current_loads
 from app.services.audit import record_event
+from app.services.consents import check_text_version, record_consent
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed
-
-CODE_OF_CONDUCT = (
-    "I will evaluate independently and impartially, in my own name, and not represent any organisation.",
-    "I will declare any conflict of interest on each proposal before I read it, and again as soon as one "
-    "comes to light: I am conflicted when I, or the organisation I work for, take part in the proposal, gain "
-    "or lose from its outcome, or have a close personal or professional relationship with anyone in it.",
-    "I will keep the proposals, the evaluation and its results confidential, during and after the evaluation; "
-    "I will not copy or keep the documents, nor upload them to any outside tool or service.",
-    "I will not contact applicants about their proposals, and will report to the programme officer any "
-    "attempt to contact me about them.",
-    "I will score each proposal on its merits against the published award criteria only, and write comments "
-    "that justify my scores.",
-    "I will submit my reports by the evaluation deadline, or tell the programme officer in time that I cannot.",
-)
 
 
 def _clean_expertise(call: Call, expertise: Iterable[str]) -> list[str]:
@@ -119,18 +107,28 @@ def update_pool_member(member: PoolMember, *, actor: User, expertise: Iterable[s
     return member
 
 
-def accept_code_of_conduct(member: PoolMember, *, actor: User, now: datetime | None = None) -> PoolMember:
-    """The evaluator accepts the call's code of conduct; until then they see nothing of its proposals."""
+def accept_code_of_conduct(member: PoolMember, *, actor: User, now: datetime | None = None,
+                           text_version: str | None = None) -> PoolMember:
+    """The evaluator accepts the call's code of conduct and confidentiality; until then they see nothing of its
+    proposals.
+
+    `text_version` is the version of the text the evaluator was shown (None: the current one); an older one is
+    refused (InvalidInput), so nobody accepts a text they did not read.
+    Side effects: accepted at, a Consent with the text's version and hash, an audit event.
+    """
     if member.user_id != actor.id:
         raise NotAllowed("Only the evaluator accepts their code of conduct.")
     if member.withdrawn_at is not None:
         raise InvalidTransition("You are no longer in the pool of this call.")
     if member.code_of_conduct_accepted_at is not None:
         return member
+    check_text_version(ConsentKind.CODE_OF_CONDUCT, text_version, field="accept")
     member.code_of_conduct_accepted_at = now or utcnow()
-    db.session.flush()
+    consent = record_consent(actor, ConsentKind.CODE_OF_CONDUCT, call=member.call,
+                             at=member.code_of_conduct_accepted_at)
     record_event(actor, "pool.code_of_conduct_accepted", object_type="pool_member", object_id=member.id,
-                 call=member.call.code, text=list(CODE_OF_CONDUCT))
+                 call=member.call.code, text=list(current_text(ConsentKind.CODE_OF_CONDUCT).lines),
+                 text_version=consent.text_version)
     return member
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.clock import utcnow
-from app.enums import CallState, DocumentKind, ProposalStatus, Role
+from app.enums import CallState, ConsentKind, DocumentKind, ProposalStatus, Role
 from app.extensions import db
 from app.formatting import format_local
 from app.inputs import UNSET, PartnerInput, ProposalChanges
@@ -28,6 +28,7 @@ from app.queries.access import can_edit_proposal, require_officer
 from app.queries.eligibility import check_proposal
 from app.services import documents as document_service
 from app.services.audit import record_event
+from app.services.consents import check_text_version, record_consent
 from app.services.deadline import deadline_passed_error, guard_commit
 from app.services.errors import (
     DeadlinePassed,
@@ -262,20 +263,25 @@ def remove_annex(proposal: Proposal, document: Document, *, actor: User) -> None
 
 # -- submission, withdrawal ------------------------------------------------------------------------------------
 
-def submit_proposal(proposal: Proposal, *, actor: User, base_version: int | None = None) -> Submission:
+def submit_proposal(proposal: Proposal, *, actor: User, base_version: int | None = None,
+                    declaration_version: str | None = None) -> Submission:
     """Freeze the proposal as a new submitted version, strictly before its deadline (see the module docstring).
 
     `base_version`, when given, is the edit_version the user looked at: EditConflict if it changed since.
     Refused with DeadlinePassed (409), IneligibleProposal (422, the failed checks in details["failures"]),
     InvalidTransition (withdrawn) or EditConflict.
     Side effects: a Submission (snapshot, SHA-256, receipt number, server time), status SUBMITTED, an audit
-    event, and a commit guard that refuses the COMMIT if it would land at or after the deadline.
+    event, the submitter's declaration (a Consent with the version of its text: `declaration_version` is the one
+    they were shown, None for the current one, an older one is refused with InvalidInput), and a commit guard that
+    refuses the COMMIT if it would land at or after the deadline.
     """
     _require_member(proposal, actor)
-    return submit_proposal_id(proposal.id, actor=actor, base_version=base_version)
+    return submit_proposal_id(proposal.id, actor=actor, base_version=base_version,
+                              declaration_version=declaration_version)
 
 
-def submit_proposal_id(proposal_id: int, *, actor: User, base_version: int | None = None) -> Submission:
+def submit_proposal_id(proposal_id: int, *, actor: User, base_version: int | None = None,
+                       declaration_version: str | None = None) -> Submission:
     """`submit_proposal` for a caller that has not loaded the proposal (the API): one statement fewer.
 
     The permission check happens on the locked row; a proposal the actor may not change answers NotFound,
@@ -285,6 +291,7 @@ def submit_proposal_id(proposal_id: int, *, actor: User, base_version: int | Non
     if not can_edit_proposal(actor, proposal):
         raise NotFound("There is no such proposal.")
     _require_editable(proposal, actor)
+    check_text_version(ConsentKind.SUBMISSION_DECLARATION, declaration_version, field="confirm")
     if base_version is not None and base_version != proposal.edit_version:
         raise EditConflict(
             "The proposal changed since you opened it (another tab or a colleague saved it). Review it, then "
@@ -305,9 +312,13 @@ def submit_proposal_id(proposal_id: int, *, actor: User, base_version: int | Non
     db.session.add(submission)
     if proposal.status is not ProposalStatus.SUBMITTED:
         proposal.status = ProposalStatus.SUBMITTED
+    db.session.flush()  # the declaration names the submission's id
+    declaration = record_consent(actor, ConsentKind.SUBMISSION_DECLARATION, call=proposal.call,
+                                 submission=submission, at=submitted_at)
     record_event(actor, "proposal.submitted", object_type="proposal", object_id=proposal.id,
                  reference=proposal.reference, version=version, receipt_number=submission.receipt_number,
-                 sha256=submission.sha256, submitted_at=submitted_at.isoformat())
+                 sha256=submission.sha256, submitted_at=submitted_at.isoformat(),
+                 declaration_version=declaration.text_version)
     db.session.flush()
     guard_commit(proposal)
     return submission

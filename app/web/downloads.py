@@ -15,7 +15,7 @@ from app import letter_files
 from app.models import Document, Letter, SelectionRun, Submission
 from app.pdf import render_pdf
 from app.queries.documents import open_document
-from app.queries.receipts import receipt_context, receipt_filename
+from app.queries.receipts import receipt_context, receipt_filename, require_content, snapshot_text
 
 
 def _harden(response: Response) -> Response:
@@ -35,7 +35,9 @@ def send_annex(document: Document) -> Response:
 
 
 def send_receipt_pdf(submission: Submission) -> Response:
-    """The receipt PDF, rendered from the frozen snapshot (deterministic: same submission, same bytes)."""
+    """The receipt PDF, rendered from the frozen snapshot (deterministic: same submission, same bytes); 410 once
+    the version's content was erased under its rule."""
+    require_content(submission)
     pdf = render_pdf(render_template("pdf/receipt.html", **receipt_context(submission)))
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{receipt_filename(submission)}"'
@@ -44,7 +46,7 @@ def send_receipt_pdf(submission: Submission) -> Response:
 
 def send_snapshot(submission: Submission) -> Response:
     """The exact snapshot text that was hashed: `sha256sum` of this file equals the receipt's hash."""
-    response = Response(submission.snapshot.encode("utf-8"), mimetype="application/json")
+    response = Response(snapshot_text(submission).encode("utf-8"), mimetype="application/json")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="snapshot-{submission.receipt_number}.json"')
     return _harden(response)

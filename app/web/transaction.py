@@ -43,6 +43,7 @@ from flask import flash, request
 from flask_wtf import FlaskForm
 
 from app.extensions import db
+from app.privacy.access_log import forget_noted_accesses, write_noted_accesses
 from app.services.errors import DomainError
 
 T = TypeVar("T")
@@ -82,14 +83,22 @@ def committing(view: F) -> F:
 
 
 def run_view(view: Callable[[], T]) -> T:
-    """Run a view in the request's transaction: rolled back when it raises, committed when a write returns."""
+    """Run a view in the request's transaction: rolled back when it raises, committed when a write returns.
+
+    Officers' access to personal data that the view's loaders noted (app.privacy.access_log) is written with a
+    write's transaction, and for a read in a transaction of its own: the read itself is still never committed.
+    """
     try:
         result = view()
     except BaseException:
         db.session.rollback()
+        forget_noted_accesses()
         raise
     if request.method not in SAFE_METHODS:
+        write_noted_accesses(in_session=True)
         commit(expire=False)  # the response is made: nothing reads the objects again
+    else:
+        write_noted_accesses(in_session=False)
     return result
 
 

@@ -285,3 +285,52 @@ def test_the_login_lockout_and_rate_limit_hold_across_app_servers(cluster: Clust
         thread.join(timeout=HANG_GUARD_SECONDS)
     assert Counter(answers) == {(401, "unauthorized"): 5, (429, "too_many_attempts"): 5,
                                 (429, "too_many_requests"): 10}, answers
+
+
+def test_the_retention_job_runs_on_a_worker_and_empties_the_bucket(cluster: Cluster, cluster_app: Flask) -> None:
+    """Retention is a job kind like the letters: queued here, run by a Celery worker, it deletes a draft whose
+    deadline passed more than 90 days ago together with its annex in the bucket, and the worker appends the
+    erasure to the register file (ERASURE_REGISTER, in the cluster's instance folder)."""
+    from datetime import timedelta
+
+    from app.clock import utcnow
+    from app.enums import JobStatus, Role
+    from app.extensions import db
+    from app.models import Job, Proposal
+    from app.privacy.register import read_register
+    from app.services.retention import start_retention_run
+    from app.storage import get_storage
+    from tests.factories import make_call, make_ready_proposal, make_staff, pdf_bytes
+
+    with cluster_app.app_context():
+        call = make_call("RETAIN", deadline=(utcnow() - timedelta(days=91)).replace(microsecond=0))
+        owner = make_staff(Role.APPLICANT, "owner@retain.test", organisation="Retain Solo", country="LT")
+        draft = make_ready_proposal(call, owner, acronym="OLDDRAFT")
+        # An annex of its own: files are stored by content, and one another proposal also holds must stay.
+        data = pdf_bytes(2) + f"% OLDDRAFT {draft.reference}\n".encode()
+        draft.documents[0].sha256, draft.documents[0].size_bytes = get_storage().put_bytes(data), len(data)
+        draft_id, annex = draft.id, draft.documents[0].sha256
+        db.session.commit()
+        assert get_storage().exists(annex)
+        job_id = start_retention_run().id
+        db.session.commit()  # dispatched to the Celery workers through Redis
+        db.session.remove()
+
+    def finished() -> bool:
+        with cluster_app.app_context():
+            job = db.session.get(Job, job_id)
+            done = job is not None and job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+            db.session.remove()
+        return done
+
+    wait_for(finished, what="the retention job to run")
+    with cluster_app.app_context():
+        job = db.session.get(Job, job_id)
+        assert job is not None
+        assert job.status is JobStatus.SUCCEEDED, job.error
+        assert any(job.claimed_by.endswith(f":{worker.pid}") for worker in cluster.workers), job.claimed_by
+        assert db.session.get(Proposal, draft_id) is None
+        assert not get_storage().exists(annex)
+        db.session.remove()
+    register = read_register(cluster.state_dir / "instance" / "erasure-register.jsonl")
+    assert ("draft", draft_id, "draft") in {(entry["kind"], entry["subject_id"], entry["rule"]) for entry in register}

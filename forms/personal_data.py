@@ -1,0 +1,86 @@
+"""Forms of personal data requests: the export, corrections, the e-mail change, erasure.
+
+My personal data shows several forms on one page: each has its own prefix, so that no two fields share an id.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length
+
+from app.enums import OrganisationType
+from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
+
+
+class ExportForm(FlaskForm):
+    submit = SubmitField("Download everything (ZIP)")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, prefix="export", **kwargs)
+
+
+class OfficerExportForm(FlaskForm):
+    request_reference = StringField(
+        "Request answered", validators=[DataRequired("Give the reference of the request."), Length(max=300)],
+        description="The letter's date or registration number: it goes into the audit trail and the access log.")
+    submit = SubmitField("Export their data (ZIP)")
+
+
+class NameForm(FlaskForm):
+    full_name = StringField("Your name", validators=[DataRequired("Give your name."), Length(max=200)])
+    submit = SubmitField("Correct my name")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, prefix="name", **kwargs)
+
+
+class EmailChangeForm(FlaskForm):
+    new_email = EmailField("New e-mail address", validators=[DataRequired(), Email(), Length(max=254)],
+                           description="We send a link to it; your address changes when you open the link.")
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)],
+                             description="Asked again: whoever holds the address holds the account.")
+    submit = SubmitField("Send the confirmation link")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, prefix="email", **kwargs)
+
+
+class OrganisationForm(FlaskForm):
+    organisation_name = StringField("Organisation's legal name", validators=[DataRequired(), Length(max=200)])
+    country = SelectField("Country", choices=[], validators=[DataRequired("Choose a country.")])
+    organisation_type = SelectField("Type of organisation", choices=ORGANISATION_TYPE_CHOICES,
+                                    default=OrganisationType.OTHER.value)
+    submit = SubmitField("Correct the organisation's details")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, prefix="organisation", **kwargs)
+        self.country.choices = country_select_choices("Choose a country")
+
+
+class ConfirmEmailForm(FlaskForm):
+    submit = SubmitField("Use this address")
+
+
+class CancelForm(FlaskForm):
+    submit = SubmitField("Cancel the change")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, prefix="cancel", **kwargs)
+
+
+class ErasureForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)])
+    confirm = BooleanField("I understand: my account goes now and cannot be restored; what the law keeps longer is "
+                           "kept under a pseudonym until the dates above.",
+                           validators=[DataRequired("Tick the box to confirm.")])
+    submit = SubmitField("Erase my account")
+
+
+class OfficerErasureForm(FlaskForm):
+    request_reference = StringField(
+        "Request answered", validators=[DataRequired("Give the reference of the request."), Length(max=300)],
+        description="The letter's date or registration number: it goes into the erasure register.")
+    confirm = BooleanField("The person's identity was checked, and the assessment above was sent to them.",
+                           validators=[DataRequired("Tick the box to confirm.")])
+    submit = SubmitField("Erase on their behalf")
