@@ -62,7 +62,7 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     IS_PRODUCTION = False
 
-    # Background jobs (app/jobs.py): "local" (a process pool in the web process), "celery" (workers started
+    # Background jobs (app/jobs/): "local" (a process pool in the web process), "celery" (workers started
     # with `celery -A app.worker worker`, Redis as the broker) or "inline" (in the calling process; the tests).
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "local")
     JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", 2))

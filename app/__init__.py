@@ -23,6 +23,16 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         config_class.check()
     app = EurograntsFlask(__name__, template_folder="../templates", instance_relative_config=False)
     app.url_map.converters["int"] = IdConverter
+    _configure(app, config_class)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_handlers_and_commands(app)
+    return app
+
+
+def _configure(app: Flask, config_class: type[Config]) -> None:
+    """Load the configuration and fill in the places it leaves to the app: storage, erasure register, SQLite's
+    folder."""
     app.config.from_object(config_class)
     if not app.config.get("STORAGE_DIR"):
         app.config["STORAGE_DIR"] = tempfile.mkdtemp(prefix="eurogrants-storage-")
@@ -33,6 +43,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
             parents=True, exist_ok=True
         )
 
+
+def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
@@ -43,6 +55,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     })
     rest_api.register_converter(IdConverter, id_schema)
 
+
+def _register_blueprints(app: Flask) -> None:
     from app import models  # noqa: F401 - registers the models with the metadata
     from app.account import bp as account_bp
     from app.api import register_api
@@ -62,6 +76,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(account_bp)
     register_api(rest_api)
 
+
+def _register_handlers_and_commands(app: Flask) -> None:
+    """Error handlers, the job pool's shutdown with the process, response headers, input cleaning, template
+    helpers and the CLI commands."""
     register_error_handlers(app)
 
     from app import jobs
@@ -83,7 +101,6 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.cli import register_cli
 
     register_cli(app)
-    return app
 
 
 def _init_login(app: Flask) -> None:

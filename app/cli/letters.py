@@ -12,7 +12,7 @@ from flask import Flask
 from app import jobs
 from app.extensions import db
 from app.letter_files import letters_zip
-from app.models import LetterBatch, SelectionRun
+from app.models import Call, LetterBatch, SelectionRun
 from app.queries.calls import get_call
 from app.queries.letters import run_letters
 from app.queries.outbox import call_messages, outbox_counts
@@ -40,6 +40,31 @@ def _follow(batch_id: int, total: int, skipped: int, *, label: str) -> LetterBat
             time.sleep(0.2)
 
 
+def _load_run(run_id: int) -> SelectionRun:
+    run = db.session.get(SelectionRun, run_id)
+    if run is None:
+        raise click.ClickException(f"There is no selection run {run_id}.")
+    return run
+
+
+def _echo_batch(finished: LetterBatch) -> None:
+    """A finished batch's counts, and each letter that failed (on standard error)."""
+    click.echo(f"{finished.status.label}: {finished.done} rendered, {finished.skipped} already there, "
+               f"{finished.failed} failed, of {finished.total}.")
+    for failure in finished.errors:
+        click.echo(f"  failed: {failure['proposal']}: {failure['message']}", err=True)
+
+
+def _echo_sending(call: Call, *, queued: int) -> None:
+    """The call's outbox after a sending, and each message that failed (on standard error)."""
+    counts = outbox_counts(call_messages(call))
+    click.echo(f"{queued} queued for sending: {counts['sent']} sent, {counts['failed']} failed, "
+               f"{counts['sending']} still sending, {counts['queued']} not sent.")
+    for message in call_messages(call):
+        if message.status.value == "failed":
+            click.echo(f"  {message.letter.reference}: {message.error}", err=True)
+
+
 def register_letters_cli(app: Flask) -> None:
     @app.cli.group()
     def letters() -> None:
@@ -51,9 +76,7 @@ def register_letters_cli(app: Flask) -> None:
                   help="Also write every letter of the run into this ZIP file.")
     def generate(run_id: int, zip_path: Path | None) -> None:
         """Render every letter of a run on the process pool (both cores), with a progress bar. Safe to re-run."""
-        run = db.session.get(SelectionRun, run_id)
-        if run is None:
-            raise click.ClickException(f"There is no selection run {run_id}.")
+        run = _load_run(run_id)
         try:
             batch = letter_service.start_letter_batch(run, actor=None)
         except DomainError as error:
@@ -64,10 +87,7 @@ def register_letters_cli(app: Flask) -> None:
             finished = _follow(batch_id, total, skipped, label=f"{run.call.code} run {run.number}")
         finally:
             jobs.shutdown()
-        click.echo(f"{finished.status.label}: {finished.done} rendered, {finished.skipped} already there, "
-                   f"{finished.failed} failed, of {finished.total}.")
-        for failure in finished.errors:
-            click.echo(f"  failed: {failure['proposal']}: {failure['message']}", err=True)
+        _echo_batch(finished)
         if zip_path is not None:
             zip_path.write_bytes(letters_zip(run))
             click.echo(f"ZIP written to {zip_path}")
@@ -78,9 +98,7 @@ def register_letters_cli(app: Flask) -> None:
     @click.option("--run", "run_id", type=int, required=True)
     def list_letters(run_id: int) -> None:
         """One line per letter: reference, kind, verification code, SHA-256, published or not."""
-        run = db.session.get(SelectionRun, run_id)
-        if run is None:
-            raise click.ClickException(f"There is no selection run {run_id}.")
+        run = _load_run(run_id)
         for letter in run_letters(run):
             state = "published" if letter.is_published else "not published"
             click.echo(f"{letter.reference}\t{letter.kind.value}\t{letter.verification_code}\t{letter.sha256}\t{state}")
@@ -102,9 +120,4 @@ def register_letters_cli(app: Flask) -> None:
         finally:
             jobs.shutdown()
         db.session.expire_all()
-        counts = outbox_counts(call_messages(call))
-        click.echo(f"{report.queued} queued for sending: {counts['sent']} sent, {counts['failed']} failed, "
-                   f"{counts['sending']} still sending, {counts['queued']} not sent.")
-        for message in call_messages(call):
-            if message.status.value == "failed":
-                click.echo(f"  {message.letter.reference}: {message.error}", err=True)
+        _echo_sending(call, queued=report.queued)

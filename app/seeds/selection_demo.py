@@ -11,6 +11,8 @@ page and PDF, opens like any other.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,6 +24,7 @@ from app.models import (
     Call,
     ConsensusReport,
     ConsensusScore,
+    Criterion,
     Organisation,
     Partner,
     Proposal,
@@ -94,32 +97,24 @@ def refreeze_legacy_demo_submissions(call: Call) -> int:
     return len(legacy)
 
 
-def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, creator: User | None = None) -> int:
-    """Create up to `count` demo proposals in `call` with approved consensus scores; returns how many are new.
+@dataclass(frozen=True)
+class _DemoDraw:
+    """One demo proposal's random values."""
 
-    Side effects: organisations, proposals, partners, submissions, consensus reports; flushes (caller commits).
-    """
-    rng = random.Random(f"{seed}-{call.code}")  # noqa: S311 - demo data, not secrets
-    creator = creator or _demo_creator()
-    refreeze_legacy_demo_submissions(call)
-    existing = set(db.session.scalars(sa.select(Proposal.acronym).where(Proposal.call_id == call.id)))
-    number = db.session.scalar(sa.select(sa.func.max(Proposal.number)).where(Proposal.call_id == call.id)) or 0
+    acronym: str
+    strand: str | None
+    cities: list[tuple[str, str]]
+    scores: dict[str, Decimal]
+    requested: Decimal
+    ineligible: bool
+
+
+def _draw_field(rng: random.Random, call: Call, criteria: list[Criterion], count: int) -> Iterator[_DemoDraw]:
+    """The field's values, one proposal at a time, always in the same order from the same seed."""
     strands: list[str | None] = list(call.strands or []) or [None]
-    criteria = list(call.criteria)
-    organisations: dict[tuple[str, str], Organisation] = {}
-
-    def organisation(city: str, country: str) -> Organisation:
-        key = (city, country)
-        if key not in organisations:
-            organisations[key] = find_or_create_organisation(f"{city} Industry Cluster", country,
-                                                             OrganisationType.CLUSTER)
-        return organisations[key]
-
     tie_scores = {criterion.key: Decimal("4.0") for criterion in criteria}
     used: set[tuple[Decimal, ...]] = {tuple(tie_scores.values())}
-    created = 0
     for index in range(count):
-        # Draw every value, created or not, so the field is the same whatever already exists.
         strand = strands[index % len(strands)] if index < len(strands) else rng.choice(strands)
         cities = rng.sample(CITIES, 3)
         # Distinct score sets, so that the only residual tie is the one made on purpose (proposals 8 and 9).
@@ -133,47 +128,79 @@ def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, cr
         if index in (7, 8):  # a residual tie: the same score on every criterion
             scores = dict(tie_scores)
         used.add(tuple(scores.values()))
-        acronym = _acronym(index)
-        if acronym in existing:
+        yield _DemoDraw(_acronym(index), strand, cities, scores, requested, ineligible)
+
+
+def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, creator: User | None = None) -> int:
+    """Create up to `count` demo proposals in `call` with approved consensus scores; returns how many are new.
+
+    Side effects: organisations, proposals, partners, submissions, consensus reports; flushes (caller commits).
+    """
+    rng = random.Random(f"{seed}-{call.code}")  # noqa: S311 - demo data, not secrets
+    creator = creator or _demo_creator()
+    refreeze_legacy_demo_submissions(call)
+    existing = set(db.session.scalars(sa.select(Proposal.acronym).where(Proposal.call_id == call.id)))
+    number = db.session.scalar(sa.select(sa.func.max(Proposal.number)).where(Proposal.call_id == call.id)) or 0
+    criteria = list(call.criteria)
+    organisations: dict[tuple[str, str], Organisation] = {}
+    created = 0
+    # Every proposal's values are drawn, created or not, so the field is the same whatever already exists.
+    for draw in _draw_field(rng, call, criteria, count):
+        if draw.acronym in existing:
             continue
         number += 1
-        lead = organisation(*cities[0])
-        proposal = Proposal(
-            call_id=call.id, number=number, reference=f"{call.code}-{number:04d}", organisation_id=lead.id,
-            created_by_id=creator.id, status=ProposalStatus.SUBMITTED, acronym=acronym,
-            title=f"{acronym.title()}: joint cluster initiative for {strand or 'the call'}",
-            abstract="A demo proposal created for trying ranking and selection.", strand=strand,
-            duration_months=36 if call.is_grant else None,
-            requested_grant=requested if call.budget is not None else None,
-            eligibility=Eligibility.INELIGIBLE if ineligible else Eligibility.ELIGIBLE,
-            eligibility_reason="The consortium does not meet the minimum number of countries." if ineligible
-            else None,
-            screened_at=call.deadline + timedelta(days=3),
-        )
-        share = (requested / 3).quantize(Decimal("0.01"))
-        for position, (city, country) in enumerate(cities):
-            amount = requested - 2 * share if position == 2 else share
-            proposal.partners.append(Partner(
-                position=position, is_coordinator=position == 0, name=f"{city} Industry Cluster", country=country,
-                organisation_type=OrganisationType.CLUSTER, contact_email=f"contact@{city.lower()}-cluster.example",
-                requested_amount=amount if call.budget is not None else None,
-            ))
+        city, country = draw.cities[0]
+        if (city, country) not in organisations:
+            organisations[(city, country)] = find_or_create_organisation(f"{city} Industry Cluster", country,
+                                                                         OrganisationType.CLUSTER)
+        proposal = _demo_proposal(call, draw, number=number, lead=organisations[(city, country)], creator=creator)
         db.session.add(proposal)
         db.session.flush()
         # Frozen exactly as the submission service freezes a proposal: receipts, screening and evaluators read it.
         proposal.submissions.append(freeze_submission(proposal, version=1, submitted_by=creator,
                                                       submitted_at=call.deadline - timedelta(hours=2)))
-        if not ineligible:
-            report = ConsensusReport(proposal_id=proposal.id, status=ReportStatus.APPROVED,
-                                     overall_comment="Consensus reached by the three evaluators.",
-                                     submitted_at=call.deadline + timedelta(days=25),
-                                     approved_at=call.deadline + timedelta(days=30))
-            for criterion in criteria:
-                score = scores[criterion.key]
-                level = "high" if score >= 4 else "mid" if score >= 3 else "low"
-                report.scores.append(ConsensusScore(criterion_id=criterion.id, score=score,
-                                                    comment=f"{criterion.name}: {COMMENTS[level]}"))
-            db.session.add(report)
+        if not draw.ineligible:
+            db.session.add(_approved_consensus(call, proposal, criteria, draw.scores))
         created += 1
     db.session.flush()
     return created
+
+
+def _demo_proposal(call: Call, draw: _DemoDraw, *, number: int, lead: Organisation, creator: User) -> Proposal:
+    """A submitted, screened proposal of three cluster partners sharing the requested grant."""
+    proposal = Proposal(
+        call_id=call.id, number=number, reference=f"{call.code}-{number:04d}", organisation_id=lead.id,
+        created_by_id=creator.id, status=ProposalStatus.SUBMITTED, acronym=draw.acronym,
+        title=f"{draw.acronym.title()}: joint cluster initiative for {draw.strand or 'the call'}",
+        abstract="A demo proposal created for trying ranking and selection.", strand=draw.strand,
+        duration_months=36 if call.is_grant else None,
+        requested_grant=draw.requested if call.budget is not None else None,
+        eligibility=Eligibility.INELIGIBLE if draw.ineligible else Eligibility.ELIGIBLE,
+        eligibility_reason="The consortium does not meet the minimum number of countries." if draw.ineligible
+        else None,
+        screened_at=call.deadline + timedelta(days=3),
+    )
+    share = (draw.requested / 3).quantize(Decimal("0.01"))
+    for position, (city, country) in enumerate(draw.cities):
+        amount = draw.requested - 2 * share if position == 2 else share
+        proposal.partners.append(Partner(
+            position=position, is_coordinator=position == 0, name=f"{city} Industry Cluster", country=country,
+            organisation_type=OrganisationType.CLUSTER, contact_email=f"contact@{city.lower()}-cluster.example",
+            requested_amount=amount if call.budget is not None else None,
+        ))
+    return proposal
+
+
+def _approved_consensus(call: Call, proposal: Proposal, criteria: list[Criterion],
+                        scores: dict[str, Decimal]) -> ConsensusReport:
+    """The proposal's approved consensus report, a comment per criterion matching its score."""
+    report = ConsensusReport(proposal_id=proposal.id, status=ReportStatus.APPROVED,
+                             overall_comment="Consensus reached by the three evaluators.",
+                             submitted_at=call.deadline + timedelta(days=25),
+                             approved_at=call.deadline + timedelta(days=30))
+    for criterion in criteria:
+        score = scores[criterion.key]
+        level = "high" if score >= 4 else "mid" if score >= 3 else "low"
+        report.scores.append(ConsensusScore(criterion_id=criterion.id, score=score,
+                                            comment=f"{criterion.name}: {COMMENTS[level]}"))
+    return report

@@ -8,6 +8,7 @@ letters are generated in the background (`app.jobs`), in chunks across processes
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from app.letter_files import RenderedLetter, render_letter
 from app.models import Job, Letter, LetterBatch, Proposal, SelectionRun, User
 from app.queries.access import require_officer
 from app.queries.letters import (
+    LetterTargets,
     active_batch,
     approved_reports,
     letter_proposals,
@@ -95,51 +97,72 @@ def render_letters_job(payload: dict[str, Any]) -> dict[str, int]:
         return {"done": 0, "skipped": 0, "failed": 0}
     run = batch.run
     targets = letter_targets(run)
-    outcomes = targets.outcomes
-    ids = [pid for pid in payload["proposal_ids"] if pid in outcomes]
+    ids = [pid for pid in payload["proposal_ids"] if pid in targets.outcomes]
     proposals = letter_proposals(ids)
-    reports = approved_reports(ids)
-    transfer_call = transfer_call_of(run.call)
     existing = {letter.proposal_id: letter for letter in db.session.scalars(
         sa.select(Letter).where(Letter.run_id == run.id, Letter.proposal_id.in_(ids)))}
     # Render with no write lock held: SQLite starts its transaction at the first write, and PostgreSQL takes
     # the batch's row lock only in the write phase below.
+    chunk = _render_chunk(run, targets, proposals, existing)
+    missing = set(payload["proposal_ids"]) - {p.id for p in proposals}
+    chunk.errors += [{"proposal": f"#{pid}", "message": "the proposal is not part of this run any more"}
+                     for pid in sorted(missing)]
+    _record_chunk(batch.id, run, existing, chunk)
+    return {"done": len(chunk.rendered), "skipped": chunk.skipped, "failed": len(chunk.errors)}
 
+
+@dataclass
+class _RenderedChunk:
+    """A chunk's letters rendered and stored, before anything of them is written to the database."""
+
+    rendered: list[tuple[Proposal, RenderedLetter]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    skipped: int = 0
+
+
+def _render_chunk(run: SelectionRun, targets: LetterTargets, proposals: list[Proposal],
+                  existing: dict[int, Letter]) -> _RenderedChunk:
+    """Render and store each proposal's letter, but those already stored; a failure is noted, not raised."""
+    ids = [proposal.id for proposal in proposals]
+    reports = approved_reports(ids)
+    transfer_call = transfer_call_of(run.call)
     storage = get_storage()
-    rendered: list[tuple[Proposal, RenderedLetter, int]] = []
-    errors: list[dict[str, str]] = []
-    skipped = 0
+    chunk = _RenderedChunk()
     for proposal in proposals:
         letter = existing.get(proposal.id)
         if letter is not None and storage.exists(letter.sha256):
-            skipped += 1
+            chunk.skipped += 1
             continue
         try:
-            result = render_letter(proposal, run, outcomes[proposal.id], reports.get(proposal.id),
+            result = render_letter(proposal, run, targets.outcomes[proposal.id], reports.get(proposal.id),
                                    rules=targets.rules, transfer_call=transfer_call)
             storage.put_bytes(result.pdf)
-            rendered.append((proposal, result, result.pages))
+            chunk.rendered.append((proposal, result))
         except Exception as error:  # one letter's failure is reported; the others go on
             current_app.logger.exception("letter for %s failed", proposal.reference)
-            errors.append({"proposal": proposal.reference, "message": f"{type(error).__name__}: {error}"[:500]})
-    missing = set(payload["proposal_ids"]) - {p.id for p in proposals}
-    errors += [{"proposal": f"#{pid}", "message": "the proposal is not part of this run any more"}
-               for pid in sorted(missing)]
+            chunk.errors.append({"proposal": proposal.reference,
+                                 "message": f"{type(error).__name__}: {error}"[:500]})
+    return chunk
 
-    # Write phase: lock the job's row (of two deliveries of this chunk, one writes), then the batch row
-    # (PostgreSQL row lock, SQLite write lock), then read both fresh.
+
+def _record_chunk(batch_id: int, run: SelectionRun, existing: dict[int, Letter], chunk: _RenderedChunk) -> None:
+    """The write phase: count the chunk in its batch, record its letters and queue their e-mails.
+
+    It locks the job's row first (of two deliveries of this chunk, one writes), then the batch row (PostgreSQL
+    row lock, SQLite write lock), then reads the batch fresh.
+    """
     jobs.begin_commit()
     db.session.execute(
-        sa.update(LetterBatch).where(LetterBatch.id == batch.id).values(
-            done=LetterBatch.done + len(rendered), skipped=LetterBatch.skipped + skipped,
-            failed=LetterBatch.failed + len(errors), updated_at=utcnow())
+        sa.update(LetterBatch).where(LetterBatch.id == batch_id).values(
+            done=LetterBatch.done + len(chunk.rendered), skipped=LetterBatch.skipped + chunk.skipped,
+            failed=LetterBatch.failed + len(chunk.errors), updated_at=utcnow())
     )
-    batch = db.session.get(LetterBatch, payload["batch_id"], populate_existing=True)
+    batch = db.session.get(LetterBatch, batch_id, populate_existing=True)
     assert batch is not None  # noqa: S101 - locked above
-    if errors:
-        batch.errors = [*batch.errors, *errors]
+    if chunk.errors:
+        batch.errors = [*batch.errors, *chunk.errors]
     new_letters = []
-    for proposal, result, pages in rendered:
+    for proposal, result in chunk.rendered:
         letter = existing.get(proposal.id)
         if letter is None:
             letter = Letter(proposal_id=proposal.id, run_id=run.id)
@@ -148,12 +171,11 @@ def render_letters_job(payload: dict[str, Any]) -> dict[str, int]:
         letter.kind, letter.reference = result.kind, result.reference
         letter.verification_code, letter.sha256 = result.verification_code, result.sha256
         letter.decision_date, letter.batch_id = result.decision_date, batch.id
-        letter.size_bytes, letter.page_count = len(result.pdf), pages
+        letter.size_bytes, letter.page_count = len(result.pdf), result.pages
     db.session.flush()
     queue_notifications(new_letters)
     _finish_if_complete(batch)
     db.session.flush()
-    return {"done": len(rendered), "skipped": skipped, "failed": len(errors)}
 
 
 def letters_job_crashed(job: Job) -> None:

@@ -1,7 +1,7 @@
 """Retention that runs by itself: the job that applies the record of processing's rules (app/privacy/map.py) to what
 has expired, and the erasures applied again to a database restored from a backup older than them.
 
-The job is a job kind of app/jobs.py (`personal_data.retention`), queued by `flask --app wsgi privacy retention`
+The job is a kind of app/jobs/registry.py (`personal_data.retention`), queued by `flask --app wsgi privacy retention`
 (cron) and run without a user: applying a declared rule to a date is delivery, not a decision (app/queries/access.py).
 `--dry-run` prints `app.queries.retention.retention_plan` instead. Each run writes what it did to the audit trail:
 an event per erased subject and one `retention.applied` with the counts.

@@ -83,7 +83,7 @@ def test_a_failing_letter_is_reported_and_the_others_are_kept(scenario, officer,
 
 
 def test_a_crashed_job_counts_its_letters_as_failed(scenario, officer) -> None:
-    from app import jobs
+    from app.jobs.local_pool import mark_crashed
 
     run = scenario["run"]
     batch = letter_service.start_letter_batch(run, actor=db.session.merge(officer))
@@ -91,7 +91,7 @@ def test_a_crashed_job_counts_its_letters_as_failed(scenario, officer) -> None:
     job = db.session.scalars(sa.select(Job)).first()
     db.session.info.pop("eurogrants.pending_jobs", None)  # keep it from running
     db.session.commit()
-    jobs._mark_crashed(job.id, "BrokenProcessPool: a worker died")
+    mark_crashed(job.id, "BrokenProcessPool: a worker died")
     db.session.expire_all()
     batch = db.session.get(LetterBatch, batch.id)
     assert batch.failed == len(job.payload["proposal_ids"])

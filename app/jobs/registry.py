@@ -1,0 +1,44 @@
+"""The registry of job kinds: what background work exists, the function that does it, and who is told when it
+fails for good."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from app.models import Job
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of background work: `run(payload)` returns a JSON-able dict; `on_give_up(job)` is told when a
+    job failed for good (an exception, a crashed process, or too many deliveries) so that what it was doing
+    can be reported as failed."""
+
+    name: str
+    run: Callable[[dict[str, Any]], dict[str, Any]]
+    on_give_up: Callable[[Job], None] | None = None
+    # Deliveries before a job that keeps dying (its worker killed each time) is given up.
+    max_attempts: int = 5
+
+
+@cache
+def job_kinds() -> dict[str, JobKind]:
+    """The registry of job kinds. Imported lazily: the services that own the work enqueue through `app.jobs`."""
+    from app.services import letters, outbox, personal_data, retention
+
+    kinds = (
+        JobKind("letters.render", letters.render_letters_job, on_give_up=letters.letters_job_crashed),
+        # A sending job that fails for good needs no clean-up: messages it never claimed stay queued.
+        JobKind("outbox.send", outbox.send_messages_job),
+        JobKind("personal_data.email_confirmation", personal_data.send_email_confirmation_job,
+                on_give_up=personal_data.email_confirmation_job_gave_up),
+        # Retention is idempotent (it plans from the database at the clock): a run given up is redone by the next.
+        JobKind("personal_data.retention", retention.retention_job),
+    )
+    return {kind.name: kind for kind in kinds}
+
+
+JOB_KIND_NAMES = ("letters.render", "outbox.send", "personal_data.email_confirmation", "personal_data.retention")
