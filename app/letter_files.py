@@ -17,10 +17,10 @@ from flask import render_template
 from app.enums import CallKind, LetterKind
 from app.models import Call, ConsensusReport, Letter, Proposal, SelectionRun
 from app.pdf import render_pdf_with_pages
+from app.queries.erasure import require_letter_file
 from app.queries.letter_context import decision_moment, letter_context
 from app.queries.letters import run_letters
 from app.queries.outcomes import Outcome
-from app.queries.personal_data import require_letter_file
 from app.storage import get_storage
 from scoring import Rules
 

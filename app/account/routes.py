@@ -13,14 +13,9 @@ from werkzeug.wrappers import Response
 from app.account import bp
 from app.enums import OrganisationType
 from app.queries.access import is_member_of, load_email_change
-from app.queries.personal_data import (
-    assess_erasure,
-    email_link_matches,
-    export_filename,
-    export_zip,
-    open_email_change,
-    personal_data_export,
-)
+from app.queries.erasure import assess_erasure
+from app.queries.personal_data import email_link_matches, open_email_change
+from app.queries.personal_data_export import export_filename, export_zip, personal_data_export
 from app.services.errors import NotFound
 from app.services.personal_data import (
     EMAIL_LINK_GONE,

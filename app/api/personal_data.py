@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 from app.api import bp
 from app.enums import ConsentKind
 from app.privacy.texts import current_text
-from app.queries.personal_data import export_filename, export_zip
+from app.queries.personal_data_export import export_filename, export_zip
 from app.services.errors import NotFound
 from app.services.personal_data import export_personal_data
 from app.web.access import current_actor

@@ -11,15 +11,9 @@ from app.enums import ErasureKind, Role
 from app.manage import bp
 from app.models import User
 from app.queries.access import load_person
-from app.queries.personal_data import (
-    ACCESS_LOG_PAGE,
-    access_log,
-    assess_erasure,
-    erasure_of,
-    export_filename,
-    export_zip,
-    find_person,
-)
+from app.queries.erasure import assess_erasure, erasure_of
+from app.queries.personal_data import ACCESS_LOG_PAGE, access_log, find_person
+from app.queries.personal_data_export import export_filename, export_zip
 from app.services.personal_data import erase_account, export_personal_data
 from app.web.access import current_actor, role_required
 from app.web.downloads import send_attachment

@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from app.enums import letter_decision_label, letter_kind_label
 from app.extensions import limiter
 from app.public import bp
+from app.queries.erasure import erasure_rule_name, proposal_erasure
 from app.queries.letters import find_letter_by_code, normalise_code
-from app.queries.personal_data import erasure_rule_name, proposal_erasure
 
 
 @bp.get("/verify")

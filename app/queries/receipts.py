@@ -21,7 +21,7 @@ from typing import Any
 
 from app.models import Proposal, Submission
 from app.queries.eligibility import active_documents
-from app.queries.personal_data import erasure_rule_name, proposal_erasure
+from app.queries.erasure import erasure_rule_name, proposal_erasure
 from app.services.errors import ContentErased, NotFound
 
 CENT = Decimal("0.01")

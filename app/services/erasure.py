@@ -70,7 +70,8 @@ from app.privacy.map import (
     Rule,
     columns_of,
 )
-from app.queries.personal_data import drafts_erased_with, erasure_of, known_emails, person_pseudonym
+from app.queries.erasure import drafts_erased_with, erasure_of, person_pseudonym
+from app.queries.personal_data import known_emails
 from app.queries.retention import invitation_ended_before
 from app.services.audit import record_event
 from app.storage import get_storage

@@ -22,15 +22,9 @@ from app.models import Correction, EmailChange, Erasure, Job, Organisation, User
 from app.privacy.access_log import note_access
 from app.queries.access import is_member_of, require_officer
 from app.queries.accounts import clean_organisation, find_organisation, normalise_email
-from app.queries.personal_data import (
-    ErasureAssessment,
-    PersonalDataExport,
-    assess_erasure,
-    email_change_token,
-    email_link_matches,
-    erasure_of,
-    personal_data_export,
-)
+from app.queries.erasure import ErasureAssessment, assess_erasure, erasure_of
+from app.queries.personal_data import email_change_token, email_link_matches
+from app.queries.personal_data_export import PersonalDataExport, personal_data_export
 from app.services import outbox
 from app.services.accounts import password_matches
 from app.services.audit import record_event

@@ -25,7 +25,7 @@ from app.models import (
     User,
 )
 from app.privacy.register import read_register
-from app.queries.personal_data import person_pseudonym
+from app.queries.erasure import person_pseudonym
 from app.queries.receipts import submission_integrity
 from app.storage import get_storage
 from tests.conftest import PASSWORD, api_token

@@ -11,7 +11,7 @@ from app import create_app
 from app.enums import ErasureKind
 from app.extensions import db
 from app.models import AuditEvent, Erasure, Proposal, User
-from app.queries.personal_data import person_pseudonym
+from app.queries.erasure import person_pseudonym
 from app.storage import get_storage
 from tests.conftest import PASSWORD, make_config
 
