@@ -7,21 +7,17 @@ applied again after a backup is restored.
   deletes the stored files of those rows that no other record refers to, once the erasure commits. A column gains its
   erasure by its line in the map; the rows a rule reaches are in SUBJECT_ROWS (tests/privacy/test_map.py checks both
   agree).
-- `erase_person` pseudonymises a person everywhere: their account's name and e-mail address become a stable
-  pseudonym (an HMAC of the account's id), which the audit trail's details take too, so that every event still
-  names one actor and counts still hold; what a longer rule keeps stays, under the pseudonym.
 - `erase_proposal_content`, `delete_drafts` and `erase_evaluator_declarations` apply a proposal's or a call's rule.
+- Erasing a person (their pseudonym everywhere) is app/services/pseudonymisation.py, on this engine.
 
-Each writes an entry of the erasure register (the table, and the file ERASURE_REGISTER once committed) and an audit
-event that holds no personal data. Submissions and audit events refuse changes through the ORM; the erasure changes
-them with bulk statements, the one path around those guards, and only ever the columns the map declares personal.
+Each writes an entry of the erasure register (`register_erasure`: the table, and the file ERASURE_REGISTER once
+committed) and an audit event that holds no personal data. Submissions refuse changes through the ORM; the erasure
+changes them with bulk statements, the one path around that guard, and only ever the columns the map declares
+personal.
 """
-
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -31,12 +27,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
-from app.enums import ErasureKind, InvitationStatus, JoinRequestStatus, ProposalStatus
+from app.enums import ErasureKind, ProposalStatus
 from app.extensions import db
 from app.models import (
     ApiToken,
     Assignment,
-    AuditEvent,
     Call,
     ConsensusReport,
     ConsensusScore,
@@ -46,7 +41,6 @@ from app.models import (
     Erasure,
     IndividualReport,
     IndividualScore,
-    Invitation,
     JoinRequest,
     Letter,
     LoginAttempt,
@@ -70,8 +64,7 @@ from app.privacy.map import (
     Rule,
     columns_of,
 )
-from app.queries.erasure import drafts_erased_with, erasure_of, person_pseudonym
-from app.queries.personal_data import known_emails
+from app.queries.erasure import erasure_of
 from app.queries.retention import invitation_ended_before
 from app.services.audit import record_event
 from app.storage import get_storage
@@ -125,8 +118,6 @@ SUBJECT_ROWS: dict[str, dict[str, Selector]] = {
     },
 }
 
-ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never delivered
-
 
 def _empty(column: sa.Column[Any]) -> Any:
     """The value of an emptied column: NULL where allowed, else an empty list (JSON) or an empty string."""
@@ -135,11 +126,6 @@ def _empty(column: sa.Column[Any]) -> Any:
     if isinstance(column.type, sa.JSON):
         return []
     return ""
-
-
-def _core(model: Any) -> sa.Table:
-    """A model's table for Core statements, the one path around the ORM's guards (see the module docstring)."""
-    return db.metadata.tables[model.__tablename__]
 
 
 def erase_rows(rule: Rule, subject: Any) -> dict[str, int]:
@@ -196,7 +182,7 @@ def release_files(keys: set[str], rule: Rule, subject: Any) -> int:
 
 # --- the register ----------------------------------------------------------------------------------------------------
 
-def _register(kind: ErasureKind, subject_id: int, label: str, rule: str, *, actor: User | None,
+def register_erasure(kind: ErasureKind, subject_id: int, label: str, rule: str, *, actor: User | None,
               request_reference: str = "", summary: dict[str, Any], erased_at: datetime | None = None,
               remember: bool = True) -> Erasure:
     entry = Erasure(kind=kind, subject_id=subject_id, label=label[:80], rule=rule, erased_at=erased_at or utcnow(),
@@ -223,8 +209,8 @@ def erase_proposal_content(proposals: Iterable[Proposal], *, rule: Rule, actor: 
             continue
         proposal_id, reference = proposal.id, proposal.reference
         counts = erase_rows(PROPOSAL_FILE, [proposal_id])
-        entry = _register(ErasureKind.PROPOSAL, proposal_id, reference, rule.key, actor=actor, summary=counts,
-                          erased_at=erased_at, remember=remember)
+        entry = register_erasure(ErasureKind.PROPOSAL, proposal_id, reference, rule.key, actor=actor,
+                                 summary=counts, erased_at=erased_at, remember=remember)
         record_event(actor, "personal_data.proposal_erased", object_type="proposal", object_id=proposal_id,
                      reference=reference, rule=rule.key, counts=counts)
         entries.append(entry)
@@ -244,9 +230,9 @@ def delete_drafts(proposals: Iterable[Proposal], *, rule: str, actor: User | Non
         db.session.delete(proposal)
         db.session.flush()
         files = _release_annexes(keys)
-        entry = _register(ErasureKind.DRAFT, proposal_id, reference, rule, actor=actor,
-                          request_reference=request_reference, summary={"stored_files": files},
-                          erased_at=erased_at, remember=remember)
+        entry = register_erasure(ErasureKind.DRAFT, proposal_id, reference, rule, actor=actor,
+                                 request_reference=request_reference, summary={"stored_files": files},
+                                 erased_at=erased_at, remember=remember)
         record_event(actor, "personal_data.draft_deleted", object_type="proposal", object_id=proposal_id,
                      reference=reference, rule=rule)
         entries.append(entry)
@@ -302,110 +288,8 @@ def erase_evaluator_declarations(calls: Iterable[Call], *, actor: User | None, e
             continue
         call_id, code = call.id, call.code
         counts = erase_rows(EVALUATOR, [call_id])
-        entries.append(_register(ErasureKind.EVALUATORS, call_id, code, EVALUATOR.key, actor=actor, summary=counts,
-                                 erased_at=erased_at, remember=remember))
+        entries.append(register_erasure(ErasureKind.EVALUATORS, call_id, code, EVALUATOR.key, actor=actor,
+                                        summary=counts, erased_at=erased_at, remember=remember))
         record_event(actor, "personal_data.evaluators_erased", object_type="call", object_id=code,
                      rule=EVALUATOR.key, counts=counts)
     return entries
-
-
-# --- a person --------------------------------------------------------------------------------------------------------
-
-def pseudonymous_email(label: str) -> str:
-    return f"{label.lower().replace(' ', '-')}@{ERASED_DOMAIN}"
-
-
-def erase_person(person: User, *, actor: User | None, rule: str, request_reference: str = "",
-                 label: str | None = None, erased_at: datetime | None = None, remember: bool = True) -> Erasure:
-    """Pseudonymise a person everywhere and delete what no rule keeps (see the module docstring).
-
-    Side effects: the account's name, e-mail address, password, organisation and log-ins; API tokens, e-mail changes,
-    log-in attempts, corrections' values, join request messages; invitations and e-mails sent to the person carry
-    the pseudonym's address; the audit trail's details name the pseudonym; the person's organisation's drafts when
-    they were its only member; a register entry and an audit event.
-    """
-    user_id = person.id
-    label = label or person_pseudonym(user_id)
-    alias = pseudonymous_email(label)
-    emails = known_emails(person)
-    names = {person.full_name, *db.session.scalars(sa.select(Correction.old_value).where(
-        Correction.user_id == user_id, Correction.field == "full_name"))} - {""}
-    drafts = delete_drafts(drafts_erased_with(person), rule=rule, actor=actor, request_reference=request_reference,
-                           erased_at=erased_at, remember=remember)
-    for waiting in db.session.scalars(sa.select(JoinRequest).where(JoinRequest.user_id == user_id,
-                                                                   JoinRequest.status == JoinRequestStatus.PENDING)):
-        waiting.status, waiting.decided_at = JoinRequestStatus.CANCELLED, utcnow()
-    counts = erase_rows(ACCOUNT, [user_id])
-    db.session.execute(sa.update(_core(User)).where(_core(User).c.id == user_id).values(
-        email=alias, full_name=label, is_active_account=False))
-    counts["email_changes"] = _rowcount(db.session.execute(sa.delete(_core(EmailChange)).where(
-        _core(EmailChange).c.user_id == user_id)))
-    digests = [hashlib.sha256(email.encode()).hexdigest() for email in emails]
-    counts["login_attempts"] = _rowcount(db.session.execute(sa.delete(_core(LoginAttempt)).where(
-        _core(LoginAttempt).c.email_digest.in_(digests))))
-    counts["invitations"] = _rowcount(db.session.execute(sa.update(_core(Invitation)).where(
-        sa.func.lower(_core(Invitation).c.email).in_(emails)).values(email="")))
-    db.session.execute(sa.update(_core(Invitation)).where(
-        _core(Invitation).c.email == "", _core(Invitation).c.status == InvitationStatus.PENDING.value)
-        .values(status=InvitationStatus.REVOKED.value))
-    counts["emails_sent"] = _replace_recipients(emails, alias)
-    counts["audit_events"] = _pseudonymise_audit(user_id, emails, names, alias, label)
-    db.session.expire_all()
-    entry = _register(ErasureKind.PERSON, user_id, label, rule, actor=actor, request_reference=request_reference,
-                      summary={**counts, "drafts_deleted": len(drafts)}, erased_at=erased_at, remember=remember)
-    record_event(actor, "personal_data.person_erased", object_type="user", object_id=user_id, pseudonym=label,
-                 rule=rule, request=request_reference, counts=entry.summary)
-    return entry
-
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _replace_recipients(emails: set[str], alias: str) -> int:
-    table = _core(OutboxMessage)
-    text = sa.func.lower(sa.cast(table.c.recipients, sa.Text))
-    changed = 0
-    rows = db.session.execute(sa.select(table.c.id, table.c.recipients).where(
-        sa.or_(*(text.contains(email) for email in sorted(emails))))).all()
-    for message_id, recipients in rows:
-        replaced = [alias if str(address).lower() in emails else address for address in recipients or []]
-        if replaced != recipients:
-            db.session.execute(sa.update(table).where(table.c.id == message_id).values(recipients=replaced))
-            changed += 1
-    return changed
-
-
-def _pseudonymise_audit(user_id: int, emails: set[str], names: set[str], alias: str, label: str) -> int:
-    """Replace the person's e-mail addresses in every event's details, and their name in the events that concern
-    them, by the pseudonym: each event stays, in its order, with its actor link (now showing the pseudonym).
-
-    Addresses are found in the stored JSON text; one with characters outside ASCII is stored escaped and found only
-    in the events that concern the person (their own, or about their account).
-    """
-    table = _core(AuditEvent)
-    text = sa.func.lower(sa.cast(table.c.data, sa.Text))
-    concerns = sa.or_(table.c.actor_id == user_id,
-                      sa.and_(table.c.object_type == "user", table.c.object_id == str(user_id)))
-    rows = db.session.execute(sa.select(table.c.id, table.c.data, concerns.label("concerns")).where(
-        sa.or_(concerns, *(text.contains(email) for email in sorted(emails))))).all()
-    pattern = re.compile("|".join(re.escape(email) for email in sorted(emails, key=len, reverse=True)), re.IGNORECASE)
-
-    def replace(value: Any, concerning: bool) -> Any:
-        if isinstance(value, str):
-            if concerning and value in names:
-                return label
-            return pattern.sub(alias, value)
-        if isinstance(value, list):
-            return [replace(item, concerning) for item in value]
-        if isinstance(value, dict):
-            return {key: replace(item, concerning) for key, item in value.items()}
-        return value
-
-    changed = 0
-    for event_id, data, concerning in rows:
-        new = replace(data, bool(concerning))
-        if new != data:
-            db.session.execute(sa.update(table).where(table.c.id == event_id).values(data=new))
-            changed += 1
-    return changed

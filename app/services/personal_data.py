@@ -28,7 +28,6 @@ from app.queries.personal_data_export import PersonalDataExport, personal_data_e
 from app.services import outbox
 from app.services.accounts import password_matches
 from app.services.audit import record_event
-from app.services.erasure import erase_person
 from app.services.errors import (
     DomainError,
     EmailTaken,
@@ -37,6 +36,7 @@ from app.services.errors import (
     NotAllowed,
     NotFound,
 )
+from app.services.pseudonymisation import erase_person
 
 REQUEST_REFERENCE_LIMIT = 300
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -245,7 +245,7 @@ def erase_account(subject: User, *, actor: User, password: str | None = None,
     received by post (naming it). What may go goes now; what a rule keeps longer waits, under the pseudonym.
 
     Returns the register's entry and the assessment that was applied (what went, what waits and until when).
-    Side effects: see app.services.erasure.erase_person; the entry keeps the list of what waits.
+    Side effects: see app.services.pseudonymisation.erase_person; the entry keeps the list of what waits.
     """
     if actor.id == subject.id:
         if not password_matches(subject, password or ""):

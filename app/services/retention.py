@@ -23,7 +23,7 @@ from app.extensions import db
 from app.models import Call, Erasure, Job, Proposal, User
 from app.privacy.map import ACCESS_LOG, RULES, SHORT
 from app.queries.retention import RetentionPlan, access_log_cutoff, retention_plan, short_lived_cutoff
-from app.services import erasure
+from app.services import erasure, pseudonymisation
 from app.services.audit import record_event
 
 JOB_KIND = "personal_data.retention"
@@ -42,7 +42,7 @@ def apply_retention(plan: RetentionPlan, config: Mapping[str, Any]) -> dict[str,
         proposals += erasure.erase_proposal_content(
             [p for p, rule in plan.proposals if rule.key == rule_key], rule=RULES[rule_key], actor=None)
     evaluators = erasure.erase_evaluator_declarations(plan.evaluator_calls, actor=None)
-    people = [erasure.erase_person(user, actor=None, rule="account") for user in plan.accounts]
+    people = [pseudonymisation.erase_person(user, actor=None, rule="account") for user in plan.accounts]
     short = erasure.erase_rows(SHORT, short_lived_cutoff(plan.now, config))
     access = erasure.erase_rows(ACCESS_LOG, access_log_cutoff(plan.now, config))
     summary = {
@@ -93,8 +93,8 @@ def _reapply(kind: ErasureKind, subject_id: int, entry: dict[str, Any], erased_a
         person = db.session.get(User, subject_id)
         if person is None:
             return False
-        erasure.erase_person(person, actor=None, rule=entry["rule"], label=entry["label"], erased_at=erased_at,
-                             remember=False)
+        pseudonymisation.erase_person(person, actor=None, rule=entry["rule"], label=entry["label"],
+                                      erased_at=erased_at, remember=False)
     elif kind in (ErasureKind.PROPOSAL, ErasureKind.DRAFT):
         proposal = db.session.get(Proposal, subject_id)
         if proposal is None:
