@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.enums import JobStatus
 from app.extensions import db
 from app.models import Job
-from app.privacy.map import markdown_table
+from app.privacy.summary import markdown_table
 from app.queries.retention import retention_plan
 from app.services.retention import start_retention_run
 

@@ -1,5 +1,5 @@
-"""Personal data: the record of processing (`map`), the versioned texts people accept (`texts`) and the log of
-officers' access to personal data (`access_log`).
+"""Personal data: the record of processing (`map`, summarised by category in `summary`), the versioned texts people
+accept (`texts`) and the log of officers' access to personal data (`access_log`).
 
 The first two are declarations without Flask or the database; the services and queries that act on them are
 app/services/personal_data.py (rectification, erasure), app/services/retention.py (the retention job) and

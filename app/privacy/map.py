@@ -3,14 +3,14 @@ data — with its category, purpose, legal basis, retention rule and what erasin
 reason.
 
 It is the one declaration that the privacy statements, the erasure of a person, the retention job, the README's
-table (`flask --app wsgi privacy map`) and the tests read. A model that gains a column this map does not classify
-fails tests/privacy/test_map.py. Classifying a new column is one line in COLUMNS, with one of the classifications
-below or a new one, e.g. for an evaluator's nationality:
+table (`flask --app wsgi privacy map`, summarised by app/privacy/summary.py) and the tests read. A model that gains
+a column this map does not classify fails tests/privacy/test_map.py. Classifying a new column is one line in COLUMNS,
+with one of the classifications below or a new one, e.g. for an evaluator's nationality:
 
     "pool_members.nationality": EVALUATOR_PROFILE,
 
 A personal column under a rule the retention job or the erasure applies (CLEAR or DELETE_ROW) must be in a table
-that the rule knows how to reach (`app.services.retention.SUBJECT_ROWS`); the same test says so when it is not.
+that the rule knows how to reach (`app.services.erasure.SUBJECT_ROWS`); the same test says so when it is not.
 
 The legal bases are those of Regulation (EU) 2018/1725 (the EU institutions' data protection regulation, "EUDPR"),
 with the equivalent article of the GDPR (Regulation (EU) 2016/679) for anybody else who runs Eurogrants.
@@ -19,7 +19,7 @@ with the equivalent article of the GDPR (Regulation (EU) 2016/679) for anybody e
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -380,55 +380,3 @@ def columns_of(table: str, rule: Rule, *erase: Erase) -> list[str]:
 def rule_periods(config: Mapping[str, Any]) -> dict[str, str]:
     """Each rule's key → how long, with the configured periods."""
     return {key: rule.describe(config) for key, rule in RULES.items()}
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    """One line of the record of processing's summary: the personal data of one category."""
-
-    category: str
-    purpose: Purpose
-    basis: LegalBasis
-    rule: Rule
-    erase: Erase
-    columns: list[str] = field(default_factory=list)
-
-
-def summary() -> list[SummaryRow]:
-    """The map grouped by category (the privacy statements and the README's table), in declaration order."""
-    rows: dict[Personal, SummaryRow] = {}
-    for name, kind in personal_columns().items():
-        row = rows.setdefault(kind, SummaryRow(kind.category, kind.purpose, kind.basis, kind.rule, kind.erase))
-        row.columns.append(name)
-    for stored in STORED_FILES:
-        kind = stored.classification
-        row = rows.setdefault(kind, SummaryRow(kind.category, kind.purpose, kind.basis, kind.rule, kind.erase))
-        row.columns.append(f"files: {stored.kind}")
-    return list(rows.values())
-
-
-def markdown_table(config: Mapping[str, Any]) -> str:
-    """The map's summary as two Markdown tables — the personal data by category, then the retention rules with the
-    configured periods (`flask --app wsgi privacy map`, the README)."""
-    lines = ["| personal data | where | purpose | legal basis | rule |", "| --- | --- | --- | --- | --- |"]
-    rules: list[Rule] = []
-    for row in summary():
-        columns = [name for name in row.columns if not name.startswith("files: ")]
-        files = [name.removeprefix("files: ") for name in row.columns if name.startswith("files: ")]
-        if len(columns) > 4:
-            tables = sorted({name.split(".")[0] for name in columns})
-            where = f"{len(columns)} columns of " + ", ".join(f"`{table}`" for table in tables)
-        else:
-            where = ", ".join(f"`{name}`" for name in columns)
-        if files:
-            where = ", ".join(filter(None, [where, "stored files: " + ", ".join(files)]))
-        basis = (f"EUDPR {row.basis.eudpr.removeprefix('Art. ').split(' of ')[0]}, "
-                 f"GDPR {row.basis.gdpr.removeprefix('Art. ').removesuffix(' GDPR')}")
-        lines.append(f"| {row.category} | {where} | {row.purpose.name} | {basis} | `{row.rule.key}` |")
-        if row.rule not in rules:
-            rules.append(row.rule)
-    lines += ["", "| rule | kept | then |", "| --- | --- | --- |"]
-    for rule in [*rules, REQUEST]:
-        for shown in (rule, *rule.parts):
-            lines.append(f"| `{shown.key}` | {shown.describe(config)} | {shown.then} |")
-    return "\n".join(lines) + "\n"

@@ -30,7 +30,8 @@ from app.models import (
     User,
 )
 from app.privacy import map as privacy_map
-from app.privacy.map import PURPOSES, Purpose, SummaryRow
+from app.privacy.map import PURPOSES, Purpose
+from app.privacy.summary import SummaryRow, summary
 
 # --- privacy statements --------------------------------------------------------------------------------------------
 
@@ -70,7 +71,7 @@ def _row(row: SummaryRow, config: Mapping[str, Any]) -> StatementRow:
 def privacy_statement(call: Call | None, config: Mapping[str, Any]) -> PrivacyStatement:
     """The statement for `call` (or the instance), generated from the map: by purpose, what is kept, on which legal
     basis, for how long and what happens then."""
-    rows = privacy_map.summary()
+    rows = summary()
     sections = [StatementSection(purpose, [_row(row, config) for row in rows if row.purpose is purpose])
                 for purpose in PURPOSES]
     return PrivacyStatement(

@@ -8,6 +8,7 @@ from flask import Flask
 from app.extensions import db
 from app.privacy import map as privacy_map
 from app.privacy.map import COLUMNS, RULES, STORED_FILES, Erase, NotPersonal, Personal
+from app.privacy.summary import markdown_table, summary
 
 
 def _model_columns(app: Flask) -> set[str]:
@@ -66,7 +67,7 @@ def test_stored_files_are_found_through_a_classified_column(app: Flask) -> None:
 
 
 def test_the_summary_covers_every_personal_column_once() -> None:
-    listed = [name for row in privacy_map.summary() for name in row.columns if not name.startswith("files: ")]
+    listed = [name for row in summary() for name in row.columns if not name.startswith("files: ")]
     assert sorted(listed) == sorted(privacy_map.personal_columns())
 
 
@@ -105,7 +106,7 @@ def test_the_readme_shows_the_map_as_it_is(app: Flask) -> None:
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    assert privacy_map.markdown_table(app.config) in readme
+    assert markdown_table(app.config) in readme
     printed = app.test_cli_runner().invoke(args=["privacy", "map"])
     assert printed.exit_code == 0
-    assert printed.output.strip() == privacy_map.markdown_table(app.config).strip()
+    assert printed.output.strip() == markdown_table(app.config).strip()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.enums import Role
 from app.extensions import db
 from app.models import AuditEvent, Call
-from app.privacy import map as privacy_map
+from app.privacy.summary import summary
 from tests.factories import make_open_call
 
 
@@ -28,7 +28,7 @@ def test_the_statement_lists_every_category_of_the_map_with_the_configured_perio
     monkeypatch.setitem(app.config, "RETENTION_UNSUCCESSFUL_YEARS", 7)
     monkeypatch.setitem(app.config, "RETENTION_ACCOUNT_INACTIVE_YEARS", 4)
     page = _text(client.get("/privacy"))
-    for row in privacy_map.summary():
+    for row in summary():
         assert row.category.replace("'", "&#39;") in page, row.category
     assert "7 years after the redress period" in page
     assert "4 years after its last log-in" in page
