@@ -13,10 +13,14 @@ setup:
 setup-test:
 	@scripts/setup.sh --test
 
+# `make run PORT=5001` serves elsewhere; the letters' verification links follow unless PUBLIC_BASE_URL is set.
+PORT            ?= 5000
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: setup-test
 	@$(MAKE) --no-print-directory lint

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import Response, current_app, render_template, send_from_directory
 
 from app.clock import utcnow
 from app.public import bp
@@ -17,6 +17,13 @@ def index() -> str:
     now = utcnow()
     open_calls, other_calls = calls_open_and_other(now)
     return render_template("public/index.html", open_calls=open_calls, other_calls=other_calls, now=now)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon browsers ask for at the root, whatever the page (each page also links it)."""
+    return send_from_directory(current_app.static_folder or "static", "img/favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @bp.get("/calls/<code>")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from app.enums import ReportStatus
@@ -47,6 +49,12 @@ def test_seed_demo_adds_accounts_and_practice_calls(app, client) -> None:  # typ
             .where(Proposal.call_id == ranked.id, ConsensusReport.status == ReportStatus.APPROVED)
         )
         assert approved >= 60  # the officer's journey: rank and select on at least 60 evaluated proposals
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    accounts_section = readme.split("## Demo accounts", 1)[1].split("\n## ", 1)[0]
+    undocumented = sorted(email for email in emails
+                          if f"`{email}`" not in accounts_section
+                          and f"`{email.split('@')[0]}@…`" not in accounts_section)
+    assert not undocumented, f"the README's demo accounts table misses {undocumented}"
     page = client.get("/").get_data(as_text=True)
     assert "SMP-COSME-2021-CLUSTER-01-PRACTICE" in page
     assert "No call is open at the moment." not in page

@@ -94,3 +94,12 @@ def test_healthz_checks_the_database_and_the_storage(client, app, monkeypatch) -
     assert failing.status_code == 503
     assert failing.get_json()["checks"]["storage"]["status"] == "failing"
     assert failing.get_json()["checks"]["database"]["status"] == "ok"
+
+
+def test_every_page_has_an_icon_and_the_root_icon_answers(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/vnd.microsoft.icon"
+        assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    for path in ("/", "/calls/SMP-COSME-2021-CLUSTER-01", "/auth/login", "/privacy"):
+        assert '<link rel="icon" href="/favicon.ico"' in client.get(path).get_data(as_text=True), path
