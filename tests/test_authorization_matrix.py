@@ -43,6 +43,7 @@ from app.models import (
 )
 from app.models.selection import TransferOffer
 from app.queries.personal_data import email_change_token
+from app.web.headers import SHARED_ENDPOINTS
 from tests.conftest import PASSWORD, _empty_all_tables, api_token
 from tests.factories import (
     make_assignment,
@@ -410,6 +411,8 @@ def _check(world: World, endpoint: str, rule: Any, persona: str, method: str) ->
     where = f"{method} {path} as {persona}: {status} {response.get_data()[:200]!r}"
     world.checked[0] += 1
     assert status < 500, where
+    if persona != ANON and endpoint not in SHARED_ENDPOINTS:  # whatever a signed-in user is answered stays private
+        assert "no-store" in response.headers.get("Cache-Control", ""), where
     if expected == "ok":
         assert status < 400, where
         if status in (301, 302, 303):

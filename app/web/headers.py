@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, session
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # A proxy in front of us may have given the request an id already (nginx's $request_id, a load balancer's): keep
@@ -39,6 +39,18 @@ def request_id() -> str:
     return str(g.request_id)
 
 
+# Answers that are the same for everyone, whoever asks: they stay cacheable.
+SHARED_ENDPOINTS = frozenset({"static", "public.favicon"})
+
+
+def is_signed_in_request() -> bool:
+    """Whether this response goes to someone signed in: a session that names a user, or a bearer token.
+
+    Read from the session and the request, never by loading the user: the header must not cost a query. Any
+    `Authorization` header counts, so that answers the API gives before it checks the token are covered too."""
+    return "_user_id" in session or g.get("api_user") is not None or "Authorization" in request.headers
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _set_headers(response: Response) -> Response:
@@ -50,6 +62,12 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # What a signed-in user sees (pages, JSON, downloads) is theirs alone: no browser history, back button
+        # or shared proxy may keep a copy.
+        if request.endpoint not in SHARED_ENDPOINTS and is_signed_in_request():
+            if "no-store" not in headers.get("Cache-Control", ""):
+                headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"  # HTTP/1.0 caches
         if app.config.get("IS_PRODUCTION"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
