@@ -29,6 +29,9 @@ def _engine_options(url: str) -> dict[str, object]:
 
 
 class Config:
+    # Which kind of installation this is: "development" (the default, `make run`), "testing" or "production". Any
+    # other EUROGRANTS_ENV runs with this class but is not development: `flask seed demo` refuses it too.
+    ENVIRONMENT = os.environ.get("EUROGRANTS_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
@@ -121,6 +124,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     SESSION_COOKIE_SAMESITE = "Strict"
     IS_PRODUCTION = True
+    ENVIRONMENT = "production"
 
     @classmethod
     def check(cls) -> None:
@@ -131,6 +135,7 @@ class ProductionConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    ENVIRONMENT = "testing"
     SECRET_KEY = "testing-key"  # noqa: S105
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False

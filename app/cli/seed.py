@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from app.extensions import db
 from app.queries.calls import get_call
@@ -30,6 +30,18 @@ POOL_EXPERTISE = [["Open", "Digital", "Health"], ["Tourism", "Agri-food", "Texti
 RANKED_CALLS = (("SMP-COSME-2021-CLUSTER-01", 64), ("EUID-2022-SESSIONS", 30))
 
 Results = list[tuple[str, bool]]
+
+# The demo creates an administrator whose password is published (README, "Demo accounts"): anyone could sign in
+# as them. Only installations that hold no real data may get it without being told so.
+DEMO_ENVIRONMENTS = frozenset({"development", "testing"})
+DEMO_REFUSED = (
+    "Refused: `seed demo` creates an administrator and other accounts whose password ({password}) is published in "
+    "the README, so anyone could sign in as them. It runs only in development and testing, and this installation "
+    "is {environment} (EUROGRANTS_ENV). Nothing was changed. To put the demo on a server that holds no real data "
+    "(a public demo), run it again with --force-outside-development."
+)
+DEMO_FORCED = ("Warning: seeding the demo in {environment}: its accounts share the published password "
+               "{password}. Anyone can sign in as the demo administrator.")
 
 
 @dataclass(frozen=True)
@@ -64,8 +76,16 @@ def register_seed_cli(app: Flask) -> None:
         _print_results(results)
 
     @seed.command("demo")
-    def seed_demo() -> None:
-        """Demo accounts for each role and an open practice copy of each reference call."""
+    @click.option("--force-outside-development", "force", is_flag=True,
+                  help="Seed even when EUROGRANTS_ENV is not development or testing (a demo server without real "
+                       "data): the demo administrator's password is published.")
+    def seed_demo(force: bool) -> None:
+        """Demo accounts for each role and an open practice copy of each reference call (development only)."""
+        environment = str(current_app.config.get("ENVIRONMENT", "development"))
+        if environment not in DEMO_ENVIRONMENTS:
+            if not force:
+                raise click.ClickException(DEMO_REFUSED.format(password=DEMO_PASSWORD, environment=environment))
+            click.echo(DEMO_FORCED.format(password=DEMO_PASSWORD, environment=environment), err=True)
         _print_demo(_seed_demo())
 
 

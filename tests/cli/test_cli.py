@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from app.enums import ReportStatus
@@ -89,3 +93,56 @@ def test_users_create_reports_errors_without_a_traceback(app) -> None:  # type: 
     unknown = runner.invoke(args=["users", "token", "nobody@example.test"])
     assert unknown.exit_code == 1
     assert "No account" in unknown.output
+
+
+def _user_count(app) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return int(db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0)
+
+
+def test_seed_demo_refuses_outside_development_and_says_why(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "ENVIRONMENT", "production")
+    result = app.test_cli_runner().invoke(args=["seed", "demo"])
+    assert result.exit_code == 1
+    assert "Refused" in result.output
+    assert "published" in result.output
+    assert "production" in result.output
+    assert "--force-outside-development" in result.output
+    assert _user_count(app) == 0  # nothing was created
+
+
+def test_seed_demo_outside_development_runs_when_forced(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "ENVIRONMENT", "production")
+    result = app.test_cli_runner().invoke(args=["seed", "demo", "--force-outside-development"])
+    assert result.exit_code == 0, result.output
+    assert "Warning: seeding the demo in production" in result.output
+    assert _user_count(app) >= len(DEMO_ACCOUNTS)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _flask(arguments: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key not in {"EUROGRANTS_ENV", "DATABASE_URL"}}
+    env.update(environment)
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *arguments], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("environment", ["production", "staging"])
+def test_an_installation_that_is_not_development_refuses_the_demo(tmp_path, environment) -> None:  # type: ignore[no-untyped-def]
+    database = tmp_path / "eurogrants.db"
+    result = _flask(["seed", "demo"], {"EUROGRANTS_ENV": environment, "SECRET_KEY": "s" * 40,
+                                       "DATABASE_URL": f"sqlite:///{database}", "STORAGE_DIR": str(tmp_path)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"this installation is {environment}" in result.stderr
+    assert not database.exists() or database.stat().st_size == 0  # refused before touching the database
+
+
+def test_make_run_is_development_when_nothing_says_otherwise() -> None:
+    """`make run` sets no EUROGRANTS_ENV: its `seed demo` must be allowed."""
+    env = {key: value for key, value in os.environ.items() if key != "EUROGRANTS_ENV"}
+    printed = subprocess.run([sys.executable, "-c", "from config import config_from_env; "
+                              "print(config_from_env().ENVIRONMENT)"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, check=True, timeout=60).stdout
+    assert printed.strip() == "development"
