@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.private_files import create_private_file
 from app.web.application import EurograntsFlask
 from app.web.converters import IdConverter, id_schema
 from app.web.errors import EurograntsApi, register_error_handlers
@@ -39,9 +40,11 @@ def _configure(app: Flask, config_class: type[Config]) -> None:
     if not app.config.get("ERASURE_REGISTER"):
         app.config["ERASURE_REGISTER"] = str(Path(app.config["STORAGE_DIR"]) / "erasure-register.jsonl")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
+        database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///").partition("?")[0]
+        if database and database != ":memory:":
+            # Created here, empty (a valid SQLite database) and 0600, before SQLite would create it readable by all;
+            # SQLite gives its journal and WAL files the database file's mode.
+            create_private_file(Path(database))
 
 
 def _init_extensions(app: Flask) -> None:

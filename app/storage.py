@@ -26,6 +26,8 @@ from typing import Any, BinaryIO, Protocol
 
 from flask import Flask, current_app
 
+from app.private_files import make_private_folder
+
 CHUNK = 1024 * 1024
 # S3 multipart parts must be at least 5 MiB (but the last); a file that fits in one part is one PUT.
 S3_PART = 8 * 1024 * 1024
@@ -80,7 +82,7 @@ class LocalStorage:
 
     def put_stream(self, stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int]:
         """Store a stream, reading at most max_bytes + 1 bytes of it; returns (key, size)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_private_folder(self.root)
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
@@ -94,7 +96,7 @@ class LocalStorage:
                 os.fsync(tmp.fileno())
             key = digest.hexdigest()
             target = self.file_path(key)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_private_folder(target.parent)
             os.replace(tmp_name, target)
             return key, size
         except BaseException:
@@ -120,7 +122,7 @@ class LocalStorage:
     def check(self) -> None:
         """The folder exists (or can be made) and takes a write."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            make_private_folder(self.root)
             with tempfile.NamedTemporaryFile(dir=self.root, prefix=".health-"):
                 pass
         except OSError as error:

@@ -16,6 +16,8 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.private_files import create_private_file
+
 _PENDING = "eurogrants.erasure_register"
 
 
@@ -43,7 +45,7 @@ def read_register(path: Path | None = None) -> list[dict[str, Any]]:
 def append(entries: list[dict[str, Any]], path: Path | None = None) -> None:
     """Add lines to the register file, flushed to disk before returning."""
     path = path or register_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(path)
     with path.open("a", encoding="utf-8") as handle:
         for entry in entries:
             handle.write(json.dumps(entry, sort_keys=True) + "\n")
