@@ -44,6 +44,8 @@ class Config:
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
     # Werkzeug refuses larger bodies with 413 before reading them; a little room for the form fields.
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
+    # A JSON body nested deeper is refused with 400 before any view runs (app/web/input_guard.py).
+    MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", 32))
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a draft may stay open for hours before the deadline
     SESSION_COOKIE_HTTPONLY = True

@@ -252,6 +252,46 @@ def test_other_bodies_with_garbage_are_4xx(world: World, path: str, raw: str) ->
     _error_shape(response)
 
 
+NESTED = {
+    "arrays": "[" * 500 + "]" * 500,                         # the probe's body: a RecursionError and a 500 before
+    "objects": '{"a": ' * 500 + "1" + "}" * 500,           # well-formed, 500 deep
+    "under a key": '{"email": ' + "[" * 33 + "]" * 33 + "}",  # one level over the limit, inside a real body
+    "a megabyte": "[" * 1_000_000,                           # deeper than the parser itself can descend
+}
+
+
+@pytest.mark.parametrize("nested", list(NESTED))
+@pytest.mark.parametrize(("method", "path", "signed_in"), [
+    ("post", "/api/v1/tokens", False),                        # before log-in
+    ("post", "/api/v1/calls/HOSTILE-CALL/proposals", False),  # before the 401
+    ("post", "/api/v1/calls/HOSTILE-CALL/proposals", True),
+    ("patch", "/api/v1/proposals/1", True),
+])
+def test_deeply_nested_json_is_a_400_in_the_error_shape(world: World, method: str, path: str, signed_in: bool,
+                                                         nested: str) -> None:
+    headers = world.applicant_api if signed_in else {}
+    response = getattr(world.api, method)(path, headers=headers, data=NESTED[nested], content_type="application/json")
+    TRIED.append("nested json")
+    assert response.status_code == 400, (response.status_code, response.get_data()[:300])
+    error = _error_shape(response)
+    assert error["code"] == "json_too_deep"
+    assert error["details"] == {"max_depth": world.app.config["MAX_JSON_DEPTH"]}
+
+
+def test_deeply_nested_json_to_a_page_is_a_400_page(world: World) -> None:
+    response = world.app.test_client().post("/auth/login", data=NESTED["arrays"], content_type="application/json")
+    assert response.status_code == 400
+    assert "nested more than 32 levels deep" in response.get_data(as_text=True)
+
+
+def test_json_nested_to_the_limit_is_read_as_usual(world: World) -> None:
+    limit = world.app.config["MAX_JSON_DEPTH"]
+    body = '{"email": ' + "[" * (limit - 1) + "]" * (limit - 1) + ', "password": "x"}'
+    response = world.api.post("/api/v1/tokens", data=body, content_type="application/json")
+    assert response.status_code == 422, response.get_data()[:300]  # the email is not a string: webargs says so
+    assert "email" in _error_shape(response)["details"]["fields"]
+
+
 # --- forms -------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("payload", list(PAYLOADS))
