@@ -52,6 +52,9 @@ class Config:
     PDF_INSPECTION_MEMORY_MB = int(os.environ.get("PDF_INSPECTION_MEMORY_MB", 768))
     PDF_MAX_INFLATED_MB = int(os.environ.get("PDF_MAX_INFLATED_MB", 64))
     PDF_MAX_XREF_SECTIONS = int(os.environ.get("PDF_MAX_XREF_SECTIONS", 32))
+    # Annex uploads per account (each is read by a limited process; see PDF_INSPECTION_* above), pages and API
+    # together; Flask-Limiter's notation.
+    UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "60 per hour")
     # A JSON body nested deeper is refused with 400 before any view runs (app/web/input_guard.py).
     MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", 32))
     WTF_CSRF_ENABLED = True
