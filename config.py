@@ -47,6 +47,19 @@ class Config:
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
     # Werkzeug refuses larger bodies with 413 before reading them; a little room for the form fields.
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
+    # Uploaded PDFs are read in a separate process (app/pdf_inspection.py) within these limits; beyond them the
+    # file is refused as too complex: CPU seconds, wall-clock seconds, address space, all inflated streams
+    # together, and the length of the cross-reference chain (/Prev links).
+    PDF_INSPECTION_CPU_SECONDS = int(os.environ.get("PDF_INSPECTION_CPU_SECONDS", 10))
+    PDF_INSPECTION_SECONDS = float(os.environ.get("PDF_INSPECTION_SECONDS", 20))
+    PDF_INSPECTION_MEMORY_MB = int(os.environ.get("PDF_INSPECTION_MEMORY_MB", 768))
+    PDF_MAX_INFLATED_MB = int(os.environ.get("PDF_MAX_INFLATED_MB", 64))
+    PDF_MAX_XREF_SECTIONS = int(os.environ.get("PDF_MAX_XREF_SECTIONS", 32))
+    # Annex uploads per account (each is read by a limited process; see PDF_INSPECTION_* above), pages and API
+    # together; Flask-Limiter's notation.
+    UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "60 per hour")
+    # A JSON body nested deeper is refused with 400 before any view runs (app/web/input_guard.py).
+    MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", 32))
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a draft may stay open for hours before the deadline
     SESSION_COOKIE_HTTPONLY = True

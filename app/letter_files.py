@@ -3,7 +3,6 @@ storage, and a run's letters in one ZIP with a manifest. The same letter always 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -21,6 +20,7 @@ from app.queries.erasure import require_letter_file
 from app.queries.letter_context import decision_moment, letter_context
 from app.queries.letters import run_letters
 from app.queries.outcomes import Outcome
+from app.spreadsheets import csv_text
 from app.storage import get_storage
 from scoring import Rules
 
@@ -81,18 +81,18 @@ def letters_zip(run: SelectionRun, letters: Sequence[Letter] | None = None) -> b
     storage = get_storage()
     stamp = decision_moment(run).timetuple()[:6]
     buffer = io.BytesIO()
-    manifest = io.StringIO()
-    writer = csv.writer(manifest, lineterminator="\n")
-    writer.writerow(["file", "reference", "proposal", "acronym", "kind", "sha256", "verification_code", "pages"])
+    # Through the one spreadsheet writer: an acronym such as =HYPERLINK(...) is text in the manifest, not a formula.
+    manifest: list[list[object]] = [
+        ["file", "reference", "proposal", "acronym", "kind", "sha256", "verification_code", "pages"]]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for letter in letters:
             if not storage.exists(letter.sha256):
                 continue
             name = letter_filename(letter)
             archive.writestr(zipfile.ZipInfo(name, date_time=stamp), storage.read(letter.sha256))
-            writer.writerow([name, letter.reference, letter.proposal.reference, letter.proposal.acronym,
+            manifest.append([name, letter.reference, letter.proposal.reference, letter.proposal.acronym,
                              letter.kind.value, letter.sha256, letter.verification_code, letter.page_count])
-        archive.writestr(zipfile.ZipInfo("manifest.csv", date_time=stamp), manifest.getvalue())
+        archive.writestr(zipfile.ZipInfo("manifest.csv", date_time=stamp), csv_text(manifest, line_end="\n"))
     return buffer.getvalue()
 
 

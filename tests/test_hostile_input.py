@@ -3,7 +3,7 @@
 What the intake tests already cover is not repeated here: hostile file names, empty / non-PDF / damaged /
 encrypted uploads, the 413 of an oversize body (tests/services/test_documents.py,
 tests/views/applicant/test_proposal_pages.py, tests/api/test_proposals_api.py), the spreadsheet `neutralise`
-function itself (tests/services/test_selection_outputs.py) and hostile text in letters
+function itself (tests/views/manage/test_exports.py) and hostile text in letters
 (tests/services/test_letters_safety.py).
 
 Decision on PDFs that carry JavaScript (an /OpenAction): they are ACCEPTED and stored byte for byte — the
@@ -14,12 +14,15 @@ NEUTRALISED on the way out: every download is an attachment with `Content-Securi
 
 from __future__ import annotations
 
+import ast
 import csv
 import hashlib
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +32,8 @@ from flask.testing import FlaskClient
 
 from app.enums import Role
 from app.extensions import db
-from app.models import Document
+from app.models import Call, Document, SelectionRun, User
+from app.services.letters import start_letter_batch
 from app.storage import LocalStorage, get_storage
 from tests.conftest import PASSWORD, _empty_all_tables, api_token
 from tests.factories import (
@@ -98,6 +102,7 @@ class World:
     applicant_api: dict[str, str]
     officer: FlaskClient
     officer_api: dict[str, str]
+    officer_id: int
     evaluator_api: dict[str, str]
     evaluation_code: str
     unused: list[tuple[int, int]]  # (proposal id, assignment id) not yet handed out
@@ -154,7 +159,8 @@ def world(app: Flask) -> Iterator[World]:
     tokens = {name: {"Authorization": f"Bearer {api_token(app, _Ref(user_id))}"} for name, user_id in ids.items()}
     yield World(app=app, applicant=_signed_in(app, emails["applicant"]), applicant_api=tokens["applicant"],
                 officer=_signed_in(app, emails["officer"]), officer_api=tokens["officer"],
-                evaluator_api=tokens["evaluator"], evaluation_code=setup.code, unused=unused,
+                officer_id=ids["officer"], evaluator_api=tokens["evaluator"],
+                evaluation_code=setup.code, unused=unused,
                 ranked_code=ranked_code, hostile_titles=hostile)
     with app.app_context():
         _empty_all_tables()
@@ -244,6 +250,46 @@ def test_other_bodies_with_garbage_are_4xx(world: World, path: str, raw: str) ->
     TRIED.append("json")
     assert 400 <= response.status_code < 500, (raw, response.status_code, response.get_data()[:300])
     _error_shape(response)
+
+
+NESTED = {
+    "arrays": "[" * 500 + "]" * 500,                         # the probe's body: a RecursionError and a 500 before
+    "objects": '{"a": ' * 500 + "1" + "}" * 500,           # well-formed, 500 deep
+    "under a key": '{"email": ' + "[" * 33 + "]" * 33 + "}",  # one level over the limit, inside a real body
+    "a megabyte": "[" * 1_000_000,                           # deeper than the parser itself can descend
+}
+
+
+@pytest.mark.parametrize("nested", list(NESTED))
+@pytest.mark.parametrize(("method", "path", "signed_in"), [
+    ("post", "/api/v1/tokens", False),                        # before log-in
+    ("post", "/api/v1/calls/HOSTILE-CALL/proposals", False),  # before the 401
+    ("post", "/api/v1/calls/HOSTILE-CALL/proposals", True),
+    ("patch", "/api/v1/proposals/1", True),
+])
+def test_deeply_nested_json_is_a_400_in_the_error_shape(world: World, method: str, path: str, signed_in: bool,
+                                                         nested: str) -> None:
+    headers = world.applicant_api if signed_in else {}
+    response = getattr(world.api, method)(path, headers=headers, data=NESTED[nested], content_type="application/json")
+    TRIED.append("nested json")
+    assert response.status_code == 400, (response.status_code, response.get_data()[:300])
+    error = _error_shape(response)
+    assert error["code"] == "json_too_deep"
+    assert error["details"] == {"max_depth": world.app.config["MAX_JSON_DEPTH"]}
+
+
+def test_deeply_nested_json_to_a_page_is_a_400_page(world: World) -> None:
+    response = world.app.test_client().post("/auth/login", data=NESTED["arrays"], content_type="application/json")
+    assert response.status_code == 400
+    assert "nested more than 32 levels deep" in response.get_data(as_text=True)
+
+
+def test_json_nested_to_the_limit_is_read_as_usual(world: World) -> None:
+    limit = world.app.config["MAX_JSON_DEPTH"]
+    body = '{"email": ' + "[" * (limit - 1) + "]" * (limit - 1) + ', "password": "x"}'
+    response = world.api.post("/api/v1/tokens", data=body, content_type="application/json")
+    assert response.status_code == 422, response.get_data()[:300]  # the email is not a string: webargs says so
+    assert "email" in _error_shape(response)["details"]["fields"]
 
 
 # --- forms -------------------------------------------------------------------------------------------------------
@@ -353,6 +399,42 @@ def test_ranking_exports_neutralise_formulas_end_to_end(world: World) -> None:
         _no_formula(cell)
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     _page_is_safe(world.officer.get(f"/manage/calls/{code}/ranking"))
+
+
+def test_the_letters_zip_manifest_neutralises_formulas_end_to_end(world: World) -> None:
+    code = world.ranked_code
+    with world.app.app_context():
+        run = db.session.scalar(sa.select(SelectionRun).join(Call).where(Call.code == code))
+        assert run is not None
+        start_letter_batch(run, actor=db.session.get(User, world.officer_id))
+        db.session.commit()  # the jobs run inline: every letter is stored when this returns
+        number = run.number
+    TRIED.extend(world.hostile_titles)
+    for response in (world.officer.get(f"/manage/calls/{code}/runs/{number}/letters.zip"),
+                     world.api.get(f"/api/v1/calls/{code}/runs/{number}/letters.zip", headers=world.officer_api)):
+        assert response.status_code == 200, response.get_data()[:300]
+        manifest = zipfile.ZipFile(io.BytesIO(response.get_data())).read("manifest.csv").decode()
+        rows = list(csv.reader(io.StringIO(manifest)))
+        assert len(rows) == 6
+        for cell in (c for row in rows for c in row if not _is_number(c)):
+            _no_formula(cell)
+        acronyms = {row[3] for row in rows[1:]}
+        assert {"'=HYPERLINK(\"http://x", "'+1+1", "'-2+3", "'@SUM(A1)"} <= acronyms
+
+
+def test_every_spreadsheet_the_app_writes_goes_through_the_one_writer() -> None:
+    """Only app/spreadsheets.py, which neutralises every cell, may import a CSV or XLSX writer."""
+    root = Path(__file__).resolve().parent.parent / "app"
+    writers = {"csv", "openpyxl", "xlsxwriter"}
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        if path == root / "spreadsheets.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.relative_to(root)}: {name}" for name in names if name.split(".")[0] in writers]
+    assert offenders == []
 
 
 def _is_number(cell: str) -> bool:

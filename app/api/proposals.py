@@ -49,7 +49,7 @@ from app.services.proposals import (
     upload_annex,
     withdraw_proposal,
 )
-from app.web.access import current_actor, officer_required
+from app.web.access import annex_upload_limit, current_actor, officer_required
 from app.web.downloads import send_annex, send_receipt_pdf
 from app.web.errors import api_error
 
@@ -137,11 +137,13 @@ def patch_proposal(body: dict[str, Any], proposal_id: int) -> Proposal:
 
 
 @bp.post("/proposals/<int(max=2147483647):proposal_id>/documents")
+@annex_upload_limit
 @bp.arguments(UploadKindSchema, location="form")
 @bp.arguments(UploadFileSchema, location="files")
 @bp.response(201, DocumentSchema)
 @bp.alt_response(413, description="payload_too_large")
 @bp.alt_response(422, description="Not a usable PDF (fake, encrypted, empty, damaged, too many pages)")
+@bp.alt_response(429, description="More uploads than UPLOAD_RATE_LIMIT allows per account (pages and API together)")
 def upload_document(form: dict[str, Any], files: dict[str, Any], proposal_id: int) -> Any:
     """Upload an annex: multipart `file` (a PDF) and `kind` (part_b, the default, or support_letter).
 

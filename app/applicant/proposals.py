@@ -29,7 +29,7 @@ from app.queries.receipts import find_submission, has_unsubmitted_changes, recei
 from app.services.documents import too_large_message
 from app.services.errors import DeadlinePassed, EditConflict, IneligibleProposal, NotFound
 from app.services.proposals import remove_annex, save_proposal, submit_proposal, upload_annex, withdraw_proposal
-from app.web.access import current_actor
+from app.web.access import annex_upload_limit, current_actor
 from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.web.transaction import command
 from forms.proposal import (
@@ -215,6 +215,7 @@ def proposal_budget(proposal_id: int) -> Response | tuple[str, int]:
 # -- annexes -----------------------------------------------------------------------------------------------------
 
 @bp.route("/proposals/<int(max=2147483647):proposal_id>/annexes", methods=["GET", "POST"])
+@annex_upload_limit
 def proposal_annexes(proposal_id: int) -> Response | tuple[str, int]:
     proposal = _load(proposal_id)
     form = AnnexUploadForm()

@@ -6,37 +6,29 @@ comments" sheet (per proposal, each criterion's score and consensus comment, the
 frozen header row, an autofilter and number formats for money and scores. Both give each proposal the step that
 decided it, the budget left after that step and the core's reason code beside its status and reason.
 
-Any text cell that a spreadsheet could take for a formula (it starts with = + - @, a tab or a carriage return)
-is neutralised with a leading apostrophe, in both formats: a consortium's acronym must never run as a formula on
-an officer's machine.
+Every cell goes through `app.spreadsheets`, the one writer that neutralises text a spreadsheet could take for a
+formula, in both formats.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from app.queries.ranking import Ranking, RankingEntry
+from app.spreadsheets import (
+    CSV_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    csv_text,
+    xlsx_bytes,
+    xlsx_row,
+    xlsx_sheet,
+    xlsx_workbook,
+)
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = '#,##0.00 "EUR"'
 SCORE_FORMAT = "0.0"
 TOTAL_FORMAT = "0.00"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralise(text: str) -> str:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def export_filename(ranking: Ranking, extension: str) -> str:
@@ -72,20 +64,8 @@ def _values(ranking: Ranking, entry: RankingEntry) -> list[Any]:
 
 def ranking_csv(ranking: Ranking) -> bytes:
     """The ranking as CSV bytes (UTF-8 with BOM)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers(ranking))
-    for entry in ranking.entries:
-        writer.writerow([_csv_cell(value) for value in _values(ranking, entry)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal | int):
-        return str(value)
-    return neutralise(str(value))
+    rows = [headers(ranking), *(_values(ranking, entry) for entry in ranking.entries)]
+    return ("\ufeff" + csv_text(rows)).encode("utf-8")
 
 
 def _column_formats(ranking: Ranking) -> list[str | None]:
@@ -94,54 +74,16 @@ def _column_formats(ranking: Ranking) -> list[str | None]:
     return formats
 
 
-def _sheet_cells(sheet: Any, values: list[Any], formats: list[str | None]) -> list[Any]:
-    """One row for a write-only sheet: numbers that need a format as styled cells, everything else as plain
-    values (cheaper). A neutralised text never starts with "=", so openpyxl never takes it for a formula."""
-    row: list[Any] = []
-    for value, number_format in zip(values, formats, strict=True):
-        if isinstance(value, str):
-            row.append(neutralise(value))
-        elif value is not None and number_format is not None:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = number_format
-            row.append(cell)
-        else:
-            row.append(value)
-    return row
-
-
-def _header_cells(sheet: Any, names: list[str]) -> list[Any]:
-    bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="003399")
-    cells = []
-    for name in names:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-        cells.append(cell)
-    return cells
-
-
-def _setup_sheet(sheet: Any, names: list[str], widths: list[int], rows: int) -> None:
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{max(rows, 1) + 1}"
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
-
 def ranking_xlsx(ranking: Ranking) -> bytes:
     """The ranking as an XLSX workbook: the ranking, then the per-criterion consensus comments."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Ranking")
-    names = headers(ranking)
+    workbook = xlsx_workbook()
     widths = [6, 26, 14, 32, 8, 22, *([10] * len(ranking.criteria)), 18, 10, 28, 18, 6, 18, 14, 12, 80]
-    _setup_sheet(sheet, names, widths, len(ranking.entries))
-    sheet.append(_header_cells(sheet, names))
+    sheet = xlsx_sheet(workbook, "Ranking", headers(ranking), widths, len(ranking.entries))
     formats = _column_formats(ranking)
     for entry in ranking.entries:
-        sheet.append(_sheet_cells(sheet, _values(ranking, entry), formats))
+        sheet.append(xlsx_row(sheet, _values(ranking, entry), formats))
 
     # One row per proposal, a score and a comment column per criterion: the cells of a long list in half.
-    comments = workbook.create_sheet("Consensus comments")
     comment_names = ["Rank", "ID", "Acronym"]
     comment_formats: list[str | None] = [None, None, None]
     for criterion in ranking.criteria:
@@ -149,17 +91,15 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
         comment_formats += [SCORE_FORMAT, None]
     comment_names.append("Overall comment")
     comment_formats.append(None)
-    _setup_sheet(comments, comment_names, [6, 26, 14, *([8, 60] * len(ranking.criteria)), 60], len(ranking.entries))
-    comments.append(_header_cells(comments, comment_names))
+    comment_widths = [6, 26, 14, *([8, 60] * len(ranking.criteria)), 60]
+    comments = xlsx_sheet(workbook, "Consensus comments", comment_names, comment_widths, len(ranking.entries))
     for entry in ranking.entries:
         values: list[Any] = [entry.rank, entry.reference, entry.acronym]
         for criterion in ranking.criteria:
             values += [entry.scores.get(criterion.key), entry.comments.get(criterion.key, "")]
         values.append(entry.overall_comment)
-        comments.append(_sheet_cells(comments, values, comment_formats))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        comments.append(xlsx_row(comments, values, comment_formats))
+    return xlsx_bytes(workbook)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Annexes: checking that an upload is a real PDF within the limits, storing it, replacing and removing it.
 
-A file is judged by its content, never by its name: the `%PDF-` signature, a parse with pypdf, no encryption,
-at least one page and at most the call's page limit, at most MAX_UPLOAD_BYTES. The bytes are stored under
+A file is judged by its content, never by its name: the `%PDF-` signature at byte 0, a parse with pypdf in a
+separate process with CPU, memory and time limits (`app.pdf_inspection`), no encryption, at least one page and at
+most the call's page limit, at most MAX_UPLOAD_BYTES. The bytes are stored under
 their SHA-256 outside any static folder (`app.storage`); the user's file name is kept, sanitised, for display
 and as the download name only.
 """
@@ -11,25 +12,21 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import current_app
-from pypdf import PdfReader
 
 from app.clock import utcnow
 from app.enums import DocumentKind
 from app.extensions import db
 from app.formatting import human_size
 from app.models import Document, Proposal, User
+from app.pdf_inspection import PDF_MAGIC, InspectionLimits, inspect_pdf_bytes
 from app.services.audit import record_event
 from app.services.errors import FileTooLarge, InvalidInput
 from app.storage import TooLarge, get_storage
 
-PDF_MAGIC = b"%PDF-"
-# The signature may follow a little junk (some generators write a BOM or a line); readers accept 1 KiB.
-MAGIC_WINDOW = 1024
 MAX_FILENAME_LENGTH = 120
 MAX_SUPPORT_LETTERS = 20
 _UNSAFE_NAME_CHARS = re.compile(r'[\\/:*?"<>|]+')
@@ -73,8 +70,10 @@ def _stream_size(stream: BinaryIO) -> int | None:
     return size
 
 
-def inspect_pdf(stream: BinaryIO, *, page_limit: int | None, max_bytes: int) -> PdfFacts:
-    """Check that `stream` (seekable) holds a usable PDF; InvalidInput or FileTooLarge saying what is wrong."""
+def inspect_pdf(stream: BinaryIO, *, page_limit: int | None, max_bytes: int,
+                limits: InspectionLimits | None = None) -> PdfFacts:
+    """Check that `stream` (seekable) holds a usable PDF; InvalidInput or FileTooLarge saying what is wrong.
+    `limits`: what reading it may cost (`inspection_limits()`, the app's settings; the defaults without)."""
     size = _stream_size(stream)
     if size is None:
         raise InvalidInput("The upload could not be read; try again.", details={"field": "file"})
@@ -83,34 +82,54 @@ def inspect_pdf(stream: BinaryIO, *, page_limit: int | None, max_bytes: int) -> 
     if size == 0:
         raise InvalidInput("The file is empty.", details={"field": "file"})
     stream.seek(0)
-    head = stream.read(MAGIC_WINDOW)
-    if PDF_MAGIC not in head:
+    # The signature at byte 0, as the PDF standard places it: a page with `%PDF-` a little further is no PDF.
+    if stream.read(len(PDF_MAGIC)) != PDF_MAGIC:
         raise InvalidInput("This file is not a PDF. Export the document as PDF and upload that file.",
                            details={"field": "file"})
     stream.seek(0)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pypdf warns about repairable oddities; we judge by the result
-            reader = PdfReader(stream, strict=False)
-            if reader.is_encrypted:
-                raise InvalidInput(
-                    "This PDF is protected with a password or encryption. Save it without protection and "
-                    "upload it again: evaluators must be able to open it.", details={"field": "file"})
-            pages = len(reader.pages)
-    except InvalidInput:
-        raise
-    except Exception as error:  # any parser failure means the file is unusable
-        raise InvalidInput("This PDF is damaged and cannot be read. Export it again and upload the new file.",
-                           details={"field": "file", "reason": type(error).__name__}) from error
+        answer = inspect_pdf_bytes(stream.read(), page_limit=page_limit, limits=limits or InspectionLimits())
     finally:
         stream.seek(0)
-    if pages < 1:
+    _refuse(answer)
+    return PdfFacts(size=size, pages=int(answer["pages"]))
+
+
+def inspection_limits() -> InspectionLimits:
+    config = current_app.config
+    return InspectionLimits(
+        cpu_seconds=int(config["PDF_INSPECTION_CPU_SECONDS"]), wall_seconds=float(config["PDF_INSPECTION_SECONDS"]),
+        memory_bytes=int(config["PDF_INSPECTION_MEMORY_MB"]) * 1024 * 1024,
+        max_inflated_bytes=int(config["PDF_MAX_INFLATED_MB"]) * 1024 * 1024,
+        max_xref_sections=int(config["PDF_MAX_XREF_SECTIONS"]))
+
+
+def _refuse(answer: dict[str, Any]) -> None:
+    """InvalidInput saying what is wrong with the file, unless the inspection found it usable."""
+    reason = answer.get("refused")
+    if reason is None:
+        return
+    if reason == "not_pdf":
+        raise InvalidInput("This file is not a PDF. Export the document as PDF and upload that file.",
+                           details={"field": "file"})
+    if reason == "encrypted":
+        raise InvalidInput(
+            "This PDF is protected with a password or encryption. Save it without protection and "
+            "upload it again: evaluators must be able to open it.", details={"field": "file"})
+    if reason == "no_pages":
         raise InvalidInput("This PDF has no pages.", details={"field": "file"})
-    if page_limit is not None and pages > page_limit:
+    if reason == "too_many_pages":
+        pages, page_limit = answer["pages"], answer["page_limit"]
         raise InvalidInput(
             f"This PDF has {pages} pages; the call allows at most {page_limit}. Shorten it and upload it again.",
             details={"field": "file", "pages": pages, "page_limit": page_limit})
-    return PdfFacts(size=size, pages=pages)
+    if reason == "too_complex":
+        raise InvalidInput(
+            "This PDF is built in a way that takes too much work to read (its structure or compressed content "
+            "goes beyond what an annex needs). Print it to a new PDF or export it again, and upload that file.",
+            details={"field": "file", "reason": "too_complex", "limit": answer.get("limit")})
+    raise InvalidInput("This PDF is damaged and cannot be read. Export it again and upload the new file.",
+                       details={"field": "file", "reason": answer.get("error", reason)})
 
 
 @dataclass(frozen=True)
@@ -129,7 +148,7 @@ def store_upload(stream: BinaryIO, *, page_limit: int | None) -> StoredUpload:
     take long, and a content-addressed file that ends up attached to nothing is harmless.
     """
     limit = max_upload_bytes()
-    facts = inspect_pdf(stream, page_limit=page_limit, max_bytes=limit)
+    facts = inspect_pdf(stream, page_limit=page_limit, max_bytes=limit, limits=inspection_limits())
     try:
         key, size = get_storage().put_stream(stream, max_bytes=limit)
     except TooLarge as error:

@@ -6,6 +6,8 @@ The rules themselves (who may see which proposal, run, letter …) and the loade
 - `current_actor()` is the user a service acts for: the bearer token's user in the API, the logged-in user on pages.
 - `guard_blueprint(bp, *roles)`: every route of a blueprint needs one of the roles (anonymous: the log-in page).
 - `role_required(*roles)`: a stricter guard for one route inside a guarded blueprint.
+- `actor_key()`: the rate-limit bucket of the signed-in account; `annex_upload_limit`, the one limit that the
+  annex uploads of the pages and of the API share, per account (each upload is read by a limited process).
 - `officer_required`: an API operation for officers and administrators only, refused (403) before its body or query
   is even read, so no validation detail leaks to other roles.
 """
@@ -16,11 +18,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Blueprint, abort, g
+from flask import Blueprint, abort, current_app, g, request
 from flask_login import current_user
 
 from app.enums import Role
-from app.extensions import login_manager
+from app.extensions import limiter, login_manager
 from app.queries.access import require_officer
 from app.web.errors import is_api_request
 
@@ -37,6 +39,19 @@ def current_actor() -> User:
         return api_user
     user: User = current_user._get_current_object()
     return user
+
+
+def actor_key() -> str:
+    """The rate-limit key of the signed-in account, for limits checked inside a guarded view (the guard has run);
+    the address for anyone else (a limit is checked before an API operation's own 401)."""
+    actor = g.get("api_user") if is_api_request() else current_user
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return f"account:{actor.id}"
+    return f"address:{request.remote_addr}"
+
+
+annex_upload_limit = limiter.shared_limit(lambda: str(current_app.config["UPLOAD_RATE_LIMIT"]), "annex-uploads",
+                                          key_func=actor_key, methods=["POST"])
 
 
 def guard_blueprint(bp: Blueprint, *roles: Role) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from app.enums import DocumentKind, Role
 from app.extensions import db
 from app.models import AuditEvent, Proposal, User
+from app.pdf_inspection import InspectionLimits
 from app.services.documents import inspect_pdf, sanitise_filename
 from app.services.errors import FileTooLarge, InvalidInput
 from app.services.proposals import create_proposal, upload_annex
@@ -168,3 +170,80 @@ def test_an_upload_is_checked_and_stored_before_the_proposal_row_is_locked(draft
     monkeypatch.setattr(proposal_service, "_lock_proposal", lock_and_look)
     upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(PDF), filename="b.pdf")
     assert seen == [True]
+
+
+# --- hostile PDFs: cheap to send, dear to read ------------------------------------------------------------------
+
+def _pdf_with_xref_streams(sections: int, *, padding: int = 0, declared_pages: int = 1) -> bytes:
+    """A one-page PDF whose cross-reference is `sections` xref streams chained by /Prev, each inflating to its
+    entries plus `padding` zero bytes (which no entry reaches), and whose page tree says `declared_pages`."""
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets: dict[int, int] = {}
+
+    def write_object(number: int, body: bytes) -> None:
+        offsets[number] = len(out)
+        out.extend(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+
+    write_object(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+    write_object(2, b"<< /Type /Pages /Kids [3 0 R] /Count %d >>" % declared_pages)
+    write_object(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+    previous: int | None = None
+    for section in range(sections):
+        number = 4 + section
+        offsets[number] = len(out)
+        entries = b"\x00\x00\x00\x00\x00\xff\xff" + b"".join(
+            b"\x01" + offsets[n].to_bytes(4, "big") + b"\x00\x00" for n in range(1, number + 1))
+        data = zlib.compress(entries + b"\0" * padding, 9)
+        prev = b" /Prev %d" % previous if previous is not None else b""
+        header = (b"<< /Type /XRef /Size %d /W [1 4 2] /Index [0 %d] /Root 1 0 R /Filter /FlateDecode /Length %d%s >>"
+                  % (number + 1, number + 1, len(data), prev))
+        out.extend(b"%d 0 obj\n" % number + header + b"\nstream\n" + data + b"\nendstream\nendobj\n")
+        previous = offsets[number]
+    assert previous is not None
+    out.extend(b"startxref\n%d\n%%%%EOF\n" % previous)
+    return bytes(out)
+
+
+def test_the_hand_built_pdfs_are_valid_when_small() -> None:
+    """The builder above makes real PDFs: one section, no padding, an honest page count is accepted."""
+    assert inspect_pdf(io.BytesIO(_pdf_with_xref_streams(1)), page_limit=5, max_bytes=10_000_000).pages == 1
+    assert inspect_pdf(io.BytesIO(_pdf_with_xref_streams(32)), page_limit=5, max_bytes=10_000_000).pages == 1
+
+
+def test_the_pdf_signature_must_be_at_byte_zero() -> None:
+    # An HTML page with `%PDF-` in its first kilobyte was accepted: readers look further, the standard does not.
+    for data in (b"<html><body>" + PDF, b"\n" + PDF, b"\xef\xbb\xbf" + PDF):
+        with pytest.raises(InvalidInput, match="not a PDF"):
+            inspect_pdf(io.BytesIO(data), page_limit=None, max_bytes=10_000_000)
+
+
+def test_a_long_cross_reference_chain_is_refused() -> None:
+    data = _pdf_with_xref_streams(40)  # the probe's 40 chained xref streams (without their 70 MB each)
+    with pytest.raises(InvalidInput, match="takes too much work to read") as refused:
+        inspect_pdf(io.BytesIO(data), page_limit=None, max_bytes=10_000_000)
+    assert refused.value.details["limit"] == "xref_sections"
+
+
+def test_streams_that_inflate_beyond_the_cap_together_are_refused() -> None:
+    # Two streams of 40 MB each: each under pypdf's own 75 MB cap per stream, together over the 64 MB cap.
+    data = _pdf_with_xref_streams(2, padding=40 * 1024 * 1024)
+    assert len(data) < 200_000
+    with pytest.raises(InvalidInput, match="takes too much work to read") as refused:
+        inspect_pdf(io.BytesIO(data), page_limit=None, max_bytes=10_000_000)
+    assert refused.value.details["limit"] == "inflated_bytes"
+
+
+def test_the_page_count_is_read_from_the_page_tree_before_the_tree_is_walked() -> None:
+    # The tree's root says 10,000 pages: refused on that, without walking the kids (here there is only one).
+    data = _pdf_with_xref_streams(1, declared_pages=10_000)
+    with pytest.raises(InvalidInput, match="has 10000 pages; the call allows at most 10") as refused:
+        inspect_pdf(io.BytesIO(data), page_limit=10, max_bytes=10_000_000)
+    assert refused.value.details["pages"] == 10_000
+
+
+def test_an_inspection_that_exceeds_the_process_limits_is_refused_not_a_crash() -> None:
+    # 16 MB of address space is too little for an interpreter with pypdf: the child dies, the file is refused.
+    with pytest.raises(InvalidInput, match="takes too much work to read") as refused:
+        inspect_pdf(io.BytesIO(PDF), page_limit=None, max_bytes=10_000_000,
+                    limits=InspectionLimits(memory_bytes=16 * 1024 * 1024))
+    assert refused.value.details["limit"] == "process"

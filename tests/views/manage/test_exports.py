@@ -9,9 +9,10 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from app.manage.exports import neutralise, ranking_csv, ranking_xlsx
+from app.manage.exports import ranking_csv, ranking_xlsx
 from app.queries.ranking import live_ranking
 from app.queries.selection import load_call_data
+from app.spreadsheets import neutralise
 
 
 @pytest.mark.parametrize(("text", "expected"), [
