@@ -149,41 +149,23 @@ LOCKOUT_MESSAGE = (
 )
 
 
-def _check_lockout(email_digest: str) -> None:
-    """Refuse after 5 failures in 15 minutes for one e-mail address, whether or not an account exists for it."""
-    since = utcnow() - LOCKOUT_WINDOW
-    last_success = db.session.scalar(
-        sa.select(sa.func.max(LoginAttempt.at)).where(
-            LoginAttempt.email_digest == email_digest, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= since
-        )
-    )
-    failures = db.session.scalar(
-        sa.select(sa.func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.email_digest == email_digest, LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at >= (last_success or since),
-        )
-    )
-    if (failures or 0) >= LOCKOUT_FAILURES:
-        raise LoginLocked(LOCKOUT_MESSAGE)
-
-
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None; never says which part was wrong.
 
-    Side effect: records the attempt (the caller commits, failures included). Raises LoginLocked.
-    With Redis (REDIS_URL) the attempt is counted there first, atomically, so the lockout holds across app
-    servers and concurrent guesses; a success clears the count.
+    The attempt is counted and committed before the password is checked (app/counters.py: Redis INCR, or one
+    upsert in the database), so concurrent guesses get no more checks than the rule allows: 5 failures per e-mail
+    address in 15 minutes lock it (LoginLocked), whether or not an account exists for it. A success clears the
+    count.
+
+    Side effects: the count, a LoginAttempt row (the caller commits, failures included).
     """
     email = normalise_email(email)
     email_digest = hashlib.sha256(email.encode()).hexdigest()
     counter_key = f"lockout:{email_digest}"
-    attempts = counters.count_attempt(counter_key, window_seconds=int(LOCKOUT_WINDOW.total_seconds()))
-    if attempts is None:
-        _check_lockout(email_digest)
-    elif attempts > LOCKOUT_FAILURES:
+    if counters.count_attempt(counter_key, window_seconds=int(LOCKOUT_WINDOW.total_seconds())) > LOCKOUT_FAILURES:
         raise LoginLocked(LOCKOUT_MESSAGE)
     user = _verify_credentials(email, password)
-    if user is not None and attempts is not None:
+    if user is not None:
         counters.reset(counter_key)
     db.session.add(LoginAttempt(email_digest=email_digest, succeeded=user is not None))
     return user
