@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -144,30 +145,45 @@ _DUMMY_HASH: dict[tuple[int, int], str] = {}
 LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)
 LOCKOUT_MESSAGE = (
-    "Too many failed attempts with this e-mail address. If an account exists for it, it is locked for "
-    "15 minutes; try again later or ask an administrator."
+    "Too many failed attempts with this e-mail address from your network. If an account exists for it, it is "
+    "locked for 15 minutes from here; try again later or ask an administrator."
 )
 
 
-def authenticate(email: str, password: str) -> User | None:
+@dataclass(frozen=True)
+class LoginKeys:
+    """What one log-in attempt is counted under: the e-mail address from this network address (the lockout)."""
+
+    email_digest: str
+    pair: str
+
+    @classmethod
+    def of(cls, email: str, address: str) -> LoginKeys:
+        return cls(email_digest=_digest(email), pair=f"login:{_digest(f'{email}|{address}')}")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def authenticate(email: str, password: str, *, address: str = "") -> User | None:
     """The active user with these credentials, or None; never says which part was wrong.
 
-    The attempt is counted and committed before the password is checked (app/counters.py: Redis INCR, or one
-    upsert in the database), so concurrent guesses get no more checks than the rule allows: 5 failures per e-mail
-    address in 15 minutes lock it (LoginLocked), whether or not an account exists for it. A success clears the
-    count.
+    `address` is the client's network address (behind trusted proxies, the one they forwarded). The attempt is
+    counted and committed before the password is checked (app/counters.py), so concurrent guesses get no more
+    checks than the rule allows: 5 failures per e-mail address *from one network address* in 15 minutes lock
+    that pair (LoginLocked, 429), whether or not an account exists for it. A success clears its pair's count.
 
     Side effects: the count, a LoginAttempt row (the caller commits, failures included).
     """
     email = normalise_email(email)
-    email_digest = hashlib.sha256(email.encode()).hexdigest()
-    counter_key = f"lockout:{email_digest}"
-    if counters.count_attempt(counter_key, window_seconds=int(LOCKOUT_WINDOW.total_seconds())) > LOCKOUT_FAILURES:
+    keys = LoginKeys.of(email, address)
+    if counters.count_attempt(keys.pair, window_seconds=int(LOCKOUT_WINDOW.total_seconds())) > LOCKOUT_FAILURES:
         raise LoginLocked(LOCKOUT_MESSAGE)
     user = _verify_credentials(email, password)
     if user is not None:
-        counters.reset(counter_key)
-    db.session.add(LoginAttempt(email_digest=email_digest, succeeded=user is not None))
+        counters.reset(keys.pair)
+    db.session.add(LoginAttempt(email_digest=keys.email_digest, succeeded=user is not None))
     return user
 
 
