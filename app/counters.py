@@ -69,12 +69,22 @@ def _count_in_database(key: str, window_seconds: int) -> int:
             "expires_at": sa.case((expired, now + window_seconds), else_=AttemptCounter.expires_at),
         },
     ).returning(AttemptCounter.count)
+    (count,) = _execute_alone(statement)
+    return int(count)
+
+
+def _execute_alone(statement: sa.Executable) -> list[Any]:
+    """Run a counter's statement in a transaction of its own, committed at once: a count holds even when the
+    request rolls back, and no row lock is left in the request's transaction for a later count to wait on.
+    The values it returns (RETURNING), if any."""
     if db.engine.dialect.name == "sqlite" and _session_writes_sqlite():
         # SQLite has one writer at a time, and this request's transaction is it: a transaction of our own would
-        # wait for it for ever. Counted in it instead; the database's lock serialises the attempts just the same.
-        return int(db.session.execute(statement).scalar_one())
+        # wait for it for ever. Written in it instead; the database's lock serialises the attempts just the same.
+        result = db.session.connection().execute(statement)
+        return list(result.scalars()) if result.returns_rows else []
     with db.engine.begin() as connection:
-        return int(connection.execute(statement).scalar_one())
+        result = connection.execute(statement)
+        return list(result.scalars()) if result.returns_rows else []
 
 
 def _session_writes_sqlite() -> bool:
@@ -83,12 +93,12 @@ def _session_writes_sqlite() -> bool:
 
 
 def reset(key: str) -> None:
-    """Forget the count under `key` (in the database, in the request's transaction)."""
+    """Forget the count under `key`."""
     client = redis_client()
     if client is not None:
         client.delete(f"eurogrants:{key}")
         return
-    db.session.execute(sa.delete(AttemptCounter).where(AttemptCounter.key == key))
+    _execute_alone(sa.delete(AttemptCounter).where(AttemptCounter.key == key))
 
 
 def discount(key: str) -> None:
@@ -99,5 +109,5 @@ def discount(key: str) -> None:
         if int(client.decr(name)) <= 0:
             client.delete(name)
         return
-    db.session.execute(sa.update(AttemptCounter).where(AttemptCounter.key == key, AttemptCounter.count > 0)
-                       .values(count=AttemptCounter.count - 1))
+    _execute_alone(sa.update(AttemptCounter).where(AttemptCounter.key == key, AttemptCounter.count > 0)
+                   .values(count=AttemptCounter.count - 1))
