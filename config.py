@@ -71,6 +71,10 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
     RATELIMIT_ENABLED = True
+    # How many reverse proxies in front of the app to believe (X-Forwarded-For and -Proto, werkzeug's ProxyFix):
+    # 1 behind one TLS proxy, 2 behind a load balancer and a proxy. 0 (the default) ignores those headers, which
+    # any client can send: set it, or every client behind the proxy shares the proxy's address and its limits.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     API_TITLE = "Eurogrants API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.private_files import create_private_file
@@ -45,6 +46,12 @@ def _configure(app: Flask, config_class: type[Config]) -> None:
             # Created here, empty (a valid SQLite database) and 0600, before SQLite would create it readable by all;
             # SQLite gives its journal and WAL files the database file's mode.
             create_private_file(Path(database))
+    trusted_proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if trusted_proxies > 0:
+        # The client's address and scheme as the last `trusted_proxies` hops forwarded them (X-Forwarded-For,
+        # X-Forwarded-Proto): what rate limits and lockouts count by. With 0, those headers are ignored, since
+        # anybody can send them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 
 from app.api import bp, public
 from app.api.schemas import CallSchema, CallSummarySchema, MeSchema, TokenRequestSchema, TokenSchema
@@ -21,7 +21,7 @@ from app.web.errors import api_error
 @bp.doc(security=[])
 def create_token(body: dict[str, str]) -> dict[str, str] | tuple[Response, int]:
     """Exchange an e-mail address and password for a bearer token (shown once; rate-limited)."""
-    user = authenticate(body["email"], body["password"])
+    user = authenticate(body["email"], body["password"], address=request.remote_addr or "")
     if user is None:
         # Answered, not raised: the request's transaction commits the failed attempt for the lockout rule.
         return api_error(401, message="Those credentials did not work.")

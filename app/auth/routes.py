@@ -48,7 +48,7 @@ def login() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         # Committed whether or not the credentials work: a failed attempt counts for the lockout rule.
         with command() as outcome:
-            user = authenticate(form.email.data or "", form.password.data or "")
+            user = authenticate(form.email.data or "", form.password.data or "", address=request.remote_addr or "")
         if not outcome.ok:  # locked out
             return render_template("auth/login.html", form=form), outcome.status
         if user is None:

@@ -16,11 +16,12 @@ from app.models.membership import Invitation, JoinRequest
 from app.models.privacy import Consent, Correction, EmailChange, Erasure, PersonalDataAccess
 from app.models.proposal import Document, Partner, Proposal, Submission
 from app.models.selection import Letter, SelectionRun, TieResolution
-from app.models.user import ApiToken, LoginAttempt, Organisation, User, UserRole
+from app.models.user import ApiToken, AttemptCounter, LoginAttempt, Organisation, User, UserRole
 
 __all__ = [
-    "ApiToken", "Assignment", "AuditEvent", "AuditIsAppendOnly", "Call", "ConsensusReport", "ConsensusScore",
-    "Consent", "Correction", "Criterion", "Document", "EmailChange", "Erasure", "LoginAttempt", "IndividualReport",
+    "ApiToken", "Assignment", "AttemptCounter", "AuditEvent", "AuditIsAppendOnly", "Call", "ConsensusReport",
+    "ConsensusScore", "Consent", "Correction", "Criterion", "Document", "EmailChange", "Erasure", "LoginAttempt",
+    "IndividualReport",
     "IndividualScore", "Invitation", "Job", "JoinRequest",
     "Letter", "LetterBatch",
     "Organisation", "OutboxMessage", "Partner", "PersonalDataAccess",

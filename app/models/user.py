@@ -107,3 +107,18 @@ class LoginAttempt(Model):
     email_digest: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     succeeded: Mapped[bool] = mapped_column(default=False)
+
+
+class AttemptCounter(Model):
+    """A counter of log-in attempts in a window that starts with the first one (app/counters.py, without Redis).
+
+    `key` names what is counted (an e-mail address and the network address it came from, an address, an account),
+    as a SHA-256, never in clear. Counted in a transaction of its own before the password is checked.
+    """
+
+    __tablename__ = "attempt_counters"
+
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    # Seconds since the epoch (UTC, from app.clock): compared in the database's own upsert, on every dialect.
+    expires_at: Mapped[int] = mapped_column(sa.BigInteger)

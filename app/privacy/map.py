@@ -214,6 +214,8 @@ AUDIT_DETAILS = Personal("Audit trail details (e-mail addresses of the people an
                          PUBLIC_TASK, AUDIT, Erase.PSEUDONYMISE)
 LOGIN_ATTEMPTS = Personal("Log-in attempts (a hash of the e-mail address given)", SECURITY, PUBLIC_TASK, SHORT,
                           Erase.DELETE_ROW)
+LOGIN_COUNTERS = Personal("Counts of recent log-in attempts (a hash of the e-mail and network address given)",
+                          SECURITY, PUBLIC_TASK, SHORT, Erase.DELETE_ROW)
 INVITEE = Personal("E-mail address of an invited colleague", ACCOUNTS, PUBLIC_TASK, SHORT)
 NEW_EMAIL = Personal("A new e-mail address waiting for confirmation", RIGHTS, LEGAL_OBLIGATION, SHORT,
                      Erase.DELETE_ROW)
@@ -248,6 +250,7 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     "api_tokens.label": API_TOKENS, "api_tokens.last_used_at": API_TOKENS, "api_tokens.user_id": LINK,
     **not_personal("api_tokens", "id created_at revoked_at", STATE), **not_personal("api_tokens", "token_hash", HASH),
     "login_attempts.email_digest": LOGIN_ATTEMPTS, **not_personal("login_attempts", "id at succeeded", STATE),
+    "attempt_counters.key": LOGIN_COUNTERS, **not_personal("attempt_counters", "count expires_at", STATE),
     **not_personal("organisations", "id", ID), **not_personal("organisations", "name country type", LEGAL_PERSON),
     **not_personal("organisations", "created_at", STATE),
     "organisation_invitations.email": INVITEE, "organisation_invitations.invited_by_id": LINK,

@@ -9,25 +9,29 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+import smtplib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, render_template
 
-from app import counters
+from app import counters, jobs
 from app.clock import utcnow
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.models import ApiToken, LoginAttempt, Organisation, User, UserRole
 from app.models.limits import MIN_PASSWORD_LENGTH
 from app.queries.accounts import clean_organisation, find_organisation, normalise_email, token_digest
+from app.services import outbox
 from app.services.audit import record_event
-from app.services.errors import EmailTaken, InvalidInput, LoginLocked, NotAllowed
+from app.services.errors import DomainError, EmailTaken, InvalidInput, LoginLocked, NotAllowed
 
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
 
@@ -143,50 +147,93 @@ _DUMMY_HASH: dict[tuple[int, int], str] = {}
 
 LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)
+# Failed log-ins from one network address, whatever the accounts, before that address is refused for the window.
+ADDRESS_FAILURES = 20
 LOCKOUT_MESSAGE = (
-    "Too many failed attempts with this e-mail address. If an account exists for it, it is locked for "
-    "15 minutes; try again later or ask an administrator."
+    "Too many failed attempts with this e-mail address from your network. If an account exists for it, it is "
+    "locked for 15 minutes from here; try again later or ask an administrator."
+)
+ADDRESS_LOCKOUT_MESSAGE = (
+    "Too many failed log-ins from your network address. Try again in 15 minutes or ask an administrator."
 )
 
 
-def _check_lockout(email_digest: str) -> None:
-    """Refuse after 5 failures in 15 minutes for one e-mail address, whether or not an account exists for it."""
-    since = utcnow() - LOCKOUT_WINDOW
-    last_success = db.session.scalar(
-        sa.select(sa.func.max(LoginAttempt.at)).where(
-            LoginAttempt.email_digest == email_digest, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= since
-        )
-    )
-    failures = db.session.scalar(
-        sa.select(sa.func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.email_digest == email_digest, LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at >= (last_success or since),
-        )
-    )
-    if (failures or 0) >= LOCKOUT_FAILURES:
-        raise LoginLocked(LOCKOUT_MESSAGE)
+@dataclass(frozen=True)
+class LoginKeys:
+    """What one log-in attempt is counted under: the e-mail address from this network address (the lockout), the
+    network address alone (guesses spread over many accounts) and the account alone (its owner is told)."""
+
+    email_digest: str
+    pair: str
+    address: str
+    account: str
+
+    @classmethod
+    def of(cls, email: str, address: str) -> LoginKeys:
+        email_digest = _digest(email)
+        return cls(email_digest=email_digest, pair=f"login:{_digest(f'{email}|{address}')}",
+                   address=f"login-address:{_digest(address)}", account=f"login-account:{email_digest}")
 
 
-def authenticate(email: str, password: str) -> User | None:
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def authenticate(email: str, password: str, *, address: str = "") -> User | None:
     """The active user with these credentials, or None; never says which part was wrong.
 
-    Side effect: records the attempt (the caller commits, failures included). Raises LoginLocked.
-    With Redis (REDIS_URL) the attempt is counted there first, atomically, so the lockout holds across app
-    servers and concurrent guesses; a success clears the count.
+    `address` is the client's network address (behind trusted proxies, the one they forwarded). The attempt is
+    counted and committed before the password is checked (app/counters.py), so concurrent guesses get no more
+    checks than the rules allow: 5 failures per e-mail address *from one network address* in 15 minutes lock that
+    pair (LoginLocked, 429), so a stranger who knows an e-mail address cannot lock its owner out from elsewhere;
+    20 failures from one network address over any accounts lock that address. A success clears its pair's count.
+    The owner of an account is e-mailed when 5 wrong passwords were checked for it in 15 minutes, from anywhere.
+
+    Side effects: the counts, a LoginAttempt row, the notice's job (the caller commits, failures included).
     """
     email = normalise_email(email)
-    email_digest = hashlib.sha256(email.encode()).hexdigest()
-    counter_key = f"lockout:{email_digest}"
-    attempts = counters.count_attempt(counter_key, window_seconds=int(LOCKOUT_WINDOW.total_seconds()))
-    if attempts is None:
-        _check_lockout(email_digest)
-    elif attempts > LOCKOUT_FAILURES:
+    keys = LoginKeys.of(email, address)
+    window = int(LOCKOUT_WINDOW.total_seconds())
+    if counters.count_attempt(keys.pair, window_seconds=window) > LOCKOUT_FAILURES:
         raise LoginLocked(LOCKOUT_MESSAGE)
+    if counters.count_attempt(keys.address, window_seconds=window) > ADDRESS_FAILURES:
+        raise LoginLocked(ADDRESS_LOCKOUT_MESSAGE)
+    checked = counters.count_attempt(keys.account, window_seconds=window)
     user = _verify_credentials(email, password)
-    if user is not None and attempts is not None:
-        counters.reset(counter_key)
-    db.session.add(LoginAttempt(email_digest=email_digest, succeeded=user is not None))
+    if user is not None:
+        # A success does not count against the address, and clears its pair and the account's failures.
+        counters.discount(keys.address)
+        counters.reset(keys.pair)
+        counters.reset(keys.account)
+    elif checked == LOCKOUT_FAILURES:
+        _notify_owner_of_failures(email)
+    db.session.add(LoginAttempt(email_digest=keys.email_digest, succeeded=user is not None))
     return user
+
+
+def _notify_owner_of_failures(email: str) -> None:
+    """Queue the e-mail that tells an account's owner about the failed log-ins (none for an unknown address)."""
+    user_id = db.session.scalar(sa.select(User.id).where(User.email == email, User.is_active_account.is_(True)))
+    if user_id is not None:
+        jobs.enqueue("accounts.failed_logins_notice", {"user": user_id, "failures": LOCKOUT_FAILURES,
+                                                       "at": utcnow().isoformat()})
+
+
+def send_failed_logins_notice_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Background job: tell the account's owner that wrong passwords were tried for it (the system delivers it)."""
+    user = db.session.get(User, int(payload["user"]))
+    if user is None or not user.is_active:
+        return {"sent": False, "reason": "no such active account"}
+    body = render_template("email/failed_logins.txt", user=user, failures=int(payload["failures"]),
+                           minutes=int(LOCKOUT_WINDOW.total_seconds() // 60))
+    try:
+        outbox.send_now([user.email], "Failed log-ins to your Eurogrants account", body,
+                        message_id=f"failed-logins-{user.id}")
+    except (DomainError, OSError, smtplib.SMTPException) as error:
+        return {"sent": False, "reason": getattr(error, "message", None) or str(error)[:1000]}
+    record_event(None, "user.failed_logins_notified", object_type="user", object_id=user.id,
+                 failures=int(payload["failures"]))
+    return {"sent": True}
 
 
 def _verify_credentials(email: str, password: str) -> User | None:

@@ -32,6 +32,7 @@ from app.extensions import db
 from app.models import (
     ApiToken,
     Assignment,
+    AttemptCounter,
     Call,
     ConsensusReport,
     ConsensusScore,
@@ -110,6 +111,7 @@ SUBJECT_ROWS: dict[str, dict[str, Selector]] = {
     },
     SHORT.key: {
         "login_attempts": lambda cutoff: LoginAttempt.at < cutoff,
+        "attempt_counters": lambda cutoff: AttemptCounter.expires_at < int(cutoff.timestamp()),
         "email_changes": lambda cutoff: EmailChange.requested_at < cutoff,
         "organisation_invitations": invitation_ended_before,
     },
