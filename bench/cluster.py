@@ -39,9 +39,8 @@ if __package__ in (None, ""):  # run as a script: make the project root importab
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.letters import STATUSES, delete_letters  # noqa: E402
 from scripts.cluster import Cluster, Haproxy  # noqa: E402
-
-STATUSES = ("selected", "reserve", "not_funded", "below_threshold")
 
 
 def bench_app(cluster: Cluster) -> Any:
@@ -146,20 +145,6 @@ def letters_run(app: Any, count: int, code: str) -> int:
     return int(run_id)
 
 
-def reset_letters(app: Any, run_id: int) -> None:
-    from app.extensions import db
-    from app.models import Job, Letter, LetterBatch, OutboxMessage
-
-    with app.app_context():
-        letters = sa.select(Letter.id).where(Letter.run_id == run_id)
-        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.letter_id.in_(letters)))
-        db.session.execute(sa.delete(Letter).where(Letter.run_id == run_id))
-        db.session.execute(sa.delete(LetterBatch).where(LetterBatch.run_id == run_id))
-        db.session.execute(sa.delete(Job))
-        db.session.commit()
-        db.session.remove()
-
-
 def timed_batch(app: Any, run_id: int) -> tuple[float, dict[str, int]]:
     """Seconds from dispatch to the batch's end, and how many chunks each worker ran."""
     from collections import Counter
@@ -259,12 +244,12 @@ def main() -> int:
         times: dict[str, list[float]] = {"one": [], "two": []}
         duplicated = 0
         for name in ("one", "two", "two", "one")[: 4 if args.letter_rounds == 2 else 2]:
-            reset_letters(app, run_id)
+            delete_letters(app, run_id)
             if name == "one":
                 cluster.workers[1].stop()
             elif not cluster.workers[1].alive():
                 cluster.restart_worker(1)
-                reset_letters(app, warm_up)
+                delete_letters(app, warm_up)
                 timed_batch(app, warm_up)
             seconds, spread = timed_batch(app, run_id)
             missing, duplicates = letter_audit(app, run_id, args.letters)

@@ -58,7 +58,8 @@ def build(app):  # type: ignore[no-untyped-def]
         return runs
 
 
-def reset(app, run_id: int) -> None:  # type: ignore[no-untyped-def]
+def delete_letters(app, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The run's letters, their e-mails, batches and every job row go, so that the next batch renders them all."""
     from app.extensions import db
     from app.models import Job, Letter, LetterBatch, OutboxMessage
 
@@ -69,6 +70,12 @@ def reset(app, run_id: int) -> None:  # type: ignore[no-untyped-def]
         db.session.execute(sa.delete(LetterBatch).where(LetterBatch.run_id == run_id))
         db.session.execute(sa.delete(Job))
         db.session.commit()
+        db.session.remove()
+
+
+def reset(app, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    delete_letters(app, run_id)
+    with app.app_context():
         for path in Path(app.config["STORAGE_DIR"]).rglob("*"):
             if path.is_file():
                 path.unlink()
