@@ -6,13 +6,17 @@ money, so it has a package of its own:
 - `matching.problem`: the inputs (`ProposalNeed`, `EvaluatorSlot`), the outputs (`Solution` of `Pair`s, or
   `Infeasible` with a `Shortfall` per proposal) as frozen dataclasses, and `pair_cost`, what a pair costs;
 - `matching.flow`: `solve`, the network and its short lists;
-- `matching.shortfall`: the sentences that say why places cannot be filled.
+- `matching.shortfall`: the sentences that say why places cannot be filled;
+- `matching.affinity`: `Affinity`, how close each proposal is to each evaluator from what they wrote (TF-IDF), the
+  cost of a pair when `solve` is given one, and the terms a pair shares (why this evaluator).
 
 `app.services.assignment.fill_gaps` builds the inputs from the database (`app.queries.assignment`) and stores the
 pairs. A new constraint is new data on the inputs; a new preference is a term of `pair_cost`.
 """
 
+from matching.affinity import Affinity
 from matching.flow import solve
 from matching.problem import EvaluatorSlot, Infeasible, Pair, ProposalNeed, Shortfall, Solution, pair_cost
 
-__all__ = ["EvaluatorSlot", "Infeasible", "Pair", "ProposalNeed", "Shortfall", "Solution", "pair_cost", "solve"]
+__all__ = ["Affinity", "EvaluatorSlot", "Infeasible", "Pair", "ProposalNeed", "Shortfall", "Solution", "pair_cost",
+           "solve"]

@@ -2,12 +2,12 @@
 
 The network: source → proposal (capacity = evaluators still needed) → evaluator (capacity 1, absent when the
 pair is excluded; cost `pair_cost`: 0 when the evaluator's expertise names the proposal's strand, else
-`MISMATCH_COST`) → sink through edges of increasing cost, one per block of `LOAD_STEP` free places up to the
-evaluator's maximum load. Those convex load costs spread the work evenly; the expertise cost buys a better match
-only when it does not unbalance loads by more than a few proposals.
+`MISMATCH_COST`; or, given an `Affinity`, the less close the dearer) → sink through edges of increasing cost, one
+per block of `LOAD_STEP` free places up to the evaluator's maximum load. Those convex load costs spread the work
+evenly; the expertise cost buys a better match only when it does not unbalance loads by more than a few proposals.
 
-For speed each proposal first gets a short list of candidates (experts in its strand and a few others, each
-group in a deterministic per-proposal order). Each proposal may also send flow to a "nobody" node at a
+For speed each proposal first gets a short list of candidates (experts in its strand, or the closest by affinity,
+and a few others, in a deterministic per-proposal order). Each proposal may also send flow to a "nobody" node at a
 prohibitive cost, so the solver always returns; when the short lists leave a place to "nobody", the full lists
 decide: either an augmenting path exists (the short lists grow and the flow is solved again) or the places left
 uncovered are proven impossible, and the proof names the proposals and the evaluators that run out (Hall's
@@ -22,7 +22,9 @@ from collections.abc import Sequence
 
 import networkx as nx
 
+from matching.affinity import Affinity
 from matching.problem import (
+    AFFINITY_WEIGHT,
     LOAD_STEP,
     MISMATCH_COST,
     EvaluatorSlot,
@@ -44,29 +46,37 @@ def _mix(proposal_id: int, evaluator_id: int) -> int:
     return (evaluator_id * 2654435761 + proposal_id * 40503) % 1000003
 
 
-def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot]) -> Solution | Infeasible:
-    """The cheapest assignment giving every proposal its `need` evaluators, or a proof that none exists."""
+def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot],
+          affinity: Affinity | None = None) -> Solution | Infeasible:
+    """The cheapest assignment giving every proposal its `need` evaluators, or a proof that none exists.
+
+    Given an `affinity` (`matching.affinity`), it is the cost of a pair instead of the strand match, and each pair
+    of the solution carries its affinity and the terms it shares; loads and exclusions are as without.
+    """
     wanted = [p for p in proposals if p.need > 0]
     free = [e for e in evaluators if e.capacity > 0]
     candidates = {p.id: [e for e in free if e.id not in p.excluded] for p in wanted}
     limit = {p.id: p.need + SHORTLIST_EXTRA for p in wanted}
     by_id = {p.id: p for p in wanted}
+    costs = {p.id: _costs(p, candidates[p.id], affinity) for p in wanted}
+    free_by_id = {e.id: e for e in free}
+    worst = MISMATCH_COST if affinity is None else AFFINITY_WEIGHT  # what a pair with nothing in common costs
     first = True
     while True:
-        shortlists = {p.id: _shortlist(p, candidates[p.id], limit[p.id]) for p in wanted}
+        shortlists = {p.id: _shortlist(p, candidates[p.id], limit[p.id], costs[p.id], worst) for p in wanted}
         if first:
             # Usually the short lists suffice: solve without the "nobody" edges, which cost a quarter of the time.
             first = False
             try:
-                flow, cost = _min_cost_flow(wanted, free, shortlists, nobody=False)
+                flow, cost = _min_cost_flow(wanted, free, shortlists, costs, nobody=False)
             except nx.NetworkXUnfeasible:
                 pass
             else:
-                return Solution(pairs=_pairs(flow, by_id, {e.id: e for e in free}), cost=cost)
-        flow, cost = _min_cost_flow(wanted, free, shortlists, nobody=True)
+                return Solution(pairs=_pairs(flow, by_id, free_by_id, affinity), cost=cost)
+        flow, cost = _min_cost_flow(wanted, free, shortlists, costs, nobody=True)
         uncovered = {pid: n for pid, n in flow.pop("nobody").items() if n}
         if not uncovered:
-            return Solution(pairs=_pairs(flow, by_id, {e.id: e for e in free}), cost=cost)
+            return Solution(pairs=_pairs(flow, by_id, free_by_id, affinity), cost=cost)
         # Are the places left to "nobody" impossible on the full lists, or only on the short ones?
         reachable_proposals, reachable_evaluators, spare = _residual_search(
             flow, candidates, {e.id: e.capacity for e in free}, uncovered)
@@ -82,19 +92,33 @@ def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot]
             raise RuntimeError("assignment search made no progress")
 
 
-def _shortlist(proposal: ProposalNeed, options: list[EvaluatorSlot], limit: int) -> list[EvaluatorSlot]:
-    """The first `limit` experts and `SHORTLIST_OTHERS` others, each group in a per-proposal pseudo-random order.
+def _costs(proposal: ProposalNeed, options: list[EvaluatorSlot], affinity: Affinity | None) -> dict[int, int]:
+    """`pair_cost` of the proposal with each of its candidates."""
+    if affinity is None:
+        return {e.id: pair_cost(proposal, e) for e in options}
+    scores = affinity.ranked(proposal.id)
+    return {e.id: pair_cost(proposal, e, scores.get(e.id, 0.0)) for e in options}
 
-    The others let the flow trade a match for a better balance when the experts of a strand are few.
+
+def _shortlist(proposal: ProposalNeed, options: list[EvaluatorSlot], limit: int, costs: dict[int, int],
+               worst: int) -> list[EvaluatorSlot]:
+    """The `limit` cheapest candidates that cost less than `worst` (experts in the strand, or evaluators who share
+    something with the proposal), then `SHORTLIST_OTHERS` others, equal costs in a per-proposal pseudo-random order.
+
+    The others let the flow trade a match for a better balance when the closest evaluators are few.
     """
     if limit + SHORTLIST_OTHERS >= len(options):
         return options
-    def order(e: EvaluatorSlot) -> int:
-        return _mix(proposal.id, e.id)
 
-    chosen = heapq.nsmallest(limit, (e for e in options if is_expert(proposal, e)), key=order)
-    others = heapq.nsmallest(limit + SHORTLIST_OTHERS - len(chosen),
-                             (e for e in options if not is_expert(proposal, e)), key=order)
+    def order(e: EvaluatorSlot) -> tuple[int, int]:
+        return costs[e.id], _mix(proposal.id, e.id)
+
+    chosen = heapq.nsmallest(limit, (e for e in options if costs[e.id] < worst), key=order)
+    rest = (e for e in options if costs[e.id] >= worst)
+    if worst == AFFINITY_WEIGHT:  # by affinity, the next closest (when everybody shares something)
+        taken = {e.id for e in chosen}
+        rest = (e for e in options if e.id not in taken)
+    others = heapq.nsmallest(limit + SHORTLIST_OTHERS - len(chosen), rest, key=order)
     return chosen + others
 
 
@@ -103,13 +127,13 @@ def _node(kind: str, ident: int) -> str:
 
 
 def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot],
-                   shortlists: dict[int, list[EvaluatorSlot]], *,
+                   shortlists: dict[int, list[EvaluatorSlot]], costs: dict[int, dict[int, int]], *,
                    nobody: bool) -> tuple[dict[str, dict[int, int]], int]:
     """Solve the network; without `nobody` it raises NetworkXUnfeasible when some place cannot be filled."""
     graph = nx.MultiDiGraph()
     total = sum(p.need for p in proposals)
     # Dearer than any path of real edges, so that "nobody" is used only when nothing else fits.
-    top = max((e.load + e.capacity for e in evaluators), default=0) + MISMATCH_COST + 1
+    top = max((e.load + e.capacity for e in evaluators), default=0) + max(MISMATCH_COST, AFFINITY_WEIGHT) + 1
     nobody_cost = top * 2 * (len(proposals) + len(evaluators) + 2)
     graph.add_node("source", demand=-total)
     graph.add_node("sink", demand=total)
@@ -121,7 +145,7 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
         if nobody:
             graph.add_edge(node, "nobody", capacity=proposal.need, weight=nobody_cost)
         for evaluator in shortlists[proposal.id]:
-            graph.add_edge(node, _node("e", evaluator.id), capacity=1, weight=pair_cost(proposal, evaluator))
+            graph.add_edge(node, _node("e", evaluator.id), capacity=1, weight=costs[proposal.id][evaluator.id])
     for evaluator in evaluators:
         node = _node("e", evaluator.id)
         # Each further block of LOAD_STEP proposals costs more per proposal (current load + j): a convex cost,
@@ -141,11 +165,19 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
 
 
 def _pairs(flow: dict[str, dict[int, int]], proposals: dict[int, ProposalNeed],
-           evaluators: dict[int, EvaluatorSlot]) -> tuple[Pair, ...]:
-    pairs = [Pair(pid, eid, is_expert(proposal, evaluators[eid]))
+           evaluators: dict[int, EvaluatorSlot], affinity: Affinity | None) -> tuple[Pair, ...]:
+    pairs = [_pair(proposal, evaluators[eid], affinity)
              for pid, proposal in proposals.items() for eid, units in flow[_node("p", pid)].items() if units]
     pairs.sort(key=lambda a: (a.proposal_id, a.evaluator_id))
     return tuple(pairs)
+
+
+def _pair(proposal: ProposalNeed, evaluator: EvaluatorSlot, affinity: Affinity | None) -> Pair:
+    expert = is_expert(proposal, evaluator)
+    if affinity is None:
+        return Pair(proposal.id, evaluator.id, expert)
+    return Pair(proposal.id, evaluator.id, expert, affinity.score(proposal.id, evaluator.id),
+                affinity.shared_terms(proposal.id, evaluator.id))
 
 
 def _residual_search(flow: dict[str, dict[int, int]], candidates: dict[int, list[EvaluatorSlot]],

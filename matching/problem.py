@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MISMATCH_COST = 4  # a non-expert costs this much more than an expert: a few proposals of load balance
+# With an affinity, a pair costs AFFINITY_WEIGHT * (1 - affinity): a pair 0.2 closer is worth as much as an expert
+# over a non-expert, a few proposals of load balance.
+AFFINITY_WEIGHT = 20
 LOAD_STEP = 2      # free places of an evaluator priced together, one block at a time
 
 
@@ -44,6 +47,8 @@ class Pair:
     proposal_id: int
     evaluator_id: int
     expertise_match: bool
+    affinity: float = 0.0            # `matching.affinity`, when the solver was given one
+    shared_terms: tuple[str, ...] = ()  # why this evaluator: the terms that weigh most in the affinity
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,12 @@ def is_expert(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:
     return proposal.strand is not None and proposal.strand in evaluator.expertise
 
 
-def pair_cost(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> int:
-    """What giving this evaluator to this proposal costs, before the evaluator's load is counted."""
+def pair_cost(proposal: ProposalNeed, evaluator: EvaluatorSlot, affinity: float | None = None) -> int:
+    """What giving this evaluator to this proposal costs, before the evaluator's load is counted.
+
+    Without an affinity, the strand decides (0 for an expert, else MISMATCH_COST); with one (in [0, 1], from what
+    the proposal and the evaluator wrote, their strands included), the closer the cheaper.
+    """
+    if affinity is not None:
+        return round(AFFINITY_WEIGHT * (1.0 - min(1.0, max(0.0, affinity))))
     return 0 if is_expert(proposal, evaluator) else MISMATCH_COST
