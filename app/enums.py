@@ -84,6 +84,21 @@ class AssignmentState(StrEnum):
     WITHDRAWN = "withdrawn"    # the evaluator withdrew or was replaced; kept for the record
 
 
+class Gender(StrEnum):
+    """An evaluator's gender as they declare it (optional: no answer is None, and "prefer not to say" counts as one
+    of the answers, not as missing)."""
+
+    WOMAN = "woman"
+    MAN = "man"
+    ANOTHER = "another"  # non-binary or another gender identity
+    PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+    @property
+    def label(self) -> str:
+        return {"woman": "Woman", "man": "Man", "another": "Non-binary or another gender",
+                "prefer_not_to_say": "Prefer not to say"}[self.value]
+
+
 class ConflictDeclaration(StrEnum):
     UNDECLARED = "undeclared"
     NO_CONFLICT = "no_conflict"

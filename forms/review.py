@@ -1,4 +1,5 @@
-"""Evaluator forms: the code of conduct, the conflict declaration, the individual and the consensus report."""
+"""Evaluator forms: the code of conduct, the profile, the conflict declaration, the individual and the consensus
+report."""
 
 from __future__ import annotations
 
@@ -10,12 +11,21 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.enums import ConsentKind
+from app.enums import ConsentKind, Gender
 from app.formatting import format_score
 from app.inputs import ScoreInput
 from app.models import Criterion
-from app.models.limits import MAX_COMMENT_LENGTH, MAX_NOTE_LENGTH, MIN_COMMENT_LENGTH, SCORE_STEP
+from app.models.limits import (
+    MAX_COMMENT_LENGTH,
+    MAX_EXPERTISE_STATEMENT,
+    MAX_NOTE_LENGTH,
+    MIN_COMMENT_LENGTH,
+    SCORE_STEP,
+)
 from app.privacy.texts import current_text
+from forms.auth import country_select_choices
+
+GENDER_CHOICES = [SelectChoice("", "No answer"), *(SelectChoice(g.value, g.label) for g in Gender)]
 
 
 class CodeOfConductForm(FlaskForm):
@@ -24,6 +34,31 @@ class CodeOfConductForm(FlaskForm):
     accept = BooleanField("I have read the code of conduct and accept it for this call.",
                           validators=[DataRequired("Tick the box to accept the code of conduct.")])
     submit = SubmitField("Accept and continue")
+
+
+class EvaluatorProfileForm(FlaskForm):
+    nationality = SelectField("Nationality", choices=[], validators=[DataRequired("Choose your nationality.")],
+                              description="A call may allow at most one evaluator of each nationality per proposal, "
+                                          "or none of the applicants' countries.")
+    gender = SelectField("Gender (optional)", choices=GENDER_CHOICES, validators=[Optional()],
+                         description="Only if you wish: it is used to balance the panel, shown to the call's "
+                                     "officers, and you may change or remove it at any time.")
+    expertise_keywords = TextAreaField("Expertise keywords", render_kw={"rows": 3},
+                                       description="One per line or separated by commas, e.g. battery recycling, "
+                                                   "lithium chemistry. Proposals are matched on them.")
+    expertise_statement = TextAreaField("Expertise statement", render_kw={"rows": 6},
+                                        validators=[Optional(), Length(max=MAX_EXPERTISE_STATEMENT)],
+                                        description="A few sentences on what you know well.")
+    submit = SubmitField("Save my profile")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.nationality.choices = country_select_choices("Choose…")
+
+    def keywords(self) -> list[str]:
+        """The keywords typed, one per line or comma-separated."""
+        text = (self.expertise_keywords.data or "").replace("\n", ",")
+        return [part for part in text.split(",") if part.strip()]
 
 
 class DeclineInvitationForm(FlaskForm):

@@ -162,6 +162,7 @@ RULES: dict[str, Rule] = {
         "proposal_consortium", "receipt", "receipt_pdf", "snapshot", "submit", "proposal_summary", "withdraw")},
     # --- evaluator pages ---
     "review.dashboard": role(EVALUATORS), "review.code_of_conduct": role(EVALUATORS),
+    "review.evaluator_profile": role(EVALUATORS),
     "review.decline": role(EVALUATORS),
     **{f"review.{name}": EVALUATION for name in ("evaluation", "save_evaluation", "annex", "consensus",
                                                  "declaration")},

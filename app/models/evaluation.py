@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.enums import AssignmentState, ConflictDeclaration, ReportStatus
+from app.enums import AssignmentState, ConflictDeclaration, Gender, ReportStatus
 from app.extensions import Model
 from app.models.proposal import _enum
 from app.models.types import SCORE, UTCDateTime
@@ -39,6 +39,12 @@ class PoolMember(Model):
     country: Mapped[str] = mapped_column(sa.String(2), default="")
     expertise: Mapped[list[str]] = mapped_column(sa.JSON, default=list)  # strands/topics of the call
     max_load: Mapped[int] = mapped_column(default=10)
+    # The evaluator's profile, which they keep up to date themselves: panels are balanced on nationality and gender
+    # and proposals matched on the keywords and statement (matching.affinity). Gender is optional (None: not given).
+    nationality: Mapped[str] = mapped_column(sa.String(2), default="")
+    gender: Mapped[Gender | None] = mapped_column(_enum(Gender))
+    expertise_keywords: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    expertise_statement: Mapped[str] = mapped_column(sa.Text, default="")
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     code_of_conduct_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -74,6 +80,10 @@ class Assignment(Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Why this evaluator, when the automatic assignment matched on texts: the pair's affinity (0 to 1) and the
+    # terms the proposal and the evaluator's profile share that weigh most in it. None and [] otherwise.
+    affinity: Mapped[float | None] = mapped_column(sa.Float)
+    shared_terms: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     proposal: Mapped[Proposal] = relationship()
     evaluator: Mapped[User] = relationship(foreign_keys=[evaluator_id])

@@ -107,7 +107,9 @@ ACCOUNTABILITY = Purpose("accountability", "Accountability", "Keep a trail of ev
 SECURITY = Purpose("security", "Security", "Protect accounts against password guessing and misuse.")
 RIGHTS = Purpose("rights", "Your rights", "Answer requests to see, correct or erase personal data, and keep "
                  "proof of what was done.")
-PURPOSES = (ACCOUNTS, INTAKE, EVALUATION, DECISIONS, ACCOUNTABILITY, SECURITY, RIGHTS)
+PANELS = Purpose("panels", "Balanced panels", "Compose evaluation panels with a balance of nationalities and genders, "
+                 "as the call's rules ask, and show officers the balance reached.")
+PURPOSES = (ACCOUNTS, INTAKE, EVALUATION, PANELS, DECISIONS, ACCOUNTABILITY, SECURITY, RIGHTS)
 
 # --- legal bases ----------------------------------------------------------------------------------------------------
 
@@ -121,7 +123,11 @@ LEGAL_OBLIGATION = LegalBasis(
 CONTRACT = LegalBasis(
     "contract", "Art. 5(1)(c) of Regulation (EU) 2018/1725", "Art. 6(1)(b) GDPR",
     "a contract with the person: an evaluator's appointment as an independent expert")
-LEGAL_BASES = (PUBLIC_TASK, LEGAL_OBLIGATION, CONTRACT)
+CONSENT = LegalBasis(
+    "consent", "Art. 5(1)(d) of Regulation (EU) 2018/1725", "Art. 6(1)(a) GDPR",
+    "consent: a sensitive answer the person gives only if they wish (\"prefer not to say\" is offered), declares "
+    "themselves and may change or remove at any time")
+LEGAL_BASES = (PUBLIC_TASK, LEGAL_OBLIGATION, CONTRACT, CONSENT)
 
 # --- retention rules ------------------------------------------------------------------------------------------------
 
@@ -156,8 +162,8 @@ PROPOSAL_FILE = Rule(
     parts=(DRAFT, UNSUCCESSFUL, FUNDED))
 EVALUATOR = Rule(
     "evaluator", "Evaluator's declarations", "{RETENTION_EVALUATOR_YEARS} years after the call's decision",
-    "affiliation, expertise and written declarations are erased; the acceptance of the code of conduct and the "
-    "conflict declarations stay as dates and answers", settings=("RETENTION_EVALUATOR_YEARS",))
+    "affiliation, nationality, gender, expertise and written declarations are erased; the acceptance of the code of "
+    "conduct and the conflict declarations stay as dates and answers", settings=("RETENTION_EVALUATOR_YEARS",))
 AUDIT = Rule(
     "audit", "Audit trail", "kept as long as the system runs",
     "the people it names are pseudonymised when they are erased, so it still tells the whole story")
@@ -206,6 +212,9 @@ NOTIFICATIONS = Personal("E-mails sent about a decision (recipients and text)", 
 LETTERS = Personal("Decision letters (addressed to the consortium, with the evaluation summary)", DECISIONS,
                    LEGAL_OBLIGATION, PROPOSAL_FILE)
 EVALUATOR_PROFILE = Personal("Evaluator's affiliation, country and expertise", EVALUATION, CONTRACT, EVALUATOR)
+EVALUATOR_NATIONALITY = Personal("Evaluator's nationality", PANELS, CONTRACT, EVALUATOR)
+EVALUATOR_GENDER = Personal("Evaluator's gender (sensitive; optional and self-declared, \"prefer not to say\" offered)",
+                            PANELS, CONSENT, EVALUATOR)
 EVALUATOR_STATEMENTS = Personal("Evaluator's written declarations (conflicts of interest, withdrawal)", EVALUATION,
                                 CONTRACT, EVALUATOR)
 EVALUATOR_RECORD = Personal("Evaluator's answers and dates (conflict declared or not, code of conduct accepted)",
@@ -294,7 +303,10 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     **not_personal("submissions", "sha256", HASH),
     # --- evaluation ---
     "pool_members.organisation_name": EVALUATOR_PROFILE, "pool_members.country": EVALUATOR_PROFILE,
-    "pool_members.expertise": EVALUATOR_PROFILE, "pool_members.withdrawn_reason": EVALUATOR_STATEMENTS,
+    "pool_members.expertise": EVALUATOR_PROFILE, "pool_members.expertise_keywords": EVALUATOR_PROFILE,
+    "pool_members.expertise_statement": EVALUATOR_PROFILE, "pool_members.nationality": EVALUATOR_NATIONALITY,
+    "pool_members.gender": EVALUATOR_GENDER, "assignments.shared_terms": EVALUATOR_PROFILE,
+    "assignments.affinity": EVALUATOR_PROFILE, "pool_members.withdrawn_reason": EVALUATOR_STATEMENTS,
     "pool_members.code_of_conduct_accepted_at": EVALUATOR_RECORD, "pool_members.user_id": LINK,
     **not_personal("pool_members", "id call_id", ID),
     **not_personal("pool_members", "max_load invited_at withdrawn_at", STATE),

@@ -42,6 +42,7 @@ from forms.review import (
     ConflictDeclarationForm,
     ConsensusForm,
     DeclineInvitationForm,
+    EvaluatorProfileForm,
     IndividualReportForm,
     ScoresForm,
     scores_form,
@@ -76,6 +77,31 @@ def code_of_conduct(code: str) -> str | Response:
     form.text_version.data = text.version  # what is accepted next is the text shown now
     return render_template("review/code_of_conduct.html", member=member, call=member.call, form=form,
                            decline_form=DeclineInvitationForm(), text=text)
+
+
+@bp.route("/calls/<code>/profile", methods=["GET", "POST"])
+def evaluator_profile(code: str) -> Response | tuple[str, int]:
+    """My profile in the call's pool: nationality, gender (optional), expertise keywords and statement."""
+    member = load_own_membership(code, current_actor())
+    form = EvaluatorProfileForm(data={
+        "nationality": member.nationality, "gender": member.gender.value if member.gender else "",
+        "expertise_keywords": ", ".join(member.expertise_keywords or []),
+        "expertise_statement": member.expertise_statement})
+    status = 200
+    if request.method == "POST":
+        form = EvaluatorProfileForm()
+        status = 422
+        if form.validate():
+            with command(form) as outcome:
+                pool_service.update_evaluator_profile(
+                    member, actor=current_actor(), nationality=form.nationality.data or "",
+                    gender=form.gender.data or None, keywords=form.keywords(),
+                    statement=form.expertise_statement.data or "")
+            if outcome.ok:
+                flash("Your profile is saved.", "success")
+                return redirect(url_for("review.dashboard"))
+            status = outcome.status
+    return render_template("review/profile.html", member=member, call=member.call, form=form), status
 
 
 @bp.post("/calls/<code>/decline")

@@ -1,4 +1,5 @@
-"""The evaluator pool of a call: invitations, the code of conduct, loads and withdrawals (read in app.queries.pool)."""
+"""The evaluator pool of a call: invitations, the code of conduct, the evaluator's profile, loads and withdrawals
+(read in app.queries.pool)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,17 @@ import sqlalchemy as sa
 
 from app.clock import utcnow
 from app.countries import is_country_code
-from app.enums import AssignmentState, ConsentKind, ReportStatus, Role
+from app.enums import AssignmentState, ConsentKind, Gender, ReportStatus, Role
 from app.extensions import db
 from app.models import Assignment, Call, IndividualReport, PoolMember, User
-from app.models.limits import MAX_AFFILIATION, MAX_LOAD_LIMIT, MIN_WITHDRAWAL_REASON
+from app.models.limits import (
+    MAX_AFFILIATION,
+    MAX_EXPERTISE_KEYWORD,
+    MAX_EXPERTISE_KEYWORDS,
+    MAX_EXPERTISE_STATEMENT,
+    MAX_LOAD_LIMIT,
+    MIN_WITHDRAWAL_REASON,
+)
 from app.privacy.texts import current_text
 from app.queries.access import require_officer
 from app.queries.pool import current_loads
@@ -129,6 +137,59 @@ def accept_code_of_conduct(member: PoolMember, *, actor: User, now: datetime | N
     record_event(actor, "pool.code_of_conduct_accepted", object_type="pool_member", object_id=member.id,
                  call=member.call.code, text=list(current_text(ConsentKind.CODE_OF_CONDUCT).lines),
                  text_version=consent.text_version)
+    return member
+
+
+def _clean_keywords(keywords: Iterable[str]) -> list[str]:
+    chosen: dict[str, str] = {}
+    for keyword in keywords:
+        cleaned = " ".join((keyword or "").split())
+        if cleaned:
+            chosen.setdefault(cleaned.casefold(), cleaned)
+    too_long = [k for k in chosen.values() if len(k) > MAX_EXPERTISE_KEYWORD]
+    if too_long:
+        raise InvalidInput(f"A keyword has at most {MAX_EXPERTISE_KEYWORD} characters: {too_long[0][:40]}….",
+                           details={"field": "expertise_keywords"})
+    if len(chosen) > MAX_EXPERTISE_KEYWORDS:
+        raise InvalidInput(f"Give at most {MAX_EXPERTISE_KEYWORDS} keywords ({len(chosen)} given).",
+                           details={"field": "expertise_keywords"})
+    return list(chosen.values())
+
+
+def update_evaluator_profile(member: PoolMember, *, actor: User, nationality: str, gender: str | None,
+                             keywords: Iterable[str], statement: str) -> PoolMember:
+    """The evaluator's own profile in the call's pool: nationality, gender, expertise keywords and statement.
+
+    Panels are balanced on nationality and gender (the call's panel rules) and proposals matched on the keywords
+    and the statement (`matching.affinity`). Gender is optional: None is no answer, "prefer not to say" an answer.
+    Only the evaluator edits it; officers read it. Side effects: the member, an audit event that names the fields
+    changed but never their values (gender is sensitive, and the audit trail is kept as long as the system runs).
+    """
+    if member.user_id != actor.id:
+        raise NotAllowed("Only the evaluator keeps their profile.")
+    if member.withdrawn_at is not None:
+        raise InvalidTransition("You are no longer in the pool of this call.")
+    code = (nationality or "").strip().upper()
+    if not code or not is_country_code(code):
+        raise InvalidInput("Choose your nationality.", details={"field": "nationality"})
+    declared: Gender | None = None
+    if gender:
+        try:
+            declared = Gender(gender)
+        except ValueError:
+            raise InvalidInput("Choose one of the answers offered, or none.", details={"field": "gender"}) from None
+    chosen = _clean_keywords(keywords)
+    text = (statement or "").strip()
+    if len(text) > MAX_EXPERTISE_STATEMENT:
+        raise InvalidInput(f"The statement has at most {MAX_EXPERTISE_STATEMENT} characters ({len(text)} given).",
+                           details={"field": "expertise_statement"})
+    after = {"nationality": code, "gender": declared, "expertise_keywords": chosen, "expertise_statement": text}
+    changed = [name for name, value in after.items() if getattr(member, name) != value]
+    member.nationality, member.gender = code, declared
+    member.expertise_keywords, member.expertise_statement = chosen, text
+    db.session.flush()
+    record_event(actor, "pool.profile_updated", object_type="pool_member", object_id=member.id,
+                 call=member.call.code, changed=changed)
     return member
 
 

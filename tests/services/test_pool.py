@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.enums import AssignmentState, Role
+from app.enums import AssignmentState, Gender, Role
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember
 from app.queries.pool import find_evaluator
@@ -82,3 +82,54 @@ def test_a_withdrawing_evaluator_keeps_submitted_work_and_leaves_the_rest() -> N
     assert [a.id for a in withdrawn] == [second]
     assert db.session.get(Assignment, first).state is AssignmentState.PUBLISHED
     assert db.session.get(Assignment, second).state is AssignmentState.WITHDRAWN
+
+
+def test_the_evaluator_keeps_their_profile_and_the_audit_names_the_fields_never_the_values() -> None:
+    s = make_evaluation_setup(evaluators=2, publish=False)
+    member = db.session.get(PoolMember, s.member_ids[0])
+    pool.update_evaluator_profile(member, actor=user(s.evaluator_ids[0]), nationality=" pt ", gender="woman",
+                                  keywords=["battery  recycling", "Lithium", "lithium", " "],
+                                  statement="  I recover cobalt from used cells.  ")
+    assert (member.nationality, member.gender) == ("PT", Gender.WOMAN)
+    assert member.expertise_keywords == ["battery recycling", "Lithium"]
+    assert member.expertise_statement == "I recover cobalt from used cells."
+    event = events("pool.profile_updated")[0]
+    assert sorted(event.data["changed"]) == ["expertise_keywords", "expertise_statement", "gender", "nationality"]
+    assert "woman" not in str(event.data)
+    pool.update_evaluator_profile(member, actor=user(s.evaluator_ids[0]), nationality="PT", gender=None,
+                                  keywords=["Lithium"], statement="")
+    assert member.gender is None  # the answer can be taken back
+    assert events("pool.profile_updated")[1].data["changed"] == ["gender", "expertise_keywords",
+                                                                 "expertise_statement"]
+
+
+def test_prefer_not_to_say_is_an_answer() -> None:
+    s = make_evaluation_setup(evaluators=1, publish=False)
+    member = db.session.get(PoolMember, s.member_ids[0])
+    pool.update_evaluator_profile(member, actor=user(s.evaluator_ids[0]), nationality="FI",
+                                  gender="prefer_not_to_say", keywords=[], statement="")
+    assert member.gender is Gender.PREFER_NOT_TO_SAY
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"nationality": ""}, "nationality"), ({"nationality": "XX"}, "nationality"),
+    ({"gender": "unknown"}, "gender"), ({"keywords": [f"k{i}" for i in range(21)]}, "expertise_keywords"),
+    ({"keywords": ["x" * 61]}, "expertise_keywords"), ({"statement": "x" * 2001}, "expertise_statement"),
+])
+def test_the_profile_is_validated(changes: dict[str, object], field: str) -> None:
+    s = make_evaluation_setup(evaluators=1, publish=False)
+    member = db.session.get(PoolMember, s.member_ids[0])
+    given: dict[str, object] = {"nationality": "FI", "gender": None, "keywords": ["a"], "statement": "", **changes}
+    with pytest.raises(InvalidInput) as error:
+        pool.update_evaluator_profile(member, actor=user(s.evaluator_ids[0]), **given)  # type: ignore[arg-type]
+    assert error.value.details["field"] == field
+    assert member.nationality == ""
+
+
+def test_only_the_evaluator_edits_their_profile() -> None:
+    s = make_evaluation_setup(evaluators=2, publish=False)
+    member = db.session.get(PoolMember, s.member_ids[0])
+    for actor in (s.officer_id, s.evaluator_ids[1]):
+        with pytest.raises(NotAllowed):
+            pool.update_evaluator_profile(member, actor=user(actor), nationality="FI", gender=None, keywords=[],
+                                          statement="")
