@@ -1,7 +1,8 @@
 """Assignments as pages, the API and the automatic assignment read them.
 
 `assignment_problem` turns the call's rows into the solver's plain data (`matching`): the places each eligible
-proposal still needs and whom it must not get, each evaluator's free places and expertise. The assignments
+proposal still needs and whom it must not get, each evaluator's free places and expertise; `affinity_texts` what the
+proposals and the evaluators wrote, to match them on. The assignments
 themselves are made, published and withdrawn in app.services.assignment.
 """
 
@@ -90,6 +91,27 @@ def assignment_candidates(call: Call, version: SubmittedVersion, assignments: It
                                     member.user_id in taken, load >= member.max_load,
                                     version.strand in (member.expertise or [])))
     return candidates
+
+
+def proposal_text(version: SubmittedVersion) -> str:
+    """What a proposal is about, as matched against evaluators: its title, abstract and strand."""
+    return "\n".join(part for part in (version.title, version.abstract, version.strand or "") if part)
+
+
+def evaluator_text(member: PoolMember) -> str:
+    """What an evaluator knows, as matched against proposals: their keywords, statement and strands."""
+    return "\n".join([*(member.expertise_keywords or []), member.expertise_statement or "",
+                      *(member.expertise or [])]).strip()
+
+
+def affinity_texts(proposals: list[Proposal], versions: dict[int, SubmittedVersion],
+                   members: list[PoolMember]) -> tuple[dict[int, str], dict[int, str]] | None:
+    """The texts to match proposals and evaluators on (`matching.Affinity`), or None while no evaluator of the pool
+    has written keywords or a statement: then the strand alone decides, as it always did."""
+    if not any(m.expertise_keywords or (m.expertise_statement or "").strip() for m in members):
+        return None
+    return ({p.id: proposal_text(versions[p.id]) for p in proposals},
+            {m.user_id: evaluator_text(m) for m in members})
 
 
 @dataclass(frozen=True)

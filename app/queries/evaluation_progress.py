@@ -36,6 +36,9 @@ class ProposalProgress:
     rapporteur: str | None = None
     consensus: str = "none"
     evaluators: list[str] = field(default_factory=list)
+    # Why each evaluator: their name and the terms their profile shares with the proposal (none when assigned by
+    # hand or matched on the strand alone).
+    matches: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def assigned(self) -> int:
@@ -106,10 +109,11 @@ def _count_assignments(call: Call, proposals: dict[int, ProposalProgress], evalu
     late = call.evaluation_deadline is not None and now > call.evaluation_deadline
     rows = db.session.execute(
         sa.select(Assignment.proposal_id, Assignment.evaluator_id, Assignment.state, Assignment.conflict,
-                  Assignment.conflict_waived_reason, Assignment.is_rapporteur, IndividualReport.status)
+                  Assignment.conflict_waived_reason, Assignment.is_rapporteur, IndividualReport.status,
+                  Assignment.shared_terms)
         .outerjoin(IndividualReport, IndividualReport.assignment_id == Assignment.id)
         .where(Assignment.call_id == call.id, Assignment.state != AssignmentState.WITHDRAWN))
-    for proposal_id, evaluator_id, state, conflict, waived, is_rapporteur, report_status in rows:
+    for proposal_id, evaluator_id, state, conflict, waived, is_rapporteur, report_status, terms in rows:
         proposal = proposals.get(proposal_id)
         evaluator = evaluators.get(evaluator_id)
         open_conflict = conflict is ConflictDeclaration.CONFLICT and not waived
@@ -125,6 +129,7 @@ def _count_assignments(call: Call, proposals: dict[int, ProposalProgress], evalu
             proposal.open_conflicts += open_conflict
             name = evaluator.name if evaluator else f"#{evaluator_id}"
             proposal.evaluators.append(name)
+            proposal.matches.append((name, list(terms or [])))
             if is_rapporteur:
                 proposal.rapporteur = name
         if evaluator is not None:

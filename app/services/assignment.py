@@ -19,7 +19,13 @@ from app.extensions import db
 from app.models import Assignment, Call, PoolMember, Proposal, User
 from app.models.limits import MAX_EVALUATORS_PER_PROPOSAL, MIN_WITHDRAWAL_REASON
 from app.queries.access import require_officer
-from app.queries.assignment import assignment_problem, call_assignments, eligible_proposals, proposal_assignments
+from app.queries.assignment import (
+    affinity_texts,
+    assignment_problem,
+    call_assignments,
+    eligible_proposals,
+    proposal_assignments,
+)
 from app.queries.conflicts import ConflictIndex, detected_conflicts, has_open_declared_conflict
 from app.queries.consensus import consensus_of
 from app.queries.evaluation import assignment_of, counts_toward_k, is_active, pool_member
@@ -58,7 +64,9 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     Active assignments stay; those that became invalid (a declared conflict not waived, an automatic conflict
     after an affiliation change) are withdrawn first and replaced. With `discard_proposed`, unpublished
     assignments are thrown away and computed afresh. No evaluator gets more than their maximum load or a
-    proposal they are conflicted with; expertise in the proposal's strand is preferred and loads are balanced.
+    proposal they are conflicted with; loads are balanced and the closest evaluators preferred: by what the
+    proposal and the evaluators' profiles say (`matching.affinity`, stored with each assignment with the terms it
+    rests on) once the pool has written any, else by expertise in the proposal's strand.
     Raises AssignmentInfeasible, naming every proposal that cannot be covered and why, and changes nothing.
     Side effects: new PROPOSED assignments, withdrawn ones, default rapporteurs, audit events.
     """
@@ -76,12 +84,16 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
                           discard_proposed=discard_proposed, now=now)
     problem = assignment_problem(call, proposals, versions, members, rows, conflicts)
     result.covered = problem.covered
-    solution = matching.solve(problem.needs, problem.slots)
+    texts = affinity_texts(proposals, versions, members)
+    affinity = matching.Affinity(*texts) if texts else None
+    solution = matching.solve(problem.needs, problem.slots, affinity)
     if isinstance(solution, matching.Infeasible):
         raise _infeasible(solution, proposals, versions)
     for pair in solution.pairs:
         assignment = Assignment(call_id=call.id, proposal_id=pair.proposal_id, evaluator_id=pair.evaluator_id,
-                                state=AssignmentState.PROPOSED, created_at=now)
+                                state=AssignmentState.PROPOSED, created_at=now,
+                                affinity=round(pair.affinity, 4) if affinity else None,
+                                shared_terms=list(pair.shared_terms))
         db.session.add(assignment)
         result.created.append(assignment)
     db.session.flush()
@@ -89,7 +101,8 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     record_event(actor, "assignments.computed", object_type="call", object_id=call.code,
                  created=len(result.created), withdrawn=[a.id for a in result.withdrawn], removed=result.removed,
                  proposals=len(proposals), evaluators_per_proposal=call.evaluators_per_proposal,
-                 expertise_matches=sum(1 for p in solution.pairs if p.expertise_match))
+                 expertise_matches=sum(1 for p in solution.pairs if p.expertise_match),
+                 matched_on="profiles" if affinity else "strand")
     return result
 
 

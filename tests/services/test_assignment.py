@@ -185,3 +185,46 @@ def test_the_rapporteur_is_chosen_among_the_evaluators() -> None:
     assigning.set_rapporteur(second, actor=officer)
     flags = {a.evaluator_id: a.is_rapporteur for a in active_assignments_of(db.session.get(Call, s.call_id))}
     assert flags == {s.evaluator_ids[0]: False, s.evaluator_ids[1]: True, s.evaluator_ids[2]: False}
+
+
+def _profiled_pool() -> tuple[Call, int, list[Proposal], list[PoolMember]]:
+    """Two proposals (batteries, rural tourism), four evaluators expert in every strand: two wrote nothing, one
+    about batteries, one about tourism."""
+    pool = pool_call(2, 4, max_load=1, k=1)
+    proposals = [db.session.get(Proposal, pid) for pid in pool.world.proposal_ids]
+    assert proposals[0] is not None
+    assert proposals[1] is not None
+    proposals[0].title = "Battery recycling for electric vehicles"
+    proposals[0].abstract = "Recovering lithium and cobalt from used cells."
+    proposals[1].title = "Rural tourism platform"
+    proposals[1].abstract = "Connecting farm stays with cycling routes."
+    members = [db.session.get(PoolMember, mid) for mid in pool.world.member_ids]
+    members[2].expertise_keywords = ["lithium", "battery recycling"]  # type: ignore[union-attr]
+    members[2].expertise_statement = "Cobalt recovery from cells."  # type: ignore[union-attr]
+    members[3].expertise_keywords = ["rural tourism"]  # type: ignore[union-attr]
+    members[3].expertise_statement = "Farm stays and cycling routes."  # type: ignore[union-attr]
+    db.session.flush()
+    return pool.call, pool.world.officer_id, [p for p in proposals if p], [m for m in members if m]
+
+
+def test_once_evaluators_wrote_their_expertise_the_closest_is_assigned_with_the_terms_that_say_why() -> None:
+    call, officer_id, proposals, members = _profiled_pool()
+    assigning.fill_gaps(call, actor=user(officer_id))
+    chosen = {a.proposal_id: a for a in active_assignments_of(call)}
+    battery, tourism = chosen[proposals[0].id], chosen[proposals[1].id]
+    assert (battery.evaluator_id, tourism.evaluator_id) == (members[2].user_id, members[3].user_id)
+    assert len(battery.shared_terms) == 3
+    assert set(battery.shared_terms) <= {"battery", "recycling", "lithium", "cobalt", "cells"}
+    assert "tourism" in tourism.shared_terms
+    assert battery.affinity is not None
+    assert battery.affinity > 0
+    assert events("assignments.computed")[0].data["matched_on"] == "profiles"
+
+
+def test_while_nobody_wrote_a_profile_the_strand_decides_and_no_terms_are_stored() -> None:
+    pool = pool_call(2, 3, k=1)
+    assigning.fill_gaps(pool.call, actor=user(pool.world.officer_id))
+    rows = active_assignments_of(pool.call)
+    assert rows
+    assert all(a.affinity is None and a.shared_terms == [] for a in rows)
+    assert events("assignments.computed")[0].data["matched_on"] == "strand"

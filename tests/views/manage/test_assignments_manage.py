@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.enums import AssignmentState, ConflictDeclaration, Role
 from app.extensions import db
-from app.models import Assignment, Call, PoolMember
+from app.models import Assignment, Call, PoolMember, Proposal
 from tests.evaluation_support import committed_world
 from tests.factories import QueryCounter, make_pool_member, make_staff
 
@@ -157,3 +157,22 @@ def test_assignments_page_queries_do_not_grow(app, officer_for) -> None:  # type
         assert response.status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_the_assignment_pages_say_why_each_evaluator_was_chosen(app, officer_for) -> None:  # type: ignore[no-untyped-def]
+    s = committed_world(app, proposals=1, evaluators=3, publish=False, evaluators_per_proposal=1)
+    with app.app_context():
+        proposal = db.session.get(Proposal, s.proposal_ids[0])
+        proposal.title, proposal.abstract = "Battery recycling", "Recovering lithium and cobalt from used cells."
+        member = db.session.get(PoolMember, s.member_ids[1])
+        member.expertise_keywords, member.expertise_statement = ["lithium"], "Cobalt recovery from cells."
+        db.session.commit()
+    client = officer_for(s)
+    assert client.post(f"/manage/calls/{s.code}/assignments/auto", data={}).status_code == 302
+    page = _text(client.get(f"/manage/calls/{s.code}/assignments"))
+    assert "Evaluator 2 <span" in page
+    why = page.split("Evaluator 2 <span", 1)[1].split(")</span>", 1)[0]
+    assert set(why.split("(", 1)[1].split(", ")) == {"cells", "cobalt", "lithium"}
+    detail = _text(client.get(f"/manage/calls/{s.code}/assignments/{s.proposal_ids[0]}"))
+    assert "Why: " in detail
+    assert "affinity 0." in detail
