@@ -25,6 +25,7 @@ from app.queries.pool import (
     evaluator_accounts,
     evaluator_assignments,
     find_evaluator,
+    panel_balance,
 )
 from app.queries.screening import screening_open
 from app.queries.submitted import submitted_version
@@ -132,9 +133,10 @@ def _assignments_page(call: Call, *, infeasible: AssignmentInfeasible | None = N
         publish_form.evaluation_deadline.data = wall_clock(default, call.time_zone)
     settings = EvaluationSettingsForm(data={"evaluators_per_proposal": call.evaluators_per_proposal,
                                             "country_conflict": call.country_conflict})
+    rows = [p for p in progress.proposals if p.eligibility is Eligibility.ELIGIBLE]
     return render_template(
-        "manage/evaluation_assignments.html", call=call, progress=progress,
-        rows=[p for p in progress.proposals if p.eligibility is Eligibility.ELIGIBLE], infeasible=infeasible,
+        "manage/evaluation_assignments.html", call=call, progress=progress, rows=rows,
+        balance=panel_balance(call, (p.strand for p in rows)), infeasible=infeasible,
         auto_form=AutoAssignForm(), publish_form=publish_form, settings_form=settings,
         open=screening_open(call), now=progress.now,
     ), status

@@ -5,10 +5,14 @@ Invitations, the code of conduct, load changes and withdrawals are made in app.s
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.enums import AssignmentState, Role
+from app.enums import AssignmentState, Gender, Role
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember, User, UserRole
 from app.queries.accounts import normalise_email
@@ -32,6 +36,46 @@ def active_pool(call: Call) -> list[PoolMember]:
     return list(db.session.scalars(
         sa.select(PoolMember).where(PoolMember.call_id == call.id, PoolMember.withdrawn_at.is_(None))
         .options(selectinload(PoolMember.user)).order_by(PoolMember.user_id)))
+
+
+@dataclass(frozen=True)
+class PanelBalance:
+    """Who the call's active pool is: nationalities, genders and how its expertise covers the proposals."""
+
+    size: int
+    nationalities: list[tuple[str, int]]  # ISO code ("" not given yet), evaluators; most first
+    genders: list[tuple[str, int]]  # label ("No answer" for none), evaluators; in the order of the answers
+    strands: list[tuple[str, int, int]]  # strand, evaluators expert in it, eligible proposals in it
+    profiled: int  # evaluators who wrote expertise keywords or a statement (proposals are matched on them)
+
+    def share(self, count: int) -> int:
+        """A count as a whole percentage of the pool."""
+        return round(100 * count / self.size) if self.size else 0
+
+    def thin(self, k: int) -> list[str]:
+        """The strands with proposals but fewer experts than the `k` evaluators each proposal needs."""
+        return [strand for strand, experts, proposals in self.strands if proposals and experts < k]
+
+
+def panel_balance(call: Call, proposal_strands: Iterable[str | None]) -> PanelBalance:
+    """The balance of the call's active pool, in one query; `proposal_strands` are the eligible proposals'."""
+    rows = list(db.session.execute(
+        sa.select(PoolMember.nationality, PoolMember.gender, PoolMember.expertise, PoolMember.expertise_keywords,
+                  PoolMember.expertise_statement)
+        .where(PoolMember.call_id == call.id, PoolMember.withdrawn_at.is_(None))))
+    nationalities = Counter(row.nationality or "" for row in rows)
+    genders = Counter(row.gender for row in rows)
+    experts = Counter(strand for row in rows for strand in set(row.expertise or []))
+    proposals = Counter(strand for strand in proposal_strands if strand)
+    strands = list(dict.fromkeys([*call.strands, *sorted(proposals)]))
+    return PanelBalance(
+        size=len(rows),
+        nationalities=sorted(nationalities.items(), key=lambda item: (-item[1], item[0] == "", item[0])),
+        genders=[(g.label, genders[g]) for g in Gender if genders[g]]
+        + ([("No answer", genders[None])] if genders[None] else []),
+        strands=[(strand, experts[strand], proposals[strand]) for strand in strands],
+        profiled=sum(1 for row in rows if row.expertise_keywords or (row.expertise_statement or "").strip()),
+    )
 
 
 def current_loads(call: Call) -> dict[int, int]:

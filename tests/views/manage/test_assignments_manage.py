@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.enums import AssignmentState, ConflictDeclaration, Role
+from app.enums import AssignmentState, ConflictDeclaration, Gender, Role
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember, Proposal
 from tests.evaluation_support import committed_world
@@ -176,3 +176,31 @@ def test_the_assignment_pages_say_why_each_evaluator_was_chosen(app, officer_for
     detail = _text(client.get(f"/manage/calls/{s.code}/assignments/{s.proposal_ids[0]}"))
     assert "Why: " in detail
     assert "affinity 0." in detail
+
+
+def test_the_assignment_page_shows_the_panels_balance(app, officer_for) -> None:  # type: ignore[no-untyped-def]
+    s = committed_world(app, proposals=2, evaluators=4, publish=False)
+    with app.app_context():
+        for member_id, nationality, gender in zip(s.member_ids, ["PT", "PT", "FI", ""],
+                                                  [Gender.WOMAN, Gender.PREFER_NOT_TO_SAY, Gender.WOMAN, None],
+                                                  strict=True):
+            member = db.session.get(PoolMember, member_id)
+            member.nationality, member.gender = nationality, gender
+        member = db.session.get(PoolMember, s.member_ids[0])
+        member.expertise, member.expertise_keywords = ["Open"], ["robotics"]
+        db.session.get(PoolMember, s.member_ids[1]).expertise = ["Open"]
+        db.session.commit()
+    page = _text(officer_for(s).get(f"/manage/calls/{s.code}/assignments"))
+    balance = page.split("Panel balance", 1)[1].split("Eligible proposals", 1)[0]
+    assert "Portugal: 2 (50 %)" in balance
+    assert "Finland: 1 (25 %)" in balance
+    assert "not given yet: 1 (25 %)" in balance
+    assert "Woman: 2 (50 %)" in balance
+    assert "Prefer not to say: 1 (25 %)" in balance
+    assert "No answer: 1 (25 %)" in balance
+    assert "1 of 4 wrote expertise keywords or a statement" in balance
+    # k = 3: the proposal in Tourism has only two experts in the pool.
+    assert '<tr class=""><td>Open</td><td class="num">4</td><td class="num">1</td></tr>' in balance
+    assert '<tr class="short"><td>Tourism</td><td class="num">2</td><td class="num">1</td></tr>' in balance
+    assert '<tr class=""><td>Health</td><td class="num">2</td><td class="num">0</td></tr>' in balance
+    assert "fewer experts than the 3 evaluators each proposal needs" in balance
