@@ -115,6 +115,7 @@ class EvaluationSettingsForm(FlaskForm):
                                            validators=[InputRequired(),
                                                        NumberRange(min=1, max=MAX_EVALUATORS_PER_PROPOSAL)])
     country_conflict = BooleanField("An evaluator from the coordinator's country is conflicted")
+    one_nationality_per_proposal = BooleanField("At most one evaluator of each nationality per proposal")
     submit = SubmitField("Save")
 
 

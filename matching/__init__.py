@@ -16,7 +16,17 @@ pairs. A new constraint is new data on the inputs; a new preference is a term of
 
 from matching.affinity import Affinity
 from matching.flow import solve
-from matching.problem import EvaluatorSlot, Infeasible, Pair, ProposalNeed, Shortfall, Solution, pair_cost
+from matching.problem import (
+    ONE_PER_NATIONALITY,
+    EvaluatorSlot,
+    Infeasible,
+    Pair,
+    PanelRules,
+    ProposalNeed,
+    Shortfall,
+    Solution,
+    pair_cost,
+)
 
-__all__ = ["Affinity", "EvaluatorSlot", "Infeasible", "Pair", "ProposalNeed", "Shortfall", "Solution", "pair_cost",
-           "solve"]
+__all__ = ["ONE_PER_NATIONALITY", "Affinity", "EvaluatorSlot", "Infeasible", "PanelRules", "Pair", "ProposalNeed",
+           "Shortfall", "Solution", "pair_cost", "solve"]

@@ -30,12 +30,13 @@ from matching.problem import (
     EvaluatorSlot,
     Infeasible,
     Pair,
+    PanelRules,
     ProposalNeed,
     Solution,
     is_expert,
     pair_cost,
 )
-from matching.shortfall import explain
+from matching.shortfall import explain, explain_rule
 
 SHORTLIST_EXTRA = 3   # candidates beyond the places needed, experts first
 SHORTLIST_OTHERS = 2  # non-experts always on the short list
@@ -47,15 +48,17 @@ def _mix(proposal_id: int, evaluator_id: int) -> int:
 
 
 def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot],
-          affinity: Affinity | None = None) -> Solution | Infeasible:
+          affinity: Affinity | None = None, rules: PanelRules | None = None) -> Solution | Infeasible:
     """The cheapest assignment giving every proposal its `need` evaluators, or a proof that none exists.
 
     Given an `affinity` (`matching.affinity`), it is the cost of a pair instead of the strand match, and each pair
-    of the solution carries its affinity and the terms it shares; loads and exclusions are as without.
+    of the solution carries its affinity and the terms it shares; loads and exclusions are as without. Given
+    `rules`, those that are on always hold; when one cannot be met, the answer names it (`Infeasible.rule`).
     """
+    rules = rules or PanelRules()
     wanted = [p for p in proposals if p.need > 0]
     free = [e for e in evaluators if e.capacity > 0]
-    candidates = {p.id: [e for e in free if e.id not in p.excluded] for p in wanted}
+    candidates = {p.id: [e for e in free if e.id not in p.excluded and rules.allows(p, e)] for p in wanted}
     limit = {p.id: p.need + SHORTLIST_EXTRA for p in wanted}
     by_id = {p.id: p for p in wanted}
     costs = {p.id: _costs(p, candidates[p.id], affinity) for p in wanted}
@@ -68,15 +71,22 @@ def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot]
             # Usually the short lists suffice: solve without the "nobody" edges, which cost a quarter of the time.
             first = False
             try:
-                flow, cost = _min_cost_flow(wanted, free, shortlists, costs, nobody=False)
+                flow, cost = _min_cost_flow(wanted, free, shortlists, costs, nobody=False, rules=rules)
             except nx.NetworkXUnfeasible:
                 pass
             else:
                 return Solution(pairs=_pairs(flow, by_id, free_by_id, affinity), cost=cost)
-        flow, cost = _min_cost_flow(wanted, free, shortlists, costs, nobody=True)
+        flow, cost = _min_cost_flow(wanted, free, shortlists, costs, nobody=True, rules=rules)
         uncovered = {pid: n for pid, n in flow.pop("nobody").items() if n}
         if not uncovered:
             return Solution(pairs=_pairs(flow, by_id, free_by_id, affinity), cost=cost)
+        if rules.one_per_nationality:
+            # The proof below reads a plain bipartite network: with the rule, solve once on the full lists instead.
+            if any(limit[p.id] < len(candidates[p.id]) for p in wanted):
+                limit = {p.id: len(candidates[p.id]) for p in wanted}
+                continue
+            plain = solve(proposals, evaluators, affinity)
+            return plain if isinstance(plain, Infeasible) else explain_rule(by_id, evaluators, uncovered)
         # Are the places left to "nobody" impossible on the full lists, or only on the short ones?
         reachable_proposals, reachable_evaluators, spare = _residual_search(
             flow, candidates, {e.id: e.capacity for e in free}, uncovered)
@@ -128,8 +138,12 @@ def _node(kind: str, ident: int) -> str:
 
 def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot],
                    shortlists: dict[int, list[EvaluatorSlot]], costs: dict[int, dict[int, int]], *,
-                   nobody: bool) -> tuple[dict[str, dict[int, int]], int]:
-    """Solve the network; without `nobody` it raises NetworkXUnfeasible when some place cannot be filled."""
+                   nobody: bool, rules: PanelRules) -> tuple[dict[str, dict[int, int]], int]:
+    """Solve the network; without `nobody` it raises NetworkXUnfeasible when some place cannot be filled.
+
+    With the nationality rule, a proposal reaches the evaluators of one nationality through a node of capacity 1:
+    at most one of them can be chosen (evaluators without a nationality are reached directly).
+    """
     graph = nx.MultiDiGraph()
     total = sum(p.need for p in proposals)
     # Dearer than any path of real edges, so that "nobody" is used only when nothing else fits.
@@ -145,7 +159,10 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
         if nobody:
             graph.add_edge(node, "nobody", capacity=proposal.need, weight=nobody_cost)
         for evaluator in shortlists[proposal.id]:
-            graph.add_edge(node, _node("e", evaluator.id), capacity=1, weight=costs[proposal.id][evaluator.id])
+            tail = _tail(proposal, evaluator, rules)
+            if tail != node:
+                graph.add_edge(node, tail, key="rule", capacity=1, weight=0)
+            graph.add_edge(tail, _node("e", evaluator.id), capacity=1, weight=costs[proposal.id][evaluator.id])
     for evaluator in evaluators:
         node = _node("e", evaluator.id)
         # Each further block of LOAD_STEP proposals costs more per proposal (current load + j): a convex cost,
@@ -159,9 +176,17 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
         edges = raw[_node("p", proposal.id)]
         flow["nobody"][proposal.id] = sum(edges["nobody"].values()) if nobody else 0
         flow[_node("p", proposal.id)] = {
-            evaluator.id: sum(edges[_node("e", evaluator.id)].values()) for evaluator in shortlists[proposal.id]
+            evaluator.id: sum(raw[_tail(proposal, evaluator, rules)][_node("e", evaluator.id)].values())
+            for evaluator in shortlists[proposal.id]
         }
     return flow, int(cost)
+
+
+def _tail(proposal: ProposalNeed, evaluator: EvaluatorSlot, rules: PanelRules) -> str:
+    """The node the edge to this evaluator leaves from: the proposal, or its node for the evaluator's nationality."""
+    if rules.one_per_nationality and evaluator.nationality:
+        return f"p{proposal.id}:{evaluator.nationality}"
+    return _node("p", proposal.id)
 
 
 def _pairs(flow: dict[str, dict[int, int]], proposals: dict[int, ProposalNeed],

@@ -27,6 +27,7 @@ class ProposalNeed:
     excluded: frozenset[int] = frozenset()
     conflicted: frozenset[int] = frozenset()  # the part of `excluded` that is a conflict of interest
     label: str = ""
+    nationalities: frozenset[str] = frozenset()  # of the evaluators it already has (the panel rules count them)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,22 @@ class EvaluatorSlot:
     expertise: frozenset[str] = frozenset()
     load: int = 0
     label: str = ""
+    nationality: str = ""  # ISO code; "" when not given (no nationality rule applies to it)
+
+
+ONE_PER_NATIONALITY = "at most one evaluator of each nationality per proposal"
+
+
+@dataclass(frozen=True)
+class PanelRules:
+    """A call's rules on who may sit together on a proposal's panel, each one hard (never broken) when on."""
+
+    one_per_nationality: bool = False
+
+    def allows(self, proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:
+        """The evaluator may join the proposal's panel as it stands (before this assignment's other choices)."""
+        return not (self.one_per_nationality and evaluator.nationality
+                    and evaluator.nationality in proposal.nationalities)
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,7 @@ class Shortfall:
     conflicted: int     # evaluators in the pool who are conflicted
     full: int           # evaluators free of conflicts but at their maximum load
     reason: str
+    rule: str = ""      # the panel rule that cannot be met ("" when conflicts and loads alone are the cause)
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,7 @@ class Infeasible:
     shortfalls: tuple[Shortfall, ...]
     missing: int  # evaluator places that cannot be filled in total
     message: str
+    rule: str = ""  # the panel rule that cannot be met ("" when conflicts and loads alone are the cause)
 
 
 def is_expert(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from matching.problem import EvaluatorSlot, Infeasible, ProposalNeed, Shortfall
+from matching.problem import ONE_PER_NATIONALITY, EvaluatorSlot, Infeasible, ProposalNeed, Shortfall
 
 
 def _counts(proposal: ProposalNeed, evaluators: Iterable[EvaluatorSlot]) -> tuple[int, int, int]:
@@ -59,3 +59,27 @@ def explain(proposals: dict[int, ProposalNeed], evaluators: Sequence[EvaluatorSl
                    f"cannot be filled without a conflict of interest or exceeding a maximum load.")
     message += " Invite more evaluators, raise maximum loads, or lower the evaluators per proposal."
     return Infeasible(tuple(shortfalls), missing, message)
+
+
+def explain_rule(proposals: dict[int, ProposalNeed], evaluators: Sequence[EvaluatorSlot],
+                 uncovered: dict[int, int]) -> Infeasible:
+    """Shortfalls for proposals whose places conflicts and loads leave room for, but not the nationality rule."""
+    shortfalls = []
+    for pid in sorted(uncovered):
+        proposal = proposals[pid]
+        available, conflicted, full = _counts(proposal, evaluators)
+        free = {e.nationality for e in evaluators if e.capacity > 0 and e.id not in proposal.excluded
+                and e.nationality and e.nationality not in proposal.nationalities}
+        reason = (f"needs {proposal.need} more evaluator{'s' if proposal.need != 1 else ''} of different "
+                  f"nationalities{' from its panel' if proposal.nationalities else ''}, but the evaluators free of "
+                  f"conflicts with a free place (once the other proposals have theirs) are of {len(free)} "
+                  f"nationalit{'y' if len(free) == 1 else 'ies'} only, "
+                  f"so {uncovered[pid]} place{'s' if uncovered[pid] != 1 else ''} would break the rule")
+        shortfalls.append(Shortfall(pid, proposal.label, proposal.need, available, conflicted, full, reason,
+                                    ONE_PER_NATIONALITY))
+    missing = sum(uncovered.values())
+    message = (f"The rule \"{ONE_PER_NATIONALITY}\" cannot be met: {missing} evaluator place"
+               f"{'s' if missing != 1 else ''} of {len(shortfalls)} proposal{'s' if len(shortfalls) != 1 else ''} "
+               f"cannot be filled without two evaluators of one nationality on a panel. Invite evaluators of other "
+               f"nationalities, or turn the rule off for this call.")
+    return Infeasible(tuple(shortfalls), missing, message, ONE_PER_NATIONALITY)

@@ -132,7 +132,8 @@ def _assignments_page(call: Call, *, infeasible: AssignmentInfeasible | None = N
             hour=17, minute=0, second=0, microsecond=0)
         publish_form.evaluation_deadline.data = wall_clock(default, call.time_zone)
     settings = EvaluationSettingsForm(data={"evaluators_per_proposal": call.evaluators_per_proposal,
-                                            "country_conflict": call.country_conflict})
+                                            "country_conflict": call.country_conflict,
+                                            "one_nationality_per_proposal": call.one_nationality_per_proposal})
     rows = [p for p in progress.proposals if p.eligibility is Eligibility.ELIGIBLE]
     return render_template(
         "manage/evaluation_assignments.html", call=call, progress=progress, rows=rows,
@@ -193,7 +194,7 @@ def evaluation_publish(code: str) -> Response | tuple[str, int]:
 
 @bp.post("/calls/<code>/assignments/settings")
 def evaluation_settings(code: str) -> Response:
-    """Evaluators per proposal (k) and the country conflict rule."""
+    """Evaluators per proposal (k), the country conflict rule and the panel rule on nationalities."""
     call = load_call(code)
     form = EvaluationSettingsForm()
     if not form.validate_on_submit():
@@ -202,7 +203,9 @@ def evaluation_settings(code: str) -> Response:
     with command() as outcome:
         assigning.update_evaluation_settings(call, actor=current_actor(),
                                              evaluators_per_proposal=form.evaluators_per_proposal.data or 0,
-                                             country_conflict=bool(form.country_conflict.data))
+                                             country_conflict=bool(form.country_conflict.data),
+                                             one_nationality_per_proposal=bool(
+                                                 form.one_nationality_per_proposal.data))
     if outcome.ok:
         flash("Evaluation settings saved.", "success")
     return redirect(url_for("manage.evaluation_assignments", code=code))

@@ -64,6 +64,8 @@ class Call(Model):
     )
     reserve_size: Mapped[int] = mapped_column(default=0)
     country_conflict: Mapped[bool] = mapped_column(default=True)
+    # Panel rule: at most one evaluator of each nationality on a proposal (hard: the assignment never breaks it).
+    one_nationality_per_proposal: Mapped[bool] = mapped_column(default=False)
     # When individual evaluation reports are due (set by the officer when assignments are published).
     evaluation_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     practice_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"))

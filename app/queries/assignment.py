@@ -137,6 +137,8 @@ def assignment_problem(call: Call, proposals: list[Proposal], versions: dict[int
     taken: dict[int, set[int]] = {p.id: set() for p in proposals}
     declared: dict[int, set[int]] = {p.id: set() for p in proposals}
     counted: dict[int, int] = {p.id: 0 for p in proposals}
+    nationality = {m.user_id: m.nationality for m in members}
+    sitting: dict[int, set[str]] = {p.id: set() for p in proposals}  # nationalities already on each panel
     for assignment in rows:
         if is_active(assignment):
             load[assignment.evaluator_id] = load.get(assignment.evaluator_id, 0) + 1
@@ -146,6 +148,8 @@ def assignment_problem(call: Call, proposals: list[Proposal], versions: dict[int
                 declared[assignment.proposal_id].add(assignment.evaluator_id)
             if counts_toward_k(assignment):
                 counted[assignment.proposal_id] += 1
+                if nationality.get(assignment.evaluator_id):
+                    sitting[assignment.proposal_id].add(nationality[assignment.evaluator_id])
     k = call.evaluators_per_proposal
     needs = []
     for proposal in proposals:
@@ -154,10 +158,12 @@ def assignment_problem(call: Call, proposals: list[Proposal], versions: dict[int
             id=proposal.id, strand=versions[proposal.id].strand, need=max(0, k - counted[proposal.id]),
             excluded=frozenset(taken[proposal.id]) | conflicted, conflicted=conflicted,
             label=f"{proposal.reference} {versions[proposal.id].acronym}".strip(),
+            nationalities=frozenset(sitting[proposal.id]),
         ))
     slots = [
         EvaluatorSlot(id=m.user_id, capacity=max(0, m.max_load - load.get(m.user_id, 0)),
-                      expertise=frozenset(m.expertise or []), load=load.get(m.user_id, 0), label=m.user.full_name)
+                      expertise=frozenset(m.expertise or []), load=load.get(m.user_id, 0), label=m.user.full_name,
+                      nationality=m.nationality or "")
         for m in members
     ]
     return AssignmentProblem(needs, slots)

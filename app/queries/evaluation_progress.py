@@ -6,6 +6,7 @@ number of proposals (a test and `bench/assignment.py` check it at two sizes).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,10 +40,16 @@ class ProposalProgress:
     # Why each evaluator: their name and the terms their profile shares with the proposal (none when assigned by
     # hand or matched on the strand alone).
     matches: list[tuple[str, list[str]]] = field(default_factory=list)
+    nationalities: list[str] = field(default_factory=list)  # of its active evaluators who gave one
 
     @property
     def assigned(self) -> int:
         return self.proposed + self.published
+
+    @property
+    def repeated_nationalities(self) -> list[str]:
+        """Nationalities of more than one of its evaluators (the panel rule, when the call has it, forbids them)."""
+        return sorted(code for code, n in Counter(self.nationalities).items() if n > 1)
 
 
 @dataclass
@@ -61,6 +68,7 @@ class EvaluatorProgress:
     submitted: int = 0
     overdue: int = 0
     rapporteur_of: int = 0
+    nationality: str = ""
 
 
 @dataclass
@@ -93,11 +101,12 @@ def _evaluator_rows(call: Call) -> dict[int, EvaluatorProgress]:
     return {
         row.user_id: EvaluatorProgress(row.user_id, row.full_name, row.email, row.organisation_name, row.country,
                                        list(row.expertise or []), row.max_load,
-                                       row.code_of_conduct_accepted_at is not None, row.withdrawn_at is not None)
+                                       row.code_of_conduct_accepted_at is not None, row.withdrawn_at is not None,
+                                       nationality=row.nationality or "")
         for row in db.session.execute(
             sa.select(PoolMember.user_id, User.full_name, User.email, PoolMember.organisation_name,
                       PoolMember.country, PoolMember.expertise, PoolMember.max_load,
-                      PoolMember.code_of_conduct_accepted_at, PoolMember.withdrawn_at)
+                      PoolMember.code_of_conduct_accepted_at, PoolMember.withdrawn_at, PoolMember.nationality)
             .join(User, User.id == PoolMember.user_id)
             .where(PoolMember.call_id == call.id).order_by(User.full_name, User.id))
     }
@@ -130,6 +139,8 @@ def _count_assignments(call: Call, proposals: dict[int, ProposalProgress], evalu
             name = evaluator.name if evaluator else f"#{evaluator_id}"
             proposal.evaluators.append(name)
             proposal.matches.append((name, list(terms or [])))
+            if evaluator is not None and evaluator.nationality:
+                proposal.nationalities.append(evaluator.nationality)
             if is_rapporteur:
                 proposal.rapporteur = name
         if evaluator is not None:

@@ -86,7 +86,8 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     result.covered = problem.covered
     texts = affinity_texts(proposals, versions, members)
     affinity = matching.Affinity(*texts) if texts else None
-    solution = matching.solve(problem.needs, problem.slots, affinity)
+    rules = matching.PanelRules(one_per_nationality=call.one_nationality_per_proposal)
+    solution = matching.solve(problem.needs, problem.slots, affinity, rules)
     if isinstance(solution, matching.Infeasible):
         raise _infeasible(solution, proposals, versions)
     for pair in solution.pairs:
@@ -150,10 +151,11 @@ def _infeasible(solution: matching.Infeasible, proposals: list[Proposal],
     by_id = {p.id: p for p in proposals}
     return AssignmentInfeasible(solution.message, details={
         "missing": solution.missing,
+        "rule": solution.rule or None,
         "proposals": [
             {"id": s.proposal_id, "reference": by_id[s.proposal_id].reference,
              "acronym": versions[s.proposal_id].acronym, "needed": s.needed, "available": s.available,
-             "conflicted": s.conflicted, "at_maximum_load": s.full, "reason": s.reason}
+             "conflicted": s.conflicted, "at_maximum_load": s.full, "reason": s.reason, "rule": s.rule or None}
             for s in solution.shortfalls
         ],
     })
@@ -209,6 +211,7 @@ def add_assignment(proposal: Proposal, *, actor: User, evaluator: User, now: dat
     if len(current) >= call.evaluators_per_proposal:
         raise InvalidInput(f"{proposal.reference} already has {call.evaluators_per_proposal} evaluators; "
                            f"remove one first.", details={"field": "evaluator"})
+    _check_panel_rules(call, member, current)
     assignment = Assignment(call_id=call.id, proposal_id=proposal.id, evaluator_id=evaluator.id,
                             state=AssignmentState.PROPOSED, created_at=now, is_rapporteur=not current)
     db.session.add(assignment)
@@ -216,6 +219,18 @@ def add_assignment(proposal: Proposal, *, actor: User, evaluator: User, now: dat
     record_event(actor, "assignment.added", object_type="assignment", object_id=assignment.id,
                  proposal_id=proposal.id, evaluator_id=evaluator.id)
     return assignment
+
+
+def _check_panel_rules(call: Call, member: PoolMember, current: list[Assignment]) -> None:
+    """Refuse a hand-picked evaluator who would break a panel rule of the call, as the automatic assignment never
+    does."""
+    if not call.one_nationality_per_proposal or not member.nationality:
+        return
+    for assignment in current:
+        other = pool_member(call.id, assignment.evaluator_id)
+        if other is not None and other.nationality == member.nationality:
+            raise InvalidInput(f"{assignment.evaluator.full_name} is also of this nationality ({member.nationality}); "
+                               f"the call allows {matching.ONE_PER_NATIONALITY}.", details={"field": "evaluator"})
 
 
 def remove_assignment(assignment: Assignment, *, actor: User, reason: str = "",
@@ -320,20 +335,26 @@ def set_rapporteur(assignment: Assignment, *, actor: User) -> Assignment:
                  proposal_id=assignment.proposal_id, evaluator_id=assignment.evaluator_id)
     return assignment
 
-def update_evaluation_settings(call: Call, *, actor: User, evaluators_per_proposal: int,
-                               country_conflict: bool) -> Call:
-    """Evaluators per proposal (k) and the country conflict switch of a call (audited).
+def update_evaluation_settings(call: Call, *, actor: User, evaluators_per_proposal: int, country_conflict: bool,
+                               one_nationality_per_proposal: bool | None = None) -> Call:
+    """Evaluators per proposal (k), the country conflict switch and the nationality panel rule of a call (audited;
+    the rule stays as it is when not given).
 
-    Raising k leaves gaps that the next automatic assignment fills; lowering it keeps existing assignments.
+    Raising k leaves gaps that the next automatic assignment fills; lowering it keeps existing assignments, and
+    turning the rule on applies to the places filled from then on.
     """
     require_officer(actor)
     if not isinstance(evaluators_per_proposal, int) or not 1 <= evaluators_per_proposal <= MAX_EVALUATORS_PER_PROPOSAL:
         raise InvalidInput(f"Evaluators per proposal: a number from 1 to {MAX_EVALUATORS_PER_PROPOSAL}.",
                            details={"field": "evaluators_per_proposal"})
-    before = {"evaluators_per_proposal": call.evaluators_per_proposal, "country_conflict": call.country_conflict}
+    before = {"evaluators_per_proposal": call.evaluators_per_proposal, "country_conflict": call.country_conflict,
+              "one_nationality_per_proposal": call.one_nationality_per_proposal}
     call.evaluators_per_proposal = evaluators_per_proposal
     call.country_conflict = bool(country_conflict)
+    if one_nationality_per_proposal is not None:
+        call.one_nationality_per_proposal = bool(one_nationality_per_proposal)
     db.session.flush()
     record_event(actor, "call.evaluation_settings", object_type="call", object_id=call.code, before=before,
-                 after={"evaluators_per_proposal": evaluators_per_proposal, "country_conflict": bool(country_conflict)})
+                 after={"evaluators_per_proposal": evaluators_per_proposal, "country_conflict": bool(country_conflict),
+                        "one_nationality_per_proposal": call.one_nationality_per_proposal})
     return call

@@ -1,4 +1,5 @@
-"""evaluator profiles (nationality, gender, expertise keywords and statement) and why each evaluator was chosen
+"""evaluator profiles (nationality, gender, expertise keywords and statement), why each evaluator was chosen, and
+the panel rule of one evaluator per nationality
 
 Revision ID: 5e1a9c3d7b42
 Revises: 7c41d9e0b2a5
@@ -17,6 +18,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('one_nationality_per_proposal', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
     with op.batch_alter_table('pool_members', schema=None) as batch_op:
         batch_op.add_column(sa.Column('nationality', sa.String(length=2), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('gender', sa.Enum('woman', 'man', 'another', 'prefer_not_to_say',
@@ -38,3 +42,5 @@ def downgrade():
         batch_op.drop_column('expertise_keywords')
         batch_op.drop_column('gender')
         batch_op.drop_column('nationality')
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.drop_column('one_nationality_per_proposal')

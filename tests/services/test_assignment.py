@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.enums import AssignmentState, Eligibility, Role
 from app.extensions import db
@@ -228,3 +229,52 @@ def test_while_nobody_wrote_a_profile_the_strand_decides_and_no_terms_are_stored
     assert rows
     assert all(a.affinity is None and a.shared_terms == [] for a in rows)
     assert events("assignments.computed")[0].data["matched_on"] == "strand"
+
+
+def _nationalities(call: Call, countries: list[str]) -> None:
+    members = sorted(db.session.scalars(sa.select(PoolMember).where(PoolMember.call_id == call.id)),
+                     key=lambda m: m.id)
+    for member, country in zip(members, countries, strict=True):
+        member.nationality = country
+    db.session.flush()
+
+
+def test_with_the_nationality_rule_no_panel_gets_two_evaluators_of_one_nationality() -> None:
+    pool = pool_call(6, 6, max_load=6, k=3)
+    _nationalities(pool.call, ["PT", "PT", "PT", "FI", "FI", "RO"])
+    pool.call.one_nationality_per_proposal = True
+    assigning.fill_gaps(pool.call, actor=user(pool.world.officer_id))
+    nationality = {m.user_id: m.nationality for m in db.session.scalars(sa.select(PoolMember))}
+    panels: dict[int, list[str]] = {}
+    for assignment in active_assignments_of(pool.call):
+        panels.setdefault(assignment.proposal_id, []).append(nationality[assignment.evaluator_id])
+    assert len(panels) == 6
+    assert all(sorted(panel) == ["FI", "PT", "RO"] for panel in panels.values())
+
+
+def test_a_nationality_rule_that_cannot_be_met_is_named_and_nothing_changes() -> None:
+    pool = pool_call(2, 4, k=3)
+    _nationalities(pool.call, ["PT", "PT", "FI", "FI"])
+    pool.call.one_nationality_per_proposal = True
+    with pytest.raises(AssignmentInfeasible) as error:
+        assigning.fill_gaps(pool.call, actor=user(pool.world.officer_id))
+    assert error.value.details["rule"] == "at most one evaluator of each nationality per proposal"
+    assert "at most one evaluator of each nationality per proposal" in error.value.message
+    assert {p["rule"] for p in error.value.details["proposals"]} == {
+        "at most one evaluator of each nationality per proposal"}
+    assert active_assignments_of(pool.call) == []
+    pool.call.one_nationality_per_proposal = False
+    assert len(assigning.fill_gaps(pool.call, actor=user(pool.world.officer_id)).created) == 6
+
+
+def test_gaps_are_filled_without_repeating_a_nationality_already_on_the_panel() -> None:
+    pool = pool_call(1, 4, k=2)
+    _nationalities(pool.call, ["PT", "PT", "FI", "RO"])
+    pool.call.one_nationality_per_proposal = True
+    members = sorted(db.session.scalars(sa.select(PoolMember)), key=lambda m: m.id)
+    proposal = db.session.get(Proposal, pool.world.proposal_ids[0])
+    assigning.add_assignment(proposal, actor=user(pool.world.officer_id), evaluator=members[0].user)
+    with pytest.raises(InvalidInput, match="also of this nationality"):
+        assigning.add_assignment(proposal, actor=user(pool.world.officer_id), evaluator=members[1].user)
+    result = assigning.fill_gaps(pool.call, actor=user(pool.world.officer_id))
+    assert result.created[0].evaluator_id in {members[2].user_id, members[3].user_id}

@@ -204,3 +204,26 @@ def test_the_assignment_page_shows_the_panels_balance(app, officer_for) -> None:
     assert '<tr class="short"><td>Tourism</td><td class="num">2</td><td class="num">1</td></tr>' in balance
     assert '<tr class=""><td>Health</td><td class="num">2</td><td class="num">0</td></tr>' in balance
     assert "fewer experts than the 3 evaluators each proposal needs" in balance
+
+
+def test_the_officer_turns_the_nationality_rule_on_and_each_proposal_shows_it_checked(app, officer_for) -> None:  # type: ignore[no-untyped-def]
+    s = committed_world(app, proposals=2, evaluators=3, publish=False)
+    with app.app_context():
+        for member_id, country in zip(s.member_ids, ["PT", "FI", "RO"], strict=True):
+            db.session.get(PoolMember, member_id).nationality = country
+        db.session.commit()
+    client = officer_for(s)
+    response = client.post(f"/manage/calls/{s.code}/assignments/settings",
+                           data={"evaluators_per_proposal": "3", "country_conflict": "y",
+                                 "one_nationality_per_proposal": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Call, s.call_id).one_nationality_per_proposal is True
+    assert client.post(f"/manage/calls/{s.code}/assignments/auto", data={}).status_code == 302
+    page = _text(client.get(f"/manage/calls/{s.code}/assignments"))
+    assert "<th>Panel rule</th>" in page
+    assert page.count("one per nationality ✓") == 2
+    with app.app_context():  # a panel made before the rule was on, or by hand: shown as breaking it
+        db.session.get(PoolMember, s.member_ids[1]).nationality = "PT"
+        db.session.commit()
+    assert "two or more of PT" in _text(client.get(f"/manage/calls/{s.code}/assignments"))
