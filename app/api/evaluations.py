@@ -158,7 +158,8 @@ def list_evaluators(code: str) -> list[PoolMember]:
 @bp.arguments(AutoAssignSchema)
 @bp.response(200, AutoResultSchema)
 @bp.alt_response(409, description="`infeasible`: `details.proposals` names each proposal that cannot be covered "
-                                  "and why; nothing is changed.")
+                                  "and why, `details.rule` the panel rule that cannot be met (null when loads or "
+                                  "conflicts are the cause); nothing is changed.")
 def auto_assign(body: dict[str, Any], code: str) -> dict[str, Any]:
     """Fill every missing evaluator place (min-cost flow); the new assignments are PROPOSED until published."""
     call = load_call(code)

@@ -31,6 +31,13 @@ class PoolMemberSchema(Schema):
     country = fields.String()
     expertise = fields.List(fields.String())
     max_load = fields.Integer()
+    nationality = fields.String(metadata={"description": "ISO 3166 alpha-2, kept by the evaluator; empty: not "
+                                                         "given yet."})
+    gender = fields.Function(lambda m: m.gender.value if m.gender else None,
+                             metadata={"description": "Self-declared and optional: woman, man, another, "
+                                                      "prefer_not_to_say, or null (no answer)."})
+    expertise_keywords = fields.List(fields.String())
+    expertise_statement = fields.String()
     invited_at = fields.AwareDateTime(format="iso")
     code_of_conduct_accepted_at = fields.AwareDateTime(format="iso", allow_none=True)
     withdrawn_at = fields.AwareDateTime(format="iso", allow_none=True)
@@ -51,6 +58,11 @@ class AssignmentSchema(Schema):
     conflict = fields.String(attribute="conflict.value")
     conflict_waived = fields.Function(lambda a: bool(a.conflict_waived_reason))
     report_status = fields.Function(lambda a: a.report.status.value if a.report else None)
+    affinity = fields.Float(allow_none=True, metadata={
+        "description": "How close the proposal and the evaluator's profile are (0 to 1), when the automatic "
+                       "assignment matched on them; null otherwise."})
+    shared_terms = fields.List(fields.String(), metadata={"description": "Why this evaluator: the terms weighing "
+                                                                         "most in the affinity."})
 
 
 class AutoAssignSchema(Schema):

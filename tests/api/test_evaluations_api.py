@@ -65,6 +65,8 @@ def test_invite_an_evaluator(app, client, world, bearer) -> None:  # type: ignor
     assert body["country"] == "DE"
     assert body["expertise"] == ["Health"]
     assert body["code_of_conduct_accepted_at"] is None
+    assert (body["nationality"], body["gender"], body["expertise_keywords"], body["expertise_statement"]) == (
+        "", None, [], "")
     _error(client.post(url, json={"email": "new@x.test"}, headers=officer), 409, "already_exists")
     error = _error(client.post(url, json={"email": world.applicant_email}, headers=officer), 422, "invalid_input")
     assert error["details"]["field"] == "email"
@@ -351,3 +353,29 @@ def test_an_evaluator_with_full_access_reads_the_proposal_through_the_shared_rul
     # evaluator 4 is not assigned to proposal 1
     response = client.get(f"/api/v1/proposals/{world.proposal_ids[0]}", headers=bearer(world.evaluator_emails[3]))
     assert response.status_code == 404
+
+
+def test_the_api_says_why_each_evaluator_and_names_a_panel_rule_that_cannot_be_met(app, client, bearer) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        s = make_evaluation_setup(code="WHY", proposals=1, evaluators=3, publish=False, evaluators_per_proposal=1)
+        proposal = db.session.get(Proposal, s.proposal_ids[0])
+        proposal.title, proposal.abstract = "Battery recycling", "Recovering lithium and cobalt from used cells."
+        member = db.session.get(PoolMember, s.member_ids[2])
+        member.expertise_keywords, member.expertise_statement = ["lithium"], "Cobalt recovery from cells."
+        db.session.commit()
+    officer = bearer(s.officer_email)
+    body = client.post("/api/v1/calls/WHY/assignments/auto", json={}, headers=officer).get_json()
+    [assignment] = body["assignments"]
+    assert assignment["evaluator"]["id"] == s.evaluator_ids[2]
+    assert sorted(assignment["shared_terms"]) == ["cells", "cobalt", "lithium"]
+    assert 0 < assignment["affinity"] <= 1
+    with app.app_context():
+        s2 = make_evaluation_setup(code="RULE", proposals=1, evaluators=3, publish=False, evaluators_per_proposal=2)
+        db.session.get(Call, s2.call_id).one_nationality_per_proposal = True
+        for member_id in s2.member_ids:
+            db.session.get(PoolMember, member_id).nationality = "PT"
+        db.session.commit()
+    error = _error(client.post("/api/v1/calls/RULE/assignments/auto", json={}, headers=bearer(s2.officer_email)),
+                   409, "infeasible")
+    assert error["details"]["rule"] == "at most one evaluator of each nationality per proposal"
+    assert error["details"]["proposals"][0]["rule"] == error["details"]["rule"]
