@@ -99,6 +99,19 @@ class Gender(StrEnum):
                 "prefer_not_to_say": "Prefer not to say"}[self.value]
 
 
+class RuleStrength(StrEnum):
+    """How a call's panel rule applies to the automatic assignment."""
+
+    OFF = "off"
+    SOFT = "soft"  # kept whenever it can be, broken as little as possible when it cannot
+    HARD = "hard"  # never broken: the assignment is refused, naming the rule, when it cannot be met
+
+    @property
+    def label(self) -> str:
+        return {"off": "Off", "soft": "Soft: kept whenever possible",
+                "hard": "Hard: never broken"}[self.value]
+
+
 class ConflictDeclaration(StrEnum):
     UNDECLARED = "undeclared"
     NO_CONFLICT = "no_conflict"

@@ -19,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.enums import RuleStrength
 from app.models.limits import (
     MAX_AFFILIATION,
     MAX_EVALUATORS_PER_PROPOSAL,
@@ -115,7 +116,9 @@ class EvaluationSettingsForm(FlaskForm):
                                            validators=[InputRequired(),
                                                        NumberRange(min=1, max=MAX_EVALUATORS_PER_PROPOSAL)])
     country_conflict = BooleanField("An evaluator from the coordinator's country is conflicted")
-    one_nationality_per_proposal = BooleanField("At most one evaluator of each nationality per proposal")
+    nationality_rule = SelectField("At most one evaluator of each nationality per proposal",
+                                   choices=[SelectChoice(s.value, s.label) for s in RuleStrength],
+                                   validators=[DataRequired()])
     submit = SubmitField("Save")
 
 

@@ -25,8 +25,9 @@ from matching.problem import (
     ProposalNeed,
     Shortfall,
     Solution,
+    Strength,
     pair_cost,
 )
 
 __all__ = ["ONE_PER_NATIONALITY", "Affinity", "EvaluatorSlot", "Infeasible", "PanelRules", "Pair", "ProposalNeed",
-           "Shortfall", "Solution", "pair_cost", "solve"]
+           "Shortfall", "Solution", "Strength", "pair_cost", "solve"]

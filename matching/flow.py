@@ -27,12 +27,14 @@ from matching.problem import (
     AFFINITY_WEIGHT,
     LOAD_STEP,
     MISMATCH_COST,
+    SOFT_RULE_COST,
     EvaluatorSlot,
     Infeasible,
     Pair,
     PanelRules,
     ProposalNeed,
     Solution,
+    Strength,
     is_expert,
     pair_cost,
 )
@@ -80,7 +82,7 @@ def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot]
         uncovered = {pid: n for pid, n in flow.pop("nobody").items() if n}
         if not uncovered:
             return Solution(pairs=_pairs(flow, by_id, free_by_id, affinity), cost=cost)
-        if rules.one_per_nationality:
+        if rules.nationality is Strength.HARD:
             # The proof below reads a plain bipartite network: with the rule, solve once on the full lists instead.
             if any(limit[p.id] < len(candidates[p.id]) for p in wanted):
                 limit = {p.id: len(candidates[p.id]) for p in wanted}
@@ -141,13 +143,16 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
                    nobody: bool, rules: PanelRules) -> tuple[dict[str, dict[int, int]], int]:
     """Solve the network; without `nobody` it raises NetworkXUnfeasible when some place cannot be filled.
 
-    With the nationality rule, a proposal reaches the evaluators of one nationality through a node of capacity 1:
-    at most one of them can be chosen (evaluators without a nationality are reached directly).
+    With the nationality rule, a proposal reaches the evaluators of one nationality through a node: one edge of
+    capacity 1 (none when the panel already has that nationality) and, for a soft rule, a dear one beside it, so
+    that a second evaluator of the nationality costs SOFT_RULE_COST more (evaluators without a nationality are
+    reached directly).
     """
     graph = nx.MultiDiGraph()
     total = sum(p.need for p in proposals)
     # Dearer than any path of real edges, so that "nobody" is used only when nothing else fits.
-    top = max((e.load + e.capacity for e in evaluators), default=0) + max(MISMATCH_COST, AFFINITY_WEIGHT) + 1
+    top = (max((e.load + e.capacity for e in evaluators), default=0) + max(MISMATCH_COST, AFFINITY_WEIGHT)
+           + SOFT_RULE_COST + 1)
     nobody_cost = top * 2 * (len(proposals) + len(evaluators) + 2)
     graph.add_node("source", demand=-total)
     graph.add_node("sink", demand=total)
@@ -161,7 +166,10 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
         for evaluator in shortlists[proposal.id]:
             tail = _tail(proposal, evaluator, rules)
             if tail != node:
-                graph.add_edge(node, tail, key="rule", capacity=1, weight=0)
+                sitting = evaluator.nationality in proposal.nationalities
+                graph.add_edge(node, tail, key="rule", capacity=0 if sitting else 1, weight=0)
+                if rules.nationality is Strength.SOFT:
+                    graph.add_edge(node, tail, key="soft", capacity=proposal.need, weight=SOFT_RULE_COST)
             graph.add_edge(tail, _node("e", evaluator.id), capacity=1, weight=costs[proposal.id][evaluator.id])
     for evaluator in evaluators:
         node = _node("e", evaluator.id)
@@ -184,7 +192,7 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
 
 def _tail(proposal: ProposalNeed, evaluator: EvaluatorSlot, rules: PanelRules) -> str:
     """The node the edge to this evaluator leaves from: the proposal, or its node for the evaluator's nationality."""
-    if rules.one_per_nationality and evaluator.nationality:
+    if rules.nationality is not Strength.OFF and evaluator.nationality:
         return f"p{proposal.id}:{evaluator.nationality}"
     return _node("p", proposal.id)
 

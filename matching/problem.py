@@ -9,6 +9,7 @@ expertise. What makes one pair better than another is `pair_cost`, in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 MISMATCH_COST = 4  # a non-expert costs this much more than an expert: a few proposals of load balance
 # With an affinity, a pair costs AFFINITY_WEIGHT * (1 - affinity): a pair 0.2 closer is worth as much as an expert
@@ -43,17 +44,28 @@ class EvaluatorSlot:
 
 
 ONE_PER_NATIONALITY = "at most one evaluator of each nationality per proposal"
+# What breaking a soft rule costs a pair: more than the whole range of affinities (AFFINITY_WEIGHT) and than a few
+# proposals of load balance, so it is broken only when nothing else fits or the loads would be far apart.
+SOFT_RULE_COST = 50
+
+
+class Strength(StrEnum):
+    """How a panel rule applies: not at all, as a preference (broken at a cost), or always."""
+
+    OFF = "off"
+    SOFT = "soft"
+    HARD = "hard"
 
 
 @dataclass(frozen=True)
 class PanelRules:
-    """A call's rules on who may sit together on a proposal's panel, each one hard (never broken) when on."""
+    """A call's rules on who may sit together on a proposal's panel, each off, soft or hard."""
 
-    one_per_nationality: bool = False
+    nationality: Strength = Strength.OFF  # ONE_PER_NATIONALITY
 
     def allows(self, proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:
-        """The evaluator may join the proposal's panel as it stands (before this assignment's other choices)."""
-        return not (self.one_per_nationality and evaluator.nationality
+        """The evaluator may join the proposal's panel as it stands (a hard rule is never broken)."""
+        return not (self.nationality is Strength.HARD and evaluator.nationality
                     and evaluator.nationality in proposal.nationalities)
 
 

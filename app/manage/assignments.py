@@ -133,7 +133,7 @@ def _assignments_page(call: Call, *, infeasible: AssignmentInfeasible | None = N
         publish_form.evaluation_deadline.data = wall_clock(default, call.time_zone)
     settings = EvaluationSettingsForm(data={"evaluators_per_proposal": call.evaluators_per_proposal,
                                             "country_conflict": call.country_conflict,
-                                            "one_nationality_per_proposal": call.one_nationality_per_proposal})
+                                            "nationality_rule": call.nationality_rule.value})
     rows = [p for p in progress.proposals if p.eligibility is Eligibility.ELIGIBLE]
     return render_template(
         "manage/evaluation_assignments.html", call=call, progress=progress, rows=rows,
@@ -204,8 +204,7 @@ def evaluation_settings(code: str) -> Response:
         assigning.update_evaluation_settings(call, actor=current_actor(),
                                              evaluators_per_proposal=form.evaluators_per_proposal.data or 0,
                                              country_conflict=bool(form.country_conflict.data),
-                                             one_nationality_per_proposal=bool(
-                                                 form.one_nationality_per_proposal.data))
+                                             nationality_rule=form.nationality_rule.data)
     if outcome.ok:
         flash("Evaluation settings saved.", "success")
     return redirect(url_for("manage.evaluation_assignments", code=code))

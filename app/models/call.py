@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.enums import BudgetPolicy, CallKind, CallState
+from app.enums import BudgetPolicy, CallKind, CallState, RuleStrength
 from app.extensions import Model
 from app.models.types import MONEY, SCORE, UTCDateTime
 
@@ -64,8 +64,11 @@ class Call(Model):
     )
     reserve_size: Mapped[int] = mapped_column(default=0)
     country_conflict: Mapped[bool] = mapped_column(default=True)
-    # Panel rule: at most one evaluator of each nationality on a proposal (hard: the assignment never breaks it).
-    one_nationality_per_proposal: Mapped[bool] = mapped_column(default=False)
+    # Panel rule: at most one evaluator of each nationality on a proposal (off, soft or hard).
+    nationality_rule: Mapped[RuleStrength] = mapped_column(
+        sa.Enum(RuleStrength, native_enum=False, length=4, values_callable=lambda e: [m.value for m in e]),
+        default=RuleStrength.OFF,
+    )
     # When individual evaluation reports are due (set by the officer when assignments are published).
     evaluation_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     practice_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"))

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 import matching
 from app.clock import utcnow
-from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus
+from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus, RuleStrength
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember, Proposal, User
 from app.models.limits import MAX_EVALUATORS_PER_PROPOSAL, MIN_WITHDRAWAL_REASON
@@ -86,7 +86,7 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     result.covered = problem.covered
     texts = affinity_texts(proposals, versions, members)
     affinity = matching.Affinity(*texts) if texts else None
-    rules = matching.PanelRules(one_per_nationality=call.one_nationality_per_proposal)
+    rules = matching.PanelRules(nationality=matching.Strength(call.nationality_rule.value))
     solution = matching.solve(problem.needs, problem.slots, affinity, rules)
     if isinstance(solution, matching.Infeasible):
         raise _infeasible(solution, proposals, versions)
@@ -224,7 +224,7 @@ def add_assignment(proposal: Proposal, *, actor: User, evaluator: User, now: dat
 def _check_panel_rules(call: Call, member: PoolMember, current: list[Assignment]) -> None:
     """Refuse a hand-picked evaluator who would break a panel rule of the call, as the automatic assignment never
     does."""
-    if not call.one_nationality_per_proposal or not member.nationality:
+    if call.nationality_rule is not RuleStrength.HARD or not member.nationality:
         return
     for assignment in current:
         other = pool_member(call.id, assignment.evaluator_id)
@@ -335,10 +335,11 @@ def set_rapporteur(assignment: Assignment, *, actor: User) -> Assignment:
                  proposal_id=assignment.proposal_id, evaluator_id=assignment.evaluator_id)
     return assignment
 
+
 def update_evaluation_settings(call: Call, *, actor: User, evaluators_per_proposal: int, country_conflict: bool,
-                               one_nationality_per_proposal: bool | None = None) -> Call:
-    """Evaluators per proposal (k), the country conflict switch and the nationality panel rule of a call (audited;
-    the rule stays as it is when not given).
+                               nationality_rule: str | None = None) -> Call:
+    """Evaluators per proposal (k), the country conflict switch and the nationality panel rule (off, soft or hard)
+    of a call (audited; the rule stays as it is when not given).
 
     Raising k leaves gaps that the next automatic assignment fills; lowering it keeps existing assignments, and
     turning the rule on applies to the places filled from then on.
@@ -347,14 +348,18 @@ def update_evaluation_settings(call: Call, *, actor: User, evaluators_per_propos
     if not isinstance(evaluators_per_proposal, int) or not 1 <= evaluators_per_proposal <= MAX_EVALUATORS_PER_PROPOSAL:
         raise InvalidInput(f"Evaluators per proposal: a number from 1 to {MAX_EVALUATORS_PER_PROPOSAL}.",
                            details={"field": "evaluators_per_proposal"})
+    try:
+        rule = call.nationality_rule if nationality_rule is None else RuleStrength(nationality_rule)
+    except ValueError:
+        raise InvalidInput("The nationality rule is off, soft or hard.",
+                           details={"field": "nationality_rule"}) from None
     before = {"evaluators_per_proposal": call.evaluators_per_proposal, "country_conflict": call.country_conflict,
-              "one_nationality_per_proposal": call.one_nationality_per_proposal}
+              "nationality_rule": call.nationality_rule.value}
     call.evaluators_per_proposal = evaluators_per_proposal
     call.country_conflict = bool(country_conflict)
-    if one_nationality_per_proposal is not None:
-        call.one_nationality_per_proposal = bool(one_nationality_per_proposal)
+    call.nationality_rule = rule
     db.session.flush()
     record_event(actor, "call.evaluation_settings", object_type="call", object_id=call.code, before=before,
                  after={"evaluators_per_proposal": evaluators_per_proposal, "country_conflict": bool(country_conflict),
-                        "one_nationality_per_proposal": call.one_nationality_per_proposal})
+                        "nationality_rule": call.nationality_rule.value})
     return call

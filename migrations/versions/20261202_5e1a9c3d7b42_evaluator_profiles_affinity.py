@@ -1,5 +1,5 @@
 """evaluator profiles (nationality, gender, expertise keywords and statement), why each evaluator was chosen, and
-the panel rule of one evaluator per nationality
+the panel rule of one evaluator per nationality (off, soft or hard)
 
 Revision ID: 5e1a9c3d7b42
 Revises: 7c41d9e0b2a5
@@ -19,8 +19,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('calls', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('one_nationality_per_proposal', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+        batch_op.add_column(sa.Column('nationality_rule', sa.Enum('off', 'soft', 'hard', name='rulestrength',
+                                                                  native_enum=False, length=4),
+                                      nullable=False, server_default='off'))
     with op.batch_alter_table('pool_members', schema=None) as batch_op:
         batch_op.add_column(sa.Column('nationality', sa.String(length=2), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('gender', sa.Enum('woman', 'man', 'another', 'prefer_not_to_say',
@@ -43,4 +44,4 @@ def downgrade():
         batch_op.drop_column('gender')
         batch_op.drop_column('nationality')
     with op.batch_alter_table('calls', schema=None) as batch_op:
-        batch_op.drop_column('one_nationality_per_proposal')
+        batch_op.drop_column('nationality_rule')

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app.enums import AssignmentState, ConflictDeclaration, ReportStatus, Role
+from app.enums import AssignmentState, ConflictDeclaration, ReportStatus, Role, RuleStrength
 from app.extensions import db
 from app.models import Assignment, Call, ConsensusReport, PoolMember, Proposal, User
 from tests.evaluation_support import committed_world
@@ -371,7 +371,7 @@ def test_the_api_says_why_each_evaluator_and_names_a_panel_rule_that_cannot_be_m
     assert 0 < assignment["affinity"] <= 1
     with app.app_context():
         s2 = make_evaluation_setup(code="RULE", proposals=1, evaluators=3, publish=False, evaluators_per_proposal=2)
-        db.session.get(Call, s2.call_id).one_nationality_per_proposal = True
+        db.session.get(Call, s2.call_id).nationality_rule = RuleStrength.HARD
         for member_id in s2.member_ids:
             db.session.get(PoolMember, member_id).nationality = "PT"
         db.session.commit()

@@ -11,10 +11,20 @@ from collections import Counter
 
 import pytest
 
-from matching import ONE_PER_NATIONALITY, EvaluatorSlot, Infeasible, PanelRules, ProposalNeed, Solution, solve
+from matching import (
+    ONE_PER_NATIONALITY,
+    EvaluatorSlot,
+    Infeasible,
+    PanelRules,
+    ProposalNeed,
+    Solution,
+    Strength,
+    solve,
+)
 
 COUNTRIES = ["BE", "DE", "FR", "IT", "ES", "PT", "PL", "FI", "SE", "IE", "AT", "RO"]
-RULE = PanelRules(one_per_nationality=True)
+RULE = PanelRules(nationality=Strength.HARD)
+SOFT = PanelRules(nationality=Strength.SOFT)
 
 
 def _pool(seed: int, *, countries: int, k: int = 3, n_proposals: int = 300,
@@ -107,3 +117,25 @@ def test_the_nationality_a_panel_already_has_is_not_given_again() -> None:
     assert isinstance(solution, Solution)
     assert [p.evaluator_id for p in solution.pairs] == [2]
     assert isinstance(solve([proposal], evaluators[:1], rules=RULE), Infeasible)
+
+
+def _repeats(solution: Solution, evaluators: list[EvaluatorSlot]) -> int:
+    nationality = {e.id: e.nationality for e in evaluators}
+    panels: dict[int, list[str]] = {}
+    for pair in solution.pairs:
+        if nationality[pair.evaluator_id]:
+            panels.setdefault(pair.proposal_id, []).append(nationality[pair.evaluator_id])
+    return sum(len(names) - len(set(names)) for names in panels.values())
+
+
+def test_a_soft_rule_holds_when_it_can_and_gives_way_when_it_cannot() -> None:
+    proposals, evaluators = _pool(5, countries=8)
+    soft = solve(proposals, evaluators, rules=SOFT)
+    assert isinstance(soft, Solution)
+    _check(soft, proposals, evaluators)  # met wherever the hard rule is
+    proposals, evaluators = _pool(101, countries=2)
+    soft = solve(proposals, evaluators, rules=SOFT)
+    assert isinstance(soft, Solution)  # cannot be met: broken, but as little as it can be
+    plain = solve(proposals, evaluators)
+    assert isinstance(plain, Solution)
+    assert 0 < _repeats(soft, evaluators) < _repeats(plain, evaluators)

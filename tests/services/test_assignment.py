@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.enums import AssignmentState, Eligibility, Role
+from app.enums import AssignmentState, Eligibility, Role, RuleStrength
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember, Proposal
 from app.queries.evaluation import Access, evaluator_access
@@ -242,7 +242,7 @@ def _nationalities(call: Call, countries: list[str]) -> None:
 def test_with_the_nationality_rule_no_panel_gets_two_evaluators_of_one_nationality() -> None:
     pool = pool_call(6, 6, max_load=6, k=3)
     _nationalities(pool.call, ["PT", "PT", "PT", "FI", "FI", "RO"])
-    pool.call.one_nationality_per_proposal = True
+    pool.call.nationality_rule = RuleStrength.HARD
     assigning.fill_gaps(pool.call, actor=user(pool.world.officer_id))
     nationality = {m.user_id: m.nationality for m in db.session.scalars(sa.select(PoolMember))}
     panels: dict[int, list[str]] = {}
@@ -255,7 +255,7 @@ def test_with_the_nationality_rule_no_panel_gets_two_evaluators_of_one_nationali
 def test_a_nationality_rule_that_cannot_be_met_is_named_and_nothing_changes() -> None:
     pool = pool_call(2, 4, k=3)
     _nationalities(pool.call, ["PT", "PT", "FI", "FI"])
-    pool.call.one_nationality_per_proposal = True
+    pool.call.nationality_rule = RuleStrength.HARD
     with pytest.raises(AssignmentInfeasible) as error:
         assigning.fill_gaps(pool.call, actor=user(pool.world.officer_id))
     assert error.value.details["rule"] == "at most one evaluator of each nationality per proposal"
@@ -263,14 +263,19 @@ def test_a_nationality_rule_that_cannot_be_met_is_named_and_nothing_changes() ->
     assert {p["rule"] for p in error.value.details["proposals"]} == {
         "at most one evaluator of each nationality per proposal"}
     assert active_assignments_of(pool.call) == []
-    pool.call.one_nationality_per_proposal = False
+    pool.call.nationality_rule = RuleStrength.SOFT  # a soft rule gives way: each panel has both nationalities
     assert len(assigning.fill_gaps(pool.call, actor=user(pool.world.officer_id)).created) == 6
+    nationality = {m.user_id: m.nationality for m in db.session.scalars(sa.select(PoolMember))}
+    for proposal_id in pool.world.proposal_ids:
+        panel = sorted(nationality[a.evaluator_id] for a in active_assignments_of(pool.call)
+                       if a.proposal_id == proposal_id)
+        assert panel in (["FI", "FI", "PT"], ["FI", "PT", "PT"])
 
 
 def test_gaps_are_filled_without_repeating_a_nationality_already_on_the_panel() -> None:
     pool = pool_call(1, 4, k=2)
     _nationalities(pool.call, ["PT", "PT", "FI", "RO"])
-    pool.call.one_nationality_per_proposal = True
+    pool.call.nationality_rule = RuleStrength.HARD
     members = sorted(db.session.scalars(sa.select(PoolMember)), key=lambda m: m.id)
     proposal = db.session.get(Proposal, pool.world.proposal_ids[0])
     assigning.add_assignment(proposal, actor=user(pool.world.officer_id), evaluator=members[0].user)
@@ -278,3 +283,20 @@ def test_gaps_are_filled_without_repeating_a_nationality_already_on_the_panel() 
         assigning.add_assignment(proposal, actor=user(pool.world.officer_id), evaluator=members[1].user)
     result = assigning.fill_gaps(pool.call, actor=user(pool.world.officer_id))
     assert result.created[0].evaluator_id in {members[2].user_id, members[3].user_id}
+
+
+def test_the_nationality_rule_is_a_setting_of_the_call_off_soft_or_hard() -> None:
+    pool = pool_call(1, 3)
+    officer = user(pool.world.officer_id)
+    assigning.update_evaluation_settings(pool.call, actor=officer, evaluators_per_proposal=3, country_conflict=True,
+                                         nationality_rule="soft")
+    assert pool.call.nationality_rule is RuleStrength.SOFT
+    assigning.update_evaluation_settings(pool.call, actor=officer, evaluators_per_proposal=3, country_conflict=True)
+    assert pool.call.nationality_rule is RuleStrength.SOFT  # not given: unchanged
+    with pytest.raises(InvalidInput) as error:
+        assigning.update_evaluation_settings(pool.call, actor=officer, evaluators_per_proposal=3,
+                                             country_conflict=True, nationality_rule="sometimes")
+    assert error.value.details["field"] == "nationality_rule"
+    assert pool.call.nationality_rule is RuleStrength.SOFT
+    event = events("call.evaluation_settings")[0]
+    assert (event.data["before"]["nationality_rule"], event.data["after"]["nationality_rule"]) == ("off", "soft")

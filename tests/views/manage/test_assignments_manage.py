@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.enums import AssignmentState, ConflictDeclaration, Gender, Role
+from app.enums import AssignmentState, ConflictDeclaration, Gender, Role, RuleStrength
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember, Proposal
 from tests.evaluation_support import committed_world
@@ -215,10 +215,10 @@ def test_the_officer_turns_the_nationality_rule_on_and_each_proposal_shows_it_ch
     client = officer_for(s)
     response = client.post(f"/manage/calls/{s.code}/assignments/settings",
                            data={"evaluators_per_proposal": "3", "country_conflict": "y",
-                                 "one_nationality_per_proposal": "y"})
+                                 "nationality_rule": "hard"})
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.get(Call, s.call_id).one_nationality_per_proposal is True
+        assert db.session.get(Call, s.call_id).nationality_rule is RuleStrength.HARD
     assert client.post(f"/manage/calls/{s.code}/assignments/auto", data={}).status_code == 302
     page = _text(client.get(f"/manage/calls/{s.code}/assignments"))
     assert "<th>Panel rule</th>" in page
