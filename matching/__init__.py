@@ -3,8 +3,9 @@
 Pure like `scoring/` (no Flask, no database, nothing of `app`; a test proves it) and typed strictly, but not about
 money, so it has a package of its own:
 
-- `matching.problem`: the inputs (`ProposalNeed`, `EvaluatorSlot`), the outputs (`Solution` of `Pair`s, or
-  `Infeasible` with a `Shortfall` per proposal) as frozen dataclasses, and `pair_cost`, what a pair costs;
+- `matching.problem`: the inputs (`ProposalNeed`, `EvaluatorSlot`, the call's `PanelRules`, each off, soft or
+  hard), the outputs (`Solution` of `Pair`s, or `Infeasible` with a `Shortfall` per proposal and the rule that
+  cannot be met) as frozen dataclasses, and `pair_cost`, what a pair costs;
 - `matching.flow`: `solve`, the network and its short lists;
 - `matching.shortfall`: the sentences that say why places cannot be filled;
 - `matching.affinity`: `Affinity`, how close each proposal is to each evaluator from what they wrote (TF-IDF), the
