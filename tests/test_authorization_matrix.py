@@ -472,7 +472,7 @@ def test_missing_objects_are_404_even_for_staff(world: World) -> None:
                                                               "assignment_id", "evaluation_id", "member_id",
                                                               "letter_id", "batch_id", "run_id", "number",
                                                               "offer_id", "message_id", "resolution_id",
-                                                              "change_id")}}
+                                                              "change_id", "user_id", "session_id")}}
     checked = 0
     for rule in ALL_RULES:
         classification = rule_for(rule.endpoint)
