@@ -63,6 +63,12 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a draft may stay open for hours before the deadline
     SESSION_COOKIE_HTTPONLY = True
+    # A signed-in session (app/services/sessions.py) ends after this long without a request, and this long after
+    # its log-in whatever the activity; the user logs in again.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+    # A password-reset link works once, for this long (app/services/passwords.py).
+    PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     DISPLAY_TIME_ZONE = "Europe/Brussels"

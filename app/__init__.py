@@ -114,7 +114,7 @@ def _register_handlers_and_commands(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from app.models import User
+    from app.web.sessions import load_user_of_session
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -122,7 +122,5 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
-    login_manager.user_loader(load_user)  # called, not stacked: Flask-Login's decorator is untyped
+    # A cookie counts only while its server-side session lives (app/web/sessions.py).
+    login_manager.user_loader(load_user_of_session)  # called, not stacked: Flask-Login's decorator is untyped

@@ -111,3 +111,9 @@ def discount(key: str) -> None:
         return
     _execute_alone(sa.update(AttemptCounter).where(AttemptCounter.key == key, AttemptCounter.count > 0)
                    .values(count=AttemptCounter.count - 1))
+
+
+def commit_alone(statement: sa.Executable) -> None:
+    """Run a bookkeeping statement (a session's last-seen time, an expired session's removal) in a transaction of
+    its own, committed at once: a page that reads (GET) never commits the request's transaction."""
+    _execute_alone(statement)

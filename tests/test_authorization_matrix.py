@@ -40,9 +40,11 @@ from app.models import (
     SelectionRun,
     TieResolution,
     User,
+    UserSession,
 )
 from app.models.selection import TransferOffer
 from app.queries.personal_data import email_change_token
+from app.services.passwords import reset_link_token
 from app.web.headers import SHARED_ENDPOINTS
 from tests.conftest import PASSWORD, _empty_all_tables, api_token
 from tests.factories import (
@@ -106,6 +108,7 @@ RULES: dict[str, Rule] = {
     "public.index": PUBLIC, "public.favicon": PUBLIC, "public.call_detail": PUBLIC, "public.verify": PUBLIC,
     "public.privacy": PUBLIC, "public.call_privacy": PUBLIC,
     "public.verify_letter": PUBLIC, "auth.login": PUBLIC, "auth.register": PUBLIC, "auth.logout": PUBLIC,
+    "auth.password_reset": PUBLIC, "auth.password_reset_link": PUBLIC,
     "api-docs.openapi_json": PUBLIC, "api.letters_verify": PUBLIC, "api.create_token": PUBLIC,
     # --- API: any token ---
     "api.me": role(USERS), "api.list_calls": role(USERS), "api.get_call": role(USERS),
@@ -114,6 +117,9 @@ RULES: dict[str, Rule] = {
     "account.personal_data": role(USERS), "account.download": role(USERS), "account.name": role(USERS),
     "account.erasure": role(USERS),
     "account.email": role(USERS), "account.organisation": role(USERS),
+    "account.sessions": role(USERS), "account.end_other_sessions": role(USERS), "account.password": role(USERS),
+    # A session is its owner's only (applicant A's session of the scenario).
+    "account.end_one_session": scoped("user_session", frozenset({APP_A}), USERS),
     # A change of e-mail address is its owner's only (applicant A asked for one in the scenario).
     "account.cancel_email": scoped("email_change", frozenset({APP_A}), USERS),
     "account.confirm_email": scoped("email_change", frozenset({APP_A}), USERS),
@@ -171,6 +177,8 @@ RULES: dict[str, Rule] = {
     # An officer answering a request by post may reach any account (an unknown id is 404 for them).
     "manage.personal_data_export_for": Rule(STAFF, STAFF, "person"),
     "manage.personal_data_erase_for": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person"),
+    **{f"manage.{name}": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person")
+       for name in ("account", "account_roles", "deactivate", "reactivate")},
 }
 MANAGE_DEFAULT = role(STAFF)
 
@@ -286,6 +294,11 @@ def world(app: Flask) -> Iterator[World]:
         assert response.status_code == 302, (name, response.status_code)
         clients[name] = client
     clients[APP_SAME_NAME], newcomer_id = _register_with_the_name_of(app, applicant_a.id, params)
+    with app.app_context():  # applicant A's session, and a link that resets A's password
+        params["session_id"] = db.session.scalars(sa.select(UserSession.id).where(
+            UserSession.user_id == setup.applicant_id).order_by(UserSession.id)).first()
+        params["reset_token"] = reset_link_token(db.session.get(User, setup.applicant_id),
+                                                 made_at=int(utcnow().timestamp()))
     users[APP_SAME_NAME] = _Ref(newcomer_id)  # type: ignore[assignment]
     tokens = {name: api_token(app, _Ref(user.id)) for name, user in users.items()}  # type: ignore[arg-type]
     built = World(params, clients, tokens)
@@ -460,7 +473,7 @@ def test_missing_objects_are_404_even_for_staff(world: World) -> None:
                                                               "assignment_id", "evaluation_id", "member_id",
                                                               "letter_id", "batch_id", "run_id", "number",
                                                               "offer_id", "message_id", "resolution_id",
-                                                              "change_id")}}
+                                                              "change_id", "user_id", "session_id")}}
     checked = 0
     for rule in ALL_RULES:
         classification = rule_for(rule.endpoint)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth import bp
@@ -13,8 +13,17 @@ from app.extensions import limiter
 from app.queries.membership import INVITATION_GONE, open_invitation
 from app.services.accounts import authenticate
 from app.services.membership import register_applicant
+from app.services.passwords import (
+    RESET_LINK_GONE,
+    request_password_reset,
+    reset_lifetime,
+    reset_password,
+    user_for_reset_token,
+)
+from app.web.sessions import complete_login, end_login
 from app.web.transaction import command
 from forms.auth import LoginForm, RegistrationForm
+from forms.security import PasswordResetForm, PasswordResetRequestForm
 
 LOGIN_FAILED = "Those credentials did not work. Check the e-mail address and the password."
 
@@ -54,16 +63,14 @@ def login() -> str | Response | tuple[str, int]:
         if user is None:
             flash(LOGIN_FAILED, "error")
             return render_template("auth/login.html", form=form), 200
-        session.clear()  # a fresh session at login: no fixation
-        login_user(user)
+        complete_login(user)  # a fresh cookie (no fixation) and a new server-side session
         return redirect(_safe_next(request.args.get("next")) or _home_for_user())
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    logout_user()
-    session.clear()
+    end_login()
     flash("You are logged out.", "info")
     return redirect(url_for("public.index"))
 
@@ -90,8 +97,7 @@ def register() -> str | Response | tuple[str, int]:
             )
         if not outcome.ok:
             return render_template("auth/register.html", form=form, invitation=invitation), 200
-        session.clear()
-        login_user(registration.user)
+        complete_login(registration.user)
         organisation = registration.organisation
         if not registration.is_member:
             # Tells that the organisation exists (it must, to ask its members), never who they are.
@@ -113,3 +119,38 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
     if current_user.is_authenticated and current_user.has_role(Role.APPLICANT):
         return redirect(url_for("applicant.invitation", token=token))
     return render_template("auth/invitation.html", invitation=found, token=token)
+
+
+RESET_REQUESTED = ("If an account uses this address, we have e-mailed it a link to choose a new password. It works "
+                   "once, within {minutes} minutes. Nothing came? Check the address and your spam folder, or ask "
+                   "again.")
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def password_reset() -> str | Response | tuple[str, int]:
+    """Ask for a link to choose a new password; the answer is the same whether the address has an account or not."""
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data or "")
+        flash(RESET_REQUESTED.format(minutes=int(reset_lifetime().total_seconds() // 60)), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/password_reset.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password-reset/<reset_token>", methods=["GET", "POST"])
+def password_reset_link(reset_token: str) -> str | Response | tuple[str, int]:
+    """Where a reset link lands: choose the new password; every session of the account ends."""
+    if user_for_reset_token(reset_token) is None:
+        return render_template("auth/password_reset_link.html", form=None, message=RESET_LINK_GONE), 410
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        with command(form) as outcome:
+            reset_password(reset_token, new_password=form.password.data or "")
+        if outcome.ok:
+            if current_user.is_authenticated:
+                end_login()
+            flash("Your password is changed and every session of your account has ended. Log in with the new "
+                  "password.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/password_reset_link.html", form=form, message=None), 422 if form.errors else 200

@@ -27,10 +27,11 @@ class JobKind:
 @cache
 def job_kinds() -> dict[str, JobKind]:
     """The registry of job kinds. Imported lazily: the services that own the work enqueue through `app.jobs`."""
-    from app.services import accounts, letters, outbox, personal_data, retention
+    from app.services import accounts, letters, outbox, passwords, personal_data, retention
 
     kinds = (
         JobKind("accounts.failed_logins_notice", accounts.send_failed_logins_notice_job),
+        JobKind("accounts.password_reset_link", passwords.send_password_reset_link_job),
         JobKind("letters.render", letters.render_letters_job, on_give_up=letters.letters_job_crashed),
         # A sending job that fails for good needs no clean-up: messages it never claimed stay queued.
         JobKind("outbox.send", outbox.send_messages_job),
@@ -42,5 +43,5 @@ def job_kinds() -> dict[str, JobKind]:
     return {kind.name: kind for kind in kinds}
 
 
-JOB_KIND_NAMES = ("accounts.failed_logins_notice", "letters.render", "outbox.send", "personal_data.email_confirmation",
-                  "personal_data.retention")
+JOB_KIND_NAMES = ("accounts.failed_logins_notice", "accounts.password_reset_link", "letters.render", "outbox.send",
+                  "personal_data.email_confirmation", "personal_data.retention")

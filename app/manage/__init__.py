@@ -9,6 +9,7 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 guard_blueprint(bp, Role.OFFICER, Role.ADMIN)
 
 from app.manage import (  # noqa: E402, F401
+    accounts,  # the administrators' account pages
     assignments,  # the evaluator pool and the assignments
     evaluation,  # noqa: E402, F401
     intake,

@@ -9,6 +9,7 @@ from app.clock import utcnow
 from app.enums import OrganisationType, Role
 from app.manage import bp
 from app.queries.access import load_call
+from app.queries.account_admin import session_counts
 from app.queries.accounts import accounts_by_email
 from app.queries.calls import calls_by_deadline
 from app.services.accounts import create_user
@@ -45,4 +46,4 @@ def users() -> str | Response:
         if outcome.ok:
             flash(f"Account {user.email} created.", "success")
             return redirect(url_for("manage.users"))
-    return render_template("manage/users.html", form=form, accounts=accounts_by_email())
+    return render_template("manage/users.html", form=form, accounts=accounts_by_email(), sessions=session_counts())

@@ -16,6 +16,7 @@ from app.models.membership import Invitation, JoinRequest
 from app.models.privacy import Consent, Correction, EmailChange, Erasure, PersonalDataAccess
 from app.models.proposal import Document, Partner, Proposal, Submission
 from app.models.selection import Letter, SelectionRun, TieResolution
+from app.models.session import UserSession
 from app.models.user import ApiToken, AttemptCounter, LoginAttempt, Organisation, User, UserRole
 
 __all__ = [
@@ -25,5 +26,5 @@ __all__ = [
     "IndividualScore", "Invitation", "Job", "JoinRequest",
     "Letter", "LetterBatch",
     "Organisation", "OutboxMessage", "Partner", "PersonalDataAccess",
-    "PoolMember", "Proposal", "SelectionRun", "Submission", "TieResolution", "User", "UserRole",
+    "PoolMember", "Proposal", "SelectionRun", "Submission", "TieResolution", "User", "UserRole", "UserSession",
 ]

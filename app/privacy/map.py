@@ -194,6 +194,8 @@ IDENTITY = Personal("Name and e-mail address", ACCOUNTS, PUBLIC_TASK, ACCOUNT, E
 CREDENTIALS = Personal("Password (a salted hash)", SECURITY, PUBLIC_TASK, ACCOUNT)
 ACCOUNT_USE = Personal("Organisation membership and last log-in", ACCOUNTS, PUBLIC_TASK, ACCOUNT)
 API_TOKENS = Personal("API tokens and their use", SECURITY, PUBLIC_TASK, ACCOUNT, Erase.DELETE_ROW)
+SESSIONS = Personal("Signed-in sessions (the browser's user agent, the network address, when started and last seen)",
+                    SECURITY, PUBLIC_TASK, ACCOUNT, Erase.DELETE_ROW)
 JOIN_MESSAGE = Personal("Message sent with a request to join an organisation", ACCOUNTS, PUBLIC_TASK, ACCOUNT)
 CORRECTIONS = Personal("Corrections of personal data (the value before and after)", RIGHTS, LEGAL_OBLIGATION,
                        ACCOUNT)
@@ -258,6 +260,9 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     "user_roles.user_id": LINK, **not_personal("user_roles", "role", STATE),
     "api_tokens.label": API_TOKENS, "api_tokens.last_used_at": API_TOKENS, "api_tokens.user_id": LINK,
     **not_personal("api_tokens", "id created_at revoked_at", STATE), **not_personal("api_tokens", "token_hash", HASH),
+    "user_sessions.user_agent": SESSIONS, "user_sessions.address": SESSIONS, "user_sessions.user_id": LINK,
+    "user_sessions.started_at": SESSIONS, "user_sessions.last_seen_at": SESSIONS,
+    **not_personal("user_sessions", "id", ID), **not_personal("user_sessions", "token_hash", HASH),
     "login_attempts.email_digest": LOGIN_ATTEMPTS, **not_personal("login_attempts", "id at succeeded", STATE),
     "attempt_counters.key": LOGIN_COUNTERS, **not_personal("attempt_counters", "count expires_at", STATE),
     **not_personal("organisations", "id", ID), **not_personal("organisations", "name country type", LEGAL_PERSON),

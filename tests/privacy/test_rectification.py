@@ -130,6 +130,7 @@ def test_a_link_that_expired_or_was_forged_changes_nothing(app, people, as_perso
     assert alice.post(f"/account/email/{change_id}/{'0' * 64}").status_code == 404
     path = _link(smtp_server.messages[0][2])
     frozen_clock.move(hours=25)
+    alice = as_person(people.alice)  # the session of 25 hours ago has expired: log in again
     assert alice.get(path).status_code == 410
     refused = alice.post(path, follow_redirects=True)
     assert "This confirmation link has expired or was already used." in refused.get_data(as_text=True)

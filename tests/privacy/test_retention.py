@@ -160,6 +160,7 @@ def test_the_retention_job_erases_a_call_whose_periods_expired(app, people, as_p
         ("proposal", people.proposal_id), ("draft", people.draft_id)}
 
     # The receipt verifies as erased, not as tampered; its PDF, snapshot and the letter are gone (410).
+    officer = as_person(people.officer)  # the session started years ago has expired: log in again
     receipt = officer.get(f"/manage/proposals/{people.proposal_id}/submissions/1").get_data(as_text=True)
     assert "Content erased on" in receipt
     assert "under the rule “Proposal not funded”" in receipt

@@ -60,8 +60,9 @@ def batch_state(batch_id: int) -> LetterBatch:
 
 def test_the_job_kinds_are_an_explicit_registry() -> None:
     kinds = jobs.job_kinds()
-    assert tuple(kinds) == jobs.JOB_KIND_NAMES == ("accounts.failed_logins_notice", "letters.render", "outbox.send",
-                                             "personal_data.email_confirmation", "personal_data.retention")
+    assert tuple(kinds) == jobs.JOB_KIND_NAMES == ("accounts.failed_logins_notice", "accounts.password_reset_link",
+                                             "letters.render", "outbox.send", "personal_data.email_confirmation",
+                                             "personal_data.retention")
     assert kinds["letters.render"].run is letter_service.render_letters_job
     assert kinds["letters.render"].on_give_up is letter_service.letters_job_crashed
 

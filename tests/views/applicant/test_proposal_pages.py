@@ -289,12 +289,13 @@ def clock() -> Iterator[Any]:
     set_clock(None)
 
 
-def test_after_the_deadline_pages_are_read_only_and_saves_refused(client_me, app, me, open_call, clock) -> None:  # type: ignore[no-untyped-def]
+def test_after_the_deadline_pages_are_read_only_and_saves_refused(app, me, open_call, clock, login) -> None:  # type: ignore[no-untyped-def]
     proposal_id = _ready(app, me)
     proposal = _proposal(app, proposal_id)
     with app.app_context():
         deadline = db.session.get(Call, proposal.call_id).deadline  # type: ignore[union-attr]
     clock(deadline)
+    client_me = login(app.test_client(), me)  # at the deadline: a session of days before would have expired
     page = _text(client_me.get(f"/applicant/proposals/{proposal_id}/summary"))
     assert "The deadline has passed." in page
     assert "<fieldset disabled>" in page

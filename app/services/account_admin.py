@@ -1,0 +1,88 @@
+"""Account administration by administrators: deactivate and reactivate an account, change its roles. Each is
+audited; an administrator can neither deactivate themselves nor leave the system without an active administrator.
+
+A deactivated account cannot log in, its sessions end at once (app/services/sessions.py) and its API tokens stop
+working at the next request (app/queries/accounts.py `user_for_token` refuses an inactive account's tokens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from app.enums import Role
+from app.extensions import db
+from app.models import User, UserRole
+from app.services.audit import record_event
+from app.services.errors import InvalidInput, InvalidTransition, NotAllowed
+from app.services.sessions import end_all_sessions
+
+LAST_ADMIN = ("This is the last active administrator: give another account the administrator role first, so that "
+              "somebody can still administer Eurogrants.")
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise NotAllowed("Only administrators administer accounts.")
+
+
+def _other_active_admins(user: User) -> int:
+    """Active administrators other than `user`, their role rows locked until the transaction ends: two
+    administrators who demote each other at once cannot both pass the check (PostgreSQL; SQLite has one writer)."""
+    rows = db.session.scalars(
+        sa.select(UserRole.user_id).join(User, User.id == UserRole.user_id)
+        .where(UserRole.role == Role.ADMIN, User.is_active_account.is_(True), User.id != user.id)
+        .with_for_update(of=UserRole)
+    ).all()
+    return len(rows)
+
+
+def deactivate_account(user: User, *, actor: User) -> int:
+    """Deactivate `user`: no log-in, every session ended, API tokens refused. Returns the number of sessions ended.
+
+    Side effects: the account's state, its sessions deleted, audit events.
+    """
+    _require_admin(actor)
+    if user.id == actor.id:
+        raise NotAllowed("You cannot deactivate your own account; another administrator can.")
+    if not user.is_active_account:
+        raise InvalidTransition("This account is deactivated already.")
+    if user.has_role(Role.ADMIN) and _other_active_admins(user) == 0:
+        raise InvalidTransition(LAST_ADMIN)
+    user.is_active_account = False
+    record_event(actor, "user.deactivated", object_type="user", object_id=user.id)
+    return end_all_sessions(user, actor=actor, reason="account deactivated")
+
+
+def reactivate_account(user: User, *, actor: User) -> None:
+    """Let a deactivated account log in again (side effects: the account's state, an audit event)."""
+    _require_admin(actor)
+    if user.is_active_account:
+        raise InvalidTransition("This account is active already.")
+    user.is_active_account = True
+    record_event(actor, "user.reactivated", object_type="user", object_id=user.id)
+    db.session.flush()
+
+
+def change_roles(user: User, *, actor: User, roles: Iterable[Role]) -> bool:
+    """Give `user` exactly `roles`; False when they already had them. The last active administrator keeps the role.
+
+    Side effects: the account's roles, an audit event with the roles before and after.
+    """
+    _require_admin(actor)
+    wanted = frozenset(roles)
+    if not wanted:
+        raise InvalidInput("Give the account at least one role.", details={"field": "roles"})
+    before = user.roles
+    if wanted == before:
+        return False
+    if Role.ADMIN in before and Role.ADMIN not in wanted and user.is_active_account and _other_active_admins(user) == 0:
+        raise InvalidTransition(LAST_ADMIN, details={"field": "roles"})
+    for link in [link for link in user.role_links if link.role not in wanted]:
+        user.role_links.remove(link)
+    user.role_links.extend(UserRole(role=role) for role in sorted(wanted - before))
+    db.session.flush()
+    record_event(actor, "user.roles_changed", object_type="user", object_id=user.id,
+                 before=sorted(r.value for r in before), after=sorted(r.value for r in wanted))
+    return True

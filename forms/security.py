@@ -1,0 +1,64 @@
+"""Forms of an account's security: its sessions, a password change, a password reset by e-mailed link, and the
+administrators' forms that change an account's roles and state."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectChoice, SelectMultipleField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.enums import Role
+from app.models.limits import MIN_PASSWORD_LENGTH
+
+
+class EndSessionForm(FlaskForm):
+    """A button that ends a session (the CSRF token is its only field)."""
+
+    submit = SubmitField("End")
+
+
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password and its repetition, under the same rules as registration's (then the service's strength check)."""
+    return (
+        PasswordField("New password", validators=[
+            DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000,
+                                   message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")],
+            description=f"At least {MIN_PASSWORD_LENGTH} characters, not a common one."),
+        PasswordField("Repeat the new password",
+                      validators=[DataRequired(), EqualTo("password", "The passwords differ.")]),
+    )
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)],
+                                     description="Asked again, so that nobody at an open browser changes it.")
+    password, confirm = _new_password_fields()
+    submit = SubmitField("Change my password")
+
+
+class PasswordResetRequestForm(FlaskForm):
+    # Like the log-in form, no check of the address's shape: any account's address must be accepted as typed.
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)],
+                       description="The address you log in with; we e-mail it a link to choose a new password.")
+    submit = SubmitField("E-mail me a link")
+
+
+class PasswordResetForm(FlaskForm):
+    password, confirm = _new_password_fields()
+    submit = SubmitField("Set my new password")
+
+
+class AccountRolesForm(FlaskForm):
+    roles = SelectMultipleField(
+        "Roles", choices=[SelectChoice(r.value, r.label) for r in Role],
+        validators=[DataRequired("Choose at least one role.")],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        description="An applicant's roles come with their organisation; staff roles open the management pages.")
+    submit = SubmitField("Save the roles")
+
+
+class AccountStateForm(FlaskForm):
+    """Deactivate or reactivate an account (the CSRF token is its only field)."""
+
+    submit = SubmitField("Apply")
