@@ -18,7 +18,7 @@ from app.clock import set_clock, utcnow
 from app.enums import ProposalStatus, Role
 from app.extensions import db
 from app.models import Call, Proposal, Submission, User
-from tests.factories import make_open_call, make_ready_proposal, pdf_bytes
+from tests.factories import QueryCounter, make_open_call, make_ready_proposal, pdf_bytes
 
 
 @pytest.fixture
@@ -391,19 +391,9 @@ def test_other_roles_get_403_on_applicant_pages(client_as, app, me, open_call, r
 # -- dashboard ---------------------------------------------------------------------------------------------------
 
 def _count_queries(app: Any, client: Any, path: str) -> int:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with app.app_context(), QueryCounter() as counter:
         assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
+    return counter.count
 
 
 def test_the_dashboard_lists_every_proposal_in_a_fixed_number_of_queries(client_me, app, me, open_call) -> None:  # type: ignore[no-untyped-def]

@@ -7,12 +7,11 @@ import zipfile
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app.enums import Role
 from app.extensions import db
 from app.models import Letter, LetterBatch, OutboxMessage
-from tests.factories import make_letter_scenario
+from tests.factories import QueryCounter, make_letter_scenario
 
 
 @pytest.fixture
@@ -171,20 +170,9 @@ def test_a_running_batch_sends_the_officer_to_its_progress(app, officer, scenari
 
 
 def _count_queries(app, fn) -> int:
-    count = 0
-
-    def before(*args, **kwargs):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
+    with app.app_context(), QueryCounter() as counter:
         fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return count
+    return counter.count
 
 
 def test_pages_load_in_a_constant_number_of_queries(app, officer, scenario, make_user) -> None:
