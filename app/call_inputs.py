@@ -252,12 +252,13 @@ def _criteria(items: Any, problems: _Problems) -> tuple[CriterionInput, ...]:
         if not name:
             problems.found[f"{where}.name"] = "Required."
         description = problems.text(item.get("description"), f"{where}.description", 5000, one_line=False)
-        top = _score(item.get("max", 5), f"{where}.max", problems, required=True) or Decimal(5)
-        if top <= 0:
+        top = _score(item.get("max", 5), f"{where}.max", problems, required=True)
+        if top is not None and top <= 0:
             problems.found[f"{where}.max"] = "Above 0."
-        weight = _score(item.get("weight", 1), f"{where}.weight", problems, required=True, places=2) or Decimal(1)
-        if weight <= 0:
+        weight = _score(item.get("weight", 1), f"{where}.weight", problems, required=True, places=2)
+        if weight is not None and weight <= 0:
             problems.found[f"{where}.weight"] = "A weight is positive (above 0)."
+        top, weight = top or Decimal(5), weight or Decimal(1)  # kept only with a problem named
         threshold = _score(item.get("threshold"), f"{where}.threshold", problems)
         if threshold is not None and not 0 <= threshold <= top:
             problems.found[f"{where}.threshold"] = f"Within the scale, 0 to {top}."

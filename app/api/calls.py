@@ -22,6 +22,9 @@ from app.web.access import current_actor, officer_required
 @bp.response(201, CallSchema)
 @bp.alt_response(403, description="Not an officer")
 @bp.alt_response(404, description="`copy_of` names no call")
+@bp.alt_response(422, description="invalid_input: `details.fields` names each setting that breaks a rule (a "
+                                  "threshold outside its scale, a tie-break key that is no criterion, a maximum grant "
+                                  "above the budget, a deadline before the opening, an unknown time zone…)")
 def create_call_operation(body: dict[str, Any]) -> Call:
     """Officers: open a call as a draft, from scratch or as a copy of `copy_of` (422 names each setting that breaks
     a rule, as the page does)."""
@@ -35,6 +38,8 @@ def create_call_operation(body: dict[str, Any]) -> Call:
 @bp.arguments(CallChangeSchema())
 @bp.response(200, CallSchema)
 @bp.alt_response(403, description="Not an officer")
+@bp.alt_response(422, description="invalid_input: `details.fields` names each setting that breaks a rule; "
+                                  "`details.field` is `reason` when a published call's deadline moves without one")
 @bp.alt_response(409, description="invalid_transition: the call's phase fixes this setting (the message says "
                                   "why); confirmation_required: the new deadline overtakes granted extensions "
                                   "(`details.extensions`); send again with `confirm` set to `details.token`")

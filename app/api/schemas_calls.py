@@ -11,11 +11,13 @@ from app.api.schemas_proposals import COUNTRY_CODES, money
 from app.call_inputs import BUDGET_POLICIES, COVERAGE_FIELDS, KINDS
 from app.models.limits import MAX_CRITERIA, MAX_PRIVACY_CONTACT, MAX_STRANDS
 
-SCALE_PATTERN = r"^[0-9]{1,3}(\.[0-9])?$"
+SCALE_PATTERN = r"^[0-9]{1,3}(\.[0-9])?$"  # scales and thresholds: one decimal, as scores are stored
+WEIGHT_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,2})?$"
 
 
-def _number(description: str, **kwargs: Any) -> fields.Decimal:
-    return fields.Decimal(as_string=True, allow_nan=False, metadata={"description": description}, **kwargs)
+def _number(description: str, *, pattern: str = SCALE_PATTERN, **kwargs: Any) -> fields.Decimal:
+    return fields.Decimal(as_string=True, allow_nan=False, metadata={"description": description, "pattern": pattern,
+                                                                     "example": "3"}, **kwargs)
 
 
 class CriterionInputSchema(Schema):
@@ -24,7 +26,8 @@ class CriterionInputSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
     max = _number("Scores run from 0 to this, in half points (at most one decimal).", load_default="5")
-    weight = _number("Positive; weights the total used for ranking only (at most two decimals).", load_default="1")
+    weight = _number("Positive; weights the total used for ranking only (at most two decimals).", load_default="1",
+                     pattern=WEIGHT_PATTERN)
     threshold = _number("The lowest passing score of this criterion, within the scale; null: none.",
                         load_default=None, allow_none=True)
 
