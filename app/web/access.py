@@ -44,8 +44,10 @@ def current_actor() -> User:
 def signed_in_actor() -> User | None:
     """The user this request acts for, or None for an anonymous visitor of a public page."""
     if is_api_request():
-        return g.get("api_user")
-    return current_user._get_current_object() if current_user.is_authenticated else None
+        api_user: User | None = g.get("api_user")
+        return api_user
+    user: User | None = current_user._get_current_object() if current_user.is_authenticated else None
+    return user
 
 
 def actor_key() -> str:

@@ -48,7 +48,8 @@ def test_a_new_call_is_a_draft_with_its_criteria_and_an_audit_of_every_setting(o
         ("relevance", Decimal(1), Decimal(3), 1), ("impact", Decimal("1.5"), Decimal(3), 2)]
     assert (call.time_zone, call.budget_policy.value, call.reserve_size) == ("Europe/Brussels", "skip", 0)
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "call.created"))
-    assert event is not None and event.data["source"] == "new"
+    assert event is not None
+    assert event.data["source"] == "new"
     assert event.data["settings"]["criteria"][1] == {"key": "impact", "name": "Impact", "description": "",
                                                      "max": "5", "weight": "1.5", "threshold": "3"}
 
@@ -56,7 +57,8 @@ def test_a_new_call_is_a_draft_with_its_criteria_and_an_audit_of_every_setting(o
 def test_the_ranking_s_rules_are_built_from_the_call_s_data(officer) -> None:  # type: ignore[no-untyped-def]
     call = create_call(new(), actor=officer)
     rules = rules_document(call, SelectionOptions.defaults(call))
-    assert [(c["key"], Decimal(c["weight"])) for c in rules["criteria"]] == [("relevance", 1), ("impact", Decimal("1.5"))]
+    weights = [(c["key"], Decimal(c["weight"])) for c in rules["criteria"]]
+    assert weights == [("relevance", 1), ("impact", Decimal("1.5"))]
     assert rules["tie_break"] == ["impact"]
     assert "impact: scored 0 to 5 in half points, weight 1.5, threshold 3" in describe_call_rules(call)[2]
 
@@ -72,7 +74,8 @@ def test_a_copy_takes_the_criteria_and_rules_and_changes_what_it_is_given(office
         "Next year", 4, ["Open", "Digital"], "strand")
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "call.created",
                                                           AuditEvent.object_id == "NEW-2032-01"))
-    assert event is not None and event.data["source"] == "copy of NEW-2031-01"
+    assert event is not None
+    assert event.data["source"] == "copy of NEW-2031-01"
 
 
 def test_a_copy_needs_its_own_code_and_dates(officer) -> None:  # type: ignore[no-untyped-def]
@@ -135,7 +138,8 @@ def test_only_officers_open_calls(officer, make_user) -> None:  # type: ignore[n
 def test_the_reference_calls_are_records_with_every_criterion_s_scale_weight_and_threshold(app_ctx) -> None:  # type: ignore[no-untyped-def]
     seed_reference_calls()
     call = db.session.scalar(sa.select(Call).where(Call.code == "SMP-COSME-2021-CLUSTER-01"))
-    assert call is not None and call.published_at is not None
+    assert call is not None
+    assert call.published_at is not None
     assert [(c.key, c.max_score, c.weight, c.threshold) for c in call.criteria] == [
         (key, Decimal(5), Decimal(1), Decimal(3)) for key in ("relevance", "quality", "impact")]
     assert (call.tie_break, call.coverage_field, call.reserve_size) == (["relevance", "impact", "quality"],
