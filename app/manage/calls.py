@@ -13,7 +13,7 @@ from app.models import Call
 from app.queries.access import load_call
 from app.queries.calls import call_facts, call_phase, money_warnings
 from app.queries.selection import describe_call_rules
-from app.services.call_lifecycle import CHANGES, GROUP_OF, archive_call, can_archive, publish_call
+from app.services.call_lifecycle import CHANGES, GROUP_OF, Change, archive_call, can_archive, publish_call
 from app.services.call_settings import DEFAULTS, create_call, current_settings, update_call_settings
 from app.services.errors import DomainError
 from app.web.access import current_actor
@@ -33,7 +33,7 @@ def _page(form: CallConfigurationForm, call: Call | None, source: Call | None, s
         except DomainError as error:
             rules, rules_error = [], error.message
         context.update(phase=phase, rules=rules, rules_error=rules_error, can_archive=can_archive(phase, facts),
-                       fixed={name for name, group in GROUP_OF.items() if CHANGES[phase][group].value == "fixed"},
+                       fixed={name for name, group in GROUP_OF.items() if CHANGES[phase][group] is Change.FIXED},
                        warnings=money_warnings(budget=call.budget, max_awards=call.max_awards,
                                                max_grant=call.max_grant_per_proposal))
     return render_template("manage/call_configure.html", **context), status
