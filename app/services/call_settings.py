@@ -116,13 +116,14 @@ def whole_call_problems(merged: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
-def _refuse_invalid(base: dict[str, Any], settings: CallSettings) -> dict[str, Any]:
-    """The settings merged with `base`; InvalidInput naming what app.call_inputs found unstorable or, when all is
-    storable, the settings that would break the call's rules once merged."""
+def _refuse_invalid(base: dict[str, Any], settings: CallSettings, *,
+                    missing: dict[str, str] | None = None) -> dict[str, Any]:
+    """The settings merged with `base`; InvalidInput naming what is `missing`, what app.call_inputs found unstorable
+    or, when all is there and storable, the settings that would break the call's rules once merged."""
     if settings.unknown:
         raise InvalidInput(f"These settings cannot be changed here: {', '.join(settings.unknown)}.",
                            details={"fields": {name: "Not editable." for name in settings.unknown}})
-    problems = dict(settings.problems)
+    problems = {**(missing or {}), **settings.problems}
     merged = base | settings.given()
     if not problems:
         problems = whole_call_problems(merged)
@@ -207,9 +208,7 @@ def create_call(settings: CallSettings, *, actor: User | None, copy_of: Call | N
                        if copy_of is not None else {})
     given = settings.given()
     missing = {name: "Required." for name in REQUIRED_TO_CREATE if name not in given and name not in base}
-    if missing and not settings.problems and not settings.unknown:
-        raise InvalidInput.naming(missing, several="settings are missing")
-    merged = _refuse_invalid(base, settings)
+    merged = _refuse_invalid(base, settings, missing=missing)
     if get_call(merged["code"]) is not None:
         raise InvalidInput(f"A call with the code {merged['code']} exists already.", details={"field": "code"})
     call = new_call(merged, published=False)
@@ -224,6 +223,4 @@ def load_call_record(settings: CallSettings, *, published: bool) -> Call:
     permission (the command line seeds it). InvalidInput names what is wrong. Side effects: the call; no audit."""
     given = settings.given()
     missing = {name: "Required." for name in REQUIRED_TO_CREATE if name not in given}
-    if missing:
-        raise InvalidInput.naming(missing, several="settings are missing")
-    return new_call(_refuse_invalid(DEFAULTS, settings), published=published)
+    return new_call(_refuse_invalid(DEFAULTS, settings, missing=missing), published=published)
