@@ -50,6 +50,23 @@ class CallState(StrEnum):
     CLOSED = "closed"
 
 
+class CallPhase(StrEnum):
+    """Where a call is in its life cycle (app/services/call_lifecycle.py). Only `published` and `archived` are
+    decisions stored on the call; the others follow from its dates, proposals, assignments and runs."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    OPEN = "open"
+    CLOSED = "closed"
+    IN_EVALUATION = "in_evaluation"
+    DECIDED = "decided"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
 class BudgetPolicy(StrEnum):
     SKIP = "skip"
     STOP = "stop"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, Final
@@ -29,7 +28,6 @@ from app.models.limits import (
     MAX_EMAIL,
     MAX_PARTNER_NAME,
     MAX_PARTNERS,
-    MAX_PRIVACY_CONTACT,
     MAX_STRAND,
     MAX_TITLE,
 )
@@ -211,91 +209,6 @@ def _partners(partners: list[PartnerInput], problems: _Problems) -> tuple[Partne
                                     organisation_type=OrganisationType(partner.organisation_type),
                                     contact_email=email, requested_amount=amount))
     return tuple(cleaned)
-
-
-# -- a call's settings -------------------------------------------------------------------------------------------
-
-# How the officer's messages name each setting, in the order of the settings form.
-SETTING_NAMES: Final = {
-    "opens_at": "opening", "deadline": "deadline", "budget": "budget", "max_awards": "award cap",
-    "max_grant_per_proposal": "maximum grant per proposal", "page_limit": "page limit",
-    "min_partners": "minimum partners", "min_countries": "minimum countries",
-    "eligible_countries": "eligible countries", "duration_min_months": "shortest duration",
-    "duration_max_months": "longest duration", "privacy_controller": "controller's contact",
-    "privacy_dpo": "data protection officer's contact",
-}
-
-
-def changed_names(names: list[str]) -> str:
-    """'deadline, eligible countries': the changed settings as the officer's message names them."""
-    return ", ".join(SETTING_NAMES[name] for name in names)
-
-
-@dataclass(frozen=True, kw_only=True)
-class CallSettings(_Parsed):
-    """The settings an officer changes, normalised (see the module docstring for UNSET): times to the second and
-    with their zone, amounts in cents, eligible countries as a sorted set of upper-case codes."""
-
-    opens_at: datetime | Unset = UNSET
-    deadline: datetime | Unset = UNSET
-    budget: Decimal | None | Unset = UNSET
-    max_awards: int | None | Unset = UNSET
-    max_grant_per_proposal: Decimal | None | Unset = UNSET
-    page_limit: int | None | Unset = UNSET
-    min_partners: int | None | Unset = UNSET  # None only with a problem: required
-    min_countries: int | None | Unset = UNSET
-    eligible_countries: tuple[str, ...] | Unset = UNSET
-    duration_min_months: int | None | Unset = UNSET
-    duration_max_months: int | None | Unset = UNSET
-    privacy_controller: str | Unset = UNSET  # the contacts in the call's privacy statement ("": the instance's)
-    privacy_dpo: str | Unset = UNSET
-
-    def given(self) -> dict[str, Any]:
-        """The settings this input sets, by name, in the order of the settings form."""
-        return self._given(SETTING_NAMES)
-
-    @classmethod
-    def parse(cls, raw: Mapping[str, Any]) -> CallSettings:
-        """The settings as typed (aware datetimes, numbers, Decimals, country codes); nothing is refused here."""
-        problems = _Problems()
-        values: dict[str, Any] = {}
-        for name in ("opens_at", "deadline"):
-            if name in raw:
-                moment = raw[name]
-                if not isinstance(moment, datetime) or moment.tzinfo is None:
-                    problems.found[name] = "Give a date and time with its time zone."
-                else:
-                    values[name] = moment.replace(microsecond=0)
-        for name in ("budget", "max_grant_per_proposal"):
-            if name in raw:
-                values[name] = problems.amount(raw[name], name)
-        for name, required in (("max_awards", False), ("page_limit", False), ("min_partners", True),
-                               ("min_countries", True), ("duration_min_months", False),
-                               ("duration_max_months", False)):
-            if name in raw:
-                values[name] = _positive(raw[name], name, problems, required=required)
-        if "eligible_countries" in raw:
-            codes = [str(code).strip().upper() for code in raw["eligible_countries"] or [] if str(code).strip()]
-            wrong = [code for code in codes if not is_country_code(code)]
-            if wrong:
-                problems.found["eligible_countries"] = f"Unknown country codes: {', '.join(wrong)}."
-            values["eligible_countries"] = tuple(sorted(set(codes)))
-        for name in ("privacy_controller", "privacy_dpo"):
-            if name in raw:
-                values[name] = str(raw[name] or "").strip()
-                problems.at_most(values[name], name, MAX_PRIVACY_CONTACT)
-        return cls(**values, problems=problems.found, unknown=tuple(sorted(set(raw) - set(SETTING_NAMES))))
-
-
-def _positive(value: object, name: str, problems: _Problems, *, required: bool) -> int | None:
-    if value is None or value == "":
-        if required:
-            problems.found[name] = "Required."
-        return None
-    number = problems.whole_number(value, name, "Give a whole number.")
-    if number is not None and number < 1:
-        problems.found[name] = "At least 1."
-    return number
 
 
 # -- an evaluation -----------------------------------------------------------------------------------------------

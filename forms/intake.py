@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.inputs import CallSettings
+from app.call_inputs import CallSettings
 from app.models import Call
 from app.models.limits import MAX_PRIVACY_CONTACT
 from forms.proposal import MoneyField
@@ -66,6 +66,9 @@ class CallSettingsForm(FlaskForm):
     privacy_dpo = TextAreaField(
         "Data protection officer (how to reach them)", validators=[Length(max=MAX_PRIVACY_CONTACT)],
         description="Printed in the call's privacy statement. Empty: the instance's default DPO.")
+    reason = TextAreaField(
+        "Why the deadline moves", validators=[Length(max=2000)],
+        description="Needed once the call is published when the deadline changes; kept in the audit trail.")
     # The token of the overtaken extensions the officer was shown (see services.call_settings).
     confirm = HiddenField()
     submit = SubmitField("Save the settings")

@@ -13,6 +13,7 @@ Standard library only; the contract is ../shared/domain/selection-rules.md. From
 and from the shell: ``python -m scoring select [FILE]`` and ``python -m scoring promote [FILE]``.
 """
 
+from .describe import describe_rules
 from .errors import InvalidInput, ScoringError
 from .io import (
     candidates_to_dict,
@@ -94,6 +95,7 @@ __all__ = [
     "apply_thresholds",
     "build_reserve_list",
     "canonical_json",
+    "describe_rules",
     "candidates_to_dict",
     "check_candidates",
     "fund_in_merit_order",

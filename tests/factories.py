@@ -59,6 +59,8 @@ def make_call(code: str = "TEST-CALL", *, deadline: datetime = PAST_DEADLINE,
         # The Euroclusters order of its criteria that the call has (a tie-break key must be a criterion).
         tie_break=[key for key in ("relevance", "impact", "quality") if key in {c["key"] for c in criteria}],
         coverage_field=None, reserve_size=5,
+        # Published well before it opens, as every call was before calls had a life cycle; a draft says None.
+        published_at=deadline - timedelta(days=90),
     )
     defaults.update(fields)
     call = Call(code=code, **defaults, criteria=[

@@ -139,7 +139,8 @@ RULES: dict[str, Rule] = {
     "api.save_consensus": scoped("proposal", frozenset({EVAL_E}), EVALUATORS),
     # --- API: officers ---
     **{f"api.{name}": role(STAFF) for name in (
-        "patch_call", "list_call_proposals", "extend", "decide_eligibility", "approve_consensus", "reopen_consensus",
+        "patch_call", "create_call_operation", "publish_call_operation", "archive_call_operation",
+        "list_call_proposals", "extend", "decide_eligibility", "approve_consensus", "reopen_consensus",
         "invite_evaluator", "list_evaluators", "auto_assign", "list_assignments", "publish_assignments",
         "evaluation_progress", "selection_ranking", "selection_ranking_csv", "selection_ranking_xlsx",
         "selection_list", "selection_create", "selection_get", "selection_finalise_preview", "selection_finalise",

@@ -12,15 +12,9 @@ from typing import Any
 
 import pytest
 
+from app.call_inputs import CallSettings, changed_names
 from app.enums import OrganisationType
-from app.inputs import (
-    UNSET,
-    CallSettings,
-    PartnerInput,
-    ProposalChanges,
-    changed_names,
-    parse_amount,
-)
+from app.inputs import UNSET, PartnerInput, ProposalChanges, parse_amount
 from app.models.limits import MAX_ACRONYM, MAX_AMOUNT, MAX_DURATION_MONTHS, MAX_PARTNERS
 from app.services.errors import InvalidInput
 
@@ -154,7 +148,7 @@ def test_optional_settings_may_be_emptied() -> None:
 
 
 def test_a_name_that_is_no_setting_is_unknown() -> None:
-    assert CallSettings.parse({"code": "X", "deadline_": 1}).unknown == ("code", "deadline_")
+    assert CallSettings.parse({"deadline_": 1, "id": "X"}).unknown == ("deadline_", "id")
 
 
 def test_changed_settings_are_named_as_the_officer_reads_them() -> None:

@@ -57,6 +57,7 @@ def _authenticate() -> None:
 
 def register_api(api: Api) -> None:
     from app.api import (
+        calls,  # noqa: F401 - opening, copying, changing, publishing and archiving calls
         evaluations,  # noqa: F401 - evaluation: pool, assignments, reports, consensus
         letters,  # noqa: F401 - decision letters
         personal_data,  # noqa: F401 - a person's own data, the texts people accept

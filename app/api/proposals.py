@@ -12,9 +12,7 @@ from flask import Response, current_app, jsonify
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api import bp
-from app.api.schemas import CallSchema
 from app.api.schemas_proposals import (
-    CallSettingsSchema,
     ChecklistSchema,
     DocumentSchema,
     ExtensionSchema,
@@ -31,14 +29,13 @@ from app.api.schemas_proposals import (
     WithdrawSchema,
 )
 from app.enums import DocumentKind, OrganisationType, Role
-from app.inputs import PROPOSAL_COLUMNS, CallSettings, PartnerInput, ProposalChanges
-from app.models import Call, Proposal, Submission
-from app.queries.access import load_call, load_proposal_for_viewer
+from app.inputs import PROPOSAL_COLUMNS, PartnerInput, ProposalChanges
+from app.models import Proposal, Submission
+from app.queries.access import load_call, load_proposal_for_viewer, load_visible_call
 from app.queries.documents import find_document
 from app.queries.eligibility import Checklist, check_proposal
 from app.queries.proposals import call_proposals, organisation_proposals
 from app.queries.receipts import find_submission
-from app.services.call_settings import update_call_settings
 from app.services.documents import too_large_message
 from app.services.proposals import (
     create_proposal,
@@ -109,7 +106,7 @@ def list_my_proposals() -> list[Proposal]:
 def create_call_proposal(body: dict[str, Any], code: str) -> Proposal:
     """Start a draft in an open call; any fields given are saved at once (version 2)."""
     user = current_actor()
-    proposal = create_proposal(load_call(code), actor=user)
+    proposal = create_proposal(load_visible_call(code, user), actor=user)
     if body:
         save_proposal(proposal, actor=user, base_version=proposal.edit_version, changes=_changes(proposal, body))
     return proposal
@@ -248,18 +245,3 @@ def extend(body: dict[str, Any], proposal_id: int) -> Proposal:
 def list_call_proposals(code: str) -> list[Proposal]:
     """Officers: every proposal of a call, by reference."""
     return call_proposals(load_call(code))
-
-
-@bp.patch("/calls/<code>")
-@officer_required
-@bp.arguments(CallSettingsSchema())
-@bp.response(200, CallSchema)
-@bp.alt_response(403, description="Not an officer")
-@bp.alt_response(409, description="confirmation_required: the new deadline overtakes granted extensions "
-                                  "(`details.extensions`); send again with `confirm` set to `details.token`")
-def patch_call(body: dict[str, Any], code: str) -> Call:
-    """Officers: change the deadline and other settings of a call (audited only when something changes)."""
-    call = load_call(code)
-    confirm = body.pop("confirm", None)
-    update_call_settings(call, actor=current_actor(), settings=CallSettings.parse(body), confirm=confirm)
-    return call

@@ -6,7 +6,7 @@ from app.api import bp, public
 from app.api.schemas import CallSchema, CallSummarySchema, MeSchema, TokenRequestSchema, TokenSchema
 from app.extensions import limiter
 from app.models import Call, User
-from app.queries.access import load_call
+from app.queries.access import is_officer, load_visible_call
 from app.queries.calls import calls_by_deadline
 from app.services.accounts import authenticate, issue_token
 from app.web.access import current_actor
@@ -39,12 +39,12 @@ def me() -> User:
 @bp.get("/calls")
 @bp.response(200, CallSummarySchema(many=True))
 def list_calls() -> list[Call]:
-    """Every call, latest deadline first."""
-    return calls_by_deadline()
+    """Every published call, latest deadline first (officers: the drafts too)."""
+    return calls_by_deadline(drafts=is_officer(current_actor()))
 
 
 @bp.get("/calls/<code>")
 @bp.response(200, CallSchema)
 def get_call(code: str) -> Call:
-    """One call with its criteria, rules and strands."""
-    return load_call(code)
+    """One call with its criteria, rules and strands (a draft: officers only)."""
+    return load_visible_call(code, current_actor())

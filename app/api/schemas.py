@@ -5,6 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.models import Call, User
+from app.queries.calls import call_phase, money_warnings
+from app.queries.selection import describe_call_rules
 
 
 class CriterionSchema(Schema):
@@ -47,6 +49,31 @@ class CallSchema(Schema):
                                                                 "statement (empty: the instance's default)."})
     privacy_dpo = fields.String(metadata={"description": "The data protection officer's contact (empty: the "
                                                          "instance's default)."})
+    phase = fields.Method("get_phase", metadata={"description": "draft, published, open, closed, in_evaluation, "
+                                                                "decided or archived (README: the life cycle)."})
+    budget_policy = fields.String(attribute="budget_policy.value")
+    reserve_size = fields.Integer()
+    coverage_field = fields.String(allow_none=True)
+    evaluation_deadline = fields.AwareDateTime(format="iso", allow_none=True)
+    country_conflict = fields.Boolean()
+    duration_min_months = fields.Integer(allow_none=True)
+    duration_max_months = fields.Integer(allow_none=True)
+    letter_contact = fields.String()
+    grant_preparation_days = fields.Integer(allow_none=True)
+    published_at = fields.AwareDateTime(format="iso", allow_none=True)
+    archived_at = fields.AwareDateTime(format="iso", allow_none=True)
+    rules = fields.Method("get_rules", metadata={
+        "description": "The rules the ranking will apply, in the words of the scoring core itself."})
+    warnings = fields.Method("get_warnings", metadata={"description": "What to check before publishing."})
+
+    def get_phase(self, call: Call) -> str:
+        return call_phase(call).value
+
+    def get_rules(self, call: Call) -> list[str]:
+        return describe_call_rules(call)
+
+    def get_warnings(self, call: Call) -> list[str]:
+        return money_warnings(budget=call.budget, max_awards=call.max_awards, max_grant=call.max_grant_per_proposal)
 
     def get_deadline_local(self, call: Call) -> str:
         return call.deadline_local.isoformat()

@@ -15,7 +15,6 @@ from app.models.limits import (
     MAX_ACRONYM,
     MAX_DURATION_MONTHS,
     MAX_PARTNERS,
-    MAX_PRIVACY_CONTACT,
     MAX_TITLE,
 )
 from app.queries.receipts import submission_integrity
@@ -172,26 +171,6 @@ class ExtensionSchema(Schema):
     deadline = fields.AwareDateTime(required=True, format="iso",
                                     metadata={"description": "The new deadline, with its UTC offset."})
     reason = fields.String(required=True, validate=validate.Length(min=10, max=2000))
-
-
-class CallSettingsSchema(Schema):
-    deadline = fields.AwareDateTime(format="iso")
-    opens_at = fields.AwareDateTime(format="iso")
-    budget = money(allow_none=True)
-    max_awards = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    max_grant_per_proposal = money(allow_none=True)
-    page_limit = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    min_partners = fields.Integer(validate=validate.Range(min=1))
-    min_countries = fields.Integer(validate=validate.Range(min=1))
-    eligible_countries = fields.List(fields.String(validate=validate.OneOf(COUNTRY_CODES)))
-    duration_min_months = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    duration_max_months = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    privacy_controller = fields.String(validate=validate.Length(max=MAX_PRIVACY_CONTACT),
-                                       metadata={"description": "The controller's contact in the privacy statement"})
-    privacy_dpo = fields.String(validate=validate.Length(max=MAX_PRIVACY_CONTACT),
-                                metadata={"description": "The data protection officer's contact"})
-    confirm = fields.String(metadata={"description": "The token of a 409 confirmation_required answer: a later "
-                                                     "deadline overtakes the granted extensions it listed."})
 
 
 class IntakeRowSchema(Schema):

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from app.applicant import bp
 from app.clock import utcnow
 from app.models import Proposal
-from app.queries.access import load_call
+from app.queries.access import load_visible_call
 from app.queries.calls import open_calls
 from app.queries.eligibility import check_proposal
 from app.queries.membership import pending_join_request, waiting_join_requests
@@ -40,7 +40,7 @@ def dashboard() -> str:
 @bp.post("/calls/<code>/proposals")
 def start_proposal(code: str) -> Response:
     """Start a draft in an open call and go to its first section."""
-    call = load_call(code)
+    call = load_visible_call(code, current_actor())
     form = StartProposalForm()
     if not form.validate_on_submit():
         flash("The form expired; try again.", "error")

@@ -11,6 +11,7 @@ guard_blueprint(bp, Role.OFFICER, Role.ADMIN)
 from app.manage import (  # noqa: E402, F401
     accounts,  # the administrators' account pages
     assignments,  # the evaluator pool and the assignments
+    calls,  # opening, configuring, publishing and archiving calls
     evaluation,  # noqa: E402, F401
     intake,
     letters,

@@ -7,9 +7,10 @@ from datetime import datetime
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from app.call_inputs import changed_names
 from app.clock import utcnow
 from app.enums import ProposalStatus
-from app.inputs import UNSET, changed_names
+from app.inputs import UNSET
 from app.manage import bp
 from app.models import Proposal
 from app.queries.access import load_call, load_proposal_for_viewer
@@ -87,7 +88,7 @@ def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
         settings = form.settings(call.time_zone)
         with command(form, announce=True, handled=(ConfirmationRequired,)) as outcome:
             changed = update_call_settings(call, actor=current_actor(), settings=settings,
-                                           confirm=form.confirm.data or None)
+                                           confirm=form.confirm.data or None, reason=form.reason.data or "")
         if isinstance(outcome.error, ConfirmationRequired) and settings.deadline is not UNSET:
             # Nothing was written: the same form again, naming the extensions the new deadline overtakes, with
             # the token that confirms exactly the list shown.

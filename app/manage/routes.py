@@ -20,7 +20,7 @@ from forms.auth import UserCreateForm
 
 @bp.get("/")
 def dashboard() -> str:
-    return render_template("manage/dashboard.html", calls=calls_by_deadline(), now=utcnow())
+    return render_template("manage/dashboard.html", calls=calls_by_deadline(drafts=True), now=utcnow())
 
 
 @bp.get("/calls/<code>")

@@ -29,6 +29,8 @@ class Call(Model):
         sa.CheckConstraint("page_limit IS NULL OR page_limit >= 1", name="page_limit_positive"),
         sa.CheckConstraint("reserve_size >= 0", name="reserve_size_not_negative"),
         sa.CheckConstraint("opens_at < deadline", name="opens_before_deadline"),
+        sa.CheckConstraint("grant_preparation_days IS NULL OR grant_preparation_days >= 1",
+                           name="grant_preparation_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,6 +80,14 @@ class Call(Model):
     # officer: how to reach each (empty: the instance's defaults, PRIVACY_CONTROLLER and PRIVACY_DPO).
     privacy_controller: Mapped[str] = mapped_column(sa.Text, default="")
     privacy_dpo: Mapped[str] = mapped_column(sa.Text, default="")
+    # Letters' texts: whom applicants write to, and how many days after the letter grant preparation starts (empty
+    # or None: the instance's LETTER_CONTACT_EMAIL and GRANT_PREPARATION_DAYS).
+    letter_contact: Mapped[str] = mapped_column(sa.String(200), default="")
+    grant_preparation_days: Mapped[int | None]
+    # The life cycle's two decisions (app/services/call_lifecycle.py); every other phase is derived from the dates,
+    # the proposals, the assignments and the runs. A call never published is a draft only officers see.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     criteria: Mapped[list[Criterion]] = relationship(
@@ -97,9 +107,10 @@ class Call(Model):
         return self.opens_at.astimezone(self.zone)
 
     def state(self, now: datetime | None = None) -> CallState:
-        """Upcoming, open or closed at `now`; open means strictly before the deadline."""
+        """Upcoming, open or closed at `now`; open means strictly before the deadline. A draft (never published) is
+        upcoming whatever its dates say: nobody may submit to a call that was not announced."""
         now = now or utcnow()
-        if now < self.opens_at:
+        if now < self.opens_at or self.published_at is None:
             return CallState.UPCOMING
         return CallState.OPEN if now < self.deadline else CallState.CLOSED
 
@@ -108,6 +119,10 @@ class Call(Model):
 
     def time_left(self, now: datetime | None = None) -> timedelta:
         return max(self.deadline - (now or utcnow()), timedelta(0))
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
 
     @property
     def is_grant(self) -> bool:

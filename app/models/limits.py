@@ -42,3 +42,5 @@ MAX_COMMENT_LENGTH = 10_000
 # Selection (models/selection.py)
 MAX_RESERVE_SIZE = 1000
 MIN_JUSTIFICATION = 20  # the officer's order of a residual tie
+MAX_CRITERIA = 20  # a call's award criteria
+MAX_STRANDS = 100  # a call's strands or thematic areas

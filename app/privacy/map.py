@@ -286,6 +286,9 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
                             "evaluation_deadline created_at", SETTING),
     # The controller's and the DPO's published contact: a function's address, shown to everyone.
     **not_personal("calls", "privacy_controller privacy_dpo", SETTING),
+    # The letters' contact point is a function's address too; the life cycle's decisions are the call's state.
+    **not_personal("calls", "letter_contact grant_preparation_days", SETTING),
+    **not_personal("calls", "published_at archived_at", STATE),
     **not_personal("criteria", "id call_id", ID),
     **not_personal("criteria", "key name description max_score weight threshold position", SETTING),
     # --- proposals ---

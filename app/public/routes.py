@@ -6,9 +6,10 @@ from flask import Response, current_app, render_template, send_from_directory
 
 from app.clock import utcnow
 from app.public import bp
-from app.queries.access import load_call
+from app.queries.access import load_visible_call
 from app.queries.calls import calls_open_and_other
 from app.queries.personal_data import privacy_statement
+from app.web.access import signed_in_actor
 
 
 @bp.get("/")
@@ -29,7 +30,7 @@ def favicon() -> Response:
 @bp.get("/calls/<code>")
 def call_detail(code: str) -> str:
     """One call: deadline, money, eligibility rules, strands and the weighted criteria."""
-    return render_template("public/call.html", call=load_call(code), now=utcnow())
+    return render_template("public/call.html", call=load_visible_call(code, signed_in_actor()), now=utcnow())
 
 
 @bp.get("/privacy")
@@ -41,5 +42,5 @@ def privacy() -> str:
 @bp.get("/calls/<code>/privacy")
 def call_privacy(code: str) -> str:
     """The call's privacy statement: the instance's, with the controller and DPO the call's officers named."""
-    call = load_call(code)
+    call = load_visible_call(code, signed_in_actor())
     return render_template("public/privacy.html", statement=privacy_statement(call, current_app.config))

@@ -177,6 +177,15 @@ def load_call(code: str) -> Call:
     return call
 
 
+def load_visible_call(code: str, viewer: User | None) -> Call:
+    """The call with this code as `viewer` may see it: a draft (never published) is the officers' alone, a 404 to
+    anyone else, like a call that does not exist."""
+    call = load_call(code)
+    if call.published_at is None and not is_officer(viewer):
+        raise NotFound(f"There is no call {code!r}.")
+    return call
+
+
 def load_run(call: Call, number: int, user: User | None) -> SelectionRun:
     """Run `number` of the call, the one identity of a selection run (`/calls/<code>/runs/<number>`)."""
     require_officer(user, unattended=True)

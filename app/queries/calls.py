@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.enums import CallState, ProposalStatus
+from app.clock import utcnow
+from app.enums import CallPhase, CallState, ProposalStatus, RunStatus
 from app.extensions import db
-from app.models import Call, Proposal
+from app.formatting import format_money
+from app.models import Assignment, Call, Proposal, SelectionRun, Submission
 
 
 def get_call(code: str) -> Call | None:
@@ -17,15 +21,55 @@ def get_call(code: str) -> Call | None:
     return db.session.scalar(sa.select(Call).where(Call.code == code))
 
 
-def calls_by_deadline() -> list[Call]:
-    """Every call, latest deadline first."""
-    return list(db.session.scalars(sa.select(Call).order_by(Call.deadline.desc())))
+def calls_by_deadline(*, drafts: bool = False) -> list[Call]:
+    """Every published call (and the drafts too when `drafts`: officers only), latest deadline first."""
+    statement = sa.select(Call).order_by(Call.deadline.desc())
+    if not drafts:
+        statement = statement.where(Call.published_at.is_not(None))
+    return list(db.session.scalars(statement))
 
 
 def open_calls(now: datetime) -> list[Call]:
-    """The calls open at `now`, the nearest deadline first."""
+    """The published calls open at `now`, the nearest deadline first."""
     return list(db.session.scalars(
-        sa.select(Call).where(Call.opens_at <= now, Call.deadline > now).order_by(Call.deadline)))
+        sa.select(Call).where(Call.published_at.is_not(None), Call.opens_at <= now, Call.deadline > now)
+        .order_by(Call.deadline)))
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What a call's phase depends on beyond its own columns."""
+
+    has_submission: bool
+    has_assignment: bool
+    has_final_run: bool
+
+
+def call_facts(call: Call) -> CallFacts:
+    """Whether the call has a submitted proposal, an evaluator assigned, a finalised run: one query."""
+    submitted = sa.exists().where(Submission.proposal_id == Proposal.id, Proposal.call_id == call.id)
+    assigned = sa.exists().where(Assignment.call_id == call.id)
+    final = sa.exists().where(SelectionRun.call_id == call.id, SelectionRun.status == RunStatus.FINALISED)
+    row = db.session.execute(sa.select(submitted.label("s"), assigned.label("a"), final.label("f"))).one()
+    return CallFacts(bool(row.s), bool(row.a), bool(row.f))
+
+
+def call_phase(call: Call, *, now: datetime | None = None, facts: CallFacts | None = None) -> CallPhase:
+    """The call's phase in its life cycle: the stored decisions first (archived, draft), then what the runs, the
+    assignments and the clock say."""
+    if call.archived_at is not None:
+        return CallPhase.ARCHIVED
+    if call.published_at is None:
+        return CallPhase.DRAFT
+    facts = facts or call_facts(call)
+    if facts.has_final_run:
+        return CallPhase.DECIDED
+    state = call.state(now or utcnow())
+    if state is CallState.UPCOMING:
+        return CallPhase.PUBLISHED
+    if state is CallState.OPEN:
+        return CallPhase.OPEN
+    return CallPhase.IN_EVALUATION if facts.has_assignment else CallPhase.CLOSED
 
 
 def calls_open_and_other(now: datetime) -> tuple[list[Call], list[Call]]:
@@ -34,6 +78,17 @@ def calls_open_and_other(now: datetime) -> tuple[list[Call], list[Call]]:
     calls = calls_by_deadline()
     open_now = sorted((c for c in calls if c.state(now) is CallState.OPEN), key=lambda c: c.deadline)
     return open_now, [c for c in calls if c.state(now) is not CallState.OPEN]
+
+
+def money_warnings(*, budget: Decimal | None, max_awards: int | None, max_grant: Decimal | None) -> list[str]:
+    """What an officer should know about the money before publishing (not refused: a call may fund fewer)."""
+    if budget is None or max_awards is None or max_grant is None or max_grant == 0:
+        return []
+    if max_awards * max_grant <= budget:
+        return []
+    fundable = int(budget // max_grant)
+    return [f"The budget ({format_money(budget)}) cannot fund the award cap ({max_awards}) at the maximum grant "
+            f"({format_money(max_grant)}): at most {fundable} proposal{'s' if fundable != 1 else ''} at the maximum."]
 
 
 def extensions_overtaken(call: Call, deadline: datetime) -> list[Proposal]:

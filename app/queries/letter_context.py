@@ -144,13 +144,14 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
         "evaluation": evaluation_summary(call, rules, outcome, report),
         "eligibility_reasons": [reason for reason in eligibility_reasons if reason],
         "next_step": {
-            "starts": _day_text(local_day + timedelta(days=int(config.get("GRANT_PREPARATION_DAYS", 14)))),
+            "starts": _day_text(local_day + timedelta(days=call.grant_preparation_days
+                                                        or int(config.get("GRANT_PREPARATION_DAYS", 14)))),
             "sign_by": _day_text(add_months(local_day, 3)),
         },
         "redress_days": int(config.get("REDRESS_DAYS", 30)),
         "issuer": config.get("LETTER_ISSUER", ""),
         "signatory": config.get("LETTER_SIGNATORY", ""),
-        "contact_email": config.get("LETTER_CONTACT_EMAIL", ""),
+        "contact_email": call.letter_contact or config.get("LETTER_CONTACT_EMAIL", ""),
         "transfer": {"code": transfer_call.code, "title": transfer_call.title,
                      "url": f"{base_url}/calls/{transfer_call.code}"} if transfer_call is not None else None,
     }

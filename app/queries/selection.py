@@ -39,7 +39,7 @@ from app.models import (
 from app.models.limits import MAX_RESERVE_SIZE
 from app.services.errors import InvalidInput
 from scoring import InvalidInput as ScoringInvalidInput
-from scoring import Rules, apply_eligibility, apply_thresholds, merit_order, parse_input
+from scoring import Rules, apply_eligibility, apply_thresholds, describe_rules, merit_order, parse_input, parse_rules
 
 POLICIES = ("skip", "stop")
 
@@ -238,6 +238,19 @@ def rules_document(call: Call, options: SelectionOptions) -> dict[str, Any]:
         "reserve_size": options.reserve_size,
         "coverage": call.coverage_field if options.coverage else None,
     }
+
+
+def call_rules(call: Call) -> Rules:
+    """The rules a run of the call with its default options gives the core (InvalidInput when they cannot be)."""
+    try:
+        return parse_rules(rules_document(call, SelectionOptions.defaults(call)))
+    except ScoringInvalidInput as error:
+        raise InvalidInput(f"The call's rules are not valid: {error}") from error
+
+
+def describe_call_rules(call: Call) -> list[str]:
+    """The rules the ranking will apply, in the core's own words (`scoring.describe_rules` of `call_rules`)."""
+    return describe_rules(call_rules(call))
 
 
 def _coverage_value(row: ProposalRow, field_name: str) -> Any:

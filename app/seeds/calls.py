@@ -3,66 +3,38 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from app.call_inputs import CallSettings
 from app.clock import utcnow
-from app.enums import BudgetPolicy, CallKind
 from app.extensions import db
-from app.models import Call, Criterion, User
+from app.models import Call, User
 from app.queries.calls import get_call
 from app.seeds.reference_calls import REFERENCE_CALLS
 from app.services.audit import record_event
+from app.services.call_settings import load_call_record
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PRACTICE_SUFFIX = "-PRACTICE"
 PRACTICE_DAYS = 30
 
 
-def _local(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=BRUSSELS)
+def _local(text: str, zone: str = "Europe/Brussels") -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
+
+
+# What a reference record says that is no setting of the call: the call it offers a copy in (linked after loading).
+NOT_SETTINGS = ("transfer_to",)
 
 
 def _call_from_reference(spec: dict[str, Any], *, code: str, opens_at: datetime, deadline: datetime) -> Call:
-    threshold: Decimal = spec["criterion_threshold"]
-    call = Call(
-        code=code,
-        title=spec["title"],
-        programme=spec["programme"],
-        kind=CallKind(spec["kind"]),
-        description=spec["description"],
-        opens_at=opens_at,
-        deadline=deadline,
-        time_zone="Europe/Brussels",
-        budget=spec["budget"],
-        max_awards=spec["max_awards"],
-        max_grant_per_proposal=spec["max_grant_per_proposal"],
-        min_partners=spec["min_partners"],
-        min_countries=spec["min_countries"],
-        eligible_countries=list(spec["eligible_countries"]),
-        page_limit=spec["page_limit"],
-        evaluators_per_proposal=spec["evaluators_per_proposal"],
-        strands=list(spec["strands"]),
-        strand_label=spec["strand_label"],
-        duration_min_months=spec["duration_min_months"],
-        duration_max_months=spec["duration_max_months"],
-        overall_threshold=spec["overall_threshold"],
-        tie_break=list(spec["tie_break"]),
-        coverage_field=spec["coverage_field"],
-        budget_policy=BudgetPolicy(spec["budget_policy"]),
-        reserve_size=spec["reserve_size"],
-        country_conflict=spec["country_conflict"],
-        criteria=[
-            Criterion(key=c["key"], name=c["name"], description=c["description"], max_score=Decimal(5),
-                      weight=Decimal(1), threshold=threshold, position=position)
-            for position, c in enumerate(spec["criteria"], start=1)
-        ],
-    )
-    db.session.add(call)
-    return call
+    """The record as a published call with this code and these dates, loaded through the checks of any new call."""
+    record = {name: value for name, value in spec.items() if name not in NOT_SETTINGS}
+    record.update(code=code, opens_at=opens_at, deadline=deadline)
+    return load_call_record(CallSettings.parse(record), published=True)
 
 
 def seed_reference_calls(actor: User | None = None) -> list[tuple[str, bool]]:
@@ -76,8 +48,8 @@ def seed_reference_calls(actor: User | None = None) -> list[tuple[str, bool]]:
             results.append((spec["code"], False))
             continue
         call = _call_from_reference(
-            spec, code=spec["code"], opens_at=_local(spec["opens_local"]),
-            deadline=_local(spec["deadline_local"]),
+            spec, code=spec["code"], opens_at=_local(spec["opens_at"], spec["time_zone"]),
+            deadline=_local(spec["deadline"], spec["time_zone"]),
         )
         db.session.flush()
         record_event(actor, "call.created", object_type="call", object_id=call.code, source="reference")
@@ -119,7 +91,7 @@ def seed_practice_calls(actor: User | None = None, *, now: datetime | None = Non
         opens_at = datetime.combine(now.astimezone(BRUSSELS).date() - timedelta(days=1), time(0),
                                     tzinfo=BRUSSELS)
         call = _call_from_reference(
-            spec, code=code, opens_at=opens_at, deadline=practice_deadline(spec["deadline_local"], now=now)
+            spec, code=code, opens_at=opens_at, deadline=practice_deadline(spec["deadline"], now=now)
         )
         call.title = f"{spec['title']} (practice)"
         call.practice_of_id = db.session.scalar(sa.select(Call.id).where(Call.code == spec["code"]))

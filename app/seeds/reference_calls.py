@@ -1,7 +1,8 @@
-"""The three reference calls of DG GROW's Baltic Clusters Forum 2021 presentation.
+"""The three reference calls of DG GROW's Baltic Clusters Forum 2021 presentation, as data: each record is the body
+`POST /api/v1/calls` takes (`app.call_inputs.CallSettings`, every setting), with its times written in the call's
+own zone, which the seed converts to UTC. `seed reference` loads them through the same checks as an officer's call.
 
 Facts and our settings are documented in shared/domain/reference-calls.md; officers can change every setting.
-Times are local to Europe/Brussels; the seed converts them to UTC.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ ECOSYSTEMS = (
     "Energy-Intensive Industries", "Textile", "Creative & Cultural Industries", "Digital",
     "Renewable Energy", "Electronics", "Retail", "Proximity & Social Economy", "Health",
 )
+# Every reference criterion is scored 0 to 5 in half points, weight 1, with a threshold of 3 (reference-calls.md).
+SCALE: dict[str, Any] = {"max": Decimal(5), "weight": Decimal(1), "threshold": Decimal(3)}
+
 THEMATIC_AREAS = ("Green and digital transition", "Resilience", "Youth in industry")
 
 REFERENCE_CALLS: list[dict[str, Any]] = [
@@ -36,8 +40,8 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
             "international to access global supply and value chains. Most of the grant is passed on to SMEs "
             "as financial support to third parties."
         ),
-        "opens_local": "2021-09-30 00:00:00",
-        "deadline_local": "2021-12-07 17:00:00",
+        "opens_at": "2021-09-30 00:00:00",
+        "deadline": "2021-12-07 17:00:00",
         "budget": Decimal("42000000.00"),
         "max_awards": 30,
         "max_grant_per_proposal": Decimal("1400000.00"),
@@ -56,15 +60,15 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
         "budget_policy": "skip",
         "reserve_size": 10,
         "country_conflict": True,
+        "time_zone": "Europe/Brussels",
         "criteria": [
-            {"key": "relevance", "name": "Relevance",
+            {"key": "relevance", "name": "Relevance", **SCALE,
              "description": "Alignment with the call's objectives and the needs of the industrial ecosystems."},
-            {"key": "quality", "name": "Quality",
+            {"key": "quality", "name": "Quality", **SCALE,
              "description": "Project design, implementation and the partnership."},
-            {"key": "impact", "name": "Impact",
+            {"key": "impact", "name": "Impact", **SCALE,
              "description": "Expected results for SMEs, the ecosystems and Europe's recovery."},
         ],
-        "criterion_threshold": Decimal(3),
     },
     {
         "code": "EUID-2022-SESSIONS",
@@ -76,8 +80,8 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
             "Some proposals may be organised jointly with Commission services where their themes align; "
             "proposals not selected as stakeholder sessions may be considered for local events."
         ),
-        "opens_local": "2021-10-25 00:00:00",
-        "deadline_local": "2021-11-28 23:59:59",
+        "opens_at": "2021-10-25 00:00:00",
+        "deadline": "2021-11-28 23:59:59",
         "budget": None,
         "max_awards": 20,
         "max_grant_per_proposal": None,
@@ -98,12 +102,12 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
         # Sessions not selected "may be considered for local events" (slides): the transfer offer's target.
         "transfer_to": "EUID-2022-LOCAL",
         "country_conflict": True,
+        "time_zone": "Europe/Brussels",
         "criteria": [
-            {"key": "relevance", "name": "Relevance to the thematic areas", "description": ""},
-            {"key": "quality", "name": "Quality of content and format", "description": ""},
-            {"key": "diversity", "name": "Diversity of speakers and reach", "description": ""},
+            {"key": "relevance", "name": "Relevance to the thematic areas", "description": "", **SCALE},
+            {"key": "quality", "name": "Quality of content and format", "description": "", **SCALE},
+            {"key": "diversity", "name": "Diversity of speakers and reach", "description": "", **SCALE},
         ],
-        "criterion_threshold": Decimal(3),
     },
     {
         "code": "EUID-2022-LOCAL",
@@ -115,8 +119,8 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
             "physical conferences organised by national or local authorities, universities, businesses and "
             "civil society organisations, possibly jointly. Selected events carry the EU Industry Days branding."
         ),
-        "opens_local": "2021-10-25 00:00:00",
-        "deadline_local": "2021-12-13 23:59:59",
+        "opens_at": "2021-10-25 00:00:00",
+        "deadline": "2021-12-13 23:59:59",
         "budget": None,
         "max_awards": 100,
         "max_grant_per_proposal": None,
@@ -135,11 +139,11 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
         "budget_policy": "skip",
         "reserve_size": 10,
         "country_conflict": True,
+        "time_zone": "Europe/Brussels",
         "criteria": [
-            {"key": "relevance", "name": "Relevance", "description": ""},
-            {"key": "quality", "name": "Quality of the event concept", "description": ""},
-            {"key": "reach", "name": "Expected reach", "description": ""},
+            {"key": "relevance", "name": "Relevance", "description": "", **SCALE},
+            {"key": "quality", "name": "Quality of the event concept", "description": "", **SCALE},
+            {"key": "reach", "name": "Expected reach", "description": "", **SCALE},
         ],
-        "criterion_threshold": Decimal(3),
     },
 ]

@@ -1,4 +1,6 @@
-"""An officer changes a call's settings: deadline, money, award cap, page limit, consortium rules."""
+"""An officer opens a call (from scratch or as a copy of another) and changes its settings; every change is checked
+against the call's life cycle (`app.services.call_lifecycle`) and the rules that protect the money, and audited
+with its value before and after."""
 
 from __future__ import annotations
 
@@ -6,14 +8,43 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from app.call_inputs import REQUIRED_TO_CREATE, SETTING_NAMES, CallSettings, CriterionInput, tidy
+from app.clock import utcnow
+from app.enums import BudgetPolicy, CallKind
 from app.extensions import db
 from app.formatting import format_local
-from app.inputs import SETTING_NAMES, CallSettings
-from app.models import Call, Proposal, User
+from app.models import Call, Criterion, Proposal, User
 from app.queries.access import require_officer
-from app.queries.calls import extensions_overtaken, overtaken_token
+from app.queries.calls import extensions_overtaken, get_call, overtaken_token
 from app.services.audit import record_event
+from app.services.call_lifecycle import check_changes
 from app.services.errors import ConfirmationRequired, InvalidInput
+
+TO_CHANGE = "change a call's settings"
+# A new call's settings that the input may leave out.
+DEFAULTS: dict[str, Any] = {
+    "description": "", "time_zone": "Europe/Brussels", "budget": None, "max_awards": None,
+    "max_grant_per_proposal": None, "budget_policy": "skip", "reserve_size": 0, "min_partners": 1,
+    "min_countries": 1, "eligible_countries": (), "page_limit": None, "duration_min_months": None,
+    "duration_max_months": None, "strands": (), "strand_label": "Strand", "coverage_field": None,
+    "evaluators_per_proposal": 3, "evaluation_deadline": None, "country_conflict": True, "overall_threshold": None,
+    "tie_break": (), "letter_contact": "", "grant_preparation_days": None, "privacy_controller": "",
+    "privacy_dpo": "",
+}
+
+
+def criterion_inputs(call: Call) -> tuple[CriterionInput, ...]:
+    return tuple(CriterionInput(c.key, c.name, c.description or "", tidy(c.max_score), tidy(c.weight),
+                                None if c.threshold is None else tidy(c.threshold)) for c in call.criteria)
+
+
+def current_settings(call: Call) -> dict[str, Any]:
+    """Every setting of the call as `CallSettings` types it (what a copy starts from, what a change compares to)."""
+    values = {name: getattr(call, name) for name in SETTING_NAMES if name != "criteria"}
+    values.update(kind=call.kind.value, budget_policy=call.budget_policy.value, criteria=criterion_inputs(call),
+                  eligible_countries=tuple(sorted(call.eligible_countries or [])), strands=tuple(call.strands or []),
+                  tie_break=tuple(call.tie_break or []))
+    return values
 
 
 def _as_text(value: Any) -> Any:
@@ -21,6 +52,8 @@ def _as_text(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, tuple | list):
+        return [item.as_dict() if isinstance(item, CriterionInput) else _as_text(item) for item in value]
     return value
 
 
@@ -54,53 +87,140 @@ def _require_confirmation(call: Call, deadline: datetime, confirm: str | None) -
     return overtaken
 
 
-def _refuse_invalid(call: Call, settings: CallSettings) -> None:
-    """InvalidInput naming what app.inputs found unstorable or, when all is storable, the settings that would
-    break the call's invariants once merged with the settings left as they are."""
+def whole_call_problems(merged: dict[str, Any]) -> dict[str, str]:
+    """The rules that need the whole call, on the call as it would be (field -> message): the dates, the
+    consortium, the money and the scoring."""
+    problems: dict[str, str] = {}
+    if merged["opens_at"] >= merged["deadline"]:
+        problems["deadline"] = "The deadline must be after the opening."
+    if merged["evaluation_deadline"] is not None and merged["evaluation_deadline"] <= merged["deadline"]:
+        problems["evaluation_deadline"] = "The evaluation ends after the call's deadline."
+    if merged["min_countries"] > merged["min_partners"]:
+        problems["min_countries"] = "Cannot exceed the minimum number of partners."
+    low, high = merged["duration_min_months"], merged["duration_max_months"]
+    if low is not None and high is not None and low > high:
+        problems["duration_max_months"] = "Cannot be shorter than the minimum duration."
+    cap, budget = merged["max_grant_per_proposal"], merged["budget"]
+    if cap is not None and budget is not None and cap > budget:
+        problems["max_grant_per_proposal"] = "Cannot exceed the call's budget."
+    if merged["coverage_field"] == "strand" and not merged["strands"]:
+        problems["coverage_field"] = "Covering the strands needs a list of strands."
+    keys = [criterion.key for criterion in merged["criteria"]]
+    unknown = [key for key in merged["tie_break"] if key not in keys]
+    if unknown:
+        problems["tie_break"] = f"Not a criterion of this call: {', '.join(unknown)} (criteria: {', '.join(keys)})."
+    top = sum((criterion.max for criterion in merged["criteria"]), Decimal(0))
+    threshold = merged["overall_threshold"]
+    if threshold is not None and not 0 <= threshold <= top:
+        problems["overall_threshold"] = f"Within the scale of the total, 0 to {tidy(top)}."
+    return problems
+
+
+def _refuse_invalid(base: dict[str, Any], settings: CallSettings, *,
+                    missing: dict[str, str] | None = None) -> dict[str, Any]:
+    """The settings merged with `base`; InvalidInput naming what is `missing`, what app.call_inputs found unstorable
+    or, when all is there and storable, the settings that would break the call's rules once merged."""
     if settings.unknown:
         raise InvalidInput(f"These settings cannot be changed here: {', '.join(settings.unknown)}.",
                            details={"fields": {name: "Not editable." for name in settings.unknown}})
-    problems = dict(settings.problems)
+    problems = {**(missing or {}), **settings.problems}
+    merged = base | settings.given()
     if not problems:
-        merged: dict[str, Any] = {name: getattr(call, name) for name in SETTING_NAMES} | settings.given()
-        if merged["opens_at"] >= merged["deadline"]:
-            problems["deadline"] = "The deadline must be after the opening."
-        if merged["min_countries"] > merged["min_partners"]:
-            problems["min_countries"] = "Cannot exceed the minimum number of partners."
-        low, high = merged["duration_min_months"], merged["duration_max_months"]
-        if low is not None and high is not None and low > high:
-            problems["duration_max_months"] = "Cannot be shorter than the minimum duration."
-        cap, budget = merged["max_grant_per_proposal"], merged["budget"]
-        if cap is not None and budget is not None and cap > budget:
-            problems["max_grant_per_proposal"] = "Cannot exceed the call's budget."
+        problems = whole_call_problems(merged)
     if problems:
         raise InvalidInput.naming(problems, several="settings are not valid")
+    return merged
 
 
-def update_call_settings(call: Call, *, actor: User, settings: CallSettings, confirm: str | None = None) -> list[str]:
-    """Apply the settings that really change; returns their field names in the form's order (empty: no change).
+def _set_criteria(call: Call, criteria: tuple[CriterionInput, ...]) -> None:
+    """Replace the call's criteria (only before any score exists: the life cycle fixes them at the first submission).
+    The old rows go first, so that the new ones may take their keys and positions."""
+    call.criteria.clear()
+    db.session.flush()
+    call.criteria.extend(Criterion(key=c.key, name=c.name, description=c.description, max_score=c.max,
+                                   weight=c.weight, threshold=c.threshold, position=position)
+                         for position, c in enumerate(criteria, start=1))
 
-    A later deadline that overtakes granted extensions is refused with ConfirmationRequired (409: the proposals
-    and a token) unless `confirm` is that token.
-    Side effects: the call's changed columns and, only if something changed, one audit event with the old and
-    new value of exactly those fields (and the extensions the new deadline overtook).
+
+def _apply(call: Call, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        if name == "criteria":
+            _set_criteria(call, value)
+        elif name == "kind":
+            call.kind = CallKind(value)
+        elif name == "budget_policy":
+            call.budget_policy = BudgetPolicy(value)
+        elif isinstance(value, tuple):
+            setattr(call, name, list(value))
+        else:
+            setattr(call, name, value)
+
+
+def update_call_settings(call: Call, *, actor: User, settings: CallSettings, confirm: str | None = None,
+                         reason: str = "") -> list[str]:
+    """Apply the settings that really change; returns their field names in the page's order (empty: no change).
+
+    The call's phase decides what may change (InvalidTransition with the documented refusal, or InvalidInput when a
+    deadline moves without a reason). A later deadline that overtakes granted extensions is refused with
+    ConfirmationRequired (409: the proposals and a token) unless `confirm` is that token.
+    Side effects: the call's changed columns and criteria and, only if something changed, one audit event with the
+    old and new value of exactly those fields (the reason, and the extensions the new deadline overtook).
     """
-    require_officer(actor, to="change a call's settings")
-    _refuse_invalid(call, settings)
-    given = settings.given()
-    changed_fields = [name for name, new in given.items() if not _unchanged(name, getattr(call, name), new)]
+    require_officer(actor, to=TO_CHANGE)
+    before = current_settings(call)
+    if isinstance(settings.code, str) and settings.code != before["code"]:
+        raise InvalidInput("A call's code never changes: copy the call to open another.", details={"field": "code"})
+    merged = _refuse_invalid(before, settings)
+    changed_fields = [name for name in settings.given() if not _unchanged(name, before[name], merged[name])]
     if not changed_fields:
         return []
-    overtaken = _require_confirmation(call, given["deadline"], confirm) if "deadline" in changed_fields else []
-    changes_made = {}
-    for name in changed_fields:
-        old, new = getattr(call, name), given[name]
-        if name == "eligible_countries":
-            old, new = sorted(old or []), list(new)
-        changes_made[name] = {"from": _as_text(old), "to": _as_text(new)}
-        setattr(call, name, new)
+    check_changes(call, changed_fields, reason=reason)
+    overtaken = _require_confirmation(call, merged["deadline"], confirm) if "deadline" in changed_fields else []
+    changes_made = {name: {"from": _as_text(before[name]), "to": _as_text(merged[name])} for name in changed_fields}
+    _apply(call, {name: merged[name] for name in changed_fields})
     db.session.flush()
-    extra = {"overtaken_extensions": [p.reference for p in overtaken]} if overtaken else {}
+    extra: dict[str, Any] = {"overtaken_extensions": [p.reference for p in overtaken]} if overtaken else {}
+    if reason.strip():
+        extra["reason"] = " ".join(reason.split())
     record_event(actor, "call.settings_changed", object_type="call", object_id=call.code, changes=changes_made,
                  **extra)
     return changed_fields
+
+
+def new_call(values: dict[str, Any], *, published: bool) -> Call:
+    """A call with these settings (all of them, checked), added to the session; a draft unless `published`."""
+    call = Call(code=values["code"], kind=CallKind(values["kind"]), published_at=None)
+    _apply(call, {name: value for name, value in values.items() if name not in ("code", "kind")})
+    if published:
+        call.published_at = utcnow()
+    db.session.add(call)
+    db.session.flush()
+    return call
+
+
+def create_call(settings: CallSettings, *, actor: User | None, copy_of: Call | None = None) -> Call:
+    """Open a new call as a draft, from scratch or as a copy of `copy_of` (its criteria and rules; the input gives
+    at least a new code and its dates). Refuses (InvalidInput, by field) what breaks a rule, a taken code or a
+    missing required setting. Side effects: the call and its criteria, one audit event with every setting."""
+    require_officer(actor, to="open calls")
+    base = DEFAULTS | ({name: value for name, value in current_settings(copy_of).items()
+                        if name not in ("code", "opens_at", "deadline", "evaluation_deadline")}
+                       if copy_of is not None else {})
+    given = settings.given()
+    missing = {name: "Required." for name in REQUIRED_TO_CREATE if name not in given and name not in base}
+    merged = _refuse_invalid(base, settings, missing=missing)
+    if get_call(merged["code"]) is not None:
+        raise InvalidInput(f"A call with the code {merged['code']} exists already.", details={"field": "code"})
+    call = new_call(merged, published=False)
+    record_event(actor, "call.created", object_type="call", object_id=call.code,
+                 source=f"copy of {copy_of.code}" if copy_of is not None else "new",
+                 settings={name: _as_text(value) for name, value in merged.items()})
+    return call
+
+
+def load_call_record(settings: CallSettings, *, published: bool) -> Call:
+    """A call from a complete record (the reference data): the same checks as an officer's new call, without the
+    permission (the command line seeds it). InvalidInput names what is wrong. Side effects: the call; no audit."""
+    given = settings.given()
+    missing = {name: "Required." for name in REQUIRED_TO_CREATE if name not in given}
+    return new_call(_refuse_invalid(DEFAULTS, settings, missing=missing), published=published)

@@ -41,6 +41,15 @@ def current_actor() -> User:
     return user
 
 
+def signed_in_actor() -> User | None:
+    """The user this request acts for, or None for an anonymous visitor of a public page."""
+    if is_api_request():
+        api_user: User | None = g.get("api_user")
+        return api_user
+    user: User | None = current_user._get_current_object() if current_user.is_authenticated else None
+    return user
+
+
 def actor_key() -> str:
     """The rate-limit key of the signed-in account, for limits checked inside a guarded view (the guard has run);
     the address for anyone else (a limit is checked before an API operation's own 401)."""

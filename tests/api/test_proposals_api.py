@@ -286,11 +286,11 @@ def test_a_call_deadline_moved_past_an_extension_keeps_the_proposal_open(client,
                           json={"deadline": extension, "reason": "Power cut at the coordinator's office."})
     assert granted.status_code == 200
     later = (deadline + timedelta(days=2)).isoformat()
-    asked = _error(client.patch("/api/v1/calls/OPEN-CALL", headers=officer, json={"deadline": later}),
-                   409, "confirmation_required")
+    moving = {"deadline": later, "reason": "The portal was down on the last day."}
+    asked = _error(client.patch("/api/v1/calls/OPEN-CALL", headers=officer, json=moving), 409, "confirmation_required")
     assert [item["proposal"] for item in asked["details"]["extensions"]] == [proposal_id]
     moved = client.patch("/api/v1/calls/OPEN-CALL", headers=officer,
-                         json={"deadline": later, "confirm": asked["details"]["token"]})
+                         json={**moving, "confirm": asked["details"]["token"]})
     assert moved.status_code == 200, moved.get_data(as_text=True)
     clock(deadline + timedelta(days=1))
     body = client.get(f"/api/v1/proposals/{proposal_id}", headers=auth).get_json()

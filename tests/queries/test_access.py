@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from app.call_inputs import CallSettings
 from app.enums import Role
 from app.extensions import db
-from app.inputs import CallSettings
 from app.models import Call, User
 from app.queries import access
 from app.queries.letters import run_letters

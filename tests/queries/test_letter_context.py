@@ -307,3 +307,15 @@ def test_a_proposal_below_threshold_shows_the_core_s_sums_and_no_ranking_total(p
     text = letter_text(run, ranked)
     assert "Total (unweighted): 12 / 15" in text
     assert "Weighted total (used for ranking): 14" in text
+
+
+def test_a_call_s_own_contact_point_and_grant_preparation_days_are_the_letter_s(scenario, officer) -> None:
+    proposal = scenario["proposals"]["selected"]
+    proposal.call.letter_contact = "euroclusters-2027@example.eu"
+    proposal.call.grant_preparation_days = 30
+    db.session.commit()
+    generate(scenario["run"], officer)
+    _, text = letter_of(proposal)
+    assert "euroclusters-2027@example.eu" in text
+    assert "grants@eurogrants.test" not in text
+    assert "Grant agreement preparation starts on 14 April 2022" in text  # 30 days after the decision, not 14

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from app.call_inputs import CallSettings, changed_names
 from app.clock import set_clock
 from app.enums import Role
 from app.extensions import db
-from app.inputs import CallSettings, changed_names
 from app.models import AuditEvent, Call, Proposal, User
 from app.services.call_settings import update_call_settings
 from app.services.errors import ConfirmationRequired
@@ -25,6 +25,7 @@ from tests.factories import make_call, make_ready_proposal
 BRUSSELS = ZoneInfo("Europe/Brussels")
 DEADLINE = datetime(2031, 12, 7, 16, 0, 0, tzinfo=UTC)  # 17:00:00 Brussels
 NOW = DEADLINE - timedelta(days=5)
+MOVED = "The portal was down on the last day."  # a published call's deadline moves only with a reason
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_saving_every_setting_unchanged_changes_nothing_and_audits_nothing(call,
 
 def test_changing_only_the_deadline_saves_and_audits_only_the_deadline(call, officer) -> None:  # type: ignore[no-untyped-def]
     later = (DEADLINE + timedelta(days=1)).astimezone(BRUSSELS)
-    changed = update_call_settings(call, actor=officer, settings=_form(call, deadline=later))
+    changed = update_call_settings(call, actor=officer, settings=_form(call, deadline=later), reason=MOVED)
     db.session.commit()
     assert changed == ["deadline"]
     assert changed_names(changed) == "deadline"
@@ -116,7 +117,7 @@ def test_a_later_deadline_that_overtakes_an_extension_needs_confirmation(call, o
     short, long_ = extended.short, extended.long
     later = DEADLINE + timedelta(days=1)
     with pytest.raises(ConfirmationRequired) as refused:
-        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later))
+        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later), reason=MOVED)
     db.session.rollback()
     details = refused.value.details
     assert [item["reference"] for item in details["extensions"]] == [short.reference]  # not LONG, not withdrawn
@@ -125,9 +126,10 @@ def test_a_later_deadline_that_overtakes_an_extension_needs_confirmation(call, o
     assert db.session.get(Call, call.id).deadline == DEADLINE  # type: ignore[union-attr]
     assert _settings_events() == []
     with pytest.raises(ConfirmationRequired):
-        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later), confirm="not-the-token")
+        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later), reason=MOVED,
+                             confirm="not-the-token")
     db.session.rollback()
-    assert update_call_settings(call, actor=officer, settings=CallSettings(deadline=later),
+    assert update_call_settings(call, actor=officer, settings=CallSettings(deadline=later), reason=MOVED,
                                 confirm=details["token"]) == ["deadline"]
     db.session.commit()
     [event] = _settings_events()
@@ -140,24 +142,26 @@ def test_a_later_deadline_that_overtakes_an_extension_needs_confirmation(call, o
                                     -timedelta(hours=3)])
 def test_a_deadline_that_overtakes_no_extension_saves_at_once(call, officer, extended, offset) -> None:  # type: ignore[no-untyped-def]
     """Up to a second before the shortest extension (or earlier than the call's), nothing needs confirming."""
-    assert update_call_settings(call, actor=officer, settings=CallSettings(deadline=DEADLINE + offset)) == ["deadline"]
+    assert update_call_settings(call, actor=officer, settings=CallSettings(deadline=DEADLINE + offset),
+                                reason=MOVED) == ["deadline"]
 
 
 def test_a_deadline_exactly_at_an_extension_overtakes_it(call, officer, extended) -> None:  # type: ignore[no-untyped-def]
     """At the same second the extension gives no more time than the call: the proposal has the call's deadline."""
     with pytest.raises(ConfirmationRequired):
-        update_call_settings(call, actor=officer, settings=CallSettings(deadline=DEADLINE + timedelta(hours=2)))
+        update_call_settings(call, actor=officer, settings=CallSettings(deadline=DEADLINE + timedelta(hours=2)),
+                             reason=MOVED)
 
 
 def test_a_token_confirms_only_the_extensions_that_were_shown(call, officer, extended, make_user) -> None:  # type: ignore[no-untyped-def]
     short, long_ = extended.short, extended.long
     later = DEADLINE + timedelta(days=1)
     with pytest.raises(ConfirmationRequired) as first:
-        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later))
+        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later), reason=MOVED)
     db.session.rollback()
     grant_extension(long_, actor=officer, deadline=DEADLINE + timedelta(hours=5), reason="Shortened on request.")
     db.session.commit()
     with pytest.raises(ConfirmationRequired) as second:
-        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later),
+        update_call_settings(call, actor=officer, settings=CallSettings(deadline=later), reason=MOVED,
                              confirm=first.value.details["token"])
     assert [item["reference"] for item in second.value.details["extensions"]] == [short.reference, long_.reference]

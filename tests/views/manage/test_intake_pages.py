@@ -111,7 +111,7 @@ def test_changing_the_call_settings_is_audited(officer, setup, app) -> None:  # 
     data = {"opens_at": opens, "deadline": new_deadline.strftime("%Y-%m-%dT%H:%M:%S"), "budget": "42,000,000.00",
             "max_awards": "30", "max_grant_per_proposal": "1400000.00", "page_limit": "40", "min_partners": "3",
             "min_countries": "3", "eligible_countries": "be, de fr LT", "duration_min_months": "",
-            "duration_max_months": ""}
+            "duration_max_months": "", "reason": "The portal was down on the last day."}
     response = officer.post("/manage/calls/OPEN-CALL/settings", data=data)
     assert response.status_code == 302
     with app.app_context():
@@ -176,7 +176,8 @@ def test_the_settings_page_says_saved_only_for_what_changed(officer, setup, app)
     with app.app_context():
         assert _settings_events() == []
     new_deadline = (datetime.fromisoformat(shown["deadline"]) + timedelta(days=1)).isoformat()
-    moved = officer.post("/manage/calls/OPEN-CALL/settings", data={**shown, "deadline": new_deadline},
+    moved = officer.post("/manage/calls/OPEN-CALL/settings", data={**shown, "deadline": new_deadline,
+                                                                   "reason": "The portal was down on the last day."},
                          follow_redirects=True)
     assert "Saved: deadline." in _text(moved)
     with app.app_context():
@@ -193,7 +194,8 @@ def test_a_later_deadline_names_the_extensions_it_overtakes_before_saving(office
         db.session.commit()
     shown = _form_values(_text(officer.get("/manage/calls/OPEN-CALL/settings")))
     later = (deadline + timedelta(days=1)).astimezone(BRUSSELS).strftime("%Y-%m-%dT%H:%M:%S")
-    asked = officer.post("/manage/calls/OPEN-CALL/settings", data={**shown, "deadline": later})
+    asked = officer.post("/manage/calls/OPEN-CALL/settings", data={**shown, "deadline": later,
+                                                                   "reason": "The portal was down on the last day."})
     assert asked.status_code == 200
     page = _text(asked)
     assert "Confirm the new deadline." in page

@@ -1,0 +1,300 @@
+"""A call's configuration as typed input: every setting an officer creates a call with or changes, organised by the
+sections of the call's page (`SECTIONS`), parsed at the edge like `app.inputs` (problems by field, UNSET for what
+the input does not mention). The rules that need the whole call (the money, the tie-break keys) are checked by the
+service on the call as it will be (`app.services.call_settings`), so that the page and the API refuse alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.countries import is_country_code
+from app.inputs import UNSET, Unset, _Parsed, _Problems
+from app.models.limits import (
+    MAX_CRITERIA,
+    MAX_EVALUATORS_PER_PROPOSAL,
+    MAX_PRIVACY_CONTACT,
+    MAX_RESERVE_SIZE,
+    MAX_STRAND,
+    MAX_STRANDS,
+    MAX_TITLE,
+)
+
+# The sections of a call's configuration, in the order of its page; each setting belongs to one.
+SECTIONS: Final = {
+    "identity": ("code", "title", "programme", "kind", "description"),
+    "dates": ("opens_at", "deadline", "time_zone"),
+    "money": ("budget", "max_awards", "max_grant_per_proposal", "budget_policy", "reserve_size"),
+    "eligibility": ("min_partners", "min_countries", "eligible_countries", "page_limit", "duration_min_months",
+                    "duration_max_months"),
+    "strands": ("strands", "strand_label", "coverage_field"),
+    "evaluation": ("evaluators_per_proposal", "evaluation_deadline", "country_conflict"),
+    "scoring": ("criteria", "overall_threshold", "tie_break"),
+    "texts": ("letter_contact", "grant_preparation_days", "privacy_controller", "privacy_dpo"),
+}
+
+# How the officer's messages name each setting, in the order of the call's page.
+SETTING_NAMES: Final = {
+    "code": "code", "title": "title", "programme": "programme", "kind": "kind", "description": "description",
+    "opens_at": "opening", "deadline": "deadline", "time_zone": "time zone", "budget": "budget",
+    "max_awards": "award cap", "max_grant_per_proposal": "maximum grant per proposal",
+    "budget_policy": "budget policy", "reserve_size": "reserve list size", "min_partners": "minimum partners",
+    "min_countries": "minimum countries", "eligible_countries": "eligible countries", "page_limit": "page limit",
+    "duration_min_months": "shortest duration", "duration_max_months": "longest duration", "strands": "strands",
+    "strand_label": "strand label", "coverage_field": "coverage rule",
+    "evaluators_per_proposal": "evaluators per proposal", "evaluation_deadline": "evaluation deadline",
+    "country_conflict": "same-country conflict", "criteria": "criteria", "overall_threshold": "overall threshold",
+    "tie_break": "tie-break order", "letter_contact": "letters' contact point",
+    "grant_preparation_days": "days to grant preparation", "privacy_controller": "controller's contact",
+    "privacy_dpo": "data protection officer's contact",
+}
+# What a new call must say (everything else has a default).
+REQUIRED_TO_CREATE: Final = ("code", "title", "programme", "kind", "opens_at", "deadline", "criteria")
+KINDS: Final = ("grant", "event")
+BUDGET_POLICIES: Final = ("skip", "stop")
+# The proposal fields a coverage rule may name (what app.queries.selection gives the core of each proposal).
+COVERAGE_FIELDS: Final = ("strand",)
+CODE_PATTERN: Final = re.compile(r"[A-Z0-9][A-Z0-9-]{1,59}")
+CRITERION_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
+TEXT_LIMITS: Final = {"title": MAX_TITLE, "programme": 200, "description": 20_000, "strand_label": 60,
+                      "letter_contact": 200, "privacy_controller": MAX_PRIVACY_CONTACT,
+                      "privacy_dpo": MAX_PRIVACY_CONTACT}
+
+
+def changed_names(names: list[str]) -> str:
+    """'deadline, eligible countries': the changed settings as the officer's message names them."""
+    return ", ".join(SETTING_NAMES[name] for name in names)
+
+
+@dataclass(frozen=True)
+class CriterionInput:
+    """One award criterion as the call will score it: from 0 to `max` in half points."""
+
+    key: str
+    name: str
+    description: str = ""
+    max: Decimal = Decimal(5)
+    weight: Decimal = Decimal(1)
+    threshold: Decimal | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "name": self.name, "description": self.description, "max": str(self.max),
+                "weight": str(self.weight), "threshold": None if self.threshold is None else str(self.threshold)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallSettings(_Parsed):
+    """A call's settings, normalised (see `app.inputs` for UNSET): times to the second and with their zone, amounts
+    in cents, eligible countries as a sorted set of upper-case codes, criteria in their order."""
+
+    code: str | Unset = UNSET
+    title: str | Unset = UNSET
+    programme: str | Unset = UNSET
+    kind: str | Unset = UNSET
+    description: str | Unset = UNSET
+    opens_at: datetime | Unset = UNSET
+    deadline: datetime | Unset = UNSET
+    time_zone: str | Unset = UNSET
+    budget: Decimal | None | Unset = UNSET
+    max_awards: int | None | Unset = UNSET
+    max_grant_per_proposal: Decimal | None | Unset = UNSET
+    budget_policy: str | Unset = UNSET
+    reserve_size: int | None | Unset = UNSET
+    min_partners: int | None | Unset = UNSET  # None only with a problem: required
+    min_countries: int | None | Unset = UNSET
+    eligible_countries: tuple[str, ...] | Unset = UNSET
+    page_limit: int | None | Unset = UNSET
+    duration_min_months: int | None | Unset = UNSET
+    duration_max_months: int | None | Unset = UNSET
+    strands: tuple[str, ...] | Unset = UNSET
+    strand_label: str | Unset = UNSET
+    coverage_field: str | None | Unset = UNSET
+    evaluators_per_proposal: int | None | Unset = UNSET
+    evaluation_deadline: datetime | None | Unset = UNSET
+    country_conflict: bool | Unset = UNSET
+    criteria: tuple[CriterionInput, ...] | Unset = UNSET
+    overall_threshold: Decimal | None | Unset = UNSET
+    tie_break: tuple[str, ...] | Unset = UNSET
+    letter_contact: str | Unset = UNSET
+    grant_preparation_days: int | None | Unset = UNSET
+    privacy_controller: str | Unset = UNSET  # the contacts in the call's privacy statement ("": the instance's)
+    privacy_dpo: str | Unset = UNSET
+
+    def given(self) -> dict[str, Any]:
+        """The settings this input sets, by name, in the order of the call's page."""
+        return self._given(SETTING_NAMES)
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> CallSettings:
+        """The settings as typed (aware datetimes, numbers, Decimals, codes, criteria); nothing is refused here."""
+        problems = _Problems()
+        values: dict[str, Any] = {}
+        _parse_identity(raw, values, problems)
+        _parse_dates(raw, values, problems)
+        _parse_numbers(raw, values, problems)
+        _parse_lists(raw, values, problems)
+        if "criteria" in raw:
+            values["criteria"] = _criteria(raw["criteria"], problems)
+        if "overall_threshold" in raw:
+            values["overall_threshold"] = _score(raw["overall_threshold"], "overall_threshold", problems)
+        names = {f.name for f in fields(cls)} - {f.name for f in fields(_Parsed)}
+        return cls(**values, problems=problems.found, unknown=tuple(sorted(set(raw) - names)))
+
+
+def _parse_identity(raw: Mapping[str, Any], values: dict[str, Any], problems: _Problems) -> None:
+    if "code" in raw:
+        code = str(raw["code"] or "").strip().upper()
+        if not CODE_PATTERN.fullmatch(code):
+            problems.found["code"] = "2 to 60 capital letters, digits and hyphens, e.g. SMP-COSME-2027-CLUSTER-01."
+        values["code"] = code
+    for name in ("title", "programme", "description", "strand_label", "letter_contact", "privacy_controller",
+                 "privacy_dpo"):
+        if name in raw:
+            values[name] = problems.text(raw[name], name, TEXT_LIMITS[name], one_line=name in {
+                "title", "programme", "strand_label", "letter_contact"})
+    for name in ("title", "programme", "strand_label"):
+        if name in values and not values[name]:
+            problems.found[name] = "Required."
+    for name, allowed in (("kind", KINDS), ("budget_policy", BUDGET_POLICIES)):
+        if name in raw:
+            values[name] = str(raw[name] or "")
+            if values[name] not in allowed:
+                problems.found[name] = f"One of: {', '.join(allowed)}."
+    if "coverage_field" in raw:
+        values["coverage_field"] = str(raw["coverage_field"] or "") or None
+        if values["coverage_field"] not in (None, *COVERAGE_FIELDS):
+            problems.found["coverage_field"] = "Cover the strands (strand), or nothing."
+    if "country_conflict" in raw:
+        values["country_conflict"] = raw["country_conflict"] in (True, "y", "yes", "on", "true", "1", 1)
+
+
+def _parse_dates(raw: Mapping[str, Any], values: dict[str, Any], problems: _Problems) -> None:
+    for name in ("opens_at", "deadline", "evaluation_deadline"):
+        if name in raw:
+            moment = raw[name]
+            if moment is None and name == "evaluation_deadline":
+                values[name] = None
+            elif not isinstance(moment, datetime) or moment.tzinfo is None:
+                problems.found[name] = "Give a date and time with its time zone."
+            else:
+                values[name] = moment.replace(microsecond=0)
+    if "time_zone" in raw:
+        values["time_zone"] = zone = str(raw["time_zone"] or "").strip()
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.found["time_zone"] = "Not a time zone of the IANA database (e.g. Europe/Brussels)."
+
+
+def _parse_numbers(raw: Mapping[str, Any], values: dict[str, Any], problems: _Problems) -> None:
+    for name in ("budget", "max_grant_per_proposal"):
+        if name in raw:
+            values[name] = problems.amount(raw[name], name)
+    for name, required in (("max_awards", False), ("page_limit", False), ("min_partners", True),
+                           ("min_countries", True), ("duration_min_months", False), ("duration_max_months", False),
+                           ("evaluators_per_proposal", True), ("grant_preparation_days", False)):
+        if name in raw:
+            values[name] = _positive(raw[name], name, problems, required=required)
+    if values.get("evaluators_per_proposal") and values["evaluators_per_proposal"] > MAX_EVALUATORS_PER_PROPOSAL:
+        problems.found["evaluators_per_proposal"] = f"At most {MAX_EVALUATORS_PER_PROPOSAL}."
+    if "reserve_size" in raw:
+        size = problems.whole_number(raw["reserve_size"] if raw["reserve_size"] != "" else 0, "reserve_size",
+                                     "Give a whole number.")
+        if size is not None and not 0 <= size <= MAX_RESERVE_SIZE:
+            problems.found["reserve_size"] = f"From 0 to {MAX_RESERVE_SIZE}."
+        values["reserve_size"] = size
+
+
+def _parse_lists(raw: Mapping[str, Any], values: dict[str, Any], problems: _Problems) -> None:
+    if "eligible_countries" in raw:
+        codes = [str(code).strip().upper() for code in raw["eligible_countries"] or [] if str(code).strip()]
+        wrong = [code for code in codes if not is_country_code(code)]
+        if wrong:
+            problems.found["eligible_countries"] = f"Unknown country codes: {', '.join(wrong)}."
+        values["eligible_countries"] = tuple(sorted(set(codes)))
+    if "strands" in raw:
+        strands = tuple(" ".join(str(s).split()) for s in raw["strands"] or [] if str(s).strip())
+        if len(set(strands)) != len(strands):
+            problems.found["strands"] = "Each strand once."
+        elif len(strands) > MAX_STRANDS or any(len(s) > MAX_STRAND for s in strands):
+            problems.found["strands"] = f"At most {MAX_STRANDS} strands of {MAX_STRAND} characters."
+        values["strands"] = strands
+    if "tie_break" in raw:
+        keys = tuple(str(k).strip() for k in raw["tie_break"] or [] if str(k).strip())
+        if len(set(keys)) != len(keys):
+            problems.found["tie_break"] = "Name each criterion once."
+        values["tie_break"] = keys
+
+
+def _criteria(items: Any, problems: _Problems) -> tuple[CriterionInput, ...]:
+    """The criteria in order; problems named `criteria.<1-based index>.<field>`."""
+    if not items:
+        problems.found["criteria"] = "Give at least one criterion."
+        return ()
+    if len(items) > MAX_CRITERIA:
+        problems.found["criteria"] = f"At most {MAX_CRITERIA} criteria."
+    cleaned, keys = [], set()
+    for index, item in enumerate(items, start=1):
+        where = f"criteria.{index}"
+        key = str(item.get("key") or "").strip()
+        if not CRITERION_KEY.fullmatch(key):
+            problems.found[f"{where}.key"] = "A short key in small letters, digits and _, e.g. relevance."
+        elif key in keys:
+            problems.found[f"{where}.key"] = "Each criterion has its own key."
+        keys.add(key)
+        name = problems.text(item.get("name"), f"{where}.name", 200)
+        if not name:
+            problems.found[f"{where}.name"] = "Required."
+        description = problems.text(item.get("description"), f"{where}.description", 5000, one_line=False)
+        top = _score(item.get("max", 5), f"{where}.max", problems, required=True)
+        if top is not None and top <= 0:
+            problems.found[f"{where}.max"] = "Above 0."
+        weight = _score(item.get("weight", 1), f"{where}.weight", problems, required=True, places=2)
+        if weight is not None and weight <= 0:
+            problems.found[f"{where}.weight"] = "A weight is positive (above 0)."
+        top, weight = top or Decimal(5), weight or Decimal(1)  # kept only with a problem named
+        threshold = _score(item.get("threshold"), f"{where}.threshold", problems)
+        if threshold is not None and not 0 <= threshold <= top:
+            problems.found[f"{where}.threshold"] = f"Within the scale, 0 to {top}."
+        cleaned.append(CriterionInput(key, name, description, top, weight, threshold))
+    return tuple(cleaned)
+
+
+def tidy(number: Decimal) -> Decimal:
+    """A number as people write it: 5 not 5.0 nor 5E+0, 1.5 not 1.50."""
+    return number.to_integral_value() if number == number.to_integral_value() else number.normalize()
+
+
+def _score(value: Any, name: str, problems: _Problems, *, required: bool = False, places: int = 1) -> Decimal | None:
+    """A scale, threshold (one decimal, as scores are stored) or weight (`places=2`): a number below 1000."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.found[name] = "Required."
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        problems.found[name] = "Give a number, e.g. 3 or 1.5."
+        return None
+    step = Decimal(1).scaleb(-places)
+    if not number.is_finite() or abs(number) >= 1000 or number != number.quantize(step):
+        problems.found[name] = f"Give a number below 1000 with at most {places} decimal{'s' if places > 1 else ''}."
+        return None
+    return tidy(number)
+
+
+def _positive(value: object, name: str, problems: _Problems, *, required: bool) -> int | None:
+    if value is None or value == "":
+        if required:
+            problems.found[name] = "Required."
+        return None
+    number = problems.whole_number(value, name, "Give a whole number.")
+    if number is not None and number < 1:
+        problems.found[name] = "At least 1."
+    return number
