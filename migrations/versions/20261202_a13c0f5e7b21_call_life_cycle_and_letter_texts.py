@@ -1,7 +1,7 @@
 """calls: the life cycle's stored decisions (published_at, archived_at) and the letters' texts of a call
 
 Revision ID: a13c0f5e7b21
-Revises: 7c41d9e0b2a5
+Revises: b5e2c7d41f93
 Create Date: 2026-12-02 03:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a13c0f5e7b21'
-down_revision = '7c41d9e0b2a5'
+down_revision = 'b5e2c7d41f93'
 branch_labels = None
 depends_on = None
 

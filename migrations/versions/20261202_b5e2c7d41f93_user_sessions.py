@@ -1,7 +1,7 @@
 """user_sessions: signed-in sessions kept on the server, ended at log-out, by a password change or an administrator
 
 Revision ID: b5e2c7d41f93
-Revises: 7c41d9e0b2a5
+Revises: 5e1a9c3d7b42
 Create Date: 2026-12-02 03:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b5e2c7d41f93'
-down_revision = '7c41d9e0b2a5'
+down_revision = '5e1a9c3d7b42'
 branch_labels = None
 depends_on = None
 
