@@ -54,6 +54,7 @@ from tests.factories import (
     make_staff,
     pdf_bytes,
 )
+from tests.two_factor import sign_in
 
 ANON, APP_A, APP_B, EVAL_E, EVAL_C, OFFICER, ADMIN = ("anonymous", "applicant_a", "applicant_b", "evaluator_e",
                                                        "evaluator_c", "officer", "admin")
@@ -114,6 +115,10 @@ RULES: dict[str, Rule] = {
     "account.personal_data": role(USERS), "account.download": role(USERS), "account.name": role(USERS),
     "account.erasure": role(USERS),
     "account.email": role(USERS), "account.organisation": role(USERS),
+    # Two-factor sign-in: one's own, offered to everyone (required of staff); the log-in's code step is public.
+    **{f"account.{name}": role(USERS) for name in (
+        "two_factor", "two_factor_start", "two_factor_confirm", "two_factor_recovery_codes", "two_factor_disable")},
+    "auth.second_factor": PUBLIC,
     # A change of e-mail address is its owner's only (applicant A asked for one in the scenario).
     "account.cancel_email": scoped("email_change", frozenset({APP_A}), USERS),
     "account.confirm_email": scoped("email_change", frozenset({APP_A}), USERS),
@@ -281,7 +286,7 @@ def world(app: Flask) -> Iterator[World]:
     clients = {ANON: app.test_client()}
     for name, email in emails.items():
         client = app.test_client()
-        response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
+        response = sign_in(app, client, email, PASSWORD)
         assert response.status_code == 302, (name, response.status_code)
         clients[name] = client
     clients[APP_SAME_NAME], newcomer_id = _register_with_the_name_of(app, applicant_a.id, params)

@@ -87,6 +87,8 @@ class TokenRequestSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
     label = fields.String(validate=validate.Length(max=100))
+    code = fields.String(load_only=True, validate=validate.Length(max=20), metadata={
+        "description": "With two-factor sign-in on: the authenticator's current code, or a recovery code."})
 
 
 class TokenSchema(Schema):

@@ -16,7 +16,15 @@ from app.models.membership import Invitation, JoinRequest
 from app.models.privacy import Consent, Correction, EmailChange, Erasure, PersonalDataAccess
 from app.models.proposal import Document, Partner, Proposal, Submission
 from app.models.selection import Letter, SelectionRun, TieResolution
-from app.models.user import ApiToken, AttemptCounter, LoginAttempt, Organisation, User, UserRole
+from app.models.user import (
+    ApiToken,
+    AttemptCounter,
+    LoginAttempt,
+    Organisation,
+    RecoveryCode,
+    User,
+    UserRole,
+)
 
 __all__ = [
     "ApiToken", "Assignment", "AttemptCounter", "AuditEvent", "AuditIsAppendOnly", "Call", "ConsensusReport",
@@ -25,5 +33,5 @@ __all__ = [
     "IndividualScore", "Invitation", "Job", "JoinRequest",
     "Letter", "LetterBatch",
     "Organisation", "OutboxMessage", "Partner", "PersonalDataAccess",
-    "PoolMember", "Proposal", "SelectionRun", "Submission", "TieResolution", "User", "UserRole",
+    "PoolMember", "Proposal", "RecoveryCode", "SelectionRun", "Submission", "TieResolution", "User", "UserRole",
 ]

@@ -50,6 +50,7 @@ from app.models import (
     PersonalDataAccess,
     PoolMember,
     Proposal,
+    RecoveryCode,
     Submission,
     User,
 )
@@ -106,6 +107,7 @@ SUBJECT_ROWS: dict[str, dict[str, Selector]] = {
     ACCOUNT.key: {
         "users": lambda ids: User.id.in_(ids),
         "api_tokens": lambda ids: ApiToken.user_id.in_(ids),
+        "recovery_codes": lambda ids: RecoveryCode.user_id.in_(ids),
         "organisation_join_requests": lambda ids: JoinRequest.user_id.in_(ids),
         "personal_data_corrections": lambda ids: Correction.user_id.in_(ids),
     },
