@@ -9,15 +9,17 @@ from wtforms.validators import DataRequired, Length
 _CODE_HINT = "The 6-digit code your authenticator app shows now."
 
 
-def _code_field(label: str = "Code", description: str = _CODE_HINT) -> StringField:
+def _code_field(label: str = "Code", description: str = _CODE_HINT, *, focus: bool = False) -> StringField:
+    attributes: dict[str, object] = {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+    if focus:  # the one thing to type on its page
+        attributes["autofocus"] = True
     return StringField(label, validators=[DataRequired("Enter the code."), Length(max=20)], description=description,
-                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false",
-                                  "autofocus": True})
+                       render_kw=attributes)
 
 
 class SecondFactorForm(FlaskForm):
     code = _code_field(description="The 6-digit code your authenticator app shows now, or one of your recovery "
-                                   "codes (each works once).")
+                                   "codes (each works once).", focus=True)
     submit = SubmitField("Verify")
 
 
@@ -26,7 +28,8 @@ class EnrolmentStartForm(FlaskForm):
 
 
 class EnrolmentConfirmForm(FlaskForm):
-    code = _code_field(description="After adding Eurogrants to your app, enter the 6-digit code it shows.")
+    code = _code_field(description="After adding Eurogrants to your app, enter the 6-digit code it shows.",
+                       focus=True)
     submit = SubmitField("Turn on two-factor sign-in")
 
 

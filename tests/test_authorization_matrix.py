@@ -28,6 +28,7 @@ from app.clock import utcnow
 from app.enums import ConflictDeclaration, DocumentKind, Role
 from app.extensions import db
 from app.models import (
+    ApiToken,
     Assignment,
     Call,
     Document,
@@ -119,6 +120,10 @@ RULES: dict[str, Rule] = {
     **{f"account.{name}": role(USERS) for name in (
         "two_factor", "two_factor_start", "two_factor_confirm", "two_factor_recovery_codes", "two_factor_disable")},
     "auth.second_factor": PUBLIC,
+    # API tokens: one's own list; revoking is its owner's only (applicant A's token in the scenario).
+    "account.tokens": role(USERS), "api.list_tokens": role(USERS),
+    "account.revoke": scoped("token", frozenset({APP_A}), USERS),
+    "api.revoke_own_token": scoped("token", frozenset({APP_A}), USERS),
     # A change of e-mail address is its owner's only (applicant A asked for one in the scenario).
     "account.cancel_email": scoped("email_change", frozenset({APP_A}), USERS),
     "account.confirm_email": scoped("email_change", frozenset({APP_A}), USERS),
@@ -292,6 +297,8 @@ def world(app: Flask) -> Iterator[World]:
     clients[APP_SAME_NAME], newcomer_id = _register_with_the_name_of(app, applicant_a.id, params)
     users[APP_SAME_NAME] = _Ref(newcomer_id)  # type: ignore[assignment]
     tokens = {name: api_token(app, _Ref(user.id)) for name, user in users.items()}  # type: ignore[arg-type]
+    with app.app_context():
+        params["token_id"] = db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == setup.applicant_id))
     built = World(params, clients, tokens)
     yield built
     print(f"\nauthorisation matrix: {built.checked[0]} route × persona cases checked")

@@ -1,10 +1,12 @@
-"""two-factor sign-in: the users' TOTP secret, its confirmation and last accepted step; recovery codes
+"""two-factor sign-in: the users' TOTP secret, its confirmation and last accepted step; recovery codes; API tokens expire
 
 Revision ID: 5e2f7a9c1d34
 Revises: 7c41d9e0b2a5
 Create Date: 2026-12-02 03:40:00.000000
 
 """
+from datetime import UTC, datetime, timedelta
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -35,9 +37,20 @@ def upgrade():
     )
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
+    # Tokens expire; those issued before live API_TOKEN_DAYS' default (30 days) from now.
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
+    bind = op.get_bind()
+    at = datetime.now(UTC) + timedelta(days=30)
+    bind.execute(sa.text('UPDATE api_tokens SET expires_at = :at'),
+                 {'at': at.replace(tzinfo=None) if bind.dialect.name == 'sqlite' else at})
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.alter_column('expires_at', existing_type=sa.DateTime(timezone=True), nullable=False)
 
 
 def downgrade():
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_column('expires_at')
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
     op.drop_table('recovery_codes')
