@@ -123,7 +123,11 @@ RULES: dict[str, Rule] = {
     # API tokens: one's own list; revoking is its owner's only (applicant A's token in the scenario).
     "account.tokens": role(USERS), "api.list_tokens": role(USERS),
     "account.revoke": scoped("token", frozenset({APP_A}), USERS),
-    "api.revoke_own_token": scoped("token", frozenset({APP_A}), USERS),
+    "api.revoke_own_token": scoped("token", frozenset({APP_A, ADMIN}), USERS),  # an administrator revokes anyone's
+    # An account's tokens, for administrators only (an unknown account is 404 for them).
+    "manage.user_tokens": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person"),
+    "manage.revoke_user_token": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person"),
+    "api.user_tokens": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person"),
     # A change of e-mail address is its owner's only (applicant A asked for one in the scenario).
     "account.cancel_email": scoped("email_change", frozenset({APP_A}), USERS),
     "account.confirm_email": scoped("email_change", frozenset({APP_A}), USERS),
@@ -471,7 +475,7 @@ def test_missing_objects_are_404_even_for_staff(world: World) -> None:
                                                               "assignment_id", "evaluation_id", "member_id",
                                                               "letter_id", "batch_id", "run_id", "number",
                                                               "offer_id", "message_id", "resolution_id",
-                                                              "change_id")}}
+                                                              "change_id", "user_id", "token_id")}}
     checked = 0
     for rule in ALL_RULES:
         classification = rule_for(rule.endpoint)

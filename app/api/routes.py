@@ -16,7 +16,7 @@ from app.api.schemas import (
 from app.extensions import limiter
 from app.models import ApiToken, Call, User
 from app.queries.access import load_call
-from app.queries.accounts import load_own_token, token_for_bearer, tokens_of
+from app.queries.accounts import load_account_for_admin, load_token, token_for_bearer, tokens_of
 from app.queries.calls import calls_by_deadline
 from app.queries.two_factor import needs_enrolment
 from app.services.accounts import authenticate, issue_token
@@ -69,10 +69,20 @@ def list_tokens() -> list[ApiToken]:
 
 @bp.delete("/tokens/<int(max=2147483647):token_id>")
 @bp.response(204)
-@bp.alt_response(404, description="Not one of your tokens")
+@bp.alt_response(404, description="Not one of your tokens (administrators: no such token)")
 def revoke_own_token(token_id: int) -> None:
-    """Revoke one of your tokens (the one this request carries too); it stops working at once."""
-    revoke_token(load_own_token(token_id, current_actor()), actor=current_actor())
+    """Revoke one of your tokens (the one this request carries too), or, for an administrator, anyone's; it stops
+    working at once."""
+    revoke_token(load_token(token_id, current_actor()), actor=current_actor())
+
+
+@bp.get("/users/<int(max=2147483647):user_id>/tokens")
+@bp.response(200, ApiTokenSchema(many=True))
+@bp.alt_response(403, description="Not an administrator")
+@bp.alt_response(404, description="No such account")
+def user_tokens(user_id: int) -> list[ApiToken]:
+    """An account's tokens, for administrators (revoke one with DELETE /tokens/{id})."""
+    return tokens_of(load_account_for_admin(user_id, current_actor()))
 
 
 @bp.get("/me")

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 
 from app.clock import utcnow
 from app.countries import is_country_code
+from app.enums import Role
 from app.extensions import db
 from app.models import ApiToken, Organisation, User
-from app.services.errors import InvalidInput, NotFound
+from app.services.errors import InvalidInput, NotAllowed, NotFound
 
 
 def normalise_email(email: str) -> str:
@@ -77,6 +78,24 @@ def load_own_token(token_id: int, user: User) -> ApiToken:
     if api_token is None or api_token.user_id != user.id:
         raise NotFound("No such token.")
     return api_token
+
+
+def load_token(token_id: int, user: User) -> ApiToken:
+    """A token its owner, or any administrator, may revoke (NotFound for anybody else, or an unknown one)."""
+    api_token = db.session.get(ApiToken, token_id)
+    if api_token is None or (api_token.user_id != user.id and not user.has_role(Role.ADMIN)):
+        raise NotFound("No such token.")
+    return api_token
+
+
+def load_account_for_admin(user_id: int, actor: User) -> User:
+    """An account, for an administrator (NotAllowed for anybody else; NotFound when there is none)."""
+    if not actor.has_role(Role.ADMIN):
+        raise NotAllowed("Only administrators see other accounts' tokens.")
+    account = db.session.get(User, user_id)
+    if account is None:
+        raise NotFound("There is no such account.")
+    return account
 
 
 def accounts_by_email() -> list[User]:

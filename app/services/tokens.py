@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app import counters
 from app.clock import utcnow
+from app.enums import Role
 from app.extensions import db
 from app.models import ApiToken, User
 from app.services.audit import record_event
@@ -18,14 +19,17 @@ USE_RESOLUTION = timedelta(minutes=1)
 
 
 def revoke_token(api_token: ApiToken, *, actor: User) -> bool:
-    """Revoke the token (its owner only); False when it was revoked already. Side effects: revoked_at, audit."""
-    if api_token.user_id != actor.id:
-        raise NotAllowed("Only the token's owner revokes it here.")
+    """Revoke the token (its owner, or an administrator); False when it was revoked already.
+
+    Side effects: revoked_at, audit event (naming the token's owner when an administrator revokes it)."""
+    if api_token.user_id != actor.id and not actor.has_role(Role.ADMIN):
+        raise NotAllowed("Only the token's owner or an administrator revokes it.")
     if api_token.revoked_at is not None:
         return False
     api_token.revoked_at = utcnow()
     db.session.flush()
-    record_event(actor, "token.revoked", object_type="api_token", object_id=api_token.id, label=api_token.label)
+    record_event(actor, "token.revoked", object_type="api_token", object_id=api_token.id, label=api_token.label,
+                 owner=api_token.user_id)
     return True
 
 

@@ -13,7 +13,7 @@ from flask import Flask
 from app.clock import set_clock
 from app.enums import Role
 from app.extensions import db
-from app.models import ApiToken, User
+from app.models import ApiToken, AuditEvent, User
 from tests.conftest import PASSWORD
 
 NOW = datetime(2031, 5, 6, 7, 8, 0, tzinfo=UTC)
@@ -126,3 +126,36 @@ def test_the_account_page_lists_and_revokes_your_tokens(app, client, make_user, 
     assert done.headers["Location"] == "/account/tokens"
     assert "revoked" in page_client.get("/account/tokens").get_data(as_text=True)
     assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 401
+
+
+def test_an_administrator_sees_and_revokes_anyones_tokens(app, client, make_user, token_for) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(Role.EVALUATOR)
+    admin, officer = make_user(Role.ADMIN), make_user(Role.OFFICER)
+    token = _exchange(client, user.email, label="leaked").get_json()["token"]
+    admin_token, officer_token = token_for(admin), token_for(officer)
+    assert client.get(f"/api/v1/users/{user.id}/tokens", headers=_bearer(officer_token)).status_code == 403
+    assert client.get("/api/v1/users/999999/tokens", headers=_bearer(admin_token)).status_code == 404
+    (listed,) = client.get(f"/api/v1/users/{user.id}/tokens", headers=_bearer(admin_token)).get_json()
+    assert listed["label"] == "leaked"
+    assert client.delete(f"/api/v1/tokens/{listed['id']}", headers=_bearer(officer_token)).status_code == 404
+    assert client.delete(f"/api/v1/tokens/{listed['id']}", headers=_bearer(admin_token)).status_code == 204
+    assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 401
+    with app.app_context():
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "token.revoked"))
+        assert event is not None
+        assert (event.actor_id, event.data["owner"]) == (admin.id, user.id)
+
+
+def test_an_administrator_revokes_a_token_on_the_accounts_pages(app, client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(Role.APPLICANT)
+    token = _exchange(client, user.email, label="old script").get_json()["token"]
+    admin = login(app.test_client(), make_user(Role.ADMIN))
+    assert f"/manage/users/{user.id}/tokens" in admin.get("/manage/users").get_data(as_text=True)
+    page = admin.get(f"/manage/users/{user.id}/tokens").get_data(as_text=True)
+    assert "old script" in page
+    with app.app_context():
+        token_id = db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == user.id))
+    done = admin.post(f"/manage/users/{user.id}/tokens/{token_id}/revoke")
+    assert done.headers["Location"] == f"/manage/users/{user.id}/tokens"
+    assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 401
+    assert login(app.test_client(), make_user(Role.OFFICER)).get(f"/manage/users/{user.id}/tokens").status_code == 403
