@@ -58,6 +58,9 @@ class Config:
     # Annex uploads per account (each is read by a limited process; see PDF_INSPECTION_* above), pages and API
     # together; Flask-Limiter's notation.
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "60 per hour")
+    # API tokens expire: after API_TOKEN_DAYS unless the exchange asks for another life, at most API_TOKEN_MAX_DAYS.
+    API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 30))
+    API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", 365))
     # A JSON body nested deeper is refused with 400 before any view runs (app/web/input_guard.py).
     MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", 32))
     WTF_CSRF_ENABLED = True

@@ -100,6 +100,10 @@ def _register_handlers_and_commands(app: Flask) -> None:
 
     register_security_headers(app)
 
+    from app.web.access import register_enrolment_gate
+
+    register_enrolment_gate(app)
+
     from app.web.input_guard import register_input_guard
 
     register_input_guard(app)

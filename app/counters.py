@@ -87,6 +87,11 @@ def _execute_alone(statement: sa.Executable) -> list[Any]:
         return list(result.scalars()) if result.returns_rows else []
 
 
+def execute_alone(statement: sa.Executable) -> None:
+    """Run a small bookkeeping write (a token's last use) as the counts are: committed at once, on its own."""
+    _execute_alone(statement)
+
+
 def _session_writes_sqlite() -> bool:
     dbapi_connection = db.session.connection().connection.dbapi_connection
     return bool(getattr(dbapi_connection, "in_transaction", False))

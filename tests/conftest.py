@@ -78,6 +78,13 @@ def _push_request_context() -> None:
     """Override pytest-flask's: a context shared by every request would leak `g` (and the user) between them."""
 
 
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Override pytest-flask's, which keeps its last request's context pushed (`with app.test_client()`): every
+    later request of the test, from any client, would then run in that context and act as its signed-in user."""
+    return app.test_client()
+
+
 def _empty_all_tables() -> None:
     # Sessions first: on PostgreSQL an open transaction would block TRUNCATE on its table lock.
     db.session.remove()
@@ -209,10 +216,13 @@ def make_user(app: Flask) -> Callable[..., User]:
 
 @pytest.fixture
 def login(app: Flask) -> Callable[[FlaskClient, User], FlaskClient]:
-    """Log a client in through the real login form."""
+    """Log a client in through the real log-in pages (with the code when two-factor sign-in is on; officers and
+    administrators set it up first, as the app requires: tests/two_factor.py)."""
 
     def do_login(client: FlaskClient, user: User, password: str = PASSWORD) -> FlaskClient:
-        response = client.post("/auth/login", data={"email": user.email, "password": password})
+        from tests.two_factor import sign_in
+
+        response = sign_in(app, client, user.email, password)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
 

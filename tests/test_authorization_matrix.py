@@ -28,6 +28,7 @@ from app.clock import utcnow
 from app.enums import ConflictDeclaration, DocumentKind, Role
 from app.extensions import db
 from app.models import (
+    ApiToken,
     Assignment,
     Call,
     Document,
@@ -56,6 +57,7 @@ from tests.factories import (
     make_staff,
     pdf_bytes,
 )
+from tests.two_factor import sign_in
 
 ANON, APP_A, APP_B, EVAL_E, EVAL_C, OFFICER, ADMIN = ("anonymous", "applicant_a", "applicant_b", "evaluator_e",
                                                        "evaluator_c", "officer", "admin")
@@ -120,6 +122,18 @@ RULES: dict[str, Rule] = {
     "account.sessions": role(USERS), "account.end_other_sessions": role(USERS), "account.password": role(USERS),
     # A session is its owner's only (applicant A's session of the scenario).
     "account.end_one_session": scoped("user_session", frozenset({APP_A}), USERS),
+    # Two-factor sign-in: one's own, offered to everyone (required of staff); the log-in's code step is public.
+    **{f"account.{name}": role(USERS) for name in (
+        "two_factor", "two_factor_start", "two_factor_confirm", "two_factor_recovery_codes", "two_factor_disable")},
+    "auth.second_factor": PUBLIC,
+    # API tokens: one's own list; revoking is its owner's only (applicant A's token in the scenario).
+    "account.tokens": role(USERS), "api.list_tokens": role(USERS),
+    "account.revoke": scoped("token", frozenset({APP_A}), USERS),
+    "api.revoke_own_token": scoped("token", frozenset({APP_A, ADMIN}), USERS),  # an administrator revokes anyone's
+    # An account's tokens, for administrators only (an unknown account is 404 for them).
+    "manage.user_tokens": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person"),
+    "manage.revoke_user_token": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person"),
+    "api.user_tokens": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person"),
     # A change of e-mail address is its owner's only (applicant A asked for one in the scenario).
     "account.cancel_email": scoped("email_change", frozenset({APP_A}), USERS),
     "account.confirm_email": scoped("email_change", frozenset({APP_A}), USERS),
@@ -291,7 +305,7 @@ def world(app: Flask) -> Iterator[World]:
     clients = {ANON: app.test_client()}
     for name, email in emails.items():
         client = app.test_client()
-        response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
+        response = sign_in(app, client, email, PASSWORD)
         assert response.status_code == 302, (name, response.status_code)
         clients[name] = client
     clients[APP_SAME_NAME], newcomer_id = _register_with_the_name_of(app, applicant_a.id, params)
@@ -302,6 +316,8 @@ def world(app: Flask) -> Iterator[World]:
                                                  made_at=int(utcnow().timestamp()))
     users[APP_SAME_NAME] = _Ref(newcomer_id)  # type: ignore[assignment]
     tokens = {name: api_token(app, _Ref(user.id)) for name, user in users.items()}  # type: ignore[arg-type]
+    with app.app_context():
+        params["token_id"] = db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == setup.applicant_id))
     built = World(params, clients, tokens)
     yield built
     print(f"\nauthorisation matrix: {built.checked[0]} route × persona cases checked")
@@ -474,7 +490,8 @@ def test_missing_objects_are_404_even_for_staff(world: World) -> None:
                                                               "assignment_id", "evaluation_id", "member_id",
                                                               "letter_id", "batch_id", "run_id", "number",
                                                               "offer_id", "message_id", "resolution_id",
-                                                              "change_id", "user_id", "session_id")}}
+                                                              "change_id", "user_id", "session_id",
+                                                              "token_id")}}
     checked = 0
     for rule in ALL_RULES:
         classification = rule_for(rule.endpoint)

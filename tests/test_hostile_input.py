@@ -43,6 +43,7 @@ from tests.factories import (
     make_staff,
     pdf_bytes,
 )
+from tests.two_factor import sign_in
 
 PAYLOADS = {
     "script": "<script>alert(1)</script>",
@@ -132,7 +133,7 @@ class Draft:
 
 def _signed_in(app: Flask, email: str) -> FlaskClient:
     client = app.test_client()
-    response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
+    response = sign_in(app, client, email, PASSWORD)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return client
 

@@ -8,4 +8,4 @@ from app.web.access import guard_blueprint
 bp = Blueprint("account", __name__, url_prefix="/account")
 guard_blueprint(bp, *Role)
 
-from app.account import routes, security  # noqa: E402, F401
+from app.account import routes, security, tokens, two_factor  # noqa: E402, F401

@@ -10,8 +10,10 @@ from flask import g, request
 from flask_smorest import Api
 from marshmallow import fields
 
+from app.clock import utcnow
 from app.extensions import csrf
-from app.queries.accounts import user_for_token
+from app.queries.accounts import is_usable, token_for_bearer
+from app.services.tokens import note_token_use
 from app.web.transaction import committing
 
 # flask-smorest's abort raises the HTTP error in the API's error shape; named here with the type that says so.
@@ -48,9 +50,15 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        g.api_user = user_for_token(token.strip())
-        if g.api_user is None:
+        api_token = token_for_bearer(token.strip())
+        if api_token is not None and api_token.revoked_at is None and api_token.expires_at <= utcnow():
+            abort(401, message=f"The bearer token expired at {api_token.expires_at:%Y-%m-%d %H:%M} UTC: ask "
+                               "POST /api/v1/tokens for a new one.", error_code="token_expired")
+        if api_token is None or not is_usable(api_token):
             abort(401, message="The bearer token is unknown or revoked.")
+        g.api_user = api_token.user
+        g.api_token = api_token
+        note_token_use(api_token)
     if g.api_user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         abort(401, message="Send a bearer token: Authorization: Bearer <token>.")
 

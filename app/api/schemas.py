@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from flask import g
 from marshmallow import Schema, fields, validate
 
-from app.models import Call, User
+from app.models import ApiToken, Call, User
 from app.queries.calls import call_phase, money_warnings
 from app.queries.selection import describe_call_rules
 
@@ -114,8 +115,29 @@ class TokenRequestSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
     label = fields.String(validate=validate.Length(max=100))
+    code = fields.String(load_only=True, validate=validate.Length(max=20), metadata={
+        "description": "With two-factor sign-in on: the authenticator's current code, or a recovery code."})
+    expires_in_days = fields.Integer(load_only=True, validate=validate.Range(min=1, max=100_000), metadata={
+        "description": "The token's life in days (default API_TOKEN_DAYS, 30; at most API_TOKEN_MAX_DAYS, 365)."})
 
 
 class TokenSchema(Schema):
     token = fields.String(required=True)
     token_type = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class ApiTokenSchema(Schema):
+    """One of your tokens as listed: never the token itself (only its hash is kept)."""
+
+    id = fields.Integer(required=True)
+    label = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+    last_used_at = fields.DateTime(allow_none=True, metadata={"description": "To the minute"})
+    revoked_at = fields.DateTime(allow_none=True)
+    current = fields.Method("is_current", metadata={"description": "Whether this request carries it"})
+
+    def is_current(self, api_token: ApiToken) -> bool:
+        current = g.get("api_token")
+        return current is not None and current.id == api_token.id

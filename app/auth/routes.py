@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth import bp
+from app.clock import utcnow
 from app.countries import country_name
 from app.enums import OrganisationType, Role
-from app.extensions import limiter
+from app.extensions import db, limiter
+from app.models import User
 from app.queries.membership import INVITATION_GONE, open_invitation
 from app.services.accounts import authenticate
 from app.services.membership import register_applicant
@@ -20,12 +22,18 @@ from app.services.passwords import (
     reset_password,
     user_for_reset_token,
 )
+from app.services.two_factor import WRONG_CODE, verify_second_factor
 from app.web.sessions import complete_login, end_login
 from app.web.transaction import command
 from forms.auth import LoginForm, RegistrationForm
 from forms.security import PasswordResetForm, PasswordResetRequestForm
+from forms.two_factor import SecondFactorForm
 
 LOGIN_FAILED = "Those credentials did not work. Check the e-mail address and the password."
+# Between the password and the code: whose log-in waits, where it goes next, how many wrong codes so far.
+PENDING_LOG_IN = "pending_log_in"
+PENDING_SECONDS = 5 * 60
+PENDING_WRONG_CODES = 5
 
 
 def _home_for_user() -> str:
@@ -63,9 +71,60 @@ def login() -> str | Response | tuple[str, int]:
         if user is None:
             flash(LOGIN_FAILED, "error")
             return render_template("auth/login.html", form=form), 200
-        complete_login(user)  # a fresh cookie (no fixation) and a new server-side session
-        return redirect(_safe_next(request.args.get("next")) or _home_for_user())
+        next_url = _safe_next(request.args.get("next"))
+        if user.has_two_factor:
+            session.clear()
+            session[PENDING_LOG_IN] = {"user": user.id, "next": next_url, "wrong": 0,
+                                       "since": int(utcnow().timestamp())}
+            return redirect(url_for("auth.second_factor"))
+        return complete_log_in(user, next_url)
     return render_template("auth/login.html", form=form)
+
+
+def complete_log_in(user: User, next_url: str | None) -> Response:
+    """The one place a log-in completes, once every factor is checked: a fresh session (no fixation) that holds
+    the user, then their page."""
+    complete_login(user)  # a fresh cookie (no fixation) and a new server-side session
+    return redirect(next_url or _home_for_user())
+
+
+def _pending_user() -> User | None:
+    """The account whose password was right and whose code is awaited (None when nothing waits or it expired)."""
+    pending = session.get(PENDING_LOG_IN)
+    if not isinstance(pending, dict) or int(utcnow().timestamp()) - int(pending.get("since", 0)) > PENDING_SECONDS:
+        session.pop(PENDING_LOG_IN, None)
+        return None
+    user = db.session.get(User, int(pending["user"]))
+    return user if user is not None and user.is_active and user.has_two_factor else None
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def second_factor() -> str | Response | tuple[str, int]:
+    """The log-in's second step: a code from the authenticator app or a recovery code, after the password."""
+    if current_user.is_authenticated:
+        return redirect(_home_for_user())
+    user = _pending_user()
+    form = SecondFactorForm()
+    if user is None:  # nothing waits for a code (never logged in, or more than 5 minutes ago)
+        return render_template("auth/second_factor.html", form=form, waiting=False), 200
+    if form.validate_on_submit():
+        with command() as outcome:
+            accepted = verify_second_factor(user, form.code.data or "")
+        if not outcome.ok:  # too many wrong codes for this account
+            session.pop(PENDING_LOG_IN, None)
+            return render_template("auth/second_factor.html", form=form, waiting=False), outcome.status
+        if accepted:
+            return complete_log_in(user, session[PENDING_LOG_IN].get("next"))
+        pending = dict(session[PENDING_LOG_IN], wrong=int(session[PENDING_LOG_IN]["wrong"]) + 1)
+        if pending["wrong"] >= PENDING_WRONG_CODES:
+            session.pop(PENDING_LOG_IN, None)
+            flash(f"{PENDING_WRONG_CODES} wrong codes: log in again with your password.", "error")
+            return redirect(url_for("auth.login"))
+        session[PENDING_LOG_IN] = pending
+        form.code.errors = [WRONG_CODE]
+        return render_template("auth/second_factor.html", form=form, waiting=True), 200
+    return render_template("auth/second_factor.html", form=form, waiting=True)
 
 
 @bp.post("/logout")

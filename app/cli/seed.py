@@ -13,6 +13,7 @@ from app.seeds.accounts_demo import (
     DEMO_ACCOUNTS,
     DEMO_NEWCOMER,
     DEMO_PASSWORD,
+    DEMO_TOTP_SECRETS,
     seed_demo_accounts,
     seed_demo_newcomer,
 )
@@ -131,3 +132,7 @@ def _print_demo(seeded: DemoSeeded) -> None:
     state = "created" if seeded.newcomer_created else "exists"
     click.echo(f"  {DEMO_NEWCOMER[0]:<30} {'applicant':<10} {state}, asking to join {DEMO_NEWCOMER[2]} "
                f"(approve or refuse as {DEMO_ACCOUNTS[-1][0]}, under My organisation)")
+    click.echo("Two-factor sign-in (officers and administrators): add the secret to an authenticator app, or print "
+               "the current code with .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('<secret>').now())\"")
+    for email, secret in DEMO_TOTP_SECRETS.items():
+        click.echo(f"  {email:<30} {secret}")

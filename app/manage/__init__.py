@@ -18,4 +18,5 @@ from app.manage import (  # noqa: E402, F401
     personal_data,
     routes,
     selection,
+    tokens,  # administrators: an account's API tokens
 )

@@ -17,7 +17,15 @@ from app.models.privacy import Consent, Correction, EmailChange, Erasure, Person
 from app.models.proposal import Document, Partner, Proposal, Submission
 from app.models.selection import Letter, SelectionRun, TieResolution
 from app.models.session import UserSession
-from app.models.user import ApiToken, AttemptCounter, LoginAttempt, Organisation, User, UserRole
+from app.models.user import (
+    ApiToken,
+    AttemptCounter,
+    LoginAttempt,
+    Organisation,
+    RecoveryCode,
+    User,
+    UserRole,
+)
 
 __all__ = [
     "ApiToken", "Assignment", "AttemptCounter", "AuditEvent", "AuditIsAppendOnly", "Call", "ConsensusReport",
@@ -26,5 +34,6 @@ __all__ = [
     "IndividualScore", "Invitation", "Job", "JoinRequest",
     "Letter", "LetterBatch",
     "Organisation", "OutboxMessage", "Partner", "PersonalDataAccess",
-    "PoolMember", "Proposal", "SelectionRun", "Submission", "TieResolution", "User", "UserRole", "UserSession",
+    "PoolMember", "Proposal", "RecoveryCode", "SelectionRun", "Submission", "TieResolution", "User", "UserRole",
+    "UserSession",
 ]

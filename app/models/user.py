@@ -58,6 +58,11 @@ class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no type
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (RFC 6238): the authenticator's base32 secret, set when enrolment starts; it counts only
+    # once confirmed with a code. The last time step a code was accepted for, so no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members", lazy="joined")
     # Roles are read on every request by the blueprint guards: load them with the user.
@@ -72,6 +77,11 @@ class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no type
     def has_role(self, *roles: Role) -> bool:
         """True when the user holds any of `roles`."""
         return any(role in self.roles for role in roles)
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Whether a log-in asks for a code after the password (enrolment confirmed)."""
+        return self.totp_confirmed_at is not None and self.totp_secret is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -91,10 +101,24 @@ class ApiToken(Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     label: Mapped[str] = mapped_column(sa.String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most once a minute per token (app/services/tokens.py: note_token_use).
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class RecoveryCode(Model):
+    """A single-use code that stands in for the authenticator; only its SHA-256 is stored (shown once, at creation)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginAttempt(Model):

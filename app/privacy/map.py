@@ -196,6 +196,10 @@ ACCOUNT_USE = Personal("Organisation membership and last log-in", ACCOUNTS, PUBL
 API_TOKENS = Personal("API tokens and their use", SECURITY, PUBLIC_TASK, ACCOUNT, Erase.DELETE_ROW)
 SESSIONS = Personal("Signed-in sessions (the browser's user agent, the network address, when started and last seen)",
                     SECURITY, PUBLIC_TASK, ACCOUNT, Erase.DELETE_ROW)
+SECOND_FACTOR = Personal("Two-factor sign-in: the authenticator's secret and when it was set up and last used",
+                         SECURITY, PUBLIC_TASK, ACCOUNT)
+RECOVERY_CODES = Personal("Two-factor recovery codes (hashed) and when each was used", SECURITY, PUBLIC_TASK, ACCOUNT,
+                          Erase.DELETE_ROW)
 JOIN_MESSAGE = Personal("Message sent with a request to join an organisation", ACCOUNTS, PUBLIC_TASK, ACCOUNT)
 CORRECTIONS = Personal("Corrections of personal data (the value before and after)", RIGHTS, LEGAL_OBLIGATION,
                        ACCOUNT)
@@ -256,10 +260,14 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     # --- accounts ---
     "users.email": IDENTITY, "users.full_name": IDENTITY, "users.password_hash": CREDENTIALS,
     "users.organisation_id": ACCOUNT_USE, "users.last_login_at": ACCOUNT_USE,
+    "users.totp_secret": SECOND_FACTOR, "users.totp_confirmed_at": SECOND_FACTOR, "users.totp_last_step": SECOND_FACTOR,
+    "recovery_codes.used_at": RECOVERY_CODES, "recovery_codes.user_id": LINK,
+    **not_personal("recovery_codes", "id created_at", STATE), **not_personal("recovery_codes", "code_hash", HASH),
     **not_personal("users", "id", ID), **not_personal("users", "is_active_account created_at", STATE),
     "user_roles.user_id": LINK, **not_personal("user_roles", "role", STATE),
     "api_tokens.label": API_TOKENS, "api_tokens.last_used_at": API_TOKENS, "api_tokens.user_id": LINK,
-    **not_personal("api_tokens", "id created_at revoked_at", STATE), **not_personal("api_tokens", "token_hash", HASH),
+    **not_personal("api_tokens", "id created_at revoked_at expires_at", STATE),
+    **not_personal("api_tokens", "token_hash", HASH),
     "user_sessions.user_agent": SESSIONS, "user_sessions.address": SESSIONS, "user_sessions.user_id": LINK,
     "user_sessions.started_at": SESSIONS, "user_sessions.last_seen_at": SESSIONS,
     **not_personal("user_sessions", "id", ID), **not_personal("user_sessions", "token_hash", HASH),

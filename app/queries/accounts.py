@@ -10,10 +10,12 @@ import hashlib
 
 import sqlalchemy as sa
 
+from app.clock import utcnow
 from app.countries import is_country_code
+from app.enums import Role
 from app.extensions import db
 from app.models import ApiToken, Organisation, User
-from app.services.errors import InvalidInput
+from app.services.errors import InvalidInput, NotAllowed, NotFound
 
 
 def normalise_email(email: str) -> str:
@@ -46,13 +48,54 @@ def find_organisation(name: str, country: str) -> Organisation | None:
     )
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user a bearer token belongs to, or None when unknown or revoked."""
+def token_for_bearer(token: str) -> ApiToken | None:
+    """The token row of a bearer token (whatever its state: see `is_usable`), or None when unknown."""
     api_token: ApiToken | None = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
-    if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
-        return None
-    return api_token.user
+    return api_token
+
+
+def is_usable(api_token: ApiToken) -> bool:
+    """Not revoked, not expired, and its account active (a deactivated account's tokens stop at once)."""
+    return api_token.revoked_at is None and api_token.expires_at > utcnow() and api_token.user.is_active
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None when unknown, revoked or expired."""
+    api_token = token_for_bearer(token)
+    return api_token.user if api_token is not None and is_usable(api_token) else None
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The account's tokens, newest first (revoked and expired ones too: their use is part of the account's story)."""
+    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)
+                                   .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def load_own_token(token_id: int, user: User) -> ApiToken:
+    """One of the account's tokens (NotFound for another's or an unknown one: not theirs to know about)."""
+    api_token = db.session.get(ApiToken, token_id)
+    if api_token is None or api_token.user_id != user.id:
+        raise NotFound("No such token.")
+    return api_token
+
+
+def load_token(token_id: int, user: User) -> ApiToken:
+    """A token its owner, or any administrator, may revoke (NotFound for anybody else, or an unknown one)."""
+    api_token = db.session.get(ApiToken, token_id)
+    if api_token is None or (api_token.user_id != user.id and not user.has_role(Role.ADMIN)):
+        raise NotFound("No such token.")
+    return api_token
+
+
+def load_account_for_admin(user_id: int, actor: User) -> User:
+    """An account, for an administrator (NotAllowed for anybody else; NotFound when there is none)."""
+    if not actor.has_role(Role.ADMIN):
+        raise NotAllowed("Only administrators see other accounts' tokens.")
+    account = db.session.get(User, user_id)
+    if account is None:
+        raise NotFound("There is no such account.")
+    return account
 
 
 def accounts_by_email() -> list[User]:

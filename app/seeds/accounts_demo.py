@@ -1,4 +1,5 @@
-"""Demo accounts for `flask seed demo`: one per role, and a newcomer whose request to join waits (idempotent)."""
+"""Demo accounts for `flask seed demo`: one per role, and a newcomer whose request to join waits (idempotent); the
+officer and the administrator with two-factor sign-in on, with published secrets."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.models import User
 from app.queries.accounts import find_organisation
 from app.services.accounts import create_user
 from app.services.membership import request_to_join
+from app.services.two_factor import enrol_with_secret
 
 DEMO_PASSWORD = "eurogrants-demo"  # noqa: S105 - printed and documented demo credential
 DEMO_ACCOUNTS = [
@@ -26,6 +28,13 @@ DEMO_ACCOUNTS = [
     ("applicant@eurogrants.test", "Lukas Applicant", [Role.APPLICANT], "Baltic Cluster Alliance", "LT",
      OrganisationType.CLUSTER),
 ]
+# Officers and administrators must sign in with two factors. The demo's are enrolled with these published secrets
+# (README, "Demo accounts"; printed by `seed demo`), so that anyone trying the demo adds them to an authenticator app
+# or computes the code; possible only because `seed demo` refuses to run outside development and testing.
+DEMO_TOTP_SECRETS = {
+    "admin@eurogrants.test": "DEMOADMINEUROGRANTSSECRET2FA4567",  # noqa: S105 - published demo credential
+    "officer@eurogrants.test": "DEMOOFFICEREUROGRANTSSECRET2FA67",  # noqa: S105 - published demo credential
+}
 # A colleague who registered after Lukas: not a member, her request to join waits for him (under My organisation).
 DEMO_NEWCOMER = ("newcomer@eurogrants.test", "Ieva Newcomer", "Baltic Cluster Alliance", "LT",
                  "Project manager at the Alliance since March; I will prepare the budget of our proposals.")
@@ -35,10 +44,14 @@ def seed_demo_accounts() -> list[str]:
     """The demo accounts that are missing; returns the e-mail addresses created now."""
     created = []
     for email, name, roles, organisation, country, org_type in DEMO_ACCOUNTS:
-        if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
-            create_user(None, email=email, password=DEMO_PASSWORD, full_name=name, roles=roles,
-                        organisation_name=organisation, country=country, organisation_type=org_type)
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = create_user(None, email=email, password=DEMO_PASSWORD, full_name=name, roles=roles,
+                               organisation_name=organisation, country=country, organisation_type=org_type)
             created.append(email)
+        # Also for demo staff seeded before two-factor sign-in existed (not for one who set up their own since).
+        if email in DEMO_TOTP_SECRETS and not user.has_two_factor:
+            enrol_with_secret(user, DEMO_TOTP_SECRETS[email])
     return created
 
 

@@ -266,11 +266,17 @@ def password_matches(user: User, password: str) -> bool:
         return False
 
 
-def issue_token(user: User, *, label: str = "") -> str:
-    """A new bearer token for `user`; only its hash is kept (side effects: token row, audit)."""
+def issue_token(user: User, *, label: str = "", days: int | None = None) -> str:
+    """A new bearer token for `user`, valid for `days` (API_TOKEN_DAYS by default, at most API_TOKEN_MAX_DAYS);
+    only its hash is kept (side effects: token row, audit)."""
+    longest = int(current_app.config["API_TOKEN_MAX_DAYS"])
+    days = int(current_app.config["API_TOKEN_DAYS"]) if days is None else days
+    if not 1 <= days <= longest:
+        raise InvalidInput(f"A token lives from 1 to {longest} days.", details={"field": "expires_in_days"})
     token = "egt_" + secrets.token_urlsafe(32)
-    api_token = ApiToken(user=user, token_hash=token_digest(token), label=label)
+    api_token = ApiToken(user=user, token_hash=token_digest(token), label=label,
+                         expires_at=utcnow() + timedelta(days=days))
     db.session.add(api_token)
     db.session.flush()
-    record_event(user, "token.issued", object_type="api_token", object_id=api_token.id, label=label)
+    record_event(user, "token.issued", object_type="api_token", object_id=api_token.id, label=label, days=days)
     return token

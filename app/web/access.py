@@ -8,6 +8,7 @@ The rules themselves (who may see which proposal, run, letter …) and the loade
 - `role_required(*roles)`: a stricter guard for one route inside a guarded blueprint.
 - `actor_key()`: the rate-limit bucket of the signed-in account; `annex_upload_limit`, the one limit that the
   annex uploads of the pages and of the API share, per account (each upload is read by a limited process).
+- `register_enrolment_gate`: officers and administrators set up two-factor sign-in before any other page.
 - `officer_required`: an API operation for officers and administrators only, refused (403) before its body or query
   is even read, so no validation detail leaks to other roles.
 """
@@ -18,12 +19,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Blueprint, abort, current_app, g, request
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from app.enums import Role
 from app.extensions import limiter, login_manager
 from app.queries.access import require_officer
+from app.queries.two_factor import needs_enrolment
 from app.web.errors import is_api_request
 
 if TYPE_CHECKING:
@@ -104,3 +106,23 @@ def officer_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
+
+
+# Where an officer or administrator without a second factor may still go: set it up, log out, the public pages.
+_OPEN_TO_THE_UNENROLLED = ("account.two_factor", "auth.", "public.", "health.")
+
+
+def register_enrolment_gate(app: Flask) -> None:
+    """An officer or administrator without two-factor sign-in is sent to set it up before any other page (the
+    API's token exchange refuses them instead, app/api/routes.py)."""
+
+    @app.before_request
+    def _send_staff_to_enrol() -> Any:
+        endpoint = request.endpoint or ""
+        if is_api_request() or endpoint == "static" or endpoint.startswith(_OPEN_TO_THE_UNENROLLED):
+            return None
+        if current_user.is_authenticated and needs_enrolment(current_user):
+            flash("Officers and administrators sign in with two factors: set up your authenticator app to continue.",
+                  "info")
+            return redirect(url_for("account.two_factor"))
+        return None

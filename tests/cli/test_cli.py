@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 
 from app.enums import ReportStatus
 from app.extensions import db
 from app.models import Call, ConsensusReport, JoinRequest, Proposal, User
-from app.seeds.accounts_demo import DEMO_ACCOUNTS, DEMO_NEWCOMER, DEMO_PASSWORD
+from app.seeds.accounts_demo import DEMO_ACCOUNTS, DEMO_NEWCOMER, DEMO_PASSWORD, DEMO_TOTP_SECRETS
 
 
 def test_seed_reference_twice_is_idempotent(app) -> None:  # type: ignore[no-untyped-def]
@@ -62,7 +64,13 @@ def test_seed_demo_adds_accounts_and_practice_calls(app, client) -> None:  # typ
     page = client.get("/").get_data(as_text=True)
     assert "SMP-COSME-2021-CLUSTER-01-PRACTICE" in page
     assert "No call is open at the moment." not in page
+    # The demo officer signs in with two factors, the code from the secret the seed printed and the README gives.
+    secret = DEMO_TOTP_SECRETS["officer@eurogrants.test"]
+    assert re.search(rf"officer@eurogrants.test +{secret}", result.output)
+    assert f"`{secret}`" in accounts_section
     response = client.post("/auth/login", data={"email": "officer@eurogrants.test", "password": DEMO_PASSWORD})
+    assert response.headers["Location"] == "/auth/two-factor"
+    response = client.post("/auth/two-factor", data={"code": pyotp.TOTP(secret).now()})
     assert response.headers["Location"] == "/manage/"
 
 

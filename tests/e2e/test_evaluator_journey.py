@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from app.enums import ConflictDeclaration, ReportStatus
 from app.extensions import db
 from app.models import Assignment, ConsensusReport, IndividualReport, PoolMember
-from tests.conftest import ARTIFACTS, PASSWORD
+from tests.conftest import ARTIFACTS
+from tests.e2e.signing_in import browser_log_in
 from tests.factories import make_evaluation_setup, make_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,13 +37,6 @@ def journey(app) -> SimpleNamespace:  # type: ignore[no-untyped-def]
         return s
 
 
-def _log_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.context.clear_cookies()
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(f"{base}/**")
 
 
 def _fill_scores(page, scores: tuple[str, str, str], comment: str) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +52,7 @@ def test_evaluator_journey_to_an_approved_consensus(app, page, live_server_url, 
     page.on("dialog", lambda dialog: dialog.accept())  # "Submit and lock your report?"
 
     # 1. The invitation: nothing of the call is shown before the code of conduct is accepted.
-    _log_in(page, base, journey.evaluator_emails[0])
+    browser_log_in(page, base, app, journey.evaluator_emails[0])
     page.goto(f"{base}/review/")
     assert page.locator("text=You have no evaluation assignments").is_visible()
     page.click("text=Read and accept the code of conduct")
@@ -103,7 +97,7 @@ def test_evaluator_journey_to_an_approved_consensus(app, page, live_server_url, 
     page.screenshot(path=str(ARTIFACTS / "evaluation-consensus.png"), full_page=True)
 
     # 5. The officer approves; the call is ready to rank.
-    _log_in(page, base, journey.officer_email)
+    browser_log_in(page, base, app, journey.officer_email)
     page.goto(f"{base}/manage/calls/{journey.code}")
     page.click("a.stage:has-text('Evaluation')")
     page.wait_for_url(f"**/manage/calls/{journey.code}/evaluation")

@@ -16,7 +16,8 @@ import pytest
 from app import jobs
 from app.enums import Eligibility, Role
 from app.extensions import db
-from tests.conftest import ARTIFACTS, PASSWORD
+from tests.conftest import ARTIFACTS
+from tests.e2e.signing_in import browser_log_in
 from tests.factories import make_approved_consensus, make_call, make_proposal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -48,12 +49,6 @@ def draft_run(app, make_user):
         return {"officer": officer, "number": run.number}
 
 
-def log_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit], form input[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_officer_finalises_generates_watches_and_downloads(app, page, live_server_url, draft_run, monkeypatch):
@@ -62,7 +57,7 @@ def test_officer_finalises_generates_watches_and_downloads(app, page, live_serve
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     try:
-        log_in(page, live_server_url, draft_run["officer"].email)
+        browser_log_in(page, live_server_url, app, draft_run["officer"].email)
         page.goto(f"{live_server_url}/manage/calls/{CODE}/runs/{draft_run['number']}/finalise")
         page.click("button:has-text('Confirm and finalise')")
         page.wait_for_load_state()

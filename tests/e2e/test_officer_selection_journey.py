@@ -16,7 +16,8 @@ from app.extensions import db
 from app.models import Call, Proposal, SelectionRun
 from app.seeds.calls import seed_reference_calls
 from app.seeds.selection_demo import seed_selection_demo
-from tests.conftest import ARTIFACTS, PASSWORD
+from tests.conftest import ARTIFACTS
+from tests.e2e.signing_in import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,17 +35,11 @@ def demo(app, make_user):
     return officer
 
 
-def log_in(page, live_server_url: str, user) -> None:
-    page.goto(f"{live_server_url}/auth/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(f"{live_server_url}/**")
 
 
 def test_officer_ranks_runs_compares_finalises_and_downloads(app, page, live_server_url, demo) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    log_in(page, live_server_url, demo)
+    browser_log_in(page, live_server_url, app, demo.email)
 
     # The call hub links to the ranking.
     page.goto(f"{live_server_url}/manage/calls/{CODE}")
@@ -155,7 +150,7 @@ def shown_statuses(page) -> dict[str, str]:
 
 
 def test_previewing_unchanged_options_changes_nothing_and_the_run_uses_them(app, page, live_server_url, demo):
-    log_in(page, live_server_url, demo)
+    browser_log_in(page, live_server_url, app, demo.email)
     page.goto(f"{live_server_url}/manage/calls/{CODE}/ranking")
     options = shown_options(page)
     assert options == ("skip", "10", True)  # the call's settings

@@ -1,0 +1,44 @@
+"""Two-factor sign-in forms: the code after the password, enrolment, recovery codes, turning it off."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+_CODE_HINT = "The 6-digit code your authenticator app shows now."
+
+
+def _code_field(label: str = "Code", description: str = _CODE_HINT, *, focus: bool = False) -> StringField:
+    attributes: dict[str, object] = {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+    if focus:  # the one thing to type on its page
+        attributes["autofocus"] = True
+    return StringField(label, validators=[DataRequired("Enter the code."), Length(max=20)], description=description,
+                       render_kw=attributes)
+
+
+class SecondFactorForm(FlaskForm):
+    code = _code_field(description="The 6-digit code your authenticator app shows now, or one of your recovery "
+                                   "codes (each works once).", focus=True)
+    submit = SubmitField("Verify")
+
+
+class EnrolmentStartForm(FlaskForm):
+    submit = SubmitField("Set up two-factor sign-in")
+
+
+class EnrolmentConfirmForm(FlaskForm):
+    code = _code_field(description="After adding Eurogrants to your app, enter the 6-digit code it shows.",
+                       focus=True)
+    submit = SubmitField("Turn on two-factor sign-in")
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = _code_field()
+    submit = SubmitField("Make new recovery codes")
+
+
+class TwoFactorDisableForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1000)])
+    code = _code_field(description="The 6-digit code your authenticator app shows now, or a recovery code.")
+    submit = SubmitField("Turn off two-factor sign-in")
