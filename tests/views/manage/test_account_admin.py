@@ -82,7 +82,10 @@ def test_an_administrator_changes_roles_and_the_change_is_audited(app, make_user
     done = client.post(f"/manage/users/{evaluator.id}/roles", data={"roles": ["evaluator", "officer"]},
                        follow_redirects=True)
     assert f"The roles of {evaluator.email} are changed." in done.get_data(as_text=True)
-    assert promoted.get("/manage/").status_code == 200  # the roles are read on every request
+    # The roles are read on every request: the new officer, without two-factor sign-in, is sent to set it up.
+    now_officer = promoted.get("/manage/")
+    assert now_officer.status_code == 302
+    assert now_officer.headers["Location"].endswith("/account/two-factor")
     [event] = _events(app, "user.roles_changed")
     assert (event.data["before"], event.data["after"]) == (["evaluator"], ["evaluator", "officer"])
     empty = client.post(f"/manage/users/{evaluator.id}/roles", data={})
