@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from app.call_inputs import REQUIRED_TO_CREATE, SETTING_NAMES, CallSettings, CriterionInput, tidy
 from app.clock import utcnow
@@ -36,6 +36,11 @@ DEFAULTS: dict[str, Any] = {
 def criterion_inputs(call: Call) -> tuple[CriterionInput, ...]:
     return tuple(CriterionInput(c.key, c.name, c.description or "", tidy(c.max_score), tidy(c.weight),
                                 None if c.threshold is None else tidy(c.threshold)) for c in call.criteria)
+
+
+# Settings a copy carries that are changed on other pages than the call's configuration (the assignment page's panel
+# rule), so that a copy of a call evaluates like it.
+SET_ON_OTHER_PAGES: Final = ("nationality_rule",)
 
 
 def current_settings(call: Call) -> dict[str, Any]:
@@ -212,6 +217,8 @@ def create_call(settings: CallSettings, *, actor: User | None, copy_of: Call | N
     if get_call(merged["code"]) is not None:
         raise InvalidInput(f"A call with the code {merged['code']} exists already.", details={"field": "code"})
     call = new_call(merged, published=False)
+    for name in SET_ON_OTHER_PAGES if copy_of is not None else ():
+        setattr(call, name, getattr(copy_of, name))
     record_event(actor, "call.created", object_type="call", object_id=call.code,
                  source=f"copy of {copy_of.code}" if copy_of is not None else "new",
                  settings={name: _as_text(value) for name, value in merged.items()})

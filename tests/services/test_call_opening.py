@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.call_inputs import CallSettings
 from app.clock import set_clock
-from app.enums import CallPhase, Role
+from app.enums import CallPhase, Role, RuleStrength
 from app.extensions import db
 from app.models import AuditEvent, Call, User
 from app.queries.calls import call_phase, money_warnings
@@ -76,6 +76,16 @@ def test_a_copy_takes_the_criteria_and_rules_and_changes_what_it_is_given(office
                                                           AuditEvent.object_id == "NEW-2032-01"))
     assert event is not None
     assert event.data["source"] == "copy of NEW-2031-01"
+
+
+def test_a_copy_keeps_the_panel_rule_set_on_the_assignment_page(officer) -> None:  # type: ignore[no-untyped-def]
+    source = create_call(new(), actor=officer)
+    source.nationality_rule = RuleStrength.HARD
+    copy = create_call(CallSettings.parse({"code": "NEW-2032-02", "opens_at": OPENS + timedelta(days=365),
+                                           "deadline": DEADLINE + timedelta(days=365)}),
+                       actor=officer, copy_of=source)
+    assert copy.nationality_rule is RuleStrength.HARD
+    assert create_call(new(code="NEW-2032-03"), actor=officer).nationality_rule is RuleStrength.OFF
 
 
 def test_a_copy_needs_its_own_code_and_dates(officer) -> None:  # type: ignore[no-untyped-def]
