@@ -640,3 +640,28 @@ def test_ranking_page_with_tie_resolutions_keeps_its_query_count(app, officer, f
         page = text(officer.get(f"/manage/calls/{CODE}/ranking"))
     assert "A justification long enough." in page
     assert after.count == before.count
+
+
+def test_a_call_without_a_budget_offers_no_budget_policy_and_speaks_of_no_freed_budget(officer, event_field) -> None:
+    """Issue 15: on the stakeholder sessions (no budget) the budget-policy options and "the freed budget" wording
+    still appeared."""
+    ranking = officer.get(f"/manage/calls/{event_field}/ranking").get_data(as_text=True)
+    assert 'name="policy"' not in ranking
+    assert "Budget policy" not in ranking
+    assert " policy, reserve" not in ranking
+    make_run(officer, code=event_field, reserve_size="0")
+    preview = text(officer.get(f"/manage/calls/{event_field}/runs/1/finalise"))
+    officer.post(f"/manage/calls/{event_field}/runs/1/finalise", data={"token": _token(preview)})
+    for page in (f"/manage/calls/{event_field}/runs/1", f"/manage/calls/{event_field}/runs/1/promote",
+                 f"/manage/calls/{event_field}/runs", f"/manage/calls/{event_field}"):
+        html = officer.get(page).get_data(as_text=True)
+        assert "freed budget" not in html, page
+        assert "skip policy" not in html, page
+        assert "Budget policy" not in html, page
+    assert "into the freed slot" in officer.get(f"/manage/calls/{event_field}/runs/1").get_data(as_text=True)
+
+
+def test_a_call_with_a_budget_keeps_its_budget_policy(officer, field) -> None:
+    ranking = officer.get(f"/manage/calls/{CODE}/ranking").get_data(as_text=True)
+    assert 'name="policy"' in ranking
+    assert "skip policy, reserve" in ranking
