@@ -70,3 +70,23 @@ def test_the_process_view_loads_in_a_constant_number_of_queries(app, client_as) 
             assert officer.get(f"/manage/calls/{code}").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_officer_tables_link_their_references_once_instead_of_repeating_a_button_and_keep_them_on_one_line(
+        app, client_as) -> None:  # type: ignore[no-untyped-def]
+    """Observed: the same table button repeated 64 times; references wrapped over 2–4 lines."""
+    with app.app_context():
+        setup = make_evaluation_setup(code="PROC-TABLES", proposals=3, evaluators=3)
+        db.session.commit()
+    officer = client_as(Role.OFFICER)
+    screening = officer.get(f"/manage/calls/{setup.code}/screening").get_data(as_text=True)
+    table = screening[screening.index("<table"):screening.index("</table>")]
+    assert "button" not in table
+    assert "<th></th>" not in table
+    for proposal_id, reference in zip(setup.proposal_ids, setup.references, strict=True):
+        assert (f'class="nowrap"><a href="/manage/calls/{setup.code}/screening/{proposal_id}">'
+                f"<code>{reference}</code></a>") in table
+    for page in ("evaluation", "assignments"):
+        html = officer.get(f"/manage/calls/{setup.code}/{page}").get_data(as_text=True)
+        for reference in setup.references:
+            assert f'<code class="nowrap">{reference}</code>' in html, page
