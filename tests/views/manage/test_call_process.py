@@ -86,7 +86,8 @@ def test_officer_tables_link_their_references_once_instead_of_repeating_a_button
     for proposal_id, reference in zip(setup.proposal_ids, setup.references, strict=True):
         assert (f'class="nowrap"><a href="/manage/calls/{setup.code}/screening/{proposal_id}">'
                 f"<code>{reference}</code></a>") in table
-    for page in ("evaluation", "assignments"):
+    for page, cell in (("evaluation", '<td class="nowrap"><code>{}</code></td>'),
+                       ("assignments", '<code class="nowrap">{}</code>')):
         html = officer.get(f"/manage/calls/{setup.code}/{page}").get_data(as_text=True)
         for reference in setup.references:
-            assert f'<code class="nowrap">{reference}</code>' in html, page
+            assert cell.format(reference) in html, page
