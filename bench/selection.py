@@ -1,14 +1,17 @@
 """Benchmark of selection: `python bench/selection.py` (or `python -m bench.selection`) from the project root.
 
 Prints readable figures, then one JSON line for CI:
-{"selection": {"seconds_10k": x, "ranking_p95_ms": x, "queries_small": n, "queries_large": n}}
+{"selection": {"seconds_10k": x, "ranking_p95_ms": x, "queries_small": n, "queries_large": n,
+               "proposals_p95_ms": x}}
 
 - seconds_10k: `select` in-process on 10,000 proposals with 3 criteria (target < 0.2 s);
 - (printed only) `python -m scoring select` on the same 10,000 proposals against the floor of merely parsing the same
   JSON file in the same interpreter, both as processes of their own (target: under 0.2 s over that floor);
 - ranking_p95_ms: the officer's ranking page at 5,000 proposals, p95 over the timed requests (through the whole
   Flask stack: login session, database, scoring, charts, template);
-- queries_small / queries_large: SQL statements of that page at 50 and at 5,000 proposals (must be equal).
+- queries_small / queries_large: SQL statements of that page at 50 and at 5,000 proposals (must be equal);
+- proposals_p95_ms: the officer's proposals list (`/manage/calls/<code>/proposals`, its first page) at 5,000
+  proposals, p95 over the timed requests (its query count at both sizes is printed and must be equal too).
 The CSV and XLSX exports at 5,000 proposals are timed too (printed, median and p95). The web part runs on a
 temporary SQLite file, or on BENCH_DATABASE_URL (e.g. a PostgreSQL URL) when it is set.
 """
@@ -325,6 +328,9 @@ def measure_web(*, small: int = WEB_SMALL, large: int = WEB_LARGE, runs: int = P
         "xlsx": time_get(client, "/manage/calls/BENCH-LARGE/ranking.xlsx", max(3, runs // 3)),
         "queries_csv_small": count_queries(app, client, "/manage/calls/BENCH-SMALL/ranking.csv"),
         "queries_csv_large": count_queries(app, client, "/manage/calls/BENCH-LARGE/ranking.csv"),
+        "proposals": time_get(client, "/manage/calls/BENCH-LARGE/proposals", runs),
+        "queries_proposals_small": count_queries(app, client, "/manage/calls/BENCH-SMALL/proposals"),
+        "queries_proposals_large": count_queries(app, client, "/manage/calls/BENCH-LARGE/proposals"),
     }
     return figures
 
@@ -361,12 +367,17 @@ def main() -> None:
     print(f"SQL statements per ranking page: {web['queries_small']} at {WEB_SMALL} proposals, "
           f"{web['queries_large']} at {WEB_LARGE:,}; per CSV export: {web['queries_csv_small']} and "
           f"{web['queries_csv_large']}")
+    proposals = web["proposals"]
+    print(f"proposals list, {WEB_LARGE:,} proposals, {PAGE_RUNS} requests: median {proposals['median']:.0f} ms, "  # type: ignore[index]
+          f"p95 {proposals['p95']:.0f} ms, {proposals['bytes'] / 1e3:.0f} KB of HTML; SQL statements: "  # type: ignore[index]
+          f"{web['queries_proposals_small']} at {WEB_SMALL}, {web['queries_proposals_large']} at {WEB_LARGE:,}")
     figures = {
         # The best run is the one least disturbed by other processes on a shared CI machine.
         "seconds_10k": round(in_process["best"], 4),
         "ranking_p95_ms": round(page["p95"], 1),  # type: ignore[index]
         "queries_small": web["queries_small"],
         "queries_large": web["queries_large"],
+        "proposals_p95_ms": round(proposals["p95"], 1),  # type: ignore[index]
     }
     print(json.dumps({"selection": figures}))
 

@@ -17,7 +17,7 @@ from app.seeds.accounts_demo import (
     seed_demo_accounts,
     seed_demo_newcomer,
 )
-from app.seeds.calls import seed_practice_calls, seed_reference_calls
+from app.seeds.calls import seed_practice_calls, seed_practice_evaluation_call, seed_reference_calls
 from app.seeds.intake_demo import seed_demo_proposals
 from app.seeds.pool_demo import seed_demo_pool
 from app.seeds.selection_demo import seed_selection_demo
@@ -29,6 +29,9 @@ POOL_EXPERTISE = [["Open", "Digital", "Health"], ["Tourism", "Agri-food", "Texti
                   ["Open", "Energy-Intensive Industries", "Renewable Energy"]]
 # The closed reference calls carry an evaluated field of proposals, ready to rank and select.
 RANKED_CALLS = (("SMP-COSME-2021-CLUSTER-01", 64), ("EUID-2022-SESSIONS", 30))
+# The practice call in evaluation: 8 proposals, 6 eligible, so 18 reports, exactly 2 for each of the 9 evaluators
+# (their maximum load there), none written yet.
+IN_EVALUATION_COUNT, IN_EVALUATION_LOAD = 8, 2
 
 Results = list[tuple[str, bool]]
 
@@ -56,6 +59,7 @@ class DemoSeeded:
     demo_proposals: Results
     demo_pool: Results
     ranked_demo: Results
+    in_evaluation: Results
 
 
 def _print_results(results: Results) -> None:
@@ -110,8 +114,13 @@ def _seed_demo() -> DemoSeeded:
             created = seed_selection_demo(call, count=count)
             ranked_demo.append((f"{code}: {count} evaluated proposals", created > 0))
     db.session.commit()
+    evaluation_call, _ = seed_practice_evaluation_call()
+    created = seed_selection_demo(evaluation_call, count=IN_EVALUATION_COUNT, reports=False,
+                                  max_load=IN_EVALUATION_LOAD)
+    in_evaluation = [(f"{evaluation_call.code}: {IN_EVALUATION_COUNT} proposals, reports to write", created > 0)]
+    db.session.commit()
     return DemoSeeded(reference, practice, created_accounts, newcomer_created, demo_proposals, demo_pool,
-                      ranked_demo)
+                      ranked_demo, in_evaluation)
 
 
 def _print_demo(seeded: DemoSeeded) -> None:
@@ -121,6 +130,8 @@ def _print_demo(seeded: DemoSeeded) -> None:
     _print_results(seeded.practice)
     click.echo("Evaluated demo proposals, ready to rank (log in as officer@eurogrants.test):")
     _print_results(seeded.ranked_demo)
+    click.echo("Practice call in evaluation (log in as evaluator1@eurogrants.test … evaluator9@: two reports each):")
+    _print_results(seeded.in_evaluation)
     click.echo("Demo proposals (applicant@eurogrants.test):")
     _print_results(seeded.demo_proposals)
     click.echo(f"Evaluator pool of {POOL_CALL} (they accept the code of conduct):")

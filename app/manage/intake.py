@@ -18,7 +18,7 @@ from app.queries.calls import extensions_overtaken, overtaken_token
 from app.queries.documents import find_document
 from app.queries.eligibility import check_proposal, has_budget
 from app.queries.personal_data import corrections_since
-from app.queries.proposals import call_proposals, proposal_history
+from app.queries.proposals import PROPOSAL_SORTS, call_proposals_page, proposal_history
 from app.queries.receipts import find_submission, receipt_context
 from app.services.call_settings import update_call_settings
 from app.services.errors import ConfirmationRequired
@@ -33,15 +33,30 @@ def _proposal(proposal_id: int) -> Proposal:
     return load_proposal_for_viewer(proposal_id, current_actor())
 
 
+MAX_SEARCH = 100
+
+
 @bp.get("/calls/<code>/proposals")
 def intake_proposals(code: str) -> str:
-    """Every proposal of the call: reference, acronym, coordinator, status, submitted version and time."""
+    """The call's proposals, a page at a time (filtered, searched and sorted on the server): reference, acronym,
+    coordinator, status, submitted version and time, checklist."""
     call = load_call(code)
-    proposals = call_proposals(call)
-    counts = {status: sum(1 for p in proposals if p.status is status) for status in ProposalStatus}
-    checklists = {p.id: check_proposal(p) for p in proposals}
-    return render_template("manage/intake_proposals.html", call=call, proposals=proposals, counts=counts,
-                           checklists=checklists, now=utcnow())
+    args = request.args
+    status = args.get("status", "")
+    sort = args.get("sort", "reference")
+    listing = call_proposals_page(
+        call, page=args.get("page", 1, type=int) or 1,
+        status=ProposalStatus(status) if status in set(ProposalStatus) else None,
+        search=args.get("q", "").strip()[:MAX_SEARCH], sort=sort if sort in PROPOSAL_SORTS else "reference",
+        descending=args.get("dir") == "desc")
+    query = {key: value for key, value in (("status", status if status in set(ProposalStatus) else ""),
+                                           ("q", args.get("q", "").strip()[:MAX_SEARCH]),
+                                           ("sort", sort if sort in PROPOSAL_SORTS and "sort" in args else ""),
+                                           ("dir", "desc" if args.get("dir") == "desc" else "")) if value}
+    checklists = {p.id: check_proposal(p) for p in listing.rows}
+    return render_template("manage/intake_proposals.html", call=call, listing=listing, proposals=listing.rows,
+                           counts=listing.counts, checklists=checklists, query=query, sorts=list(PROPOSAL_SORTS),
+                           now=utcnow())
 
 
 @bp.get("/proposals/<int(max=2147483647):proposal_id>")

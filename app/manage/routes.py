@@ -12,6 +12,7 @@ from app.queries.access import load_call
 from app.queries.account_admin import session_counts
 from app.queries.accounts import accounts_by_email
 from app.queries.calls import calls_by_deadline
+from app.queries.process import call_process
 from app.services.accounts import create_user
 from app.web.access import current_actor, role_required
 from app.web.transaction import command
@@ -25,9 +26,10 @@ def dashboard() -> str:
 
 @bp.get("/calls/<code>")
 def call_overview(code: str) -> str:
-    """The hub of one call: its settings and a link to each stage (intake, evaluation, selection, letters)."""
+    """The hub of one call: where its process stands, stage by stage, with the next action; its settings."""
     call = load_call(code)
-    return render_template("manage/call.html", call=call, now=utcnow())
+    now = utcnow()
+    return render_template("manage/call.html", call=call, now=now, stages=call_process(call, now))
 
 
 @bp.route("/users", methods=["GET", "POST"])

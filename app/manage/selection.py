@@ -32,7 +32,7 @@ from app.queries.runs import (
     run_in_force,
 )
 from app.queries.selection import SelectionOptions
-from app.queries.transfer import transfer_plan
+from app.queries.transfer import offers_sent, transfer_plan
 from app.services.errors import InvalidInput
 from app.services.promotion import promote_from_reserve
 from app.services.selection import finalise_run, resolve_tie, revoke_tie_resolution, run_selection
@@ -157,7 +157,7 @@ def selection_run(code: str, number: int) -> str:
         rows=ranking_rows_html(ranking),
         bar=budget_bar(ranking), histogram=totals_histogram(ranking), describe_options=describe_options,
         in_force=run_in_force(call), children=children, resolutions=resolutions,
-        plan=transfer_plan(call) if run.is_in_force else None, offer_form=ConfirmForm(),
+        plan=transfer_plan(call) if run.is_in_force else None,
     )
 
 
@@ -288,9 +288,17 @@ def _choice(value: str, label: str) -> SelectChoice:
     return SelectChoice(value, label)
 
 
+@bp.get("/calls/<code>/offers")
+def selection_offers_review(code: str) -> str:
+    """Event calls: the proposals an offer would go to, to confirm, and each offer sent with its status."""
+    call = load_call(code)
+    return render_template("manage/selection_offers.html", call=call, plan=transfer_plan(call),
+                           offers=offers_sent(call), form=ConfirmForm())
+
+
 @bp.post("/calls/<code>/offers")
 def selection_offers(code: str) -> WerkzeugResponse:
-    """Event calls: offer the unselected proposals a copy in the call's transfer target."""
+    """Event calls: offer the unselected proposals a copy in the call's transfer target (after the review page)."""
     call = load_call(code)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -299,7 +307,7 @@ def selection_offers(code: str) -> WerkzeugResponse:
         if outcome.ok:
             flash(f"{len(offers)} offer(s) sent; the applicants accept or decline them from their pages.",
                   "success")
-    return redirect(url_for("manage.selection_runs", code=code))
+    return redirect(url_for("manage.selection_offers_review", code=code))
 
 
 @bp.get("/calls/<code>/ranking.<any(csv, xlsx):extension>")

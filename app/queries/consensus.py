@@ -15,9 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.enums import AssignmentState, Eligibility, ReportStatus
+from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ReportStatus
 from app.extensions import db
-from app.models import Assignment, AuditEvent, ConsensusReport, Criterion, IndividualReport, Proposal, User
+from app.models import Assignment, AuditEvent, Call, ConsensusReport, Criterion, IndividualReport, Proposal, User
 from app.queries.access import is_officer
 from app.queries.evaluation import (
     active_assignments,
@@ -128,6 +128,39 @@ def consensus_statuses(proposal_ids: Iterable[int]) -> dict[int, ReportStatus]:
     rows = db.session.execute(sa.select(ConsensusReport.proposal_id, ConsensusReport.status)
                               .where(ConsensusReport.proposal_id.in_(list(proposal_ids))))
     return {proposal_id: status for proposal_id, status in rows}
+
+
+@dataclass(frozen=True)
+class ReportsIn:
+    """How many of a proposal's individual reports are in, and whether that opens the consensus (`readiness`)."""
+
+    submitted: int
+    expected: int
+    ready: bool
+
+
+def reports_in(proposal_ids: Iterable[int]) -> dict[int, ReportsIn]:
+    """Proposal id → its reports in, by the rule of `readiness`, for many proposals in one query."""
+    rows = db.session.execute(
+        sa.select(Assignment.proposal_id, Assignment.state, Assignment.conflict, Assignment.conflict_waived_reason,
+                  IndividualReport.status, Call.evaluators_per_proposal)
+        .join(Proposal, Proposal.id == Assignment.proposal_id).join(Call, Call.id == Proposal.call_id)
+        .outerjoin(IndividualReport, IndividualReport.assignment_id == Assignment.id)
+        .where(Assignment.proposal_id.in_(list(proposal_ids)), Assignment.state != AssignmentState.WITHDRAWN))
+    active: dict[int, int] = {}
+    done: dict[int, int] = {}
+    places: dict[int, int] = {}
+    for proposal_id, state, conflict, waived, report_status, k in rows:
+        places[proposal_id] = k
+        if conflict is ConflictDeclaration.CONFLICT and not waived:  # an open declared conflict: not one of the k
+            continue
+        active[proposal_id] = active.get(proposal_id, 0) + 1
+        finished = state is AssignmentState.PUBLISHED and report_status not in (None, ReportStatus.DRAFT)
+        done[proposal_id] = done.get(proposal_id, 0) + finished
+    return {proposal_id: ReportsIn(done.get(proposal_id, 0), max(k, active.get(proposal_id, 0)),
+                                   done.get(proposal_id, 0) >= k and done.get(proposal_id, 0) == active.get(
+                                       proposal_id, 0))
+            for proposal_id, k in places.items()}
 
 
 def consensus_history(proposal: Proposal, *, limit: int = 50) -> list[AuditEvent]:

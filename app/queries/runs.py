@@ -68,10 +68,11 @@ def acronyms_of(call: Call, references: Iterable[str] | None = None) -> dict[str
     return {reference: acronym or "" for reference, acronym in db.session.execute(statement)}
 
 
-def describe_options(options: Mapping[str, Any]) -> str:
-    """'skip policy, reserve 10, coverage on' — how a run's options read in lists."""
-    parts = [f"{options.get('budget_policy', 'skip')} policy", f"reserve {options.get('reserve_size', 0)}",
-             f"coverage {'on' if options.get('coverage') else 'off'}"]
+def describe_options(options: Mapping[str, Any], *, budget: bool = True) -> str:
+    """'skip policy, reserve 10, coverage on' — how a run's options read in lists; without a `budget` (an event
+    call's slots) the budget policy decides nothing and is not named."""
+    parts = [f"{options.get('budget_policy', 'skip')} policy"] if budget else []
+    parts += [f"reserve {options.get('reserve_size', 0)}", f"coverage {'on' if options.get('coverage') else 'off'}"]
     if options.get("tie_resolutions"):
         parts.append(f"{len(options['tie_resolutions'])} tie resolution(s)")
     promotion = options.get("promotion")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.enums import Decision
 from app.extensions import db
@@ -56,3 +57,11 @@ def offers_for(user: User) -> list[TransferOffer]:
         .where(Proposal.organisation_id == user.organisation_id).order_by(TransferOffer.offered_at.desc(),
                                                                          TransferOffer.id.desc())
     ).unique())
+
+
+def offers_sent(call: Call) -> list[TransferOffer]:
+    """The offers made for `call`'s proposals, each with its proposal and status (two queries)."""
+    return list(db.session.scalars(
+        sa.select(TransferOffer).join(Proposal, TransferOffer.proposal_id == Proposal.id)
+        .where(Proposal.call_id == call.id).options(selectinload(TransferOffer.proposal))
+        .order_by(Proposal.reference)))

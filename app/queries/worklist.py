@@ -8,7 +8,7 @@ from datetime import datetime
 
 from app.enums import ReportStatus
 from app.models import Assignment, Call, PoolMember, User
-from app.queries.consensus import consensus_statuses
+from app.queries.consensus import ReportsIn, consensus_statuses, reports_in
 from app.queries.evaluation import Access, own_report_submitted, published_assignments
 from app.queries.pool import memberships_of
 from app.queries.submitted import SubmittedVersion
@@ -40,13 +40,17 @@ class Worklist:
         return [m for m in self.members if m.code_of_conduct_accepted_at is None]
 
 
-def _worklist_status(assignment: Assignment, access: Access, consensus: ReportStatus | None) -> str:
+def _worklist_status(assignment: Assignment, access: Access, consensus: ReportStatus | None,
+                     reports: ReportsIn | None) -> str:
     if access is Access.SUMMARY:
         return "Declare conflicts"
     report = assignment.report
     if report is None or report.status is ReportStatus.DRAFT:
         return "Draft" if report is not None else "To evaluate"
     if assignment.is_rapporteur and consensus in (None, ReportStatus.DRAFT):
+        # The consensus opens only when every report is in; until then the rapporteur is told how many are.
+        if reports is not None and not reports.ready:
+            return f"Submitted · {reports.submitted} of {reports.expected} reports in"
         return "Submitted · consensus to draft"
     if consensus is ReportStatus.APPROVED:
         return "Consensus approved"
@@ -60,6 +64,7 @@ def worklist(user: User, now: datetime) -> Worklist:
     members = memberships_of(user)
     entries = published_assignments(user, {m.call_id: m for m in members})
     consensus = consensus_statuses(e.assignment.proposal_id for e in entries)
+    reports = reports_in(e.assignment.proposal_id for e in entries)
     rows, hidden = [], 0
     for entry in entries:
         assignment, member, access = entry.assignment, entry.member, entry.access
@@ -69,6 +74,7 @@ def worklist(user: User, now: datetime) -> Worklist:
             continue
         deadline = proposal.call.evaluation_deadline
         rows.append(WorklistRow(assignment, entry.version, access, proposal.call,
-                                _worklist_status(assignment, access, consensus.get(proposal.id)),
+                                _worklist_status(assignment, access, consensus.get(proposal.id),
+                                                 reports.get(proposal.id)),
                                 bool(deadline and now > deadline and not own_report_submitted(assignment))))
     return Worklist(members, rows, hidden)

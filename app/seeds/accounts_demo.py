@@ -1,5 +1,5 @@
-"""Demo accounts for `flask seed demo`: one per role, and a newcomer whose request to join waits (idempotent); the
-officer and the administrator with two-factor sign-in on, with published secrets."""
+"""Demo accounts for `flask seed demo`: one per role (nine evaluators), and a newcomer whose request to join waits
+(idempotent); the officer and the administrator with two-factor sign-in on, with published secrets."""
 
 from __future__ import annotations
 
@@ -24,6 +24,20 @@ DEMO_ACCOUNTS = [
     ("evaluator2@eurogrants.test", "Emil Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 2)", "PT",
      OrganisationType.OTHER),
     ("evaluator3@eurogrants.test", "Elena Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 3)", "RO",
+     OrganisationType.OTHER),
+    # Nine evaluators, so that every demo proposal gets its three without a conflict of interest (the evaluated
+    # calls' country rule excludes the coordinator's country) and the practice evaluation gives each two reports.
+    ("evaluator4@eurogrants.test", "Erik Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 4)", "SE",
+     OrganisationType.OTHER),
+    ("evaluator5@eurogrants.test", "Edith Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 5)", "AT",
+     OrganisationType.OTHER),
+    ("evaluator6@eurogrants.test", "Enzo Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 6)", "IT",
+     OrganisationType.OTHER),
+    ("evaluator7@eurogrants.test", "Ewa Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 7)", "PL",
+     OrganisationType.OTHER),
+    ("evaluator8@eurogrants.test", "Eamon Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 8)", "IE",
+     OrganisationType.OTHER),
+    ("evaluator9@eurogrants.test", "Esther Evaluator", [Role.EVALUATOR], "Independent expert (Evaluator 9)", "NL",
      OrganisationType.OTHER),
     ("applicant@eurogrants.test", "Lukas Applicant", [Role.APPLICANT], "Baltic Cluster Alliance", "LT",
      OrganisationType.CLUSTER),
@@ -64,3 +78,18 @@ def seed_demo_newcomer() -> bool:
     newcomer = create_user(None, email=email, password=DEMO_PASSWORD, full_name=name, roles=[Role.APPLICANT])
     request_to_join(newcomer, organisation, message=message)
     return True
+
+
+def demo_user(email: str) -> User:
+    """A demo account by its address, created with the others when it is missing."""
+    user: User | None = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        seed_demo_accounts()
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+    assert user is not None, email  # noqa: S101 - DEMO_ACCOUNTS lists it
+    return user
+
+
+def demo_evaluators() -> list[User]:
+    """Every demo evaluator account, in the order of DEMO_ACCOUNTS."""
+    return [demo_user(email) for email, _name, roles, *_ in DEMO_ACCOUNTS if Role.EVALUATOR in roles]

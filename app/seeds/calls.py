@@ -20,6 +20,8 @@ from app.services.call_settings import load_call_record
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PRACTICE_SUFFIX = "-PRACTICE"
 PRACTICE_DAYS = 30
+# The practice call in evaluation: a copy of Euroclusters whose deadline passed EVALUATION_DAYS ago.
+EVALUATION_REFERENCE, EVALUATION_SUFFIX, EVALUATION_DAYS = "SMP-COSME-2021-CLUSTER-01", "-EVALUATION", 6
 
 
 def _local(text: str, zone: str = "Europe/Brussels") -> datetime:
@@ -100,3 +102,23 @@ def seed_practice_calls(actor: User | None = None, *, now: datetime | None = Non
         results.append((code, True))
     link_transfer_targets(PRACTICE_SUFFIX)
     return results
+
+
+def seed_practice_evaluation_call(actor: User | None = None, *, now: datetime | None = None) -> tuple[Call, bool]:
+    """A copy of the Euroclusters call (code + -EVALUATION) whose deadline passed six days ago, so that its
+    proposals can be in evaluation today; returns (call, created). An existing one stays as it is."""
+    code = EVALUATION_REFERENCE + EVALUATION_SUFFIX
+    existing = get_call(code)
+    if existing is not None:
+        return existing, False
+    spec = next(spec for spec in REFERENCE_CALLS if spec["code"] == EVALUATION_REFERENCE)
+    clock_time: time = datetime.fromisoformat(spec["deadline_local"]).time()
+    day = (now or utcnow()).astimezone(BRUSSELS).date() - timedelta(days=EVALUATION_DAYS)
+    deadline = datetime.combine(day, clock_time, tzinfo=BRUSSELS)
+    call = _call_from_reference(spec, code=code, opens_at=deadline - timedelta(days=PRACTICE_DAYS),
+                                deadline=deadline)
+    call.title = f"{spec['title']} (practice evaluation)"
+    call.practice_of_id = db.session.scalar(sa.select(Call.id).where(Call.code == EVALUATION_REFERENCE))
+    db.session.flush()
+    record_event(actor, "call.created", object_type="call", object_id=call.code, source="practice")
+    return call, True

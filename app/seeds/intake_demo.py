@@ -17,7 +17,7 @@ from app.enums import DocumentKind, OrganisationType
 from app.extensions import db
 from app.inputs import PartnerInput, ProposalChanges
 from app.models import Call, Proposal, User
-from app.pdf import render_pdf
+from app.pdf import render_pdf_with_pages
 from app.services.proposals import create_proposal, save_proposal, submit_proposal, upload_annex
 
 DEMO_APPLICANT = "applicant@eurogrants.test"
@@ -26,19 +26,24 @@ _PART_B = """<!doctype html><html><head><meta charset="utf-8"><title>{{ acronym 
 <style>@page { size: A4; margin: 20mm; } body { font-family: "DejaVu Sans"; font-size: 10pt; line-height: 1.5; }
 h1 { color: #003399; } h2 { page-break-before: always; color: #003399; } h2.first { page-break-before: avoid; }</style>
 </head><body><h1>{{ acronym }}: {{ title }}</h1><p>Part B — technical description (demo document).</p>
-{% for heading in headings %}<h2 class="{{ 'first' if loop.first }}">{{ loop.index }}. {{ heading }}</h2>
-{% for _ in range(6) %}<p>{{ text }}</p>{% endfor %}{% endfor %}</body></html>"""
+{% for heading in headings %}<h2 class="{{ 'first' if loop.first or not paragraphs > 1 }}">{{ loop.index }}. \
+{{ heading }}</h2>{% for _ in range(paragraphs) %}<p>{{ text }}</p>{% endfor %}{% endfor %}</body></html>"""
 
 _TEXT = ("The consortium brings together cluster organisations from the Baltic, the Rhineland and southern France to "
          "help small and medium-sized enterprises of the mobility ecosystem adopt cleaner logistics, share "
          "testing facilities and enter new value chains across the Single Market.")
 
 
-def demo_part_b(acronym: str, title: str) -> bytes:
-    """A short, real PDF rendered with WeasyPrint (one page per chapter)."""
-    html = render_template_string(_PART_B, acronym=acronym, title=title, text=_TEXT,
+def demo_part_b_with_pages(acronym: str, title: str, *, paragraphs: int = 6) -> tuple[bytes, int]:
+    """A short, real PDF rendered with WeasyPrint, and its number of pages: a page per chapter of `paragraphs`
+    paragraphs, or all on one page with a single paragraph each (the evaluated field's, quicker to render)."""
+    html = render_template_string(_PART_B, acronym=acronym, title=title, text=_TEXT, paragraphs=paragraphs,
                                   headings=["Relevance", "Quality of the design and the partnership", "Impact"])
-    return render_pdf(html)
+    return render_pdf_with_pages(html)
+
+
+def demo_part_b(acronym: str, title: str) -> bytes:
+    return demo_part_b_with_pages(acronym, title)[0]
 
 
 def _exists(call: Call, organisation_id: int, acronym: str) -> bool:

@@ -1,8 +1,11 @@
-"""Demo data for ranking and selection: submitted proposals with approved consensus scores.
+"""Demo data for ranking and selection: a submitted field of proposals, evaluated through the app's own services.
 
-`seed_selection_demo(call)` gives a call a realistic field of proposals — consortia of cluster organisations
-from several countries, one per strand and more, most above the thresholds, some below, two ineligible, and one
-residual tie on purpose — so that ranking, selection, ties, finalisation and exports can be tried at once.
+`seed_selection_demo(call)` gives a closed call a realistic field of proposals — consortia of cluster
+organisations from several countries, each with its Part B, one per strand and more, most above the thresholds,
+some below, two failing an eligibility check, and one residual tie on purpose — then evaluates it as a call is
+evaluated (`app.seeds.evaluation_demo`): screening, the pool, the solver's assignments, three individual reports
+per proposal, consensus drafted and approved. So ranking, selection, ties, finalisation, exports and letters can be
+tried at once, on numbers that an evaluation produced.
 Deterministic (a fixed seed) and idempotent: proposals it already created (by acronym) are not created again.
 Each has a submitted version frozen by `receipts.freeze_submission`, as a real submission is, so its receipt,
 page and PDF, opens like any other.
@@ -18,22 +21,16 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.enums import Eligibility, OrganisationType, ProposalStatus, ReportStatus, Role
+from app.enums import DocumentKind, Eligibility, OrganisationType, ProposalStatus, Role
 from app.extensions import db
-from app.models import (
-    Call,
-    ConsensusReport,
-    ConsensusScore,
-    Criterion,
-    Organisation,
-    Partner,
-    Proposal,
-    Submission,
-    User,
-    UserRole,
-)
+from app.models import Call, Criterion, Organisation, Partner, Proposal, Submission, User, UserRole
+from app.seeds.accounts_demo import demo_evaluators
+from app.seeds.evaluation_demo import agree_consensus, assign, demo_officer, screen, staff_pool, write_reports
+from app.seeds.intake_demo import demo_part_b_with_pages
 from app.services.accounts import find_or_create_organisation
+from app.services.documents import StoredUpload, upload_document
 from app.services.receipts import freeze_submission
+from app.storage import get_storage
 
 DEMO_APPLICANT = "consortia@eurogrants.test"
 LEGACY_RECEIPT_PREFIX = "DEMO-"  # receipts of the hand-made versions of earlier seeds (real ones start with EG-)
@@ -45,11 +42,13 @@ CITIES = [
 ]
 PREFIXES = ["EURO", "INNO", "GREEN", "DIGI", "BALT", "MED", "ALP", "NORD", "DANU", "ATLAN"]
 SUFFIXES = ["LINK", "HUB", "NET", "BRIDGE", "SCALE", "TWIN", "FLOW"]
-COMMENTS = {
-    "high": "The proposal is convincing on this criterion; the objectives are specific and well evidenced.",
-    "mid": "Adequate on this criterion, with some shortcomings in the detail of the work plan.",
-    "low": "Weak on this criterion: the approach is insufficiently described and the evidence thin.",
-}
+EVALUATOR_MAX_LOAD = 30  # nine demo evaluators take the 186 reports of the 62 eligible Euroclusters proposals
+# The partners of a single-country consortium, all from the coordinator's city.
+LOCAL_PARTNERS = ("Industry Cluster", "Technology Park", "Chamber of Commerce")
+# Why the two proposals made ineligible fail: their own submitted checklist shows it.
+SINGLE_COUNTRY, NO_PART_B = "single_country", "no_part_b"
+# The evaluation's timeline, in days after the call's deadline.
+SCREENED, ASSIGNED, REPORTS_IN, EVALUATION_DUE, CONSENSUS_DRAFTED, CONSENSUS_APPROVED = 3, 5, 20, 26, 25, 30
 
 
 def _score(rng: random.Random) -> Decimal:
@@ -106,7 +105,7 @@ class _DemoDraw:
     cities: list[tuple[str, str]]
     scores: dict[str, Decimal]
     requested: Decimal
-    ineligible: bool
+    ineligible: str | None  # SINGLE_COUNTRY, NO_PART_B or None
 
 
 def _draw_field(rng: random.Random, call: Call, criteria: list[Criterion], count: int) -> Iterator[_DemoDraw]:
@@ -124,17 +123,23 @@ def _draw_field(rng: random.Random, call: Call, criteria: list[Criterion], count
                 break
             scores = {criterion.key: _score(rng) for criterion in criteria}
         requested = Decimal(rng.randrange(700, 1401)) * 1000
-        ineligible = index in (count // 3, (2 * count) // 3)
+        ineligible = (SINGLE_COUNTRY if call.min_countries > 1 else NO_PART_B) if index == count // 3 \
+            else NO_PART_B if index == (2 * count) // 3 else None
         if index in (7, 8):  # a residual tie: the same score on every criterion
             scores = dict(tie_scores)
         used.add(tuple(scores.values()))
         yield _DemoDraw(_acronym(index), strand, cities, scores, requested, ineligible)
 
 
-def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, creator: User | None = None) -> int:
-    """Create up to `count` demo proposals in `call` with approved consensus scores; returns how many are new.
+def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, creator: User | None = None,
+                        reports: bool = True, max_load: int = EVALUATOR_MAX_LOAD) -> int:
+    """Create up to `count` demo proposals in the closed `call` and evaluate the new ones; returns how many are new.
 
-    Side effects: organisations, proposals, partners, submissions, consensus reports; flushes (caller commits).
+    Without `reports`, the evaluation stops once the assignments are published: the evaluators have their
+    reports to write. `max_load` is each demo evaluator's maximum in the call's pool.
+
+    Side effects: organisations, proposals, partners, Part B files, submissions, screening decisions, the pool,
+    assignments, individual and consensus reports, audit events; flushes (caller commits).
     """
     rng = random.Random(f"{seed}-{call.code}")  # noqa: S311 - demo data, not secrets
     creator = creator or _demo_creator()
@@ -143,7 +148,7 @@ def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, cr
     number = db.session.scalar(sa.select(sa.func.max(Proposal.number)).where(Proposal.call_id == call.id)) or 0
     criteria = list(call.criteria)
     organisations: dict[tuple[str, str], Organisation] = {}
-    created = 0
+    targets: dict[int, dict[str, Decimal]] = {}
     # Every proposal's values are drawn, created or not, so the field is the same whatever already exists.
     for draw in _draw_field(rng, call, criteria, count):
         if draw.acronym in existing:
@@ -156,51 +161,70 @@ def seed_selection_demo(call: Call, *, count: int = 64, seed: int = 20211207, cr
         proposal = _demo_proposal(call, draw, number=number, lead=organisations[(city, country)], creator=creator)
         db.session.add(proposal)
         db.session.flush()
+        if draw.ineligible != NO_PART_B:
+            _upload_part_b(proposal, creator)
         # Frozen exactly as the submission service freezes a proposal: receipts, screening and evaluators read it.
         proposal.submissions.append(freeze_submission(proposal, version=1, submitted_by=creator,
                                                       submitted_at=call.deadline - timedelta(hours=2)))
-        if not draw.ineligible:
-            db.session.add(_approved_consensus(call, proposal, criteria, draw.scores))
-        created += 1
+        targets[proposal.id] = draw.scores
     db.session.flush()
-    return created
+    if targets:
+        evaluate_field(call, targets, rng=random.Random(f"{seed}-{call.code}-reports"),  # noqa: S311 - demo data
+                       reports=reports, max_load=max_load)
+    return len(targets)
+
+
+def evaluate_field(call: Call, targets: dict[int, dict[str, Decimal]], *, rng: random.Random, reports: bool = True,
+                   max_load: int = EVALUATOR_MAX_LOAD) -> None:
+    """Screen, assign, and (with `reports`) report and agree on the call's new proposals through the services, on
+    the call's timeline (days after its deadline); `targets` are the consensus scores each eligible one converges
+    on."""
+    officer, day = demo_officer(), timedelta(days=1)
+    screen(call, officer=officer, now=call.deadline + SCREENED * day)
+    eligible = {proposal_id: scores for proposal_id, scores in targets.items()
+                if db.session.get(Proposal, proposal_id).eligibility is Eligibility.ELIGIBLE}  # type: ignore[union-attr]
+    if not eligible:  # a field of two or fewer: both made ineligible, nothing to evaluate
+        return
+    staff_pool(call, demo_evaluators(), officer=officer, max_load=max_load, now=call.deadline + SCREENED * day)
+    assign(call, officer=officer, now=call.deadline + ASSIGNED * day,
+           evaluation_deadline=call.deadline + EVALUATION_DUE * day)
+    if not reports:
+        return
+    write_reports(call, eligible, rng, now=call.deadline + REPORTS_IN * day)
+    agree_consensus(call, eligible, officer=officer, drafted=call.deadline + CONSENSUS_DRAFTED * day,
+                    approved=call.deadline + CONSENSUS_APPROVED * day)
+
+
+def _upload_part_b(proposal: Proposal, creator: User) -> None:
+    """The proposal's own Part B, rendered and put in the storage as an applicant's upload is."""
+    pdf, pages = demo_part_b_with_pages(proposal.acronym or "", proposal.title or "", paragraphs=1)
+    key = get_storage().put_bytes(pdf)
+    upload_document(proposal, actor=creator, kind=DocumentKind.PART_B,
+                    stored=StoredUpload(key=key, size=len(pdf), pages=pages),
+                    filename=f"{proposal.acronym} Part B.pdf")
 
 
 def _demo_proposal(call: Call, draw: _DemoDraw, *, number: int, lead: Organisation, creator: User) -> Proposal:
-    """A submitted, screened proposal of three cluster partners sharing the requested grant."""
+    """A submitted proposal of three cluster partners sharing the requested grant, waiting for screening."""
     proposal = Proposal(
         call_id=call.id, number=number, reference=f"{call.code}-{number:04d}", organisation_id=lead.id,
         created_by_id=creator.id, status=ProposalStatus.SUBMITTED, acronym=draw.acronym,
         title=f"{draw.acronym.title()}: joint cluster initiative for {draw.strand or 'the call'}",
         abstract="A demo proposal created for trying ranking and selection.", strand=draw.strand,
-        duration_months=36 if call.is_grant else None,
+        duration_months=36 if call.is_grant else 1,  # the checklist asks every proposal for its duration
         requested_grant=draw.requested if call.budget is not None else None,
-        eligibility=Eligibility.INELIGIBLE if draw.ineligible else Eligibility.ELIGIBLE,
-        eligibility_reason="The consortium does not meet the minimum number of countries." if draw.ineligible
-        else None,
-        screened_at=call.deadline + timedelta(days=3),
     )
     share = (draw.requested / 3).quantize(Decimal("0.01"))
     for position, (city, country) in enumerate(draw.cities):
+        name = f"{city} Industry Cluster"
+        if draw.ineligible == SINGLE_COUNTRY:
+            city, country = draw.cities[0]
+            name = f"{city} {LOCAL_PARTNERS[position]}"
         amount = draw.requested - 2 * share if position == 2 else share
         proposal.partners.append(Partner(
-            position=position, is_coordinator=position == 0, name=f"{city} Industry Cluster", country=country,
-            organisation_type=OrganisationType.CLUSTER, contact_email=f"contact@{city.lower()}-cluster.example",
+            position=position, is_coordinator=position == 0, name=name, country=country,
+            organisation_type=OrganisationType.CLUSTER,
+            contact_email=f"contact{position or ''}@{city.lower()}-cluster.example",
             requested_amount=amount if call.budget is not None else None,
         ))
     return proposal
-
-
-def _approved_consensus(call: Call, proposal: Proposal, criteria: list[Criterion],
-                        scores: dict[str, Decimal]) -> ConsensusReport:
-    """The proposal's approved consensus report, a comment per criterion matching its score."""
-    report = ConsensusReport(proposal_id=proposal.id, status=ReportStatus.APPROVED,
-                             overall_comment="Consensus reached by the three evaluators.",
-                             submitted_at=call.deadline + timedelta(days=25),
-                             approved_at=call.deadline + timedelta(days=30))
-    for criterion in criteria:
-        score = scores[criterion.key]
-        level = "high" if score >= 4 else "mid" if score >= 3 else "low"
-        report.scores.append(ConsensusScore(criterion_id=criterion.id, score=score,
-                                            comment=f"{criterion.name}: {COMMENTS[level]}"))
-    return report

@@ -44,6 +44,21 @@ def chunk_size(count: int, workers: int) -> int:
     return max(1, min(MAX_CHUNK, math.ceil(count / max(1, workers * 8))))
 
 
+def chunk_plan(count: int, size: int) -> list[int]:
+    """The letters of each job, in order: 1, 2, 4 … up to `size`, then `size` each, `count` in all.
+
+    The first job holds one letter, so the progress bar moves as soon as the first letter is stored, not after a
+    whole chunk (seconds at a busy time); the jobs then grow to `size`, so the batch is not slowed by many tiny
+    transactions.
+    """
+    plan, step = [], 1
+    while count > 0:
+        plan.append(min(step, size, count))
+        count -= plan[-1]
+        step *= 2
+    return plan
+
+
 def start_letter_batch(run: SelectionRun, *, actor: User | None) -> LetterBatch:
     """Generate every letter of a finalised run in the background; letters already stored are kept.
 
@@ -77,8 +92,10 @@ def start_letter_batch(run: SelectionRun, *, actor: User | None) -> LetterBatch:
     db.session.add(batch)
     db.session.flush()
     size = chunk_size(len(to_render), int(current_app.config.get("JOBS_WORKERS", 2)))
-    for start in range(0, len(to_render), size):
-        jobs.enqueue("letters.render", {"batch_id": batch.id, "proposal_ids": to_render[start:start + size]})
+    start = 0
+    for letters in chunk_plan(len(to_render), size):
+        jobs.enqueue("letters.render", {"batch_id": batch.id, "proposal_ids": to_render[start:start + letters]})
+        start += letters
     record_event(actor, "letters.batch_started", object_type="selection_run", object_id=run.id,
                  batch=batch.id, total=batch.total, to_render=len(to_render))
     db.session.flush()

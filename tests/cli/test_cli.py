@@ -43,7 +43,7 @@ def test_seed_demo_adds_accounts_and_practice_calls(app, client) -> None:  # typ
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0
     assert counts() == first  # the seed can run twice
     with app.app_context():
-        assert first[0] == 6
+        assert first[0] == 7  # 3 reference calls, their 3 practice copies, the practice call in evaluation
         emails = set(db.session.scalars(sa.select(User.email)))
         assert {email for email, *_ in DEMO_ACCOUNTS} <= emails
         newcomer = db.session.scalar(sa.select(User).where(User.email == DEMO_NEWCOMER[0]))

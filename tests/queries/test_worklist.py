@@ -28,10 +28,20 @@ def test_each_assigned_proposal_says_what_is_left_to_do_and_whether_it_is_late()
     reviews.save_report(mine, actor=evaluator, scores=full_scores(), overall_comment=GOOD)
     assert _statuses(evaluator.id)["ACR1"] == ("Draft", True)
     reviews.submit_report(mine, actor=evaluator)
-    assert _statuses(evaluator.id)["ACR1"] == ("Submitted · consensus to draft", False)
+    # Issue 15: "consensus to draft" only when every report is in; the rapporteur is told how many are.
+    assert _statuses(evaluator.id)["ACR1"] == ("Submitted · 1 of 3 reports in", False)
     other = user(s.evaluator_ids[1])
     conflicts.declare_conflict(assignment(s.assignment_id(0, 1)), actor=other, conflict=False)
     assert _statuses(other.id)["ACR1"] == ("To evaluate", True)
+    reviews.save_report(assignment(s.assignment_id(0, 1)), actor=other, scores=full_scores(), overall_comment=GOOD)
+    reviews.submit_report(assignment(s.assignment_id(0, 1)), actor=other)
+    assert _statuses(evaluator.id)["ACR1"] == ("Submitted · 2 of 3 reports in", False)
+    third = user(s.evaluator_ids[2])
+    last = assignment(s.assignment_id(0, 2))
+    conflicts.declare_conflict(last, actor=third, conflict=False)
+    reviews.save_report(last, actor=third, scores=full_scores(), overall_comment=GOOD)
+    reviews.submit_report(last, actor=third)
+    assert _statuses(evaluator.id)["ACR1"] == ("Submitted · consensus to draft", False)
 
 
 def test_the_consensus_status_follows_the_report() -> None:

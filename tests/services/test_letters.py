@@ -150,3 +150,14 @@ def test_a_stalled_batch_is_closed_and_another_may_start(scenario, officer) -> N
     assert first.status is BatchStatus.FINISHED_WITH_ERRORS
     assert first.errors[-1]["message"] == "stalled; the next batch took over"
 
+
+
+def test_the_first_job_holds_one_letter_so_the_progress_moves_from_the_first_letter(scenario, officer,
+                                                                                     monkeypatch) -> None:
+    """Issue 15: the progress bar sat at 0 % for the first 8 s, until a whole chunk of letters was stored."""
+    monkeypatch.setattr(letter_service, "chunk_size", lambda count, workers: 5)  # a big call's chunks
+    batch = generate(scenario["run"], officer)
+    jobs = list(db.session.scalars(sa.select(Job).where(Job.kind == "letters.render").order_by(Job.id)))
+    assert [len(job.payload["proposal_ids"]) for job in jobs] == [1, 2, 2]
+    assert (batch.status, batch.done) == (BatchStatus.FINISHED, 5)
+    assert letter_service.chunk_plan(94, 6) == [1, 2, 4, 6, *[6] * 13, 3]

@@ -29,6 +29,8 @@
       }));
       errors.hidden = false;
     }
+    var heading = document.querySelector(panel.getAttribute("data-heading") || ".batch-heading");
+    if (heading && heading.hasAttribute("data-" + data.status)) { text(heading, heading.getAttribute("data-" + data.status)); }
     var done = panel.querySelector(".batch-done");
     if (done) { done.hidden = !data.finished; }
     panel.setAttribute("data-finished", data.finished ? "true" : "false");

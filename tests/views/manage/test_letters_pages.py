@@ -102,6 +102,9 @@ def test_generate_shows_the_progress_then_the_letters(app, officer, scenario) ->
     batch_id = ids(app)["batch"]
     progress = officer.get(f"/manage/letter-batches/{batch_id}/progress").get_json()
     assert progress["finished"] is True
+    # Issue 15: the heading said "Generating letters" after the batch had finished.
+    assert ">Letters generated</h1>" in html
+    assert "Generating letters</h1>" not in html
     assert (progress["total"], progress["done"], progress["percent"]) == (5, 5, 100)
     overview = officer.get(f"/manage/calls/{scenario['code']}/letters").get_data(as_text=True)
     assert overview.count("/manage/letters/") == 5
@@ -167,6 +170,8 @@ def test_a_running_batch_sends_the_officer_to_its_progress(app, officer, scenari
         batch_id = batch.id
     response = officer.post(run_url(scenario))
     assert response.headers["Location"].endswith(f"/manage/letter-batches/{batch_id}")
+    running = officer.get(response.headers["Location"]).get_data(as_text=True)
+    assert ">Generating letters</h1>" in running
 
 
 def _count_queries(app, fn) -> int:

@@ -547,8 +547,20 @@ def test_offers_are_sent_after_finalisation_and_answered_by_the_applicant(app, o
     preview = text(officer.get(f"/manage/calls/{event_field}/runs/1/finalise"))
     officer.post(f"/manage/calls/{event_field}/runs/1/finalise", data={"token": _token(preview)})
     runs_page = text(officer.get(f"/manage/calls/{event_field}/runs"))
-    assert "Offer 1 unselected proposal a place in EV-LOCAL" in runs_page
-    officer.post(f"/manage/calls/{event_field}/offers")
+    # Issue 15: offers go behind a confirmation page that lists the recipients, with each offer's status after.
+    assert "Review the offers to 1 unselected proposal" in runs_page
+    review = text(officer.get(f"/manage/calls/{event_field}/offers"))
+    assert "To send" in review
+    assert "SESSION-2" in review
+    assert "SESSION-1" not in review  # selected: no offer
+    assert "Send 1 offer" in review
+    with app.app_context():
+        assert db.session.scalar(sa.select(TransferOffer)) is None  # reviewing sends nothing
+    sent = officer.post(f"/manage/calls/{event_field}/offers")
+    assert sent.headers["Location"].endswith(f"/manage/calls/{event_field}/offers")
+    after = officer.get(sent.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'<tr data-offer="EV-SESSIONS-0002">.*?<span class="badge">offered</span>', after, re.S)
+    assert "Every unselected proposal has had its offer." in after
     with app.app_context():
         offer = db.session.scalar(sa.select(TransferOffer))
         offer_id = offer.id
@@ -564,6 +576,8 @@ def test_offers_are_sent_after_finalisation_and_answered_by_the_applicant(app, o
     page = text(owner.get(response.headers["Location"]))
     assert "Accepted" in page
     assert "EV-LOCAL-0001" in page
+    assert re.search(r'<tr data-offer="EV-SESSIONS-0002">.*?<span class="badge">accepted</span>',
+                     officer.get(f"/manage/calls/{event_field}/offers").get_data(as_text=True), re.S)
     with app.app_context():
         assert db.session.get(TransferOffer, offer_id).status is OfferStatus.ACCEPTED
         copy = db.session.scalar(sa.select(Proposal).where(Proposal.reference == "EV-LOCAL-0001"))
@@ -626,3 +640,28 @@ def test_ranking_page_with_tie_resolutions_keeps_its_query_count(app, officer, f
         page = text(officer.get(f"/manage/calls/{CODE}/ranking"))
     assert "A justification long enough." in page
     assert after.count == before.count
+
+
+def test_a_call_without_a_budget_offers_no_budget_policy_and_speaks_of_no_freed_budget(officer, event_field) -> None:
+    """Issue 15: on the stakeholder sessions (no budget) the budget-policy options and "the freed budget" wording
+    still appeared."""
+    ranking = officer.get(f"/manage/calls/{event_field}/ranking").get_data(as_text=True)
+    assert 'name="policy"' not in ranking
+    assert "Budget policy" not in ranking
+    assert " policy, reserve" not in ranking
+    make_run(officer, code=event_field, reserve_size="0")
+    preview = text(officer.get(f"/manage/calls/{event_field}/runs/1/finalise"))
+    officer.post(f"/manage/calls/{event_field}/runs/1/finalise", data={"token": _token(preview)})
+    for page in (f"/manage/calls/{event_field}/runs/1", f"/manage/calls/{event_field}/runs/1/promote",
+                 f"/manage/calls/{event_field}/runs", f"/manage/calls/{event_field}"):
+        html = officer.get(page).get_data(as_text=True)
+        assert "freed budget" not in html, page
+        assert "skip policy" not in html, page
+        assert "Budget policy" not in html, page
+    assert "into the freed slot" in officer.get(f"/manage/calls/{event_field}/runs/1").get_data(as_text=True)
+
+
+def test_a_call_with_a_budget_keeps_its_budget_policy(officer, field) -> None:
+    ranking = officer.get(f"/manage/calls/{CODE}/ranking").get_data(as_text=True)
+    assert 'name="policy"' in ranking
+    assert "skip policy, reserve" in ranking
