@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Call, SelectionRun, User
 from app.seeds.calls import seed_reference_calls
 from app.services.proposals import submit_proposal
-from tests.e2e.test_officer_selection_journey import log_in
+from tests.e2e.signing_in import browser_log_in
 from tests.factories import make_approved_consensus, make_ready_proposal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -44,7 +44,7 @@ def test_a_copy_with_new_weights_is_published_submitted_to_and_ranked_by_them(ap
     officer, applicant = people
     now = utcnow().astimezone(BRUSSELS).replace(microsecond=0, tzinfo=None)
     deadline = now + timedelta(days=2)
-    log_in(page, live_server_url, officer)
+    browser_log_in(page, live_server_url, app, officer.email)
 
     # Copy Euroclusters, change the criteria and their weights, save the draft.
     page.goto(f"{live_server_url}/manage/calls/{SOURCE}/configure")
@@ -79,6 +79,7 @@ def test_a_copy_with_new_weights_is_published_submitted_to_and_ranked_by_them(ap
             proposal.eligibility = Eligibility.ELIGIBLE
         db.session.commit()
     set_clock(lambda: (deadline + timedelta(hours=1)).replace(tzinfo=BRUSSELS))  # the call has closed
+    browser_log_in(page, live_server_url, app, officer.email)  # two days on, the morning's session has expired
 
     # The ranking page orders by the new weights; a stored run scores the same input as the command line.
     page.goto(f"{live_server_url}/manage/calls/{CODE}/ranking")
