@@ -112,7 +112,7 @@ def seed_practice_evaluation_call(actor: User | None = None, *, now: datetime | 
     if existing is not None:
         return existing, False
     spec = next(spec for spec in REFERENCE_CALLS if spec["code"] == EVALUATION_REFERENCE)
-    clock_time: time = datetime.fromisoformat(spec["deadline_local"]).time()
+    clock_time: time = datetime.fromisoformat(spec["deadline"]).time()
     day = (now or utcnow()).astimezone(BRUSSELS).date() - timedelta(days=EVALUATION_DAYS)
     deadline = datetime.combine(day, clock_time, tzinfo=BRUSSELS)
     call = _call_from_reference(spec, code=code, opens_at=deadline - timedelta(days=PRACTICE_DAYS),
