@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -16,9 +15,10 @@ from app.inputs import ScoreInput
 from app.models import Criterion
 from app.models.limits import MAX_COMMENT_LENGTH, MAX_NOTE_LENGTH, MIN_COMMENT_LENGTH, SCORE_STEP
 from app.privacy.texts import current_text
+from forms.wording import ProductForm
 
 
-class CodeOfConductForm(FlaskForm):
+class CodeOfConductForm(ProductForm):
     # The version of the text on the page: accepting an older one is refused (app/services/consents.py).
     text_version = HiddenField(default=lambda: current_text(ConsentKind.CODE_OF_CONDUCT).version)
     accept = BooleanField("I have read the code of conduct and accept it for this call.",
@@ -26,12 +26,12 @@ class CodeOfConductForm(FlaskForm):
     submit = SubmitField("Accept and continue")
 
 
-class DeclineInvitationForm(FlaskForm):
+class DeclineInvitationForm(ProductForm):
     reason = TextAreaField("Why you decline (optional)", validators=[Optional(), Length(max=MAX_NOTE_LENGTH)])
     submit = SubmitField("Decline the invitation")
 
 
-class ConflictDeclarationForm(FlaskForm):
+class ConflictDeclarationForm(ProductForm):
     declaration = RadioField(
         "Do you have a conflict of interest with this proposal?",
         choices=[SelectChoice("no_conflict", "No: I have no conflict of interest with this proposal."),
@@ -51,7 +51,7 @@ def score_choices(maximum: Decimal) -> list[SelectChoice]:
     return [SelectChoice("", "—")] + [SelectChoice(format_score(v), format_score(v)) for v in values]
 
 
-class ScoresForm(FlaskForm):
+class ScoresForm(ProductForm):
     """Fields `score_<key>` and `comment_<key>` per criterion are added by `scores_form`."""
 
     overall_comment = TextAreaField("Overall comment", validators=[Length(max=MAX_COMMENT_LENGTH)],
