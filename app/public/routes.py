@@ -52,4 +52,4 @@ def accessibility() -> str:
     return render_template(
         "public/accessibility.html", contact=config["ACCESSIBILITY_CONTACT_EMAIL"],
         enforcement_body=config["ACCESSIBILITY_ENFORCEMENT_BODY"],
-        enforcement_url=config["ACCESSIBILITY_ENFORCEMENT_URL"])
+        enforcement_url=config["ACCESSIBILITY_ENFORCEMENT_URL"], letters_tagged=config["LETTER_PDF_TAGS"])

@@ -259,6 +259,7 @@ def test_submit_then_receipt_page_pdf_and_snapshot_at_once(client_me, app, me, o
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     assert receipt_number in text
     assert digest in text
+    assert "/StructTreeRoot" in PdfReader(io.BytesIO(pdf.data)).trailer["/Root"]  # tagged for screen readers
     assert client_me.get(f"/applicant/proposals/{proposal_id}/submissions/1/receipt.pdf").data == pdf.data
     snapshot = client_me.get(f"/applicant/proposals/{proposal_id}/submissions/1/snapshot.json")
     assert hashlib.sha256(snapshot.data).hexdigest() == digest
