@@ -144,6 +144,17 @@ class Config:
     # Seconds between tries when the SMTP server is busy or unreachable (then the message is marked failed).
     MAIL_RETRY_DELAYS = os.environ.get("MAIL_RETRY_DELAYS", "2,10,30")
 
+    # Tagged letters (PDF structure for screen readers): about +50 % rendering time per letter (measured with
+    # WeasyPrint 70), so off unless asked for; receipts, rendered one at a time, are always tagged.
+    LETTER_PDF_TAGS = os.environ.get("LETTER_PDF_TAGS", "") == "1"
+
+    # The accessibility statement (/accessibility, as the Web Accessibility Directive requires): who answers
+    # feedback, and the body a person can turn to when the answer does not satisfy them.
+    ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "accessibility@eurogrants.test")
+    ACCESSIBILITY_ENFORCEMENT_BODY = os.environ.get("ACCESSIBILITY_ENFORCEMENT_BODY", "the European Ombudsman")
+    ACCESSIBILITY_ENFORCEMENT_URL = os.environ.get(
+        "ACCESSIBILITY_ENFORCEMENT_URL", "https://www.ombudsman.europa.eu/en/make-a-complaint")
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True

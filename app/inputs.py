@@ -12,6 +12,7 @@ mention is UNSET, which leaves the stored value alone; None empties it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
@@ -60,6 +61,40 @@ def parse_amount(value: object) -> Decimal | None:
     if amount != amount.quantize(CENT):
         raise ValueError("Use at most two decimals (cents).")
     return amount.quantize(CENT)
+
+
+# What people type between thousands: spaces (also the no-break ones of copied text) and apostrophes (Swiss).
+_GROUPING = str.maketrans("", "", " \u00a0\u202f'’")
+_DIGITS = re.compile(r"\d+")
+_GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+TYPED_AMOUNT_HELP = "Write the amount in euros, e.g. 1200000, 1 200 000,00 or 1,200,000.00."
+
+
+def read_typed_amount(text: str) -> Decimal | None:
+    """An amount as a person types it in the common European forms, or None when empty; ValueError says why.
+
+    "1 200 000,00", "1.200.000,00", "1,200,000.00" and "1200000" are all 1200000.00: the last separator followed
+    by one or two digits marks the cents, every other separator groups thousands. One separator followed by exactly
+    three digits ("1.200", "1,200") is refused: it means 1200 in one country and 1.2 in another.
+    """
+    compact = text.strip().translate(_GROUPING)
+    if not compact:
+        return None
+    whole, cents = compact, ""
+    last = max(compact.rfind("."), compact.rfind(","))
+    if last >= 0 and 1 <= len(compact) - last - 1 <= 2:
+        whole, cents = compact[:last], compact[last + 1:]
+    if not whole or not (_DIGITS.fullmatch(whole) or _GROUPED.fullmatch(whole)) or (cents and not cents.isdigit()):
+        raise ValueError(TYPED_AMOUNT_HELP)
+    groups = re.split(r"[.,]", whole)
+    if not cents and len(groups) == 2:  # "1.200": twelve hundred in Brussels, one point two in Dublin
+        first, rest = groups
+        raise ValueError(f"“{text.strip()}” can be read two ways: write {first}{rest} for {first}{rest} euros, or "
+                         f"{first},{rest[:2]} with two decimals for {first} euros and cents.")
+    separators = {mark for mark in ".," if mark in whole}
+    if len(separators) > 1 or (cents and separators and compact[last] in separators):
+        raise ValueError(TYPED_AMOUNT_HELP)
+    return parse_amount(Decimal(whole.replace(".", "").replace(",", "") + ("." + cents if cents else "")))
 
 
 class _Problems:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import render_template
+from flask import current_app, render_template
 
 from app.enums import CallKind, LetterKind
 from app.models import Call, ConsensusReport, Letter, Proposal, SelectionRun
@@ -57,7 +57,8 @@ def render_letter(proposal: Proposal, run: SelectionRun, outcome: Outcome, repor
     context = letter_context(proposal, run, outcome, report, rules=rules, transfer_call=transfer_call)
     kind = LetterKind(context["kind"])
     html = render_template(template_for(kind, run.call), **context)
-    pdf, pages = render_pdf_with_pages(html, stylesheets=LETTER_STYLESHEETS)
+    pdf, pages = render_pdf_with_pages(html, stylesheets=LETTER_STYLESHEETS,
+                                       tagged=bool(current_app.config["LETTER_PDF_TAGS"]))
     return RenderedLetter(kind=kind, reference=context["reference"],
                           verification_code=context["verification_code"], decision_date=decision_moment(run),
                           pdf=pdf, pages=pages)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     Field,
@@ -15,11 +14,12 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.form import BaseForm
-from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation
+from wtforms.validators import DataRequired, EqualTo, Length, StopValidation
 
 from app.countries import country_choices
 from app.enums import OrganisationType, Role
 from app.models.limits import MIN_PASSWORD_LENGTH
+from forms.wording import EmailAddress, ProductForm
 
 ORGANISATION_TYPE_CHOICES = [SelectChoice(t.value, t.label) for t in OrganisationType]
 
@@ -28,7 +28,7 @@ def country_select_choices(blank: str) -> list[SelectChoice]:
     return [SelectChoice("", blank)] + [SelectChoice(code, label) for code, label in country_choices()]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(ProductForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField("Log in")
@@ -55,10 +55,10 @@ class _RequiredWithoutInvitation(DataRequired):
         super().__call__(form, field)
 
 
-class RegistrationForm(_PasswordFields, FlaskForm):
+class RegistrationForm(_PasswordFields, ProductForm):
     invitation = HiddenField(validators=[Length(max=200)])
     full_name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("E-mail", validators=[DataRequired(), EmailAddress(), Length(max=254)])
     organisation_name = StringField(
         "Organisation", validators=[_RequiredWithoutInvitation(), Length(max=200)],
         description="The legal name of the organisation you apply for. If it is registered already, your account "
@@ -76,9 +76,9 @@ class RegistrationForm(_PasswordFields, FlaskForm):
         self.country.choices = country_select_choices("Choose a country")
 
 
-class UserCreateForm(_PasswordFields, FlaskForm):
+class UserCreateForm(_PasswordFields, ProductForm):
     full_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("E-mail", validators=[DataRequired(), EmailAddress(allow_test_domain=True), Length(max=254)])
     roles = SelectMultipleField(
         "Roles", choices=[SelectChoice(r.value, r.label) for r in (Role.EVALUATOR, Role.OFFICER, Role.ADMIN)],
         validators=[DataRequired("Choose at least one role.")],

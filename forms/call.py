@@ -7,12 +7,10 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectChoice,
@@ -26,11 +24,12 @@ from wtforms.validators import Length, NumberRange, Optional
 from app.call_inputs import CallSettings
 from forms.intake import LOCAL_FORMATS, in_zone, wall_clock
 from forms.proposal import MoneyField
+from forms.wording import ProductForm, ProductSubform
 
 BLANK_CRITERIA = 2  # empty rows offered after the call's criteria, for new ones
 
 
-class CriterionForm(Form):
+class CriterionForm(ProductSubform):
     key = StringField("Key", validators=[Length(max=40)])
     name = StringField("Name", validators=[Length(max=200)])
     description = TextAreaField("Description", validators=[Length(max=5000)])
@@ -50,7 +49,7 @@ def _local(label: str, **kwargs: Any) -> DateTimeLocalField:
     return DateTimeLocalField(label, format=LOCAL_FORMATS, validators=[Optional()], render_kw={"step": "1"}, **kwargs)
 
 
-class CallConfigurationForm(FlaskForm):
+class CallConfigurationForm(ProductForm):
     code = StringField("Code", validators=[Length(max=60)], description="e.g. SMP-COSME-2027-CLUSTER-01; never "
                        "changes once the call is opened.")
     title = StringField("Title", validators=[Length(max=300)])
@@ -161,7 +160,7 @@ class CallConfigurationForm(FlaskForm):
 
 
 
-class CallActionForm(FlaskForm):
+class CallActionForm(ProductForm):
     """Publish or archive: nothing but the CSRF token and the button."""
 
     submit = SubmitField("Confirm")

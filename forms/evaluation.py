@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -30,6 +29,7 @@ from app.models.limits import (
 )
 from forms.auth import country_select_choices
 from forms.intake import LOCAL_FORMATS
+from forms.wording import ProductForm
 
 REASON = [DataRequired("Give a reason."), Length(min=MIN_REASON_LENGTH, max=MAX_REASON_LENGTH,
                                                  message=f"At least {MIN_REASON_LENGTH} characters.")]
@@ -40,7 +40,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class EligibilityForm(FlaskForm):
+class EligibilityForm(ProductForm):
     decision = RadioField("Decision", choices=[SelectChoice("eligible", "Eligible: it goes to evaluation"),
                                                SelectChoice("ineligible", "Ineligible: it is not evaluated")],
                           validators=[DataRequired("Choose eligible or ineligible.")])
@@ -49,12 +49,12 @@ class EligibilityForm(FlaskForm):
     submit = SubmitField("Record the decision")
 
 
-class ConfirmPassingForm(FlaskForm):
+class ConfirmPassingForm(ProductForm):
     reason = TextAreaField("Reason", validators=REASON, default="Every automatic eligibility check passed.")
     submit = SubmitField("Confirm as eligible every pending proposal that passes all checks")
 
 
-class _PoolFields(FlaskForm):
+class _PoolFields(ProductForm):
     organisation_name = StringField("Organisation", validators=[Optional(), Length(max=MAX_AFFILIATION)],
                                     description="Conflicts of interest are checked against it. Empty: the "
                                                 "account's organisation.")
@@ -80,23 +80,23 @@ class PoolMemberForm(_PoolFields):
     submit = SubmitField("Save")
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(ProductForm):
     reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."),
                                                  Length(min=MIN_WITHDRAWAL_REASON, max=MAX_REASON_LENGTH)])
     submit = SubmitField("Confirm")
 
 
-class LongReasonForm(FlaskForm):
+class LongReasonForm(ProductForm):
     reason = TextAreaField("Reason", validators=REASON)
     submit = SubmitField("Confirm")
 
 
-class AutoAssignForm(FlaskForm):
+class AutoAssignForm(ProductForm):
     discard_proposed = BooleanField("Recompute the unpublished assignments too (published ones always stay)")
     submit = SubmitField("Compute the assignment")
 
 
-class PublishForm(FlaskForm):
+class PublishForm(ProductForm):
     evaluation_deadline = DateTimeLocalField("Evaluation deadline (call's time zone)", format=LOCAL_FORMATS,
                                              validators=[DataRequired("Give the evaluation deadline.")],
                                              render_kw={"step": "1"},
@@ -105,13 +105,13 @@ class PublishForm(FlaskForm):
     submit = SubmitField("Publish to the evaluators")
 
 
-class AddAssignmentForm(FlaskForm):
+class AddAssignmentForm(ProductForm):
     evaluator = SelectField("Evaluator", choices=[], validators=[DataRequired("Choose an evaluator.")],
                             validate_choice=False)
     submit = SubmitField("Assign")
 
 
-class EvaluationSettingsForm(FlaskForm):
+class EvaluationSettingsForm(ProductForm):
     evaluators_per_proposal = IntegerField("Evaluators per proposal (k)",
                                            validators=[InputRequired(),
                                                        NumberRange(min=1, max=MAX_EVALUATORS_PER_PROPOSAL)])
@@ -122,7 +122,7 @@ class EvaluationSettingsForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(ProductForm):
     """A button that needs nothing but the CSRF token."""
 
     submit = SubmitField("Confirm")

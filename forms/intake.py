@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -13,6 +12,7 @@ from app.call_inputs import CallSettings
 from app.models import Call
 from app.models.limits import MAX_PRIVACY_CONTACT
 from forms.proposal import MoneyField
+from forms.wording import ProductForm
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
 
@@ -27,7 +27,7 @@ def wall_clock(moment: datetime | None, zone: str) -> datetime | None:
     return None if moment is None else moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(ProductForm):
     deadline = DateTimeLocalField("New deadline for this proposal (Brussels time)", format=LOCAL_FORMATS,
                                   validators=[DataRequired("Give the new deadline.")], render_kw={"step": "1"})
     reason = TextAreaField("Reason", validators=[DataRequired("Give the reason."), Length(min=10, max=2000)],
@@ -42,7 +42,7 @@ class ExtensionForm(FlaskForm):
         return moment.replace(tzinfo=ZoneInfo(zone))
 
 
-class CallSettingsForm(FlaskForm):
+class CallSettingsForm(ProductForm):
     opens_at = DateTimeLocalField("Opens (call's time zone)", format=LOCAL_FORMATS, validators=[DataRequired()],
                                   render_kw={"step": "1"})
     deadline = DateTimeLocalField("Deadline (call's time zone)", format=LOCAL_FORMATS,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
+from forms.wording import EmailAddress, ProductForm
 
 
-class _OrganisationFields(FlaskForm):
+class _OrganisationFields(ProductForm):
     organisation_name = StringField("Organisation", validators=[DataRequired(), Length(max=200)],
                                     description="Its legal name.")
     country = SelectField("Country of the organisation", choices=[], validators=[DataRequired()])
@@ -31,7 +31,7 @@ class JoinRequestForm(_OrganisationFields):
     submit = SubmitField("Ask to join")
 
 
-class InvitationForm(FlaskForm):
-    email = EmailField("Colleague's e-mail address", validators=[DataRequired(), Email(), Length(max=254)],
+class InvitationForm(ProductForm):
+    email = EmailField("Colleague's e-mail address", validators=[DataRequired(), EmailAddress(), Length(max=254)],
                        description="The link works once, for this address only, for 14 days.")
     submit = SubmitField("Invite")

@@ -5,29 +5,29 @@ My personal data shows several forms on one page: each has its own prefix, so th
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from app.enums import OrganisationType
 from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
+from forms.wording import EmailAddress, ProductForm
 
 
-class ExportForm(FlaskForm):
+class ExportForm(ProductForm):
     submit = SubmitField("Download everything (ZIP)")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, prefix="export", **kwargs)
 
 
-class OfficerExportForm(FlaskForm):
+class OfficerExportForm(ProductForm):
     request_reference = StringField(
         "Request answered", validators=[DataRequired("Give the reference of the request."), Length(max=300)],
         description="The letter's date or registration number: it goes into the audit trail and the access log.")
     submit = SubmitField("Export their data (ZIP)")
 
 
-class NameForm(FlaskForm):
+class NameForm(ProductForm):
     full_name = StringField("Your name", validators=[DataRequired("Give your name."), Length(max=200)])
     submit = SubmitField("Correct my name")
 
@@ -35,8 +35,8 @@ class NameForm(FlaskForm):
         super().__init__(*args, prefix="name", **kwargs)
 
 
-class EmailChangeForm(FlaskForm):
-    new_email = EmailField("New e-mail address", validators=[DataRequired(), Email(), Length(max=254)],
+class EmailChangeForm(ProductForm):
+    new_email = EmailField("New e-mail address", validators=[DataRequired(), EmailAddress(), Length(max=254)],
                            description="We send a link to it; your address changes when you open the link.")
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)],
                              description="Asked again: whoever holds the address holds the account.")
@@ -46,7 +46,7 @@ class EmailChangeForm(FlaskForm):
         super().__init__(*args, prefix="email", **kwargs)
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(ProductForm):
     organisation_name = StringField("Organisation's legal name", validators=[DataRequired(), Length(max=200)])
     country = SelectField("Country", choices=[], validators=[DataRequired("Choose a country.")])
     organisation_type = SelectField("Type of organisation", choices=ORGANISATION_TYPE_CHOICES,
@@ -58,18 +58,18 @@ class OrganisationForm(FlaskForm):
         self.country.choices = country_select_choices("Choose a country")
 
 
-class ConfirmEmailForm(FlaskForm):
+class ConfirmEmailForm(ProductForm):
     submit = SubmitField("Use this address")
 
 
-class CancelForm(FlaskForm):
+class CancelForm(ProductForm):
     submit = SubmitField("Cancel the change")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, prefix="cancel", **kwargs)
 
 
-class ErasureForm(FlaskForm):
+class ErasureForm(ProductForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)])
     confirm = BooleanField("I understand: my account goes now and cannot be restored; what the law keeps longer is "
                            "kept under a pseudonym until the dates above.",
@@ -77,7 +77,7 @@ class ErasureForm(FlaskForm):
     submit = SubmitField("Erase my account")
 
 
-class OfficerErasureForm(FlaskForm):
+class OfficerErasureForm(ProductForm):
     request_reference = StringField(
         "Request answered", validators=[DataRequired("Give the reference of the request."), Length(max=300)],
         description="The letter's date or registration number: it goes into the erasure register.")

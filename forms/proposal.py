@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -27,7 +24,7 @@ from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.enums import ConsentKind, DocumentKind, OrganisationType
-from app.inputs import PartnerInput, ProposalChanges
+from app.inputs import PartnerInput, ProposalChanges, read_typed_amount
 from app.models.limits import (
     MAX_ABSTRACT,
     MAX_ACRONYM,
@@ -39,12 +36,12 @@ from app.models.limits import (
 )
 from app.privacy.texts import current_text
 from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
+from forms.wording import ProductForm, ProductSubform
 
 # 1400000, 1400000.5, 1 400 000,00 is refused (ambiguous), 1,400,000.00 and 1 400 000.00 are fine.
-_AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
 
 
-class _VersionedForm(FlaskForm):
+class _VersionedForm(ProductForm):
     """Every save names the version it was based on; `next_section` is where to go after saving."""
 
     version = HiddenField(validators=[InputRequired()])
@@ -62,9 +59,10 @@ class _VersionedForm(FlaskForm):
 
 
 class MoneyField(StringField):
-    """An amount in euros: digits, optional thousands separators (comma or space), at most two decimals.
+    """An amount in euros typed in any common European form (app.inputs.read_typed_amount).
 
-    `amount` holds the parsed Decimal (None when empty); `data` keeps the text as typed.
+    `amount` holds the parsed Decimal (None when empty); `data` echoes it back normalised ("1200000.00"), or keeps
+    the text as typed when it cannot be read, so that the person sees what to correct.
     """
 
     amount: Decimal | None = None
@@ -75,13 +73,9 @@ class MoneyField(StringField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
-        text = (self.data or "").replace(" ", "").replace("\u00a0", "").replace("'", "")
-        self.amount = None
-        if not text:
-            return
-        if not _AMOUNT.match(text):
-            raise ValueError("Write the amount in euros with a dot for cents, e.g. 1400000.00.")
-        self.amount = Decimal(text.replace(",", ""))
+        self.amount = read_typed_amount(self.data or "")
+        if self.amount is not None:
+            self.data = f"{self.amount:.2f}"
 
 
 class ProposalSummaryForm(_VersionedForm):
@@ -109,7 +103,7 @@ class ProposalSummaryForm(_VersionedForm):
             "strand": self.strand.data, "duration_months": self.duration_months.data})
 
 
-class PartnerRowForm(Form):
+class PartnerRowForm(ProductSubform):
     id = HiddenField()
     name = StringField("Organisation", validators=[Length(max=MAX_PARTNER_NAME)])
     country = SelectField("Country", choices=country_select_choices("Country"))
@@ -186,7 +180,7 @@ class BudgetForm(_VersionedForm):
         return super().locate(name)
 
 
-class AnnexUploadForm(FlaskForm):
+class AnnexUploadForm(ProductForm):
     kind = SelectField("Annex", choices=[SelectChoice(k.value, k.label) for k in DocumentKind])
     file = FileField("PDF file", validators=[FileRequired("Choose a PDF file to upload.")])
     submit = SubmitField("Upload")
@@ -200,12 +194,12 @@ class SubmitProposalForm(_VersionedForm):
     submit = SubmitField("Submit the proposal")
 
 
-class WithdrawProposalForm(FlaskForm):
+class WithdrawProposalForm(ProductForm):
     reason = TextAreaField("Reason (optional)", validators=[Length(max=1000)])
     confirm = BooleanField("I understand that withdrawal is final: the proposal cannot be submitted again.",
                            validators=[DataRequired("Tick the box to confirm.")])
     submit = SubmitField("Withdraw the proposal")
 
 
-class StartProposalForm(FlaskForm):
+class StartProposalForm(ProductForm):
     submit = SubmitField("Start a proposal")

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -24,11 +23,12 @@ from app.models.limits import (
 )
 from app.privacy.texts import current_text
 from forms.auth import country_select_choices
+from forms.wording import ProductForm
 
 GENDER_CHOICES = [SelectChoice("", "No answer"), *(SelectChoice(g.value, g.label) for g in Gender)]
 
 
-class CodeOfConductForm(FlaskForm):
+class CodeOfConductForm(ProductForm):
     # The version of the text on the page: accepting an older one is refused (app/services/consents.py).
     text_version = HiddenField(default=lambda: current_text(ConsentKind.CODE_OF_CONDUCT).version)
     accept = BooleanField("I have read the code of conduct and accept it for this call.",
@@ -36,7 +36,7 @@ class CodeOfConductForm(FlaskForm):
     submit = SubmitField("Accept and continue")
 
 
-class EvaluatorProfileForm(FlaskForm):
+class EvaluatorProfileForm(ProductForm):
     nationality = SelectField("Nationality", choices=[], validators=[DataRequired("Choose your nationality.")],
                               description="A call may allow at most one evaluator of each nationality per proposal, "
                                           "or none of the applicants' countries.")
@@ -61,12 +61,12 @@ class EvaluatorProfileForm(FlaskForm):
         return [part for part in text.split(",") if part.strip()]
 
 
-class DeclineInvitationForm(FlaskForm):
+class DeclineInvitationForm(ProductForm):
     reason = TextAreaField("Why you decline (optional)", validators=[Optional(), Length(max=MAX_NOTE_LENGTH)])
     submit = SubmitField("Decline the invitation")
 
 
-class ConflictDeclarationForm(FlaskForm):
+class ConflictDeclarationForm(ProductForm):
     declaration = RadioField(
         "Do you have a conflict of interest with this proposal?",
         choices=[SelectChoice("no_conflict", "No: I have no conflict of interest with this proposal."),
@@ -86,7 +86,7 @@ def score_choices(maximum: Decimal) -> list[SelectChoice]:
     return [SelectChoice("", "—")] + [SelectChoice(format_score(v), format_score(v)) for v in values]
 
 
-class ScoresForm(FlaskForm):
+class ScoresForm(ProductForm):
     """Fields `score_<key>` and `comment_<key>` per criterion are added by `scores_form`."""
 
     overall_comment = TextAreaField("Overall comment", validators=[Length(max=MAX_COMMENT_LENGTH)],

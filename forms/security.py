@@ -3,16 +3,16 @@ administrators' forms that change an account's roles and state."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.enums import Role
 from app.models.limits import MIN_PASSWORD_LENGTH
+from forms.wording import ProductForm
 
 
-class EndSessionForm(FlaskForm):
+class EndSessionForm(ProductForm):
     """A button that ends a session (the CSRF token is its only field)."""
 
     submit = SubmitField("End")
@@ -30,26 +30,26 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(ProductForm):
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)],
                                      description="Asked again, so that nobody at an open browser changes it.")
     password, confirm = _new_password_fields()
     submit = SubmitField("Change my password")
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(ProductForm):
     # Like the log-in form, no check of the address's shape: any account's address must be accepted as typed.
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)],
                        description="The address you log in with; we e-mail it a link to choose a new password.")
     submit = SubmitField("E-mail me a link")
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(ProductForm):
     password, confirm = _new_password_fields()
     submit = SubmitField("Set my new password")
 
 
-class AccountRolesForm(FlaskForm):
+class AccountRolesForm(ProductForm):
     roles = SelectMultipleField(
         "Roles", choices=[SelectChoice(r.value, r.label) for r in Role],
         validators=[DataRequired("Choose at least one role.")],
@@ -58,7 +58,7 @@ class AccountRolesForm(FlaskForm):
     submit = SubmitField("Save the roles")
 
 
-class AccountStateForm(FlaskForm):
+class AccountStateForm(ProductForm):
     """Deactivate or reactivate an account (the CSRF token is its only field)."""
 
     submit = SubmitField("Apply")

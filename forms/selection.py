@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -15,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from forms.wording import ProductForm
+
 POLICY_CHOICES = [
     SelectChoice("skip", "Skip: pass over a proposal that does not fit the budget left and go on"),
     SelectChoice("stop", "Stop: end the funding walk at the first proposal that does not fit"),
@@ -25,7 +26,7 @@ RELEASE_CHOICES = [
 ]
 
 
-class SelectionRunForm(FlaskForm):
+class SelectionRunForm(ProductForm):
     budget_policy = SelectField("Budget policy", choices=POLICY_CHOICES, validators=[DataRequired()])
     reserve_size = IntegerField("Reserve list size", validators=[InputRequired(), NumberRange(min=0, max=1000)],
                                 description="How many passing proposals that are not selected form the reserve list.")
@@ -35,7 +36,7 @@ class SelectionRunForm(FlaskForm):
     submit = SubmitField("Run the selection")
 
 
-class TieResolutionForm(FlaskForm):
+class TieResolutionForm(ProductForm):
     order = TextAreaField(
         "Order, first to last", validators=[DataRequired(), Length(max=4000)],
         description="The references of the tied proposals, one per line, in the order you decide.",
@@ -47,12 +48,12 @@ class TieResolutionForm(FlaskForm):
     submit = SubmitField("Record this order")
 
 
-class FinaliseForm(FlaskForm):
+class FinaliseForm(ProductForm):
     token = HiddenField(validators=[DataRequired()])
     submit = SubmitField("Confirm and finalise")
 
 
-class PromotionForm(FlaskForm):
+class PromotionForm(ProductForm):
     reference = SelectField("Selected proposal that leaves", choices=[], validators=[DataRequired()])
     reason = RadioField("What happened", choices=RELEASE_CHOICES, validators=[DataRequired()])
     note = TextAreaField("Note", validators=[DataRequired(), Length(min=10, max=2000)],
@@ -60,7 +61,7 @@ class PromotionForm(FlaskForm):
     submit = SubmitField("Promote from the reserve list")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ProductForm):
     """A button that posts (CSRF-protected) and nothing else."""
 
     submit = SubmitField("Confirm")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
+
+from forms.wording import ProductForm
 
 _CODE_HINT = "The 6-digit code your authenticator app shows now."
 
@@ -17,28 +18,28 @@ def _code_field(label: str = "Code", description: str = _CODE_HINT, *, focus: bo
                        render_kw=attributes)
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(ProductForm):
     code = _code_field(description="The 6-digit code your authenticator app shows now, or one of your recovery "
                                    "codes (each works once).", focus=True)
     submit = SubmitField("Verify")
 
 
-class EnrolmentStartForm(FlaskForm):
+class EnrolmentStartForm(ProductForm):
     submit = SubmitField("Set up two-factor sign-in")
 
 
-class EnrolmentConfirmForm(FlaskForm):
+class EnrolmentConfirmForm(ProductForm):
     code = _code_field(description="After adding Eurogrants to your app, enter the 6-digit code it shows.",
                        focus=True)
     submit = SubmitField("Turn on two-factor sign-in")
 
 
-class RecoveryCodesForm(FlaskForm):
+class RecoveryCodesForm(ProductForm):
     code = _code_field()
     submit = SubmitField("Make new recovery codes")
 
 
-class TwoFactorDisableForm(FlaskForm):
+class TwoFactorDisableForm(ProductForm):
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1000)])
     code = _code_field(description="The 6-digit code your authenticator app shows now, or a recovery code.")
     submit = SubmitField("Turn off two-factor sign-in")

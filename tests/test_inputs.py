@@ -6,6 +6,7 @@ with the services (tests/services/test_proposals.py, tests/services/test_call_se
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 
 from app.call_inputs import CallSettings, changed_names
 from app.enums import OrganisationType
-from app.inputs import UNSET, PartnerInput, ProposalChanges, parse_amount
+from app.inputs import UNSET, PartnerInput, ProposalChanges, parse_amount, read_typed_amount
 from app.models.limits import MAX_ACRONYM, MAX_AMOUNT, MAX_DURATION_MONTHS, MAX_PARTNERS
 from app.services.errors import InvalidInput
 
@@ -154,3 +155,30 @@ def test_a_name_that_is_no_setting_is_unknown() -> None:
 def test_changed_settings_are_named_as_the_officer_reads_them() -> None:
     assert changed_names(["deadline", "max_grant_per_proposal", "eligible_countries"]) == (
         "deadline, maximum grant per proposal, eligible countries")
+
+
+# -- amounts as people type them (app.inputs.read_typed_amount, behind every money field of the pages) ----------
+
+@pytest.mark.parametrize("typed", ["1 200 000,00", "1.200.000,00", "1,200,000.00", "1200000", "1 200 000",
+                                   "1\u00a0200\u00a0000,00", "1'200'000.00", "1200000.00", "1200000,0"])
+def test_an_amount_typed_in_a_common_european_form_is_read(typed: str) -> None:
+    assert read_typed_amount(typed) == Decimal("1200000.00")
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("1.200", "“1.200” can be read two ways: write 1200 for 1200 euros, or 1,20 with two decimals"),
+    ("1,200", "“1,200” can be read two ways"),
+    ("1.200.000.00", "Write the amount in euros, e.g. 1200000, 1 200 000,00 or 1,200,000.00."),
+    ("1,200.000,00", "Write the amount in euros"),
+    ("12 thousand", "Write the amount in euros"),
+    ("-5", "Write the amount in euros"),
+    ("10,001", "“10,001” can be read two ways"),
+    ("1,2345", "Write the amount in euros"),
+])
+def test_an_ambiguous_or_unreadable_amount_is_refused_with_what_to_write(typed: str, says: str) -> None:
+    with pytest.raises(ValueError, match="^" + re.escape(says)):
+        read_typed_amount(typed)
+
+
+def test_an_empty_amount_is_none() -> None:
+    assert read_typed_amount("  ") is None

@@ -55,3 +55,21 @@ def test_zip_holds_every_letter_and_a_manifest_and_is_reproducible(scenario, off
         assert f"{letter.reference}," in manifest
         assert letter.sha256 in manifest
 
+
+
+def _structure(pdf: bytes) -> bool:
+    """Whether a PDF carries the tag tree screen readers follow."""
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    return "/StructTreeRoot" in root and bool(root.get("/MarkInfo", {}).get("/Marked"))
+
+
+def test_letters_are_tagged_when_the_setting_asks_for_it(app, scenario, officer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    generate(scenario["run"], officer)
+    run = scenario["run"]
+    outcomes = run_outcomes(run)
+    proposal = next(iter(scenario["proposals"].values()))
+    report = approved_reports([proposal.id]).get(proposal.id)
+    outcome = outcomes.by_reference()[proposal.reference]
+    assert not _structure(render_letter(proposal, run, outcome, report, rules=outcomes.rules).pdf)
+    monkeypatch.setitem(app.config, "LETTER_PDF_TAGS", True)
+    assert _structure(render_letter(proposal, run, outcome, report, rules=outcomes.rules).pdf)

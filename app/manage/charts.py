@@ -69,6 +69,8 @@ class Histogram:
     legend: list[tuple[str, str]] = field(default_factory=list)
     summary: str = ""
     note: str = ""
+    # The chart's data for those who cannot see it: (range of totals, count per status in STACK_ORDER, all).
+    table: list[tuple[str, list[int], int]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -130,6 +132,9 @@ def totals_histogram(ranking: Ranking) -> Histogram:
     for index, bin_counts in enumerate(counts):
         base = float(chart.plot_bottom)
         start = low + step * index
+        if any(bin_counts.values()):
+            chart.table.append((f"{format_decimal(start)} to under {format_decimal(start + step)}",
+                                [bin_counts[status] for status in STACK_ORDER], sum(bin_counts.values())))
         for status in STACK_ORDER:
             count = bin_counts[status]
             if not count:

@@ -44,3 +44,13 @@ def call_privacy(code: str) -> str:
     """The call's privacy statement: the instance's, with the controller and DPO the call's officers named."""
     call = load_visible_call(code, signed_in_actor())
     return render_template("public/privacy.html", statement=privacy_statement(call, current_app.config))
+
+
+@bp.get("/accessibility")
+def accessibility() -> str:
+    """The accessibility statement the Web Accessibility Directive (EU) 2016/2102 asks of public-sector sites."""
+    config = current_app.config
+    return render_template(
+        "public/accessibility.html", contact=config["ACCESSIBILITY_CONTACT_EMAIL"],
+        enforcement_body=config["ACCESSIBILITY_ENFORCEMENT_BODY"],
+        enforcement_url=config["ACCESSIBILITY_ENFORCEMENT_URL"], letters_tagged=config["LETTER_PDF_TAGS"])

@@ -34,6 +34,8 @@ class Check:
     ok: bool
     section: str
     fix: str = ""
+    # (form field, what to fix there) when the rule concerns single fields; else FIELDS_OF_CHECK gives the field.
+    at: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "ok": self.ok, "section": self.section, "fix": self.fix}
@@ -55,9 +57,27 @@ class Checklist:
     def passed(self) -> int:
         return sum(1 for check in self.checks if check.ok)
 
+    def at_fields(self) -> dict[str, list[str]]:
+        """What to fix, by the form field it is about: the section pages show it on the field itself."""
+        found: dict[str, list[str]] = {}
+        for check in self.failures:
+            places = check.at or tuple((name, check.fix) for name in FIELDS_OF_CHECK.get(check.key, ()))
+            for name, fix in places:
+                found.setdefault(name, []).append(fix)
+        return found
+
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "passed": self.passed, "total": len(self.checks),
                 "checks": [check.as_dict() for check in self.checks]}
+
+
+# The form field (on the section pages) that each rule is about, when it is one field or one list of fields.
+FIELDS_OF_CHECK: dict[str, tuple[str, ...]] = {
+    "duration": ("duration_months",),
+    "partner_details": ("partners",), "min_partners": ("partners",), "min_countries": ("partners",),
+    "eligible_countries": ("partners",),
+    "grant_cap": ("requested_grant",), "budget_split": ("amounts",),
+}
 
 
 def active_documents(proposal: Proposal) -> list[Document]:
@@ -86,19 +106,24 @@ def is_valid_email(value: str) -> bool:
 
 
 def _summary_check(proposal: Checked, call: Call) -> Check:
+    empty = "Fill in this field before you submit."
     missing = [label for label, value in (
         ("acronym", proposal.acronym), ("title", proposal.title), ("abstract", proposal.abstract),
     ) if not (value or "").strip()]
+    at = [(label, empty) for label in missing]
     wrong = ""
     if call.strands and proposal.strand not in call.strands:
         if proposal.strand:
             wrong = f"“{proposal.strand}” is not one of the call's {call.strand_label.lower()}s: choose one."
+            at.append(("strand", wrong))
         else:
             missing.append(call.strand_label.lower())
+            at.append(("strand", empty))
     if proposal.duration_months is None:
         missing.append("duration")
+        at.append(("duration_months", empty))
     fix = " ".join(part for part in (f"Fill in: {', '.join(missing)}." if missing else "", wrong) if part)
-    return Check("mandatory_fields", "Mandatory fields are filled in", not fix, "summary", fix)
+    return Check("mandatory_fields", "Mandatory fields are filled in", not fix, "summary", fix, tuple(at))
 
 
 def _duration_check(proposal: Checked, call: Call) -> Check | None:

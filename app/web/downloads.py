@@ -38,7 +38,8 @@ def send_receipt_pdf(submission: Submission) -> Response:
     """The receipt PDF, rendered from the frozen snapshot (deterministic: same submission, same bytes); 410 once
     the version's content was erased under its rule."""
     require_content(submission)
-    pdf = render_pdf(render_template("pdf/receipt.html", **receipt_context(submission)))
+    # A receipt is rendered one at a time, on demand: always tagged for screen readers.
+    pdf = render_pdf(render_template("pdf/receipt.html", **receipt_context(submission)), tagged=True)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{receipt_filename(submission)}"'
     return _harden(response)

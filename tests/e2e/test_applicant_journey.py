@@ -139,7 +139,7 @@ def test_two_tabs_never_overwrite_each_other(page, live_server_url, euroclusters
     page.click("text=Start a proposal")
     page.wait_for_url(re.compile(r".*/summary$"))
     summary = page.url
-    other = page.context.new_page()
+    other = page.new_tab()
     other.goto(summary)
     page.fill("#title", "Title typed in the first tab")
     page.click("button:text-is('Save')")

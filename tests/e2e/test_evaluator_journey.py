@@ -46,10 +46,16 @@ def _fill_scores(page, scores: tuple[str, str, str], comment: str) -> None:  # t
     page.fill("textarea[name=overall_comment]", f"Overall: {comment}")
 
 
-def test_evaluator_journey_to_an_approved_consensus(app, page, live_server_url, journey) -> None:  # type: ignore[no-untyped-def]
+def test_evaluator_journey_to_an_approved_consensus(app, page, auditor, live_server_url, journey) -> None:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(exist_ok=True)
     base = live_server_url
-    page.on("dialog", lambda dialog: dialog.accept())  # "Submit and lock your report?"
+    dialogs: list[str] = []
+
+    def answer(dialog) -> None:  # type: ignore[no-untyped-def]  # "Submit and lock your report?"
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
 
     # 1. The invitation: nothing of the call is shown before the code of conduct is accepted.
     browser_log_in(page, base, app, journey.evaluator_emails[0])
@@ -76,6 +82,14 @@ def test_evaluator_journey_to_an_approved_consensus(app, page, live_server_url, 
     # 3. The individual report: blind until submitted; a draft first, then submit and lock.
     assert page.locator("text=Hidden until you submit your own report").is_visible()
     assert page.locator("text=Evaluator 2: a comment").count() == 0
+    # The report is checked in the page before the lock confirmation: an incomplete one asks nothing.
+    page.click("input[type=submit][value='Submit and lock my report']")
+    problems = page.locator(".js-submit-problems")
+    assert problems.is_visible()
+    assert problems.locator("li a").count() == 7  # three scores, three comments, the overall comment
+    assert page.locator("select[name=score_relevance][aria-invalid=true]").count() == 1
+    assert dialogs == []
+    auditor.check(page, state="incomplete-report")
     _fill_scores(page, ("4.5", "4", "3.5"), COMMENT)
     assert "characters" in page.locator("#comment_relevance ~ .char-count").inner_text()
     page.click("input[type=submit][value='Save draft']")
@@ -83,6 +97,7 @@ def test_evaluator_journey_to_an_approved_consensus(app, page, live_server_url, 
     assert page.locator("select[name=score_relevance]").input_value() == "4.5"
     page.click("input[type=submit][value='Submit and lock my report']")
     page.wait_for_selector("text=Your report is submitted and locked")
+    assert dialogs == ["Submit and lock your report? You cannot change it afterwards."]
     assert page.locator("text=Evaluator 2: a comment").first.is_visible()
     assert page.locator("table.spread-table tr.divergent").count() >= 1  # relevance: 2 vs 4.5
     page.screenshot(path=str(ARTIFACTS / "evaluation-report-submitted.png"), full_page=True)

@@ -68,7 +68,7 @@ def test_a_contact_too_long_is_refused_at_its_field(client_as, app) -> None:  # 
     response = officer.post("/manage/calls/OPEN-CALL/settings",
                             data={**_settings_form(app), "privacy_dpo": "x" * 1001})
     assert response.status_code == 422
-    assert re.search(r'privacy_dpo.*?Field cannot be longer than 1000 characters', _text(response), re.S)
+    assert re.search(r'privacy_dpo.*?Write at most 1000 characters', _text(response), re.S)
     with app.app_context():
         assert db.session.scalar(sa.select(Call.privacy_dpo).where(Call.code == "OPEN-CALL")) == ""
 

@@ -20,12 +20,17 @@
     });
   }
 
-  // Click a header to sort a table.sortable; cells may carry data-value for a sort key.
+  // A table.sortable sorts by a header's button (keyboard and screen readers included); cells may carry data-value.
   function sortable(table) {
     var headers = table.querySelectorAll("thead th");
     headers.forEach(function (th, index) {
-      th.setAttribute("tabindex", "0");
-      function sort() {
+      if (th.dataset.sort === "none" || !th.textContent.trim() || th.querySelector("a, button, input")) { return; }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort-button";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      button.addEventListener("click", function () {
         var ascending = th.getAttribute("aria-sort") !== "ascending";
         headers.forEach(function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
@@ -43,14 +48,104 @@
           return (ka < kb ? -1 : ka > kb ? 1 : 0) * (ascending ? 1 : -1);
         });
         rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+
+  // Tables marked .stack become one card per row on narrow screens: each cell is labelled with its column's
+  // heading, and the table keeps its table semantics through explicit roles (CSS display changes drop them).
+  function stackable(table) {
+    var labels = [];
+    var head = table.tHead ? table.tHead.rows[0] : null;
+    if (head) {
+      Array.prototype.forEach.call(head.cells, function (th) {
+        var text = th.textContent.replace(/\s+/g, " ").trim();
+        for (var i = 0; i < (th.colSpan || 1); i++) { labels.push(text); }
+      });
+    }
+    table.setAttribute("role", "table");
+    Array.prototype.forEach.call(table.querySelectorAll(":scope > thead, :scope > tbody, :scope > tfoot"), function (group) {
+      group.setAttribute("role", "rowgroup");
+      Array.prototype.forEach.call(group.rows, function (row) {
+        row.setAttribute("role", "row");
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (cell.tagName === "TH") { cell.setAttribute("role", cell.scope === "row" ? "rowheader" : "columnheader"); }
+          else {
+            cell.setAttribute("role", "cell");
+            if (group.tagName === "TBODY" && labels[column] !== undefined) { cell.dataset.label = labels[column]; }
+          }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+    table.classList.add("stackable");
+  }
+
+  // A table too wide for its box scrolls inside it: the box is then a labelled region that takes keyboard focus,
+  // so that it can be scrolled with the arrow keys. Recomputed when the window changes size.
+  function scrollRegions() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      var table = box.querySelector("table");
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        var section = box.closest("section, .panel, main");
+        var heading = table && table.caption ? table.caption : section && section.querySelector("h1, h2, h3");
+        var name = table && table.getAttribute("aria-label") || (heading ? heading.textContent.replace(/\s+/g, " ").trim() : "Table");
+        box.setAttribute("aria-label", name + " (scrolls sideways)");
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
       }
-      th.addEventListener("click", sort);
-      th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
+    });
+  }
+
+  // The error summary takes the focus when the page opens (screen readers read it), and its links move the focus
+  // to the field itself, its label in view.
+  function errorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary) { return; }
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) { return; }
+      event.preventDefault();
+      var label = document.querySelector("label[for='" + field.id + "']") || field.closest("fieldset, .field") || field;
+      label.scrollIntoView();
+      var target = field.matches("input, select, textarea, button") ? field : field.querySelector("input, select, textarea");
+      (target || field).focus({preventScroll: true});
+    });
+  }
+
+  // The header's menu folds away on narrow screens behind a button (without JavaScript it stays open).
+  function menu() {
+    var toggle = document.querySelector(".menu-toggle");
+    var bar = document.querySelector(".topbar");
+    if (!toggle || !bar) { return; }
+    toggle.hidden = false;
+    bar.classList.add("has-menu");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      bar.classList.toggle("is-open", open);
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     localise();
+    menu();
+    errorSummary();
     document.querySelectorAll("table.sortable").forEach(sortable);
+    document.querySelectorAll("table.stack").forEach(stackable);
+    scrollRegions();
+    var pending = false;
+    window.addEventListener("resize", function () {
+      if (pending) { return; }
+      pending = true;
+      window.requestAnimationFrame(function () { pending = false; scrollRegions(); });
+    });
   });
 })();

@@ -1,5 +1,5 @@
-/* Evaluation pages: live character counts on comments, a confirmation before locking a report, a warning
-   before leaving unsaved changes, and a quick filter on tables. No inline script: the CSP allows none. */
+/* Evaluation pages: live character counts on comments, the report checked and then a confirmation before
+   locking it, a warning before leaving unsaved changes, and a quick filter on tables. No inline script: the CSP allows none. */
 (function () {
   "use strict";
 
@@ -20,6 +20,59 @@
     });
   }
 
+  // What the server would refuse on submitting (app/report_scores.py completeness_errors), checked in the page
+  // before the lock confirmation: a confirmation for a report that cannot be submitted would only mislead.
+  function labelOf(field) {
+    var label = field.id && document.querySelector("label[for='" + field.id + "']");
+    return label ? label.textContent.trim() : field.name;
+  }
+
+  function incomplete(form) {
+    var problems = [];
+    form.querySelectorAll("select[name^='score_']").forEach(function (select) {
+      if (!select.value) { problems.push({field: select, text: labelOf(select) + " — choose a score."}); }
+    });
+    form.querySelectorAll("textarea[data-min-length]").forEach(function (area) {
+      var min = parseInt(area.getAttribute("data-min-length"), 10) || 0;
+      if (area.value.trim().length < min) {
+        problems.push({field: area, text: labelOf(area) + " — write at least " + min + " characters."});
+      }
+    });
+    return problems;
+  }
+
+  function showProblems(form, problems) {
+    var old = form.querySelector(".js-submit-problems");
+    if (old) { old.remove(); }
+    form.querySelectorAll("[data-submit-problem]").forEach(function (field) {
+      field.removeAttribute("aria-invalid");
+      field.removeAttribute("data-submit-problem");
+    });
+    if (!problems.length) { return; }
+    var box = document.createElement("div");
+    box.className = "error-summary js-submit-problems";
+    box.setAttribute("role", "alert");
+    box.setAttribute("tabindex", "-1");
+    var title = document.createElement("h2");
+    title.textContent = "Not submitted: " + (problems.length === 1 ? "1 thing is" : problems.length + " things are") +
+      " missing";
+    box.appendChild(title);
+    var list = document.createElement("ul");
+    problems.forEach(function (problem) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "#" + problem.field.id;
+      link.textContent = problem.text;
+      item.appendChild(link);
+      list.appendChild(item);
+      problem.field.setAttribute("aria-invalid", "true");
+      problem.field.setAttribute("data-submit-problem", "");
+    });
+    box.appendChild(list);
+    form.insertBefore(box, form.firstChild);
+    box.focus();
+  }
+
   function guard(form) {
     var dirty = false;
     form.addEventListener("input", function () { dirty = true; });
@@ -27,6 +80,11 @@
     form.addEventListener("submit", function (event) {
       var button = event.submitter;
       var question = button && button.getAttribute("data-confirm");
+      if (question) {
+        var problems = incomplete(form);
+        showProblems(form, problems);
+        if (problems.length) { event.preventDefault(); return; }
+      }
       if (question && !window.confirm(question)) {
         event.preventDefault();
         return;

@@ -251,12 +251,15 @@ def test_submit_then_receipt_page_pdf_and_snapshot_at_once(client_me, app, me, o
     assert receipt_number in page
     assert digest in page
     assert "The stored snapshot matches this hash" in page
+    assert "can be submitted" not in page  # it is: the checklist says so
+    assert "All checks pass, and this version is submitted." in page
     pdf = client_me.get(f"/applicant/proposals/{proposal_id}/submissions/1/receipt.pdf")
     assert pdf.status_code == 200
     assert pdf.mimetype == "application/pdf"
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     assert receipt_number in text
     assert digest in text
+    assert "/StructTreeRoot" in PdfReader(io.BytesIO(pdf.data)).trailer["/Root"]  # tagged for screen readers
     assert client_me.get(f"/applicant/proposals/{proposal_id}/submissions/1/receipt.pdf").data == pdf.data
     snapshot = client_me.get(f"/applicant/proposals/{proposal_id}/submissions/1/snapshot.json")
     assert hashlib.sha256(snapshot.data).hexdigest() == digest
@@ -425,3 +428,52 @@ def test_the_dashboard_without_proposals_says_what_to_do(client_me, open_call) -
     assert "No proposal yet." in page
     assert "Start a proposal" in page
     assert utcnow()  # the clock is the real one here
+
+
+def test_a_rule_the_checklist_knows_is_shown_on_its_field_after_a_save(client_me, app, me, open_call) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "OPEN-CALL"))
+        assert call is not None
+        call.duration_min_months, call.duration_max_months = 12, 36
+        db.session.commit()
+    proposal_id = _ready(app, me)
+    version = _proposal(app, proposal_id).edit_version
+    saved = client_me.post(f"/applicant/proposals/{proposal_id}/summary", data={
+        "version": str(version), "acronym": "READY", "title": "", "abstract": "An abstract.",
+        "strand": "Open", "duration_months": "40"}, follow_redirects=True)
+    page = _text(saved)
+    duration = re.search(r'<input[^>]*id="duration_months"[^>]*>', page)
+    assert duration is not None
+    assert 'aria-invalid="true"' in duration.group(0)
+    assert "duration_months-error" in duration.group(0)
+    assert re.search(r'id="duration_months-error">\s*<p class="error to-fix"[^>]*>40 months is outside the allowed '
+                     r'range\.</p>', page)
+    assert re.search(r'id="title-error">\s*<p class="error to-fix"[^>]*>Fill in this field before you submit\.</p>',
+                     page)
+    acronym = re.search(r'<input[^>]*id="acronym"[^>]*>', page)
+    assert acronym is not None
+    assert "aria-invalid" not in acronym.group(0)
+
+
+def test_the_budget_takes_european_amounts_echoes_them_normalised_and_keeps_the_rest_when_one_is_ambiguous(  # type: ignore[no-untyped-def]
+        client_me, app, me, open_call) -> None:
+    proposal_id = _ready(app, me)
+    proposal = _proposal(app, proposal_id)
+    amounts = {f"amounts-{index}": typed for index, typed in
+               enumerate(["1.200.000,00", "1,200,000.00", "1 200 000"][:len(proposal.partners)])}
+    response = client_me.post(f"/applicant/proposals/{proposal_id}/budget", data={
+        "version": str(proposal.edit_version), "requested_grant": "1.200", **amounts})
+    assert response.status_code == 422
+    page = _text(response)
+    assert "“1.200” can be read two ways" in page
+    grant = re.search(r'<input[^>]*id="requested_grant"[^>]*>', page)
+    assert grant is not None
+    assert 'value="1.200"' in grant.group(0)
+    assert 'aria-invalid="true"' in grant.group(0)
+    for index in range(len(amounts)):  # the valid amounts are on the page again, read and normalised
+        assert re.search(rf'<input[^>]*id="amounts-{index}"[^>]*value="1200000.00"', page)
+    saved = client_me.post(f"/applicant/proposals/{proposal_id}/budget", data={
+        "version": str(proposal.edit_version), "requested_grant": "3 600 000,00", **amounts}, follow_redirects=True)
+    assert saved.status_code == 200
+    assert str(_proposal(app, proposal_id).requested_grant) == "3600000.00"
+    assert 'value="3600000.00"' in _text(saved)

@@ -41,3 +41,15 @@ def test_event_calls_chart_slots(people) -> None:
         ("not_funded", "Not funded: 1 with a total from 12 to under 12.5"),
         ("selected", "Selected: 2 with a total from 12 to under 12.5")]
 
+
+
+def test_the_histogram_gives_its_data_as_a_table(people) -> None:
+    call = make_call("SLOTS-TABLE", kind=CallKind.EVENT, budget=None, max_awards=2, reserve_size=0)
+    for name in ("A", "B", "C"):
+        add(call, people.applicant, name, ("4", "4", "4"), requested=None)
+    histogram = totals_histogram(live_ranking(call))
+    labels = [label for _, label in histogram.legend]
+    ((totals, counts, everyone),) = histogram.table
+    assert (totals, everyone) == ("12 to under 12.5", 3)
+    assert dict(zip(labels, counts, strict=True))["Selected"] == 2
+    assert dict(zip(labels, counts, strict=True))["Not funded"] == 1

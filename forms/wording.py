@@ -1,0 +1,105 @@
+"""The product's own words for the checks WTForms makes, in one place: every form here derives from `ProductForm`
+(or `ProductSubform` for the rows of a list), whose translations replace the library's default messages
+("Invalid email address.", "Field must be between 20 and 4000 characters long.") with ours. A validator given its
+own message keeps it. tests/test_form_wording.py fails when a WTForms message has no wording here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import email_validator
+from flask_wtf import FlaskForm
+from wtforms import Field, Form
+from wtforms.validators import ValidationError
+
+# WTForms' message -> ours. Placeholders stay WTForms' (%(min)d …): the library fills them in after translating.
+WORDING: dict[str, str] = {
+    "This field is required.": "Fill in this field.",
+    "Invalid email address.": "Give a valid e-mail address, like name@example.org.",
+    "Field must be at least %(min)d character long.": "Write at least %(min)d character.",
+    "Field must be at least %(min)d characters long.": "Write at least %(min)d characters.",
+    "Field cannot be longer than %(max)d character.": "Write at most %(max)d character.",
+    "Field cannot be longer than %(max)d characters.": "Write at most %(max)d characters.",
+    "Field must be exactly %(max)d character long.": "Write exactly %(max)d character.",
+    "Field must be exactly %(max)d characters long.": "Write exactly %(max)d characters.",
+    "Field must be between %(min)d and %(max)d characters long.": "Write between %(min)d and %(max)d characters.",
+    "Field must be equal to %(other_name)s.": "This must be the same as %(other_name)s.",
+    "Number must be at least %(min)s.": "Give a number of at least %(min)s.",
+    "Number must be at most %(max)s.": "Give a number of at most %(max)s.",
+    "Number must be between %(min)s and %(max)s.": "Give a number from %(min)s to %(max)s.",
+    "Not a valid integer value.": "Give a whole number, in figures.",
+    "Not a valid decimal value.": "Give a number, in figures.",
+    "Not a valid float value.": "Give a number, in figures.",
+    "Not a valid date value.": "Give a date: day, month and year.",
+    "Not a valid datetime value.": "Give a date and a time.",
+    "Not a valid time value.": "Give a time: hours and minutes.",
+    "Not a valid week value.": "Give a week: year and week number.",
+    "Date must be at least %(min)s.": "Give a date on or after %(min)s.",
+    "Date must be at most %(max)s.": "Give a date on or before %(max)s.",
+    "Date must be between %(min)s and %(max)s.": "Give a date from %(min)s to %(max)s.",
+    "Not a valid choice.": "Choose one of the options shown.",
+    "Invalid Choice: could not coerce.": "Choose one of the options shown.",
+    "'%(value)s' is not a valid choice for this field.": "'%(value)s' is not one of the options: choose one shown.",
+    "'%(value)s' are not valid choices for this field.": "'%(value)s' are not among the options: choose ones shown.",
+    "Invalid choice(s): one or more data inputs could not be coerced.": "Choose only among the options shown.",
+    "Invalid value, must be one of: %(values)s.": "Choose one of: %(values)s.",
+    "Invalid value, can't be any of: %(values)s.": "This value is not allowed (not %(values)s).",
+    "Invalid input.": "Check what you typed here: it is not in the expected form.",
+    "Invalid URL.": "Give a web address, like https://example.org.",
+    "Invalid UUID.": "Give a valid identifier.",
+    "Invalid IP address.": "Give a valid IP address.",
+    "Invalid Mac address.": "Give a valid MAC address.",
+    "This field cannot be edited.": "This field cannot be changed here.",
+    "This field is disabled and cannot have a value.": "This field cannot be changed here.",
+    "Invalid CSRF Token.": "This form has expired: reload the page and send it again.",
+    "CSRF failed.": "This form has expired: reload the page and send it again.",
+    "CSRF token missing.": "This form has expired: reload the page and send it again.",
+    "CSRF token expired.": "This form has expired: reload the page and send it again.",
+}
+
+
+class ProductTranslations:
+    """WTForms' translations interface (gettext/ngettext), answering with WORDING."""
+
+    def gettext(self, string: str) -> str:
+        return WORDING.get(string, string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        chosen = singular if n == 1 else plural
+        return WORDING.get(chosen, chosen)
+
+
+PRODUCT_TRANSLATIONS = ProductTranslations()
+
+
+class ProductForm(FlaskForm):
+    """A Flask-WTF form (CSRF) that speaks with the product's words."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> ProductTranslations:
+            return PRODUCT_TRANSLATIONS
+
+
+class ProductSubform(Form):
+    """A form repeated inside another (a FieldList row), with the product's words and no CSRF of its own."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> ProductTranslations:
+            return PRODUCT_TRANSLATIONS
+
+
+class EmailAddress:
+    """An e-mail address as WTForms' Email() checks it, with our message; `allow_test_domain` also accepts the
+    reserved `.test` domain (RFC 2606): administrators create the demo's and the tests' staff accounts
+    (`…@eurogrants.test`) from the Accounts page, so that form accepts them on purpose. Nowhere else does."""
+
+    def __init__(self, *, allow_test_domain: bool = False) -> None:
+        self.allow_test_domain = allow_test_domain
+
+    def __call__(self, form: Any, field: Field) -> None:
+        try:
+            email_validator.validate_email(str(field.data or ""), check_deliverability=False,
+                                           test_environment=self.allow_test_domain)
+        except email_validator.EmailNotValidError as error:
+            raise ValidationError(WORDING["Invalid email address."]) from error
