@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.clock import set_clock, utcnow
 from app.enums import OrganisationType, Role
 from app.extensions import db
 from app.models import User
@@ -262,3 +265,16 @@ def api_token(app: Flask, user: User) -> str:
 @pytest.fixture
 def token_for(app: Flask) -> Callable[[User], str]:
     return lambda user: api_token(app, user)
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Any]:
+    """The app's clock, standing still unless a test moves it (`frozen_clock.move(days=…)`)."""
+    now = [utcnow().replace(microsecond=0)]
+
+    def move(**delta: float) -> None:
+        now[0] = now[0] + timedelta(**delta)
+
+    set_clock(lambda: now[0])
+    yield SimpleNamespace(now=lambda: now[0], move=move)
+    set_clock(None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
+from app.call_inputs import SECTIONS
 from app.clock import utcnow
 from app.enums import CallPhase
 from app.extensions import db
@@ -35,20 +36,15 @@ class Change(StrEnum):
     FIXED = "fixed"
 
 
-# The settings a rule of the table covers together.
+# The settings a rule of the table covers together: the sections of the call's page, with the identity's kind and
+# the dates, which change under rules of their own, each a group.
 GROUPS: Final = {
     "identity": ("title", "programme", "description"),
     "kind": ("kind",),
     "opening": ("opens_at",),
     "deadline": ("deadline",),
     "time_zone": ("time_zone",),
-    "money": ("budget", "max_awards", "max_grant_per_proposal", "budget_policy", "reserve_size"),
-    "eligibility": ("min_partners", "min_countries", "eligible_countries", "page_limit", "duration_min_months",
-                    "duration_max_months"),
-    "strands": ("strands", "strand_label", "coverage_field"),
-    "evaluation": ("evaluators_per_proposal", "evaluation_deadline", "country_conflict"),
-    "scoring": ("criteria", "overall_threshold", "tie_break"),
-    "texts": ("letter_contact", "grant_preparation_days", "privacy_controller", "privacy_dpo"),
+    **{section: SECTIONS[section] for section in ("money", "eligibility", "strands", "evaluation", "scoring", "texts")},
 }
 GROUP_OF: Final = {name: group for group, names in GROUPS.items() for name in names}
 

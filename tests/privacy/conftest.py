@@ -5,14 +5,12 @@ officer and an administrator."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from app.clock import set_clock, utcnow
+from app.clock import utcnow
 from app.enums import Decision, LetterKind, OutboxStatus, Role
 from app.extensions import db
 from app.models import Letter, OutboxMessage, Proposal, User
@@ -30,19 +28,6 @@ from tests.factories import (
 )
 
 LETTER_PDF = b"%PDF-1.4\n% a letter for the tests\n%%EOF\n"
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[Any]:
-    """The app's clock, standing still unless a test moves it (`clock.move(days=…)`)."""
-    now = [utcnow().replace(microsecond=0)]
-
-    def move(**delta: float) -> None:
-        now[0] = now[0] + timedelta(**delta)
-
-    set_clock(lambda: now[0])
-    yield SimpleNamespace(now=lambda: now[0], move=move)
-    set_clock(None)
 
 
 @pytest.fixture
