@@ -24,7 +24,7 @@ from config import TestingConfig, _engine_options
 from tests.support import private_database
 
 # The worlds of the selection and letter tests, whose fixtures several test folders share.
-pytest_plugins = ["tests.selection_worlds", "tests.letter_worlds"]
+pytest_plugins = ["tests.selection_worlds", "tests.letter_worlds", "tests.evaluator_mail_support"]
 
 PASSWORD = "correct-horse-battery"
 

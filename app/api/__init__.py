@@ -72,6 +72,7 @@ def register_api(api: Api) -> None:
         proposals,  # noqa: F401 - proposal intake
         routes,  # noqa: F401 - registers the views on bp
         selections,  # noqa: F401 - ranking and selection
+        ties_offers,  # noqa: F401 - residual ties and transfer offers
     )
 
     # Money and scores travel as exact decimal strings ("1400000.00"), never as JSON floats.

@@ -126,3 +126,47 @@ class PreviewSchema(Schema):
     references = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     selected_total = fields.Decimal(as_string=True)
     changes = fields.List(fields.Nested(ChangeSchema))
+
+
+class TieResolveSchema(Schema):
+    order = fields.List(fields.String(validate=validate.Length(max=100)), required=True,
+                        validate=validate.Length(min=2, max=1000),
+                        metadata={"description": "The references of one residual tie, in the order decided"})
+    justification = fields.String(required=True, validate=validate.Length(max=2000),
+                                  metadata={"description": "Why this order (at least 20 characters)"})
+
+
+class TieResolutionSchema(Schema):
+    id = fields.Integer()
+    call = fields.String()
+    order = fields.List(fields.String())
+    justification = fields.String()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    created_by = fields.String(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class TiesSchema(Schema):
+    ties = fields.List(fields.List(fields.String()), metadata={
+        "description": "The residual ties of the live ranking (the call's options), each a list of references"})
+    resolutions = fields.List(fields.Nested(TieResolutionSchema), metadata={
+        "description": "The call's tie resolutions, newest first, revoked ones too"})
+
+
+class OfferSchema(Schema):
+    id = fields.Integer()
+    proposal = fields.String(metadata={"description": "The reference of the proposal offered a transfer"})
+    target_call = fields.String()
+    status = fields.String(metadata={"description": "offered, accepted or declined"})
+    offered_at = fields.DateTime()
+    responded_at = fields.DateTime(allow_none=True)
+    copy = fields.String(allow_none=True, metadata={"description": "The reference of the copy, once accepted"})
+
+
+class OffersSchema(Schema):
+    target_call = fields.String(allow_none=True, metadata={"description": "The call proposals may move to"})
+    candidates = fields.List(fields.String(), metadata={
+        "description": "The unselected proposals that sending the offers now would reach (none before a final "
+                       "selection)"})
+    offers = fields.List(fields.Nested(OfferSchema), metadata={"description": "The offers sent, by reference"})

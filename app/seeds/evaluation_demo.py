@@ -89,7 +89,8 @@ def staff_pool(call: Call, evaluators: list[User], *, officer: User, max_load: i
 def assign(call: Call, *, officer: User, now: datetime, evaluation_deadline: datetime) -> None:
     """The solver's assignment of every eligible proposal, published with the evaluation deadline."""
     fill_gaps(call, actor=officer, now=now)
-    publish_assignments(call, actor=officer, evaluation_deadline=evaluation_deadline, now=now)
+    # The demo evaluators' addresses are made up: no e-mail for them.
+    publish_assignments(call, actor=officer, evaluation_deadline=evaluation_deadline, now=now, notify=False)
 
 
 def _open_assignments(call: Call) -> list[Assignment]:

@@ -34,6 +34,7 @@ from app.queries.screening import screening_open
 from app.queries.submitted import SubmittedVersion, submitted_version, submitted_versions
 from app.services.audit import record_event
 from app.services.errors import AssignmentInfeasible, InvalidInput, InvalidTransition
+from app.services.evaluator_mail import queue_assignment_notices
 
 
 @dataclass
@@ -290,10 +291,11 @@ def set_evaluation_deadline(call: Call, *, actor: User, deadline: datetime, now:
 
 
 def publish_assignments(call: Call, *, actor: User, evaluation_deadline: datetime | None = None,
-                        now: datetime | None = None) -> list[Assignment]:
+                        now: datetime | None = None, notify: bool = True) -> list[Assignment]:
     """Make the proposed assignments visible to their evaluators. Needs the evaluation deadline.
 
-    Side effects: states PUBLISHED with `published_at`, maybe the call's evaluation deadline, an audit event.
+    Side effects: states PUBLISHED with `published_at`, maybe the call's evaluation deadline, an audit event, and
+    (unless `notify` is false: the demo seed) the job that e-mails each evaluator their proposals.
     """
     require_officer(actor)
     now = now or utcnow()
@@ -315,6 +317,8 @@ def publish_assignments(call: Call, *, actor: User, evaluation_deadline: datetim
     db.session.flush()
     record_event(actor, "assignments.published", object_type="call", object_id=call.code, count=len(proposed),
                  assignment_ids=[a.id for a in proposed], evaluation_deadline=call.evaluation_deadline.isoformat())
+    if notify:
+        queue_assignment_notices(call, proposed)
     return proposed
 
 

@@ -61,6 +61,7 @@ def batch_state(batch_id: int) -> LetterBatch:
 def test_the_job_kinds_are_an_explicit_registry() -> None:
     kinds = jobs.job_kinds()
     assert tuple(kinds) == jobs.JOB_KIND_NAMES == ("accounts.failed_logins_notice", "accounts.password_reset_link",
+                                             "evaluations.assignments_notice", "evaluations.remind",
                                              "letters.render", "outbox.send", "personal_data.email_confirmation",
                                              "personal_data.retention")
     assert kinds["letters.render"].run is letter_service.render_letters_job
