@@ -135,6 +135,7 @@ def test_two_tabs_never_overwrite_each_other(page, live_server_url, euroclusters
     page.fill("#email", user.email)
     page.fill("#password", "correct-horse-battery")
     page.click("button:has-text('Log in'), input[type=submit]")
+    page.wait_for_url(f"{live_server_url}/applicant/")  # the dashboard loads (and is checked) before we move on
     page.goto(f"{live_server_url}/calls/{euroclusters}")
     page.click("text=Start a proposal")
     page.wait_for_url(re.compile(r".*/summary$"))

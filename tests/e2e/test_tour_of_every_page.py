@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from app.clock import utcnow
 from app.enums import ConflictDeclaration, Role
 from app.extensions import db
 from app.models import Assignment, Call, Letter, OutboxMessage, PoolMember, User
@@ -21,6 +22,7 @@ from app.models.selection import TransferOffer
 from app.queries.personal_data import email_change_token
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import close_page, open_page
+from tests.e2e.signing_in import browser_log_in
 from tests.factories import (
     make_evaluation_setup,
     make_letter_scenario,
@@ -42,13 +44,11 @@ NOT_PAGES = re.compile(r"(_pdf|_zip|_json|snapshot|_export|download_annex|intake
                        r"^api\.|^api-docs\.|favicon|^account\.download$)")
 
 
-def _log_in(page: Any, base: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit], form input[type=submit]")
-    page.wait_for_load_state()
+def _log_in(tour: Any, email: str) -> None:
+    """Sign in as a person would (officers and administrators with their second factor, set up the first time);
+    the sign-in pages it passes count as visited."""
+    browser_log_in(tour.page, tour.base, tour.app, email)
+    VISITED.add(tour.auditor.key(tour.page.url))
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ def world(app: Any, tmp_path: Any) -> SimpleNamespace:
     from app.seeds.selection_demo import seed_selection_demo
     from app.services import letters as letter_service
     from app.services import membership
+    from app.services.passwords import reset_link_token
     from app.services.personal_data import request_email_change
     from app.services.proposals import submit_proposal
     from app.services.selection import run_selection
@@ -120,12 +121,14 @@ def world(app: Any, tmp_path: Any) -> SimpleNamespace:
             rapporteur=setup.assignments[(first, setup.evaluator_ids[0])],
             consensus=setup.assignments[(second, setup.evaluator_ids[0])],
             email_change=f"/account/email/{change.id}/{email_change_token(change)}",
+            password_reset=f"/auth/password-reset/{reset_link_token(newcomer, made_at=int(utcnow().timestamp()))}",
+            applicant_id=applicant.id,
             message=db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.letter_id == award.id)),
         )
 
 
 @pytest.fixture
-def tour(browser: Any, auditor: Any, live_server_url: str, world: SimpleNamespace) -> Any:
+def tour(app: Any, browser: Any, auditor: Any, live_server_url: str, world: SimpleNamespace) -> Any:
     context, page, watch = open_page(browser, auditor)
 
     def visit(path: str) -> Any:
@@ -141,7 +144,8 @@ def tour(browser: Any, auditor: Any, live_server_url: str, world: SimpleNamespac
         finished.append(True)
         close_page(context, watch)
 
-    yield SimpleNamespace(page=page, visit=visit, base=live_server_url, world=world, auditor=auditor, finish=finish)
+    yield SimpleNamespace(app=app, page=page, visit=visit, base=live_server_url, world=world, auditor=auditor,
+                          finish=finish)
     if not finished:  # the test failed before the end: only close the browser context
         context.close()
 
@@ -165,6 +169,8 @@ def _public_pages(tour: Any) -> None:
     tour.visit(f"/verify/{w.verification}")
     tour.visit("/verify/ABCD-EFGH-IJKL")
     tour.visit(f"/auth/invitations/{w.token}")
+    tour.visit("/auth/password-reset")
+    tour.visit(w.password_reset)
     page = tour.visit("/auth/login")
     page.fill("#email", "nobody@example.org")
     page.fill("#password", "wrong password")
@@ -181,7 +187,7 @@ def _public_pages(tour: Any) -> None:
 
 def _applicant_pages(tour: Any) -> None:
     w = tour.world
-    _log_in(tour.page, tour.base, w.applicant)
+    _log_in(tour, w.applicant)
     tour.visit("/applicant/")
     for section in ("", "/summary", "/consortium", "/budget", "/annexes", "/withdraw"):
         tour.visit(f"/applicant/proposals/{w.draft}{section}")
@@ -203,21 +209,24 @@ def _applicant_pages(tour: Any) -> None:
     page.wait_for_load_state()
     _sent(tour, "applicant.proposal_budget.post.422")
     # The newcomer, waiting to be let in, and an invitation opened while signed in.
-    _log_in(tour.page, tour.base, w.newcomer)
+    _log_in(tour, w.newcomer)
     tour.visit("/applicant/organisation")
     tour.auditor.check(tour.page, state="newcomer")
     tour.visit(f"/applicant/invitations/{w.token}")
     # Their own personal data: the page, erasure, and the link that confirms a new e-mail address.
     tour.visit("/account/")
     tour.visit("/account/erasure")
+    for path in ("/account/password", "/account/sessions", "/account/tokens"):
+        tour.visit(path)
     tour.visit(w.email_change)
 
 
 def _evaluator_pages(tour: Any) -> None:
     w = tour.world
-    _log_in(tour.page, tour.base, w.evaluator)
+    _log_in(tour, w.evaluator)
     tour.visit("/review/")
     tour.visit(f"/review/calls/{w.eval_code}/code-of-conduct")
+    tour.visit(f"/review/calls/{w.eval_code}/profile")
     page = tour.visit(f"/review/evaluations/{w.rapporteur}")
     page.check("input[name=declaration][value=no_conflict]")
     page.click("input[type=submit][value='Confirm my declaration']")
@@ -231,8 +240,13 @@ def _evaluator_pages(tour: Any) -> None:
 
 def _officer_pages(tour: Any) -> None:
     w = tour.world
-    _log_in(tour.page, tour.base, w.officer)
+    _log_in(tour, w.officer)  # sets up two-factor sign-in
+    tour.visit("/account/two-factor")
+    _log_in(tour, w.officer)  # now asked for the code
+    _sent(tour, "auth.second_factor")
     tour.visit("/manage/")
+    tour.visit("/manage/calls/new")
+    tour.visit(f"/manage/calls/{SELECTION_CALL}/configure")
     code = w.eval_code
     for path in ("", "/proposals", "/settings", "/screening", f"/screening/{w.first_proposal}", "/evaluators",
                  f"/evaluators/{w.member}", "/assignments", f"/assignments/{w.first_proposal}", "/evaluation",
@@ -249,14 +263,17 @@ def _officer_pages(tour: Any) -> None:
     letters = f"/manage/calls/{w.letters_code}"
     for path in ("", "/letters", f"/runs/{w.letters_run}/letters", f"/runs/{w.letters_run}/promote", "/outbox"):
         tour.visit(f"{letters}{path}")
+    tour.visit(f"{letters}/offers")
     tour.visit(f"/manage/letter-batches/{w.batch}")
 
 
 def _admin_pages(tour: Any) -> None:
     w = tour.world
-    _log_in(tour.page, tour.base, w.admin)
+    _log_in(tour, w.admin)
     tour.visit("/manage/personal-data")
     tour.visit("/manage/personal-data/access-log")
+    tour.visit(f"/manage/users/{w.applicant_id}")
+    tour.visit(f"/manage/users/{w.applicant_id}/tokens")
     page = tour.visit("/manage/users")
     page.fill("#full_name", "Demo Evaluator")
     page.fill("#email", "evaluator9@eurogrants.test")
