@@ -176,8 +176,11 @@ class PageWatch:
             self.pending.pop(page, None)
             return
         try:
-            if page.url.split("#")[0] != url.split("#")[0] or page.evaluate("document.readyState") != "complete":
+            if page.url.split("#")[0] != url.split("#")[0]:
                 return
+            # The document is the one received: let it finish loading rather than skip it, so that whether it is
+            # checked does not depend on how fast this machine renders it.
+            page.wait_for_load_state("load")
         except Exception:  # noqa: BLE001 - the document is being replaced: check the next one
             return
         self.pending.pop(page, None)
