@@ -148,7 +148,7 @@ def _consensus(f: _Figures) -> Stage:
                                              ("Awaiting approval", str(waiting))])
     stage.done = f.eligible > 0 and approved == f.eligible
     if waiting:
-        stage.blocker = f"{_plural(waiting, 'consensus report')} await your approval."
+        stage.blocker = f"{_plural(waiting, 'consensus report')} {'awaits' if waiting == 1 else 'await'} your approval."
         stage.action = Action("Approve the consensus reports", "manage.evaluation_dashboard")
     elif f.eligible and approved < f.eligible:
         stage.blocker = f"{_plural(f.eligible - approved, 'proposal')} without an approved consensus."
