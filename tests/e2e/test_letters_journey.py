@@ -104,5 +104,5 @@ def test_officer_finalises_generates_watches_and_downloads(app, page, live_serve
 
     page.goto(f"{live_server_url}/manage/calls/{CODE}/letters")
     page.click("button:has-text('Publish to applicants')")
-    assert "9 letters published" in page.content()
+    page.wait_for_selector("text=9 letters published")
     page.screenshot(path=str(out / "letters-page.png"), full_page=True)
