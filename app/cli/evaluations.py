@@ -8,10 +8,7 @@ import json
 import click
 from flask import Flask
 
-from app import jobs
-from app.enums import JobStatus
-from app.extensions import db
-from app.models import Job
+from app.cli.job_runs import run_to_end
 from app.services.evaluator_mail import DEFAULT_REMINDER_DAYS, start_reminders
 
 
@@ -26,17 +23,7 @@ def register_evaluations_cli(app: Flask) -> None:
     def remind(days: int) -> None:
         """E-mail evaluators whose reports are not submitted as the evaluation deadline nears (through the job
         queue; run it daily from cron)."""
-        job_id = start_reminders(days=days).id
-        db.session.commit()  # dispatches the job (to the local pool, or to a Celery worker)
-        try:
-            jobs.wait_for([job_id])
-        finally:
-            jobs.shutdown()
-        job = db.session.get(Job, job_id)
-        assert job is not None  # noqa: S101 - just created
-        if job.status is JobStatus.FAILED:
-            raise click.ClickException(f"The reminder run failed: {job.error}")
-        result = {key: value for key, value in (job.result or {}).items() if key not in ("pid", "worker")}
+        result = run_to_end(start_reminders(days=days).id, what="reminder run")
         click.echo(f"Reminders sent to {result.get('evaluators', 0)} evaluator(s) for "
                    f"{result.get('assignments', 0)} assignment(s); {result.get('failed', 0)} could not be sent.")
         click.echo(json.dumps(result, indent=2, sort_keys=True))

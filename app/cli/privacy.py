@@ -7,11 +7,8 @@ import json
 import click
 from flask import Flask, current_app
 
-from app import jobs
+from app.cli.job_runs import run_to_end
 from app.clock import utcnow
-from app.enums import JobStatus
-from app.extensions import db
-from app.models import Job
 from app.privacy.summary import markdown_table
 from app.queries.retention import retention_plan
 from app.services.retention import start_retention_run
@@ -39,16 +36,6 @@ def register_privacy_cli(app: Flask) -> None:
             for line in lines:
                 click.echo(f"  {line}")
             return
-        job_id = start_retention_run().id
-        db.session.commit()  # dispatches the job (to the local pool, or to a Celery worker)
-        try:
-            jobs.wait_for([job_id])
-        finally:
-            jobs.shutdown()
-        job = db.session.get(Job, job_id)
-        assert job is not None  # noqa: S101 - just created
-        if job.status is JobStatus.FAILED:
-            raise click.ClickException(f"The retention run failed: {job.error}")
-        result = {key: value for key, value in (job.result or {}).items() if key not in ("pid", "worker")}
+        result = run_to_end(start_retention_run().id, what="retention run")
         click.echo("Retention applied (also in the audit trail as retention.applied):")
         click.echo(json.dumps(result, indent=2, sort_keys=True))
