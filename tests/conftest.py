@@ -23,8 +23,8 @@ from app.services.accounts import create_user
 from config import TestingConfig, _engine_options
 from tests.support import private_database
 
-# The worlds of the selection and letter tests, whose fixtures several test folders share.
-pytest_plugins = ["tests.selection_worlds", "tests.letter_worlds", "tests.evaluator_mail_support"]
+# The worlds of the selection and letter tests, the evaluators' clock and the mail catcher, shared by several folders.
+pytest_plugins = ["tests.selection_worlds", "tests.letter_worlds", "tests.evaluation_clock", "tests.mailbox"]
 
 PASSWORD = "correct-horse-battery"
 

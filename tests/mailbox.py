@@ -1,4 +1,6 @@
-"""A test SMTP server (aiosmtpd) that keeps what the app sends, for the tests of mail that goes out at once."""
+"""The tests' one mail catcher: a test SMTP server (aiosmtpd) that keeps what the app sends, whether at once
+(`outbox.send_now`: links, notices, evaluators' e-mails) or through the outbox. The `mailbox` fixture (registered in
+tests/conftest.py) points the app at it; browser tests, whose live server runs the same app, use `mailbox_for`."""
 
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ class Mailbox:
         self.messages.append((list(envelope.rcpt_tos), str(message["Subject"]), body.get_content() if body else ""))
         return "250 OK"
 
+    def to(self, email: str) -> list[tuple[str, str]]:
+        """(subject, body) of each message sent to `email`, oldest first."""
+        return [(subject, body) for recipients, subject, body in self.messages if email in recipients]
+
     def link(self, index: int = -1) -> str:
         """The path of the first link in a message (the host is the configured PUBLIC_BASE_URL)."""
         found = re.search(r"https?://[^/\s]+(/\S+)", self.messages[index][2])
@@ -48,3 +54,10 @@ def mailbox_for(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
         yield box
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def mailbox(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
+    """The app sends through a test SMTP server that keeps every message."""
+    with mailbox_for(app, monkeypatch) as box:
+        yield box

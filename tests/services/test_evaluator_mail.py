@@ -23,17 +23,17 @@ def _events(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_publishing_tells_each_evaluator_their_proposals(evaluator_mailbox) -> None:
+def test_publishing_tells_each_evaluator_their_proposals(mailbox) -> None:
     pool = pool_call(1, 3)
     s, call = pool.world, pool.call
     assigning.fill_gaps(call, actor=user(s.officer_id))
     published = assigning.publish_assignments(call, actor=user(s.officer_id),
                                               evaluation_deadline=call.deadline + timedelta(days=10_000))
-    assert evaluator_mailbox.messages == []  # the job goes once the publishing commits
+    assert mailbox.messages == []  # the job goes once the publishing commits
     db.session.commit()
     evaluators = {a.evaluator.email for a in published}
-    assert {recipients[0] for recipients, _, _ in evaluator_mailbox.messages} == evaluators
-    subject, body = evaluator_mailbox.to(sorted(evaluators)[0])[0]
+    assert {recipients[0] for recipients, _, _ in mailbox.messages} == evaluators
+    subject, body = mailbox.to(sorted(evaluators)[0])[0]
     assert subject == f"[{call.code}] Proposals to evaluate"
     assert s.references[0] in body
     assert "/review/" in body
@@ -54,7 +54,7 @@ def world():  # type: ignore[no-untyped-def]
     return s
 
 
-def test_a_reminder_goes_once_per_assignment_and_deadline(world, evaluator_mailbox, evaluation_clock) -> None:
+def test_a_reminder_goes_once_per_assignment_and_deadline(world, mailbox, evaluation_clock) -> None:
     call = db.session.get(Call, world.call_id)
     deadline = call.evaluation_deadline
     evaluation_clock[0] = deadline - timedelta(days=5)
@@ -62,7 +62,7 @@ def test_a_reminder_goes_once_per_assignment_and_deadline(world, evaluator_mailb
     evaluation_clock[0] = deadline - timedelta(days=2)
     result = send_reminders(days=3)
     assert (result["evaluators"], result["assignments"], result["failed"]) == (3, 4, 0)
-    one, two, three = (evaluator_mailbox.to(email) for email in world.evaluator_emails)
+    one, two, three = (mailbox.to(email) for email in world.evaluator_emails)
     assert (len(one), len(two), len(three)) == (1, 1, 1)
     subject, body = two[0]
     assert subject.startswith("[REMIND] Reminder: evaluations due")
@@ -71,7 +71,7 @@ def test_a_reminder_goes_once_per_assignment_and_deadline(world, evaluator_mailb
     assert world.references[0] not in one[0][1] or world.references[1] not in one[0][1]  # one report submitted
     db.session.commit()
     assert send_reminders(days=3)["evaluators"] == 0  # once per assignment and deadline
-    assert len(evaluator_mailbox.messages) == 3
+    assert len(mailbox.messages) == 3
     call.evaluation_deadline = deadline + timedelta(days=10)  # a new deadline: reminded again
     evaluation_clock[0] = call.evaluation_deadline - timedelta(days=1)
     db.session.commit()
@@ -81,14 +81,14 @@ def test_a_reminder_goes_once_per_assignment_and_deadline(world, evaluator_mailb
     assert len(_events("evaluation.reminder_sent")) == 8
 
 
-def test_submitted_reports_and_conflicts_are_not_reminded(world, evaluator_mailbox, evaluation_clock) -> None:
+def test_submitted_reports_and_conflicts_are_not_reminded(world, mailbox, evaluation_clock) -> None:
     second = world.evaluator_ids[1]
     for assignment in db.session.scalars(sa.select(Assignment).where(Assignment.evaluator_id == second)):
         make_report(assignment, {"relevance": "4", "quality": "4", "impact": "4"})
     db.session.commit()
     evaluation_clock[0] = db.session.get(Call, world.call_id).evaluation_deadline - timedelta(days=1)
     send_reminders(days=3)
-    assert evaluator_mailbox.to(world.evaluator_emails[1]) == []
+    assert mailbox.to(world.evaluator_emails[1]) == []
     reminded = {int(e.object_id) for e in _events("evaluation.reminder_sent")}
     conflicted = db.session.scalars(sa.select(Assignment.id).where(
         Assignment.conflict == ConflictDeclaration.CONFLICT)).all()
@@ -103,7 +103,7 @@ def test_a_reminder_that_could_not_be_sent_is_tried_again(world, evaluation_cloc
     assert _events("evaluation.reminder_sent") == []
 
 
-def test_the_reminder_runs_as_a_job(world, evaluator_mailbox, evaluation_clock) -> None:
+def test_the_reminder_runs_as_a_job(world, mailbox, evaluation_clock) -> None:
     evaluation_clock[0] = db.session.get(Call, world.call_id).evaluation_deadline - timedelta(days=1)
     job_id = start_reminders(days=3).id
     db.session.commit()  # inline in the tests
@@ -111,4 +111,4 @@ def test_the_reminder_runs_as_a_job(world, evaluator_mailbox, evaluation_clock) 
     assert job.kind == "evaluations.remind"
     assert job.status is JobStatus.SUCCEEDED
     assert job.result["assignments"] == 4
-    assert len(evaluator_mailbox.messages) == 3
+    assert len(mailbox.messages) == 3
