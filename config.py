@@ -72,6 +72,9 @@ class Config:
     SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
     # A password-reset link works once, for this long (app/services/passwords.py).
     PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
+    # A self-registered applicant confirms the address by a link that works once, for this long
+    # (app/services/registration.py).
+    REGISTRATION_CONFIRMATION_HOURS = int(os.environ.get("REGISTRATION_CONFIRMATION_HOURS", "24"))
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     DISPLAY_TIME_ZONE = "Europe/Brussels"

@@ -76,6 +76,14 @@ class RegistrationForm(_PasswordFields, ProductForm):
         self.country.choices = country_select_choices("Choose a country")
 
 
+class ConfirmRegistrationForm(ProductForm):
+    """The confirmation link's form: the password chosen at registration proves it is the registrant who follows it."""
+
+    password = PasswordField("The password you chose when registering",
+                             validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField("Confirm and log in")
+
+
 class UserCreateForm(_PasswordFields, ProductForm):
     full_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("E-mail", validators=[DataRequired(), EmailAddress(allow_test_domain=True), Length(max=254)])

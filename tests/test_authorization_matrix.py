@@ -57,6 +57,7 @@ from tests.factories import (
     make_staff,
     pdf_bytes,
 )
+from tests.registering import confirmation_path, register_and_confirm
 from tests.two_factor import sign_in
 
 ANON, APP_A, APP_B, EVAL_E, EVAL_C, OFFICER, ADMIN = ("anonymous", "applicant_a", "applicant_b", "evaluator_e",
@@ -111,6 +112,9 @@ RULES: dict[str, Rule] = {
     "public.privacy": PUBLIC, "public.call_privacy": PUBLIC, "public.accessibility": PUBLIC,
     "public.verify_letter": PUBLIC, "auth.login": PUBLIC, "auth.register": PUBLIC, "auth.logout": PUBLIC,
     "auth.password_reset": PUBLIC, "auth.password_reset_link": PUBLIC,
+    # Registration's confirmation link (anyone holding it, with the password chosen) and its re-sending (for whoever
+    # just gave the right password of an unconfirmed account; anyone else is sent back to the log-in).
+    "auth.confirm": PUBLIC, "auth.resend_confirmation_link": PUBLIC,
     "api-docs.openapi_json": PUBLIC, "api.letters_verify": PUBLIC, "api.create_token": PUBLIC,
     # --- API: any token ---
     "api.me": role(USERS), "api.list_calls": role(USERS), "api.get_call": role(USERS),
@@ -316,6 +320,11 @@ def world(app: Flask) -> Iterator[World]:
             UserSession.user_id == setup.applicant_id).order_by(UserSession.id)).first()
         params["reset_token"] = reset_link_token(db.session.get(User, setup.applicant_id),
                                                  made_at=int(utcnow().timestamp()))
+    # Someone registered and waits for the confirmation of the address: the link's route has an object.
+    assert app.test_client().post("/auth/register", data={**NEWCOMER, "email": "waiting@newcomer.example",
+                                                          "organisation_name": "Waiting Ltd", "country": "MT"}
+                                  ).status_code == 302
+    params["confirmation_token"] = confirmation_path(app, "waiting@newcomer.example").rsplit("/", 1)[1]
     users[APP_SAME_NAME] = _Ref(newcomer_id)  # type: ignore[assignment]
     tokens = {name: api_token(app, _Ref(user.id)) for name, user in users.items()}  # type: ignore[arg-type]
     with app.app_context():
@@ -341,8 +350,8 @@ def _register_with_the_name_of(app: Flask, member_id: int, params: dict[str, Any
         organisation = db.session.get(User, member_id).organisation
         name, country = organisation.name, organisation.country
     client = app.test_client()
-    response = client.post("/auth/register", data={**NEWCOMER, "organisation_name": f" {name.upper()} ",
-                                                   "country": country})
+    response = register_and_confirm(app, client, {**NEWCOMER, "organisation_name": f" {name.upper()} ",
+                                                  "country": country})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     with app.app_context():
         newcomer = db.session.scalar(sa.select(User).where(User.email == NEWCOMER["email"]))

@@ -43,6 +43,7 @@ from tests.factories import (
     make_staff,
     pdf_bytes,
 )
+from tests.registering import confirmation_path
 from tests.two_factor import sign_in
 
 PAYLOADS = {
@@ -298,7 +299,7 @@ def test_json_nested_to_the_limit_is_read_as_usual(world: World) -> None:
 @pytest.mark.parametrize("payload", list(PAYLOADS))
 @pytest.mark.parametrize("field", ["full_name", "organisation_name"])
 def test_registration_fields(world: World, field: str, payload: str) -> None:
-    client = world.app.test_client()  # the new account is signed in on this client
+    client = world.app.test_client()  # the new account is signed in on this client once confirmed
     # A new organisation's name (as it always was in an empty database), unless it is the hostile field.
     form = {"full_name": "Ana Lopes", "email": f"ana.{field}.{payload}@example.test",
             "organisation_name": f"Cluster {field} {payload}", "country": "PT",
@@ -308,6 +309,11 @@ def test_registration_fields(world: World, field: str, payload: str) -> None:
     _accepted_or_refused(response, api=False)
     _page_is_safe(response)
     if response.status_code == 302:
+        link = confirmation_path(world.app, form["email"])
+        _page_is_safe(client.get(link))  # shows the name and the organisation given
+        confirmed = client.post(link, data={"password": form["password"]})
+        assert confirmed.status_code == 302, confirmed.status_code
+        _page_is_safe(client.get(confirmed.headers["Location"]))
         _page_is_safe(client.get("/applicant/"))
         _page_is_safe(client.get("/"))
 

@@ -34,7 +34,8 @@ from app.web.errors import api_error
 @bp.alt_response(401, description="`unauthorized`: wrong credentials; `two_factor_required` or `two_factor_invalid`: "
                                   "the account's second factor is missing or wrong")
 @bp.alt_response(403, description="`two_factor_enrolment_required`: an officer or administrator without two-factor "
-                                  "sign-in")
+                                  "sign-in; `email_unconfirmed`: a self-registered account whose address is not "
+                                  "confirmed yet")
 @bp.doc(security=[])
 def create_token(body: dict[str, Any]) -> dict[str, Any] | tuple[Response, int]:
     """Exchange an e-mail address and password for a bearer token (shown once; rate-limited).
@@ -46,6 +47,9 @@ def create_token(body: dict[str, Any]) -> dict[str, Any] | tuple[Response, int]:
     if user is None:
         # Answered, not raised: the request's transaction commits the failed attempt for the lockout rule.
         return api_error(401, message="Those credentials did not work.")
+    if not user.is_confirmed:  # told only to whoever knows the password
+        return api_error(403, "email_unconfirmed", "Confirm the account's e-mail address first, with the link "
+                         "e-mailed at registration; logging in on the web site sends it again.")
     if needs_enrolment(user):
         return api_error(403, "two_factor_enrolment_required", "Officers and administrators need two-factor sign-in: "
                          "set it up under Two-factor sign-in on the account pages, then ask again with its code.")
@@ -55,7 +59,7 @@ def create_token(body: dict[str, Any]) -> dict[str, Any] | tuple[Response, int]:
                              "authenticator's current code (or a recovery code) as `code`.")
         if not verify_second_factor(user, body["code"]):
             return api_error(401, "two_factor_invalid", WRONG_CODE, {"field": "code"})
-    token = issue_token(user, label=body.get("label") or "api", days=body.get("expires_in_days"))
+    token = issue_token(user, label=body.get("label") or "api", days=body.get("expires_in_days"), logging_in=True)
     issued = token_for_bearer(token)
     return {"token": token, "token_type": "Bearer", "expires_at": issued.expires_at if issued else None}
 

@@ -14,7 +14,6 @@ from app.extensions import db, limiter
 from app.models import User
 from app.queries.membership import INVITATION_GONE, open_invitation
 from app.services.accounts import authenticate
-from app.services.membership import register_applicant
 from app.services.passwords import (
     RESET_LINK_GONE,
     request_password_reset,
@@ -22,10 +21,20 @@ from app.services.passwords import (
     reset_password,
     user_for_reset_token,
 )
+from app.services.registration import (
+    CONFIRMATION_LINK_GONE,
+    Registration,
+    confirm_registration,
+    confirmation_lifetime,
+    register_applicant,
+    register_invited,
+    resend_confirmation,
+    user_for_confirmation_token,
+)
 from app.services.two_factor import WRONG_CODE, verify_second_factor
 from app.web.sessions import complete_login, end_login
 from app.web.transaction import command
-from forms.auth import LoginForm, RegistrationForm
+from forms.auth import ConfirmRegistrationForm, LoginForm, RegistrationForm
 from forms.security import PasswordResetForm, PasswordResetRequestForm
 from forms.two_factor import SecondFactorForm
 
@@ -34,6 +43,12 @@ LOGIN_FAILED = "Those credentials did not work. Check the e-mail address and the
 PENDING_LOG_IN = "pending_log_in"
 PENDING_SECONDS = 5 * 60
 PENDING_WRONG_CODES = 5
+# After the right password of an account whose address is not confirmed yet: whose link may be sent again, and since.
+AWAITING_CONFIRMATION = "awaiting_confirmation"
+REGISTRATION_SENT = ("Almost done: we have e-mailed a link to {email}. Open it within {hours} hours to confirm the "
+                     "address and log in. Nothing came? Check the address and your spam folder, or register again.")
+UNCONFIRMED = ("Confirm your e-mail address first: open the link we e-mailed when you registered. It works for "
+               "{hours} hours; you can have it sent again.")
 
 
 def _home_for_user() -> str:
@@ -71,6 +86,10 @@ def login() -> str | Response | tuple[str, int]:
         if user is None:
             flash(LOGIN_FAILED, "error")
             return render_template("auth/login.html", form=form), 200
+        if not user.is_confirmed:  # said only to whoever knows the password
+            session[AWAITING_CONFIRMATION] = {"user": user.id, "since": int(utcnow().timestamp())}
+            return render_template("auth/login.html", form=form, unconfirmed=UNCONFIRMED.format(
+                hours=_confirmation_hours())), 403
         next_url = _safe_next(request.args.get("next"))
         if user.has_two_factor:
             session.clear()
@@ -134,9 +153,15 @@ def logout() -> Response:
     return redirect(url_for("public.index"))
 
 
+def _confirmation_hours() -> int:
+    return int(confirmation_lifetime().total_seconds() // 3600)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def register() -> str | Response | tuple[str, int]:
+    """Self-registration: without an invitation the answer is the same whether the address has an account or not
+    (app/services/registration.py); with one, the account is ready at once."""
     if current_user.is_authenticated:
         return redirect(_home_for_user())
     form = RegistrationForm()
@@ -148,25 +173,68 @@ def register() -> str | Response | tuple[str, int]:
         form.invitation.data = ""
     if form.validate_on_submit():
         with command(form) as outcome:
-            registration = register_applicant(
-                email=form.email.data or "", password=form.password.data or "",
-                full_name=form.full_name.data or "", organisation_name=form.organisation_name.data or "",
-                country=form.country.data or "", organisation_type=OrganisationType(form.organisation_type.data),
-                invitation_token=form.invitation.data or None,
-            )
+            if form.invitation.data:
+                registration = register_invited(
+                    email=form.email.data or "", password=form.password.data or "",
+                    full_name=form.full_name.data or "", invitation_token=form.invitation.data)
+            else:
+                register_applicant(
+                    email=form.email.data or "", password=form.password.data or "",
+                    full_name=form.full_name.data or "", organisation_name=form.organisation_name.data or "",
+                    country=form.country.data or "", organisation_type=OrganisationType(form.organisation_type.data))
         if not outcome.ok:
             return render_template("auth/register.html", form=form, invitation=invitation), 200
-        complete_login(registration.user)
-        organisation = registration.organisation
-        if not registration.is_member:
-            # Tells that the organisation exists (it must, to ask its members), never who they are.
-            flash(f"Your account is ready. {organisation.name} is already registered in "
-                  f"{country_name(organisation.country)}: your request to join it waits for one of its members. "
-                  "You will see its proposals once a member approves.", "info")
-            return redirect(url_for("applicant.organisation"))
-        flash(f"Welcome to Eurogrants. Your account is ready, as a member of {organisation.name}.", "success")
-        return redirect(url_for("applicant.dashboard"))
+        if not form.invitation.data:
+            flash(REGISTRATION_SENT.format(email=form.email.data, hours=_confirmation_hours()), "info")
+            return redirect(url_for("auth.login"))
+        return _welcome(registration)
     return render_template("auth/register.html", form=form, invitation=invitation)
+
+
+def _welcome(registration: Registration) -> Response:
+    """Sign the new applicant in and say where they stand with their organisation."""
+    complete_login(registration.user)
+    organisation = registration.organisation
+    if not registration.is_member:
+        # Tells that the organisation exists (it must, to ask its members), never who they are.
+        flash(f"Your account is ready. {organisation.name} is already registered in "
+              f"{country_name(organisation.country)}: your request to join it waits for one of its members. "
+              "You will see its proposals once a member approves.", "info")
+        return redirect(url_for("applicant.organisation"))
+    flash(f"Welcome to Eurogrants. Your account is ready, as a member of {organisation.name}.", "success")
+    return redirect(url_for("applicant.dashboard"))
+
+
+@bp.route("/confirm/<confirmation_token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def confirm(confirmation_token: str) -> str | Response | tuple[str, int]:
+    """Where the registration's link lands: the password chosen then confirms the address and logs in."""
+    user = user_for_confirmation_token(confirmation_token)
+    if user is None:
+        return render_template("auth/confirm.html", form=None, message=CONFIRMATION_LINK_GONE), 410
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        with command(form) as outcome:
+            registration = confirm_registration(confirmation_token, password=form.password.data or "")
+        if outcome.ok:
+            return _welcome(registration)
+    return render_template("auth/confirm.html", form=form, user=user, message=None), 422 if form.errors else 200
+
+
+@bp.post("/confirm/resend")
+@limiter.limit("5 per hour")
+def resend_confirmation_link() -> Response:
+    """Send the confirmation link again, for the account whose right password was just given at log-in."""
+    awaiting = session.pop(AWAITING_CONFIRMATION, None)
+    fresh = isinstance(awaiting, dict) and int(utcnow().timestamp()) - int(awaiting.get("since", 0)) <= PENDING_SECONDS
+    user = db.session.get(User, int(awaiting["user"])) if fresh and isinstance(awaiting, dict) else None
+    if user is None:
+        flash("Log in with your e-mail address and password first: the link is then sent again on request.", "error")
+        return redirect(url_for("auth.login"))
+    with command():
+        resend_confirmation(user)
+    flash(REGISTRATION_SENT.format(email=user.email, hours=_confirmation_hours()), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.get("/invitations/<token>")

@@ -27,11 +27,22 @@ class JobKind:
 @cache
 def job_kinds() -> dict[str, JobKind]:
     """The registry of job kinds. Imported lazily: the services that own the work enqueue through `app.jobs`."""
-    from app.services import accounts, evaluator_mail, letters, outbox, passwords, personal_data, retention
+    from app.services import (
+        accounts,
+        evaluator_mail,
+        letters,
+        outbox,
+        passwords,
+        personal_data,
+        registration,
+        retention,
+    )
 
     kinds = (
+        JobKind("accounts.confirmation_link", registration.send_confirmation_link_job),
         JobKind("accounts.failed_logins_notice", accounts.send_failed_logins_notice_job),
         JobKind("accounts.password_reset_link", passwords.send_password_reset_link_job),
+        JobKind("accounts.registration_notice", registration.send_registration_notice_job),
         JobKind(evaluator_mail.NOTICE_JOB, evaluator_mail.send_assignment_notices_job),
         # Reminders are idempotent (once per assignment and deadline, planned at the clock): redone by the next run.
         JobKind(evaluator_mail.REMIND_JOB, evaluator_mail.send_reminders_job),
@@ -46,6 +57,7 @@ def job_kinds() -> dict[str, JobKind]:
     return {kind.name: kind for kind in kinds}
 
 
-JOB_KIND_NAMES = ("accounts.failed_logins_notice", "accounts.password_reset_link", "evaluations.assignments_notice",
+JOB_KIND_NAMES = ("accounts.confirmation_link", "accounts.failed_logins_notice", "accounts.password_reset_link",
+                  "accounts.registration_notice", "evaluations.assignments_notice",
                   "evaluations.remind", "letters.render", "outbox.send",
                   "personal_data.email_confirmation", "personal_data.retention")

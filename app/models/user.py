@@ -58,6 +58,16 @@ class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no type
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner proved the address (the link e-mailed at self-registration). Accounts made otherwise (by an
+    # administrator, the CLI, the seeds, an invitation link) are confirmed when made; an unconfirmed one cannot log in.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The organisation a self-registered applicant named, joined or registered once the address is confirmed (so an
+    # unconfirmed account never holds, nor asks to join, an organisation).
+    registration_organisation_name: Mapped[str | None] = mapped_column(sa.String(200))
+    registration_country: Mapped[str | None] = mapped_column(sa.String(2))
+    registration_organisation_type: Mapped[OrganisationType | None] = mapped_column(
+        sa.Enum(OrganisationType, native_enum=False, length=40, values_callable=lambda e: [m.value for m in e])
+    )
     # Two-factor sign-in (RFC 6238): the authenticator's base32 secret, set when enrolment starts; it counts only
     # once confirmed with a code. The last time step a code was accepted for, so no code is accepted twice.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
@@ -84,8 +94,13 @@ class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no type
         return self.totp_confirmed_at is not None and self.totp_secret is not None
 
     @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
-        return self.is_active_account
+    def is_confirmed(self) -> bool:
+        """Whether the owner has proved the e-mail address (see `email_confirmed_at`)."""
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts: deactivated, or the address unconfirmed
+        return self.is_active_account and self.is_confirmed
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

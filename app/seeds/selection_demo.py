@@ -21,6 +21,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app.clock import utcnow
 from app.enums import DocumentKind, Eligibility, OrganisationType, ProposalStatus, Role
 from app.extensions import db
 from app.models import Call, Criterion, Organisation, Partner, Proposal, Submission, User, UserRole
@@ -63,7 +64,7 @@ def _demo_creator() -> User:
     organisation = find_or_create_organisation("Demo Consortia Office", "BE", OrganisationType.OTHER)
     # No usable password: the account only owns demo proposals; nobody logs in with it.
     user = User(email=DEMO_APPLICANT, full_name="Demo consortia", password_hash="!demo-no-login",  # noqa: S106 - not a hash: unusable
-                organisation=organisation, role_links=[UserRole(role=Role.APPLICANT)])
+                organisation=organisation, role_links=[UserRole(role=Role.APPLICANT)], email_confirmed_at=utcnow())
     db.session.add(user)
     db.session.flush()
     return user

@@ -103,16 +103,24 @@ def _new_user(
         password_hash=hash_password(password),
         organisation=organisation,
         role_links=[UserRole(role=role) for role in sorted(set(roles))],
+        email_confirmed_at=utcnow(),  # made by an administrator, the CLI or the seeds: nothing to confirm
     )
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def new_applicant(*, email: str, password: str, full_name: str) -> User:
-    """A self-registered applicant account, in no organisation yet."""
-    user = _new_user(email=email, password=password, full_name=full_name, roles=[Role.APPLICANT], organisation=None)
-    record_event(user, "user.registered", object_type="user", object_id=user.id, email=user.email)
+def new_applicant(*, email: str, password_hash: str, full_name: str, confirmed: bool) -> User:
+    """A self-registered applicant account, in no organisation yet; its password is checked and hashed already.
+    Unless `confirmed` (an invitation link proved the address), it waits for the confirmation of its address."""
+    email = normalise_email(email)
+    _ensure_email_free(email)
+    user = User(email=email, full_name=" ".join(full_name.split()) or email, password_hash=password_hash,
+                role_links=[UserRole(role=Role.APPLICANT)], email_confirmed_at=utcnow() if confirmed else None)
+    db.session.add(user)
+    db.session.flush()
+    record_event(user, "user.registered", object_type="user", object_id=user.id, email=user.email,
+                 confirmed=confirmed)
     return user
 
 
@@ -180,7 +188,9 @@ def _digest(text: str) -> str:
 
 
 def authenticate(email: str, password: str, *, address: str = "") -> User | None:
-    """The active user with these credentials, or None; never says which part was wrong.
+    """The active user with these credentials, or None; never says which part was wrong. The account may still
+    wait for the confirmation of its address (`User.is_confirmed`): the caller refuses it, saying so, since whoever
+    asks knows its password.
 
     `address` is the client's network address (behind trusted proxies, the one they forwarded). The attempt is
     counted and committed before the password is checked (app/counters.py), so concurrent guesses get no more
@@ -250,11 +260,11 @@ def _verify_credentials(email: str, password: str) -> User | None:
         hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    if not user.is_active:
+    if not user.is_active_account:
         return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    user.last_login_at = utcnow()
+    # The last log-in is written where the log-in completes, after any second factor (app/services/sessions.py).
     return user
 
 
@@ -266,9 +276,11 @@ def password_matches(user: User, password: str) -> bool:
         return False
 
 
-def issue_token(user: User, *, label: str = "", days: int | None = None) -> str:
+def issue_token(user: User, *, label: str = "", days: int | None = None, logging_in: bool = False) -> str:
     """A new bearer token for `user`, valid for `days` (API_TOKEN_DAYS by default, at most API_TOKEN_MAX_DAYS);
-    only its hash is kept (side effects: token row, audit)."""
+    only its hash is kept. `logging_in`: exchanged for the credentials (and second factor), a log-in of the account.
+
+    Side effects: token row, audit, the account's last log-in time when `logging_in`."""
     longest = int(current_app.config["API_TOKEN_MAX_DAYS"])
     days = int(current_app.config["API_TOKEN_DAYS"]) if days is None else days
     if not 1 <= days <= longest:
@@ -277,6 +289,8 @@ def issue_token(user: User, *, label: str = "", days: int | None = None) -> str:
     api_token = ApiToken(user=user, token_hash=token_digest(token), label=label,
                          expires_at=utcnow() + timedelta(days=days))
     db.session.add(api_token)
+    if logging_in:
+        user.last_login_at = utcnow()
     db.session.flush()
     record_event(user, "token.issued", object_type="api_token", object_id=api_token.id, label=label, days=days)
     return token

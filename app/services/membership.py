@@ -14,7 +14,6 @@ same moment cannot both win.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
@@ -27,8 +26,7 @@ from app.extensions import db
 from app.models import Invitation, JoinRequest, Organisation, User
 from app.queries.access import MEMBERSHIP_NOT_FOUND, is_member_of
 from app.queries.accounts import clean_organisation, find_organisation, normalise_email, token_digest
-from app.queries.membership import INVITATION_GONE, is_addressee, members_of, open_invitation, pending_join_request
-from app.services.accounts import new_applicant
+from app.queries.membership import INVITATION_GONE, is_addressee, members_of, pending_join_request
 from app.services.audit import record_event
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed, NotFound
 
@@ -289,45 +287,3 @@ def leave_organisation(actor: User) -> Organisation:
     db.session.flush()
     _audit(actor, "member_left", organisation, user=actor.id, email=actor.email)
     return organisation
-
-
-# --- registering ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Registration:
-    """A new applicant account, and where it stands with its organisation."""
-
-    user: User
-    organisation: Organisation  # the one it belongs to, or asked to join
-    is_member: bool  # False: a join request waits for a member's approval
-
-
-def register_applicant(
-    *, email: str, password: str, full_name: str, organisation_name: str, country: str,
-    organisation_type: OrganisationType, invitation_token: str | None = None,
-) -> Registration:
-    """Self-registration of an applicant.
-
-    With a valid invitation (for this e-mail address) the account joins the inviting organisation. Otherwise a new
-    organisation is registered with the account as its first member, or, when one of that name already exists in
-    that country, the account belongs to none and asks its members to let it join: naming an organisation never
-    lets anyone in. Side effects: user, organisation or join request or accepted invitation, audit events.
-    """
-    if invitation_token:
-        invitation = open_invitation(invitation_token)
-        if invitation is None:
-            raise InvalidInput(INVITATION_GONE, details={"field": "invitation"})
-        if normalise_email(email) != invitation.email:
-            raise InvalidInput("This invitation was sent to another e-mail address: register with that address.",
-                               details={"field": "email"})
-        user = new_applicant(email=email, password=password, full_name=full_name)
-        accept_invitation(invitation, actor=user)
-        return Registration(user, invitation.organisation, is_member=True)
-    existing = find_organisation(organisation_name, country)
-    user = new_applicant(email=email, password=password, full_name=full_name)
-    if existing is None:
-        organisation = start_organisation(user, name=organisation_name, country=country,
-                                                     type_=organisation_type)
-        return Registration(user, organisation, is_member=True)
-    request_to_join(user, existing)
-    return Registration(user, existing, is_member=False)

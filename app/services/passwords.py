@@ -55,8 +55,10 @@ def request_password_reset(email: str) -> None:
 
     Side effects: for an active account only, the sending job.
     """
+    # An account waiting for the confirmation of its address gets none: registering again sends its link again.
     user_id = db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email),
-                                                         User.is_active_account.is_(True)))
+                                                         User.is_active_account.is_(True),
+                                                         User.email_confirmed_at.is_not(None)))
     if user_id is not None:
         jobs.enqueue("accounts.password_reset_link", {"user": user_id, "at": int(utcnow().timestamp())})
 

@@ -1,5 +1,5 @@
-"""A real browser walks the applicant's journey: register, draft, partners, upload, green checklist, submit,
-download the receipt."""
+"""A real browser walks the applicant's journey: register, confirm the address from the e-mail caught by a test SMTP
+server, draft, partners, upload, green checklist, submit, download the receipt."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from app.countries import EU_MEMBER_STATES
 from app.extensions import db
 from tests.conftest import ARTIFACTS
 from tests.factories import make_open_call, pdf_bytes
+from tests.mailbox import mailbox_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,18 +34,26 @@ def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(ARTIFACTS / f"journey-{name}.png"), full_page=True)
 
 
-def test_an_applicant_goes_from_registration_to_a_receipt(page, live_server_url, euroclusters, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_applicant_goes_from_registration_to_a_receipt(app, page, live_server_url, euroclusters, tmp_path,  # type: ignore[no-untyped-def]
+                                                           monkeypatch) -> None:
     base = live_server_url
-    # Register.
-    page.goto(f"{base}/auth/register")
-    page.fill("#full_name", "Lina Coordinator")
-    page.fill("#email", "lina@cluster.example.org")
-    page.fill("#organisation_name", "Vilnius Mobility Cluster")
-    page.select_option("#country", "LT")
-    page.select_option("#organisation_type", "cluster_organisation")
+    # Register, then confirm the address with the link of the e-mail and the password chosen.
+    with mailbox_for(app, monkeypatch) as mailbox:
+        page.goto(f"{base}/auth/register")
+        page.fill("#full_name", "Lina Coordinator")
+        page.fill("#email", "lina@cluster.example.org")
+        page.fill("#organisation_name", "Vilnius Mobility Cluster")
+        page.select_option("#country", "LT")
+        page.select_option("#organisation_type", "cluster_organisation")
+        page.fill("#password", "a-long-enough-password")
+        page.fill("#confirm", "a-long-enough-password")
+        page.click("text=Create my account")
+        page.wait_for_selector("text=we have e-mailed a link to lina@cluster.example.org")
+        [(recipients, subject, _)] = mailbox.messages
+    assert (recipients, subject) == (["lina@cluster.example.org"], "Confirm your e-mail address for Eurogrants")
+    page.goto(f"{base}{mailbox.link()}")
     page.fill("#password", "a-long-enough-password")
-    page.fill("#confirm", "a-long-enough-password")
-    page.click("text=Create my account")
+    page.click("text=Confirm and log in")
     page.wait_for_url(f"{base}/applicant/")
     assert "No proposal yet." in page.content()
 

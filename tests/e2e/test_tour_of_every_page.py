@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.clock import utcnow
-from app.enums import ConflictDeclaration, Role
+from app.enums import ConflictDeclaration, OrganisationType, Role
 from app.extensions import db
 from app.models import Assignment, Call, Letter, OutboxMessage, PoolMember, User
 from app.models.selection import TransferOffer
@@ -63,6 +63,7 @@ def world(app: Any, tmp_path: Any) -> SimpleNamespace:
     from app.services.passwords import reset_link_token
     from app.services.personal_data import request_email_change
     from app.services.proposals import submit_proposal
+    from app.services.registration import confirmation_link_token, register_applicant
     from app.services.selection import run_selection
 
     with app.app_context():
@@ -102,6 +103,11 @@ def world(app: Any, tmp_path: Any) -> SimpleNamespace:
         _, token = membership.invite_member(applicant.organisation, actor=applicant, email="colleague@tour.test")
         change = request_email_change(newcomer, actor=newcomer, new_email="newcomer.new@tour.test",
                                       password=PASSWORD)
+        # Someone registered and has yet to confirm the address with the e-mailed link.
+        register_applicant(email="waiting@tour.test", password=PASSWORD, full_name="Wanda Waiting",
+                           organisation_name="Waiting Cluster", country="MT",
+                           organisation_type=OrganisationType.CLUSTER)
+        waiting = db.session.scalars(sa.select(User).where(User.email == "waiting@tour.test")).one()
         # All three reports on the second proposal: its rapporteur (evaluator 1) drafts the consensus.
         second = setup.proposal_ids[1]
         for evaluator_id in setup.evaluator_ids:
@@ -122,7 +128,8 @@ def world(app: Any, tmp_path: Any) -> SimpleNamespace:
             consensus=setup.assignments[(second, setup.evaluator_ids[0])],
             email_change=f"/account/email/{change.id}/{email_change_token(change)}",
             password_reset=f"/auth/password-reset/{reset_link_token(newcomer, made_at=int(utcnow().timestamp()))}",
-            applicant_id=applicant.id,
+            applicant_id=applicant.id, waiting=waiting.email,
+            confirmation=f"/auth/confirm/{confirmation_link_token(waiting, made_at=int(utcnow().timestamp()))}",
             message=db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.letter_id == award.id)),
         )
 
@@ -171,6 +178,20 @@ def _public_pages(tour: Any) -> None:
     tour.visit(f"/auth/invitations/{w.token}")
     tour.visit("/auth/password-reset")
     tour.visit(w.password_reset)
+    # Registration's confirmation: the link's page, a wrong password, a link that no longer works, and the log-in
+    # of an account that waits for its confirmation (with the button that sends the link again).
+    page = tour.visit(w.confirmation)
+    page.fill("#password", "not the password")
+    page.click("form button[type=submit], form input[type=submit]")
+    page.wait_for_selector("text=This is not the password chosen at registration.")
+    _sent(tour, "auth.confirm.post.422")
+    tour.visit("/auth/confirm/not-a-link")
+    page = tour.visit("/auth/login")
+    page.fill("#email", w.waiting)
+    page.fill("#password", PASSWORD)
+    page.click("form button[type=submit], form input[type=submit]")
+    page.wait_for_selector("text=Send the link again")
+    _sent(tour, "auth.login.post.403")
     page = tour.visit("/auth/login")
     page.fill("#email", "nobody@example.org")
     page.fill("#password", "wrong password")

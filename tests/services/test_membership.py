@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.clock import set_clock
+from app.clock import set_clock, utcnow
 from app.enums import InvitationStatus, JoinRequestStatus, OrganisationType, Role
 from app.extensions import db
 from app.models import AuditEvent, JoinRequest, Organisation, Proposal, User
@@ -30,16 +30,29 @@ from app.queries.membership import (
 from app.services import membership
 from app.services.accounts import create_user
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed, NotFound
-from app.services.membership import register_applicant
+from app.services.registration import (
+    Registration,
+    confirm_registration,
+    confirmation_link_token,
+    register_applicant,
+    register_invited,
+)
 from tests.factories import make_call, make_proposal
 
 PASSWORD = "violet-harbour-1987-tram"
 
 
-def _register(email: str, name: str = "Baltic Cluster Alliance", country: str = "LT", **extra: object):  # type: ignore[no-untyped-def]
-    return register_applicant(email=email, password=PASSWORD, full_name=email.split("@")[0].title(),
-                              organisation_name=name, country=country, organisation_type=OrganisationType.CLUSTER,
-                              **extra)  # type: ignore[arg-type]
+def _register(email: str, name: str = "Baltic Cluster Alliance", country: str = "LT",
+              invitation_token: str | None = None) -> Registration:
+    """Register as an applicant and confirm the address through the e-mailed link (or register by invitation)."""
+    full_name = email.split("@")[0].title()
+    if invitation_token is not None:
+        return register_invited(email=email, password=PASSWORD, full_name=full_name, invitation_token=invitation_token)
+    register_applicant(email=email, password=PASSWORD, full_name=full_name, organisation_name=name, country=country,
+                       organisation_type=OrganisationType.CLUSTER)
+    user = db.session.scalars(sa.select(User).where(User.email == email)).one()
+    link = confirmation_link_token(user, made_at=int(utcnow().timestamp()))
+    return confirm_registration(link, password=PASSWORD)
 
 
 def _actions(organisation: Organisation) -> list[str]:

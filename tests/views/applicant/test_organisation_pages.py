@@ -20,6 +20,7 @@ from app.models import AuditEvent, Document, Letter, SelectionRun, User
 from app.services import letters as letter_service
 from tests.conftest import api_token
 from tests.factories import make_letter_scenario, pdf_bytes
+from tests.registering import register_and_confirm
 
 NEWCOMER = {"full_name": "Nina Newcomer", "email": "nina@newcomer.example", "password": "violet-harbour-1987-tram",
             "confirm": "violet-harbour-1987-tram", "organisation_name": "  baltic CLUSTER alliance ", "country": "LT",
@@ -85,7 +86,7 @@ def _api_urls(baltic: Baltic) -> list[str]:
 
 
 def test_registering_with_the_name_of_an_existing_organisation_shows_nothing_of_it(app, client, baltic) -> None:  # type: ignore[no-untyped-def]
-    response = client.post("/auth/register", data=NEWCOMER)
+    response = register_and_confirm(app, client, NEWCOMER)
     assert response.status_code == 302
     for url in _organisation_proposal_urls(baltic):
         assert client.get(url).status_code == 404, url
@@ -108,8 +109,8 @@ def test_registering_with_the_name_of_an_existing_organisation_shows_nothing_of_
                        data={"confirm": "y"}).status_code == 404
 
 
-def test_registration_says_the_organisation_exists_and_nothing_about_its_members(client, baltic) -> None:  # type: ignore[no-untyped-def]
-    response = client.post("/auth/register", data=NEWCOMER, follow_redirects=True)
+def test_registration_says_the_organisation_exists_and_nothing_about_its_members(app, client, baltic) -> None:  # type: ignore[no-untyped-def]
+    response = register_and_confirm(app, client, NEWCOMER, follow_redirects=True)
     assert response.request.path == "/applicant/organisation"
     html = response.get_data(as_text=True)
     assert "Baltic Cluster Alliance is already registered in Lithuania" in html
@@ -124,7 +125,7 @@ def _member_client(app: Flask, login: Any, baltic: Baltic) -> Any:
 
 
 def test_a_member_approves_the_request_and_the_newcomer_then_works_on_the_proposals(app, client, login, baltic) -> None:  # type: ignore[no-untyped-def]
-    client.post("/auth/register", data=NEWCOMER)
+    register_and_confirm(app, client, NEWCOMER)
     member = _member_client(app, login, baltic)
     assert "1 person asks to join Baltic Cluster Alliance" in member.get("/applicant/").get_data(as_text=True)
     page = member.get("/applicant/organisation").get_data(as_text=True)
@@ -145,7 +146,7 @@ def test_a_member_approves_the_request_and_the_newcomer_then_works_on_the_propos
 
 
 def test_a_refused_newcomer_is_told_and_sees_nothing(app, client, login, baltic) -> None:  # type: ignore[no-untyped-def]
-    client.post("/auth/register", data=NEWCOMER)
+    register_and_confirm(app, client, NEWCOMER)
     member = _member_client(app, login, baltic)
     page = member.get("/applicant/organisation").get_data(as_text=True)
     refuse = re.search(r'action="(/applicant/organisation/join-requests/\d+/refuse)"', page).group(1)
@@ -157,7 +158,7 @@ def test_a_refused_newcomer_is_told_and_sees_nothing(app, client, login, baltic)
 
 
 def test_the_newcomer_cannot_answer_their_own_request(app, client, baltic) -> None:  # type: ignore[no-untyped-def]
-    client.post("/auth/register", data=NEWCOMER)
+    register_and_confirm(app, client, NEWCOMER)
     from app.models import JoinRequest
 
     with app.app_context():
@@ -198,7 +199,7 @@ def test_an_invitation_link_lets_a_colleague_register_into_the_organisation(app,
 
 
 def test_a_signed_in_newcomer_accepts_an_invitation_from_the_link(app, client, login, baltic) -> None:  # type: ignore[no-untyped-def]
-    client.post("/auth/register", data=NEWCOMER)  # waiting for an answer
+    register_and_confirm(app, client, NEWCOMER)  # waiting for an answer
     member = _member_client(app, login, baltic)
     link = _invite(member, NEWCOMER["email"])
     landing = client.get(link)
@@ -227,7 +228,7 @@ def test_an_invitation_link_held_by_someone_else_is_refused(app, login, make_use
 
 
 def test_an_account_without_organisation_joins_or_registers_one_from_its_page(app, client, baltic) -> None:  # type: ignore[no-untyped-def]
-    client.post("/auth/register", data=NEWCOMER)
+    register_and_confirm(app, client, NEWCOMER)
     client.post("/applicant/organisation/join-request/cancel")
     unknown = client.post("/applicant/organisation/join-requests",
                           data={"organisation_name": "Nowhere Cluster", "country": "LT"})
@@ -259,8 +260,8 @@ def test_a_removed_member_loses_the_proposals_at_once(app, client, login, baltic
     assert "You are the last member of Baltic Cluster Alliance" in last.get_data(as_text=True)
 
 
-def test_registration_keeps_working_for_a_new_organisation(client, baltic) -> None:  # type: ignore[no-untyped-def]
-    response = client.post("/auth/register", data={**NEWCOMER, "organisation_name": "Vilnius Mobility Cluster"},
-                           follow_redirects=True)
+def test_registration_keeps_working_for_a_new_organisation(app, client, baltic) -> None:  # type: ignore[no-untyped-def]
+    response = register_and_confirm(app, client, {**NEWCOMER, "organisation_name": "Vilnius Mobility Cluster"},
+                                    follow_redirects=True)
     assert response.request.path == "/applicant/"
     assert "as a member of Vilnius Mobility Cluster" in response.get_data(as_text=True)
