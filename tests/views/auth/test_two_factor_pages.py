@@ -169,3 +169,27 @@ def test_the_token_exchange_respects_two_factor(app, client, make_user, login) -
     assert issued.status_code == 201
     token = issued.get_json()["token"]
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()["email"] == officer.email
+
+
+def _last_login(app: Flask, user: User) -> object:
+    with app.app_context():
+        return db.session.get(User, user.id).last_login_at  # type: ignore[union-attr]
+
+
+def test_the_last_log_in_is_written_once_the_second_factor_has_passed(app, enrolled_evaluator, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    user, _ = enrolled_evaluator
+    before = _last_login(app, user)  # the log-in that enrolled
+    frozen_clock.move(minutes=10)
+    client = app.test_client()
+    _password_step(client, user)
+    assert _last_login(app, user) == before  # the password alone is no log-in
+    assert app.test_client().post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD}
+                                  ).status_code == 401  # nor is the token exchange without its code
+    assert _last_login(app, user) == before
+    assert client.post("/auth/two-factor", data={"code": code_for(app, user.email)}).status_code == 302
+    assert _last_login(app, user) == frozen_clock.now()
+    frozen_clock.move(minutes=10)
+    token = app.test_client().post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD,
+                                                           "code": code_for(app, user.email)})
+    assert token.status_code == 201
+    assert _last_login(app, user) == frozen_clock.now()
