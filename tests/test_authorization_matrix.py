@@ -198,7 +198,7 @@ RULES: dict[str, Rule] = {
     "manage.personal_data_export_for": Rule(STAFF, STAFF, "person"),
     "manage.personal_data_erase_for": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person"),
     **{f"manage.{name}": Rule(frozenset({ADMIN}), frozenset({ADMIN}), "person")
-       for name in ("account", "account_roles", "deactivate", "reactivate")},
+       for name in ("account", "account_roles", "deactivate", "reactivate", "reset_authenticator")},
 }
 MANAGE_DEFAULT = role(STAFF)
 

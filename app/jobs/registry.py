@@ -28,6 +28,7 @@ class JobKind:
 def job_kinds() -> dict[str, JobKind]:
     """The registry of job kinds. Imported lazily: the services that own the work enqueue through `app.jobs`."""
     from app.services import (
+        account_admin,
         accounts,
         evaluator_mail,
         letters,
@@ -43,6 +44,7 @@ def job_kinds() -> dict[str, JobKind]:
         JobKind("accounts.failed_logins_notice", accounts.send_failed_logins_notice_job),
         JobKind("accounts.password_reset_link", passwords.send_password_reset_link_job),
         JobKind("accounts.registration_notice", registration.send_registration_notice_job),
+        JobKind("accounts.two_factor_reset_notice", account_admin.send_two_factor_reset_notice_job),
         JobKind(evaluator_mail.NOTICE_JOB, evaluator_mail.send_assignment_notices_job),
         # Reminders are idempotent (once per assignment and deadline, planned at the clock): redone by the next run.
         JobKind(evaluator_mail.REMIND_JOB, evaluator_mail.send_reminders_job),
@@ -58,6 +60,6 @@ def job_kinds() -> dict[str, JobKind]:
 
 
 JOB_KIND_NAMES = ("accounts.confirmation_link", "accounts.failed_logins_notice", "accounts.password_reset_link",
-                  "accounts.registration_notice", "evaluations.assignments_notice",
+                  "accounts.registration_notice", "accounts.two_factor_reset_notice", "evaluations.assignments_notice",
                   "evaluations.remind", "letters.render", "outbox.send",
                   "personal_data.email_confirmation", "personal_data.retention")

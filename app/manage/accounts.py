@@ -1,5 +1,5 @@
 """The administrators' account pages: one account with its state, roles and sessions; deactivate, reactivate,
-change roles (each audited by its service)."""
+change roles, reset a lost authenticator (each audited by its service)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from app.enums import Role
 from app.manage import bp
 from app.queries.account_admin import load_account
 from app.queries.sessions import sessions_of
-from app.services.account_admin import change_roles, deactivate_account, reactivate_account
+from app.services.account_admin import change_roles, deactivate_account, reactivate_account, reset_two_factor
 from app.web.access import current_actor, role_required
 from app.web.transaction import command
 from forms.security import AccountRolesForm, AccountStateForm
@@ -66,4 +66,19 @@ def reactivate(user_id: int) -> Response:
             reactivate_account(user, actor=current_actor())
         if outcome.ok:
             flash(f"{user.email} is active again: it can log in with its password.", "success")
+    return redirect(url_for("manage.account", user_id=user_id))
+
+
+@bp.post("/users/<int(max=2147483647):user_id>/two-factor/reset")
+@role_required(Role.ADMIN)
+def reset_authenticator(user_id: int) -> Response:
+    """Remove a lost authenticator: the owner logs in with the password alone (staff enrol again at once)."""
+    user = load_account(user_id)
+    if AccountStateForm().validate_on_submit():
+        with command() as outcome:
+            ended = reset_two_factor(user, actor=current_actor())
+        if outcome.ok:
+            flash(f"The authenticator of {user.email} is removed with its recovery codes: {ended.sessions} "
+                  f"session{'s' if ended.sessions != 1 else ''} ended, {ended.tokens} API "
+                  f"token{'s' if ended.tokens != 1 else ''} revoked, and the owner is e-mailed.", "success")
     return redirect(url_for("manage.account", user_id=user_id))

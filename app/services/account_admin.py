@@ -1,5 +1,6 @@
-"""Account administration by administrators: deactivate and reactivate an account, change its roles. Each is
-audited; an administrator can neither deactivate themselves nor leave the system without an active administrator.
+"""Account administration by administrators: deactivate and reactivate an account, change its roles, reset a lost
+authenticator. Each is audited; an administrator can neither deactivate themselves nor leave the system without an
+active administrator.
 
 A deactivated account cannot log in, its sessions end at once (app/services/sessions.py) and its API tokens stop
 working at the next request (app/queries/accounts.py `user_for_token` refuses an inactive account's tokens).
@@ -7,15 +8,23 @@ working at the next request (app/queries/accounts.py `user_for_token` refuses an
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, render_template
 
+from app import jobs
+from app.clock import utcnow
 from app.enums import Role
 from app.extensions import db
-from app.models import User, UserRole
+from app.models import ApiToken, RecoveryCode, User, UserRole
+from app.queries.two_factor import is_two_factor_required
+from app.services import outbox
 from app.services.audit import record_event
-from app.services.errors import InvalidInput, InvalidTransition, NotAllowed
+from app.services.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed
 from app.services.sessions import end_all_sessions
 
 LAST_ADMIN = ("This is the last active administrator: give another account the administrator role first, so that "
@@ -86,3 +95,54 @@ def change_roles(user: User, *, actor: User, roles: Iterable[Role]) -> bool:
     record_event(actor, "user.roles_changed", object_type="user", object_id=user.id,
                  before=sorted(r.value for r in before), after=sorted(r.value for r in wanted))
     return True
+
+
+@dataclass(frozen=True)
+class AuthenticatorReset:
+    """What resetting a lost authenticator ended."""
+
+    sessions: int
+    tokens: int
+
+
+def reset_two_factor(user: User, *, actor: User) -> AuthenticatorReset:
+    """Remove the account's authenticator (its secret and recovery codes) when its owner lost it. Whoever held the
+    authenticator may be signed in, so every session ends and every API token is revoked, as a password change ends
+    the sessions; an officer or administrator must enrol again at the next log-in. The owner is e-mailed.
+
+    Side effects: the secret and recovery codes deleted, the sessions deleted, the tokens revoked, audit events,
+    the job of the e-mail.
+    """
+    _require_admin(actor)
+    if user.id == actor.id:
+        raise NotAllowed("Another administrator resets your own authenticator; you can turn yours off yourself.")
+    if user.totp_secret is None and user.totp_confirmed_at is None:
+        raise InvalidTransition("This account has no authenticator to reset.")
+    user.totp_secret, user.totp_confirmed_at, user.totp_last_step = None, None, None
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    revoked = db.session.execute(
+        sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    tokens = int(getattr(revoked, "rowcount", 0) or 0)
+    sessions = end_all_sessions(user, actor=actor, reason="authenticator reset")
+    record_event(actor, "user.two_factor_reset", object_type="user", object_id=user.id, sessions_ended=sessions,
+                 tokens_revoked=tokens)
+    jobs.enqueue("accounts.two_factor_reset_notice", {"user": user.id, "at": int(utcnow().timestamp())})
+    return AuthenticatorReset(sessions=sessions, tokens=tokens)
+
+
+def send_two_factor_reset_notice_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Background job: tell the account's owner that an administrator removed their authenticator."""
+    user = db.session.get(User, int(payload["user"]))
+    if user is None or not user.is_active:
+        return {"sent": False, "reason": "no such active account"}
+    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    body = render_template("email/two_factor_reset.txt", user=user, login=f"{base}/auth/login",
+                           must_enrol=is_two_factor_required(user))
+    try:
+        outbox.send_now([user.email], "Your Eurogrants authenticator was reset", body,
+                        message_id=f"two-factor-reset-{user.id}-{int(payload['at'])}")
+    except (DomainError, OSError, smtplib.SMTPException) as error:
+        return {"sent": False, "reason": getattr(error, "message", None) or str(error)[:1000]}
+    record_event(None, "user.two_factor_reset_notified", object_type="user", object_id=user.id)
+    return {"sent": True}

@@ -62,6 +62,7 @@ def test_the_job_kinds_are_an_explicit_registry() -> None:
     kinds = jobs.job_kinds()
     assert tuple(kinds) == jobs.JOB_KIND_NAMES == ("accounts.confirmation_link", "accounts.failed_logins_notice",
                                              "accounts.password_reset_link", "accounts.registration_notice",
+                                             "accounts.two_factor_reset_notice",
                                              "evaluations.assignments_notice", "evaluations.remind",
                                              "letters.render", "outbox.send", "personal_data.email_confirmation",
                                              "personal_data.retention")

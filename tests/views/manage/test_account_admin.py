@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.enums import Role
 from app.extensions import db
-from app.models import AuditEvent, User, UserSession
+from app.models import AuditEvent, RecoveryCode, User, UserSession
 from tests.conftest import PASSWORD, api_token
 
 
@@ -100,3 +100,45 @@ def test_officers_do_not_administer_accounts(app, make_user, login) -> None:  # 
     assert officer.post(f"/manage/users/{evaluator.id}/deactivate").status_code == 403
     with app.app_context():
         assert db.session.get(User, evaluator.id).is_active_account
+
+
+def test_an_administrator_resets_a_lost_authenticator_and_the_officer_enrols_again(app, make_user, login,  # type: ignore[no-untyped-def]
+                                                                                    mailbox) -> None:
+    admin = login(app.test_client(), make_user(Role.ADMIN))
+    officer = make_user(Role.OFFICER, email="otto@commission.example")
+    signed_in = login(app.test_client(), officer)  # sets up two-factor sign-in, as officers must
+    token = api_token(app, officer)
+    page = admin.get(f"/manage/users/{officer.id}").get_data(as_text=True)
+    assert "Two-factor sign-in</dt><dd>On since" in page
+    assert "Reset the lost authenticator" in page
+    done = admin.post(f"/manage/users/{officer.id}/two-factor/reset", follow_redirects=True)
+    assert ("The authenticator of otto@commission.example is removed with its recovery codes: 1 session ended, "
+            "1 API token revoked") in done.get_data(as_text=True)
+    assert signed_in.get("/manage/").status_code == 302
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    with app.app_context():
+        account = db.session.get(User, officer.id)
+        assert (account.totp_secret, account.totp_confirmed_at, account.has_two_factor) == (None, None, False)
+        assert db.session.scalars(sa.select(RecoveryCode).where(RecoveryCode.user_id == officer.id)).all() == []
+    [event] = _events(app, "user.two_factor_reset")
+    assert (event.object_id, event.data["sessions_ended"], event.data["tokens_revoked"]) == (str(officer.id), 1, 1)
+    [(recipients, subject, body)] = mailbox.messages
+    assert (recipients, subject) == ([officer.email], "Your Eurogrants authenticator was reset")
+    assert "you set up two-factor sign-in again with a new authenticator" in body
+    # The password alone signs in, and the officer must set up a new authenticator before anything else.
+    again = app.test_client()
+    assert again.post("/auth/login", data={"email": officer.email, "password": PASSWORD}).status_code == 302
+    assert again.get("/manage/").headers["Location"].startswith("/account/two-factor")
+    twice = admin.post(f"/manage/users/{officer.id}/two-factor/reset", follow_redirects=True)
+    assert "This account has no authenticator to reset." in twice.get_data(as_text=True)
+    assert len(_events(app, "user.two_factor_reset")) == 1
+
+
+def test_an_administrator_does_not_reset_their_own_authenticator(app, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user(Role.ADMIN)
+    client = login(app.test_client(), admin)
+    assert "Reset the lost authenticator" not in client.get(f"/manage/users/{admin.id}").get_data(as_text=True)
+    refused = client.post(f"/manage/users/{admin.id}/two-factor/reset", follow_redirects=True)
+    assert "Another administrator resets your own authenticator" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, admin.id).has_two_factor
