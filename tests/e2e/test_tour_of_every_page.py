@@ -294,6 +294,9 @@ def _admin_pages(tour: Any) -> None:
     tour.visit("/manage/personal-data")
     tour.visit("/manage/personal-data/access-log")
     tour.visit(f"/manage/users/{w.applicant_id}")
+    tour.visit(f"/manage/users/{w.setup.officer_id}")  # with an authenticator: the form that resets it
+    assert tour.page.locator("#reset-authenticator").count() == 1
+    tour.auditor.check(tour.page, state="with-authenticator")
     tour.visit(f"/manage/users/{w.applicant_id}/tokens")
     page = tour.visit("/manage/users")
     page.fill("#full_name", "Demo Evaluator")
