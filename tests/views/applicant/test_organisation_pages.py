@@ -265,3 +265,29 @@ def test_registration_keeps_working_for_a_new_organisation(app, client, baltic) 
                                     follow_redirects=True)
     assert response.request.path == "/applicant/"
     assert "as a member of Vilnius Mobility Cluster" in response.get_data(as_text=True)
+
+
+def test_an_invitation_proves_the_address_of_a_waiting_registration_and_sends_an_account_holder_to_log_in(
+        app, client, login, make_user, baltic) -> None:  # type: ignore[no-untyped-def]
+    member = _member_client(app, login, baltic)
+    fields = {k: v for k, v in NEWCOMER.items() if not k.startswith(("organisation", "country"))}
+    # Someone registered ieva's address without confirming it: the invitation's registration becomes that account.
+    app.test_client().post("/auth/register", data={**NEWCOMER, "email": "ieva@baltic.example",
+                                                   "password": "squatter-pw-123", "confirm": "squatter-pw-123"})
+    token = _invite(member, "ieva@baltic.example").rsplit("/", 1)[1]
+    response = client.post("/auth/register", data={**fields, "email": "ieva@baltic.example", "invitation": token})
+    assert response.headers["Location"] == "/applicant/"
+    assert client.get(f"/applicant/proposals/{baltic.proposal}").status_code == 200
+    assert app.test_client().post("/auth/login", data={"email": "ieva@baltic.example",
+                                                       "password": "squatter-pw-123"}).status_code == 200  # refused
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+            User.email == "ieva@baltic.example")) == 1
+    # An address with an account: its holder logs in to accept (the invitation was sent to that address).
+    make_user(Role.APPLICANT, email="olga@baltic.example", organisation=None)
+    token = _invite(member, "olga@baltic.example").rsplit("/", 1)[1]
+    taken = app.test_client().post("/auth/register", data={**fields, "email": "olga@baltic.example",
+                                                           "invitation": token})
+    assert taken.status_code == 200
+    assert "An account uses this address already: log in with it to accept the invitation." in taken.get_data(
+        as_text=True)

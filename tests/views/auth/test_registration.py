@@ -13,7 +13,7 @@ from flask import Flask
 from app.auth.routes import LOGIN_FAILED
 from app.enums import Role
 from app.extensions import db
-from app.models import AuditEvent, Organisation, User
+from app.models import AuditEvent, JoinRequest, Organisation, User
 from tests.mailbox import mailbox_for
 
 ADDRESS = "rasa@cluster.example"
@@ -96,7 +96,11 @@ def test_the_link_asks_for_the_registration_password_and_works_once(app, mailbox
     wrong = visitor.post(link, data={"password": "not-the-password"})
     assert wrong.status_code == 422
     assert "This is not the password chosen at registration." in wrong.get_data(as_text=True)
-    assert not _account(app).is_confirmed
+    waiting = _account(app)
+    assert (waiting.is_confirmed, waiting.organisation_id) == (False, None)
+    with app.app_context():  # an unconfirmed account holds no organisation and asks to join none
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(JoinRequest)) == 0
     done = visitor.post(link, data={"password": REGISTRATION["password"]}, follow_redirects=True)
     assert done.request.path == "/applicant/"
     assert "Your account is ready, as a member of Baltic Cluster." in done.get_data(as_text=True)
