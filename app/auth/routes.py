@@ -226,8 +226,9 @@ def confirm(confirmation_token: str) -> str | Response | tuple[str, int]:
 def resend_confirmation_link() -> Response:
     """Send the confirmation link again, for the account whose right password was just given at log-in."""
     awaiting = session.pop(AWAITING_CONFIRMATION, None)
-    fresh = isinstance(awaiting, dict) and int(utcnow().timestamp()) - int(awaiting.get("since", 0)) <= PENDING_SECONDS
-    user = db.session.get(User, int(awaiting["user"])) if fresh and isinstance(awaiting, dict) else None
+    user = None
+    if isinstance(awaiting, dict) and int(utcnow().timestamp()) - int(awaiting.get("since", 0)) <= PENDING_SECONDS:
+        user = db.session.get(User, int(awaiting["user"]))
     if user is None:
         flash("Log in with your e-mail address and password first: the link is then sent again on request.", "error")
         return redirect(url_for("auth.login"))
