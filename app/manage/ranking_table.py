@@ -21,12 +21,13 @@ def _score_text(value: Decimal) -> str:
     return format_score(value)
 
 
-def ranking_rows_html(ranking: Ranking) -> Markup:
-    """The table's rows, one per entry. Every value that comes from the database or the scoring output goes through
-    `escape`; only our own markup and numbers are written as is."""
+def ranking_rows_html(ranking: Ranking, entries: list[RankingEntry] | None = None) -> Markup:
+    """The table's rows, one per entry (`entries`: the rows of a page of the ranking; all of them by default).
+    Every value that comes from the database or the scoring output goes through `escape`; only our own markup and
+    numbers are written as is."""
     keys = [c.key for c in ranking.criteria]
     money = ranking.budget is not None  # event calls award slots: no money columns
-    rows = "\n".join(_row(entry, keys, money) for entry in ranking.entries)
+    rows = "\n".join(_row(entry, keys, money) for entry in (ranking.entries if entries is None else entries))
     return Markup(rows)  # noqa: S704 - built from escaped values and our own markup
 
 

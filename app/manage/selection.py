@@ -21,6 +21,7 @@ from app.models import Call, SelectionRun
 from app.queries.access import load_call, load_run, load_tie_resolution
 from app.queries.outcomes import predates_decision_fields, run_outcomes, verify_run
 from app.queries.ranking import Ranking, export_ranking, live_ranking, run_ranking
+from app.queries.ranking_window import OUTCOME_LABELS, RANKING_SORTS, RankingFilter, ranking_window
 from app.queries.runs import (
     acronyms_of,
     compare_runs,
@@ -92,24 +93,29 @@ def _run_form(call: Call, options: SelectionOptions) -> SelectionRunForm:
     return form
 
 
-def _render_ranking(call: Call, ranking: Ranking, form: SelectionRunForm, status: int = 200) -> tuple[str, int]:
+def _render_ranking(call: Call, ranking: Ranking, form: SelectionRunForm, status: int = 200,
+                    wanted: RankingFilter | None = None) -> tuple[str, int]:
     runs = list_runs(call)
+    shown = ranking_window(ranking, wanted or RankingFilter())
     return render_template(
         "manage/selection_ranking.html", call=call, ranking=ranking, form=form, runs=runs[:5],
         run_count=len(runs), in_force=next((run for run in runs if run.is_in_force), None),
         bar=budget_bar(ranking), histogram=totals_histogram(ranking), describe_options=describe_options,
-        defaults=SelectionOptions.defaults(call), now=utcnow(), rows=ranking_rows_html(ranking),
+        defaults=SelectionOptions.defaults(call), now=utcnow(), listing=shown, outcomes=OUTCOME_LABELS,
+        sorts=RANKING_SORTS, rows=ranking_rows_html(ranking, shown.rows),
     ), status
 
 
 @bp.get("/calls/<code>/ranking")
 def selection_ranking(code: str) -> tuple[str, int]:
-    """The live ranking with the chosen options (the call's by default), charts, ties and the run form."""
+    """The live ranking with the chosen options (the call's by default), charts, ties and the run form; its table a
+    page at a time, filtered and sorted as asked, beside the cut-off of the whole ranking."""
     call = load_call(code)
     options, problems = _options_from_query(call)
     for problem in problems:
         flash(problem, "error")
-    return _render_ranking(call, live_ranking(call, options), _run_form(call, options))
+    return _render_ranking(call, live_ranking(call, options), _run_form(call, options),
+                           wanted=RankingFilter.from_args(request.args))
 
 
 @bp.post("/calls/<code>/runs")
