@@ -24,8 +24,8 @@ from app.queries.outcomes import (
     Outcome,
     RunOutcomes,
     TieGroup,
-    run_outcomes,
     preview_outcomes,
+    run_outcomes,
 )
 from app.queries.selection import CallData, ProposalRow, Readiness, SelectionOptions, load_call_data, prepare_input
 from app.services.errors import InvalidInput
