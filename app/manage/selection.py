@@ -157,10 +157,11 @@ def selection_run(code: str, number: int) -> str:
     ranking = run_ranking(run)
     children = promotions_of(run)
     resolutions = {r.id: r for r in list_tie_resolutions(call)}
+    shown = ranking_window(ranking, RankingFilter.from_args(request.args))
     return render_template(
         "manage/selection_run.html", call=call, run=run, ranking=ranking, verified=verify_run(run),
         predates_decision_fields=predates_decision_fields(json.loads(run.output_json)),
-        rows=ranking_rows_html(ranking),
+        listing=shown, outcomes=OUTCOME_LABELS, sorts=RANKING_SORTS, rows=ranking_rows_html(ranking, shown.rows),
         bar=budget_bar(ranking), histogram=totals_histogram(ranking), describe_options=describe_options,
         in_force=run_in_force(call), children=children, resolutions=resolutions,
         plan=transfer_plan(call) if run.is_in_force else None,

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from app.queries.outcomes import STATUS_LABELS
 from app.queries.paging import Window, window
 from app.queries.ranking import Ranking, RankingEntry
 
 RANKING_PAGE_SIZE = 100  # a typical call (the reference calls, the demo's 64) reads on one page; big calls page
 MAX_SEARCH = 100
-OUTCOMES = ("selected", "reserve", "not_funded", "below_threshold", "ineligible", "not_ready")
-OUTCOME_LABELS = {"selected": "selected", "reserve": "reserve", "not_funded": "not funded",
-                  "below_threshold": "below threshold", "ineligible": "ineligible", "not_ready": "not ready"}
+OUTCOMES = ("selected", "reserve", "not_funded", "below_threshold", "ineligible", "declined", "not_ready")
+OUTCOME_LABELS = {status: STATUS_LABELS[status].lower() for status in OUTCOMES}
 SortKey = Callable[[RankingEntry], Any]
 RANKING_SORTS: dict[str, tuple[str, SortKey | None]] = {
     "rank": ("rank", None),  # the ranking's own order: merit order, then the proposals not ranked

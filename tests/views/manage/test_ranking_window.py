@@ -193,3 +193,16 @@ def page_of_call(officer, code: str) -> str:
     response = officer.get(f"/manage/calls/{code}/ranking")
     assert response.status_code == 200
     return response.get_data(as_text=True)
+
+
+def test_a_runs_page_shows_its_ranking_a_window_at_a_time_with_its_cut_off(field, officer) -> None:
+    response = officer.post(f"/manage/calls/{CODE}/runs", data={"budget_policy": "skip", "reserve_size": "2"})
+    assert response.status_code == 302
+    second = officer.get(f"/manage/calls/{CODE}/runs/1?page=2").get_data(as_text=True)
+    assert rows(second) == [ref(4), ref(5), ref(6)]
+    assert caption(second) == "Rows 4–6 of 7"
+    assert f"#3 <strong>BRONZE</strong> <code class=\"ref\">{ref(3)}</code>" in cut_off(second)
+    assert link_to(cut_off(second), ref(4)) == {"page": ["2"]}
+    assert rows(officer.get(f"/manage/calls/{CODE}/runs/1?outcome=selected").get_data(as_text=True)) == [
+        ref(1), ref(2), ref(3)]
+    assert 'href="/manage/calls/WIN/runs/1?page=3"' in second
