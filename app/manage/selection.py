@@ -16,7 +16,7 @@ from app.formatting import format_money
 from app.manage import bp
 from app.manage.charts import budget_bar, totals_histogram
 from app.manage.exports import export_file
-from app.manage.ranking_table import ranking_rows_html
+from app.manage.ranking_table import ranking_rows_html, tie_items_html
 from app.models import Call, SelectionRun
 from app.queries.access import load_call, load_run, load_tie_resolution
 from app.queries.outcomes import predates_decision_fields, run_outcomes, verify_run
@@ -102,7 +102,7 @@ def _render_ranking(call: Call, ranking: Ranking, form: SelectionRunForm, status
         run_count=len(runs), in_force=next((run for run in runs if run.is_in_force), None),
         bar=budget_bar(ranking), histogram=totals_histogram(ranking), describe_options=describe_options,
         defaults=SelectionOptions.defaults(call), now=utcnow(), listing=shown, outcomes=OUTCOME_LABELS,
-        sorts=RANKING_SORTS, rows=ranking_rows_html(ranking, shown.rows),
+        sorts=RANKING_SORTS, rows=ranking_rows_html(ranking, shown.rows), tie_items_html=tie_items_html,
     ), status
 
 
