@@ -5,6 +5,8 @@ server stays the authority on saving."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 import sqlalchemy as sa
 
@@ -22,7 +24,7 @@ def draft(app, make_user) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     applicant = make_user(Role.APPLICANT, organisation="Vilnius Mobility Cluster", country="LT")
     with app.app_context():
         call = make_open_call("LIVE-CHECK", days_left=3, min_partners=4, min_countries=3, duration_min_months=24,
-                              duration_max_months=36)
+                              duration_max_months=36, max_grant_per_proposal=Decimal("1400000.00"))
         creator = db.session.get(User, applicant.id)
         proposal = make_proposal(call, creator, acronym="LIVE", submitted=False,
                                  partners=[("Cluster Rhein-Ruhr", "DE"), ("Pôle Sud", "FR")])
@@ -92,3 +94,21 @@ def test_partners_and_countries_are_counted_while_typing(app, page, live_server_
     blank.locator("[name$='-remove']").check()
     assert "Add 1 more partner (you have 3)." in partners.inner_text()
     assert page.locator("#checklist .checklist-count").inner_text() == count
+
+
+def test_a_request_above_the_cap_typed_the_european_way_is_flagged_while_typing(app, page, live_server_url,  # type: ignore[no-untyped-def]
+                                                                               draft) -> None:
+    email, proposal_id = draft
+    browser_log_in(page, live_server_url, app, email)
+    page.goto(f"{live_server_url}/applicant/proposals/{proposal_id}/budget")
+    cap = page.locator("#checklist li[data-check='grant_cap']")
+    assert cap.get_attribute("data-max") == "1400000.00"
+    assert "check-ok" in cap.get_attribute("class")
+    page.locator("#requested_grant").fill("1 500 000,00")
+    assert "Reduce the request by EUR 100,000.00 to the cap." in cap.inner_text()
+    assert page.locator("#requested_grant").get_attribute("aria-invalid") == "true"
+    page.locator("#requested_grant").fill("1.400.000,00")
+    assert "check-ok" in cap.get_attribute("class")
+    assert page.locator("#requested_grant").get_attribute("aria-invalid") is None
+    # The split's note reads the request as the server does (it refused "1.400.000,00" as not an amount).
+    assert page.locator("[data-split-note]").inner_text() == "EUR 400,000.00 still to allocate."

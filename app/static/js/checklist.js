@@ -11,6 +11,12 @@
     return count + " " + (/y$/.test(word) ? word.slice(0, -1) + "ies" : word + "s");
   }
 
+  // EUR 1,400,000.00, as app.formatting.format_money writes money.
+  function euros(cents) {
+    return "EUR " + Math.floor(cents / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." +
+      String(cents % 100).padStart(2, "0");
+  }
+
   function number(text) {
     return text === undefined || text === "" ? null : parseInt(text, 10);
   }
@@ -46,6 +52,19 @@
       var ok = months !== null && (low === null || months >= low) && (high === null || months <= high);
       var fix = ok ? "" : (months === null ? "Give the duration in months." : plural(months, "month") + " is outside the allowed range.");
       return {ok: ok, fix: fix, fields: ok || months === null ? {} : {duration_months: fix}};
+    },
+    grant_cap: function (form, item) {
+      var field = form.elements.namedItem("requested_grant");
+      if (!field || !window.eurograntsCents) { return null; }
+      var requested = window.eurograntsCents(field.value), cap = item.dataset.max ? window.eurograntsCents(item.dataset.max) : null;
+      if (isNaN(requested)) { return null; }  // not an amount yet: the server says why on saving
+      if (field.value.trim() === "") { return {ok: false, fix: "Give the requested EU grant.", fields: {}}; }
+      if (requested <= 0) { return {ok: false, fix: "The requested EU grant must be more than zero.", fields: {requested_grant: "The requested EU grant must be more than zero."}}; }
+      if (cap !== null && requested > cap) {
+        var fix = "Reduce the request by " + euros(requested - cap) + " to the cap.";
+        return {ok: false, fix: fix, fields: {requested_grant: fix}};
+      }
+      return {ok: true, fix: "", fields: {}};
     },
     min_partners: function (form, item) {
       var partners = consortium(form);
@@ -137,7 +156,7 @@
     var status = panel.querySelector("[data-checklist-status]");
     var count = panel.querySelector(".checklist-count");
     var summary = panel.querySelector("[data-checklist-summary]");
-    var fieldNames = ["acronym", "title", "abstract", "strand", "duration_months"];
+    var fieldNames = ["acronym", "title", "abstract", "strand", "duration_months", "requested_grant"];
 
     function update(announce) {
       var messages = {};
