@@ -10,11 +10,12 @@ import sqlalchemy as sa
 
 from app.enums import Role
 from app.extensions import db
-from app.models import Call, SelectionRun
+from app.models import Call, Proposal, SelectionRun, User
 from app.seeds.calls import seed_reference_calls
 from app.seeds.selection_demo import seed_selection_demo
 from tests.e2e.keyboard import skip_to_content, tab_to
 from tests.e2e.signing_in import browser_log_in
+from tests.factories import make_open_call, make_ready_proposal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -69,3 +70,47 @@ def test_an_officer_runs_and_finalises_a_selection_by_keyboard(app, page, live_s
         run = db.session.scalar(sa.select(SelectionRun).join(Call).where(Call.code == CODE))
         assert run.note == "run by keyboard"
         assert run.finalised_at is not None
+
+
+@pytest.fixture
+def ready_draft(app, make_user) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    applicant = make_user(Role.APPLICANT, organisation="Baltic Keyboard Cluster", country="LT")
+    with app.app_context():
+        call = make_open_call("KEYBOARD-OPEN", days_left=3)
+        proposal = make_ready_proposal(call, db.session.get(User, applicant.id), acronym="KEYS")
+        db.session.commit()
+        return applicant.email, proposal.id
+
+
+def test_an_applicant_edits_and_submits_a_proposal_by_keyboard(app, page, live_server_url, ready_draft) -> None:  # type: ignore[no-untyped-def]
+    email, proposal_id = ready_draft
+    browser_log_in(page, live_server_url, app, email)
+    page.goto(f"{live_server_url}/applicant/proposals/{proposal_id}")
+    skip_to_content(page)
+    tab_to(page, "nav.section-tabs a", "Summary")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/applicant/proposals/{proposal_id}/summary")
+
+    skip_to_content(page)
+    tab_to(page, "input#title")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Keyboard-only value chains")
+    tab_to(page, "button, input[type=submit]", "Save")
+    page.keyboard.press("Enter")
+    page.locator(".flash-success:has-text('Summary saved.')").wait_for()
+
+    # The answer opens at #main (the skip link's target stays on the address): on from there.
+    tab_to(page, "nav.section-tabs a", "Overview")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf".*/applicant/proposals/{proposal_id}$"))
+    skip_to_content(page)
+    tab_to(page, "input[type=checkbox][name=confirm]")
+    page.keyboard.press("Space")
+    tab_to(page, "button", "Submit the proposal")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf".*/applicant/proposals/{proposal_id}/submissions/1(#main)?$"))
+    page.locator("h2:has-text('Submission receipt')").wait_for()
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert proposal.title == "Keyboard-only value chains"
+        assert proposal.latest_submission is not None
