@@ -4,18 +4,19 @@ thing a Tab reaches and it works, every focused element shows its focus, and Tab
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from app.enums import Role
 from app.extensions import db
-from app.models import Call, Proposal, SelectionRun, User
+from app.models import Assignment, Call, IndividualReport, Proposal, SelectionRun, User
 from app.seeds.calls import seed_reference_calls
 from app.seeds.selection_demo import seed_selection_demo
 from tests.e2e.keyboard import skip_to_content, tab_to
 from tests.e2e.signing_in import browser_log_in
-from tests.factories import make_open_call, make_ready_proposal
+from tests.factories import make_evaluation_setup, make_open_call, make_ready_proposal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -114,3 +115,39 @@ def test_an_applicant_edits_and_submits_a_proposal_by_keyboard(app, page, live_s
         proposal = db.session.get(Proposal, proposal_id)
         assert proposal.title == "Keyboard-only value chains"
         assert proposal.latest_submission is not None
+
+
+def test_an_evaluator_scores_a_proposal_by_keyboard(app, page, live_server_url) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        setup = make_evaluation_setup(code="KEYBOARD-EVAL", proposals=1, evaluators=3, declared=True)
+        db.session.commit()
+    dialogs: list[str] = []
+
+    def answer(dialog) -> None:  # type: ignore[no-untyped-def]  # "Submit and lock your report?": Enter on OK
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    browser_log_in(page, live_server_url, app, setup.evaluator_emails[0])
+    page.goto(f"{live_server_url}/review/")
+    skip_to_content(page)
+    tab_to(page, "#evaluations a", "Open")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/review/evaluations/*")
+    skip_to_content(page)
+    for key, score in (("relevance", "4"), ("quality", "3"), ("impact", "5")):
+        tab_to(page, f"select[name=score_{key}]")
+        page.keyboard.type(score)  # a closed select takes the option its label starts with
+        tab_to(page, f"textarea[name=comment_{key}]")
+        page.keyboard.type(f"{key.capitalize()}: a clear plan that the partnership can deliver, scored by keyboard.")
+    tab_to(page, "textarea[name=overall_comment]")
+    page.keyboard.type("Overall: a credible proposal, read and scored without a mouse.")
+    tab_to(page, "input[type=submit]", "Submit and lock my report")
+    page.keyboard.press("Enter")
+    page.locator("text=Your report is submitted and locked").wait_for()
+    assert dialogs == ["Submit and lock your report? You cannot change it afterwards."]
+    with app.app_context():
+        report = db.session.scalar(sa.select(IndividualReport).join(Assignment).where(
+            Assignment.evaluator_id == setup.evaluator_ids[0]))
+        assert {score.criterion.key: score.score for score in report.scores} == {
+            "relevance": Decimal(4), "quality": Decimal(3), "impact": Decimal(5)}
