@@ -1,4 +1,5 @@
-"""The rows of the ranking table (templates/manage/selection_table.html), for the ranking and the run pages.
+"""The rows of the ranking table (templates/manage/selection_table.html), for the ranking and the run pages, and
+the ranking page's list of residual ties.
 
 Built here rather than in Jinja so that a page of thousands of proposals renders in a fraction of the time. A
 score is marked below its threshold where the scoring core found it so (the proposal's failed thresholds).
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
 from app.formatting import format_amount, format_score
+from app.queries.outcomes import TieGroup
 from app.queries.ranking import Ranking, RankingEntry
 
 
@@ -21,12 +24,13 @@ def _score_text(value: Decimal) -> str:
     return format_score(value)
 
 
-def ranking_rows_html(ranking: Ranking) -> Markup:
-    """The table's rows, one per entry. Every value that comes from the database or the scoring output goes through
-    `escape`; only our own markup and numbers are written as is."""
+def ranking_rows_html(ranking: Ranking, entries: list[RankingEntry] | None = None) -> Markup:
+    """The table's rows, one per entry (`entries`: the rows of a page of the ranking; all of them by default).
+    Every value that comes from the database or the scoring output goes through `escape`; only our own markup and
+    numbers are written as is."""
     keys = [c.key for c in ranking.criteria]
     money = ranking.budget is not None  # event calls award slots: no money columns
-    rows = "\n".join(_row(entry, keys, money) for entry in ranking.entries)
+    rows = "\n".join(_row(entry, keys, money) for entry in (ranking.entries if entries is None else entries))
     return Markup(rows)  # noqa: S704 - built from escaped values and our own markup
 
 
@@ -79,3 +83,28 @@ def _row(e: RankingEntry, keys: list[str], money: bool) -> str:
         f"{why_html}</td>",
         f'<td class="reason">{escape(e.reason)}</td></tr>',
     ])
+
+
+def tie_items_html(ranking: Ranking, ties: list[TieGroup], *, decisive: bool, row_query: str,
+                   resolve_url: str) -> Markup:
+    """The `<li>` of each residual tie: its total, each tied proposal (a link that finds its row on whatever page of
+    the table it is: `row_query` ends in `q=`), its status, and a link to resolve the tie (`resolve_url` + refs).
+    Built here for the same reason as the rows: a big call has thousands of tied proposals."""
+    entries = ranking.by_reference
+    badge = '<span class="badge badge-decisive">decides funding</span>' if decisive else ""
+    items = []
+    for tie in ties:
+        tied = []
+        for reference in tie.references:
+            entry = entries.get(reference)
+            ref = escape(reference)
+            status = "" if entry is None else (
+                f' {escape(entry.acronym)} <span class="badge status-{escape(entry.status)}">'
+                f'{escape(entry.status_label)}{f" {entry.reserve_position}" if entry.reserve_position else ""}</span>')
+            tied.append(f'<a href="{escape(row_query)}{escape(quote(reference))}#p-{ref}"><code>{ref}</code></a>'
+                        f"{status}")
+        total = "–" if tie.total is None else _score_text(tie.total)
+        resolve = escape(f"{resolve_url}?refs={quote(','.join(tie.references), safe=',')}")
+        items.append(f"<li><span>Total <strong>{total}</strong>: {' · '.join(tied)}</span> {badge} "
+                     f'<a class="button small" href="{resolve}">Resolve</a></li>')
+    return Markup("\n".join(items))  # noqa: S704 - built from escaped values and our own markup

@@ -16,11 +16,12 @@ from app.formatting import format_money
 from app.manage import bp
 from app.manage.charts import budget_bar, totals_histogram
 from app.manage.exports import export_file
-from app.manage.ranking_table import ranking_rows_html
+from app.manage.ranking_table import ranking_rows_html, tie_items_html
 from app.models import Call, SelectionRun
 from app.queries.access import load_call, load_run, load_tie_resolution
 from app.queries.outcomes import predates_decision_fields, run_outcomes, verify_run
 from app.queries.ranking import Ranking, export_ranking, live_ranking, run_ranking
+from app.queries.ranking_window import OUTCOME_LABELS, RANKING_SORTS, RankingFilter, ranking_window
 from app.queries.runs import (
     acronyms_of,
     compare_runs,
@@ -92,24 +93,29 @@ def _run_form(call: Call, options: SelectionOptions) -> SelectionRunForm:
     return form
 
 
-def _render_ranking(call: Call, ranking: Ranking, form: SelectionRunForm, status: int = 200) -> tuple[str, int]:
+def _render_ranking(call: Call, ranking: Ranking, form: SelectionRunForm, status: int = 200,
+                    wanted: RankingFilter | None = None) -> tuple[str, int]:
     runs = list_runs(call)
+    shown = ranking_window(ranking, wanted or RankingFilter())
     return render_template(
         "manage/selection_ranking.html", call=call, ranking=ranking, form=form, runs=runs[:5],
         run_count=len(runs), in_force=next((run for run in runs if run.is_in_force), None),
         bar=budget_bar(ranking), histogram=totals_histogram(ranking), describe_options=describe_options,
-        defaults=SelectionOptions.defaults(call), now=utcnow(), rows=ranking_rows_html(ranking),
+        defaults=SelectionOptions.defaults(call), now=utcnow(), listing=shown, outcomes=OUTCOME_LABELS,
+        sorts=RANKING_SORTS, rows=ranking_rows_html(ranking, shown.rows), tie_items_html=tie_items_html,
     ), status
 
 
 @bp.get("/calls/<code>/ranking")
 def selection_ranking(code: str) -> tuple[str, int]:
-    """The live ranking with the chosen options (the call's by default), charts, ties and the run form."""
+    """The live ranking with the chosen options (the call's by default), charts, ties and the run form; its table a
+    page at a time, filtered and sorted as asked, beside the cut-off of the whole ranking."""
     call = load_call(code)
     options, problems = _options_from_query(call)
     for problem in problems:
         flash(problem, "error")
-    return _render_ranking(call, live_ranking(call, options), _run_form(call, options))
+    return _render_ranking(call, live_ranking(call, options), _run_form(call, options),
+                           wanted=RankingFilter.from_args(request.args))
 
 
 @bp.post("/calls/<code>/runs")
@@ -151,10 +157,11 @@ def selection_run(code: str, number: int) -> str:
     ranking = run_ranking(run)
     children = promotions_of(run)
     resolutions = {r.id: r for r in list_tie_resolutions(call)}
+    shown = ranking_window(ranking, RankingFilter.from_args(request.args))
     return render_template(
         "manage/selection_run.html", call=call, run=run, ranking=ranking, verified=verify_run(run),
         predates_decision_fields=predates_decision_fields(json.loads(run.output_json)),
-        rows=ranking_rows_html(ranking),
+        listing=shown, outcomes=OUTCOME_LABELS, sorts=RANKING_SORTS, rows=ranking_rows_html(ranking, shown.rows),
         bar=budget_bar(ranking), histogram=totals_histogram(ranking), describe_options=describe_options,
         in_force=run_in_force(call), children=children, resolutions=resolutions,
         plan=transfer_plan(call) if run.is_in_force else None,

@@ -223,9 +223,7 @@ def read_outcomes(rules: Rules, candidates: Sequence[Candidate], selection: Sele
     return RunOutcomes(rules, outcomes, tuple(ties), selection.remaining_budget)
 
 
-def score_document(document: Mapping[str, Any]) -> tuple[str, str, RunOutcomes]:
-    """Score an input document: (canonical input JSON, canonical output JSON, the outcomes). The web app, the
-    re-run check and `python -m scoring select` all run `scoring.select_document` on the same document."""
+def _scored(document: Mapping[str, Any]) -> tuple[Rules, list[Candidate], dict[str, Any], RunOutcomes]:
     try:
         rules, candidates, selection = select_document(document)
     except ScoringInvalidInput as error:
@@ -233,8 +231,21 @@ def score_document(document: Mapping[str, Any]) -> tuple[str, str, RunOutcomes]:
                            details={"proposal": error.proposal_id, "field": error.field}) from error
     output = selection_to_dict(selection)
     # Read back from the output document, as a stored run is: a page shows the figures as the output writes them.
-    outcomes = read_outcomes(rules, candidates, read_output(output, rules, candidates))
+    return rules, candidates, output, read_outcomes(rules, candidates, read_output(output, rules, candidates))
+
+
+def score_document(document: Mapping[str, Any]) -> tuple[str, str, RunOutcomes]:
+    """Score an input document: (canonical input JSON, canonical output JSON, the outcomes). The web app, the
+    re-run check and `python -m scoring select` all run `scoring.select_document` on the same document."""
+    rules, candidates, output, outcomes = _scored(document)
     return canonical_json(input_to_dict(rules, candidates)), canonical_json(output), outcomes
+
+
+def preview_outcomes(document: Mapping[str, Any]) -> RunOutcomes:
+    """The outcomes of an input document, exactly as `score_document` reads them, without writing the canonical
+    JSON a stored run keeps: a live preview stores nothing, and at 5,000 proposals that JSON costs a tenth of a
+    second of the ranking page."""
+    return _scored(document)[3]
 
 
 def documents_outcomes(input_document: Mapping[str, Any], output_document: Mapping[str, Any]) -> RunOutcomes:

@@ -7,7 +7,6 @@ checklist from it, and the API serialises the same rows.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from app.enums import ProposalStatus
 from app.extensions import db
 from app.models import AuditEvent, Call, Proposal, Submission
+from app.queries.paging import window
 
 HISTORY_LENGTH = 200  # the audit events a proposal's page shows, newest first
 PAGE_SIZE = 50  # rows of the officers' proposals list per page: the page stays small at 5,000 proposals
@@ -64,16 +64,15 @@ def call_proposals_page(call: Call, *, page: int = 1, status: ProposalStatus | N
         where.append(sa.or_(Proposal.reference.ilike(pattern, escape="\\"),
                             Proposal.acronym.ilike(pattern, escape="\\")))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Proposal).where(*where)) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(1, page), pages)
+    shown = window(total, page, PAGE_SIZE)
     column = PROPOSAL_SORTS.get(sort, Proposal.number)
     order = [column.desc() if descending else column.asc(), Proposal.number.desc() if descending else Proposal.number]
     rows = list(db.session.scalars(sa.select(Proposal).where(*where).options(*_with_rows()).order_by(*order)
-                                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+                                   .limit(PAGE_SIZE).offset(shown.offset)))
     counts = {state: 0 for state in ProposalStatus}
     counts.update(db.session.execute(sa.select(Proposal.status, sa.func.count()).where(Proposal.call_id == call.id)
                                      .group_by(Proposal.status)).all())
-    return ProposalPage(rows, total, page, pages, counts)
+    return ProposalPage(rows, total, shown.page, shown.pages, counts)
 
 
 def proposal_history(proposal: Proposal) -> list[AuditEvent]:

@@ -24,8 +24,8 @@ from app.queries.outcomes import (
     Outcome,
     RunOutcomes,
     TieGroup,
+    preview_outcomes,
     run_outcomes,
-    score_document,
 )
 from app.queries.selection import CallData, ProposalRow, Readiness, SelectionOptions, load_call_data, prepare_input
 from app.services.errors import InvalidInput
@@ -244,7 +244,7 @@ def live_ranking(call: Call, options: SelectionOptions | None = None, *, with_co
     entries: list[RankingEntry] = []
     if prepared.document["proposals"]:
         try:
-            _, _, outcomes = score_document(prepared.document)
+            outcomes = preview_outcomes(prepared.document)
         except InvalidInput as problem:
             error = problem.message
         else:

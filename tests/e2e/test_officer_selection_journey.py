@@ -54,11 +54,15 @@ def test_officer_ranks_runs_compares_finalises_and_downloads(app, page, live_ser
     page.screenshot(path=str(ARTIFACTS / "selection-ranking.png"), full_page=False)
     page.screenshot(path=str(ARTIFACTS / "selection-ranking-full.png"), full_page=True)
 
-    # The table sorts and filters in the browser.
-    page.fill("input.table-filter", "Tourism")
-    shown = page.locator("#ranking tbody tr:not([hidden])").count()
+    # The table is filtered on the server, over the whole ranking, and says which rows it shows.
+    page.select_option("#ranking-strand", "Tourism")
+    page.locator("form[aria-label='Filter the ranking'] button[type=submit]").click()
+    page.wait_for_url("**/ranking?*strand=Tourism*")
+    shown = page.locator("#ranking tbody tr").count()
     assert 0 < shown < 64
-    page.fill("input.table-filter", "")
+    assert page.locator("#ranking caption").inner_text() == f"Rows 1–{shown} of {shown} (of 64 in the ranking)"
+    assert page.locator("#cut-off").is_visible()
+    page.goto(f"{live_server_url}/manage/calls/{CODE}/ranking")
 
     # Resolve the first residual tie with the buttons: move the second proposal up.
     ties_before = page.locator("#ties ul.ties > li").count()

@@ -88,14 +88,23 @@
     });
   }
 
-  // The budget split's total, in cents to stay exact, compared with the requested grant.
+  // An amount in cents (to stay exact) read as the server reads it (app/inputs.py, read_typed_amount): the common
+  // European forms ("1 200 000,00", "1.200.000,00", "1,200,000.00", "1200000"); NaN for what the server refuses,
+  // e.g. the ambiguous "1.200"; 0 for an empty field.
   function cents(text) {
-    var t = String(text || "").replace(/[\s\u00a0']/g, "");
+    var t = String(text || "").trim().replace(/[\s\u00a0\u202f'\u2019]/g, "");
     if (!t) { return 0; }
-    if (!/^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$/.test(t)) { return NaN; }
-    var parts = t.replace(/,/g, "").split(".");
-    return parseInt(parts[0], 10) * 100 + (parts[1] ? parseInt((parts[1] + "0").slice(0, 2), 10) : 0);
+    var whole = t, frac = "";
+    var last = Math.max(t.lastIndexOf("."), t.lastIndexOf(","));
+    if (last >= 0 && t.length - last - 1 >= 1 && t.length - last - 1 <= 2) { whole = t.slice(0, last); frac = t.slice(last + 1); }
+    if (!whole || !(/^\d+$/.test(whole) || /^\d{1,3}([.,]\d{3})+$/.test(whole)) || (frac && !/^\d+$/.test(frac))) { return NaN; }
+    var groups = whole.split(/[.,]/);
+    if (!frac && groups.length === 2) { return NaN; }
+    var separators = [".", ","].filter(function (mark) { return whole.indexOf(mark) !== -1; });
+    if (separators.length > 1 || (frac && separators.indexOf(t.charAt(last)) !== -1)) { return NaN; }
+    return parseInt(groups.join(""), 10) * 100 + (frac ? parseInt((frac + "0").slice(0, 2), 10) : 0);
   }
+  window.eurograntsCents = cents;  // the live checklist reads the requested grant the same way
   function money(c) {
     var euros = Math.floor(c / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
     return "EUR " + euros + "." + String(c % 100).padStart(2, "0");
@@ -111,7 +120,7 @@
       });
       var want = cents(requested ? requested.value : "");
       total.textContent = bad ? "—" : money(sum);
-      if (bad || isNaN(want)) { note.textContent = "Write amounts like 250000.00."; return; }
+      if (bad || isNaN(want)) { note.textContent = "Write amounts like 250000.00 or 250 000,00."; return; }
       if (!want) { note.textContent = ""; return; }
       var diff = want - sum;
       note.textContent = diff === 0 ? "The split adds up to the requested grant." :

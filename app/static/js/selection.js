@@ -1,4 +1,4 @@
-/* Ranking and selection: reorder a residual tie with buttons, filter the ranking table. No inline script (CSP). */
+/* Ranking and selection: reorder a residual tie with buttons, keep a run to the options shown. No inline script (CSP). */
 (function () {
   "use strict";
 
@@ -43,25 +43,6 @@
     render();
   }
 
-  // Type to show only the matching rows of the ranking (reference, acronym, coordinator, status …).
-  function tableFilter(input) {
-    var table = document.getElementById(input.dataset.filterTable);
-    if (!table) { return; }
-    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-    var counter = document.getElementById(input.dataset.filterCount);
-    input.addEventListener("input", function () {
-      var needle = input.value.trim().toLowerCase();
-      var shown = 0;
-      rows.forEach(function (row) {
-        var match = !needle || row.textContent.toLowerCase().indexOf(needle) !== -1;
-        row.hidden = !match;
-        if (match) { shown += 1; }
-      });
-      if (counter) { counter.textContent = needle ? shown + " of " + rows.length + " shown" : ""; }
-    });
-    input.hidden = false;
-  }
-
   // The run form carries the options of the ranking shown. Once the officer changes the option controls, running
   // would use other options than the ones on the screen: the run waits until the changed options are previewed.
   function runGuard(optionsForm) {
@@ -89,7 +70,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("ol.tie-order[data-target]").forEach(tieOrder);
-    document.querySelectorAll("input[data-filter-table]").forEach(tableFilter);
     var optionsForm = document.getElementById("options-form");
     if (optionsForm) { runGuard(optionsForm); }
   });

@@ -1,0 +1,193 @@
+/* The proposal checklist, live: while the applicant types, the rules this page holds the data for (mandatory
+   fields, the duration range, the number of partners and of distinct countries) are checked again in the page,
+   their checklist items turn green or red, and the field itself is flagged (aria-invalid and a message tied to it).
+   The limits are the server's own, rendered into data- attributes of the checklist items; the wording is the
+   server's (app/queries/eligibility.py). Saving still runs the server's checklist, which stays the authority. */
+(function () {
+  "use strict";
+
+  function plural(count, word) {
+    if (count === 1) { return count + " " + word; }
+    return count + " " + (/y$/.test(word) ? word.slice(0, -1) + "ies" : word + "s");
+  }
+
+  // EUR 1,400,000.00, as app.formatting.format_money writes money.
+  function euros(cents) {
+    return "EUR " + Math.floor(cents / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." +
+      String(cents % 100).padStart(2, "0");
+  }
+
+  function number(text) {
+    return text === undefined || text === "" ? null : parseInt(text, 10);
+  }
+
+  function filled(form, name) {
+    var field = form.elements.namedItem(name);
+    return field ? field.value.trim() !== "" : true;
+  }
+
+  // The rules that a section's fields decide; each returns {ok, fix, fields: {name: message}} or null when the
+  // page does not hold what the rule needs.
+  var RULES = {
+    mandatory_fields: function (form, item) {
+      if (!form.elements.namedItem("title")) { return null; }
+      var empty = "Fill in this field before you submit.";
+      var missing = [], fields = {};
+      [["acronym", "acronym"], ["title", "title"], ["abstract", "abstract"], ["strand", null],
+       ["duration_months", "duration"]].forEach(function (spec) {
+        if (!filled(form, spec[0])) {
+          var label = spec[1] || item.dataset.strandLabel || "strand";
+          missing.push(label);
+          fields[spec[0]] = empty;
+        }
+      });
+      return {ok: !missing.length, fix: missing.length ? "Fill in: " + missing.join(", ") + "." : "", fields: fields};
+    },
+    duration: function (form, item) {
+      var field = form.elements.namedItem("duration_months");
+      if (!field) { return null; }
+      var low = number(item.dataset.min), high = number(item.dataset.max);
+      var text = field.value.trim();
+      var months = /^\d+$/.test(text) ? parseInt(text, 10) : null;
+      var ok = months !== null && (low === null || months >= low) && (high === null || months <= high);
+      var fix = ok ? "" : (months === null ? "Give the duration in months." : plural(months, "month") + " is outside the allowed range.");
+      return {ok: ok, fix: fix, fields: ok || months === null ? {} : {duration_months: fix}};
+    },
+    grant_cap: function (form, item) {
+      var field = form.elements.namedItem("requested_grant");
+      if (!field || !window.eurograntsCents) { return null; }
+      var requested = window.eurograntsCents(field.value), cap = item.dataset.max ? window.eurograntsCents(item.dataset.max) : null;
+      if (isNaN(requested)) { return null; }  // not an amount yet: the server says why on saving
+      if (field.value.trim() === "") { return {ok: false, fix: "Give the requested EU grant.", fields: {}}; }
+      if (requested <= 0) { return {ok: false, fix: "The requested EU grant must be more than zero.", fields: {requested_grant: "The requested EU grant must be more than zero."}}; }
+      if (cap !== null && requested > cap) {
+        var fix = "Reduce the request by " + euros(requested - cap) + " to the cap.";
+        return {ok: false, fix: fix, fields: {requested_grant: fix}};
+      }
+      return {ok: true, fix: "", fields: {}};
+    },
+    min_partners: function (form, item) {
+      var partners = consortium(form);
+      if (!partners) { return null; }
+      var needed = number(item.dataset.min), count = partners.count;
+      var ok = count >= needed;
+      return {ok: ok, fix: ok ? "" : "Add " + plural(needed - count, "more partner") + " (you have " + count + ").", fields: {}};
+    },
+    min_countries: function (form, item) {
+      var partners = consortium(form);
+      if (!partners) { return null; }
+      var needed = number(item.dataset.min), count = partners.countries;
+      var ok = count >= needed;
+      return {ok: ok, fix: ok ? "" : "Partners come from " + plural(count, "country") + "; add partners from " +
+        plural(needed - count, "more country") + ".", fields: {}};
+    }
+  };
+
+  // The consortium as the page holds it: the coordinator and every row that is neither blank nor removed.
+  function consortium(form) {
+    var table = form.querySelector("[data-partners]");
+    if (!table) { return null; }
+    var count = 1, countries = {};
+    if (table.dataset.coordinatorCountry) { countries[table.dataset.coordinatorCountry] = true; }
+    table.querySelectorAll("tr.partner-row").forEach(function (row) {
+      var values = ["name", "country", "organisation_type", "contact_email"].map(function (part) {
+        var input = row.querySelector("[name$='-" + part + "']");
+        return input ? input.value.trim() : "";
+      });
+      var removed = row.querySelector("[name$='-remove']");
+      if ((removed && removed.checked) || !values.some(Boolean)) { return; }
+      count += 1;
+      if (values[1]) { countries[values[1]] = true; }
+    });
+    return {count: count, countries: Object.keys(countries).length};
+  }
+
+  function setItem(item, result) {
+    item.classList.toggle("check-ok", result.ok);
+    item.classList.toggle("check-bad", !result.ok);
+    item.querySelector(".check-mark").textContent = result.ok ? "✓" : "✗";
+    item.querySelector(".check-text .visually-hidden").textContent = result.ok ? "Passed: " : "To fix: ";
+    var fix = item.querySelector(".check-fix");
+    if (!result.ok && !fix) {
+      fix = document.createElement("span");
+      fix.className = "check-fix";
+      item.querySelector(".check-text").appendChild(fix);
+    }
+    if (fix) {
+      var link = fix.querySelector("a");
+      fix.textContent = result.fix;
+      if (link && !result.ok) { fix.appendChild(document.createTextNode(" ")); fix.appendChild(link); }
+      fix.hidden = result.ok;
+    }
+  }
+
+  // The field's own messages about the checklist's rules (data-check-message) are the page's to keep current.
+  function flagField(form, name, messages) {
+    var field = form.elements.namedItem(name);
+    if (!field || !field.id) { return; }
+    var box = document.getElementById(field.id + "-error");
+    if (!box && messages.length) {
+      box = document.createElement("div");
+      box.className = "field-messages";
+      box.id = field.id + "-error";
+      field.insertAdjacentElement("afterend", box);
+    }
+    if (box) {
+      box.querySelectorAll("[data-check-message]").forEach(function (old) { old.remove(); });
+      messages.forEach(function (message) {
+        var p = document.createElement("p");
+        p.className = "error to-fix";
+        p.setAttribute("data-check-message", "");
+        p.textContent = message;
+        box.appendChild(p);
+      });
+    }
+    var described = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    var hasMessages = box && box.querySelector("p");
+    if (hasMessages && described.indexOf(box.id) === -1) { described.push(box.id); }
+    if (!hasMessages) { described = described.filter(function (id) { return !box || id !== box.id; }); }
+    if (described.length) { field.setAttribute("aria-describedby", described.join(" ")); } else { field.removeAttribute("aria-describedby"); }
+    if (hasMessages) { field.setAttribute("aria-invalid", "true"); } else { field.removeAttribute("aria-invalid"); }
+    var wrapper = field.closest(".field");
+    if (wrapper) { wrapper.classList.toggle("has-error", Boolean(hasMessages)); }
+  }
+
+  function live(panel, form) {
+    var status = panel.querySelector("[data-checklist-status]");
+    var count = panel.querySelector(".checklist-count");
+    var summary = panel.querySelector("[data-checklist-summary]");
+    var fieldNames = ["acronym", "title", "abstract", "strand", "duration_months", "requested_grant"];
+
+    function update(announce) {
+      var messages = {};
+      var changed = [];
+      Object.keys(RULES).forEach(function (key) {
+        var item = panel.querySelector("li[data-check='" + key + "']");
+        if (!item) { return; }
+        var result = RULES[key](form, item);
+        if (!result) { return; }
+        // Announced when the item changes: passed, to fix, or another thing to fix (the latest word wins).
+        var was = item.classList.contains("check-ok") ? "" : (item.querySelector(".check-fix") || {}).textContent;
+        setItem(item, result);
+        if (was !== (result.ok ? "" : result.fix)) {
+          changed.push(item.querySelector(".check-label").textContent.trim() + ": " + (result.ok ? "passed" : "to fix. " + result.fix));
+        }
+        Object.keys(result.fields).forEach(function (name) { (messages[name] = messages[name] || []).push(result.fields[name]); });
+      });
+      fieldNames.forEach(function (name) { flagField(form, name, messages[name] || []); });
+      var items = panel.querySelectorAll("li[data-check]");
+      var passed = panel.querySelectorAll("li[data-check].check-ok").length;
+      if (count) { count.textContent = passed + "/" + items.length; }
+      if (summary) { summary.textContent = "Checked as you type: save to confirm (the server checks it again)."; }
+      if (announce && changed.length && status) { status.textContent = changed.join(" "); }
+    }
+    form.addEventListener("input", function () { update(true); });
+    form.addEventListener("change", function () { update(true); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var panel = document.getElementById("checklist");
+    var form = document.querySelector("form.section-form");
+    if (panel && form && !form.querySelector("fieldset[disabled]")) { live(panel, form); }
+  });
+})();
