@@ -290,7 +290,8 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
                             "max_grant_per_proposal min_partners min_countries eligible_countries page_limit "
                             "evaluators_per_proposal strands strand_label duration_min_months duration_max_months "
                             "overall_threshold tie_break coverage_field budget_policy reserve_size country_conflict "
-                            "nationality_rule "
+                            "nationality_rule country_conflict_scope country_conflict_strength gender_rule "
+                            "gender_target "
                             "evaluation_deadline created_at", SETTING),
     # The controller's and the DPO's published contact: a function's address, shown to everyone.
     **not_personal("calls", "privacy_controller privacy_dpo", SETTING),
