@@ -129,7 +129,8 @@ class EvaluationSettingsForm(ProductForm):
     gender_rule = SelectField("A minimum share of women and of men on every panel",
                               choices=[SelectChoice(s.value, s.label) for s in RuleStrength], validate_choice=False)
     gender_target = IntegerField("Target share of each gender (%)",
-                                 validators=[Optional(), NumberRange(min=1, max=50, message="A share from 1 to 50 %%.")],
+                                 validators=[Optional(),
+                                             NumberRange(min=1, max=50, message="A share from 1 to 50 %%.")],
                                  description="Of a panel of 3, 40 % is 1 woman and 1 man (rounded down). Another "
                                              "gender, no answer and \"prefer not to say\" count for neither.")
     submit = SubmitField("Save")
