@@ -306,7 +306,8 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     "proposals.created_by_id": LINK, "proposals.extension_granted_by_id": LINK, "proposals.withdrawn_by_id": LINK,
     "proposals.updated_by_id": LINK, "proposals.screened_by_id": LINK,
     **not_personal("proposals", "id call_id organisation_id transferred_from_id", ID),
-    **not_personal("proposals", "number reference acronym title strand duration_months requested_grant", PROJECT),
+    **not_personal("proposals", "number reference acronym title keywords strand duration_months requested_grant",
+                                PROJECT),
     **not_personal("proposals", "status edit_version extended_deadline extension_granted_at withdrawn_at eligibility "
                                 "screened_at decision reserve_position decided_at created_at updated_at", STATE),
     "partners.contact_email": CONTACTS, **not_personal("partners", "id proposal_id", ID),

@@ -94,8 +94,9 @@ def assignment_candidates(call: Call, version: SubmittedVersion, assignments: It
 
 
 def proposal_text(version: SubmittedVersion) -> str:
-    """What a proposal is about, as matched against evaluators: its title, abstract and strand."""
-    return "\n".join(part for part in (version.title, version.abstract, version.strand or "") if part)
+    """What a proposal is about, as matched against evaluators: its title, abstract, keywords and strand."""
+    return "\n".join(part for part in (version.title, version.abstract, *version.keywords, version.strand or "")
+                     if part)
 
 
 def evaluator_text(member: PoolMember) -> str:

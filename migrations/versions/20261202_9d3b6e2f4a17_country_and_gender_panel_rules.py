@@ -1,5 +1,5 @@
 """the panel rules on countries (the coordinator's or the whole consortium's, soft or hard) and on the share of
-each gender (off, soft or hard, with its target share)
+each gender (off, soft or hard, with its target share); the proposals' keywords, matched against evaluators
 
 Revision ID: 9d3b6e2f4a17
 Revises: 5e2f7a9c1d34
@@ -32,9 +32,13 @@ def upgrade():
         batch_op.add_column(sa.Column('gender_target', sa.Integer(), nullable=False, server_default='40'))
         batch_op.create_check_constraint(op.f('ck_calls_gender_target_share'),
                                          'gender_target >= 0 AND gender_target <= 50')
+    with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('keywords', sa.JSON(), nullable=False, server_default='[]'))
 
 
 def downgrade():
+    with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.drop_column('keywords')
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_calls_gender_target_share'), type_='check')
         batch_op.drop_column('gender_target')
