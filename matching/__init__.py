@@ -8,6 +8,7 @@ money, so it has a package of its own:
   `Shortfall` per proposal and the rule that cannot be met) as frozen dataclasses, and `pair_cost`, what a pair
   costs;
 - `matching.flow`: `solve`, the network and its short lists;
+- `matching.genders`: the gender rule's groups and the minimum places a solution leaves unfilled;
 - `matching.shortfall`: the sentences that say why places cannot be filled;
 - `matching.affinity`: `Affinity`, how close each proposal is to each evaluator from what they wrote (TF-IDF), the
   cost of a pair when `solve` is given one, and the terms a pair shares (why this evaluator).
@@ -17,7 +18,8 @@ pairs. A new constraint is new data on the inputs; a new preference is a term of
 """
 
 from matching.affinity import Affinity
-from matching.flow import gender_gaps, solve
+from matching.flow import solve
+from matching.genders import gender_gaps
 from matching.problem import (
     COUNTED_GENDERS,
     GENDER_NAMES,

@@ -17,16 +17,16 @@ condition, read off the residual network; `matching.shortfall` words it).
 from __future__ import annotations
 
 import heapq
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 
 import networkx as nx
 
 from matching.affinity import Affinity
+from matching.genders import cross_group_repeats, gender_gaps, gender_group
 from matching.problem import (
     AFFINITY_WEIGHT,
-    COUNTED_GENDERS,
     LOAD_STEP,
     MISMATCH_COST,
     SOFT_RULE_COST,
@@ -44,7 +44,6 @@ from matching.shortfall import explain, explain_gender, explain_rule
 
 SHORTLIST_EXTRA = 3   # candidates beyond the places needed, experts first
 SHORTLIST_OTHERS = 2  # non-experts always on the short list
-OTHER_GROUP = "other"  # with the gender rule: the evaluators of a gender it does not count, or of none given
 
 
 def _mix(proposal_id: int, evaluator_id: int) -> int:
@@ -73,7 +72,7 @@ def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot]
     # nationality across its groups, each nationality is kept in one group of each panel and the network solved
     # again. Sound (no rule broken) but not complete: in a tight pool it may refuse an assignment that exists.
     while isinstance(answer, Solution):
-        repeats = _cross_group_repeats(answer, proposals, evaluators, rules)
+        repeats = cross_group_repeats(answer, proposals, evaluators, rules)
         if not repeats:
             return answer
         banned |= repeats
@@ -110,63 +109,13 @@ def _solve_balanced(proposals: Sequence[ProposalNeed], evaluators: Sequence[Eval
     return explain_gender({p.id: p for p in proposals}, evaluators, gaps, rules)
 
 
-def gender_gaps(solution: Solution, proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot],
-                rules: PanelRules) -> dict[int, dict[str, int]]:
-    """Proposal id -> counted gender -> places of the gender's minimum that the solution leaves unfilled."""
-    gender = {e.id: e.gender for e in evaluators}
-    given: dict[int, Counter[str]] = {}
-    for pair in solution.pairs:
-        given.setdefault(pair.proposal_id, Counter())[gender.get(pair.evaluator_id, "")] += 1
-    gaps = {}
-    for proposal in proposals:
-        if proposal.need <= 0:
-            continue
-        got = given.get(proposal.id, Counter())
-        short = {g: n - got[g] for g, n in rules.gender_places(proposal).items() if got[g] < n}
-        if short:
-            gaps[proposal.id] = short
-    return gaps
-
-
-def _cross_group_repeats(solution: Solution, proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot],
-                         rules: PanelRules) -> set[tuple[int, str, str]]:
-    """(proposal, gender group, nationality) to ban when some panel repeats a nationality across its gender groups, so
-    that no panel can: on every panel each nationality is kept in one group (the first it sits in, women, men, then
-    the others; for a nationality not on the panel, the group its evaluators have most free places in). Every panel
-    is fixed at once: fixing only those that repeat moves the repeats to others, round after round."""
-    by_id = {e.id: e for e in evaluators}
-    seen: dict[int, dict[str, set[str]]] = {}
-    for pair in solution.pairs:
-        evaluator = by_id[pair.evaluator_id]
-        if evaluator.nationality:
-            seen.setdefault(pair.proposal_id, {}).setdefault(evaluator.nationality, set()).add(
-                _group(evaluator, rules))
-    groups = (*COUNTED_GENDERS, OTHER_GROUP)
-    supply: Counter[tuple[str, str]] = Counter()
-    for evaluator in evaluators:
-        if evaluator.nationality:
-            supply[evaluator.nationality, _group(evaluator, rules)] += evaluator.capacity
-    nationalities = sorted({nationality for nationality, _group_name in supply})
-    banned: set[tuple[int, str, str]] = set()
-    if all(len(sitting) == 1 for used in seen.values() for sitting in used.values()):
-        return banned
-    for proposal in proposals:
-        pid, used = proposal.id, seen.get(proposal.id, {})
-        for nationality in nationalities:
-            sitting = used.get(nationality)
-            home = (min(sitting, key=groups.index) if sitting
-                    else max(groups, key=lambda g: (supply[nationality, g], -groups.index(g))))
-            banned.update((pid, group, nationality) for group in groups if group != home)
-    return banned
-
-
 def _solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot], affinity: Affinity | None,
            rules: PanelRules, banned: set[tuple[int, str, str]], *, full: bool = False) -> Solution | Infeasible:
     """The network solved on short lists that grow until the answer is proven (see the module's docstring)."""
     wanted = [p for p in proposals if p.need > 0]
     free = [e for e in evaluators if e.capacity > 0]
     candidates = {p.id: [e for e in free if e.id not in p.excluded and rules.allows(p, e)
-                         and (p.id, _group(e, rules), e.nationality) not in banned] for p in wanted}
+                         and (p.id, gender_group(e, rules), e.nationality) not in banned] for p in wanted}
     limit = {p.id: len(candidates[p.id]) if full else p.need + SHORTLIST_EXTRA for p in wanted}
     by_id = {p.id: p for p in wanted}
     costs = {p.id: _costs(p, candidates[p.id], affinity, rules) for p in wanted}
@@ -294,8 +243,8 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
         for evaluator in shortlists[proposal.id]:
             group = _group_node(proposal, evaluator, rules)
             if group != node and not graph.has_edge(node, group):
-                if places.get(_group(evaluator, rules)):
-                    graph.add_edge(node, group, key="minimum", capacity=places[_group(evaluator, rules)],
+                if places.get(gender_group(evaluator, rules)):
+                    graph.add_edge(node, group, key="minimum", capacity=places[gender_group(evaluator, rules)],
                                    weight=-reward)
                 graph.add_edge(node, group, key="free", capacity=proposal.need, weight=0)
             tail = _tail(proposal, evaluator, rules)
@@ -313,6 +262,13 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
             graph.add_edge(node, "sink", capacity=min(LOAD_STEP, evaluator.capacity - start),
                            weight=evaluator.load + start)
     cost, raw = nx.network_simplex(graph)
+    return _read_flow(raw, proposals, shortlists, nobody=nobody, rules=rules), int(cost)
+
+
+def _read_flow(raw: dict[str, dict[str, dict[str, int]]], proposals: list[ProposalNeed],
+               shortlists: dict[int, list[EvaluatorSlot]], *, nobody: bool,
+               rules: PanelRules) -> dict[str, dict[int, int]]:
+    """The solved network as "p<id>" -> evaluator id -> units, and "nobody" -> proposal id -> places left."""
     flow: dict[str, dict[int, int]] = {"nobody": {}}
     for proposal in proposals:
         edges = raw[_node("p", proposal.id)]
@@ -321,19 +277,12 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
             evaluator.id: sum(raw[_tail(proposal, evaluator, rules)][_node("e", evaluator.id)].values())
             for evaluator in shortlists[proposal.id]
         }
-    return flow, int(cost)
-
-
-def _group(evaluator: EvaluatorSlot, rules: PanelRules) -> str:
-    """With the gender rule, the evaluator's group on a panel: their gender when it is counted, else OTHER_GROUP."""
-    if not rules.balances_genders:
-        return ""
-    return evaluator.gender if evaluator.gender in COUNTED_GENDERS else OTHER_GROUP
+    return flow
 
 
 def _group_node(proposal: ProposalNeed, evaluator: EvaluatorSlot, rules: PanelRules) -> str:
     """The proposal's node for the evaluator's gender group, or the proposal itself without the gender rule."""
-    group = _group(evaluator, rules)
+    group = gender_group(evaluator, rules)
     return f"p{proposal.id}:{group}" if group else _node("p", proposal.id)
 
 
