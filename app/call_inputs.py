@@ -34,7 +34,8 @@ SECTIONS: Final = {
     "eligibility": ("min_partners", "min_countries", "eligible_countries", "page_limit", "duration_min_months",
                     "duration_max_months"),
     "strands": ("strands", "strand_label", "coverage_field"),
-    "evaluation": ("evaluators_per_proposal", "evaluation_deadline", "country_conflict"),
+    "evaluation": ("evaluators_per_proposal", "evaluation_deadline", "country_conflict", "country_conflict_scope",
+                   "country_conflict_strength"),
     "scoring": ("criteria", "overall_threshold", "tie_break"),
     "texts": ("letter_contact", "grant_preparation_days", "privacy_controller", "privacy_dpo"),
 }
@@ -49,7 +50,9 @@ SETTING_NAMES: Final = {
     "duration_min_months": "shortest duration", "duration_max_months": "longest duration", "strands": "strands",
     "strand_label": "strand label", "coverage_field": "coverage rule",
     "evaluators_per_proposal": "evaluators per proposal", "evaluation_deadline": "evaluation deadline",
-    "country_conflict": "same-country conflict", "criteria": "criteria", "overall_threshold": "overall threshold",
+    "country_conflict": "same-country conflict", "country_conflict_scope": "countries kept away",
+    "country_conflict_strength": "country rule's strength", "criteria": "criteria",
+    "overall_threshold": "overall threshold",
     "tie_break": "tie-break order", "letter_contact": "letters' contact point",
     "grant_preparation_days": "days to grant preparation", "privacy_controller": "controller's contact",
     "privacy_dpo": "data protection officer's contact",
@@ -58,6 +61,8 @@ SETTING_NAMES: Final = {
 REQUIRED_TO_CREATE: Final = ("code", "title", "programme", "kind", "opens_at", "deadline", "criteria")
 KINDS: Final = ("grant", "event")
 BUDGET_POLICIES: Final = ("skip", "stop")
+COUNTRY_SCOPES: Final = ("coordinator", "consortium")  # app.enums.CountryScope
+COUNTRY_STRENGTHS: Final = ("hard", "soft")  # app.enums.RuleStrength without "off": country_conflict switches it
 # The proposal fields a coverage rule may name (what app.queries.selection gives the core of each proposal).
 COVERAGE_FIELDS: Final = ("strand",)
 CODE_PATTERN: Final = re.compile(r"[A-Z0-9][A-Z0-9-]{1,59}")
@@ -118,6 +123,8 @@ class CallSettings(_Parsed):
     evaluators_per_proposal: int | None | Unset = UNSET
     evaluation_deadline: datetime | None | Unset = UNSET
     country_conflict: bool | Unset = UNSET
+    country_conflict_scope: str | Unset = UNSET
+    country_conflict_strength: str | Unset = UNSET
     criteria: tuple[CriterionInput, ...] | Unset = UNSET
     overall_threshold: Decimal | None | Unset = UNSET
     tie_break: tuple[str, ...] | Unset = UNSET
@@ -161,7 +168,8 @@ def _parse_identity(raw: Mapping[str, Any], values: dict[str, Any], problems: _P
     for name in ("title", "programme", "strand_label"):
         if name in values and not values[name]:
             problems.found[name] = "Required."
-    for name, allowed in (("kind", KINDS), ("budget_policy", BUDGET_POLICIES)):
+    for name, allowed in (("kind", KINDS), ("budget_policy", BUDGET_POLICIES),
+                          ("country_conflict_scope", COUNTRY_SCOPES), ("country_conflict_strength", COUNTRY_STRENGTHS)):
         if name in raw:
             values[name] = str(raw[name] or "")
             if values[name] not in allowed:

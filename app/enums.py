@@ -129,6 +129,18 @@ class RuleStrength(StrEnum):
                 "hard": "Hard: never broken"}[self.value]
 
 
+class CountryScope(StrEnum):
+    """Whose countries the call's country rule keeps evaluators away from."""
+
+    COORDINATOR = "coordinator"
+    CONSORTIUM = "consortium"  # the coordinator's and every partner's
+
+    @property
+    def label(self) -> str:
+        return {"coordinator": "The coordinator's country",
+                "consortium": "Any country of the consortium (coordinator and partners)"}[self.value]
+
+
 class ConflictDeclaration(StrEnum):
     UNDECLARED = "undeclared"
     NO_CONFLICT = "no_conflict"

@@ -27,6 +27,8 @@ from app.models.limits import (
     MAX_AMOUNT,
     MAX_DURATION_MONTHS,
     MAX_EMAIL,
+    MAX_KEYWORD,
+    MAX_KEYWORDS,
     MAX_PARTNER_NAME,
     MAX_PARTNERS,
     MAX_STRAND,
@@ -144,7 +146,8 @@ class _Parsed:
 # -- a proposal --------------------------------------------------------------------------------------------------
 
 # The proposal's own columns that applicants fill in (its partners are rows of their own).
-PROPOSAL_COLUMNS: Final = ("acronym", "title", "abstract", "strand", "duration_months", "requested_grant")
+PROPOSAL_COLUMNS: Final = ("acronym", "title", "abstract", "keywords", "strand", "duration_months",
+                            "requested_grant")
 
 @dataclass(frozen=True)
 class PartnerInput:
@@ -168,6 +171,7 @@ class ProposalChanges(_Parsed):
     acronym: str | Unset = UNSET
     title: str | Unset = UNSET
     abstract: str | Unset = UNSET
+    keywords: tuple[str, ...] | Unset = UNSET
     strand: str | None | Unset = UNSET
     duration_months: int | None | Unset = UNSET
     requested_grant: Decimal | None | Unset = UNSET
@@ -177,7 +181,10 @@ class ProposalChanges(_Parsed):
 
     def columns(self) -> dict[str, Any]:
         """The proposal's own columns this input sets, by name, in the order the audit trail lists them."""
-        return self._given(PROPOSAL_COLUMNS)
+        given = self._given(PROPOSAL_COLUMNS)
+        if "keywords" in given:  # stored as a JSON list
+            given["keywords"] = list(given["keywords"])
+        return given
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> ProposalChanges:
@@ -194,6 +201,8 @@ class ProposalChanges(_Parsed):
             if name in raw:
                 limit = {"acronym": MAX_ACRONYM, "title": MAX_TITLE, "abstract": MAX_ABSTRACT}[name]
                 values[name] = problems.text(raw[name], name, limit, one_line=name != "abstract")
+        if "keywords" in raw:
+            values["keywords"] = _keywords(raw["keywords"], problems)
         if "strand" in raw:
             strand = " ".join(str(raw["strand"] or "").split()) or None
             problems.at_most(strand or "", "strand", MAX_STRAND)
@@ -212,6 +221,19 @@ class ProposalChanges(_Parsed):
             values["amounts"] = tuple(problems.amount(value, f"amounts.{index}")
                                       for index, value in enumerate(raw["amounts"]))
         return cls(**values, problems=problems.found, unknown=tuple(sorted(set(raw) - names)))
+
+
+def _keywords(value: object, problems: _Problems) -> tuple[str, ...]:
+    """A list, or text separated by commas, semicolons or lines: each keyword on one line, once (case aside)."""
+    items = value if isinstance(value, list | tuple) else re.split(r"[,;\n]", str(value or ""))
+    keywords: dict[str, str] = {}
+    for item in items:
+        keyword = " ".join(str(item or "").split())
+        if keyword:
+            keywords.setdefault(keyword.casefold(), keyword)
+    if len(keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD for k in keywords.values()):
+        problems.found["keywords"] = f"At most {MAX_KEYWORDS} keywords of {MAX_KEYWORD} characters each."
+    return tuple(keywords.values())
 
 
 def _duration(value: object, problems: _Problems) -> int | None:

@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.call_inputs import CallSettings
+from app.enums import CountryScope
 from forms.intake import LOCAL_FORMATS, in_zone, wall_clock
 from forms.proposal import MoneyField
 from forms.wording import ProductForm, ProductSubform
@@ -82,7 +83,12 @@ class CallConfigurationForm(ProductForm):
         SelectChoice("", "none"), SelectChoice("strand", "fund the best of each strand first")])
     evaluators_per_proposal = _number("Evaluators per proposal", default=3)
     evaluation_deadline = _local("Evaluation reports due (call's time zone)")
-    country_conflict = BooleanField("An evaluator from a consortium's country has a conflict", default=True)
+    country_conflict = BooleanField("Keep evaluators away from the consortium's countries", default=True)
+    country_conflict_scope = SelectField("Countries kept away", default="coordinator", choices=[
+        SelectChoice(s.value, s.label) for s in CountryScope])
+    country_conflict_strength = SelectField("Strength of the country rule", default="hard", choices=[
+        SelectChoice("hard", "Hard: a conflict of interest, never assigned"),
+        SelectChoice("soft", "Soft: avoided whenever the pool allows")])
     criteria = FieldList(FormField(CriterionForm), min_entries=1)
     overall_threshold = StringField("Overall threshold (unweighted sum)", validators=[Length(max=10)])
     tie_break = StringField("Tie-break order", validators=[Length(max=400)],
@@ -132,6 +138,8 @@ class CallConfigurationForm(ProductForm):
             "coverage_field": self.coverage_field.data or None,
             "evaluators_per_proposal": self.evaluators_per_proposal.data,
             "country_conflict": bool(self.country_conflict.data),
+            "country_conflict_scope": self.country_conflict_scope.data,
+            "country_conflict_strength": self.country_conflict_strength.data,
             "criteria": [{name: row.form[name].data for name in ("key", "name", "description", "max", "weight",
                                                                   "threshold")}
                          for row in self.criteria if not row.form.is_blank()],

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.enums import RuleStrength
+from app.enums import CountryScope, RuleStrength
 from app.models.limits import (
     MAX_AFFILIATION,
     MAX_EVALUATORS_PER_PROPOSAL,
@@ -115,10 +115,24 @@ class EvaluationSettingsForm(ProductForm):
     evaluators_per_proposal = IntegerField("Evaluators per proposal (k)",
                                            validators=[InputRequired(),
                                                        NumberRange(min=1, max=MAX_EVALUATORS_PER_PROPOSAL)])
-    country_conflict = BooleanField("An evaluator from the coordinator's country is conflicted")
+    country_conflict = BooleanField("Keep evaluators away from the consortium's countries")
+    # The panel rules' fields may be left out (an older form, the API's clients): the service keeps them as they are
+    # and names a wrong value at its field.
+    country_scope = SelectField("Countries kept away", choices=[SelectChoice(s.value, s.label) for s in CountryScope],
+                                validate_choice=False)
+    country_strength = SelectField("Strength of the country rule", choices=[
+        SelectChoice("hard", "Hard: a conflict of interest, never assigned"),
+        SelectChoice("soft", "Soft: avoided whenever the pool allows")], validate_choice=False)
     nationality_rule = SelectField("At most one evaluator of each nationality per proposal",
                                    choices=[SelectChoice(s.value, s.label) for s in RuleStrength],
                                    validators=[DataRequired()])
+    gender_rule = SelectField("A minimum share of women and of men on every panel",
+                              choices=[SelectChoice(s.value, s.label) for s in RuleStrength], validate_choice=False)
+    gender_target = IntegerField("Target share of each gender (%)",
+                                 validators=[Optional(),
+                                             NumberRange(min=1, max=50, message="A share from 1 to 50 %%.")],
+                                 description="Of a panel of 3, 40 % is 1 woman and 1 man (rounded down). Another "
+                                             "gender, no answer and \"prefer not to say\" count for neither.")
     submit = SubmitField("Save")
 
 

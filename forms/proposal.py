@@ -30,6 +30,8 @@ from app.models.limits import (
     MAX_ACRONYM,
     MAX_DURATION_MONTHS,
     MAX_EMAIL,
+    MAX_KEYWORD,
+    MAX_KEYWORDS,
     MAX_PARTNER_NAME,
     MAX_PARTNERS,
     MAX_TITLE,
@@ -84,6 +86,9 @@ class ProposalSummaryForm(_VersionedForm):
     title = StringField("Title", validators=[Length(max=MAX_TITLE)])
     abstract = TextAreaField("Abstract", validators=[Length(max=MAX_ABSTRACT)],
                              description=f"What the project will do and for whom; at most {MAX_ABSTRACT} characters.")
+    keywords = StringField("Keywords", validators=[Length(max=MAX_KEYWORDS * (MAX_KEYWORD + 2))],
+                           description=f"Up to {MAX_KEYWORDS}, separated by commas, e.g. battery recycling, "
+                                       f"circular economy: evaluators are matched on them, the title and the abstract.")
     strand = SelectField("Strand", choices=[], validate_choice=True)
     duration_months = IntegerField("Duration (months)",
                                    validators=[Optional(), NumberRange(1, MAX_DURATION_MONTHS)])
@@ -100,6 +105,7 @@ class ProposalSummaryForm(_VersionedForm):
     def changes(self) -> ProposalChanges:
         return ProposalChanges.parse({
             "acronym": self.acronym.data, "title": self.title.data, "abstract": self.abstract.data,
+            "keywords": self.keywords.data or "",
             "strand": self.strand.data, "duration_months": self.duration_months.data})
 
 

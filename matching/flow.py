@@ -19,10 +19,12 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import replace
 
 import networkx as nx
 
 from matching.affinity import Affinity
+from matching.genders import cross_group_repeats, gender_gaps, gender_group
 from matching.problem import (
     AFFINITY_WEIGHT,
     LOAD_STEP,
@@ -38,7 +40,7 @@ from matching.problem import (
     is_expert,
     pair_cost,
 )
-from matching.shortfall import explain, explain_rule
+from matching.shortfall import explain, explain_gender, explain_rule
 
 SHORTLIST_EXTRA = 3   # candidates beyond the places needed, experts first
 SHORTLIST_OTHERS = 2  # non-experts always on the short list
@@ -58,17 +60,70 @@ def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot]
     `rules`, those that are on always hold; when one cannot be met, the answer names it (`Infeasible.rule`).
     """
     rules = rules or PanelRules()
+    if rules.country is Strength.HARD:
+        # A hard country rule is a conflict of interest: reported as one when places cannot be filled.
+        proposals = [_keep_away(p, evaluators, rules) for p in proposals]
+    banned: set[tuple[int, str, str]] = set()
+    answer = _solve_balanced(proposals, evaluators, affinity, rules, banned)
+    if rules.nationality is Strength.OFF or not rules.balances_genders:
+        return answer
+    # With genders balanced, each nationality node sits in one gender's group of a panel (the network cannot hold
+    # both partitions of a panel at once; with loads, the problem is NP-hard in general): when a panel repeats a
+    # nationality across its groups, each nationality is kept in one group of each panel and the network solved
+    # again. Sound (no rule broken) but not complete: in a tight pool it may refuse an assignment that exists.
+    while isinstance(answer, Solution):
+        repeats = cross_group_repeats(answer, proposals, evaluators, rules)
+        if not repeats:
+            return answer
+        banned |= repeats
+        again = _solve_balanced(proposals, evaluators, affinity, rules, banned)
+        if isinstance(again, Infeasible) and rules.nationality is Strength.SOFT:
+            return answer  # a soft rule gives way
+        answer = again
+    return answer
+
+
+def _keep_away(proposal: ProposalNeed, evaluators: Sequence[EvaluatorSlot], rules: PanelRules) -> ProposalNeed:
+    against = frozenset(e.id for e in evaluators if rules.against_country(proposal, e))
+    if not against - proposal.excluded:
+        return proposal
+    return replace(proposal, excluded=proposal.excluded | against, conflicted=proposal.conflicted | against)
+
+
+def _solve_balanced(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot],
+                    affinity: Affinity | None, rules: PanelRules,
+                    banned: set[tuple[int, str, str]]) -> Solution | Infeasible:
+    """`_solve`, and with the gender rule the check that every panel has its minimum of each counted gender: when
+    the short lists leave one short, the full lists decide; a hard rule still missed is named, with the numbers."""
+    answer = _solve(proposals, evaluators, affinity, rules, banned)
+    if not rules.balances_genders or not isinstance(answer, Solution):
+        return answer
+    if not gender_gaps(answer, proposals, evaluators, rules):
+        return answer
+    answer = _solve(proposals, evaluators, affinity, rules, banned, full=True)
+    if not isinstance(answer, Solution) or rules.gender is Strength.SOFT:
+        return answer
+    gaps = gender_gaps(answer, proposals, evaluators, rules)
+    if not gaps:
+        return answer
+    return explain_gender({p.id: p for p in proposals}, evaluators, gaps, rules)
+
+
+def _solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot], affinity: Affinity | None,
+           rules: PanelRules, banned: set[tuple[int, str, str]], *, full: bool = False) -> Solution | Infeasible:
+    """The network solved on short lists that grow until the answer is proven (see the module's docstring)."""
     wanted = [p for p in proposals if p.need > 0]
     free = [e for e in evaluators if e.capacity > 0]
-    candidates = {p.id: [e for e in free if e.id not in p.excluded and rules.allows(p, e)] for p in wanted}
-    limit = {p.id: p.need + SHORTLIST_EXTRA for p in wanted}
+    candidates = {p.id: [e for e in free if e.id not in p.excluded and rules.allows(p, e)
+                         and (p.id, gender_group(e, rules), e.nationality) not in banned] for p in wanted}
+    limit = {p.id: len(candidates[p.id]) if full else p.need + SHORTLIST_EXTRA for p in wanted}
     by_id = {p.id: p for p in wanted}
-    costs = {p.id: _costs(p, candidates[p.id], affinity) for p in wanted}
+    costs = {p.id: _costs(p, candidates[p.id], affinity, rules) for p in wanted}
     free_by_id = {e.id: e for e in free}
     worst = MISMATCH_COST if affinity is None else AFFINITY_WEIGHT  # what a pair with nothing in common costs
     first = True
     while True:
-        shortlists = {p.id: _shortlist(p, candidates[p.id], limit[p.id], costs[p.id], worst) for p in wanted}
+        shortlists = {p.id: _shortlist(p, candidates[p.id], limit[p.id], costs[p.id], worst, rules) for p in wanted}
         if first:
             # Usually the short lists suffice: solve without the "nobody" edges, which cost a quarter of the time.
             first = False
@@ -82,12 +137,12 @@ def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot]
         uncovered = {pid: n for pid, n in flow.pop("nobody").items() if n}
         if not uncovered:
             return Solution(pairs=_pairs(flow, by_id, free_by_id, affinity), cost=cost)
-        if rules.nationality is Strength.HARD:
+        if rules.nationality is Strength.HARD or banned:
             # The proof below reads a plain bipartite network: with the rule, solve once on the full lists instead.
             if any(limit[p.id] < len(candidates[p.id]) for p in wanted):
                 limit = {p.id: len(candidates[p.id]) for p in wanted}
                 continue
-            plain = solve(proposals, evaluators, affinity)
+            plain = _solve(proposals, evaluators, affinity, replace(rules, nationality=Strength.OFF), set())
             return plain if isinstance(plain, Infeasible) else explain_rule(by_id, evaluators, uncovered)
         # Are the places left to "nobody" impossible on the full lists, or only on the short ones?
         reachable_proposals, reachable_evaluators, spare = _residual_search(
@@ -104,23 +159,38 @@ def solve(proposals: Sequence[ProposalNeed], evaluators: Sequence[EvaluatorSlot]
             raise RuntimeError("assignment search made no progress")
 
 
-def _costs(proposal: ProposalNeed, options: list[EvaluatorSlot], affinity: Affinity | None) -> dict[int, int]:
+def _costs(proposal: ProposalNeed, options: list[EvaluatorSlot], affinity: Affinity | None,
+           rules: PanelRules) -> dict[int, int]:
     """`pair_cost` of the proposal with each of its candidates."""
     if affinity is None:
-        return {e.id: pair_cost(proposal, e) for e in options}
+        return {e.id: pair_cost(proposal, e, rules=rules) for e in options}
     scores = affinity.ranked(proposal.id)
-    return {e.id: pair_cost(proposal, e, scores.get(e.id, 0.0)) for e in options}
+    return {e.id: pair_cost(proposal, e, scores.get(e.id, 0.0), rules) for e in options}
 
 
 def _shortlist(proposal: ProposalNeed, options: list[EvaluatorSlot], limit: int, costs: dict[int, int],
-               worst: int) -> list[EvaluatorSlot]:
+               worst: int, rules: PanelRules) -> list[EvaluatorSlot]:
     """The `limit` cheapest candidates that cost less than `worst` (experts in the strand, or evaluators who share
-    something with the proposal), then `SHORTLIST_OTHERS` others, equal costs in a per-proposal pseudo-random order.
+    something with the proposal), then `SHORTLIST_OTHERS` others, equal costs in a per-proposal pseudo-random order;
+    with the gender rule, also the cheapest few of each gender the panel still needs.
 
     The others let the flow trade a match for a better balance when the closest evaluators are few.
     """
     if limit + SHORTLIST_OTHERS >= len(options):
         return options
+    chosen = _closest(proposal, options, limit, costs, worst)
+    taken = {e.id for e in chosen}
+    for gender, places in rules.gender_places(proposal).items():
+        chosen += heapq.nsmallest(places + SHORTLIST_EXTRA,
+                                  (e for e in options if e.gender == gender and e.id not in taken),
+                                  key=lambda e: (costs[e.id], _mix(proposal.id, e.id)))
+        taken = {e.id for e in chosen}
+    return chosen
+
+
+def _closest(proposal: ProposalNeed, options: list[EvaluatorSlot], limit: int, costs: dict[int, int],
+             worst: int) -> list[EvaluatorSlot]:
+    """The short list without the genders: the closest, then a few others (`_shortlist`)."""
 
     def order(e: EvaluatorSlot) -> tuple[int, int]:
         return costs[e.id], _mix(proposal.id, e.id)
@@ -146,14 +216,20 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
     With the nationality rule, a proposal reaches the evaluators of one nationality through a node: one edge of
     capacity 1 (none when the panel already has that nationality) and, for a soft rule, a dear one beside it, so
     that a second evaluator of the nationality costs SOFT_RULE_COST more (evaluators without a nationality are
-    reached directly).
+    reached directly). With the gender rule, a proposal first reaches a node per gender group (`_group`): the first
+    places of a counted gender up to the panel's minimum earn a reward (SOFT_RULE_COST for a soft rule; for a hard
+    one more than every other cost of the network together, so that the cheapest flow meets every minimum that any
+    flow meets), the others none.
     """
     graph = nx.MultiDiGraph()
     total = sum(p.need for p in proposals)
     # Dearer than any path of real edges, so that "nobody" is used only when nothing else fits.
     top = (max((e.load + e.capacity for e in evaluators), default=0) + max(MISMATCH_COST, AFFINITY_WEIGHT)
-           + SOFT_RULE_COST + 1)
-    nobody_cost = top * 2 * (len(proposals) + len(evaluators) + 2)
+           + 2 * SOFT_RULE_COST + 1)
+    reward = 0
+    if rules.balances_genders:
+        reward = SOFT_RULE_COST if rules.gender is Strength.SOFT else top * (total + 1)
+    nobody_cost = max(top * 2 * (len(proposals) + len(evaluators) + 2), 2 * (reward + top) * (total + 1))
     graph.add_node("source", demand=-total)
     graph.add_node("sink", demand=total)
     if nobody:
@@ -163,13 +239,20 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
         graph.add_edge("source", node, capacity=proposal.need, weight=0)
         if nobody:
             graph.add_edge(node, "nobody", capacity=proposal.need, weight=nobody_cost)
+        places = rules.gender_places(proposal)
         for evaluator in shortlists[proposal.id]:
+            group = _group_node(proposal, evaluator, rules)
+            if group != node and not graph.has_edge(node, group):
+                if places.get(gender_group(evaluator, rules)):
+                    graph.add_edge(node, group, key="minimum", capacity=places[gender_group(evaluator, rules)],
+                                   weight=-reward)
+                graph.add_edge(node, group, key="free", capacity=proposal.need, weight=0)
             tail = _tail(proposal, evaluator, rules)
-            if tail != node:
+            if tail != group and not graph.has_edge(group, tail):
                 sitting = evaluator.nationality in proposal.nationalities
-                graph.add_edge(node, tail, key="rule", capacity=0 if sitting else 1, weight=0)
+                graph.add_edge(group, tail, key="rule", capacity=0 if sitting else 1, weight=0)
                 if rules.nationality is Strength.SOFT:
-                    graph.add_edge(node, tail, key="soft", capacity=proposal.need, weight=SOFT_RULE_COST)
+                    graph.add_edge(group, tail, key="soft", capacity=proposal.need, weight=SOFT_RULE_COST)
             graph.add_edge(tail, _node("e", evaluator.id), capacity=1, weight=costs[proposal.id][evaluator.id])
     for evaluator in evaluators:
         node = _node("e", evaluator.id)
@@ -179,6 +262,13 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
             graph.add_edge(node, "sink", capacity=min(LOAD_STEP, evaluator.capacity - start),
                            weight=evaluator.load + start)
     cost, raw = nx.network_simplex(graph)
+    return _read_flow(raw, proposals, shortlists, nobody=nobody, rules=rules), int(cost)
+
+
+def _read_flow(raw: dict[str, dict[str, dict[str, int]]], proposals: list[ProposalNeed],
+               shortlists: dict[int, list[EvaluatorSlot]], *, nobody: bool,
+               rules: PanelRules) -> dict[str, dict[int, int]]:
+    """The solved network as "p<id>" -> evaluator id -> units, and "nobody" -> proposal id -> places left."""
     flow: dict[str, dict[int, int]] = {"nobody": {}}
     for proposal in proposals:
         edges = raw[_node("p", proposal.id)]
@@ -187,14 +277,22 @@ def _min_cost_flow(proposals: list[ProposalNeed], evaluators: list[EvaluatorSlot
             evaluator.id: sum(raw[_tail(proposal, evaluator, rules)][_node("e", evaluator.id)].values())
             for evaluator in shortlists[proposal.id]
         }
-    return flow, int(cost)
+    return flow
+
+
+def _group_node(proposal: ProposalNeed, evaluator: EvaluatorSlot, rules: PanelRules) -> str:
+    """The proposal's node for the evaluator's gender group, or the proposal itself without the gender rule."""
+    group = gender_group(evaluator, rules)
+    return f"p{proposal.id}:{group}" if group else _node("p", proposal.id)
 
 
 def _tail(proposal: ProposalNeed, evaluator: EvaluatorSlot, rules: PanelRules) -> str:
-    """The node the edge to this evaluator leaves from: the proposal, or its node for the evaluator's nationality."""
+    """The node the edge to this evaluator leaves from: the proposal (or its gender group), or the node of its
+    group for the evaluator's nationality."""
+    group = _group_node(proposal, evaluator, rules)
     if rules.nationality is not Strength.OFF and evaluator.nationality:
-        return f"p{proposal.id}:{evaluator.nationality}"
-    return _node("p", proposal.id)
+        return f"{group}/{evaluator.nationality}"
+    return group
 
 
 def _pairs(flow: dict[str, dict[int, int]], proposals: dict[int, ProposalNeed],

@@ -8,6 +8,7 @@ expertise. What makes one pair better than another is `pair_cost`, in one place.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,6 +30,13 @@ class ProposalNeed:
     conflicted: frozenset[int] = frozenset()  # the part of `excluded` that is a conflict of interest
     label: str = ""
     nationalities: frozenset[str] = frozenset()  # of the evaluators it already has (the panel rules count them)
+    countries: frozenset[str] = frozenset()  # its evaluators should not be from these (the coordinator's or partners')
+    genders: tuple[str, ...] = ()  # of the evaluators it already has, one each ("" when not given)
+
+    @property
+    def panel(self) -> int:
+        """The size of its panel once complete: the evaluators it has and those it still needs."""
+        return self.need + len(self.genders)
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,16 @@ class EvaluatorSlot:
     load: int = 0
     label: str = ""
     nationality: str = ""  # ISO code; "" when not given (no nationality rule applies to it)
+    country: str = ""  # of their affiliation (the country rule); "" when not given
+    gender: str = ""  # as declared (`COUNTED_GENDERS`, "another", "prefer_not_to_say"), "" when not given
 
 
 ONE_PER_NATIONALITY = "at most one evaluator of each nationality per proposal"
+NOT_FROM_THEIR_COUNTRY = "no evaluator from a country of the proposal's consortium"
+# The genders a target share applies to. "another" is a declared gender too, but too rare in any pool to require on
+# every panel; it, "prefer not to say" and no answer take any place without counting for or against the target.
+COUNTED_GENDERS = ("woman", "man")
+GENDER_NAMES = {"woman": "women", "man": "men"}
 # What breaking a soft rule costs a pair: more than the whole range of affinities (AFFINITY_WEIGHT) and than a few
 # proposals of load balance, so it is broken only when nothing else fits or the loads would be far apart.
 SOFT_RULE_COST = 50
@@ -62,11 +77,41 @@ class PanelRules:
     """A call's rules on who may sit together on a proposal's panel, each off, soft or hard."""
 
     nationality: Strength = Strength.OFF  # ONE_PER_NATIONALITY
+    country: Strength = Strength.OFF  # NOT_FROM_THEIR_COUNTRY (`ProposalNeed.countries` says which countries)
+    gender: Strength = Strength.OFF  # `gender_rule_name`: at least `gender_share` % of each counted gender
+    gender_share: int = 0  # percent, 0 to 50
 
     def allows(self, proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:
         """The evaluator may join the proposal's panel as it stands (a hard rule is never broken)."""
-        return not (self.nationality is Strength.HARD and evaluator.nationality
-                    and evaluator.nationality in proposal.nationalities)
+        if (self.nationality is Strength.HARD and evaluator.nationality
+                and evaluator.nationality in proposal.nationalities):
+            return False
+        return not (self.country is Strength.HARD and self.against_country(proposal, evaluator))
+
+    @staticmethod
+    def against_country(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:
+        """The evaluator is from a country the proposal's panel should keep away (the country rule)."""
+        return bool(evaluator.country) and evaluator.country in proposal.countries
+
+    @property
+    def balances_genders(self) -> bool:
+        return self.gender is not Strength.OFF and self.gender_share > 0
+
+    def gender_minimum(self, panel: int) -> int:
+        """Evaluators of each counted gender a panel of `panel` needs: the share of it, rounded down (40 % of 3
+        is 1), so that the minimum of every gender fits on the panel together."""
+        return self.gender_share * panel // 100 if self.balances_genders else 0
+
+    def gender_places(self, proposal: ProposalNeed) -> dict[str, int]:
+        """The places of the proposal still to fill with each counted gender: the minimum less those it has."""
+        minimum = self.gender_minimum(proposal.panel)
+        have = Counter(proposal.genders)
+        return {g: max(0, minimum - have[g]) for g in COUNTED_GENDERS if minimum > have[g]}
+
+
+def gender_rule_name(share: int) -> str:
+    """The gender rule as the officer reads it."""
+    return f"at least {share} % women and {share} % men on every panel"
 
 
 @dataclass(frozen=True)
@@ -117,12 +162,18 @@ def is_expert(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:
     return proposal.strand is not None and proposal.strand in evaluator.expertise
 
 
-def pair_cost(proposal: ProposalNeed, evaluator: EvaluatorSlot, affinity: float | None = None) -> int:
+def pair_cost(proposal: ProposalNeed, evaluator: EvaluatorSlot, affinity: float | None = None,
+              rules: PanelRules | None = None) -> int:
     """What giving this evaluator to this proposal costs, before the evaluator's load is counted.
 
     Without an affinity, the strand decides (0 for an expert, else MISMATCH_COST); with one (in [0, 1], from what
-    the proposal and the evaluator wrote, their strands included), the closer the cheaper.
+    the proposal and the evaluator wrote, their strands included), the closer the cheaper. A soft country rule
+    adds SOFT_RULE_COST for an evaluator from a country of the consortium it keeps away.
     """
     if affinity is not None:
-        return round(AFFINITY_WEIGHT * (1.0 - min(1.0, max(0.0, affinity))))
-    return 0 if is_expert(proposal, evaluator) else MISMATCH_COST
+        cost = round(AFFINITY_WEIGHT * (1.0 - min(1.0, max(0.0, affinity))))
+    else:
+        cost = 0 if is_expert(proposal, evaluator) else MISMATCH_COST
+    if rules is not None and rules.country is Strength.SOFT and rules.against_country(proposal, evaluator):
+        cost += SOFT_RULE_COST
+    return cost

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from matching.problem import ONE_PER_NATIONALITY, EvaluatorSlot, Infeasible, ProposalNeed, Shortfall
+from matching.problem import (
+    GENDER_NAMES,
+    ONE_PER_NATIONALITY,
+    EvaluatorSlot,
+    Infeasible,
+    PanelRules,
+    ProposalNeed,
+    Shortfall,
+    gender_rule_name,
+)
 
 
 def _counts(proposal: ProposalNeed, evaluators: Iterable[EvaluatorSlot]) -> tuple[int, int, int]:
@@ -83,3 +92,36 @@ def explain_rule(proposals: dict[int, ProposalNeed], evaluators: Sequence[Evalua
                f"cannot be filled without two evaluators of one nationality on a panel. Invite evaluators of other "
                f"nationalities, or turn the rule off for this call.")
     return Infeasible(tuple(shortfalls), missing, message, ONE_PER_NATIONALITY)
+
+
+def explain_gender(proposals: dict[int, ProposalNeed], evaluators: Sequence[EvaluatorSlot],
+                   gaps: dict[int, dict[str, int]], rules: PanelRules) -> Infeasible:
+    """Shortfalls for the panels that conflicts and loads leave room for, but not with the minimum of each counted
+    gender the call's hard gender rule asks: how many each needs, and what the pool's evaluators of it can give."""
+    name = gender_rule_name(rules.gender_share)
+    free = {g: sum(e.capacity for e in evaluators if e.gender == g) for g in GENDER_NAMES}
+    asked = {g: sum(rules.gender_places(p).get(g, 0) for p in proposals.values() if p.need > 0) for g in GENDER_NAMES}
+    shortfalls = []
+    for pid in sorted(gaps):
+        proposal = proposals[pid]
+        available, conflicted, full = _counts(proposal, evaluators)
+        minimum = rules.gender_minimum(proposal.panel)
+        parts = []
+        for gender, missing in sorted(gaps[pid].items()):
+            mine = sum(1 for e in evaluators if e.gender == gender and e.capacity > 0 and e.id not in proposal.excluded)
+            named = gender if minimum == 1 else GENDER_NAMES[gender]
+            parts.append(f"{minimum} {named} ({rules.gender_share} % of {proposal.panel}, rounded down); "
+                         f"{mine} of the pool's {GENDER_NAMES[gender]} free of conflicts with it have a free place, "
+                         f"and once the other panels have theirs {missing} place{'s' if missing != 1 else ''} "
+                         f"cannot go to one")
+        reason = "its panel needs " + "; and ".join(parts)
+        shortfalls.append(Shortfall(pid, proposal.label, proposal.need, available, conflicted, full, reason, name))
+    missing = sum(sum(g.values()) for g in gaps.values())
+    short = [g for g in GENDER_NAMES if any(g in gap for gap in gaps.values())]
+    pool = "; ".join(f"the panels need {asked[g]} places for {GENDER_NAMES[g]} and the {GENDER_NAMES[g]} of the pool "
+                     f"have {free[g]} free place{'s' if free[g] != 1 else ''}" for g in short)
+    message = (f"The rule \"{name}\" cannot be met: {missing} place{'s' if missing != 1 else ''} of "
+               f"{len(gaps)} panel{'s' if len(gaps) != 1 else ''} cannot go to the gender the rule asks ({pool}). "
+               f"Invite more evaluators of that gender, raise their maximum loads, lower the target, or make the "
+               f"rule soft for this call.")
+    return Infeasible(tuple(shortfalls), missing, message, name)

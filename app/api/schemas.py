@@ -57,6 +57,8 @@ class CallSchema(Schema):
     coverage_field = fields.String(allow_none=True)
     evaluation_deadline = fields.AwareDateTime(format="iso", allow_none=True)
     country_conflict = fields.Boolean()
+    country_conflict_scope = fields.String(attribute="country_conflict_scope.value")
+    country_conflict_strength = fields.String(attribute="country_conflict_strength.value")
     duration_min_months = fields.Integer(allow_none=True)
     duration_max_months = fields.Integer(allow_none=True)
     letter_contact = fields.String()

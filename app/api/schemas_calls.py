@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from app.api.schemas_proposals import COUNTRY_CODES, money
-from app.call_inputs import BUDGET_POLICIES, COVERAGE_FIELDS, KINDS
+from app.call_inputs import BUDGET_POLICIES, COUNTRY_SCOPES, COUNTRY_STRENGTHS, COVERAGE_FIELDS, KINDS
 from app.models.limits import MAX_CRITERIA, MAX_PRIVACY_CONTACT, MAX_STRANDS
 
 SCALE_PATTERN = r"^[0-9]{1,3}(\.[0-9])?$"  # scales and thresholds: one decimal, as scores are stored
@@ -63,7 +63,12 @@ class CallSettingsSchema(Schema):
                                              "first; null: no coverage rule."})
     evaluators_per_proposal = fields.Integer(validate=validate.Range(min=1, max=20))
     evaluation_deadline = fields.AwareDateTime(format="iso", allow_none=True)
-    country_conflict = fields.Boolean()
+    country_conflict = fields.Boolean(metadata={"description": "The country rule: no evaluator from the coordinator's "
+                                                               "country (or the consortium's, by scope)."})
+    country_conflict_scope = fields.String(validate=validate.OneOf(COUNTRY_SCOPES), metadata={
+        "description": "coordinator: the coordinator's country; consortium: every country of the consortium."})
+    country_conflict_strength = fields.String(validate=validate.OneOf(COUNTRY_STRENGTHS), metadata={
+        "description": "hard: a conflict of interest, never assigned; soft: avoided whenever the pool allows."})
     criteria = fields.List(fields.Nested(CriterionInputSchema), validate=validate.Length(max=MAX_CRITERIA),
                            metadata={"description": "Replaces every criterion, in order (not after the first "
                                      "submission)."})

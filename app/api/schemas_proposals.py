@@ -14,6 +14,8 @@ from app.models.limits import (
     MAX_ABSTRACT,
     MAX_ACRONYM,
     MAX_DURATION_MONTHS,
+    MAX_KEYWORD,
+    MAX_KEYWORDS,
     MAX_PARTNERS,
     MAX_TITLE,
 )
@@ -91,6 +93,7 @@ class ProposalSchema(Schema):
     acronym = fields.String()
     title = fields.String()
     abstract = fields.String()
+    keywords = fields.List(fields.String())
     strand = fields.String(allow_none=True)
     duration_months = fields.Integer(allow_none=True)
     requested_grant = fields.Decimal(as_string=True, allow_none=True)
@@ -124,6 +127,10 @@ class ProposalFieldsSchema(Schema):
     acronym = fields.String(validate=validate.Length(max=MAX_ACRONYM))
     title = fields.String(validate=validate.Length(max=MAX_TITLE))
     abstract = fields.String(validate=validate.Length(max=MAX_ABSTRACT))
+    keywords = fields.List(fields.String(validate=validate.Length(max=MAX_KEYWORD)),
+                           validate=validate.Length(max=MAX_KEYWORDS),
+                           metadata={"description": "What the proposal is about in a few words; evaluators are "
+                                                    "matched on them, the title and the abstract. Replaces them all."})
     strand = fields.String(allow_none=True, validate=validate.Length(max=100),
                            metadata={"description": "One of the call's strands (the checklist flags another)."})
     duration_months = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_DURATION_MONTHS))

@@ -116,7 +116,8 @@ def _summary_form(proposal: Proposal, formdata: bool) -> ProposalSummaryForm:
     call = proposal.call
     data = None if formdata else {
         "version": proposal.edit_version, "acronym": proposal.acronym, "title": proposal.title,
-        "abstract": proposal.abstract, "strand": proposal.strand or "", "duration_months": proposal.duration_months,
+        "abstract": proposal.abstract, "keywords": ", ".join(proposal.keywords or []),
+        "strand": proposal.strand or "", "duration_months": proposal.duration_months,
     }
     form = ProposalSummaryForm(data=data) if data is not None else ProposalSummaryForm()
     form.set_call(call.strands, call.strand_label, (call.duration_min_months, call.duration_max_months))

@@ -14,10 +14,11 @@ from app.enums import AssignmentState, Eligibility
 from app.manage import bp
 from app.models import Call, Proposal
 from app.queries.access import load_call, load_call_assignment, load_pool_member, load_submitted_proposal
-from app.queries.assignment import Candidate, assignment_candidates, proposal_assignments
+from app.queries.assignment import Candidate, assignment_candidates, eligible_proposals, proposal_assignments
 from app.queries.conflicts import has_open_declared_conflict
 from app.queries.evaluation import counts_toward_k
 from app.queries.evaluation_progress import call_progress
+from app.queries.panel_checks import gender_balance, panel_checks
 from app.queries.pool import (
     call_pool,
     current_loads,
@@ -133,11 +134,15 @@ def _assignments_page(call: Call, *, infeasible: AssignmentInfeasible | None = N
         publish_form.evaluation_deadline.data = wall_clock(default, call.time_zone)
     settings = EvaluationSettingsForm(data={"evaluators_per_proposal": call.evaluators_per_proposal,
                                             "country_conflict": call.country_conflict,
-                                            "nationality_rule": call.nationality_rule.value})
+                                            "country_scope": call.country_conflict_scope.value,
+                                            "country_strength": call.country_conflict_strength.value,
+                                            "nationality_rule": call.nationality_rule.value,
+                                            "gender_rule": call.gender_rule.value, "gender_target": call.gender_target})
     rows = [p for p in progress.proposals if p.eligibility is Eligibility.ELIGIBLE]
     return render_template(
         "manage/evaluation_assignments.html", call=call, progress=progress, rows=rows,
         balance=panel_balance(call, (p.strand for p in rows)), infeasible=infeasible,
+        checks=panel_checks(call, eligible_proposals(call)), genders=gender_balance(call),
         auto_form=AutoAssignForm(), publish_form=publish_form, settings_form=settings,
         open=screening_open(call), now=progress.now,
     ), status
@@ -194,7 +199,7 @@ def evaluation_publish(code: str) -> Response | tuple[str, int]:
 
 @bp.post("/calls/<code>/assignments/settings")
 def evaluation_settings(code: str) -> Response:
-    """Evaluators per proposal (k), the country conflict rule and the panel rule on nationalities."""
+    """Evaluators per proposal (k) and the panel rules: countries, nationalities, genders."""
     call = load_call(code)
     form = EvaluationSettingsForm()
     if not form.validate_on_submit():
@@ -204,7 +209,11 @@ def evaluation_settings(code: str) -> Response:
         assigning.update_evaluation_settings(call, actor=current_actor(),
                                              evaluators_per_proposal=form.evaluators_per_proposal.data or 0,
                                              country_conflict=bool(form.country_conflict.data),
-                                             nationality_rule=form.nationality_rule.data)
+                                             country_scope=form.country_scope.data or None,
+                                             country_strength=form.country_strength.data or None,
+                                             nationality_rule=form.nationality_rule.data,
+                                             gender_rule=form.gender_rule.data or None,
+                                             gender_target=form.gender_target.data)
     if outcome.ok:
         flash("Evaluation settings saved.", "success")
     return redirect(url_for("manage.evaluation_assignments", code=code))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.enums import BudgetPolicy, CallKind, CallState, RuleStrength
+from app.enums import BudgetPolicy, CallKind, CallState, CountryScope, RuleStrength
 from app.extensions import Model
 from app.models.types import MONEY, SCORE, UTCDateTime
 
@@ -31,6 +31,7 @@ class Call(Model):
         sa.CheckConstraint("opens_at < deadline", name="opens_before_deadline"),
         sa.CheckConstraint("grant_preparation_days IS NULL OR grant_preparation_days >= 1",
                            name="grant_preparation_days_positive"),
+        sa.CheckConstraint("gender_target >= 0 AND gender_target <= 50", name="gender_target_share"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,12 +66,29 @@ class Call(Model):
         default=BudgetPolicy.SKIP,
     )
     reserve_size: Mapped[int] = mapped_column(default=0)
+    # The country rule: when on, no evaluator from the coordinator's country (or, by scope, any partner's). Hard, it
+    # is a conflict of interest (never assigned, proposal hidden); soft, the assignment avoids it when it can.
     country_conflict: Mapped[bool] = mapped_column(default=True)
+    country_conflict_scope: Mapped[CountryScope] = mapped_column(
+        sa.Enum(CountryScope, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e]),
+        default=CountryScope.COORDINATOR,
+    )
+    country_conflict_strength: Mapped[RuleStrength] = mapped_column(
+        sa.Enum(RuleStrength, native_enum=False, length=4, values_callable=lambda e: [m.value for m in e]),
+        default=RuleStrength.HARD,
+    )
     # Panel rule: at most one evaluator of each nationality on a proposal (off, soft or hard).
     nationality_rule: Mapped[RuleStrength] = mapped_column(
         sa.Enum(RuleStrength, native_enum=False, length=4, values_callable=lambda e: [m.value for m in e]),
         default=RuleStrength.OFF,
     )
+    # Panel rule: at least `gender_target` % women and as many men on each panel (off, soft or hard; see
+    # matching.problem.COUNTED_GENDERS for the genders it does not count).
+    gender_rule: Mapped[RuleStrength] = mapped_column(
+        sa.Enum(RuleStrength, native_enum=False, length=4, values_callable=lambda e: [m.value for m in e]),
+        default=RuleStrength.OFF,
+    )
+    gender_target: Mapped[int] = mapped_column(default=40)
     # When individual evaluation reports are due (set by the officer when assignments are published).
     evaluation_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     practice_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"))

@@ -45,6 +45,9 @@ class Proposal(Model):
     acronym: Mapped[str] = mapped_column(sa.String(30), default="")
     title: Mapped[str] = mapped_column(sa.String(300), default="")
     abstract: Mapped[str] = mapped_column(sa.Text, default="")
+    # What the proposal is about in a few words (MAX_KEYWORDS of MAX_KEYWORD characters): with the title and the
+    # abstract, what evaluators are matched on (matching.affinity).
+    keywords: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     strand: Mapped[str | None] = mapped_column(sa.String(100))
     duration_months: Mapped[int | None]
     requested_grant: Mapped[Decimal | None] = mapped_column(MONEY)

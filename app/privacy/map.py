@@ -293,8 +293,8 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
                             "max_grant_per_proposal min_partners min_countries eligible_countries page_limit "
                             "evaluators_per_proposal strands strand_label duration_min_months duration_max_months "
                             "overall_threshold tie_break coverage_field budget_policy reserve_size country_conflict "
-                            "nationality_rule "
-                            "evaluation_deadline created_at", SETTING),
+                            "nationality_rule country_conflict_scope country_conflict_strength gender_rule "
+                            "gender_target evaluation_deadline created_at", SETTING),
     # The controller's and the DPO's published contact: a function's address, shown to everyone.
     **not_personal("calls", "privacy_controller privacy_dpo", SETTING),
     # The letters' contact point is a function's address too; the life cycle's decisions are the call's state.
@@ -308,7 +308,8 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     "proposals.created_by_id": LINK, "proposals.extension_granted_by_id": LINK, "proposals.withdrawn_by_id": LINK,
     "proposals.updated_by_id": LINK, "proposals.screened_by_id": LINK,
     **not_personal("proposals", "id call_id organisation_id transferred_from_id", ID),
-    **not_personal("proposals", "number reference acronym title strand duration_months requested_grant", PROJECT),
+    **not_personal("proposals", "number reference acronym title keywords strand duration_months requested_grant",
+                   PROJECT),
     **not_personal("proposals", "status edit_version extended_deadline extension_granted_at withdrawn_at eligibility "
                                 "screened_at decision reserve_position decided_at created_at updated_at", STATE),
     "partners.contact_email": CONTACTS, **not_personal("partners", "id proposal_id", ID),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember, Proposal
-from app.queries.conflicts import ConflictIndex
+from app.queries.conflicts import ConflictIndex, country_conflict_is_hard, kept_away_countries
 from app.queries.evaluation import counts_toward_k, is_active
 from app.queries.pool import call_pool, current_loads
 from app.queries.submitted import SubmittedVersion
@@ -94,8 +94,9 @@ def assignment_candidates(call: Call, version: SubmittedVersion, assignments: It
 
 
 def proposal_text(version: SubmittedVersion) -> str:
-    """What a proposal is about, as matched against evaluators: its title, abstract and strand."""
-    return "\n".join(part for part in (version.title, version.abstract, version.strand or "") if part)
+    """What a proposal is about, as matched against evaluators: its title, abstract, keywords and strand."""
+    return "\n".join(part for part in (version.title, version.abstract, *version.keywords, version.strand or "")
+                     if part)
 
 
 def evaluator_text(member: PoolMember) -> str:
@@ -138,7 +139,9 @@ def assignment_problem(call: Call, proposals: list[Proposal], versions: dict[int
     declared: dict[int, set[int]] = {p.id: set() for p in proposals}
     counted: dict[int, int] = {p.id: 0 for p in proposals}
     nationality = {m.user_id: m.nationality for m in members}
+    gender = {m.user_id: m.gender.value if m.gender else "" for m in members}
     sitting: dict[int, set[str]] = {p.id: set() for p in proposals}  # nationalities already on each panel
+    genders: dict[int, list[str]] = {p.id: [] for p in proposals}  # and the genders, one per evaluator
     for assignment in rows:
         if is_active(assignment):
             load[assignment.evaluator_id] = load.get(assignment.evaluator_id, 0) + 1
@@ -150,7 +153,10 @@ def assignment_problem(call: Call, proposals: list[Proposal], versions: dict[int
                 counted[assignment.proposal_id] += 1
                 if nationality.get(assignment.evaluator_id):
                     sitting[assignment.proposal_id].add(nationality[assignment.evaluator_id])
+                genders[assignment.proposal_id].append(gender.get(assignment.evaluator_id, ""))
     k = call.evaluators_per_proposal
+    # A hard country rule is a conflict of interest (in `conflicts`); a soft one, countries the solver avoids.
+    soft_country = call.country_conflict and not country_conflict_is_hard(call)
     needs = []
     for proposal in proposals:
         conflicted = frozenset(set(conflicts.for_proposal(proposal.id)) | declared[proposal.id])
@@ -158,12 +164,14 @@ def assignment_problem(call: Call, proposals: list[Proposal], versions: dict[int
             id=proposal.id, strand=versions[proposal.id].strand, need=max(0, k - counted[proposal.id]),
             excluded=frozenset(taken[proposal.id]) | conflicted, conflicted=conflicted,
             label=f"{proposal.reference} {versions[proposal.id].acronym}".strip(),
-            nationalities=frozenset(sitting[proposal.id]),
+            nationalities=frozenset(sitting[proposal.id]), genders=tuple(genders[proposal.id]),
+            countries=frozenset(kept_away_countries(call, versions[proposal.id])) if soft_country else frozenset(),
         ))
     slots = [
         EvaluatorSlot(id=m.user_id, capacity=max(0, m.max_load - load.get(m.user_id, 0)),
                       expertise=frozenset(m.expertise or []), load=load.get(m.user_id, 0), label=m.user.full_name,
-                      nationality=m.nationality or "")
+                      nationality=m.nationality or "", country=m.country or "",
+                      gender=m.gender.value if m.gender else "")
         for m in members
     ]
     return AssignmentProblem(needs, slots)

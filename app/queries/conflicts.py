@@ -3,7 +3,9 @@ the evaluator (the declarations themselves are made in app.services.conflicts).
 
 Detected automatically (the evaluator cannot see the proposal at all, not even its title):
 - the evaluator's organisation is in the consortium (names compared without case, punctuation or legal form);
-- the evaluator's country is the coordinator's country, when the call's `country_conflict` switch is on.
+- the evaluator's country is the coordinator's country (or, by the call's scope, any partner's), when the call's
+  country rule (`country_conflict`) is on and hard; a soft one is a preference of the automatic assignment instead
+  (`kept_away_countries`).
 
 Declared by the evaluator on each assigned proposal, before its content opens (they see only the acronym, the
 title and the consortium). A declared conflict hides the proposal from them until an officer records it as not
@@ -16,7 +18,7 @@ import re
 import unicodedata
 
 from app.countries import country_name
-from app.enums import ConflictDeclaration
+from app.enums import ConflictDeclaration, CountryScope, RuleStrength
 from app.models import Assignment, Call, PoolMember, User
 from app.queries.submitted import SubmittedVersion
 
@@ -49,6 +51,29 @@ def affiliations(member: PoolMember, user: User | None = None) -> set[str]:
     return names
 
 
+def kept_away_countries(call: Call, version: SubmittedVersion) -> dict[str, str]:
+    """Country code -> whose country it is ("the coordinator's", "a partner's"), for the countries the call's
+    country rule keeps evaluators away from on this proposal (none when the rule is off)."""
+    if not call.country_conflict:
+        return {}
+    coordinator = version.coordinator_country
+    countries = {coordinator: "the coordinator's"} if coordinator else {}
+    if call.country_conflict_scope is CountryScope.CONSORTIUM:
+        for _name, country in version.consortium:
+            if country and country not in countries:
+                countries[country] = "a partner's"
+    return countries
+
+
+def country_conflict_is_hard(call: Call) -> bool:
+    """The country rule is on and a conflict of interest (never broken), not a preference of the assignment."""
+    return call.country_conflict and call.country_conflict_strength is not RuleStrength.SOFT
+
+
+def _country_reason(whose: str, country: str) -> str:
+    return f"they are from {whose} country ({country_name(country)})"
+
+
 def detected_conflicts(call: Call, member: PoolMember, version: SubmittedVersion,
                        member_affiliations: set[str] | None = None) -> list[str]:
     """The automatic conflict rules `member` breaks on this proposal, as sentences for the officer."""
@@ -58,8 +83,10 @@ def detected_conflicts(call: Call, member: PoolMember, version: SubmittedVersion
         if normalise_organisation(name) in names:
             reasons.append(f"their organisation ({name}) is in the consortium")
             break
-    if call.country_conflict and member.country and member.country == version.coordinator_country:
-        reasons.append(f"they are from the coordinator's country ({country_name(member.country)})")
+    if country_conflict_is_hard(call) and member.country:
+        whose = kept_away_countries(call, version).get(member.country)
+        if whose:
+            reasons.append(_country_reason(whose, member.country))
     return reasons
 
 
@@ -73,7 +100,7 @@ class ConflictIndex:
         for member in members:
             for name in affiliations(member):
                 self._by_name.setdefault(name, set()).add(member.user_id)
-            if call.country_conflict and member.country:
+            if country_conflict_is_hard(call) and member.country:
                 self._by_country.setdefault(member.country, set()).add(member.user_id)
         self._conflicts: dict[int, dict[int, list[str]]] = {}
         for version in versions:
@@ -81,10 +108,9 @@ class ConflictIndex:
             for name, _country in version.consortium:
                 for user_id in self._by_name.get(normalise_organisation(name), ()):
                     found.setdefault(user_id, [f"their organisation ({name}) is in the consortium"])
-            country = version.coordinator_country
-            for user_id in self._by_country.get(country, ()):
-                found.setdefault(user_id, []).append(
-                    f"they are from the coordinator's country ({country_name(country)})")
+            for country, whose in kept_away_countries(call, version).items():
+                for user_id in self._by_country.get(country, ()):
+                    found.setdefault(user_id, []).append(_country_reason(whose, country))
             self._conflicts[version.id] = found
 
     def for_proposal(self, proposal_id: int) -> dict[int, list[str]]:

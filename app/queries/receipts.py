@@ -60,6 +60,8 @@ def proposal_content(proposal: Proposal) -> dict[str, Any]:
         "acronym": proposal.acronym,
         "title": proposal.title,
         "abstract": proposal.abstract,
+        # Only when given, so that the snapshots of proposals without keywords stay what they were.
+        **({"keywords": list(proposal.keywords)} if proposal.keywords else {}),
         "strand": proposal.strand,
         "duration_months": proposal.duration_months,
         "requested_grant": money_text(proposal.requested_grant),

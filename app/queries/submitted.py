@@ -64,6 +64,7 @@ class SubmittedVersion:
     organisation_country: str
     partners: list[VersionPartner] = field(default_factory=list)
     documents: list[VersionAnnex] = field(default_factory=list)
+    keywords: tuple[str, ...] = ()
 
     @property
     def call(self) -> Call:
@@ -122,6 +123,7 @@ def _from_snapshot(proposal: Proposal, submission: Submission, data: dict[str, A
         organisation_name=organisation.get("name") or proposal.organisation.name,
         organisation_country=organisation.get("country") or proposal.organisation.country,
         partners=sorted(partners, key=lambda p: p.position), documents=annexes,
+        keywords=tuple(content.get("keywords") or ()),
     )
 
 
@@ -136,6 +138,7 @@ def _from_rows(proposal: Proposal, submission: Submission | None) -> SubmittedVe
                                  p.contact_email, p.requested_amount) for p in proposal.partners],
         documents=[VersionAnnex(d.kind, d.filename, d.sha256, d.size_bytes, d.page_count)
                    for d in proposal.documents if d.removed_at is None],
+        keywords=tuple(proposal.keywords or ()),
     )
 
 

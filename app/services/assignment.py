@@ -14,10 +14,10 @@ import sqlalchemy as sa
 
 import matching
 from app.clock import utcnow
-from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus, RuleStrength
+from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember, Proposal, User
-from app.models.limits import MAX_EVALUATORS_PER_PROPOSAL, MIN_WITHDRAWAL_REASON
+from app.models.limits import MIN_WITHDRAWAL_REASON
 from app.queries.access import require_officer
 from app.queries.assignment import (
     affinity_texts,
@@ -35,6 +35,8 @@ from app.queries.submitted import SubmittedVersion, submitted_version, submitted
 from app.services.audit import record_event
 from app.services.errors import AssignmentInfeasible, InvalidInput, InvalidTransition
 from app.services.evaluator_mail import queue_assignment_notices
+from app.services.panel_rules import check_panel_rules, panel_rules
+from app.services.panel_rules import update_evaluation_settings as update_evaluation_settings  # its former home
 
 
 @dataclass
@@ -87,7 +89,7 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     result.covered = problem.covered
     texts = affinity_texts(proposals, versions, members)
     affinity = matching.Affinity(*texts) if texts else None
-    rules = matching.PanelRules(nationality=matching.Strength(call.nationality_rule.value))
+    rules = panel_rules(call)
     solution = matching.solve(problem.needs, problem.slots, affinity, rules)
     if isinstance(solution, matching.Infeasible):
         raise _infeasible(solution, proposals, versions)
@@ -212,7 +214,7 @@ def add_assignment(proposal: Proposal, *, actor: User, evaluator: User, now: dat
     if len(current) >= call.evaluators_per_proposal:
         raise InvalidInput(f"{proposal.reference} already has {call.evaluators_per_proposal} evaluators; "
                            f"remove one first.", details={"field": "evaluator"})
-    _check_panel_rules(call, member, current)
+    check_panel_rules(call, member, current)
     assignment = Assignment(call_id=call.id, proposal_id=proposal.id, evaluator_id=evaluator.id,
                             state=AssignmentState.PROPOSED, created_at=now, is_rapporteur=not current)
     db.session.add(assignment)
@@ -220,18 +222,6 @@ def add_assignment(proposal: Proposal, *, actor: User, evaluator: User, now: dat
     record_event(actor, "assignment.added", object_type="assignment", object_id=assignment.id,
                  proposal_id=proposal.id, evaluator_id=evaluator.id)
     return assignment
-
-
-def _check_panel_rules(call: Call, member: PoolMember, current: list[Assignment]) -> None:
-    """Refuse a hand-picked evaluator who would break a panel rule of the call, as the automatic assignment never
-    does."""
-    if call.nationality_rule is not RuleStrength.HARD or not member.nationality:
-        return
-    for assignment in current:
-        other = pool_member(call.id, assignment.evaluator_id)
-        if other is not None and other.nationality == member.nationality:
-            raise InvalidInput(f"{assignment.evaluator.full_name} is also of this nationality ({member.nationality}); "
-                               f"the call allows {matching.ONE_PER_NATIONALITY}.", details={"field": "evaluator"})
 
 
 def remove_assignment(assignment: Assignment, *, actor: User, reason: str = "",
@@ -338,32 +328,3 @@ def set_rapporteur(assignment: Assignment, *, actor: User) -> Assignment:
     record_event(actor, "assignment.rapporteur_set", object_type="assignment", object_id=assignment.id,
                  proposal_id=assignment.proposal_id, evaluator_id=assignment.evaluator_id)
     return assignment
-
-
-def update_evaluation_settings(call: Call, *, actor: User, evaluators_per_proposal: int, country_conflict: bool,
-                               nationality_rule: str | None = None) -> Call:
-    """Evaluators per proposal (k), the country conflict switch and the nationality panel rule (off, soft or hard)
-    of a call (audited; the rule stays as it is when not given).
-
-    Raising k leaves gaps that the next automatic assignment fills; lowering it keeps existing assignments, and
-    turning the rule on applies to the places filled from then on.
-    """
-    require_officer(actor)
-    if not isinstance(evaluators_per_proposal, int) or not 1 <= evaluators_per_proposal <= MAX_EVALUATORS_PER_PROPOSAL:
-        raise InvalidInput(f"Evaluators per proposal: a number from 1 to {MAX_EVALUATORS_PER_PROPOSAL}.",
-                           details={"field": "evaluators_per_proposal"})
-    try:
-        rule = call.nationality_rule if nationality_rule is None else RuleStrength(nationality_rule)
-    except ValueError:
-        raise InvalidInput("The nationality rule is off, soft or hard.",
-                           details={"field": "nationality_rule"}) from None
-    before = {"evaluators_per_proposal": call.evaluators_per_proposal, "country_conflict": call.country_conflict,
-              "nationality_rule": call.nationality_rule.value}
-    call.evaluators_per_proposal = evaluators_per_proposal
-    call.country_conflict = bool(country_conflict)
-    call.nationality_rule = rule
-    db.session.flush()
-    record_event(actor, "call.evaluation_settings", object_type="call", object_id=call.code, before=before,
-                 after={"evaluators_per_proposal": evaluators_per_proposal, "country_conflict": bool(country_conflict),
-                        "nationality_rule": call.nationality_rule.value})
-    return call

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from app.call_inputs import REQUIRED_TO_CREATE, SETTING_NAMES, CallSettings, CriterionInput, tidy
 from app.clock import utcnow
-from app.enums import BudgetPolicy, CallKind
+from app.enums import BudgetPolicy, CallKind, CountryScope, RuleStrength
 from app.extensions import db
 from app.formatting import format_local
 from app.models import Call, Criterion, Proposal, User
@@ -27,7 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "max_grant_per_proposal": None, "budget_policy": "skip", "reserve_size": 0, "min_partners": 1,
     "min_countries": 1, "eligible_countries": (), "page_limit": None, "duration_min_months": None,
     "duration_max_months": None, "strands": (), "strand_label": "Strand", "coverage_field": None,
-    "evaluators_per_proposal": 3, "evaluation_deadline": None, "country_conflict": True, "overall_threshold": None,
+    "evaluators_per_proposal": 3, "evaluation_deadline": None, "country_conflict": True,
+    "country_conflict_scope": "coordinator", "country_conflict_strength": "hard", "overall_threshold": None,
     "tie_break": (), "letter_contact": "", "grant_preparation_days": None, "privacy_controller": "",
     "privacy_dpo": "",
 }
@@ -40,13 +41,15 @@ def criterion_inputs(call: Call) -> tuple[CriterionInput, ...]:
 
 # Settings a copy carries that are changed on other pages than the call's configuration (the assignment page's panel
 # rule), so that a copy of a call evaluates like it.
-SET_ON_OTHER_PAGES: Final = ("nationality_rule",)
+SET_ON_OTHER_PAGES: Final = ("nationality_rule", "gender_rule", "gender_target")
 
 
 def current_settings(call: Call) -> dict[str, Any]:
     """Every setting of the call as `CallSettings` types it (what a copy starts from, what a change compares to)."""
     values = {name: getattr(call, name) for name in SETTING_NAMES if name != "criteria"}
     values.update(kind=call.kind.value, budget_policy=call.budget_policy.value, criteria=criterion_inputs(call),
+                  country_conflict_scope=call.country_conflict_scope.value,
+                  country_conflict_strength=call.country_conflict_strength.value,
                   eligible_countries=tuple(sorted(call.eligible_countries or [])), strands=tuple(call.strands or []),
                   tie_break=tuple(call.tie_break or []))
     return values
@@ -155,6 +158,10 @@ def _apply(call: Call, values: dict[str, Any]) -> None:
             call.kind = CallKind(value)
         elif name == "budget_policy":
             call.budget_policy = BudgetPolicy(value)
+        elif name == "country_conflict_scope":
+            call.country_conflict_scope = CountryScope(value)
+        elif name == "country_conflict_strength":
+            call.country_conflict_strength = RuleStrength(value)
         elif isinstance(value, tuple):
             setattr(call, name, list(value))
         else:

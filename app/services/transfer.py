@@ -83,7 +83,7 @@ def accept_offer(offer: TransferOffer, *, actor: User) -> Proposal:
     copy = Proposal(
         call=target, number=number, reference=f"{target.code}-{number:04d}",
         organisation=source.organisation, created_by_id=actor.id, status=ProposalStatus.SUBMITTED,
-        acronym=source.acronym, title=source.title, abstract=source.abstract,
+        acronym=source.acronym, title=source.title, abstract=source.abstract, keywords=list(source.keywords or []),
         strand=source.strand if source.strand in (target.strands or []) else None,
         duration_months=source.duration_months, requested_grant=source.requested_grant,
         eligibility=Eligibility.PENDING, transferred_from_id=source.id, created_at=now, updated_at=now,

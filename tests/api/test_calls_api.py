@@ -101,3 +101,21 @@ def test_a_copy_of_euroclusters_takes_new_weights_until_the_first_submission(cli
     assert moved.status_code == 200, moved.get_data(as_text=True)
     _error(client.patch("/api/v1/calls/SMP-COSME-2027-CLUSTER-01", headers=officer, json={"code": "OTHER-1"}),
            422, "invalid_input")
+
+
+def test_the_country_rule_s_scope_and_strength_are_settings_of_the_call(client, app, headers_for) -> None:  # type: ignore[no-untyped-def]
+    officer = headers_for(Role.OFFICER)
+    created = client.post("/api/v1/calls", headers=officer, json=_new())
+    body = created.get_json()
+    assert (body["country_conflict"], body["country_conflict_scope"], body["country_conflict_strength"]) == (
+        True, "coordinator", "hard")
+    patched = client.patch("/api/v1/calls/NEW-2031-01", headers=officer,
+                           json={"country_conflict_scope": "consortium", "country_conflict_strength": "soft"})
+    assert patched.status_code == 200, patched.get_data(as_text=True)
+    assert (patched.get_json()["country_conflict_scope"], patched.get_json()["country_conflict_strength"]) == (
+        "consortium", "soft")
+    refused = client.patch("/api/v1/calls/NEW-2031-01", headers=officer, json={"country_conflict_strength": "off"})
+    assert refused.status_code == 422
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "NEW-2031-01"))
+        assert (call.country_conflict_scope.value, call.country_conflict_strength.value) == ("consortium", "soft")

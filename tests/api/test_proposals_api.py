@@ -332,3 +332,18 @@ def test_the_openapi_document_lists_the_intake_endpoints(client) -> None:  # typ
         assert path in paths
     assert "patch" in paths["/api/v1/calls/{code}"]
     assert "patch" in paths["/api/v1/proposals/{proposal_id}"]
+
+
+def test_keywords_are_a_field_of_the_proposal_limited_in_count_and_length(client, auth, open_call) -> None:  # type: ignore[no-untyped-def]
+    proposal_id = _draft(client, auth)["id"]
+    body = client.patch(f"/api/v1/proposals/{proposal_id}", headers=auth, json={
+        "version": 1, "keywords": [" battery   recycling", "circular economy", "Battery recycling", ""]}).get_json()
+    assert body["keywords"] == ["battery recycling", "circular economy"]  # tidied, each once
+    error = _error(client.patch(f"/api/v1/proposals/{proposal_id}", json={
+        "version": 2, "keywords": [f"topic {i}" for i in range(11)]}, headers=auth), 422, "invalid_input")
+    assert set(error["details"]["fields"]) == {"keywords"}
+    error = _error(client.patch(f"/api/v1/proposals/{proposal_id}", json={"version": 2, "keywords": ["x" * 41]},
+                                headers=auth), 422, "invalid_input")
+    assert set(error["details"]["fields"]) == {"keywords"}
+    assert client.get(f"/api/v1/proposals/{proposal_id}", headers=auth).get_json()["keywords"] == [
+        "battery recycling", "circular economy"]

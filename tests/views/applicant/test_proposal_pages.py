@@ -477,3 +477,19 @@ def test_the_budget_takes_european_amounts_echoes_them_normalised_and_keeps_the_
     assert saved.status_code == 200
     assert str(_proposal(app, proposal_id).requested_grant) == "3600000.00"
     assert 'value="3600000.00"' in _text(saved)
+
+
+def test_the_summary_takes_keywords_and_names_too_many_at_their_field(client_me, app, open_call) -> None:  # type: ignore[no-untyped-def]
+    location = client_me.post("/applicant/calls/OPEN-CALL/proposals").headers["Location"]
+    summary = {"version": "1", "acronym": "BALTIC", "title": "Green Baltic", "abstract": "We help SMEs.",
+               "strand": "Tourism", "duration_months": "30"}
+    response = client_me.post(location, data=summary | {"keywords": "Coastal tourism, SMEs; coastal  TOURISM"})
+    assert response.status_code == 302
+    proposal_id = int(location.removesuffix("/summary").rsplit("/", 1)[-1])
+    assert _proposal(app, proposal_id).keywords == ["Coastal tourism", "SMEs"]
+    assert 'value="Coastal tourism, SMEs"' in _text(client_me.get(location))
+    response = client_me.post(location, data=summary | {"version": "2",
+                                                        "keywords": ", ".join(f"k{i}" for i in range(11))})
+    assert response.status_code == 422
+    assert "At most 10 keywords of 40 characters each." in _text(response)
+    assert _proposal(app, proposal_id).keywords == ["Coastal tourism", "SMEs"]
