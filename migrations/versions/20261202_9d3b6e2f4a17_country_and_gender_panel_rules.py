@@ -2,7 +2,7 @@
 each gender (off, soft or hard, with its target share); the proposals' keywords, matched against evaluators
 
 Revision ID: 9d3b6e2f4a17
-Revises: 5e2f7a9c1d34
+Revises: 3b8d6f1e4a27
 Create Date: 2026-12-02 07:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9d3b6e2f4a17'
-down_revision = '5e2f7a9c1d34'
+down_revision = '3b8d6f1e4a27'
 branch_labels = None
 depends_on = None
 
