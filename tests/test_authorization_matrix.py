@@ -110,6 +110,7 @@ RULES: dict[str, Rule] = {
     "public.index": PUBLIC, "public.favicon": PUBLIC, "public.call_detail": PUBLIC, "public.verify": PUBLIC,
     "public.privacy": PUBLIC, "public.call_privacy": PUBLIC, "public.accessibility": PUBLIC,
     "public.verify_letter": PUBLIC, "auth.login": PUBLIC, "auth.register": PUBLIC, "auth.logout": PUBLIC,
+    "public.choose_page_language": PUBLIC,
     "auth.password_reset": PUBLIC, "auth.password_reset_link": PUBLIC,
     "api-docs.openapi_json": PUBLIC, "api.letters_verify": PUBLIC, "api.create_token": PUBLIC,
     # --- API: any token ---
