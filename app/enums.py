@@ -29,13 +29,13 @@ class OrganisationType(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "cluster_organisation": "Cluster organisation",
-            "sme": "SME",
-            "large_company": "Large company",
-            "university_or_research": "University or research organisation",
-            "public_authority": "Public authority",
-            "business_support_organisation": "Business support organisation",
-            "other": "Other",
+            "cluster_organisation": N_("Cluster organisation"),
+            "sme": N_("SME"),
+            "large_company": N_("Large company"),
+            "university_or_research": N_("University or research organisation"),
+            "public_authority": N_("Public authority"),
+            "business_support_organisation": N_("Business support organisation"),
+            "other": N_("Other"),
         }[self.value]
 
 

@@ -23,6 +23,8 @@ ENGLISH_WORDS = frozenset({
     "by", "at", "been", "can", "must", "from", "these", "those", "their", "its", "only", "when", "what", "who", "into",
     "here", "there",
 })
+# Names the languages themselves write in English (CLDR's German name of the Isle of Man).
+PROPER_NAMES = ("Isle of Man",)
 SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-zone-label")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|<[^>]+>")
 
@@ -83,10 +85,12 @@ def _english_fragments(language: str) -> list[str]:
 def english_left(html: str, language: str, *, user_content: Iterable[str] = ()) -> list[str]:
     """What reads as English on a page that should be in `language` ([] when none), user content aside."""
     text = visible_text(html)
-    for content in sorted(user_content, key=len, reverse=True):
+    for content in sorted([*user_content, *PROPER_NAMES], key=len, reverse=True):
         text = text.replace(content, " ")
     found = [f"message left in English: {piece!r}" for piece in _english_fragments(language) if piece in text]
-    words = {word for word in re.findall(r"(?<!\w)[A-Za-z]+(?!\w)", text) if word.lower() in ENGLISH_WORDS}
+    # Words in capitals are codes (AT, BE, IS: countries), not English.
+    words = {word for word in re.findall(r"(?<!\w)[A-Za-z]+(?!\w)", text)
+             if word.lower() in ENGLISH_WORDS and not word.isupper()}
     for word in sorted(words):
         at = text.find(word)
         found.append(f"English word {word!r} in …{text[max(0, at - 60):at + 60]}…")

@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from app import jobs
 from app.clock import utcnow
 from app.extensions import db
+from app.languages import N_
 from app.models import User
 from app.queries.accounts import normalise_email
 from app.services import outbox
@@ -29,8 +30,8 @@ from app.services.audit import record_event
 from app.services.errors import DomainError, InvalidInput, InvalidTransition
 from app.services.sessions import end_all_sessions
 
-RESET_LINK_GONE = ("This link to choose a new password has expired or was already used. Ask for a new one: it is "
-                   "e-mailed at once.")
+RESET_LINK_GONE = N_("This link to choose a new password has expired or was already used. Ask for a new one: it is "
+                     "e-mailed at once.")
 
 
 def change_password(user: User, *, current_password: str, new_password: str, current_session: int | None) -> int:
@@ -40,10 +41,10 @@ def change_password(user: User, *, current_password: str, new_password: str, cur
     Side effects: the password hash, the other sessions deleted, an audit event.
     """
     if not password_matches(user, current_password):
-        raise InvalidInput("The current password is not right.", details={"field": "current_password"})
+        raise InvalidInput(N_("The current password is not right."), details={"field": "current_password"})
     check_password_strength(new_password, email=user.email)
     if password_matches(user, new_password):
-        raise InvalidInput("Choose a password other than the current one.", details={"field": "password"})
+        raise InvalidInput(N_("Choose a password other than the current one."), details={"field": "password"})
     user.password_hash = hash_password(new_password)
     record_event(user, "user.password_changed", object_type="user", object_id=user.id)
     return end_all_sessions(user, actor=user, except_current=current_session, reason="password changed")

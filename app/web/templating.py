@@ -127,7 +127,7 @@ def register_template_helpers(app: Flask) -> None:
         money=_in_language(format_money), amount=_in_language(format_amount), score=_in_language(format_score),
         local=_in_language(format_local), day=_in_language(format_day), duration=_in_language(format_duration),
         percent=_in_language(format_percent), filesize=_in_language(human_size),
-        country=country_name, browser=describe_user_agent,
+        country=_in_language(country_name), browser=describe_user_agent,
     )
     app.jinja_env.globals.update(Role=Role, utcnow=utcnow, field_attrs=field_attrs, failing_forms=failing_forms,
                                  current_language=current_language, language_names=LANGUAGE_NAMES)

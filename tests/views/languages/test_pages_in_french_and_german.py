@@ -30,14 +30,27 @@ CRITERIA = [{"key": "relevance", "name": "Kappa"}, {"key": "quality", "name": "L
 USER_CONTENT = ["Zeta Vega Orbis", "Lorem ipsum dolor.", "Call SMP-COSME-2021-CLUSTER-01", "Test programme",
                 "Relevance", "Quality", "Impact", "Test User", "Eurogrants"]
 
-# (who, address): {call}, {code} are filled in from the world below.
-COVERED_PAGES: list[tuple[str, str]] = [
-    ("anonymous", "/"),
-    ("anonymous", "/calls/{call}"),
-    ("applicant", "/calls/{call}"),
-    ("anonymous", "/verify"),
-    ("anonymous", "/verify/{code}"),
-    ("anonymous", "/verify/NOSUCH-CODE1"),
+# (who, address, status): {call}, {code} are filled in from the world below.
+COVERED_PAGES: list[tuple[str, str, int]] = [
+    ("anonymous", "/", 200),
+    ("anonymous", "/calls/{call}", 200),
+    ("applicant", "/calls/{call}", 200),
+    ("anonymous", "/verify", 200),
+    ("anonymous", "/verify/{code}", 200),
+    ("anonymous", "/verify/NOSUCH-CODE1", 404),
+    ("anonymous", "/auth/login", 200),
+    ("anonymous", "/auth/register", 200),
+    ("anonymous", "/auth/password-reset", 200),
+    ("anonymous", "/auth/password-reset/not-a-token", 410),
+    ("anonymous", "/auth/two-factor", 200),
+    ("anonymous", "/auth/invitations/not-a-token", 404),
+    ("anonymous", "/no-such-page", 404),
+]
+# Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
+COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
+    ("anonymous", "/auth/login", {"email": "nobody@example.test", "password": "wrong-password"}),
+    ("anonymous", "/auth/register", {"email": "not-an-address", "password": "short", "confirm": "other"}),
+    ("anonymous", "/auth/password-reset", {"email": ""}),
 ]
 
 
@@ -66,12 +79,24 @@ def _client(app: Flask, who: str, world: dict[str, Any], login: Callable[..., Fl
 
 
 @pytest.mark.parametrize("language", ["fr", "de"])
-@pytest.mark.parametrize(("who", "address"), COVERED_PAGES)
+@pytest.mark.parametrize(("who", "address", "status"), COVERED_PAGES)
 def test_the_page_has_no_english_left(app: Flask, world: dict[str, Any], login: Callable[..., FlaskClient],
-                                      who: str, address: str, language: str) -> None:
+                                      who: str, address: str, status: int, language: str) -> None:
     client = _client(app, who, world, login, language)
     response = client.get(address.format(**world))
-    assert response.status_code in (200, 404), response.status_code
+    assert response.status_code == status
     html = response.get_data(as_text=True)
     assert f'<html lang="{language}">' in html
     assert english_left(html, language, user_content=USER_CONTENT + world["proposals"]) == []
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+@pytest.mark.parametrize(("who", "address", "data"), COVERED_REFUSALS)
+def test_the_refusal_has_no_english_left(app: Flask, world: dict[str, Any], login: Callable[..., FlaskClient],
+                                         who: str, address: str, data: dict[str, str], language: str) -> None:
+    client = _client(app, who, world, login, language)
+    response = client.post(address.format(**world), data=data, follow_redirects=True)
+    assert response.status_code in (200, 422), response.status_code
+    html = response.get_data(as_text=True)
+    assert 'class="error' in html or 'flash-error' in html
+    assert english_left(html, language, user_content=USER_CONTENT + list(data.values())) == []
