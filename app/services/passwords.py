@@ -29,6 +29,7 @@ from app.services.accounts import check_password_strength, hash_password, passwo
 from app.services.audit import record_event
 from app.services.errors import DomainError, InvalidInput, InvalidTransition
 from app.services.sessions import end_all_sessions
+from app.translation import gettext, in_language
 
 RESET_LINK_GONE = N_("This link to choose a new password has expired or was already used. Ask for a new one: it is "
                      "e-mailed at once.")
@@ -122,10 +123,12 @@ def send_password_reset_link_job(payload: dict[str, Any]) -> dict[str, Any]:
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     made_at = int(payload["at"])
     link = f"{base}/auth/password-reset/{reset_link_token(user, made_at=made_at)}"
-    body = render_template("email/password_reset.txt", user=user, link=link,
-                           minutes=int(reset_lifetime().total_seconds() // 60))
+    with in_language(user.language):  # the account owner's language
+        body = render_template("email/password_reset.txt", user=user, link=link,
+                               minutes=int(reset_lifetime().total_seconds() // 60))
+        subject = gettext("Choose a new password for Eurogrants")
     try:
-        outbox.send_now([user.email], "Choose a new password for Eurogrants", body,
+        outbox.send_now([user.email], subject, body,
                         message_id=f"password-reset-{user.id}-{made_at}")
     except (DomainError, OSError, smtplib.SMTPException) as error:
         return {"sent": False, "reason": getattr(error, "message", None) or str(error)[:1000]}

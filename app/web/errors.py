@@ -40,8 +40,9 @@ def is_api_request() -> bool:
 
 def api_error(status: int, code: str | None = None, message: str | None = None,
               details: dict[str, Any] | None = None) -> tuple[Response, int]:
+    # The message in the request's language (Accept-Language) when it is a catalogue message; the code stays English.
     body = {"error": {"code": code or STATUS_CODES.get(status, "error"),
-                      "message": message or "The request failed.", "details": details or {}}}
+                      "message": gettext(message or N_("The request failed.")), "details": details or {}}}
     return jsonify(body), status
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -83,3 +84,29 @@ def test_the_account_remembers_the_choice_and_it_beats_the_cookie(
     assert _lang(other) == "de"
     login(other, user)
     assert _lang(other, **{"Accept-Language": "de"}) == "fr"
+
+
+def test_the_api_answers_its_error_message_in_the_accept_language_and_keeps_its_code(client: FlaskClient) -> None:
+    # A cookie is a browser's choice for pages: the API reads Accept-Language only.
+    client.set_cookie(LANGUAGE_COOKIE, "de")
+    body = {"email": "nobody@example.test", "password": "not-the-password"}
+    french = client.post("/api/v1/tokens", json=body, headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert french.status_code == 401
+    assert french.get_json()["error"] == {"code": "unauthorized", "message": "Ces identifiants n’ont pas fonctionné.",
+                                          "details": {}}
+    german = client.post("/api/v1/tokens", json=body, headers={"Accept-Language": "de"})
+    assert german.get_json()["error"]["message"] == "Diese Anmeldedaten haben nicht funktioniert."
+    english = client.post("/api/v1/tokens", json=body)
+    assert english.get_json()["error"]["message"] == "Those credentials did not work."
+
+
+def test_a_services_refusal_is_translated_for_its_reader_and_keeps_its_english_message(app: Flask) -> None:
+    from app.services.accounts import check_password_strength
+    from app.services.errors import InvalidInput
+    from app.web.errors import reader_message
+
+    with pytest.raises(InvalidInput) as refused:
+        check_password_strength("short")
+    assert refused.value.message == "Use at least 10 characters."
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert reader_message(refused.value) == "Verwenden Sie mindestens 10 Zeichen."
