@@ -26,6 +26,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 LANGUAGES = ("fr", "de")
+LANGUAGE_TEAMS = {"fr": "French", "de": "German"}
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2), "N_": None}
 SKIPPED_DIRECTORIES = {"tests", "bench", "migrations", "docs", "scripts", "scoring", "matching", "instance"}
 
@@ -69,7 +70,12 @@ def update() -> None:
     for language in LANGUAGES:
         path = catalogue_path(language)
         catalog = _read(language) if path.exists() else Catalog(locale=language, project="Eurogrants", fuzzy=False)
-        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        # The header's creation date stays: a change of date alone would make every engineer's catalogue conflict.
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False, update_creation_date=False)
+        catalog.version = "1"
+        catalog.msgid_bugs_address = "the project's issue tracker"
+        catalog.last_translator = "Eurogrants contributors"
+        catalog.language_team = LANGUAGE_TEAMS[language]
         _write_po(catalog, path)
         print(f"{path.relative_to(ROOT)}: {_count(catalog)} messages, {len(problems_of(catalog))} to translate")
     compile_catalogues(force=True)
