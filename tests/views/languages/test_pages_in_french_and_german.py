@@ -45,6 +45,7 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("anonymous", "/auth/two-factor", 200),
     ("anonymous", "/auth/invitations/not-a-token", 404),
     ("anonymous", "/no-such-page", 404),
+    ("applicant", "/applicant/letters", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -62,6 +63,8 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         data = make_letter_scenario(db.session.merge(owner))
         db.session.commit()
         letter_service.start_letter_batch(data["run"], actor=None)
+        db.session.commit()
+        letter_service.publish_letters(data["run"], actor=None)
         db.session.commit()
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         assert award is not None
