@@ -26,6 +26,7 @@ from app.services.passwords import (
 from app.services.two_factor import WRONG_CODE, verify_second_factor
 from app.translation import current_language as language
 from app.translation import gettext as _
+from app.web.locale import LANGUAGE_COOKIE
 from app.web.sessions import complete_login, end_login
 from app.web.transaction import command
 from forms.auth import LoginForm, RegistrationForm
@@ -156,6 +157,8 @@ def register() -> str | Response | tuple[str, int]:
                 full_name=form.full_name.data or "", organisation_name=form.organisation_name.data or "",
                 country=form.country.data or "", organisation_type=OrganisationType(form.organisation_type.data),
                 invitation_token=form.invitation.data or None,
+                # The visitor's choice in the switcher, if any, goes with the account (e-mails, letters, devices).
+                language=request.cookies.get(LANGUAGE_COOKIE),
             )
         if not outcome.ok:
             return render_template("auth/register.html", form=form, invitation=invitation), 200

@@ -24,7 +24,7 @@ from app.clock import utcnow
 from app.countries import country_name
 from app.enums import InvitationStatus, JoinRequestStatus, OrganisationType, Role
 from app.extensions import db
-from app.languages import N_
+from app.languages import N_, supported_language
 from app.models import Invitation, JoinRequest, Organisation, User
 from app.queries.access import MEMBERSHIP_NOT_FOUND, is_member_of
 from app.queries.accounts import clean_organisation, find_organisation, normalise_email, token_digest
@@ -305,9 +305,9 @@ class Registration:
 
 def register_applicant(
     *, email: str, password: str, full_name: str, organisation_name: str, country: str,
-    organisation_type: OrganisationType, invitation_token: str | None = None,
+    organisation_type: OrganisationType, invitation_token: str | None = None, language: str | None = None,
 ) -> Registration:
-    """Self-registration of an applicant.
+    """Self-registration of an applicant; `language`, the visitor's choice of language if any, stays on the account.
 
     With a valid invitation (for this e-mail address) the account joins the inviting organisation. Otherwise a new
     organisation is registered with the account as its first member, or, when one of that name already exists in
@@ -322,10 +322,12 @@ def register_applicant(
             raise InvalidInput("This invitation was sent to another e-mail address: register with that address.",
                                details={"field": "email"})
         user = new_applicant(email=email, password=password, full_name=full_name)
+        user.language = supported_language(language)
         accept_invitation(invitation, actor=user)
         return Registration(user, invitation.organisation, is_member=True)
     existing = find_organisation(organisation_name, country)
     user = new_applicant(email=email, password=password, full_name=full_name)
+    user.language = supported_language(language)
     if existing is None:
         organisation = start_organisation(user, name=organisation_name, country=country,
                                                      type_=organisation_type)

@@ -110,3 +110,16 @@ def test_a_services_refusal_is_translated_for_its_reader_and_keeps_its_english_m
     assert refused.value.message == "Use at least 10 characters."
     with app.test_request_context("/", headers={"Accept-Language": "de"}):
         assert reader_message(refused.value) == "Verwenden Sie mindestens 10 Zeichen."
+
+
+def test_a_visitors_choice_goes_with_the_account_they_register(app: Flask, client: FlaskClient) -> None:
+    client.set_cookie(LANGUAGE_COOKIE, "de")
+    response = client.post("/auth/register", data={
+        "full_name": "Jonas Koordinator", "email": "jonas@cluster.example.org", "organisation_name": "Cluster Köln",
+        "country": "DE", "organisation_type": "cluster_organisation", "password": "ein-langes-passwort",
+        "confirm": "ein-langes-passwort"})
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "jonas@cluster.example.org"))
+        assert user is not None
+        assert user.language == "de"
