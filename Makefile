@@ -5,7 +5,9 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PYTEST := $(PY) -m pytest
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup setup-test run test test-sqlite test-postgres test-cluster lint bench cluster cluster-stop clean
+# `make translations`: the messages of the code extracted into the French and German catalogues (new ones empty,
+# to translate in translations/<language>/LC_MESSAGES/messages.po), then compiled. `make lint` checks them.
+.PHONY: translations setup setup-test run test test-sqlite test-postgres test-cluster lint bench cluster cluster-stop clean
 
 setup:
 	@scripts/setup.sh
@@ -49,10 +51,14 @@ cluster-stop:
 	@$(PY) scripts/cluster.py stop
 
 lint:
-	@echo "== ruff, mypy and the layer contracts"
+	@echo "== ruff, mypy, the layer contracts and the translation catalogues"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/catalogues.py check
+
+translations:
+	$(PY) scripts/catalogues.py update
 
 bench: setup-test
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -9,7 +9,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.languages import N_
 from app.private_files import create_private_file
+from app.translation import gettext
 from app.web.application import EurograntsFlask
 from app.web.converters import IdConverter, id_schema
 from app.web.errors import EurograntsApi, register_error_handlers
@@ -60,6 +62,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     _init_login(app)
+    from app.web.locale import init_languages
+
+    init_languages(app)
     rest_api.init_app(app, spec_kwargs={
         "info": {"description": "Eurogrants: calls, proposals, evaluation and selection."},
     })
@@ -122,7 +127,8 @@ def _init_login(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message = N_("Please log in to see this page.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 
 import pycountry
+from babel import Locale
 
 # Kosovo has no ISO code yet; the EU and the SMP use the user-assigned XK.
 _EXTRA = {"XK": "Kosovo"}
@@ -23,13 +25,30 @@ def country_names() -> dict[str, str]:
     return dict(sorted(names.items(), key=lambda item: item[1]))
 
 
-def country_name(code: str) -> str:
-    return country_names().get(code.upper(), code)
+@cache
+def _names_in(locale: str) -> dict[str, str]:
+    """Every code's name in `locale` (Babel's CLDR names; pycountry's English where CLDR has none), sorted by name
+    as its readers sort (accents aside)."""
+    english = country_names()
+    territories = Locale.parse(locale).territories
+    names = {code: territories.get(code, name) for code, name in english.items()}
+    return dict(sorted(names.items(), key=lambda item: _sort_key(item[1])))
+
+
+def _sort_key(name: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
+
+
+def country_name(code: str, *, locale: str = "en") -> str:
+    """A country's name in `locale` ("en", "fr", "de"); the code itself when it is not a country."""
+    names = country_names() if locale == "en" else _names_in(locale)
+    return names.get(code.upper(), code)
 
 
 def is_country_code(code: str) -> bool:
     return code.upper() in country_names()
 
 
-def country_choices() -> list[tuple[str, str]]:
-    return [(code, f"{name} ({code})") for code, name in country_names().items()]
+def country_choices(*, locale: str = "en") -> list[tuple[str, str]]:
+    names = country_names() if locale == "en" else _names_in(locale)
+    return [(code, f"{name} ({code})") for code, name in names.items()]

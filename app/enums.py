@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from app.languages import N_
+
 
 class Role(StrEnum):
     APPLICANT = "applicant"
@@ -27,13 +29,13 @@ class OrganisationType(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "cluster_organisation": "Cluster organisation",
-            "sme": "SME",
-            "large_company": "Large company",
-            "university_or_research": "University or research organisation",
-            "public_authority": "Public authority",
-            "business_support_organisation": "Business support organisation",
-            "other": "Other",
+            "cluster_organisation": N_("Cluster organisation"),
+            "sme": N_("SME"),
+            "large_company": N_("Large company"),
+            "university_or_research": N_("University or research organisation"),
+            "public_authority": N_("Public authority"),
+            "business_support_organisation": N_("Business support organisation"),
+            "other": N_("Other"),
         }[self.value]
 
 
@@ -177,25 +179,26 @@ class LetterKind(StrEnum):
 
 
 _LETTER_KIND_LABELS = {
-    (LetterKind.AWARD, CallKind.GRANT): "Award letter",
-    (LetterKind.RESERVE, CallKind.GRANT): "Reserve list letter",
-    (LetterKind.REJECTION, CallKind.GRANT): "Rejection letter",
-    (LetterKind.INELIGIBLE, CallKind.GRANT): "Ineligibility letter",
-    (LetterKind.AWARD, CallKind.EVENT): "Acceptance letter",
-    (LetterKind.RESERVE, CallKind.EVENT): "Waiting list letter",
-    (LetterKind.REJECTION, CallKind.EVENT): "Non-acceptance letter",
-    (LetterKind.INELIGIBLE, CallKind.EVENT): "Ineligibility letter",
+    (LetterKind.AWARD, CallKind.GRANT): N_("Award letter"),
+    (LetterKind.RESERVE, CallKind.GRANT): N_("Reserve list letter"),
+    (LetterKind.REJECTION, CallKind.GRANT): N_("Rejection letter"),
+    (LetterKind.INELIGIBLE, CallKind.GRANT): N_("Ineligibility letter"),
+    (LetterKind.AWARD, CallKind.EVENT): N_("Acceptance letter"),
+    (LetterKind.RESERVE, CallKind.EVENT): N_("Waiting list letter"),
+    (LetterKind.REJECTION, CallKind.EVENT): N_("Non-acceptance letter"),
+    (LetterKind.INELIGIBLE, CallKind.EVENT): N_("Ineligibility letter"),
 }
 _DECISION_LABELS = {
-    CallKind.GRANT: {LetterKind.AWARD: "Selected for funding", LetterKind.RESERVE: "Reserve list",
-                     LetterKind.REJECTION: "Not selected", LetterKind.INELIGIBLE: "Ineligible"},
-    CallKind.EVENT: {LetterKind.AWARD: "Accepted", LetterKind.RESERVE: "Waiting list",
-                     LetterKind.REJECTION: "Not accepted", LetterKind.INELIGIBLE: "Ineligible"},
+    CallKind.GRANT: {LetterKind.AWARD: N_("Selected for funding"), LetterKind.RESERVE: N_("Reserve list"),
+                     LetterKind.REJECTION: N_("Not selected"), LetterKind.INELIGIBLE: N_("Ineligible")},
+    CallKind.EVENT: {LetterKind.AWARD: N_("Accepted"), LetterKind.RESERVE: N_("Waiting list"),
+                     LetterKind.REJECTION: N_("Not accepted"), LetterKind.INELIGIBLE: N_("Ineligible")},
 }
 
 
 def letter_kind_label(kind: LetterKind, call_kind: CallKind) -> str:
-    """'Award letter', 'Waiting list letter': a letter's name in a grant call or an event call."""
+    """'Award letter', 'Waiting list letter': a letter's name in a grant call or an event call (English: translate it
+    where it is shown, gettext of the same text)."""
     return _LETTER_KIND_LABELS[(kind, call_kind)]
 
 

@@ -18,10 +18,11 @@ from app.models import Call, ConsensusReport, Letter, Proposal, SelectionRun
 from app.pdf import render_pdf_with_pages
 from app.queries.erasure import require_letter_file
 from app.queries.letter_context import decision_moment, letter_context
-from app.queries.letters import run_letters
+from app.queries.letters import letter_language, run_letters
 from app.queries.outcomes import Outcome
 from app.spreadsheets import csv_text
 from app.storage import get_storage
+from app.translation import in_language
 from scoring import Rules
 
 # Passed to the renderer pre-parsed rather than linked from the template (see app.pdf._stylesheets).
@@ -53,10 +54,11 @@ def template_for(kind: LetterKind, call: Call) -> str:
 
 def render_letter(proposal: Proposal, run: SelectionRun, outcome: Outcome, report: ConsensusReport | None, *,
                   rules: Rules, transfer_call: Call | None = None) -> RenderedLetter:
-    """Render one letter to PDF (pure: the same inputs give the same bytes)."""
-    context = letter_context(proposal, run, outcome, report, rules=rules, transfer_call=transfer_call)
-    kind = LetterKind(context["kind"])
-    html = render_template(template_for(kind, run.call), **context)
+    """Render one letter to PDF, in the coordinator's language (pure: the same inputs give the same bytes)."""
+    with in_language(letter_language(proposal)):
+        context = letter_context(proposal, run, outcome, report, rules=rules, transfer_call=transfer_call)
+        kind = LetterKind(context["kind"])
+        html = render_template(template_for(kind, run.call), **context)
     pdf, pages = render_pdf_with_pages(html, stylesheets=LETTER_STYLESHEETS,
                                        tagged=bool(current_app.config["LETTER_PDF_TAGS"]))
     return RenderedLetter(kind=kind, reference=context["reference"],
@@ -66,9 +68,10 @@ def render_letter(proposal: Proposal, run: SelectionRun, outcome: Outcome, repor
 
 def letter_html(proposal: Proposal, run: SelectionRun, outcome: Outcome, report: ConsensusReport | None, *,
                 rules: Rules, transfer_call: Call | None = None) -> str:
-    """The HTML a letter is rendered from (for the benchmark and for previews)."""
-    context = letter_context(proposal, run, outcome, report, rules=rules, transfer_call=transfer_call)
-    return render_template(template_for(LetterKind(context["kind"]), run.call), **context)
+    """The HTML a letter is rendered from (for the benchmark and for previews), in the coordinator's language."""
+    with in_language(letter_language(proposal)):
+        context = letter_context(proposal, run, outcome, report, rules=rules, transfer_call=transfer_call)
+        return render_template(template_for(LetterKind(context["kind"]), run.call), **context)
 
 
 def letter_filename(letter: Letter) -> str:

@@ -19,30 +19,35 @@ from wtforms.validators import DataRequired, EqualTo, Length, StopValidation
 from app.countries import country_choices
 from app.enums import OrganisationType, Role
 from app.models.limits import MIN_PASSWORD_LENGTH
+from app.translation import current_language
+from app.translation import gettext as _
+from app.translation import lazy_gettext as _l
 from forms.wording import EmailAddress, ProductForm
 
-ORGANISATION_TYPE_CHOICES = [SelectChoice(t.value, t.label) for t in OrganisationType]
+ORGANISATION_TYPE_CHOICES = [SelectChoice(t.value, _l(t.label)) for t in OrganisationType]
 
 
 def country_select_choices(blank: str) -> list[SelectChoice]:
-    return [SelectChoice("", blank)] + [SelectChoice(code, label) for code, label in country_choices()]
+    """The countries under their names in the reader's language, after `blank` (the empty choice's words)."""
+    return [SelectChoice("", blank)] + [
+        SelectChoice(code, label) for code, label in country_choices(locale=current_language())]
 
 
 class LoginForm(ProductForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
-    submit = SubmitField("Log in")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Log in"))
 
 
 class _PasswordFields:
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000,
-                                       message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+                                       message=_l("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))],
+        description=_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
     )
     confirm = PasswordField(
-        "Repeat the password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+        _l("Repeat the password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))]
     )
 
 
@@ -57,23 +62,23 @@ class _RequiredWithoutInvitation(DataRequired):
 
 class RegistrationForm(_PasswordFields, ProductForm):
     invitation = HiddenField(validators=[Length(max=200)])
-    full_name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("E-mail", validators=[DataRequired(), EmailAddress(), Length(max=254)])
+    full_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), EmailAddress(), Length(max=254)])
     organisation_name = StringField(
-        "Organisation", validators=[_RequiredWithoutInvitation(), Length(max=200)],
-        description="The legal name of the organisation you apply for. If it is registered already, your account "
-                    "asks its members to let you in.",
+        _l("Organisation"), validators=[_RequiredWithoutInvitation(), Length(max=200)],
+        description=_l("The legal name of the organisation you apply for. If it is registered already, your account "
+                       "asks its members to let you in."),
     )
     # Defaults, so that a registration by invitation (which shows no organisation fields) validates.
-    country = SelectField("Country of the organisation", choices=[], default="",
+    country = SelectField(_l("Country of the organisation"), choices=[], default="",
                           validators=[_RequiredWithoutInvitation()])
-    organisation_type = SelectField("Type of organisation", choices=ORGANISATION_TYPE_CHOICES,
+    organisation_type = SelectField(_l("Type of organisation"), choices=ORGANISATION_TYPE_CHOICES,
                                     default=OrganisationType.CLUSTER.value, validators=[_RequiredWithoutInvitation()])
-    submit = SubmitField("Create my account")
+    submit = SubmitField(_l("Create my account"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = country_select_choices("Choose a country")
+        self.country.choices = country_select_choices(_("Choose a country"))
 
 
 class ConfirmRegistrationForm(ProductForm):

@@ -9,6 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.enums import Role
 from app.models.limits import MIN_PASSWORD_LENGTH
+from app.translation import lazy_gettext as _l
 from forms.wording import ProductForm
 
 
@@ -21,12 +22,12 @@ class EndSessionForm(ProductForm):
 def _new_password_fields() -> tuple[PasswordField, PasswordField]:
     """A new password and its repetition, under the same rules as registration's (then the service's strength check)."""
     return (
-        PasswordField("New password", validators=[
+        PasswordField(_l("New password"), validators=[
             DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000,
-                                   message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")],
-            description=f"At least {MIN_PASSWORD_LENGTH} characters, not a common one."),
-        PasswordField("Repeat the new password",
-                      validators=[DataRequired(), EqualTo("password", "The passwords differ.")]),
+                                   message=_l("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))],
+            description=_l("At least %(count)d characters, not a common one.", count=MIN_PASSWORD_LENGTH)),
+        PasswordField(_l("Repeat the new password"),
+                      validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))]),
     )
 
 
@@ -39,14 +40,14 @@ class PasswordChangeForm(ProductForm):
 
 class PasswordResetRequestForm(ProductForm):
     # Like the log-in form, no check of the address's shape: any account's address must be accepted as typed.
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)],
-                       description="The address you log in with; we e-mail it a link to choose a new password.")
-    submit = SubmitField("E-mail me a link")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)],
+                       description=_l("The address you log in with; we e-mail it a link to choose a new password."))
+    submit = SubmitField(_l("E-mail me a link"))
 
 
 class PasswordResetForm(ProductForm):
     password, confirm = _new_password_fields()
-    submit = SubmitField("Set my new password")
+    submit = SubmitField(_l("Set my new password"))
 
 
 class AccountRolesForm(ProductForm):

@@ -5,23 +5,26 @@ from __future__ import annotations
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from app.translation import lazy_gettext as _l
 from forms.wording import ProductForm
 
 _CODE_HINT = "The 6-digit code your authenticator app shows now."
 
 
-def _code_field(label: str = "Code", description: str = _CODE_HINT, *, focus: bool = False) -> StringField:
+def _code_field(label: str = "Code", description: str = _CODE_HINT, *, focus: bool = False,
+                required: str = "Enter the code.") -> StringField:
     attributes: dict[str, object] = {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
     if focus:  # the one thing to type on its page
         attributes["autofocus"] = True
-    return StringField(label, validators=[DataRequired("Enter the code."), Length(max=20)], description=description,
+    return StringField(label, validators=[DataRequired(required), Length(max=20)], description=description,
                        render_kw=attributes)
 
 
 class SecondFactorForm(ProductForm):
-    code = _code_field(description="The 6-digit code your authenticator app shows now, or one of your recovery "
-                                   "codes (each works once).", focus=True)
-    submit = SubmitField("Verify")
+    code = _code_field(_l("Code"), description=_l("The 6-digit code your authenticator app shows now, or one of your "
+                                                   "recovery codes (each works once)."), focus=True,
+                       required=_l("Enter the code."))
+    submit = SubmitField(_l("Verify"))
 
 
 class EnrolmentStartForm(ProductForm):

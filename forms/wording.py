@@ -13,61 +13,67 @@ from flask_wtf import FlaskForm
 from wtforms import Field, Form
 from wtforms.validators import ValidationError
 
+from app.languages import N_
+from app.translation import gettext
+
 # WTForms' message -> ours. Placeholders stay WTForms' (%(min)d …): the library fills them in after translating.
 WORDING: dict[str, str] = {
-    "This field is required.": "Fill in this field.",
-    "Invalid email address.": "Give a valid e-mail address, like name@example.org.",
-    "Field must be at least %(min)d character long.": "Write at least %(min)d character.",
-    "Field must be at least %(min)d characters long.": "Write at least %(min)d characters.",
-    "Field cannot be longer than %(max)d character.": "Write at most %(max)d character.",
-    "Field cannot be longer than %(max)d characters.": "Write at most %(max)d characters.",
-    "Field must be exactly %(max)d character long.": "Write exactly %(max)d character.",
-    "Field must be exactly %(max)d characters long.": "Write exactly %(max)d characters.",
-    "Field must be between %(min)d and %(max)d characters long.": "Write between %(min)d and %(max)d characters.",
-    "Field must be equal to %(other_name)s.": "This must be the same as %(other_name)s.",
-    "Number must be at least %(min)s.": "Give a number of at least %(min)s.",
-    "Number must be at most %(max)s.": "Give a number of at most %(max)s.",
-    "Number must be between %(min)s and %(max)s.": "Give a number from %(min)s to %(max)s.",
-    "Not a valid integer value.": "Give a whole number, in figures.",
-    "Not a valid decimal value.": "Give a number, in figures.",
-    "Not a valid float value.": "Give a number, in figures.",
-    "Not a valid date value.": "Give a date: day, month and year.",
-    "Not a valid datetime value.": "Give a date and a time.",
-    "Not a valid time value.": "Give a time: hours and minutes.",
-    "Not a valid week value.": "Give a week: year and week number.",
-    "Date must be at least %(min)s.": "Give a date on or after %(min)s.",
-    "Date must be at most %(max)s.": "Give a date on or before %(max)s.",
-    "Date must be between %(min)s and %(max)s.": "Give a date from %(min)s to %(max)s.",
-    "Not a valid choice.": "Choose one of the options shown.",
-    "Invalid Choice: could not coerce.": "Choose one of the options shown.",
-    "'%(value)s' is not a valid choice for this field.": "'%(value)s' is not one of the options: choose one shown.",
-    "'%(value)s' are not valid choices for this field.": "'%(value)s' are not among the options: choose ones shown.",
-    "Invalid choice(s): one or more data inputs could not be coerced.": "Choose only among the options shown.",
-    "Invalid value, must be one of: %(values)s.": "Choose one of: %(values)s.",
-    "Invalid value, can't be any of: %(values)s.": "This value is not allowed (not %(values)s).",
-    "Invalid input.": "Check what you typed here: it is not in the expected form.",
-    "Invalid URL.": "Give a web address, like https://example.org.",
-    "Invalid UUID.": "Give a valid identifier.",
-    "Invalid IP address.": "Give a valid IP address.",
-    "Invalid Mac address.": "Give a valid MAC address.",
-    "This field cannot be edited.": "This field cannot be changed here.",
-    "This field is disabled and cannot have a value.": "This field cannot be changed here.",
-    "Invalid CSRF Token.": "This form has expired: reload the page and send it again.",
-    "CSRF failed.": "This form has expired: reload the page and send it again.",
-    "CSRF token missing.": "This form has expired: reload the page and send it again.",
-    "CSRF token expired.": "This form has expired: reload the page and send it again.",
+    "This field is required.": N_("Fill in this field."),
+    "Invalid email address.": N_("Give a valid e-mail address, like name@example.org."),
+    "Field must be at least %(min)d character long.": N_("Write at least %(min)d character."),
+    "Field must be at least %(min)d characters long.": N_("Write at least %(min)d characters."),
+    "Field cannot be longer than %(max)d character.": N_("Write at most %(max)d character."),
+    "Field cannot be longer than %(max)d characters.": N_("Write at most %(max)d characters."),
+    "Field must be exactly %(max)d character long.": N_("Write exactly %(max)d character."),
+    "Field must be exactly %(max)d characters long.": N_("Write exactly %(max)d characters."),
+    "Field must be between %(min)d and %(max)d characters long.": N_("Write between %(min)d and %(max)d characters."),
+    "Field must be equal to %(other_name)s.": N_("This must be the same as %(other_name)s."),
+    "Number must be at least %(min)s.": N_("Give a number of at least %(min)s."),
+    "Number must be at most %(max)s.": N_("Give a number of at most %(max)s."),
+    "Number must be between %(min)s and %(max)s.": N_("Give a number from %(min)s to %(max)s."),
+    "Not a valid integer value.": N_("Give a whole number, in figures."),
+    "Not a valid decimal value.": N_("Give a number, in figures."),
+    "Not a valid float value.": N_("Give a number, in figures."),
+    "Not a valid date value.": N_("Give a date: day, month and year."),
+    "Not a valid datetime value.": N_("Give a date and a time."),
+    "Not a valid time value.": N_("Give a time: hours and minutes."),
+    "Not a valid week value.": N_("Give a week: year and week number."),
+    "Date must be at least %(min)s.": N_("Give a date on or after %(min)s."),
+    "Date must be at most %(max)s.": N_("Give a date on or before %(max)s."),
+    "Date must be between %(min)s and %(max)s.": N_("Give a date from %(min)s to %(max)s."),
+    "Not a valid choice.": N_("Choose one of the options shown."),
+    "Invalid Choice: could not coerce.": N_("Choose one of the options shown."),
+    "'%(value)s' is not a valid choice for this field.": N_("'%(value)s' is not one of the options: choose one shown."),
+    "'%(value)s' are not valid choices for this field.":
+        N_("'%(value)s' are not among the options: choose ones shown."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": N_("Choose only among the options shown."),
+    "Invalid value, must be one of: %(values)s.": N_("Choose one of: %(values)s."),
+    "Invalid value, can't be any of: %(values)s.": N_("This value is not allowed (not %(values)s)."),
+    "Invalid input.": N_("Check what you typed here: it is not in the expected form."),
+    "Invalid URL.": N_("Give a web address, like https://example.org."),
+    "Invalid UUID.": N_("Give a valid identifier."),
+    "Invalid IP address.": N_("Give a valid IP address."),
+    "Invalid Mac address.": N_("Give a valid MAC address."),
+    "This field cannot be edited.": N_("This field cannot be changed here."),
+    "This field is disabled and cannot have a value.": N_("This field cannot be changed here."),
+    "Invalid CSRF Token.": N_("This form has expired: reload the page and send it again."),
+    "CSRF failed.": N_("This form has expired: reload the page and send it again."),
+    "CSRF token missing.": N_("This form has expired: reload the page and send it again."),
+    "CSRF token expired.": N_("This form has expired: reload the page and send it again."),
 }
 
 
 class ProductTranslations:
-    """WTForms' translations interface (gettext/ngettext), answering with WORDING."""
+    """WTForms' translations interface (gettext/ngettext), answering with WORDING in the reader's language."""
 
     def gettext(self, string: str) -> str:
-        return WORDING.get(string, string)
+        return gettext(WORDING.get(string, string))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
+        # WTForms' pairs are English ones chosen by n; French and German choose the same way for the counts a form
+        # checks (n >= 1), so the chosen form's own translation is the right one.
         chosen = singular if n == 1 else plural
-        return WORDING.get(chosen, chosen)
+        return gettext(WORDING.get(chosen, chosen))
 
 
 PRODUCT_TRANSLATIONS = ProductTranslations()
@@ -102,4 +108,4 @@ class EmailAddress:
             email_validator.validate_email(str(field.data or ""), check_deliverability=False,
                                            test_environment=self.allow_test_domain)
         except email_validator.EmailNotValidError as error:
-            raise ValidationError(WORDING["Invalid email address."]) from error
+            raise ValidationError(gettext(WORDING["Invalid email address."])) from error

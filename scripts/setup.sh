@@ -61,3 +61,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -c "import flask, weasyprint, sqlalchemy, psycopg" # fail here, not later, if one is missing
   echo "$wanted" > "$stamp"
 fi
+# The translation catalogues' compiled form (.mo), which git does not hold.
+.venv/bin/python scripts/catalogues.py compile

@@ -29,6 +29,14 @@ pytest_plugins = ["tests.selection_worlds", "tests.letter_worlds", "tests.evalua
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The French and German catalogues compiled (.mo, not in git) when the .po files are newer, as `make setup`
+    does: a test run straight after a pull speaks the catalogues of the code it tests."""
+    import runpy
+
+    runpy.run_path(str(Path(__file__).parent.parent / "scripts" / "catalogues.py"))["compile_catalogues"]()
+
+
 def _database_url(tmp_dir: Path, worker: str) -> str:
     """The test database: TEST_DATABASE_URL (PostgreSQL) with one database per xdist worker, else SQLite."""
     base = os.environ.get("TEST_DATABASE_URL")

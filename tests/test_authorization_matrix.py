@@ -111,6 +111,7 @@ RULES: dict[str, Rule] = {
     "public.index": PUBLIC, "public.favicon": PUBLIC, "public.call_detail": PUBLIC, "public.verify": PUBLIC,
     "public.privacy": PUBLIC, "public.call_privacy": PUBLIC, "public.accessibility": PUBLIC,
     "public.verify_letter": PUBLIC, "auth.login": PUBLIC, "auth.register": PUBLIC, "auth.logout": PUBLIC,
+    "public.choose_page_language": PUBLIC,
     "auth.password_reset": PUBLIC, "auth.password_reset_link": PUBLIC,
     # Registration's confirmation link (anyone holding it, with the password chosen) and its re-sending (for whoever
     # just gave the right password of an unconfirmed account; anyone else is sent back to the log-in).

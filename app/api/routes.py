@@ -14,6 +14,7 @@ from app.api.schemas import (
     TokenSchema,
 )
 from app.extensions import limiter
+from app.languages import N_
 from app.models import ApiToken, Call, User
 from app.queries.access import is_officer, load_visible_call
 from app.queries.accounts import load_account_for_admin, load_token, token_for_bearer, tokens_of
@@ -46,17 +47,19 @@ def create_token(body: dict[str, Any]) -> dict[str, Any] | tuple[Response, int]:
     user = authenticate(body["email"], body["password"], address=request.remote_addr or "")
     if user is None:
         # Answered, not raised: the request's transaction commits the failed attempt for the lockout rule.
-        return api_error(401, message="Those credentials did not work.")
+        return api_error(401, message=N_("Those credentials did not work."))
     if not user.is_confirmed:  # told only to whoever knows the password
-        return api_error(403, "email_unconfirmed", "Confirm the account's e-mail address first, with the link "
-                         "e-mailed at registration; logging in on the web site sends it again.")
+        return api_error(403, "email_unconfirmed", N_("Confirm the account's e-mail address first, with the link "
+                         "e-mailed at registration; logging in on the web site sends it again."))
     if needs_enrolment(user):
-        return api_error(403, "two_factor_enrolment_required", "Officers and administrators need two-factor sign-in: "
-                         "set it up under Two-factor sign-in on the account pages, then ask again with its code.")
+        return api_error(403, "two_factor_enrolment_required", N_(
+            "Officers and administrators need two-factor sign-in: set it up under Two-factor sign-in on the account "
+            "pages, then ask again with its code."))
     if user.has_two_factor:
         if not body.get("code"):
-            return api_error(401, "two_factor_required", "Two-factor sign-in is on for this account: send the "
-                             "authenticator's current code (or a recovery code) as `code`.")
+            return api_error(401, "two_factor_required", N_(
+                "Two-factor sign-in is on for this account: send the authenticator's current code (or a recovery "
+                "code) as `code`."))
         if not verify_second_factor(user, body["code"]):
             return api_error(401, "two_factor_invalid", WRONG_CODE, {"field": "code"})
     token = issue_token(user, label=body.get("label") or "api", days=body.get("expires_in_days"), logging_in=True)

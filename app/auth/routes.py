@@ -11,6 +11,7 @@ from app.clock import utcnow
 from app.countries import country_name
 from app.enums import OrganisationType, Role
 from app.extensions import db, limiter
+from app.languages import N_
 from app.models import User
 from app.queries.membership import INVITATION_GONE, open_invitation
 from app.services.accounts import authenticate
@@ -32,23 +33,27 @@ from app.services.registration import (
     user_for_confirmation_token,
 )
 from app.services.two_factor import WRONG_CODE, verify_second_factor
+from app.translation import current_language as language
+from app.translation import gettext as _
+from app.web.locale import LANGUAGE_COOKIE
 from app.web.sessions import complete_login, end_login
 from app.web.transaction import command
 from forms.auth import ConfirmRegistrationForm, LoginForm, RegistrationForm
 from forms.security import PasswordResetForm, PasswordResetRequestForm
 from forms.two_factor import SecondFactorForm
 
-LOGIN_FAILED = "Those credentials did not work. Check the e-mail address and the password."
+LOGIN_FAILED = N_("Those credentials did not work. Check the e-mail address and the password.")
 # Between the password and the code: whose log-in waits, where it goes next, how many wrong codes so far.
 PENDING_LOG_IN = "pending_log_in"
 PENDING_SECONDS = 5 * 60
 PENDING_WRONG_CODES = 5
 # After the right password of an account whose address is not confirmed yet: whose link may be sent again, and since.
 AWAITING_CONFIRMATION = "awaiting_confirmation"
-REGISTRATION_SENT = ("Almost done: we have e-mailed a link to {email}. Open it within {hours} hours to confirm the "
-                     "address and log in. Nothing came? Check the address and your spam folder, or register again.")
-UNCONFIRMED = ("Confirm your e-mail address first: open the link we e-mailed when you registered. It works for "
-               "{hours} hours; you can have it sent again.")
+REGISTRATION_SENT = N_("Almost done: we have e-mailed a link to %(email)s. Open it within %(hours)d hours to confirm "
+                       "the address and log in. Nothing came? Check the address and your spam folder, or register "
+                       "again.")
+UNCONFIRMED = N_("Confirm your e-mail address first: open the link we e-mailed when you registered. It works for "
+                 "%(hours)d hours; you can have it sent again.")
 
 
 def _home_for_user() -> str:
@@ -84,12 +89,12 @@ def login() -> str | Response | tuple[str, int]:
         if not outcome.ok:  # locked out
             return render_template("auth/login.html", form=form), outcome.status
         if user is None:
-            flash(LOGIN_FAILED, "error")
+            flash(_(LOGIN_FAILED), "error")
             return render_template("auth/login.html", form=form), 200
         if not user.is_confirmed:  # said only to whoever knows the password
             session[AWAITING_CONFIRMATION] = {"user": user.id, "since": int(utcnow().timestamp())}
-            return render_template("auth/login.html", form=form, unconfirmed=UNCONFIRMED.format(
-                hours=_confirmation_hours())), 403
+            return render_template("auth/login.html", form=form, unconfirmed=_(
+                UNCONFIRMED, hours=_confirmation_hours())), 403
         next_url = _safe_next(request.args.get("next"))
         if user.has_two_factor:
             session.clear()
@@ -138,10 +143,10 @@ def second_factor() -> str | Response | tuple[str, int]:
         pending = dict(session[PENDING_LOG_IN], wrong=int(session[PENDING_LOG_IN]["wrong"]) + 1)
         if pending["wrong"] >= PENDING_WRONG_CODES:
             session.pop(PENDING_LOG_IN, None)
-            flash(f"{PENDING_WRONG_CODES} wrong codes: log in again with your password.", "error")
+            flash(_("%(count)d wrong codes: log in again with your password.", count=PENDING_WRONG_CODES), "error")
             return redirect(url_for("auth.login"))
         session[PENDING_LOG_IN] = pending
-        form.code.errors = [WRONG_CODE]
+        form.code.errors = [_(WRONG_CODE)]
         return render_template("auth/second_factor.html", form=form, waiting=True), 200
     return render_template("auth/second_factor.html", form=form, waiting=True)
 
@@ -149,7 +154,7 @@ def second_factor() -> str | Response | tuple[str, int]:
 @bp.post("/logout")
 def logout() -> Response:
     end_login()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("public.index"))
 
 
@@ -169,23 +174,26 @@ def register() -> str | Response | tuple[str, int]:
         form.invitation.data = request.args["invitation"]
     invitation = open_invitation(form.invitation.data or "")
     if form.invitation.data and invitation is None:
-        flash(INVITATION_GONE, "error")
+        flash(_(INVITATION_GONE), "error")
         form.invitation.data = ""
     if form.validate_on_submit():
         with command(form) as outcome:
             if form.invitation.data:
                 registration = register_invited(
                     email=form.email.data or "", password=form.password.data or "",
-                    full_name=form.full_name.data or "", invitation_token=form.invitation.data)
+                    full_name=form.full_name.data or "", invitation_token=form.invitation.data,
+                    language=request.cookies.get(LANGUAGE_COOKIE))
             else:
                 register_applicant(
                     email=form.email.data or "", password=form.password.data or "",
                     full_name=form.full_name.data or "", organisation_name=form.organisation_name.data or "",
-                    country=form.country.data or "", organisation_type=OrganisationType(form.organisation_type.data))
+                    country=form.country.data or "", organisation_type=OrganisationType(form.organisation_type.data),
+                    # The visitor's choice in the switcher, if any, goes with the account (e-mails, letters, devices).
+                    language=request.cookies.get(LANGUAGE_COOKIE))
         if not outcome.ok:
             return render_template("auth/register.html", form=form, invitation=invitation), 200
         if not form.invitation.data:
-            flash(REGISTRATION_SENT.format(email=form.email.data, hours=_confirmation_hours()), "info")
+            flash(_(REGISTRATION_SENT, email=form.email.data, hours=_confirmation_hours()), "info")
             return redirect(url_for("auth.login"))
         return _welcome(registration)
     return render_template("auth/register.html", form=form, invitation=invitation)
@@ -197,11 +205,13 @@ def _welcome(registration: Registration) -> Response:
     organisation = registration.organisation
     if not registration.is_member:
         # Tells that the organisation exists (it must, to ask its members), never who they are.
-        flash(f"Your account is ready. {organisation.name} is already registered in "
-              f"{country_name(organisation.country)}: your request to join it waits for one of its members. "
-              "You will see its proposals once a member approves.", "info")
+        flash(_("Your account is ready. %(organisation)s is already registered in %(country)s: your request to "
+                "join it waits for one of its members. You will see its proposals once a member approves.",
+                organisation=organisation.name, country=country_name(organisation.country, locale=language())),
+              "info")
         return redirect(url_for("applicant.organisation"))
-    flash(f"Welcome to Eurogrants. Your account is ready, as a member of {organisation.name}.", "success")
+    flash(_("Welcome to Eurogrants. Your account is ready, as a member of %(organisation)s.",
+            organisation=organisation.name), "success")
     return redirect(url_for("applicant.dashboard"))
 
 
@@ -211,7 +221,7 @@ def confirm(confirmation_token: str) -> str | Response | tuple[str, int]:
     """Where the registration's link lands: the password chosen then confirms the address and logs in."""
     user = user_for_confirmation_token(confirmation_token)
     if user is None:
-        return render_template("auth/confirm.html", form=None, message=CONFIRMATION_LINK_GONE), 410
+        return render_template("auth/confirm.html", form=None, message=_(CONFIRMATION_LINK_GONE)), 410
     form = ConfirmRegistrationForm()
     if form.validate_on_submit():
         with command(form) as outcome:
@@ -230,11 +240,11 @@ def resend_confirmation_link() -> Response:
     if isinstance(awaiting, dict) and int(utcnow().timestamp()) - int(awaiting.get("since", 0)) <= PENDING_SECONDS:
         user = db.session.get(User, int(awaiting["user"]))
     if user is None:
-        flash("Log in with your e-mail address and password first: the link is then sent again on request.", "error")
+        flash(_("Log in with your e-mail address and password first: the link is then sent again on request."), "error")
         return redirect(url_for("auth.login"))
     with command():
         resend_confirmation(user)
-    flash(REGISTRATION_SENT.format(email=user.email, hours=_confirmation_hours()), "info")
+    flash(_(REGISTRATION_SENT, email=user.email, hours=_confirmation_hours()), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -249,9 +259,9 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
     return render_template("auth/invitation.html", invitation=found, token=token)
 
 
-RESET_REQUESTED = ("If an account uses this address, we have e-mailed it a link to choose a new password. It works "
-                   "once, within {minutes} minutes. Nothing came? Check the address and your spam folder, or ask "
-                   "again.")
+RESET_REQUESTED = N_("If an account uses this address, we have e-mailed it a link to choose a new password. It "
+                     "works once, within %(minutes)d minutes. Nothing came? Check the address and your spam folder, "
+                     "or ask again.")
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
@@ -261,7 +271,7 @@ def password_reset() -> str | Response | tuple[str, int]:
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
         request_password_reset(form.email.data or "")
-        flash(RESET_REQUESTED.format(minutes=int(reset_lifetime().total_seconds() // 60)), "info")
+        flash(_(RESET_REQUESTED, minutes=int(reset_lifetime().total_seconds() // 60)), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/password_reset.html", form=form), 422 if form.errors else 200
 
@@ -270,7 +280,7 @@ def password_reset() -> str | Response | tuple[str, int]:
 def password_reset_link(reset_token: str) -> str | Response | tuple[str, int]:
     """Where a reset link lands: choose the new password; every session of the account ends."""
     if user_for_reset_token(reset_token) is None:
-        return render_template("auth/password_reset_link.html", form=None, message=RESET_LINK_GONE), 410
+        return render_template("auth/password_reset_link.html", form=None, message=_(RESET_LINK_GONE)), 410
     form = PasswordResetForm()
     if form.validate_on_submit():
         with command(form) as outcome:
@@ -278,7 +288,7 @@ def password_reset_link(reset_token: str) -> str | Response | tuple[str, int]:
         if outcome.ok:
             if current_user.is_authenticated:
                 end_login()
-            flash("Your password is changed and every session of your account has ended. Log in with the new "
-                  "password.", "success")
+            flash(_("Your password is changed and every session of your account has ended. Log in with the new "
+                    "password."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/password_reset_link.html", form=form, message=None), 422 if form.errors else 200

@@ -73,6 +73,9 @@ class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no type
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The language the person chose for pages, e-mails and letters (app/languages.py); None: not chosen, so pages
+    # follow the browser's Accept-Language and e-mails and letters are English.
+    language: Mapped[str | None] = mapped_column(sa.String(5))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members", lazy="joined")
     # Roles are read on every request by the blueprint guards: load them with the user.

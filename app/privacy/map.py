@@ -193,6 +193,7 @@ RULES: dict[str, Rule] = {rule.key: rule for rule in (
 IDENTITY = Personal("Name and e-mail address", ACCOUNTS, PUBLIC_TASK, ACCOUNT, Erase.PSEUDONYMISE)
 CREDENTIALS = Personal("Password (a salted hash)", SECURITY, PUBLIC_TASK, ACCOUNT)
 ACCOUNT_USE = Personal("Organisation membership and last log-in", ACCOUNTS, PUBLIC_TASK, ACCOUNT)
+LANGUAGE = Personal("Language chosen for pages, e-mails and letters", ACCOUNTS, PUBLIC_TASK, ACCOUNT)
 API_TOKENS = Personal("API tokens and their use", SECURITY, PUBLIC_TASK, ACCOUNT, Erase.DELETE_ROW)
 SESSIONS = Personal("Signed-in sessions (the browser's user agent, the network address, when started and last seen)",
                     SECURITY, PUBLIC_TASK, ACCOUNT, Erase.DELETE_ROW)
@@ -259,7 +260,7 @@ def not_personal(table: str, columns: str, reason: str) -> dict[str, NotPersonal
 COLUMNS: dict[str, Personal | NotPersonal] = {
     # --- accounts ---
     "users.email": IDENTITY, "users.full_name": IDENTITY, "users.password_hash": CREDENTIALS,
-    "users.organisation_id": ACCOUNT_USE, "users.last_login_at": ACCOUNT_USE,
+    "users.organisation_id": ACCOUNT_USE, "users.last_login_at": ACCOUNT_USE, "users.language": LANGUAGE,
     "users.registration_organisation_name": ACCOUNT_USE, "users.registration_country": ACCOUNT_USE,
     "users.registration_organisation_type": ACCOUNT_USE,
     "users.totp_secret": SECOND_FACTOR, "users.totp_confirmed_at": SECOND_FACTOR, "users.totp_last_step": SECOND_FACTOR,

@@ -12,6 +12,7 @@ from app.extensions import limiter
 from app.public import bp
 from app.queries.erasure import erasure_rule_name, proposal_erasure
 from app.queries.letters import find_letter_by_code, normalise_code
+from app.translation import gettext as _
 
 
 @bp.get("/verify")
@@ -40,6 +41,6 @@ def verify_letter(code: str) -> tuple[str, int] | str:
     call = letter.proposal.call
     erased = proposal_erasure(letter.proposal_id)
     return render_template("public/verify.html", letter=letter, code=letter.verification_code, match=match,
-                           call=call, decision=letter_decision_label(letter.kind, call.kind),
-                           kind=letter_kind_label(letter.kind, call.kind), erased=erased,
+                           call=call, decision=_(letter_decision_label(letter.kind, call.kind)),
+                           kind=_(letter_kind_label(letter.kind, call.kind)), erased=erased,
                            erased_rule=erasure_rule_name(erased) if erased else None)

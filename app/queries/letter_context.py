@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
 
 from app.enums import CallKind, LetterKind, letter_decision_label, letter_kind_label
-from app.formatting import format_money, format_score
+from app.formatting import format_day, format_money, format_score
 from app.models import Call, ConsensusReport, Proposal, SelectionRun
 from app.queries.letters import letter_kind, letter_reference, verification_code
 from app.queries.outcomes import Outcome
+from app.translation import current_language, gettext, ngettext
 from scoring import Rules
 
 
@@ -34,7 +36,15 @@ def add_months(day: date, months: int) -> date:
 
 
 def _day_text(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return format_day(day, locale=current_language())
+
+
+def _money(amount: Decimal | None) -> str:
+    return format_money(amount, locale=current_language())
+
+
+def _score(value: Decimal | None) -> str:
+    return format_score(value, locale=current_language())
 
 
 def decision_reason(outcome: Outcome, call: Call, rules: Rules) -> str:
@@ -44,40 +54,51 @@ def decision_reason(outcome: Outcome, call: Call, rules: Rules) -> str:
 
     One sentence per rule, nothing else: the award cap, the budget (skip or stop policy), the coverage rule, rank
     order within the budget, a promotion from the reserve list. Thresholds and ineligibility have letters of their
-    own that say so.
+    own that say so. In the language being spoken (the letter's recipient's).
     """
     is_event = call.kind is CallKind.EVENT
-    cap = rules.max_awards
-    turn = "when its turn came in the selection"
+    cap = rules.max_awards or 0
     code = outcome.reason_code
     if code == "award_cap":
         if is_event:
-            if cap == 1:
-                return f"The call has one slot, and it had been given {turn}."
-            return f"The call has {cap} slots, and all {cap} had been given {turn}."
-        if cap == 1:
-            return f"The call funds one proposal, and that award had been made {turn}."
-        return f"The call funds at most {cap} proposals, and all {cap} awards had been made {turn}."
+            return ngettext("The call has one slot, and it had been given when its turn came in the selection.",
+                            "The call has %(num)d slots, and all %(num)d had been given when its turn came in the "
+                            "selection.", cap)
+        return ngettext("The call funds one proposal, and that award had been made when its turn came in the "
+                        "selection.", "The call funds at most %(num)d proposals, and all %(num)d awards had been made "
+                        "when its turn came in the selection.", cap)
     if code == "budget":
-        return (f"Its requested grant of {format_money(outcome.requested)} did not fit the "
-                f"{format_money(outcome.budget_left)} of the budget left {turn}.")
+        return gettext("Its requested grant of %(requested)s did not fit the %(left)s of the budget left when its "
+                       "turn came in the selection.", requested=_money(outcome.requested),
+                       left=_money(outcome.budget_left))
     if code == "stop_policy":
-        return ("The selection funds the proposals in rank order and, under the call's rules, stops at the first "
-                "whose requested grant does not fit the budget left; it stopped at a proposal ranked above this one.")
+        return gettext("The selection funds the proposals in rank order and, under the call's rules, stops at the "
+                       "first whose requested grant does not fit the budget left; it stopped at a proposal ranked "
+                       "above this one.")
     if code == "coverage":
-        covered = None if rules.coverage is None else outcome.fields.get(rules.coverage)
-        value = f" ({covered})" if covered is not None and str(covered) else ""
-        fits = "" if is_event else " whose requested grant fits the budget"
-        return (f"It was selected under the call's coverage rule, as the best-ranked proposal of its "
-                f"{call.strand_label.lower()}{value}{fits}.")
+        return _coverage_reason(outcome, call, rules)
     if code == "fits":
         if is_event:
-            return "It was accepted in rank order, within the slots available."
-        return "It was selected in rank order: its requested grant fitted the budget left when its turn came."
+            return gettext("It was accepted in rank order, within the slots available.")
+        return gettext("It was selected in rank order: its requested grant fitted the budget left when its turn "
+                       "came.")
     if code == "promoted":
-        return ("It was on the reserve list and is now selected from it, in the order of the list: a selected "
-                "proposal left the selection, and its requested grant fits the budget this freed.")
+        return gettext("It was on the reserve list and is now selected from it, in the order of the list: a selected "
+                       "proposal left the selection, and its requested grant fits the budget this freed.")
     return ""
+
+
+def _coverage_reason(outcome: Outcome, call: Call, rules: Rules) -> str:
+    # The strand's label and value are the call's own words (user content), quoted as written.
+    covered = None if rules.coverage is None else outcome.fields.get(rules.coverage)
+    strand = call.strand_label.lower()
+    if covered is not None and str(covered):
+        strand = f"{strand} ({covered})"
+    if call.kind is CallKind.EVENT:
+        return gettext("It was selected under the call's coverage rule, as the best-ranked proposal of its "
+                       "%(strand)s.", strand=strand)
+    return gettext("It was selected under the call's coverage rule, as the best-ranked proposal of its %(strand)s "
+                   "whose requested grant fits the budget.", strand=strand)
 
 
 def evaluation_summary(call: Call, rules: Rules, outcome: Outcome, report: ConsensusReport | None) -> dict[str, Any]:
@@ -89,15 +110,15 @@ def evaluation_summary(call: Call, rules: Rules, outcome: Outcome, report: Conse
     comments = {keys.get(score.criterion_id): score.comment for score in (report.scores if report else [])}
     below = outcome.failed_criteria
     rows = [{
-        "name": names.get(criterion.key, criterion.key), "score": format_score(outcome.scores.get(criterion.key)),
-        "max": format_score(criterion.max), "weight": format_score(criterion.weight),
-        "threshold": None if criterion.threshold is None else format_score(criterion.threshold),
+        "name": names.get(criterion.key, criterion.key), "score": _score(outcome.scores.get(criterion.key)),
+        "max": _score(criterion.max), "weight": _score(criterion.weight),
+        "threshold": None if criterion.threshold is None else _score(criterion.threshold),
         "comment": comments.get(criterion.key) or "", "below_threshold": criterion.key in below,
     } for criterion in rules.criteria]
     return {
         "rows": rows,
-        "unweighted": None if outcome.score_sum is None else format_score(outcome.score_sum),
-        "weighted": None if outcome.weighted_total is None else format_score(outcome.weighted_total),
+        "unweighted": None if outcome.score_sum is None else _score(outcome.score_sum),
+        "weighted": None if outcome.weighted_total is None else _score(outcome.weighted_total),
         # The weighted total ranks; a proposal below threshold was not ranked, and its letter says so.
         "ranked": outcome.rank is not None,
         "weights_differ": any(criterion.weight != 1 for criterion in rules.criteria),
@@ -136,7 +157,7 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
         "outcome": {
             "status": outcome.status, "rank": outcome.rank, "reason": outcome.reason,
             "reserve_position": outcome.reserve_position,
-            "total": None if outcome.total is None else format_score(outcome.total),
+            "total": None if outcome.total is None else _score(outcome.total),
             "reason_code": outcome.reason_code, "why": decision_reason(outcome, call, rules),
             # The run's reserve list, which may differ from the call's setting (an officer's what-if options).
             "reserve_size": rules.reserve_size,
@@ -158,8 +179,8 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
 
 
 def _letter_kind(kind: LetterKind, call: Call) -> dict[str, Any]:
-    return {"kind": kind.value, "kind_label": letter_kind_label(kind, call.kind),
-            "decision_label": letter_decision_label(kind, call.kind), "is_event": call.kind is CallKind.EVENT}
+    return {"kind": kind.value, "kind_label": gettext(letter_kind_label(kind, call.kind)),
+            "decision_label": gettext(letter_decision_label(kind, call.kind)), "is_event": call.kind is CallKind.EVENT}
 
 
 def _proposal(proposal: Proposal) -> dict[str, Any]:
@@ -167,7 +188,7 @@ def _proposal(proposal: Proposal) -> dict[str, Any]:
     return {
         "reference": proposal.reference, "acronym": proposal.acronym, "title": proposal.title,
         "strand": proposal.strand, "duration_months": proposal.duration_months,
-        "requested": format_money(proposal.requested_grant) if proposal.requested_grant is not None else None,
+        "requested": _money(proposal.requested_grant) if proposal.requested_grant is not None else None,
         "organisation": proposal.organisation.name,
         "country": proposal.organisation.country,
         "coordinator": coordinator.name if coordinator else proposal.organisation.name,

@@ -200,3 +200,9 @@ def batch_progress(batch: LetterBatch) -> dict[str, object]:
         "created_at": batch.created_at.isoformat(), "finished_at": batch.finished_at.isoformat()
         if batch.finished_at else None,
     }
+
+
+def letter_language(proposal: Proposal) -> str | None:
+    """The language a consortium's letter is written in: the coordinator's choice, that is, the language chosen by
+    the account that created the proposal for the coordinating organisation (None: not chosen, English)."""
+    return proposal.created_by.language if proposal.created_by is not None else None

@@ -12,11 +12,12 @@ from sqlalchemy.orm import selectinload
 from app.clock import utcnow
 from app.enums import InvitationStatus, JoinRequestStatus, Role
 from app.extensions import db
+from app.languages import N_
 from app.models import Invitation, JoinRequest, Organisation, User, UserRole
 from app.queries.accounts import normalise_email, token_digest
 
-INVITATION_GONE = ("This invitation link has expired or has already been used. Ask your colleague for a new one, "
-                   "or register without it.")
+INVITATION_GONE = N_("This invitation link has expired or has already been used. Ask your colleague for a new "
+                     "one, or register without it.")
 
 
 def members_of(organisation: Organisation) -> list[User]:

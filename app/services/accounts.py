@@ -26,6 +26,7 @@ from app import counters, jobs
 from app.clock import utcnow
 from app.enums import OrganisationType, Role
 from app.extensions import db
+from app.languages import N_
 from app.models import ApiToken, LoginAttempt, Organisation, User, UserRole
 from app.models.limits import MIN_PASSWORD_LENGTH
 from app.queries.accounts import clean_organisation, find_organisation, normalise_email, token_digest
@@ -58,7 +59,8 @@ def _common_passwords() -> frozenset[str]:
 def check_password_strength(password: str, *, email: str = "") -> None:
     """Refuse short, common or guessable passwords (the rules shown on every password field)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"Use at least {MIN_PASSWORD_LENGTH} characters.", details={"field": "password"})
+        raise InvalidInput(N_("Use at least %(count)d characters."), details={"field": "password"},
+                           count=MIN_PASSWORD_LENGTH)
     lowered = password.lower()
     local_part = email.split("@")[0].lower()
     if (
@@ -67,7 +69,7 @@ def check_password_strength(password: str, *, email: str = "") -> None:
         or (len(local_part) >= 4 and local_part in lowered)
     ):
         raise InvalidInput(
-            "This password is too common or too easy to guess; choose another.", details={"field": "password"}
+            N_("This password is too common or too easy to guess; choose another."), details={"field": "password"}
         )
 
 
@@ -88,7 +90,7 @@ def find_or_create_organisation(name: str, country: str, type_: OrganisationType
 
 def _ensure_email_free(email: str) -> None:
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise EmailTaken("An account with this e-mail address already exists.", details={"field": "email"})
+        raise EmailTaken(N_("An account with this e-mail address already exists."), details={"field": "email"})
 
 
 def _new_user(
@@ -157,11 +159,11 @@ LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)
 # Failed log-ins from one network address, whatever the accounts, before that address is refused for the window.
 ADDRESS_FAILURES = 20
-LOCKOUT_MESSAGE = (
+LOCKOUT_MESSAGE = N_(
     "Too many failed attempts with this e-mail address from your network. If an account exists for it, it is "
     "locked for 15 minutes from here; try again later or ask an administrator."
 )
-ADDRESS_LOCKOUT_MESSAGE = (
+ADDRESS_LOCKOUT_MESSAGE = N_(
     "Too many failed log-ins from your network address. Try again in 15 minutes or ask an administrator."
 )
 

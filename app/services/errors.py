@@ -7,14 +7,22 @@ from typing import Any
 
 
 class DomainError(Exception):
-    """Base of every error a service raises on purpose."""
+    """Base of every error a service raises on purpose.
+
+    `code` is stable English for programs; `message` is the English sentence. A service that wants its message read
+    in the reader's language gives the sentence as a catalogue message (marked with N_, app/languages.py) with
+    `%(name)s` placeholders and the values as `params`: the web layer translates it there (app/web/errors.py,
+    `reader_message`), since only it knows who reads. A message built otherwise is shown as it is.
+    """
 
     code = "domain_error"
     status = 400
 
-    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None, **params: Any) -> None:
+        self.template = message
+        self.params = params
+        self.message = message % params if params else message
+        super().__init__(self.message)
         self.details = details or {}
 
 

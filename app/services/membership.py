@@ -23,6 +23,7 @@ from app.clock import utcnow
 from app.countries import country_name
 from app.enums import InvitationStatus, JoinRequestStatus, OrganisationType, Role
 from app.extensions import db
+from app.languages import N_
 from app.models import Invitation, JoinRequest, Organisation, User
 from app.queries.access import MEMBERSHIP_NOT_FOUND, is_member_of
 from app.queries.accounts import clean_organisation, find_organisation, normalise_email, token_digest
@@ -82,8 +83,8 @@ def start_organisation(actor: User, *, name: str, country: str, type_: Organisat
     name, country = clean_organisation(name, country)
     existing = find_organisation(name, country)
     if existing is not None:
-        raise AlreadyExists(f"{_label(existing)} is already registered: ask its members to let you join it.",
-                            details={"field": "organisation_name"})
+        raise AlreadyExists(N_("%(organisation)s is already registered: ask its members to let you join it."),
+                            details={"field": "organisation_name"}, organisation=_label(existing))
     organisation = Organisation(name=name, country=country, type=type_)
     db.session.add(organisation)
     actor.organisation = organisation

@@ -27,6 +27,7 @@ from app.enums import OutboxStatus, letter_decision_label, letter_kind_label
 from app.extensions import db
 from app.models import Call, Letter, OutboxMessage, Proposal, User
 from app.queries.access import require_officer
+from app.queries.letters import letter_language
 from app.queries.outbox import (
     PENDING,
     call_messages,
@@ -37,6 +38,7 @@ from app.queries.outbox import (
 )
 from app.services.audit import record_event
 from app.services.errors import InvalidTransition
+from app.translation import gettext, in_language
 
 
 def queue_notifications(letters: Sequence[Letter]) -> list[OutboxMessage]:
@@ -53,15 +55,19 @@ def queue_notifications(letters: Sequence[Letter]) -> list[OutboxMessage]:
     for letter in letters:
         proposal = proposals[letter.proposal_id]
         call = proposal.call
-        context = {"letter": letter, "proposal": proposal, "call": call, "base_url": base_url,
-                   "kind_label": letter_kind_label(letter.kind, call.kind),
-                   "decision_label": letter_decision_label(letter.kind, call.kind),
-                   "contact_email": current_app.config.get("LETTER_CONTACT_EMAIL", "")}
-        subject = f"[{call.code}] {letter_kind_label(letter.kind, call.kind)} for your proposal {proposal.acronym}"
+        # In the letter's language: the coordinator's (app.queries.letters.letter_language).
+        with in_language(letter_language(proposal)):
+            kind_label = gettext(letter_kind_label(letter.kind, call.kind))
+            context = {"letter": letter, "proposal": proposal, "call": call, "base_url": base_url,
+                       "kind_label": kind_label,
+                       "decision_label": gettext(letter_decision_label(letter.kind, call.kind)),
+                       "contact_email": current_app.config.get("LETTER_CONTACT_EMAIL", "")}
+            subject = gettext("[%(code)s] %(kind)s for your proposal %(acronym)s", code=call.code, kind=kind_label,
+                              acronym=proposal.acronym)
+            body = render_template("email/letter_notification.txt", **context)
         message = OutboxMessage(
             call_id=call.id, letter_id=letter.id, subject=subject[:300],
-            recipients=recipients_for(proposal, emails.get(proposal.organisation_id, [])),
-            body=render_template("email/letter_notification.txt", **context),
+            recipients=recipients_for(proposal, emails.get(proposal.organisation_id, [])), body=body,
         )
         db.session.add(message)
         messages.append(message)

@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from app import jobs
 from app.clock import utcnow
 from app.extensions import db
+from app.languages import N_
 from app.models import User
 from app.queries.accounts import normalise_email
 from app.services import outbox
@@ -28,9 +29,10 @@ from app.services.accounts import check_password_strength, hash_password, passwo
 from app.services.audit import record_event
 from app.services.errors import DomainError, InvalidInput, InvalidTransition
 from app.services.sessions import end_all_sessions
+from app.translation import gettext, in_language
 
-RESET_LINK_GONE = ("This link to choose a new password has expired or was already used. Ask for a new one: it is "
-                   "e-mailed at once.")
+RESET_LINK_GONE = N_("This link to choose a new password has expired or was already used. Ask for a new one: it is "
+                     "e-mailed at once.")
 
 
 def change_password(user: User, *, current_password: str, new_password: str, current_session: int | None) -> int:
@@ -40,10 +42,10 @@ def change_password(user: User, *, current_password: str, new_password: str, cur
     Side effects: the password hash, the other sessions deleted, an audit event.
     """
     if not password_matches(user, current_password):
-        raise InvalidInput("The current password is not right.", details={"field": "current_password"})
+        raise InvalidInput(N_("The current password is not right."), details={"field": "current_password"})
     check_password_strength(new_password, email=user.email)
     if password_matches(user, new_password):
-        raise InvalidInput("Choose a password other than the current one.", details={"field": "password"})
+        raise InvalidInput(N_("Choose a password other than the current one."), details={"field": "password"})
     user.password_hash = hash_password(new_password)
     record_event(user, "user.password_changed", object_type="user", object_id=user.id)
     return end_all_sessions(user, actor=user, except_current=current_session, reason="password changed")
@@ -123,10 +125,12 @@ def send_password_reset_link_job(payload: dict[str, Any]) -> dict[str, Any]:
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     made_at = int(payload["at"])
     link = f"{base}/auth/password-reset/{reset_link_token(user, made_at=made_at)}"
-    body = render_template("email/password_reset.txt", user=user, link=link,
-                           minutes=int(reset_lifetime().total_seconds() // 60))
+    with in_language(user.language):  # the account owner's language
+        body = render_template("email/password_reset.txt", user=user, link=link,
+                               minutes=int(reset_lifetime().total_seconds() // 60))
+        subject = gettext("Choose a new password for Eurogrants")
     try:
-        outbox.send_now([user.email], "Choose a new password for Eurogrants", body,
+        outbox.send_now([user.email], subject, body,
                         message_id=f"password-reset-{user.id}-{made_at}")
     except (DomainError, OSError, smtplib.SMTPException) as error:
         return {"sent": False, "reason": getattr(error, "message", None) or str(error)[:1000]}

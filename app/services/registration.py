@@ -38,6 +38,7 @@ from app import counters, jobs
 from app.clock import utcnow
 from app.enums import OrganisationType
 from app.extensions import db
+from app.languages import N_, supported_language
 from app.models import Organisation, User
 from app.queries.accounts import clean_organisation, find_organisation, normalise_email
 from app.queries.membership import INVITATION_GONE, open_invitation
@@ -46,12 +47,13 @@ from app.services.accounts import check_password_strength, hash_password, new_ap
 from app.services.audit import record_event
 from app.services.errors import DomainError, EmailTaken, InvalidInput, InvalidTransition
 from app.services.membership import accept_invitation, request_to_join, start_organisation
+from app.translation import gettext, in_language
 
 CONFIRMATION_MAILS = 3
 CONFIRMATION_MAIL_WINDOW = timedelta(hours=1)
-CONFIRMATION_LINK_GONE = ("This confirmation link has expired or was already used. If your address is confirmed, "
-                          "log in; otherwise register again to get a new link.")
-NOT_THE_REGISTRATION_PASSWORD = "This is not the password chosen at registration."  # noqa: S105 - a message, not a password
+CONFIRMATION_LINK_GONE = N_("This confirmation link has expired or was already used. If your address is confirmed, "
+                            "log in; otherwise register again to get a new link.")
+NOT_THE_REGISTRATION_PASSWORD = N_("This is not the password chosen at registration.")  # noqa: S105 - a message, not a password
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def _account_of(email: str) -> User | None:
 
 
 def register_applicant(*, email: str, password: str, full_name: str, organisation_name: str, country: str,
-                       organisation_type: OrganisationType) -> None:
+                       organisation_type: OrganisationType, language: str | None = None) -> None:
     """Self-registration of an applicant without an invitation: what happens depends on the address (see the module),
     what the caller can tell does not. Raises InvalidInput only for what the visitor typed (password, organisation).
 
@@ -91,6 +93,7 @@ def register_applicant(*, email: str, password: str, full_name: str, organisatio
         record_event(None, "user.registration_repeated", object_type="user", object_id=user.id)
     user.registration_organisation_name, user.registration_country = organisation_name, country
     user.registration_organisation_type = organisation_type
+    user.language = supported_language(language)  # the visitor's choice of language, if any, for mails and letters
     db.session.flush()
     _send_counted(user, "accounts.confirmation_link")
 
@@ -108,7 +111,8 @@ def _send_counted(user: User, kind: str) -> None:
         jobs.enqueue(kind, {"user": user.id, "at": int(utcnow().timestamp())})
 
 
-def register_invited(*, email: str, password: str, full_name: str, invitation_token: str) -> Registration:
+def register_invited(*, email: str, password: str, full_name: str, invitation_token: str,
+                     language: str | None = None) -> Registration:
     """Registration through an invitation link, which proves the address: the account is confirmed at once and
     joins the inviting organisation. An unconfirmed account of that address becomes this one.
 
@@ -119,18 +123,19 @@ def register_invited(*, email: str, password: str, full_name: str, invitation_to
         raise InvalidInput(INVITATION_GONE, details={"field": "invitation"})
     email = normalise_email(email)
     if email != invitation.email:
-        raise InvalidInput("This invitation was sent to another e-mail address: register with that address.",
+        raise InvalidInput(N_("This invitation was sent to another e-mail address: register with that address."),
                            details={"field": "email"})
     check_password_strength(password, email=email)
     user = _account_of(email)
     if user is not None and user.is_confirmed:
-        raise EmailTaken("An account uses this address already: log in with it to accept the invitation.",
+        raise EmailTaken(N_("An account uses this address already: log in with it to accept the invitation."),
                          details={"field": "email"})
     if user is None:
         user = new_applicant(email=email, password_hash=hash_password(password), full_name=full_name, confirmed=True)
     else:
         user.password_hash, user.full_name = hash_password(password), " ".join(full_name.split()) or email
         _mark_confirmed(user)
+    user.language = supported_language(language) or user.language
     accept_invitation(invitation, actor=user)
     return Registration(user, invitation.organisation, is_member=True)
 
@@ -210,7 +215,9 @@ def _links() -> dict[str, str]:
 
 
 def _send(user: User, subject: str, template: str, message_id: str, **context: Any) -> dict[str, Any]:
-    body = render_template(template, user=user, links=_links(), **context)
+    with in_language(user.language):  # the account owner's language
+        body = render_template(template, user=user, links=_links(), **context)
+        subject = gettext(subject)
     try:
         outbox.send_now([user.email], subject, body, message_id=message_id)
     except (DomainError, OSError, smtplib.SMTPException) as error:
@@ -225,7 +232,7 @@ def send_confirmation_link_job(payload: dict[str, Any]) -> dict[str, Any]:
         return {"sent": False, "reason": "no account waiting for confirmation"}
     made_at = int(payload["at"])
     link = f"{_links()['base']}/auth/confirm/{confirmation_link_token(user, made_at=made_at)}"
-    sent = _send(user, "Confirm your e-mail address for Eurogrants", "email/registration_confirmation.txt",
+    sent = _send(user, N_("Confirm your e-mail address for Eurogrants"), "email/registration_confirmation.txt",
                  f"registration-{user.id}-{made_at}", link=link,
                  hours=int(confirmation_lifetime().total_seconds() // 3600))
     if sent["sent"]:
@@ -238,7 +245,8 @@ def send_registration_notice_job(payload: dict[str, Any]) -> dict[str, Any]:
     user = db.session.get(User, int(payload["user"]))
     if user is None or not user.is_active:
         return {"sent": False, "reason": "no such active account"}
-    sent = _send(user, "Someone tried to register with your address at Eurogrants", "email/registration_notice.txt",
+    sent = _send(user, N_("Someone tried to register with your address at Eurogrants"),
+                 "email/registration_notice.txt",
                  f"registration-notice-{user.id}-{int(payload['at'])}")
     if sent["sent"]:
         record_event(None, "user.registration_notice_sent", object_type="user", object_id=user.id)

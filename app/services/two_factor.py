@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from app import counters
 from app.clock import utcnow
 from app.extensions import db
+from app.languages import N_
 from app.models import RecoveryCode, User
 from app.services.accounts import password_matches
 from app.services.audit import record_event
@@ -32,8 +33,9 @@ CODE_WINDOW_SECONDS = 15 * 60
 STEP_SECONDS = 30
 # Steps accepted on either side of the current one.
 TOLERANCE_STEPS = 1
-WRONG_CODE = "That code did not work. Enter the 6-digit code your authenticator app shows now, or a recovery code."
-CODE_LOCKED = ("Too many wrong codes for this account. Try again in 15 minutes, or ask an administrator.")
+WRONG_CODE = N_("That code did not work. Enter the 6-digit code your authenticator app shows now, or a recovery "
+                "code.")
+CODE_LOCKED = N_("Too many wrong codes for this account. Try again in 15 minutes, or ask an administrator.")
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper without doubt
 
 

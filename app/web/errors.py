@@ -9,7 +9,9 @@ from flask_smorest import Api
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.languages import N_
 from app.services.errors import DomainError
+from app.translation import gettext
 from app.web.headers import request_id
 
 API_PREFIX = "/api/"
@@ -38,8 +40,9 @@ def is_api_request() -> bool:
 
 def api_error(status: int, code: str | None = None, message: str | None = None,
               details: dict[str, Any] | None = None) -> tuple[Response, int]:
+    # The message in the request's language (Accept-Language) when it is a catalogue message; the code stays English.
     body = {"error": {"code": code or STATUS_CODES.get(status, "error"),
-                      "message": message or "The request failed.", "details": details or {}}}
+                      "message": gettext(message or N_("The request failed.")), "details": details or {}}}
     return jsonify(body), status
 
 
@@ -73,13 +76,41 @@ def render_http_exception(error: HTTPException) -> Any:
                 if name.lower() == "allow":
                     response.headers["Allow"] = value
         return response, status
-    return render_template("errors/error.html", error=error, status=status), status
+    return render_template("errors/error.html", error=error, message=_page_message(error), status=status), status
+
+
+# Werkzeug's own descriptions are English sentences for developers; a page says these instead.
+_STATUS_SENTENCES = {
+    400: N_("The request could not be understood. Go back and try again."),
+    403: N_("You may not see this page or do this."),
+    404: N_("There is nothing at this address. Check it, or start again from the calls."),
+    405: N_("This page cannot be used this way. Go back and try again."),
+    410: N_("This page is gone: what it showed no longer exists."),
+    413: N_("What you sent is too large."),
+    429: N_("Too many requests in a short time. Wait a moment, then try again."),
+}
+
+
+def _page_message(error: HTTPException) -> str:
+    """What a person reads on an error page, in their language: our sentence for the status when the error carries
+    Werkzeug's default description, else the description given (translated where it is a catalogue message)."""
+    status = error.code or 500
+    if error.description == type(error).description and status in _STATUS_SENTENCES:
+        return gettext(_STATUS_SENTENCES[status])
+    description = str(error.description or status)
+    return gettext(description)
+
+
+def reader_message(error: DomainError) -> str:
+    """A service's refusal in the reader's language (the request's): its catalogue message, values filled in."""
+    return gettext(error.template, **error.params)
 
 
 def render_domain_error(error: DomainError) -> Any:
     if is_api_request():
-        return api_error(error.status, error.code, error.message, error.details)
-    return render_template("errors/error.html", error=error, status=error.status), error.status
+        return api_error(error.status, error.code, reader_message(error), error.details)
+    return (render_template("errors/error.html", error=error, message=reader_message(error), status=error.status),
+            error.status)
 
 
 def render_unexpected_error(error: Exception) -> Any:

@@ -3,8 +3,9 @@ helpers of the forms macros (templates/macros/forms.html): a field's ARIA attrib
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 from flask import Flask
@@ -18,12 +19,17 @@ from app.countries import country_name
 from app.enums import Role
 from app.formatting import (
     describe_user_agent,
+    format_amount,
+    format_day,
     format_duration,
     format_local,
     format_money,
+    format_percent,
     format_score,
     human_size,
 )
+from app.languages import LANGUAGE_NAMES
+from app.translation import current_language
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,22 @@ def failing_forms(context: Context) -> list[SummaryEntry]:
     return entries
 
 
+def _in_language(formatter: Callable[..., str]) -> Callable[..., str]:
+    """`formatter` in the language being spoken: the request's, or a letter's or e-mail's recipient's."""
+
+    @wraps(formatter)
+    def formatted(*args: Any, **kwargs: Any) -> str:
+        return formatter(*args, locale=current_language(), **kwargs)
+
+    return formatted
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=format_money, score=format_score, local=format_local, duration=format_duration,
-        country=country_name, filesize=human_size, browser=describe_user_agent,
+        money=_in_language(format_money), amount=_in_language(format_amount), score=_in_language(format_score),
+        local=_in_language(format_local), day=_in_language(format_day), duration=_in_language(format_duration),
+        percent=_in_language(format_percent), filesize=_in_language(human_size),
+        country=_in_language(country_name), browser=describe_user_agent,
     )
-    app.jinja_env.globals.update(Role=Role, utcnow=utcnow, field_attrs=field_attrs, failing_forms=failing_forms)
+    app.jinja_env.globals.update(Role=Role, utcnow=utcnow, field_attrs=field_attrs, failing_forms=failing_forms,
+                                 current_language=current_language, language_names=LANGUAGE_NAMES)

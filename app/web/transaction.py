@@ -45,6 +45,7 @@ from flask_wtf import FlaskForm
 from app.extensions import db
 from app.privacy.access_log import forget_noted_accesses, write_noted_accesses
 from app.services.errors import DomainError
+from app.web.errors import reader_message
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -142,24 +143,25 @@ def command(form: FlaskForm | None = None, *, locate: FieldLocator | None = None
 
 def show_refusal(error: DomainError, form: FlaskForm | None = None, *, locate: FieldLocator | None = None,
                  fallback: Any = None, announce: bool | str = False) -> None:
-    """Put a service's refusal next to the fields it names, or flash it (see `command`)."""
+    """Put a service's refusal next to the fields it names, or flash it (see `command`), in the reader's language."""
+    message = reader_message(error)
     names: dict[str, str] = {}
     if error.details.get("field"):
-        names[str(error.details["field"])] = error.message
+        names[str(error.details["field"])] = message
     names.update({str(name): str(message) for name, message in (error.details.get("fields") or {}).items()})
     placed = 0
     if form is not None:
         find = locate or form._fields.get
-        for name, message in names.items():
+        for name, field_message in names.items():
             field = find(name)
             if field is not None:
-                field.errors = [*field.errors, message]
+                field.errors = [*field.errors, field_message]
                 placed += 1
     shown_in_full = bool(names) and placed == len(names)
     if not placed and form is not None and fallback is not None:
-        fallback.errors = [*fallback.errors, error.message]
+        fallback.errors = [*fallback.errors, message]
         shown_in_full = True
     if not shown_in_full or announce is True:
-        flash(error.message, "error")  # what the form cannot show next to a field
+        flash(message, "error")  # what the form cannot show next to a field
     elif isinstance(announce, str):
-        flash(announce if placed > 1 else error.message, "error")
+        flash(announce if placed > 1 else message, "error")

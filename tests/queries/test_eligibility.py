@@ -100,7 +100,7 @@ def test_the_split_must_add_up_to_the_cent() -> None:
     short = _proposal(call, amounts=("300000.00", "300000.00", "299999.99"))
     checks = {c.key: c for c in check_proposal(short).checks}
     assert not checks["budget_split"].ok
-    assert "EUR 0.01 less than the requested EUR 900,000.00" in checks["budget_split"].fix
+    assert "€0.01 less than the requested €900,000.00" in checks["budget_split"].fix
     assert not _result(_proposal(call, amounts=("300000.00", "300000.00", "300000.01")), "budget_split")
     assert not _result(_proposal(call, amounts=("450000.00", "450000.00", None)), "budget_split")
 

@@ -72,7 +72,7 @@ def test_award_letter_names_the_grant_the_next_step_and_the_scores(scenario, off
     proposal = scenario["proposals"]["selected"]
     letter, text = letter_of(proposal)
     assert "selected for funding" in text
-    assert "Maximum EU contribution EUR 1,010,000.00" in text
+    assert "Maximum EU contribution €1,010,000.00" in text
     assert "Grant agreement preparation starts on 29 March 2022" in text
     assert "signed by 15 June 2022" in text
     assert "grants@eurogrants.test" in text
@@ -221,12 +221,12 @@ def test_the_budget_is_the_reason_when_the_grant_did_not_fit_what_was_left(budge
     run = finalised(call, officer)
     text = letter_text(run, refs["B"])
     assert "placed on the reserve list" in text
-    assert ("Its requested grant of EUR 1,000,000.00 did not fit the EUR 500,000.00 of the budget left when its "
+    assert ("Its requested grant of €1,000,000.00 did not fit the €500,000.00 of the budget left when its "
             "turn came in the selection.") in text
     assert "awards had been made" not in text
     text = letter_text(run, refs["D"])
     assert "Reason Above the thresholds, not funded" in text
-    assert ("Its requested grant of EUR 900,000.00 did not fit the EUR 100,000.00 of the budget left when its turn "
+    assert ("Its requested grant of €900,000.00 did not fit the €100,000.00 of the budget left when its turn "
             "came in the selection.") in text
     assert "The reserve list of 1 proposal was filled by proposals ranked above it." in text
 
@@ -240,7 +240,7 @@ def test_the_stop_policy_is_the_reason_for_the_proposals_below_where_the_walk_st
             "above this one.") in text
     assert "did not fit the EUR" not in text
     text = letter_text(run, refs["B"])  # where it stopped: its own grant did not fit
-    assert "Its requested grant of EUR 1,000,000.00 did not fit the EUR 500,000.00 of the budget left" in text
+    assert "Its requested grant of €1,000,000.00 did not fit the €500,000.00 of the budget left" in text
 
 
 def test_thresholds_and_ineligibility_are_the_reasons_of_the_unranked(budget_call) -> None:

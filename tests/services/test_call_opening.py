@@ -134,7 +134,7 @@ def test_the_boundaries_of_the_money_rules_are_accepted(officer) -> None:  # typ
 def test_a_budget_that_cannot_fund_the_cap_at_the_maximum_grant_is_a_warning_not_a_refusal() -> None:
     assert money_warnings(budget=Decimal("1000000"), max_awards=5, max_grant=Decimal("200000")) == []
     assert money_warnings(budget=Decimal("1000000"), max_awards=6, max_grant=Decimal("200000")) == [
-        "The budget (EUR 1,000,000.00) cannot fund the award cap (6) at the maximum grant (EUR 200,000.00): at most "
+        "The budget (€1,000,000.00) cannot fund the award cap (6) at the maximum grant (€200,000.00): at most "
         "5 proposals at the maximum."]
 
 

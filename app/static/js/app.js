@@ -4,7 +4,7 @@
 
   // Show deadlines in the visitor's own time zone and UTC offset, next to Brussels time.
   function localise() {
-    var fmt = new Intl.DateTimeFormat(undefined, {
+    var fmt = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
       year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit",
       timeZoneName: "short"
     });

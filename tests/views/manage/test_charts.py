@@ -17,7 +17,7 @@ def test_budget_bar_and_histogram_mark_threshold_and_cut_off(call_with_field) ->
     ranking = live_ranking(call)
     bar = budget_bar(ranking)
     assert (bar.unit, bar.used, bar.available) == ("money", Decimal("2400000.00"), Decimal("2500000.00"))
-    assert bar.label == "EUR 2,400,000.00 of EUR 2,500,000.00 used (96.0 %)"
+    assert bar.label == "€2,400,000.00 of €2,500,000.00 used (96.0 %)"
     chart = totals_histogram(ranking)
     assert {m.kind: m.label for m in chart.markers} == {"threshold": "threshold 10", "cutoff": "cut-off 10.5"}
     assert sum(1 for r in chart.rects if r.status == "below_threshold") == 1

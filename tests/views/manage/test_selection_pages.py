@@ -139,7 +139,7 @@ def test_ranking_page_shows_merit_order_ties_charts_and_the_run_form(officer, fi
     assert f"/manage/calls/{CODE}/ties/resolve?refs={CODE}-0002,{CODE}-0003" in page
     assert '<svg class="budget-bar"' in page
     assert '<svg class="histogram"' in page
-    assert "EUR 2,500,000.00 of EUR 3,000,000.00 used" in page
+    assert "€2,500,000.00 of €3,000,000.00 used" in page
     assert "Run the selection with these options" in page
     assert "disabled" not in page.split("run-form")[1][:1500]
     assert "✗ relevance 2.5 &lt; 3" in page
@@ -388,7 +388,7 @@ def test_finalising_is_a_preview_then_a_confirmation(app, officer, field) -> Non
     preview = text(officer.get(f"/manage/calls/{CODE}/runs/1/finalise"))
     assert "Finalise run 1?" in preview
     assert "5 proposals will change" in preview
-    assert "EUR 2,500,000.00" in preview
+    assert "€2,500,000.00" in preview
     with app.app_context():
         assert db.session.scalar(sa.select(SelectionRun.status)) is RunStatus.DRAFT
     response = officer.post(f"/manage/calls/{CODE}/runs/1/finalise", data={"token": _token(preview)})

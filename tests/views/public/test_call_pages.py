@@ -30,9 +30,9 @@ def test_call_page_shows_the_deadline_in_brussels_time_and_the_rules(client, see
     page = client.get("/calls/SMP-COSME-2021-CLUSTER-01").get_data(as_text=True)
     assert "07 December 2021, 17:00:00 CET" in page
     assert 'datetime="2021-12-07T16:00:00+00:00"' in page  # converted to the visitor's zone in the browser
-    assert "EUR 42,000,000.00" in page
+    assert "€42,000,000.00" in page
     assert "up to 30" in page
-    assert "EUR 1,400,000.00" in page
+    assert "€1,400,000.00" in page
     assert "Relevance" in page
     assert "Quality" in page
     assert "Impact" in page

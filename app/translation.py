@@ -1,0 +1,45 @@
+"""The product's words in the reader's language: Flask-Babel's functions, typed (Flask-Babel ships no types).
+
+Which language is being spoken is the request's (app/web/locale.py) unless `in_language` says otherwise: letters,
+e-mails and receipts are written in their recipient's language, whoever's request or job writes them. Messages are
+extracted into the catalogues under these names (babel.cfg, scripts/catalogues.py): `gettext` or `_`, `ngettext`,
+`lazy_gettext` or `_l`, and `N_` (app/languages.py) for texts defined before anyone reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import flask_babel
+
+from app.languages import DEFAULT_LANGUAGE, supported_language
+
+
+def gettext(message: str, **variables: Any) -> str:
+    """`message` in the language being spoken, `%(name)s` placeholders filled in from `variables`."""
+    return str(flask_babel.gettext(message, **variables))
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """The form for `num` (`%(num)d` is filled in) in the language being spoken: its own plural rule."""
+    return str(flask_babel.ngettext(singular, plural, num, **variables))
+
+
+def lazy_gettext(message: str, **variables: Any) -> Any:
+    """`message` translated when it is read as a string (form labels, defined once for every request)."""
+    return flask_babel.lazy_gettext(message, **variables)
+
+
+@contextmanager
+def in_language(language: str | None) -> Iterator[str]:
+    """Speak `language` (a recipient's; English when unknown or unset) inside the block; yields it."""
+    chosen = supported_language(language) or DEFAULT_LANGUAGE
+    with flask_babel.force_locale(chosen):
+        yield chosen
+
+
+def current_language() -> str:
+    """The language being spoken now: the request's, or the one `in_language` set."""
+    return supported_language(str(flask_babel.get_locale())) or DEFAULT_LANGUAGE

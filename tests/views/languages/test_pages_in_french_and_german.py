@@ -1,0 +1,105 @@
+"""Every page covered so far, for each role that sees it, rendered in French and in German without an error and
+without English left (tests/i18n_support.py: the catalogues' English messages and English function words), user
+content aside. The integrator extends COVERED_PAGES as more pages are translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.enums import Role
+from app.extensions import db
+from app.models import Letter, User
+from app.services import letters as letter_service
+from app.web.locale import LANGUAGE_COOKIE
+from tests.factories import make_letter_scenario, make_open_call
+from tests.i18n_support import english_left
+
+# What people typed, which stays as written: the test call's texts are not English words on purpose.
+CALL = {"title": "Zeta Vega Orbis", "programme": "Zeta", "description": "Lorem ipsum dolor.",
+        "strands": ["Alpha", "Beta"], "strand_label": "Strand"}
+CRITERIA = [{"key": "relevance", "name": "Kappa"}, {"key": "quality", "name": "Lambda"},
+            {"key": "impact", "name": "Sigma"}]
+USER_CONTENT = ["Zeta Vega Orbis", "Lorem ipsum dolor.", "Call SMP-COSME-2021-CLUSTER-01", "Test programme",
+                "Relevance", "Quality", "Impact", "Test User", "Eurogrants"]
+
+# (who, address, status): {call}, {code} are filled in from the world below.
+COVERED_PAGES: list[tuple[str, str, int]] = [
+    ("anonymous", "/", 200),
+    ("anonymous", "/calls/{call}", 200),
+    ("applicant", "/calls/{call}", 200),
+    ("anonymous", "/verify", 200),
+    ("anonymous", "/verify/{code}", 200),
+    ("anonymous", "/verify/NOSUCH-CODE1", 404),
+    ("anonymous", "/auth/login", 200),
+    ("anonymous", "/auth/register", 200),
+    ("anonymous", "/auth/password-reset", 200),
+    ("anonymous", "/auth/password-reset/not-a-token", 410),
+    ("anonymous", "/auth/two-factor", 200),
+    ("anonymous", "/auth/invitations/not-a-token", 404),
+    ("anonymous", "/no-such-page", 404),
+    ("applicant", "/applicant/letters", 200),
+]
+# Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
+COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
+    ("anonymous", "/auth/login", {"email": "nobody@example.test", "password": "wrong-password"}),
+    ("anonymous", "/auth/register", {"email": "not-an-address", "password": "short", "confirm": "other"}),
+    ("anonymous", "/auth/password-reset", {"email": ""}),
+]
+
+
+@pytest.fixture
+def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
+    owner = make_user(Role.APPLICANT)
+    with app.app_context():
+        make_open_call("ZV-OPEN-1", criteria=CRITERIA, budget=Decimal("42000000"), **CALL)
+        data = make_letter_scenario(db.session.merge(owner))
+        db.session.commit()
+        letter_service.start_letter_batch(data["run"], actor=None)
+        db.session.commit()
+        letter_service.publish_letters(data["run"], actor=None)
+        db.session.commit()
+        award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
+        assert award is not None
+        return {"call": "ZV-OPEN-1", "code": award.verification_code, "applicant": owner,
+                "proposals": [p.acronym for p in data["proposals"].values()]}
+
+
+def _client(app: Flask, who: str, world: dict[str, Any], login: Callable[..., FlaskClient],
+            language: str) -> FlaskClient:
+    client = app.test_client()
+    if who != "anonymous":
+        login(client, world[who])
+    client.set_cookie(LANGUAGE_COOKIE, language)
+    return client
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+@pytest.mark.parametrize(("who", "address", "status"), COVERED_PAGES)
+def test_the_page_has_no_english_left(app: Flask, world: dict[str, Any], login: Callable[..., FlaskClient],
+                                      who: str, address: str, status: int, language: str) -> None:
+    client = _client(app, who, world, login, language)
+    response = client.get(address.format(**world))
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert f'<html lang="{language}">' in html
+    assert english_left(html, language, user_content=USER_CONTENT + world["proposals"]) == []
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+@pytest.mark.parametrize(("who", "address", "data"), COVERED_REFUSALS)
+def test_the_refusal_has_no_english_left(app: Flask, world: dict[str, Any], login: Callable[..., FlaskClient],
+                                         who: str, address: str, data: dict[str, str], language: str) -> None:
+    client = _client(app, who, world, login, language)
+    response = client.post(address.format(**world), data=data, follow_redirects=True)
+    assert response.status_code in (200, 422), response.status_code
+    html = response.get_data(as_text=True)
+    assert 'class="error' in html or 'flash-error' in html
+    assert english_left(html, language, user_content=USER_CONTENT + list(data.values())) == []
