@@ -1,7 +1,7 @@
 """users.language: the language a person chose for pages, e-mails and letters (en, fr, de; none: not chosen)
 
 Revision ID: c4a7e19d2b60
-Revises: 5e2f7a9c1d34
+Revises: 9d3b6e2f4a17
 Create Date: 2026-12-02 07:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4a7e19d2b60'
-down_revision = '5e2f7a9c1d34'
+down_revision = '9d3b6e2f4a17'
 branch_labels = None
 depends_on = None
 
