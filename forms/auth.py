@@ -84,9 +84,9 @@ class RegistrationForm(_PasswordFields, ProductForm):
 class ConfirmRegistrationForm(ProductForm):
     """The confirmation link's form: the password chosen at registration proves it is the registrant who follows it."""
 
-    password = PasswordField("The password you chose when registering",
+    password = PasswordField(_l("The password you chose when registering"),
                              validators=[DataRequired(), Length(max=1000)])
-    submit = SubmitField("Confirm and log in")
+    submit = SubmitField(_l("Confirm and log in"))
 
 
 class UserCreateForm(_PasswordFields, ProductForm):

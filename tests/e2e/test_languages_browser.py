@@ -11,6 +11,7 @@ import pytest
 from app.countries import EU_MEMBER_STATES
 from app.extensions import db
 from tests.factories import make_open_call
+from tests.mailbox import mailbox_for
 
 pytestmark = [pytest.mark.browser]
 
@@ -26,7 +27,7 @@ def open_call(app) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_visitor_chooses_french_registers_in_it_and_the_account_keeps_it(  # type: ignore[no-untyped-def]
-        page, browser, live_server_url, open_call) -> None:
+        app, page, browser, live_server_url, open_call, monkeypatch) -> None:
     base = live_server_url
     page.goto(f"{base}/calls/{open_call}")
     assert page.get_attribute("html", "lang") == "en"
@@ -53,9 +54,19 @@ def test_a_visitor_chooses_french_registers_in_it_and_the_account_keeps_it(  # t
     assert "Il y a 1 problème" in summary
     assert "Utilisez au moins 10 caractères." in summary
 
+    # The confirmation mail goes out in the language chosen before registering, and so does its page.
+    with mailbox_for(app, monkeypatch) as mailbox:
+        page.fill("#password", "un-mot-de-passe-assez-long")
+        page.fill("#confirm", "un-mot-de-passe-assez-long")
+        page.click("text=Créer mon compte")
+        page.wait_for_selector("text=Presque terminé : nous avons envoyé un lien à lea@cluster.example.org.")
+        [(recipients, subject, body)] = mailbox.messages
+    assert (recipients, subject) == (["lea@cluster.example.org"], "Confirmez votre adresse électronique pour Eurogrants")
+    assert "Bonjour Léa Coordinatrice," in body
+    page.goto(f"{base}{mailbox.link()}")
+    assert page.get_attribute("html", "lang") == "fr"
     page.fill("#password", "un-mot-de-passe-assez-long")
-    page.fill("#confirm", "un-mot-de-passe-assez-long")
-    page.click("text=Créer mon compte")
+    page.click("text=Confirmer et me connecter")
     page.wait_for_url(f"{base}/applicant/")
     assert "Bienvenue sur Eurogrants. Votre compte est prêt, en tant que membre de Cluster Mobilité Lyon." in (
         page.inner_text(".flashes"))
