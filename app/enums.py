@@ -192,6 +192,39 @@ def letter_decision_label(kind: LetterKind, call_kind: CallKind) -> str:
     return _DECISION_LABELS[call_kind][kind]
 
 
+class RedressStatus(StrEnum):
+    """Where an evaluation review (redress) request is: filed and awaiting the review committee."""
+
+    FILED = "filed"
+
+    @property
+    def label(self) -> str:
+        return {"filed": "Filed: awaiting the review committee"}[self.value]
+
+
+class RedressGround(StrEnum):
+    """What a redress request may point to: a procedural failing or a factual error, never the scientific merit."""
+
+    ELIGIBILITY_CHECK = "eligibility_check"
+    EVALUATION_PROCEDURE = "evaluation_procedure"
+    SCORE_COMMENT_INCOHERENCE = "incoherence"
+
+    @property
+    def label(self) -> str:
+        return {"eligibility_check": "The eligibility check (a factual error or a rule misapplied)",
+                "evaluation_procedure": "The evaluation procedure (a step not followed as the call says)",
+                "incoherence": "Incoherence between the scores and the comments"}[self.value]
+
+
+# The letters that may be reviewed, and the grounds each stage admits: an ineligible proposal was not evaluated, and a
+# proposal that was evaluated passed the eligibility check.
+REDRESS_GROUNDS: dict[LetterKind, tuple[RedressGround, ...]] = {
+    LetterKind.INELIGIBLE: (RedressGround.ELIGIBILITY_CHECK,),
+    LetterKind.REJECTION: (RedressGround.EVALUATION_PROCEDURE, RedressGround.SCORE_COMMENT_INCOHERENCE),
+    LetterKind.RESERVE: (RedressGround.EVALUATION_PROCEDURE, RedressGround.SCORE_COMMENT_INCOHERENCE),
+}
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

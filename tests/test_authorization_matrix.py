@@ -145,6 +145,10 @@ RULES: dict[str, Rule] = {
     "api.submit": API_EDIT, "api.withdraw": API_EDIT,
     # Evaluators cannot view the proposal at all, so they are told it does not exist (404) before any role check.
     "api.letters_proposal_pdf": scoped("proposal", frozenset({APP_A, OFFICER, ADMIN}), USERS),
+    # Evaluation reviews: the coordinator's applicants and the officers; the proposal's evaluator sees the proposal
+    # but not its reviews (403); everyone else is told it does not exist. Filing is refused to all but applicant A.
+    **{f"api.{name}": scoped("proposal", frozenset({APP_A, OFFICER, ADMIN}), USERS - {EVAL_E})
+       for name in ("list_redress_requests", "file_redress")},
     # --- API: evaluations ---
     "api.my_evaluations": role(EVALUATORS),
     "api.get_evaluation": EVALUATION, "api.save_evaluation": EVALUATION, "api.submit_evaluation": EVALUATION,
@@ -166,6 +170,7 @@ RULES: dict[str, Rule] = {
     "applicant.dashboard": role(APPLICANTS), "applicant.start_proposal": role(APPLICANTS),
     "applicant.my_letters": role(APPLICANTS), "applicant.transfer_offers": role(APPLICANTS),
     "applicant.letter_pdf": scoped("letter", frozenset({APP_A}), APPLICANTS),
+    "applicant.redress_request": scoped("letter", frozenset({APP_A}), APPLICANTS),
     "applicant.transfer_offer": scoped("offer", frozenset({APP_A}), APPLICANTS),
     "applicant.transfer_answer": scoped("offer", frozenset({APP_A}), APPLICANTS),
     # --- organisation membership: only a member answers requests, invites and removes; the newcomer waits ---

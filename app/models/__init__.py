@@ -15,6 +15,7 @@ from app.models.letter import LetterBatch, OutboxMessage
 from app.models.membership import Invitation, JoinRequest
 from app.models.privacy import Consent, Correction, EmailChange, Erasure, PersonalDataAccess
 from app.models.proposal import Document, Partner, Proposal, Submission
+from app.models.redress import RedressRequest
 from app.models.selection import Letter, SelectionRun, TieResolution
 from app.models.session import UserSession
 from app.models.user import (
@@ -34,6 +35,7 @@ __all__ = [
     "IndividualScore", "Invitation", "Job", "JoinRequest",
     "Letter", "LetterBatch",
     "Organisation", "OutboxMessage", "Partner", "PersonalDataAccess",
-    "PoolMember", "Proposal", "RecoveryCode", "SelectionRun", "Submission", "TieResolution", "User", "UserRole",
+    "PoolMember", "Proposal", "RecoveryCode", "RedressRequest", "SelectionRun", "Submission", "TieResolution", "User",
+    "UserRole",
     "UserSession",
 ]

@@ -148,7 +148,7 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
                                                         or int(config.get("GRANT_PREPARATION_DAYS", 14)))),
             "sign_by": _day_text(add_months(local_day, 3)),
         },
-        "redress_days": int(config.get("REDRESS_DAYS", 30)),
+        "redress_days": call.redress_days or int(config.get("REDRESS_DAYS", 30)),
         "issuer": config.get("LETTER_ISSUER", ""),
         "signatory": config.get("LETTER_SIGNATORY", ""),
         "contact_email": call.letter_contact or config.get("LETTER_CONTACT_EMAIL", ""),

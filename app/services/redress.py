@@ -1,0 +1,119 @@
+"""Evaluation review (redress): the coordinator's request about a decision letter.
+
+The rules (shared/domain/eu-evaluation.md, README "Evaluation review (redress)"): one request per proposal and stage
+(the decision of the letter: ineligibility, rejection, reserve list), by an applicant of the proposal's organisation
+(the coordinator's: the organisation that submitted it), within the window of `app.queries.redress.redress_window`,
+pointing to a procedural failing or a factual error of the kind the stage admits (`app.enums.REDRESS_GROUNDS`),
+never to the experts' judgement of the merits.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.clock import utcnow
+from app.enums import REDRESS_GROUNDS, LetterKind, RedressGround, letter_kind_label
+from app.extensions import db
+from app.formatting import format_local
+from app.models import Letter, Proposal, RedressRequest, User
+from app.models.limits import MAX_REDRESS_GROUNDS, MIN_REDRESS_GROUNDS
+from app.queries.access import is_member_of_proposal_organisation
+from app.queries.redress import redress_window, redressable_letter, request_for
+from app.services.audit import record_event
+from app.services.errors import AlreadyExists, DeadlinePassed, InvalidInput, InvalidTransition, NotAllowed
+
+
+def file_redress_request(proposal: Proposal, *, actor: User | None, stage: LetterKind, ground: RedressGround,
+                         grounds_text: str) -> RedressRequest:
+    """File the coordinator's request for a review of the decision `stage` of the proposal's latest letter.
+
+    Refused (DomainError, with the reason): anyone but an applicant of the proposal's organisation; no published
+    letter, or a letter of another decision than `stage` (an award is not reviewed); a second request for the stage;
+    after the window closed; a ground the stage does not admit, or grounds shorter than MIN_REDRESS_GROUNDS.
+    Side effects: the request, an audit event; flushes.
+    """
+    if actor is None or not is_member_of_proposal_organisation(actor, proposal):
+        raise NotAllowed("Only the applicants of the coordinating organisation may request a review of its "
+                         "proposal's evaluation.")
+    _lock_proposal(proposal)
+    letter = _letter_of_stage(proposal, stage)
+    earlier = request_for(proposal, stage)
+    if earlier is not None:
+        filed = format_local(earlier.filed_at, proposal.call.time_zone)
+        raise AlreadyExists(f"A review of this decision was already requested on {filed}: one request per proposal "
+                            "and decision.")
+    window = redress_window(letter, proposal.call)
+    if window is None:  # not reached: _letter_of_stage found a published letter of a reviewable kind
+        raise InvalidTransition("This letter opens no review.")
+    now = utcnow()
+    if not window.is_open(now):
+        received = "you opened it" if window.opened else f"{window.unopened_days} days after it was sent, unopened"
+        raise DeadlinePassed(
+            f"The time to request a review ended on {format_local(window.closes_at, proposal.call.time_zone)}: "
+            f"{window.days} days after the letter was received ({received}).")
+    _check_grounds(stage, ground, grounds_text)
+    request = RedressRequest(call_id=proposal.call_id, proposal_id=proposal.id, letter_id=letter.id, stage=stage,
+                             ground=ground, grounds_text=grounds_text.strip(), filed_by_id=actor.id, filed_at=now,
+                             window_closes_at=window.closes_at)
+    db.session.add(request)
+    db.session.flush()
+    record_event(actor, "redress.filed", object_type="proposal", object_id=proposal.reference, request=request.id,
+                 stage=stage.value, ground=ground.value, letter=letter.reference)
+    return request
+
+
+def _lock_proposal(proposal: Proposal) -> None:
+    """Two applicants filing at once: the second waits, then finds the first's request (PostgreSQL; SQLite writes one
+    at a time anyway)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.select(Proposal.id).where(Proposal.id == proposal.id).with_for_update(key_share=True))
+
+
+def _letter_of_stage(proposal: Proposal, stage: LetterKind) -> Letter:
+    letter = redressable_letter(proposal)
+    if letter is None:
+        raise InvalidTransition("This proposal has no published decision letter: a review is requested about one.")
+    call_kind = proposal.call.kind
+    if letter.kind not in REDRESS_GROUNDS:
+        raise InvalidTransition(f"The proposal's letter is an {letter_kind_label(letter.kind, call_kind).lower()}: "
+                                "only ineligibility, rejection and reserve list decisions may be reviewed.")
+    if letter.kind is not stage:
+        raise InvalidTransition(
+            f"The proposal's letter in force is a {letter_kind_label(letter.kind, call_kind).lower()}, not a "
+            f"{letter_kind_label(stage, call_kind).lower()}: a request is about the decision it announces.",
+            details={"field": "stage"})
+    return letter
+
+
+def _check_grounds(stage: LetterKind, ground: RedressGround, grounds_text: str) -> None:
+    problems: dict[str, str] = {}
+    if ground not in REDRESS_GROUNDS[stage]:
+        problems["ground"] = ("An ineligibility decision is reviewed on its eligibility check only."
+                              if stage is LetterKind.INELIGIBLE else
+                              "An evaluated proposal passed its eligibility check: point to the evaluation procedure "
+                              "or to scores that contradict their comments.")
+    length = len(grounds_text.strip())
+    if length < MIN_REDRESS_GROUNDS:
+        problems["grounds_text"] = (f"Say what went wrong in at least {MIN_REDRESS_GROUNDS} characters: which step, "
+                                    "and how it could change the decision.")
+    elif length > MAX_REDRESS_GROUNDS:
+        problems["grounds_text"] = f"At most {MAX_REDRESS_GROUNDS} characters."
+    if problems:
+        raise InvalidInput.naming(problems, several="problems with the request")
+
+
+def record_letter_opened(letter: Letter, *, actor: User | None) -> None:
+    """Note the first time an applicant of the proposal's organisation downloads its published letter: the letter's
+    receipt, from which the redress window runs. Officers reading it, and later downloads, change nothing.
+
+    Written at once in a short transaction of its own, like the officers' access log (app/privacy/access_log.py):
+    the download is a GET, whose request transaction is never committed, but the receipt must be on record. The
+    conditional UPDATE keeps the first opening when two downloads race.
+    """
+    if letter.opened_at is not None or letter.published_at is None \
+            or actor is None or not is_member_of_proposal_organisation(actor, letter.proposal):
+        return
+    opened_at = utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(Letter.__table__).where(  # type: ignore[arg-type]
+            Letter.__table__.c.id == letter.id, Letter.__table__.c.opened_at.is_(None)).values(opened_at=opened_at))
