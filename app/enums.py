@@ -162,6 +162,7 @@ class LetterKind(StrEnum):
     RESERVE = "reserve"
     REJECTION = "rejection"
     INELIGIBLE = "ineligible"
+    REDRESS_REPLY = "redress_reply"  # the review committee's reasoned reply to an evaluation review request
 
 
 _LETTER_KIND_LABELS = {
@@ -173,12 +174,16 @@ _LETTER_KIND_LABELS = {
     (LetterKind.RESERVE, CallKind.EVENT): "Waiting list letter",
     (LetterKind.REJECTION, CallKind.EVENT): "Non-acceptance letter",
     (LetterKind.INELIGIBLE, CallKind.EVENT): "Ineligibility letter",
+    (LetterKind.REDRESS_REPLY, CallKind.GRANT): "Evaluation review reply",
+    (LetterKind.REDRESS_REPLY, CallKind.EVENT): "Evaluation review reply",
 }
 _DECISION_LABELS = {
     CallKind.GRANT: {LetterKind.AWARD: "Selected for funding", LetterKind.RESERVE: "Reserve list",
-                     LetterKind.REJECTION: "Not selected", LetterKind.INELIGIBLE: "Ineligible"},
+                     LetterKind.REJECTION: "Not selected", LetterKind.INELIGIBLE: "Ineligible",
+                     LetterKind.REDRESS_REPLY: "Review: the decision stands"},
     CallKind.EVENT: {LetterKind.AWARD: "Accepted", LetterKind.RESERVE: "Waiting list",
-                     LetterKind.REJECTION: "Not accepted", LetterKind.INELIGIBLE: "Ineligible"},
+                     LetterKind.REJECTION: "Not accepted", LetterKind.INELIGIBLE: "Ineligible",
+                     LetterKind.REDRESS_REPLY: "Review: the decision stands"},
 }
 
 
@@ -196,10 +201,12 @@ class RedressStatus(StrEnum):
     """Where an evaluation review (redress) request is: filed and awaiting the review committee."""
 
     FILED = "filed"
+    REJECTED = "rejected"  # the committee found no failing that could change the decision: it stands
 
     @property
     def label(self) -> str:
-        return {"filed": "Filed: awaiting the review committee"}[self.value]
+        return {"filed": "Filed: awaiting the review committee",
+                "rejected": "Rejected: the decision stands"}[self.value]
 
 
 class RedressGround(StrEnum):

@@ -21,3 +21,12 @@ class RedressRequestForm(ProductForm):
     def offer_grounds_of(self, stage: LetterKind) -> None:
         """Only the grounds the letter's decision admits (app.enums.REDRESS_GROUNDS)."""
         self.ground.choices = [SelectChoice(g.value, g.label) for g in REDRESS_GROUNDS[stage]]
+
+
+class RedressRejectForm(ProductForm):
+    assessment = TextAreaField(
+        "The committee's assessment", validators=[DataRequired(), Length(min=MIN_REDRESS_GROUNDS,
+                                                                         max=MAX_REDRESS_GROUNDS)],
+        description="Answer each ground the coordinator raised: what the record shows and why it could not change the "
+                    "decision. It is printed in the reply letter; a blank line starts a new paragraph.")
+    submit = SubmitField("Reject: the decision stands, issue the reply letter")

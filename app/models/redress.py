@@ -41,8 +41,15 @@ class RedressRequest(Model):
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The end of the window it was filed in (what the letter's receipt and the call's periods gave), kept as decided.
     window_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The review committee's decision: its assessment, who recorded it and when, and the reply letter it issued.
+    assessment: Mapped[str | None] = mapped_column(sa.Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reply_letter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("letters.id"))
 
     call: Mapped[Call] = relationship()
     proposal: Mapped[Proposal] = relationship()
-    letter: Mapped[Letter] = relationship()
-    filed_by: Mapped[User] = relationship()
+    letter: Mapped[Letter] = relationship(foreign_keys=[letter_id])
+    filed_by: Mapped[User] = relationship(foreign_keys=[filed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    reply_letter: Mapped[Letter | None] = relationship(foreign_keys=[reply_letter_id])

@@ -154,7 +154,7 @@ def run_letters(run: SelectionRun) -> list[Letter]:
 
 def latest_letter(proposal: Proposal, *, published_only: bool) -> Letter | None:
     """The proposal's most recent letter (a later run, such as a promotion from the reserve list, comes last)."""
-    query = sa.select(Letter).where(Letter.proposal_id == proposal.id)
+    query = sa.select(Letter).where(Letter.proposal_id == proposal.id, Letter.kind != LetterKind.REDRESS_REPLY)
     if published_only:
         query = query.where(Letter.published_at.is_not(None))
     return db.session.scalar(query.order_by(Letter.decision_date.desc(), Letter.id.desc()).limit(1))

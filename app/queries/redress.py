@@ -12,15 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from statistics import median
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from app.enums import REDRESS_GROUNDS, LetterKind
+from app.enums import REDRESS_GROUNDS, LetterKind, RedressStatus, ReportStatus
 from app.extensions import db
-from app.models import Call, Letter, Proposal, RedressRequest
+from app.models import (
+    Assignment,
+    AuditEvent,
+    Call,
+    ConsensusReport,
+    IndividualReport,
+    Letter,
+    Proposal,
+    RedressRequest,
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,8 @@ def redress_window(letter: Letter, call: Call, config: Mapping[str, Any] | None 
 def redressable_letter(proposal: Proposal) -> Letter | None:
     """The proposal's decision in force as its applicants know it: its latest published letter."""
     return db.session.scalar(
-        sa.select(Letter).where(Letter.proposal_id == proposal.id, Letter.published_at.is_not(None))
+        sa.select(Letter).where(Letter.proposal_id == proposal.id, Letter.published_at.is_not(None),
+                                Letter.kind != LetterKind.REDRESS_REPLY)
         .order_by(Letter.decision_date.desc(), Letter.id.desc()).limit(1))
 
 
@@ -101,3 +112,106 @@ def requests_by_letter(letters: Iterable[Letter]) -> dict[int, RedressRequest]:
     by_stage = {(request.proposal_id, request.stage): request for request in requests}
     return {letter.id: by_stage[(letter.proposal_id, letter.kind)]
             for letter in letters if (letter.proposal_id, letter.kind) in by_stage}
+
+
+# --- the officers' side: the queue, one request's file, the review committee ----------------------------------------
+
+# What counts as taking part in a proposal's evaluation, read from its audit trail: screening it, being assigned to
+# it, changing its evaluators (adding, removing or withdrawing one, waiving a conflict, naming the rapporteur),
+# writing one of its reports, or drafting, submitting, approving or reopening its consensus. Call-wide acts (computing
+# or publishing every assignment of the call, running the selection) are not about one proposal and do not count.
+EVALUATION_ACTIONS: frozenset[str] = frozenset({
+    "proposal.screened", "assignment.added", "assignment.removed", "assignment.withdrawn",
+    "assignment.conflict_waived", "assignment.rapporteur_set", "report.saved", "report.submitted",
+    "consensus.saved", "consensus.submitted", "consensus.approved", "consensus.reopened",
+})
+TRAIL_LENGTH = 200
+
+
+def _trail_query(proposal: Proposal) -> sa.Select[AuditEvent]:
+    return sa.select(AuditEvent).where(sa.or_(
+        sa.and_(AuditEvent.object_type == "proposal", AuditEvent.object_id == str(proposal.id)),
+        sa.and_(AuditEvent.object_type.in_(("assignment", "individual_report", "consensus_report")),
+                AuditEvent.data["proposal_id"].as_integer() == proposal.id)))
+
+
+def proposal_trail(proposal: Proposal) -> list[AuditEvent]:
+    """The proposal's audit trail, its evaluation's included (assignments, reports, consensus), oldest first."""
+    return list(db.session.scalars(
+        _trail_query(proposal).options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id).limit(TRAIL_LENGTH)))
+
+
+def evaluation_participants(proposal: Proposal) -> set[int]:
+    """The accounts that took part in the proposal's evaluation (EVALUATION_ACTIONS), and those the records name
+    even without an event: its evaluators, its screener, its consensus's rapporteur and approver."""
+    actors = db.session.scalars(sa.select(AuditEvent.actor_id).where(
+        AuditEvent.id.in_(_trail_query(proposal).with_only_columns(AuditEvent.id)),
+        AuditEvent.action.in_(EVALUATION_ACTIONS), AuditEvent.actor_id.is_not(None)))
+    named = set(db.session.scalars(sa.select(Assignment.evaluator_id).where(Assignment.proposal_id == proposal.id)))
+    report = db.session.scalar(sa.select(ConsensusReport).where(ConsensusReport.proposal_id == proposal.id))
+    if report is not None:
+        named |= {user_id for user_id in (report.rapporteur_id, report.approved_by_id) if user_id is not None}
+    if proposal.screened_by_id is not None:
+        named.add(proposal.screened_by_id)
+    return {actor_id for actor_id in actors if actor_id is not None} | named
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    request: RedressRequest
+    days_elapsed: int  # since filing, to the decision or to now
+
+
+def redress_queue(call: Call, now: datetime) -> list[QueueRow]:
+    """The call's requests, those awaiting the committee first, then by filing (one query)."""
+    requests = db.session.scalars(
+        sa.select(RedressRequest).where(RedressRequest.call_id == call.id)
+        .options(selectinload(RedressRequest.proposal), selectinload(RedressRequest.filed_by),
+                 selectinload(RedressRequest.decided_by))
+        .order_by((RedressRequest.status == RedressStatus.FILED).desc(), RedressRequest.filed_at,
+                  RedressRequest.id))
+    return [QueueRow(request, ((request.decided_at or now) - request.filed_at).days) for request in requests]
+
+
+@dataclass(frozen=True)
+class RedressCase:
+    """Everything the committee reads side by side: the letter, the consensus, the individual reports, the trail."""
+
+    request: RedressRequest
+    consensus: ConsensusReport | None
+    reports: list[IndividualReport]
+    trail: list[AuditEvent]
+    participants: set[int]
+
+
+def redress_case(request: RedressRequest) -> RedressCase:
+    proposal = request.proposal
+    consensus = db.session.scalar(sa.select(ConsensusReport).where(ConsensusReport.proposal_id == proposal.id))
+    reports = list(db.session.scalars(
+        sa.select(IndividualReport).join(Assignment, Assignment.id == IndividualReport.assignment_id)
+        .where(Assignment.proposal_id == proposal.id, IndividualReport.status == ReportStatus.SUBMITTED)
+        .options(selectinload(IndividualReport.assignment).selectinload(Assignment.evaluator))
+        .order_by(IndividualReport.submitted_at, IndividualReport.id)))
+    return RedressCase(request, consensus, reports, proposal_trail(proposal), evaluation_participants(proposal))
+
+
+@dataclass(frozen=True)
+class RedressReport:
+    """A call's requests by state and the time the decided ones took, filing to decision, in days."""
+
+    total: int
+    by_status: dict[RedressStatus, int]
+    decided: int
+    median_days: float | None
+    max_days: int | None
+
+
+def redress_report(call: Call) -> RedressReport:
+    rows = db.session.execute(sa.select(RedressRequest.status, RedressRequest.filed_at, RedressRequest.decided_at)
+                              .where(RedressRequest.call_id == call.id)).all()
+    by_status = {status: sum(1 for row in rows if row.status is status) for status in RedressStatus}
+    durations = [(row.decided_at - row.filed_at).days for row in rows if row.decided_at is not None]
+    return RedressReport(total=len(rows), by_status=by_status, decided=len(durations),
+                         median_days=float(median(durations)) if durations else None,
+                         max_days=max(durations) if durations else None)

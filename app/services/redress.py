@@ -12,15 +12,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.clock import utcnow
-from app.enums import REDRESS_GROUNDS, LetterKind, RedressGround, letter_kind_label
+from app.enums import REDRESS_GROUNDS, LetterKind, RedressGround, RedressStatus, letter_kind_label
 from app.extensions import db
 from app.formatting import format_local
+from app.letter_files import render_redress_reply
 from app.models import Letter, Proposal, RedressRequest, User
 from app.models.limits import MAX_REDRESS_GROUNDS, MIN_REDRESS_GROUNDS
-from app.queries.access import is_member_of_proposal_organisation
-from app.queries.redress import redress_window, redressable_letter, request_for
+from app.queries.access import is_member_of_proposal_organisation, require_officer
+from app.queries.redress import evaluation_participants, redress_window, redressable_letter, request_for
 from app.services.audit import record_event
 from app.services.errors import AlreadyExists, DeadlinePassed, InvalidInput, InvalidTransition, NotAllowed
+from app.storage import get_storage
 
 
 def file_redress_request(proposal: Proposal, *, actor: User | None, stage: LetterKind, ground: RedressGround,
@@ -57,7 +59,7 @@ def file_redress_request(proposal: Proposal, *, actor: User | None, stage: Lette
                              window_closes_at=window.closes_at)
     db.session.add(request)
     db.session.flush()
-    record_event(actor, "redress.filed", object_type="proposal", object_id=proposal.reference, request=request.id,
+    record_event(actor, "redress.filed", object_type="proposal", object_id=proposal.id, request=request.id,
                  stage=stage.value, ground=ground.value, letter=letter.reference)
     return request
 
@@ -100,6 +102,51 @@ def _check_grounds(stage: LetterKind, ground: RedressGround, grounds_text: str) 
         problems["grounds_text"] = f"At most {MAX_REDRESS_GROUNDS} characters."
     if problems:
         raise InvalidInput.naming(problems, several="problems with the request")
+
+
+def check_committee_member(request: RedressRequest, actor: User | None) -> User:
+    """The actor, if they may sit on the review committee of this request: an officer or administrator who took no
+    part in the evaluation of the proposal (`app.queries.redress.evaluation_participants`); NotAllowed otherwise."""
+    require_officer(actor, to="review an evaluation")
+    if actor is None:  # not reached: require_officer refuses the system without `unattended`
+        raise NotAllowed("Only programme officers and administrators review an evaluation.")
+    if actor.id in evaluation_participants(request.proposal):
+        raise NotAllowed("You took part in the evaluation of this proposal (you screened it, evaluated it, changed its "
+                         "evaluators or handled its consensus): the review committee is made of officers who did not.")
+    return actor
+
+
+def reject_redress_request(request: RedressRequest, *, actor: User | None, assessment: str) -> Letter:
+    """The committee's outcome "rejected": the decision stands, and a reasoned reply letter is issued to the
+    coordinator (published at once under *My letters*, verifiable like every letter).
+
+    Refused: anyone but a committee member (`check_committee_member`), a request already decided, an assessment
+    shorter than MIN_REDRESS_GROUNDS. Side effects: the reply's PDF stored, the letter, the request decided, an
+    audit event; flushes.
+    """
+    member = check_committee_member(request, actor)
+    if request.status is not RedressStatus.FILED:
+        raise InvalidTransition(f"This request was already decided: {request.status.label.lower()}.")
+    assessment = assessment.strip()
+    if not MIN_REDRESS_GROUNDS <= len(assessment) <= MAX_REDRESS_GROUNDS:
+        raise InvalidInput(f"Give the committee's reasons in {MIN_REDRESS_GROUNDS} to {MAX_REDRESS_GROUNDS} "
+                           "characters: they are the reply letter's.", details={"field": "assessment"})
+    decided = utcnow().replace(microsecond=0)
+    reference = f"{request.proposal.reference}-R{request.id}"
+    rendered = render_redress_reply(request, reference=reference, assessment=assessment, decided=decided)
+    get_storage().put_bytes(rendered.pdf)
+    reply = Letter(proposal_id=request.proposal_id, run_id=None, kind=LetterKind.REDRESS_REPLY, reference=reference,
+                   verification_code=rendered.verification_code, sha256=rendered.sha256, decision_date=decided,
+                   created_at=decided, published_at=decided, published_by_id=member.id,
+                   size_bytes=len(rendered.pdf), page_count=rendered.pages)
+    db.session.add(reply)
+    db.session.flush()
+    request.status, request.assessment = RedressStatus.REJECTED, assessment
+    request.decided_at, request.decided_by_id, request.reply_letter_id = decided, member.id, reply.id
+    record_event(member, "redress.rejected", object_type="proposal", object_id=request.proposal_id,
+                 request=request.id, reply=reference)
+    db.session.flush()
+    return reply
 
 
 def record_letter_opened(letter: Letter, *, actor: User | None) -> None:

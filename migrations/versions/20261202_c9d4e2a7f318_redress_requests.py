@@ -1,4 +1,4 @@
-"""evaluation review (redress): requests, the letters' first opening and the calls' redress periods
+"""evaluation review (redress): requests and the committee's decisions, the letters' first opening, the calls' periods
 
 Revision ID: c9d4e2a7f318
 Revises: 5e2f7a9c1d34
@@ -30,13 +30,19 @@ def upgrade():
     sa.Column('call_id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
     sa.Column('letter_id', sa.Integer(), nullable=False),
-    sa.Column('stage', sa.Enum('award', 'reserve', 'rejection', 'ineligible', name='letterkind', native_enum=False, length=20), nullable=False),
+    sa.Column('stage', sa.Enum('award', 'reserve', 'rejection', 'ineligible', 'redress_reply', name='letterkind', native_enum=False, length=20), nullable=False),
     sa.Column('ground', sa.Enum('eligibility_check', 'evaluation_procedure', 'incoherence', name='redressground', native_enum=False, length=30), nullable=False),
     sa.Column('grounds_text', sa.Text(), nullable=False),
-    sa.Column('status', sa.Enum('filed', name='redressstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('status', sa.Enum('filed', 'rejected', name='redressstatus', native_enum=False, length=20), nullable=False),
     sa.Column('filed_by_id', sa.Integer(), nullable=False),
     sa.Column('filed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('window_closes_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('assessment', sa.Text(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('reply_letter_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_redress_requests_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['reply_letter_id'], ['letters.id'], name=op.f('fk_redress_requests_reply_letter_id_letters')),
     sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_redress_requests_call_id_calls')),
     sa.ForeignKeyConstraint(['filed_by_id'], ['users.id'], name=op.f('fk_redress_requests_filed_by_id_users')),
     sa.ForeignKeyConstraint(['letter_id'], ['letters.id'], name=op.f('fk_redress_requests_letter_id_letters')),

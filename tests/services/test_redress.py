@@ -62,7 +62,7 @@ def test_the_coordinator_files_a_request_and_it_is_audited(world, frozen_clock) 
     assert request.window_closes_at == letter.opened_at + timedelta(days=30)
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "redress.filed"))
     assert event is not None
-    assert event.object_id == proposal.reference
+    assert event.object_id == str(proposal.id)
     assert event.data["stage"] == "reserve"
     assert event.data["letter"] == letter.reference
 
