@@ -275,6 +275,14 @@ def _officer_pages(tour: Any) -> None:
     letters = f"/manage/calls/{w.letters_code}"
     for path in ("", "/letters", f"/runs/{w.letters_run}/letters", f"/runs/{w.letters_run}/promote", "/outbox"):
         tour.visit(f"{letters}{path}")
+    # The evaluation review the applicant filed: the queue, the request's file, the committee's decision.
+    page = tour.visit(f"{letters}/redress")
+    request_path = page.locator("table a:has-text('EC2RESE')").first.get_attribute("href")
+    page = tour.visit(request_path)
+    page.fill("#assessment", "The record shows the reports submitted before the consensus was approved, as required.")
+    page.click("form.form input[type=submit]")
+    page.wait_for_load_state()
+    tour.auditor.check(tour.page, state="rejected")
     tour.visit(f"{letters}/offers")
     tour.visit(f"/manage/letter-batches/{w.batch}")
 
