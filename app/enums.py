@@ -202,11 +202,13 @@ class RedressStatus(StrEnum):
 
     FILED = "filed"
     REJECTED = "rejected"  # the committee found no failing that could change the decision: it stands
+    UPHELD = "upheld"  # the committee found a failing: the proposal is re-evaluated by new evaluators
 
     @property
     def label(self) -> str:
         return {"filed": "Filed: awaiting the review committee",
-                "rejected": "Rejected: the decision stands"}[self.value]
+                "rejected": "Rejected: the decision stands",
+                "upheld": "Upheld: the proposal is being re-evaluated"}[self.value]
 
 
 class RedressGround(StrEnum):

@@ -3,6 +3,7 @@
 from app.models.audit import AuditEvent, AuditIsAppendOnly
 from app.models.call import Call, Criterion
 from app.models.evaluation import (
+    CURRENT_CONSENSUS,
     Assignment,
     ConsensusReport,
     ConsensusScore,
@@ -29,7 +30,8 @@ from app.models.user import (
 )
 
 __all__ = [
-    "ApiToken", "Assignment", "AttemptCounter", "AuditEvent", "AuditIsAppendOnly", "Call", "ConsensusReport",
+    "CURRENT_CONSENSUS", "ApiToken", "Assignment", "AttemptCounter", "AuditEvent", "AuditIsAppendOnly", "Call",
+    "ConsensusReport",
     "ConsensusScore", "Consent", "Correction", "Criterion", "Document", "EmailChange", "Erasure", "LoginAttempt",
     "IndividualReport",
     "IndividualScore", "Invitation", "Job", "JoinRequest",

@@ -340,7 +340,7 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     **not_personal("individual_scores", "score", SCORE),
     "consensus_reports.overall_comment": EVALUATION_COMMENTS, "consensus_reports.rapporteur_id": LINK,
     "consensus_reports.approved_by_id": LINK, **not_personal("consensus_reports", "id proposal_id", ID),
-    **not_personal("consensus_reports", "status updated_at submitted_at approved_at", STATE),
+    **not_personal("consensus_reports", "status updated_at submitted_at approved_at superseded_at", STATE),
     "consensus_scores.comment": EVALUATION_COMMENTS, **not_personal("consensus_scores", "id report_id criterion_id",
                                                                     ID),
     **not_personal("consensus_scores", "score", SCORE),

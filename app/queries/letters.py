@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import BatchStatus, CallKind, Eligibility, LetterKind, ProposalStatus, ReportStatus
 from app.extensions import db
-from app.models import Call, ConsensusReport, Letter, LetterBatch, Proposal, SelectionRun, User
+from app.models import CURRENT_CONSENSUS, Call, ConsensusReport, Letter, LetterBatch, Proposal, SelectionRun, User
 from app.queries.outcomes import Outcome, run_outcomes
 from scoring import Rules
 
@@ -93,7 +93,7 @@ def approved_reports(ids: Iterable[int]) -> dict[int, ConsensusReport]:
     """Proposal id → its approved consensus report (the comments of the Evaluation Summary)."""
     reports = db.session.scalars(
         sa.select(ConsensusReport).where(ConsensusReport.proposal_id.in_(list(ids)),
-                                         ConsensusReport.status == ReportStatus.APPROVED)
+                                         ConsensusReport.status == ReportStatus.APPROVED, CURRENT_CONSENSUS)
     )
     return {report.proposal_id: report for report in reports}
 

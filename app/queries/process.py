@@ -16,7 +16,16 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.enums import AssignmentState, Eligibility, ProposalStatus, RedressStatus, ReportStatus, RunStatus
 from app.extensions import db
-from app.models import Assignment, Call, ConsensusReport, IndividualReport, Letter, Proposal, SelectionRun
+from app.models import (
+    CURRENT_CONSENSUS,
+    Assignment,
+    Call,
+    ConsensusReport,
+    IndividualReport,
+    Letter,
+    Proposal,
+    SelectionRun,
+)
 from app.queries.consensus import ready_to_rank_reasons
 from app.queries.redress import redress_report
 from app.queries.screening import screening_open
@@ -70,7 +79,7 @@ def _figures(call: Call) -> _Figures:
         sa.select(Proposal.status, sa.func.count()).where(Proposal.call_id == call.id).group_by(Proposal.status)).all())
     rows = db.session.execute(
         sa.select(Proposal.reference, Proposal.eligibility, ConsensusReport.status)
-        .outerjoin(ConsensusReport, ConsensusReport.proposal_id == Proposal.id)
+        .outerjoin(ConsensusReport, sa.and_(ConsensusReport.proposal_id == Proposal.id, CURRENT_CONSENSUS))
         .where(Proposal.call_id == call.id, Proposal.status == ProposalStatus.SUBMITTED)).all()
     eligibility = [row[1] for row in rows]
     consensus: dict[ReportStatus, int] = {}

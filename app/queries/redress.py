@@ -149,8 +149,7 @@ def evaluation_participants(proposal: Proposal) -> set[int]:
         AuditEvent.id.in_(_trail_query(proposal).with_only_columns(AuditEvent.id)),
         AuditEvent.action.in_(EVALUATION_ACTIONS), AuditEvent.actor_id.is_not(None)))
     named = set(db.session.scalars(sa.select(Assignment.evaluator_id).where(Assignment.proposal_id == proposal.id)))
-    report = db.session.scalar(sa.select(ConsensusReport).where(ConsensusReport.proposal_id == proposal.id))
-    if report is not None:
+    for report in db.session.scalars(sa.select(ConsensusReport).where(ConsensusReport.proposal_id == proposal.id)):
         named |= {user_id for user_id in (report.rapporteur_id, report.approved_by_id) if user_id is not None}
     if proposal.screened_by_id is not None:
         named.add(proposal.screened_by_id)
@@ -187,7 +186,9 @@ class RedressCase:
 
 def redress_case(request: RedressRequest) -> RedressCase:
     proposal = request.proposal
-    consensus = db.session.scalar(sa.select(ConsensusReport).where(ConsensusReport.proposal_id == proposal.id))
+    # The consensus the decision under review rests on: the first (a re-evaluation's comes after it).
+    consensus = db.session.scalar(sa.select(ConsensusReport).where(ConsensusReport.proposal_id == proposal.id)
+                                  .order_by(ConsensusReport.id).limit(1))
     reports = list(db.session.scalars(
         sa.select(IndividualReport).join(Assignment, Assignment.id == IndividualReport.assignment_id)
         .where(Assignment.proposal_id == proposal.id, IndividualReport.status == ReportStatus.SUBMITTED)

@@ -12,16 +12,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.clock import utcnow
-from app.enums import REDRESS_GROUNDS, LetterKind, RedressGround, RedressStatus, letter_kind_label
+from app.enums import REDRESS_GROUNDS, AssignmentState, LetterKind, RedressGround, RedressStatus, letter_kind_label
 from app.extensions import db
 from app.formatting import format_local
 from app.letter_files import render_redress_reply
-from app.models import Letter, Proposal, RedressRequest, User
+from app.models import Assignment, Letter, Proposal, RedressRequest, User
 from app.models.limits import MAX_REDRESS_GROUNDS, MIN_REDRESS_GROUNDS
 from app.queries.access import is_member_of_proposal_organisation, require_officer
+from app.queries.consensus import consensus_of
 from app.queries.redress import evaluation_participants, redress_window, redressable_letter, request_for
+from app.services.assignment import fill_gaps
 from app.services.audit import record_event
 from app.services.errors import AlreadyExists, DeadlinePassed, InvalidInput, InvalidTransition, NotAllowed
+from app.services.evaluator_mail import queue_assignment_notices
 from app.storage import get_storage
 
 
@@ -124,13 +127,7 @@ def reject_redress_request(request: RedressRequest, *, actor: User | None, asses
     shorter than MIN_REDRESS_GROUNDS. Side effects: the reply's PDF stored, the letter, the request decided, an
     audit event; flushes.
     """
-    member = check_committee_member(request, actor)
-    if request.status is not RedressStatus.FILED:
-        raise InvalidTransition(f"This request was already decided: {request.status.label.lower()}.")
-    assessment = assessment.strip()
-    if not MIN_REDRESS_GROUNDS <= len(assessment) <= MAX_REDRESS_GROUNDS:
-        raise InvalidInput(f"Give the committee's reasons in {MIN_REDRESS_GROUNDS} to {MAX_REDRESS_GROUNDS} "
-                           "characters: they are the reply letter's.", details={"field": "assessment"})
+    member, assessment = _check_decision(request, actor, assessment)
     decided = utcnow().replace(microsecond=0)
     reference = f"{request.proposal.reference}-R{request.id}"
     rendered = render_redress_reply(request, reference=reference, assessment=assessment, decided=decided)
@@ -147,6 +144,79 @@ def reject_redress_request(request: RedressRequest, *, actor: User | None, asses
                  request=request.id, reply=reference)
     db.session.flush()
     return reply
+
+
+def _check_decision(request: RedressRequest, actor: User | None, assessment: str) -> tuple[User, str]:
+    """The committee member deciding and the assessment, stripped; refused as `reject_redress_request` says."""
+    member = check_committee_member(request, actor)
+    if request.status is not RedressStatus.FILED:
+        raise InvalidTransition(f"This request was already decided: {request.status.label.lower()}.")
+    assessment = assessment.strip()
+    if not MIN_REDRESS_GROUNDS <= len(assessment) <= MAX_REDRESS_GROUNDS:
+        raise InvalidInput(f"Give the committee's reasons in {MIN_REDRESS_GROUNDS} to {MAX_REDRESS_GROUNDS} "
+                           "characters: they are the reply letter's.", details={"field": "assessment"})
+    return member, assessment
+
+
+def uphold_redress_request(request: RedressRequest, *, actor: User | None, assessment: str) -> RedressRequest:
+    """The committee's outcome "upheld": the evaluation was flawed, and the proposal is re-evaluated by new evaluators.
+
+    The original evaluators are withdrawn from it (kept on record, with the reason; one `redress.upheld` event says
+    which, so that the decision does not make the committee member a participant) and its consensus is superseded
+    (kept on record; the ranking reads only the consensus in force, `CURRENT_CONSENSUS`), so the new panel writes a
+    new one. Refused as `reject_redress_request`, and for an ineligibility decision (it is re-screened, not
+    re-evaluated). Side effects: the request decided, withdrawals, the consensus marked, audit events; flushes.
+    """
+    member, assessment = _check_decision(request, actor, assessment)
+    if request.stage is LetterKind.INELIGIBLE:
+        raise InvalidTransition("An upheld review of an ineligibility decision calls for a new eligibility check, not "
+                                "a re-evaluation: record it on the proposal's screening.")
+    decided = utcnow().replace(microsecond=0)
+    reason = f"Re-evaluation ordered by the evaluation review {request.proposal.reference}-R{request.id}."
+    withdrawn = list(db.session.scalars(sa.select(Assignment).where(
+        Assignment.proposal_id == request.proposal_id, Assignment.state != AssignmentState.WITHDRAWN)))
+    for assignment in withdrawn:
+        assignment.state, assignment.is_rapporteur = AssignmentState.WITHDRAWN, False
+        assignment.withdrawn_at, assignment.withdrawn_reason = decided, reason
+    superseded = consensus_of(request.proposal)
+    if superseded is not None:
+        superseded.superseded_at = decided
+    request.status, request.assessment = RedressStatus.UPHELD, assessment
+    request.decided_at, request.decided_by_id = decided, member.id
+    db.session.flush()
+    record_event(member, "redress.upheld", object_type="proposal", object_id=request.proposal_id,
+                 request=request.id, superseded_consensus=superseded.id if superseded else None,
+                 withdrawn=[a.id for a in withdrawn], reason=reason)
+    return request
+
+
+def assign_reevaluators(request: RedressRequest, *, actor: User | None) -> list[Assignment]:
+    """The officer assigns the re-evaluation's panel: the call's number of evaluators per proposal, chosen by the
+    assignment service (`fill_gaps`: loads, conflicts, panel rules) with every evaluator the proposal ever had
+    excluded, and published to them at once (their dashboard, an e-mail) as the evaluation is already under way.
+
+    Refused: anyone but an officer; a request not upheld; a proposal that already has its new panel; no evaluator
+    left who fits (AssignmentInfeasible, naming why). Side effects: assignments, audit events, the notices' job.
+    """
+    require_officer(actor, to="assign evaluators")
+    assert actor is not None  # noqa: S101 - require_officer refuses the system without `unattended`
+    if request.status is not RedressStatus.UPHELD:
+        raise InvalidTransition("Only an upheld request orders a re-evaluation.")
+    proposal = request.proposal
+    ever = frozenset(db.session.scalars(sa.select(Assignment.evaluator_id).where(
+        Assignment.proposal_id == proposal.id)))
+    now = utcnow()
+    created = fill_gaps(proposal.call, actor=actor, only={proposal.id}, exclude={proposal.id: ever}, now=now).created
+    if not created:
+        raise InvalidTransition(f"The re-evaluation already has its {proposal.call.evaluators_per_proposal} "
+                                "evaluators.")
+    for assignment in created:
+        assignment.state, assignment.published_at = AssignmentState.PUBLISHED, now
+    db.session.flush()
+    record_event(actor, "redress.reevaluators_assigned", object_type="proposal", object_id=proposal.id,
+                 request=request.id, assignment_ids=[a.id for a in created], excluded=sorted(ever))
+    queue_assignment_notices(proposal.call, created)
+    return created
 
 
 def record_letter_opened(letter: Letter, *, actor: User | None) -> None:
