@@ -23,10 +23,20 @@ class RedressRequestForm(ProductForm):
         self.ground.choices = [SelectChoice(g.value, g.label) for g in REDRESS_GROUNDS[stage]]
 
 
-class RedressRejectForm(ProductForm):
+class RedressDecisionForm(ProductForm):
+    """The review committee's decision: one assessment, and the outcome is the button pressed."""
+
     assessment = TextAreaField(
         "The committee's assessment", validators=[DataRequired(), Length(min=MIN_REDRESS_GROUNDS,
                                                                          max=MAX_REDRESS_GROUNDS)],
-        description="Answer each ground the coordinator raised: what the record shows and why it could not change the "
-                    "decision. It is printed in the reply letter; a blank line starts a new paragraph.")
+        description="Answer each ground the coordinator raised: what the record shows and why it could, or could not, "
+                    "change the decision. It is kept with the request and printed in the reply letter; a blank line "
+                    "starts a new paragraph.")
     submit = SubmitField("Reject: the decision stands, issue the reply letter")
+    uphold = SubmitField("Uphold: have the proposal re-evaluated by new evaluators")
+
+
+class ReevaluationPanelForm(ProductForm):
+    """The officer assigns the re-evaluation's evaluators (the assignment service chooses them)."""
+
+    submit = SubmitField("Assign the new evaluators")

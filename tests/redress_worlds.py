@@ -40,9 +40,10 @@ class RedressWorld:
     outsider_id: int  # an officer who did not: may sit on the committee
 
 
-def evaluate(proposal: Proposal, world: EvaluationWorld, *, value: str, approver: User) -> None:
+def evaluate(proposal: Proposal, world: EvaluationWorld, *, value: str, approver: User | None) -> None:
     """Every active evaluator of the proposal declares no conflict (if not done yet) and reports with all scores
-    `value`; the rapporteur drafts and submits the consensus and `approver` approves it, all through the services."""
+    `value`; the rapporteur drafts and submits the consensus and `approver` (if any) approves it, all through the
+    services."""
     for assignment in active_assignments(proposal.id):
         if assignment.conflict is ConflictDeclaration.UNDECLARED:
             declare_conflict(assignment, actor=user(assignment.evaluator_id), conflict=False)
@@ -52,7 +53,8 @@ def evaluate(proposal: Proposal, world: EvaluationWorld, *, value: str, approver
     assert rapporteur is not None
     consensus.save_consensus(proposal, actor=user(rapporteur.evaluator_id), scores=full_scores(value),
                              overall_comment=GOOD, submit=True)
-    consensus.approve_consensus(proposal, actor=approver)
+    if approver is not None:
+        consensus.approve_consensus(proposal, actor=approver)
 
 
 def make_redress_world(code: str = "REDRESS-UP") -> RedressWorld:

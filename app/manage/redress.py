@@ -7,14 +7,14 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.clock import utcnow
-from app.enums import letter_decision_label, letter_kind_label
+from app.enums import LetterKind, letter_decision_label, letter_kind_label
 from app.manage import bp
 from app.queries.access import load_call, load_redress_request
-from app.queries.redress import redress_case, redress_queue, redress_report, redress_window
-from app.services.redress import reject_redress_request
+from app.queries.redress import redress_case, redress_queue, redress_report, redress_window, reevaluation_of
+from app.services.redress import assign_reevaluators, reject_redress_request, uphold_redress_request
 from app.web.access import current_actor
 from app.web.transaction import command
-from forms.redress import RedressRejectForm
+from forms.redress import RedressDecisionForm, ReevaluationPanelForm
 
 
 @bp.get("/calls/<code>/redress")
@@ -31,13 +31,19 @@ def redress_request(code: str, redress_id: int) -> Response | tuple[str, int]:
     """The letter, the consensus, the individual reports and the audit trail; the committee's decision."""
     call = load_call(code)
     request = load_redress_request(call, redress_id, current_actor())
-    form = RedressRejectForm()
+    form = RedressDecisionForm()
+    if request.stage is LetterKind.INELIGIBLE:  # re-screened, not re-evaluated: the service refuses it anyway
+        del form.uphold
     status = 200
     if form.validate_on_submit():
+        upheld = "uphold" in form and bool(form.uphold.data)
         with command(form, fallback=form.assessment, announce=True) as outcome:
-            reject_redress_request(request, actor=current_actor(), assessment=form.assessment.data)
+            decide = uphold_redress_request if upheld else reject_redress_request
+            decide(request, actor=current_actor(), assessment=form.assessment.data)
         if outcome.ok:
-            flash("Request rejected: the decision stands and the reply letter is issued to the coordinator.",
+            flash("Request upheld: the original evaluators are withdrawn and the consensus set aside; assign the new "
+                  "evaluators below." if upheld else
+                  "Request rejected: the decision stands and the reply letter is issued to the coordinator.",
                   "success")
             return redirect(url_for("manage.redress_request", code=call.code, redress_id=request.id))
         status = outcome.status
@@ -46,5 +52,18 @@ def redress_request(code: str, redress_id: int) -> Response | tuple[str, int]:
     case = redress_case(request)
     return render_template(
         "manage/redress_request.html", call=call, case=case, request=request, form=form,
+        panel_form=ReevaluationPanelForm(), reevaluation=reevaluation_of(request),
         may_decide=current_actor().id not in case.participants, window=redress_window(request.letter, call),
         kind_label=letter_kind_label, decision_label=letter_decision_label, now=utcnow()), status
+
+
+@bp.post("/calls/<code>/redress/<int(max=2147483647):redress_id>/reevaluators")
+def redress_reevaluators(code: str, redress_id: int) -> Response:
+    """The officer assigns the re-evaluation's panel of an upheld request (none of the original evaluators)."""
+    call = load_call(code)
+    request = load_redress_request(call, redress_id, current_actor())
+    with command() as outcome:
+        created = assign_reevaluators(request, actor=current_actor())
+    if outcome.ok:
+        flash(f"{len(created)} new evaluators assigned; they see the proposal on their dashboard.", "success")
+    return redirect(url_for("manage.redress_request", code=call.code, redress_id=request.id))

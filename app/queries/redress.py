@@ -31,6 +31,8 @@ from app.models import (
     Proposal,
     RedressRequest,
 )
+from app.queries.consensus import consensus_of
+from app.queries.evaluation import active_assignments
 
 
 @dataclass(frozen=True)
@@ -216,3 +218,31 @@ def redress_report(call: Call) -> RedressReport:
     return RedressReport(total=len(rows), by_status=by_status, decided=len(durations),
                          median_days=float(median(durations)) if durations else None,
                          max_days=max(durations) if durations else None)
+
+
+@dataclass(frozen=True)
+class Reevaluation:
+    """Where the re-evaluation an upheld request ordered stands: its panel (rapporteur first) with their reports,
+    the number of evaluators the call needs, and the new consensus (None until the rapporteur first saves it)."""
+
+    panel: list[Assignment]
+    needed: int
+    consensus: ConsensusReport | None
+
+    @property
+    def panel_complete(self) -> bool:
+        return len(self.panel) >= self.needed
+
+    @property
+    def consensus_approved(self) -> bool:
+        return self.consensus is not None and self.consensus.status is ReportStatus.APPROVED
+
+
+def reevaluation_of(request: RedressRequest) -> Reevaluation | None:
+    """The re-evaluation of an upheld request (None for any other): two queries whatever the panel's size. Upholding
+    withdrew the original evaluators and superseded their consensus, so what is active and in force is the new one."""
+    if request.status is not RedressStatus.UPHELD:
+        return None
+    proposal = request.proposal
+    return Reevaluation(panel=active_assignments(proposal.id), needed=proposal.call.evaluators_per_proposal,
+                        consensus=consensus_of(proposal))
