@@ -166,7 +166,8 @@ RULES: dict[str, Rule] = {
         "selection_promote", "letters_start_batch", "letters_batch_progress", "letters_run_zip",
         "run_list", "run_create", "run_get", "run_finalise_preview", "run_finalise", "run_promote",
         "run_letters_start", "run_letters_zip", "list_ties", "resolve_tie_operation", "revoke_tie_operation",
-        "list_offers", "send_offers")},
+        "list_offers", "send_offers", "redress_call_queue", "redress_get", "redress_decide",
+        "redress_assign_reevaluators")},
     # --- applicant pages ---
     "applicant.dashboard": role(APPLICANTS), "applicant.start_proposal": role(APPLICANTS),
     "applicant.my_letters": role(APPLICANTS), "applicant.transfer_offers": role(APPLICANTS),
@@ -209,7 +210,7 @@ LETTER_CALL_PREFIXES = ("manage.selection_", "manage.call_letters", "manage.call
                         "manage.send_outbox", "manage.letter", "manage.generate_letters", "manage.publish_letters",
                         "manage.run_letters", "api.selection_", "api.letters_", "api.run_", "api.list_ties",
                         "api.resolve_tie_operation", "api.revoke_tie_operation", "api.list_offers", "api.send_offers",
-                        "manage.redress_")
+                        "manage.redress_", "api.redress_")
 
 
 def rule_for(endpoint: str) -> Rule | None:
