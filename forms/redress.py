@@ -40,3 +40,9 @@ class ReevaluationPanelForm(ProductForm):
     """The officer assigns the re-evaluation's evaluators (the assignment service chooses them)."""
 
     submit = SubmitField("Assign the new evaluators")
+
+
+class ReevaluationRerunForm(ProductForm):
+    """The officer re-runs the ranking and selection with the re-evaluation's consensus (a new recorded run)."""
+
+    submit = SubmitField("Re-run the ranking and selection")

@@ -18,11 +18,13 @@ from app.enums import LetterKind, RedressGround, Role
 from app.models import Assignment, Call, Proposal, RedressRequest, User
 from app.models.limits import MAX_REDRESS_GROUNDS
 from app.queries.access import load_call, load_proposal_for_viewer, load_redress_request, require_officer
-from app.queries.redress import proposal_requests, redress_queue, reevaluation_of
+from app.queries.redress import proposal_requests, redress_queue, reevaluation_of, rerun_difference
+from app.queries.runs import ComparedProposal
 from app.services.redress import (
     assign_reevaluators,
     file_redress_request,
     reject_redress_request,
+    rerun_after_review,
     uphold_redress_request,
 )
 from app.web.access import current_actor
@@ -137,8 +139,23 @@ class ReevaluationSchema(Schema):
         "description": "The new consensus's status (draft, submitted, approved); null before the first save"})
 
 
+class RerunChangeSchema(Schema):
+    proposal = fields.String(metadata={"description": "The proposal's reference"})
+    before = fields.String(allow_none=True, metadata={"description": "Its outcome in the finalised run"})
+    after = fields.String(allow_none=True, metadata={"description": "Its outcome in the re-run"})
+    requested = fields.String(allow_none=True, metadata={"description": "The requested grant, a decimal string"})
+
+
+class RerunSchema(Schema):
+    run = fields.Integer(metadata={"description": "The re-run's number (/api/v1/calls/{code}/runs/{number})"})
+    compared_with = fields.Integer(metadata={"description": "The finalised run it is compared with"})
+    changes = fields.List(fields.Nested(RerunChangeSchema), metadata={"description": "The proposals whose outcome changes"})
+
+
 class RedressCaseSchema(RedressRequestSchema):
     assessment = fields.String(allow_none=True)
+    rerun = fields.Nested(RerunSchema, allow_none=True, metadata={
+        "description": "The upheld request's re-run of the ranking and selection and who moved (null before it)"})
     reevaluation = fields.Nested(ReevaluationSchema, allow_none=True, metadata={
         "description": "Where the re-evaluation of an upheld request stands (null otherwise)"})
 
@@ -149,9 +166,26 @@ def _panel_member(assignment: Assignment) -> dict[str, Any]:
             "rapporteur": assignment.is_rapporteur, "report": report.status.value if report else None}
 
 
+def _change(compared: ComparedProposal) -> dict[str, Any]:
+    latest = compared.b or compared.a
+    requested = latest.requested if latest is not None else None
+    return {"proposal": compared.reference, "before": compared.a.status if compared.a else None,
+            "after": compared.b.status if compared.b else None,
+            "requested": None if requested is None else f"{requested:.2f}"}
+
+
+def _rerun(request: RedressRequest) -> dict[str, Any] | None:
+    difference = rerun_difference(request)
+    if difference is None:
+        return None
+    return {"run": difference.b.number, "compared_with": difference.a.number,
+            "changes": [_change(compared) for compared in difference.changed]}
+
+
 def _case(request: RedressRequest) -> dict[str, Any]:
     reevaluation = reevaluation_of(request)
-    return {**_body(request), "assessment": request.assessment, "reevaluation": None if reevaluation is None else {
+    return {**_body(request), "assessment": request.assessment, "rerun": _rerun(request),
+            "reevaluation": None if reevaluation is None else {
         "needed": reevaluation.needed, "panel": [_panel_member(a) for a in reevaluation.panel],
         "consensus": reevaluation.consensus.status.value if reevaluation.consensus else None}}
 
@@ -207,4 +241,16 @@ def redress_assign_reevaluators(code: str, redress_id: int) -> dict[str, Any]:
     """Assign the re-evaluation's evaluators (none of the original ones, no conflict), published to them at once."""
     _, request = _officers_request(code, redress_id)
     assign_reevaluators(request, actor=current_actor())
+    return _case(request)
+
+
+@bp.post("/calls/<code>/redress-requests/<int:redress_id>/rerun")
+@bp.response(201, RedressCaseSchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such call or request")
+@bp.alt_response(409, description="The request is not upheld, or the re-evaluation's consensus is not approved yet")
+def redress_rerun_operation(code: str, redress_id: int) -> dict[str, Any]:
+    """Re-run the ranking and selection with the re-evaluation's consensus: a new recorded run, and who moved."""
+    _, request = _officers_request(code, redress_id)
+    rerun_after_review(request, actor=current_actor())
     return _case(request)

@@ -10,11 +10,18 @@ from app.clock import utcnow
 from app.enums import LetterKind, letter_decision_label, letter_kind_label
 from app.manage import bp
 from app.queries.access import load_call, load_redress_request
-from app.queries.redress import redress_case, redress_queue, redress_report, redress_window, reevaluation_of
-from app.services.redress import assign_reevaluators, reject_redress_request, uphold_redress_request
+from app.queries.redress import (
+    redress_case,
+    redress_queue,
+    redress_report,
+    redress_window,
+    reevaluation_of,
+    rerun_difference,
+)
+from app.services.redress import assign_reevaluators, reject_redress_request, rerun_after_review, uphold_redress_request
 from app.web.access import current_actor
 from app.web.transaction import command
-from forms.redress import RedressDecisionForm, ReevaluationPanelForm
+from forms.redress import RedressDecisionForm, ReevaluationPanelForm, ReevaluationRerunForm
 
 
 @bp.get("/calls/<code>/redress")
@@ -52,7 +59,8 @@ def redress_request(code: str, redress_id: int) -> Response | tuple[str, int]:
     case = redress_case(request)
     return render_template(
         "manage/redress_request.html", call=call, case=case, request=request, form=form,
-        panel_form=ReevaluationPanelForm(), reevaluation=reevaluation_of(request),
+        panel_form=ReevaluationPanelForm(), reevaluation=reevaluation_of(request), rerun_form=ReevaluationRerunForm(),
+        difference=rerun_difference(request),
         may_decide=current_actor().id not in case.participants, window=redress_window(request.letter, call),
         kind_label=letter_kind_label, decision_label=letter_decision_label, now=utcnow()), status
 
@@ -66,4 +74,17 @@ def redress_reevaluators(code: str, redress_id: int) -> Response:
         created = assign_reevaluators(request, actor=current_actor())
     if outcome.ok:
         flash(f"{len(created)} new evaluators assigned; they see the proposal on their dashboard.", "success")
+    return redirect(url_for("manage.redress_request", code=call.code, redress_id=request.id))
+
+
+@bp.post("/calls/<code>/redress/<int(max=2147483647):redress_id>/rerun")
+def redress_rerun(code: str, redress_id: int) -> Response:
+    """Re-run the ranking and selection once the re-evaluation's consensus is approved (a new recorded run)."""
+    call = load_call(code)
+    request = load_redress_request(call, redress_id, current_actor())
+    with command() as outcome:
+        run = rerun_after_review(request, actor=current_actor())
+    if outcome.ok:
+        flash(f"Run {run.number} recorded with the re-evaluation's consensus: its difference from the finalised run "
+              "is below.", "success")
     return redirect(url_for("manage.redress_request", code=call.code, redress_id=request.id))

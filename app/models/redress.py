@@ -17,7 +17,7 @@ from app.models.types import UTCDateTime
 if TYPE_CHECKING:
     from app.models.call import Call
     from app.models.proposal import Proposal
-    from app.models.selection import Letter
+    from app.models.selection import Letter, SelectionRun
     from app.models.user import User
 
 
@@ -46,6 +46,8 @@ class RedressRequest(Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reply_letter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("letters.id"))
+    # An upheld request's re-run of the ranking and selection with the re-evaluation's consensus (a recorded run).
+    rerun_id: Mapped[int | None] = mapped_column(sa.ForeignKey("selection_runs.id"))
 
     call: Mapped[Call] = relationship()
     proposal: Mapped[Proposal] = relationship()
@@ -53,3 +55,4 @@ class RedressRequest(Model):
     filed_by: Mapped[User] = relationship(foreign_keys=[filed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     reply_letter: Mapped[Letter | None] = relationship(foreign_keys=[reply_letter_id])
+    rerun: Mapped[SelectionRun | None] = relationship()

@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.queries.consensus import consensus_of
 from app.queries.evaluation import active_assignments
+from app.queries.runs import Comparison, acronyms_of, compare_runs, run_in_force
 
 
 @dataclass(frozen=True)
@@ -246,3 +247,14 @@ def reevaluation_of(request: RedressRequest) -> Reevaluation | None:
     proposal = request.proposal
     return Reevaluation(panel=active_assignments(proposal.id), needed=proposal.call.evaluators_per_proposal,
                         consensus=consensus_of(proposal))
+
+
+def rerun_difference(request: RedressRequest) -> Comparison | None:
+    """The upheld request's re-run beside the finalised run of the letter under review (or, for a letter of no run,
+    the run in force): who moved, funded or not, and the amounts. None before the re-run."""
+    if request.rerun is None:
+        return None
+    baseline = request.letter.run or run_in_force(request.call)
+    if baseline is None or baseline.id == request.rerun.id:
+        return None
+    return compare_runs(baseline, request.rerun, acronyms=acronyms_of(request.call))

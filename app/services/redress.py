@@ -12,19 +12,37 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.clock import utcnow
-from app.enums import REDRESS_GROUNDS, AssignmentState, LetterKind, RedressGround, RedressStatus, letter_kind_label
+from app.enums import (
+    REDRESS_GROUNDS,
+    AssignmentState,
+    LetterKind,
+    RedressGround,
+    RedressStatus,
+    ReportStatus,
+    letter_kind_label,
+)
 from app.extensions import db
 from app.formatting import format_local
 from app.letter_files import render_redress_reply
-from app.models import Assignment, Letter, Proposal, RedressRequest, User
+from app.models import Assignment, Letter, Proposal, RedressRequest, SelectionRun, User
 from app.models.limits import MAX_REDRESS_GROUNDS, MIN_REDRESS_GROUNDS
 from app.queries.access import is_member_of_proposal_organisation, require_officer
 from app.queries.consensus import consensus_of
 from app.queries.redress import evaluation_participants, redress_window, redressable_letter, request_for
+from app.queries.runs import run_in_force
+from app.queries.selection import SelectionOptions
 from app.services.assignment import fill_gaps
 from app.services.audit import record_event
-from app.services.errors import AlreadyExists, DeadlinePassed, InvalidInput, InvalidTransition, NotAllowed
+from app.services.errors import (
+    AlreadyExists,
+    DeadlinePassed,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    NotReady,
+)
 from app.services.evaluator_mail import queue_assignment_notices
+from app.services.selection import DECIDE, run_selection
 from app.storage import get_storage
 
 
@@ -217,6 +235,34 @@ def assign_reevaluators(request: RedressRequest, *, actor: User | None) -> list[
                  request=request.id, assignment_ids=[a.id for a in created], excluded=sorted(ever))
     queue_assignment_notices(proposal.call, created)
     return created
+
+
+def rerun_after_review(request: RedressRequest, *, actor: User | None) -> SelectionRun:
+    """Once the re-evaluation's consensus is approved, re-run the call's ranking and selection with it as a new
+    recorded run (`run_selection`: `scoring` decides), with the options of the run in force; the request page shows
+    its difference from the finalised run (`app.queries.redress.rerun_difference`).
+
+    Refused: anyone but an officer; a request not upheld; before the new consensus is approved (NotReady). Side
+    effects: the run, the request's `rerun_id`, audit events; flushes.
+    """
+    require_officer(actor, to=DECIDE)
+    if request.status is not RedressStatus.UPHELD:
+        raise InvalidTransition("Only an upheld request's re-evaluation re-runs the ranking and selection.")
+    reevaluated = consensus_of(request.proposal)
+    if reevaluated is None or reevaluated.status is not ReportStatus.APPROVED:
+        raise NotReady("The re-evaluation's consensus is not approved yet: the ranking and selection are re-run "
+                       "with it once it is.")
+    call = request.proposal.call
+    in_force = run_in_force(call)
+    options = None if in_force is None else SelectionOptions.from_values(
+        call, **{key: in_force.options.get(key) for key in ("budget_policy", "reserve_size", "coverage")})
+    run = run_selection(call, actor=actor, options=options, note=f"Re-run after the evaluation review "
+                                                                 f"{request.proposal.reference}-R{request.id}, upheld.")
+    request.rerun_id = run.id
+    db.session.flush()
+    record_event(actor, "redress.rerun", object_type="proposal", object_id=request.proposal_id, request=request.id,
+                 run=run.number, compared_with=in_force.number if in_force else None)
+    return run
 
 
 def record_letter_opened(letter: Letter, *, actor: User | None) -> None:

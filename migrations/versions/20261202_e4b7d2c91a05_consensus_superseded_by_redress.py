@@ -1,4 +1,5 @@
-"""evaluation review upheld: a consensus superseded by the re-evaluation stays on record; one in force per proposal
+"""evaluation review upheld: a consensus superseded by the re-evaluation stays on record; one in force per proposal;
+the request's re-run
 
 Revision ID: e4b7d2c91a05
 Revises: c9d4e2a7f318
@@ -23,9 +24,16 @@ def upgrade():
         batch_op.create_index('uq_consensus_reports_proposal_id_current', ['proposal_id'], unique=True,
                               sqlite_where=sa.text('superseded_at IS NULL'),
                               postgresql_where=sa.text('superseded_at IS NULL'))
+    with op.batch_alter_table('redress_requests', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('rerun_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_redress_requests_rerun_id_selection_runs'), 'selection_runs',
+                                    ['rerun_id'], ['id'])
 
 
 def downgrade():
+    with op.batch_alter_table('redress_requests', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_redress_requests_rerun_id_selection_runs'), type_='foreignkey')
+        batch_op.drop_column('rerun_id')
     # Only one consensus per proposal fits the old schema: the superseded ones go.
     op.execute('DELETE FROM consensus_scores WHERE report_id IN '
                '(SELECT id FROM consensus_reports WHERE superseded_at IS NOT NULL)')

@@ -73,3 +73,26 @@ def test_applicants_and_evaluators_are_refused(app, client, world, token_for) ->
         refused = client.post(f"{base}/{world.request_id}/decision",
                               json={"outcome": "upheld", "assessment": ASSESSMENT}, headers=headers)
         assert refused.status_code == 403
+
+
+def test_the_re_run_waits_for_the_approved_consensus_then_shows_who_moved(app, client, world, token_for) -> None:
+    from app.models import Proposal
+    from tests.redress_worlds import evaluate
+
+    url = f"/api/v1/calls/{world.world.code}/redress-requests/{world.request_id}"
+    officer = _bearer(app, token_for, world.world.officer_id)
+    client.post(f"{url}/decision", json={"outcome": "upheld", "assessment": ASSESSMENT},
+                headers=_bearer(app, token_for, world.outsider_id))
+    client.post(f"{url}/reevaluators", headers=officer)
+    early = client.post(f"{url}/rerun", headers=officer)
+    assert early.status_code == 409
+    assert early.json["error"]["code"] == "not_ready"
+    with app.app_context():
+        proposal = db.session.get(Proposal, world.proposal_id)
+        evaluate(proposal, world.world, value="4", approver=db.session.get(User, world.world.officer_id))
+        reference, requested = proposal.reference, f"{proposal.requested_grant:.2f}"
+        db.session.commit()
+    rerun = client.post(f"{url}/rerun", headers=officer)
+    assert rerun.status_code == 201, rerun.json
+    assert rerun.json["rerun"] == {"run": 2, "compared_with": 1, "changes": [
+        {"proposal": reference, "before": "below_threshold", "after": "selected", "requested": requested}]}

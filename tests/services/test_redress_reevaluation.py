@@ -11,10 +11,10 @@ from app.extensions import db
 from app.models import Assignment, ConsensusReport, Proposal, RedressRequest
 from app.queries.consensus import consensus_of
 from app.queries.evaluation import active_assignments
-from app.queries.redress import evaluation_participants
+from app.queries.redress import evaluation_participants, rerun_difference
 from app.queries.selection import load_call_data
 from app.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotReady
-from app.services.redress import assign_reevaluators, uphold_redress_request
+from app.services.redress import assign_reevaluators, rerun_after_review, uphold_redress_request
 from app.services.selection import run_selection
 from tests.evaluation_support import events, user
 from tests.redress_worlds import ASSESSMENT, RedressWorld, evaluate, make_redress_world
@@ -116,3 +116,38 @@ def test_the_new_consensus_replaces_the_old_one_for_the_ranking(upheld) -> None:
     assert row.consensus_status is ReportStatus.APPROVED
     # The new panel took part in the proposal's evaluation too.
     assert {a.evaluator_id for a in active_assignments(proposal.id)} <= evaluation_participants(proposal)
+
+
+def test_the_re_run_waits_for_the_new_consensus_to_be_approved(upheld) -> None:
+    proposal, officer = _proposal(upheld), user(upheld.world.officer_id)
+    assign_reevaluators(_request(upheld), actor=officer)
+    evaluate(proposal, upheld.world, value="4", approver=None)  # submitted, not approved
+    with pytest.raises(NotReady, match="consensus is not approved yet"):
+        rerun_after_review(_request(upheld), actor=officer)
+    assert _request(upheld).rerun_id is None
+
+
+def test_a_request_not_upheld_is_not_re_run() -> None:
+    world = make_redress_world()
+    with pytest.raises(InvalidTransition, match="Only an upheld request"):
+        rerun_after_review(_request(world), actor=user(world.world.officer_id))
+
+
+def test_the_re_run_is_a_new_recorded_run_and_its_difference_is_shown(upheld) -> None:
+    proposal, officer = _proposal(upheld), user(upheld.world.officer_id)
+    assign_reevaluators(_request(upheld), actor=officer)
+    evaluate(proposal, upheld.world, value="4", approver=officer)
+    run = rerun_after_review(_request(upheld), actor=officer)
+    db.session.commit()
+    request = _request(upheld)
+    assert request.rerun_id == run.id
+    assert run.number == 2
+    assert "R" + str(request.id) in run.note
+    difference = rerun_difference(request)
+    assert difference is not None
+    assert (difference.a.number, difference.b.number) == (1, 2)
+    [moved] = difference.changed
+    assert moved.reference == proposal.reference
+    assert (moved.a.status, moved.b.status) == ("below_threshold", "selected")
+    assert moved.b.requested == proposal.requested_grant
+    assert [e.object_id for e in events("redress.rerun")] == [str(proposal.id)]

@@ -100,3 +100,25 @@ def test_the_request_page_of_a_reevaluation_loads_in_a_constant_number_of_querie
     counts.append(counter.count)
     assert "it replaces the old one in the ranking" in page
     assert counts[0] == counts[1]
+
+
+def test_the_officer_re_runs_and_sees_who_moved(app, world, login) -> None:
+    committee = login(app.test_client(), _who(app, world.outsider_id))
+    committee.post(_url(world), data={"assessment": ASSESSMENT, "uphold": "1"})
+    officer = login(app.test_client(), _who(app, world.world.officer_id))
+    officer.post(f"{_url(world)}/reevaluators")
+    early = officer.post(f"{_url(world)}/rerun", follow_redirects=True).get_data(as_text=True)
+    assert "consensus is not approved yet" in early
+    with app.app_context():
+        proposal = db.session.get(Proposal, world.proposal_id)
+        assert proposal is not None
+        evaluate(proposal, world.world, value="4", approver=db.session.get(User, world.world.officer_id))
+        reference = proposal.reference
+        db.session.commit()
+    assert "Re-run the ranking and selection" in officer.get(_url(world)).get_data(as_text=True)
+    page = officer.post(f"{_url(world)}/rerun", follow_redirects=True).get_data(as_text=True)
+    assert "Run 2 recorded with the re-evaluation" in page
+    assert "Run 2 beside finalised run 1" in page
+    moved = page[page.index("Proposals whose outcome changes"):]
+    assert reference in moved
+    assert "Selected" in moved
