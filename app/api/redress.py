@@ -149,7 +149,8 @@ class RerunChangeSchema(Schema):
 class RerunSchema(Schema):
     run = fields.Integer(metadata={"description": "The re-run's number (/api/v1/calls/{code}/runs/{number})"})
     compared_with = fields.Integer(metadata={"description": "The finalised run it is compared with"})
-    changes = fields.List(fields.Nested(RerunChangeSchema), metadata={"description": "The proposals whose outcome changes"})
+    changes = fields.List(fields.Nested(RerunChangeSchema), metadata={
+        "description": "The proposals whose outcome changes"})
 
 
 class RedressCaseSchema(RedressRequestSchema):
