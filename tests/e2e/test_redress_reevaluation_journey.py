@@ -1,16 +1,17 @@
 """A real browser: a review committee member upholds an evaluation review request, the officer assigns the new
 panel from the request page, and a new evaluator (never one of the originals, never the conflicted one) finds the
-proposal on their dashboard. Every page is scanned with axe and checked for reflow (tests/e2e/audit.py)."""
+proposal on their dashboard; once the new consensus is approved, the officer re-runs the ranking and selection and
+sees who moved. Every page is scanned with axe and checked for reflow (tests/e2e/audit.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from app.extensions import db
-from app.models import User
+from app.models import Proposal, User
 from app.queries.evaluation import active_assignments
 from tests.e2e.signing_in import browser_log_in
-from tests.redress_worlds import ASSESSMENT, RedressWorld, make_redress_world
+from tests.redress_worlds import ASSESSMENT, RedressWorld, evaluate, make_redress_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -55,3 +56,18 @@ def test_upheld_the_proposal_is_re_evaluated_by_new_evaluators(app, page, audito
     browser_log_in(page, live_server_url, app, newcomer)
     page.goto(f"{live_server_url}/review/")
     assert reference in page.content()
+
+    # The new panel reports and its consensus is approved (through the services); the officer re-runs.
+    with app.app_context():
+        proposal = db.session.get(Proposal, world.proposal_id)
+        evaluate(proposal, world.world, value="4", approver=db.session.get(User, world.world.officer_id))
+        db.session.commit()
+    browser_log_in(page, live_server_url, app, _email(app, world.world.officer_id))
+    page.goto(url)
+    page.click("input[value='Re-run the ranking and selection']")
+    page.wait_for_load_state()
+    auditor.check(page, state="re-run difference")
+    moved = page.locator("table:has(caption:text('Proposals whose outcome changes')) tbody tr")
+    assert moved.count() == 1
+    assert reference in moved.first.inner_text()
+    assert "Selected" in moved.first.inner_text()
