@@ -116,6 +116,7 @@ class Config:
     # Grant agreement preparation starts this many days after the decision; the signature is due after 3 months.
     GRANT_PREPARATION_DAYS = int(os.environ.get("GRANT_PREPARATION_DAYS", 14))
     REDRESS_DAYS = int(os.environ.get("REDRESS_DAYS", 30))
+    REDRESS_UNOPENED_DAYS = int(os.environ.get("REDRESS_UNOPENED_DAYS", 10))
 
     # Personal data (app/privacy/map.py): who answers for it, and how long each kind is kept (README, "Personal
     # data", says why each default is what it is). A call may name its own controller and DPO.

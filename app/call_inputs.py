@@ -37,7 +37,8 @@ SECTIONS: Final = {
     "evaluation": ("evaluators_per_proposal", "evaluation_deadline", "country_conflict", "country_conflict_scope",
                    "country_conflict_strength"),
     "scoring": ("criteria", "overall_threshold", "tie_break"),
-    "texts": ("letter_contact", "grant_preparation_days", "privacy_controller", "privacy_dpo"),
+    "texts": ("letter_contact", "grant_preparation_days", "redress_days", "redress_unopened_days", "privacy_controller",
+              "privacy_dpo"),
 }
 
 # How the officer's messages name each setting, in the order of the call's page.
@@ -54,7 +55,9 @@ SETTING_NAMES: Final = {
     "country_conflict_strength": "country rule's strength", "criteria": "criteria",
     "overall_threshold": "overall threshold",
     "tie_break": "tie-break order", "letter_contact": "letters' contact point",
-    "grant_preparation_days": "days to grant preparation", "privacy_controller": "controller's contact",
+    "grant_preparation_days": "days to grant preparation", "redress_days": "days to request a review",
+    "redress_unopened_days": "days until an unopened letter counts as received",
+    "privacy_controller": "controller's contact",
     "privacy_dpo": "data protection officer's contact",
 }
 # What a new call must say (everything else has a default).
@@ -130,6 +133,8 @@ class CallSettings(_Parsed):
     tie_break: tuple[str, ...] | Unset = UNSET
     letter_contact: str | Unset = UNSET
     grant_preparation_days: int | None | Unset = UNSET
+    redress_days: int | None | Unset = UNSET  # None: the instance's REDRESS_DAYS
+    redress_unopened_days: int | None | Unset = UNSET  # None: the instance's REDRESS_UNOPENED_DAYS
     privacy_controller: str | Unset = UNSET  # the contacts in the call's privacy statement ("": the instance's)
     privacy_dpo: str | Unset = UNSET
 
@@ -206,7 +211,8 @@ def _parse_numbers(raw: Mapping[str, Any], values: dict[str, Any], problems: _Pr
             values[name] = problems.amount(raw[name], name)
     for name, required in (("max_awards", False), ("page_limit", False), ("min_partners", True),
                            ("min_countries", True), ("duration_min_months", False), ("duration_max_months", False),
-                           ("evaluators_per_proposal", True), ("grant_preparation_days", False)):
+                           ("evaluators_per_proposal", True), ("grant_preparation_days", False),
+                           ("redress_days", False), ("redress_unopened_days", False)):
         if name in raw:
             values[name] = _positive(raw[name], name, problems, required=required)
     if values.get("evaluators_per_proposal") and values["evaluators_per_proposal"] > MAX_EVALUATORS_PER_PROPOSAL:

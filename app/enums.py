@@ -176,6 +176,7 @@ class LetterKind(StrEnum):
     RESERVE = "reserve"
     REJECTION = "rejection"
     INELIGIBLE = "ineligible"
+    REDRESS_REPLY = "redress_reply"  # the review committee's reasoned reply to an evaluation review request
 
 
 _LETTER_KIND_LABELS = {
@@ -187,12 +188,16 @@ _LETTER_KIND_LABELS = {
     (LetterKind.RESERVE, CallKind.EVENT): N_("Waiting list letter"),
     (LetterKind.REJECTION, CallKind.EVENT): N_("Non-acceptance letter"),
     (LetterKind.INELIGIBLE, CallKind.EVENT): N_("Ineligibility letter"),
+    (LetterKind.REDRESS_REPLY, CallKind.GRANT): N_("Evaluation review reply"),
+    (LetterKind.REDRESS_REPLY, CallKind.EVENT): N_("Evaluation review reply"),
 }
 _DECISION_LABELS = {
     CallKind.GRANT: {LetterKind.AWARD: N_("Selected for funding"), LetterKind.RESERVE: N_("Reserve list"),
-                     LetterKind.REJECTION: N_("Not selected"), LetterKind.INELIGIBLE: N_("Ineligible")},
+                     LetterKind.REJECTION: N_("Not selected"), LetterKind.INELIGIBLE: N_("Ineligible"),
+                     LetterKind.REDRESS_REPLY: N_("Review: the decision stands")},
     CallKind.EVENT: {LetterKind.AWARD: N_("Accepted"), LetterKind.RESERVE: N_("Waiting list"),
-                     LetterKind.REJECTION: N_("Not accepted"), LetterKind.INELIGIBLE: N_("Ineligible")},
+                     LetterKind.REJECTION: N_("Not accepted"), LetterKind.INELIGIBLE: N_("Ineligible"),
+                     LetterKind.REDRESS_REPLY: N_("Review: the decision stands")},
 }
 
 
@@ -205,6 +210,43 @@ def letter_kind_label(kind: LetterKind, call_kind: CallKind) -> str:
 def letter_decision_label(kind: LetterKind, call_kind: CallKind) -> str:
     """'Selected for funding', 'Accepted': the decision a letter announces."""
     return _DECISION_LABELS[call_kind][kind]
+
+
+class RedressStatus(StrEnum):
+    """Where an evaluation review (redress) request is: filed and awaiting the review committee."""
+
+    FILED = "filed"
+    REJECTED = "rejected"  # the committee found no failing that could change the decision: it stands
+    UPHELD = "upheld"  # the committee found a failing: the proposal is re-evaluated by new evaluators
+
+    @property
+    def label(self) -> str:
+        return {"filed": N_("Filed: awaiting the review committee"),
+                "rejected": N_("Rejected: the decision stands"),
+                "upheld": N_("Upheld: the proposal is being re-evaluated")}[self.value]
+
+
+class RedressGround(StrEnum):
+    """What a redress request may point to: a procedural failing or a factual error, never the scientific merit."""
+
+    ELIGIBILITY_CHECK = "eligibility_check"
+    EVALUATION_PROCEDURE = "evaluation_procedure"
+    SCORE_COMMENT_INCOHERENCE = "incoherence"
+
+    @property
+    def label(self) -> str:
+        return {"eligibility_check": "The eligibility check (a factual error or a rule misapplied)",
+                "evaluation_procedure": "The evaluation procedure (a step not followed as the call says)",
+                "incoherence": "Incoherence between the scores and the comments"}[self.value]
+
+
+# The letters that may be reviewed, and the grounds each stage admits: an ineligible proposal was not evaluated, and a
+# proposal that was evaluated passed the eligibility check.
+REDRESS_GROUNDS: dict[LetterKind, tuple[RedressGround, ...]] = {
+    LetterKind.INELIGIBLE: (RedressGround.ELIGIBILITY_CHECK,),
+    LetterKind.REJECTION: (RedressGround.EVALUATION_PROCEDURE, RedressGround.SCORE_COMMENT_INCOHERENCE),
+    LetterKind.RESERVE: (RedressGround.EVALUATION_PROCEDURE, RedressGround.SCORE_COMMENT_INCOHERENCE),
+}
 
 
 class JobStatus(StrEnum):

@@ -14,10 +14,10 @@ from datetime import datetime
 from flask import current_app, render_template
 
 from app.enums import CallKind, LetterKind
-from app.models import Call, ConsensusReport, Letter, Proposal, SelectionRun
+from app.models import Call, ConsensusReport, Letter, Proposal, RedressRequest, SelectionRun
 from app.pdf import render_pdf_with_pages
 from app.queries.erasure import require_letter_file
-from app.queries.letter_context import decision_moment, letter_context
+from app.queries.letter_context import decision_moment, letter_context, redress_reply_context
 from app.queries.letters import letter_language, run_letters
 from app.queries.outcomes import Outcome
 from app.spreadsheets import csv_text
@@ -104,3 +104,14 @@ def letter_pdf(letter: Letter) -> bytes:
     """The stored PDF; ContentErased (410) when the proposal's personal content was erased under its rule."""
     require_letter_file(letter)
     return get_storage().read(letter.sha256)
+
+
+def render_redress_reply(request: RedressRequest, *, reference: str, assessment: str,
+                         decided: datetime) -> RenderedLetter:
+    """The review committee's reply to an evaluation review request, rendered to PDF (same inputs, same bytes)."""
+    context = redress_reply_context(request, reference=reference, assessment=assessment, decided=decided)
+    html = render_template("pdf/letter_redress_reply.html", **context)
+    pdf, pages = render_pdf_with_pages(html, stylesheets=LETTER_STYLESHEETS,
+                                       tagged=bool(current_app.config["LETTER_PDF_TAGS"]))
+    return RenderedLetter(kind=LetterKind.REDRESS_REPLY, reference=reference,
+                          verification_code=context["verification_code"], decision_date=decided, pdf=pdf, pages=pages)

@@ -97,6 +97,10 @@ class CallConfigurationForm(ProductForm):
                                  description="Empty: the instance's.")
     grant_preparation_days = _number("Days from the letter to grant preparation", description="Empty: the "
                                      "instance's.")
+    redress_days = _number("Days to request an evaluation review", description="From the letter's receipt. Empty: "
+                           "the instance's (30).")
+    redress_unopened_days = _number("Days until an unopened letter counts as received", description="Empty: the "
+                                    "instance's (10).")
     privacy_controller = TextAreaField("Controller's contact", validators=[Length(max=1000)])
     privacy_dpo = TextAreaField("Data protection officer's contact", validators=[Length(max=1000)])
     submit = SubmitField("Save the call")
@@ -146,6 +150,7 @@ class CallConfigurationForm(ProductForm):
             "overall_threshold": self.overall_threshold.data,
             "tie_break": (self.tie_break.data or "").replace(",", " ").split(),
             "letter_contact": self.letter_contact.data, "grant_preparation_days": self.grant_preparation_days.data,
+            "redress_days": self.redress_days.data, "redress_unopened_days": self.redress_unopened_days.data,
             "privacy_controller": self.privacy_controller.data, "privacy_dpo": self.privacy_dpo.data,
         }
         for name, moment in moments.items():

@@ -25,7 +25,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.clock import utcnow
-from app.enums import ConflictDeclaration, DocumentKind, Role
+from app.enums import ConflictDeclaration, DocumentKind, LetterKind, RedressGround, Role
 from app.extensions import db
 from app.models import (
     ApiToken,
@@ -46,6 +46,7 @@ from app.models import (
 from app.models.selection import TransferOffer
 from app.queries.personal_data import email_change_token
 from app.services.passwords import reset_link_token
+from app.services.redress import file_redress_request
 from app.web.headers import SHARED_ENDPOINTS
 from tests.conftest import PASSWORD, _empty_all_tables, api_token
 from tests.factories import (
@@ -150,6 +151,10 @@ RULES: dict[str, Rule] = {
     "api.submit": API_EDIT, "api.withdraw": API_EDIT,
     # Evaluators cannot view the proposal at all, so they are told it does not exist (404) before any role check.
     "api.letters_proposal_pdf": scoped("proposal", frozenset({APP_A, OFFICER, ADMIN}), USERS),
+    # Evaluation reviews: the coordinator's applicants and the officers; the proposal's evaluator sees the proposal
+    # but not its reviews (403); everyone else is told it does not exist. Filing is refused to all but applicant A.
+    **{f"api.{name}": scoped("proposal", frozenset({APP_A, OFFICER, ADMIN}), USERS - {EVAL_E})
+       for name in ("list_redress_requests", "file_redress")},
     # --- API: evaluations ---
     "api.my_evaluations": role(EVALUATORS),
     "api.get_evaluation": EVALUATION, "api.save_evaluation": EVALUATION, "api.submit_evaluation": EVALUATION,
@@ -166,11 +171,13 @@ RULES: dict[str, Rule] = {
         "selection_promote", "letters_start_batch", "letters_batch_progress", "letters_run_zip",
         "run_list", "run_create", "run_get", "run_finalise_preview", "run_finalise", "run_promote",
         "run_letters_start", "run_letters_zip", "list_ties", "resolve_tie_operation", "revoke_tie_operation",
-        "list_offers", "send_offers")},
+        "list_offers", "send_offers", "redress_call_queue", "redress_get", "redress_decide",
+        "redress_assign_reevaluators", "redress_rerun_operation")},
     # --- applicant pages ---
     "applicant.dashboard": role(APPLICANTS), "applicant.start_proposal": role(APPLICANTS),
     "applicant.my_letters": role(APPLICANTS), "applicant.transfer_offers": role(APPLICANTS),
     "applicant.letter_pdf": scoped("letter", frozenset({APP_A}), APPLICANTS),
+    "applicant.redress_request": scoped("letter", frozenset({APP_A}), APPLICANTS),
     "applicant.transfer_offer": scoped("offer", frozenset({APP_A}), APPLICANTS),
     "applicant.transfer_answer": scoped("offer", frozenset({APP_A}), APPLICANTS),
     # --- organisation membership: only a member answers requests, invites and removes; the newcomer waits ---
@@ -207,7 +214,8 @@ MANAGE_DEFAULT = role(STAFF)
 LETTER_CALL_PREFIXES = ("manage.selection_", "manage.call_letters", "manage.call_outbox", "manage.cancel_outbox",
                         "manage.send_outbox", "manage.letter", "manage.generate_letters", "manage.publish_letters",
                         "manage.run_letters", "api.selection_", "api.letters_", "api.run_", "api.list_ties",
-                        "api.resolve_tie_operation", "api.revoke_tie_operation", "api.list_offers", "api.send_offers")
+                        "api.resolve_tie_operation", "api.revoke_tie_operation", "api.list_offers", "api.send_offers",
+                        "manage.redress_", "api.redress_")
 
 
 def rule_for(endpoint: str) -> Rule | None:
@@ -287,6 +295,10 @@ def world(app: Flask) -> Iterator[World]:
                             created_by_id=officer.id)
         db.session.add_all([offer, tie])
         db.session.commit()
+        redress = file_redress_request(letters["proposals"]["reserve"], actor=applicant_a, stage=LetterKind.RESERVE,
+                                       ground=RedressGround.EVALUATION_PROCEDURE, grounds_text="The consensus "
+                                       "report was approved before the third individual report was submitted.")
+        db.session.commit()
         assignment_e = db.session.scalar(sa.select(Assignment).where(Assignment.evaluator_id == evaluator_e.id))
         member_e = db.session.scalar(sa.select(PoolMember).where(PoolMember.user_id == evaluator_e.id))
         users = {APP_A: applicant_a, APP_B: applicant_b, EVAL_E: evaluator_e, EVAL_C: evaluator_c,
@@ -298,6 +310,7 @@ def world(app: Flask) -> Iterator[World]:
             "document_id": document.id, "assignment_id": assignment_e.id, "evaluation_id": assignment_e.id,
             "member_id": member_e.id, "letter_id": award.id, "batch_id": batch.id, "run_id": run.id,
             "number": run.number, "offer_id": offer.id, "message_id": message.id, "resolution_id": tie.id,
+            "redress_id": redress.id,
             "answer": "decline", "decision": "refuse", "part": "input", "extension": "csv", "filename": "css/app.css",
             "kind": "submission_declaration",
         }
@@ -503,7 +516,7 @@ def test_missing_objects_are_404_even_for_staff(world: World) -> None:
                                                               "letter_id", "batch_id", "run_id", "number",
                                                               "offer_id", "message_id", "resolution_id",
                                                               "change_id", "user_id", "session_id",
-                                                              "token_id")}}
+                                                              "token_id", "redress_id")}}
     checked = 0
     for rule in ALL_RULES:
         classification = rule_for(rule.endpoint)

@@ -70,6 +70,7 @@ def register_api(api: Api) -> None:
         letters,  # noqa: F401 - decision letters
         personal_data,  # noqa: F401 - a person's own data, the texts people accept
         proposals,  # noqa: F401 - proposal intake
+        redress,  # noqa: F401 - evaluation review (redress) requests
         routes,  # noqa: F401 - registers the views on bp
         selections,  # noqa: F401 - ranking and selection
         ties_offers,  # noqa: F401 - residual ties and transfer offers

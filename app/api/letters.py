@@ -24,6 +24,7 @@ from app.queries.access import (
     load_run_by_id,
 )
 from app.services import letters as letter_service
+from app.services.redress import record_letter_opened
 from app.web.access import current_actor, officer_required
 from app.web.downloads import send_letter, send_letters_zip
 
@@ -119,6 +120,7 @@ def letters_proposal_pdf(proposal_id: int) -> Response:
     if letter is None:
         abort(404, error_code="no_letter",
               message="This proposal has no letter yet." if officer else "No letter has been published yet.")
+    record_letter_opened(letter, actor=user)  # the applicant's first download is the letter's receipt
     return send_letter(letter)
 
 

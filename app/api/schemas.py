@@ -63,6 +63,8 @@ class CallSchema(Schema):
     duration_max_months = fields.Integer(allow_none=True)
     letter_contact = fields.String()
     grant_preparation_days = fields.Integer(allow_none=True)
+    redress_days = fields.Integer(allow_none=True)
+    redress_unopened_days = fields.Integer(allow_none=True)
     published_at = fields.AwareDateTime(format="iso", allow_none=True)
     archived_at = fields.AwareDateTime(format="iso", allow_none=True)
     rules = fields.Method("get_rules", metadata={

@@ -78,6 +78,10 @@ class CallSettingsSchema(Schema):
     letter_contact = fields.String(validate=validate.Length(max=200),
                                    metadata={"description": "Whom the letters name (empty: the instance's)."})
     grant_preparation_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=365))
+    redress_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=365), metadata={
+        "description": "Days from a letter's receipt to request an evaluation review (null: the instance's, 30)."})
+    redress_unopened_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=365), metadata={
+        "description": "Days after which a letter not opened counts as received (null: the instance's, 10)."})
     privacy_controller = fields.String(validate=validate.Length(max=MAX_PRIVACY_CONTACT),
                                        metadata={"description": "The controller's contact in the privacy statement"})
     privacy_dpo = fields.String(validate=validate.Length(max=MAX_PRIVACY_CONTACT),

@@ -7,12 +7,14 @@ from werkzeug.wrappers import Response
 
 from app.applicant import bp
 from app.clock import utcnow
-from app.models import Proposal
+from app.enums import letter_decision_label
+from app.models import Proposal, RedressRequest
 from app.queries.access import load_visible_call
 from app.queries.calls import open_calls
 from app.queries.eligibility import check_proposal
 from app.queries.membership import pending_join_request, waiting_join_requests
 from app.queries.proposals import organisation_proposals
+from app.queries.redress import organisation_requests
 from app.services.proposals import create_proposal
 from app.web.access import current_actor
 from app.web.transaction import command
@@ -25,13 +27,15 @@ def dashboard() -> str:
     now = utcnow()
     user = current_actor()
     proposals: list[Proposal] = []
+    reviews: list[RedressRequest] = []
     if user.organisation_id is not None:
         proposals = organisation_proposals(user.organisation_id)
+        reviews = organisation_requests(user.organisation_id)
     checklists = {proposal.id: check_proposal(proposal) for proposal in proposals}
     organisation = user.organisation
     return render_template(
         "applicant/dashboard.html", proposals=proposals, checklists=checklists, open_calls=open_calls(now), now=now,
-        start_form=StartProposalForm(),
+        start_form=StartProposalForm(), reviews=reviews, decision_label=letter_decision_label,
         waiting_requests=len(waiting_join_requests(organisation)) if organisation else 0,
         join_request=None if organisation else pending_join_request(user),
     )

@@ -16,6 +16,7 @@ from app.manage import (  # noqa: E402, F401
     intake,
     letters,
     personal_data,
+    redress,  # evaluation review requests: the queue, the committee's decision
     routes,
     selection,
     tokens,  # administrators: an account's API tokens

@@ -32,6 +32,9 @@ class Call(Model):
         sa.CheckConstraint("grant_preparation_days IS NULL OR grant_preparation_days >= 1",
                            name="grant_preparation_days_positive"),
         sa.CheckConstraint("gender_target >= 0 AND gender_target <= 50", name="gender_target_share"),
+        sa.CheckConstraint("redress_days IS NULL OR redress_days >= 1", name="redress_days_positive"),
+        sa.CheckConstraint("redress_unopened_days IS NULL OR redress_unopened_days >= 1",
+                           name="redress_unopened_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +105,10 @@ class Call(Model):
     # or None: the instance's LETTER_CONTACT_EMAIL and GRANT_PREPARATION_DAYS).
     letter_contact: Mapped[str] = mapped_column(sa.String(200), default="")
     grant_preparation_days: Mapped[int | None]
+    # The redress window: days from the letter's receipt, and the days after which a letter not opened counts as
+    # received (None: the instance's REDRESS_DAYS and REDRESS_UNOPENED_DAYS, 30 and 10).
+    redress_days: Mapped[int | None]
+    redress_unopened_days: Mapped[int | None]
     # The life cycle's two decisions (app/services/call_lifecycle.py); every other phase is derived from the dates,
     # the proposals, the assignments and the runs. A call never published is a draft only officers see.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

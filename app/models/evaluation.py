@@ -129,9 +129,16 @@ class ConsensusReport(Model):
     """The consensus of a proposal's evaluators, drafted by the rapporteur and approved by the officer."""
 
     __tablename__ = "consensus_reports"
+    # One consensus in force per proposal. An upheld evaluation review (app.services.redress) supersedes it: the
+    # old report stays on record, marked, and the re-evaluation's panel writes a new one. Every read that feeds the
+    # ranking, the progress or the letters filters on `CURRENT_CONSENSUS`.
+    __table_args__ = (
+        sa.Index("uq_consensus_reports_proposal_id_current", "proposal_id", unique=True,
+                 sqlite_where=sa.text("superseded_at IS NULL"), postgresql_where=sa.text("superseded_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id"), unique=True)
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id"))
     rapporteur_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.DRAFT)
     overall_comment: Mapped[str] = mapped_column(sa.Text, default="")
@@ -139,11 +146,17 @@ class ConsensusReport(Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When an upheld evaluation review ordered a re-evaluation that replaces this consensus (None: in force).
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     proposal: Mapped[Proposal] = relationship()
     scores: Mapped[list[ConsensusScore]] = relationship(
         back_populates="report", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+# The consensus in force: add it to every query on ConsensusReport that is not about the record of the past.
+CURRENT_CONSENSUS = ConsensusReport.superseded_at.is_(None)
 
 
 class ConsensusScore(Model):

@@ -41,6 +41,10 @@ SCORE_STEP = Decimal("0.5")  # scores run from 0 to the criterion's maximum in s
 MIN_COMMENT_LENGTH = 30  # each comment of a submitted report
 MAX_COMMENT_LENGTH = 10_000
 
+# Evaluation review (models/redress.py): the coordinator's grounds
+MIN_REDRESS_GROUNDS = 50
+MAX_REDRESS_GROUNDS = 5000
+
 # Selection (models/selection.py)
 MAX_RESERVE_SIZE = 1000
 MIN_JUSTIFICATION = 20  # the officer's order of a residual tie

@@ -142,6 +142,9 @@ class Letter(Model):
     size_bytes: Mapped[int] = mapped_column(default=0)
     page_count: Mapped[int] = mapped_column(default=0)
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When an applicant of the proposal's organisation first downloaded it: the letter's receipt, from which the
+    # redress window runs (app.queries.redress).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     proposal: Mapped[Proposal] = relationship()
     run: Mapped[SelectionRun | None] = relationship()

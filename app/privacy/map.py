@@ -299,7 +299,7 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     # The controller's and the DPO's published contact: a function's address, shown to everyone.
     **not_personal("calls", "privacy_controller privacy_dpo", SETTING),
     # The letters' contact point is a function's address too; the life cycle's decisions are the call's state.
-    **not_personal("calls", "letter_contact grant_preparation_days", SETTING),
+    **not_personal("calls", "letter_contact grant_preparation_days redress_days redress_unopened_days", SETTING),
     **not_personal("calls", "published_at archived_at", STATE),
     **not_personal("criteria", "id call_id", ID),
     **not_personal("criteria", "key name description max_score weight threshold position", SETTING),
@@ -345,7 +345,7 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     **not_personal("individual_scores", "score", SCORE),
     "consensus_reports.overall_comment": EVALUATION_COMMENTS, "consensus_reports.rapporteur_id": LINK,
     "consensus_reports.approved_by_id": LINK, **not_personal("consensus_reports", "id proposal_id", ID),
-    **not_personal("consensus_reports", "status updated_at submitted_at approved_at", STATE),
+    **not_personal("consensus_reports", "status updated_at submitted_at approved_at superseded_at", STATE),
     "consensus_scores.comment": EVALUATION_COMMENTS, **not_personal("consensus_scores", "id report_id criterion_id",
                                                                     ID),
     **not_personal("consensus_scores", "score", SCORE),
@@ -364,7 +364,12 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     **not_personal("transfer_offers", "status offered_at responded_at", STATE),
     "letters.published_by_id": LINK, **not_personal("letters", "id proposal_id run_id batch_id", ID),
     **not_personal("letters", "kind reference verification_code decision_date created_at published_at size_bytes "
-                              "page_count", STATE),
+                              "page_count opened_at", STATE),
+    # --- evaluation review (redress): the coordinator's grounds may name people; kept like the proposal's file ---
+    "redress_requests.grounds_text": PROPOSAL_TEXT, "redress_requests.assessment": PROPOSAL_TEXT,
+    "redress_requests.filed_by_id": LINK, "redress_requests.decided_by_id": LINK,
+    **not_personal("redress_requests", "id call_id proposal_id letter_id reply_letter_id rerun_id", ID),
+    **not_personal("redress_requests", "stage ground status filed_at window_closes_at decided_at", STATE),
     **not_personal("letters", "sha256", HASH),
     "letter_batches.created_by_id": LINK, **not_personal("letter_batches", "id run_id", ID),
     **not_personal("letter_batches", "status total done skipped failed errors created_at updated_at finished_at",

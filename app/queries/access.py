@@ -47,6 +47,7 @@ from app.models import (
     OutboxMessage,
     PoolMember,
     Proposal,
+    RedressRequest,
     SelectionRun,
     Submission,
     TieResolution,
@@ -217,6 +218,11 @@ def load_tie_resolution(call: Call, resolution_id: int, user: User | None) -> Ti
 
 def load_pool_member(call: Call, member_id: int, user: User | None) -> PoolMember:
     return _officers(PoolMember, member_id, user, "There is no such evaluator in this call's pool.", call=call)
+
+
+def load_redress_request(call: Call, request_id: int, user: User | None) -> RedressRequest:
+    """An evaluation review request of the call, as the officers handle it (applicants read theirs by letter)."""
+    return _officers(RedressRequest, request_id, user, "There is no such review request in this call.", call=call)
 
 
 def load_call_assignment(call: Call, assignment_id: int, user: User | None) -> Assignment:

@@ -17,7 +17,17 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ReportStatus
 from app.extensions import db
-from app.models import Assignment, AuditEvent, Call, ConsensusReport, Criterion, IndividualReport, Proposal, User
+from app.models import (
+    CURRENT_CONSENSUS,
+    Assignment,
+    AuditEvent,
+    Call,
+    ConsensusReport,
+    Criterion,
+    IndividualReport,
+    Proposal,
+    User,
+)
 from app.queries.access import is_officer
 from app.queries.evaluation import (
     active_assignments,
@@ -95,8 +105,10 @@ def readiness(proposal: Proposal) -> Readiness:
 
 
 def consensus_of(proposal: Proposal) -> ConsensusReport | None:
-    """The proposal's consensus report, whatever its status (None before the rapporteur's first save)."""
-    return db.session.scalar(sa.select(ConsensusReport).where(ConsensusReport.proposal_id == proposal.id))
+    """The proposal's consensus report in force, whatever its status (None before the rapporteur's first save, and
+    after an upheld evaluation review superseded it until the new panel's rapporteur saves theirs)."""
+    return db.session.scalar(sa.select(ConsensusReport).where(ConsensusReport.proposal_id == proposal.id,
+                                                              CURRENT_CONSENSUS))
 
 
 def _named(references: list[str], limit: int = 10) -> str:
@@ -126,7 +138,7 @@ def ready_to_rank_reasons(rows: list[tuple[str, Eligibility, ReportStatus | None
 def consensus_statuses(proposal_ids: Iterable[int]) -> dict[int, ReportStatus]:
     """Proposal id → the status of its consensus report, for the proposals that have one (one query)."""
     rows = db.session.execute(sa.select(ConsensusReport.proposal_id, ConsensusReport.status)
-                              .where(ConsensusReport.proposal_id.in_(list(proposal_ids))))
+                              .where(ConsensusReport.proposal_id.in_(list(proposal_ids)), CURRENT_CONSENSUS))
     return {proposal_id: status for proposal_id, status in rows}
 
 

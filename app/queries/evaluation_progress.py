@@ -15,7 +15,16 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
-from app.models import Assignment, Call, ConsensusReport, IndividualReport, PoolMember, Proposal, User
+from app.models import (
+    CURRENT_CONSENSUS,
+    Assignment,
+    Call,
+    ConsensusReport,
+    IndividualReport,
+    PoolMember,
+    Proposal,
+    User,
+)
 from app.queries.consensus import ready_to_rank_reasons
 
 CONSENSUS_STATES = ("none", "draft", "submitted", "approved")
@@ -178,7 +187,8 @@ def call_progress(call: Call, now: datetime | None = None) -> CallProgress:
     _count_assignments(call, proposals, evaluators, now)
     for proposal_id, status in db.session.execute(
             sa.select(ConsensusReport.proposal_id, ConsensusReport.status)
-            .join(Proposal, Proposal.id == ConsensusReport.proposal_id).where(Proposal.call_id == call.id)):
+            .join(Proposal, Proposal.id == ConsensusReport.proposal_id)
+            .where(Proposal.call_id == call.id, CURRENT_CONSENSUS)):
         if proposal_id in proposals:
             proposals[proposal_id].consensus = _consensus_label(status)
     listed = list(proposals.values())

@@ -17,7 +17,7 @@ from flask import current_app
 
 from app.enums import CallKind, LetterKind, letter_decision_label, letter_kind_label
 from app.formatting import format_day, format_money, format_score
-from app.models import Call, ConsensusReport, Proposal, SelectionRun
+from app.models import Call, ConsensusReport, Proposal, RedressRequest, SelectionRun
 from app.queries.letters import letter_kind, letter_reference, verification_code
 from app.queries.outcomes import Outcome
 from app.translation import current_language, gettext, ngettext
@@ -169,7 +169,7 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
                                                         or int(config.get("GRANT_PREPARATION_DAYS", 14)))),
             "sign_by": _day_text(add_months(local_day, 3)),
         },
-        "redress_days": int(config.get("REDRESS_DAYS", 30)),
+        "redress_days": call.redress_days or int(config.get("REDRESS_DAYS", 30)),
         "issuer": config.get("LETTER_ISSUER", ""),
         "signatory": config.get("LETTER_SIGNATORY", ""),
         "contact_email": call.letter_contact or config.get("LETTER_CONTACT_EMAIL", ""),
@@ -193,4 +193,28 @@ def _proposal(proposal: Proposal) -> dict[str, Any]:
         "country": proposal.organisation.country,
         "coordinator": coordinator.name if coordinator else proposal.organisation.name,
         "partners": len(proposal.partners),
+    }
+
+
+def redress_reply_context(request: RedressRequest, *, reference: str, assessment: str,
+                          decided: datetime) -> dict[str, Any]:
+    """What the review committee's reply to an evaluation review request shows (the decision stands)."""
+    proposal = request.proposal
+    call = proposal.call
+    config = current_app.config
+    code = verification_code(reference)
+    base_url = str(config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    return {
+        **_letter_kind(LetterKind.REDRESS_REPLY, call),
+        "reference": reference, "verification_code": code, "verify_url": f"{base_url}/verify/{code}",
+        "decision_iso": decided.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "decision_day": _day_text(decided.astimezone(call.zone).date()),
+        "call": {"code": call.code, "title": call.title, "programme": call.programme},
+        "proposal": _proposal(proposal),
+        "request": {"filed_day": _day_text(request.filed_at.astimezone(call.zone).date()),
+                    "ground": request.ground.label, "letter": request.letter.reference,
+                    "decision": letter_decision_label(request.stage, call.kind)},
+        "assessment_paragraphs": [part.strip() for part in assessment.split("\n\n") if part.strip()],
+        "issuer": config.get("LETTER_ISSUER", ""), "signatory": config.get("LETTER_SIGNATORY", ""),
+        "contact_email": call.letter_contact or config.get("LETTER_CONTACT_EMAIL", ""),
     }

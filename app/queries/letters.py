@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import BatchStatus, CallKind, Eligibility, LetterKind, ProposalStatus, ReportStatus
 from app.extensions import db
-from app.models import Call, ConsensusReport, Letter, LetterBatch, Proposal, SelectionRun, User
+from app.models import CURRENT_CONSENSUS, Call, ConsensusReport, Letter, LetterBatch, Proposal, SelectionRun, User
 from app.queries.outcomes import Outcome, run_outcomes
 from scoring import Rules
 
@@ -93,7 +93,7 @@ def approved_reports(ids: Iterable[int]) -> dict[int, ConsensusReport]:
     """Proposal id → its approved consensus report (the comments of the Evaluation Summary)."""
     reports = db.session.scalars(
         sa.select(ConsensusReport).where(ConsensusReport.proposal_id.in_(list(ids)),
-                                         ConsensusReport.status == ReportStatus.APPROVED)
+                                         ConsensusReport.status == ReportStatus.APPROVED, CURRENT_CONSENSUS)
     )
     return {report.proposal_id: report for report in reports}
 
@@ -154,7 +154,7 @@ def run_letters(run: SelectionRun) -> list[Letter]:
 
 def latest_letter(proposal: Proposal, *, published_only: bool) -> Letter | None:
     """The proposal's most recent letter (a later run, such as a promotion from the reserve list, comes last)."""
-    query = sa.select(Letter).where(Letter.proposal_id == proposal.id)
+    query = sa.select(Letter).where(Letter.proposal_id == proposal.id, Letter.kind != LetterKind.REDRESS_REPLY)
     if published_only:
         query = query.where(Letter.published_at.is_not(None))
     return db.session.scalar(query.order_by(Letter.decision_date.desc(), Letter.id.desc()).limit(1))

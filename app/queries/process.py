@@ -1,9 +1,9 @@
 """The officer's process view of one call: Intake → Screening → Evaluation → Consensus → Ranking → Selection →
 Letters → Redress, each stage with its counts, what blocks the next one, and the next action.
 
-Counts are read as aggregates in a fixed number of queries (five), whatever the size of the call, so the call's page
-stays as fast at 5,000 proposals as at five. Redress has no workflow of its own yet: its stage shows the letters
-published (the decisions an applicant can contest) and offers no action.
+Counts are read as aggregates in a fixed number of queries (six), whatever the size of the call, so the call's page
+stays as fast at 5,000 proposals as at five. Redress shows the letters published (the decisions an applicant can
+contest), the evaluation review requests by state and the time the decided ones took (app.queries.redress).
 """
 
 from __future__ import annotations
@@ -14,10 +14,20 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.clock import utcnow
-from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus, RunStatus
+from app.enums import AssignmentState, Eligibility, ProposalStatus, RedressStatus, ReportStatus, RunStatus
 from app.extensions import db
-from app.models import Assignment, Call, ConsensusReport, IndividualReport, Letter, Proposal, SelectionRun
+from app.models import (
+    CURRENT_CONSENSUS,
+    Assignment,
+    Call,
+    ConsensusReport,
+    IndividualReport,
+    Letter,
+    Proposal,
+    SelectionRun,
+)
 from app.queries.consensus import ready_to_rank_reasons
+from app.queries.redress import redress_report
 from app.queries.screening import screening_open
 
 
@@ -69,7 +79,7 @@ def _figures(call: Call) -> _Figures:
         sa.select(Proposal.status, sa.func.count()).where(Proposal.call_id == call.id).group_by(Proposal.status)).all())
     rows = db.session.execute(
         sa.select(Proposal.reference, Proposal.eligibility, ConsensusReport.status)
-        .outerjoin(ConsensusReport, ConsensusReport.proposal_id == Proposal.id)
+        .outerjoin(ConsensusReport, sa.and_(ConsensusReport.proposal_id == Proposal.id, CURRENT_CONSENSUS))
         .where(Proposal.call_id == call.id, Proposal.status == ProposalStatus.SUBMITTED)).all()
     eligibility = [row[1] for row in rows]
     consensus: dict[ReportStatus, int] = {}
@@ -190,15 +200,30 @@ def _letters(f: _Figures) -> Stage:
     return stage
 
 
+def _redress(call: Call, f: _Figures) -> Stage:
+    report = redress_report(call)
+    waiting = report.by_status[RedressStatus.FILED]
+    taken = (f"median {report.median_days:g} days, longest {report.max_days}" if report.median_days is not None
+             else "none decided yet")
+    stage = Stage("redress", "Redress", [
+        ("Letters published", str(f.letters_published)), ("Review requests", str(report.total)),
+        ("Awaiting the committee", str(waiting)), ("Rejected (decision stands)",
+                                                   str(report.by_status[RedressStatus.REJECTED])),
+        ("Filing to decision", taken)])
+    stage.done = f.letters_published > 0 and waiting == 0
+    if waiting:
+        stage.blocker = f"{_plural(waiting, 'review request')} awaiting the review committee."
+        stage.action = Action("Review the requests", "manage.redress_requests")
+    return stage
+
+
 def call_process(call: Call, now: datetime | None = None) -> list[Stage]:
     """The call's stages in order; the first one not done is the current one."""
     closed = screening_open(call, now or utcnow())
     f = _figures(call)
     stages = [_intake(call, f, closed), _screening(f, closed), _evaluation(call, f), _consensus(f),
               _ranking(f, closed)]
-    stages += [_selection(f, stages[-1].done), _letters(f),
-               Stage("redress", "Redress", [("Letters published", str(f.letters_published))],
-                     done=f.letters_published > 0)]
+    stages += [_selection(f, stages[-1].done), _letters(f), _redress(call, f)]
     current = next((stage for stage in stages if not stage.done), None)
     if current is not None:
         current.current = True

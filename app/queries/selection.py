@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased, joinedload
 from app.enums import CallState, Decision, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
 from app.models import (
+    CURRENT_CONSENSUS,
     Call,
     ConsensusReport,
     ConsensusScore,
@@ -130,7 +131,7 @@ def load_call_data(call: Call, *, with_comments: bool = False) -> CallData:
             ConsensusReport.status.label("consensus_status"), comment.label("overall_comment"),
         )
         .outerjoin(coordinator, sa.and_(coordinator.proposal_id == Proposal.id, coordinator.is_coordinator.is_(True)))
-        .outerjoin(ConsensusReport, ConsensusReport.proposal_id == Proposal.id)
+        .outerjoin(ConsensusReport, sa.and_(ConsensusReport.proposal_id == Proposal.id, CURRENT_CONSENSUS))
         .where(Proposal.call_id == call.id, Proposal.status != ProposalStatus.WITHDRAWN, has_submission)
         .order_by(Proposal.reference)
     )
@@ -152,7 +153,7 @@ def load_call_data(call: Call, *, with_comments: bool = False) -> CallData:
         .join(Criterion, ConsensusScore.criterion_id == Criterion.id)
         .join(Proposal, ConsensusReport.proposal_id == Proposal.id)
         .where(Proposal.call_id == call.id, ConsensusReport.status == ReportStatus.APPROVED,
-               Criterion.call_id == call.id)
+               CURRENT_CONSENSUS, Criterion.call_id == call.id)
     )
     for score in db.session.execute(scores):
         row = rows.get(score.proposal_id)

@@ -7,7 +7,8 @@ replacing an evaluator who withdraws changes nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -61,7 +62,7 @@ def _require_assignable(call: Call, now: datetime) -> None:
 
 
 def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_proposed: bool = False,
-              now: datetime | None = None) -> FillResult:
+              now: datetime | None = None, exclude: Mapping[int, frozenset[int]] | None = None) -> FillResult:
     """Give every eligible proposal (or those in `only`) exactly k evaluators, solving a min-cost flow (`matching`).
 
     Active assignments stay; those that became invalid (a declared conflict not waived, an automatic conflict
@@ -70,6 +71,8 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     proposal they are conflicted with; loads are balanced and the closest evaluators preferred: by what the
     proposal and the evaluators' profiles say (`matching.affinity`, stored with each assignment with the terms it
     rests on) once the pool has written any, else by expertise in the proposal's strand.
+    `exclude` (proposal id → evaluator ids) keeps more evaluators away from a proposal than its conflicts: an upheld
+    evaluation review's re-evaluation excludes every original evaluator (app.services.redress).
     Raises AssignmentInfeasible, naming every proposal that cannot be covered and why, and changes nothing.
     Side effects: new PROPOSED assignments, withdrawn ones, default rapporteurs, audit events.
     """
@@ -86,6 +89,9 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     rows = _clear_invalid(call, proposals, members, conflicts, result, actor=actor,
                           discard_proposed=discard_proposed, now=now)
     problem = assignment_problem(call, proposals, versions, members, rows, conflicts)
+    if exclude:
+        problem = replace(problem, needs=[replace(n, excluded=n.excluded | exclude.get(n.id, frozenset()))
+                                          for n in problem.needs])
     result.covered = problem.covered
     texts = affinity_texts(proposals, versions, members)
     affinity = matching.Affinity(*texts) if texts else None

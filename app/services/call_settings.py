@@ -29,7 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "duration_max_months": None, "strands": (), "strand_label": "Strand", "coverage_field": None,
     "evaluators_per_proposal": 3, "evaluation_deadline": None, "country_conflict": True,
     "country_conflict_scope": "coordinator", "country_conflict_strength": "hard", "overall_threshold": None,
-    "tie_break": (), "letter_contact": "", "grant_preparation_days": None, "privacy_controller": "",
+    "tie_break": (), "letter_contact": "", "grant_preparation_days": None, "redress_days": None,
+    "redress_unopened_days": None, "privacy_controller": "",
     "privacy_dpo": "",
 }
 

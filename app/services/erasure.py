@@ -51,6 +51,7 @@ from app.models import (
     PoolMember,
     Proposal,
     RecoveryCode,
+    RedressRequest,
     Submission,
     User,
     UserSession,
@@ -100,6 +101,7 @@ SUBJECT_ROWS: dict[str, dict[str, Selector]] = {
         "consensus_reports": lambda ids: ConsensusReport.proposal_id.in_(ids),
         "consensus_scores": lambda ids: ConsensusScore.report_id.in_(
             sa.select(ConsensusReport.id).where(ConsensusReport.proposal_id.in_(ids))),
+        "redress_requests": lambda ids: RedressRequest.proposal_id.in_(ids),
     },
     EVALUATOR.key: {
         "pool_members": lambda ids: PoolMember.call_id.in_(ids),

@@ -117,6 +117,8 @@ def world(app: Any, tmp_path: Any) -> SimpleNamespace:
         db.session.commit()
         award = db.session.scalar(sa.select(Letter).where(
             Letter.proposal_id == letters["proposals"]["selected"].id))
+        reserve_letter = db.session.scalar(sa.select(Letter.id).where(
+            Letter.proposal_id == letters["proposals"]["reserve"].id))
         member = db.session.scalar(sa.select(PoolMember).where(PoolMember.user_id == setup.evaluator_ids[0]))
         return SimpleNamespace(
             setup=setup, officer=officer.email, applicant=applicant.email, admin=admin.email,
@@ -128,7 +130,7 @@ def world(app: Any, tmp_path: Any) -> SimpleNamespace:
             consensus=setup.assignments[(second, setup.evaluator_ids[0])],
             email_change=f"/account/email/{change.id}/{email_change_token(change)}",
             password_reset=f"/auth/password-reset/{reset_link_token(newcomer, made_at=int(utcnow().timestamp()))}",
-            applicant_id=applicant.id, waiting=waiting.email,
+            applicant_id=applicant.id, waiting=waiting.email, reserve_letter=reserve_letter,
             confirmation=f"/auth/confirm/{confirmation_link_token(waiting, made_at=int(utcnow().timestamp()))}",
             message=db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.letter_id == award.id)),
         )
@@ -216,6 +218,16 @@ def _applicant_pages(tour: Any) -> None:
     tour.visit("/applicant/letters")
     tour.visit("/applicant/offers")
     tour.visit(f"/applicant/offers/{w.offer}")
+    # An evaluation review: grounds too short (errors at the field), then filed (the request's state).
+    page = tour.visit(f"/applicant/letters/{w.reserve_letter}/review")
+    page.fill("#grounds_text", "The experts were wrong.")
+    page.click("form.form input[type=submit]")
+    page.wait_for_load_state()
+    _sent(tour, "applicant.redress_request.post.422")
+    page.fill("#grounds_text", "The consensus scores Impact 3.5 of 5 while its comment finds no weakness at all.")
+    page.click("form.form input[type=submit]")
+    page.wait_for_load_state()
+    tour.auditor.check(tour.page, state="redress filed")
     tour.visit("/applicant/organisation")
     tour.visit("/manage/")  # not an officer: the refusal page
     # Wrong input on each section: errors at the fields, nothing lost.
@@ -284,6 +296,14 @@ def _officer_pages(tour: Any) -> None:
     letters = f"/manage/calls/{w.letters_code}"
     for path in ("", "/letters", f"/runs/{w.letters_run}/letters", f"/runs/{w.letters_run}/promote", "/outbox"):
         tour.visit(f"{letters}{path}")
+    # The evaluation review the applicant filed: the queue, the request's file, the committee's decision.
+    page = tour.visit(f"{letters}/redress")
+    request_path = page.locator("table a:has-text('EC2RESE')").first.get_attribute("href")
+    page = tour.visit(request_path)
+    page.fill("#assessment", "The record shows the reports submitted before the consensus was approved, as required.")
+    page.click("form.form input[type=submit]")
+    page.wait_for_load_state()
+    tour.auditor.check(tour.page, state="rejected")
     tour.visit(f"{letters}/offers")
     tour.visit(f"/manage/letter-batches/{w.batch}")
 

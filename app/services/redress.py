@@ -1,0 +1,282 @@
+"""Evaluation review (redress): the coordinator's request about a decision letter.
+
+The rules (shared/domain/eu-evaluation.md, README "Evaluation review (redress)"): one request per proposal and stage
+(the decision of the letter: ineligibility, rejection, reserve list), by an applicant of the proposal's organisation
+(the coordinator's: the organisation that submitted it), within the window of `app.queries.redress.redress_window`,
+pointing to a procedural failing or a factual error of the kind the stage admits (`app.enums.REDRESS_GROUNDS`),
+never to the experts' judgement of the merits.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.clock import utcnow
+from app.enums import (
+    REDRESS_GROUNDS,
+    AssignmentState,
+    LetterKind,
+    RedressGround,
+    RedressStatus,
+    ReportStatus,
+    letter_kind_label,
+)
+from app.extensions import db
+from app.formatting import format_local
+from app.letter_files import render_redress_reply
+from app.models import Assignment, Letter, Proposal, RedressRequest, SelectionRun, User
+from app.models.limits import MAX_REDRESS_GROUNDS, MIN_REDRESS_GROUNDS
+from app.queries.access import is_member_of_proposal_organisation, require_officer
+from app.queries.consensus import consensus_of
+from app.queries.redress import evaluation_participants, redress_window, redressable_letter, request_for
+from app.queries.runs import run_in_force
+from app.queries.selection import SelectionOptions
+from app.services.assignment import fill_gaps
+from app.services.audit import record_event
+from app.services.errors import (
+    AlreadyExists,
+    DeadlinePassed,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    NotReady,
+)
+from app.services.evaluator_mail import queue_assignment_notices
+from app.services.selection import DECIDE, run_selection
+from app.storage import get_storage
+
+
+def file_redress_request(proposal: Proposal, *, actor: User | None, stage: LetterKind, ground: RedressGround,
+                         grounds_text: str) -> RedressRequest:
+    """File the coordinator's request for a review of the decision `stage` of the proposal's latest letter.
+
+    Refused (DomainError, with the reason): anyone but an applicant of the proposal's organisation; no published
+    letter, or a letter of another decision than `stage` (an award is not reviewed); a second request for the stage;
+    after the window closed; a ground the stage does not admit, or grounds shorter than MIN_REDRESS_GROUNDS.
+    Side effects: the request, an audit event; flushes.
+    """
+    if actor is None or not is_member_of_proposal_organisation(actor, proposal):
+        raise NotAllowed("Only the applicants of the coordinating organisation may request a review of its "
+                         "proposal's evaluation.")
+    _lock_proposal(proposal)
+    letter = _letter_of_stage(proposal, stage)
+    earlier = request_for(proposal, stage)
+    if earlier is not None:
+        filed = format_local(earlier.filed_at, proposal.call.time_zone)
+        raise AlreadyExists(f"A review of this decision was already requested on {filed}: one request per proposal "
+                            "and decision.")
+    window = redress_window(letter, proposal.call)
+    if window is None:  # not reached: _letter_of_stage found a published letter of a reviewable kind
+        raise InvalidTransition("This letter opens no review.")
+    now = utcnow()
+    if not window.is_open(now):
+        received = "you opened it" if window.opened else f"{window.unopened_days} days after it was sent, unopened"
+        raise DeadlinePassed(
+            f"The time to request a review ended on {format_local(window.closes_at, proposal.call.time_zone)}: "
+            f"{window.days} days after the letter was received ({received}).")
+    _check_grounds(stage, ground, grounds_text)
+    request = RedressRequest(call_id=proposal.call_id, proposal_id=proposal.id, letter_id=letter.id, stage=stage,
+                             ground=ground, grounds_text=grounds_text.strip(), filed_by_id=actor.id, filed_at=now,
+                             window_closes_at=window.closes_at)
+    db.session.add(request)
+    db.session.flush()
+    record_event(actor, "redress.filed", object_type="proposal", object_id=proposal.id, request=request.id,
+                 stage=stage.value, ground=ground.value, letter=letter.reference)
+    return request
+
+
+def _lock_proposal(proposal: Proposal) -> None:
+    """Two applicants filing at once: the second waits, then finds the first's request (PostgreSQL; SQLite writes one
+    at a time anyway)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.select(Proposal.id).where(Proposal.id == proposal.id).with_for_update(key_share=True))
+
+
+def _letter_of_stage(proposal: Proposal, stage: LetterKind) -> Letter:
+    letter = redressable_letter(proposal)
+    if letter is None:
+        raise InvalidTransition("This proposal has no published decision letter: a review is requested about one.")
+    call_kind = proposal.call.kind
+    if letter.kind not in REDRESS_GROUNDS:
+        raise InvalidTransition(f"The proposal's letter is an {letter_kind_label(letter.kind, call_kind).lower()}: "
+                                "only ineligibility, rejection and reserve list decisions may be reviewed.")
+    if letter.kind is not stage:
+        raise InvalidTransition(
+            f"The proposal's letter in force is a {letter_kind_label(letter.kind, call_kind).lower()}, not a "
+            f"{letter_kind_label(stage, call_kind).lower()}: a request is about the decision it announces.",
+            details={"field": "stage"})
+    return letter
+
+
+def _check_grounds(stage: LetterKind, ground: RedressGround, grounds_text: str) -> None:
+    problems: dict[str, str] = {}
+    if ground not in REDRESS_GROUNDS[stage]:
+        problems["ground"] = ("An ineligibility decision is reviewed on its eligibility check only."
+                              if stage is LetterKind.INELIGIBLE else
+                              "An evaluated proposal passed its eligibility check: point to the evaluation procedure "
+                              "or to scores that contradict their comments.")
+    length = len(grounds_text.strip())
+    if length < MIN_REDRESS_GROUNDS:
+        problems["grounds_text"] = (f"Say what went wrong in at least {MIN_REDRESS_GROUNDS} characters: which step, "
+                                    "and how it could change the decision.")
+    elif length > MAX_REDRESS_GROUNDS:
+        problems["grounds_text"] = f"At most {MAX_REDRESS_GROUNDS} characters."
+    if problems:
+        raise InvalidInput.naming(problems, several="problems with the request")
+
+
+def check_committee_member(request: RedressRequest, actor: User | None) -> User:
+    """The actor, if they may sit on the review committee of this request: an officer or administrator who took no
+    part in the evaluation of the proposal (`app.queries.redress.evaluation_participants`); NotAllowed otherwise."""
+    require_officer(actor, to="review an evaluation")
+    if actor is None:  # not reached: require_officer refuses the system without `unattended`
+        raise NotAllowed("Only programme officers and administrators review an evaluation.")
+    if actor.id in evaluation_participants(request.proposal):
+        raise NotAllowed("You took part in the evaluation of this proposal (you screened it, evaluated it, changed its "
+                         "evaluators or handled its consensus): the review committee is made of officers who did not.")
+    return actor
+
+
+def reject_redress_request(request: RedressRequest, *, actor: User | None, assessment: str) -> Letter:
+    """The committee's outcome "rejected": the decision stands, and a reasoned reply letter is issued to the
+    coordinator (published at once under *My letters*, verifiable like every letter).
+
+    Refused: anyone but a committee member (`check_committee_member`), a request already decided, an assessment
+    shorter than MIN_REDRESS_GROUNDS. Side effects: the reply's PDF stored, the letter, the request decided, an
+    audit event; flushes.
+    """
+    member, assessment = _check_decision(request, actor, assessment)
+    decided = utcnow().replace(microsecond=0)
+    reference = f"{request.proposal.reference}-R{request.id}"
+    rendered = render_redress_reply(request, reference=reference, assessment=assessment, decided=decided)
+    get_storage().put_bytes(rendered.pdf)
+    reply = Letter(proposal_id=request.proposal_id, run_id=None, kind=LetterKind.REDRESS_REPLY, reference=reference,
+                   verification_code=rendered.verification_code, sha256=rendered.sha256, decision_date=decided,
+                   created_at=decided, published_at=decided, published_by_id=member.id,
+                   size_bytes=len(rendered.pdf), page_count=rendered.pages)
+    db.session.add(reply)
+    db.session.flush()
+    request.status, request.assessment = RedressStatus.REJECTED, assessment
+    request.decided_at, request.decided_by_id, request.reply_letter_id = decided, member.id, reply.id
+    record_event(member, "redress.rejected", object_type="proposal", object_id=request.proposal_id,
+                 request=request.id, reply=reference)
+    db.session.flush()
+    return reply
+
+
+def _check_decision(request: RedressRequest, actor: User | None, assessment: str) -> tuple[User, str]:
+    """The committee member deciding and the assessment, stripped; refused as `reject_redress_request` says."""
+    member = check_committee_member(request, actor)
+    if request.status is not RedressStatus.FILED:
+        raise InvalidTransition(f"This request was already decided: {request.status.label.lower()}.")
+    assessment = assessment.strip()
+    if not MIN_REDRESS_GROUNDS <= len(assessment) <= MAX_REDRESS_GROUNDS:
+        raise InvalidInput(f"Give the committee's reasons in {MIN_REDRESS_GROUNDS} to {MAX_REDRESS_GROUNDS} "
+                           "characters: they are the reply letter's.", details={"field": "assessment"})
+    return member, assessment
+
+
+def uphold_redress_request(request: RedressRequest, *, actor: User | None, assessment: str) -> RedressRequest:
+    """The committee's outcome "upheld": the evaluation was flawed, and the proposal is re-evaluated by new evaluators.
+
+    The original evaluators are withdrawn from it (kept on record, with the reason; one `redress.upheld` event says
+    which, so that the decision does not make the committee member a participant) and its consensus is superseded
+    (kept on record; the ranking reads only the consensus in force, `CURRENT_CONSENSUS`), so the new panel writes a
+    new one. Refused as `reject_redress_request`, and for an ineligibility decision (it is re-screened, not
+    re-evaluated). Side effects: the request decided, withdrawals, the consensus marked, audit events; flushes.
+    """
+    member, assessment = _check_decision(request, actor, assessment)
+    if request.stage is LetterKind.INELIGIBLE:
+        raise InvalidTransition("An upheld review of an ineligibility decision calls for a new eligibility check, not "
+                                "a re-evaluation: record it on the proposal's screening.")
+    decided = utcnow().replace(microsecond=0)
+    reason = f"Re-evaluation ordered by the evaluation review {request.proposal.reference}-R{request.id}."
+    withdrawn = list(db.session.scalars(sa.select(Assignment).where(
+        Assignment.proposal_id == request.proposal_id, Assignment.state != AssignmentState.WITHDRAWN)))
+    for assignment in withdrawn:
+        assignment.state, assignment.is_rapporteur = AssignmentState.WITHDRAWN, False
+        assignment.withdrawn_at, assignment.withdrawn_reason = decided, reason
+    superseded = consensus_of(request.proposal)
+    if superseded is not None:
+        superseded.superseded_at = decided
+    request.status, request.assessment = RedressStatus.UPHELD, assessment
+    request.decided_at, request.decided_by_id = decided, member.id
+    db.session.flush()
+    record_event(member, "redress.upheld", object_type="proposal", object_id=request.proposal_id,
+                 request=request.id, superseded_consensus=superseded.id if superseded else None,
+                 withdrawn=[a.id for a in withdrawn], reason=reason)
+    return request
+
+
+def assign_reevaluators(request: RedressRequest, *, actor: User | None) -> list[Assignment]:
+    """The officer assigns the re-evaluation's panel: the call's number of evaluators per proposal, chosen by the
+    assignment service (`fill_gaps`: loads, conflicts, panel rules) with every evaluator the proposal ever had
+    excluded, and published to them at once (their dashboard, an e-mail) as the evaluation is already under way.
+
+    Refused: anyone but an officer; a request not upheld; a proposal that already has its new panel; no evaluator
+    left who fits (AssignmentInfeasible, naming why). Side effects: assignments, audit events, the notices' job.
+    """
+    require_officer(actor, to="assign evaluators")
+    assert actor is not None  # noqa: S101 - require_officer refuses the system without `unattended`
+    if request.status is not RedressStatus.UPHELD:
+        raise InvalidTransition("Only an upheld request orders a re-evaluation.")
+    proposal = request.proposal
+    ever = frozenset(db.session.scalars(sa.select(Assignment.evaluator_id).where(
+        Assignment.proposal_id == proposal.id)))
+    now = utcnow()
+    created = fill_gaps(proposal.call, actor=actor, only={proposal.id}, exclude={proposal.id: ever}, now=now).created
+    if not created:
+        raise InvalidTransition(f"The re-evaluation already has its {proposal.call.evaluators_per_proposal} "
+                                "evaluators.")
+    for assignment in created:
+        assignment.state, assignment.published_at = AssignmentState.PUBLISHED, now
+    db.session.flush()
+    record_event(actor, "redress.reevaluators_assigned", object_type="proposal", object_id=proposal.id,
+                 request=request.id, assignment_ids=[a.id for a in created], excluded=sorted(ever))
+    queue_assignment_notices(proposal.call, created)
+    return created
+
+
+def rerun_after_review(request: RedressRequest, *, actor: User | None) -> SelectionRun:
+    """Once the re-evaluation's consensus is approved, re-run the call's ranking and selection with it as a new
+    recorded run (`run_selection`: `scoring` decides), with the options of the run in force; the request page shows
+    its difference from the finalised run (`app.queries.redress.rerun_difference`).
+
+    Refused: anyone but an officer; a request not upheld; before the new consensus is approved (NotReady). Side
+    effects: the run, the request's `rerun_id`, audit events; flushes.
+    """
+    require_officer(actor, to=DECIDE)
+    if request.status is not RedressStatus.UPHELD:
+        raise InvalidTransition("Only an upheld request's re-evaluation re-runs the ranking and selection.")
+    reevaluated = consensus_of(request.proposal)
+    if reevaluated is None or reevaluated.status is not ReportStatus.APPROVED:
+        raise NotReady("The re-evaluation's consensus is not approved yet: the ranking and selection are re-run "
+                       "with it once it is.")
+    call = request.proposal.call
+    in_force = run_in_force(call)
+    options = None if in_force is None else SelectionOptions.from_values(
+        call, **{key: in_force.options.get(key) for key in ("budget_policy", "reserve_size", "coverage")})
+    run = run_selection(call, actor=actor, options=options, note=f"Re-run after the evaluation review "
+                                                                 f"{request.proposal.reference}-R{request.id}, upheld.")
+    request.rerun_id = run.id
+    db.session.flush()
+    record_event(actor, "redress.rerun", object_type="proposal", object_id=request.proposal_id, request=request.id,
+                 run=run.number, compared_with=in_force.number if in_force else None)
+    return run
+
+
+def record_letter_opened(letter: Letter, *, actor: User | None) -> None:
+    """Note the first time an applicant of the proposal's organisation downloads its published letter: the letter's
+    receipt, from which the redress window runs. Officers reading it, and later downloads, change nothing.
+
+    Written at once in a short transaction of its own, like the officers' access log (app/privacy/access_log.py):
+    the download is a GET, whose request transaction is never committed, but the receipt must be on record. The
+    conditional UPDATE keeps the first opening when two downloads race.
+    """
+    if letter.opened_at is not None or letter.published_at is None \
+            or actor is None or not is_member_of_proposal_organisation(actor, letter.proposal):
+        return
+    opened_at = utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(Letter.__table__).where(  # type: ignore[arg-type]
+            Letter.__table__.c.id == letter.id, Letter.__table__.c.opened_at.is_(None)).values(opened_at=opened_at))

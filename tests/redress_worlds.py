@@ -1,0 +1,89 @@
+"""The world of the "upheld → re-evaluation" tests: a closed call whose three proposals were evaluated through the
+services (reports, consensus, a finalised run), the weakest rejected below threshold with its letter published and
+a request for review filed; an officer who took part in the evaluation and one who did not; one evaluator of the
+pool conflicted with the coordinator. Like tests/factories.py it flushes and the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.clock import utcnow
+from app.enums import ConflictDeclaration, LetterKind, RedressGround, Role
+from app.extensions import db
+from app.models import Letter, PoolMember, Proposal, RedressRequest, User
+from app.queries.consensus import readiness
+from app.queries.evaluation import active_assignments, counts_toward_k
+from app.queries.letters import verification_code
+from app.queries.runs import finalise_preview
+from app.services import consensus
+from app.services.conflicts import declare_conflict
+from app.services.redress import file_redress_request
+from app.services.selection import finalise_run, run_selection
+from tests.evaluation_support import GOOD, full_scores, submit_ier, user
+from tests.factories import EvaluationWorld, make_evaluation_setup, make_staff
+
+GROUNDS = ("Two of the three experts scored the impact criterion on a version of the proposal that was not the one "
+           "submitted: their comments quote a work package that the submitted version no longer has.")
+ASSESSMENT = ("The individual reports quote a work package of an earlier draft, so the evaluation did not rest on "
+              "the submitted proposal: the request is upheld and the proposal re-evaluated by new experts.")
+CONFLICTED = 4  # the pool's fifth evaluator works for the coordinator: never on its proposals
+
+
+@dataclass(frozen=True)
+class RedressWorld:
+    world: EvaluationWorld
+    request_id: int
+    proposal_id: int  # the rejected proposal whose coordinator asked for the review
+    originals: frozenset[int]  # its evaluators' user ids
+    conflicted_id: int
+    participant_id: int  # an officer who took part in its evaluation (approved its consensus)
+    outsider_id: int  # an officer who did not: may sit on the committee
+
+
+def evaluate(proposal: Proposal, world: EvaluationWorld, *, value: str, approver: User | None) -> None:
+    """Every active evaluator of the proposal declares no conflict (if not done yet) and reports with all scores
+    `value`; the rapporteur drafts and submits the consensus and `approver` (if any) approves it, all through the
+    services."""
+    for assignment in active_assignments(proposal.id):
+        if assignment.conflict is ConflictDeclaration.UNDECLARED:
+            declare_conflict(assignment, actor=user(assignment.evaluator_id), conflict=False)
+        if counts_toward_k(assignment):
+            submit_ier(assignment.id, value)
+    rapporteur = readiness(proposal).rapporteur
+    assert rapporteur is not None
+    consensus.save_consensus(proposal, actor=user(rapporteur.evaluator_id), scores=full_scores(value),
+                             overall_comment=GOOD, submit=True)
+    if approver is not None:
+        consensus.approve_consensus(proposal, actor=approver)
+
+
+def make_redress_world(code: str = "REDRESS-UP") -> RedressWorld:
+    world = make_evaluation_setup(code=code, proposals=3, evaluators=8)
+    approver = make_staff(Role.OFFICER, f"approver@{code.lower()}.test", organisation="European Commission",
+                          country="BE", name="Anna Approver")
+    outsider = make_staff(Role.OFFICER, f"committee@{code.lower()}.test", organisation="European Commission",
+                          country="BE", name="Carl Committee")
+    proposals = [db.session.get(Proposal, pid) for pid in world.proposal_ids]
+    for proposal, value in zip(proposals, ("3", "4", "4.5"), strict=True):
+        assert proposal is not None
+        evaluate(proposal, world, value=value, approver=approver)
+    officer = user(world.officer_id)
+    run = run_selection(proposals[0].call, actor=officer)  # type: ignore[union-attr]
+    finalise_run(run, actor=officer, token=finalise_preview(run).token)
+    rejected = proposals[0]
+    assert rejected is not None
+    conflicted = db.session.get(PoolMember, world.member_ids[CONFLICTED])
+    assert conflicted is not None
+    conflicted.organisation_name = "Baltic Cluster Alliance"
+    reference = f"{rejected.reference}-L1"
+    db.session.add(Letter(proposal_id=rejected.id, run_id=run.id, kind=LetterKind.REJECTION, reference=reference,
+                          verification_code=verification_code(reference), sha256="0" * 64,
+                          decision_date=utcnow(), published_at=utcnow()))
+    request: RedressRequest = file_redress_request(
+        rejected, actor=user(world.applicant_id), stage=LetterKind.REJECTION,
+        ground=RedressGround.EVALUATION_PROCEDURE, grounds_text=GROUNDS)
+    db.session.flush()
+    originals = frozenset(world.evaluator_ids[i] for i in range(3))
+    return RedressWorld(world=world, request_id=request.id, proposal_id=rejected.id, originals=originals,
+                        conflicted_id=world.evaluator_ids[CONFLICTED], participant_id=approver.id,
+                        outsider_id=outsider.id)
