@@ -102,8 +102,8 @@ def test_the_cut_off_of_the_whole_ranking_is_on_every_page(field, officer) -> No
         assert f"#3 <strong>BRONZE</strong> <code class=\"ref\">{ref(3)}</code>" in section
         assert "First reserve" in section
         assert f"#4 <strong>RES-ONE</strong> <code class=\"ref\">{ref(4)}</code>" in section
-        assert "EUR 3,000,000.00 for 3 proposals" in section
-        assert "Budget left</dt><dd>EUR 0.00" in section
+        assert "€3,000,000.00 for 3 proposals" in section
+        assert "Budget left</dt><dd>€0.00" in section
     # Its links open the page that shows the row: in rank order, page 1 for the last funded, 2 for the first reserve.
     section = cut_off(page_of(officer, "?page=3"))
     assert "page" not in link_to(section, ref(3))
