@@ -46,6 +46,7 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("anonymous", "/auth/invitations/not-a-token", 404),
     ("anonymous", "/no-such-page", 404),
     ("applicant", "/applicant/letters", 200),
+    ("applicant", "/applicant/", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
