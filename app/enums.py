@@ -86,7 +86,7 @@ class DocumentKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"part_b": "Part B (technical description)", "support_letter": "Letter of support"}[self.value]
+        return {"part_b": N_("Part B (technical description)"), "support_letter": N_("Letter of support")}[self.value]
 
 
 class Eligibility(StrEnum):

@@ -37,6 +37,8 @@ from app.models.limits import (
     MAX_TITLE,
 )
 from app.privacy.texts import current_text
+from app.translation import gettext as _
+from app.translation import lazy_gettext as _l
 from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
 from forms.wording import ProductForm, ProductSubform
 
@@ -81,26 +83,29 @@ class MoneyField(StringField):
 
 
 class ProposalSummaryForm(_VersionedForm):
-    acronym = StringField("Acronym", validators=[Length(max=MAX_ACRONYM)],
-                          description=f"A short name, at most {MAX_ACRONYM} characters.")
-    title = StringField("Title", validators=[Length(max=MAX_TITLE)])
-    abstract = TextAreaField("Abstract", validators=[Length(max=MAX_ABSTRACT)],
-                             description=f"What the project will do and for whom; at most {MAX_ABSTRACT} characters.")
-    keywords = StringField("Keywords", validators=[Length(max=MAX_KEYWORDS * (MAX_KEYWORD + 2))],
-                           description=f"Up to {MAX_KEYWORDS}, separated by commas, e.g. battery recycling, "
-                                       f"circular economy: evaluators are matched on them, the title and the abstract.")
-    strand = SelectField("Strand", choices=[], validate_choice=True)
-    duration_months = IntegerField("Duration (months)",
+    acronym = StringField(_l("Acronym"), validators=[Length(max=MAX_ACRONYM)],
+                          description=_l("A short name, at most %(max)d characters.", max=MAX_ACRONYM))
+    title = StringField(_l("Title"), validators=[Length(max=MAX_TITLE)])
+    abstract = TextAreaField(_l("Abstract"), validators=[Length(max=MAX_ABSTRACT)],
+                             description=_l("What the project will do and for whom; at most %(max)d characters.",
+                                            max=MAX_ABSTRACT))
+    keywords = StringField(_l("Keywords"), validators=[Length(max=MAX_KEYWORDS * (MAX_KEYWORD + 2))],
+                           description=_l("Up to %(max)d, separated by commas, e.g. battery recycling, circular "
+                                          "economy: evaluators are matched on them, the title and the abstract.",
+                                          max=MAX_KEYWORDS))
+    strand = SelectField(_l("Strand"), choices=[], validate_choice=True)
+    duration_months = IntegerField(_l("Duration (months)"),
                                    validators=[Optional(), NumberRange(1, MAX_DURATION_MONTHS)])
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def set_call(self, strands: list[str], strand_label: str, duration: tuple[int | None, int | None]) -> None:
         self.strand.label.text = strand_label
-        self.strand.choices = [SelectChoice("", f"Choose a {strand_label.lower()}")] + [
+        # The strand's name is the call's own text (user content), shown as the officer wrote it.
+        self.strand.choices = [SelectChoice("", _("Choose: %(strand)s", strand=strand_label.lower()))] + [
             SelectChoice(s, s) for s in strands]
         low, high = duration
         if low is not None and high is not None:
-            self.duration_months.description = f"The call allows {low} to {high} months."
+            self.duration_months.description = _("The call allows %(low)d to %(high)d months.", low=low, high=high)
 
     def changes(self) -> ProposalChanges:
         return ProposalChanges.parse({
@@ -111,11 +116,16 @@ class ProposalSummaryForm(_VersionedForm):
 
 class PartnerRowForm(ProductSubform):
     id = HiddenField()
-    name = StringField("Organisation", validators=[Length(max=MAX_PARTNER_NAME)])
-    country = SelectField("Country", choices=country_select_choices("Country"))
-    organisation_type = SelectField("Type", choices=[SelectChoice("", "Type"), *ORGANISATION_TYPE_CHOICES])
-    contact_email = EmailField("Contact e-mail", validators=[Length(max=MAX_EMAIL)])
-    remove = BooleanField("Remove")
+    name = StringField(_l("Organisation"), validators=[Length(max=MAX_PARTNER_NAME)])
+    country = SelectField(_l("Country"), choices=[])
+    organisation_type = SelectField(_l("Type"), choices=[SelectChoice("", _l("Type")), *ORGANISATION_TYPE_CHOICES])
+    contact_email = EmailField(_l("Contact e-mail"), validators=[Length(max=MAX_EMAIL)])
+    remove = BooleanField(_l("Remove"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The countries' names in the reader's language, read per request.
+        self.country.choices = country_select_choices(_("Country"))
 
     def is_blank(self) -> bool:
         """An untouched row (the empty one offered for a new partner): ignored when saving."""
@@ -124,9 +134,9 @@ class PartnerRowForm(ProductSubform):
 
 
 class ConsortiumForm(_VersionedForm):
-    coordinator_contact_email = EmailField("Coordinator's contact e-mail", validators=[Length(max=MAX_EMAIL)])
+    coordinator_contact_email = EmailField(_l("Coordinator's contact e-mail"), validators=[Length(max=MAX_EMAIL)])
     partners = FieldList(FormField(PartnerRowForm), min_entries=0, max_entries=MAX_PARTNERS)
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def validate_partners(self, field: FieldList) -> None:
         """A row that is not blank and not removed needs a name, a country and a type."""
@@ -137,10 +147,10 @@ class ConsortiumForm(_VersionedForm):
                 continue
             for sub in (form.name, form.country, form.organisation_type):
                 if not (sub.data or "").strip():
-                    sub.errors = [*sub.errors, "Required."]
+                    sub.errors = [*sub.errors, _("Required.")]
                     problems = True
         if problems:
-            raise ValidationError("Complete the partners marked below (or tick Remove).")
+            raise ValidationError(_("Complete the partners marked below (or tick Remove)."))
 
     def kept_rows(self) -> list[PartnerRowForm]:
         """The partner rows to save: neither removed nor left blank, in order."""
@@ -169,9 +179,9 @@ class ConsortiumForm(_VersionedForm):
 
 
 class BudgetForm(_VersionedForm):
-    requested_grant = MoneyField("Requested EU grant (EUR)")
-    amounts = FieldList(MoneyField("Amount (EUR)"), min_entries=0, max_entries=MAX_PARTNERS)
-    submit = SubmitField("Save")
+    requested_grant = MoneyField(_l("Requested EU grant (EUR)"))
+    amounts = FieldList(MoneyField(_l("Amount (EUR)")), min_entries=0, max_entries=MAX_PARTNERS)
+    submit = SubmitField(_l("Save"))
 
     def changes(self) -> ProposalChanges:
         return ProposalChanges.parse({"requested_grant": self.requested_grant.amount,
@@ -187,25 +197,30 @@ class BudgetForm(_VersionedForm):
 
 
 class AnnexUploadForm(ProductForm):
-    kind = SelectField("Annex", choices=[SelectChoice(k.value, k.label) for k in DocumentKind])
-    file = FileField("PDF file", validators=[FileRequired("Choose a PDF file to upload.")])
-    submit = SubmitField("Upload")
+    kind = SelectField(_l("Annex"), choices=[SelectChoice(k.value, _l(k.label)) for k in DocumentKind])
+    file = FileField(_l("PDF file"), validators=[FileRequired(_l("Choose a PDF file to upload."))])
+    submit = SubmitField(_l("Upload"))
 
 
 class SubmitProposalForm(_VersionedForm):
     # The declaration is stored with the version of its text the applicant was shown (app/privacy/texts.py).
     confirm = BooleanField(" ".join(current_text(ConsentKind.SUBMISSION_DECLARATION).lines),
-                           validators=[DataRequired("Tick the declaration to submit.")])
+                           validators=[DataRequired(_l("Tick the declaration to submit."))])
     declaration_version = HiddenField(default=lambda: current_text(ConsentKind.SUBMISSION_DECLARATION).version)
-    submit = SubmitField("Submit the proposal")
+    submit = SubmitField(_l("Submit the proposal"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The declaration in the reader's language, sentence by sentence; the English is the version recorded.
+        self.confirm.label.text = " ".join(_(line) for line in current_text(ConsentKind.SUBMISSION_DECLARATION).lines)
 
 
 class WithdrawProposalForm(ProductForm):
-    reason = TextAreaField("Reason (optional)", validators=[Length(max=1000)])
-    confirm = BooleanField("I understand that withdrawal is final: the proposal cannot be submitted again.",
-                           validators=[DataRequired("Tick the box to confirm.")])
-    submit = SubmitField("Withdraw the proposal")
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Length(max=1000)])
+    confirm = BooleanField(_l("I understand that withdrawal is final: the proposal cannot be submitted again."),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    submit = SubmitField(_l("Withdraw the proposal"))
 
 
 class StartProposalForm(ProductForm):
-    submit = SubmitField("Start a proposal")
+    submit = SubmitField(_l("Start a proposal"))

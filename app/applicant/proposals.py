@@ -20,6 +20,7 @@ from app.countries import country_name
 from app.enums import DocumentKind, OrganisationType
 from app.formatting import format_money, human_size
 from app.inputs import ProposalChanges
+from app.languages import N_
 from app.models import Proposal
 from app.queries.access import load_proposal_for_applicant
 from app.queries.documents import find_document
@@ -29,6 +30,7 @@ from app.queries.receipts import find_submission, has_unsubmitted_changes, recei
 from app.services.documents import too_large_message
 from app.services.errors import DeadlinePassed, EditConflict, IneligibleProposal, NotFound
 from app.services.proposals import remove_annex, save_proposal, submit_proposal, upload_annex, withdraw_proposal
+from app.translation import current_language, gettext, ngettext
 from app.web.access import annex_upload_limit, current_actor
 from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.web.transaction import command
@@ -43,6 +45,9 @@ from forms.proposal import (
 )
 
 SECTIONS = ("summary", "consortium", "budget", "annexes")
+# What a save says, by section: whole sentences, one per section, for the catalogues.
+SAVED = {"summary": N_("Summary saved."), "consortium": N_("Consortium saved."), "budget": N_("Budget saved."),
+         "annexes": N_("Annexes saved.")}
 Row = tuple[str, str, str]  # label, the user's unsaved value, the saved value
 
 
@@ -58,7 +63,7 @@ def _render(template: str, proposal: Proposal, status: int = 200, **context: Any
         template, proposal=proposal, call=proposal.call, now=now, checklist=check_proposal(proposal),
         editable=proposal.is_editable(now), changed_since_submission=has_unsubmitted_changes(proposal),
         has_budget=has_budget(proposal.call), sections=SECTIONS,
-        max_upload=human_size(current_app.config["MAX_UPLOAD_BYTES"]), **context)
+        max_upload=human_size(current_app.config["MAX_UPLOAD_BYTES"], locale=current_language()), **context)
     return page, status
 
 
@@ -81,7 +86,7 @@ def _save_section(proposal_id: int, section: str, form: _VersionedForm, changes:
     template = f"applicant/section_{section}.html"
     proposal = _load(proposal_id)
     if not form.validate():
-        flash("Some fields need attention; nothing was saved yet.", "error")
+        flash(gettext("Some fields need attention; nothing was saved yet."), "error")
         return _render(template, proposal, 422, form=form)
     with command(form, locate=form.locate, handled=(EditConflict,)) as outcome:
         save_proposal(proposal, actor=current_actor(), base_version=form.base_version(), changes=changes(proposal),
@@ -95,7 +100,7 @@ def _save_section(proposal_id: int, section: str, form: _VersionedForm, changes:
             "message": outcome.error.message, "rows": rows, "details": outcome.error.details})
     if outcome.error is not None:
         return _render(template, _load(proposal_id), outcome.status, form=form)
-    flash(f"{section.capitalize()} saved.", "success")
+    flash(gettext(SAVED[section]), "success")
     wanted = form.next_section.data or request.form.get("continue_to")
     return redirect(_next_url(proposal, wanted, section))
 
@@ -126,11 +131,11 @@ def _summary_form(proposal: Proposal, formdata: bool) -> ProposalSummaryForm:
 
 def _summary_rows(form: ProposalSummaryForm, saved: Proposal) -> list[Row]:
     return [
-        ("Acronym", form.acronym.data or "", saved.acronym),
-        ("Title", form.title.data or "", saved.title),
-        ("Abstract", form.abstract.data or "", saved.abstract),
+        (gettext("Acronym"), form.acronym.data or "", saved.acronym),
+        (gettext("Title"), form.title.data or "", saved.title),
+        (gettext("Abstract"), form.abstract.data or "", saved.abstract),
         (saved.call.strand_label, form.strand.data or "", saved.strand or ""),
-        ("Duration (months)", str(form.duration_months.data or ""), str(saved.duration_months or "")),
+        (gettext("Duration (months)"), str(form.duration_months.data or ""), str(saved.duration_months or "")),
     ]
 
 
@@ -148,8 +153,10 @@ def proposal_summary(proposal_id: int) -> Response | tuple[str, int]:
 # -- consortium --------------------------------------------------------------------------------------------------
 
 def _partner_text(name: str, country: str, type_: str, email: str) -> str:
-    label = OrganisationType(type_).label if type_ in OrganisationType._value2member_map_ else type_
-    return f"{name} ({country_name(country) if country else '-'}, {label or '-'}, {email or 'no e-mail'})"
+    label = gettext(OrganisationType(type_).label) if type_ in OrganisationType._value2member_map_ else type_
+    return gettext("%(name)s (%(country)s, %(type)s, %(email)s)", name=name,
+                   country=country_name(country, locale=current_language()) if country else "-", type=label or "-",
+                   email=email or gettext("no e-mail"))
 
 
 def _consortium_rows(form: ConsortiumForm, saved: Proposal) -> list[Row]:
@@ -158,10 +165,10 @@ def _consortium_rows(form: ConsortiumForm, saved: Proposal) -> list[Row]:
               for p in saved.partners if not p.is_coordinator]
     yours = [_partner_text(r.name.data or "", r.country.data or "", r.organisation_type.data or "",
                            r.contact_email.data or "") for r in form.kept_rows()]
-    result: list[Row] = [("Coordinator's contact e-mail", form.coordinator_contact_email.data or "",
+    result: list[Row] = [(gettext("Coordinator's contact e-mail"), form.coordinator_contact_email.data or "",
                           saved_coordinator.contact_email if saved_coordinator else "")]
     for index in range(max(len(theirs), len(yours))):
-        result.append((f"Partner {index + 2}", yours[index] if index < len(yours) else "",
+        result.append((gettext("Partner %(number)d", number=index + 2), yours[index] if index < len(yours) else "",
                        theirs[index] if index < len(theirs) else ""))
     return result
 
@@ -191,10 +198,12 @@ def proposal_consortium(proposal_id: int) -> Response | tuple[str, int]:
 # -- budget ------------------------------------------------------------------------------------------------------
 
 def _budget_rows(form: BudgetForm, saved: Proposal) -> list[Row]:
-    result: list[Row] = [("Requested EU grant", form.requested_grant.data or "", format_money(saved.requested_grant))]
+    language = current_language()
+    result: list[Row] = [(gettext("Requested EU grant"), form.requested_grant.data or "",
+                          format_money(saved.requested_grant, locale=language))]
     for index, partner in enumerate(saved.partners):
         yours = form.amounts.entries[index].data if index < len(form.amounts.entries) else ""
-        result.append((partner.name, yours or "", format_money(partner.requested_amount)))
+        result.append((partner.name, yours or "", format_money(partner.requested_amount, locale=language)))
     return result
 
 
@@ -233,8 +242,8 @@ def proposal_annexes(proposal_id: int) -> Response | tuple[str, int]:
                                 stream=upload.stream, filename=upload.filename)
     if not outcome.ok:
         return _render("applicant/section_annexes.html", _load(proposal_id), outcome.status, form=form)
-    flash(f"{document.kind.label} uploaded: {document.filename}, {document.page_count} "
-          f"page{'s' if document.page_count != 1 else ''}.", "success")
+    flash(ngettext("%(annex)s uploaded: %(file)s, %(num)d page.", "%(annex)s uploaded: %(file)s, %(num)d pages.",
+                   document.page_count, annex=gettext(document.kind.label), file=document.filename), "success")
     return redirect(url_for("applicant.proposal_annexes", proposal_id=proposal.id))
 
 
@@ -262,7 +271,7 @@ def remove_proposal_annex(proposal_id: int, document_id: int) -> Response:
     with command() as outcome:
         remove_annex(proposal, document, actor=current_actor())
     if outcome.ok:
-        flash(f"{document.filename} removed from the proposal.", "success")
+        flash(gettext("%(file)s removed from the proposal.", file=document.filename), "success")
     return redirect(url_for("applicant.proposal_annexes", proposal_id=proposal_id))
 
 
@@ -285,7 +294,11 @@ def submit(proposal_id: int) -> Response | tuple[str, int]:
         submission = submit_proposal(proposal, actor=current_actor(), base_version=form.base_version(),
                                      declaration_version=form.declaration_version.data)
     if isinstance(outcome.error, IneligibleProposal):
-        flash(outcome.error.message + " Fix the items marked in the checklist, then submit again.", "error")
+        failed = len(outcome.error.details.get("failures", ()))
+        flash(ngettext("The proposal cannot be submitted yet: %(num)d check failed. Fix the items marked in the "
+                       "checklist, then submit again.",
+                       "The proposal cannot be submitted yet: %(num)d checks failed. Fix the items marked in the "
+                       "checklist, then submit again.", failed), "error")
         return _render("applicant/proposal.html", _load(proposal_id), 422, submit_form=form)
     if isinstance(outcome.error, DeadlinePassed | EditConflict):
         proposal = _load(proposal_id)
@@ -293,7 +306,8 @@ def submit(proposal_id: int) -> Response | tuple[str, int]:
         return _render("applicant/proposal.html", proposal, outcome.status, submit_form=form)
     if outcome.error is not None:
         return redirect(url_for("applicant.proposal_overview", proposal_id=proposal_id))
-    flash(f"Submitted: version {submission.version}, receipt {submission.receipt_number}.", "success")
+    flash(gettext("Submitted: version %(version)d, receipt %(receipt)s.", version=submission.version,
+                  receipt=submission.receipt_number), "success")
     return redirect(url_for("applicant.receipt", proposal_id=proposal_id, version=submission.version))
 
 
@@ -305,7 +319,7 @@ def withdraw(proposal_id: int) -> Response | tuple[str, int]:
         with command() as outcome:
             withdraw_proposal(proposal, actor=current_actor(), reason=form.reason.data or "")
         if outcome.ok:
-            flash(f"{proposal.reference} is withdrawn from the call.", "success")
+            flash(gettext("%(reference)s is withdrawn from the call.", reference=proposal.reference), "success")
         return redirect(url_for("applicant.proposal_overview", proposal_id=proposal_id))
     return _render("applicant/withdraw.html", proposal, 422 if form.errors else 200, form=form)
 

@@ -16,6 +16,7 @@ from app.queries.membership import pending_join_request, waiting_join_requests
 from app.queries.proposals import organisation_proposals
 from app.queries.redress import organisation_requests
 from app.services.proposals import create_proposal
+from app.translation import gettext as _
 from app.web.access import current_actor
 from app.web.transaction import command
 from forms.proposal import StartProposalForm
@@ -47,13 +48,13 @@ def start_proposal(code: str) -> Response:
     call = load_visible_call(code, current_actor())
     form = StartProposalForm()
     if not form.validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(_("The form expired; try again."), "error")
         return redirect(url_for("public.call_detail", code=code))
     with command() as outcome:
         proposal = create_proposal(call, actor=current_actor())
     if not outcome.ok:
         return redirect(url_for("public.call_detail", code=code))
-    flash(f"Draft {proposal.reference} started. Save each section as you go; you can come back at any time "
-          "before the deadline.", "success")
+    flash(_("Draft %(reference)s started. Save each section as you go; you can come back at any time before the "
+            "deadline.", reference=proposal.reference), "success")
     return redirect(url_for("applicant.proposal_summary", proposal_id=proposal.id))
 

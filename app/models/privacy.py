@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.clock import utcnow
 from app.enums import ConsentKind, ErasureKind
 from app.extensions import Model
+from app.languages import N_
 from app.models.proposal import _enum
 from app.models.types import UTCDateTime
 from app.models.user import User
@@ -59,8 +60,10 @@ class Correction(Model):
         return CORRECTED_FIELDS.get(self.field, self.field)
 
 
-CORRECTED_FIELDS = {"full_name": "Name", "email": "E-mail address", "organisation.name": "Organisation's name",
-                    "organisation.country": "Organisation's country", "organisation.type": "Organisation's type"}
+CORRECTED_FIELDS = {"full_name": N_("Name"), "email": N_("E-mail address"),
+                    "organisation.name": N_("Organisation's name"),
+                    "organisation.country": N_("Organisation's country"),
+                    "organisation.type": N_("Organisation's type")}
 
 
 class EmailChange(Model):

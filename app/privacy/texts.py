@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 
 from app.enums import ConsentKind
+from app.languages import N_
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,10 @@ VERSIONS: dict[ConsentKind, tuple[AcceptedText, ...]] = {
     ),
     ConsentKind.SUBMISSION_DECLARATION: (
         AcceptedText(ConsentKind.SUBMISSION_DECLARATION, "2026-12-02", (
-            "The consortium agreed to submit this proposal, and the information in it is correct.",
-            "The people named in it (contacts, team members whose CVs are annexed) know that their personal data "
-            "is submitted, and where the call's privacy statement explains how it is processed.",
+            # Shown in the reader's language; the English wording is the version stored with the acceptance.
+            N_("The consortium agreed to submit this proposal, and the information in it is correct."),
+            N_("The people named in it (contacts, team members whose CVs are annexed) know that their personal data "
+               "is submitted, and where the call's privacy statement explains how it is processed."),
         )),
     ),
 }

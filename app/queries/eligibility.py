@@ -1,7 +1,8 @@
 """The eligibility and admissibility checklist, computed from the call's rules.
 
 Shown live on the proposal page and re-run inside the submission transaction; the same function for both, so
-what the applicant sees is what the server enforces. It reads the proposal and never writes.
+what the applicant sees is what the server enforces. It reads the proposal and never writes. Its words are in the
+language being spoken (the request's; English outside a request, e.g. in the screening's records).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from app.countries import country_name
 from app.enums import DocumentKind
 from app.formatting import format_money
 from app.models import Call, Document, Proposal
+from app.translation import current_language, gettext, ngettext
 
 if TYPE_CHECKING:
     from app.queries.submitted import SubmittedVersion, VersionAnnex
@@ -89,12 +91,6 @@ def has_budget(call: Call) -> bool:
     return call.is_grant
 
 
-def _plural(count: int, word: str) -> str:
-    if count == 1:
-        return f"{count} {word}"
-    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
-
-
 @lru_cache(maxsize=4096)
 def is_valid_email(value: str) -> bool:
     """Syntax only (no DNS); the reserved .test domain of demo and test accounts is accepted."""
@@ -106,68 +102,84 @@ def is_valid_email(value: str) -> bool:
 
 
 def _summary_check(proposal: Checked, call: Call) -> Check:
-    empty = "Fill in this field before you submit."
+    empty = gettext("Fill in this field before you submit.")
     missing = [label for label, value in (
+        (gettext("acronym"), proposal.acronym), (gettext("title"), proposal.title),
+        (gettext("abstract"), proposal.abstract),
+    ) if not (value or "").strip()]
+    at = [(field, empty) for field, value in (
         ("acronym", proposal.acronym), ("title", proposal.title), ("abstract", proposal.abstract),
     ) if not (value or "").strip()]
-    at = [(label, empty) for label in missing]
     wrong = ""
     if call.strands and proposal.strand not in call.strands:
         if proposal.strand:
-            wrong = f"“{proposal.strand}” is not one of the call's {call.strand_label.lower()}s: choose one."
+            # The strand and its label are the call's own words (user content), quoted as the officer wrote them.
+            wrong = gettext("“%(strand)s” is not one of the call's %(label)ss: choose one.",
+                            strand=proposal.strand, label=call.strand_label.lower())
             at.append(("strand", wrong))
         else:
             missing.append(call.strand_label.lower())
             at.append(("strand", empty))
     if proposal.duration_months is None:
-        missing.append("duration")
+        missing.append(gettext("duration"))
         at.append(("duration_months", empty))
-    fix = " ".join(part for part in (f"Fill in: {', '.join(missing)}." if missing else "", wrong) if part)
-    return Check("mandatory_fields", "Mandatory fields are filled in", not fix, "summary", fix, tuple(at))
+    fill = gettext("Fill in: %(fields)s.", fields=", ".join(missing)) if missing else ""
+    fix = " ".join(part for part in (fill, wrong) if part)
+    return Check("mandatory_fields", gettext("Mandatory fields are filled in"), not fix, "summary", fix, tuple(at))
 
 
 def _duration_check(proposal: Checked, call: Call) -> Check | None:
     low, high = call.duration_min_months, call.duration_max_months
     if low is None and high is None:
         return None
-    label = (f"Duration {low}–{high} months" if low is not None and high is not None
-             else f"Duration at least {low} months" if low is not None else f"Duration at most {high} months")
+    label = (gettext("Duration %(low)d–%(high)d months", low=low, high=high) if low is not None and high is not None
+             else ngettext("Duration at least %(num)d month", "Duration at least %(num)d months", low)
+             if low is not None else ngettext("Duration at most %(num)d month", "Duration at most %(num)d months",
+                                              high or 0))
     months = proposal.duration_months
     ok = months is not None and (low is None or months >= low) and (high is None or months <= high)
-    fix = "" if ok else ("Give the duration in months." if months is None
-                         else f"{_plural(months, 'month')} is outside the allowed range.")
+    fix = "" if ok else (gettext("Give the duration in months.") if months is None
+                         else ngettext("%(num)d month is outside the allowed range.",
+                                       "%(num)d months is outside the allowed range.", months))
     return Check("duration", label, ok, "summary", fix)
 
 
 def _partner_details_check(proposal: Checked) -> Check:
     problems = []
     for partner in proposal.partners:
-        name = partner.name or f"Partner {partner.position + 1}"
+        name = partner.name or gettext("Partner %(number)d", number=partner.position + 1)
         if not partner.country:
-            problems.append(f"{name}: country")
+            problems.append(gettext("%(partner)s: country", partner=name))
         if not partner.contact_email:
-            problems.append(f"{name}: contact e-mail")
+            problems.append(gettext("%(partner)s: contact e-mail", partner=name))
         elif not is_valid_email(partner.contact_email):
-            problems.append(f"{name}: the contact e-mail is not a valid address")
-    return Check("partner_details", "Every partner has a country and a contact e-mail", not problems,
-                 "consortium", "Complete " + "; ".join(problems) + "." if problems else "")
+            problems.append(gettext("%(partner)s: the contact e-mail is not a valid address", partner=name))
+    return Check("partner_details", gettext("Every partner has a country and a contact e-mail"), not problems,
+                 "consortium", gettext("Complete %(problems)s.", problems="; ".join(problems)) if problems else "")
 
 
 def _min_partners_check(proposal: Checked, call: Call) -> Check:
     count, needed = len(proposal.partners), call.min_partners
     ok = count >= needed
-    fix = "" if ok else f"Add {_plural(needed - count, 'more partner')} (you have {count})."
-    return Check("min_partners", f"At least {_plural(needed, 'partner')}, the coordinator included", ok,
-                 "consortium", fix)
+    fix = "" if ok else ngettext("Add %(num)d more partner (you have %(count)d).",
+                                 "Add %(num)d more partners (you have %(count)d).", needed - count, count=count)
+    label = ngettext("At least %(num)d partner, the coordinator included",
+                     "At least %(num)d partners, the coordinator included", needed)
+    return Check("min_partners", label, ok, "consortium", fix)
 
 
 def _min_countries_check(proposal: Checked, call: Call) -> Check:
     countries = {p.country for p in proposal.partners if p.country}
     needed = call.min_countries
     ok = len(countries) >= needed
-    fix = "" if ok else (f"Partners come from {_plural(len(countries), 'country')}; add partners from "
-                         f"{_plural(needed - len(countries), 'more country')}.")
-    label = f"Partners from at least {needed} different {'country' if needed == 1 else 'countries'}"
+    # Two numbers in one sentence: the plural follows the countries to add; the countries the partners come from
+    # are a counted noun of their own.
+    fix = "" if ok else ngettext(
+        "Partners come from %(countries)s; add partners from %(num)d more country.",
+        "Partners come from %(countries)s; add partners from %(num)d more countries.", needed - len(countries),
+        countries=ngettext("%(num)d country", "%(num)d countries", len(countries)))
+    label = ngettext("Partners from at least %(num)d different country",
+                     "Partners from at least %(num)d different countries", needed)
     return Check("min_countries", label, ok, "consortium", fix)
 
 
@@ -176,59 +188,71 @@ def _eligible_countries_check(proposal: Checked, call: Call) -> Check | None:
         return None
     allowed = set(call.eligible_countries)
     outside = [p for p in proposal.partners if p.country and p.country not in allowed]
-    fix = "; ".join(f"{p.name} is in {country_name(p.country)} ({p.country}), which is not eligible"
+    language = current_language()
+    fix = "; ".join(gettext("%(partner)s is in %(country)s (%(code)s), which is not eligible", partner=p.name,
+                            country=country_name(p.country, locale=language), code=p.country)
                     for p in outside)
-    return Check("eligible_countries", "Every partner is established in an eligible country", not outside,
+    return Check("eligible_countries", gettext("Every partner is established in an eligible country"), not outside,
                  "consortium", fix + "." if fix else "")
 
 
 def _grant_cap_check(proposal: Checked, call: Call) -> Check:
     requested, cap = proposal.requested_grant, call.max_grant_per_proposal
-    label = f"Requested EU grant above zero and at most {format_money(cap)}" if cap is not None \
-        else "Requested EU grant above zero"
+    language = current_language()
+    label = gettext("Requested EU grant above zero and at most %(cap)s", cap=format_money(cap, locale=language)) \
+        if cap is not None else gettext("Requested EU grant above zero")
     if requested is None:
-        return Check("grant_cap", label, False, "budget", "Give the requested EU grant.")
+        return Check("grant_cap", label, False, "budget", gettext("Give the requested EU grant."))
     if requested <= 0:
-        return Check("grant_cap", label, False, "budget", "The requested EU grant must be more than zero.")
+        return Check("grant_cap", label, False, "budget", gettext("The requested EU grant must be more than zero."))
     if cap is not None and requested > cap:
         return Check("grant_cap", label, False, "budget",
-                     f"Reduce the request by {format_money(requested - cap)} to the cap.")
+                     gettext("Reduce the request by %(excess)s to the cap.",
+                             excess=format_money(requested - cap, locale=language)))
     return Check("grant_cap", label, True, "budget")
 
 
 def _budget_split_check(proposal: Checked) -> Check:
-    label = "The partners' amounts add up to the requested grant"
+    label = gettext("The partners' amounts add up to the requested grant")
     missing = [p.name for p in proposal.partners if p.requested_amount is None]
     if missing:
-        return Check("budget_split", label, False, "budget", f"Give an amount for {', '.join(missing)}.")
+        return Check("budget_split", label, False, "budget",
+                     gettext("Give an amount for %(partners)s.", partners=", ".join(missing)))
     total = sum((p.requested_amount or Decimal(0) for p in proposal.partners), Decimal(0))
     requested = proposal.requested_grant
     if requested is None:
-        return Check("budget_split", label, False, "budget", "Give the requested EU grant first.")
+        return Check("budget_split", label, False, "budget", gettext("Give the requested EU grant first."))
     if total != requested:
-        difference = requested - total
-        what = "less" if difference > 0 else "more"
-        return Check("budget_split", label, False, "budget",
-                     f"The split adds up to {format_money(total)}: {format_money(abs(difference))} {what} "
-                     f"than the requested {format_money(requested)}.")
+        language = current_language()
+        amounts = {"total": format_money(total, locale=language), "requested": format_money(requested, locale=language),
+                   "difference": format_money(abs(requested - total), locale=language)}
+        fix = (gettext("The split adds up to %(total)s: %(difference)s less than the requested %(requested)s.",
+                       **amounts) if requested > total else
+               gettext("The split adds up to %(total)s: %(difference)s more than the requested %(requested)s.",
+                       **amounts))
+        return Check("budget_split", label, False, "budget", fix)
     return Check("budget_split", label, True, "budget")
 
 
 def _part_b_check(documents: list[Document | VersionAnnex]) -> Check:
     count = sum(1 for d in documents if d.kind is DocumentKind.PART_B)
+    label = gettext("Part B (technical description) is uploaded")
     if count == 1:
-        return Check("part_b", "Part B (technical description) is uploaded", True, "annexes")
-    fix = "Upload Part B as a PDF." if count == 0 else "Keep only one Part B; remove the others."
-    return Check("part_b", "Part B (technical description) is uploaded", False, "annexes", fix)
+        return Check("part_b", label, True, "annexes")
+    fix = gettext("Upload Part B as a PDF.") if count == 0 else gettext("Keep only one Part B; remove the others.")
+    return Check("part_b", label, False, "annexes", fix)
 
 
 def _page_limit_check(documents: list[Document | VersionAnnex], call: Call) -> Check | None:
     if call.page_limit is None:
         return None
     over = [d for d in documents if d.page_count > call.page_limit]
-    fix = "; ".join(f"{d.filename} has {d.page_count} pages" for d in over)
-    return Check("page_limit", f"Annexes within the page limit ({_plural(call.page_limit, 'page')})", not over,
-                 "annexes", f"{fix}: shorten or replace." if over else "")
+    fix = "; ".join(ngettext("%(file)s has %(num)d page", "%(file)s has %(num)d pages", d.page_count,
+                             file=d.filename) for d in over)
+    label = ngettext("Annexes within the page limit (%(num)d page)", "Annexes within the page limit (%(num)d pages)",
+                     call.page_limit)
+    return Check("page_limit", label, not over, "annexes",
+                 gettext("%(files)s: shorten or replace.", files=fix) if over else "")
 
 
 def check_proposal(proposal: Checked) -> Checklist:

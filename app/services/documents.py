@@ -21,6 +21,7 @@ from app.clock import utcnow
 from app.enums import DocumentKind
 from app.extensions import db
 from app.formatting import human_size
+from app.languages import N_
 from app.models import Document, Proposal, User
 from app.pdf_inspection import PDF_MAGIC, InspectionLimits, inspect_pdf_bytes
 from app.services.audit import record_event
@@ -76,15 +77,15 @@ def inspect_pdf(stream: BinaryIO, *, page_limit: int | None, max_bytes: int,
     `limits`: what reading it may cost (`inspection_limits()`, the app's settings; the defaults without)."""
     size = _stream_size(stream)
     if size is None:
-        raise InvalidInput("The upload could not be read; try again.", details={"field": "file"})
+        raise InvalidInput(N_("The upload could not be read; try again."), details={"field": "file"})
     if size > max_bytes:
         raise FileTooLarge(too_large_message(max_bytes), details={"field": "file", "max_bytes": max_bytes})
     if size == 0:
-        raise InvalidInput("The file is empty.", details={"field": "file"})
+        raise InvalidInput(N_("The file is empty."), details={"field": "file"})
     stream.seek(0)
     # The signature at byte 0, as the PDF standard places it: a page with `%PDF-` a little further is no PDF.
     if stream.read(len(PDF_MAGIC)) != PDF_MAGIC:
-        raise InvalidInput("This file is not a PDF. Export the document as PDF and upload that file.",
+        raise InvalidInput(N_("This file is not a PDF. Export the document as PDF and upload that file."),
                            details={"field": "file"})
     stream.seek(0)
     try:
@@ -110,25 +111,25 @@ def _refuse(answer: dict[str, Any]) -> None:
     if reason is None:
         return
     if reason == "not_pdf":
-        raise InvalidInput("This file is not a PDF. Export the document as PDF and upload that file.",
+        raise InvalidInput(N_("This file is not a PDF. Export the document as PDF and upload that file."),
                            details={"field": "file"})
     if reason == "encrypted":
         raise InvalidInput(
-            "This PDF is protected with a password or encryption. Save it without protection and "
-            "upload it again: evaluators must be able to open it.", details={"field": "file"})
+            N_("This PDF is protected with a password or encryption. Save it without protection and "
+               "upload it again: evaluators must be able to open it."), details={"field": "file"})
     if reason == "no_pages":
-        raise InvalidInput("This PDF has no pages.", details={"field": "file"})
+        raise InvalidInput(N_("This PDF has no pages."), details={"field": "file"})
     if reason == "too_many_pages":
         pages, page_limit = answer["pages"], answer["page_limit"]
         raise InvalidInput(
-            f"This PDF has {pages} pages; the call allows at most {page_limit}. Shorten it and upload it again.",
-            details={"field": "file", "pages": pages, "page_limit": page_limit})
+            N_("This PDF has %(pages)d pages; the call allows at most %(page_limit)d. Shorten it and upload it again."),
+            details={"field": "file", "pages": pages, "page_limit": page_limit}, pages=pages, page_limit=page_limit)
     if reason == "too_complex":
         raise InvalidInput(
-            "This PDF is built in a way that takes too much work to read (its structure or compressed content "
-            "goes beyond what an annex needs). Print it to a new PDF or export it again, and upload that file.",
+            N_("This PDF is built in a way that takes too much work to read (its structure or compressed content "
+               "goes beyond what an annex needs). Print it to a new PDF or export it again, and upload that file."),
             details={"field": "file", "reason": "too_complex", "limit": answer.get("limit")})
-    raise InvalidInput("This PDF is damaged and cannot be read. Export it again and upload the new file.",
+    raise InvalidInput(N_("This PDF is damaged and cannot be read. Export it again and upload the new file."),
                        details={"field": "file", "reason": answer.get("error", reason)})
 
 
@@ -165,13 +166,14 @@ def upload_document(proposal: Proposal, *, actor: User, kind: DocumentKind, stor
     """
     if stored.pages > (proposal.call.page_limit or stored.pages):
         # The call's page limit changed while the file was being checked.
-        raise InvalidInput(f"This PDF has {stored.pages} pages; the call allows at most {proposal.call.page_limit}. "
-                           "Shorten it and upload it again.",
-                           details={"field": "file", "pages": stored.pages, "page_limit": proposal.call.page_limit})
+        raise InvalidInput(N_("This PDF has %(pages)d pages; the call allows at most %(page_limit)d. Shorten it and "
+                              "upload it again."),
+                           details={"field": "file", "pages": stored.pages, "page_limit": proposal.call.page_limit},
+                           pages=stored.pages, page_limit=proposal.call.page_limit)
     active = [d for d in proposal.documents if d.removed_at is None]
     if kind is DocumentKind.SUPPORT_LETTER and sum(d.kind is kind for d in active) >= MAX_SUPPORT_LETTERS:
-        raise InvalidInput(f"A proposal can have at most {MAX_SUPPORT_LETTERS} letters of support.",
-                           details={"field": "kind"})
+        raise InvalidInput(N_("A proposal can have at most %(count)d letters of support."),
+                           details={"field": "kind"}, count=MAX_SUPPORT_LETTERS)
     key, size = stored.key, stored.size
     now = utcnow()
     replaced = []
@@ -196,7 +198,7 @@ def remove_document(proposal: Proposal, document: Document, *, actor: User) -> N
     Side effects: `removed_at`, an audit event.
     """
     if document.removed_at is not None:
-        raise InvalidInput("This annex was already removed.")
+        raise InvalidInput(N_("This annex was already removed."))
     document.removed_at = utcnow()
     db.session.flush()
     record_event(actor, "proposal.document_removed", object_type="proposal", object_id=proposal.id,

@@ -14,12 +14,14 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.enums import Role
+from app.enums import ConsentKind, Role
 from app.extensions import db
 from app.models import Letter, User
+from app.privacy.texts import current_text
 from app.services import letters as letter_service
+from app.services import proposals as proposal_service
 from app.web.locale import LANGUAGE_COOKIE
-from tests.factories import make_letter_scenario, make_open_call
+from tests.factories import make_letter_scenario, make_open_call, make_proposal, make_ready_proposal
 from tests.i18n_support import english_left
 
 # What people typed, which stays as written: the test call's texts are not English words on purpose.
@@ -46,6 +48,12 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("anonymous", "/auth/invitations/not-a-token", 404),
     ("anonymous", "/no-such-page", 404),
     ("applicant", "/applicant/letters", 200),
+    ("applicant", "/applicant/", 200),
+    # The proposal editor, on a draft that fails most checks (the checklist's fixes show) and on a closed proposal.
+    *[("applicant", f"/applicant/proposals/{{{proposal}}}{section}", 200)
+      for proposal in ("draft", "closed")
+      for section in ("", "/summary", "/consortium", "/budget", "/annexes", "/withdraw")],
+    ("applicant", "/applicant/proposals/{submitted}/submissions/1", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -59,8 +67,18 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
 def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
     owner = make_user(Role.APPLICANT)
     with app.app_context():
-        make_open_call("ZV-OPEN-1", criteria=CRITERIA, budget=Decimal("42000000"), **CALL)
-        data = make_letter_scenario(db.session.merge(owner))
+        call = make_open_call("ZV-OPEN-1", criteria=CRITERIA, budget=Decimal("42000000"), page_limit=10,
+                              max_grant_per_proposal=Decimal("500000"), duration_min_months=24,
+                              duration_max_months=36, min_partners=3, min_countries=3,
+                              eligible_countries=["BE", "DE", "FR"], **CALL)
+        applicant = db.session.merge(owner)
+        draft = make_proposal(call, applicant, acronym="ZVDRAFT", submitted=False, partners=[("Kappa Lab", "CH")])
+        draft.duration_months = None
+        ready = make_ready_proposal(call, applicant, acronym="ZVREADY", requested=Decimal("400000.00"))
+        ready.strand = "Alpha"
+        proposal_service.submit_proposal(ready, actor=applicant, base_version=None,
+                                         declaration_version=current_text(ConsentKind.SUBMISSION_DECLARATION).version)
+        data = make_letter_scenario(applicant)
         db.session.commit()
         letter_service.start_letter_batch(data["run"], actor=None)
         db.session.commit()
@@ -69,7 +87,9 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         assert award is not None
         return {"call": "ZV-OPEN-1", "code": award.verification_code, "applicant": owner,
-                "proposals": [p.acronym for p in data["proposals"].values()]}
+                "draft": draft.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
+                "proposals": [p.acronym for p in data["proposals"].values()] + [
+                    "ZVDRAFT", "ZVREADY", "Kappa Lab", "part-b.pdf"]}
 
 
 def _client(app: Flask, who: str, world: dict[str, Any], login: Callable[..., FlaskClient],
