@@ -172,7 +172,7 @@ def test_a_member_corrects_the_organisations_details_for_everyone(app, people, a
         assert event.actor_id == people.bob
     receipt = as_person(people.alice).get(f"/applicant/proposals/{people.proposal_id}/submissions/1")
     text = receipt.get_data(as_text=True)
-    assert "Organisation&#39;s name: “Baltic Cluster Alliance” became “Baltic Clusters Alliance”" in text
+    assert "Organisation's name: “Baltic Cluster Alliance” became “Baltic Clusters Alliance”" in text
     assert "Coordinator: Baltic Cluster Alliance (LT)" in text  # the submitted version as submitted
 
 
