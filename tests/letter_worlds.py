@@ -13,12 +13,18 @@ import sqlalchemy as sa
 from flask import Flask
 from pypdf import PdfReader
 
-from app.enums import Role
+from app.enums import CallKind, Role
 from app.extensions import db
 from app.letter_files import letter_pdf
 from app.models import Letter, LetterBatch, Proposal, SelectionRun, User
 from app.services import letters as letter_service
-from tests.factories import make_letter_scenario
+from tests.factories import (
+    make_approved_consensus,
+    make_call,
+    make_finalised_run,
+    make_letter_scenario,
+    make_proposal,
+)
 
 
 @pytest.fixture
@@ -59,3 +65,24 @@ def letter_of(proposal: Proposal) -> tuple[Letter, str]:
     letter = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == proposal.id))
     assert letter is not None
     return letter, flat(pdf_text(letter_pdf(letter)))
+
+
+def decided_event_calls(applicant: User, officer: User,
+                        criteria_names: tuple[str, str, str]) -> tuple[Proposal, Proposal]:
+    """The EU Industry Days stakeholder-sessions call decided and lettered: GREENYOUTH accepted, LATEIDEA refused
+    (and offered the local events call). The criteria's names are the test's: the letters quote them."""
+    criteria = [{"key": key, "name": name} for key, name in zip(("relevance", "quality", "diversity"), criteria_names,
+                                                                strict=True)]
+    local = make_call("EUID-2022-LOCAL", kind=CallKind.EVENT, budget=None, criteria=criteria,
+                      title="EU Industry Week 2022: local events", programme="EU Industry Days 2022")
+    sessions = make_call("EUID-2022-SESSIONS", kind=CallKind.EVENT, budget=None, criteria=criteria,
+                         title="EU Industry Days 2022: stakeholder sessions", programme="EU Industry Days 2022",
+                         transfer_to_call_id=local.id)
+    accepted = make_proposal(sessions, applicant, acronym="GREENYOUTH", requested=None)
+    refused = make_proposal(sessions, applicant, acronym="LATEIDEA", requested=None)
+    make_approved_consensus(accepted, {"relevance": "5", "quality": "4", "diversity": "4"})
+    make_approved_consensus(refused, {"relevance": "3", "quality": "3", "diversity": "3"})
+    run = make_finalised_run(sessions, [(accepted, "selected"), (refused, "not_funded")])
+    db.session.commit()
+    generate(run, officer)
+    return accepted, refused

@@ -22,8 +22,8 @@ from app.seeds.calls import seed_reference_calls
 from app.seeds.selection_demo import seed_selection_demo
 from app.services.promotion import promote_from_reserve
 from app.services.selection import finalise_run, run_selection
-from tests.factories import make_approved_consensus, make_call, make_finalised_run, make_proposal
-from tests.letter_worlds import flat, generate, letter_of, pdf_text
+from tests.factories import make_approved_consensus, make_call, make_proposal
+from tests.letter_worlds import decided_event_calls, flat, generate, letter_of, pdf_text
 
 # What the letters said before, whatever bound: none of it may appear unless the budget really decided.
 BUDGET_WORDING = ("within the available budget", "used the available budget", "did not fit")
@@ -135,21 +135,8 @@ def test_ineligible_letter_lists_the_failed_rules_and_has_no_evaluation_summary(
 
 def test_event_call_letters_are_worded_for_events_and_offer_the_local_events_call(app_ctx, make_user, officer):
     applicant = db.session.merge(make_user(Role.APPLICANT))
-    criteria = [{"key": "relevance", "name": "Relevance to the thematic areas"},
-                {"key": "quality", "name": "Quality of content and format"},
-                {"key": "diversity", "name": "Diversity of speakers and reach"}]
-    local = make_call("EUID-2022-LOCAL", kind=CallKind.EVENT, budget=None, criteria=criteria,
-                      title="EU Industry Week 2022: local events", programme="EU Industry Days 2022")
-    sessions = make_call("EUID-2022-SESSIONS", kind=CallKind.EVENT, budget=None, criteria=criteria,
-                         title="EU Industry Days 2022: stakeholder sessions", programme="EU Industry Days 2022",
-                         transfer_to_call_id=local.id)
-    accepted = make_proposal(sessions, applicant, acronym="GREENYOUTH", requested=None)
-    refused = make_proposal(sessions, applicant, acronym="LATEIDEA", requested=None)
-    make_approved_consensus(accepted, {"relevance": "5", "quality": "4", "diversity": "4"})
-    make_approved_consensus(refused, {"relevance": "3", "quality": "3", "diversity": "3"})
-    run = make_finalised_run(sessions, [(accepted, "selected"), (refused, "not_funded")])
-    db.session.commit()
-    generate(run, officer)
+    names = ("Relevance to the thematic areas", "Quality of content and format", "Diversity of speakers and reach")
+    accepted, refused = decided_event_calls(applicant, officer, names)
 
     _, yes = letter_of(accepted)
     assert "has been accepted for EU Industry Days 2022: stakeholder sessions" in yes

@@ -12,12 +12,11 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
-from app.enums import CallKind, Role
+from app.enums import Role
 from app.extensions import db
 from app.models import OutboxMessage, Proposal, User
-from tests.factories import make_approved_consensus, make_call, make_finalised_run, make_proposal
 from tests.i18n_support import english_left
-from tests.letter_worlds import generate, letter_of
+from tests.letter_worlds import decided_event_calls, generate, letter_of
 
 # Read back from the PDF, a number's non-breaking spaces (1 010 000,00 €) are plain ones.
 NBSP = NNBSP = " "
@@ -116,20 +115,7 @@ def test_event_letters_are_written_in_the_coordinators_language(
 ) -> None:
     applicant = db.session.merge(make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT"))
     applicant.language = language
-    criteria = [{"key": "relevance", "name": "Relevance"}, {"key": "quality", "name": "Quality"},
-                {"key": "diversity", "name": "Diversity"}]
-    local = make_call("EUID-2022-LOCAL", kind=CallKind.EVENT, budget=None, criteria=criteria,
-                      title="EU Industry Week 2022: local events", programme="EU Industry Days 2022")
-    sessions = make_call("EUID-2022-SESSIONS", kind=CallKind.EVENT, budget=None, criteria=criteria,
-                         title="EU Industry Days 2022: stakeholder sessions", programme="EU Industry Days 2022",
-                         transfer_to_call_id=local.id)
-    accepted = make_proposal(sessions, applicant, acronym="GREENYOUTH", requested=None)
-    refused = make_proposal(sessions, applicant, acronym="LATEIDEA", requested=None)
-    make_approved_consensus(accepted, {"relevance": "5", "quality": "4", "diversity": "4"})
-    make_approved_consensus(refused, {"relevance": "3", "quality": "3", "diversity": "3"})
-    run = make_finalised_run(sessions, [(accepted, "selected"), (refused, "not_funded")])
-    db.session.commit()
-    generate(run, officer)
+    accepted, refused = decided_event_calls(applicant, officer, ("Relevance", "Quality", "Diversity"))
     for proposal, words in ((accepted, accepted_words), (refused, refused_words)):
         text = _text(proposal)
         for phrase in words:
