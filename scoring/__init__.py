@@ -9,8 +9,10 @@ Standard library only; the contract is ../shared/domain/selection-rules.md. From
     snapshot = canonical_json(input_to_dict(rules, candidates))   # store it; re-running gives the same bytes
     again = read_output(output, rules, candidates)         # an output read back (older outputs too)
     after = promote(again, candidates, Release("EC-0007", "declined"))   # promotion from the reserve list
+    decision = decide_review(standing, NewResult(...))     # funding after an upheld evaluation review
 
-and from the shell: ``python -m scoring select [FILE]`` and ``python -m scoring promote [FILE]``.
+and from the shell: ``python -m scoring select [FILE]``, ``python -m scoring promote [FILE]`` and
+``python -m scoring review [FILE]``.
 """
 
 from .describe import describe_rules
@@ -50,6 +52,23 @@ from .promotion import (
     promote_document,
     promotion_document,
 )
+from .review import (
+    NewResult,
+    Review,
+    ReviewCode,
+    ReviewDecision,
+    ReviewError,
+    ReviewOutcome,
+    Standing,
+    apply_review,
+    decide_review,
+    decide_review_document,
+    decision_to_dict,
+    parse_review,
+    review_document,
+    review_document_run,
+    standing_of,
+)
 from .rules import (
     Award,
     Miss,
@@ -77,6 +96,7 @@ __all__ = [
     "CriterionRule",
     "InvalidInput",
     "Miss",
+    "NewResult",
     "Promotion",
     "PromotionError",
     "ProposalOutcome",
@@ -84,38 +104,52 @@ __all__ = [
     "ReasonCode",
     "Release",
     "ReleaseReason",
+    "Review",
+    "ReviewCode",
+    "ReviewDecision",
+    "ReviewError",
+    "ReviewOutcome",
     "Rules",
     "ScoringError",
     "SelectedBy",
     "Selection",
+    "Standing",
     "Status",
     "ThresholdFailure",
     "apply_coverage",
     "apply_eligibility",
+    "apply_review",
     "apply_thresholds",
     "build_reserve_list",
     "canonical_json",
     "describe_rules",
     "candidates_to_dict",
     "check_candidates",
+    "decide_review",
+    "decide_review_document",
+    "decision_to_dict",
     "fund_in_merit_order",
     "input_to_dict",
     "merit_order",
     "outcome_to_dict",
     "parse_input",
     "parse_promotion",
+    "parse_review",
     "parse_rules",
     "promote",
     "promote_document",
     "promotion_document",
     "read_json",
     "read_output",
+    "review_document",
+    "review_document_run",
     "rules_to_dict",
     "score_sum",
     "select",
     "select_checked",
     "select_document",
     "selection_to_dict",
+    "standing_of",
     "threshold_failures",
     "weighted_total",
 ]

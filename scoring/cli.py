@@ -1,5 +1,6 @@
-"""`python -m scoring select [FILE]` and `python -m scoring promote [FILE]`: run the selection rules (or a promotion
-from the reserve list) on a JSON document and print the output document as JSON."""
+"""`python -m scoring select [FILE]`, `python -m scoring promote [FILE]` and `python -m scoring review [FILE]`: run the
+selection rules (or a promotion from the reserve list, or the placing of a re-evaluated proposal after an upheld
+evaluation review) on a JSON document and print the output document as JSON."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .io import read_json, select_document
 from .model import Selection
 from .output import selection_to_dict
 from .promotion import promote_document
+from .review import review_document_run
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -24,6 +26,8 @@ COMMANDS: dict[str, tuple[str, Callable[[Mapping[str, Any]], Selection]]] = {
     "select": ("rank the proposals and select within the budget", lambda data: select_document(data)[2]),
     "promote": ("promote from the reserve list after a selected proposal leaves (a promotion document)",
                 promote_document),
+    "review": ("place a re-evaluated proposal after an upheld evaluation review (a review document)",
+               review_document_run),
 }
 
 

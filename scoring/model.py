@@ -13,16 +13,19 @@ from .errors import InvalidInput
 # A selection gives the first five; a promotion from the reserve list (scoring.promotion) adds "declined".
 Status = Literal["selected", "reserve", "not_funded", "below_threshold", "ineligible", "declined"]
 BudgetPolicy = Literal["skip", "stop"]
-# "reserve": selected by a promotion from the reserve list.
-SelectedBy = Literal["coverage", "merit", "reserve"]
+# "reserve": selected by a promotion from the reserve list; "review": funded from the budget left after an upheld
+# evaluation review (scoring.review).
+SelectedBy = Literal["coverage", "merit", "reserve", "review"]
 # Which rule decided a proposal's status, for letters and exports to read instead of parsing `reason`:
 # selected by the coverage rule or in merit order within the budget ("fits"); passed over because its grant did not
 # fit the budget left ("budget"), because an earlier proposal ended the walk under the stop policy ("stop_policy")
 # or because max_awards were already selected ("award_cap"); not ranked ("threshold", "ineligible"). A promotion
 # adds "promoted" (selected from the reserve list) and "declined" (a selected consortium that declined the grant;
-# one found ineligible after selection gets "ineligible").
+# one found ineligible after selection gets "ineligible"). A review (scoring.review) adds "review": the re-evaluated
+# proposal funded from the budget left or placed on the reserve list.
 ReasonCode = Literal[
-    "coverage", "fits", "budget", "stop_policy", "award_cap", "threshold", "ineligible", "promoted", "declined"
+    "coverage", "fits", "budget", "stop_policy", "award_cap", "threshold", "ineligible", "promoted", "declined",
+    "review",
 ]
 MissCode = Literal["budget", "stop_policy", "award_cap"]
 
