@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, render_template
 
@@ -17,7 +18,12 @@ from app.enums import CallKind, LetterKind
 from app.models import Call, ConsensusReport, Letter, Proposal, RedressRequest, SelectionRun
 from app.pdf import render_pdf_with_pages
 from app.queries.erasure import require_letter_file
-from app.queries.letter_context import decision_moment, letter_context, redress_reply_context
+from app.queries.letter_context import (
+    decision_moment,
+    letter_context,
+    redress_closing_context,
+    redress_reply_context,
+)
 from app.queries.letters import letter_language, run_letters
 from app.queries.outcomes import Outcome
 from app.spreadsheets import csv_text
@@ -104,6 +110,19 @@ def letter_pdf(letter: Letter) -> bytes:
     """The stored PDF; ContentErased (410) when the proposal's personal content was erased under its rule."""
     require_letter_file(letter)
     return get_storage().read(letter.sha256)
+
+
+def render_redress_closing(request: RedressRequest, *, reference: str, outcome: dict[str, Any],
+                           decided: datetime) -> RenderedLetter:
+    """The letter closing an upheld evaluation review (the re-evaluation's result and the outcome it leads to),
+    rendered to PDF in the coordinator's language (same inputs, same bytes)."""
+    with in_language(letter_language(request.proposal)):
+        context = redress_closing_context(request, reference=reference, outcome=outcome, decided=decided)
+        html = render_template("pdf/letter_redress_closing.html", **context)
+    pdf, pages = render_pdf_with_pages(html, stylesheets=LETTER_STYLESHEETS,
+                                       tagged=bool(current_app.config["LETTER_PDF_TAGS"]))
+    return RenderedLetter(kind=LetterKind.REDRESS_REPLY, reference=reference,
+                          verification_code=context["verification_code"], decision_date=decided, pdf=pdf, pages=pages)
 
 
 def render_redress_reply(request: RedressRequest, *, reference: str, assessment: str,

@@ -6,6 +6,7 @@ pool conflicted with the coordinator. Like tests/factories.py it flushes and the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.clock import utcnow
 from app.enums import ConflictDeclaration, LetterKind, RedressGround, Role
@@ -57,8 +58,9 @@ def evaluate(proposal: Proposal, world: EvaluationWorld, *, value: str, approver
         consensus.approve_consensus(proposal, actor=approver)
 
 
-def make_redress_world(code: str = "REDRESS-UP") -> RedressWorld:
-    world = make_evaluation_setup(code=code, proposals=3, evaluators=8)
+def make_redress_world(code: str = "REDRESS-UP", **call_fields: Any) -> RedressWorld:
+    """The world above; `call_fields` set the call's (its budget, its award cap)."""
+    world = make_evaluation_setup(code=code, proposals=3, evaluators=8, **call_fields)
     approver = make_staff(Role.OFFICER, f"approver@{code.lower()}.test", organisation="European Commission",
                           country="BE", name="Anna Approver")
     outsider = make_staff(Role.OFFICER, f"committee@{code.lower()}.test", organisation="European Commission",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +48,13 @@ class RedressRequest(Model):
     reply_letter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("letters.id"))
     # An upheld request's re-run of the ranking and selection with the re-evaluation's consensus (a recorded run).
     rerun_id: Mapped[int | None] = mapped_column(sa.ForeignKey("selection_runs.id"))
+    # Closing an upheld request: the decision of `scoring.review` the officer confirmed (`scoring.decision_to_dict`:
+    # funded from the budget left, on the reserve list, or unchanged, with the reason and the figures), the run that
+    # applied it to the outcome in force (None when the decision stands), and who closed it when.
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    outcome_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("selection_runs.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     call: Mapped[Call] = relationship()
     proposal: Mapped[Proposal] = relationship()
@@ -55,4 +62,11 @@ class RedressRequest(Model):
     filed_by: Mapped[User] = relationship(foreign_keys=[filed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     reply_letter: Mapped[Letter | None] = relationship(foreign_keys=[reply_letter_id])
-    rerun: Mapped[SelectionRun | None] = relationship()
+    rerun: Mapped[SelectionRun | None] = relationship(foreign_keys=[rerun_id])
+    outcome_run: Mapped[SelectionRun | None] = relationship(foreign_keys=[outcome_run_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    @property
+    def is_closed(self) -> bool:
+        """An upheld request is closed once its outcome is confirmed and the closing letter issued."""
+        return self.closed_at is not None

@@ -38,9 +38,11 @@ from scoring import (
     input_to_dict,
     parse_input,
     parse_promotion,
+    parse_review,
     promote_document,
     read_json,
     read_output,
+    review_document_run,
     select_document,
     selection_to_dict,
 )
@@ -64,6 +66,7 @@ STATUS_LABELS = {
 REASON_LABELS = {
     "coverage": "coverage rule", "fits": "", "budget": "budget", "stop_policy": "stop policy",
     "award_cap": "award cap", "threshold": "", "ineligible": "", "promoted": "promoted", "declined": "",
+    "review": "evaluation review",
 }
 # How the core words a residual tie (scoring.reasons.residual_tie_text), to word it again once an officer ordered it.
 _RESIDUAL_TIE_TEXT = re.compile(
@@ -249,10 +252,13 @@ def preview_outcomes(document: Mapping[str, Any]) -> RunOutcomes:
 
 
 def documents_outcomes(input_document: Mapping[str, Any], output_document: Mapping[str, Any]) -> RunOutcomes:
-    """The outcomes of a stored input (a selection's or a promotion's) and its output document."""
+    """The outcomes of a stored input (a selection's, a promotion's or a review's) and its output document."""
     if input_document.get("kind") == "promotion":
         promotion = parse_promotion(input_document)
         rules, candidates = promotion.rules, list(promotion.candidates)
+    elif input_document.get("kind") == "review":
+        review = parse_review(input_document)
+        rules, candidates = review.rules, list(review.candidates)
     else:
         rules, candidates = parse_input(input_document)
     return read_outcomes(rules, candidates, read_output(output_document, rules, candidates))
@@ -271,6 +277,8 @@ def rerun(run: SelectionRun) -> str:
     document = read_json(run.input_json)
     if document.get("kind") == "promotion":
         return canonical_json(selection_to_dict(promote_document(document)))
+    if document.get("kind") == "review":
+        return canonical_json(selection_to_dict(review_document_run(document)))
     return canonical_json(selection_to_dict(select_document(document)[2]))
 
 

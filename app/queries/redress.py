@@ -9,6 +9,8 @@ are the call's settings, or the instance's REDRESS_DAYS and REDRESS_UNOPENED_DAY
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,10 +32,23 @@ from app.models import (
     Letter,
     Proposal,
     RedressRequest,
+    SelectionRun,
 )
 from app.queries.consensus import consensus_of
 from app.queries.evaluation import active_assignments
 from app.queries.runs import Comparison, acronyms_of, compare_runs, run_in_force
+from app.services.errors import InvalidInput, NotReady
+from scoring import (
+    ReviewDecision,
+    ScoringError,
+    Selection,
+    canonical_json,
+    decide_review_document,
+    parse_input,
+    read_json,
+    read_output,
+    review_document,
+)
 
 
 @dataclass(frozen=True)
@@ -258,3 +273,66 @@ def rerun_difference(request: RedressRequest) -> Comparison | None:
     if baseline is None or baseline.id == request.rerun.id:
         return None
     return compare_runs(baseline, request.rerun, acronyms=acronyms_of(request.call))
+
+
+# --- closing an upheld request: where the re-evaluated proposal stands (scoring.review) ----------------------------
+
+
+@dataclass(frozen=True)
+class ReviewPreview:
+    """What confirming an upheld request's outcome does: the decision `scoring.review` takes on the run in force and
+    the re-run, the review document it decides on (stored as the new run's input), the selection that follows (the
+    one in force when the decision stands), and the token that confirms exactly this."""
+
+    decision: ReviewDecision
+    document: dict[str, Any]
+    after: Selection
+    in_force: SelectionRun
+    rerun: SelectionRun
+    token: str
+
+
+def _reference_ids(document: Mapping[str, Any]) -> dict[str, str]:
+    """Reference → the id a run's input gives the proposal (a resolved tie renames it)."""
+    return {str(item.get("reference", item["id"])): str(item["id"]) for item in document["proposals"]}
+
+
+def review_preview(request: RedressRequest) -> ReviewPreview | None:
+    """The outcome an upheld request's re-evaluation leads to, decided by `scoring.review` from the run in force and
+    the request's re-run; None before the re-run, once closed, or for a request not upheld. NotReady when no
+    finalised run is in force (the outcome is placed against one)."""
+    if request.status is not RedressStatus.UPHELD or request.rerun is None or request.is_closed:
+        return None
+    in_force = run_in_force(request.call)
+    if in_force is None:
+        raise NotReady("No finalised run is in force: the re-evaluated proposal is placed against the outcome in "
+                       "force, so finalise the call's selection first.")
+    rerun = request.rerun
+    reference = request.proposal.reference
+    first_input, previous_output = json.loads(in_force.input_json), json.loads(in_force.output_json)
+    rerun_input, rerun_output = read_json(rerun.input_json), read_json(rerun.output_json)
+    in_force_ids, rerun_ids = _reference_ids(first_input), _reference_ids(rerun_input)
+    if reference not in in_force_ids or reference not in rerun_ids:
+        raise NotReady(f"{reference} is not in both the run in force and the re-run: re-run the selection.")
+    rules, candidates = parse_input({"rules": rerun_input["rules"], "proposals": rerun_input["proposals"]})
+    rerun_outcomes = {outcome.id: outcome for outcome in read_output(rerun_output, rules, candidates).proposals}
+    by_rerun_id = {rerun_id: ref for ref, rerun_id in rerun_ids.items()}
+    to_reference = {in_force_id: ref for ref, in_force_id in in_force_ids.items()}
+    reserve_ranks = {}
+    for in_force_id in previous_output["reserve"]:
+        ranked = rerun_outcomes.get(rerun_ids.get(to_reference.get(in_force_id, ""), ""))
+        if ranked is not None and ranked.rank is not None:
+            reserve_ranks[in_force_id] = ranked.rank
+    new_scores = next(item["scores"] for item in json.loads(rerun.input_json)["proposals"]
+                      if by_rerun_id.get(str(item["id"])) == reference)
+    document = review_document(
+        first_input, previous_output, previous_run=in_force.number, previous_output_sha256=in_force.output_sha256,
+        reviewed_id=in_force_ids[reference], new_scores=new_scores, rerun_outcome=rerun_outcomes[rerun_ids[reference]],
+        rerun_run=rerun.number, rerun_output_sha256=rerun.output_sha256, reserve_ranks=reserve_ranks,
+        request=f"{reference}-R{request.id}")
+    try:
+        decision, after = decide_review_document(document)
+    except ScoringError as error:
+        raise InvalidInput(f"The review input is invalid: {error}") from error
+    token = hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+    return ReviewPreview(decision, document, after, in_force, rerun, token)

@@ -9,6 +9,8 @@ never to the experts' judgement of the merits.
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from app.clock import utcnow
@@ -19,17 +21,26 @@ from app.enums import (
     RedressGround,
     RedressStatus,
     ReportStatus,
+    RunStatus,
     letter_kind_label,
 )
 from app.extensions import db
 from app.formatting import format_local
-from app.letter_files import render_redress_reply
+from app.letter_files import render_redress_closing, render_redress_reply
 from app.models import Assignment, Letter, Proposal, RedressRequest, SelectionRun, User
 from app.models.limits import MAX_REDRESS_GROUNDS, MIN_REDRESS_GROUNDS
 from app.queries.access import is_member_of_proposal_organisation, require_officer
 from app.queries.consensus import consensus_of
-from app.queries.redress import evaluation_participants, redress_window, redressable_letter, request_for
-from app.queries.runs import run_in_force
+from app.queries.outcomes import documents_outcomes, sha256_text
+from app.queries.redress import (
+    ReviewPreview,
+    evaluation_participants,
+    redress_window,
+    redressable_letter,
+    request_for,
+    review_preview,
+)
+from app.queries.runs import finalise_preview, run_in_force
 from app.queries.selection import SelectionOptions
 from app.services.assignment import fill_gaps
 from app.services.audit import record_event
@@ -40,10 +51,12 @@ from app.services.errors import (
     InvalidTransition,
     NotAllowed,
     NotReady,
+    StalePreview,
 )
 from app.services.evaluator_mail import queue_assignment_notices
-from app.services.selection import DECIDE, run_selection
+from app.services.selection import DECIDE, finalise_run, lock_call, next_run_number, run_selection
 from app.storage import get_storage
+from scoring import canonical_json, decision_to_dict, selection_to_dict
 
 
 def file_redress_request(proposal: Proposal, *, actor: User | None, stage: LetterKind, ground: RedressGround,
@@ -262,6 +275,84 @@ def rerun_after_review(request: RedressRequest, *, actor: User | None) -> Select
     db.session.flush()
     record_event(actor, "redress.rerun", object_type="proposal", object_id=request.proposal_id, request=request.id,
                  run=run.number, compared_with=in_force.number if in_force else None)
+    return run
+
+
+def close_redress_request(request: RedressRequest, *, actor: User | None, token: str) -> RedressRequest:
+    """Confirm the outcome of an upheld request's re-evaluation and close it with the reply letter.
+
+    `scoring.review` decides from the run in force and the re-run (`app.queries.redress.review_preview`): funded
+    from the budget left, placed on the reserve list (first when it would have been funded but funds are short or the
+    award cap is reached), or the decision stands. A decision that changes the proposal's place is applied as a new
+    run that follows the run in force (like a promotion from the reserve list: stored, hashed, re-runnable) and is
+    finalised at once, so the proposal's decision changes and nobody else's does; the reply letter (PDF, verifiable,
+    in the coordinator's language) states the new score and the outcome, and is published at once.
+
+    Refused: anyone but an officer; a request not upheld or already closed; before the re-run (NotReady); a `token`
+    that is not the one of the outcome shown (StalePreview: the run in force or the re-run changed). Side effects:
+    the run (finalised, the proposal's decision), the letter's PDF stored, the letter, the request closed, audit
+    events; flushes.
+    """
+    require_officer(actor, to=DECIDE)
+    assert actor is not None  # noqa: S101 - require_officer refuses the system without `unattended`
+    if request.status is not RedressStatus.UPHELD:
+        raise InvalidTransition("Only an upheld request is closed with the outcome of its re-evaluation.")
+    if request.is_closed:
+        raise InvalidTransition("This request is already closed: its outcome is confirmed and its letter issued.")
+    lock_call(request.call_id)
+    preview = review_preview(request)
+    if preview is None:
+        raise NotReady("Re-run the ranking and selection with the re-evaluation's consensus first: the outcome is "
+                       "decided from that re-run.")
+    if token != preview.token:
+        raise StalePreview("The outcome shown is out of date (the run in force or the re-run changed since): open "
+                           "the request again and confirm the outcome it shows now.")
+    reference = f"{request.proposal.reference}-R{request.id}"
+    run = _apply_review(preview, actor, reference) if preview.decision.outcome != "unchanged" else None
+    decided = utcnow().replace(microsecond=0)
+    outcome = {**decision_to_dict(preview.decision), "proposal": request.proposal.reference,
+               "score_sum": preview.document["reviewed"]["rerun"].get("score_sum"),
+               "max_awards": preview.document["rules"].get("max_awards"), "in_force": preview.in_force.number,
+               "rerun": preview.rerun.number, "run": run.number if run is not None else None}
+    rendered = render_redress_closing(request, reference=reference, outcome=outcome, decided=decided)
+    get_storage().put_bytes(rendered.pdf)
+    reply = Letter(proposal_id=request.proposal_id, run_id=None, kind=LetterKind.REDRESS_REPLY, reference=reference,
+                   verification_code=rendered.verification_code, sha256=rendered.sha256, decision_date=decided,
+                   created_at=decided, published_at=decided, published_by_id=actor.id,
+                   size_bytes=len(rendered.pdf), page_count=rendered.pages)
+    db.session.add(reply)
+    db.session.flush()
+    request.outcome, request.outcome_run_id, request.reply_letter_id = outcome, run.id if run else None, reply.id
+    request.closed_at, request.closed_by_id = decided, actor.id
+    record_event(actor, "redress.closed", object_type="proposal", object_id=request.proposal_id, request=request.id,
+                 outcome=preview.decision.outcome, code=preview.decision.code, reason=preview.decision.reason,
+                 run=outcome["run"], reply=reference)
+    db.session.flush()
+    return request
+
+
+def _apply_review(preview: ReviewPreview, actor: User, reference: str) -> SelectionRun:
+    """Store the review as a run that follows the run in force, and finalise it (the officer's confirmation is the
+    finalisation: what it changes is the one proposal the outcome names)."""
+    in_force = preview.in_force
+    input_json, output_json = canonical_json(preview.document), canonical_json(selection_to_dict(preview.after))
+    outcomes = documents_outcomes(preview.document, json.loads(output_json))
+    decision = preview.decision
+    run = SelectionRun(
+        call_id=in_force.call_id, number=next_run_number(in_force.call), status=RunStatus.DRAFT,
+        options={**{key: value for key, value in in_force.options.items() if key not in ("promotion", "review")},
+                 "review": {"request": reference, "outcome": decision.outcome, "code": decision.code}},
+        input_json=input_json, output_json=output_json, input_sha256=sha256_text(input_json),
+        output_sha256=sha256_text(output_json), note=f"Outcome of the evaluation review {reference}, upheld: "
+                                                     f"{decision.reason}.",
+        parent_run_id=in_force.id, summary=outcomes.summary(), created_by_id=actor.id, created_at=utcnow(),
+    )
+    db.session.add(run)
+    db.session.flush()
+    record_event(actor, "selection.review", object_type="selection_run", object_id=run.id, call=in_force.call.code,
+                 number=run.number, parent=in_force.number, request=reference, outcome=decision.outcome,
+                 code=decision.code)
+    finalise_run(run, actor=actor, token=finalise_preview(run).token)
     return run
 
 
