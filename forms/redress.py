@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.enums import REDRESS_GROUNDS, LetterKind
@@ -46,3 +46,11 @@ class ReevaluationRerunForm(ProductForm):
     """The officer re-runs the ranking and selection with the re-evaluation's consensus (a new recorded run)."""
 
     submit = SubmitField("Re-run the ranking and selection")
+
+
+class RedressOutcomeForm(ProductForm):
+    """The officer confirms the outcome the re-evaluation leads to (the token of the outcome shown) and closes the
+    request with its reply letter."""
+
+    token = HiddenField(validators=[DataRequired()])
+    submit = SubmitField("Confirm the outcome and issue the reply letter")

@@ -172,7 +172,7 @@ RULES: dict[str, Rule] = {
         "run_list", "run_create", "run_get", "run_finalise_preview", "run_finalise", "run_promote",
         "run_letters_start", "run_letters_zip", "list_ties", "resolve_tie_operation", "revoke_tie_operation",
         "list_offers", "send_offers", "redress_call_queue", "redress_get", "redress_decide",
-        "redress_assign_reevaluators", "redress_rerun_operation")},
+        "redress_assign_reevaluators", "redress_rerun_operation", "redress_outcome_read", "redress_outcome_confirm")},
     # --- applicant pages ---
     "applicant.dashboard": role(APPLICANTS), "applicant.start_proposal": role(APPLICANTS),
     "applicant.my_letters": role(APPLICANTS), "applicant.transfer_offers": role(APPLICANTS),

@@ -3,7 +3,9 @@ it; officers read it. The same service as the applicant's page (`file_redress_re
 wrong-stage or non-coordinator request answers the API's error shape with the reason (409, 403, 422).
 
 Officers work the call's queue as on its pages: read a request with its re-evaluation, record the review committee's
-outcome (`rejected` with its reply letter, or `upheld`), and assign the re-evaluation's new evaluators.
+outcome (`rejected` with its reply letter, or `upheld`), assign the re-evaluation's new evaluators, re-run the
+selection, then read the outcome the re-evaluation leads to (`scoring.review`: funded from the budget left, on the
+reserve list, or the decision stands) and confirm it, which closes the request with its reply letter.
 """
 
 from __future__ import annotations
@@ -18,16 +20,19 @@ from app.enums import LetterKind, RedressGround, Role
 from app.models import Assignment, Call, Proposal, RedressRequest, User
 from app.models.limits import MAX_REDRESS_GROUNDS
 from app.queries.access import load_call, load_proposal_for_viewer, load_redress_request, require_officer
-from app.queries.redress import proposal_requests, redress_queue, reevaluation_of, rerun_difference
+from app.queries.redress import proposal_requests, redress_queue, reevaluation_of, rerun_difference, review_preview
 from app.queries.runs import ComparedProposal
+from app.services.errors import NotReady
 from app.services.redress import (
     assign_reevaluators,
+    close_redress_request,
     file_redress_request,
     reject_redress_request,
     rerun_after_review,
     uphold_redress_request,
 )
 from app.web.access import current_actor
+from scoring import decision_to_dict
 
 STAGES = ("ineligible", "rejection", "reserve")
 
@@ -40,6 +45,25 @@ class RedressFileSchema(Schema):
                        "comments) — never the merits"})
     grounds = fields.String(required=True, validate=validate.Length(max=MAX_REDRESS_GROUNDS), metadata={
         "description": "What went wrong and how it could change the decision"})
+
+
+class RedressOutcomeSchema(Schema):
+    outcome = fields.String(metadata={"description": "funded (from the budget left), reserve (on the reserve list) or "
+                                                     "unchanged (the decision stands)"})
+    code = fields.String(metadata={"description": "The rule that decided: fits, budget (funds short: first reserve "
+                                                  "place), award_cap (cap reached: first reserve place), reserve (at "
+                                                  "its rank), threshold, not_funded or no_better (decision stands)"})
+    reason = fields.String(metadata={"description": "The scoring core's sentence, with the figures"})
+    rank = fields.Integer(allow_none=True, metadata={"description": "Its rank in the re-run"})
+    total = fields.String(allow_none=True, metadata={"description": "Its new weighted total, a decimal string"})
+    grant = fields.String(metadata={"description": "Its requested grant, a decimal string"})
+    budget_left = fields.String(allow_none=True, metadata={
+        "description": "The budget left in force before it (budget less the grants in force); null: no budget"})
+    budget_left_after = fields.String(allow_none=True)
+    reserve_position = fields.Integer(allow_none=True)
+    run = fields.Integer(allow_none=True, metadata={
+        "description": "The run that applied it (follows the run in force); null when the decision stands or before "
+                       "it is confirmed"})
 
 
 class RedressRequestSchema(Schema):
@@ -57,6 +81,10 @@ class RedressRequestSchema(Schema):
     decided_at = fields.DateTime(allow_none=True)
     reply_letter = fields.String(allow_none=True, metadata={
         "description": "The reference of the committee's reply letter (verifiable at /verify/<code>)"})
+    closed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When an upheld request was closed with the outcome of its re-evaluation"})
+    outcome = fields.Nested(RedressOutcomeSchema, allow_none=True, metadata={
+        "description": "The outcome of an upheld request's re-evaluation, once confirmed (null before)"})
 
 
 class RedressRequestsSchema(Schema):
@@ -69,7 +97,13 @@ def _body(request: RedressRequest) -> dict[str, Any]:
             "grounds": request.grounds_text, "status": request.status.value, "status_label": request.status.label,
             "filed_at": request.filed_at, "window_closes_at": request.window_closes_at,
             "decided_at": request.decided_at,
-            "reply_letter": request.reply_letter.reference if request.reply_letter else None}
+            "reply_letter": request.reply_letter.reference if request.reply_letter else None,
+            "closed_at": request.closed_at, "outcome": _outcome(request.outcome) if request.outcome else None}
+
+
+def _outcome(recorded: dict[str, Any]) -> dict[str, Any]:
+    return {key: recorded.get(key) for key in ("outcome", "code", "reason", "rank", "total", "grant", "budget_left",
+                                               "budget_left_after", "reserve_position", "run")}
 
 
 def _proposal(proposal_id: int, user: User) -> Proposal:
@@ -254,4 +288,60 @@ def redress_rerun_operation(code: str, redress_id: int) -> dict[str, Any]:
     """Re-run the ranking and selection with the re-evaluation's consensus: a new recorded run, and who moved."""
     _, request = _officers_request(code, redress_id)
     rerun_after_review(request, actor=current_actor())
+    return _case(request)
+
+
+class RedressOutcomePreviewSchema(Schema):
+    closed = fields.Boolean(metadata={"description": "True once confirmed: `outcome` is then the one recorded"})
+    outcome = fields.Nested(RedressOutcomeSchema, allow_none=True, metadata={
+        "description": "Null while there is none to confirm (`waiting` says why)"})
+    waiting = fields.String(allow_none=True, metadata={
+        "description": "What the outcome waits for (the request upheld, the re-run, a finalised run in force)"})
+    token = fields.String(allow_none=True, metadata={
+        "description": "Send it back to confirm exactly this outcome (null once closed)"})
+    in_force = fields.Integer(allow_none=True, metadata={"description": "The finalised run it is placed against"})
+    rerun = fields.Integer(allow_none=True, metadata={"description": "The re-run its new rank comes from"})
+
+
+class RedressOutcomeConfirmSchema(Schema):
+    token = fields.String(required=True, metadata={"description": "The token of the outcome read (GET …/outcome)"})
+
+
+@bp.get("/calls/<code>/redress-requests/<int:redress_id>/outcome")
+@bp.response(200, RedressOutcomePreviewSchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such call or request")
+def redress_outcome_read(code: str, redress_id: int) -> dict[str, Any]:
+    """The outcome the upheld request's re-evaluation leads to, as the scoring core decides it, with the token that
+    confirms it; once confirmed, the outcome recorded."""
+    _, request = _officers_request(code, redress_id)
+    require_officer(current_actor(), to="read the evaluation reviews")
+    if request.outcome is not None:
+        return {"closed": True, "outcome": _outcome(request.outcome), "token": None, "waiting": None,
+                "in_force": request.outcome.get("in_force"), "rerun": request.outcome.get("rerun")}
+    try:
+        preview = review_preview(request)
+    except NotReady as blocked:
+        return {"closed": False, "outcome": None, "token": None, "waiting": blocked.message, "in_force": None,
+                "rerun": None}
+    if preview is None:
+        return {"closed": False, "outcome": None, "token": None, "in_force": None, "rerun": None,
+                "waiting": "The request must be upheld and the ranking and selection re-run with the re-evaluation's "
+                           "consensus."}
+    decided = {**decision_to_dict(preview.decision), "run": None}
+    return {"closed": False, "outcome": _outcome(decided), "token": preview.token, "waiting": None,
+            "in_force": preview.in_force.number, "rerun": preview.rerun.number}
+
+
+@bp.post("/calls/<code>/redress-requests/<int:redress_id>/outcome")
+@bp.arguments(RedressOutcomeConfirmSchema)
+@bp.response(200, RedressCaseSchema)
+@bp.alt_response(403, description="Not a programme officer")
+@bp.alt_response(404, description="No such call or request")
+@bp.alt_response(409, description="Not upheld, already closed, not re-run yet, or the token is out of date")
+def redress_outcome_confirm(body: dict[str, Any], code: str, redress_id: int) -> dict[str, Any]:
+    """Confirm the outcome read with its token: applied to the run in force (a new finalised run when the
+    proposal's place changes), the request closed and the reply letter issued to the coordinator."""
+    _, request = _officers_request(code, redress_id)
+    close_redress_request(request, actor=current_actor(), token=body["token"])
     return _case(request)

@@ -17,11 +17,19 @@ from app.queries.redress import (
     redress_window,
     reevaluation_of,
     rerun_difference,
+    review_preview,
 )
-from app.services.redress import assign_reevaluators, reject_redress_request, rerun_after_review, uphold_redress_request
+from app.services.errors import NotReady
+from app.services.redress import (
+    assign_reevaluators,
+    close_redress_request,
+    reject_redress_request,
+    rerun_after_review,
+    uphold_redress_request,
+)
 from app.web.access import current_actor
 from app.web.transaction import command
-from forms.redress import RedressDecisionForm, ReevaluationPanelForm, ReevaluationRerunForm
+from forms.redress import RedressDecisionForm, RedressOutcomeForm, ReevaluationPanelForm, ReevaluationRerunForm
 
 
 @bp.get("/calls/<code>/redress")
@@ -57,10 +65,18 @@ def redress_request(code: str, redress_id: int) -> Response | tuple[str, int]:
     elif form.is_submitted():
         status = 422
     case = redress_case(request)
+    try:
+        review, review_blocked = review_preview(request), None
+    except NotReady as blocked:
+        review, review_blocked = None, blocked.message
+    outcome_form = RedressOutcomeForm(formdata=None)
+    if review is not None:
+        outcome_form.token.data = review.token
     return render_template(
         "manage/redress_request.html", call=call, case=case, request=request, form=form,
         panel_form=ReevaluationPanelForm(), reevaluation=reevaluation_of(request), rerun_form=ReevaluationRerunForm(),
-        difference=rerun_difference(request),
+        difference=rerun_difference(request), review=review, review_blocked=review_blocked,
+        outcome_form=outcome_form,
         may_decide=current_actor().id not in case.participants, window=redress_window(request.letter, call),
         kind_label=letter_kind_label, decision_label=letter_decision_label, now=utcnow()), status
 
@@ -87,4 +103,22 @@ def redress_rerun(code: str, redress_id: int) -> Response:
     if outcome.ok:
         flash(f"Run {run.number} recorded with the re-evaluation's consensus: its difference from the finalised run "
               "is below.", "success")
+    return redirect(url_for("manage.redress_request", code=call.code, redress_id=request.id))
+
+
+@bp.post("/calls/<code>/redress/<int(max=2147483647):redress_id>/outcome")
+def redress_outcome(code: str, redress_id: int) -> Response:
+    """Confirm the outcome the re-evaluation leads to (funded from the budget left, on the reserve list, or the
+    decision stands, as scoring decides) and close the upheld request with its reply letter."""
+    call = load_call(code)
+    request = load_redress_request(call, redress_id, current_actor())
+    form = RedressOutcomeForm()
+    if form.validate_on_submit():
+        with command() as outcome:
+            close_redress_request(request, actor=current_actor(), token=form.token.data or "")
+        if outcome.ok:
+            flash("Outcome confirmed: the request is closed and the reply letter is issued to the coordinator.",
+                  "success")
+    else:
+        flash("The confirmation was not sent with the outcome it confirms: open the request again.", "error")
     return redirect(url_for("manage.redress_request", code=call.code, redress_id=request.id))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.clock import utcnow
 from app.enums import LetterKind, RedressGround, RedressStatus
 from app.extensions import Model
+from app.languages import N_
 from app.models.proposal import _enum
 from app.models.types import UTCDateTime
 
@@ -70,3 +71,14 @@ class RedressRequest(Model):
     def is_closed(self) -> bool:
         """An upheld request is closed once its outcome is confirmed and the closing letter issued."""
         return self.closed_at is not None
+
+    @property
+    def state_label(self) -> str:
+        """Where the request is, as its applicants read it (a catalogue message: pages translate it): the status,
+        or for a closed upheld request the outcome of the re-evaluation."""
+        if self.outcome is None:
+            return self.status.label
+        return {"funded": N_("Upheld: funded from the budget left"),
+                "reserve": N_("Upheld: placed on the reserve list"),
+                "unchanged": N_("Upheld: re-evaluated, the decision stands")}.get(str(self.outcome.get("outcome")),
+                                                                                  self.status.label)

@@ -96,3 +96,52 @@ def test_the_re_run_waits_for_the_approved_consensus_then_shows_who_moved(app, c
     assert rerun.status_code == 201, rerun.json
     assert rerun.json["rerun"] == {"run": 2, "compared_with": 1, "changes": [
         {"proposal": reference, "before": "below_threshold", "after": "selected", "requested": requested}]}
+
+
+def test_the_officer_reads_the_outcome_confirms_it_and_the_applicant_follows_it(app, client, world,
+                                                                                token_for) -> None:
+    from app.models import Proposal
+    from tests.redress_worlds import evaluate
+
+    url = f"/api/v1/calls/{world.world.code}/redress-requests/{world.request_id}"
+    officer = _bearer(app, token_for, world.world.officer_id)
+    client.post(f"{url}/decision", json={"outcome": "upheld", "assessment": ASSESSMENT},
+                headers=_bearer(app, token_for, world.outsider_id))
+    waiting = client.get(f"{url}/outcome", headers=officer)
+    assert waiting.status_code == 200
+    assert (waiting.json["outcome"], waiting.json["token"]) == (None, None)
+    assert "re-run" in waiting.json["waiting"]
+    early = client.post(f"{url}/outcome", json={"token": "x"}, headers=officer)
+    assert early.status_code == 409
+    client.post(f"{url}/reevaluators", headers=officer)
+    with app.app_context():
+        proposal = db.session.get(Proposal, world.proposal_id)
+        evaluate(proposal, world.world, value="4", approver=db.session.get(User, world.world.officer_id))
+        proposal_id = proposal.id
+        db.session.commit()
+    client.post(f"{url}/rerun", headers=officer)
+    read = client.get(f"{url}/outcome", headers=officer)
+    assert read.status_code == 200, read.json
+    assert (read.json["closed"], read.json["in_force"], read.json["rerun"]) == (False, 1, 2)
+    assert read.json["outcome"]["outcome"] == "funded"
+    assert read.json["outcome"]["code"] == "fits"
+    assert read.json["outcome"]["grant"] == "1000000.00"
+    stale = client.post(f"{url}/outcome", json={"token": "0" * 64}, headers=officer)
+    assert (stale.status_code, stale.json["error"]["code"]) == (409, "stale_preview")
+    refused = client.post(f"{url}/outcome", json={"token": read.json["token"]},
+                          headers=_bearer(app, token_for, world.world.applicant_id))
+    assert refused.status_code == 403
+    closed = client.post(f"{url}/outcome", json={"token": read.json["token"]}, headers=officer)
+    assert closed.status_code == 200, closed.json
+    assert closed.json["outcome"]["outcome"] == "funded"
+    assert closed.json["outcome"]["run"] == 3
+    assert closed.json["reply_letter"].endswith(f"-R{world.request_id}")
+    assert closed.json["closed_at"] is not None
+    again = client.get(f"{url}/outcome", headers=officer)
+    assert (again.json["closed"], again.json["token"], again.json["outcome"]["run"]) == (True, None, 3)
+    assert client.post(f"{url}/outcome", json={"token": read.json["token"]}, headers=officer).status_code == 409
+    mine = client.get(f"/api/v1/proposals/{proposal_id}/redress-requests",
+                      headers=_bearer(app, token_for, world.world.applicant_id))
+    [request] = mine.json["requests"]
+    assert request["outcome"]["outcome"] == "funded"
+    assert request["outcome"]["grant"] == "1000000.00"

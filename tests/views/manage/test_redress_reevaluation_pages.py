@@ -3,6 +3,7 @@ panel from the page, the new evaluators find the proposal on their dashboard; th
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -122,3 +123,36 @@ def test_the_officer_re_runs_and_sees_who_moved(app, world, login) -> None:
     moved = page[page.index("Proposals whose outcome changes"):]
     assert reference in moved
     assert "Selected" in moved
+
+
+def test_the_officer_confirms_the_outcome_and_the_request_closes_with_its_letter(app, world, login) -> None:
+    committee = login(app.test_client(), _who(app, world.outsider_id))
+    committee.post(_url(world), data={"assessment": ASSESSMENT, "uphold": "1"})
+    officer = login(app.test_client(), _who(app, world.world.officer_id))
+    officer.post(f"{_url(world)}/reevaluators")
+    with app.app_context():
+        proposal = db.session.get(Proposal, world.proposal_id)
+        assert proposal is not None
+        evaluate(proposal, world.world, value="4", approver=db.session.get(User, world.world.officer_id))
+        db.session.commit()
+    assert "Confirm the outcome" not in officer.get(_url(world)).get_data(as_text=True)
+    officer.post(f"{_url(world)}/rerun")
+    page = officer.get(_url(world)).get_data(as_text=True)
+    shown = page[page.index("The outcome the re-evaluation leads to"):]
+    assert "Funded from the budget left" in shown
+    assert "€1,000,000.00" in shown
+    assert "puts it among the funded" in shown
+    stale = officer.post(f"{_url(world)}/outcome", data={"token": "0" * 64}, follow_redirects=True)
+    assert "out of date" in stale.get_data(as_text=True)
+    [token] = re.findall(r'<input[^>]*name="token"[^>]*value="([0-9a-f]{64})"', shown)
+    page = officer.post(f"{_url(world)}/outcome", data={"token": token}, follow_redirects=True).get_data(as_text=True)
+    assert "Outcome confirmed" in page
+    closed = page[page.index('id="outcome"'):]
+    assert "Funded from the budget left" in closed
+    assert "applied by" in closed
+    assert "Confirm the outcome" not in page
+    with app.app_context():
+        request = db.session.get(RedressRequest, world.request_id)
+        assert request is not None
+        assert request.is_closed
+        assert request.reply_letter is not None
