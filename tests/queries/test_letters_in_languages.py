@@ -128,3 +128,54 @@ def test_a_coordinator_who_chose_no_language_gets_english(scenario: dict[str, An
     text = _text(scenario["proposals"]["selected"])
     assert "has been selected for funding" in text
     assert "Maximum EU contribution €1,010,000.00" in text
+
+
+# The letter closing an upheld evaluation review (redress reply, upheld): the request upheld, the new score and the
+# outcome (here funded from the budget left, with the amount).
+CLOSING: dict[str, list[str]] = {
+    "fr": ["réexamen de l’évaluation", "votre demande est accueillie", "Résultat de la réévaluation",
+           "12 / 15", "retenue pour financement sur le budget restant", f"1{NNBSP}000{NNBSP}000,00{NBSP}€",
+           "Autres voies de recours"],
+    "de": ["Überprüfung der Bewertung", "Ihrem Antrag wird stattgegeben", "Ergebnis der Neubewertung", "12 / 15",
+           "aus dem verbleibenden Budget zur Förderung ausgewählt", f"1.000.000,00{NBSP}€", "Weitere Rechtsbehelfe"],
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+def test_the_letter_closing_an_upheld_review_is_written_in_the_coordinators_language(app_ctx: None,
+                                                                                     language: str) -> None:
+    from app.letter_files import letter_pdf
+    from app.models import RedressRequest
+    from app.queries.redress import review_preview
+    from app.services.redress import (
+        assign_reevaluators,
+        close_redress_request,
+        rerun_after_review,
+        uphold_redress_request,
+    )
+    from tests.evaluation_support import user
+    from tests.letter_worlds import flat, pdf_text
+    from tests.redress_worlds import ASSESSMENT, evaluate, make_redress_world
+
+    world = make_redress_world()
+    applicant = db.session.get(User, world.world.applicant_id)
+    assert applicant is not None
+    applicant.language = language
+    officer = user(world.world.officer_id)
+    request = db.session.get(RedressRequest, world.request_id)
+    assert request is not None
+    uphold_redress_request(request, actor=user(world.outsider_id), assessment=ASSESSMENT)
+    assign_reevaluators(request, actor=officer)
+    evaluate(request.proposal, world.world, value="4", approver=officer)
+    rerun_after_review(request, actor=officer)
+    preview = review_preview(request)
+    assert preview is not None
+    close_redress_request(request, actor=officer, token=preview.token)
+    db.session.commit()
+    assert request.reply_letter is not None
+    text = flat(pdf_text(letter_pdf(request.reply_letter)))
+    for phrase in CLOSING[language]:
+        assert phrase in text, (phrase, text[:3000])
+    proposal = request.proposal
+    typed = [*_typed(proposal), proposal.call.title, proposal.call.programme, ASSESSMENT]
+    assert english_left(text, language, user_content=typed) == []
