@@ -1,7 +1,8 @@
 """A real browser: a review committee member upholds an evaluation review request, the officer assigns the new
 panel from the request page, and a new evaluator (never one of the originals, never the conflicted one) finds the
 proposal on their dashboard; once the new consensus is approved, the officer re-runs the ranking and selection and
-sees who moved. Every page is scanned with axe and checked for reflow (tests/e2e/audit.py)."""
+sees who moved, then confirms the outcome scoring decides (funded from the budget left) and the coordinator finds it
+on the dashboard with the closing letter. Every page is scanned with axe and checked for reflow (tests/e2e/audit.py)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,29 @@ def test_upheld_the_proposal_is_re_evaluated_by_new_evaluators(app, page, audito
     assert moved.count() == 1
     assert reference in moved.first.inner_text()
     assert "Selected" in moved.first.inner_text()
+
+    shown = page.locator("#outcome ~ dl").first.inner_text()
+    assert "Funded from the budget left" in shown
+    assert "€1,000,000.00" in shown
+    page.click("input[value='Confirm the outcome and issue the reply letter']")
+    page.wait_for_load_state()
+    assert "Outcome confirmed" in page.content()
+    auditor.check(page, state="outcome confirmed")
+    closed = page.locator("#outcome ~ dl").first.inner_text()
+    assert "applied by" in closed
+
+    # The coordinator follows it on the dashboard, and the reply letter is verifiable like every letter.
+    browser_log_in(page, live_server_url, app, _email(app, world.world.applicant_id))
+    page.goto(f"{live_server_url}/applicant/")
+    row = page.locator("tr", has_text=reference).last.inner_text()
+    assert "Upheld: funded from the budget left" in row
+    assert "€1,000,000.00" in row
+    with app.app_context():
+        from app.models import RedressRequest
+
+        request = db.session.get(RedressRequest, world.request_id)
+        assert request is not None
+        assert request.reply_letter is not None
+        code = request.reply_letter.verification_code
+    page.goto(f"{live_server_url}/verify/{code}")
+    assert code in page.content()
