@@ -65,6 +65,11 @@ class SelectionRun(Model):
     def is_promotion(self) -> bool:
         return self.parent_run_id is not None
 
+    @property
+    def is_review(self) -> bool:
+        """A run that follows the run in force to apply an upheld evaluation review's outcome (scoring.review)."""
+        return self.parent_run_id is not None and "review" in (self.options or {})
+
 
 class TieResolution(Model):
     """An officer's explicit order for a residual tie, with the written justification."""

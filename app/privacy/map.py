@@ -368,8 +368,10 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     # --- evaluation review (redress): the coordinator's grounds may name people; kept like the proposal's file ---
     "redress_requests.grounds_text": PROPOSAL_TEXT, "redress_requests.assessment": PROPOSAL_TEXT,
     "redress_requests.filed_by_id": LINK, "redress_requests.decided_by_id": LINK,
-    **not_personal("redress_requests", "id call_id proposal_id letter_id reply_letter_id rerun_id", ID),
-    **not_personal("redress_requests", "stage ground status filed_at window_closes_at decided_at", STATE),
+    "redress_requests.closed_by_id": LINK,
+    **not_personal("redress_requests", "id call_id proposal_id letter_id reply_letter_id rerun_id outcome_run_id", ID),
+    **not_personal("redress_requests", "stage ground status filed_at window_closes_at decided_at outcome closed_at",
+                   STATE),
     **not_personal("letters", "sha256", HASH),
     "letter_batches.created_by_id": LINK, **not_personal("letter_batches", "id run_id", ID),
     **not_personal("letter_batches", "status total done skipped failed errors created_at updated_at finished_at",

@@ -78,6 +78,9 @@ def describe_options(options: Mapping[str, Any], *, budget: bool = True) -> str:
     promotion = options.get("promotion")
     if promotion:
         parts.append(f"promotion after {promotion.get('released')} {promotion.get('reason')}")
+    review = options.get("review")
+    if review:
+        parts.append(f"outcome of the evaluation review {review.get('request')}: {review.get('outcome')}")
     return ", ".join(parts)
 
 
@@ -131,7 +134,8 @@ class Comparison:
 
 
 OPTION_LABELS = {"budget_policy": "Budget policy", "reserve_size": "Reserve list size", "coverage": "Coverage rule",
-                 "tie_resolutions": "Tie resolutions applied", "promotion": "Promotion"}
+                 "tie_resolutions": "Tie resolutions applied", "promotion": "Promotion",
+                 "review": "Evaluation review outcome"}
 RULE_KEYS = ("criteria", "overall_threshold", "tie_break", "budget", "max_awards")
 
 
@@ -162,6 +166,8 @@ def _option_text(key: str, value: Any) -> str:
         return ", ".join(f"#{item}" for item in value)
     if key == "promotion" and isinstance(value, Mapping):
         return f"{value.get('released')} {value.get('reason')}, promoted {value.get('promoted') or 'nobody'}"
+    if key == "review" and isinstance(value, Mapping):
+        return f"{value.get('request')}: {value.get('outcome')} ({value.get('code')})"
     return str(value)
 
 

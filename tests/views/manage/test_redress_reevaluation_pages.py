@@ -156,3 +156,10 @@ def test_the_officer_confirms_the_outcome_and_the_request_closes_with_its_letter
         assert request is not None
         assert request.is_closed
         assert request.reply_letter is not None
+    run_page = officer.get(f"/manage/calls/{world.world.code}/runs/3")
+    assert run_page.status_code == 200
+    text = run_page.get_data(as_text=True)
+    assert "python -m scoring review" in text
+    assert "evaluation review outcome" in text
+    runs = officer.get(f"/manage/calls/{world.world.code}/runs").get_data(as_text=True)
+    assert "outcome of the evaluation review" in runs or "Run 3" in runs
