@@ -53,11 +53,14 @@ class EntrySchema(Schema):
         "description": "The budget left after this proposal's step (null without a budget or when not ranked)"})
     reason_code = fields.String(allow_none=True, metadata={
         "description": "The rule that decided: coverage, fits, budget, stop_policy, award_cap, threshold, ineligible; "
-                       "promoted or declined in a promotion"})
+                       "promoted or declined in a promotion; review in the run applying an evaluation review's "
+                       "outcome"})
     status = fields.String(metadata={"description": "selected, reserve, not_funded, below_threshold, ineligible, "
                                                     "declined, or not_ready (live ranking only)"})
     reserve_position = fields.Integer(allow_none=True)
-    selected_by = fields.String(allow_none=True, metadata={"description": "coverage, merit or reserve"})
+    selected_by = fields.String(allow_none=True, metadata={
+        "description": "coverage, merit, reserve (promoted), or review (funded from the budget left after an upheld "
+                       "evaluation review)"})
     tie_resolution = fields.Integer(allow_none=True,
                                     metadata={"description": "The officer's tie resolution that ordered it"})
     reason = fields.String()

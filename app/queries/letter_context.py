@@ -85,6 +85,13 @@ def decision_reason(outcome: Outcome, call: Call, rules: Rules) -> str:
     if code == "promoted":
         return gettext("It was on the reserve list and is now selected from it, in the order of the list: a selected "
                        "proposal left the selection, and its requested grant fits the budget this freed.")
+    if code == "review" and outcome.status == "selected":
+        return gettext("After an upheld evaluation review it was evaluated again by new experts, and its new rank "
+                       "puts it among the funded: it is selected from the budget left, and the proposals already "
+                       "selected keep their grants.")
+    if code == "review":
+        return gettext("After an upheld evaluation review it was evaluated again by new experts and placed on the "
+                       "reserve list by its new rank.")
     return ""
 
 

@@ -166,3 +166,20 @@ def test_a_rejected_request_is_not_closed_again() -> None:
         close_redress_request(_request(world), actor=user(world.world.officer_id), token="x")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Letter).where(
         Letter.kind == LetterKind.REDRESS_REPLY)) == 1
+
+
+def test_the_run_applying_the_outcome_writes_the_award_letter_to_the_reviewed_proposal_only() -> None:
+    from tests.letter_worlds import generate
+
+    world = reevaluated("4")
+    request = _close(world)
+    run = db.session.get(SelectionRun, request.outcome_run_id)
+    assert run is not None
+    batch = generate(run, user(world.world.officer_id))
+    letters = db.session.scalars(sa.select(Letter).where(Letter.run_id == run.id)).all()
+    assert [letter.proposal_id for letter in letters] == [world.proposal_id]
+    assert batch.id is not None
+    [award] = letters
+    assert award.kind is LetterKind.AWARD
+    text = letter_text(award)
+    assert "After an upheld evaluation review it was evaluated again by new experts" in text
