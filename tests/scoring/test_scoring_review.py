@@ -223,3 +223,16 @@ def test_apply_review_refuses_a_proposal_that_is_not_in_force() -> None:
 def test_failed_thresholds_of_the_re_run_are_kept_in_the_result() -> None:
     failure = ThresholdFailure("quality", D("2.5"), D(3))
     assert NewResult("X", D(1), "below_threshold", None, None, (failure,)).failed == (failure,)
+
+
+def test_python_m_scoring_review_prints_what_the_web_app_stores() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    document, _, _ = _review("500000.00", ("4.5", "4.5"))
+    text = canonical_json(document)
+    result = subprocess.run([sys.executable, "-m", "scoring", "review"], input=text, capture_output=True, text=True,
+                            check=False, timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == selection_to_dict(review_document_run(json.loads(text)))
