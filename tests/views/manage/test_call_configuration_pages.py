@@ -28,9 +28,22 @@ def _text(response: Any) -> str:
     return response.get_data(as_text=True)
 
 
-def _fields(page: str) -> dict[str, str]:
-    """The values the page's form would send (inputs, the selected options and the textareas)."""
-    values = {m[0]: m[1] for m in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page)}
+def _fields(page: str) -> dict[str, Any]:
+    """The values the page's form would send (inputs, the ticked boxes of each list of choices, the selected options
+    and the textareas)."""
+    values: dict[str, Any] = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        named = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if named is None or value is None:
+            continue
+        if 'type="checkbox"' in tag and named[1] != "country_conflict":
+            if re.search(r"\schecked[\s>]", tag):
+                values.setdefault(named[1], []).append(value[1])
+            else:
+                values.setdefault(named[1], [])
+            continue
+        values[named[1]] = value[1]
     values.update({m[0]: m[1].strip() for m in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>',
                                                            page)})
     for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
