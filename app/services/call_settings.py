@@ -77,9 +77,9 @@ SETS: Final = ("eligible_countries", "organisation_types", "required_annexes", "
 def _unchanged(field: str, old: Any, new: Any) -> bool:
     """Whether `new` says the same as `old` in the sense of the rule, not of the Python value.
 
-    Eligible countries (and organisation and annex types) are a set (the order they were typed or seeded in means nothing); amounts compare as
-    decimals (42000000 is 42000000.00); times compare as instants to the second, the precision the settings
-    have (a stored time may carry microseconds that no form can show).
+    Eligible countries, organisation and annex types are sets (the order they were typed or seeded in means
+    nothing); amounts compare as decimals (42000000 is 42000000.00); times compare as instants to the second, the
+    precision the settings have (a stored time may carry microseconds that no form can show).
     """
     if field in SETS:
         return set(old or []) == set(new or [])
