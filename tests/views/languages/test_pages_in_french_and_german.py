@@ -56,6 +56,7 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("applicant", "/applicant/proposals/{submitted}/submissions/1", 200),
     # A call that admits some organisation types only and asks for other annexes than Part B alone.
     *[("applicant", f"/applicant/proposals/{{rules}}{section}", 200) for section in ("", "/consortium", "/annexes")],
+    ("anonymous", "/calls/ZV-OPEN-2", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
