@@ -271,7 +271,7 @@ def _part_b_check(documents: list[Document | VersionAnnex]) -> Check:
 
 
 def _required_annex_check(documents: list[Document | VersionAnnex], kind: DocumentKind) -> Check:
-    """A required annex other than Part B: at least one (Part B, which a new upload replaces, exactly one)."""
+    """A required annex is uploaded: at least one of its type, and of Part B (a new one replaces it) exactly one."""
     if kind is DocumentKind.PART_B:
         return _part_b_check(documents)
     annex = gettext(kind.label)
