@@ -15,6 +15,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.countries import is_country_code
+from app.enums import DocumentKind, OrganisationType
 from app.inputs import UNSET, Unset, _Parsed, _Problems
 from app.models.limits import (
     MAX_CRITERIA,
@@ -32,13 +33,13 @@ SECTIONS: Final = {
     "dates": ("opens_at", "deadline", "time_zone"),
     "money": ("budget", "max_awards", "max_grant_per_proposal", "budget_policy", "reserve_size"),
     "eligibility": ("min_partners", "min_countries", "eligible_countries", "page_limit", "duration_min_months",
-                    "duration_max_months"),
+                    "duration_max_months", "organisation_types", "required_annexes", "optional_annexes"),
     "strands": ("strands", "strand_label", "coverage_field"),
     "evaluation": ("evaluators_per_proposal", "evaluation_deadline", "country_conflict", "country_conflict_scope",
                    "country_conflict_strength"),
     "scoring": ("criteria", "overall_threshold", "tie_break"),
     "texts": ("letter_contact", "grant_preparation_days", "redress_days", "redress_unopened_days", "privacy_controller",
-              "privacy_dpo"),
+              "privacy_dpo", "redress_wording"),
 }
 
 # How the officer's messages name each setting, in the order of the call's page.
@@ -59,6 +60,8 @@ SETTING_NAMES: Final = {
     "redress_unopened_days": "days until an unopened letter counts as received",
     "privacy_controller": "controller's contact",
     "privacy_dpo": "data protection officer's contact",
+    "organisation_types": "eligible organisation types", "required_annexes": "required annexes",
+    "optional_annexes": "optional annexes", "redress_wording": "means of redress in letters",
 }
 # What a new call must say (everything else has a default).
 REQUIRED_TO_CREATE: Final = ("code", "title", "programme", "kind", "opens_at", "deadline", "criteria")
@@ -68,11 +71,13 @@ COUNTRY_SCOPES: Final = ("coordinator", "consortium")  # app.enums.CountryScope
 COUNTRY_STRENGTHS: Final = ("hard", "soft")  # app.enums.RuleStrength without "off": country_conflict switches it
 # The proposal fields a coverage rule may name (what app.queries.selection gives the core of each proposal).
 COVERAGE_FIELDS: Final = ("strand",)
+ORGANISATION_TYPES: Final = tuple(t.value for t in OrganisationType)
+ANNEX_TYPES: Final = tuple(k.value for k in DocumentKind)
 CODE_PATTERN: Final = re.compile(r"[A-Z0-9][A-Z0-9-]{1,59}")
 CRITERION_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
 TEXT_LIMITS: Final = {"title": MAX_TITLE, "programme": 200, "description": 20_000, "strand_label": 60,
                       "letter_contact": 200, "privacy_controller": MAX_PRIVACY_CONTACT,
-                      "privacy_dpo": MAX_PRIVACY_CONTACT}
+                      "privacy_dpo": MAX_PRIVACY_CONTACT, "redress_wording": 2000}
 
 
 def changed_names(names: list[str]) -> str:
@@ -137,6 +142,10 @@ class CallSettings(_Parsed):
     redress_unopened_days: int | None | Unset = UNSET  # None: the instance's REDRESS_UNOPENED_DAYS
     privacy_controller: str | Unset = UNSET  # the contacts in the call's privacy statement ("": the instance's)
     privacy_dpo: str | Unset = UNSET
+    organisation_types: tuple[str, ...] | Unset = UNSET  # () : any type
+    required_annexes: tuple[str, ...] | Unset = UNSET
+    optional_annexes: tuple[str, ...] | Unset = UNSET
+    redress_wording: str | Unset = UNSET  # "": the standard wording, translated
 
     def given(self) -> dict[str, Any]:
         """The settings this input sets, by name, in the order of the call's page."""
@@ -166,7 +175,7 @@ def _parse_identity(raw: Mapping[str, Any], values: dict[str, Any], problems: _P
             problems.found["code"] = "2 to 60 capital letters, digits and hyphens, e.g. SMP-COSME-2027-CLUSTER-01."
         values["code"] = code
     for name in ("title", "programme", "description", "strand_label", "letter_contact", "privacy_controller",
-                 "privacy_dpo"):
+                 "privacy_dpo", "redress_wording"):
         if name in raw:
             values[name] = problems.text(raw[name], name, TEXT_LIMITS[name], one_line=name in {
                 "title", "programme", "strand_label", "letter_contact"})
@@ -239,11 +248,25 @@ def _parse_lists(raw: Mapping[str, Any], values: dict[str, Any], problems: _Prob
         elif len(strands) > MAX_STRANDS or any(len(s) > MAX_STRAND for s in strands):
             problems.found["strands"] = f"At most {MAX_STRANDS} strands of {MAX_STRAND} characters."
         values["strands"] = strands
+    for name, allowed, what in (("organisation_types", ORGANISATION_TYPES, "organisation types"),
+                                ("required_annexes", ANNEX_TYPES, "annex types"),
+                                ("optional_annexes", ANNEX_TYPES, "annex types")):
+        if name in raw:
+            values[name] = _choices(raw[name], name, allowed, what, problems)
     if "tie_break" in raw:
         keys = tuple(str(k).strip() for k in raw["tie_break"] or [] if str(k).strip())
         if len(set(keys)) != len(keys):
             problems.found["tie_break"] = "Name each criterion once."
         values["tie_break"] = keys
+
+
+def _choices(items: Any, name: str, allowed: tuple[str, ...], what: str, problems: _Problems) -> tuple[str, ...]:
+    """A set of enum values in the enum's order (the order they were ticked or sent in means nothing)."""
+    chosen = {str(item).strip() for item in items or [] if str(item).strip()}
+    wrong = sorted(chosen - set(allowed))
+    if wrong:
+        problems.found[name] = f"Unknown {what}: {', '.join(wrong)} (one of: {', '.join(allowed)})."
+    return tuple(value for value in allowed if value in chosen)
 
 
 def _criteria(items: Any, problems: _Problems) -> tuple[CriterionInput, ...]:

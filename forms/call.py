@@ -22,7 +22,8 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.call_inputs import CallSettings
-from app.enums import CountryScope
+from app.enums import CountryScope, DocumentKind, OrganisationType
+from forms.evaluation import MultiCheckboxField
 from forms.intake import LOCAL_FORMATS, in_zone, wall_clock
 from forms.proposal import MoneyField
 from forms.wording import ProductForm, ProductSubform
@@ -76,6 +77,16 @@ class CallConfigurationForm(ProductForm):
     page_limit = _number("Page limit of each annex")
     duration_min_months = _number("Shortest duration (months)")
     duration_max_months = _number("Longest duration (months)")
+    organisation_types = MultiCheckboxField(
+        "Eligible organisation types", choices=[SelectChoice(t.value, t.label) for t in OrganisationType],
+        validate_choice=False, description="Every partner, the coordinator included, must be of one of the ticked "
+                                           "types; none ticked: any type.")
+    required_annexes = MultiCheckboxField(
+        "Required annexes", choices=[SelectChoice(k.value, k.label) for k in DocumentKind], validate_choice=False,
+        description="A proposal cannot be submitted without each of them.")
+    optional_annexes = MultiCheckboxField(
+        "Optional annexes", choices=[SelectChoice(k.value, k.label) for k in DocumentKind], validate_choice=False,
+        description="Applicants may add them; the upload offers no other type.")
     strands = TextAreaField("Strands or thematic areas", validators=[Length(max=20_000)],
                             description="One per line.")
     strand_label = StringField("What the call calls them", default="Strand", validators=[Length(max=60)])
@@ -103,6 +114,10 @@ class CallConfigurationForm(ProductForm):
                                     "instance's (10).")
     privacy_controller = TextAreaField("Controller's contact", validators=[Length(max=1000)])
     privacy_dpo = TextAreaField("Data protection officer's contact", validators=[Length(max=1000)])
+    redress_wording = TextAreaField(
+        "Further means of redress (letters)", validators=[Length(max=2000)],
+        description="The letters' paragraph after the evaluation review (Ombudsman, General Court), printed as "
+                    "written. Empty: the standard wording, in the letter's language.")
     submit = SubmitField("Save the call")
 
     def show(self, values: dict[str, Any], *, blank_rows: int = BLANK_CRITERIA) -> None:
@@ -114,6 +129,8 @@ class CallConfigurationForm(ProductForm):
         data["eligible_countries"] = " ".join(values.get("eligible_countries") or ())
         data["strands"] = "\n".join(values.get("strands") or ())
         data["tie_break"] = ", ".join(values.get("tie_break") or ())
+        for name in ("organisation_types", "required_annexes", "optional_annexes"):
+            data[name] = list(values.get(name) or ())
         data["coverage_field"] = values.get("coverage_field") or ""
         for name in ("overall_threshold",):
             data[name] = "" if values.get(name) is None else str(values[name])
@@ -152,6 +169,9 @@ class CallConfigurationForm(ProductForm):
             "letter_contact": self.letter_contact.data, "grant_preparation_days": self.grant_preparation_days.data,
             "redress_days": self.redress_days.data, "redress_unopened_days": self.redress_unopened_days.data,
             "privacy_controller": self.privacy_controller.data, "privacy_dpo": self.privacy_dpo.data,
+            "organisation_types": self.organisation_types.data or [],
+            "required_annexes": self.required_annexes.data or [], "optional_annexes": self.optional_annexes.data or [],
+            "redress_wording": self.redress_wording.data,
         }
         for name, moment in moments.items():
             if moment is not None or name == "evaluation_deadline":

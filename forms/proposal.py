@@ -201,6 +201,10 @@ class AnnexUploadForm(ProductForm):
     file = FileField(_l("PDF file"), validators=[FileRequired(_l("Choose a PDF file to upload."))])
     submit = SubmitField(_l("Upload"))
 
+    def offer(self, kinds: list[DocumentKind]) -> None:
+        """Offer only these annex types (the call's): any other is refused as not a valid choice."""
+        self.kind.choices = [SelectChoice(k.value, _l(k.label)) for k in kinds]
+
 
 class SubmitProposalForm(_VersionedForm):
     # The declaration is stored with the version of its text the applicant was shown (app/privacy/texts.py).

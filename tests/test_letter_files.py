@@ -73,3 +73,23 @@ def test_letters_are_tagged_when_the_setting_asks_for_it(app, scenario, officer,
     assert not _structure(render_letter(proposal, run, outcome, report, rules=outcomes.rules).pdf)
     monkeypatch.setitem(app.config, "LETTER_PDF_TAGS", True)
     assert _structure(render_letter(proposal, run, outcome, report, rules=outcomes.rules).pdf)
+
+
+def test_the_redress_paragraph_is_the_translated_standard_one_unless_the_call_gives_its_own(scenario) -> None:  # type: ignore[no-untyped-def]
+    run, proposal = scenario["run"], scenario["proposals"]["not_funded"]
+    outcomes = run_outcomes(run)
+    outcome = outcomes.by_reference()[proposal.reference]
+
+    def letter() -> str:
+        return " ".join(letter_html(proposal, run, outcome, None, rules=outcomes.rules).split())
+
+    assert "You may also complain to the European Ombudsman" in letter()
+    proposal.created_by.language = "fr"
+    assert "Vous pouvez également saisir le Médiateur européen" in letter()
+    # An officer's own wording is user content: printed as written (escaped), in every language.
+    scenario["call"].redress_wording = "Vous pouvez demander à la Commission <b>un réexamen</b> (art. 22)."
+    french = letter()
+    assert "Vous pouvez demander à la Commission &lt;b&gt;un réexamen&lt;/b&gt; (art. 22)." in french
+    assert "Médiateur" not in french
+    # The review in the portal, with the call's days, stays: the wording replaces the further means of redress only.
+    assert "une demande de réexamen de l’évaluation dans un délai de 30 jours" in french

@@ -65,6 +65,10 @@ class CallSchema(Schema):
     grant_preparation_days = fields.Integer(allow_none=True)
     redress_days = fields.Integer(allow_none=True)
     redress_unopened_days = fields.Integer(allow_none=True)
+    organisation_types = fields.List(fields.String(), metadata={"description": "Empty: any type."})
+    required_annexes = fields.List(fields.String())
+    optional_annexes = fields.List(fields.String())
+    redress_wording = fields.String(metadata={"description": "Empty: the standard wording."})
     published_at = fields.AwareDateTime(format="iso", allow_none=True)
     archived_at = fields.AwareDateTime(format="iso", allow_none=True)
     rules = fields.Method("get_rules", metadata={

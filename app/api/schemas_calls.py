@@ -8,7 +8,15 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from app.api.schemas_proposals import COUNTRY_CODES, money
-from app.call_inputs import BUDGET_POLICIES, COUNTRY_SCOPES, COUNTRY_STRENGTHS, COVERAGE_FIELDS, KINDS
+from app.call_inputs import (
+    ANNEX_TYPES,
+    BUDGET_POLICIES,
+    COUNTRY_SCOPES,
+    COUNTRY_STRENGTHS,
+    COVERAGE_FIELDS,
+    KINDS,
+    ORGANISATION_TYPES,
+)
 from app.models.limits import MAX_CRITERIA, MAX_PRIVACY_CONTACT, MAX_STRANDS
 
 SCALE_PATTERN = r"^[0-9]{1,3}(\.[0-9])?$"  # scales and thresholds: one decimal, as scores are stored
@@ -55,6 +63,12 @@ class CallSettingsSchema(Schema):
     page_limit = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=10_000))
     duration_min_months = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000))
     duration_max_months = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000))
+    organisation_types = fields.List(fields.String(validate=validate.OneOf(ORGANISATION_TYPES)), metadata={
+        "description": "The types every partner, the coordinator included, must be; empty: any type."})
+    required_annexes = fields.List(fields.String(validate=validate.OneOf(ANNEX_TYPES)), metadata={
+        "description": "The annex types a proposal must have before it is submitted."})
+    optional_annexes = fields.List(fields.String(validate=validate.OneOf(ANNEX_TYPES)), metadata={
+        "description": "The annex types a proposal may add (none of the required ones); the upload takes no other."})
     strands = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                           validate=validate.Length(max=MAX_STRANDS))
     strand_label = fields.String(validate=validate.Length(min=1, max=60))
@@ -86,6 +100,9 @@ class CallSettingsSchema(Schema):
                                        metadata={"description": "The controller's contact in the privacy statement"})
     privacy_dpo = fields.String(validate=validate.Length(max=MAX_PRIVACY_CONTACT),
                                 metadata={"description": "The data protection officer's contact"})
+    redress_wording = fields.String(validate=validate.Length(max=2000), metadata={
+        "description": "The letters' paragraph on the further means of redress, printed as written; empty: the "
+                       "standard wording in the letter's language."})
 
 
 class CallChangeSchema(CallSettingsSchema):

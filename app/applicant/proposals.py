@@ -24,7 +24,7 @@ from app.languages import N_
 from app.models import Proposal
 from app.queries.access import load_proposal_for_applicant
 from app.queries.documents import find_document
-from app.queries.eligibility import active_documents, check_proposal, has_budget
+from app.queries.eligibility import active_documents, annex_kinds, check_proposal, has_budget
 from app.queries.personal_data import corrections_since
 from app.queries.receipts import find_submission, has_unsubmitted_changes, receipt_context
 from app.services.documents import too_large_message
@@ -224,24 +224,43 @@ def proposal_budget(proposal_id: int) -> Response | tuple[str, int]:
 
 # -- annexes -----------------------------------------------------------------------------------------------------
 
+def _annex_form(proposal: Proposal, **kwargs: Any) -> AnnexUploadForm:
+    """The upload form, offering the call's annex types only (required first)."""
+    form = AnnexUploadForm(**kwargs)
+    required, optional = annex_kinds(proposal.call)
+    form.offer([*required, *optional])
+    return form
+
+
+def _annexes_page(proposal: Proposal, form: AnnexUploadForm, status: int = 200) -> tuple[str, int]:
+    required, optional = annex_kinds(proposal.call)
+    # The reference calls' annexes (Part B required, letters of support optional) keep their own explanation.
+    usual = required == [DocumentKind.PART_B] and optional == [DocumentKind.SUPPORT_LETTER]
+    return _render("applicant/section_annexes.html", proposal, status, form=form, usual_annexes=usual,
+                   required_annexes=[gettext(kind.label) for kind in required],
+                   optional_annexes=[gettext(kind.label) for kind in optional])
+
+
 @bp.route("/proposals/<int(max=2147483647):proposal_id>/annexes", methods=["GET", "POST"])
 @annex_upload_limit
 def proposal_annexes(proposal_id: int) -> Response | tuple[str, int]:
     proposal = _load(proposal_id)
-    form = AnnexUploadForm()
+    form = _annex_form(proposal)
     if request.method == "GET":
-        if not any(d.kind is DocumentKind.PART_B for d in active_documents(proposal)):
-            form.kind.data = DocumentKind.PART_B.value
-        return _render("applicant/section_annexes.html", proposal, form=form)
+        uploaded = {d.kind for d in active_documents(proposal)}
+        missing = [kind for kind in annex_kinds(proposal.call)[0] if kind not in uploaded]
+        if missing:
+            form.kind.data = missing[0].value
+        return _annexes_page(proposal, form)
     if not form.validate():
-        return _render("applicant/section_annexes.html", proposal, 422, form=form)
+        return _annexes_page(proposal, form, 422)
     upload = form.file.data
     # Every refusal of an upload (not a PDF, too large, the deadline) is shown at the file input.
     with command(form, locate=lambda _name: form.file, fallback=form.file) as outcome:
         document = upload_annex(proposal, actor=current_actor(), kind=DocumentKind(form.kind.data),
                                 stream=upload.stream, filename=upload.filename)
     if not outcome.ok:
-        return _render("applicant/section_annexes.html", _load(proposal_id), outcome.status, form=form)
+        return _annexes_page(_load(proposal_id), form, outcome.status)
     flash(ngettext("%(annex)s uploaded: %(file)s, %(num)d page.", "%(annex)s uploaded: %(file)s, %(num)d pages.",
                    document.page_count, annex=gettext(document.kind.label), file=document.filename), "success")
     return redirect(url_for("applicant.proposal_annexes", proposal_id=proposal.id))
@@ -257,9 +276,9 @@ def upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
             proposal = _load(int(proposal_id))
         except NotFound:
             abort(404)
-        form = AnnexUploadForm(formdata=None)
+        form = _annex_form(proposal, formdata=None)
         form.file.errors = [message]
-        return _render("applicant/section_annexes.html", proposal, 413, form=form)
+        return _annexes_page(proposal, form, 413)
     error.description = message
     return render_template("errors/error.html", error=error, status=413), 413
 

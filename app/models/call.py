@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -56,6 +57,11 @@ class Call(Model):
     # ISO alpha-2 codes; an empty list means organisations from any country may take part.
     eligible_countries: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     page_limit: Mapped[int | None]
+    # OrganisationType values every partner, the coordinator included, must be (empty: any type).
+    organisation_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # DocumentKind values: the annexes a proposal must have, and those it may add (the upload offers no others).
+    required_annexes: Mapped[list[str]] = mapped_column(sa.JSON, default=lambda: ["part_b"])
+    optional_annexes: Mapped[list[str]] = mapped_column(sa.JSON, default=lambda: ["support_letter"])
     evaluators_per_proposal: Mapped[int] = mapped_column(default=3)
     strands: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     strand_label: Mapped[str] = mapped_column(sa.String(60), default="Strand")
@@ -109,6 +115,9 @@ class Call(Model):
     # received (None: the instance's REDRESS_DAYS and REDRESS_UNOPENED_DAYS, 30 and 10).
     redress_days: Mapped[int | None]
     redress_unopened_days: Mapped[int | None]
+    # The letters' paragraph on the further means of redress (Ombudsman, court): empty, the standard wording in the
+    # letter's language; an officer's own text is printed as written.
+    redress_wording: Mapped[str] = mapped_column(sa.Text, default="")
     # The life cycle's two decisions (app/services/call_lifecycle.py); every other phase is derived from the dates,
     # the proposals, the assignments and the runs. A call never published is a draft only officers see.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -118,6 +127,14 @@ class Call(Model):
     criteria: Mapped[list[Criterion]] = relationship(
         back_populates="call", order_by="Criterion.position", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    def __init__(self, **kwargs: Any) -> None:
+        # The annex rules a call had before they were settings, already on a call not yet flushed (the checklist
+        # may read one: an officer's preview, a test).
+        for name, value in (("organisation_types", []), ("required_annexes", ["part_b"]),
+                            ("optional_annexes", ["support_letter"]), ("redress_wording", "")):
+            kwargs.setdefault(name, value)
+        super().__init__(**kwargs)
 
     @property
     def zone(self) -> ZoneInfo:

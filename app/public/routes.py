@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Response, current_app, render_template, send_from_directory
 
 from app.clock import utcnow
+from app.enums import DocumentKind
 from app.public import bp
 from app.queries.access import load_visible_call
 from app.queries.calls import calls_open_and_other
+from app.queries.eligibility import allowed_types, annex_kinds
 from app.queries.personal_data import privacy_statement
+from app.translation import gettext
 from app.web.access import signed_in_actor
 
 
@@ -30,7 +33,15 @@ def favicon() -> Response:
 @bp.get("/calls/<code>")
 def call_detail(code: str) -> str:
     """One call: deadline, money, eligibility rules, strands and the weighted criteria."""
-    return render_template("public/call.html", call=load_visible_call(code, signed_in_actor()), now=utcnow())
+    call = load_visible_call(code, signed_in_actor())
+    required, optional = annex_kinds(call)
+    return render_template(
+        "public/call.html", call=call, now=utcnow(),
+        organisation_types=[gettext(type_.label) for type_ in allowed_types(call)],
+        # The reference calls' Part B alone keeps its own sentence.
+        only_part_b=required == [DocumentKind.PART_B],
+        required_annexes=[gettext(kind.label) for kind in required],
+        optional_annexes=[gettext(kind.label) for kind in optional])
 
 
 @bp.get("/privacy")

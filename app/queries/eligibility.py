@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from email_validator import EmailNotValidError, validate_email
 
 from app.countries import country_name
-from app.enums import DocumentKind
+from app.enums import DocumentKind, OrganisationType
 from app.formatting import format_money
 from app.models import Call, Document, Proposal
 from app.translation import current_language, gettext, ngettext
@@ -77,7 +77,7 @@ class Checklist:
 FIELDS_OF_CHECK: dict[str, tuple[str, ...]] = {
     "duration": ("duration_months",),
     "partner_details": ("partners",), "min_partners": ("partners",), "min_countries": ("partners",),
-    "eligible_countries": ("partners",),
+    "eligible_countries": ("partners",), "organisation_types": ("partners",),
     "grant_cap": ("requested_grant",), "budget_split": ("amounts",),
 }
 
@@ -196,6 +196,26 @@ def _eligible_countries_check(proposal: Checked, call: Call) -> Check | None:
                  "consortium", fix + "." if fix else "")
 
 
+def allowed_types(call: Call) -> list[OrganisationType]:
+    """The organisation types the call admits, in the enum's order (empty: any type)."""
+    chosen = set(call.organisation_types or [])
+    return [type_ for type_ in OrganisationType if type_.value in chosen]
+
+
+def _organisation_types_check(proposal: Checked, call: Call) -> Check | None:
+    allowed = allowed_types(call)
+    if not allowed:
+        return None
+    names = ", ".join(gettext(type_.label) for type_ in allowed)
+    outside = [p for p in proposal.partners if p.organisation_type not in allowed]
+    fix = "; ".join(gettext("%(partner)s is registered as “%(type)s”, which is not eligible",
+                            partner=p.name or gettext("Partner %(number)d", number=p.position + 1),
+                            type=gettext(p.organisation_type.label)) for p in outside)
+    return Check("organisation_types",
+                 gettext("Every partner, the coordinator included, is of an eligible type: %(types)s", types=names),
+                 not outside, "consortium", fix + "." if fix else "")
+
+
 def _grant_cap_check(proposal: Checked, call: Call) -> Check:
     requested, cap = proposal.requested_grant, call.max_grant_per_proposal
     language = current_language()
@@ -234,6 +254,13 @@ def _budget_split_check(proposal: Checked) -> Check:
     return Check("budget_split", label, True, "budget")
 
 
+def annex_kinds(call: Call) -> tuple[list[DocumentKind], list[DocumentKind]]:
+    """The call's required and optional annex types, in the enum's order."""
+    required, optional = set(call.required_annexes or []), set(call.optional_annexes or [])
+    return ([kind for kind in DocumentKind if kind.value in required],
+            [kind for kind in DocumentKind if kind.value in optional and kind.value not in required])
+
+
 def _part_b_check(documents: list[Document | VersionAnnex]) -> Check:
     count = sum(1 for d in documents if d.kind is DocumentKind.PART_B)
     label = gettext("Part B (technical description) is uploaded")
@@ -241,6 +268,16 @@ def _part_b_check(documents: list[Document | VersionAnnex]) -> Check:
         return Check("part_b", label, True, "annexes")
     fix = gettext("Upload Part B as a PDF.") if count == 0 else gettext("Keep only one Part B; remove the others.")
     return Check("part_b", label, False, "annexes", fix)
+
+
+def _required_annex_check(documents: list[Document | VersionAnnex], kind: DocumentKind) -> Check:
+    """A required annex is uploaded: at least one of its type, and of Part B (a new one replaces it) exactly one."""
+    if kind is DocumentKind.PART_B:
+        return _part_b_check(documents)
+    annex = gettext(kind.label)
+    ok = any(d.kind is kind for d in documents)
+    return Check(kind.value, gettext("%(annex)s is uploaded", annex=annex), ok, "annexes",
+                 "" if ok else gettext("Upload a PDF as “%(annex)s”.", annex=annex))
 
 
 def _page_limit_check(documents: list[Document | VersionAnnex], call: Call) -> Check | None:
@@ -266,8 +303,10 @@ def check_proposal(proposal: Checked) -> Checklist:
         _min_partners_check(proposal, call),
         _min_countries_check(proposal, call),
         _eligible_countries_check(proposal, call),
+        _organisation_types_check(proposal, call),
     ]
     if has_budget(call):
         checks += [_grant_cap_check(proposal, call), _budget_split_check(proposal)]
-    checks += [_part_b_check(documents), _page_limit_check(documents, call)]
+    checks += [_required_annex_check(documents, kind) for kind in annex_kinds(call)[0]]
+    checks.append(_page_limit_check(documents, call))
     return Checklist(tuple(check for check in checks if check is not None))

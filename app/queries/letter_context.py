@@ -177,6 +177,7 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
             "sign_by": _day_text(add_months(local_day, 3)),
         },
         "redress_days": call.redress_days or int(config.get("REDRESS_DAYS", 30)),
+        "redress_wording": call.redress_wording or "",
         "issuer": config.get("LETTER_ISSUER", ""),
         "signatory": config.get("LETTER_SIGNATORY", ""),
         "contact_email": call.letter_contact or config.get("LETTER_CONTACT_EMAIL", ""),
@@ -224,6 +225,7 @@ def redress_reply_context(request: RedressRequest, *, reference: str, assessment
         "assessment_paragraphs": [part.strip() for part in assessment.split("\n\n") if part.strip()],
         "issuer": config.get("LETTER_ISSUER", ""), "signatory": config.get("LETTER_SIGNATORY", ""),
         "contact_email": call.letter_contact or config.get("LETTER_CONTACT_EMAIL", ""),
+        "redress_wording": call.redress_wording or "",
     }
 
 

@@ -23,6 +23,11 @@ ECOSYSTEMS = (
 # Every reference criterion is scored 0 to 5 in half points, weight 1, with a threshold of 3 (reference-calls.md).
 SCALE: dict[str, Any] = {"max": Decimal(5), "weight": Decimal(1), "threshold": Decimal(3)}
 
+# Every reference call requires Part B (the technical description or the event's concept) and takes letters of
+# support; the letters print the standard redress wording.
+ANNEXES: dict[str, Any] = {"required_annexes": ["part_b"], "optional_annexes": ["support_letter"],
+                           "redress_wording": ""}
+
 THEMATIC_AREAS = ("Green and digital transition", "Resilience", "Youth in industry")
 
 REFERENCE_CALLS: list[dict[str, Any]] = [
@@ -61,6 +66,9 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
         "reserve_size": 10,
         "country_conflict": True,
         "time_zone": "Europe/Brussels",
+        # Cluster organisations and the business network organisations that act as SMEs' intermediaries.
+        "organisation_types": ["cluster_organisation", "business_support_organisation"],
+        **ANNEXES,
         "criteria": [
             {"key": "relevance", "name": "Relevance", **SCALE,
              "description": "Alignment with the call's objectives and the needs of the industrial ecosystems."},
@@ -103,6 +111,9 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
         "transfer_to": "EUID-2022-LOCAL",
         "country_conflict": True,
         "time_zone": "Europe/Brussels",
+        # National and local authorities, universities, businesses, civil society: any type (slides).
+        "organisation_types": [],
+        **ANNEXES,
         "criteria": [
             {"key": "relevance", "name": "Relevance to the thematic areas", "description": "", **SCALE},
             {"key": "quality", "name": "Quality of content and format", "description": "", **SCALE},
@@ -140,6 +151,9 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
         "reserve_size": 10,
         "country_conflict": True,
         "time_zone": "Europe/Brussels",
+        # National and local authorities, universities, businesses, civil society: any type (slides).
+        "organisation_types": [],
+        **ANNEXES,
         "criteria": [
             {"key": "relevance", "name": "Relevance", "description": "", **SCALE},
             {"key": "quality", "name": "Quality of the event concept", "description": "", **SCALE},

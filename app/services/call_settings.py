@@ -31,7 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "country_conflict_scope": "coordinator", "country_conflict_strength": "hard", "overall_threshold": None,
     "tie_break": (), "letter_contact": "", "grant_preparation_days": None, "redress_days": None,
     "redress_unopened_days": None, "privacy_controller": "",
-    "privacy_dpo": "",
+    "privacy_dpo": "", "organisation_types": (), "required_annexes": ("part_b",),
+    "optional_annexes": ("support_letter",), "redress_wording": "",
 }
 
 
@@ -52,7 +53,10 @@ def current_settings(call: Call) -> dict[str, Any]:
                   country_conflict_scope=call.country_conflict_scope.value,
                   country_conflict_strength=call.country_conflict_strength.value,
                   eligible_countries=tuple(sorted(call.eligible_countries or [])), strands=tuple(call.strands or []),
-                  tie_break=tuple(call.tie_break or []))
+                  tie_break=tuple(call.tie_break or []),
+                  organisation_types=tuple(call.organisation_types or []),
+                  required_annexes=tuple(call.required_annexes or []),
+                  optional_annexes=tuple(call.optional_annexes or []))
     return values
 
 
@@ -66,14 +70,18 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+# Settings that are sets of codes, whatever order they were stored or typed in.
+SETS: Final = ("eligible_countries", "organisation_types", "required_annexes", "optional_annexes")
+
+
 def _unchanged(field: str, old: Any, new: Any) -> bool:
     """Whether `new` says the same as `old` in the sense of the rule, not of the Python value.
 
-    Eligible countries are a set (the order they were typed or seeded in means nothing); amounts compare as
-    decimals (42000000 is 42000000.00); times compare as instants to the second, the precision the settings
-    have (a stored time may carry microseconds that no form can show).
+    Eligible countries, organisation and annex types are sets (the order they were typed or seeded in means
+    nothing); amounts compare as decimals (42000000 is 42000000.00); times compare as instants to the second, the
+    precision the settings have (a stored time may carry microseconds that no form can show).
     """
-    if field == "eligible_countries":
+    if field in SETS:
         return set(old or []) == set(new or [])
     if isinstance(old, datetime) and isinstance(new, datetime):
         return old.replace(microsecond=0) == new.replace(microsecond=0)
@@ -98,7 +106,7 @@ def _require_confirmation(call: Call, deadline: datetime, confirm: str | None) -
 
 def whole_call_problems(merged: dict[str, Any]) -> dict[str, str]:
     """The rules that need the whole call, on the call as it would be (field -> message): the dates, the
-    consortium, the money and the scoring."""
+    consortium, the annexes, the money and the scoring."""
     problems: dict[str, str] = {}
     if merged["opens_at"] >= merged["deadline"]:
         problems["deadline"] = "The deadline must be after the opening."
@@ -112,6 +120,10 @@ def whole_call_problems(merged: dict[str, Any]) -> dict[str, str]:
     cap, budget = merged["max_grant_per_proposal"], merged["budget"]
     if cap is not None and budget is not None and cap > budget:
         problems["max_grant_per_proposal"] = "Cannot exceed the call's budget."
+    both = [kind for kind in merged["optional_annexes"] if kind in merged["required_annexes"]]
+    if both:
+        problems["optional_annexes"] = (f"Required already: {', '.join(both)}. An annex type is either required or "
+                                        "optional.")
     if merged["coverage_field"] == "strand" and not merged["strands"]:
         problems["coverage_field"] = "Covering the strands needs a list of strands."
     keys = [criterion.key for criterion in merged["criteria"]]

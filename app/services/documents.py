@@ -157,13 +157,23 @@ def store_upload(stream: BinaryIO, *, page_limit: int | None) -> StoredUpload:
     return StoredUpload(key=key, size=size, pages=facts.pages)
 
 
+def require_accepted_kind(proposal: Proposal, kind: DocumentKind) -> None:
+    """Refuse (InvalidInput at `kind`) an annex type the call neither requires nor offers as optional."""
+    call = proposal.call
+    if kind.value not in {*(call.required_annexes or []), *(call.optional_annexes or [])}:
+        raise InvalidInput(N_("This call does not take this type of annex: choose one of the types it offers."),
+                           details={"field": "kind", "kind": kind.value,
+                                    "accepted": [*call.required_annexes, *call.optional_annexes]})
+
+
 def upload_document(proposal: Proposal, *, actor: User, kind: DocumentKind, stored: StoredUpload,
                     filename: str | None) -> Document:
-    """Attach a stored annex to the proposal; a new Part B replaces the previous one.
+    """Attach a stored annex of a type the call takes to the proposal; a new Part B replaces the previous one.
 
     The caller has checked that `actor` may edit the proposal now (`proposals.upload_annex` does) and stored
     the file with `store_upload`. Side effects: a Document row, the replaced Part B marked removed, an audit event.
     """
+    require_accepted_kind(proposal, kind)
     if stored.pages > (proposal.call.page_limit or stored.pages):
         # The call's page limit changed while the file was being checked.
         raise InvalidInput(N_("This PDF has %(pages)d pages; the call allows at most %(page_limit)d. Shorten it and "

@@ -247,6 +247,7 @@ def upload_annex(proposal: Proposal, *, actor: User, kind: DocumentKind, stream:
     Side effects: see `documents.upload_document`.
     """
     _require_editable(proposal, actor)
+    document_service.require_accepted_kind(proposal, kind)
     # The slow part (parse, hash, store) before the row lock, so that saves and submissions of the same
     # proposal do not wait behind it; the lock covers only the row changes.
     stored = document_service.store_upload(stream, page_limit=proposal.call.page_limit)

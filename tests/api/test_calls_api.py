@@ -119,3 +119,27 @@ def test_the_country_rule_s_scope_and_strength_are_settings_of_the_call(client, 
     with app.app_context():
         call = db.session.scalar(sa.select(Call).where(Call.code == "NEW-2031-01"))
         assert (call.country_conflict_scope.value, call.country_conflict_strength.value) == ("consortium", "soft")
+
+
+def test_organisation_types_annexes_and_redress_wording_are_settings_refused_at_their_field(client, app,  # type: ignore[no-untyped-def]
+                                                                                           headers_for) -> None:
+    officer = headers_for(Role.OFFICER)
+    body = client.post("/api/v1/calls", headers=officer, json=_new()).get_json()
+    assert (body["organisation_types"], body["required_annexes"], body["optional_annexes"],
+            body["redress_wording"]) == ([], ["part_b"], ["support_letter"], "")
+    patched = client.patch("/api/v1/calls/NEW-2031-01", headers=officer, json={
+        "organisation_types": ["sme", "cluster_organisation"], "required_annexes": ["part_b", "support_letter"],
+        "optional_annexes": [], "redress_wording": "Ask the Commission for a review (Regulation 58/2003)."})
+    assert patched.status_code == 200, patched.get_data(as_text=True)
+    assert (patched.get_json()["organisation_types"], patched.get_json()["required_annexes"]) == (
+        ["cluster_organisation", "sme"], ["part_b", "support_letter"])
+    unknown = _error(client.patch("/api/v1/calls/NEW-2031-01", headers=officer,
+                                  json={"organisation_types": ["startup"]}), 422, "invalid_input")
+    assert "organisation_types" in str(unknown["details"])
+    both = _error(client.patch("/api/v1/calls/NEW-2031-01", headers=officer,
+                               json={"optional_annexes": ["support_letter"]}), 422, "invalid_input")
+    assert both["details"]["fields"] == {
+        "optional_annexes": "Required already: support_letter. An annex type is either required or optional."}
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "NEW-2031-01"))
+        assert (call.organisation_types, call.optional_annexes) == (["cluster_organisation", "sme"], [])

@@ -206,6 +206,22 @@ def test_upload_needs_a_file_and_knows_the_kinds(client, auth, open_call) -> Non
     assert response.get_json()["kind"] == "part_b"  # the default kind
 
 
+def test_the_call_s_annex_and_organisation_types_are_applied_over_the_api_too(client, auth, open_call, app) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "OPEN-CALL"))
+        call.optional_annexes, call.organisation_types = [], ["cluster_organisation"]  # type: ignore[union-attr]
+        db.session.commit()
+    draft = _draft(client, auth)
+    error = _error(_upload(client, auth, draft["id"], pdf_bytes(1), kind="support_letter"), 422, "invalid_input")
+    assert error["details"]["field"] == "kind"
+    patched = client.patch(f"/api/v1/proposals/{draft['id']}", json={"version": draft["version"], **COMPLETE},
+                           headers=auth)
+    assert patched.status_code == 200, patched.get_data(as_text=True)
+    checks = client.get(f"/api/v1/proposals/{draft['id']}/eligibility", headers=auth).get_json()["checks"]
+    [types] = [check for check in checks if check["key"] == "organisation_types"]
+    assert (types["ok"], types["fix"]) == (False, "PME Sud is registered as “SME”, which is not eligible.")
+
+
 def test_an_oversize_upload_is_413_with_a_readable_message(client, auth, open_call, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     proposal_id = _draft(client, auth)["id"]
     monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", 2000)

@@ -13,6 +13,14 @@ from pypdf import PdfReader
 from app.countries import EU_MEMBER_STATES
 from app.extensions import db
 from tests.conftest import ARTIFACTS
+from tests.e2e.conftest import (
+    PartnerRow,
+    fill_budget,
+    fill_consortium,
+    fill_summary,
+    submit_from_overview,
+    upload_annex,
+)
 from tests.factories import make_open_call, pdf_bytes
 from tests.mailbox import mailbox_for
 
@@ -57,41 +65,25 @@ def test_an_applicant_goes_from_registration_to_a_receipt(app, page, live_server
     page.wait_for_url(f"{base}/applicant/")
     assert "No proposal yet." in page.content()
 
-    # Start a draft from the open call.
+    # Start a draft from the open call (the dashboard lists it).
     page.click("text=Start a proposal")
     page.wait_for_url(re.compile(r".*/applicant/proposals/\d+/summary$"))
     proposal_url = page.url.removesuffix("/summary")
 
     # Summary, saved by leaving the section (the Consortium tab), not by the Save button.
-    page.fill("#acronym", "GREENMOVE")
-    page.fill("#title", "Greener mobility value chains across the Baltic and the Rhine")
-    page.fill("#abstract", "Three clusters help 300 SMEs adopt cleaner logistics.")
-    page.select_option("#strand", "Tourism")
-    page.fill("#duration_months", "30")
-    page.click("nav.section-tabs >> text=Consortium")
-    page.wait_for_url(f"{proposal_url}/consortium")
+    fill_summary(page, proposal_url, acronym="GREENMOVE",
+                 title="Greener mobility value chains across the Baltic and the Rhine",
+                 abstract="Three clusters help 300 SMEs adopt cleaner logistics.", strand="Tourism", months=30)
     assert "Summary saved." in page.content()
     assert "GREENMOVE" in page.locator("h1").inner_text()
 
     # Consortium: two partners, the second row added with the button.
-    page.fill("#coordinator_contact_email", "lina@cluster.example.org")
-    page.fill("#partners-0-name", "Cluster Rhein-Ruhr")
-    page.select_option("#partners-0-country", "DE")
-    page.select_option("#partners-0-organisation_type", "cluster_organisation")
-    page.fill("#partners-0-contact_email", "office@rhein-ruhr.example.org")
-    page.click("[data-add-partner]")
-    page.fill("#partners-1-name", "Pôle Mobilité Sud")
-    page.select_option("#partners-1-country", "FR")
-    page.select_option("#partners-1-organisation_type", "business_support_organisation")
-    page.fill("#partners-1-contact_email", "contact@pole-sud.example.org")
-    page.click("text=Save and continue to budget")
-    page.wait_for_url(f"{proposal_url}/budget")
+    fill_consortium(page, proposal_url, coordinator_email="lina@cluster.example.org", partners=[
+        PartnerRow("Cluster Rhein-Ruhr", "DE", "cluster_organisation", "office@rhein-ruhr.example.org"),
+        PartnerRow("Pôle Mobilité Sud", "FR", "business_support_organisation", "contact@pole-sud.example.org")])
 
     # Budget: the total is computed as the user types.
-    page.fill("#requested_grant", "1,200,000.00")
-    page.fill("#amounts-0", "500000")
-    page.fill("#amounts-1", "400000")
-    page.fill("#amounts-2", "200000")
+    fill_budget(page, requested="1,200,000.00", amounts=["500000", "400000", "200000"])
     assert "EUR 100,000.00 still to allocate." in page.locator("[data-split-note]").inner_text()
     page.fill("#amounts-2", "300000.00")
     assert "adds up to the requested grant" in page.locator("[data-split-note]").inner_text()
@@ -103,9 +95,7 @@ def test_an_applicant_goes_from_registration_to_a_receipt(app, page, live_server
     # Upload Part B.
     part_b = Path(tmp_path) / "GREENMOVE Part B.pdf"
     part_b.write_bytes(pdf_bytes(8))
-    page.set_input_files("#file", str(part_b))
-    page.click("button:has-text('Upload')")
-    page.wait_for_url(f"{proposal_url}/annexes")
+    upload_annex(page, proposal_url, part_b)
     assert "GREENMOVE Part B.pdf, 8 pages" in page.content()
 
     # The checklist is green; submit from the overview.
@@ -114,10 +104,7 @@ def test_an_applicant_goes_from_registration_to_a_receipt(app, page, live_server
     assert page.locator("#checklist.is-ok").count() == 1
     assert page.locator("#checklist li.check-bad").count() == 0
     _shot(page, "ready")
-    page.check("#confirm")
-    page.click("button:has-text('Submit the proposal')")
-    page.wait_for_url(re.compile(r".*/submissions/1$"))
-    receipt_number = page.locator(".receipt-number").first.inner_text()
+    receipt_number = submit_from_overview(page)
     assert receipt_number.startswith("EG-EUROCLUSTERS-OPEN-0001-v1-")
     _shot(page, "receipt")
 

@@ -1,6 +1,7 @@
 """A real browser opens next year's Euroclusters as a copy, changes its criteria and weights, publishes it; an
-applicant submits to it; after the deadline the ranking page applies the new weights, and the stored run's input
-gives the very same output under `python -m scoring select`."""
+applicant submits to it through the proposal editor's pages (sections, Part B, receipt); after the deadline the
+ranking page applies the new weights, and the stored run's input gives the very same output under
+`python -m scoring select`."""
 
 from __future__ import annotations
 
@@ -14,13 +15,21 @@ import pytest
 import sqlalchemy as sa
 
 from app.clock import set_clock, utcnow
-from app.enums import Eligibility, Role
+from app.enums import Eligibility, ProposalStatus, Role
 from app.extensions import db
-from app.models import Call, SelectionRun, User
+from app.models import Call, Proposal, SelectionRun
 from app.seeds.calls import seed_reference_calls
-from app.services.proposals import submit_proposal
+from tests.e2e.conftest import (
+    PartnerRow,
+    fill_budget,
+    fill_consortium,
+    fill_summary,
+    start_proposal,
+    submit_from_overview,
+    upload_annex,
+)
 from tests.e2e.signing_in import browser_log_in
-from tests.factories import make_approved_consensus, make_ready_proposal
+from tests.factories import make_approved_consensus, pdf_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,7 +49,7 @@ def people(app, make_user):  # type: ignore[no-untyped-def]
 
 
 def test_a_copy_with_new_weights_is_published_submitted_to_and_ranked_by_them(app, page, live_server_url,  # type: ignore[no-untyped-def]
-                                                                             people) -> None:
+                                                                             people, tmp_path) -> None:
     officer, applicant = people
     now = utcnow().astimezone(BRUSSELS).replace(microsecond=0, tzinfo=None)
     deadline = now + timedelta(days=2)
@@ -66,17 +75,41 @@ def test_a_copy_with_new_weights_is_published_submitted_to_and_ranked_by_them(ap
     page.wait_for_url(f"**/manage/calls/{CODE}/configure")
     assert page.locator("#call-phase").text_content() == "open"
 
-    # An applicant submits two proposals (through the service the pages call), which are screened and scored.
+    # An applicant submits two proposals through the pages: the editor's sections, the required Part B, the receipt.
+    browser_log_in(page, live_server_url, app, applicant.email)
+    part_b = tmp_path / "Part B.pdf"
+    part_b.write_bytes(pdf_bytes(4))
+    for number, acronym in enumerate(SCORES, start=1):
+        proposal_url = start_proposal(page, live_server_url, CODE)
+        fill_summary(page, proposal_url, acronym=acronym, title=f"{acronym}: resilient value chains",
+                     abstract="Clusters of three countries help SMEs.", strand="Digital", months=36)
+        fill_consortium(page, proposal_url, coordinator_email=applicant.email, partners=[
+            PartnerRow("Cluster Rhein-Ruhr", "DE", "cluster_organisation", "office@rhein-ruhr.example.org"),
+            PartnerRow("Pôle Mobilité Sud", "FR", "business_support_organisation", "contact@pole-sud.example.org")])
+        fill_budget(page, requested="900000", amounts=["300000", "300000", "300000"])
+        page.click("text=Save and continue to annexes")
+        page.wait_for_url(f"{proposal_url}/annexes")
+        # The copy kept Euroclusters' annexes: Part B is the one required, proposed first by the upload.
+        assert page.locator("#checklist li.check-bad").all_inner_texts() == [
+            page.locator("#checklist li[data-check='part_b']").inner_text()]
+        upload_annex(page, proposal_url, part_b)
+        page.click("nav.section-tabs >> text=Overview")
+        page.wait_for_url(proposal_url)
+        assert page.locator("#checklist.is-ok").count() == 1
+        receipt = submit_from_overview(page)
+        assert receipt.startswith(f"EG-{CODE}-{number:04d}-v1-")
+        assert page.locator("text=Download the receipt (PDF)").count() == 1
+
+    # The proposals are screened eligible and scored by consensus (other journeys walk those pages).
     with app.app_context():
         call = db.session.scalar(sa.select(Call).where(Call.code == CODE))
-        creator = db.session.get(User, applicant.id)
         assert call is not None
-        assert creator is not None
+        submitted = {p.acronym: p for p in db.session.scalars(sa.select(Proposal).where(Proposal.call_id == call.id))}
+        assert {acronym: p.status for acronym, p in submitted.items()} == {
+            acronym: ProposalStatus.SUBMITTED for acronym in SCORES}
         for acronym, scores in SCORES.items():
-            proposal = make_ready_proposal(call, creator, acronym=acronym)
-            submit_proposal(proposal, actor=creator)
-            make_approved_consensus(proposal, scores)
-            proposal.eligibility = Eligibility.ELIGIBLE
+            make_approved_consensus(submitted[acronym], scores)
+            submitted[acronym].eligibility = Eligibility.ELIGIBLE
         db.session.commit()
     set_clock(lambda: (deadline + timedelta(hours=1)).replace(tzinfo=BRUSSELS))  # the call has closed
     browser_log_in(page, live_server_url, app, officer.email)  # two days on, the morning's session has expired

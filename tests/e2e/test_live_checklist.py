@@ -112,3 +112,42 @@ def test_a_request_above_the_cap_typed_the_european_way_is_flagged_while_typing(
     assert page.locator("#requested_grant").get_attribute("aria-invalid") is None
     # The split's note reads the request as the server does (it refused "1.400.000,00" as not an amount).
     assert page.locator("[data-split-note]").inner_text() == "EUR 400,000.00 still to allocate."
+
+
+@pytest.fixture
+def typed_draft(app, make_user) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """A draft of a call that admits cluster and business support organisations only."""
+    applicant = make_user(Role.APPLICANT, organisation="Vilnius Mobility Cluster", country="LT")
+    with app.app_context():
+        call = make_open_call("LIVE-TYPES", days_left=3,
+                              organisation_types=["cluster_organisation", "business_support_organisation"])
+        proposal = make_proposal(call, db.session.get(User, applicant.id), acronym="TYPES", submitted=False,
+                                 partners=[("Cluster Rhein-Ruhr", "DE"), ("Pôle Sud", "FR")])
+        db.session.commit()
+        return applicant.email, proposal.id
+
+
+def test_a_partner_of_a_type_the_call_does_not_admit_is_flagged_while_choosing_it(app, page, live_server_url,  # type: ignore[no-untyped-def]
+                                                                                 typed_draft) -> None:
+    email, proposal_id = typed_draft
+    browser_log_in(page, live_server_url, app, email)
+    page.goto(f"{live_server_url}/applicant/proposals/{proposal_id}/consortium")
+    item = page.locator("#checklist li[data-check='organisation_types']")
+    # The server renders the allowed types and names them in the rule.
+    assert item.get_attribute("data-allowed") == "cluster_organisation business_support_organisation"
+    assert "is of an eligible type: Cluster organisation, Business support organisation" in item.inner_text()
+    assert "check-ok" in item.get_attribute("class")
+    page.select_option("#partners-1-organisation_type", "large_company")
+    assert "check-bad" in item.get_attribute("class")
+    assert "Pôle Sud is registered as “Large company”, which is not eligible." in item.inner_text()
+    page.select_option("#partners-1-organisation_type", "business_support_organisation")
+    assert "check-ok" in item.get_attribute("class")
+    # Saving a wrong type leaves the last word to the server, in the same words.
+    page.select_option("#partners-0-organisation_type", "sme")
+    page.click("form.section-form button[type=submit], form.section-form input[type=submit][value='Save']")
+    page.locator(".flash-success").wait_for()
+    saved = page.locator("#checklist li[data-check='organisation_types']")
+    assert "Cluster Rhein-Ruhr is registered as “SME”, which is not eligible." in saved.inner_text()
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert [p.organisation_type.value for p in proposal.partners][1] == "sme"  # type: ignore[union-attr]

@@ -1,5 +1,5 @@
 /* The proposal checklist, live: while the applicant types, the rules this page holds the data for (mandatory
-   fields, the duration range, the number of partners and of distinct countries) are checked again in the page,
+   fields, the duration range, the number of partners and of distinct countries, the organisation types) are checked again in the page,
    their checklist items turn green or red, and the field itself is flagged (aria-invalid and a message tied to it).
    The limits are the server's own, rendered into data- attributes of the checklist items; the wording is the
    server's (app/queries/eligibility.py). Saving still runs the server's checklist, which stays the authority. */
@@ -80,6 +80,28 @@
       var ok = count >= needed;
       return {ok: ok, fix: ok ? "" : "Partners come from " + plural(count, "country") + "; add partners from " +
         plural(needed - count, "more country") + ".", fields: {}};
+    },
+    // The call's organisation types, for the coordinator and every partner row; the sentence is the server's, in
+    // the page's language, with {partner} and {type} to fill in.
+    organisation_types: function (form, item) {
+      var table = form.querySelector("[data-partners]");
+      if (!table || !item.dataset.allowed) { return null; }
+      var allowed = item.dataset.allowed.split(" ");
+      var sentence = item.dataset.partnerFix || "{partner}: {type}";
+      var wrong = [];
+      function say(name, type) { return sentence.replace("{partner}", name).replace("{type}", type); }
+      if (table.dataset.coordinatorType && allowed.indexOf(table.dataset.coordinatorType) < 0) {
+        wrong.push(say(table.dataset.coordinatorName || "", table.dataset.coordinatorTypeLabel || ""));
+      }
+      table.querySelectorAll("tr.partner-row").forEach(function (row, index) {
+        var name = row.querySelector("[name$='-name']"), type = row.querySelector("[name$='-organisation_type']");
+        var removed = row.querySelector("[name$='-remove']");
+        if (!type || !type.value || (removed && removed.checked)) { return; }
+        if (allowed.indexOf(type.value) < 0) {
+          wrong.push(say((name && name.value.trim()) || "#" + (index + 2), type.options[type.selectedIndex].text));
+        }
+      });
+      return {ok: !wrong.length, fix: wrong.length ? wrong.join("; ") + "." : "", fields: {}};
     }
   };
 

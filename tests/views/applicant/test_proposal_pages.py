@@ -181,6 +181,29 @@ def test_upload_download_and_remove_an_annex(client_me, app, me, open_call) -> N
     assert next(d for d in _proposal(app, proposal_id).documents if d.id == document.id).removed_at is not None
 
 
+def test_the_upload_offers_only_the_call_s_annex_types_required_first(client_me, app, me, open_call) -> None:  # type: ignore[no-untyped-def]
+    proposal_id = _ready(app, me)
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "OPEN-CALL"))
+        call.required_annexes, call.optional_annexes = ["part_b", "support_letter"], []  # type: ignore[union-attr]
+        db.session.commit()
+    page = _text(client_me.get(f"/applicant/proposals/{proposal_id}/annexes"))
+    select = page[page.index('name="kind"'):page.index("</select>", page.index('name="kind"'))]
+    assert re.findall(r'<option[^>]*value="([^"]+)"', select) == ["part_b", "support_letter"]
+    assert re.search(r'<option selected value="support_letter"|<option value="support_letter" selected', select)
+    assert "Required: Part B (technical description), Letter of support." in page
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "OPEN-CALL"))
+        call.required_annexes, call.optional_annexes = ["part_b"], []  # type: ignore[union-attr]
+        db.session.commit()
+    page = _text(client_me.get(f"/applicant/proposals/{proposal_id}/annexes"))
+    select = page[page.index('name="kind"'):page.index("</select>", page.index('name="kind"'))]
+    assert re.findall(r'<option[^>]*value="([^"]+)"', select) == ["part_b"]
+    refused = _upload(client_me, proposal_id, pdf_bytes(1), kind="support_letter")
+    assert refused.status_code == 422
+    assert [d.kind.value for d in _proposal(app, proposal_id).documents] == ["part_b"]
+
+
 @pytest.mark.parametrize(("data", "message"), [
     (b"GIF89a not a pdf at all", "This file is not a PDF"),
     (pdf_bytes(1, encrypted=True), "protected with a password"),

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.enums import ConsentKind, Role
+from app.enums import ConsentKind, OrganisationType, Role
 from app.extensions import db
 from app.models import Letter, User
 from app.privacy.texts import current_text
@@ -54,6 +54,9 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
       for proposal in ("draft", "closed")
       for section in ("", "/summary", "/consortium", "/budget", "/annexes", "/withdraw")],
     ("applicant", "/applicant/proposals/{submitted}/submissions/1", 200),
+    # A call that admits some organisation types only and asks for other annexes than Part B alone.
+    *[("applicant", f"/applicant/proposals/{{rules}}{section}", 200) for section in ("", "/consortium", "/annexes")],
+    ("anonymous", "/calls/ZV-OPEN-2", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -78,6 +81,11 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         ready.strand = "Alpha"
         proposal_service.submit_proposal(ready, actor=applicant, base_version=None,
                                          declaration_version=current_text(ConsentKind.SUBMISSION_DECLARATION).version)
+        rules = make_proposal(
+            make_open_call("ZV-OPEN-2", criteria=CRITERIA, organisation_types=["cluster_organisation", "sme"],
+                           required_annexes=["part_b", "support_letter"], optional_annexes=[], **CALL),
+            applicant, acronym="ZVRULES", submitted=False, partners=[("Kappa Lab", "CH")])
+        rules.partners[1].organisation_type = OrganisationType.LARGE_COMPANY
         data = make_letter_scenario(applicant)
         db.session.commit()
         letter_service.start_letter_batch(data["run"], actor=None)
@@ -87,9 +95,9 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         assert award is not None
         return {"call": "ZV-OPEN-1", "code": award.verification_code, "applicant": owner,
-                "draft": draft.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
+                "draft": draft.id, "rules": rules.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
                 "proposals": [p.acronym for p in data["proposals"].values()] + [
-                    "ZVDRAFT", "ZVREADY", "Kappa Lab", "part-b.pdf"]}
+                    "ZVDRAFT", "ZVREADY", "ZVRULES", "Kappa Lab", "part-b.pdf"]}
 
 
 def _client(app: Flask, who: str, world: dict[str, Any], login: Callable[..., FlaskClient],

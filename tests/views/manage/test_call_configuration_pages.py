@@ -28,9 +28,22 @@ def _text(response: Any) -> str:
     return response.get_data(as_text=True)
 
 
-def _fields(page: str) -> dict[str, str]:
-    """The values the page's form would send (inputs, the selected options and the textareas)."""
-    values = {m[0]: m[1] for m in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page)}
+def _fields(page: str) -> dict[str, Any]:
+    """The values the page's form would send (inputs, the ticked boxes of each list of choices, the selected options
+    and the textareas)."""
+    values: dict[str, Any] = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        named = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if named is None or value is None:
+            continue
+        if 'type="checkbox"' in tag and named[1] != "country_conflict":
+            if re.search(r"\schecked[\s>]", tag):
+                values.setdefault(named[1], []).append(value[1])
+            else:
+                values.setdefault(named[1], [])
+            continue
+        values[named[1]] = value[1]
     values.update({m[0]: m[1].strip() for m in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>',
                                                            page)})
     for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
@@ -91,3 +104,29 @@ def test_a_fixed_setting_is_refused_with_the_reason_on_the_page(officer, app) ->
         call = db.session.scalar(sa.select(Call).where(Call.code == "SMP-COSME-2021-CLUSTER-01"))
         assert call is not None
         assert call.page_limit == 50
+
+
+def test_organisation_types_and_annexes_are_ticked_on_the_page_and_a_wrong_pair_is_refused_at_its_field(  # type: ignore[no-untyped-def]
+        officer, app) -> None:
+    page = _text(officer.get("/manage/calls/new?copy_of=SMP-COSME-2021-CLUSTER-01"))
+    values = _fields(page)
+    assert values["organisation_types"] == ["cluster_organisation", "business_support_organisation"]
+    assert (values["required_annexes"], values["optional_annexes"]) == (["part_b"], ["support_letter"])
+    assert 'id="section-texts"' in page
+    assert 'name="redress_wording"' in page
+    values.update({"code": "SMP-COSME-2027-CLUSTER-01", "opens_at": "2031-01-10T00:00:00",
+                   "deadline": "2031-03-10T17:00:00", "country_conflict": "y", "optional_annexes": ["part_b"]})
+    refused = officer.post("/manage/calls/new?copy_of=SMP-COSME-2021-CLUSTER-01", data=values)
+    assert refused.status_code == 422
+    fieldset = _text(refused)[_text(refused).index('id="optional_annexes"'):]
+    assert "Required already: part_b. An annex type is either required or optional." in \
+        fieldset[:fieldset.index("</fieldset>")]
+    values.update({"optional_annexes": [], "organisation_types": ["sme"],
+                   "redress_wording": "Ask the Commission for a review within one month."})
+    saved = officer.post("/manage/calls/new?copy_of=SMP-COSME-2021-CLUSTER-01", data=values)
+    assert saved.status_code == 302, _text(saved)[:2000]
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.code == "SMP-COSME-2027-CLUSTER-01"))
+        assert call is not None
+        assert (call.organisation_types, call.required_annexes, call.optional_annexes, call.redress_wording) == (
+            ["sme"], ["part_b"], [], "Ask the Commission for a review within one month.")

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from app.clock import set_clock
+from app.extensions import db
+from app.queries.calls import get_call
 
 
 @pytest.fixture
@@ -103,3 +105,21 @@ def test_every_page_has_an_icon_and_the_root_icon_answers(client, seeded) -> Non
         assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
     for path in ("/", "/calls/SMP-COSME-2021-CLUSTER-01", "/auth/login", "/privacy"):
         assert '<link rel="icon" href="/favicon.ico"' in client.get(path).get_data(as_text=True), path
+
+
+def test_the_call_page_names_the_organisation_types_and_annexes_the_call_asks_for(client, seeded, app) -> None:  # type: ignore[no-untyped-def]
+    page = " ".join(client.get("/calls/SMP-COSME-2021-CLUSTER-01").get_data(as_text=True).split())
+    assert ("Eligible organisation types (every partner, the coordinator included): Cluster organisation, Business "
+            "support organisation.") in page
+    assert "Part B as one PDF of at most <strong>50</strong> pages." in page
+    assert "Required annexes" not in page
+    assert "Eligible organisation types" not in client.get("/calls/EUID-2022-LOCAL").get_data(as_text=True)
+    with app.app_context():
+        call = get_call("EUID-2022-LOCAL")
+        assert call is not None
+        call.required_annexes, call.optional_annexes = ["part_b", "support_letter"], []
+        db.session.commit()
+    page = " ".join(client.get("/calls/EUID-2022-LOCAL").get_data(as_text=True).split())
+    assert ("Required annexes: Part B (technical description), Letter of support. Each PDF has at most 3 pages."
+            in page)
+    assert "Part B as one PDF" not in page
