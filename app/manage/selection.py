@@ -21,6 +21,7 @@ from app.models import Call, SelectionRun
 from app.queries.access import load_call, load_run, load_tie_resolution
 from app.queries.outcomes import predates_decision_fields, run_outcomes, verify_run
 from app.queries.ranking import Ranking, export_ranking, live_ranking, run_ranking
+from app.queries.ranking_cache import cached_live_ranking
 from app.queries.ranking_window import OUTCOME_LABELS, RANKING_SORTS, RankingFilter, ranking_window
 from app.queries.runs import (
     acronyms_of,
@@ -114,7 +115,7 @@ def selection_ranking(code: str) -> tuple[str, int]:
     options, problems = _options_from_query(call)
     for problem in problems:
         flash(problem, "error")
-    return _render_ranking(call, live_ranking(call, options), _run_form(call, options),
+    return _render_ranking(call, cached_live_ranking(call, options), _run_form(call, options),
                            wanted=RankingFilter.from_args(request.args))
 
 
@@ -138,7 +139,7 @@ def selection_run_create(code: str) -> WerkzeugResponse | tuple[str, int]:
             flash(f"Run {run.number} recorded: {run.summary['selected']} selected, "
                   f"{run.summary['reserve']} on the reserve list.", "success")
             return redirect(url_for("manage.selection_run", code=code, number=run.number))
-    return _render_ranking(call, live_ranking(call, options), form, 422)
+    return _render_ranking(call, cached_live_ranking(call, options), form, 422)
 
 
 @bp.get("/calls/<code>/runs")

@@ -250,8 +250,16 @@ def live_ranking(call: Call, options: SelectionOptions | None = None, *, with_co
         else:
             entries = _entries(call, outcomes, rows)
     entries.extend(_not_ready_entries(prepared.readiness, rows, keys))
-    return Ranking(call, _criteria(call, None), list(call.tie_break or []), options, entries, prepared.readiness,
-                   outcomes, applied=prepared.applied, stale=prepared.stale, error=error)
+    return live_ranking_of(call, options, entries, prepared.readiness, outcomes, applied=prepared.applied,
+                           stale=prepared.stale, error=error)
+
+
+def live_ranking_of(call: Call, options: SelectionOptions, entries: list[RankingEntry], readiness: Readiness | None,
+                    outcomes: RunOutcomes | None, *, applied: list[TieResolution], stale: list[TieResolution],
+                    error: str | None) -> Ranking:
+    """A live ranking of the call from what scoring its data gave (`live_ranking`, or a kept copy of it)."""
+    return Ranking(call, _criteria(call, None), list(call.tie_break or []), options, entries, readiness, outcomes,
+                   applied=applied, stale=stale, error=error)
 
 
 def run_ranking(run: SelectionRun, *, with_comments: bool = False, data: CallData | None = None) -> Ranking:

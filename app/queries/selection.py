@@ -15,7 +15,7 @@ as stale.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -117,13 +117,13 @@ class CallData:
         return {row.reference: row for row in self.rows}
 
 
-def load_call_data(call: Call, *, with_comments: bool = False) -> CallData:
-    """Every submitted, not withdrawn proposal of the call with its approved consensus scores, and the active
-    tie resolutions: three queries whatever the number of proposals (the call's criteria are loaded with it)."""
+def proposals_statement(call: Call, *, with_comments: bool = False) -> sa.Select[*tuple[Any, ...]]:
+    """The columns the ranking reads of every submitted, not withdrawn proposal of the call (one row per coordinator
+    flagged; unordered)."""
     has_submission = sa.exists().where(Submission.proposal_id == Proposal.id)
     coordinator = aliased(Partner)
     comment = ConsensusReport.overall_comment if with_comments else sa.null()
-    statement = (
+    return (
         sa.select(
             Proposal.id, Proposal.reference, Proposal.acronym, Proposal.title, Proposal.strand,
             Proposal.requested_grant, Proposal.eligibility, Proposal.decision, Proposal.reserve_position,
@@ -133,10 +133,36 @@ def load_call_data(call: Call, *, with_comments: bool = False) -> CallData:
         .outerjoin(coordinator, sa.and_(coordinator.proposal_id == Proposal.id, coordinator.is_coordinator.is_(True)))
         .outerjoin(ConsensusReport, sa.and_(ConsensusReport.proposal_id == Proposal.id, CURRENT_CONSENSUS))
         .where(Proposal.call_id == call.id, Proposal.status != ProposalStatus.WITHDRAWN, has_submission)
-        .order_by(Proposal.reference)
     )
+
+
+def scores_statement(call: Call, *, with_comments: bool = False) -> sa.Select[*tuple[Any, ...]]:
+    """The approved consensus scores in force of the call's proposals, by proposal id and criterion key."""
+    score_comment = ConsensusScore.comment if with_comments else sa.null()
+    return (
+        sa.select(ConsensusReport.proposal_id, Criterion.key, ConsensusScore.score, score_comment.label("comment"))
+        .join(ConsensusReport, ConsensusScore.report_id == ConsensusReport.id)
+        .join(Criterion, ConsensusScore.criterion_id == Criterion.id)
+        .join(Proposal, ConsensusReport.proposal_id == Proposal.id)
+        .where(Proposal.call_id == call.id, ConsensusReport.status == ReportStatus.APPROVED,
+               CURRENT_CONSENSUS, Criterion.call_id == call.id)
+    )
+
+
+def active_tie_resolutions(call: Call) -> list[TieResolution]:
+    """The call's tie resolutions not revoked, oldest first, with who made them."""
+    return list(db.session.scalars(
+        sa.select(TieResolution).options(joinedload(TieResolution.created_by).lazyload(User.role_links))
+        .where(TieResolution.call_id == call.id, TieResolution.revoked_at.is_(None)).order_by(TieResolution.id)
+    ))
+
+
+def call_data_of(call: Call, proposals: Iterable[Any], scores: Iterable[Sequence[Any]],
+                 resolutions: list[TieResolution], *, with_comments: bool = False) -> CallData:
+    """The call's data from the rows of `proposals_statement` (read by column name) and `scores_statement` (by
+    position: proposal id, criterion key, score, comment)."""
     rows: dict[int, ProposalRow] = {}
-    for record in db.session.execute(statement):
+    for record in proposals:
         if record.id in rows:  # two partners flagged coordinator: keep the first
             continue
         rows[record.id] = ProposalRow(
@@ -146,26 +172,22 @@ def load_call_data(call: Call, *, with_comments: bool = False) -> CallData:
             coordinator=record.coordinator or "", country=record.country or "",
             consensus_status=record.consensus_status, overall_comment=record.overall_comment or "",
         )
-    score_comment = ConsensusScore.comment if with_comments else sa.null()
-    scores = (
-        sa.select(ConsensusReport.proposal_id, Criterion.key, ConsensusScore.score, score_comment.label("comment"))
-        .join(ConsensusReport, ConsensusScore.report_id == ConsensusReport.id)
-        .join(Criterion, ConsensusScore.criterion_id == Criterion.id)
-        .join(Proposal, ConsensusReport.proposal_id == Proposal.id)
-        .where(Proposal.call_id == call.id, ConsensusReport.status == ReportStatus.APPROVED,
-               CURRENT_CONSENSUS, Criterion.call_id == call.id)
-    )
-    for score in db.session.execute(scores):
-        row = rows.get(score.proposal_id)
+    for proposal_id, key, score, comment in scores:
+        row = rows.get(proposal_id)
         if row is not None:
-            row.scores[score.key] = score.score
+            row.scores[key] = score
             if with_comments:
-                row.comments[score.key] = score.comment or ""
-    resolutions = list(db.session.scalars(
-        sa.select(TieResolution).options(joinedload(TieResolution.created_by).lazyload(User.role_links))
-        .where(TieResolution.call_id == call.id, TieResolution.revoked_at.is_(None)).order_by(TieResolution.id)
-    ))
+                row.comments[key] = comment or ""
     return CallData(call, sorted(rows.values(), key=lambda row: row.reference), resolutions)
+
+
+def load_call_data(call: Call, *, with_comments: bool = False) -> CallData:
+    """Every submitted, not withdrawn proposal of the call with its approved consensus scores, and the active
+    tie resolutions: three queries whatever the number of proposals (the call's criteria are loaded with it)."""
+    proposals = db.session.execute(
+        proposals_statement(call, with_comments=with_comments).order_by(Proposal.reference)).all()
+    scores = db.session.execute(scores_statement(call, with_comments=with_comments)).all()
+    return call_data_of(call, proposals, scores, active_tie_resolutions(call), with_comments=with_comments)
 
 
 # ---------------------------------------------------------------------------------------------- input
