@@ -1,7 +1,7 @@
 """calls: eligible organisation types, required and optional annex types, and the letters' redress wording
 
 Revision ID: 778fdb010c25
-Revises: e4b7d2c91a05
+Revises: 828b1c729641
 Create Date: 2026-12-02 11:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '778fdb010c25'
-down_revision = 'e4b7d2c91a05'
+down_revision = '828b1c729641'
 branch_labels = None
 depends_on = None
 
