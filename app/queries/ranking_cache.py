@@ -124,18 +124,22 @@ def ranking_statement(call: Call) -> sa.CompoundSelect[*tuple[Any, ...]]:
 
     def columns(values: dict[str, sa.ColumnElement[Any]], part: int,
                 digest: sa.ColumnElement[Any] | None = None) -> list[sa.ColumnElement[Any]]:
-        # The first part gives the columns their names and types; the others leave out what is not theirs.
+        # Typed NULLs where a part has nothing: PostgreSQL matches the parts' types column by column.
         typed = {**{c.key: c for c in proposals.c}, "key": scores.c.key, "score": scores.c.score}
         return [sa.literal(part).label("part"),
-                *(values.get(name, sa.type_coerce(sa.null(), column.type)).label(name)
+                *(values.get(name, _null_of(column.type)).label(name)
                   for name, column in typed.items()),
-                (digest if digest is not None else sa.type_coerce(sa.null(), sa.String)).label("fingerprint")]
+                (digest if digest is not None else sa.cast(sa.null(), sa.String)).label("fingerprint")]
 
     return sa.union_all(
         sa.select(*columns({}, _HEAD, fingerprint)).select_from(text),
         sa.select(*columns({c.key: c for c in proposals.c}, _PROPOSAL)),
         sa.select(*columns({"id": scores.c.proposal_id, "key": scores.c.key, "score": scores.c.score}, _SCORE)),
     )
+
+
+def _null_of(kind: sa.types.TypeEngine[Any]) -> sa.ColumnElement[Any]:
+    return sa.null() if isinstance(kind, sa.types.NullType) else sa.cast(sa.null(), kind)
 
 
 def _key(call: Call, options: SelectionOptions, resolutions: list[TieResolution]) -> tuple[Any, ...]:
