@@ -168,7 +168,11 @@ def totals_histogram(ranking: Ranking) -> Histogram:
 def _bin_counts(totals: list[tuple[Decimal, str]], low: Decimal, step: Decimal, bins: int) -> list[dict[str, int]]:
     """How many proposals of each status fall in each bin of width `step` from `low` (the last bin takes the rest)."""
     counts = [dict.fromkeys(STACK_ORDER, 0) for _ in range(bins)]
+    indexes: dict[Decimal, int] = {}  # thousands of proposals share a few dozen totals: each is placed once
     for total, status in totals:
-        index = min(bins - 1, max(0, int(((total - low) / step).to_integral_value(rounding=ROUND_FLOOR))))
+        index = indexes.get(total)
+        if index is None:
+            index = indexes[total] = min(bins - 1, max(0, int(((total - low) / step).to_integral_value(
+                rounding=ROUND_FLOOR))))
         counts[index][status] += 1
     return counts

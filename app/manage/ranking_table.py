@@ -92,17 +92,23 @@ def tie_items_html(ranking: Ranking, ties: list[TieGroup], *, decisive: bool, ro
     Built here for the same reason as the rows: a big call has thousands of tied proposals."""
     entries = ranking.by_reference
     badge = '<span class="badge badge-decisive">decides funding</span>' if decisive else ""
+    link = escape(row_query)
+    statuses: dict[tuple[str, int | None], str] = {}  # a few distinct badges for thousands of tied proposals
     items = []
     for tie in ties:
         tied = []
         for reference in tie.references:
             entry = entries.get(reference)
             ref = escape(reference)
-            status = "" if entry is None else (
-                f' {escape(entry.acronym)} <span class="badge status-{escape(entry.status)}">'
-                f'{escape(entry.status_label)}{f" {entry.reserve_position}" if entry.reserve_position else ""}</span>')
-            tied.append(f'<a href="{escape(row_query)}{escape(quote(reference))}#p-{ref}"><code>{ref}</code></a>'
-                        f"{status}")
+            status = ""
+            if entry is not None:
+                shown = (entry.status, entry.reserve_position)
+                if shown not in statuses:
+                    statuses[shown] = (f'<span class="badge status-{escape(entry.status)}">{escape(entry.status_label)}'
+                                       f'{f" {entry.reserve_position}" if entry.reserve_position else ""}</span>')
+                status = f" {escape(entry.acronym)} {statuses[shown]}"
+            # quote() leaves nothing HTML would read as markup (letters, digits, "_.-~/" and %XX).
+            tied.append(f'<a href="{link}{quote(reference)}#p-{ref}"><code>{ref}</code></a>{status}')
         total = "–" if tie.total is None else _score_text(tie.total)
         resolve = escape(f"{resolve_url}?refs={quote(','.join(tie.references), safe=',')}")
         items.append(f"<li><span>Total <strong>{total}</strong>: {' · '.join(tied)}</span> {badge} "

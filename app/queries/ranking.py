@@ -150,11 +150,12 @@ class Ranking:
         entries = self.by_reference
         return len({entries[reference].status for reference in tie.references if reference in entries}) > 1
 
-    @property
+    # Worked out once per ranking: a page asks several times, and a big call has thousands of ties and entries.
+    @cached_property
     def decisive_ties(self) -> list[TieGroup]:
         return [tie for tie in self.unresolved_ties if self.is_decisive(tie)]
 
-    @property
+    @cached_property
     def other_ties(self) -> list[TieGroup]:
         return [tie for tie in self.unresolved_ties if not self.is_decisive(tie)]
 
@@ -164,7 +165,7 @@ class Ranking:
             counts[entry.status] = counts.get(entry.status, 0) + 1
         return counts
 
-    @property
+    @cached_property
     def cut_off(self) -> Decimal | None:
         """The lowest total selected in merit order (the funding cut-off); None when nobody is selected."""
         totals = [e.total for e in self.entries if e.status == "selected" and e.total is not None]

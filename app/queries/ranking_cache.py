@@ -24,6 +24,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -91,15 +92,17 @@ class RankingCache:
 
 def ranking_cache() -> RankingCache:
     """The current app's cache of scored rankings."""
-    cache: RankingCache = current_app.extensions.setdefault(_EXTENSION, RankingCache())
-    return cache
+    rankings: RankingCache = current_app.extensions.setdefault(_EXTENSION, RankingCache())
+    return rankings
 
 
 def _written(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
-    """A value as text that no other value (or NULL) writes the same way, whatever its neighbours: "-" for NULL,
-    else its length, a colon and itself."""
+    """A value as text that no other value (or NULL) writes the same way, whatever its neighbours: "~;" for NULL;
+    text as its length, a colon and itself; a number or a code (never holding ";" or "~") as itself and ";"."""
     text = sa.cast(column, sa.String)
-    return sa.func.coalesce(sa.cast(sa.func.length(text), sa.String) + ":" + text, "-")
+    if isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum):
+        return sa.func.coalesce(sa.cast(sa.func.length(text), sa.String) + ":" + text, "~;")
+    return sa.func.coalesce(text, "~") + ";"
 
 
 def _row_text(mark: str, columns: Sequence[sa.ColumnElement[Any]]) -> sa.ColumnElement[str]:
@@ -109,11 +112,17 @@ def _row_text(mark: str, columns: Sequence[sa.ColumnElement[Any]]) -> sa.ColumnE
     return written
 
 
-def ranking_statement(call: Call) -> sa.CompoundSelect[*tuple[Any, ...]]:
-    """One statement: a first row holding the fingerprint of the call's ranking data (every column of every row
-    below, written out), then a row per proposal and a row per consensus score (`part` tells which)."""
-    proposals = proposals_statement(call).subquery("ranked_proposals")
-    scores = scores_statement(call).subquery("ranked_scores")
+_CALL_ID = "ranking_call_id"
+
+
+@cache
+def ranking_statement() -> sa.CompoundSelect[*tuple[Any, ...]]:
+    """One statement (of the call whose id is the `ranking_call_id` parameter): a first row holding the fingerprint
+    of the call's ranking data (every column of every row below, written out), then a row per proposal and a row per
+    consensus score (`part` tells which). Built once: its compiled form is then SQLAlchemy's to keep."""
+    call_id = sa.bindparam(_CALL_ID, type_=sa.Integer)
+    proposals = proposals_statement(call_id).subquery("ranked_proposals")
+    scores = scores_statement(call_id).subquery("ranked_scores")
     proposal_columns = [column for column in proposals.c if column.key != "overall_comment"]
     score_columns = [scores.c.proposal_id, scores.c.key, scores.c.score]
     text = sa.union_all(
@@ -124,18 +133,22 @@ def ranking_statement(call: Call) -> sa.CompoundSelect[*tuple[Any, ...]]:
 
     def columns(values: dict[str, sa.ColumnElement[Any]], part: int,
                 digest: sa.ColumnElement[Any] | None = None) -> list[sa.ColumnElement[Any]]:
-        # The first part gives the columns their names and types; the others leave out what is not theirs.
+        # Typed NULLs where a part has nothing: PostgreSQL matches the parts' types column by column.
         typed = {**{c.key: c for c in proposals.c}, "key": scores.c.key, "score": scores.c.score}
         return [sa.literal(part).label("part"),
-                *(values.get(name, sa.type_coerce(sa.null(), column.type)).label(name)
+                *(values.get(name, _null_of(column.type)).label(name)
                   for name, column in typed.items()),
-                (digest if digest is not None else sa.type_coerce(sa.null(), sa.String)).label("fingerprint")]
+                (digest if digest is not None else sa.cast(sa.null(), sa.String)).label("fingerprint")]
 
     return sa.union_all(
         sa.select(*columns({}, _HEAD, fingerprint)).select_from(text),
         sa.select(*columns({c.key: c for c in proposals.c}, _PROPOSAL)),
         sa.select(*columns({"id": scores.c.proposal_id, "key": scores.c.key, "score": scores.c.score}, _SCORE)),
     )
+
+
+def _null_of(kind: sa.types.TypeEngine[Any]) -> sa.ColumnElement[Any]:
+    return sa.null() if isinstance(kind, sa.types.NullType) else sa.cast(sa.null(), kind)
 
 
 def _key(call: Call, options: SelectionOptions, resolutions: list[TieResolution]) -> tuple[Any, ...]:
@@ -151,10 +164,11 @@ def cached_live_ranking(call: Call, options: SelectionOptions | None = None) -> 
     options = options or SelectionOptions.defaults(call)
     resolutions = active_tie_resolutions(call)
     key = _key(call, options, resolutions)
-    cache = ranking_cache()
-    kept = cache.get(key)
+    rankings = ranking_cache()
+    kept = rankings.get(key)
     db.session.flush()  # the statement runs on the session's connection, past its autoflush
-    result = db.session.connection().execution_options(stream_results=True).execute(ranking_statement(call))
+    result = db.session.connection().execution_options(stream_results=True).execute(
+        ranking_statement(), {_CALL_ID: call.id})
     fingerprint: str | None = None
     proposals: list[Any] = []
     scores: list[tuple[Any, ...]] = []
@@ -175,7 +189,7 @@ def cached_live_ranking(call: Call, options: SelectionOptions | None = None) -> 
     scored = _Scored(fingerprint, ranking.entries, ranking.readiness, ranking.outcomes,
                      tuple(by_id[id(r)] for r in ranking.applied), tuple(by_id[id(r)] for r in ranking.stale),
                      ranking.error)
-    cache.put(key, scored)
+    rankings.put(key, scored)
     return ranking
 
 

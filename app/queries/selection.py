@@ -117,7 +117,8 @@ class CallData:
         return {row.reference: row for row in self.rows}
 
 
-def proposals_statement(call: Call, *, with_comments: bool = False) -> sa.Select[*tuple[Any, ...]]:
+def proposals_statement(call_id: int | sa.BindParameter[int], *,
+                        with_comments: bool = False) -> sa.Select[*tuple[Any, ...]]:
     """The columns the ranking reads of every submitted, not withdrawn proposal of the call (one row per coordinator
     flagged; unordered)."""
     has_submission = sa.exists().where(Submission.proposal_id == Proposal.id)
@@ -132,11 +133,12 @@ def proposals_statement(call: Call, *, with_comments: bool = False) -> sa.Select
         )
         .outerjoin(coordinator, sa.and_(coordinator.proposal_id == Proposal.id, coordinator.is_coordinator.is_(True)))
         .outerjoin(ConsensusReport, sa.and_(ConsensusReport.proposal_id == Proposal.id, CURRENT_CONSENSUS))
-        .where(Proposal.call_id == call.id, Proposal.status != ProposalStatus.WITHDRAWN, has_submission)
+        .where(Proposal.call_id == call_id, Proposal.status != ProposalStatus.WITHDRAWN, has_submission)
     )
 
 
-def scores_statement(call: Call, *, with_comments: bool = False) -> sa.Select[*tuple[Any, ...]]:
+def scores_statement(call_id: int | sa.BindParameter[int], *,
+                     with_comments: bool = False) -> sa.Select[*tuple[Any, ...]]:
     """The approved consensus scores in force of the call's proposals, by proposal id and criterion key."""
     score_comment = ConsensusScore.comment if with_comments else sa.null()
     return (
@@ -144,8 +146,8 @@ def scores_statement(call: Call, *, with_comments: bool = False) -> sa.Select[*t
         .join(ConsensusReport, ConsensusScore.report_id == ConsensusReport.id)
         .join(Criterion, ConsensusScore.criterion_id == Criterion.id)
         .join(Proposal, ConsensusReport.proposal_id == Proposal.id)
-        .where(Proposal.call_id == call.id, ConsensusReport.status == ReportStatus.APPROVED,
-               CURRENT_CONSENSUS, Criterion.call_id == call.id)
+        .where(Proposal.call_id == call_id, ConsensusReport.status == ReportStatus.APPROVED,
+               CURRENT_CONSENSUS, Criterion.call_id == call_id)
     )
 
 
@@ -185,8 +187,8 @@ def load_call_data(call: Call, *, with_comments: bool = False) -> CallData:
     """Every submitted, not withdrawn proposal of the call with its approved consensus scores, and the active
     tie resolutions: three queries whatever the number of proposals (the call's criteria are loaded with it)."""
     proposals = db.session.execute(
-        proposals_statement(call, with_comments=with_comments).order_by(Proposal.reference)).all()
-    scores = db.session.execute(scores_statement(call, with_comments=with_comments)).all()
+        proposals_statement(call.id, with_comments=with_comments).order_by(Proposal.reference)).all()
+    scores = db.session.execute(scores_statement(call.id, with_comments=with_comments)).all()
     return call_data_of(call, proposals, scores, active_tie_resolutions(call), with_comments=with_comments)
 
 
