@@ -10,9 +10,25 @@ Standard library only; the contract is ../shared/domain/selection-rules.md. From
     again = read_output(output, rules, candidates)         # an output read back (older outputs too)
     after = promote(again, candidates, Release("EC-0007", "declined"))   # promotion from the reserve list
 
-and from the shell: ``python -m scoring select [FILE]`` and ``python -m scoring promote [FILE]``.
+A call for expression of interest selects by the officer's assessment instead (`scoring.assessment`)::
+
+    selection = select_by_assessment(AssessmentRules(max_awards=20, reserve_size=5), assessed)
+
+and from the shell: ``python -m scoring select [FILE]`` (either kind of document) and
+``python -m scoring promote [FILE]``.
 """
 
+from .assessment import (
+    Assessed,
+    AssessmentRules,
+    assess_document,
+    assessment_to_dict,
+    assessment_view,
+    describe_assessment,
+    is_assessment_document,
+    parse_assessment,
+    select_by_assessment,
+)
 from .describe import describe_rules
 from .errors import InvalidInput, ScoringError
 from .io import (
@@ -68,6 +84,15 @@ from .rules import (
 )
 
 __all__ = [
+    "Assessed",
+    "AssessmentRules",
+    "assess_document",
+    "assessment_to_dict",
+    "assessment_view",
+    "describe_assessment",
+    "is_assessment_document",
+    "parse_assessment",
+    "select_by_assessment",
     "ADDED_FIELDS",
     "DECISION_FIELDS",
     "RELEASE_REASONS",

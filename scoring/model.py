@@ -20,9 +20,11 @@ SelectedBy = Literal["coverage", "merit", "reserve"]
 # fit the budget left ("budget"), because an earlier proposal ended the walk under the stop policy ("stop_policy")
 # or because max_awards were already selected ("award_cap"); not ranked ("threshold", "ineligible"). A promotion
 # adds "promoted" (selected from the reserve list) and "declined" (a selected consortium that declined the grant;
-# one found ineligible after selection gets "ineligible").
+# one found ineligible after selection gets "ineligible"). Selection by assessment (scoring.assessment) adds
+# "not_suitable": the programme officer assessed the proposal not suitable for the call's aims.
 ReasonCode = Literal[
-    "coverage", "fits", "budget", "stop_policy", "award_cap", "threshold", "ineligible", "promoted", "declined"
+    "coverage", "fits", "budget", "stop_policy", "award_cap", "threshold", "ineligible", "promoted", "declined",
+    "not_suitable",
 ]
 MissCode = Literal["budget", "stop_policy", "award_cap"]
 
