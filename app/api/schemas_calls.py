@@ -8,7 +8,14 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from app.api.schemas_proposals import COUNTRY_CODES, money
-from app.call_inputs import BUDGET_POLICIES, COUNTRY_SCOPES, COUNTRY_STRENGTHS, COVERAGE_FIELDS, KINDS
+from app.call_inputs import (
+    BUDGET_POLICIES,
+    COUNTRY_SCOPES,
+    COUNTRY_STRENGTHS,
+    COVERAGE_FIELDS,
+    EVALUATION_MODES,
+    KINDS,
+)
 from app.models.limits import MAX_CRITERIA, MAX_PRIVACY_CONTACT, MAX_STRANDS
 
 SCALE_PATTERN = r"^[0-9]{1,3}(\.[0-9])?$"  # scales and thresholds: one decimal, as scores are stored
@@ -69,6 +76,11 @@ class CallSettingsSchema(Schema):
         "description": "coordinator: the coordinator's country; consortium: every country of the consortium."})
     country_conflict_strength = fields.String(validate=validate.OneOf(COUNTRY_STRENGTHS), metadata={
         "description": "hard: a conflict of interest, never assigned; soft: avoided whenever the pool allows."})
+    evaluation_mode = fields.String(validate=validate.OneOf(EVALUATION_MODES), metadata={
+        "description": "experts: evaluators score the proposals against the criteria; assessment: the programme "
+                       "officer assesses each eligible proposal (suitable or not, a fit score and a note) and the "
+                       "places go in that order - a call for expression of interest, without budget or criteria. "
+                       "Fixed once the first proposal is submitted."})
     criteria = fields.List(fields.Nested(CriterionInputSchema), validate=validate.Length(max=MAX_CRITERIA),
                            metadata={"description": "Replaces every criterion, in order (not after the first "
                                      "submission)."})
