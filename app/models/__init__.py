@@ -31,7 +31,8 @@ from app.models.user import (
 )
 
 __all__ = [
-    "CURRENT_CONSENSUS", "ApiToken", "Assessment", "Assignment", "AttemptCounter", "AuditEvent", "AuditIsAppendOnly", "Call",
+    "CURRENT_CONSENSUS", "ApiToken", "Assessment", "Assignment", "AttemptCounter", "AuditEvent", "AuditIsAppendOnly",
+    "Call",
     "ConsensusReport",
     "ConsensusScore", "Consent", "Correction", "Criterion", "Document", "EmailChange", "Erasure", "LoginAttempt",
     "IndividualReport",

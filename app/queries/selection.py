@@ -41,7 +41,6 @@ from app.models import (
 )
 from app.models.limits import MAX_RESERVE_SIZE
 from app.services.errors import InvalidInput
-from scoring import InvalidInput as ScoringInvalidInput
 from scoring import (
     Assessed,
     AssessmentRules,
@@ -56,6 +55,7 @@ from scoring import (
     parse_input,
     parse_rules,
 )
+from scoring import InvalidInput as ScoringInvalidInput
 
 POLICIES = ("skip", "stop")
 
