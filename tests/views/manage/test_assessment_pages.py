@@ -89,3 +89,24 @@ def test_the_evaluation_tabs_of_a_mission_call_show_the_assessment(page) -> None
     text = page["client"].get("/manage/calls/MISSION-KR/screening").get_data(as_text=True)
     assert 'href="/manage/calls/MISSION-KR/assessment"' in text
     assert 'href="/manage/calls/MISSION-KR/evaluators"' not in text
+
+
+def test_the_ranking_and_run_pages_of_a_mission_speak_of_places_not_budget(page, app) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    client = page["client"]
+    for pid, fit in zip(page["ids"], [4, 5, 3, 2], strict=True):
+        client.post(f"/manage/calls/MISSION-KR/assessment/{pid}", data={
+            f"p{pid}-verdict": "suitable", f"p{pid}-fit": str(fit), f"p{pid}-note": "A reasoned note of the officer."})
+    ranking = client.get("/manage/calls/MISSION-KR/ranking")
+    assert ranking.status_code == 200
+    text = ranking.get_data(as_text=True)
+    assert 'id="assessment-rules"' in text
+    assert "rank 1; suitable, fit 5: place 1 of 2" in text
+    run = client.post("/manage/calls/MISSION-KR/runs", data={"budget_policy": "skip", "reserve_size": "1", "note": ""})
+    assert run.status_code == 302, run.get_data(as_text=True)[:500]
+    run_page = client.get(run.headers["Location"])
+    assert run_page.status_code == 200
+    for html in (text, run_page.get_data(as_text=True)):
+        visible = re.sub(r"<[^>]+>", " ", html)
+        assert not re.search(r"\bbudget\b", visible, re.I), re.findall(r".{60}budget.{30}", visible, re.I)
