@@ -20,10 +20,11 @@ def frozen_clock():  # type: ignore[no-untyped-def]
 
 def test_call_list_shows_the_reference_calls_as_closed(client, seeded) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/").get_data(as_text=True)
-    for code in ("SMP-COSME-2021-CLUSTER-01", "EUID-2022-SESSIONS", "EUID-2022-LOCAL"):
+    for code in ("SMP-COSME-2021-CLUSTER-01", "EUID-2022-SESSIONS", "EUID-2022-LOCAL",
+                 "EUROCLUSTERS-2022-MISSION-KR"):
         assert code in page
     assert "No call is open at the moment." in page
-    assert page.count("badge-closed") == 3
+    assert page.count("badge-closed") == 4
 
 
 def test_call_page_shows_the_deadline_in_brussels_time_and_the_rules(client, seeded) -> None:  # type: ignore[no-untyped-def]
@@ -103,3 +104,14 @@ def test_every_page_has_an_icon_and_the_root_icon_answers(client, seeded) -> Non
         assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
     for path in ("/", "/calls/SMP-COSME-2021-CLUSTER-01", "/auth/login", "/privacy"):
         assert '<link rel="icon" href="/favicon.ico"' in client.get(path).get_data(as_text=True), path
+
+
+def test_a_call_for_expression_of_interest_says_how_it_selects_instead_of_criteria(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/calls/EUROCLUSTERS-2022-MISSION-KR").get_data(as_text=True)
+    assert "How expressions of interest are selected" in page
+    assert "The 20 places go to the expressions of interest assessed suitable with the best fit" in page
+    assert "The next 5 form the reserve list, in the same order." in page
+    assert "Award criteria" not in page
+    assert "Evaluators per proposal" not in page
+    french = client.get("/calls/EUROCLUSTERS-2022-MISSION-KR?lang=fr")
+    assert french.status_code == 200
