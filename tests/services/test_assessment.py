@@ -141,3 +141,31 @@ def test_the_configure_page_s_preview_describes_the_assessment_rules(world) -> N
     words = describe_call_rules(world.call)
     assert "The first 2 suitable proposals in that order are selected" in words[3]
     assert not any("budget of" in sentence for sentence in words)
+
+
+def test_the_evaluation_mode_is_fixed_from_the_first_submission_like_the_criteria(world, officer) -> None:  # type: ignore[no-untyped-def]
+    from app.call_inputs import CallSettings
+    from app.services.call_settings import update_call_settings
+
+    with pytest.raises(InvalidTransition, match="The call's scoring cannot change now that it is closed"):
+        update_call_settings(world.call, actor=officer, settings=CallSettings.parse({
+            "evaluation_mode": "experts", "criteria": [{"key": "relevance", "name": "Relevance"}]}))
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"budget": "100000"}, "budget"),
+    ({"max_grant_per_proposal": "1000"}, "max_grant_per_proposal"),
+    ({"max_awards": None}, "max_awards"),
+])
+def test_a_call_selected_by_assessment_gives_places_not_money(officer, change, field) -> None:  # type: ignore[no-untyped-def]
+    from app.call_inputs import CallSettings
+    from app.services.call_settings import create_call
+    from tests.services.test_call_opening import DEADLINE, OPENS
+
+    values = {"code": "EOI-2031", "title": "A mission", "programme": "SMP", "kind": "event",
+              "evaluation_mode": "assessment", "opens_at": OPENS, "deadline": DEADLINE, "criteria": [],
+              "max_awards": 20, "reserve_size": 5}
+    assert create_call(CallSettings.parse(values), actor=officer).criteria == []
+    with pytest.raises(InvalidInput) as refused:
+        create_call(CallSettings.parse({**values, "code": "EOI-2032", **change}), actor=officer)
+    assert list(refused.value.details["fields"]) == [field]
