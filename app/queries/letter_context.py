@@ -107,6 +107,9 @@ def _mission_reason(outcome: Outcome, rules: Rules) -> str:
                         "fit with its aims or, with an equal fit, submitted earlier.", places)
     if outcome.reason_code == "not_suitable":
         return gettext("It was assessed not suitable for the mission's aims.")
+    if outcome.reason_code == "promoted":
+        return gettext("It was on the reserve list and now takes the place that a selected organisation freed, in "
+                       "the order of the list.")
     return ""
 
 

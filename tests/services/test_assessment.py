@@ -169,3 +169,18 @@ def test_a_call_selected_by_assessment_gives_places_not_money(officer, change, f
     with pytest.raises(InvalidInput) as refused:
         create_call(CallSettings.parse({**values, "code": "EOI-2032", **change}), actor=officer)
     assert list(refused.value.details["fields"]) == [field]
+
+
+def test_a_place_freed_goes_to_the_first_on_the_reserve_list(world, officer) -> None:  # type: ignore[no-untyped-def]
+    from app.services.promotion import promote_from_reserve
+
+    _assess_all(world, officer, [4, 5, 4, None])
+    run = run_selection(world.call, actor=officer)
+    finalise_run(run, actor=officer, token=finalise_preview(run).token)
+    child = promote_from_reserve(run, actor=officer, reference=world.proposals[1].reference, reason="declined",
+                                 note="The cluster cannot travel in October.")
+    assert verify_run(child)
+    outcomes = run_outcomes(child).by_reference()
+    assert outcomes[world.proposals[2].reference].status == "selected"
+    assert outcomes[world.proposals[2].reference].reason_code == "promoted"
+    assert outcomes[world.proposals[1].reference].status == "declined"
