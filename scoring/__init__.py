@@ -24,12 +24,11 @@ from .assessment import (
     assess_document,
     assessment_to_dict,
     assessment_view,
-    describe_assessment,
     is_assessment_document,
     parse_assessment,
     select_by_assessment,
 )
-from .describe import describe_rules
+from .describe import describe_assessment, describe_rules
 from .errors import InvalidInput, ScoringError
 from .io import (
     candidates_to_dict,

@@ -231,21 +231,3 @@ def assess_document(data: Mapping[str, Any]) -> tuple[Rules, list[Candidate], Se
     rules, proposals = parse_assessment(data)
     core_rules, candidates = assessment_view(rules, proposals)
     return core_rules, candidates, select_by_assessment(rules, proposals)
-
-
-def describe_assessment(rules: AssessmentRules) -> list[str]:
-    """The rules in words, in the order they are applied (the configure page's preview)."""
-    places = ("Every suitable proposal is selected (no limit on the places)." if rules.max_awards is None else
-              f"The first {rules.max_awards} suitable proposals in that order are selected: the mission's places; "
-              "there is no budget.")
-    reserve = (f"The next {rules.reserve_size} suitable proposals form the reserve list, in that order; the others "
-               "are not selected." if rules.reserve_size else "There is no reserve list: the others are not selected.")
-    return [
-        "Ineligible proposals are not assessed.",
-        "The programme officer assesses each eligible proposal as suitable or not suitable for the mission, with a "
-        "short reasoned note and a fit score from 1 to 5; a proposal assessed not suitable is not selected.",
-        "Suitable proposals are ordered by fit score, highest first; equal fit scores by submission time, earliest "
-        "first.",
-        places,
-        reserve,
-    ]
