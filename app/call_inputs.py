@@ -37,7 +37,7 @@ SECTIONS: Final = {
     "strands": ("strands", "strand_label", "coverage_field"),
     "evaluation": ("evaluators_per_proposal", "evaluation_deadline", "country_conflict", "country_conflict_scope",
                    "country_conflict_strength"),
-    "scoring": ("criteria", "overall_threshold", "tie_break"),
+    "scoring": ("evaluation_mode", "criteria", "overall_threshold", "tie_break"),
     "texts": ("letter_contact", "grant_preparation_days", "redress_days", "redress_unopened_days", "privacy_controller",
               "privacy_dpo", "redress_wording"),
 }
@@ -53,7 +53,8 @@ SETTING_NAMES: Final = {
     "strand_label": "strand label", "coverage_field": "coverage rule",
     "evaluators_per_proposal": "evaluators per proposal", "evaluation_deadline": "evaluation deadline",
     "country_conflict": "same-country conflict", "country_conflict_scope": "countries kept away",
-    "country_conflict_strength": "country rule's strength", "criteria": "criteria",
+    "country_conflict_strength": "country rule's strength", "evaluation_mode": "evaluation mode",
+    "criteria": "criteria",
     "overall_threshold": "overall threshold",
     "tie_break": "tie-break order", "letter_contact": "letters' contact point",
     "grant_preparation_days": "days to grant preparation", "redress_days": "days to request a review",
@@ -66,6 +67,8 @@ SETTING_NAMES: Final = {
 # What a new call must say (everything else has a default).
 REQUIRED_TO_CREATE: Final = ("code", "title", "programme", "kind", "opens_at", "deadline", "criteria")
 KINDS: Final = ("grant", "event")
+# experts: evaluators score the proposals; assessment: the officer assesses them (a call for expression of interest).
+EVALUATION_MODES: Final = ("experts", "assessment")
 BUDGET_POLICIES: Final = ("skip", "stop")
 COUNTRY_SCOPES: Final = ("coordinator", "consortium")  # app.enums.CountryScope
 COUNTRY_STRENGTHS: Final = ("hard", "soft")  # app.enums.RuleStrength without "off": country_conflict switches it
@@ -133,6 +136,7 @@ class CallSettings(_Parsed):
     country_conflict: bool | Unset = UNSET
     country_conflict_scope: str | Unset = UNSET
     country_conflict_strength: str | Unset = UNSET
+    evaluation_mode: str | Unset = UNSET
     criteria: tuple[CriterionInput, ...] | Unset = UNSET
     overall_threshold: Decimal | None | Unset = UNSET
     tie_break: tuple[str, ...] | Unset = UNSET
@@ -182,7 +186,7 @@ def _parse_identity(raw: Mapping[str, Any], values: dict[str, Any], problems: _P
     for name in ("title", "programme", "strand_label"):
         if name in values and not values[name]:
             problems.found[name] = "Required."
-    for name, allowed in (("kind", KINDS), ("budget_policy", BUDGET_POLICIES),
+    for name, allowed in (("kind", KINDS), ("evaluation_mode", EVALUATION_MODES), ("budget_policy", BUDGET_POLICIES),
                           ("country_conflict_scope", COUNTRY_SCOPES), ("country_conflict_strength", COUNTRY_STRENGTHS)):
         if name in raw:
             values[name] = str(raw[name] or "")
@@ -270,9 +274,9 @@ def _choices(items: Any, name: str, allowed: tuple[str, ...], what: str, problem
 
 
 def _criteria(items: Any, problems: _Problems) -> tuple[CriterionInput, ...]:
-    """The criteria in order; problems named `criteria.<1-based index>.<field>`."""
+    """The criteria in order; problems named `criteria.<1-based index>.<field>`. None at all is a problem of the
+    whole call (`app.services.call_settings`): a call selected by assessment needs none."""
     if not items:
-        problems.found["criteria"] = "Give at least one criterion."
         return ()
     if len(items) > MAX_CRITERIA:
         problems.found["criteria"] = f"At most {MAX_CRITERIA} criteria."

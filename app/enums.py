@@ -44,6 +44,21 @@ class CallKind(StrEnum):
     EVENT = "event"
 
 
+class EvaluationMode(StrEnum):
+    """How a call decides: evaluators score its proposals (experts), or the programme officer assesses each eligible
+    one as suitable or not for the call's aims (assessment: calls for expression of interest, which have no budget)."""
+
+    EXPERTS = "experts"
+    ASSESSMENT = "assessment"
+
+
+class Verdict(StrEnum):
+    """The programme officer's assessment of a proposal in an assessment-mode call."""
+
+    SUITABLE = "suitable"
+    NOT_SUITABLE = "not_suitable"
+
+
 class CallState(StrEnum):
     """Derived from the clock: a call needs no cron job to close."""
 

@@ -49,7 +49,15 @@ class RenderedLetter:
         return hashlib.sha256(self.pdf).hexdigest()
 
 
+# A call for expression of interest writes mission letters: a place in the mission, its reserve list, or none.
+MISSION_TEMPLATES = {LetterKind.AWARD: "pdf/letter_mission_selected.html",
+                     LetterKind.RESERVE: "pdf/letter_mission_reserve.html",
+                     LetterKind.REJECTION: "pdf/letter_mission_not_selected.html"}
+
+
 def template_for(kind: LetterKind, call: Call) -> str:
+    if call.is_assessed and kind in MISSION_TEMPLATES:
+        return MISSION_TEMPLATES[kind]
     if call.kind is CallKind.EVENT:
         if kind is LetterKind.AWARD:
             return "pdf/letter_event_acceptance.html"

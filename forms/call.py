@@ -100,6 +100,11 @@ class CallConfigurationForm(ProductForm):
     country_conflict_strength = SelectField("Strength of the country rule", default="hard", choices=[
         SelectChoice("hard", "Hard: a conflict of interest, never assigned"),
         SelectChoice("soft", "Soft: avoided whenever the pool allows")])
+    evaluation_mode = SelectField("Evaluation", default="experts", choices=[
+        SelectChoice("experts", "Evaluators score the proposals against the criteria"),
+        SelectChoice("assessment", "The officer assesses each eligible proposal (expression of interest)")],
+        description="Assessment: no budget and no scores; the places (award cap) go to the proposals assessed "
+                    "suitable, best fit first. The criteria are then not used.")
     criteria = FieldList(FormField(CriterionForm), min_entries=1)
     overall_threshold = StringField("Overall threshold (unweighted sum)", validators=[Length(max=10)])
     tie_break = StringField("Tie-break order", validators=[Length(max=400)],
@@ -161,6 +166,7 @@ class CallConfigurationForm(ProductForm):
             "country_conflict": bool(self.country_conflict.data),
             "country_conflict_scope": self.country_conflict_scope.data,
             "country_conflict_strength": self.country_conflict_strength.data,
+            "evaluation_mode": self.evaluation_mode.data,
             "criteria": [{name: row.form[name].data for name in ("key", "name", "description", "max", "weight",
                                                                   "threshold")}
                          for row in self.criteria if not row.form.is_blank()],

@@ -11,11 +11,25 @@ Standard library only; the contract is ../shared/domain/selection-rules.md. From
     after = promote(again, candidates, Release("EC-0007", "declined"))   # promotion from the reserve list
     decision = decide_review(standing, NewResult(...))     # funding after an upheld evaluation review
 
-and from the shell: ``python -m scoring select [FILE]``, ``python -m scoring promote [FILE]`` and
-``python -m scoring review [FILE]``.
+A call for expression of interest selects by the officer's assessment instead (`scoring.assessment`)::
+
+    selection = select_by_assessment(AssessmentRules(max_awards=20, reserve_size=5), assessed)
+
+and from the shell: ``python -m scoring select [FILE]`` (either kind of document), ``python -m scoring promote [FILE]``
+and ``python -m scoring review [FILE]``.
 """
 
-from .describe import describe_rules
+from .assessment import (
+    Assessed,
+    AssessmentRules,
+    assess_document,
+    assessment_to_dict,
+    assessment_view,
+    is_assessment_document,
+    parse_assessment,
+    select_by_assessment,
+)
+from .describe import describe_assessment, describe_rules
 from .errors import InvalidInput, ScoringError
 from .io import (
     candidates_to_dict,
@@ -87,6 +101,15 @@ from .rules import (
 )
 
 __all__ = [
+    "Assessed",
+    "AssessmentRules",
+    "assess_document",
+    "assessment_to_dict",
+    "assessment_view",
+    "describe_assessment",
+    "is_assessment_document",
+    "parse_assessment",
+    "select_by_assessment",
     "ADDED_FIELDS",
     "DECISION_FIELDS",
     "RELEASE_REASONS",

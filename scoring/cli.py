@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from .assessment import assess_document, is_assessment_document
 from .errors import ScoringError
 from .io import read_json, select_document
 from .model import Selection
@@ -23,7 +24,9 @@ EXIT_OK = 0
 EXIT_INVALID = 2
 
 COMMANDS: dict[str, tuple[str, Callable[[Mapping[str, Any]], Selection]]] = {
-    "select": ("rank the proposals and select within the budget", lambda data: select_document(data)[2]),
+    "select": ("rank the proposals and select within the budget (or, for a document of kind assessment, select by "
+               "the officer's assessment)",
+               lambda data: (assess_document(data) if is_assessment_document(data) else select_document(data))[2]),
     "promote": ("promote from the reserve list after a selected proposal leaves (a promotion document)",
                 promote_document),
     "review": ("place a re-evaluated proposal after an upheld evaluation review (a review document)",

@@ -1,9 +1,11 @@
-"""The rules of a call in words, as the ranking will apply them: the same `Rules` value the core selects with, so
-that a preview of the rules cannot disagree with the ranking (the order of the sentences is the order of the rules
-in selection-rules.md)."""
+"""The rules of a call in words, as the ranking will apply them: the same `Rules` value the core selects with (or,
+for a call for expression of interest, the same `AssessmentRules`), so that a preview of the rules cannot disagree
+with the ranking (the order of the sentences is the order of the rules in selection-rules.md, or in
+`scoring.assessment`)."""
 
 from __future__ import annotations
 
+from .assessment import AssessmentRules
 from .decimals import money, plain
 from .model import CriterionRule, Rules
 
@@ -40,3 +42,21 @@ def describe_rules(rules: Rules) -> list[str]:
     sentences.append(f"The next {rules.reserve_size} passing proposals form the reserve list, in merit order."
                      if rules.reserve_size else "There is no reserve list.")
     return sentences
+
+
+def describe_assessment(rules: AssessmentRules) -> list[str]:
+    """The rules in words, in the order they are applied (the configure page's preview)."""
+    places = ("Every suitable proposal is selected (no limit on the places)." if rules.max_awards is None else
+              f"The first {rules.max_awards} suitable proposals in that order are selected: the mission's places; "
+              "there is no budget.")
+    reserve = (f"The next {rules.reserve_size} suitable proposals form the reserve list, in that order; the others "
+               "are not selected." if rules.reserve_size else "There is no reserve list: the others are not selected.")
+    return [
+        "Ineligible proposals are not assessed.",
+        "The programme officer assesses each eligible proposal as suitable or not suitable for the mission, with a "
+        "short reasoned note and a fit score from 1 to 5; a proposal assessed not suitable is not selected.",
+        "Suitable proposals are ordered by fit score, highest first; equal fit scores by submission time, earliest "
+        "first.",
+        places,
+        reserve,
+    ]

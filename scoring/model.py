@@ -22,10 +22,11 @@ SelectedBy = Literal["coverage", "merit", "reserve", "review"]
 # or because max_awards were already selected ("award_cap"); not ranked ("threshold", "ineligible"). A promotion
 # adds "promoted" (selected from the reserve list) and "declined" (a selected consortium that declined the grant;
 # one found ineligible after selection gets "ineligible"). A review (scoring.review) adds "review": the re-evaluated
-# proposal funded from the budget left or placed on the reserve list.
+# proposal funded from the budget left or placed on the reserve list. Selection by assessment (scoring.assessment)
+# adds "not_suitable": the programme officer assessed the proposal not suitable for the call's aims.
 ReasonCode = Literal[
     "coverage", "fits", "budget", "stop_policy", "award_cap", "threshold", "ineligible", "promoted", "declined",
-    "review",
+    "review", "not_suitable",
 ]
 MissCode = Literal["budget", "stop_policy", "award_cap"]
 

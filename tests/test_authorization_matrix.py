@@ -48,6 +48,7 @@ from app.queries.personal_data import email_change_token
 from app.services.passwords import reset_link_token
 from app.services.redress import file_redress_request
 from app.web.headers import SHARED_ENDPOINTS
+from tests.assessment_worlds import make_mission_call
 from tests.conftest import PASSWORD, _empty_all_tables, api_token
 from tests.factories import (
     make_assignment,
@@ -172,7 +173,8 @@ RULES: dict[str, Rule] = {
         "run_list", "run_create", "run_get", "run_finalise_preview", "run_finalise", "run_promote",
         "run_letters_start", "run_letters_zip", "list_ties", "resolve_tie_operation", "revoke_tie_operation",
         "list_offers", "send_offers", "redress_call_queue", "redress_get", "redress_decide",
-        "redress_assign_reevaluators", "redress_rerun_operation", "redress_outcome_read", "redress_outcome_confirm")},
+        "redress_assign_reevaluators", "redress_rerun_operation", "redress_outcome_read", "redress_outcome_confirm",
+        "assessment_list", "assessment_put")},
     # --- applicant pages ---
     "applicant.dashboard": role(APPLICANTS), "applicant.start_proposal": role(APPLICANTS),
     "applicant.my_letters": role(APPLICANTS), "applicant.transfer_offers": role(APPLICANTS),
@@ -216,6 +218,12 @@ LETTER_CALL_PREFIXES = ("manage.selection_", "manage.call_letters", "manage.call
                         "manage.run_letters", "api.selection_", "api.letters_", "api.run_", "api.list_ties",
                         "api.resolve_tie_operation", "api.revoke_tie_operation", "api.list_offers", "api.send_offers",
                         "manage.redress_", "api.redress_")
+
+
+# Routes of a call selected by the officer's assessment (a call for expression of interest): their <code> is the
+# scenario's mission call (a call scored by experts answers them 409).
+MISSION_ENDPOINTS = frozenset({"manage.assessment", "manage.assess_proposal", "api.assessment_list",
+                               "api.assessment_put"})
 
 
 def rule_for(endpoint: str) -> Rule | None:
@@ -278,6 +286,7 @@ def world(app: Flask) -> Iterator[World]:
         make_report(db.session.get(Assignment, setup.assignments[(proposal.id, evaluator_e.id)]),
                     {"relevance": "4", "quality": "4", "impact": "4"})
         letters = make_letter_scenario(applicant_a, code="AUTHZ-SEL")
+        mission = make_mission_call("AUTHZ-MISSION")
         db.session.flush()
         _make_records_complete(proposal, letters["run"], applicant_a)
         db.session.commit()
@@ -305,7 +314,8 @@ def world(app: Flask) -> Iterator[World]:
                  OFFICER: officer, ADMIN: admin}
         emails = {name: user.email for name, user in users.items()}
         params = {
-            "eval_code": call.code, "letter_code": run.call.code, "verification_code": award.verification_code,
+            "eval_code": call.code, "letter_code": run.call.code, "mission_code": mission.code,
+            "verification_code": award.verification_code,
             "proposal_id": proposal.id, "letter_proposal_id": award.proposal_id, "version": 1,
             "document_id": document.id, "assignment_id": assignment_e.id, "evaluation_id": assignment_e.id,
             "member_id": member_e.id, "letter_id": award.id, "batch_id": batch.id, "run_id": run.id,
@@ -411,6 +421,8 @@ def url_for_rule(rule: Any, params: dict[str, Any]) -> str:
         if argument == "code":
             if rule.endpoint in ("public.verify_letter", "api.letters_verify"):
                 values["code"] = params["verification_code"]
+            elif rule.endpoint in MISSION_ENDPOINTS:
+                values["code"] = params["mission_code"]
             elif rule.endpoint.startswith(LETTER_CALL_PREFIXES):
                 values["code"] = params["letter_code"]
             else:

@@ -25,6 +25,9 @@ class CallSchema(Schema):
     title = fields.String()
     programme = fields.String()
     kind = fields.String(attribute="kind.value")
+    evaluation_mode = fields.String(attribute="evaluation_mode.value", metadata={
+        "description": "experts (evaluators score) or assessment (a call for expression of interest: the officer "
+                       "assesses, places without budget)."})
     description = fields.String()
     state = fields.Method("get_state")
     opens_at = fields.AwareDateTime(format="iso")

@@ -14,6 +14,8 @@ from app.call_inputs import (
     COUNTRY_SCOPES,
     COUNTRY_STRENGTHS,
     COVERAGE_FIELDS,
+    ANNEX_TYPES,
+    EVALUATION_MODES,
     KINDS,
     ORGANISATION_TYPES,
 )
@@ -83,6 +85,11 @@ class CallSettingsSchema(Schema):
         "description": "coordinator: the coordinator's country; consortium: every country of the consortium."})
     country_conflict_strength = fields.String(validate=validate.OneOf(COUNTRY_STRENGTHS), metadata={
         "description": "hard: a conflict of interest, never assigned; soft: avoided whenever the pool allows."})
+    evaluation_mode = fields.String(validate=validate.OneOf(EVALUATION_MODES), metadata={
+        "description": "experts: evaluators score the proposals against the criteria; assessment: the programme "
+                       "officer assesses each eligible proposal (suitable or not, a fit score and a note) and the "
+                       "places go in that order - a call for expression of interest, without budget or criteria. "
+                       "Fixed once the first proposal is submitted."})
     criteria = fields.List(fields.Nested(CriterionInputSchema), validate=validate.Length(max=MAX_CRITERIA),
                            metadata={"description": "Replaces every criterion, in order (not after the first "
                                      "submission)."})

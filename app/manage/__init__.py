@@ -10,6 +10,7 @@ guard_blueprint(bp, Role.OFFICER, Role.ADMIN)
 
 from app.manage import (  # noqa: E402, F401
     accounts,  # the administrators' account pages
+    assessment,  # calls for expression of interest: the officer's assessment
     assignments,  # the evaluator pool and the assignments
     calls,  # opening, configuring, publishing and archiving calls
     evaluation,  # noqa: E402, F401

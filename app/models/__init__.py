@@ -1,5 +1,6 @@
 """The models, one module per aggregate."""
 
+from app.models.assessment import Assessment
 from app.models.audit import AuditEvent, AuditIsAppendOnly
 from app.models.call import Call, Criterion
 from app.models.evaluation import (
@@ -30,7 +31,8 @@ from app.models.user import (
 )
 
 __all__ = [
-    "CURRENT_CONSENSUS", "ApiToken", "Assignment", "AttemptCounter", "AuditEvent", "AuditIsAppendOnly", "Call",
+    "CURRENT_CONSENSUS", "ApiToken", "Assessment", "Assignment", "AttemptCounter", "AuditEvent", "AuditIsAppendOnly",
+    "Call",
     "ConsensusReport",
     "ConsensusScore", "Consent", "Correction", "Criterion", "Document", "EmailChange", "Erasure", "LoginAttempt",
     "IndividualReport",

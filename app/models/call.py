@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.enums import BudgetPolicy, CallKind, CallState, CountryScope, RuleStrength
+from app.enums import BudgetPolicy, CallKind, CallState, CountryScope, EvaluationMode, RuleStrength
 from app.extensions import Model
 from app.models.types import MONEY, SCORE, UTCDateTime
 
@@ -46,6 +46,11 @@ class Call(Model):
         sa.Enum(CallKind, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e])
     )
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Experts score the proposals, or (a call for expression of interest) the officer assesses them.
+    evaluation_mode: Mapped[EvaluationMode] = mapped_column(
+        sa.Enum(EvaluationMode, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e]),
+        default=EvaluationMode.EXPERTS, server_default=EvaluationMode.EXPERTS.value,
+    )
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     time_zone: Mapped[str] = mapped_column(sa.String(60), default="Europe/Brussels")
@@ -169,6 +174,11 @@ class Call(Model):
     @property
     def is_grant(self) -> bool:
         return self.kind is CallKind.GRANT
+
+    @property
+    def is_assessed(self) -> bool:
+        """Selected by the officer's assessment, not by evaluators' scores (a call for expression of interest)."""
+        return self.evaluation_mode is EvaluationMode.ASSESSMENT
 
     @property
     def max_total_score(self) -> Decimal:

@@ -45,6 +45,12 @@ MAX_COMMENT_LENGTH = 10_000
 MIN_REDRESS_GROUNDS = 50
 MAX_REDRESS_GROUNDS = 5000
 
+# Assessment (models/assessment.py): the officer's reasoned note in a call for expression of interest
+MIN_ASSESSMENT_NOTE = 10
+MAX_ASSESSMENT_NOTE = 2000
+MIN_FIT = 1  # the fit with the call's aims (scoring.assessment.FIT_MIN, FIT_MAX)
+MAX_FIT = 5
+
 # Selection (models/selection.py)
 MAX_RESERVE_SIZE = 1000
 MIN_JUSTIFICATION = 20  # the officer's order of a residual tie

@@ -13,7 +13,7 @@ from app.clock import utcnow
 from app.enums import CallPhase, CallState, ProposalStatus, RunStatus
 from app.extensions import db
 from app.formatting import format_money
-from app.models import Assignment, Call, Proposal, SelectionRun, Submission
+from app.models import Assessment, Assignment, Call, Proposal, SelectionRun, Submission
 
 
 def get_call(code: str) -> Call | None:
@@ -46,9 +46,11 @@ class CallFacts:
 
 
 def call_facts(call: Call) -> CallFacts:
-    """Whether the call has a submitted proposal, an evaluator assigned, a finalised run: one query."""
+    """Whether the call has a submitted proposal, an evaluator assigned (or, in a call selected by assessment, a
+    proposal assessed: its evaluation has started), a finalised run: one query."""
     submitted = sa.exists().where(Submission.proposal_id == Proposal.id, Proposal.call_id == call.id)
-    assigned = sa.exists().where(Assignment.call_id == call.id)
+    assigned = (sa.exists().where(Assessment.proposal_id == Proposal.id, Proposal.call_id == call.id)
+                if call.is_assessed else sa.exists().where(Assignment.call_id == call.id))
     final = sa.exists().where(SelectionRun.call_id == call.id, SelectionRun.status == RunStatus.FINALISED)
     row = db.session.execute(sa.select(submitted.label("s"), assigned.label("a"), final.label("f"))).one()
     return CallFacts(bool(row.s), bool(row.a), bool(row.f))

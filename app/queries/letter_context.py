@@ -13,11 +13,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 
 from app.enums import CallKind, LetterKind, letter_decision_label, letter_kind_label
+from app.extensions import db
 from app.formatting import format_day, format_money, format_score
-from app.models import Call, ConsensusReport, Proposal, RedressRequest, SelectionRun
+from app.languages import N_
+from app.models import Assessment, Call, ConsensusReport, Proposal, RedressRequest, SelectionRun
 from app.queries.letters import letter_kind, letter_reference, verification_code
 from app.queries.outcomes import Outcome
 from app.translation import current_language, gettext, ngettext
@@ -56,6 +59,8 @@ def decision_reason(outcome: Outcome, call: Call, rules: Rules) -> str:
     order within the budget, a promotion from the reserve list. Thresholds and ineligibility have letters of their
     own that say so. In the language being spoken (the letter's recipient's).
     """
+    if call.is_assessed:
+        return _mission_reason(outcome, rules)
     is_event = call.kind is CallKind.EVENT
     cap = rules.max_awards or 0
     code = outcome.reason_code
@@ -93,6 +98,32 @@ def decision_reason(outcome: Outcome, call: Call, rules: Rules) -> str:
         return gettext("After an upheld evaluation review it was evaluated again by new experts and placed on the "
                        "reserve list by its new rank.")
     return ""
+
+
+def _mission_reason(outcome: Outcome, rules: Rules) -> str:
+    """The reason of a call for expression of interest (`scoring.assessment`): the officer's assessment, the places."""
+    places = rules.max_awards or 0
+    if outcome.reason_code == "fits":
+        return ngettext("It was assessed suitable, and the mission's one place went to the best fit with its aims.",
+                        "It was assessed suitable, and its fit with the mission's aims placed it within the "
+                        "%(num)d places.", places)
+    if outcome.reason_code == "award_cap":
+        return ngettext("It was assessed suitable, but the mission's one place went to a proposal with a better fit "
+                        "with its aims or, with an equal fit, submitted earlier.",
+                        "It was assessed suitable, but the mission's %(num)d places went to proposals with a better "
+                        "fit with its aims or, with an equal fit, submitted earlier.", places)
+    if outcome.reason_code == "not_suitable":
+        return gettext("It was assessed not suitable for the mission's aims.")
+    if outcome.reason_code == "promoted":
+        return gettext("It was on the reserve list and now takes the place that a selected organisation freed, in "
+                       "the order of the list.")
+    return ""
+
+
+def _assessment(proposal: Proposal) -> dict[str, Any] | None:
+    """The officer's assessment a mission letter quotes (its reasons stay in the officer's words)."""
+    found = db.session.scalar(sa.select(Assessment).where(Assessment.proposal_id == proposal.id))
+    return None if found is None else {"fit": found.fit, "note": found.note, "verdict": found.verdict.value}
 
 
 def _coverage_reason(outcome: Outcome, call: Call, rules: Rules) -> str:
@@ -183,12 +214,22 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
         "contact_email": call.letter_contact or config.get("LETTER_CONTACT_EMAIL", ""),
         "transfer": {"code": transfer_call.code, "title": transfer_call.title,
                      "url": f"{base_url}/calls/{transfer_call.code}"} if transfer_call is not None else None,
+        "assessment": _assessment(proposal) if call.is_assessed else None,
     }
 
 
+# The decisions of a call for expression of interest (a matchmaking mission): places, not funding.
+_MISSION_DECISIONS = {LetterKind.AWARD: N_("Selected to take part in the mission"),
+                      LetterKind.RESERVE: N_("Reserve list of the mission"),
+                      LetterKind.REJECTION: N_("Not selected for the mission")}
+
+
 def _letter_kind(kind: LetterKind, call: Call) -> dict[str, Any]:
+    decision = (_MISSION_DECISIONS[kind] if call.is_assessed and kind in _MISSION_DECISIONS
+                else letter_decision_label(kind, call.kind))
     return {"kind": kind.value, "kind_label": gettext(letter_kind_label(kind, call.kind)),
-            "decision_label": gettext(letter_decision_label(kind, call.kind)), "is_event": call.kind is CallKind.EVENT}
+            "decision_label": gettext(decision), "is_event": call.kind is CallKind.EVENT,
+            "is_mission": call.is_assessed}
 
 
 def _proposal(proposal: Proposal) -> dict[str, Any]:

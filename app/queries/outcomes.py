@@ -34,8 +34,13 @@ from scoring import (
     ScoringError,
     Selection,
     ThresholdFailure,
+    assess_document,
+    assessment_to_dict,
+    assessment_view,
     canonical_json,
     input_to_dict,
+    is_assessment_document,
+    parse_assessment,
     parse_input,
     parse_promotion,
     parse_review,
@@ -67,6 +72,7 @@ REASON_LABELS = {
     "coverage": "coverage rule", "fits": "", "budget": "budget", "stop_policy": "stop policy",
     "award_cap": "award cap", "threshold": "", "ineligible": "", "promoted": "promoted", "declined": "",
     "review": "evaluation review",
+    "not_suitable": "assessed not suitable",
 }
 # How the core words a residual tie (scoring.reasons.residual_tie_text), to word it again once an officer ordered it.
 _RESIDUAL_TIE_TEXT = re.compile(
@@ -226,9 +232,24 @@ def read_outcomes(rules: Rules, candidates: Sequence[Candidate], selection: Sele
     return RunOutcomes(rules, outcomes, tuple(ties), selection.remaining_budget)
 
 
+def select_any(document: Mapping[str, Any]) -> tuple[Rules, list[Candidate], Selection]:
+    """Select on an input document of either kind, as `python -m scoring select` does: a scored call's
+    (`scoring.select_document`) or, for a call for expression of interest, an assessment document
+    (`scoring.assess_document`, read back through the same `Rules` and `Candidate` values)."""
+    if is_assessment_document(document):
+        return assess_document(document)
+    return select_document(document)
+
+
+def _canonical_input(document: Mapping[str, Any], rules: Rules, candidates: Sequence[Candidate]) -> str:
+    if is_assessment_document(document):
+        return canonical_json(assessment_to_dict(*parse_assessment(document)))
+    return canonical_json(input_to_dict(rules, candidates))
+
+
 def _scored(document: Mapping[str, Any]) -> tuple[Rules, list[Candidate], dict[str, Any], RunOutcomes]:
     try:
-        rules, candidates, selection = select_document(document)
+        rules, candidates, selection = select_any(document)
     except ScoringInvalidInput as error:
         raise InvalidInput(f"The selection input is invalid: {error}",
                            details={"proposal": error.proposal_id, "field": error.field}) from error
@@ -239,9 +260,10 @@ def _scored(document: Mapping[str, Any]) -> tuple[Rules, list[Candidate], dict[s
 
 def score_document(document: Mapping[str, Any]) -> tuple[str, str, RunOutcomes]:
     """Score an input document: (canonical input JSON, canonical output JSON, the outcomes). The web app, the
-    re-run check and `python -m scoring select` all run `scoring.select_document` on the same document."""
+    re-run check and `python -m scoring select` all run `scoring.select_document` (or, for an assessment document,
+    `scoring.assess_document`) on the same document."""
     rules, candidates, output, outcomes = _scored(document)
-    return canonical_json(input_to_dict(rules, candidates)), canonical_json(output), outcomes
+    return _canonical_input(document, rules, candidates), canonical_json(output), outcomes
 
 
 def preview_outcomes(document: Mapping[str, Any]) -> RunOutcomes:
@@ -259,6 +281,8 @@ def documents_outcomes(input_document: Mapping[str, Any], output_document: Mappi
     elif input_document.get("kind") == "review":
         review = parse_review(input_document)
         rules, candidates = review.rules, list(review.candidates)
+    elif is_assessment_document(input_document):
+        rules, candidates = assessment_view(*parse_assessment(input_document))
     else:
         rules, candidates = parse_input(input_document)
     return read_outcomes(rules, candidates, read_output(output_document, rules, candidates))
@@ -279,7 +303,7 @@ def rerun(run: SelectionRun) -> str:
         return canonical_json(selection_to_dict(promote_document(document)))
     if document.get("kind") == "review":
         return canonical_json(selection_to_dict(review_document_run(document)))
-    return canonical_json(selection_to_dict(select_document(document)[2]))
+    return canonical_json(selection_to_dict(select_any(document)[2]))
 
 
 def missing_fields(output: Mapping[str, Any]) -> tuple[str, ...]:

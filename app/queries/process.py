@@ -1,5 +1,6 @@
 """The officer's process view of one call: Intake → Screening → Evaluation → Consensus → Ranking → Selection →
-Letters → Redress, each stage with its counts, what blocks the next one, and the next action.
+Letters → Redress, each stage with its counts, what blocks the next one, and the next action. A call selected by the
+officer's assessment (a call for expression of interest) has an Assessment stage instead of Evaluation and Consensus.
 
 Counts are read as aggregates in a fixed number of queries (six), whatever the size of the call, so the call's page
 stays as fast at 5,000 proposals as at five. Redress shows the letters published (the decisions an applicant can
@@ -14,10 +15,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.clock import utcnow
-from app.enums import AssignmentState, Eligibility, ProposalStatus, RedressStatus, ReportStatus, RunStatus
+from app.enums import AssignmentState, Eligibility, ProposalStatus, RedressStatus, ReportStatus, RunStatus, Verdict
 from app.extensions import db
 from app.models import (
     CURRENT_CONSENSUS,
+    Assessment,
     Assignment,
     Call,
     ConsensusReport,
@@ -68,6 +70,8 @@ class _Figures:
     finalised_run: int | None
     letters: int
     letters_published: int
+    assessed: int = 0  # a call selected by assessment: the eligible proposals assessed, and those found suitable
+    suitable: int = 0
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -112,7 +116,39 @@ def _figures(call: Call) -> _Figures:
         consensus=consensus,
         ranking_blockers=ready_to_rank_reasons([(ref, state, status) for ref, state, status in rows]),
         runs=len(runs), finalised_run=finalised_run, letters=int(letters or 0), letters_published=int(published or 0),
+        **(_assessed(call) if call.is_assessed else {}),
     )
+
+
+def _assessed(call: Call) -> dict[str, int]:
+    """The eligible proposals of a call selected by assessment that are assessed, by verdict: one query."""
+    verdicts = dict(db.session.execute(
+        sa.select(Assessment.verdict, sa.func.count()).join(Proposal, Proposal.id == Assessment.proposal_id)
+        .where(Proposal.call_id == call.id, Proposal.status == ProposalStatus.SUBMITTED,
+               Proposal.eligibility == Eligibility.ELIGIBLE).group_by(Assessment.verdict)).all())
+    return {"assessed": sum(verdicts.values()), "suitable": verdicts.get(Verdict.SUITABLE, 0)}
+
+
+def _assessment(f: _Figures) -> Stage:
+    stage = Stage("assessment", "Assessment", [("Assessed", f"{f.assessed} of {f.eligible}"),
+                                               ("Suitable", str(f.suitable))])
+    stage.done = f.eligible > 0 and f.assessed == f.eligible
+    if f.eligible == 0:
+        stage.blocker = "No eligible proposal to assess yet."
+    elif f.assessed < f.eligible:
+        stage.blocker = f"{_plural(f.eligible - f.assessed, 'proposal')} to assess."
+        stage.action = Action("Assess the proposals", "manage.assessment")
+    return stage
+
+
+def _ranking_by_assessment(f: _Figures, closed: bool) -> Stage:
+    ready = closed and f.submitted > 0 and f.pending == 0 and f.assessed == f.eligible
+    stage = Stage("ranking", "Ranking", [("Assessed suitable", str(f.suitable))], done=ready)
+    if not ready:
+        stage.blocker = "Every proposal is screened and every eligible one assessed first." if f.submitted else \
+            "Nothing to rank yet."
+    stage.action = Action("Open the ranking", "manage.selection_ranking") if ready else None
+    return stage
 
 
 def _intake(call: Call, f: _Figures, closed: bool) -> Stage:
@@ -221,8 +257,11 @@ def call_process(call: Call, now: datetime | None = None) -> list[Stage]:
     """The call's stages in order; the first one not done is the current one."""
     closed = screening_open(call, now or utcnow())
     f = _figures(call)
-    stages = [_intake(call, f, closed), _screening(f, closed), _evaluation(call, f), _consensus(f),
-              _ranking(f, closed)]
+    if call.is_assessed:
+        stages = [_intake(call, f, closed), _screening(f, closed), _assessment(f), _ranking_by_assessment(f, closed)]
+    else:
+        stages = [_intake(call, f, closed), _screening(f, closed), _evaluation(call, f), _consensus(f),
+                  _ranking(f, closed)]
     stages += [_selection(f, stages[-1].done), _letters(f), _redress(call, f)]
     current = next((stage for stage in stages if not stage.done), None)
     if current is not None:

@@ -27,9 +27,18 @@ from app.queries.outcomes import (
     preview_outcomes,
     run_outcomes,
 )
-from app.queries.selection import CallData, ProposalRow, Readiness, SelectionOptions, load_call_data, prepare_input
+from app.queries.selection import (
+    CallData,
+    ProposalRow,
+    Readiness,
+    SelectionOptions,
+    call_rules,
+    load_call_data,
+    prepare_input,
+)
 from app.services.errors import InvalidInput
 from scoring import Rules
+from scoring.assessment import FIT_KEY
 
 
 @dataclass
@@ -176,10 +185,16 @@ class Ranking:
         return {entry.reference: entry for entry in self.entries}
 
 
+# The one column of a call selected by assessment (scoring.assessment's view of it: the fit score, 1 to 5).
+ASSESSMENT_NAMES = {FIT_KEY: "Fit with the call's aims (officer's assessment)"}
+
+
 def _criteria(call: Call, rules: Rules | None) -> list[CriterionColumn]:
+    if call.is_assessed:
+        rules = rules or call_rules(call)
     if rules is None:
         return [CriterionColumn(c.key, c.name, c.max_score, c.weight, c.threshold) for c in call.criteria]
-    names = {criterion.key: criterion.name for criterion in call.criteria}
+    names = ASSESSMENT_NAMES if call.is_assessed else {criterion.key: criterion.name for criterion in call.criteria}
     return [CriterionColumn(c.key, names.get(c.key, c.key), c.max, c.weight, c.threshold) for c in rules.criteria]
 
 
@@ -216,6 +231,7 @@ def _entries(call: Call, outcomes: RunOutcomes, rows: dict[str, ProposalRow]) ->
 
 def _not_ready_entries(readiness: Readiness, rows: dict[str, ProposalRow], keys: list[str]) -> list[RankingEntry]:
     why = {**dict.fromkeys(readiness.missing_amount, "no requested grant amount"),
+           **dict.fromkeys(readiness.missing_assessment, "not assessed yet"),
            **dict.fromkeys(readiness.missing_consensus, "no approved consensus report yet"),
            **dict.fromkeys(readiness.pending_screening, "eligibility screening pending")}
     entries = []

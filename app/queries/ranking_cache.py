@@ -162,6 +162,8 @@ def cached_live_ranking(call: Call, options: SelectionOptions | None = None) -> 
     again whenever anything it reads differs from what the kept one was scored on (module docstring). Two statements
     whatever the size of the call and whether it is scored again: the tie resolutions and `ranking_statement`."""
     options = options or SelectionOptions.defaults(call)
+    if call.is_assessed:  # the fingerprint does not read assessments; such calls are a few dozen proposals
+        return live_ranking(call, options)
     resolutions = active_tie_resolutions(call)
     key = _key(call, options, resolutions)
     rankings = ranking_cache()

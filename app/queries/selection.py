@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,7 @@ from app.enums import CallState, Decision, Eligibility, ProposalStatus, ReportSt
 from app.extensions import db
 from app.models import (
     CURRENT_CONSENSUS,
+    Assessment,
     Call,
     ConsensusReport,
     ConsensusScore,
@@ -39,8 +41,21 @@ from app.models import (
 )
 from app.models.limits import MAX_RESERVE_SIZE
 from app.services.errors import InvalidInput
+from scoring import (
+    Assessed,
+    AssessmentRules,
+    Rules,
+    apply_eligibility,
+    apply_thresholds,
+    assessment_to_dict,
+    assessment_view,
+    describe_assessment,
+    describe_rules,
+    merit_order,
+    parse_input,
+    parse_rules,
+)
 from scoring import InvalidInput as ScoringInvalidInput
-from scoring import Rules, apply_eligibility, apply_thresholds, describe_rules, merit_order, parse_input, parse_rules
 
 POLICIES = ("skip", "stop")
 
@@ -105,6 +120,11 @@ class ProposalRow:
     scores: dict[str, Decimal | None] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
     overall_comment: str = ""
+    # A call selected by assessment: the officer's verdict and fit score, and when the version that counts (the
+    # latest) was submitted, which orders equal fit scores.
+    verdict: str | None = None
+    fit: int | None = None
+    submitted_at: datetime | None = None
 
 
 @dataclass
@@ -180,6 +200,8 @@ def call_data_of(call: Call, proposals: Iterable[Any], scores: Iterable[Sequence
             row.scores[key] = score
             if with_comments:
                 row.comments[key] = comment or ""
+    if call.is_assessed:
+        _load_assessments(call, rows)
     return CallData(call, sorted(rows.values(), key=lambda row: row.reference), resolutions)
 
 
@@ -190,6 +212,23 @@ def load_call_data(call: Call, *, with_comments: bool = False) -> CallData:
         proposals_statement(call.id, with_comments=with_comments).order_by(Proposal.reference)).all()
     scores = db.session.execute(scores_statement(call.id, with_comments=with_comments)).all()
     return call_data_of(call, proposals, scores, active_tie_resolutions(call), with_comments=with_comments)
+
+
+def _load_assessments(call: Call, rows: dict[int, ProposalRow]) -> None:
+    """The officer's assessments and the latest submission times of a call selected by assessment: two queries."""
+    assessed = sa.select(Assessment.proposal_id, Assessment.verdict, Assessment.fit).join(
+        Proposal, Assessment.proposal_id == Proposal.id).where(Proposal.call_id == call.id)
+    for record in db.session.execute(assessed):
+        row = rows.get(record.proposal_id)
+        if row is not None:
+            row.verdict, row.fit = record.verdict.value, record.fit
+    latest = sa.select(Submission.proposal_id, sa.func.max(Submission.submitted_at).label("at")).join(
+        Proposal, Submission.proposal_id == Proposal.id).where(Proposal.call_id == call.id).group_by(
+        Submission.proposal_id)
+    for moment in db.session.execute(latest):
+        row = rows.get(moment.proposal_id)
+        if row is not None:
+            row.submitted_at = moment.at
 
 
 # ---------------------------------------------------------------------------------------------- input
@@ -204,11 +243,12 @@ class Readiness:
     pending_screening: list[str] = field(default_factory=list)
     missing_consensus: list[str] = field(default_factory=list)
     missing_amount: list[str] = field(default_factory=list)
+    missing_assessment: list[str] = field(default_factory=list)
     proposals: int = 0
 
     @property
     def missing(self) -> set[str]:
-        return {*self.pending_screening, *self.missing_consensus, *self.missing_amount}
+        return {*self.pending_screening, *self.missing_consensus, *self.missing_amount, *self.missing_assessment}
 
     @property
     def is_ready(self) -> bool:
@@ -226,11 +266,14 @@ class Readiness:
             parts.append(f"{len(self.missing_consensus)} eligible proposal(s) have no approved consensus report")
         if self.missing_amount:
             parts.append(f"{len(self.missing_amount)} proposal(s) request no grant amount")
+        if self.missing_assessment:
+            parts.append(f"{len(self.missing_assessment)} eligible proposal(s) are not assessed yet")
         return "The call is not ready for selection: " + "; ".join(parts) + "."
 
     def details(self) -> dict[str, Any]:
         return {"call_open": self.call_open, "pending_screening": self.pending_screening,
-                "missing_consensus": self.missing_consensus, "missing_amount": self.missing_amount}
+                "missing_consensus": self.missing_consensus, "missing_amount": self.missing_amount,
+                "missing_assessment": self.missing_assessment}
 
 
 @dataclass
@@ -265,8 +308,17 @@ def rules_document(call: Call, options: SelectionOptions) -> dict[str, Any]:
     }
 
 
+def assessment_rules(call: Call, options: SelectionOptions | None = None) -> AssessmentRules:
+    """The places and reserve list of a call selected by assessment, with these options."""
+    return AssessmentRules(max_awards=call.max_awards,
+                           reserve_size=(options or SelectionOptions.defaults(call)).reserve_size)
+
+
 def call_rules(call: Call) -> Rules:
-    """The rules a run of the call with its default options gives the core (InvalidInput when they cannot be)."""
+    """The rules a run of the call with its default options gives the core (InvalidInput when they cannot be); for a
+    call selected by assessment, the rules its runs are read back with (`scoring.assessment_view`)."""
+    if call.is_assessed:
+        return assessment_view(assessment_rules(call), [])[0]
     try:
         return parse_rules(rules_document(call, SelectionOptions.defaults(call)))
     except ScoringInvalidInput as error:
@@ -274,7 +326,10 @@ def call_rules(call: Call) -> Rules:
 
 
 def describe_call_rules(call: Call) -> list[str]:
-    """The rules the ranking will apply, in the core's own words (`scoring.describe_rules` of `call_rules`)."""
+    """The rules the ranking will apply, in the core's own words (`scoring.describe_rules` of `call_rules`, or
+    `scoring.describe_assessment` for a call selected by assessment)."""
+    if call.is_assessed:
+        return describe_assessment(assessment_rules(call))
     return describe_rules(call_rules(call))
 
 
@@ -290,6 +345,8 @@ def prepare_input(data: CallData, options: SelectionOptions) -> PreparedInput:
     in `readiness`; a run refuses to start while any are.
     """
     call = data.call
+    if call.is_assessed:
+        return _prepare_assessment(data, options)
     keys = [criterion.key for criterion in call.criteria]
     readiness = Readiness(call_open=call.state() is not CallState.CLOSED, proposals=len(data.rows))
     proposals: list[dict[str, Any]] = []
@@ -320,6 +377,30 @@ def prepare_input(data: CallData, options: SelectionOptions) -> PreparedInput:
     return PreparedInput(document, readiness, applied, stale, options)
 
 
+def _utc_text(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _prepare_assessment(data: CallData, options: SelectionOptions) -> PreparedInput:
+    """The assessment document (`scoring.assessment`) of a call for expression of interest: the screened-out
+    proposals, and the eligible ones with the officer's assessment; the others are listed in `readiness`."""
+    call = data.call
+    readiness = Readiness(call_open=call.state() is not CallState.CLOSED, proposals=len(data.rows))
+    proposals: list[Assessed] = []
+    for row in data.rows:
+        if row.eligibility is Eligibility.INELIGIBLE:
+            proposals.append(Assessed(row.reference, False, submitted_at=_utc_text(row.submitted_at)))
+        elif row.eligibility is Eligibility.PENDING:
+            readiness.pending_screening.append(row.reference)
+        elif row.verdict is None or row.fit is None:
+            readiness.missing_assessment.append(row.reference)
+        else:
+            proposals.append(Assessed(row.reference, True, row.verdict, row.fit,  # type: ignore[arg-type]
+                                      _utc_text(row.submitted_at)))
+    document = assessment_to_dict(assessment_rules(call, options), proposals)
+    return PreparedInput(document, readiness, [], [], options)
+
+
 def build_selection_input(call: Call, *, options: SelectionOptions | None = None) -> dict[str, Any]:
     """The exact input document a run of this call with these options would score (see `prepare_input`)."""
     return prepare_input(load_call_data(call), options or SelectionOptions.defaults(call)).document
@@ -327,6 +408,8 @@ def build_selection_input(call: Call, *, options: SelectionOptions | None = None
 
 def residual_ties(document: Mapping[str, Any]) -> list[tuple[str, ...]]:
     """The residual tie groups of an input document, by id in the core's order (rules 1, 2 and 4 only)."""
+    if document.get("kind") == "assessment":  # ordered by fit, then submission time, then id: no ties reported
+        return []
     rules, candidates = parse_input(document)
     eligible, _ = apply_eligibility(candidates)
     passing, _ = apply_thresholds(rules, eligible)

@@ -1,6 +1,10 @@
-"""The three reference calls of DG GROW's Baltic Clusters Forum 2021 presentation, as data: each record is the body
-`POST /api/v1/calls` takes (`app.call_inputs.CallSettings`, every setting), with its times written in the call's
+"""The three reference calls of DG GROW's Baltic Clusters Forum 2021 presentation, and a call for expression of
+interest of the kind the same DG runs for its international cluster matchmaking missions, as data: each record is the
+body `POST /api/v1/calls` takes (`app.call_inputs.CallSettings`, every setting), with its times written in the call's
 own zone, which the seed converts to UTC. `seed reference` loads them through the same checks as an officer's call.
+
+The fourth shows that a new kind of call needs configuration, not code: no budget, no criteria, places given by the
+programme officer's assessment (evaluation mode `assessment`, `scoring.assessment`). Its dates are our settings.
 
 Facts and our settings are documented in shared/domain/reference-calls.md; officers can change every setting.
 """
@@ -159,5 +163,41 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
             {"key": "quality", "name": "Quality of the event concept", "description": "", **SCALE},
             {"key": "reach", "name": "Expected reach", "description": "", **SCALE},
         ],
+    },
+    {
+        "code": "EUROCLUSTERS-2022-MISSION-KR",
+        "title": "Call for expression of interest: EU cluster matchmaking mission to the Republic of Korea 2022",
+        "programme": "Single Market Programme (SMP COSME): international cluster cooperation",
+        "kind": "event",
+        "evaluation_mode": "assessment",
+        "description": (
+            "A matchmaking mission of EU cluster organisations to the Republic of Korea, to meet Korean clusters, "
+            "companies and public bodies and prepare concrete cooperation. EU cluster organisations express their "
+            "interest; the programme officer checks eligibility and assesses each expression of interest against the "
+            "mission's aims. 20 places; the next 5 suitable expressions of interest form a reserve list. Taking part "
+            "carries no EU grant."
+        ),
+        "opens_at": "2022-05-02 00:00:00",
+        "deadline": "2022-06-10 17:00:00",
+        "budget": None,
+        "max_awards": 20,
+        "max_grant_per_proposal": None,
+        "min_partners": 1,
+        "min_countries": 1,
+        "eligible_countries": list(EU_MEMBER_STATES),
+        "page_limit": 5,
+        "evaluators_per_proposal": 1,
+        "strands": [],
+        "strand_label": "Strand",
+        "duration_min_months": None,
+        "duration_max_months": None,
+        "overall_threshold": None,
+        "tie_break": [],
+        "coverage_field": None,
+        "budget_policy": "skip",
+        "reserve_size": 5,
+        "country_conflict": False,
+        "time_zone": "Europe/Brussels",
+        "criteria": [],
     },
 ]

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from app.call_inputs import REQUIRED_TO_CREATE, SETTING_NAMES, CallSettings, CriterionInput, tidy
 from app.clock import utcnow
-from app.enums import BudgetPolicy, CallKind, CountryScope, RuleStrength
+from app.enums import BudgetPolicy, CallKind, CountryScope, EvaluationMode, RuleStrength
 from app.extensions import db
 from app.formatting import format_local
 from app.models import Call, Criterion, Proposal, User
@@ -28,7 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "min_countries": 1, "eligible_countries": (), "page_limit": None, "duration_min_months": None,
     "duration_max_months": None, "strands": (), "strand_label": "Strand", "coverage_field": None,
     "evaluators_per_proposal": 3, "evaluation_deadline": None, "country_conflict": True,
-    "country_conflict_scope": "coordinator", "country_conflict_strength": "hard", "overall_threshold": None,
+    "country_conflict_scope": "coordinator", "country_conflict_strength": "hard", "evaluation_mode": "experts",
+    "overall_threshold": None,
     "tie_break": (), "letter_contact": "", "grant_preparation_days": None, "redress_days": None,
     "redress_unopened_days": None, "privacy_controller": "",
     "privacy_dpo": "", "organisation_types": (), "required_annexes": ("part_b",),
@@ -50,6 +51,7 @@ def current_settings(call: Call) -> dict[str, Any]:
     """Every setting of the call as `CallSettings` types it (what a copy starts from, what a change compares to)."""
     values = {name: getattr(call, name) for name in SETTING_NAMES if name != "criteria"}
     values.update(kind=call.kind.value, budget_policy=call.budget_policy.value, criteria=criterion_inputs(call),
+                  evaluation_mode=call.evaluation_mode.value,
                   country_conflict_scope=call.country_conflict_scope.value,
                   country_conflict_strength=call.country_conflict_strength.value,
                   eligible_countries=tuple(sorted(call.eligible_countries or [])), strands=tuple(call.strands or []),
@@ -107,7 +109,12 @@ def _require_confirmation(call: Call, deadline: datetime, confirm: str | None) -
 def whole_call_problems(merged: dict[str, Any]) -> dict[str, str]:
     """The rules that need the whole call, on the call as it would be (field -> message): the dates, the
     consortium, the annexes, the money and the scoring."""
+    assessed = merged["evaluation_mode"] == EvaluationMode.ASSESSMENT.value
+    if not merged["criteria"] and not assessed:
+        return {"criteria": "Give at least one criterion."}
     problems: dict[str, str] = {}
+    if assessed:
+        problems.update(_assessment_problems(merged))
     if merged["opens_at"] >= merged["deadline"]:
         problems["deadline"] = "The deadline must be after the opening."
     if merged["evaluation_deadline"] is not None and merged["evaluation_deadline"] <= merged["deadline"]:
@@ -135,6 +142,27 @@ def whole_call_problems(merged: dict[str, Any]) -> dict[str, str]:
     if threshold is not None and not 0 <= threshold <= top:
         problems["overall_threshold"] = f"Within the scale of the total, 0 to {tidy(top)}."
     return problems
+
+
+def _assessment_problems(merged: dict[str, Any]) -> dict[str, str]:
+    """A call selected by the officer's assessment gives places, not money, and has no coverage rule."""
+    problems: dict[str, str] = {}
+    if merged["budget"] is not None:
+        problems["budget"] = "A call selected by assessment has no budget: it gives places (the award cap)."
+    if merged["max_grant_per_proposal"] is not None:
+        problems["max_grant_per_proposal"] = "A call selected by assessment grants no money."
+    if merged["max_awards"] is None:
+        problems["max_awards"] = "Give the number of places a call selected by assessment offers."
+    if merged["coverage_field"] is not None:
+        problems["coverage_field"] = "A call selected by assessment has no coverage rule."
+    return problems
+
+
+def _missing(base: dict[str, Any], given: dict[str, Any]) -> dict[str, str]:
+    """The required settings neither the input nor the base gives; a call selected by assessment needs no criteria."""
+    mode = given.get("evaluation_mode", base.get("evaluation_mode"))
+    return {name: "Required." for name in REQUIRED_TO_CREATE if name not in given and name not in base
+            and not (name == "criteria" and mode == EvaluationMode.ASSESSMENT.value)}
 
 
 def _refuse_invalid(base: dict[str, Any], settings: CallSettings, *,
@@ -169,6 +197,8 @@ def _apply(call: Call, values: dict[str, Any]) -> None:
             _set_criteria(call, value)
         elif name == "kind":
             call.kind = CallKind(value)
+        elif name == "evaluation_mode":
+            call.evaluation_mode = EvaluationMode(value)
         elif name == "budget_policy":
             call.budget_policy = BudgetPolicy(value)
         elif name == "country_conflict_scope":
@@ -232,8 +262,7 @@ def create_call(settings: CallSettings, *, actor: User | None, copy_of: Call | N
                         if name not in ("code", "opens_at", "deadline", "evaluation_deadline")}
                        if copy_of is not None else {})
     given = settings.given()
-    missing = {name: "Required." for name in REQUIRED_TO_CREATE if name not in given and name not in base}
-    merged = _refuse_invalid(base, settings, missing=missing)
+    merged = _refuse_invalid(base, settings, missing=_missing(base, given))
     if get_call(merged["code"]) is not None:
         raise InvalidInput(f"A call with the code {merged['code']} exists already.", details={"field": "code"})
     call = new_call(merged, published=False)
@@ -249,5 +278,5 @@ def load_call_record(settings: CallSettings, *, published: bool) -> Call:
     """A call from a complete record (the reference data): the same checks as an officer's new call, without the
     permission (the command line seeds it). InvalidInput names what is wrong. Side effects: the call; no audit."""
     given = settings.given()
-    missing = {name: "Required." for name in REQUIRED_TO_CREATE if name not in given}
+    missing = _missing({}, given)
     return new_call(_refuse_invalid(DEFAULTS, settings, missing=missing), published=published)

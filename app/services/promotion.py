@@ -22,7 +22,11 @@ from scoring import (
     PromotionError,
     Release,
     ReleaseReason,
+    assessment_view,
     canonical_json,
+    input_to_dict,
+    is_assessment_document,
+    parse_assessment,
     promote_document,
     promotion_document,
     selection_to_dict,
@@ -47,6 +51,10 @@ def promote_from_reserve(run: SelectionRun, *, actor: User | None, reference: st
     if len(note) < MIN_NOTE:
         raise InvalidInput("Say what happened in a short note (at least 10 characters).", details={"field": "note"})
     parent_input, parent_output = json.loads(run.input_json), json.loads(run.output_json)
+    if is_assessment_document(parent_input):
+        # A call selected by assessment promotes like any other, from the same call as its output reads it: one
+        # criterion (the fit score), no budget, so the first on the reserve list takes the freed place.
+        parent_input = input_to_dict(*assessment_view(*parse_assessment(parent_input)))
     before = run_outcomes(run)
     released = before.by_reference().get(reference)
     if released is None or released.status != "selected":

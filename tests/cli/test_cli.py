@@ -25,7 +25,7 @@ def test_seed_reference_twice_is_idempotent(app) -> None:  # type: ignore[no-unt
     assert "SMP-COSME-2021-CLUSTER-01: created" in first.output
     assert "SMP-COSME-2021-CLUSTER-01: exists, unchanged" in second.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == 3
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == 4
 
 
 def test_seed_demo_adds_accounts_and_practice_calls(app, client) -> None:  # type: ignore[no-untyped-def]
@@ -43,7 +43,9 @@ def test_seed_demo_adds_accounts_and_practice_calls(app, client) -> None:  # typ
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0
     assert counts() == first  # the seed can run twice
     with app.app_context():
-        assert first[0] == 7  # 3 reference calls, their 3 practice copies, the practice call in evaluation
+        # 4 reference calls (the Korea mission's call for expression of interest the fourth), their 4 practice
+        # copies, the practice call in evaluation
+        assert first[0] == 9
         emails = set(db.session.scalars(sa.select(User.email)))
         assert {email for email, *_ in DEMO_ACCOUNTS} <= emails
         newcomer = db.session.scalar(sa.select(User).where(User.email == DEMO_NEWCOMER[0]))

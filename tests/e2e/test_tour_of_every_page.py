@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Assignment, Call, Letter, OutboxMessage, PoolMember, User
 from app.models.selection import TransferOffer
 from app.queries.personal_data import email_change_token
+from tests.assessment_worlds import make_mission_world
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import close_page, open_page
 from tests.e2e.signing_in import browser_log_in
@@ -90,6 +91,8 @@ def world(app: Any, tmp_path: Any) -> SimpleNamespace:
         run_selection(ranked, actor=officer)
         run_selection(ranked, actor=officer)
         letters = make_letter_scenario(applicant, code="TOUR-LETTERS")
+        # A closed call for expression of interest with expressions of interest screened eligible, to assess.
+        mission = make_mission_world(applicant)
         db.session.commit()
         batch = letter_service.start_letter_batch(letters["run"], actor=officer)
         db.session.commit()
@@ -131,6 +134,7 @@ def world(app: Any, tmp_path: Any) -> SimpleNamespace:
             email_change=f"/account/email/{change.id}/{email_change_token(change)}",
             password_reset=f"/auth/password-reset/{reset_link_token(newcomer, made_at=int(utcnow().timestamp()))}",
             applicant_id=applicant.id, waiting=waiting.email, reserve_letter=reserve_letter,
+            mission_code=mission.call.code, mission_proposal=mission.proposals[0].id,
             confirmation=f"/auth/confirm/{confirmation_link_token(waiting, made_at=int(utcnow().timestamp()))}",
             message=db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.letter_id == award.id)),
         )
@@ -170,6 +174,8 @@ def _public_pages(tour: Any) -> None:
     tour.visit(f"/calls/{SELECTION_CALL}")
     tour.visit("/calls/EUID-2022-SESSIONS")
     tour.auditor.check(tour.page, state="event-call")
+    tour.visit("/calls/EUROCLUSTERS-2022-MISSION-KR")
+    tour.auditor.check(tour.page, state="expression-of-interest")
     tour.visit("/calls/NO-SUCH-CALL")
     tour.visit("/verify")
     tour.visit("/accessibility")
@@ -285,6 +291,14 @@ def _officer_pages(tour: Any) -> None:
                  f"/evaluators/{w.member}", "/assignments", f"/assignments/{w.first_proposal}", "/evaluation",
                  f"/evaluation/{w.first_proposal}"):
         tour.visit(f"/manage/calls/{code}{path}")
+    # A call for expression of interest: its process view, and the assessment page, sent once without a note.
+    tour.visit(f"/manage/calls/{w.mission_code}")
+    tour.auditor.check(tour.page, state="expression-of-interest")
+    page = tour.visit(f"/manage/calls/{w.mission_code}/assessment")
+    page.locator(f"#row-{w.mission_proposal} button:has-text('Record the assessment'), "
+                 f"#row-{w.mission_proposal} input[value='Record the assessment']").click()
+    page.wait_for_load_state()
+    _sent(tour, "manage.assess_proposal.post.422")
     tour.visit(f"/manage/proposals/{w.submitted}")
     tour.visit(f"/manage/proposals/{w.submitted}/submissions/1")
     tour.visit(f"/manage/proposals/{w.submitted}/extension")

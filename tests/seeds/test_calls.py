@@ -55,6 +55,22 @@ def test_event_calls_have_slots_and_no_budget(app_ctx) -> None:  # type: ignore[
     assert sessions.kind is CallKind.EVENT
 
 
+def test_the_korea_mission_is_a_call_for_expression_of_interest_by_configuration(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    from app.enums import EvaluationMode
+    from app.queries.selection import describe_call_rules
+
+    seed_reference_calls()
+    call = db.session.scalar(sa.select(Call).where(Call.code == "EUROCLUSTERS-2022-MISSION-KR"))
+    assert call.title == ("Call for expression of interest: EU cluster matchmaking mission to the Republic of Korea "
+                          "2022")
+    assert call.evaluation_mode is EvaluationMode.ASSESSMENT
+    assert (call.budget, call.max_awards, call.reserve_size, call.min_partners) == (None, 20, 5, 1)
+    assert call.criteria == []
+    assert "DE" in call.eligible_countries
+    assert "NO" not in call.eligible_countries
+    assert "The first 20 suitable proposals in that order are selected" in describe_call_rules(call)[3]
+
+
 def test_seeding_twice_changes_nothing(app_ctx) -> None:  # type: ignore[no-untyped-def]
     first = seed_reference_calls()
     db.session.commit()
@@ -62,8 +78,8 @@ def test_seeding_twice_changes_nothing(app_ctx) -> None:  # type: ignore[no-unty
     db.session.commit()
     assert all(created for _, created in first)
     assert not any(created for _, created in second)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == 3
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == 4
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 4
 
 
 def test_practice_deadline_is_thirty_days_after_the_seed_day_in_brussels() -> None:

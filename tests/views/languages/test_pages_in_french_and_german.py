@@ -21,6 +21,7 @@ from app.privacy.texts import current_text
 from app.services import letters as letter_service
 from app.services import proposals as proposal_service
 from app.web.locale import LANGUAGE_COOKIE
+from tests.assessment_worlds import make_mission_call
 from tests.factories import make_letter_scenario, make_open_call, make_proposal, make_ready_proposal
 from tests.i18n_support import english_left
 
@@ -37,6 +38,7 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("anonymous", "/", 200),
     ("anonymous", "/calls/{call}", 200),
     ("applicant", "/calls/{call}", 200),
+    ("anonymous", "/calls/{mission}", 200),  # a call for expression of interest: how it selects, not criteria
     ("anonymous", "/verify", 200),
     ("anonymous", "/verify/{code}", 200),
     ("anonymous", "/verify/NOSUCH-CODE1", 404),
@@ -87,6 +89,8 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
             applicant, acronym="ZVRULES", submitted=False, partners=[("Kappa Lab", "CH")])
         rules.partners[1].organisation_type = OrganisationType.LARGE_COMPANY
         data = make_letter_scenario(applicant)
+        make_mission_call("ZV-MISSION-1", title="Zeta Vega Orbis", programme="Zeta",
+                          description="Lorem ipsum dolor.", strands=[])
         db.session.commit()
         letter_service.start_letter_batch(data["run"], actor=None)
         db.session.commit()
@@ -94,7 +98,7 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         db.session.commit()
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         assert award is not None
-        return {"call": "ZV-OPEN-1", "code": award.verification_code, "applicant": owner,
+        return {"call": "ZV-OPEN-1", "mission": "ZV-MISSION-1", "code": award.verification_code, "applicant": owner,
                 "draft": draft.id, "rules": rules.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
                 "proposals": [p.acronym for p in data["proposals"].values()] + [
                     "ZVDRAFT", "ZVREADY", "ZVRULES", "Kappa Lab", "part-b.pdf"]}

@@ -91,3 +91,27 @@ def test_officer_tables_link_their_references_once_instead_of_repeating_a_button
         html = officer.get(f"/manage/calls/{setup.code}/{page}").get_data(as_text=True)
         for reference in setup.references:
             assert cell.format(reference) in html, page
+
+
+def test_a_call_selected_by_assessment_shows_the_assessment_stage_instead_of_evaluation(app, client_as) -> None:  # type: ignore[no-untyped-def]
+    from app.models import User
+    from app.services.assessment import record_assessment
+    from tests.assessment_worlds import make_mission_world
+
+    officer = client_as(Role.OFFICER)
+    with app.app_context():
+        applicant = make_staff(Role.APPLICANT, "applicant@proc-mission.test", organisation="Alliance",
+                               country="LT", name="Lukas")
+        assessor = make_staff(Role.OFFICER, "officer@proc-mission.test", organisation="EISMEA", country="BE")
+        world = make_mission_world(applicant)
+        record_assessment(world.proposals[0], actor=db.session.get(User, assessor.id), verdict="suitable", fit=4,
+                          note="Strong links with Korean clusters.")
+        db.session.commit()
+    html = officer.get("/manage/calls/MISSION-KR").get_data(as_text=True)
+    assert re.findall(r"<h3>(\w+) <span", html) == [
+        "Intake", "Screening", "Assessment", "Ranking", "Selection", "Letters", "Redress"]
+    assessment = _stage(html, "assessment")
+    assert 'aria-current="step"' in assessment
+    assert "<dt>Assessed</dt><dd>1 of 4</dd>" in assessment
+    assert "3 proposals to assess." in assessment
+    assert 'href="/manage/calls/MISSION-KR/assessment">Assess the proposals</a>' in assessment

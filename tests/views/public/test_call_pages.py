@@ -22,10 +22,11 @@ def frozen_clock():  # type: ignore[no-untyped-def]
 
 def test_call_list_shows_the_reference_calls_as_closed(client, seeded) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/").get_data(as_text=True)
-    for code in ("SMP-COSME-2021-CLUSTER-01", "EUID-2022-SESSIONS", "EUID-2022-LOCAL"):
+    for code in ("SMP-COSME-2021-CLUSTER-01", "EUID-2022-SESSIONS", "EUID-2022-LOCAL",
+                 "EUROCLUSTERS-2022-MISSION-KR"):
         assert code in page
     assert "No call is open at the moment." in page
-    assert page.count("badge-closed") == 3
+    assert page.count("badge-closed") == 4
 
 
 def test_call_page_shows_the_deadline_in_brussels_time_and_the_rules(client, seeded) -> None:  # type: ignore[no-untyped-def]
@@ -123,3 +124,14 @@ def test_the_call_page_names_the_organisation_types_and_annexes_the_call_asks_fo
     assert ("Required annexes: Part B (technical description), Letter of support. Each PDF has at most 3 pages."
             in page)
     assert "Part B as one PDF" not in page
+
+
+def test_a_call_for_expression_of_interest_says_how_it_selects_instead_of_criteria(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/calls/EUROCLUSTERS-2022-MISSION-KR").get_data(as_text=True)
+    assert "How expressions of interest are selected" in page
+    assert "The 20 places go to the expressions of interest assessed suitable with the best fit" in page
+    assert "The next 5 form the reserve list, in the same order." in page
+    assert "Award criteria" not in page
+    assert "Evaluators per proposal" not in page
+    french = client.get("/calls/EUROCLUSTERS-2022-MISSION-KR?lang=fr")
+    assert french.status_code == 200
