@@ -2,7 +2,7 @@
 officer's assessments
 
 Revision ID: 7c3e9a41b2d8
-Revises: e4b7d2c91a05
+Revises: 778fdb010c25
 Create Date: 2026-12-02 11:10:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c3e9a41b2d8'
-down_revision = 'e4b7d2c91a05'
+down_revision = '778fdb010c25'
 branch_labels = None
 depends_on = None
 
