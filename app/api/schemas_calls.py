@@ -14,7 +14,6 @@ from app.call_inputs import (
     COUNTRY_SCOPES,
     COUNTRY_STRENGTHS,
     COVERAGE_FIELDS,
-    ANNEX_TYPES,
     EVALUATION_MODES,
     KINDS,
     ORGANISATION_TYPES,
