@@ -45,7 +45,7 @@ from app.queries.selection import (
     scores_statement,
 )
 
-CACHE_SIZE = 8  # rankings kept per process: a few calls, each with the options an officer is comparing
+CACHE_SIZE = 4  # rankings kept per process (one of 5,000 proposals holds about 15 MB): the calls being ranked now
 _EXTENSION = "eurogrants.ranking_cache"
 _HEAD, _PROPOSAL, _SCORE = 0, 1, 2  # the parts of the statement, in the order it returns them
 
