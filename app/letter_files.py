@@ -127,10 +127,7 @@ def render_redress_closing(request: RedressRequest, *, reference: str, outcome: 
     with in_language(letter_language(request.proposal)):
         context = redress_closing_context(request, reference=reference, outcome=outcome, decided=decided)
         html = render_template("pdf/letter_redress_closing.html", **context)
-    pdf, pages = render_pdf_with_pages(html, stylesheets=LETTER_STYLESHEETS,
-                                       tagged=bool(current_app.config["LETTER_PDF_TAGS"]))
-    return RenderedLetter(kind=LetterKind.REDRESS_REPLY, reference=reference,
-                          verification_code=context["verification_code"], decision_date=decided, pdf=pdf, pages=pages)
+    return _redress_letter_pdf(html, context, decided)
 
 
 def render_redress_reply(request: RedressRequest, *, reference: str, assessment: str,
@@ -138,7 +135,11 @@ def render_redress_reply(request: RedressRequest, *, reference: str, assessment:
     """The review committee's reply to an evaluation review request, rendered to PDF (same inputs, same bytes)."""
     context = redress_reply_context(request, reference=reference, assessment=assessment, decided=decided)
     html = render_template("pdf/letter_redress_reply.html", **context)
+    return _redress_letter_pdf(html, context, decided)
+
+
+def _redress_letter_pdf(html: str, context: dict[str, Any], decided: datetime) -> RenderedLetter:
     pdf, pages = render_pdf_with_pages(html, stylesheets=LETTER_STYLESHEETS,
                                        tagged=bool(current_app.config["LETTER_PDF_TAGS"]))
-    return RenderedLetter(kind=LetterKind.REDRESS_REPLY, reference=reference,
+    return RenderedLetter(kind=LetterKind.REDRESS_REPLY, reference=context["reference"],
                           verification_code=context["verification_code"], decision_date=decided, pdf=pdf, pages=pages)

@@ -245,9 +245,10 @@ def _proposal(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def redress_reply_context(request: RedressRequest, *, reference: str, assessment: str,
-                          decided: datetime) -> dict[str, Any]:
-    """What the review committee's reply to an evaluation review request shows (the decision stands)."""
+def _redress_letter(request: RedressRequest, *, reference: str, assessment: str,
+                    decided: datetime) -> dict[str, Any]:
+    """What every reply to an evaluation review request shows: the letter's reference, code and date, the call, the
+    proposal, the request's filing day and the committee's assessment, the issuer and the contact point."""
     proposal = request.proposal
     call = proposal.call
     config = current_app.config
@@ -261,8 +262,7 @@ def redress_reply_context(request: RedressRequest, *, reference: str, assessment
         "call": {"code": call.code, "title": call.title, "programme": call.programme},
         "proposal": _proposal(proposal),
         "request": {"filed_day": _day_text(request.filed_at.astimezone(call.zone).date()),
-                    "ground": request.ground.label, "letter": request.letter.reference,
-                    "decision": letter_decision_label(request.stage, call.kind)},
+                    "letter": request.letter.reference},
         "assessment_paragraphs": [part.strip() for part in assessment.split("\n\n") if part.strip()],
         "issuer": config.get("LETTER_ISSUER", ""), "signatory": config.get("LETTER_SIGNATORY", ""),
         "contact_email": call.letter_contact or config.get("LETTER_CONTACT_EMAIL", ""),
@@ -270,17 +270,23 @@ def redress_reply_context(request: RedressRequest, *, reference: str, assessment
     }
 
 
+def redress_reply_context(request: RedressRequest, *, reference: str, assessment: str,
+                          decided: datetime) -> dict[str, Any]:
+    """What the review committee's reply to an evaluation review request shows (the decision stands)."""
+    context = _redress_letter(request, reference=reference, assessment=assessment, decided=decided)
+    context["request"].update(ground=request.ground.label,
+                              decision=letter_decision_label(request.stage, request.proposal.call.kind))
+    return context
+
+
 def redress_closing_context(request: RedressRequest, *, reference: str, outcome: dict[str, Any],
                             decided: datetime) -> dict[str, Any]:
     """What the letter closing an upheld evaluation review shows: the request upheld, the re-evaluation's result
     (its new score and rank) and the outcome `scoring.review` decided (`outcome`, as the request records it), with
     its figures in the language being spoken (the coordinator's)."""
-    proposal = request.proposal
-    call = proposal.call
-    config = current_app.config
-    code = verification_code(reference)
-    base_url = str(config.get("PUBLIC_BASE_URL", "")).rstrip("/")
-    assessment = request.assessment or ""
+    call = request.proposal.call
+    context = _redress_letter(request, reference=reference, assessment=request.assessment or "", decided=decided)
+    context["request"]["decision"] = gettext(letter_decision_label(request.stage, call.kind))
 
     def amount(key: str) -> str | None:
         value = outcome.get(key)
@@ -290,22 +296,10 @@ def redress_closing_context(request: RedressRequest, *, reference: str, outcome:
         value = outcome.get(key)
         return None if value is None else _score(Decimal(str(value)))
 
-    return {
-        **_letter_kind(LetterKind.REDRESS_REPLY, call),
-        "reference": reference, "verification_code": code, "verify_url": f"{base_url}/verify/{code}",
-        "decision_iso": decided.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "decision_day": _day_text(decided.astimezone(call.zone).date()),
-        "call": {"code": call.code, "title": call.title, "programme": call.programme},
-        "proposal": _proposal(proposal),
-        "request": {"filed_day": _day_text(request.filed_at.astimezone(call.zone).date()),
-                    "letter": request.letter.reference,
-                    "decision": gettext(letter_decision_label(request.stage, call.kind))},
-        "assessment_paragraphs": [part.strip() for part in assessment.split("\n\n") if part.strip()],
-        "outcome": {"outcome": outcome.get("outcome"), "code": outcome.get("code"), "rank": outcome.get("rank"),
-                    "total": score("total"), "score_sum": score("score_sum"),
-                    "max_total": _score(call.max_total_score), "grant": amount("grant"),
-                    "budget_left": amount("budget_left"), "reserve_position": outcome.get("reserve_position"),
-                    "max_awards": outcome.get("max_awards")},
-        "issuer": config.get("LETTER_ISSUER", ""), "signatory": config.get("LETTER_SIGNATORY", ""),
-        "contact_email": call.letter_contact or config.get("LETTER_CONTACT_EMAIL", ""),
+    context["outcome"] = {
+        "outcome": outcome.get("outcome"), "code": outcome.get("code"), "rank": outcome.get("rank"),
+        "total": score("total"), "score_sum": score("score_sum"), "max_total": _score(call.max_total_score),
+        "grant": amount("grant"), "budget_left": amount("budget_left"),
+        "reserve_position": outcome.get("reserve_position"), "max_awards": outcome.get("max_awards"),
     }
+    return context

@@ -26,7 +26,7 @@ from app.enums import (
 )
 from app.extensions import db
 from app.formatting import format_local
-from app.letter_files import render_redress_closing, render_redress_reply
+from app.letter_files import RenderedLetter, render_redress_closing, render_redress_reply
 from app.models import Assignment, Letter, Proposal, RedressRequest, SelectionRun, User
 from app.models.limits import MAX_REDRESS_GROUNDS, MIN_REDRESS_GROUNDS
 from app.queries.access import is_member_of_proposal_organisation, require_officer
@@ -161,18 +161,25 @@ def reject_redress_request(request: RedressRequest, *, actor: User | None, asses
     member, assessment = _check_decision(request, actor, assessment)
     decided = utcnow().replace(microsecond=0)
     reference = f"{request.proposal.reference}-R{request.id}"
-    rendered = render_redress_reply(request, reference=reference, assessment=assessment, decided=decided)
-    get_storage().put_bytes(rendered.pdf)
-    reply = Letter(proposal_id=request.proposal_id, run_id=None, kind=LetterKind.REDRESS_REPLY, reference=reference,
-                   verification_code=rendered.verification_code, sha256=rendered.sha256, decision_date=decided,
-                   created_at=decided, published_at=decided, published_by_id=member.id,
-                   size_bytes=len(rendered.pdf), page_count=rendered.pages)
-    db.session.add(reply)
-    db.session.flush()
+    reply = _publish_reply(request, render_redress_reply(request, reference=reference, assessment=assessment,
+                                                          decided=decided), by=member)
     request.status, request.assessment = RedressStatus.REJECTED, assessment
     request.decided_at, request.decided_by_id, request.reply_letter_id = decided, member.id, reply.id
     record_event(member, "redress.rejected", object_type="proposal", object_id=request.proposal_id,
                  request=request.id, reply=reference)
+    db.session.flush()
+    return reply
+
+
+def _publish_reply(request: RedressRequest, rendered: RenderedLetter, *, by: User) -> Letter:
+    """Store the reply's PDF and publish it at once under the coordinator's *My letters* (a reply is not batched)."""
+    get_storage().put_bytes(rendered.pdf)
+    decided = rendered.decision_date
+    reply = Letter(proposal_id=request.proposal_id, run_id=None, kind=LetterKind.REDRESS_REPLY,
+                   reference=rendered.reference, verification_code=rendered.verification_code, sha256=rendered.sha256,
+                   decision_date=decided, created_at=decided, published_at=decided, published_by_id=by.id,
+                   size_bytes=len(rendered.pdf), page_count=rendered.pages)
+    db.session.add(reply)
     db.session.flush()
     return reply
 
@@ -314,14 +321,8 @@ def close_redress_request(request: RedressRequest, *, actor: User | None, token:
                "score_sum": preview.document["reviewed"]["rerun"].get("score_sum"),
                "max_awards": preview.document["rules"].get("max_awards"), "in_force": preview.in_force.number,
                "rerun": preview.rerun.number, "run": run.number if run is not None else None}
-    rendered = render_redress_closing(request, reference=reference, outcome=outcome, decided=decided)
-    get_storage().put_bytes(rendered.pdf)
-    reply = Letter(proposal_id=request.proposal_id, run_id=None, kind=LetterKind.REDRESS_REPLY, reference=reference,
-                   verification_code=rendered.verification_code, sha256=rendered.sha256, decision_date=decided,
-                   created_at=decided, published_at=decided, published_by_id=actor.id,
-                   size_bytes=len(rendered.pdf), page_count=rendered.pages)
-    db.session.add(reply)
-    db.session.flush()
+    reply = _publish_reply(request, render_redress_closing(request, reference=reference, outcome=outcome,
+                                                            decided=decided), by=actor)
     request.outcome, request.outcome_run_id, request.reply_letter_id = outcome, run.id if run else None, reply.id
     request.closed_at, request.closed_by_id = decided, actor.id
     record_event(actor, "redress.closed", object_type="proposal", object_id=request.proposal_id, request=request.id,

@@ -120,3 +120,61 @@ def test_another_organisation_does_not_see_the_letter(app, letters, client_as) -
     assert other.get(f"/applicant/letters/{letters['reserve']}/review").status_code == 404
     assert other.post(f"/applicant/letters/{letters['reserve']}/review",
                       data={"ground": "incoherence", "grounds_text": GROUNDS}).status_code == 404
+
+
+@pytest.mark.parametrize(("language", "state", "amount"), [
+    ("en", "Upheld: funded from the budget left", "€1,000,000.00"),
+    ("fr", "Accueillie : financée sur le budget restant", "1\u202f000\u202f000,00\u00a0€"),
+])
+def test_the_coordinator_follows_an_upheld_review_to_its_outcome_and_letter(app, login, language: str, state: str,
+                                                                            amount: str) -> None:
+    from types import SimpleNamespace
+
+    from app.models import User
+    from app.queries.redress import review_preview
+    from app.services.redress import (
+        assign_reevaluators,
+        close_redress_request,
+        rerun_after_review,
+        uphold_redress_request,
+    )
+    from tests.evaluation_support import user
+    from tests.redress_worlds import ASSESSMENT, evaluate, make_redress_world
+
+    with app.app_context():
+        world = make_redress_world()
+        officer = user(world.world.officer_id)
+        request = db.session.get(RedressRequest, world.request_id)
+        assert request is not None
+        uphold_redress_request(request, actor=user(world.outsider_id), assessment=ASSESSMENT)
+        assign_reevaluators(request, actor=officer)
+        evaluate(request.proposal, world.world, value="4", approver=officer)
+        rerun_after_review(request, actor=officer)
+        preview = review_preview(request)
+        assert preview is not None
+        close_redress_request(request, actor=officer, token=preview.token)
+        applicant = db.session.get(User, world.world.applicant_id)
+        assert applicant is not None
+        applicant.language = None if language == "en" else language
+        email, letter_id = applicant.email, request.letter_id
+        reply_id, reply_reference = request.reply_letter_id, request.reply_letter.reference  # type: ignore[union-attr]
+        db.session.commit()
+    client = login(app.test_client(), SimpleNamespace(email=email))
+    dashboard = client.get("/applicant/").get_data(as_text=True)
+    assert state in dashboard
+    assert amount in dashboard
+    if language != "en":
+        from tests.i18n_support import english_left
+
+        # The reviews' section: from the last section opened before the state to its end.
+        section = dashboard[dashboard.rindex("<section", 0, dashboard.index(state)):]
+        section = section[:section.index("</section>")]
+        assert state in section
+        with app.app_context():
+            typed = [row for row in db.session.scalars(sa.select(Letter.reference))]
+        assert english_left(section, language, user_content=[*typed, "Call REDRESS-UP", "ACR1", "REDRESS-UP"]) == []
+    page = client.get(f"/applicant/letters/{letter_id}/review").get_data(as_text=True)
+    assert reply_reference in page
+    reply = client.get(f"/applicant/letters/{reply_id}.pdf")
+    assert reply.status_code == 200
+    assert reply.mimetype == "application/pdf"
