@@ -135,7 +135,9 @@ def test_organisation_types_annexes_and_redress_wording_are_settings_refused_at_
         ["cluster_organisation", "sme"], ["part_b", "support_letter"])
     unknown = _error(client.patch("/api/v1/calls/NEW-2031-01", headers=officer,
                                   json={"organisation_types": ["startup"]}), 422, "invalid_input")
-    assert "organisation_types" in str(unknown["details"])
+    assert unknown["details"]["fields"] == {"organisation_types": {"0": [
+        "Must be one of: cluster_organisation, sme, large_company, university_or_research, public_authority, "
+        "business_support_organisation, other."]}}
     both = _error(client.patch("/api/v1/calls/NEW-2031-01", headers=officer,
                                json={"optional_annexes": ["support_letter"]}), 422, "invalid_input")
     assert both["details"]["fields"] == {
