@@ -110,7 +110,8 @@ def whole_call_problems(merged: dict[str, Any]) -> dict[str, str]:
     """The rules that need the whole call, on the call as it would be (field -> message): the dates, the
     consortium, the annexes, the money and the scoring."""
     assessed = merged["evaluation_mode"] == EvaluationMode.ASSESSMENT.value
-    if not merged["criteria"] and not assessed:
+    criteria = merged.get("criteria") or ()  # a new call selected by assessment may leave them out
+    if not criteria and not assessed:
         return {"criteria": "Give at least one criterion."}
     problems: dict[str, str] = {}
     if assessed:
@@ -133,11 +134,11 @@ def whole_call_problems(merged: dict[str, Any]) -> dict[str, str]:
                                         "optional.")
     if merged["coverage_field"] == "strand" and not merged["strands"]:
         problems["coverage_field"] = "Covering the strands needs a list of strands."
-    keys = [criterion.key for criterion in merged["criteria"]]
+    keys = [criterion.key for criterion in criteria]
     unknown = [key for key in merged["tie_break"] if key not in keys]
     if unknown:
         problems["tie_break"] = f"Not a criterion of this call: {', '.join(unknown)} (criteria: {', '.join(keys)})."
-    top = sum((criterion.max for criterion in merged["criteria"]), Decimal(0))
+    top = sum((criterion.max for criterion in criteria), Decimal(0))
     threshold = merged["overall_threshold"]
     if threshold is not None and not 0 <= threshold <= top:
         problems["overall_threshold"] = f"Within the scale of the total, 0 to {tidy(top)}."

@@ -85,3 +85,19 @@ def test_the_routes_are_in_the_openapi_document(client) -> None:  # type: ignore
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert "get" in paths["/api/v1/calls/{code}/assessments"]
     assert "put" in paths["/api/v1/calls/{code}/assessments/{proposal_id}"]
+
+
+def test_a_call_for_expression_of_interest_is_opened_over_the_api(client, make_user, token_for) -> None:  # type: ignore[no-untyped-def]
+    from tests.services.test_call_opening import DEADLINE, OPENS
+
+    headers = {"Authorization": f"Bearer {token_for(make_user(Role.OFFICER))}"}
+    body = {"code": "EOI-2031-KR", "title": "A mission", "programme": "SMP", "kind": "event",
+            "evaluation_mode": "assessment", "opens_at": OPENS.isoformat(), "deadline": DEADLINE.isoformat(),
+            "max_awards": 20, "reserve_size": 5}
+    created = client.post("/api/v1/calls", headers=headers, json=body)
+    assert created.status_code == 201, created.json
+    assert (created.json["evaluation_mode"], created.json["criteria"], created.json["budget"]) == (
+        "assessment", [], None)
+    refused = client.post("/api/v1/calls", headers=headers, json={**body, "code": "EOI-2032-KR", "budget": "1000.00"})
+    assert refused.status_code == 422
+    assert list(refused.json["error"]["details"]["fields"]) == ["budget"]
