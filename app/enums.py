@@ -114,8 +114,8 @@ class Gender(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"woman": "Woman", "man": "Man", "another": "Non-binary or another gender",
-                "prefer_not_to_say": "Prefer not to say"}[self.value]
+        return {"woman": N_("Woman"), "man": N_("Man"), "another": N_("Non-binary or another gender"),
+                "prefer_not_to_say": N_("Prefer not to say")}[self.value]
 
 
 class RuleStrength(StrEnum):

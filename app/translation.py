@@ -27,6 +27,12 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     return str(flask_babel.ngettext(singular, plural, num, **variables))
 
 
+def pgettext(context: str, message: str, **variables: Any) -> str:
+    """`message` as meant in `context` (one English word, two translations: a report "Submitted" is "Soumis" where a
+    proposal is "Soumise")."""
+    return str(flask_babel.pgettext(context, message, **variables))
+
+
 def lazy_gettext(message: str, **variables: Any) -> Any:
     """`message` translated when it is read as a string (form labels, defined once for every request)."""
     return flask_babel.lazy_gettext(message, **variables)
