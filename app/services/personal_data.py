@@ -7,17 +7,17 @@ audit event and flushes; the view commits. What is held, why and for how long is
 from __future__ import annotations
 
 import re
-import smtplib
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 
 from app import jobs
 from app.clock import utcnow
 from app.enums import ErasureKind, OrganisationType, Role
 from app.extensions import db
+from app.languages import N_
 from app.models import Correction, EmailChange, Erasure, Job, Organisation, User, UserRole
 from app.privacy.access_log import note_access
 from app.queries.access import is_member_of, require_officer
@@ -25,17 +25,16 @@ from app.queries.accounts import clean_organisation, find_organisation, normalis
 from app.queries.erasure import ErasureAssessment, assess_erasure, erasure_of
 from app.queries.personal_data import email_change_token, email_link_matches
 from app.queries.personal_data_export import PersonalDataExport, personal_data_export
-from app.services import outbox
 from app.services.accounts import password_matches
 from app.services.audit import record_event
 from app.services.errors import (
-    DomainError,
     EmailTaken,
     InvalidInput,
     InvalidTransition,
     NotAllowed,
     NotFound,
 )
+from app.services.mail import public_base_url, send_to_person
 from app.services.pseudonymisation import erase_person
 
 REQUEST_REFERENCE_LIMIT = 300
@@ -215,16 +214,14 @@ def send_email_confirmation_job(payload: dict[str, Any]) -> dict[str, Any]:
     change = db.session.get(EmailChange, int(payload["change"]))
     if change is None or not change.is_open():
         return {"sent": False, "reason": "no longer waiting"}
-    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
-    link = f"{base}/account/email/{change.id}/{email_change_token(change)}"
-    body = render_template("email/email_confirmation.txt", change=change, link=link, user=change.user,
-                           valid_for_hours=int(EMAIL_CHANGE_VALID_FOR.total_seconds() // 3600))
-    try:
-        outbox.send_now([change.new_email], "Confirm your new e-mail address for Eurogrants", body,
-                        message_id=f"email-change-{change.id}")
-    except (DomainError, OSError, smtplib.SMTPException) as error:
-        change.send_error = getattr(error, "message", None) or str(error)[:1000]
-        return {"sent": False, "reason": change.send_error}
+    link = f"{public_base_url()}/account/email/{change.id}/{email_change_token(change)}"
+    reason = send_to_person(change.user, N_("Confirm your new e-mail address for Eurogrants"),
+                            "email/email_confirmation.txt", message_id=f"email-change-{change.id}",
+                            address=change.new_email, change=change, link=link,
+                            valid_for_hours=int(EMAIL_CHANGE_VALID_FOR.total_seconds() // 3600))
+    if reason is not None:
+        change.send_error = reason
+        return {"sent": False, "reason": reason}
     change.sent_at, change.send_error = utcnow(), None
     return {"sent": True}
 
