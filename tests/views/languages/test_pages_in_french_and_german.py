@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Assignment, Letter, User
 from app.privacy.texts import current_text
 from app.services import letters as letter_service
+from app.services import membership
 from app.services import proposals as proposal_service
 from app.web.locale import LANGUAGE_COOKIE
 from tests.factories import (
@@ -90,6 +91,10 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
       for section in ("", "/summary", "/consortium", "/budget", "/annexes", "/withdraw")],
     ("applicant", "/applicant/proposals/{submitted}/submissions/1", 200),
     *EVALUATOR_PAGES,
+    # My organisation: a member's page (a request to join, an invitation not answered) and a newcomer's, invited.
+    ("applicant", "/applicant/organisation", 200),
+    ("newcomer", "/applicant/organisation", 200),
+    ("newcomer", "/applicant/invitations/{invitation}", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -97,12 +102,17 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("anonymous", "/auth/register", {"email": "not-an-address", "password": "short", "confirm": "other"}),
     ("anonymous", "/auth/password-reset", {"email": ""}),
     *EVALUATOR_REFUSALS,
+    ("newcomer", "/applicant/organisation/join-requests", {"organisation_name": "Nowhere Ltd", "country": "BE"}),
+    ("newcomer", "/applicant/organisation/new", {"organisation_name": "", "country": ""}),
+    ("applicant", "/applicant/organisation/invitations", {"email": "not-an-address"}),
 ]
 
 
 @pytest.fixture
 def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
     owner = make_user(Role.APPLICANT)
+    newcomer = make_user(Role.APPLICANT, organisation=None, full_name="Nora Neu")
+    asking = make_user(Role.APPLICANT, organisation=None, full_name="Anton Asker")
     with app.app_context():
         call = make_open_call("ZV-OPEN-1", criteria=CRITERIA, budget=Decimal("42000000"), page_limit=10,
                               max_grant_per_proposal=Decimal("500000"), duration_min_months=24,
@@ -124,12 +134,17 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         assert award is not None
         evaluation = _evaluation_world()
+        organisation = applicant.organisation
+        assert organisation is not None
+        membership.request_to_join(db.session.merge(asking), organisation, message="Zeta team")
+        _, token = membership.invite_member(organisation, actor=applicant, email=newcomer.email)
         db.session.commit()
         return {"call": "ZV-OPEN-1", "code": award.verification_code, "applicant": owner,
                 "draft": draft.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
-                **evaluation,
+                **evaluation, "newcomer": newcomer, "invitation": token,
                 "proposals": [p.acronym for p in data["proposals"].values()] + [
-                    "ZVDRAFT", "ZVREADY", "Kappa Lab", "part-b.pdf", *EVALUATION_CONTENT]}
+                    "ZVDRAFT", "ZVREADY", "Kappa Lab", "part-b.pdf", "Nora Neu", "Anton Asker", "Zeta team",
+                    "Nowhere Ltd", *EVALUATION_CONTENT]}
 
 
 # What the evaluation world's people typed or were named.
