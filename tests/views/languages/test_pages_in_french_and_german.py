@@ -95,6 +95,9 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("applicant", "/applicant/organisation", 200),
     ("newcomer", "/applicant/organisation", 200),
     ("newcomer", "/applicant/invitations/{invitation}", 200),
+    # The account pages (the erasure pages aside: their record of processing is English for now).
+    *[(who, f"/account/{page}", 200) for who in ("applicant", "evaluator")
+      for page in ("", "sessions", "password", "tokens", "two-factor")],
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -105,6 +108,9 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("newcomer", "/applicant/organisation/join-requests", {"organisation_name": "Nowhere Ltd", "country": "BE"}),
     ("newcomer", "/applicant/organisation/new", {"organisation_name": "", "country": ""}),
     ("applicant", "/applicant/organisation/invitations", {"email": "not-an-address"}),
+    ("applicant", "/account/name", {"name-full_name": ""}),
+    ("applicant", "/account/email", {"email-new_email": "applicant1@example.test", "email-password": "wrong"}),
+    ("applicant", "/account/password", {"current_password": "wrong", "password": "short", "confirm": "other"}),
 ]
 
 
