@@ -13,8 +13,8 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"applicant": "Applicant", "evaluator": "Evaluator", "officer": "Programme officer",
-                "admin": "Administrator"}[self.value]
+        return {"applicant": N_("Applicant"), "evaluator": N_("Evaluator"), "officer": N_("Programme officer"),
+                "admin": N_("Administrator")}[self.value]
 
 
 class OrganisationType(StrEnum):
@@ -129,8 +129,8 @@ class Gender(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"woman": "Woman", "man": "Man", "another": "Non-binary or another gender",
-                "prefer_not_to_say": "Prefer not to say"}[self.value]
+        return {"woman": N_("Woman"), "man": N_("Man"), "another": N_("Non-binary or another gender"),
+                "prefer_not_to_say": N_("Prefer not to say")}[self.value]
 
 
 class RuleStrength(StrEnum):

@@ -3,7 +3,9 @@
 Scores run from 0 to the criterion's maximum in steps of `SCORE_STEP` (0.5). A draft may be incomplete but never
 holds an invalid score; a submitted report needs every score, every comment of at least `MIN_COMMENT_LENGTH`
 characters and an overall comment. The individual report service (app.services.reviews) and the consensus service
-(app.services.consensus) apply the same rules through these functions. No Flask and no database session here.
+(app.services.consensus) apply the same rules through these functions. No request and no database session here:
+refusals are catalogue messages the web layer translates for their reader, and the messages of the missing fields
+are written in the language being spoken (app.translation; English outside a request).
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, TypeVar
 
+from app.formatting import format_score
 from app.inputs import ScoreInput
+from app.languages import N_
 from app.models import ConsensusScore, Criterion, IndividualScore
 from app.models.limits import MAX_COMMENT_LENGTH, MIN_COMMENT_LENGTH, SCORE_STEP
 from app.services.errors import InvalidInput
+from app.translation import current_language, gettext, ngettext
+
+NOT_A_NUMBER = N_("%(criterion)s: the score must be a number.")
 
 ParsedScores = dict[int, tuple[Decimal | None, str]]  # criterion id → (score or None, comment)
 ScoreRow = TypeVar("ScoreRow", IndividualScore, ConsensusScore)
@@ -34,20 +41,23 @@ def parse_score(criterion: Criterion, value: Any) -> Decimal | None:
         return None
     field = f"scores.{criterion.key}.score"
     if isinstance(value, bool):
-        raise InvalidInput(f"{criterion.name}: the score must be a number.", details={"field": field})
+        raise InvalidInput(NOT_A_NUMBER, details={"field": field}, criterion=criterion.name)
     try:
         score = Decimal(str(value).strip())
     except InvalidOperation:
-        raise InvalidInput(f"{criterion.name}: the score must be a number.", details={"field": field}) from None
+        raise InvalidInput(NOT_A_NUMBER, details={"field": field}, criterion=criterion.name) from None
     if not score.is_finite():
-        raise InvalidInput(f"{criterion.name}: the score must be a number.", details={"field": field})
+        raise InvalidInput(NOT_A_NUMBER, details={"field": field}, criterion=criterion.name)
     maximum = criterion.max_score
+    locale = current_language()
     if score < 0 or score > maximum:
-        raise InvalidInput(f"{criterion.name}: the score must be between 0 and {maximum.normalize():f}.",
-                           details={"field": field})
+        raise InvalidInput(N_("%(criterion)s: the score must be between 0 and %(maximum)s."),
+                           details={"field": field}, criterion=criterion.name,
+                           maximum=format_score(maximum, locale=locale))
     if score % SCORE_STEP != 0:
-        raise InvalidInput(f"{criterion.name}: scores go in steps of {SCORE_STEP} (e.g. 3 or 3.5).",
-                           details={"field": field})
+        raise InvalidInput(N_("%(criterion)s: scores go in steps of %(step)s (e.g. 3 or 3.5)."),
+                           details={"field": field}, criterion=criterion.name,
+                           step=format_score(SCORE_STEP, locale=locale))
     return score.quantize(Decimal("0.1"))
 
 
@@ -55,7 +65,8 @@ def clean_comment(text: str | None, field: str, label: str) -> str:
     """The comment without surrounding blanks; InvalidInput when longer than MAX_COMMENT_LENGTH."""
     text = (text or "").strip()
     if len(text) > MAX_COMMENT_LENGTH:
-        raise InvalidInput(f"{label}: at most {MAX_COMMENT_LENGTH} characters.", details={"field": field})
+        raise InvalidInput(N_("%(label)s: at most %(count)d characters."), details={"field": field}, label=label,
+                           count=MAX_COMMENT_LENGTH)
     return text
 
 
@@ -64,7 +75,7 @@ def parse_scores(criteria: list[Criterion], scores: Mapping[str, ScoreInput]) ->
     by_key = {c.key: c for c in criteria}
     unknown = sorted(set(scores) - set(by_key))
     if unknown:
-        raise InvalidInput(f"Unknown criterion: {', '.join(unknown)}.", details={"field": "scores"})
+        raise InvalidInput(N_("Unknown criterion: %(keys)s."), details={"field": "scores"}, keys=", ".join(unknown))
     parsed = {}
     for key, given in scores.items():
         criterion = by_key[key]
@@ -93,15 +104,25 @@ def scores_of(report: ScoredReport | None) -> ParsedScores:
 
 def completeness_errors(criteria: list[Criterion], scores: Mapping[int, tuple[Decimal | None, str]],
                         overall_comment: str) -> dict[str, str]:
-    """What is missing before a report can be submitted, by field name ({} when complete)."""
+    """What is missing before a report can be submitted, by field name ({} when complete), in the language being
+    spoken."""
     errors = {}
     for criterion in criteria:
         score, comment = scores.get(criterion.id, (None, ""))
         if score is None:
-            errors[f"scores.{criterion.key}.score"] = f"{criterion.name}: give a score."
+            errors[f"scores.{criterion.key}.score"] = gettext("%(criterion)s: give a score.", criterion=criterion.name)
         if len(comment.strip()) < MIN_COMMENT_LENGTH:
-            errors[f"scores.{criterion.key}.comment"] = (
-                f"{criterion.name}: justify the score in at least {MIN_COMMENT_LENGTH} characters.")
+            errors[f"scores.{criterion.key}.comment"] = ngettext(
+                "%(criterion)s: justify the score in at least %(num)d character.",
+                "%(criterion)s: justify the score in at least %(num)d characters.",
+                MIN_COMMENT_LENGTH, criterion=criterion.name)
     if len((overall_comment or "").strip()) < MIN_COMMENT_LENGTH:
-        errors["overall_comment"] = f"Write an overall comment of at least {MIN_COMMENT_LENGTH} characters."
+        errors["overall_comment"] = ngettext("Write an overall comment of at least %(num)d character.",
+                                             "Write an overall comment of at least %(num)d characters.",
+                                             MIN_COMMENT_LENGTH)
     return errors
+
+
+def incomplete(report_kind: str, errors: dict[str, str]) -> InvalidInput:
+    """The refusal to submit an incomplete report (`errors` from `completeness_errors`): each field is named."""
+    return InvalidInput(report_kind, details={"fields": errors}, problems=" ".join(errors.values()))

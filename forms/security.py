@@ -16,7 +16,7 @@ from forms.wording import ProductForm
 class EndSessionForm(ProductForm):
     """A button that ends a session (the CSRF token is its only field)."""
 
-    submit = SubmitField("End")
+    submit = SubmitField(_l("End"))
 
 
 def _new_password_fields() -> tuple[PasswordField, PasswordField]:
@@ -32,10 +32,10 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
 
 
 class PasswordChangeForm(ProductForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)],
-                                     description="Asked again, so that nobody at an open browser changes it.")
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1000)],
+                                     description=_l("Asked again, so that nobody at an open browser changes it."))
     password, confirm = _new_password_fields()
-    submit = SubmitField("Change my password")
+    submit = SubmitField(_l("Change my password"))
 
 
 class PasswordResetRequestForm(ProductForm):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from app.translation import lazy_gettext as _l
 from forms.wording import ProductForm
 
-_CODE_HINT = "The 6-digit code your authenticator app shows now."
+_CODE_HINT = _l("The 6-digit code your authenticator app shows now.")
 
 
-def _code_field(label: str = "Code", description: str = _CODE_HINT, *, focus: bool = False,
-                required: str = "Enter the code.") -> StringField:
+def _code_field(label: Any = None, description: Any = _CODE_HINT, *, focus: bool = False,
+                required: Any = None) -> StringField:
+    label = label if label is not None else _l("Code")
+    required = required if required is not None else _l("Enter the code.")
     attributes: dict[str, object] = {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
     if focus:  # the one thing to type on its page
         attributes["autofocus"] = True
@@ -28,21 +32,21 @@ class SecondFactorForm(ProductForm):
 
 
 class EnrolmentStartForm(ProductForm):
-    submit = SubmitField("Set up two-factor sign-in")
+    submit = SubmitField(_l("Set up two-factor sign-in"))
 
 
 class EnrolmentConfirmForm(ProductForm):
-    code = _code_field(description="After adding Eurogrants to your app, enter the 6-digit code it shows.",
+    code = _code_field(description=_l("After adding Eurogrants to your app, enter the 6-digit code it shows."),
                        focus=True)
-    submit = SubmitField("Turn on two-factor sign-in")
+    submit = SubmitField(_l("Turn on two-factor sign-in"))
 
 
 class RecoveryCodesForm(ProductForm):
     code = _code_field()
-    submit = SubmitField("Make new recovery codes")
+    submit = SubmitField(_l("Make new recovery codes"))
 
 
 class TwoFactorDisableForm(ProductForm):
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1000)])
-    code = _code_field(description="The 6-digit code your authenticator app shows now, or a recovery code.")
-    submit = SubmitField("Turn off two-factor sign-in")
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1000)])
+    code = _code_field(description=_l("The 6-digit code your authenticator app shows now, or a recovery code."))
+    submit = SubmitField(_l("Turn off two-factor sign-in"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import email_validator
+from flask_babel.speaklater import LazyString  # type: ignore[import-untyped]  # Flask-Babel ships no types
 from flask_wtf import FlaskForm
 from wtforms import Field, Form
 from wtforms.validators import ValidationError
@@ -85,6 +86,15 @@ class ProductForm(FlaskForm):
     class Meta:
         def get_translations(self, form: Any) -> ProductTranslations:
             return PRODUCT_TRANSLATIONS
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        # A validator given a lazily translated message (DataRequired(_l("…"))) raises it as it is: made a plain
+        # string here, in the request's language, so that the page and the error summary show it like any other.
+        for field in self:
+            if any(isinstance(error, LazyString) for error in field.errors):
+                field.errors = [str(error) if isinstance(error, LazyString) else error for error in field.errors]
+        return valid
 
 
 class ProductSubform(Form):

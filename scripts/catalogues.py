@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 LANGUAGES = ("fr", "de")
 LANGUAGE_TEAMS = {"fr": "French", "de": "German"}
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2), "N_": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2), "N_": None,
+            "plural_forms": (1, 2)}
 SKIPPED_DIRECTORIES = {"tests", "bench", "migrations", "docs", "scripts", "scoring", "matching", "instance"}
 
 

@@ -27,6 +27,7 @@ from app.services.personal_data import (
     export_personal_data,
     request_email_change,
 )
+from app.translation import gettext
 from app.web.access import current_actor
 from app.web.downloads import send_attachment
 from app.web.transaction import command
@@ -81,8 +82,9 @@ def name() -> Response | tuple[str, int]:
         with command(form) as outcome:
             corrected = correct_name(current_actor(), actor=current_actor(), full_name=form.full_name.data or "")
         if outcome.ok:
-            flash("Your name is corrected. Submitted versions keep the name they were submitted with; their "
-                  "receipts show the correction." if corrected else "Your name is unchanged.", "success")
+            flash(gettext("Your name is corrected. Submitted versions keep the name they were submitted with; "
+                          "their receipts show the correction.") if corrected
+                  else gettext("Your name is unchanged."), "success")
             return redirect(url_for("account.personal_data"))
     return _page(422, name_form=form)
 
@@ -92,7 +94,7 @@ def organisation() -> Response | tuple[str, int]:
     person = current_actor()
     form = OrganisationForm()
     if person.organisation is None or not is_member_of(person, person.organisation):
-        flash("You belong to no organisation: there is nothing to correct.", "error")
+        flash(gettext("You belong to no organisation: there is nothing to correct."), "error")
         return redirect(url_for("account.personal_data"))
     if form.validate_on_submit():
         with command(form, locate=lambda name: form._fields.get(name)) as outcome:
@@ -100,8 +102,8 @@ def organisation() -> Response | tuple[str, int]:
                                              country=form.country.data or "",
                                              type_=OrganisationType(form.organisation_type.data))
         if outcome.ok:
-            flash("Your organisation's details are corrected for all its members." if corrected
-                  else "Your organisation's details are unchanged.", "success")
+            flash(gettext("Your organisation's details are corrected for all its members.") if corrected
+                  else gettext("Your organisation's details are unchanged."), "success")
             return redirect(url_for("account.personal_data"))
     return _page(422, organisation_form=form)
 
@@ -114,7 +116,8 @@ def email() -> Response | tuple[str, int]:
             change = request_email_change(current_actor(), actor=current_actor(), new_email=form.new_email.data or "",
                                           password=form.password.data or "")
         if outcome.ok:
-            flash(f"We sent a link to {change.new_email}: your address changes when you open it.", "success")
+            flash(gettext("We sent a link to %(email)s: your address changes when you open it.",
+                          email=change.new_email), "success")
             return redirect(url_for("account.personal_data"))
     return _page(422, email_form=form)
 
@@ -125,7 +128,7 @@ def cancel_email(change_id: int) -> Response:
     with command() as outcome:
         cancel_email_change(change, actor=current_actor())
     if outcome.ok:
-        flash("The change of e-mail address is cancelled; the link no longer works.", "success")
+        flash(gettext("The change of e-mail address is cancelled; the link no longer works."), "success")
     return redirect(url_for("account.personal_data"))
 
 
@@ -140,7 +143,7 @@ def confirm_email(change_id: int, link_token: str) -> Response | tuple[str, int]
         with command() as outcome:
             confirm_email_change(change, actor=current_actor(), token=link_token)
         if outcome.ok:
-            flash(f"Your e-mail address is now {change.new_email}.", "success")
+            flash(gettext("Your e-mail address is now %(email)s.", email=change.new_email), "success")
             return redirect(url_for("account.personal_data"))
     return render_template("account/confirm_email.html", change=change, form=form, link_token=link_token,
                            usable=change.is_open()), (200 if change.is_open() else 410)

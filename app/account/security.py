@@ -9,6 +9,7 @@ from app.account import bp
 from app.queries.sessions import load_session_of, sessions_of
 from app.services.passwords import change_password
 from app.services.sessions import end_all_sessions, end_session
+from app.translation import gettext, ngettext
 from app.web.access import current_actor
 from app.web.sessions import current_session_id
 from app.web.transaction import command
@@ -27,13 +28,13 @@ def end_one_session(session_id: int) -> Response:
     person = current_actor()
     row = load_session_of(session_id, person)
     if row.id == current_session_id():
-        flash("This is the session you are using: log out to end it.", "error")
+        flash(gettext("This is the session you are using: log out to end it."), "error")
         return redirect(url_for("account.sessions"))
     if EndSessionForm().validate_on_submit():
         with command() as outcome:
             end_session(row, actor=person)
         if outcome.ok:
-            flash("That session is ended: its browser must log in again.", "success")
+            flash(gettext("That session is ended: its browser must log in again."), "success")
     return redirect(url_for("account.sessions"))
 
 
@@ -44,8 +45,8 @@ def end_other_sessions() -> Response:
             ended = end_all_sessions(current_actor(), actor=current_actor(), except_current=current_session_id(),
                                      reason="ended by the user")
         if outcome.ok:
-            flash(f"{ended} other session{'s' if ended != 1 else ''} ended." if ended
-                  else "There was no other session.", "success")
+            flash(ngettext("%(num)d other session ended.", "%(num)d other sessions ended.", ended) if ended
+                  else gettext("There was no other session."), "success")
     return redirect(url_for("account.sessions"))
 
 
@@ -58,7 +59,8 @@ def password() -> Response | tuple[str, int]:
             ended = change_password(current_actor(), current_password=form.current_password.data or "",
                                     new_password=form.password.data or "", current_session=current_session_id())
         if outcome.ok:
-            others = f" {ended} other session{'s' if ended != 1 else ''} ended." if ended else ""
-            flash(f"Your password is changed.{others}", "success")
+            flash(ngettext("Your password is changed. %(num)d other session ended.",
+                           "Your password is changed. %(num)d other sessions ended.", ended) if ended
+                  else gettext("Your password is changed."), "success")
             return redirect(url_for("account.sessions"))
     return render_template("account/password.html", form=form), 422 if form.errors else 200

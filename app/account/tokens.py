@@ -10,6 +10,7 @@ from app.account import bp
 from app.clock import utcnow
 from app.queries.accounts import load_own_token, tokens_of
 from app.services.tokens import revoke_token
+from app.translation import gettext
 from app.web.access import current_actor
 from app.web.transaction import command
 
@@ -29,6 +30,6 @@ def revoke(token_id: int) -> Response:
         with command() as outcome:
             revoked = revoke_token(api_token, actor=current_actor())
         if outcome.ok:
-            flash(f"The token “{api_token.label}” is revoked." if revoked else "That token was revoked already.",
-                  "success")
+            flash(gettext("The token “%(label)s” is revoked.", label=api_token.label) if revoked
+                  else gettext("That token was revoked already."), "success")
     return redirect(url_for("account.tokens"))

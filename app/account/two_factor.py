@@ -18,6 +18,7 @@ from app.services.two_factor import (
     regenerate_recovery_codes,
     start_enrolment,
 )
+from app.translation import gettext
 from app.web.access import current_actor
 from app.web.transaction import command
 from forms.two_factor import EnrolmentConfirmForm, EnrolmentStartForm, RecoveryCodesForm, TwoFactorDisableForm
@@ -65,7 +66,8 @@ def two_factor_confirm() -> tuple[str, int]:
         with command(form) as outcome:
             codes = confirm_enrolment(current_actor(), code=form.code.data or "")
         if outcome.ok:
-            flash("Two-factor sign-in is on: from now on a log-in asks for a code after your password.", "success")
+            flash(gettext("Two-factor sign-in is on: from now on a log-in asks for a code after your password."),
+                  "success")
             return _page(recovery_codes=codes)
     return _page(422, confirm_form=form)
 
@@ -79,7 +81,7 @@ def two_factor_recovery_codes() -> tuple[str, int]:
         with command(form) as outcome:
             codes = regenerate_recovery_codes(current_actor(), code=form.code.data or "")
         if outcome.ok:
-            flash("New recovery codes: the earlier ones no longer work.", "success")
+            flash(gettext("New recovery codes: the earlier ones no longer work."), "success")
             return _page(recovery_codes=codes)
     return _page(422, codes_form=form)
 
@@ -93,6 +95,6 @@ def two_factor_disable() -> Response | tuple[str, int]:
         with command(form) as outcome:
             disable_two_factor(current_actor(), password=form.password.data or "", code=form.code.data or "")
         if outcome.ok:
-            flash("Two-factor sign-in is off: a log-in asks for your password only.", "success")
+            flash(gettext("Two-factor sign-in is off: a log-in asks for your password only."), "success")
             return redirect(url_for("account.two_factor"))
     return _page(422, disable_form=form)

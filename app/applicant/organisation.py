@@ -26,6 +26,7 @@ from app.queries.membership import (
     waiting_join_requests,
 )
 from app.services import membership
+from app.translation import gettext
 from app.web.access import current_actor
 from app.web.transaction import command
 from forms.organisation import InvitationForm, JoinRequestForm, OrganisationCreateForm
@@ -60,7 +61,7 @@ def organisation() -> tuple[str, int]:
 def _act(action: Callable[[], object], success: str) -> Response:
     """Run one membership change from a button (CSRF only) and come back to the page."""
     if not ConfirmForm().validate_on_submit():
-        flash("The form expired; please try again.", "error")
+        flash(gettext("The form expired; please try again."), "error")
         return redirect(url_for("applicant.organisation"))
     with command() as outcome:
         action()
@@ -80,7 +81,8 @@ def register_organisation() -> Response | tuple[str, int]:
             type_=OrganisationType(form.organisation_type.data))
     if not outcome.ok:
         return _page(outcome.status, create_form=form)
-    flash(f"{created.name} is registered, with you as its first member. Invite your colleagues below.", "success")
+    flash(gettext("%(organisation)s is registered, with you as its first member. Invite your colleagues below.",
+                  organisation=created.name), "success")
     return redirect(url_for("applicant.organisation"))
 
 
@@ -95,14 +97,14 @@ def request_to_join() -> Response | tuple[str, int]:
             message=form.message.data or "")
     if not outcome.ok:
         return _page(outcome.status, join_form=form)
-    flash(f"Your request to join {join_request.organisation.name} is sent. You will see its proposals once one of "
-          "its members approves.", "success")
+    flash(gettext("Your request to join %(organisation)s is sent. You will see its proposals once one of its "
+                  "members approves.", organisation=join_request.organisation.name), "success")
     return redirect(url_for("applicant.organisation"))
 
 
 @bp.post("/organisation/join-request/cancel")
 def cancel_join_request() -> Response:
-    return _act(lambda: membership.cancel_join_request(current_actor()), "Your request is cancelled.")
+    return _act(lambda: membership.cancel_join_request(current_actor()), gettext("Your request is cancelled."))
 
 
 @bp.post("/organisation/join-requests/<int:request_id>/<any(approve, refuse):decision>")
@@ -112,7 +114,8 @@ def decide_join_request(request_id: int, decision: str) -> Response:
     approve = decision == "approve"
     return _act(
         lambda: membership.decide_join_request(join_request, actor=current_actor(), approve=approve),
-        f"{newcomer.full_name} is now a member." if approve else f"The request of {newcomer.full_name} is refused.",
+        gettext("%(name)s is now a member.", name=newcomer.full_name) if approve
+        else gettext("The request of %(name)s is refused.", name=newcomer.full_name),
     )
 
 
@@ -122,7 +125,7 @@ def invite_member() -> Response | tuple[str, int]:
     user = current_actor()
     organisation: Organisation | None = user.organisation
     if organisation is None or not is_member_of(user, organisation):
-        flash("Join or register your organisation before inviting colleagues.", "error")
+        flash(gettext("Join or register your organisation before inviting colleagues."), "error")
         return redirect(url_for("applicant.organisation"))
     form = InvitationForm()
     if not form.validate_on_submit():
@@ -133,8 +136,8 @@ def invite_member() -> Response | tuple[str, int]:
         return _page(outcome.status, invitation_form=form)
     link = url_for("auth.invitation", token=token, _external=True)
     # The token is stored only as a hash: this is the one time the link can be shown.
-    flash(f"Invitation for {invitation.email} created. Send them this link (shown only now; it works once, for "
-          f"that address, for 14 days): {link}", "success")
+    flash(gettext("Invitation for %(email)s created. Send them this link (shown only now; it works once, for that "
+                  "address, for 14 days): %(link)s", email=invitation.email, link=link), "success")
     return redirect(url_for("applicant.organisation"))
 
 
@@ -142,20 +145,21 @@ def invite_member() -> Response | tuple[str, int]:
 def revoke_invitation(invitation_id: int) -> Response:
     invitation = load_invitation(invitation_id, current_actor())
     return _act(lambda: membership.revoke_invitation(invitation, actor=current_actor()),
-                f"The invitation for {invitation.email} is revoked: its link no longer works.")
+                gettext("The invitation for %(email)s is revoked: its link no longer works.", email=invitation.email))
 
 
 @bp.post("/organisation/members/<int:user_id>/remove")
 def remove_member(user_id: int) -> Response:
     member = load_member(user_id, current_actor())
     return _act(lambda: membership.remove_member(member, actor=current_actor()),
-                f"{member.full_name} is no longer a member and no longer sees the organisation's proposals.")
+                gettext("%(name)s is no longer a member and no longer sees the organisation's proposals.",
+                        name=member.full_name))
 
 
 @bp.post("/organisation/leave")
 def leave_organisation() -> Response:
     return _act(lambda: membership.leave_organisation(current_actor()),
-                "You have left the organisation: its proposals and letters are no longer visible to you.")
+                gettext("You have left the organisation: its proposals and letters are no longer visible to you."))
 
 
 # --- answering an invitation (the link of auth.invitation, once signed in) -----------------------------------
@@ -184,7 +188,7 @@ def answer_invitation(token: str, answer: str) -> Response:
         abort(403)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash("The form expired; please answer again.", "error")
+        flash(gettext("The form expired; please answer again."), "error")
         return redirect(url_for("applicant.invitation", token=token))
     with command() as outcome:
         if answer == "accept":
@@ -194,7 +198,8 @@ def answer_invitation(token: str, answer: str) -> Response:
     if not outcome.ok:
         return redirect(url_for("applicant.invitation", token=token))
     if answer == "accept":
-        flash(f"Welcome to {found.organisation.name}: you now see and edit its proposals.", "success")
+        flash(gettext("Welcome to %(organisation)s: you now see and edit its proposals.",
+                      organisation=found.organisation.name), "success")
         return redirect(url_for("applicant.dashboard"))
-    flash(f"You declined the invitation of {found.organisation.name}.", "success")
+    flash(gettext("You declined the invitation of %(organisation)s.", organisation=found.organisation.name), "success")
     return redirect(url_for("applicant.organisation"))

@@ -28,20 +28,22 @@ class AcceptedText:
 VERSIONS: dict[ConsentKind, tuple[AcceptedText, ...]] = {
     ConsentKind.CODE_OF_CONDUCT: (
         AcceptedText(ConsentKind.CODE_OF_CONDUCT, "2026-12-02", (
-            "I will evaluate independently and impartially, in my own name, and not represent any organisation.",
-            "I will declare any conflict of interest on each proposal before I read it, and again as soon as one "
-            "comes to light: I am conflicted when I, or the organisation I work for, take part in the proposal, gain "
-            "or lose from its outcome, or have a close personal or professional relationship with anyone in it.",
-            "I will keep the proposals, the evaluation and its results confidential, during and after the "
-            "evaluation; I will not copy or keep the documents, nor upload them to any outside tool or service.",
-            "I will not contact applicants about their proposals, and will report to the programme officer any "
-            "attempt to contact me about them.",
-            "I will score each proposal on its merits against the published award criteria only, and write "
-            "comments that justify my scores.",
-            "I will submit my reports by the evaluation deadline, or tell the programme officer in time that I "
-            "cannot.",
-            "I will use the personal data in the proposals (names, CVs, contacts) only to evaluate them, and keep "
-            "none of it after the evaluation.",
+            # Shown in the reader's language; the English wording is the version stored with the acceptance.
+            N_("I will evaluate independently and impartially, in my own name, and not represent any organisation."),
+            N_("I will declare any conflict of interest on each proposal before I read it, and again as soon as one "
+               "comes to light: I am conflicted when I, or the organisation I work for, take part in the proposal, "
+               "gain or lose from its outcome, or have a close personal or professional relationship with anyone in "
+               "it."),
+            N_("I will keep the proposals, the evaluation and its results confidential, during and after the "
+               "evaluation; I will not copy or keep the documents, nor upload them to any outside tool or service."),
+            N_("I will not contact applicants about their proposals, and will report to the programme officer any "
+               "attempt to contact me about them."),
+            N_("I will score each proposal on its merits against the published award criteria only, and write "
+               "comments that justify my scores."),
+            N_("I will submit my reports by the evaluation deadline, or tell the programme officer in time that I "
+               "cannot."),
+            N_("I will use the personal data in the proposals (names, CVs, contacts) only to evaluate them, and keep "
+               "none of it after the evaluation."),
         )),
     ),
     ConsentKind.SUBMISSION_DECLARATION: (

@@ -35,6 +35,7 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import ProposalStatus, Role
 from app.extensions import db
+from app.languages import N_
 from app.models import (
     Assignment,
     Call,
@@ -269,7 +270,7 @@ def load_offer(offer_id: int, user: User | None) -> TransferOffer:
 
 # --- organisations -------------------------------------------------------------------------------------------------
 
-MEMBERSHIP_NOT_FOUND = "There is no such request, invitation or member in your organisation."
+MEMBERSHIP_NOT_FOUND = N_("There is no such request, invitation or member in your organisation.")
 
 
 def is_member_of(user: User | None, organisation: Organisation) -> bool:

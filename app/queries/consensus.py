@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ReportStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import (
     CURRENT_CONSENSUS,
     Assignment,
@@ -38,6 +40,7 @@ from app.queries.evaluation import (
     require_evaluator,
 )
 from app.services.errors import NotFound
+from app.translation import gettext
 
 DIVERGENCE = Decimal(2)  # evaluators who differ by this much or more are flagged for discussion
 
@@ -78,14 +81,31 @@ def spreads(criteria: list[Criterion], reports: list[IndividualReport]) -> list[
     return [Spread(c, tuple(by_criterion[c.id])) for c in criteria]
 
 
+READY = N_("Every individual report is in.")
+WAITING = N_("%(submitted)d of %(expected)d individual reports are submitted; the consensus opens when all are in.")
+
+
 @dataclass(frozen=True)
 class Readiness:
     ready: bool
     submitted: int
     expected: int
-    message: str
     reports: tuple[IndividualReport, ...] = ()
     rapporteur: Assignment | None = None
+
+    @property
+    def template(self) -> str:
+        """The catalogue message saying whether the consensus is open (filled in from `params`)."""
+        return READY if self.ready else WAITING
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {} if self.ready else {"submitted": self.submitted, "expected": self.expected}
+
+    @property
+    def message(self) -> str:
+        """Whether the consensus is open, in the language being spoken (the reader's on a page)."""
+        return gettext(self.template, **self.params)
 
 
 def readiness(proposal: Proposal) -> Readiness:
@@ -97,11 +117,7 @@ def readiness(proposal: Proposal) -> Readiness:
     expected = max(k, len(active))
     rapporteur = next((a for a in active if a.is_rapporteur), None)
     reports = tuple(a.report for a in done if a.report is not None)
-    if len(done) >= k and len(done) == len(active):
-        return Readiness(True, len(done), expected, "Every individual report is in.", reports, rapporteur)
-    return Readiness(False, len(done), expected,
-                     f"{len(done)} of {expected} individual reports are submitted; the consensus opens when all "
-                     f"are in.", reports, rapporteur)
+    return Readiness(len(done) >= k and len(done) == len(active), len(done), expected, reports, rapporteur)
 
 
 def consensus_of(proposal: Proposal) -> ConsensusReport | None:

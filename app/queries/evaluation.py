@@ -27,12 +27,13 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus, ReportStatus, Role
 from app.extensions import db
+from app.languages import N_
 from app.models import Assignment, Call, Document, IndividualReport, PoolMember, Proposal, User
 from app.queries.conflicts import detected_conflicts, has_open_declared_conflict
 from app.queries.submitted import SubmittedVersion, VersionAnnex, submitted_version, submitted_versions
 from app.services.errors import NotAllowed, NotFound
 
-NOT_FOUND = "There is no such evaluation."
+NOT_FOUND = N_("There is no such evaluation.")
 
 
 class Access(IntEnum):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import AssignmentState, Gender, Role
 from app.extensions import db
+from app.languages import N_
 from app.models import Assignment, Call, PoolMember, User, UserRole
 from app.queries.accounts import normalise_email
 from app.services.errors import InvalidInput, NotFound
@@ -118,7 +119,7 @@ def load_own_membership(code: str, user: User) -> PoolMember:
         sa.select(PoolMember).join(Call, Call.id == PoolMember.call_id)
         .where(Call.code == code, PoolMember.user_id == user.id, PoolMember.withdrawn_at.is_(None)))
     if member is None:
-        raise NotFound("You are not in the pool of this call.")
+        raise NotFound(N_("You are not in the pool of this call."))
     return member
 
 

@@ -12,6 +12,7 @@ from app.queries.consensus import ReportsIn, consensus_statuses, reports_in
 from app.queries.evaluation import Access, own_report_submitted, published_assignments
 from app.queries.pool import memberships_of
 from app.queries.submitted import SubmittedVersion
+from app.translation import gettext, pgettext
 
 
 @dataclass(frozen=True)
@@ -42,21 +43,23 @@ class Worklist:
 
 def _worklist_status(assignment: Assignment, access: Access, consensus: ReportStatus | None,
                      reports: ReportsIn | None) -> str:
+    # In the language being spoken: the dashboard's reader's (English outside a request).
     if access is Access.SUMMARY:
-        return "Declare conflicts"
+        return gettext("Declare conflicts")
     report = assignment.report
     if report is None or report.status is ReportStatus.DRAFT:
-        return "Draft" if report is not None else "To evaluate"
+        return gettext("Draft") if report is not None else gettext("To evaluate")
     if assignment.is_rapporteur and consensus in (None, ReportStatus.DRAFT):
         # The consensus opens only when every report is in; until then the rapporteur is told how many are.
         if reports is not None and not reports.ready:
-            return f"Submitted · {reports.submitted} of {reports.expected} reports in"
-        return "Submitted · consensus to draft"
+            return gettext("Submitted · %(submitted)d of %(expected)d reports in", submitted=reports.submitted,
+                           expected=reports.expected)
+        return gettext("Submitted · consensus to draft")
     if consensus is ReportStatus.APPROVED:
-        return "Consensus approved"
+        return gettext("Consensus approved")
     if consensus is ReportStatus.SUBMITTED:
-        return "Consensus submitted"
-    return "Submitted"
+        return gettext("Consensus submitted")
+    return pgettext("report", "Submitted")
 
 
 def worklist(user: User, now: datetime) -> Worklist:

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from app.clock import utcnow
 from app.enums import ConsentKind, ReportStatus
 from app.formatting import format_score
+from app.languages import N_
 from app.models import ConsensusReport, IndividualReport
 from app.privacy.texts import current_text
 from app.queries.consensus import consensus_of, readiness, spreads
@@ -34,6 +35,7 @@ from app.services import consensus as consensus_service
 from app.services import pool as pool_service
 from app.services import reviews
 from app.services.conflicts import declare_conflict
+from app.translation import gettext
 from app.web.access import current_actor
 from app.web.downloads import send_annex
 from app.web.transaction import command
@@ -48,7 +50,7 @@ from forms.review import (
     scores_form,
 )
 
-INCOMPLETE = "The report is not complete: see the marked fields."
+INCOMPLETE = N_("The report is not complete: see the marked fields.")
 Form = TypeVar("Form", bound=ScoresForm)
 
 
@@ -70,8 +72,8 @@ def code_of_conduct(code: str) -> str | Response:
         with command() as outcome:
             pool_service.accept_code_of_conduct(member, actor=current_actor(), text_version=form.text_version.data)
         if outcome.ok:
-            flash("Thank you. Your assigned proposals are listed below as soon as the officer publishes them.",
-                  "success")
+            flash(gettext("Thank you. Your assigned proposals are listed below as soon as the officer publishes "
+                          "them."), "success")
             return redirect(url_for("review.dashboard"))
     text = current_text(ConsentKind.CODE_OF_CONDUCT)
     form.text_version.data = text.version  # what is accepted next is the text shown now
@@ -98,7 +100,7 @@ def evaluator_profile(code: str) -> Response | tuple[str, int]:
                     gender=form.gender.data or None, keywords=form.keywords(),
                     statement=form.expertise_statement.data or "")
             if outcome.ok:
-                flash("Your profile is saved.", "success")
+                flash(gettext("Your profile is saved."), "success")
                 return redirect(url_for("review.dashboard"))
             status = outcome.status
     return render_template("review/profile.html", member=member, call=member.call, form=form), status
@@ -110,14 +112,15 @@ def decline(code: str) -> Response:
     member = load_own_membership(code, current_actor())
     form = DeclineInvitationForm()
     if member.code_of_conduct_accepted_at is not None:
-        flash("You accepted the code of conduct of this call: ask the programme officer to withdraw you.", "error")
+        flash(gettext("You accepted the code of conduct of this call: ask the programme officer to withdraw you."),
+              "error")
         return redirect(url_for("review.dashboard"))
     if form.validate_on_submit():
         with command() as outcome:
             pool_service.withdraw_pool_member(member, actor=current_actor(),
                                               reason=(form.reason.data or "").strip() or "Declined the invitation")
         if outcome.ok:
-            flash(f"You declined the invitation to {code}.", "success")
+            flash(gettext("You declined the invitation to %(code)s.", code=code), "success")
     return redirect(url_for("review.dashboard"))
 
 
@@ -176,10 +179,10 @@ def declaration(assignment_id: int) -> Response | tuple[str, int]:
                              note=form.note.data or "")
         if outcome.ok:
             if form.declaration.data == "conflict":
-                flash("Your conflict of interest is recorded and the programme officer is told. The proposal is "
-                      "no longer shown to you.", "success")
+                flash(gettext("Your conflict of interest is recorded and the programme officer is told. The "
+                              "proposal is no longer shown to you."), "success")
                 return redirect(url_for("review.dashboard"))
-            flash("Declaration recorded: the proposal is open for your evaluation.", "success")
+            flash(gettext("Declaration recorded: the proposal is open for your evaluation."), "success")
             return redirect(url_for("review.evaluation", assignment_id=assignment_id))
     if view.access is not Access.SUMMARY:
         return redirect(url_for("review.evaluation", assignment_id=assignment_id))
@@ -194,7 +197,7 @@ def save_evaluation(assignment_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _evaluation_page(view, form, 422)
     submitting = bool(form.submit.data)
-    with command(form, locate=_report_field(form), announce=INCOMPLETE) as outcome:
+    with command(form, locate=_report_field(form), announce=gettext(INCOMPLETE)) as outcome:
         reviews.save_report(view.assignment, actor=current_actor(), scores=form.scores(),
                             overall_comment=form.overall_comment.data or "")
         if submitting:
@@ -202,9 +205,10 @@ def save_evaluation(assignment_id: int) -> Response | tuple[str, int]:
     if not outcome.ok:
         return _evaluation_page(load_evaluation(assignment_id, current_actor()), form, outcome.status)
     if submitting:
-        flash("Your report is submitted and locked. The other evaluators' reports are now shown below.", "success")
+        flash(gettext("Your report is submitted and locked. The other evaluators' reports are now shown below."),
+              "success")
     else:
-        flash("Draft saved.", "success")
+        flash(gettext("Draft saved."), "success")
     return redirect(url_for("review.evaluation", assignment_id=assignment_id))
 
 
@@ -248,7 +252,7 @@ def consensus(assignment_id: int) -> Response | tuple[str, int]:
     """The consensus report beside the spread of the IERs: the rapporteur drafts it, the others read it."""
     view = load_evaluation(assignment_id, current_actor())
     if not own_report_submitted(view.assignment):
-        flash("Submit your own report first: the other evaluators' scores stay hidden until then.", "info")
+        flash(gettext("Submit your own report first: the other evaluators' scores stay hidden until then."), "info")
         return redirect(url_for("review.evaluation", assignment_id=assignment_id))
     form = _scores_form(ConsensusForm, view, consensus_of(view.proposal))
     if request.method != "POST":
@@ -256,11 +260,11 @@ def consensus(assignment_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _consensus_page(view, form, 422)
     submitting = bool(form.submit.data)
-    with command(form, locate=_report_field(form), announce=INCOMPLETE) as outcome:
+    with command(form, locate=_report_field(form), announce=gettext(INCOMPLETE)) as outcome:
         consensus_service.save_consensus(view.proposal, actor=current_actor(), scores=form.scores(),
                                          overall_comment=form.overall_comment.data or "", submit=submitting)
     if not outcome.ok:
         return _consensus_page(load_evaluation(assignment_id, current_actor()), form, outcome.status)
-    flash("The consensus report is submitted to the programme officer for approval." if submitting
-          else "Consensus draft saved.", "success")
+    flash(gettext("The consensus report is submitted to the programme officer for approval.") if submitting
+          else gettext("Consensus draft saved."), "success")
     return redirect(url_for("review.consensus", assignment_id=assignment_id))

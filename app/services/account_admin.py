@@ -8,23 +8,22 @@ working at the next request (app/queries/accounts.py `user_for_token` refuses an
 
 from __future__ import annotations
 
-import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
 
 from app import jobs
 from app.clock import utcnow
 from app.enums import Role
 from app.extensions import db
+from app.languages import N_
 from app.models import ApiToken, RecoveryCode, User, UserRole
 from app.queries.two_factor import is_two_factor_required
-from app.services import outbox
 from app.services.audit import record_event
-from app.services.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed
+from app.services.errors import InvalidInput, InvalidTransition, NotAllowed
+from app.services.mail import public_base_url, send_to_person
 from app.services.sessions import end_all_sessions
 
 LAST_ADMIN = ("This is the last active administrator: give another account the administrator role first, so that "
@@ -136,13 +135,10 @@ def send_two_factor_reset_notice_job(payload: dict[str, Any]) -> dict[str, Any]:
     user = db.session.get(User, int(payload["user"]))
     if user is None or not user.is_active:
         return {"sent": False, "reason": "no such active account"}
-    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
-    body = render_template("email/two_factor_reset.txt", user=user, login=f"{base}/auth/login",
-                           must_enrol=is_two_factor_required(user))
-    try:
-        outbox.send_now([user.email], "Your Eurogrants authenticator was reset", body,
-                        message_id=f"two-factor-reset-{user.id}-{int(payload['at'])}")
-    except (DomainError, OSError, smtplib.SMTPException) as error:
-        return {"sent": False, "reason": getattr(error, "message", None) or str(error)[:1000]}
+    reason = send_to_person(user, N_("Your Eurogrants authenticator was reset"), "email/two_factor_reset.txt",
+                            message_id=f"two-factor-reset-{user.id}-{int(payload['at'])}",
+                            login=f"{public_base_url()}/auth/login", must_enrol=is_two_factor_required(user))
+    if reason is not None:
+        return {"sent": False, "reason": reason}
     record_event(None, "user.two_factor_reset_notified", object_type="user", object_id=user.id)
     return {"sent": True}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, render_template
+from flask import current_app
 
 from app import counters, jobs
 from app.clock import utcnow
@@ -30,9 +29,9 @@ from app.languages import N_
 from app.models import ApiToken, LoginAttempt, Organisation, User, UserRole
 from app.models.limits import MIN_PASSWORD_LENGTH
 from app.queries.accounts import clean_organisation, find_organisation, normalise_email, token_digest
-from app.services import outbox
 from app.services.audit import record_event
-from app.services.errors import DomainError, EmailTaken, InvalidInput, LoginLocked, NotAllowed
+from app.services.errors import EmailTaken, InvalidInput, LoginLocked, NotAllowed
+from app.services.mail import send_to_person
 
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
 
@@ -236,13 +235,11 @@ def send_failed_logins_notice_job(payload: dict[str, Any]) -> dict[str, Any]:
     user = db.session.get(User, int(payload["user"]))
     if user is None or not user.is_active:
         return {"sent": False, "reason": "no such active account"}
-    body = render_template("email/failed_logins.txt", user=user, failures=int(payload["failures"]),
-                           minutes=int(LOCKOUT_WINDOW.total_seconds() // 60))
-    try:
-        outbox.send_now([user.email], "Failed log-ins to your Eurogrants account", body,
-                        message_id=f"failed-logins-{user.id}")
-    except (DomainError, OSError, smtplib.SMTPException) as error:
-        return {"sent": False, "reason": getattr(error, "message", None) or str(error)[:1000]}
+    reason = send_to_person(user, N_("Failed log-ins to your Eurogrants account"), "email/failed_logins.txt",
+                            message_id=f"failed-logins-{user.id}", failures=int(payload["failures"]),
+                            minutes=int(LOCKOUT_WINDOW.total_seconds() // 60))
+    if reason is not None:
+        return {"sent": False, "reason": reason}
     record_event(None, "user.failed_logins_notified", object_type="user", object_id=user.id,
                  failures=int(payload["failures"]))
     return {"sent": True}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from app.clock import utcnow
 from app.enums import AssignmentState, ConflictDeclaration
 from app.extensions import db
+from app.languages import N_
 from app.models import Assignment, User
 from app.models.limits import MIN_NOTE_LENGTH
 from app.queries.access import require_officer
@@ -26,20 +27,20 @@ def declare_conflict(assignment: Assignment, *, actor: User, conflict: bool, not
     Side effects: the assignment's declaration, an audit event.
     """
     if assignment.evaluator_id != actor.id:
-        raise NotAllowed("Only the assigned evaluator declares their conflicts of interest.")
+        raise NotAllowed(N_("Only the assigned evaluator declares their conflicts of interest."))
     if assignment.state is not AssignmentState.PUBLISHED:
-        raise InvalidTransition("This assignment is not active.")
+        raise InvalidTransition(N_("This assignment is not active."))
     note = (note or "").strip()
     if assignment.conflict is ConflictDeclaration.CONFLICT:
-        raise InvalidTransition("You already declared a conflict of interest on this proposal.")
+        raise InvalidTransition(N_("You already declared a conflict of interest on this proposal."))
     if not conflict:
         if assignment.conflict is ConflictDeclaration.NO_CONFLICT:
             return assignment
         assignment.conflict = ConflictDeclaration.NO_CONFLICT
     else:
         if len(note) < MIN_NOTE_LENGTH:
-            raise InvalidInput(f"Say what the conflict is (at least {MIN_NOTE_LENGTH} characters).",
-                               details={"field": "note"})
+            raise InvalidInput(N_("Say what the conflict is (at least %(count)d characters)."),
+                               details={"field": "note"}, count=MIN_NOTE_LENGTH)
         assignment.conflict = ConflictDeclaration.CONFLICT
     assignment.conflict_note = note or None
     assignment.declared_at = utcnow()

@@ -13,13 +13,14 @@ from app.clock import utcnow
 from app.enums import Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
 from app.inputs import ScoreInput
+from app.languages import N_
 from app.models import ConsensusReport, ConsensusScore, Proposal, User
 from app.models.limits import MIN_REASON_LENGTH
 from app.queries.access import is_officer, require_officer
 from app.queries.consensus import Readiness, consensus_of, readiness
 from app.queries.evaluation import Access, evaluator_view
 from app.queries.screening import selection_finalised
-from app.report_scores import completeness_errors, parse_scores, scores_of, write_scores
+from app.report_scores import completeness_errors, incomplete, parse_scores, scores_of, write_scores
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 
@@ -30,12 +31,12 @@ def _require_rapporteur(proposal: Proposal, actor: User) -> Readiness:
     if rapporteur is None or rapporteur.evaluator_id != actor.id:
         # Another evaluator of the proposal may read the consensus, not draft it; others must not know of it.
         if is_officer(actor) or evaluator_view(actor, proposal).access is Access.FULL:
-            raise NotAllowed("Only the rapporteur drafts the consensus report.")
-        raise NotFound("There is no such proposal.")
+            raise NotAllowed(N_("Only the rapporteur drafts the consensus report."))
+        raise NotFound(N_("There is no such proposal."))
     if evaluator_view(actor, proposal, assignment=rapporteur).access is not Access.FULL:
-        raise NotFound("There is no such proposal.")
+        raise NotFound(N_("There is no such proposal."))
     if not state.ready:
-        raise InvalidTransition(state.message)
+        raise InvalidTransition(state.template, **state.params)
     return state
 
 
@@ -49,7 +50,7 @@ def save_consensus(proposal: Proposal, *, actor: User, scores: Mapping[str, Scor
     _require_rapporteur(proposal, actor)
     report = consensus_of(proposal)
     if report is not None and report.status is not ReportStatus.DRAFT:
-        raise InvalidTransition("The consensus report is submitted; the officer can reopen it.")
+        raise InvalidTransition(N_("The consensus report is submitted; the officer can reopen it."))
     criteria = list(proposal.call.criteria)
     parsed = parse_scores(criteria, scores)
     if report is None:
@@ -73,12 +74,11 @@ def submit_consensus(proposal: Proposal, *, actor: User, now: datetime | None = 
     _require_rapporteur(proposal, actor)
     report = consensus_of(proposal)
     if report is not None and report.status is not ReportStatus.DRAFT:
-        raise InvalidTransition("The consensus report is already submitted.")
+        raise InvalidTransition(N_("The consensus report is already submitted."))
     errors = completeness_errors(list(proposal.call.criteria), scores_of(report),
                                  report.overall_comment if report else "")
     if errors:
-        raise InvalidInput("The consensus report is not complete: " + " ".join(errors.values()),
-                           details={"fields": errors})
+        raise incomplete(N_("The consensus report is not complete: %(problems)s"), errors)
     assert report is not None  # noqa: S101 - an empty report cannot be complete
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = now or utcnow()
@@ -103,11 +103,10 @@ def approve_consensus(proposal: Proposal, *, actor: User, now: datetime | None =
         raise InvalidTransition("Only eligible proposals get an approved consensus.")
     state = readiness(proposal)
     if not state.ready:
-        raise InvalidTransition(state.message)
+        raise InvalidTransition(state.template, **state.params)
     errors = completeness_errors(list(proposal.call.criteria), scores_of(report), report.overall_comment)
     if errors:
-        raise InvalidInput("The consensus report is not complete: " + " ".join(errors.values()),
-                           details={"fields": errors})
+        raise incomplete(N_("The consensus report is not complete: %(problems)s"), errors)
     now = now or utcnow()
     report.status = ReportStatus.APPROVED
     report.approved_at, report.approved_by_id = now, actor.id

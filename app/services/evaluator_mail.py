@@ -9,13 +9,11 @@ reminds again, and a reminder that could not be sent is tried by the next run.
 
 from __future__ import annotations
 
-import smtplib
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
 from sqlalchemy.orm import joinedload
 
 from app import jobs
@@ -23,11 +21,11 @@ from app.clock import utcnow
 from app.enums import AssignmentState
 from app.extensions import db
 from app.formatting import format_local
-from app.models import Assignment, Call, Job, User
+from app.languages import DEFAULT_LANGUAGE, N_, supported_language
+from app.models import Assignment, Call, Job
 from app.queries.reminders import REMINDER_SENT, due_reminders
-from app.services import outbox
 from app.services.audit import record_event
-from app.services.errors import DomainError
+from app.services.mail import public_base_url, send_to_person
 
 NOTICE_JOB = "evaluations.assignments_notice"
 REMIND_JOB = "evaluations.remind"
@@ -48,24 +46,11 @@ def start_reminders(*, days: int = DEFAULT_REMINDER_DAYS) -> Job:
     return jobs.enqueue(REMIND_JOB, {"requested_at": utcnow().isoformat(), "days": days})
 
 
-def _base_url() -> str:
-    return str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
-
-
 def _by_evaluator(assignments: list[Assignment]) -> dict[tuple[int, int], list[Assignment]]:
     groups: dict[tuple[int, int], list[Assignment]] = defaultdict(list)
     for assignment in assignments:
         groups[(assignment.call_id, assignment.evaluator_id)].append(assignment)
     return groups
-
-
-def _send(evaluator: User, subject: str, body: str, message_id: str) -> str | None:
-    """Send one e-mail; the reason it could not be sent, or None."""
-    try:
-        outbox.send_now([evaluator.email], subject, body, message_id=message_id)
-    except (DomainError, OSError, smtplib.SMTPException) as error:
-        return getattr(error, "message", None) or str(error)[:1000]
-    return None
 
 
 def send_assignment_notices_job(payload: dict[str, Any]) -> dict[str, Any]:
@@ -77,14 +62,13 @@ def send_assignment_notices_job(payload: dict[str, Any]) -> dict[str, Any]:
         sa.select(Assignment).options(joinedload(Assignment.evaluator), joinedload(Assignment.proposal))
         .where(Assignment.id.in_([int(i) for i in payload["assignment_ids"]]),
                Assignment.state == AssignmentState.PUBLISHED).order_by(Assignment.evaluator_id, Assignment.id)))
-    deadline = format_local(call.evaluation_deadline)
     sent, errors = 0, []
     for (_, evaluator_id), group in _by_evaluator(assignments).items():
         evaluator = group[0].evaluator
-        body = render_template("email/assignments_published.txt", evaluator=evaluator, call=call,
-                               assignments=group, deadline=deadline, base_url=_base_url())
-        error = _send(evaluator, f"[{call.code}] Proposals to evaluate", body,
-                      f"assignments-{call.id}-{evaluator_id}-{group[0].id}")
+        error = send_to_person(evaluator, N_("[%(code)s] Proposals to evaluate"), "email/assignments_published.txt",
+                               message_id=f"assignments-{call.id}-{evaluator_id}-{group[0].id}",
+                               subject_values={"code": call.code}, call=call, assignments=group,
+                               base_url=public_base_url())
         if error:
             errors.append(error)
             continue
@@ -105,11 +89,15 @@ def send_reminders(*, days: int = DEFAULT_REMINDER_DAYS) -> dict[str, Any]:
         if call is None or call.evaluation_deadline is None:  # the query's filter: never
             continue
         evaluator = group[0].evaluator
-        body = render_template("email/evaluation_reminder.txt", evaluator=evaluator, call=call,
-                               assignments=group, deadline=format_local(call.evaluation_deadline),
-                               base_url=_base_url())
-        error = _send(evaluator, f"[{call.code}] Reminder: evaluations due {format_local(call.evaluation_deadline)}",
-                      body, f"reminder-{call.id}-{evaluator_id}-{int(call.evaluation_deadline.timestamp())}")
+        # The subject names the deadline as the evaluator's language writes it, in the call's time zone.
+        deadline = format_local(call.evaluation_deadline, call.time_zone,
+                                locale=supported_language(evaluator.language) or DEFAULT_LANGUAGE)
+        error = send_to_person(evaluator, N_("[%(code)s] Reminder: evaluations due %(deadline)s"),
+                               "email/evaluation_reminder.txt",
+                               message_id=f"reminder-{call.id}-{evaluator_id}-"
+                                          f"{int(call.evaluation_deadline.timestamp())}",
+                               subject_values={"code": call.code, "deadline": deadline}, call=call,
+                               assignments=group, base_url=public_base_url())
         if error:
             errors.append(error)
             continue

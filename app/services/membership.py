@@ -30,17 +30,19 @@ from app.queries.accounts import clean_organisation, find_organisation, normalis
 from app.queries.membership import INVITATION_GONE, is_addressee, members_of, pending_join_request
 from app.services.audit import record_event
 from app.services.errors import AlreadyExists, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from app.translation import current_language
 
 INVITATION_VALID_FOR = timedelta(days=14)
 
 
 def _label(organisation: Organisation) -> str:
-    return f"{organisation.name} ({country_name(organisation.country)})"
+    # The country in the language of whoever reads the refusal (the request's).
+    return f"{organisation.name} ({country_name(organisation.country, locale=current_language())})"
 
 
 def _require_applicant(actor: User) -> None:
     if not actor.has_role(Role.APPLICANT):
-        raise NotAllowed("Organisations are joined by applicant accounts.")
+        raise NotAllowed(N_("Organisations are joined by applicant accounts."))
 
 
 def _require_member(actor: User, organisation: Organisation) -> None:
@@ -65,11 +67,12 @@ def _rows_updated(statement: sa.Update) -> int:
 def _require_free(actor: User) -> None:
     """An account that belongs to no organisation and has no request waiting."""
     if actor.organisation is not None:
-        raise InvalidTransition(f"You already belong to {_label(actor.organisation)}. Leave it first on your "
-                                "organisation's page.")
+        raise InvalidTransition(N_("You already belong to %(organisation)s. Leave it first on your organisation's "
+                                   "page."), organisation=_label(actor.organisation))
     waiting = pending_join_request(actor)
     if waiting is not None:
-        raise InvalidTransition(f"You have asked to join {_label(waiting.organisation)}: cancel that request first.")
+        raise InvalidTransition(N_("You have asked to join %(organisation)s: cancel that request first."),
+                                organisation=_label(waiting.organisation))
 
 
 def start_organisation(actor: User, *, name: str, country: str, type_: OrganisationType) -> Organisation:
@@ -101,7 +104,8 @@ def request_to_join(actor: User, organisation: Organisation, *, message: str = "
     _require_applicant(actor)
     waiting = pending_join_request(actor)
     if waiting is not None and waiting.organisation_id == organisation.id:
-        raise InvalidTransition(f"You have already asked to join {_label(organisation)}; a member will answer.")
+        raise InvalidTransition(N_("You have already asked to join %(organisation)s; a member will answer."),
+                                organisation=_label(organisation))
     _require_free(actor)
     join_request = JoinRequest(organisation=organisation, user=actor, message=" ".join(message.split())[:500],
                                status=JoinRequestStatus.PENDING)
@@ -116,8 +120,8 @@ def request_to_join_by_name(actor: User, *, name: str, country: str, message: st
     spacing); InvalidInput when there is none. Side effects: see `request_to_join`."""
     organisation = find_organisation(name, country)
     if organisation is None:
-        raise InvalidInput("No organisation of this name is registered in this country. Check the name, or "
-                           "register the organisation below.", details={"field": "organisation_name"})
+        raise InvalidInput(N_("No organisation of this name is registered in this country. Check the name, or "
+                              "register the organisation below."), details={"field": "organisation_name"})
     return request_to_join(actor, organisation, message=message)
 
 
@@ -125,7 +129,7 @@ def cancel_join_request(actor: User) -> JoinRequest:
     """Withdraw the actor's waiting request. Side effects: its status, an audit event."""
     join_request = pending_join_request(actor)
     if join_request is None:
-        raise InvalidTransition("You have no request waiting for an answer.")
+        raise InvalidTransition(N_("You have no request waiting for an answer."))
     _answer_request(join_request, JoinRequestStatus.CANCELLED, by=actor)
     _audit(actor, "join_cancelled", join_request.organisation, request=join_request.id, user=actor.id,
            email=actor.email)
@@ -137,7 +141,7 @@ def _answer_request(join_request: JoinRequest, status: JoinRequestStatus, *, by:
         sa.update(JoinRequest).where(JoinRequest.id == join_request.id, JoinRequest.status == JoinRequestStatus.PENDING)
         .values(status=status, decided_at=utcnow(), decided_by_id=by.id))
     if not answered:
-        raise InvalidTransition("This request has been answered already.")
+        raise InvalidTransition(N_("This request has been answered already."))
     db.session.refresh(join_request)
 
 
@@ -146,7 +150,7 @@ def _join(user: User, organisation: Organisation) -> None:
     joined = _rows_updated(sa.update(User).where(User.id == user.id, User.organisation_id.is_(None))
                            .values(organisation_id=organisation.id))
     if not joined:
-        raise InvalidTransition(f"{user.full_name} belongs to an organisation already.")
+        raise InvalidTransition(N_("%(name)s belongs to an organisation already."), name=user.full_name)
     db.session.refresh(user)
 
 
@@ -160,7 +164,7 @@ def decide_join_request(join_request: JoinRequest, *, actor: User, approve: bool
     organisation = join_request.organisation
     _require_member(actor, organisation)
     if not join_request.is_pending:
-        raise InvalidTransition(f"This request was answered already ({join_request.status.label.lower()}).")
+        raise InvalidTransition(N_("This request has been answered already."))
     newcomer = join_request.user
     _answer_request(join_request, JoinRequestStatus.APPROVED if approve else JoinRequestStatus.REFUSED, by=actor)
     if approve:
@@ -178,9 +182,9 @@ def invite_member(organisation: Organisation, *, actor: User, email: str) -> tup
     _require_member(actor, organisation)
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise InvalidInput("Give the colleague's e-mail address.", details={"field": "email"})
+        raise InvalidInput(N_("Give the colleague's e-mail address."), details={"field": "email"})
     if any(normalise_email(member.email) == email for member in members_of(organisation)):
-        raise InvalidTransition(f"{email} is a member already.", details={"field": "email"})
+        raise InvalidTransition(N_("%(email)s is a member already."), details={"field": "email"}, email=email)
     now = utcnow()
     for older in db.session.scalars(sa.select(Invitation).where(
             Invitation.organisation_id == organisation.id, Invitation.email == email,
@@ -219,7 +223,8 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
 def _require_addressee(invitation: Invitation, actor: User) -> None:
     _require_applicant(actor)
     if not is_addressee(actor, invitation):
-        raise NotAllowed("This invitation was sent to another e-mail address: log in with that address to answer it.")
+        raise NotAllowed(N_("This invitation was sent to another e-mail address: log in with that address to answer "
+                            "it."))
 
 
 def accept_invitation(invitation: Invitation, *, actor: User) -> None:
@@ -230,10 +235,11 @@ def accept_invitation(invitation: Invitation, *, actor: User) -> None:
     _require_addressee(invitation, actor)
     organisation = invitation.organisation
     if actor.organisation_id == organisation.id:
-        raise InvalidTransition(f"You are a member of {_label(organisation)} already.")
+        raise InvalidTransition(N_("You are a member of %(organisation)s already."), organisation=_label(organisation))
     if actor.organisation is not None:
-        raise InvalidTransition(f"You belong to {_label(actor.organisation)}. Leave it first on your organisation's "
-                                f"page, then accept the invitation of {organisation.name}.")
+        raise InvalidTransition(N_("You belong to %(organisation)s. Leave it first on your organisation's page, then "
+                                   "accept the invitation of %(inviting)s."),
+                                organisation=_label(actor.organisation), inviting=organisation.name)
     _answer_invitation(invitation, InvitationStatus.ACCEPTED, by=actor)
     waiting = pending_join_request(actor)
     if waiting is not None:
@@ -268,7 +274,7 @@ def remove_member(member: User, *, actor: User) -> None:
         raise NotFound(MEMBERSHIP_NOT_FOUND)
     _require_member(actor, organisation)
     if member.id == actor.id:
-        raise InvalidTransition("To leave the organisation yourself, use “Leave the organisation”.")
+        raise InvalidTransition(N_("To leave the organisation yourself, use “Leave the organisation”."))
     _lock(organisation)
     member.organisation = None
     db.session.flush()
@@ -279,11 +285,12 @@ def leave_organisation(actor: User) -> Organisation:
     """The actor leaves their organisation, unless they are its last member. Side effects: membership, audit."""
     organisation = actor.organisation
     if organisation is None or not is_member_of(actor, organisation):
-        raise InvalidTransition("You do not belong to an organisation.")
+        raise InvalidTransition(N_("You do not belong to an organisation."))
     _lock(organisation)
     if len(members_of(organisation)) <= 1:
-        raise InvalidTransition(f"You are the last member of {organisation.name}: invite a colleague first, so that "
-                                "someone can still manage its proposals and answer requests to join.")
+        raise InvalidTransition(N_("You are the last member of %(organisation)s: invite a colleague first, so that "
+                                   "someone can still manage its proposals and answer requests to join."),
+                                organisation=organisation.name)
     actor.organisation = None
     db.session.flush()
     _audit(actor, "member_left", organisation, user=actor.id, email=actor.email)

@@ -10,12 +10,11 @@ Both the change and the reset share registration's rules (`check_password_streng
 from __future__ import annotations
 
 import hashlib
-import smtplib
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app import jobs
@@ -24,12 +23,11 @@ from app.extensions import db
 from app.languages import N_
 from app.models import User
 from app.queries.accounts import normalise_email
-from app.services import outbox
 from app.services.accounts import check_password_strength, hash_password, password_matches
 from app.services.audit import record_event
-from app.services.errors import DomainError, InvalidInput, InvalidTransition
+from app.services.errors import InvalidInput, InvalidTransition
+from app.services.mail import public_base_url, send_to_person
 from app.services.sessions import end_all_sessions
-from app.translation import gettext, in_language
 
 RESET_LINK_GONE = N_("This link to choose a new password has expired or was already used. Ask for a new one: it is "
                      "e-mailed at once.")
@@ -122,17 +120,12 @@ def send_password_reset_link_job(payload: dict[str, Any]) -> dict[str, Any]:
     user = db.session.get(User, int(payload["user"]))
     if user is None or not user.is_active:
         return {"sent": False, "reason": "no such active account"}
-    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     made_at = int(payload["at"])
-    link = f"{base}/auth/password-reset/{reset_link_token(user, made_at=made_at)}"
-    with in_language(user.language):  # the account owner's language
-        body = render_template("email/password_reset.txt", user=user, link=link,
-                               minutes=int(reset_lifetime().total_seconds() // 60))
-        subject = gettext("Choose a new password for Eurogrants")
-    try:
-        outbox.send_now([user.email], subject, body,
-                        message_id=f"password-reset-{user.id}-{made_at}")
-    except (DomainError, OSError, smtplib.SMTPException) as error:
-        return {"sent": False, "reason": getattr(error, "message", None) or str(error)[:1000]}
+    link = f"{public_base_url()}/auth/password-reset/{reset_link_token(user, made_at=made_at)}"
+    reason = send_to_person(user, N_("Choose a new password for Eurogrants"), "email/password_reset.txt",
+                            message_id=f"password-reset-{user.id}-{made_at}", link=link,
+                            minutes=int(reset_lifetime().total_seconds() // 60))
+    if reason is not None:
+        return {"sent": False, "reason": reason}
     record_event(None, "user.password_reset_link_sent", object_type="user", object_id=user.id)
     return {"sent": True}

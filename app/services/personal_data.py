@@ -7,17 +7,17 @@ audit event and flushes; the view commits. What is held, why and for how long is
 from __future__ import annotations
 
 import re
-import smtplib
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 
 from app import jobs
 from app.clock import utcnow
 from app.enums import ErasureKind, OrganisationType, Role
 from app.extensions import db
+from app.languages import N_
 from app.models import Correction, EmailChange, Erasure, Job, Organisation, User, UserRole
 from app.privacy.access_log import note_access
 from app.queries.access import is_member_of, require_officer
@@ -25,22 +25,22 @@ from app.queries.accounts import clean_organisation, find_organisation, normalis
 from app.queries.erasure import ErasureAssessment, assess_erasure, erasure_of
 from app.queries.personal_data import email_change_token, email_link_matches
 from app.queries.personal_data_export import PersonalDataExport, personal_data_export
-from app.services import outbox
 from app.services.accounts import password_matches
 from app.services.audit import record_event
 from app.services.errors import (
-    DomainError,
     EmailTaken,
     InvalidInput,
     InvalidTransition,
     NotAllowed,
     NotFound,
 )
+from app.services.mail import public_base_url, send_to_person
 from app.services.pseudonymisation import erase_person
 
 REQUEST_REFERENCE_LIMIT = 300
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-EMAIL_LINK_GONE = "This confirmation link has expired or was already used. Ask for the change again on your page."
+EMAIL_LINK_GONE = N_("This confirmation link has expired or was already used. Ask for the change again on your "
+                     "page.")
 
 
 def _request_reference(actor: User, subject: User, reference: str) -> str:
@@ -87,7 +87,7 @@ MAX_EMAIL = 254
 
 def _require_self(subject: User, actor: User) -> None:
     if subject.id != actor.id:
-        raise NotAllowed("Only the person themselves corrects their name and e-mail address.")
+        raise NotAllowed(N_("Only the person themselves corrects their name and e-mail address."))
 
 
 def _correction(actor: User, field: str, old: str, new: str, *, user: User | None = None,
@@ -104,9 +104,9 @@ def correct_name(subject: User, *, actor: User, full_name: str) -> Correction | 
     _require_self(subject, actor)
     name = " ".join(full_name.split())
     if not name:
-        raise InvalidInput("Give your name.", details={"field": "full_name"})
+        raise InvalidInput(N_("Give your name."), details={"field": "full_name"})
     if len(name) > MAX_NAME:
-        raise InvalidInput(f"At most {MAX_NAME} characters.", details={"field": "full_name"})
+        raise InvalidInput(N_("At most %(count)d characters."), details={"field": "full_name"}, count=MAX_NAME)
     if name == subject.full_name:
         return None
     correction = _correction(actor, "full_name", subject.full_name, name, user=subject)
@@ -123,14 +123,15 @@ def correct_organisation(organisation: Organisation, *, actor: User, name: str, 
     Side effects: the organisation, one Correction per changed field, an audit event.
     """
     if not is_member_of(actor, organisation):
-        raise NotAllowed("Only the organisation's members correct its details.")
+        raise NotAllowed(N_("Only the organisation's members correct its details."))
     name, country = clean_organisation(name, country)
     if len(name) > MAX_NAME:
-        raise InvalidInput(f"At most {MAX_NAME} characters.", details={"field": "organisation_name"})
+        raise InvalidInput(N_("At most %(count)d characters."), details={"field": "organisation_name"},
+                           count=MAX_NAME)
     other = find_organisation(name, country)
     if other is not None and other.id != organisation.id:
-        raise InvalidInput("Another organisation is registered with this name in this country. If it is yours, ask "
-                           "its members to let you join it.", details={"field": "organisation_name"})
+        raise InvalidInput(N_("Another organisation is registered with this name in this country. If it is yours, "
+                              "ask its members to let you join it."), details={"field": "organisation_name"})
     changes = (("name", organisation.name, name), ("country", organisation.country, country),
                ("type", organisation.type.value, type_.value))
     corrections = [_correction(actor, f"organisation.{field}", old, new, organisation=organisation)
@@ -153,13 +154,13 @@ def request_email_change(subject: User, *, actor: User, new_email: str, password
     _require_self(subject, actor)
     email = normalise_email(new_email)
     if not EMAIL_PATTERN.fullmatch(email) or len(email) > MAX_EMAIL:
-        raise InvalidInput("Give a valid e-mail address.", details={"field": "new_email"})
+        raise InvalidInput(N_("Give a valid e-mail address."), details={"field": "new_email"})
     if email == subject.email:
-        raise InvalidInput("This is already your e-mail address.", details={"field": "new_email"})
+        raise InvalidInput(N_("This is already your e-mail address."), details={"field": "new_email"})
     if not password_matches(subject, password):
-        raise InvalidInput("The password is not right.", details={"field": "password"})
+        raise InvalidInput(N_("The password is not right."), details={"field": "password"})
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise EmailTaken("Another account uses this e-mail address.", details={"field": "new_email"})
+        raise EmailTaken(N_("Another account uses this e-mail address."), details={"field": "new_email"})
     now = utcnow()
     for waiting in db.session.scalars(sa.select(EmailChange).where(
             EmailChange.user_id == subject.id, EmailChange.confirmed_at.is_(None),
@@ -185,8 +186,8 @@ def confirm_email_change(change: EmailChange, *, actor: User, token: str) -> Cor
     if not change.is_open():
         raise InvalidTransition(EMAIL_LINK_GONE)
     if db.session.scalar(sa.select(User.id).where(User.email == change.new_email, User.id != actor.id)) is not None:
-        raise EmailTaken("Another account took this e-mail address meanwhile. Ask for the change again with "
-                         "another address.")
+        raise EmailTaken(N_("Another account took this e-mail address meanwhile. Ask for the change again with "
+                            "another address."))
     correction = _correction(actor, "email", actor.email, change.new_email, user=actor)
     actor.email = change.new_email
     change.confirmed_at = utcnow()
@@ -215,16 +216,14 @@ def send_email_confirmation_job(payload: dict[str, Any]) -> dict[str, Any]:
     change = db.session.get(EmailChange, int(payload["change"]))
     if change is None or not change.is_open():
         return {"sent": False, "reason": "no longer waiting"}
-    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
-    link = f"{base}/account/email/{change.id}/{email_change_token(change)}"
-    body = render_template("email/email_confirmation.txt", change=change, link=link, user=change.user,
-                           valid_for_hours=int(EMAIL_CHANGE_VALID_FOR.total_seconds() // 3600))
-    try:
-        outbox.send_now([change.new_email], "Confirm your new e-mail address for Eurogrants", body,
-                        message_id=f"email-change-{change.id}")
-    except (DomainError, OSError, smtplib.SMTPException) as error:
-        change.send_error = getattr(error, "message", None) or str(error)[:1000]
-        return {"sent": False, "reason": change.send_error}
+    link = f"{public_base_url()}/account/email/{change.id}/{email_change_token(change)}"
+    reason = send_to_person(change.user, N_("Confirm your new e-mail address for Eurogrants"),
+                            "email/email_confirmation.txt", message_id=f"email-change-{change.id}",
+                            address=change.new_email, change=change, link=link,
+                            valid_for_hours=int(EMAIL_CHANGE_VALID_FOR.total_seconds() // 3600))
+    if reason is not None:
+        change.send_error = reason
+        return {"sent": False, "reason": reason}
     change.sent_at, change.send_error = utcnow(), None
     return {"sent": True}
 
@@ -249,7 +248,7 @@ def erase_account(subject: User, *, actor: User, password: str | None = None,
     """
     if actor.id == subject.id:
         if not password_matches(subject, password or ""):
-            raise InvalidInput("The password is not right.", details={"field": "password"})
+            raise InvalidInput(N_("The password is not right."), details={"field": "password"})
     elif not actor.has_role(Role.ADMIN):
         raise NotAllowed("Only administrators erase another person's account.")
     reference = _request_reference(actor, subject, request_reference)

@@ -12,6 +12,7 @@ from app.clock import utcnow
 from app.countries import is_country_code
 from app.enums import AssignmentState, ConsentKind, Gender, ReportStatus, Role
 from app.extensions import db
+from app.languages import N_
 from app.models import Assignment, Call, IndividualReport, PoolMember, User
 from app.models.limits import (
     MAX_AFFILIATION,
@@ -125,9 +126,9 @@ def accept_code_of_conduct(member: PoolMember, *, actor: User, now: datetime | N
     Side effects: accepted at, a Consent with the text's version and hash, an audit event.
     """
     if member.user_id != actor.id:
-        raise NotAllowed("Only the evaluator accepts their code of conduct.")
+        raise NotAllowed(N_("Only the evaluator accepts their code of conduct."))
     if member.withdrawn_at is not None:
-        raise InvalidTransition("You are no longer in the pool of this call.")
+        raise InvalidTransition(N_("You are no longer in the pool of this call."))
     if member.code_of_conduct_accepted_at is not None:
         return member
     check_text_version(ConsentKind.CODE_OF_CONDUCT, text_version, field="accept")
@@ -148,11 +149,12 @@ def _clean_keywords(keywords: Iterable[str]) -> list[str]:
             chosen.setdefault(cleaned.casefold(), cleaned)
     too_long = [k for k in chosen.values() if len(k) > MAX_EXPERTISE_KEYWORD]
     if too_long:
-        raise InvalidInput(f"A keyword has at most {MAX_EXPERTISE_KEYWORD} characters: {too_long[0][:40]}….",
-                           details={"field": "expertise_keywords"})
+        raise InvalidInput(N_("A keyword has at most %(count)d characters: %(keyword)s…."),
+                           details={"field": "expertise_keywords"}, count=MAX_EXPERTISE_KEYWORD,
+                           keyword=too_long[0][:40])
     if len(chosen) > MAX_EXPERTISE_KEYWORDS:
-        raise InvalidInput(f"Give at most {MAX_EXPERTISE_KEYWORDS} keywords ({len(chosen)} given).",
-                           details={"field": "expertise_keywords"})
+        raise InvalidInput(N_("Give at most %(count)d keywords (%(given)d given)."),
+                           details={"field": "expertise_keywords"}, count=MAX_EXPERTISE_KEYWORDS, given=len(chosen))
     return list(chosen.values())
 
 
@@ -166,23 +168,23 @@ def update_evaluator_profile(member: PoolMember, *, actor: User, nationality: st
     changed but never their values (gender is sensitive, and the audit trail is kept as long as the system runs).
     """
     if member.user_id != actor.id:
-        raise NotAllowed("Only the evaluator keeps their profile.")
+        raise NotAllowed(N_("Only the evaluator keeps their profile."))
     if member.withdrawn_at is not None:
-        raise InvalidTransition("You are no longer in the pool of this call.")
+        raise InvalidTransition(N_("You are no longer in the pool of this call."))
     code = (nationality or "").strip().upper()
     if not code or not is_country_code(code):
-        raise InvalidInput("Choose your nationality.", details={"field": "nationality"})
+        raise InvalidInput(N_("Choose your nationality."), details={"field": "nationality"})
     declared: Gender | None = None
     if gender:
         try:
             declared = Gender(gender)
         except ValueError:
-            raise InvalidInput("Choose one of the answers offered, or none.", details={"field": "gender"}) from None
+            raise InvalidInput(N_("Choose one of the answers offered, or none."), details={"field": "gender"}) from None
     chosen = _clean_keywords(keywords)
     text = (statement or "").strip()
     if len(text) > MAX_EXPERTISE_STATEMENT:
-        raise InvalidInput(f"The statement has at most {MAX_EXPERTISE_STATEMENT} characters ({len(text)} given).",
-                           details={"field": "expertise_statement"})
+        raise InvalidInput(N_("The statement has at most %(count)d characters (%(given)d given)."),
+                           details={"field": "expertise_statement"}, count=MAX_EXPERTISE_STATEMENT, given=len(text))
     after = {"nationality": code, "gender": declared, "expertise_keywords": chosen, "expertise_statement": text}
     changed = [name for name, value in after.items() if getattr(member, name) != value]
     member.nationality, member.gender = code, declared
@@ -204,10 +206,10 @@ def withdraw_pool_member(member: PoolMember, *, actor: User, reason: str,
     if actor.id != member.user_id:
         require_officer(actor)
     if member.withdrawn_at is not None:
-        raise InvalidTransition("This evaluator has already left the pool.")
+        raise InvalidTransition(N_("This evaluator has already left the pool."))
     reason = (reason or "").strip()
     if len(reason) < MIN_WITHDRAWAL_REASON:
-        raise InvalidInput("Give a reason.", details={"field": "reason"})
+        raise InvalidInput(N_("Give a reason."), details={"field": "reason"})
     now = now or utcnow()
     member.withdrawn_at, member.withdrawn_reason = now, reason
     withdrawn = []

@@ -25,13 +25,12 @@ it and accept): the invitation was sent to that address, so they learn nothing i
 from __future__ import annotations
 
 import hashlib
-import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app import counters, jobs
@@ -42,12 +41,11 @@ from app.languages import N_, supported_language
 from app.models import Organisation, User
 from app.queries.accounts import clean_organisation, find_organisation, normalise_email
 from app.queries.membership import INVITATION_GONE, open_invitation
-from app.services import outbox
 from app.services.accounts import check_password_strength, hash_password, new_applicant, password_matches
 from app.services.audit import record_event
-from app.services.errors import DomainError, EmailTaken, InvalidInput, InvalidTransition
+from app.services.errors import EmailTaken, InvalidInput, InvalidTransition
+from app.services.mail import public_base_url, send_to_person
 from app.services.membership import accept_invitation, request_to_join, start_organisation
-from app.translation import gettext, in_language
 
 CONFIRMATION_MAILS = 3
 CONFIRMATION_MAIL_WINDOW = timedelta(hours=1)
@@ -210,19 +208,13 @@ def confirm_registration(token: str, *, password: str) -> Registration:
 # --- the e-mails (background jobs: sent at once, nobody reviews them) ---------------------------------------
 
 def _links() -> dict[str, str]:
-    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    base = public_base_url()
     return {"base": base, "login": f"{base}/auth/login", "reset": f"{base}/auth/password-reset"}
 
 
 def _send(user: User, subject: str, template: str, message_id: str, **context: Any) -> dict[str, Any]:
-    with in_language(user.language):  # the account owner's language
-        body = render_template(template, user=user, links=_links(), **context)
-        subject = gettext(subject)
-    try:
-        outbox.send_now([user.email], subject, body, message_id=message_id)
-    except (DomainError, OSError, smtplib.SMTPException) as error:
-        return {"sent": False, "reason": getattr(error, "message", None) or str(error)[:1000]}
-    return {"sent": True}
+    reason = send_to_person(user, subject, template, message_id=message_id, links=_links(), **context)
+    return {"sent": True} if reason is None else {"sent": False, "reason": reason}
 
 
 def send_confirmation_link_job(payload: dict[str, Any]) -> dict[str, Any]:

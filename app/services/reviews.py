@@ -14,11 +14,13 @@ from app.clock import utcnow
 from app.enums import ReportStatus
 from app.extensions import db
 from app.inputs import ScoreInput
+from app.languages import N_
 from app.models import Assignment, IndividualReport, IndividualScore, User
 from app.queries.evaluation import NOT_FOUND, Access, evaluator_view
-from app.report_scores import clean_comment, completeness_errors, parse_scores, scores_of, write_scores
+from app.report_scores import clean_comment, completeness_errors, incomplete, parse_scores, scores_of, write_scores
 from app.services.audit import record_event
-from app.services.errors import InvalidInput, InvalidTransition, NotFound
+from app.services.errors import InvalidTransition, NotFound
+from app.translation import gettext
 
 
 def _require_own_full_access(assignment: Assignment, actor: User) -> None:
@@ -36,7 +38,7 @@ def save_report(assignment: Assignment, *, actor: User, scores: Mapping[str, Sco
     _require_own_full_access(assignment, actor)
     report = assignment.report
     if report is not None and report.status is not ReportStatus.DRAFT:
-        raise InvalidTransition("This report is submitted and locked.")
+        raise InvalidTransition(N_("This report is submitted and locked."))
     criteria = list(assignment.proposal.call.criteria)
     parsed = parse_scores(criteria, scores)
     if report is None:
@@ -44,7 +46,7 @@ def save_report(assignment: Assignment, *, actor: User, scores: Mapping[str, Sco
         db.session.add(report)
     write_scores(report.scores, parsed, IndividualScore)
     if overall_comment is not None:
-        report.overall_comment = clean_comment(overall_comment, "overall_comment", "Overall comment")
+        report.overall_comment = clean_comment(overall_comment, "overall_comment", gettext("Overall comment"))
     report.updated_at = utcnow()
     db.session.flush()
     record_event(actor, "report.saved", object_type="individual_report", object_id=report.id,
@@ -60,12 +62,11 @@ def submit_report(assignment: Assignment, *, actor: User, now: datetime | None =
     _require_own_full_access(assignment, actor)
     report = assignment.report
     if report is not None and report.status is not ReportStatus.DRAFT:
-        raise InvalidTransition("This report is already submitted.")
+        raise InvalidTransition(N_("This report is already submitted."))
     criteria = list(assignment.proposal.call.criteria)
     errors = completeness_errors(criteria, scores_of(report), report.overall_comment if report else "")
     if errors:
-        raise InvalidInput("The report is not complete: " + " ".join(errors.values()),
-                           details={"fields": errors})
+        raise incomplete(N_("The report is not complete: %(problems)s"), errors)
     assert report is not None  # noqa: S101 - an empty report cannot be complete
     now = now or utcnow()
     report.status = ReportStatus.SUBMITTED

@@ -30,6 +30,7 @@ from app.formatting import (
 )
 from app.languages import LANGUAGE_NAMES
 from app.translation import current_language
+from app.web.script_messages import script_messages
 
 
 @dataclass(frozen=True)
@@ -130,4 +131,5 @@ def register_template_helpers(app: Flask) -> None:
         country=_in_language(country_name), browser=describe_user_agent,
     )
     app.jinja_env.globals.update(Role=Role, utcnow=utcnow, field_attrs=field_attrs, failing_forms=failing_forms,
-                                 current_language=current_language, language_names=LANGUAGE_NAMES)
+                                 current_language=current_language, language_names=LANGUAGE_NAMES,
+                                 script_messages=script_messages)

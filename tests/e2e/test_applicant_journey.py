@@ -84,7 +84,7 @@ def test_an_applicant_goes_from_registration_to_a_receipt(app, page, live_server
 
     # Budget: the total is computed as the user types.
     fill_budget(page, requested="1,200,000.00", amounts=["500000", "400000", "200000"])
-    assert "EUR 100,000.00 still to allocate." in page.locator("[data-split-note]").inner_text()
+    assert "€100,000.00 still to allocate." in page.locator("[data-split-note]").inner_text()
     page.fill("#amounts-2", "300000.00")
     assert "adds up to the requested grant" in page.locator("[data-split-note]").inner_text()
     _shot(page, "budget")

@@ -105,13 +105,13 @@ def test_a_request_above_the_cap_typed_the_european_way_is_flagged_while_typing(
     assert cap.get_attribute("data-max") == "1400000.00"
     assert "check-ok" in cap.get_attribute("class")
     page.locator("#requested_grant").fill("1 500 000,00")
-    assert "Reduce the request by EUR 100,000.00 to the cap." in cap.inner_text()
+    assert "Reduce the request by €100,000.00 to the cap." in cap.inner_text()
     assert page.locator("#requested_grant").get_attribute("aria-invalid") == "true"
     page.locator("#requested_grant").fill("1.400.000,00")
     assert "check-ok" in cap.get_attribute("class")
     assert page.locator("#requested_grant").get_attribute("aria-invalid") is None
     # The split's note reads the request as the server does (it refused "1.400.000,00" as not an amount).
-    assert page.locator("[data-split-note]").inner_text() == "EUR 400,000.00 still to allocate."
+    assert page.locator("[data-split-note]").inner_text() == "€400,000.00 still to allocate."
 
 
 @pytest.fixture

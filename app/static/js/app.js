@@ -2,6 +2,40 @@
 (function () {
   "use strict";
 
+  // The scripts' words, in the page's language: the page carries them (templates/base.html,
+  // app/web/script_messages.py); no English is written here. eurograntsText("key", {name: value}, count) fills in the
+  // %(name)s placeholders; with a count, the message's form for it is chosen by the language's rule (and %(num)d is
+  // the count).
+  var messages = null;
+  var pluralRules = null;
+  function text(key, values, count) {
+    if (messages === null) {
+      var block = document.getElementById("script-messages");
+      try { messages = block ? JSON.parse(block.textContent) : {}; } catch (error) { messages = {}; }
+    }
+    var message = messages[key];
+    if (message === undefined) { return key; }
+    values = values || {};
+    if (typeof message !== "string") {
+      if (pluralRules === null) {
+        pluralRules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "en") : null;
+      }
+      var form = pluralRules ? pluralRules.select(count) : (count === 1 ? "one" : "other");
+      message = message[form] || message.other;
+      if (values.num === undefined) { values.num = count; }
+    }
+    return message.replace(/%\((\w+)\)[sd]/g, function (whole, name) {
+      return values[name] === undefined ? whole : String(values[name]);
+    });
+  }
+  window.eurograntsText = text;
+
+  // Money as the page's language writes it (€1,400,000.00 / 1 400 000,00 € / 1.400.000,00 €), like the server.
+  window.eurograntsMoney = function (cents) {
+    return new Intl.NumberFormat(document.documentElement.lang || "en", {style: "currency", currency: "EUR"})
+      .format(cents / 100);
+  };
+
   // Show deadlines in the visitor's own time zone and UTC offset, next to Brussels time.
   function localise() {
     var fmt = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
@@ -15,7 +49,7 @@
       var local = fmt.format(new Date(el.getAttribute("datetime")));
       var note = document.createElement("span");
       note.className = "muted";
-      note.textContent = " (" + (el.dataset.zoneLabel || "your time") + ": " + local + ")";
+      note.textContent = " (" + (el.dataset.zoneLabel || text("your_time")) + ": " + local + ")";
       el.after(note);
     });
   }
@@ -92,8 +126,8 @@
         box.setAttribute("role", "region");
         var section = box.closest("section, .panel, main");
         var heading = table && table.caption ? table.caption : section && section.querySelector("h1, h2, h3");
-        var name = table && table.getAttribute("aria-label") || (heading ? heading.textContent.replace(/\s+/g, " ").trim() : "Table");
-        box.setAttribute("aria-label", name + " (scrolls sideways)");
+        var name = table && table.getAttribute("aria-label") || (heading ? heading.textContent.replace(/\s+/g, " ").trim() : text("table"));
+        box.setAttribute("aria-label", text("scrolls_sideways", {name: name}));
       } else if (box.getAttribute("role") === "region") {
         box.removeAttribute("tabindex");
         box.removeAttribute("role");

@@ -6,16 +6,7 @@
 (function () {
   "use strict";
 
-  function plural(count, word) {
-    if (count === 1) { return count + " " + word; }
-    return count + " " + (/y$/.test(word) ? word.slice(0, -1) + "ies" : word + "s");
-  }
-
-  // EUR 1,400,000.00, as app.formatting.format_money writes money.
-  function euros(cents) {
-    return "EUR " + Math.floor(cents / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." +
-      String(cents % 100).padStart(2, "0");
-  }
+  var say = window.eurograntsText;
 
   function number(text) {
     return text === undefined || text === "" ? null : parseInt(text, 10);
@@ -31,17 +22,17 @@
   var RULES = {
     mandatory_fields: function (form, item) {
       if (!form.elements.namedItem("title")) { return null; }
-      var empty = "Fill in this field before you submit.";
+      var empty = say("fill_in_field");
       var missing = [], fields = {};
       [["acronym", "acronym"], ["title", "title"], ["abstract", "abstract"], ["strand", null],
        ["duration_months", "duration"]].forEach(function (spec) {
         if (!filled(form, spec[0])) {
-          var label = spec[1] || item.dataset.strandLabel || "strand";
+          var label = spec[1] ? say(spec[1]) : (item.dataset.strandLabel || "").toLowerCase();
           missing.push(label);
           fields[spec[0]] = empty;
         }
       });
-      return {ok: !missing.length, fix: missing.length ? "Fill in: " + missing.join(", ") + "." : "", fields: fields};
+      return {ok: !missing.length, fix: missing.length ? say("fill_in", {fields: missing.join(", ")}) : "", fields: fields};
     },
     duration: function (form, item) {
       var field = form.elements.namedItem("duration_months");
@@ -50,7 +41,7 @@
       var text = field.value.trim();
       var months = /^\d+$/.test(text) ? parseInt(text, 10) : null;
       var ok = months !== null && (low === null || months >= low) && (high === null || months <= high);
-      var fix = ok ? "" : (months === null ? "Give the duration in months." : plural(months, "month") + " is outside the allowed range.");
+      var fix = ok ? "" : (months === null ? say("give_duration") : say("duration_outside", {}, months));
       return {ok: ok, fix: fix, fields: ok || months === null ? {} : {duration_months: fix}};
     },
     grant_cap: function (form, item) {
@@ -58,10 +49,10 @@
       if (!field || !window.eurograntsCents) { return null; }
       var requested = window.eurograntsCents(field.value), cap = item.dataset.max ? window.eurograntsCents(item.dataset.max) : null;
       if (isNaN(requested)) { return null; }  // not an amount yet: the server says why on saving
-      if (field.value.trim() === "") { return {ok: false, fix: "Give the requested EU grant.", fields: {}}; }
-      if (requested <= 0) { return {ok: false, fix: "The requested EU grant must be more than zero.", fields: {requested_grant: "The requested EU grant must be more than zero."}}; }
+      if (field.value.trim() === "") { return {ok: false, fix: say("give_grant"), fields: {}}; }
+      if (requested <= 0) { return {ok: false, fix: say("grant_above_zero"), fields: {requested_grant: say("grant_above_zero")}}; }
       if (cap !== null && requested > cap) {
-        var fix = "Reduce the request by " + euros(requested - cap) + " to the cap.";
+        var fix = say("reduce_request", {excess: window.eurograntsMoney(requested - cap)});
         return {ok: false, fix: fix, fields: {requested_grant: fix}};
       }
       return {ok: true, fix: "", fields: {}};
@@ -71,15 +62,15 @@
       if (!partners) { return null; }
       var needed = number(item.dataset.min), count = partners.count;
       var ok = count >= needed;
-      return {ok: ok, fix: ok ? "" : "Add " + plural(needed - count, "more partner") + " (you have " + count + ").", fields: {}};
+      return {ok: ok, fix: ok ? "" : say("add_partners", {count: count}, needed - count), fields: {}};
     },
     min_countries: function (form, item) {
       var partners = consortium(form);
       if (!partners) { return null; }
       var needed = number(item.dataset.min), count = partners.countries;
       var ok = count >= needed;
-      return {ok: ok, fix: ok ? "" : "Partners come from " + plural(count, "country") + "; add partners from " +
-        plural(needed - count, "more country") + ".", fields: {}};
+      return {ok: ok, fix: ok ? "" : say("add_countries", {countries: say("countries", {}, count)}, needed - count),
+        fields: {}};
     },
     // The call's organisation types, for the coordinator and every partner row; the sentence is the server's, in
     // the page's language, with {partner} and {type} to fill in.
@@ -89,16 +80,16 @@
       var allowed = item.dataset.allowed.split(" ");
       var sentence = item.dataset.partnerFix || "{partner}: {type}";
       var wrong = [];
-      function say(name, type) { return sentence.replace("{partner}", name).replace("{type}", type); }
+      function wrongType(name, type) { return sentence.replace("{partner}", name).replace("{type}", type); }
       if (table.dataset.coordinatorType && allowed.indexOf(table.dataset.coordinatorType) < 0) {
-        wrong.push(say(table.dataset.coordinatorName || "", table.dataset.coordinatorTypeLabel || ""));
+        wrong.push(wrongType(table.dataset.coordinatorName || "", table.dataset.coordinatorTypeLabel || ""));
       }
       table.querySelectorAll("tr.partner-row").forEach(function (row, index) {
         var name = row.querySelector("[name$='-name']"), type = row.querySelector("[name$='-organisation_type']");
         var removed = row.querySelector("[name$='-remove']");
         if (!type || !type.value || (removed && removed.checked)) { return; }
         if (allowed.indexOf(type.value) < 0) {
-          wrong.push(say((name && name.value.trim()) || "#" + (index + 2), type.options[type.selectedIndex].text));
+          wrong.push(wrongType((name && name.value.trim()) || "#" + (index + 2), type.options[type.selectedIndex].text));
         }
       });
       return {ok: !wrong.length, fix: wrong.length ? wrong.join("; ") + "." : "", fields: {}};
@@ -128,7 +119,7 @@
     item.classList.toggle("check-ok", result.ok);
     item.classList.toggle("check-bad", !result.ok);
     item.querySelector(".check-mark").textContent = result.ok ? "✓" : "✗";
-    item.querySelector(".check-text .visually-hidden").textContent = result.ok ? "Passed: " : "To fix: ";
+    item.querySelector(".check-text .visually-hidden").textContent = (result.ok ? say("passed") : say("to_fix")) + " ";
     var fix = item.querySelector(".check-fix");
     if (!result.ok && !fix) {
       fix = document.createElement("span");
@@ -192,7 +183,8 @@
         var was = item.classList.contains("check-ok") ? "" : (item.querySelector(".check-fix") || {}).textContent;
         setItem(item, result);
         if (was !== (result.ok ? "" : result.fix)) {
-          changed.push(item.querySelector(".check-label").textContent.trim() + ": " + (result.ok ? "passed" : "to fix. " + result.fix));
+          var label = item.querySelector(".check-label").textContent.trim();
+          changed.push(result.ok ? say("item_passed", {label: label}) : say("item_to_fix", {label: label, fix: result.fix}));
         }
         Object.keys(result.fields).forEach(function (name) { (messages[name] = messages[name] || []).push(result.fields[name]); });
       });
@@ -200,7 +192,7 @@
       var items = panel.querySelectorAll("li[data-check]");
       var passed = panel.querySelectorAll("li[data-check].check-ok").length;
       if (count) { count.textContent = passed + "/" + items.length; }
-      if (summary) { summary.textContent = "Checked as you type: save to confirm (the server checks it again)."; }
+      if (summary) { summary.textContent = say("checked_as_you_type"); }
       if (announce && changed.length && status) { status.textContent = changed.join(" "); }
     }
     form.addEventListener("input", function () { update(true); });

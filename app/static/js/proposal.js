@@ -3,15 +3,17 @@
 (function () {
   "use strict";
 
+  var say = window.eurograntsText;
+
   // Time left, from the server's clock (data-now) rather than the visitor's, which may be wrong.
   function formatLeft(ms) {
     var s = Math.floor(ms / 1000);
-    if (s <= 0) { return "closed"; }
+    if (s <= 0) { return say("closed"); }
     var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-    if (d) { return d + " day" + (d === 1 ? "" : "s") + " " + h + " h"; }
-    if (h) { return h + " h " + String(m).padStart(2, "0") + " min"; }
-    if (m) { return m + " min " + String(sec).padStart(2, "0") + " s"; }
-    return sec + " s";
+    if (d) { return say("days_left", {hours: h}, d); }
+    if (h) { return say("hours_left", {hours: h, minutes: String(m).padStart(2, "0")}); }
+    if (m) { return say("minutes_left", {minutes: m, seconds: String(sec).padStart(2, "0")}); }
+    return say("seconds_left", {seconds: sec});
   }
 
   function countdowns() {
@@ -46,7 +48,7 @@
         if (next) { next.value = /^\d+$/.test(section) ? "overview" : section; }
         submitting = true;
         var state = form.querySelector("[data-save-state]");
-        if (state) { state.textContent = "Saving…"; }
+        if (state) { state.textContent = say("saving"); }
         if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
       });
     });
@@ -105,10 +107,7 @@
     return parseInt(groups.join(""), 10) * 100 + (frac ? parseInt((frac + "0").slice(0, 2), 10) : 0);
   }
   window.eurograntsCents = cents;  // the live checklist reads the requested grant the same way
-  function money(c) {
-    var euros = Math.floor(c / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    return "EUR " + euros + "." + String(c % 100).padStart(2, "0");
-  }
+  var money = window.eurograntsMoney;
   function budget(form) {
     var total = form.querySelector("[data-split-total]"), note = form.querySelector("[data-split-note]");
     var requested = form.querySelector("input[name=requested_grant]");
@@ -120,11 +119,11 @@
       });
       var want = cents(requested ? requested.value : "");
       total.textContent = bad ? "—" : money(sum);
-      if (bad || isNaN(want)) { note.textContent = "Write amounts like 250000.00 or 250 000,00."; return; }
+      if (bad || isNaN(want)) { note.textContent = say("amount_form"); return; }
       if (!want) { note.textContent = ""; return; }
       var diff = want - sum;
-      note.textContent = diff === 0 ? "The split adds up to the requested grant." :
-        (money(Math.abs(diff)) + (diff > 0 ? " still to allocate." : " more than the requested grant."));
+      note.textContent = diff === 0 ? say("split_adds_up") :
+        say(diff > 0 ? "still_to_allocate" : "more_than_requested", {amount: money(Math.abs(diff))});
       note.classList.toggle("error", diff !== 0);
     }
     form.addEventListener("input", update);

@@ -3,6 +3,8 @@
 (function () {
   "use strict";
 
+  var say = window.eurograntsText;
+
   function counters(form) {
     form.querySelectorAll("textarea[data-min-length]").forEach(function (area) {
       var min = parseInt(area.getAttribute("data-min-length"), 10) || 0;
@@ -12,7 +14,8 @@
       area.after(note);
       function update() {
         var length = area.value.trim().length;
-        note.textContent = length + " characters" + (length < min ? " (" + (min - length) + " more to submit)" : "");
+        note.textContent = length < min ? say("characters_short", {missing: min - length}, length)
+          : say("characters", {}, length);
         note.classList.toggle("short", length < min);
       }
       area.addEventListener("input", update);
@@ -30,12 +33,12 @@
   function incomplete(form) {
     var problems = [];
     form.querySelectorAll("select[name^='score_']").forEach(function (select) {
-      if (!select.value) { problems.push({field: select, text: labelOf(select) + " — choose a score."}); }
+      if (!select.value) { problems.push({field: select, text: say("choose_score", {label: labelOf(select)})}); }
     });
     form.querySelectorAll("textarea[data-min-length]").forEach(function (area) {
       var min = parseInt(area.getAttribute("data-min-length"), 10) || 0;
       if (area.value.trim().length < min) {
-        problems.push({field: area, text: labelOf(area) + " — write at least " + min + " characters."});
+        problems.push({field: area, text: say("write_at_least", {label: labelOf(area)}, min)});
       }
     });
     return problems;
@@ -54,8 +57,7 @@
     box.setAttribute("role", "alert");
     box.setAttribute("tabindex", "-1");
     var title = document.createElement("h2");
-    title.textContent = "Not submitted: " + (problems.length === 1 ? "1 thing is" : problems.length + " things are") +
-      " missing";
+    title.textContent = say("not_submitted", {}, problems.length);
     box.appendChild(title);
     var list = document.createElement("ul");
     problems.forEach(function (problem) {

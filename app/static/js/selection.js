@@ -22,7 +22,8 @@
           button.type = "button";
           button.className = "button small secondary move-" + spec[0];
           button.textContent = spec[1];
-          button.setAttribute("aria-label", "Move " + reference + " " + spec[0]);
+          button.setAttribute("aria-label", window.eurograntsText(spec[0] === "up" ? "move_up" : "move_down",
+                                                                  {reference: reference}));
           var target = index + spec[2];
           button.disabled = target < 0 || target >= items.length;
           button.addEventListener("click", function () {

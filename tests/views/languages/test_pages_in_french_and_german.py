@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,15 +15,25 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.enums import ConsentKind, OrganisationType, Role
+from app.enums import ConflictDeclaration, ConsentKind, OrganisationType, Role
 from app.extensions import db
-from app.models import Letter, User
+from app.models import Assignment, Letter, User
 from app.privacy.texts import current_text
 from app.services import letters as letter_service
+from app.services import membership
 from app.services import proposals as proposal_service
 from app.web.locale import LANGUAGE_COOKIE
 from tests.assessment_worlds import make_mission_call
-from tests.factories import make_letter_scenario, make_open_call, make_proposal, make_ready_proposal
+from tests.factories import (
+    make_call,
+    make_evaluation_setup,
+    make_letter_scenario,
+    make_open_call,
+    make_pool_member,
+    make_proposal,
+    make_ready_proposal,
+    make_report,
+)
 from tests.i18n_support import english_left
 
 # What people typed, which stays as written: the test call's texts are not English words on purpose.
@@ -32,6 +43,31 @@ CRITERIA = [{"key": "relevance", "name": "Kappa"}, {"key": "quality", "name": "L
             {"key": "impact", "name": "Sigma"}]
 USER_CONTENT = ["Zeta Vega Orbis", "Lorem ipsum dolor.", "Call SMP-COSME-2021-CLUSTER-01", "Test programme",
                 "Relevance", "Quality", "Impact", "Test User", "Eurogrants"]
+
+# The evaluator's pages (the world's `evaluation`): the dashboard with an invitation, a declaration to make, a draft
+# report, a submitted one beside the others' and the consensus the evaluator drafts as rapporteur.
+EVALUATOR_PAGES: list[tuple[str, str, int]] = [
+    ("evaluator", "/review/", 200),
+    ("evaluator", "/review/calls/{eval_call}/code-of-conduct", 200),
+    ("evaluator", "/review/calls/{invited_call}/code-of-conduct", 200),
+    ("evaluator", "/review/calls/{eval_call}/profile", 200),
+    ("evaluator", "/review/evaluations/{to_declare}", 200),
+    ("evaluator", "/review/evaluations/{draft_report}", 200),
+    ("evaluator", "/review/evaluations/{submitted_report}", 200),
+    ("evaluator", "/review/evaluations/{submitted_report}/consensus", 200),
+    ("peer", "/review/evaluations/{peer_report}/consensus", 200),
+    ("peer", "/review/evaluations/{no_such_report}", 404),
+]
+EVALUATOR_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
+    ("evaluator", "/review/calls/{invited_call}/code-of-conduct", {"text_version": "2026-12-02"}),
+    ("evaluator", "/review/calls/{eval_call}/profile", {"nationality": "", "expertise_keywords": "x" * 130}),
+    ("evaluator", "/review/evaluations/{to_declare}/declaration", {"declaration": "conflict", "note": "short"}),
+    ("evaluator", "/review/evaluations/{to_declare}/declaration", {"note": ""}),
+    ("evaluator", "/review/evaluations/{draft_report}", {"score_relevance": "3.25", "save": "1"}),
+    ("evaluator", "/review/evaluations/{draft_report}", {"score_relevance": "4", "comment_relevance": "short",
+                                                         "submit": "1"}),
+    ("evaluator", "/review/evaluations/{submitted_report}/consensus", {"submit": "1"}),
+]
 
 # (who, address, status): {call}, {code} are filled in from the world below.
 COVERED_PAGES: list[tuple[str, str, int]] = [
@@ -59,18 +95,35 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     # A call that admits some organisation types only and asks for other annexes than Part B alone.
     *[("applicant", f"/applicant/proposals/{{rules}}{section}", 200) for section in ("", "/consortium", "/annexes")],
     ("anonymous", "/calls/ZV-OPEN-2", 200),
+    *EVALUATOR_PAGES,
+    # My organisation: a member's page (a request to join, an invitation not answered) and a newcomer's, invited.
+    ("applicant", "/applicant/organisation", 200),
+    ("newcomer", "/applicant/organisation", 200),
+    ("newcomer", "/applicant/invitations/{invitation}", 200),
+    # The account pages (the erasure pages aside: their record of processing is English for now).
+    *[(who, f"/account/{page}", 200) for who in ("applicant", "evaluator")
+      for page in ("", "sessions", "password", "tokens", "two-factor")],
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("anonymous", "/auth/login", {"email": "nobody@example.test", "password": "wrong-password"}),
     ("anonymous", "/auth/register", {"email": "not-an-address", "password": "short", "confirm": "other"}),
     ("anonymous", "/auth/password-reset", {"email": ""}),
+    *EVALUATOR_REFUSALS,
+    ("newcomer", "/applicant/organisation/join-requests", {"organisation_name": "Nowhere Ltd", "country": "BE"}),
+    ("newcomer", "/applicant/organisation/new", {"organisation_name": "", "country": ""}),
+    ("applicant", "/applicant/organisation/invitations", {"email": "not-an-address"}),
+    ("applicant", "/account/name", {"name-full_name": ""}),
+    ("applicant", "/account/email", {"email-new_email": "applicant1@example.test", "email-password": "wrong"}),
+    ("applicant", "/account/password", {"current_password": "wrong", "password": "short", "confirm": "other"}),
 ]
 
 
 @pytest.fixture
 def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
     owner = make_user(Role.APPLICANT)
+    newcomer = make_user(Role.APPLICANT, organisation=None, full_name="Nora Neu")
+    asking = make_user(Role.APPLICANT, organisation=None, full_name="Anton Asker")
     with app.app_context():
         call = make_open_call("ZV-OPEN-1", criteria=CRITERIA, budget=Decimal("42000000"), page_limit=10,
                               max_grant_per_proposal=Decimal("500000"), duration_min_months=24,
@@ -98,10 +151,57 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         db.session.commit()
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         assert award is not None
+        evaluation = _evaluation_world()
+        organisation = applicant.organisation
+        assert organisation is not None
+        membership.request_to_join(db.session.merge(asking), organisation, message="Zeta team")
+        _, token = membership.invite_member(organisation, actor=applicant, email=newcomer.email)
+        db.session.commit()
         return {"call": "ZV-OPEN-1", "mission": "ZV-MISSION-1", "code": award.verification_code, "applicant": owner,
                 "draft": draft.id, "rules": rules.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
+                **evaluation, "newcomer": newcomer, "invitation": token,
                 "proposals": [p.acronym for p in data["proposals"].values()] + [
-                    "ZVDRAFT", "ZVREADY", "ZVRULES", "Kappa Lab", "part-b.pdf"]}
+                    "ZVDRAFT", "ZVREADY", "ZVRULES", "Kappa Lab", "part-b.pdf", "Nora Neu", "Anton Asker", "Zeta team",
+                    "Nowhere Ltd", *EVALUATION_CONTENT]}
+
+
+# What the evaluation world's people typed or were named.
+EVALUATION_CONTENT = ["A comment long enough to justify the score given here.",
+                      "An overall comment that is long enough to count.", "Baltic Cluster Alliance",
+                      "Lukas Applicant", "Expert Office 1", "Expert Office 2", "Expert Office 3", "Evaluator 1",
+                      "Evaluator 2", "Evaluator 3", "ACR1", "ACR2", "ACR3", "Partner A", "Partner B", "Proposal 1",
+                      "Proposal 2", "Proposal 3", "ZV-EVAL-1", "ZV-EVAL-2"]
+
+
+def _evaluation_world() -> dict[str, Any]:
+    """Evaluator 1 of a closed call: rapporteur of ACR1, whose three reports are in; ACR2 to declare; a draft report
+    on ACR3. Evaluator 2 reads ACR1's consensus. Evaluator 1 is also invited to a second call, not accepted yet."""
+    setup = make_evaluation_setup(code="ZV-EVAL-1", proposals=3, evaluators=3, declared=False, criteria=CRITERIA,
+                                  title="Zeta Vega Orbis", programme="Zeta", strands=["Alpha", "Beta"])
+    first, second = setup.evaluator_ids[0], setup.evaluator_ids[1]
+    for proposal_id in (setup.proposal_ids[0], setup.proposal_ids[2]):
+        for assignment in db.session.scalars(sa.select(Assignment).where(Assignment.proposal_id == proposal_id)):
+            assignment.conflict = ConflictDeclaration.NO_CONFLICT
+    for index, values in enumerate([("4", "4", "3"), ("5", "3.5", "3"), ("2", "4", "3.5")]):
+        assignment = db.session.get(Assignment, setup.assignment_id(0, index))
+        assert assignment is not None
+        make_report(assignment, dict(zip(("relevance", "quality", "impact"), values, strict=True)))
+    draft = db.session.get(Assignment, setup.assignments[(setup.proposal_ids[2], first)])
+    assert draft is not None
+    make_report(draft, {"relevance": "3.5"}, submitted=False)
+    invited = make_call("ZV-EVAL-2", title="Zeta Vega Orbis", programme="Zeta", strands=["Alpha", "Beta"],
+                        criteria=CRITERIA)
+    evaluator = db.session.get(User, first)
+    assert evaluator is not None
+    make_pool_member(invited, evaluator, accepted=False)
+    return {"evaluator": SimpleNamespace(email=setup.evaluator_emails[0]),
+            "peer": SimpleNamespace(email=setup.evaluator_emails[1]),
+            "eval_call": setup.code, "invited_call": invited.code,
+            "submitted_report": setup.assignment_id(0, 0),
+            "to_declare": setup.assignments[(setup.proposal_ids[1], first)],
+            "draft_report": draft.id, "peer_report": setup.assignment_id(0, 1),
+            # An assignment of the same call that is not the peer's: it does not exist for them.
+            "no_such_report": setup.assignments[(setup.proposal_ids[2], first)] if second else 0}
 
 
 def _client(app: Flask, who: str, world: dict[str, Any], login: Callable[..., FlaskClient],
@@ -134,4 +234,4 @@ def test_the_refusal_has_no_english_left(app: Flask, world: dict[str, Any], logi
     assert response.status_code in (200, 422), response.status_code
     html = response.get_data(as_text=True)
     assert 'class="error' in html or 'flash-error' in html
-    assert english_left(html, language, user_content=USER_CONTENT + list(data.values())) == []
+    assert english_left(html, language, user_content=USER_CONTENT + world["proposals"] + list(data.values())) == []
