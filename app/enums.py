@@ -13,8 +13,8 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"applicant": "Applicant", "evaluator": "Evaluator", "officer": "Programme officer",
-                "admin": "Administrator"}[self.value]
+        return {"applicant": N_("Applicant"), "evaluator": N_("Evaluator"), "officer": N_("Programme officer"),
+                "admin": N_("Administrator")}[self.value]
 
 
 class OrganisationType(StrEnum):

@@ -18,6 +18,7 @@ from app.enums import ConsentKind, Role
 from app.extensions import db
 from app.models import Letter, User
 from app.privacy.texts import current_text
+from app.services import accounts as account_service
 from app.services import letters as letter_service
 from app.services import proposals as proposal_service
 from app.web.locale import LANGUAGE_COOKIE
@@ -54,18 +55,29 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
       for proposal in ("draft", "closed")
       for section in ("", "/summary", "/consortium", "/budget", "/annexes", "/withdraw")],
     ("applicant", "/applicant/proposals/{submitted}/submissions/1", 200),
+    # The officers' and administrators' pages.
+    ("officer", "/manage/", 200),
+    ("admin", "/manage/users", 200),
+    ("admin", "/manage/users/{officer_id}", 200),
+    ("admin", "/manage/users/{admin_id}", 200),
+    ("admin", "/manage/users/{officer_id}/tokens", 200),
+    ("admin", "/manage/users/{admin_id}/tokens", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("anonymous", "/auth/login", {"email": "nobody@example.test", "password": "wrong-password"}),
     ("anonymous", "/auth/register", {"email": "not-an-address", "password": "short", "confirm": "other"}),
     ("anonymous", "/auth/password-reset", {"email": ""}),
+    ("admin", "/manage/users", {"email": "not-an-address", "password": "short", "confirm": "other"}),
+    ("admin", "/manage/users/{officer_id}/roles", {}),
 ]
 
 
 @pytest.fixture
 def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
     owner = make_user(Role.APPLICANT)
+    officer = make_user(Role.OFFICER, email="officer@example.test")
+    admin = make_user(Role.ADMIN, email="admin@example.test")
     with app.app_context():
         call = make_open_call("ZV-OPEN-1", criteria=CRITERIA, budget=Decimal("42000000"), page_limit=10,
                               max_grant_per_proposal=Decimal("500000"), duration_min_months=24,
@@ -86,10 +98,14 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         db.session.commit()
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         assert award is not None
+        account_service.issue_token(db.session.merge(officer), label="Zeta")
+        db.session.commit()
         return {"call": "ZV-OPEN-1", "code": award.verification_code, "applicant": owner,
+                "officer": officer, "officer_id": officer.id, "admin": admin, "admin_id": admin.id,
                 "draft": draft.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
                 "proposals": [p.acronym for p in data["proposals"].values()] + [
-                    "ZVDRAFT", "ZVREADY", "Kappa Lab", "part-b.pdf"]}
+                    "ZVDRAFT", "ZVREADY", "Kappa Lab", "part-b.pdf", owner.email,
+                    "officer@example.test", "admin@example.test", "Call SMP-COSME-2021-CLUSTER-01"]}
 
 
 def _client(app: Flask, who: str, world: dict[str, Any], login: Callable[..., FlaskClient],
