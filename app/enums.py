@@ -127,8 +127,8 @@ class RuleStrength(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"off": "Off", "soft": "Soft: kept whenever possible",
-                "hard": "Hard: never broken"}[self.value]
+        return {"off": N_("Off"), "soft": N_("Soft: kept whenever possible"),
+                "hard": N_("Hard: never broken")}[self.value]
 
 
 class CountryScope(StrEnum):
@@ -139,8 +139,8 @@ class CountryScope(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"coordinator": "The coordinator's country",
-                "consortium": "Any country of the consortium (coordinator and partners)"}[self.value]
+        return {"coordinator": N_("The coordinator's country"),
+                "consortium": N_("Any country of the consortium (coordinator and partners)")}[self.value]
 
 
 class ConflictDeclaration(StrEnum):

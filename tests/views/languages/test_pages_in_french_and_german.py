@@ -16,13 +16,19 @@ from flask.testing import FlaskClient
 
 from app.enums import ConsentKind, Role
 from app.extensions import db
-from app.models import Letter, User
+from app.models import Call, Letter, User
 from app.privacy.texts import current_text
 from app.services import accounts as account_service
 from app.services import letters as letter_service
 from app.services import proposals as proposal_service
 from app.web.locale import LANGUAGE_COOKIE
-from tests.factories import make_letter_scenario, make_open_call, make_proposal, make_ready_proposal
+from tests.factories import (
+    make_evaluation_setup,
+    make_letter_scenario,
+    make_open_call,
+    make_proposal,
+    make_ready_proposal,
+)
 from tests.i18n_support import english_left
 
 # What people typed, which stays as written: the test call's texts are not English words on purpose.
@@ -62,6 +68,9 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("admin", "/manage/users/{admin_id}", 200),
     ("admin", "/manage/users/{officer_id}/tokens", 200),
     ("admin", "/manage/users/{admin_id}/tokens", 200),
+    *[("officer", f"/manage/calls/ZV-EVAL/{page}", 200) for page in (
+        "evaluation", "screening", "screening/{pending}", "screening/{eligible}", "evaluators",
+        "evaluators/{member}")],
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -70,6 +79,8 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("anonymous", "/auth/password-reset", {"email": ""}),
     ("admin", "/manage/users", {"email": "not-an-address", "password": "short", "confirm": "other"}),
     ("admin", "/manage/users/{officer_id}/roles", {}),
+    ("officer", "/manage/calls/ZV-EVAL/screening/{pending}", {"reason": "short"}),
+    ("officer", "/manage/calls/ZV-EVAL/evaluators", {"email": "", "max_load": "0"}),
 ]
 
 
@@ -99,13 +110,22 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         assert award is not None
         account_service.issue_token(db.session.merge(officer), label="Zeta")
+        # A call in evaluation: two eligible proposals with their evaluators, and one proposal still to screen.
+        evaluation = make_evaluation_setup(code="ZV-EVAL", title="Zeta Vega Eval", programme="Zeta",
+                                           strands=["Alpha", "Beta"], strand_label="Strand")
+        pending = make_proposal(db.session.get(Call, evaluation.call_id), db.session.get(User, evaluation.applicant_id),
+                                acronym="ZVPEND", strand="Alpha")
         db.session.commit()
         return {"call": "ZV-OPEN-1", "code": award.verification_code, "applicant": owner,
                 "officer": officer, "officer_id": officer.id, "admin": admin, "admin_id": admin.id,
+                "pending": pending.id, "eligible": evaluation.proposal_ids[0], "member": evaluation.member_ids[0],
                 "draft": draft.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
                 "proposals": [p.acronym for p in data["proposals"].values()] + [
                     "ZVDRAFT", "ZVREADY", "Kappa Lab", "part-b.pdf", owner.email,
-                    "officer@example.test", "admin@example.test", "Call SMP-COSME-2021-CLUSTER-01"]}
+                    "officer@example.test", "admin@example.test", "Call SMP-COSME-2021-CLUSTER-01",
+                    "Zeta Vega Eval", "Olivia Officer", "Lukas Applicant", "Baltic Cluster Alliance",
+                    "European Commission", "Expert Office", *evaluation.evaluator_emails, evaluation.officer_email,
+                    evaluation.applicant_email, "Proposal 1", "Proposal 2", "Proposal 3", "All checks passed."]}
 
 
 def _client(app: Flask, who: str, world: dict[str, Any], login: Callable[..., FlaskClient],
