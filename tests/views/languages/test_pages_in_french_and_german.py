@@ -71,6 +71,11 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     *[("officer", f"/manage/calls/ZV-EVAL/{page}", 200) for page in (
         "evaluation", "screening", "screening/{pending}", "screening/{eligible}", "evaluators",
         "evaluators/{member}")],
+    ("officer", "/manage/calls/{call}/proposals", 200),
+    ("officer", "/manage/calls/ZV-EVAL/proposals?status=submitted&sort=acronym", 200),
+    *[("officer", f"/manage/proposals/{{{proposal}}}{page}", 200)
+      for proposal in ("submitted", "draft") for page in ("", "/extension")],
+    ("officer", "/manage/proposals/{submitted}/submissions/1", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -81,6 +86,7 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("admin", "/manage/users/{officer_id}/roles", {}),
     ("officer", "/manage/calls/ZV-EVAL/screening/{pending}", {"reason": "short"}),
     ("officer", "/manage/calls/ZV-EVAL/evaluators", {"email": "", "max_load": "0"}),
+    ("officer", "/manage/proposals/{submitted}/extension", {"deadline": "2020-01-01T10:00", "reason": "Too late."}),
 ]
 
 
