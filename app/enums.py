@@ -263,8 +263,8 @@ class BatchStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"running": "Running", "finished": "Finished",
-                "finished_with_errors": "Finished with errors"}[self.value]
+        return {"running": N_("Running"), "finished": N_("Finished"),
+                "finished_with_errors": N_("Finished with errors")}[self.value]
 
 
 class OutboxStatus(StrEnum):

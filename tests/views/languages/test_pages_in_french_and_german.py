@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from app.enums import ConsentKind, Role
 from app.extensions import db
-from app.models import Call, Letter, User
+from app.models import Call, Letter, LetterBatch, OutboxMessage, User
 from app.privacy.texts import current_text
 from app.services import accounts as account_service
 from app.services import letters as letter_service
@@ -76,6 +76,10 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     *[("officer", f"/manage/proposals/{{{proposal}}}{page}", 200)
       for proposal in ("submitted", "draft") for page in ("", "/extension")],
     ("officer", "/manage/proposals/{submitted}/submissions/1", 200),
+    *[("officer", f"/manage/calls/{call}/{page}", 200)
+      for call in ("SMP-COSME-2021-CLUSTER-01", "ZV-EVAL") for page in ("letters", "outbox")],
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1/letters", 200),
+    ("officer", "/manage/letter-batches/{batch}", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -124,14 +128,18 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         db.session.commit()
         return {"call": "ZV-OPEN-1", "code": award.verification_code, "applicant": owner,
                 "officer": officer, "officer_id": officer.id, "admin": admin, "admin_id": admin.id,
-                "pending": pending.id, "eligible": evaluation.proposal_ids[0], "member": evaluation.member_ids[0],
+                "batch": db.session.scalar(sa.select(LetterBatch.id)), "pending": pending.id,
+                "eligible": evaluation.proposal_ids[0], "member": evaluation.member_ids[0],
                 "draft": draft.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
                 "proposals": [p.acronym for p in data["proposals"].values()] + [
                     "ZVDRAFT", "ZVREADY", "Kappa Lab", "part-b.pdf", owner.email,
                     "officer@example.test", "admin@example.test", "Call SMP-COSME-2021-CLUSTER-01",
                     "Zeta Vega Eval", "Olivia Officer", "Lukas Applicant", "Baltic Cluster Alliance",
                     "European Commission", "Expert Office", *evaluation.evaluator_emails, evaluation.officer_email,
-                    evaluation.applicant_email, "Proposal 1", "Proposal 2", "Proposal 3", "All checks passed."]}
+                    evaluation.applicant_email, "Proposal 1", "Proposal 2", "Proposal 3", "All checks passed.",
+                    # The notification e-mails the outbox shows are written in their recipient's language.
+                    *[" ".join(text.split()) for message in db.session.scalars(sa.select(OutboxMessage))
+                      for text in (message.subject, message.body)]]}
 
 
 def _client(app: Flask, who: str, world: dict[str, Any], login: Callable[..., FlaskClient],
