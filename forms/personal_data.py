@@ -9,8 +9,9 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Length
 
 from app.enums import OrganisationType
+from app.translation import lazy_gettext as _l
 from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
-from forms.wording import EmailAddress, ProductForm
+from forms.wording import EmailAddress, ProductForm, Required
 
 
 class ExportForm(ProductForm):
@@ -22,9 +23,9 @@ class ExportForm(ProductForm):
 
 class OfficerExportForm(ProductForm):
     request_reference = StringField(
-        "Request answered", validators=[DataRequired("Give the reference of the request."), Length(max=300)],
-        description="The letter's date or registration number: it goes into the audit trail and the access log.")
-    submit = SubmitField("Export their data (ZIP)")
+        _l("Request answered"), validators=[Required(_l("Give the reference of the request.")), Length(max=300)],
+        description=_l("The letter's date or registration number: it goes into the audit trail and the access log."))
+    submit = SubmitField(_l("Export their data (ZIP)"))
 
 
 class NameForm(ProductForm):
@@ -79,8 +80,8 @@ class ErasureForm(ProductForm):
 
 class OfficerErasureForm(ProductForm):
     request_reference = StringField(
-        "Request answered", validators=[DataRequired("Give the reference of the request."), Length(max=300)],
-        description="The letter's date or registration number: it goes into the erasure register.")
-    confirm = BooleanField("The person's identity was checked, and the assessment above was sent to them.",
-                           validators=[DataRequired("Tick the box to confirm.")])
-    submit = SubmitField("Erase on their behalf")
+        _l("Request answered"), validators=[Required(_l("Give the reference of the request.")), Length(max=300)],
+        description=_l("The letter's date or registration number: it goes into the erasure register."))
+    confirm = BooleanField(_l("The person's identity was checked, and the assessment above was sent to them."),
+                           validators=[Required(_l("Tick the box to confirm."))])
+    submit = SubmitField(_l("Erase on their behalf"))

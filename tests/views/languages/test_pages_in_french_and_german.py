@@ -80,6 +80,11 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
       for call in ("SMP-COSME-2021-CLUSTER-01", "ZV-EVAL") for page in ("letters", "outbox")],
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1/letters", 200),
     ("officer", "/manage/letter-batches/{batch}", 200),
+    ("officer", "/manage/personal-data", 200),
+    ("officer", "/manage/personal-data?email={applicant.email}", 200),
+    ("officer", "/manage/personal-data?email=nobody@example.test", 200),
+    ("admin", "/manage/personal-data/access-log", 200),
+    ("admin", "/manage/personal-data/access-log?officer=officer@example.test", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -91,6 +96,7 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("officer", "/manage/calls/ZV-EVAL/screening/{pending}", {"reason": "short"}),
     ("officer", "/manage/calls/ZV-EVAL/evaluators", {"email": "", "max_load": "0"}),
     ("officer", "/manage/proposals/{submitted}/extension", {"deadline": "2020-01-01T10:00", "reason": "Too late."}),
+    ("officer", "/manage/personal-data/people/{applicant.id}/export", {"request_reference": ""}),
 ]
 
 
