@@ -80,6 +80,8 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
       for call in ("SMP-COSME-2021-CLUSTER-01", "ZV-EVAL") for page in ("letters", "outbox")],
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1/letters", 200),
     ("officer", "/manage/letter-batches/{batch}", 200),
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs", 200),
+    ("officer", "/manage/calls/ZV-EVAL/runs", 200),
     ("officer", "/manage/personal-data", 200),
     ("officer", "/manage/personal-data?email={applicant.email}", 200),
     ("officer", "/manage/personal-data?email=nobody@example.test", 200),
