@@ -142,8 +142,8 @@ class RuleStrength(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"off": "Off", "soft": "Soft: kept whenever possible",
-                "hard": "Hard: never broken"}[self.value]
+        return {"off": N_("Off"), "soft": N_("Soft: kept whenever possible"),
+                "hard": N_("Hard: never broken")}[self.value]
 
 
 class CountryScope(StrEnum):
@@ -154,8 +154,8 @@ class CountryScope(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"coordinator": "The coordinator's country",
-                "consortium": "Any country of the consortium (coordinator and partners)"}[self.value]
+        return {"coordinator": N_("The coordinator's country"),
+                "consortium": N_("Any country of the consortium (coordinator and partners)")}[self.value]
 
 
 class ConflictDeclaration(StrEnum):
@@ -278,8 +278,8 @@ class BatchStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"running": "Running", "finished": "Finished",
-                "finished_with_errors": "Finished with errors"}[self.value]
+        return {"running": N_("Running"), "finished": N_("Finished"),
+                "finished_with_errors": N_("Finished with errors")}[self.value]
 
 
 class OutboxStatus(StrEnum):

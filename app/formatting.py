@@ -142,10 +142,13 @@ _SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Wi
             ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
 
 
-def describe_user_agent(user_agent: str) -> str:
-    """A browser's user agent as a person recognises it: "Firefox on Windows" (the raw string when unknown)."""
+def describe_user_agent(user_agent: str, *, on: str = "%(browser)s on %(system)s",
+                        unknown: str = "Unknown browser") -> str:
+    """A browser's user agent as a person recognises it: "Firefox on Windows" (the raw string when unknown).
+
+    `on` and `unknown` are the words in the reader's language (the web layer translates them: no Flask here)."""
     browser = next((name for token, name in _BROWSERS if token in user_agent), None)
     system = next((name for token, name in _SYSTEMS if token in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or (user_agent[:80] if user_agent else "Unknown browser")
+        return on % {"browser": browser, "system": system}
+    return browser or system or (user_agent[:80] if user_agent else unknown)

@@ -22,7 +22,7 @@ from app.models.limits import MIN_PASSWORD_LENGTH
 from app.translation import current_language
 from app.translation import gettext as _
 from app.translation import lazy_gettext as _l
-from forms.wording import EmailAddress, ProductForm
+from forms.wording import EmailAddress, ProductForm, Required
 
 ORGANISATION_TYPE_CHOICES = [SelectChoice(t.value, _l(t.label)) for t in OrganisationType]
 
@@ -90,18 +90,19 @@ class ConfirmRegistrationForm(ProductForm):
 
 
 class UserCreateForm(_PasswordFields, ProductForm):
-    full_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("E-mail", validators=[DataRequired(), EmailAddress(allow_test_domain=True), Length(max=254)])
+    full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), EmailAddress(allow_test_domain=True),
+                                                 Length(max=254)])
     roles = SelectMultipleField(
-        "Roles", choices=[SelectChoice(r.value, r.label) for r in (Role.EVALUATOR, Role.OFFICER, Role.ADMIN)],
-        validators=[DataRequired("Choose at least one role.")],
+        _l("Roles"), choices=[SelectChoice(r.value, _l(r.label)) for r in (Role.EVALUATOR, Role.OFFICER, Role.ADMIN)],
+        validators=[Required(_l("Choose at least one role."))],
     )
-    organisation_name = StringField("Organisation (optional)", validators=[Length(max=200)],
-                                    description="Evaluators' organisations are used to detect conflicts.")
-    country = SelectField("Country", choices=[])
-    organisation_type = SelectField("Type of organisation", choices=ORGANISATION_TYPE_CHOICES,
+    organisation_name = StringField(_l("Organisation (optional)"), validators=[Length(max=200)],
+                                    description=_l("Evaluators' organisations are used to detect conflicts."))
+    country = SelectField(_l("Country"), choices=[])
+    organisation_type = SelectField(_l("Type of organisation"), choices=ORGANISATION_TYPE_CHOICES,
                                     default=OrganisationType.OTHER.value)
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -11,8 +11,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.call_inputs import CallSettings
 from app.models import Call
 from app.models.limits import MAX_PRIVACY_CONTACT
+from app.translation import lazy_gettext as _l
 from forms.proposal import MoneyField
-from forms.wording import ProductForm
+from forms.wording import ProductForm, Required
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
 
@@ -28,11 +29,11 @@ def wall_clock(moment: datetime | None, zone: str) -> datetime | None:
 
 
 class ExtensionForm(ProductForm):
-    deadline = DateTimeLocalField("New deadline for this proposal (Brussels time)", format=LOCAL_FORMATS,
-                                  validators=[DataRequired("Give the new deadline.")], render_kw={"step": "1"})
-    reason = TextAreaField("Reason", validators=[DataRequired("Give the reason."), Length(min=10, max=2000)],
-                           description="Shown to the applicant and kept in the audit trail.")
-    submit = SubmitField("Grant the extension")
+    deadline = DateTimeLocalField(_l("New deadline for this proposal (Brussels time)"), format=LOCAL_FORMATS,
+                                  validators=[Required(_l("Give the new deadline."))], render_kw={"step": "1"})
+    reason = TextAreaField(_l("Reason"), validators=[Required(_l("Give the reason.")), Length(min=10, max=2000)],
+                           description=_l("Shown to the applicant and kept in the audit trail."))
+    submit = SubmitField(_l("Grant the extension"))
 
     def new_deadline(self, zone: str) -> datetime:
         """The deadline typed (required), as an aware time in the call's zone."""

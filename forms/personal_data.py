@@ -12,7 +12,7 @@ from app.enums import OrganisationType
 from app.translation import gettext
 from app.translation import lazy_gettext as _l
 from forms.auth import ORGANISATION_TYPE_CHOICES, country_select_choices
-from forms.wording import EmailAddress, ProductForm
+from forms.wording import EmailAddress, ProductForm, Required
 
 
 class ExportForm(ProductForm):
@@ -24,7 +24,7 @@ class ExportForm(ProductForm):
 
 class OfficerExportForm(ProductForm):
     request_reference = StringField(
-        _l("Request answered"), validators=[DataRequired(_l("Give the reference of the request.")), Length(max=300)],
+        _l("Request answered"), validators=[Required(_l("Give the reference of the request.")), Length(max=300)],
         description=_l("The letter's date or registration number: it goes into the audit trail and the access log."))
     submit = SubmitField(_l("Export their data (ZIP)"))
 
@@ -81,8 +81,8 @@ class ErasureForm(ProductForm):
 
 class OfficerErasureForm(ProductForm):
     request_reference = StringField(
-        _l("Request answered"), validators=[DataRequired(_l("Give the reference of the request.")), Length(max=300)],
+        _l("Request answered"), validators=[Required(_l("Give the reference of the request.")), Length(max=300)],
         description=_l("The letter's date or registration number: it goes into the erasure register."))
     confirm = BooleanField(_l("The person's identity was checked, and the assessment above was sent to them."),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
+                           validators=[Required(_l("Tick the box to confirm."))])
     submit = SubmitField(_l("Erase on their behalf"))

@@ -10,7 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.enums import Role
 from app.models.limits import MIN_PASSWORD_LENGTH
 from app.translation import lazy_gettext as _l
-from forms.wording import ProductForm
+from forms.wording import ProductForm, Required
 
 
 class EndSessionForm(ProductForm):
@@ -52,14 +52,14 @@ class PasswordResetForm(ProductForm):
 
 class AccountRolesForm(ProductForm):
     roles = SelectMultipleField(
-        "Roles", choices=[SelectChoice(r.value, r.label) for r in Role],
-        validators=[DataRequired("Choose at least one role.")],
+        _l("Roles"), choices=[SelectChoice(r.value, _l(r.label)) for r in Role],
+        validators=[Required(_l("Choose at least one role."))],
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
-        description="An applicant's roles come with their organisation; staff roles open the management pages.")
-    submit = SubmitField("Save the roles")
+        description=_l("An applicant's roles come with their organisation; staff roles open the management pages."))
+    submit = SubmitField(_l("Save the roles"))
 
 
 class AccountStateForm(ProductForm):
     """Deactivate or reactivate an account (the CSRF token is its only field)."""
 
-    submit = SubmitField("Apply")
+    submit = SubmitField(_l("Apply"))

@@ -12,7 +12,7 @@ import email_validator
 from flask_babel.speaklater import LazyString  # type: ignore[import-untyped]  # Flask-Babel ships no types
 from flask_wtf import FlaskForm
 from wtforms import Field, Form
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from app.languages import N_
 from app.translation import gettext
@@ -78,6 +78,18 @@ class ProductTranslations:
 
 
 PRODUCT_TRANSLATIONS = ProductTranslations()
+
+
+class Required(DataRequired):
+    """DataRequired with its own message given lazily (`_l`, read in each reader's language): the message reaches the
+    field's errors as a string, which is what the forms macros show (WTForms passes DataRequired's message on as it
+    is, and a lazy string is not one)."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        try:
+            super().__call__(form, field)
+        except StopValidation as stop:
+            raise StopValidation(str(stop.args[0]) if stop.args and stop.args[0] else None) from None
 
 
 class ProductForm(FlaskForm):

@@ -11,6 +11,7 @@ from app.manage import bp
 from app.queries.account_admin import load_account
 from app.queries.sessions import sessions_of
 from app.services.account_admin import change_roles, deactivate_account, reactivate_account, reset_two_factor
+from app.translation import gettext, ngettext
 from app.web.access import current_actor, role_required
 from app.web.transaction import command
 from forms.security import AccountRolesForm, AccountStateForm
@@ -39,7 +40,8 @@ def account_roles(user_id: int) -> Response | tuple[str, int]:
         with command(form) as outcome:
             changed = change_roles(user, actor=current_actor(), roles=[Role(r) for r in form.roles.data or []])
         if outcome.ok:
-            flash(f"The roles of {user.email} are changed." if changed else "The roles are unchanged.", "success")
+            flash(gettext("The roles of %(email)s are changed.", email=user.email) if changed
+                  else gettext("The roles are unchanged."), "success")
             return redirect(url_for("manage.account", user_id=user_id))
     return _page(user_id, form, 422)
 
@@ -52,8 +54,10 @@ def deactivate(user_id: int) -> Response:
         with command() as outcome:
             ended = deactivate_account(user, actor=current_actor())
         if outcome.ok:
-            flash(f"{user.email} is deactivated: it cannot log in, {ended} session{'s' if ended != 1 else ''} "
-                  "ended and its API tokens no longer work.", "success")
+            flash(ngettext("%(email)s is deactivated: it cannot log in, %(num)d session ended and its API tokens "
+                           "no longer work.",
+                           "%(email)s is deactivated: it cannot log in, %(num)d sessions ended and its API tokens "
+                           "no longer work.", ended, email=user.email), "success")
     return redirect(url_for("manage.account", user_id=user_id))
 
 
@@ -65,7 +69,7 @@ def reactivate(user_id: int) -> Response:
         with command() as outcome:
             reactivate_account(user, actor=current_actor())
         if outcome.ok:
-            flash(f"{user.email} is active again: it can log in with its password.", "success")
+            flash(gettext("%(email)s is active again: it can log in with its password.", email=user.email), "success")
     return redirect(url_for("manage.account", user_id=user_id))
 
 
@@ -78,7 +82,20 @@ def reset_authenticator(user_id: int) -> Response:
         with command() as outcome:
             ended = reset_two_factor(user, actor=current_actor())
         if outcome.ok:
-            flash(f"The authenticator of {user.email} is removed with its recovery codes: {ended.sessions} "
-                  f"session{'s' if ended.sessions != 1 else ''} ended, {ended.tokens} API "
-                  f"token{'s' if ended.tokens != 1 else ''} revoked, and the owner is e-mailed.", "success")
+            # Two counts in one sentence: ngettext follows the sessions' plural in each of the tokens' two forms.
+            if ended.tokens == 1:
+                message = ngettext(
+                    "The authenticator of %(email)s is removed with its recovery codes: %(num)d session ended, "
+                    "%(tokens)d API token revoked, and the owner is e-mailed.",
+                    "The authenticator of %(email)s is removed with its recovery codes: %(num)d sessions ended, "
+                    "%(tokens)d API token revoked, and the owner is e-mailed.",
+                    ended.sessions, email=user.email, tokens=ended.tokens)
+            else:
+                message = ngettext(
+                    "The authenticator of %(email)s is removed with its recovery codes: %(num)d session ended, "
+                    "%(tokens)d API tokens revoked, and the owner is e-mailed.",
+                    "The authenticator of %(email)s is removed with its recovery codes: %(num)d sessions ended, "
+                    "%(tokens)d API tokens revoked, and the owner is e-mailed.",
+                    ended.sessions, email=user.email, tokens=ended.tokens)
+            flash(message, "success")
     return redirect(url_for("manage.account", user_id=user_id))

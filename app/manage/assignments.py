@@ -34,7 +34,9 @@ from app.services import assignment as assigning
 from app.services import pool as pool_service
 from app.services.conflicts import waive_conflict
 from app.services.errors import AssignmentInfeasible
+from app.translation import gettext, ngettext
 from app.web.access import current_actor
+from app.web.errors import reader_message
 from app.web.transaction import command
 from forms.evaluation import (
     ActionForm,
@@ -63,8 +65,8 @@ def evaluation_pool(code: str) -> Response | tuple[str, int]:
                 expertise=form.expertise.data or [], max_load=form.max_load.data or 0,
                 organisation_name=form.organisation_name.data or None, country=form.country.data or None)
         if outcome.ok:
-            flash(f"{member.user.full_name} is invited to {call.code}; they accept the code of conduct before "
-                  f"seeing anything.", "success")
+            flash(gettext("%(name)s is invited to %(code)s; they accept the code of conduct before seeing anything.",
+                          name=member.user.full_name, code=call.code), "success")
             return redirect(url_for("manage.evaluation_pool", code=code))
     members = call_pool(call)
     in_pool = {m.user_id for m in members if m.withdrawn_at is None}
@@ -89,7 +91,7 @@ def evaluation_pool_member(code: str, member_id: int) -> Response | tuple[str, i
                                             organisation_name=form.organisation_name.data or None,
                                             country=form.country.data or None)
         if outcome.ok:
-            flash("Saved.", "success")
+            flash(gettext("Saved."), "success")
             return redirect(url_for("manage.evaluation_pool", code=code))
     return render_template("manage/evaluation_pool_member.html", call=call, member=member, form=form,
                            assignments=evaluator_assignments(call, member), withdraw_form=ReasonForm(),
@@ -103,20 +105,23 @@ def evaluation_pool_withdraw(code: str, member_id: int) -> Response:
     member = load_pool_member(call, member_id, current_actor())
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash("Give the reason for the withdrawal.", "error")
+        flash(gettext("Give the reason for the withdrawal."), "error")
         return redirect(url_for("manage.evaluation_pool_member", code=code, member_id=member_id))
     with command(handled=(AssignmentInfeasible,)) as outcome:
         withdrawn = pool_service.withdraw_pool_member(member, actor=current_actor(), reason=form.reason.data or "")
         replaced = (assigning.fill_gaps(call, actor=current_actor(), only={a.proposal_id for a in withdrawn})
                     if withdrawn else None)
     if isinstance(outcome.error, AssignmentInfeasible):
-        flash(f"Not withdrawn: no replacement fits. {outcome.error.message}", "error")
+        flash(gettext("Not withdrawn: no replacement fits. %(reason)s", reason=reader_message(outcome.error)), "error")
     if not outcome.ok:
         return redirect(url_for("manage.evaluation_pool_member", code=code, member_id=member_id))
-    message = f"{member.user.full_name} left the pool."
-    if replaced is not None:
-        message += (f" {len(replaced.created)} replacement assignment{'s are' if len(replaced.created) != 1 else ' is'}"
-                    f" proposed: publish them to tell the new evaluators.")
+    if replaced is None:
+        message = gettext("%(name)s left the pool.", name=member.user.full_name)
+    else:
+        message = ngettext("%(name)s left the pool. %(num)d replacement assignment is proposed: publish them to tell "
+                           "the new evaluators.",
+                           "%(name)s left the pool. %(num)d replacement assignments are proposed: publish them to tell "
+                           "the new evaluators.", len(replaced.created), name=member.user.full_name)
     flash(message, "success")
     return redirect(url_for("manage.evaluation_assignments", code=code))
 

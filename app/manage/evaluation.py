@@ -19,6 +19,7 @@ from app.queries.screening import automatic_checks, screening_decisions, screeni
 from app.queries.submitted import submitted_version
 from app.services import consensus as consensus_service
 from app.services import screening
+from app.translation import gettext, ngettext
 from app.web.access import current_actor
 from app.web.transaction import command
 from forms.evaluation import ActionForm, ConfirmPassingForm, EligibilityForm, LongReasonForm
@@ -67,13 +68,14 @@ def evaluation_screening_confirm(code: str) -> Response:
     call = load_call(code)
     form = ConfirmPassingForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.reason.errors) or "The form expired; try again.", "error")
+        flash(" ".join(form.reason.errors) or gettext("The form expired; try again."), "error")
         return redirect(url_for("manage.evaluation_screening", code=code))
     with command() as outcome:
         confirmed = screening.confirm_passing(call, actor=current_actor(), reason=form.reason.data or "")
     if outcome.ok:
-        flash(f"{len(confirmed)} proposal{'s' if len(confirmed) != 1 else ''} confirmed eligible." if confirmed
-              else "No pending proposal passes every check: decide the others one by one.", "success")
+        flash(ngettext("%(num)d proposal confirmed eligible.", "%(num)d proposals confirmed eligible.", len(confirmed))
+              if confirmed else gettext("No pending proposal passes every check: decide the others one by one."),
+              "success")
     return redirect(url_for("manage.evaluation_screening", code=code))
 
 
@@ -92,7 +94,9 @@ def evaluation_screening_proposal(code: str, proposal_id: int) -> Response | tup
                                          reason=form.reason.data or "")
         status = outcome.status
         if outcome.ok:
-            flash(f"{proposal.reference} is {proposal.eligibility.value}.", "success")
+            flash(gettext("%(reference)s is eligible.", reference=proposal.reference)
+                  if proposal.eligibility is Eligibility.ELIGIBLE
+                  else gettext("%(reference)s is ineligible.", reference=proposal.reference), "success")
             return redirect(url_for("manage.evaluation_screening", code=code))
     return render_template("manage/evaluation_screening_proposal.html", call=call, proposal=proposal,
                            version=submitted_version(proposal), checklist=automatic_checks(proposal), form=form,
@@ -125,7 +129,8 @@ def evaluation_consensus_approve(code: str, proposal_id: int) -> Response:
         with command() as outcome:
             consensus_service.approve_consensus(proposal, actor=current_actor())
         if outcome.ok:
-            flash(f"Consensus of {proposal.reference} approved: its scores are ready for ranking.", "success")
+            flash(gettext("Consensus of %(reference)s approved: its scores are ready for ranking.",
+                          reference=proposal.reference), "success")
     return redirect(url_for("manage.evaluation_proposal", code=code, proposal_id=proposal_id))
 
 
@@ -135,10 +140,10 @@ def evaluation_consensus_reopen(code: str, proposal_id: int) -> Response:
     proposal = load_submitted_proposal(call, proposal_id, current_actor())
     form = LongReasonForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.reason.errors) or "Give the reason.", "error")
+        flash(" ".join(form.reason.errors) or gettext("Give the reason."), "error")
         return redirect(url_for("manage.evaluation_proposal", code=code, proposal_id=proposal_id))
     with command() as outcome:
         consensus_service.reopen_consensus(proposal, actor=current_actor(), reason=form.reason.data or "")
     if outcome.ok:
-        flash("The consensus report is back with the rapporteur as a draft.", "success")
+        flash(gettext("The consensus report is back with the rapporteur as a draft."), "success")
     return redirect(url_for("manage.evaluation_proposal", code=code, proposal_id=proposal_id))

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from app.call_inputs import changed_names
 from app.clock import utcnow
 from app.enums import ProposalStatus
+from app.formatting import format_local
 from app.inputs import UNSET
 from app.manage import bp
 from app.models import Proposal
@@ -23,6 +24,7 @@ from app.queries.receipts import find_submission, receipt_context
 from app.services.call_settings import update_call_settings
 from app.services.errors import ConfirmationRequired
 from app.services.proposals import grant_extension
+from app.translation import current_language, gettext
 from app.web.access import current_actor
 from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
 from app.web.transaction import command
@@ -82,8 +84,10 @@ def intake_extension(proposal_id: int) -> str | Response | tuple[str, int]:
             grant_extension(proposal, actor=current_actor(), deadline=form.new_deadline(call.time_zone),
                             reason=form.reason.data or "")
         if outcome.ok:
-            flash(f"Extension granted: {proposal.reference} can be submitted until "
-                  f"{proposal.extended_deadline:%d %B %Y %H:%M:%S} UTC.", "success")
+            flash(gettext("Extension granted: %(reference)s can be submitted until %(deadline)s.",
+                          reference=proposal.reference,
+                          deadline=format_local(proposal.extended_deadline, call.time_zone,
+                                                locale=current_language())), "success")
             return redirect(url_for("manage.intake_proposal", proposal_id=proposal_id))
     status = 422 if form.errors else 200
     return render_template("manage/intake_extension.html", proposal=proposal, call=call, form=form,

@@ -24,6 +24,7 @@ from app.queries.runs import finalised_runs
 from app.services import letters as letter_service
 from app.services import outbox as outbox_service
 from app.services.errors import NotFound
+from app.translation import gettext, ngettext
 from app.web.access import current_actor
 from app.web.downloads import send_letter, send_letters_zip
 from app.web.transaction import command
@@ -91,7 +92,9 @@ def letter_batch(batch_id: int) -> str:
 
 @bp.get("/letter-batches/<int:batch_id>/progress")
 def letter_batch_progress(batch_id: int) -> Response:
-    response = jsonify(letter_queries.batch_progress(load_letter_batch(batch_id, current_actor())))
+    progress = letter_queries.batch_progress(load_letter_batch(batch_id, current_actor()))
+    # The page's badge shows the label: in the officer's language (the API's stays English, like its codes).
+    response = jsonify({**progress, "label": gettext(str(progress["label"]))})
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -101,7 +104,7 @@ def letters_zip(code: str, number: int) -> Response:
     run = _run(code, number)
     letters = letter_queries.run_letters(run)
     if not letters:
-        flash("There are no letters to download yet: generate them first.", "error")
+        flash(gettext("There are no letters to download yet: generate them first."), "error")
         return redirect(url_for("manage.call_letters", code=code))
     return send_letters_zip(run, letters)
 
@@ -113,8 +116,9 @@ def publish_letters(code: str, number: int) -> Response:
         count = letter_service.publish_letters(run, actor=current_actor())
     if not outcome.ok:
         return redirect(url_for("manage.call_letters", code=code))
-    flash(f"{count} letter{'s' if count != 1 else ''} published: the applicants see them in their dashboard."
-          if count else "Every letter of this run was already published.", "success")
+    flash(ngettext("%(num)d letter published: the applicants see them in their dashboard.",
+                   "%(num)d letters published: the applicants see them in their dashboard.", count)
+          if count else gettext("Every letter of this run was already published."), "success")
     return redirect(url_for("manage.run_letters", code=code, number=number))
 
 
@@ -164,8 +168,10 @@ def send_outbox(code: str) -> Response:
     with command() as outcome:
         report = outbox_service.send_outbox(call, actor=current_actor())
     if outcome.ok:
-        flash(f"{report.queued} message{'s are' if report.queued != 1 else ' is'} being sent in the background; "
-              "this page shows each one as sent (or failed) when its turn comes.", "success")
+        flash(ngettext("%(num)d message is being sent in the background; this page shows each one as sent (or "
+                       "failed) when its turn comes.",
+                       "%(num)d messages are being sent in the background; this page shows each one as sent (or "
+                       "failed) when its turn comes.", report.queued), "success")
     return redirect(url_for("manage.call_outbox", code=call.code))
 
 
@@ -176,6 +182,7 @@ def cancel_outbox_message(code: str, message_id: int) -> Response:
     with command() as outcome:
         outbox_service.cancel_message(message, actor=current_actor())
     if outcome.ok:
-        flash(f"The message about {message.letter.reference} was cancelled; it will not be sent.", "success")
+        flash(gettext("The message about %(reference)s was cancelled; it will not be sent.",
+                      reference=message.letter.reference), "success")
     return redirect(url_for("manage.call_outbox", code=call.code))
 

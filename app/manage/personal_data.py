@@ -15,6 +15,7 @@ from app.queries.erasure import assess_erasure, erasure_of
 from app.queries.personal_data import ACCESS_LOG_PAGE, access_log, find_person
 from app.queries.personal_data_export import export_filename, export_zip
 from app.services.personal_data import erase_account, export_personal_data
+from app.translation import ngettext
 from app.web.access import current_actor, role_required
 from app.web.downloads import send_attachment
 from app.web.transaction import command
@@ -80,8 +81,11 @@ def personal_data_erase_for(user_id: int) -> Response | tuple[str, int]:
             entry, assessment = erase_account(person, actor=current_actor(),
                                               request_reference=form.request_reference.data or "")
         if outcome.ok:
-            flash(f"Erased: the account is now “{entry.label}”. {len(assessment.waiting)} kinds of record wait "
-                  "for their retention rule; the erasure register lists them.", "success")
+            flash(ngettext("Erased: the account is now “%(label)s”. %(num)d kind of record waits for its retention "
+                           "rule; the erasure register lists it.",
+                           "Erased: the account is now “%(label)s”. %(num)d kinds of record wait for their retention "
+                           "rule; the erasure register lists them.", len(assessment.waiting), label=entry.label),
+                  "success")
             return redirect(url_for("manage.personal_data"))
         status = outcome.status
     return _person_page(email, person, status, erasure_form=form)

@@ -14,6 +14,7 @@ from app.queries.accounts import accounts_by_email
 from app.queries.calls import calls_by_deadline
 from app.queries.process import call_process
 from app.services.accounts import create_user
+from app.translation import gettext
 from app.web.access import current_actor, role_required
 from app.web.transaction import command
 from forms.auth import UserCreateForm
@@ -46,6 +47,6 @@ def users() -> str | Response:
                 organisation_type=OrganisationType(form.organisation_type.data),
             )
         if outcome.ok:
-            flash(f"Account {user.email} created.", "success")
+            flash(gettext("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for("manage.users"))
     return render_template("manage/users.html", form=form, accounts=accounts_by_email(), sessions=session_counts())

@@ -39,6 +39,7 @@ from app.services.errors import InvalidInput
 from app.services.promotion import promote_from_reserve
 from app.services.selection import finalise_run, resolve_tie, revoke_tie_resolution, run_selection
 from app.services.transfer import offer_transfers
+from app.translation import gettext
 from app.web.access import current_actor
 from app.web.downloads import send_attachment
 from app.web.transaction import command
@@ -190,7 +191,7 @@ def selection_compare(code: str) -> str | WerkzeugResponse:
     except ValueError:
         if len(numbers) >= 2:
             return redirect(url_for("manage.selection_compare", code=code, a=numbers[1], b=numbers[0]))
-        flash("Two runs are needed for a comparison: run the selection again with other options.", "info")
+        flash(gettext("Two runs are needed for a comparison: run the selection again with other options."), "info")
         return redirect(url_for("manage.selection_runs", code=code))
     a, b = _run(call, a_number), _run(call, b_number)
     comparison = compare_runs(a, b, acronyms=acronyms_of(call))
@@ -232,8 +233,8 @@ def selection_tie_revoke(code: str, resolution_id: int) -> WerkzeugResponse:
         with command() as outcome:
             revoke_tie_resolution(resolution, actor=current_actor())
         if outcome.ok:
-            flash(f"Tie resolution {resolution.id} revoked; the next run orders the tie by reference again.",
-                  "success")
+            flash(gettext("Tie resolution %(number)d revoked; the next run orders the tie by reference again.",
+                          number=resolution.id), "success")
     return redirect(request.referrer if _same_site(request.referrer) else
                     url_for("manage.selection_runs", code=code))
 

@@ -12,6 +12,7 @@ from app.manage import bp
 from app.queries.accounts import load_account_for_admin, load_token, tokens_of
 from app.services.errors import NotFound
 from app.services.tokens import revoke_token
+from app.translation import gettext
 from app.web.access import current_actor, role_required
 from app.web.transaction import command
 
@@ -37,6 +38,6 @@ def revoke_user_token(user_id: int, token_id: int) -> Response:
         with command() as outcome:
             revoked = revoke_token(api_token, actor=current_actor())
         if outcome.ok:
-            flash(f"The token “{api_token.label}” of {account.email} is revoked." if revoked
-                  else "That token was revoked already.", "success")
+            flash(gettext("The token “%(label)s” of %(email)s is revoked.", label=api_token.label, email=account.email)
+                  if revoked else gettext("That token was revoked already."), "success")
     return redirect(url_for("manage.user_tokens", user_id=account.id))

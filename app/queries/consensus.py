@@ -40,7 +40,7 @@ from app.queries.evaluation import (
     require_evaluator,
 )
 from app.services.errors import NotFound
-from app.translation import gettext
+from app.translation import gettext, ngettext
 
 DIVERGENCE = Decimal(2)  # evaluators who differ by this much or more are flagged for discussion
 
@@ -129,25 +129,29 @@ def consensus_of(proposal: Proposal) -> ConsensusReport | None:
 
 def _named(references: list[str], limit: int = 10) -> str:
     shown = ", ".join(references[:limit])
-    return shown + (f" and {len(references) - limit} more" if len(references) > limit else "")
+    if len(references) <= limit:
+        return shown
+    return ngettext("%(names)s and %(num)d more", "%(names)s and %(num)d more", len(references) - limit, names=shown)
 
 
 def ready_to_rank_reasons(rows: list[tuple[str, Eligibility, ReportStatus | None]]) -> list[str]:
-    """Why a call is not ready to rank, from (reference, eligibility, consensus status) of its submitted proposals."""
+    """Why a call is not ready to rank, from (reference, eligibility, consensus status) of its submitted proposals,
+    in the language being spoken (the officer's on a page; English outside a request)."""
     pending = [ref for ref, eligibility, _ in rows if eligibility is Eligibility.PENDING]
     eligible = [(ref, status) for ref, eligibility, status in rows if eligibility is Eligibility.ELIGIBLE]
     without = [ref for ref, status in eligible if status is not ReportStatus.APPROVED]
     reasons = []
     if not rows:
-        reasons.append("No proposal was submitted.")
+        reasons.append(gettext("No proposal was submitted."))
     if pending:
-        reasons.append(f"{len(pending)} proposal{'s await' if len(pending) != 1 else ' awaits'} screening: "
-                       f"{_named(pending)}.")
+        reasons.append(ngettext("%(num)d proposal awaits screening: %(names)s.",
+                                "%(num)d proposals await screening: %(names)s.", len(pending), names=_named(pending)))
     if rows and not eligible and not pending:
-        reasons.append("No proposal is eligible.")
+        reasons.append(gettext("No proposal is eligible."))
     if without:
-        reasons.append(f"{len(without)} eligible proposal{'s have' if len(without) != 1 else ' has'} no approved "
-                       f"consensus: {_named(without)}.")
+        reasons.append(ngettext("%(num)d eligible proposal has no approved consensus: %(names)s.",
+                                "%(num)d eligible proposals have no approved consensus: %(names)s.", len(without),
+                                names=_named(without)))
     return reasons
 
 

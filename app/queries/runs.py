@@ -17,6 +17,7 @@ from app.models import Call, Proposal, SelectionRun, TieResolution
 from app.queries.outcomes import Outcome, RunOutcomes, run_outcomes, score_document, sha256_text
 from app.queries.selection import CallData, SelectionOptions, load_call_data, prepare_input
 from app.services.errors import InvalidInput
+from app.translation import gettext, ngettext
 from scoring import canonical_json, rules_to_dict
 
 
@@ -71,16 +72,23 @@ def acronyms_of(call: Call, references: Iterable[str] | None = None) -> dict[str
 def describe_options(options: Mapping[str, Any], *, budget: bool = True) -> str:
     """'skip policy, reserve 10, coverage on' — how a run's options read in lists; without a `budget` (an event
     call's slots) the budget policy decides nothing and is not named."""
-    parts = [f"{options.get('budget_policy', 'skip')} policy"] if budget else []
-    parts += [f"reserve {options.get('reserve_size', 0)}", f"coverage {'on' if options.get('coverage') else 'off'}"]
+    # In the language being spoken (an officer's page; English outside a request): a list of terms, not a sentence.
+    policy = options.get("budget_policy", "skip")
+    policies = {"skip": gettext("skip policy"), "stop": gettext("stop policy")}
+    parts = [policies.get(policy, f"{policy} policy")] if budget else []
+    parts += [gettext("reserve %(size)s", size=options.get("reserve_size", 0)),
+              gettext("coverage on") if options.get("coverage") else gettext("coverage off")]
     if options.get("tie_resolutions"):
-        parts.append(f"{len(options['tie_resolutions'])} tie resolution(s)")
+        parts.append(ngettext("%(num)d tie resolution(s)", "%(num)d tie resolution(s)",
+                              len(options["tie_resolutions"])))
     promotion = options.get("promotion")
     if promotion:
-        parts.append(f"promotion after {promotion.get('released')} {promotion.get('reason')}")
+        parts.append(gettext("promotion after %(released)s %(reason)s", released=promotion.get("released"),
+                             reason=promotion.get("reason")))
     review = options.get("review")
     if review:
-        parts.append(f"outcome of the evaluation review {review.get('request')}: {review.get('outcome')}")
+        parts.append(gettext("outcome of the evaluation review %(request)s: %(outcome)s", request=review.get("request"),
+                             outcome=review.get("outcome")))
     return ", ".join(parts)
 
 

@@ -26,13 +26,13 @@ from app.services.errors import InvalidInput, InvalidTransition, NotAllowed
 from app.services.mail import public_base_url, send_to_person
 from app.services.sessions import end_all_sessions
 
-LAST_ADMIN = ("This is the last active administrator: give another account the administrator role first, so that "
-              "somebody can still administer Eurogrants.")
+LAST_ADMIN = N_("This is the last active administrator: give another account the administrator role first, so "
+                "that somebody can still administer Eurogrants.")
 
 
 def _require_admin(actor: User) -> None:
     if not actor.has_role(Role.ADMIN):
-        raise NotAllowed("Only administrators administer accounts.")
+        raise NotAllowed(N_("Only administrators administer accounts."))
 
 
 def _other_active_admins(user: User) -> int:
@@ -53,9 +53,9 @@ def deactivate_account(user: User, *, actor: User) -> int:
     """
     _require_admin(actor)
     if user.id == actor.id:
-        raise NotAllowed("You cannot deactivate your own account; another administrator can.")
+        raise NotAllowed(N_("You cannot deactivate your own account; another administrator can."))
     if not user.is_active_account:
-        raise InvalidTransition("This account is deactivated already.")
+        raise InvalidTransition(N_("This account is deactivated already."))
     if user.has_role(Role.ADMIN) and _other_active_admins(user) == 0:
         raise InvalidTransition(LAST_ADMIN)
     user.is_active_account = False
@@ -67,7 +67,7 @@ def reactivate_account(user: User, *, actor: User) -> None:
     """Let a deactivated account log in again (side effects: the account's state, an audit event)."""
     _require_admin(actor)
     if user.is_active_account:
-        raise InvalidTransition("This account is active already.")
+        raise InvalidTransition(N_("This account is active already."))
     user.is_active_account = True
     record_event(actor, "user.reactivated", object_type="user", object_id=user.id)
     db.session.flush()
@@ -81,7 +81,7 @@ def change_roles(user: User, *, actor: User, roles: Iterable[Role]) -> bool:
     _require_admin(actor)
     wanted = frozenset(roles)
     if not wanted:
-        raise InvalidInput("Give the account at least one role.", details={"field": "roles"})
+        raise InvalidInput(N_("Give the account at least one role."), details={"field": "roles"})
     before = user.roles
     if wanted == before:
         return False
@@ -114,9 +114,9 @@ def reset_two_factor(user: User, *, actor: User) -> AuthenticatorReset:
     """
     _require_admin(actor)
     if user.id == actor.id:
-        raise NotAllowed("Another administrator resets your own authenticator; you can turn yours off yourself.")
+        raise NotAllowed(N_("Another administrator resets your own authenticator; you can turn yours off yourself."))
     if user.totp_secret is None and user.totp_confirmed_at is None:
-        raise InvalidTransition("This account has no authenticator to reset.")
+        raise InvalidTransition(N_("This account has no authenticator to reset."))
     user.totp_secret, user.totp_confirmed_at, user.totp_last_step = None, None, None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     revoked = db.session.execute(

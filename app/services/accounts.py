@@ -132,14 +132,14 @@ def create_user(
 ) -> User:
     """An account created by an admin (or by the CLI, where `actor` is None); audited."""
     if actor is not None and not actor.has_role(Role.ADMIN):
-        raise NotAllowed("Only administrators create accounts.")
+        raise NotAllowed(N_("Only administrators create accounts."))
     roles = list(roles)
     if not roles:
-        raise InvalidInput("Give the account at least one role.", details={"field": "roles"})
+        raise InvalidInput(N_("Give the account at least one role."), details={"field": "roles"})
     organisation = None
     if organisation_name:
         if not country:
-            raise InvalidInput("An organisation needs its country.", details={"field": "country"})
+            raise InvalidInput(N_("An organisation needs its country."), details={"field": "country"})
         organisation = find_or_create_organisation(organisation_name, country, organisation_type)
     user = _new_user(
         email=email, password=password, full_name=full_name, roles=roles, organisation=organisation

@@ -96,11 +96,11 @@ def approve_consensus(proposal: Proposal, *, actor: User, now: datetime | None =
     require_officer(actor)
     report = consensus_of(proposal)
     if report is None or report.status is ReportStatus.DRAFT:
-        raise InvalidTransition("The rapporteur has not submitted the consensus report yet.")
+        raise InvalidTransition(N_("The rapporteur has not submitted the consensus report yet."))
     if report.status is ReportStatus.APPROVED:
-        raise InvalidTransition("This consensus report is already approved.")
+        raise InvalidTransition(N_("This consensus report is already approved."))
     if proposal.eligibility is not Eligibility.ELIGIBLE or proposal.status is not ProposalStatus.SUBMITTED:
-        raise InvalidTransition("Only eligible proposals get an approved consensus.")
+        raise InvalidTransition(N_("Only eligible proposals get an approved consensus."))
     state = readiness(proposal)
     if not state.ready:
         raise InvalidTransition(state.template, **state.params)
@@ -125,13 +125,13 @@ def reopen_consensus(proposal: Proposal, *, actor: User, reason: str) -> Consens
     require_officer(actor)
     report = consensus_of(proposal)
     if report is None or report.status is ReportStatus.DRAFT:
-        raise InvalidTransition("The consensus report is a draft already.")
+        raise InvalidTransition(N_("The consensus report is a draft already."))
     if selection_finalised(proposal.call):
-        raise InvalidTransition("The selection of this call is finalised: the consensus can no longer change.")
+        raise InvalidTransition(N_("The selection of this call is finalised: the consensus can no longer change."))
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
-        raise InvalidInput(f"Give the reason for reopening (at least {MIN_REASON_LENGTH} characters).",
-                           details={"field": "reason"})
+        raise InvalidInput(N_("Give the reason for reopening (at least %(count)d characters)."),
+                           details={"field": "reason"}, count=MIN_REASON_LENGTH)
     previous = report.status
     record_event(actor, "consensus.reopened", object_type="consensus_report", object_id=report.id,
                  proposal_id=proposal.id, reference=proposal.reference, previous=previous.value, reason=reason,

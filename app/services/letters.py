@@ -18,6 +18,7 @@ from app import jobs
 from app.clock import utcnow
 from app.enums import BatchStatus, RunStatus
 from app.extensions import db
+from app.languages import N_
 from app.letter_files import RenderedLetter, render_letter
 from app.models import Job, Letter, LetterBatch, Proposal, SelectionRun, User
 from app.queries.access import require_officer
@@ -67,11 +68,11 @@ def start_letter_batch(run: SelectionRun, *, actor: User | None) -> LetterBatch:
     """
     require_officer(actor, to="handle letters", unattended=True)
     if run.status is not RunStatus.FINALISED:
-        raise InvalidTransition("Letters are written once the selection run is finalised.",
+        raise InvalidTransition(N_("Letters are written once the selection run is finalised."),
                                 details={"run": run.id, "status": run.status.value})
     running = active_batch(run)
     if running is not None:
-        raise InvalidTransition("The letters of this run are being generated already.",
+        raise InvalidTransition(N_("The letters of this run are being generated already."),
                                 details={"batch": running.id})
     now = utcnow()
     for stalled in db.session.scalars(sa.select(LetterBatch).where(LetterBatch.run_id == run.id,
@@ -228,12 +229,12 @@ def publish_letters(run: SelectionRun, *, actor: User | None) -> int:
     """
     require_officer(actor, to="handle letters", unattended=True)
     if run.status is not RunStatus.FINALISED:
-        raise InvalidTransition("Only the letters of a finalised run can be published.")
+        raise InvalidTransition(N_("Only the letters of a finalised run can be published."))
     if active_batch(run) is not None:
-        raise InvalidTransition("Wait until the letters are generated before publishing them.")
+        raise InvalidTransition(N_("Wait until the letters are generated before publishing them."))
     letters = [letter for letter in run_letters(run) if letter.published_at is None]
     if not letters and not run_letters(run):
-        raise InvalidTransition("There are no letters to publish yet: generate them first.")
+        raise InvalidTransition(N_("There are no letters to publish yet: generate them first."))
     now = utcnow()
     for letter in letters:
         letter.published_at, letter.published_by_id = now, actor.id if actor else None

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from app.clock import utcnow
 from app.enums import OutboxStatus, letter_decision_label, letter_kind_label
 from app.extensions import db
+from app.languages import N_
 from app.models import Call, Letter, OutboxMessage, Proposal, User
 from app.queries.access import require_officer
 from app.queries.letters import letter_language
@@ -93,21 +94,21 @@ def check_before_sending(call: Call, messages: Sequence[OutboxMessage]) -> list[
     found = contradictions(call, messages)
     if found:
         raise InvalidTransition(
-            "Nothing was sent: some proposals would receive contradictory decisions. Cancel the wrong messages "
-            "first.", details={"contradictions": [{"proposal": c.proposal, "decisions": c.decisions}
+            N_("Nothing was sent: some proposals would receive contradictory decisions. Cancel the wrong messages "
+               "first."), details={"contradictions": [{"proposal": c.proposal, "decisions": c.decisions}
                                                   for c in found]},
         )
     pending = [m for m in messages if m.status in PENDING]
     if not pending:
-        raise InvalidTransition("There is nothing to send: every message has been sent or cancelled.")
+        raise InvalidTransition(N_("There is nothing to send: every message has been sent or cancelled."))
     unpublished = sorted({m.letter.reference for m in pending if m.letter.published_at is None})
     if unpublished:
         raise InvalidTransition(
-            "Publish the letters before sending the e-mails that announce them.",
+            N_("Publish the letters before sending the e-mails that announce them."),
             details={"unpublished": unpublished[:20], "count": len(unpublished)},
         )
     if not mail_configured():
-        raise InvalidTransition("No SMTP server is configured (MAIL_SERVER): the messages stay queued, not sent.")
+        raise InvalidTransition(N_("No SMTP server is configured (MAIL_SERVER): the messages stay queued, not sent."))
     return pending
 
 
@@ -288,7 +289,8 @@ def cancel_message(message: OutboxMessage, *, actor: User | None) -> None:
     """Withdraw a message that has not been sent (side effects: status, audit event)."""
     require_officer(actor, to="handle the outbox", unattended=True)
     if message.status not in PENDING:
-        raise InvalidTransition(f"This message is {message.status.value}; only a message not sent can be cancelled.")
+        raise InvalidTransition(N_("This message is %(status)s; only a message not sent can be cancelled."),
+                                status=message.status.value)
     message.status, message.cancelled_at = OutboxStatus.CANCELLED, utcnow()
     record_event(actor, "outbox.cancelled", object_type="outbox_message", object_id=message.id,
                  letter=message.letter.reference)

@@ -35,8 +35,8 @@ def _clean_expertise(call: Call, expertise: Iterable[str]) -> list[str]:
     if call.strands:
         unknown = [e for e in chosen if e not in call.strands]
         if unknown:
-            raise InvalidInput(f"Not a {call.strand_label.lower()} of this call: {', '.join(unknown)}.",
-                               details={"field": "expertise"})
+            raise InvalidInput(N_("Not a %(strand_label)s of this call: %(unknown)s."), details={"field": "expertise"},
+                               strand_label=call.strand_label.lower(), unknown=", ".join(unknown))
     return chosen
 
 
@@ -44,18 +44,18 @@ def _clean_affiliation(organisation_name: str | None, country: str | None, user:
     name = " ".join((organisation_name or "").split()) or (user.organisation.name if user.organisation else "")
     code = (country or "").strip().upper() or (user.organisation.country if user.organisation else "")
     if not name:
-        raise InvalidInput("Give the evaluator's organisation (conflicts of interest are checked against it).",
+        raise InvalidInput(N_("Give the evaluator's organisation (conflicts of interest are checked against it)."),
                            details={"field": "organisation_name"})
     if not code or not is_country_code(code):
-        raise InvalidInput("Give the country of the evaluator's organisation as an ISO code (e.g. BE).",
+        raise InvalidInput(N_("Give the country of the evaluator's organisation as an ISO code (e.g. BE)."),
                            details={"field": "country"})
     return name[:MAX_AFFILIATION], code
 
 
 def _check_load(max_load: int) -> int:
     if not isinstance(max_load, int) or max_load < 1 or max_load > MAX_LOAD_LIMIT:
-        raise InvalidInput(f"The maximum load is a number of proposals from 1 to {MAX_LOAD_LIMIT}.",
-                           details={"field": "max_load"})
+        raise InvalidInput(N_("The maximum load is a number of proposals from 1 to %(limit)d."),
+                           details={"field": "max_load"}, limit=MAX_LOAD_LIMIT)
     return max_load
 
 
@@ -68,14 +68,15 @@ def invite_evaluator(call: Call, *, actor: User, user: User, expertise: Iterable
     """
     require_officer(actor)
     if not user.has_role(Role.EVALUATOR):
-        raise InvalidInput(f"{user.email} is not an evaluator account.", details={"field": "email"})
+        raise InvalidInput(N_("%(email)s is not an evaluator account."), details={"field": "email"}, email=user.email)
     chosen = _clean_expertise(call, expertise)
     name, code = _clean_affiliation(organisation_name, country, user)
     _check_load(max_load)
     member = db.session.scalar(sa.select(PoolMember).where(PoolMember.call_id == call.id,
                                                            PoolMember.user_id == user.id))
     if member is not None and member.withdrawn_at is None:
-        raise AlreadyExists(f"{user.full_name} is already in the pool of this call.", details={"field": "email"})
+        raise AlreadyExists(N_("%(name)s is already in the pool of this call."), details={"field": "email"},
+                            name=user.full_name)
     now = utcnow()
     if member is None:
         member = PoolMember(call_id=call.id, user_id=user.id)
@@ -96,7 +97,7 @@ def update_pool_member(member: PoolMember, *, actor: User, expertise: Iterable[s
     """Change an evaluator's affiliation, expertise or maximum load (never below their current load)."""
     require_officer(actor)
     if member.withdrawn_at is not None:
-        raise InvalidTransition("This evaluator withdrew; invite them again instead.")
+        raise InvalidTransition(N_("This evaluator withdrew; invite them again instead."))
     call = member.call
     chosen = _clean_expertise(call, expertise)
     name, code = _clean_affiliation(organisation_name or member.organisation_name, country or member.country,
@@ -104,8 +105,8 @@ def update_pool_member(member: PoolMember, *, actor: User, expertise: Iterable[s
     _check_load(max_load)
     load = current_loads(call).get(member.user_id, 0)
     if max_load < load:
-        raise InvalidInput(f"{member.user.full_name} already has {load} proposals; the maximum load cannot be "
-                           f"lower.", details={"field": "max_load"})
+        raise InvalidInput(N_("%(name)s already has %(load)d proposals; the maximum load cannot be lower."),
+                           details={"field": "max_load"}, name=member.user.full_name, load=load)
     before = {"organisation": member.organisation_name, "country": member.country, "expertise": member.expertise,
               "max_load": member.max_load}
     member.organisation_name, member.country, member.expertise, member.max_load = name, code, chosen, max_load

@@ -23,6 +23,7 @@ from app.enums import CallState, ConsentKind, DocumentKind, ProposalStatus, Role
 from app.extensions import db
 from app.formatting import format_local
 from app.inputs import UNSET, PartnerInput, ProposalChanges
+from app.languages import N_
 from app.models import Call, Document, Partner, Proposal, Submission, User
 from app.queries.access import can_edit_proposal, require_officer
 from app.queries.eligibility import check_proposal
@@ -365,20 +366,20 @@ def grant_extension(proposal: Proposal, *, actor: User, deadline: datetime, reas
     require_officer(actor, to="grant extensions")
     reason = reason.strip()
     if len(reason) < 10:
-        raise InvalidInput("Explain the extension in a sentence (at least 10 characters): the applicant sees it "
-                           "and it stays in the audit trail.", details={"field": "reason"})
+        raise InvalidInput(N_("Explain the extension in a sentence (at least 10 characters): the applicant sees it "
+                              "and it stays in the audit trail."), details={"field": "reason"})
     if len(reason) > 2000:
-        raise InvalidInput("At most 2000 characters.", details={"field": "reason"})
+        raise InvalidInput(N_("At most 2000 characters."), details={"field": "reason"})
     if deadline.tzinfo is None:
-        raise InvalidInput("Give the new deadline with its time zone.", details={"field": "deadline"})
+        raise InvalidInput(N_("Give the new deadline with its time zone."), details={"field": "deadline"})
     if proposal.is_withdrawn:
-        raise InvalidTransition("This proposal was withdrawn; an extension would change nothing.")
+        raise InvalidTransition(N_("This proposal was withdrawn; an extension would change nothing."))
     call = proposal.call
     if deadline <= call.deadline:
         raise InvalidInput(f"The new deadline must be later than the call's "
                            f"({format_local(call.deadline, call.time_zone)}).", details={"field": "deadline"})
     if deadline <= utcnow():
-        raise InvalidInput("The new deadline must be in the future.", details={"field": "deadline"})
+        raise InvalidInput(N_("The new deadline must be in the future."), details={"field": "deadline"})
     previous = proposal.extended_deadline
     proposal.extended_deadline = deadline
     proposal.extension_reason = reason

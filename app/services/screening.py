@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.enums import AssignmentState, Eligibility, ProposalStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import Assignment, Call, Proposal, User
 from app.models.limits import MIN_REASON_LENGTH
 from app.queries.access import require_officer
@@ -25,8 +26,8 @@ from app.services.errors import InvalidInput, InvalidTransition
 def _check_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
-        raise InvalidInput(f"Give the reason for the decision (at least {MIN_REASON_LENGTH} characters).",
-                           details={"field": "reason"})
+        raise InvalidInput(N_("Give the reason for the decision (at least %(count)d characters)."),
+                           details={"field": "reason"}, count=MIN_REASON_LENGTH)
     return reason
 
 
@@ -41,11 +42,11 @@ def decide_eligibility(proposal: Proposal, *, actor: User, eligible: bool, reaso
     require_officer(actor)
     now = now or utcnow()
     if proposal.status is not ProposalStatus.SUBMITTED:
-        raise InvalidTransition("Only submitted proposals are screened.")
+        raise InvalidTransition(N_("Only submitted proposals are screened."))
     if not proposal.is_past_deadline(now):
-        raise InvalidTransition("Screening starts when the proposal's deadline has passed.")
+        raise InvalidTransition(N_("Screening starts when the proposal's deadline has passed."))
     if selection_finalised(proposal.call):
-        raise InvalidTransition("The selection of this call is finalised: eligibility can no longer change.")
+        raise InvalidTransition(N_("The selection of this call is finalised: eligibility can no longer change."))
     reason = _check_reason(reason)
     return _decide(proposal, actor=actor, eligible=eligible, reason=reason, checklist=automatic_checks(proposal),
                    now=now)
@@ -85,9 +86,9 @@ def confirm_passing(call: Call, *, actor: User, reason: str, now: datetime | Non
     require_officer(actor)
     now = now or utcnow()
     if not screening_open(call, now):
-        raise InvalidTransition("Screening starts when the call's deadline has passed.")
+        raise InvalidTransition(N_("Screening starts when the call's deadline has passed."))
     if selection_finalised(call):
-        raise InvalidTransition("The selection of this call is finalised: eligibility can no longer change.")
+        raise InvalidTransition(N_("The selection of this call is finalised: eligibility can no longer change."))
     reason = _check_reason(reason)
     return [
         _decide(row.proposal, actor=actor, eligible=True, reason=reason, checklist=row.checklist, now=now)

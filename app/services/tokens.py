@@ -10,6 +10,7 @@ from app import counters
 from app.clock import utcnow
 from app.enums import Role
 from app.extensions import db
+from app.languages import N_
 from app.models import ApiToken, User
 from app.services.audit import record_event
 from app.services.errors import NotAllowed
@@ -23,7 +24,7 @@ def revoke_token(api_token: ApiToken, *, actor: User) -> bool:
 
     Side effects: revoked_at, audit event (naming the token's owner when an administrator revokes it)."""
     if api_token.user_id != actor.id and not actor.has_role(Role.ADMIN):
-        raise NotAllowed("Only the token's owner or an administrator revokes it.")
+        raise NotAllowed(N_("Only the token's owner or an administrator revokes it."))
     if api_token.revoked_at is not None:
         return False
     api_token.revoked_at = utcnow()

@@ -29,7 +29,7 @@ from app.formatting import (
     human_size,
 )
 from app.languages import LANGUAGE_NAMES
-from app.translation import current_language
+from app.translation import current_language, gettext
 from app.web.script_messages import script_messages
 
 
@@ -123,12 +123,18 @@ def _in_language(formatter: Callable[..., str]) -> Callable[..., str]:
     return formatted
 
 
+def _browser(user_agent: str) -> str:
+    """The `browser` filter: "Firefox on Windows" in the language being spoken."""
+    return describe_user_agent(user_agent, on=gettext("%(browser)s on %(system)s"),
+                               unknown=gettext("Unknown browser"))
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=_in_language(format_money), amount=_in_language(format_amount), score=_in_language(format_score),
         local=_in_language(format_local), day=_in_language(format_day), duration=_in_language(format_duration),
         percent=_in_language(format_percent), filesize=_in_language(human_size),
-        country=_in_language(country_name), browser=describe_user_agent,
+        country=_in_language(country_name), browser=_browser,
     )
     app.jinja_env.globals.update(Role=Role, utcnow=utcnow, field_attrs=field_attrs, failing_forms=failing_forms,
                                  current_language=current_language, language_names=LANGUAGE_NAMES,

@@ -17,8 +17,9 @@ from flask.testing import FlaskClient
 
 from app.enums import ConflictDeclaration, ConsentKind, OrganisationType, Role
 from app.extensions import db
-from app.models import Assignment, Letter, User
+from app.models import Assignment, Call, Letter, LetterBatch, OutboxMessage, User
 from app.privacy.texts import current_text
+from app.services import accounts as account_service
 from app.services import letters as letter_service
 from app.services import membership
 from app.services import proposals as proposal_service
@@ -103,6 +104,32 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     # The account pages (the erasure pages aside: their record of processing is English for now).
     *[(who, f"/account/{page}", 200) for who in ("applicant", "evaluator")
       for page in ("", "sessions", "password", "tokens", "two-factor")],
+    # The officers' and administrators' pages.
+    ("officer", "/manage/", 200),
+    ("admin", "/manage/users", 200),
+    ("admin", "/manage/users/{officer_id}", 200),
+    ("admin", "/manage/users/{admin_id}", 200),
+    ("admin", "/manage/users/{officer_id}/tokens", 200),
+    ("admin", "/manage/users/{admin_id}/tokens", 200),
+    *[("officer", f"/manage/calls/ZV-EVAL/{page}", 200) for page in (
+        "evaluation", "screening", "screening/{pending}", "screening/{eligible}", "evaluators",
+        "evaluators/{member}")],
+    ("officer", "/manage/calls/{call}/proposals", 200),
+    ("officer", "/manage/calls/ZV-EVAL/proposals?status=submitted&sort=acronym", 200),
+    *[("officer", f"/manage/proposals/{{{proposal}}}{page}", 200)
+      for proposal in ("submitted", "draft") for page in ("", "/extension")],
+    ("officer", "/manage/proposals/{submitted}/submissions/1", 200),
+    *[("officer", f"/manage/calls/{call}/{page}", 200)
+      for call in ("SMP-COSME-2021-CLUSTER-01", "ZV-EVAL") for page in ("letters", "outbox")],
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1/letters", 200),
+    ("officer", "/manage/letter-batches/{batch}", 200),
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs", 200),
+    ("officer", "/manage/calls/ZV-EVAL/runs", 200),
+    ("officer", "/manage/personal-data", 200),
+    ("officer", "/manage/personal-data?email={applicant.email}", 200),
+    ("officer", "/manage/personal-data?email=nobody@example.test", 200),
+    ("admin", "/manage/personal-data/access-log", 200),
+    ("admin", "/manage/personal-data/access-log?officer=officer@example.test", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -116,6 +143,12 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("applicant", "/account/name", {"name-full_name": ""}),
     ("applicant", "/account/email", {"email-new_email": "applicant1@example.test", "email-password": "wrong"}),
     ("applicant", "/account/password", {"current_password": "wrong", "password": "short", "confirm": "other"}),
+    ("admin", "/manage/users", {"email": "not-an-address", "password": "short", "confirm": "other"}),
+    ("admin", "/manage/users/{officer_id}/roles", {}),
+    ("officer", "/manage/calls/ZV-EVAL/screening/{pending}", {"reason": "short"}),
+    ("officer", "/manage/calls/ZV-EVAL/evaluators", {"email": "", "max_load": "0"}),
+    ("officer", "/manage/proposals/{submitted}/extension", {"deadline": "2020-01-01T10:00", "reason": "Too late."}),
+    ("officer", "/manage/personal-data/people/{applicant.id}/export", {"request_reference": ""}),
 ]
 
 
@@ -124,6 +157,8 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
     owner = make_user(Role.APPLICANT)
     newcomer = make_user(Role.APPLICANT, organisation=None, full_name="Nora Neu")
     asking = make_user(Role.APPLICANT, organisation=None, full_name="Anton Asker")
+    officer = make_user(Role.OFFICER, email="officer@example.test")
+    admin = make_user(Role.ADMIN, email="admin@example.test")
     with app.app_context():
         call = make_open_call("ZV-OPEN-1", criteria=CRITERIA, budget=Decimal("42000000"), page_limit=10,
                               max_grant_per_proposal=Decimal("500000"), duration_min_months=24,
@@ -156,13 +191,29 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         assert organisation is not None
         membership.request_to_join(db.session.merge(asking), organisation, message="Zeta team")
         _, token = membership.invite_member(organisation, actor=applicant, email=newcomer.email)
+        account_service.issue_token(db.session.merge(officer), label="Zeta")
+        # A call in evaluation: two eligible proposals with their evaluators, and one proposal still to screen.
+        officer_eval = make_evaluation_setup(code="ZV-EVAL", title="Zeta Vega Eval", programme="Zeta",
+                                             strands=["Alpha", "Beta"], strand_label="Strand")
+        pending = make_proposal(db.session.get(Call, officer_eval.call_id),
+                                db.session.get(User, officer_eval.applicant_id), acronym="ZVPEND", strand="Alpha")
         db.session.commit()
         return {"call": "ZV-OPEN-1", "mission": "ZV-MISSION-1", "code": award.verification_code, "applicant": owner,
                 "draft": draft.id, "rules": rules.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
                 **evaluation, "newcomer": newcomer, "invitation": token,
+                "officer": officer, "officer_id": officer.id, "admin": admin, "admin_id": admin.id,
+                "batch": db.session.scalar(sa.select(LetterBatch.id)), "pending": pending.id,
+                "eligible": officer_eval.proposal_ids[0], "member": officer_eval.member_ids[0],
                 "proposals": [p.acronym for p in data["proposals"].values()] + [
                     "ZVDRAFT", "ZVREADY", "ZVRULES", "Kappa Lab", "part-b.pdf", "Nora Neu", "Anton Asker", "Zeta team",
-                    "Nowhere Ltd", *EVALUATION_CONTENT]}
+                    "Nowhere Ltd", *EVALUATION_CONTENT, owner.email,
+                    "officer@example.test", "admin@example.test", "Call SMP-COSME-2021-CLUSTER-01",
+                    "Zeta Vega Eval", "Olivia Officer", "European Commission", "Expert Office",
+                    *officer_eval.evaluator_emails, officer_eval.officer_email, officer_eval.applicant_email,
+                    "All checks passed.",
+                    # The notification e-mails the outbox shows are written in their recipient's language.
+                    *[" ".join(text.split()) for message in db.session.scalars(sa.select(OutboxMessage))
+                      for text in (message.subject, message.body)]]}
 
 
 # What the evaluation world's people typed or were named.
