@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import current_app, render_template
 
-from app.languages import DEFAULT_LANGUAGE
 from app.models import User
 from app.services import outbox
 from app.services.errors import DomainError
@@ -36,8 +35,8 @@ def send_to_person(user: User, subject: str, template: str, *, message_id: str, 
     Returns None when the mail server took it, else why not (for the job's result; never raised).
     Side effect: the e-mail.
     """
-    with in_language(user.language or DEFAULT_LANGUAGE) as language:
-        body = render_template(template, user=user, language=language, **context)
+    with in_language(user.language):  # English when the person chose no language
+        body = render_template(template, user=user, **context)
         subject_line = gettext(subject, **(subject_values or {}))
     try:
         outbox.send_now([address or user.email], subject_line, body, message_id=message_id)
