@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.translation import lazy_gettext as _l
 from forms.wording import ProductForm
 
 POLICY_CHOICES = [
@@ -50,7 +51,7 @@ class TieResolutionForm(ProductForm):
 
 class FinaliseForm(ProductForm):
     token = HiddenField(validators=[DataRequired()])
-    submit = SubmitField("Confirm and finalise")
+    submit = SubmitField(_l("Confirm and finalise"))
 
 
 class PromotionForm(ProductForm):

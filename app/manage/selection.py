@@ -255,7 +255,8 @@ def selection_finalise(code: str, number: int) -> str | WerkzeugResponse | tuple
             finalise_run(run, actor=current_actor(), token=form.token.data or "")
         status = outcome.status
         if outcome.ok:
-            flash(f"Run {run.number} is final: the proposals moved to selected, reserve and rejected.", "success")
+            flash(gettext("Run %(number)d is final: the proposals moved to selected, reserve and rejected.",
+                          number=run.number), "success")
             return redirect(url_for("manage.selection_run", code=code, number=run.number))
     preview = finalise_preview(run)
     form.token.data = preview.token

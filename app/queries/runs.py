@@ -211,28 +211,28 @@ class FinalisePreview:
 def _blockers(run: SelectionRun, in_force: SelectionRun | None, data: CallData) -> list[str]:
     """Why this run cannot be finalised now (empty when it can)."""
     if run.status is RunStatus.FINALISED:
-        return [f"Run {run.number} is already final."]
+        return [gettext("Run %(number)d is already final.", number=run.number)]
     if run.is_promotion:
         if in_force is None or in_force.id != run.parent_run_id:
-            return [f"Run {run.number} promotes from a run that is no longer in force; promote again from the "
-                    "run in force."]
+            return [gettext("Run %(number)d promotes from a run that is no longer in force; promote again from "
+                            "the run in force.", number=run.number)]
         return []
     if in_force is not None:
-        return [f"Run {in_force.number} is final and in force. To change its outcome, promote from its reserve "
-                "list."]
+        return [gettext("Run %(number)d is final and in force. To change its outcome, promote from its reserve "
+                        "list.", number=in_force.number)]
     try:
         options = SelectionOptions.from_values(data.call, **{k: run.options.get(k) for k in
                                                               ("budget_policy", "reserve_size", "coverage")})
     except InvalidInput as error:
-        return [f"The call's rules changed since run {run.number} was made ({error.message}); run the selection "
-                "again."]
+        return [gettext("The call's rules changed since run %(number)d was made (%(problem)s); run the selection "
+                        "again.", number=run.number, problem=error.message)]
     prepared = prepare_input(data, options)
     if not prepared.readiness.is_ready:
         return [prepared.readiness.message()]
     input_json, _, _ = score_document(prepared.document)
     if sha256_text(input_json) != run.input_sha256:
-        return [f"Scores, screening, rules or tie resolutions changed since run {run.number} was made: run the "
-                "selection again and finalise the new run."]
+        return [gettext("Scores, screening, rules or tie resolutions changed since run %(number)d was made: run "
+                        "the selection again and finalise the new run.", number=run.number)]
     return []
 
 

@@ -125,6 +125,7 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/letter-batches/{batch}", 200),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs", 200),
     ("officer", "/manage/calls/ZV-EVAL/runs", 200),
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1/finalise", 200),
     ("officer", "/manage/personal-data", 200),
     ("officer", "/manage/personal-data?email={applicant.email}", 200),
     ("officer", "/manage/personal-data?email=nobody@example.test", 200),
