@@ -111,14 +111,14 @@ def test_a_page_shows_the_kept_ranking_while_nothing_changes(field, officer, sco
     assert scorings == [CODE, CODE]
 
 
-def test_scoring_again_or_not_runs_the_same_statements(app, field, officer) -> None:
-    ranking_cache_of = app.extensions.get("eurogrants.ranking_cache")
-    if ranking_cache_of is not None:
-        ranking_cache_of.clear()
+def test_scoring_again_or_not_runs_the_same_statements(app, field, officer, scorings) -> None:
+    with app.app_context():
+        ranking_cache.ranking_cache().clear()
     with app.app_context(), QueryCounter() as scored:
         page(officer)
     with app.app_context(), QueryCounter() as kept_page:
         page(officer)
+    assert scorings == [CODE]  # the first scored, the second kept
     assert kept_page.count == scored.count
 
 
