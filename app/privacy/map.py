@@ -295,7 +295,7 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
                             "evaluators_per_proposal strands strand_label duration_min_months duration_max_months "
                             "overall_threshold tie_break coverage_field budget_policy reserve_size country_conflict "
                             "nationality_rule country_conflict_scope country_conflict_strength gender_rule "
-                            "gender_target evaluation_deadline created_at", SETTING),
+                            "gender_target evaluation_deadline evaluation_mode created_at", SETTING),
     # The controller's and the DPO's published contact: a function's address, shown to everyone.
     **not_personal("calls", "privacy_controller privacy_dpo", SETTING),
     # The letters' contact point is a function's address too; the life cycle's decisions are the call's state.
@@ -350,6 +350,10 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     "consensus_scores.comment": EVALUATION_COMMENTS, **not_personal("consensus_scores", "id report_id criterion_id",
                                                                     ID),
     **not_personal("consensus_scores", "score", SCORE),
+    # A call for expression of interest: the programme officer's assessment, with its reasons (like a comment).
+    "assessments.note": EVALUATION_COMMENTS, "assessments.assessor_id": LINK,
+    **not_personal("assessments", "id proposal_id", ID), **not_personal("assessments", "verdict fit", SCORE),
+    **not_personal("assessments", "created_at updated_at", STATE),
     # --- selection and letters ---
     "selection_runs.created_by_id": LINK, "selection_runs.finalised_by_id": LINK,
     **not_personal("selection_runs", "id call_id parent_run_id", ID),

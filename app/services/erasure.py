@@ -31,6 +31,7 @@ from app.enums import ErasureKind, ProposalStatus
 from app.extensions import db
 from app.models import (
     ApiToken,
+    Assessment,
     Assignment,
     AttemptCounter,
     Call,
@@ -102,6 +103,7 @@ SUBJECT_ROWS: dict[str, dict[str, Selector]] = {
         "consensus_scores": lambda ids: ConsensusScore.report_id.in_(
             sa.select(ConsensusReport.id).where(ConsensusReport.proposal_id.in_(ids))),
         "redress_requests": lambda ids: RedressRequest.proposal_id.in_(ids),
+        "assessments": lambda ids: Assessment.proposal_id.in_(ids),
     },
     EVALUATOR.key: {
         "pool_members": lambda ids: PoolMember.call_id.in_(ids),

@@ -40,7 +40,8 @@ def test_every_role_reads_the_calls(client, seeded, bearer, role) -> None:  # ty
     response = client.get("/api/v1/calls", headers=bearer(role))
     assert response.status_code == 200
     codes = [c["code"] for c in response.get_json()]
-    assert codes == ["EUID-2022-LOCAL", "SMP-COSME-2021-CLUSTER-01", "EUID-2022-SESSIONS"]
+    assert codes == ["EUROCLUSTERS-2022-MISSION-KR", "EUID-2022-LOCAL", "SMP-COSME-2021-CLUSTER-01",
+                     "EUID-2022-SESSIONS"]
     assert all(c["state"] == "closed" for c in response.get_json())
 
 
