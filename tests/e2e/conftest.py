@@ -11,6 +11,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from app.clock import set_clock
+from app.enums import Role
+from app.extensions import db
+from app.seeds.calls import seed_reference_calls
 from tests.conftest import ARTIFACTS
 from tests.e2e.audit import AuditedPage, Auditor, PageWatch
 
@@ -111,3 +115,13 @@ def submit_from_overview(page: Any) -> str:
     page.click("button:has-text('Submit the proposal')")
     page.wait_for_url(re.compile(r".*/submissions/1$"))
     return str(page.locator(".receipt-number").first.inner_text())
+
+
+@pytest.fixture
+def people(app: Flask, make_user: Any) -> Iterator[tuple[Any, Any]]:
+    """The reference calls, an officer and an applicant (the call-opening journeys); the test clock is reset after."""
+    with app.app_context():
+        seed_reference_calls()
+        db.session.commit()
+    yield make_user(Role.OFFICER, email="olivia.officer@example.test"), make_user(Role.APPLICANT)
+    set_clock(None)

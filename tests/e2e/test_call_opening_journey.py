@@ -15,10 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.clock import set_clock, utcnow
-from app.enums import Eligibility, ProposalStatus, Role
+from app.enums import Eligibility, ProposalStatus
 from app.extensions import db
 from app.models import Call, Proposal, SelectionRun
-from app.seeds.calls import seed_reference_calls
 from tests.e2e.conftest import (
     PartnerRow,
     fill_budget,
@@ -37,15 +36,6 @@ SOURCE, CODE = "SMP-COSME-2021-CLUSTER-01", "SMP-COSME-2027-CLUSTER-01"
 BRUSSELS = ZoneInfo("Europe/Brussels")
 # Under the reference weights (1, 1, 1) ALPHA ranks first (12 to 11.5); with impact weighing 3, BETA does (20.5 to 18).
 SCORES = {"ALPHA": {"relevance": 5, "quality": 4, "impact": 3}, "BETA": {"relevance": 3, "quality": 4, "impact": 4.5}}
-
-
-@pytest.fixture
-def people(app, make_user):  # type: ignore[no-untyped-def]
-    with app.app_context():
-        seed_reference_calls()
-        db.session.commit()
-    yield make_user(Role.OFFICER, email="olivia.officer@example.test"), make_user(Role.APPLICANT)
-    set_clock(None)
 
 
 def test_a_copy_with_new_weights_is_published_submitted_to_and_ranked_by_them(app, page, live_server_url,  # type: ignore[no-untyped-def]

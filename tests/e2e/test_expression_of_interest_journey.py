@@ -13,11 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.clock import set_clock, utcnow
-from app.enums import Decision, Eligibility, LetterKind, Role
+from app.enums import Decision, Eligibility, LetterKind
 from app.extensions import db
 from app.letter_files import letter_pdf
 from app.models import Call, Letter, Proposal, User
-from app.seeds.calls import seed_reference_calls
 from app.services.proposals import submit_proposal
 from tests.e2e.signing_in import browser_log_in
 from tests.factories import make_ready_proposal
@@ -31,15 +30,6 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 ASSESSMENTS = {"HANBAT": ("suitable", "5", "Battery cluster with signed contacts in Daejeon."),
                "ORBIT": ("suitable", "3", "Space cluster; Korean partners still to be found."),
                "DRIFT": ("not_suitable", "2", "No activity related to the mission's sectors.")}
-
-
-@pytest.fixture
-def people(app, make_user):  # type: ignore[no-untyped-def]
-    with app.app_context():
-        seed_reference_calls()
-        db.session.commit()
-    yield make_user(Role.OFFICER, email="olivia.officer@example.test"), make_user(Role.APPLICANT)
-    set_clock(None)
 
 
 def test_a_mission_call_is_copied_assessed_selected_and_its_letters_issued(app, page, live_server_url,  # type: ignore[no-untyped-def]
