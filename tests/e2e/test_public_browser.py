@@ -26,5 +26,5 @@ def test_call_table_sorts_by_a_click(page, live_server_url, seeded) -> None:  # 
     header.click()
     first = page.locator("table.sortable tbody tr").first.inner_text()
     assert "EUID-2022-SESSIONS" in first
-    header.click()
-    assert "EUID-2022-LOCAL" in page.locator("table.sortable tbody tr").first.inner_text()
+    header.click()  # the latest deadline first: the Korea mission's call for expression of interest (10 June 2022)
+    assert "EUROCLUSTERS-2022-MISSION-KR" in page.locator("table.sortable tbody tr").first.inner_text()
