@@ -131,6 +131,9 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/personal-data?email=nobody@example.test", 200),
     ("admin", "/manage/personal-data/access-log", 200),
     ("admin", "/manage/personal-data/access-log?officer=officer@example.test", 200),
+    # A call's hub with its process view: open, in evaluation, closed with letters, selected by assessment.
+    *[("officer", f"/manage/calls/{call}", 200)
+      for call in ("{call}", "ZV-EVAL", "SMP-COSME-2021-CLUSTER-01", "{mission}")],
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
