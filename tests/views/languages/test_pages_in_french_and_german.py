@@ -137,6 +137,9 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
       for call in ("{call}", "ZV-EVAL", "SMP-COSME-2021-CLUSTER-01", "{mission}")],
     ("officer", "/manage/calls/{mission}/assessment", 200),
     ("officer", "/manage/calls/ZV-EVAL-2/assessment", 409),  # a call scored by experts has no assessment
+    # A proposal's reports and consensus: three reports in, and a proposal whose evaluators have not started.
+    ("officer", "/manage/calls/ZV-EVAL-1/evaluation/{reported}", 200),
+    ("officer", "/manage/calls/ZV-EVAL/evaluation/{eligible}", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -157,6 +160,7 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("officer", "/manage/proposals/{submitted}/extension", {"deadline": "2020-01-01T10:00", "reason": "Too late."}),
     ("officer", "/manage/personal-data/people/{applicant.id}/export", {"request_reference": ""}),
     ("officer", "/manage/calls/{mission}/assessment/{to_assess}", {}),
+    ("officer", "/manage/calls/ZV-EVAL-1/evaluation/{reported}/reopen", {"reason": "short"}),
 ]
 
 
@@ -230,7 +234,9 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                     # The notification e-mails the outbox shows are written in their recipient's language.
                     *[" ".join(text.split()) for message in db.session.scalars(sa.select(OutboxMessage))
                       for text in (message.subject, message.body)]],
-                "to_assess": to_assess.id}
+                "to_assess": to_assess.id,
+                "reported": db.session.scalar(sa.select(Assignment.proposal_id)
+                                              .where(Assignment.id == evaluation["submitted_report"]))}
 
 
 # What the evaluation world's people typed or were named.
