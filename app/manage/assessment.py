@@ -12,6 +12,7 @@ from app.models import Call
 from app.queries.access import load_call, load_submitted_proposal
 from app.queries.assessment import AssessmentRow, assessment_closed_reason, assessment_rows, require_assessed_call
 from app.services.assessment import record_assessment
+from app.translation import gettext
 from app.web.access import current_actor
 from app.web.transaction import command
 from forms.assessment import AssessmentForm
@@ -57,7 +58,7 @@ def assess_proposal(code: str, proposal_id: int) -> Response | tuple[str, int]:
             record_assessment(proposal, actor=current_actor(), verdict=form.verdict.data or "", fit=form.fit.data,
                               note=form.note.data or "")
         if outcome.ok:
-            flash(f"{proposal.reference} assessed.", "success")
+            flash(gettext("%(reference)s assessed.", reference=proposal.reference), "success")
             return redirect(url_for("manage.assessment", code=code, _anchor=f"row-{proposal_id}"))
         status = outcome.status
     return _page(call, posted=(proposal_id, form), status=422 if form.errors else status)

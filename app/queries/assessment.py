@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 from app.clock import utcnow
 from app.enums import CallState, Eligibility, ProposalStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import Assessment, Call, Partner, Proposal, User
 from app.queries.screening import selection_finalised
 from app.services.errors import InvalidTransition
@@ -59,16 +60,16 @@ def assessments_by_proposal(call: Call) -> dict[int, Assessment]:
 def require_assessed_call(call: Call) -> None:
     """InvalidTransition (409) for a call whose evaluators score the proposals: it has no assessment."""
     if not call.is_assessed:
-        raise InvalidTransition(f"{call.code} is evaluated by experts' scores, not by the officer's assessment: "
-                                "its proposals go through evaluation and consensus.",
-                                details={"evaluation_mode": call.evaluation_mode.value})
+        raise InvalidTransition(N_("%(code)s is evaluated by experts' scores, not by the officer's assessment: "
+                                   "its proposals go through evaluation and consensus."),
+                                details={"evaluation_mode": call.evaluation_mode.value}, code=call.code)
 
 
 def assessment_closed_reason(call: Call, now: datetime | None = None) -> str | None:
     """Why the call's proposals cannot be assessed now (None: they can): not before the call closes, not once its
-    selection is finalised."""
+    selection is finalised. A catalogue message: the page and the refusal translate it for their reader."""
     if call.state(now or utcnow()) is not CallState.CLOSED:
-        return "Proposals are assessed once the call has closed."
+        return N_("Proposals are assessed once the call has closed.")
     if selection_finalised(call):
-        return "The call's selection is finalised: its assessments can no longer change."
+        return N_("The call's selection is finalised: its assessments can no longer change.")
     return None

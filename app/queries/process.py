@@ -31,6 +31,7 @@ from app.models import (
 from app.queries.consensus import ready_to_rank_reasons
 from app.queries.redress import redress_report
 from app.queries.screening import screening_open
+from app.translation import gettext, ngettext
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,6 @@ class _Figures:
     letters_published: int
     assessed: int = 0  # a call selected by assessment: the eligible proposals assessed, and those found suitable
     suitable: int = 0
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 def _figures(call: Call) -> _Figures:
@@ -130,126 +127,144 @@ def _assessed(call: Call) -> dict[str, int]:
 
 
 def _assessment(f: _Figures) -> Stage:
-    stage = Stage("assessment", "Assessment", [("Assessed", f"{f.assessed} of {f.eligible}"),
-                                               ("Suitable", str(f.suitable))])
+    stage = Stage("assessment", gettext("Assessment"), [
+        (gettext("Assessed"), gettext("%(done)d of %(total)d", done=f.assessed, total=f.eligible)),
+        (gettext("Suitable"), str(f.suitable))])
     stage.done = f.eligible > 0 and f.assessed == f.eligible
     if f.eligible == 0:
-        stage.blocker = "No eligible proposal to assess yet."
+        stage.blocker = gettext("No eligible proposal to assess yet.")
     elif f.assessed < f.eligible:
-        stage.blocker = f"{_plural(f.eligible - f.assessed, 'proposal')} to assess."
-        stage.action = Action("Assess the proposals", "manage.assessment")
+        stage.blocker = ngettext("%(num)d proposal to assess.", "%(num)d proposals to assess.",
+                                 f.eligible - f.assessed)
+        stage.action = Action(gettext("Assess the proposals"), "manage.assessment")
     return stage
 
 
 def _ranking_by_assessment(f: _Figures, closed: bool) -> Stage:
     ready = closed and f.submitted > 0 and f.pending == 0 and f.assessed == f.eligible
-    stage = Stage("ranking", "Ranking", [("Assessed suitable", str(f.suitable))], done=ready)
+    stage = Stage("ranking", gettext("Ranking"), [(gettext("Assessed suitable"), str(f.suitable))], done=ready)
     if not ready:
-        stage.blocker = "Every proposal is screened and every eligible one assessed first." if f.submitted else \
-            "Nothing to rank yet."
-    stage.action = Action("Open the ranking", "manage.selection_ranking") if ready else None
+        stage.blocker = gettext("Every proposal is screened and every eligible one assessed first.") \
+            if f.submitted else gettext("Nothing to rank yet.")
+    stage.action = Action(gettext("Open the ranking"), "manage.selection_ranking") if ready else None
     return stage
 
 
 def _intake(call: Call, f: _Figures, closed: bool) -> Stage:
-    stage = Stage("intake", "Intake", [("Drafts", str(f.drafts)), ("Submitted", str(f.submitted))], done=closed)
+    stage = Stage("intake", gettext("Intake"), [(gettext("Drafts"), str(f.drafts)),
+                                                (gettext("Submitted"), str(f.submitted))], done=closed)
     if not closed:
-        stage.blocker = "The call is open: screening starts when its deadline has passed."
-    stage.action = Action("See the proposals", "manage.intake_proposals")
+        stage.blocker = gettext("The call is open: screening starts when its deadline has passed.")
+    stage.action = Action(gettext("See the proposals"), "manage.intake_proposals")
     return stage
 
 
 def _screening(f: _Figures, closed: bool) -> Stage:
-    stage = Stage("screening", "Screening", [("To screen", str(f.pending)), ("Eligible", str(f.eligible)),
-                                             ("Ineligible", str(f.ineligible))])
+    stage = Stage("screening", gettext("Screening"), [
+        (gettext("To screen"), str(f.pending)), (gettext("Eligible"), str(f.eligible)),
+        (gettext("Ineligible"), str(f.ineligible))])
     stage.done = closed and f.submitted > 0 and f.pending == 0
     if closed and f.submitted == 0:
-        stage.blocker = "No proposal was submitted."
+        stage.blocker = gettext("No proposal was submitted.")
     elif f.pending:
-        stage.blocker = f"{_plural(f.pending, 'proposal')} to screen."
-        stage.action = Action("Screen the proposals", "manage.evaluation_screening")
+        stage.blocker = ngettext("%(num)d proposal to screen.", "%(num)d proposals to screen.", f.pending)
+        stage.action = Action(gettext("Screen the proposals"), "manage.evaluation_screening")
     return stage
 
 
 def _evaluation(call: Call, f: _Figures) -> Stage:
     places = f.eligible * call.evaluators_per_proposal
-    stage = Stage("evaluation", "Evaluation", [("Evaluators assigned", f"{f.published} of {places}"),
-                                               ("Reports submitted", f"{f.reports_in} of {f.published}")])
+    stage = Stage("evaluation", gettext("Evaluation"), [
+        (gettext("Evaluators assigned"), gettext("%(done)d of %(total)d", done=f.published, total=places)),
+        (gettext("Reports submitted"), gettext("%(done)d of %(total)d", done=f.reports_in, total=f.published))])
     stage.done = f.eligible > 0 and f.published >= places and f.reports_in >= f.published
     if f.eligible == 0:
-        stage.blocker = "No eligible proposal to evaluate yet."
+        stage.blocker = gettext("No eligible proposal to evaluate yet.")
     elif f.published < places:
-        unpublished = f" ({f.proposed} proposed, not published)" if f.proposed else ""
-        stage.blocker = f"{_plural(places - f.published, 'evaluator place')} to fill and publish{unpublished}."
-        stage.action = Action("Assign evaluators", "manage.evaluation_assignments")
+        if f.proposed:
+            stage.blocker = ngettext(
+                "%(num)d evaluator place to fill and publish (%(proposed)d proposed, not published).",
+                "%(num)d evaluator places to fill and publish (%(proposed)d proposed, not published).",
+                places - f.published, proposed=f.proposed)
+        else:
+            stage.blocker = ngettext("%(num)d evaluator place to fill and publish.",
+                                     "%(num)d evaluator places to fill and publish.", places - f.published)
+        stage.action = Action(gettext("Assign evaluators"), "manage.evaluation_assignments")
     elif f.reports_in < f.published:
-        stage.blocker = f"{_plural(f.published - f.reports_in, 'individual report')} still to come."
-        stage.action = Action("Follow the reports", "manage.evaluation_dashboard")
+        stage.blocker = ngettext("%(num)d individual report still to come.",
+                                 "%(num)d individual reports still to come.", f.published - f.reports_in)
+        stage.action = Action(gettext("Follow the reports"), "manage.evaluation_dashboard")
     return stage
 
 
 def _consensus(f: _Figures) -> Stage:
     approved, waiting = f.consensus.get(ReportStatus.APPROVED, 0), f.consensus.get(ReportStatus.SUBMITTED, 0)
-    stage = Stage("consensus", "Consensus", [("Approved", f"{approved} of {f.eligible}"),
-                                             ("Awaiting approval", str(waiting))])
+    stage = Stage("consensus", gettext("Consensus"), [
+        (gettext("Approved"), gettext("%(done)d of %(total)d", done=approved, total=f.eligible)),
+        (gettext("Awaiting approval"), str(waiting))])
     stage.done = f.eligible > 0 and approved == f.eligible
     if waiting:
-        stage.blocker = f"{_plural(waiting, 'consensus report')} {'awaits' if waiting == 1 else 'await'} your approval."
-        stage.action = Action("Approve the consensus reports", "manage.evaluation_dashboard")
+        stage.blocker = ngettext("%(num)d consensus report awaits your approval.",
+                                 "%(num)d consensus reports await your approval.", waiting)
+        stage.action = Action(gettext("Approve the consensus reports"), "manage.evaluation_dashboard")
     elif f.eligible and approved < f.eligible:
-        stage.blocker = f"{_plural(f.eligible - approved, 'proposal')} without an approved consensus."
+        stage.blocker = ngettext("%(num)d proposal without an approved consensus.",
+                                 "%(num)d proposals without an approved consensus.", f.eligible - approved)
     return stage
 
 
 def _ranking(f: _Figures, closed: bool) -> Stage:
     ready = closed and f.submitted > 0 and not f.ranking_blockers
-    stage = Stage("ranking", "Ranking", [("Proposals to rank", str(f.consensus.get(ReportStatus.APPROVED, 0)))],
-                  done=ready)
+    stage = Stage("ranking", gettext("Ranking"),
+                  [(gettext("Proposals to rank"), str(f.consensus.get(ReportStatus.APPROVED, 0)))], done=ready)
     if not ready:
-        stage.blocker = f.ranking_blockers[0] if f.ranking_blockers else "Nothing to rank yet."
-    stage.action = Action("Open the ranking", "manage.selection_ranking") if ready else None
+        stage.blocker = f.ranking_blockers[0] if f.ranking_blockers else gettext("Nothing to rank yet.")
+    stage.action = Action(gettext("Open the ranking"), "manage.selection_ranking") if ready else None
     return stage
 
 
 def _selection(f: _Figures, ready: bool) -> Stage:
-    finalised = f"run {f.finalised_run}" if f.finalised_run else "none"
-    stage = Stage("selection", "Selection", [("Runs", str(f.runs)), ("Finalised", finalised)],
-                  done=f.finalised_run is not None)
+    finalised = gettext("run %(number)d", number=f.finalised_run) if f.finalised_run else gettext("none")
+    stage = Stage("selection", gettext("Selection"),
+                  [(gettext("Runs"), str(f.runs)), (gettext("Finalised"), finalised)], done=f.finalised_run is not None)
     if f.finalised_run is None:
-        stage.blocker = "No selection run is finalised." if ready else "The ranking is not ready."
+        stage.blocker = gettext("No selection run is finalised.") if ready else gettext("The ranking is not ready.")
         if ready:
-            stage.action = Action("Run and finalise a selection", "manage.selection_ranking")
+            stage.action = Action(gettext("Run and finalise a selection"), "manage.selection_ranking")
     return stage
 
 
 def _letters(f: _Figures) -> Stage:
-    stage = Stage("letters", "Letters", [("Generated", str(f.letters)), ("Published", str(f.letters_published))])
+    stage = Stage("letters", gettext("Letters"), [(gettext("Generated"), str(f.letters)),
+                                                  (gettext("Published"), str(f.letters_published))])
     stage.done = f.letters > 0 and f.letters_published == f.letters
     if f.finalised_run is None:
-        stage.blocker = "Letters are written once a selection run is finalised."
+        stage.blocker = gettext("Letters are written once a selection run is finalised.")
     elif f.letters == 0:
-        stage.blocker = "No letter is generated yet."
-        stage.action = Action("Generate the letters", "manage.call_letters")
+        stage.blocker = gettext("No letter is generated yet.")
+        stage.action = Action(gettext("Generate the letters"), "manage.call_letters")
     elif f.letters_published < f.letters:
-        stage.blocker = f"{_plural(f.letters - f.letters_published, 'letter')} not published."
-        stage.action = Action("Publish the letters", "manage.call_letters")
+        stage.blocker = ngettext("%(num)d letter not published.", "%(num)d letters not published.",
+                                 f.letters - f.letters_published)
+        stage.action = Action(gettext("Publish the letters"), "manage.call_letters")
     return stage
 
 
 def _redress(call: Call, f: _Figures) -> Stage:
     report = redress_report(call)
     waiting = report.by_status[RedressStatus.FILED]
-    taken = (f"median {report.median_days:g} days, longest {report.max_days}" if report.median_days is not None
-             else "none decided yet")
-    stage = Stage("redress", "Redress", [
-        ("Letters published", str(f.letters_published)), ("Review requests", str(report.total)),
-        ("Awaiting the committee", str(waiting)), ("Rejected (decision stands)",
-                                                   str(report.by_status[RedressStatus.REJECTED])),
-        ("Filing to decision", taken)])
+    taken = (gettext("median %(median)s days, longest %(longest)s", median=format(report.median_days, "g"),
+                     longest=report.max_days) if report.median_days is not None else gettext("none decided yet"))
+    stage = Stage("redress", gettext("Redress"), [
+        (gettext("Letters published"), str(f.letters_published)), (gettext("Review requests"), str(report.total)),
+        (gettext("Awaiting the committee"), str(waiting)),
+        (gettext("Rejected (decision stands)"), str(report.by_status[RedressStatus.REJECTED])),
+        (gettext("Filing to decision"), taken)])
     stage.done = f.letters_published > 0 and waiting == 0
     if waiting:
-        stage.blocker = f"{_plural(waiting, 'review request')} awaiting the review committee."
-        stage.action = Action("Review the requests", "manage.redress_requests")
+        stage.blocker = ngettext("%(num)d review request awaiting the review committee.",
+                                 "%(num)d review requests awaiting the review committee.", waiting)
+        stage.action = Action(gettext("Review the requests"), "manage.redress_requests")
     return stage
 
 

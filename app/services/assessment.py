@@ -12,29 +12,36 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.enums import Eligibility, ProposalStatus, Verdict
 from app.extensions import db
+from app.languages import N_
 from app.models import Assessment, Proposal, User
 from app.models.limits import MAX_ASSESSMENT_NOTE, MAX_FIT, MIN_ASSESSMENT_NOTE, MIN_FIT
 from app.queries.access import require_officer
 from app.queries.assessment import assessment_closed_reason, require_assessed_call
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition
+from app.translation import gettext, ngettext
 
 TO_ASSESS = "assess proposals"
 
 
 def _checked(verdict: str, fit: Any, note: str) -> tuple[Verdict, int, str]:
     """The assessment as stored, or InvalidInput naming every field that is wrong."""
+    # Each field's message is written in the language of the request that asked (the page's or the API's).
     problems: dict[str, str] = {}
     if verdict not in {v.value for v in Verdict}:
-        problems["verdict"] = "Say whether the proposal is suitable or not suitable for the call's aims."
+        problems["verdict"] = gettext("Say whether the proposal is suitable or not suitable for the call's aims.")
     if isinstance(fit, bool) or not isinstance(fit, int) or not MIN_FIT <= fit <= MAX_FIT:
-        problems["fit"] = f"Give the fit with the call's aims, a whole number from {MIN_FIT} to {MAX_FIT}."
+        problems["fit"] = gettext("Give the fit with the call's aims, a whole number from %(min)d to %(max)d.",
+                                  min=MIN_FIT, max=MAX_FIT)
     note = " ".join((note or "").split())
     if not MIN_ASSESSMENT_NOTE <= len(note) <= MAX_ASSESSMENT_NOTE:
-        problems["note"] = (f"Give the reasons in {MIN_ASSESSMENT_NOTE} to {MAX_ASSESSMENT_NOTE} characters: they "
-                            "are the basis of the letter.")
+        problems["note"] = gettext("Give the reasons in %(min)d to %(max)d characters: they are the basis of the "
+                                   "letter.", min=MIN_ASSESSMENT_NOTE, max=MAX_ASSESSMENT_NOTE)
     if problems:
-        raise InvalidInput.naming(problems, several="parts of the assessment are not valid")
+        first = next(iter(problems.values()))
+        raise InvalidInput.naming(problems, several="parts of the assessment are not valid", summary=ngettext(
+            "%(num)d part of the assessment is not valid: %(first)s",
+            "%(num)d parts of the assessment are not valid: %(first)s", len(problems), first=first))
     return Verdict(verdict), fit, note
 
 
@@ -55,7 +62,7 @@ def record_assessment(proposal: Proposal, *, actor: User, verdict: str, fit: Any
     if closed is not None:
         raise InvalidTransition(closed)
     if proposal.status is not ProposalStatus.SUBMITTED or proposal.eligibility is not Eligibility.ELIGIBLE:
-        raise InvalidTransition("Only proposals screened eligible are assessed; screen this one first.",
+        raise InvalidTransition(N_("Only proposals screened eligible are assessed; screen this one first."),
                                 details={"eligibility": proposal.eligibility.value})
     checked_verdict, checked_fit, checked_note = _checked(verdict, fit, note)
     assessment = db.session.scalar(sa.select(Assessment).where(Assessment.proposal_id == proposal.id))

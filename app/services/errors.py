@@ -54,17 +54,19 @@ class InvalidInput(DomainError):
     code, status = "invalid_input", 422
 
     @classmethod
-    def naming(cls, problems: Mapping[str, str], *, several: str) -> InvalidInput:
+    def naming(cls, problems: Mapping[str, str], *, several: str, summary: str | None = None) -> InvalidInput:
         """One refusal for every field that cannot be stored (`problems`: field -> message, not empty).
 
-        The message is the first problem's, after "<count> <several>: " when there are more; `details["fields"]`
-        names them all, and `details["field"]` the one when there is one, for the form to show it in place.
+        The message is the first problem's, after "<count> <several>: " when there are more (or `summary`, that
+        sentence written whole in the reader's language); `details["fields"]` names them all, and `details["field"]`
+        the one when there is one, for the form to show it in place.
         """
         first_field, first = next(iter(problems.items()))
         details: dict[str, Any] = {"fields": dict(problems)}
         if len(problems) == 1:
             details["field"] = first_field
-        return cls(first if len(problems) == 1 else f"{len(problems)} {several}: {first}", details=details)
+            return cls(first, details=details)
+        return cls(summary or f"{len(problems)} {several}: {first}", details=details)
 
 
 class IneligibleProposal(DomainError):

@@ -6,6 +6,7 @@ content aside. The integrator extends COVERED_PAGES as more pages are translated
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -15,16 +16,16 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.enums import ConflictDeclaration, ConsentKind, OrganisationType, Role
+from app.enums import ConflictDeclaration, ConsentKind, OrganisationType, Role, Verdict
 from app.extensions import db
-from app.models import Assignment, Call, Letter, LetterBatch, OutboxMessage, User
+from app.models import Assessment, Assignment, Call, Letter, LetterBatch, OutboxMessage, User
 from app.privacy.texts import current_text
 from app.services import accounts as account_service
 from app.services import letters as letter_service
 from app.services import membership
 from app.services import proposals as proposal_service
 from app.web.locale import LANGUAGE_COOKIE
-from tests.assessment_worlds import make_mission_call
+from tests.assessment_worlds import make_mission_call, submitted_proposal
 from tests.factories import (
     make_call,
     make_evaluation_setup,
@@ -131,6 +132,14 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/personal-data?email=nobody@example.test", 200),
     ("admin", "/manage/personal-data/access-log", 200),
     ("admin", "/manage/personal-data/access-log?officer=officer@example.test", 200),
+    # A call's hub with its process view: open, in evaluation, closed with letters, selected by assessment.
+    *[("officer", f"/manage/calls/{call}", 200)
+      for call in ("{call}", "ZV-EVAL", "SMP-COSME-2021-CLUSTER-01", "{mission}")],
+    ("officer", "/manage/calls/{mission}/assessment", 200),
+    ("officer", "/manage/calls/ZV-EVAL-2/assessment", 409),  # a call scored by experts has no assessment
+    # A proposal's reports and consensus: three reports in, and a proposal whose evaluators have not started.
+    ("officer", "/manage/calls/ZV-EVAL-1/evaluation/{reported}", 200),
+    ("officer", "/manage/calls/ZV-EVAL/evaluation/{eligible}", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -150,6 +159,8 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("officer", "/manage/calls/ZV-EVAL/evaluators", {"email": "", "max_load": "0"}),
     ("officer", "/manage/proposals/{submitted}/extension", {"deadline": "2020-01-01T10:00", "reason": "Too late."}),
     ("officer", "/manage/personal-data/people/{applicant.id}/export", {"request_reference": ""}),
+    ("officer", "/manage/calls/{mission}/assessment/{to_assess}", {}),
+    ("officer", "/manage/calls/ZV-EVAL-1/evaluation/{reported}/reopen", {"reason": "short"}),
 ]
 
 
@@ -198,6 +209,14 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                                              strands=["Alpha", "Beta"], strand_label="Strand")
         pending = make_proposal(db.session.get(Call, officer_eval.call_id),
                                 db.session.get(User, officer_eval.applicant_id), acronym="ZVPEND", strand="Alpha")
+        mission_call = db.session.scalar(sa.select(Call).where(Call.code == "ZV-MISSION-1"))
+        assert mission_call is not None
+        # The call for expression of interest: one proposal to assess, one assessed suitable.
+        to_assess, assessed = (submitted_proposal(mission_call, applicant, acronym, mission_call.deadline - timedelta(
+            hours=hours)) for acronym, hours in (("ACR1", 2), ("ACR2", 1)))
+        to_assess.title = assessed.title = "Zeta Vega Orbis"
+        db.session.add(Assessment(proposal_id=assessed.id, assessor_id=officer.id, verdict=Verdict.SUITABLE, fit=4,
+                                  note="Lorem ipsum dolor."))
         db.session.commit()
         return {"call": "ZV-OPEN-1", "mission": "ZV-MISSION-1", "code": award.verification_code, "applicant": owner,
                 "draft": draft.id, "rules": rules.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
@@ -214,7 +233,10 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                     "All checks passed.",
                     # The notification e-mails the outbox shows are written in their recipient's language.
                     *[" ".join(text.split()) for message in db.session.scalars(sa.select(OutboxMessage))
-                      for text in (message.subject, message.body)]]}
+                      for text in (message.subject, message.body)]],
+                "to_assess": to_assess.id,
+                "reported": db.session.scalar(sa.select(Assignment.proposal_id)
+                                              .where(Assignment.id == evaluation["submitted_report"]))}
 
 
 # What the evaluation world's people typed or were named.
