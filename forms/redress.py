@@ -7,20 +7,21 @@ from wtforms.validators import DataRequired, Length
 
 from app.enums import REDRESS_GROUNDS, LetterKind
 from app.models.limits import MAX_REDRESS_GROUNDS, MIN_REDRESS_GROUNDS
+from app.translation import lazy_gettext as _l
 from forms.wording import ProductForm
 
 
 class RedressRequestForm(ProductForm):
-    ground = SelectField("What went wrong", validators=[DataRequired()])
+    ground = SelectField(_l("What went wrong"), validators=[DataRequired()])
     grounds_text = TextAreaField(
-        "Your grounds", validators=[DataRequired(), Length(min=MIN_REDRESS_GROUNDS, max=MAX_REDRESS_GROUNDS)],
-        description="Name the step of the procedure that failed or the fact that is wrong, and how it could change "
-                    "the decision. The experts' judgement of your proposal's merits is not reviewed.")
-    submit = SubmitField("Request the review")
+        _l("Your grounds"), validators=[DataRequired(), Length(min=MIN_REDRESS_GROUNDS, max=MAX_REDRESS_GROUNDS)],
+        description=_l("Name the step of the procedure that failed or the fact that is wrong, and how it could "
+                       "change the decision. The experts' judgement of your proposal's merits is not reviewed."))
+    submit = SubmitField(_l("Request the review"))
 
     def offer_grounds_of(self, stage: LetterKind) -> None:
         """Only the grounds the letter's decision admits (app.enums.REDRESS_GROUNDS)."""
-        self.ground.choices = [SelectChoice(g.value, g.label) for g in REDRESS_GROUNDS[stage]]
+        self.ground.choices = [SelectChoice(g.value, _l(g.label)) for g in REDRESS_GROUNDS[stage]]
 
 
 class RedressDecisionForm(ProductForm):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.enums import ConflictDeclaration, ConsentKind, OrganisationType, Role
+from app.enums import ConflictDeclaration, ConsentKind, LetterKind, OrganisationType, RedressGround, Role
 from app.extensions import db
 from app.models import Assignment, Call, Letter, LetterBatch, OutboxMessage, User
 from app.privacy.texts import current_text
@@ -23,6 +23,7 @@ from app.services import accounts as account_service
 from app.services import letters as letter_service
 from app.services import membership
 from app.services import proposals as proposal_service
+from app.services import redress as redress_service
 from app.web.locale import LANGUAGE_COOKIE
 from tests.assessment_worlds import make_mission_call
 from tests.factories import (
@@ -131,6 +132,9 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/personal-data?email=nobody@example.test", 200),
     ("admin", "/manage/personal-data/access-log", 200),
     ("admin", "/manage/personal-data/access-log?officer=officer@example.test", 200),
+    # Evaluation reviews: a letter that may be contested, one whose review is filed, one that opens none.
+    *[("applicant", f"/applicant/letters/{{{letter}}}/review", 200)
+      for letter in ("contest", "contested", "award_letter")],
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -150,6 +154,8 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("officer", "/manage/calls/ZV-EVAL/evaluators", {"email": "", "max_load": "0"}),
     ("officer", "/manage/proposals/{submitted}/extension", {"deadline": "2020-01-01T10:00", "reason": "Too late."}),
     ("officer", "/manage/personal-data/people/{applicant.id}/export", {"request_reference": ""}),
+    ("applicant", "/applicant/letters/{contest}/review", {"ground": "incoherence", "grounds_text": "Too short."}),
+    ("applicant", "/applicant/letters/{contest}/review", {"ground": "eligibility_check", "grounds_text": ""}),
 ]
 
 
@@ -187,6 +193,14 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         db.session.commit()
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         assert award is not None
+        # Evaluation reviews: the rejection letter may still be contested, the reserve list letter's review is filed.
+        contest, contested = (
+            db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"][status].id))
+            for status in ("not_funded", "reserve"))
+        assert contest is not None
+        assert contested is not None
+        redress_service.file_redress_request(contested.proposal, actor=applicant, stage=LetterKind.RESERVE,
+                                             ground=RedressGround.SCORE_COMMENT_INCOHERENCE, grounds_text=GROUNDS)
         evaluation = _evaluation_world()
         organisation = applicant.organisation
         assert organisation is not None
@@ -214,7 +228,12 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                     "All checks passed.",
                     # The notification e-mails the outbox shows are written in their recipient's language.
                     *[" ".join(text.split()) for message in db.session.scalars(sa.select(OutboxMessage))
-                      for text in (message.subject, message.body)]]}
+                      for text in (message.subject, message.body)]],
+                "contest": contest.id, "contested": contested.id, "award_letter": award.id}
+
+
+# The coordinator's grounds for the evaluation review the world files (user content).
+GROUNDS = ("Zeta Kappa Lambda Sigma Orbis Vega: Zeta Kappa Lambda Sigma Orbis Vega Zeta Kappa Lambda Sigma.")
 
 
 # What the evaluation world's people typed or were named.
