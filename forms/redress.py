@@ -28,25 +28,25 @@ class RedressDecisionForm(ProductForm):
     """The review committee's decision: one assessment, and the outcome is the button pressed."""
 
     assessment = TextAreaField(
-        "The committee's assessment", validators=[DataRequired(), Length(min=MIN_REDRESS_GROUNDS,
+        _l("The committee's assessment"), validators=[DataRequired(), Length(min=MIN_REDRESS_GROUNDS,
                                                                          max=MAX_REDRESS_GROUNDS)],
-        description="Answer each ground the coordinator raised: what the record shows and why it could, or could not, "
-                    "change the decision. It is kept with the request and printed in the reply letter; a blank line "
-                    "starts a new paragraph.")
-    submit = SubmitField("Reject: the decision stands, issue the reply letter")
-    uphold = SubmitField("Uphold: have the proposal re-evaluated by new evaluators")
+        description=_l("Answer each ground the coordinator raised: what the record shows and why it could, or could "
+                       "not, change the decision. It is kept with the request and printed in the reply letter; a blank "
+                       "line starts a new paragraph."))
+    submit = SubmitField(_l("Reject: the decision stands, issue the reply letter"))
+    uphold = SubmitField(_l("Uphold: have the proposal re-evaluated by new evaluators"))
 
 
 class ReevaluationPanelForm(ProductForm):
     """The officer assigns the re-evaluation's evaluators (the assignment service chooses them)."""
 
-    submit = SubmitField("Assign the new evaluators")
+    submit = SubmitField(_l("Assign the new evaluators"))
 
 
 class ReevaluationRerunForm(ProductForm):
     """The officer re-runs the ranking and selection with the re-evaluation's consensus (a new recorded run)."""
 
-    submit = SubmitField("Re-run the ranking and selection")
+    submit = SubmitField(_l("Re-run the ranking and selection"))
 
 
 class RedressOutcomeForm(ProductForm):
@@ -54,4 +54,4 @@ class RedressOutcomeForm(ProductForm):
     request with its reply letter."""
 
     token = HiddenField(validators=[DataRequired()])
-    submit = SubmitField("Confirm the outcome and issue the reply letter")
+    submit = SubmitField(_l("Confirm the outcome and issue the reply letter"))

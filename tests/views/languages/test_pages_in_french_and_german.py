@@ -135,6 +135,10 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     # Evaluation reviews: a letter that may be contested, one whose review is filed, one that opens none.
     *[("applicant", f"/applicant/letters/{{{letter}}}/review", 200)
       for letter in ("contest", "contested", "award_letter")],
+    # The officers' evaluation reviews: a call's queue (one with a request, one without) and the request's file.
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress", 200),
+    ("officer", "/manage/calls/ZV-EVAL/redress", 200),
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{review}", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -156,6 +160,7 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("officer", "/manage/personal-data/people/{applicant.id}/export", {"request_reference": ""}),
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "incoherence", "grounds_text": "Too short."}),
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "eligibility_check", "grounds_text": ""}),
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{review}", {"assessment": "Too short."}),
 ]
 
 
@@ -199,8 +204,9 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
             for status in ("not_funded", "reserve"))
         assert contest is not None
         assert contested is not None
-        redress_service.file_redress_request(contested.proposal, actor=applicant, stage=LetterKind.RESERVE,
-                                             ground=RedressGround.SCORE_COMMENT_INCOHERENCE, grounds_text=GROUNDS)
+        review = redress_service.file_redress_request(contested.proposal, actor=applicant, stage=LetterKind.RESERVE,
+                                                      ground=RedressGround.SCORE_COMMENT_INCOHERENCE,
+                                                      grounds_text=GROUNDS)
         evaluation = _evaluation_world()
         organisation = applicant.organisation
         assert organisation is not None
@@ -229,7 +235,7 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                     # The notification e-mails the outbox shows are written in their recipient's language.
                     *[" ".join(text.split()) for message in db.session.scalars(sa.select(OutboxMessage))
                       for text in (message.subject, message.body)]],
-                "contest": contest.id, "contested": contested.id, "award_letter": award.id}
+                "contest": contest.id, "contested": contested.id, "award_letter": award.id, "review": review.id}
 
 
 # The coordinator's grounds for the evaluation review the world files (user content).
