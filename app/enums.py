@@ -250,9 +250,9 @@ class RedressGround(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"eligibility_check": "The eligibility check (a factual error or a rule misapplied)",
-                "evaluation_procedure": "The evaluation procedure (a step not followed as the call says)",
-                "incoherence": "Incoherence between the scores and the comments"}[self.value]
+        return {"eligibility_check": N_("The eligibility check (a factual error or a rule misapplied)"),
+                "evaluation_procedure": N_("The evaluation procedure (a step not followed as the call says)"),
+                "incoherence": N_("Incoherence between the scores and the comments")}[self.value]
 
 
 # The letters that may be reviewed, and the grounds each stage admits: an ineligible proposal was not evaluated, and a

@@ -132,9 +132,11 @@ def render_redress_closing(request: RedressRequest, *, reference: str, outcome: 
 
 def render_redress_reply(request: RedressRequest, *, reference: str, assessment: str,
                          decided: datetime) -> RenderedLetter:
-    """The review committee's reply to an evaluation review request, rendered to PDF (same inputs, same bytes)."""
-    context = redress_reply_context(request, reference=reference, assessment=assessment, decided=decided)
-    html = render_template("pdf/letter_redress_reply.html", **context)
+    """The review committee's reply to an evaluation review request, rendered to PDF in the coordinator's language
+    (same inputs, same bytes)."""
+    with in_language(letter_language(request.proposal)):
+        context = redress_reply_context(request, reference=reference, assessment=assessment, decided=decided)
+        html = render_template("pdf/letter_redress_reply.html", **context)
     return _redress_letter_pdf(html, context, decided)
 
 

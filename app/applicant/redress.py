@@ -11,6 +11,7 @@ from app.enums import LetterKind, RedressGround, letter_kind_label
 from app.queries.access import load_letter
 from app.queries.redress import redress_window, request_for
 from app.services.redress import file_redress_request
+from app.translation import current_language, gettext
 from app.web.access import current_actor
 from app.web.transaction import command
 from forms.redress import RedressRequestForm
@@ -30,7 +31,7 @@ def redress_request(letter_id: int) -> Response | tuple[str, int]:
                 file_redress_request(letter.proposal, actor=current_actor(), stage=letter.kind,
                                      ground=RedressGround(form.ground.data), grounds_text=form.grounds_text.data)
             if outcome.ok:
-                flash("Your request for a review is filed: the review committee will answer with a letter.",
+                flash(gettext("Your request for a review is filed: the review committee will answer with a letter."),
                       "success")
                 return redirect(url_for("applicant.redress_request", letter_id=letter.id))
             status = outcome.status
@@ -39,4 +40,10 @@ def redress_request(letter_id: int) -> Response | tuple[str, int]:
     return render_template(
         "applicant/redress_request.html", letter=letter, call=call, form=form, now=utcnow(),
         window=redress_window(letter, call), request=request_for(letter.proposal, letter.kind),
-        kind_label=letter_kind_label(letter.kind, call.kind)), status
+        kind_name=_kind_name(letter_kind_label(letter.kind, call.kind))), status
+
+
+def _kind_name(label: str) -> str:
+    """The letter's name inside a sentence: lower-case, except in German, which capitalises its nouns."""
+    name = gettext(label)
+    return name if current_language() == "de" else name.lower()

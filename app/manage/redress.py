@@ -27,7 +27,9 @@ from app.services.redress import (
     rerun_after_review,
     uphold_redress_request,
 )
+from app.translation import gettext, ngettext
 from app.web.access import current_actor
+from app.web.errors import reader_message
 from app.web.transaction import command
 from forms.redress import RedressDecisionForm, RedressOutcomeForm, ReevaluationPanelForm, ReevaluationRerunForm
 
@@ -56,9 +58,9 @@ def redress_request(code: str, redress_id: int) -> Response | tuple[str, int]:
             decide = uphold_redress_request if upheld else reject_redress_request
             decide(request, actor=current_actor(), assessment=form.assessment.data)
         if outcome.ok:
-            flash("Request upheld: the original evaluators are withdrawn and the consensus set aside; assign the new "
-                  "evaluators below." if upheld else
-                  "Request rejected: the decision stands and the reply letter is issued to the coordinator.",
+            flash(gettext("Request upheld: the original evaluators are withdrawn and the consensus set aside; assign "
+                          "the new evaluators below.") if upheld else
+                  gettext("Request rejected: the decision stands and the reply letter is issued to the coordinator."),
                   "success")
             return redirect(url_for("manage.redress_request", code=call.code, redress_id=request.id))
         status = outcome.status
@@ -68,7 +70,7 @@ def redress_request(code: str, redress_id: int) -> Response | tuple[str, int]:
     try:
         review, review_blocked = review_preview(request), None
     except NotReady as blocked:
-        review, review_blocked = None, blocked.message
+        review, review_blocked = None, reader_message(blocked)
     outcome_form = RedressOutcomeForm(formdata=None)
     if review is not None:
         outcome_form.token.data = review.token
@@ -89,7 +91,9 @@ def redress_reevaluators(code: str, redress_id: int) -> Response:
     with command() as outcome:
         created = assign_reevaluators(request, actor=current_actor())
     if outcome.ok:
-        flash(f"{len(created)} new evaluators assigned; they see the proposal on their dashboard.", "success")
+        flash(ngettext("%(num)d new evaluator assigned; they see the proposal on their dashboard.",
+                       "%(num)d new evaluators assigned; they see the proposal on their dashboard.", len(created)),
+              "success")
     return redirect(url_for("manage.redress_request", code=call.code, redress_id=request.id))
 
 
@@ -101,8 +105,8 @@ def redress_rerun(code: str, redress_id: int) -> Response:
     with command() as outcome:
         run = rerun_after_review(request, actor=current_actor())
     if outcome.ok:
-        flash(f"Run {run.number} recorded with the re-evaluation's consensus: its difference from the finalised run "
-              "is below.", "success")
+        flash(gettext("Run %(number)s recorded with the re-evaluation's consensus: its difference from the finalised "
+                      "run is below.", number=run.number), "success")
     return redirect(url_for("manage.redress_request", code=call.code, redress_id=request.id))
 
 
@@ -117,8 +121,8 @@ def redress_outcome(code: str, redress_id: int) -> Response:
         with command() as outcome:
             close_redress_request(request, actor=current_actor(), token=form.token.data or "")
         if outcome.ok:
-            flash("Outcome confirmed: the request is closed and the reply letter is issued to the coordinator.",
-                  "success")
+            flash(gettext("Outcome confirmed: the request is closed and the reply letter is issued to the "
+                          "coordinator."), "success")
     else:
-        flash("The confirmation was not sent with the outcome it confirms: open the request again.", "error")
+        flash(gettext("The confirmation was not sent with the outcome it confirms: open the request again."), "error")
     return redirect(url_for("manage.redress_request", code=call.code, redress_id=request.id))

@@ -274,8 +274,8 @@ def redress_reply_context(request: RedressRequest, *, reference: str, assessment
                           decided: datetime) -> dict[str, Any]:
     """What the review committee's reply to an evaluation review request shows (the decision stands)."""
     context = _redress_letter(request, reference=reference, assessment=assessment, decided=decided)
-    context["request"].update(ground=request.ground.label,
-                              decision=letter_decision_label(request.stage, request.proposal.call.kind))
+    context["request"].update(ground=gettext(request.ground.label),
+                              decision=gettext(letter_decision_label(request.stage, request.proposal.call.kind)))
     return context
 
 

@@ -26,6 +26,7 @@ from app.enums import (
 )
 from app.extensions import db
 from app.formatting import format_local
+from app.languages import N_
 from app.letter_files import RenderedLetter, render_redress_closing, render_redress_reply
 from app.models import Assignment, Letter, Proposal, RedressRequest, SelectionRun, User
 from app.models.limits import MAX_REDRESS_GROUNDS, MIN_REDRESS_GROUNDS
@@ -56,6 +57,7 @@ from app.services.errors import (
 from app.services.evaluator_mail import queue_assignment_notices
 from app.services.selection import DECIDE, finalise_run, lock_call, next_run_number, run_selection
 from app.storage import get_storage
+from app.translation import current_language
 from scoring import canonical_json, decision_to_dict, selection_to_dict
 
 
@@ -69,24 +71,28 @@ def file_redress_request(proposal: Proposal, *, actor: User | None, stage: Lette
     Side effects: the request, an audit event; flushes.
     """
     if actor is None or not is_member_of_proposal_organisation(actor, proposal):
-        raise NotAllowed("Only the applicants of the coordinating organisation may request a review of its "
-                         "proposal's evaluation.")
+        raise NotAllowed(N_("Only the applicants of the coordinating organisation may request a review of its "
+                            "proposal's evaluation."))
     _lock_proposal(proposal)
     letter = _letter_of_stage(proposal, stage)
     earlier = request_for(proposal, stage)
     if earlier is not None:
-        filed = format_local(earlier.filed_at, proposal.call.time_zone)
-        raise AlreadyExists(f"A review of this decision was already requested on {filed}: one request per proposal "
-                            "and decision.")
+        # The reader's language (a page's), as the message that quotes it.
+        filed = format_local(earlier.filed_at, proposal.call.time_zone, locale=current_language())
+        raise AlreadyExists(N_("A review of this decision was already requested on %(filed)s: one request per "
+                               "proposal and decision."), filed=filed)
     window = redress_window(letter, proposal.call)
     if window is None:  # not reached: _letter_of_stage found a published letter of a reviewable kind
         raise InvalidTransition("This letter opens no review.")
     now = utcnow()
     if not window.is_open(now):
-        received = "you opened it" if window.opened else f"{window.unopened_days} days after it was sent, unopened"
-        raise DeadlinePassed(
-            f"The time to request a review ended on {format_local(window.closes_at, proposal.call.time_zone)}: "
-            f"{window.days} days after the letter was received ({received}).")
+        closed = format_local(window.closes_at, proposal.call.time_zone, locale=current_language())
+        if window.opened:
+            raise DeadlinePassed(N_("The time to request a review ended on %(closed)s: %(days)s days after the letter "
+                                    "was received (you opened it)."), closed=closed, days=window.days)
+        raise DeadlinePassed(N_("The time to request a review ended on %(closed)s: %(days)s days after the letter was "
+                                "received (%(unopened)s days after it was sent, unopened)."),
+                             closed=closed, days=window.days, unopened=window.unopened_days)
     _check_grounds(stage, ground, grounds_text)
     request = RedressRequest(call_id=proposal.call_id, proposal_id=proposal.id, letter_id=letter.id, stage=stage,
                              ground=ground, grounds_text=grounds_text.strip(), filed_by_id=actor.id, filed_at=now,
@@ -108,7 +114,8 @@ def _lock_proposal(proposal: Proposal) -> None:
 def _letter_of_stage(proposal: Proposal, stage: LetterKind) -> Letter:
     letter = redressable_letter(proposal)
     if letter is None:
-        raise InvalidTransition("This proposal has no published decision letter: a review is requested about one.")
+        raise InvalidTransition(N_("This proposal has no published decision letter: a review is requested about "
+                                   "one."))
     call_kind = proposal.call.kind
     if letter.kind not in REDRESS_GROUNDS:
         raise InvalidTransition(f"The proposal's letter is an {letter_kind_label(letter.kind, call_kind).lower()}: "

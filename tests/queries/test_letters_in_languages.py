@@ -179,3 +179,40 @@ def test_the_letter_closing_an_upheld_review_is_written_in_the_coordinators_lang
     proposal = request.proposal
     typed = [*_typed(proposal), proposal.call.title, proposal.call.programme, ASSESSMENT]
     assert english_left(text, language, user_content=typed) == []
+
+
+# The reply to a rejected evaluation review request: the request's grounds, the committee's reasons and the decision
+# standing, in the coordinator's language.
+REJECTED_REPLY: dict[str, list[str]] = {
+    "fr": ["Votre demande de réexamen de l’évaluation", "au motif suivant", "L’appréciation du comité",
+           "votre demande est rejetée et la décision est maintenue", "Autres voies de recours", "Objet :"],
+    "de": ["Ihr Antrag auf Überprüfung der Bewertung", "mit folgender Begründung", "Die Beurteilung des Ausschusses",
+           "Ihr Antrag wird abgelehnt, und die Entscheidung bleibt bestehen", "Weitere Rechtsbehelfe", "Betreff:"],
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+def test_the_reply_to_a_rejected_review_is_written_in_the_coordinators_language(app_ctx: None,
+                                                                                language: str) -> None:
+    from app.letter_files import letter_pdf
+    from app.models import RedressRequest
+    from app.services.redress import reject_redress_request
+    from tests.evaluation_support import user
+    from tests.letter_worlds import flat, pdf_text
+    from tests.redress_worlds import ASSESSMENT, make_redress_world
+
+    world = make_redress_world()
+    applicant = db.session.get(User, world.world.applicant_id)
+    assert applicant is not None
+    applicant.language = language
+    request = db.session.get(RedressRequest, world.request_id)
+    assert request is not None
+    reject_redress_request(request, actor=user(world.outsider_id), assessment=ASSESSMENT)
+    db.session.commit()
+    assert request.reply_letter is not None
+    text = flat(pdf_text(letter_pdf(request.reply_letter)))
+    for phrase in REJECTED_REPLY[language]:
+        assert phrase in text, (phrase, text[:3000])
+    proposal = request.proposal
+    typed = [*_typed(proposal), proposal.call.title, proposal.call.programme, ASSESSMENT]
+    assert english_left(text, language, user_content=typed) == []

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.enums import ConflictDeclaration, ConsentKind, OrganisationType, Role, Verdict
+from app.enums import ConflictDeclaration, ConsentKind, LetterKind, OrganisationType, RedressGround, Role, Verdict
 from app.extensions import db
 from app.models import Assessment, Assignment, Call, Letter, LetterBatch, OutboxMessage, User
 from app.privacy.texts import current_text
@@ -24,6 +24,7 @@ from app.services import accounts as account_service
 from app.services import letters as letter_service
 from app.services import membership
 from app.services import proposals as proposal_service
+from app.services import redress as redress_service
 from app.web.locale import LANGUAGE_COOKIE
 from tests.assessment_worlds import make_mission_call, submitted_proposal
 from tests.factories import (
@@ -140,6 +141,13 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     # A proposal's reports and consensus: three reports in, and a proposal whose evaluators have not started.
     ("officer", "/manage/calls/ZV-EVAL-1/evaluation/{reported}", 200),
     ("officer", "/manage/calls/ZV-EVAL/evaluation/{eligible}", 200),
+    # Evaluation reviews: a letter that may be contested, one whose review is filed, one that opens none.
+    *[("applicant", f"/applicant/letters/{{{letter}}}/review", 200)
+      for letter in ("contest", "contested", "award_letter")],
+    # The officers' evaluation reviews: a call's queue (one with a request, one without) and the request's file.
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress", 200),
+    ("officer", "/manage/calls/ZV-EVAL/redress", 200),
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{review}", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -161,6 +169,9 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("officer", "/manage/personal-data/people/{applicant.id}/export", {"request_reference": ""}),
     ("officer", "/manage/calls/{mission}/assessment/{to_assess}", {}),
     ("officer", "/manage/calls/ZV-EVAL-1/evaluation/{reported}/reopen", {"reason": "short"}),
+    ("applicant", "/applicant/letters/{contest}/review", {"ground": "incoherence", "grounds_text": "Too short."}),
+    ("applicant", "/applicant/letters/{contest}/review", {"ground": "eligibility_check", "grounds_text": ""}),
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{review}", {"assessment": "Too short."}),
 ]
 
 
@@ -198,6 +209,15 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         db.session.commit()
         award = db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"]["selected"].id))
         assert award is not None
+        # Evaluation reviews: the rejection letter may still be contested, the reserve list letter's review is filed.
+        contest, contested = (
+            db.session.scalar(sa.select(Letter).where(Letter.proposal_id == data["proposals"][status].id))
+            for status in ("not_funded", "reserve"))
+        assert contest is not None
+        assert contested is not None
+        review = redress_service.file_redress_request(contested.proposal, actor=applicant, stage=LetterKind.RESERVE,
+                                                      ground=RedressGround.SCORE_COMMENT_INCOHERENCE,
+                                                      grounds_text=GROUNDS)
         evaluation = _evaluation_world()
         organisation = applicant.organisation
         assert organisation is not None
@@ -236,7 +256,12 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                       for text in (message.subject, message.body)]],
                 "to_assess": to_assess.id,
                 "reported": db.session.scalar(sa.select(Assignment.proposal_id)
-                                              .where(Assignment.id == evaluation["submitted_report"]))}
+                                              .where(Assignment.id == evaluation["submitted_report"])),
+                "contest": contest.id, "contested": contested.id, "award_letter": award.id, "review": review.id}
+
+
+# The coordinator's grounds for the evaluation review the world files (user content).
+GROUNDS = ("Zeta Kappa Lambda Sigma Orbis Vega: Zeta Kappa Lambda Sigma Orbis Vega Zeta Kappa Lambda Sigma.")
 
 
 # What the evaluation world's people typed or were named.
