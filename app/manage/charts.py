@@ -108,9 +108,9 @@ def budget_bar(ranking: Ranking) -> BudgetBar:
                  if cap else ngettext("%(num)d selected (no cap)", "%(num)d selected (no cap)", slots))
         return BudgetBar("slots", Decimal(slots), Decimal(cap) if cap else None, percent, label, slots, cap)
     # One decimal, as the English always wrote it, with the language's decimal sign.
-    percent = f"{_percent(used, budget):.1f}".replace(".", get_decimal_symbol(current_language()))
+    share = f"{_percent(used, budget):.1f}".replace(".", get_decimal_symbol(current_language()))
     label = gettext("%(used)s of %(budget)s used (%(percent)s %%)", used=format_money(used),
-                    budget=format_money(budget), percent=percent)
+                    budget=format_money(budget), percent=share)
     return BudgetBar("money", used, budget, _percent(used, budget), label, slots, cap)
 
 

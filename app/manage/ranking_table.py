@@ -32,12 +32,15 @@ def reason_text(e: RankingEntry, language: str) -> str:
     if language == "en":
         return e.reason  # the core's own words (which the English pages and their tests quote)
     left = None if e.budget_left is None else format_money(e.budget_left, locale=language)
-    code, rank = e.reason_code, e.rank
+    # A run stored before the core reported reason codes: its status says which rule decided.
+    code, rank = e.reason_code or _LEGACY_CODES.get(e.status), e.rank
     if e.status == "not_ready":
         return gettext(e.reason)  # whole sentences marked in app/queries/ranking.py
-    if code == "ineligible" and e.reason == "ineligible":
+    if code == "ineligible":
         return gettext("ineligible")
-    if code == "threshold" and e.failed:
+    if code == "threshold":
+        if not e.failed:
+            return gettext("below threshold")
         return gettext("below threshold: %(failures)s", failures="; ".join(_failure_text(f) for f in e.failed))
     if rank is None:
         return e.reason
@@ -57,12 +60,20 @@ def reason_text(e: RankingEntry, language: str) -> str:
                            "%(left)s left", rank=rank, position=e.reserve_position, requested=requested, left=left)
         return gettext("rank %(rank)s; requested %(requested)s exceeds the %(left)s left", rank=rank,
                        requested=requested, left=left)
+    if code == "budget" and e.reserve_position:
+        return gettext("rank %(rank)s; reserve position %(position)s", rank=rank, position=e.reserve_position)
+    if code == "budget":
+        return gettext("rank %(rank)s; not funded", rank=rank)
     if code in ("award_cap", "stop_policy"):
         if e.reserve_position:
             return gettext("rank %(rank)s; reserve position %(position)s; not selected (%(rule)s)", rank=rank,
                            position=e.reserve_position, rule=gettext(e.reason_label))
         return gettext("rank %(rank)s; not selected (%(rule)s)", rank=rank, rule=gettext(e.reason_label))
     return e.reason
+
+
+_LEGACY_CODES = {"selected": "fits", "reserve": "budget", "not_funded": "budget", "below_threshold": "threshold",
+                 "ineligible": "ineligible"}
 
 
 def _failure_text(failure: str) -> str:

@@ -135,6 +135,7 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/ranking", 200),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/ranking?sort=total&dir=desc&outcome=selected", 200),
     ("officer", "/manage/calls/ZV-EVAL/ranking", 200),
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
