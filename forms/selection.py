@@ -28,13 +28,14 @@ RELEASE_CHOICES = [
 
 
 class SelectionRunForm(ProductForm):
-    budget_policy = SelectField("Budget policy", choices=POLICY_CHOICES, validators=[DataRequired()])
-    reserve_size = IntegerField("Reserve list size", validators=[InputRequired(), NumberRange(min=0, max=1000)],
-                                description="How many passing proposals that are not selected form the reserve list.")
-    coverage = BooleanField("Coverage rule: at least one proposal per strand where thresholds and budget allow")
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)],
-                         description="Why you run it, e.g. “what-if: stop policy”.")
-    submit = SubmitField("Run the selection")
+    budget_policy = SelectField(_l("Budget policy"), choices=POLICY_CHOICES, validators=[DataRequired()])
+    reserve_size = IntegerField(_l("Reserve list size"), validators=[InputRequired(), NumberRange(min=0, max=1000)],
+                                description=_l("How many passing proposals that are not selected form the reserve "
+                                               "list."))
+    coverage = BooleanField(_l("Coverage rule: at least one proposal per strand where thresholds and budget allow"))
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)],
+                         description=_l("Why you run it, e.g. “what-if: stop policy”."))
+    submit = SubmitField(_l("Run the selection"))
 
 
 class TieResolutionForm(ProductForm):

@@ -10,14 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
-from app.formatting import format_decimal, format_money
+from babel.numbers import get_decimal_symbol
+
+from app.formatting import format_decimal as _format_decimal
+from app.formatting import format_money as _format_money
+from app.languages import N_
 from app.queries.ranking import Ranking
+from app.translation import current_language, gettext, ngettext
+
+
+def format_decimal(value: Decimal) -> str:
+    return _format_decimal(value, locale=current_language())
+
+
+def format_money(value: Decimal) -> str:
+    return _format_money(value, locale=current_language())
+
 
 WIDTH, HEIGHT = 720, 250
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 26, 36
 STACK_ORDER = ("selected", "reserve", "not_funded", "below_threshold")
-STACK_LABELS = {"selected": "Selected", "reserve": "Reserve", "not_funded": "Not funded",
-                "below_threshold": "Below threshold"}
+STACK_LABELS = {"selected": N_("Selected"), "reserve": N_("Reserve"), "not_funded": N_("Not funded"),
+                "below_threshold": N_("Below threshold")}
 
 
 @dataclass
@@ -89,9 +103,14 @@ def budget_bar(ranking: Ranking) -> BudgetBar:
     slots, cap = ranking.selected_count, ranking.max_awards
     if budget is None:
         percent = _percent(Decimal(slots), Decimal(cap)) if cap else 0.0
-        label = f"{slots} of {cap} slots awarded" if cap else f"{slots} selected (no cap)"
+        label = (ngettext("%(used)s of %(num)d slots awarded", "%(used)s of %(num)d slots awarded", cap,
+                          used=slots)
+                 if cap else ngettext("%(num)d selected (no cap)", "%(num)d selected (no cap)", slots))
         return BudgetBar("slots", Decimal(slots), Decimal(cap) if cap else None, percent, label, slots, cap)
-    label = f"{format_money(used)} of {format_money(budget)} used ({_percent(used, budget):.1f} %)"
+    # One decimal, as the English always wrote it, with the language's decimal sign.
+    share = f"{_percent(used, budget):.1f}".replace(".", get_decimal_symbol(current_language()))
+    label = gettext("%(used)s of %(budget)s used (%(percent)s %%)", used=format_money(used),
+                    budget=format_money(budget), percent=share)
     return BudgetBar("money", used, budget, _percent(used, budget), label, slots, cap)
 
 
@@ -110,7 +129,7 @@ def totals_histogram(ranking: Ranking) -> Histogram:
     # Every scored proposal has the weighted total the core gave it, ranked or below threshold.
     totals = [(total, entry.status) for entry in ranking.entries
               if entry.status in STACK_ORDER and (total := entry.weighted_total) is not None]
-    chart = Histogram(legend=[(status, STACK_LABELS[status]) for status in STACK_ORDER])
+    chart = Histogram(legend=[(status, gettext(STACK_LABELS[status])) for status in STACK_ORDER])
     if not totals:
         return chart
     threshold = ranking.overall_threshold
@@ -133,7 +152,8 @@ def totals_histogram(ranking: Ranking) -> Histogram:
         base = float(chart.plot_bottom)
         start = low + step * index
         if any(bin_counts.values()):
-            chart.table.append((f"{format_decimal(start)} to under {format_decimal(start + step)}",
+            chart.table.append((gettext("%(start)s to under %(end)s", start=format_decimal(start),
+                                        end=format_decimal(start + step)),
                                 [bin_counts[status] for status in STACK_ORDER], sum(bin_counts.values())))
         for status in STACK_ORDER:
             count = bin_counts[status]
@@ -143,25 +163,34 @@ def totals_histogram(ranking: Ranking) -> Histogram:
             base -= height
             chart.rects.append(Rect(round(x_of(start) + 1, 2), round(base, 2), round(max(bar_width - 2, 1), 2),
                                     round(height, 2), status,
-                                    f"{STACK_LABELS[status]}: {count} with a total from {format_decimal(start)} "
-                                    f"to under {format_decimal(start + step)}"))
+                                    ngettext("%(status)s: %(num)d with a total from %(start)s to under %(end)s",
+                                             "%(status)s: %(num)d with a total from %(start)s to under %(end)s",
+                                             count, status=gettext(STACK_LABELS[status]),
+                                             start=format_decimal(start), end=format_decimal(start + step))))
     label_every = max(1, bins // 10)
     chart.x_ticks = [Tick(round(x_of(low + step * i), 2), format_decimal(low + step * i))
                      for i in range(0, bins + 1, label_every)]
     chart.y_ticks = [Tick(round(chart.plot_bottom - value / highest * plot_height, 2), str(value))
                      for value in sorted({0, (highest + 1) // 2, highest})]
     if threshold is not None and all(weight == 1 for weight in weights):
-        chart.markers.append(Marker(round(x_of(threshold), 2), f"threshold {format_decimal(threshold)}", "threshold"))
+        chart.markers.append(Marker(round(x_of(threshold), 2),
+                                    gettext("threshold %(value)s", value=format_decimal(threshold)), "threshold"))
     elif threshold is not None:
-        chart.note = (f"The overall threshold ({format_decimal(threshold)}) applies to the unweighted sum of the "
-                      "scores, so it is not drawn on this axis of weighted totals.")
+        chart.note = gettext("The overall threshold (%(value)s) applies to the unweighted sum of the scores, so it is "
+                             "not drawn on this axis of weighted totals.", value=format_decimal(threshold))
     if ranking.cut_off is not None:
-        chart.markers.append(Marker(round(x_of(ranking.cut_off), 2), f"cut-off {format_decimal(ranking.cut_off)}",
-                                    "cutoff"))
-    chart.summary = (f"{len(totals)} scored proposals; totals from {format_decimal(min(t for t, _ in totals))} to "
-                     f"{format_decimal(max(t for t, _ in totals))}"
-                     + (f"; funding cut-off at {format_decimal(ranking.cut_off)}"
-                        if ranking.cut_off is not None else ""))
+        chart.markers.append(Marker(round(x_of(ranking.cut_off), 2),
+                                    gettext("cut-off %(value)s", value=format_decimal(ranking.cut_off)), "cutoff"))
+    lowest_text, highest_text = format_decimal(min(t for t, _ in totals)), format_decimal(max(t for t, _ in totals))
+    if ranking.cut_off is None:
+        chart.summary = ngettext("%(num)d scored proposal; totals from %(low)s to %(high)s",
+                                 "%(num)d scored proposals; totals from %(low)s to %(high)s", len(totals),
+                                 low=lowest_text, high=highest_text)
+    else:
+        chart.summary = ngettext(
+            "%(num)d scored proposal; totals from %(low)s to %(high)s; funding cut-off at %(cut)s",
+            "%(num)d scored proposals; totals from %(low)s to %(high)s; funding cut-off at %(cut)s", len(totals),
+            low=lowest_text, high=highest_text, cut=format_decimal(ranking.cut_off))
     return chart
 
 

@@ -13,15 +13,74 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from app.formatting import format_amount, format_score
+from app.formatting import format_amount, format_money, format_score
 from app.queries.outcomes import TieGroup
 from app.queries.ranking import Ranking, RankingEntry
+from app.translation import current_language, gettext
 
 
 @lru_cache(maxsize=4096)
-def _score_text(value: Decimal) -> str:
+def _score_text(value: Decimal, language: str = "en") -> str:
     # Memoised: a large ranking formats the same few hundred score values thousands of times.
-    return format_score(value)
+    return format_score(value, locale=language)
+
+
+def reason_text(e: RankingEntry, language: str) -> str:
+    """The entry's reason in the language being spoken. The scoring core words its reasons in English (data, kept as
+    such in the run and the exports); here they are said again from its reason code and the entry's figures. A
+    reason whose code has no wording here yet is shown as the core wrote it."""
+    if language == "en":
+        return e.reason  # the core's own words (which the English pages and their tests quote)
+    left = None if e.budget_left is None else format_money(e.budget_left, locale=language)
+    # A run stored before the core reported reason codes: its status says which rule decided.
+    code, rank = e.reason_code or _LEGACY_CODES.get(e.status), e.rank
+    if e.status == "not_ready":
+        return gettext(e.reason)  # whole sentences marked in app/queries/ranking.py
+    if code == "ineligible":
+        return gettext("ineligible")
+    if code == "threshold":
+        if not e.failed:
+            return gettext("below threshold")
+        return gettext("below threshold: %(failures)s", failures="; ".join(_failure_text(f) for f in e.failed))
+    if rank is None:
+        return e.reason
+    if code == "fits":
+        if left is None:
+            return gettext("rank %(rank)s; selected (no budget limit)", rank=rank)
+        return gettext("rank %(rank)s; fits: %(left)s left after it", rank=rank, left=left)
+    if code == "coverage" and e.strand:
+        if left is None:
+            return gettext("rank %(rank)s; selected by the coverage rule for %(strand)s", rank=rank, strand=e.strand)
+        return gettext("rank %(rank)s; selected by the coverage rule for %(strand)s; %(left)s left after it",
+                       rank=rank, strand=e.strand, left=left)
+    if code == "budget" and left is not None and e.requested is not None:
+        requested = format_money(e.requested, locale=language)
+        if e.reserve_position:
+            return gettext("rank %(rank)s; reserve position %(position)s; requested %(requested)s exceeds the "
+                           "%(left)s left", rank=rank, position=e.reserve_position, requested=requested, left=left)
+        return gettext("rank %(rank)s; requested %(requested)s exceeds the %(left)s left", rank=rank,
+                       requested=requested, left=left)
+    if code == "budget" and e.reserve_position:
+        return gettext("rank %(rank)s; reserve position %(position)s", rank=rank, position=e.reserve_position)
+    if code == "budget":
+        return gettext("rank %(rank)s; not funded", rank=rank)
+    if code in ("award_cap", "stop_policy"):
+        if e.reserve_position:
+            return gettext("rank %(rank)s; reserve position %(position)s; not selected (%(rule)s)", rank=rank,
+                           position=e.reserve_position, rule=gettext(e.reason_label))
+        return gettext("rank %(rank)s; not selected (%(rule)s)", rank=rank, rule=gettext(e.reason_label))
+    return e.reason
+
+
+_LEGACY_CODES = {"selected": "fits", "reserve": "budget", "not_funded": "budget", "below_threshold": "threshold",
+                 "ineligible": "ineligible"}
+
+
+def _failure_text(failure: str) -> str:
+    # "overall 2 < 3" or "<criterion> 2 < 3", as app/queries/ranking.py writes a failed threshold.
+    if failure.startswith("overall "):
+        return gettext("overall %(comparison)s", comparison=failure.removeprefix("overall "))
+    return failure
 
 
 def ranking_rows_html(ranking: Ranking, entries: list[RankingEntry] | None = None) -> Markup:
@@ -30,11 +89,14 @@ def ranking_rows_html(ranking: Ranking, entries: list[RankingEntry] | None = Non
     numbers are written as is."""
     keys = [c.key for c in ranking.criteria]
     money = ranking.budget is not None  # event calls award slots: no money columns
-    rows = "\n".join(_row(entry, keys, money) for entry in (ranking.entries if entries is None else entries))
+    language = current_language()
+    words = {"passed": gettext("✓ passed"), "order": gettext("officer's order #%(number)s")}
+    rows = "\n".join(_row(entry, keys, money, language, words)
+                     for entry in (ranking.entries if entries is None else entries))
     return Markup(rows)  # noqa: S704 - built from escaped values and our own markup
 
 
-def _row(e: RankingEntry, keys: list[str], money: bool) -> str:
+def _row(e: RankingEntry, keys: list[str], money: bool, language: str, words: dict[str, str]) -> str:
     reference = escape(e.reference)
     cells = []
     for key in keys:
@@ -43,27 +105,29 @@ def _row(e: RankingEntry, keys: list[str], money: bool) -> str:
             cells.append('<td class="num" data-value="-1">–</td>')
         else:
             below = " below" if key in e.failed_criteria else ""  # as the core found it
-            cells.append(f'<td class="num{below}" data-value="{value}">{_score_text(value)}</td>')
+            cells.append(f'<td class="num{below}" data-value="{value}">{_score_text(value, language)}</td>')
     if e.thresholds_passed is None:
         passed = '<span class="muted">–</span>'
     elif e.thresholds_passed:
-        passed = '<span class="ok">✓ passed</span>'
+        passed = f'<span class="ok">{escape(words["passed"])}</span>'
     else:
-        passed = f'<span class="bad">✗ {escape("; ".join(e.failed))}</span>'
-    tie = " · ".join("–" if v is None else _score_text(v) for _, v in e.tie_keys) or "–"
+        passed = f'<span class="bad">✗ {escape("; ".join(_failure_text(f) for f in e.failed))}</span>'
+    tie = " · ".join("–" if v is None else _score_text(v, language) for _, v in e.tie_keys) or "–"
     if e.tie_resolution:
-        tie += f'<br><span class="badge badge-resolved">officer\'s order #{int(e.tie_resolution)}</span>'
+        order = escape(words["order"] % {"number": int(e.tie_resolution)})
+        tie += f'<br><span class="badge badge-resolved">{order}</span>'
     step = f'<td class="num step" data-value="{999999 if e.step is None else e.step}">{e.step or "–"}</td>'
     amounts = [] if not money else [
         f'<td class="num nowrap" data-value="{e.requested or 0}">'
-        f'{"–" if e.requested is None else format_amount(e.requested)}</td>',
+        f'{"–" if e.requested is None else format_amount(e.requested, locale=language)}</td>',
         f'<td class="num nowrap" data-value="{-1 if e.budget_left is None else e.budget_left}">'
-        f'{"–" if e.budget_left is None else format_amount(e.budget_left)}</td>',
+        f'{"–" if e.budget_left is None else format_amount(e.budget_left, locale=language)}</td>',
     ]
-    label = escape(f"{e.status_label} {e.reserve_position}" if e.reserve_position else e.status_label)
+    status = gettext(e.status_label)
+    label = escape(f"{status} {e.reserve_position}" if e.reserve_position else status)
     rank = "–" if e.rank is None else str(e.rank)
     country = f' <span class="muted">({escape(e.country)})</span>' if e.country else ""
-    why = e.reason_label
+    why = gettext(e.reason_label) if e.reason_label else ""
     why_html = f'<br><span class="small muted reason-code">{escape(why)}</span>' if why else ""
     return "".join([
         f'<tr class="row-{escape(e.status)}" id="p-{reference}">',
@@ -81,7 +145,7 @@ def _row(e: RankingEntry, keys: list[str], money: bool) -> str:
         *amounts,
         f'<td data-value="{escape(e.status)}"><span class="badge status-{escape(e.status)}">{label}</span>',
         f"{why_html}</td>",
-        f'<td class="reason">{escape(e.reason)}</td></tr>',
+        f'<td class="reason">{escape(reason_text(e, language))}</td></tr>',
     ])
 
 
@@ -91,7 +155,9 @@ def tie_items_html(ranking: Ranking, ties: list[TieGroup], *, decisive: bool, ro
     the table it is: `row_query` ends in `q=`), its status, and a link to resolve the tie (`resolve_url` + refs).
     Built here for the same reason as the rows: a big call has thousands of tied proposals."""
     entries = ranking.by_reference
-    badge = '<span class="badge badge-decisive">decides funding</span>' if decisive else ""
+    badge = f'<span class="badge badge-decisive">{escape(gettext("decides funding"))}</span>' if decisive else ""
+    language = current_language()
+    resolve_word = escape(gettext("Resolve"))
     link = escape(row_query)
     statuses: dict[tuple[str, int | None], str] = {}  # a few distinct badges for thousands of tied proposals
     items = []
@@ -104,13 +170,17 @@ def tie_items_html(ranking: Ranking, ties: list[TieGroup], *, decisive: bool, ro
             if entry is not None:
                 shown = (entry.status, entry.reserve_position)
                 if shown not in statuses:
-                    statuses[shown] = (f'<span class="badge status-{escape(entry.status)}">{escape(entry.status_label)}'
+                    word = escape(gettext(entry.status_label))
+                    statuses[shown] = (f'<span class="badge status-{escape(entry.status)}">{word}'
                                        f'{f" {entry.reserve_position}" if entry.reserve_position else ""}</span>')
                 status = f" {escape(entry.acronym)} {statuses[shown]}"
             # quote() leaves nothing HTML would read as markup (letters, digits, "_.-~/" and %XX).
             tied.append(f'<a href="{link}{quote(reference)}#p-{ref}"><code>{ref}</code></a>{status}')
-        total = "–" if tie.total is None else _score_text(tie.total)
+        total = "–" if tie.total is None else _score_text(tie.total, language)
         resolve = escape(f"{resolve_url}?refs={quote(','.join(tie.references), safe=',')}")
-        items.append(f"<li><span>Total <strong>{total}</strong>: {' · '.join(tied)}</span> {badge} "
-                     f'<a class="button small" href="{resolve}">Resolve</a></li>')
+        # The total is a number we formatted: it goes into the translated words as markup.
+        strong = f"<strong>{total}</strong>"
+        said = gettext("Total %(total)s:", total=strong)
+        items.append(f"<li><span>{said} {' · '.join(tied)}</span> {badge} "
+                     f'<a class="button small" href="{resolve}">{resolve_word}</a></li>')
     return Markup("\n".join(items))  # noqa: S704 - built from escaped values and our own markup

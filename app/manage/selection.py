@@ -75,7 +75,7 @@ def _options_from_query(call: Call) -> tuple[SelectionOptions, list[str]]:
         try:
             values["reserve_size"] = int(request.args["reserve"])
         except ValueError:
-            problems.append("The reserve size must be a whole number.")
+            problems.append(gettext("The reserve size must be a whole number."))
     if "coverage" in request.args:
         # The form sends a hidden "0" and, when the box is ticked, the checkbox's "1" after it: the rule is on
         # when any value says so (the first value alone is always the hidden "0").
@@ -137,8 +137,9 @@ def selection_run_create(code: str) -> WerkzeugResponse | tuple[str, int]:
             )
             run = run_selection(call, actor=current_actor(), options=options, note=form.note.data or "")
         if outcome.ok:
-            flash(f"Run {run.number} recorded: {run.summary['selected']} selected, "
-                  f"{run.summary['reserve']} on the reserve list.", "success")
+            flash(gettext("Run %(number)s recorded: %(selected)s selected, %(reserve)s on the reserve list.",
+                          number=run.number, selected=run.summary["selected"], reserve=run.summary["reserve"]),
+                  "success")
             return redirect(url_for("manage.selection_run", code=code, number=run.number))
     return _render_ranking(call, cached_live_ranking(call, options), form, 422)
 

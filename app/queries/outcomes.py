@@ -23,6 +23,7 @@ from functools import cached_property
 from typing import Any
 
 from app.enums import Decision
+from app.languages import N_
 from app.models import SelectionRun
 from app.services.errors import InvalidInput
 from scoring import (
@@ -63,16 +64,17 @@ DECISIONS = {
     "declined": Decision.DECLINED,
 }
 STATUS_LABELS = {
-    "selected": "Selected", "reserve": "Reserve", "not_funded": "Not funded", "below_threshold": "Below threshold",
-    "ineligible": "Ineligible", "declined": "Declined", "not_ready": "Not ready",
+    "selected": N_("Selected"), "reserve": N_("Reserve"), "not_funded": N_("Not funded"),
+    "below_threshold": N_("Below threshold"), "ineligible": N_("Ineligible"), "declined": N_("Declined"),
+    "not_ready": N_("Not ready"),
 }
 # The rule that decided a status, as the ranking and its exports name it beside the status (the core's reason
 # codes). Empty where the status alone says it.
 REASON_LABELS = {
-    "coverage": "coverage rule", "fits": "", "budget": "budget", "stop_policy": "stop policy",
-    "award_cap": "award cap", "threshold": "", "ineligible": "", "promoted": "promoted", "declined": "",
-    "review": "evaluation review",
-    "not_suitable": "assessed not suitable",
+    "coverage": N_("coverage rule"), "fits": "", "budget": N_("budget"), "stop_policy": N_("stop policy"),
+    "award_cap": N_("award cap"), "threshold": "", "ineligible": "", "promoted": N_("promoted"), "declined": "",
+    "review": N_("evaluation review"),
+    "not_suitable": N_("assessed not suitable"),
 }
 # How the core words a residual tie (scoring.reasons.residual_tie_text), to word it again once an officer ordered it.
 _RESIDUAL_TIE_TEXT = re.compile(

@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from app.formatting import format_decimal
+from app.languages import N_
 from app.models import Call, SelectionRun, TieResolution
 from app.queries.outcomes import (
     REASON_LABELS,
@@ -230,17 +231,19 @@ def _entries(call: Call, outcomes: RunOutcomes, rows: dict[str, ProposalRow]) ->
 
 
 def _not_ready_entries(readiness: Readiness, rows: dict[str, ProposalRow], keys: list[str]) -> list[RankingEntry]:
-    why = {**dict.fromkeys(readiness.missing_amount, "no requested grant amount"),
-           **dict.fromkeys(readiness.missing_assessment, "not assessed yet"),
-           **dict.fromkeys(readiness.missing_consensus, "no approved consensus report yet"),
-           **dict.fromkeys(readiness.pending_screening, "eligibility screening pending")}
+    # Whole sentences marked for the catalogues: the ranking is cached for every reader, so the table translates
+    # them as it shows them (app/manage/ranking_table.py), and the exports keep the English.
+    why = {**dict.fromkeys(readiness.missing_amount, N_("not ranked: no requested grant amount")),
+           **dict.fromkeys(readiness.missing_assessment, N_("not ranked: not assessed yet")),
+           **dict.fromkeys(readiness.missing_consensus, N_("not ranked: no approved consensus report yet")),
+           **dict.fromkeys(readiness.pending_screening, N_("not ranked: eligibility screening pending"))}
     entries = []
     for reference in sorted(why):
         row = rows[reference]
         entries.append(RankingEntry(
             reference=reference, acronym=row.acronym, title=row.title, coordinator=row.coordinator,
             country=row.country, strand=row.strand, status="not_ready", rank=None, total=None,
-            reason=f"not ranked: {why[reference]}", reserve_position=None,
+            reason=why[reference], reserve_position=None,
             scores={key: row.scores.get(key) for key in keys}, thresholds_passed=None, failed=[], tie_keys=[],
             requested=row.requested, comments=dict(row.comments),
             overall_comment=row.overall_comment,

@@ -13,23 +13,27 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from app.queries.outcomes import STATUS_LABELS
+from app.languages import N_
 from app.queries.paging import Window, window
 from app.queries.ranking import Ranking, RankingEntry
+from app.translation import gettext
 
 RANKING_PAGE_SIZE = 100  # a typical call (the reference calls, the demo's 64) reads on one page; big calls page
 MAX_SEARCH = 100
 OUTCOMES = ("selected", "reserve", "not_funded", "below_threshold", "ineligible", "declined", "not_ready")
-OUTCOME_LABELS = {status: STATUS_LABELS[status].lower() for status in OUTCOMES}
+# Marked for the catalogues; the filter translates them as it shows them (the page's language, not the first reader's).
+OUTCOME_LABELS = {"selected": N_("selected"), "reserve": N_("reserve"), "not_funded": N_("not funded"),
+                  "below_threshold": N_("below threshold"), "ineligible": N_("ineligible"),
+                  "declined": N_("declined"), "not_ready": N_("not ready")}
 SortKey = Callable[[RankingEntry], Any]
 RANKING_SORTS: dict[str, tuple[str, SortKey | None]] = {
-    "rank": ("rank", None),  # the ranking's own order: merit order, then the proposals not ranked
-    "total": ("total", lambda e: e.total),
-    "reference": ("reference", lambda e: e.reference),
-    "acronym": ("acronym", lambda e: e.acronym.casefold()),
-    "requested": ("requested grant", lambda e: e.requested),
-    "step": ("step", lambda e: e.step),
-    "status": ("outcome", lambda e: OUTCOMES.index(e.status) if e.status in OUTCOMES else len(OUTCOMES)),
+    "rank": (N_("rank"), None),  # the ranking's own order: merit order, then the proposals not ranked
+    "total": (N_("total"), lambda e: e.total),
+    "reference": (N_("reference"), lambda e: e.reference),
+    "acronym": (N_("acronym"), lambda e: e.acronym.casefold()),
+    "requested": (N_("requested grant"), lambda e: e.requested),
+    "step": (N_("step"), lambda e: e.step),
+    "status": (N_("outcome"), lambda e: OUTCOMES.index(e.status) if e.status in OUTCOMES else len(OUTCOMES)),
 }
 
 
@@ -118,9 +122,13 @@ class RankingWindow:
     @property
     def caption(self) -> str:
         if self.window.total == 0:
-            return "No row matches"
-        shown = f"Rows {self.window.first}–{self.window.last} of {self.window.total}"
-        return f"{shown} (of {self.ranked} in the ranking)" if self.filter.narrowed else shown
+            return gettext("No row matches")
+        if self.filter.narrowed:
+            return gettext("Rows %(first)s–%(last)s of %(total)s (of %(ranked)s in the ranking)",
+                           first=self.window.first, last=self.window.last, total=self.window.total,
+                           ranked=self.ranked)
+        return gettext("Rows %(first)s–%(last)s of %(total)s", first=self.window.first, last=self.window.last,
+                       total=self.window.total)
 
 
 def _locate(entry: RankingEntry, arranged: list[RankingEntry], wanted: RankingFilter,

@@ -148,6 +148,11 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress", 200),
     ("officer", "/manage/calls/ZV-EVAL/redress", 200),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{review}", 200),
+    # The ranking and selection pages: a call with a run in force, and a call not ready, filtered and sorted.
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/ranking", 200),
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/ranking?sort=total&dir=desc&outcome=selected", 200),
+    ("officer", "/manage/calls/ZV-EVAL/ranking", 200),
+    ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
