@@ -232,8 +232,10 @@ def make_finalised_run(call: Call, outcomes: list[tuple[Proposal, str]], *, numb
     return run
 
 
-def pdf_bytes(pages: int = 1, *, encrypted: bool = False, min_size: int = 0) -> bytes:
-    """A real PDF with `pages` blank A4 pages (pypdf), optionally encrypted or padded to at least `min_size`."""
+def pdf_bytes(pages: int = 1, *, encrypted: bool = False, min_size: int = 0, title: str | None = None) -> bytes:
+    """A real PDF with `pages` blank A4 pages (pypdf), optionally encrypted or padded to at least `min_size`; a
+    `title` makes its bytes differ from every other test's PDF of the same pages (the storage is shared per worker
+    and addressed by content)."""
     import io
 
     from pypdf import PdfWriter
@@ -241,6 +243,8 @@ def pdf_bytes(pages: int = 1, *, encrypted: bool = False, min_size: int = 0) -> 
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_blank_page(595, 842)
+    if title is not None:
+        writer.add_metadata({"/Title": title})
     if min_size:
         # An embedded file of incompressible bytes pads the PDF without changing its pages.
         writer.add_attachment("padding.bin", hashlib.shake_256(b"eurogrants").digest(min_size))

@@ -136,7 +136,7 @@ def test_a_new_part_b_replaces_the_old_one_which_stays_stored(draft: Draft) -> N
 
 def test_an_over_long_pdf_is_refused_and_nothing_is_stored(draft: Draft) -> None:
     proposal, user = draft.proposal, draft.applicant
-    too_long = pdf_bytes(4)
+    too_long = pdf_bytes(4, title="refused as too long, never stored")
     with pytest.raises(InvalidInput, match="4 pages"):
         upload_annex(proposal, actor=user, kind=DocumentKind.PART_B, stream=io.BytesIO(too_long),
                      filename="long.pdf")
