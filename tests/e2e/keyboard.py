@@ -41,6 +41,15 @@ def tab_to(page: Any, css: str, text: str = "", *, backwards: bool = False) -> l
     raise AssertionError(f"{css} “{text}” never got the focus by keyboard; the last focused: {seen[-10:]}")
 
 
+def wait_for_fragment_focus(page: Any) -> None:
+    """A page opened at #main (the skip link's target kept on the address through a form's redirect) is loaded
+    and the browser has moved the focus to <main>. The browser does that late in loading, after the page's text
+    shows, so a Tab pressed before it would be undone: wait for it rather than race it."""
+    page.wait_for_function(
+        "() => document.readyState === 'complete' && document.activeElement && document.activeElement.id === 'main'"
+    )
+
+
 def skip_to_content(page: Any) -> None:
     """The first Tab on a page reaches the skip link, which moves the focus to the main content."""
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")

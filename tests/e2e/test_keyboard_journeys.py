@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Assignment, Call, IndividualReport, Proposal, SelectionRun, User
 from app.seeds.calls import seed_reference_calls
 from app.seeds.selection_demo import seed_selection_demo
-from tests.e2e.keyboard import skip_to_content, tab_to
+from tests.e2e.keyboard import skip_to_content, tab_to, wait_for_fragment_focus
 from tests.e2e.signing_in import browser_log_in
 from tests.factories import make_evaluation_setup, make_open_call, make_ready_proposal
 
@@ -101,6 +101,7 @@ def test_an_applicant_edits_and_submits_a_proposal_by_keyboard(app, page, live_s
     page.locator(".flash-success:has-text('Summary saved.')").wait_for()
 
     # The answer opens at #main (the skip link's target stays on the address): on from there.
+    wait_for_fragment_focus(page)
     tab_to(page, "nav.section-tabs a", "Overview")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf".*/applicant/proposals/{proposal_id}$"))
