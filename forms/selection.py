@@ -18,12 +18,12 @@ from app.translation import lazy_gettext as _l
 from forms.wording import ProductForm
 
 POLICY_CHOICES = [
-    SelectChoice("skip", "Skip: pass over a proposal that does not fit the budget left and go on"),
-    SelectChoice("stop", "Stop: end the funding walk at the first proposal that does not fit"),
+    SelectChoice("skip", _l("Skip: pass over a proposal that does not fit the budget left and go on")),
+    SelectChoice("stop", _l("Stop: end the funding walk at the first proposal that does not fit")),
 ]
 RELEASE_CHOICES = [
-    SelectChoice("declined", "The consortium declined the grant"),
-    SelectChoice("ineligible", "The consortium was found ineligible"),
+    SelectChoice("declined", _l("The consortium declined the grant")),
+    SelectChoice("ineligible", _l("The consortium was found ineligible")),
 ]
 
 
@@ -40,14 +40,14 @@ class SelectionRunForm(ProductForm):
 
 class TieResolutionForm(ProductForm):
     order = TextAreaField(
-        "Order, first to last", validators=[DataRequired(), Length(max=4000)],
-        description="The references of the tied proposals, one per line, in the order you decide.",
+        _l("Order, first to last"), validators=[DataRequired(), Length(max=4000)],
+        description=_l("The references of the tied proposals, one per line, in the order you decide."),
     )
     justification = TextAreaField(
-        "Justification", validators=[DataRequired(), Length(min=20, max=4000)],
-        description="Shown with the ranking and kept in the audit trail (at least 20 characters).",
+        _l("Justification"), validators=[DataRequired(), Length(min=20, max=4000)],
+        description=_l("Shown with the ranking and kept in the audit trail (at least 20 characters)."),
     )
-    submit = SubmitField("Record this order")
+    submit = SubmitField(_l("Record this order"))
 
 
 class FinaliseForm(ProductForm):
@@ -56,14 +56,14 @@ class FinaliseForm(ProductForm):
 
 
 class PromotionForm(ProductForm):
-    reference = SelectField("Selected proposal that leaves", choices=[], validators=[DataRequired()])
-    reason = RadioField("What happened", choices=RELEASE_CHOICES, validators=[DataRequired()])
-    note = TextAreaField("Note", validators=[DataRequired(), Length(min=10, max=2000)],
-                         description="What happened and when, e.g. “Declined by letter of 3 March 2022”.")
-    submit = SubmitField("Promote from the reserve list")
+    reference = SelectField(_l("Selected proposal that leaves"), choices=[], validators=[DataRequired()])
+    reason = RadioField(_l("What happened"), choices=RELEASE_CHOICES, validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(min=10, max=2000)],
+                         description=_l("What happened and when, e.g. “Declined by letter of 3 March 2022”."))
+    submit = SubmitField(_l("Promote from the reserve list"))
 
 
 class ConfirmForm(ProductForm):
     """A button that posts (CSRF-protected) and nothing else."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))

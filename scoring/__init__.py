@@ -42,6 +42,7 @@ from .io import (
     select_document,
 )
 from .model import (
+    REASON_CODES,
     BudgetPolicy,
     Candidate,
     CriterionRule,
@@ -67,6 +68,7 @@ from .promotion import (
     promotion_document,
 )
 from .review import (
+    REVIEW_CODES,
     NewResult,
     Review,
     ReviewCode,
@@ -112,7 +114,9 @@ __all__ = [
     "select_by_assessment",
     "ADDED_FIELDS",
     "DECISION_FIELDS",
+    "REASON_CODES",
     "RELEASE_REASONS",
+    "REVIEW_CODES",
     "Award",
     "BudgetPolicy",
     "Candidate",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from .decimals import is_half_step, is_whole_cents, plain
 from .errors import InvalidInput
@@ -29,6 +29,8 @@ ReasonCode = Literal[
     "review", "not_suitable",
 ]
 MissCode = Literal["budget", "stop_policy", "award_cap"]
+# Every reason code the core can give, in one place for its readers (the web app words each one in its languages).
+REASON_CODES: tuple[ReasonCode, ...] = get_args(ReasonCode)
 
 BUDGET_POLICIES: tuple[BudgetPolicy, ...] = ("skip", "stop")
 # Keys of a proposal that are not free fields: `Candidate.fields` holds everything else (such as the strand).

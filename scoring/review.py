@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from .decimals import EXACT, money, plain
 from .errors import InvalidInput, ScoringError
@@ -54,6 +54,7 @@ ReviewOutcome = Literal["funded", "reserve", "unchanged"]
 # budget left is short or the cap is reached: first reserve place), "reserve" (placed at its rank), "threshold"
 # (fails a threshold), "not_funded" (beyond the reserve list), "no_better" (its place in force is as good or better).
 ReviewCode = Literal["fits", "budget", "award_cap", "reserve", "threshold", "not_funded", "no_better"]
+REVIEW_CODES: tuple[ReviewCode, ...] = get_args(ReviewCode)
 REVIEWABLE: frozenset[Status] = frozenset({"selected", "reserve", "not_funded", "below_threshold"})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -16,7 +17,7 @@ from app.formatting import format_money
 from app.manage import bp
 from app.manage.charts import budget_bar, totals_histogram
 from app.manage.exports import export_file
-from app.manage.ranking_table import ranking_rows_html, tie_items_html
+from app.manage.ranking_table import outcome_reason, ranking_rows_html, review_reason_text, tie_items_html
 from app.models import Call, SelectionRun
 from app.queries.access import load_call, load_run, load_tie_resolution
 from app.queries.outcomes import predates_decision_fields, run_outcomes, verify_run
@@ -39,7 +40,7 @@ from app.services.errors import InvalidInput
 from app.services.promotion import promote_from_reserve
 from app.services.selection import finalise_run, resolve_tie, revoke_tie_resolution, run_selection
 from app.services.transfer import offer_transfers
-from app.translation import gettext
+from app.translation import current_language, gettext, ngettext
 from app.web.access import current_actor
 from app.web.downloads import send_attachment
 from app.web.transaction import command
@@ -54,7 +55,12 @@ from forms.selection import (
 
 @bp.context_processor
 def _selection_helpers() -> dict[str, Any]:
-    return {"as_decimal": Decimal}
+    return {"as_decimal": Decimal, "review_reason": _review_reason}
+
+
+def _review_reason(decision: Any) -> str:
+    """An evaluation review's decision's reason in the reader's language (templates/manage/_redress_outcome.html)."""
+    return review_reason_text(decision, current_language())
 
 
 def _run(call: Call, number: int) -> SelectionRun:
@@ -197,7 +203,8 @@ def selection_compare(code: str) -> str | WerkzeugResponse:
     a, b = _run(call, a_number), _run(call, b_number)
     comparison = compare_runs(a, b, acronyms=acronyms_of(call))
     return render_template("manage/selection_compare.html", call=call, comparison=comparison, runs=runs,
-                           describe_options=describe_options)
+                           describe_options=describe_options,
+                           reason_of=partial(outcome_reason, coverage_field=call.coverage_field))
 
 
 @bp.route("/calls/<code>/ties/resolve", methods=["GET", "POST"])
@@ -208,7 +215,7 @@ def selection_tie_resolve(code: str) -> str | WerkzeugResponse | tuple[str, int]
     wanted = [reference for reference in request.args.get("refs", "").split(",") if reference]
     tie = next((t for t in ranking.ties if set(t.references) == set(wanted)), None)
     if tie is None:
-        flash("That residual tie is not in the current ranking (the scores may have changed).", "error")
+        flash(gettext("That residual tie is not in the current ranking (the scores may have changed)."), "error")
         return redirect(url_for("manage.selection_ranking", code=code))
     form = TieResolutionForm(data={"order": "\n".join(tie.references)} if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -217,7 +224,8 @@ def selection_tie_resolve(code: str) -> str | WerkzeugResponse | tuple[str, int]
             resolution = resolve_tie(call, actor=current_actor(), ordered_references=order,
                                      justification=form.justification.data or "")
         if outcome.ok:
-            flash(f"Order recorded (tie resolution {resolution.id}). It applies from the next run.", "success")
+            flash(gettext("Order recorded (tie resolution %(number)d). It applies from the next run.",
+                          number=resolution.id), "success")
             return redirect(url_for("manage.selection_ranking", code=code))
     entries = ranking.by_reference
     return render_template("manage/selection_tie.html", call=call, tie=tie, form=form,
@@ -272,14 +280,16 @@ def selection_promote(code: str, number: int) -> str | WerkzeugResponse | tuple[
     call = load_call(code)
     run = _run(call, number)
     if not run.is_in_force:
-        flash(f"Run {run.number} is not the finalised run in force: promote from that one.", "error")
+        flash(gettext("Run %(number)d is not the finalised run in force: promote from that one.", number=run.number),
+              "error")
         return redirect(url_for("manage.selection_run", code=code, number=number))
     outcomes = run_outcomes(run)
     acronyms = acronyms_of(call)
     form = PromotionForm()
+    language = current_language()
     form.reference.choices = [
-        _choice(o.reference, f"{o.reference} · {acronyms.get(o.reference, '')} · rank {o.rank} · "
-                             f"{format_money(o.requested)}")
+        _choice(o.reference, f"{o.reference} · {acronyms.get(o.reference, '')} · "
+                             f"{gettext('rank %(rank)s', rank=o.rank)} · {format_money(o.requested, locale=language)}")
         for o in outcomes.selected
     ]
     if form.validate_on_submit():
@@ -288,8 +298,12 @@ def selection_promote(code: str, number: int) -> str | WerkzeugResponse | tuple[
                                          reason=form.reason.data or "", note=form.note.data or "")
         if outcome.ok:
             promoted = child.options.get("promotion", {}).get("promoted")
-            flash(f"Run {child.number} recorded: {promoted or 'no reserve proposal fits the freed budget'}"
-                  f"{' is promoted' if promoted else ''}. Review it, then finalise it.", "success")
+            if promoted:
+                flash(gettext("Run %(number)d recorded: %(reference)s is promoted. Review it, then finalise it.",
+                              number=child.number, reference=promoted), "success")
+            else:
+                flash(gettext("Run %(number)d recorded: no reserve proposal fits the freed budget. Review it, then "
+                              "finalise it.", number=child.number), "success")
             return redirect(url_for("manage.selection_run", code=code, number=child.number))
     return render_template("manage/selection_promote.html", call=call, run=run, form=form, outcomes=outcomes,
                            acronyms=acronyms), (422 if form.errors else 200)
@@ -316,8 +330,9 @@ def selection_offers(code: str) -> WerkzeugResponse:
         with command() as outcome:
             offers = offer_transfers(call, actor=current_actor())
         if outcome.ok:
-            flash(f"{len(offers)} offer(s) sent; the applicants accept or decline them from their pages.",
-                  "success")
+            flash(ngettext("%(num)d offer sent; the applicants accept or decline it from their pages.",
+                           "%(num)d offers sent; the applicants accept or decline them from their pages.",
+                           len(offers)), "success")
     return redirect(url_for("manage.selection_offers_review", code=code))
 
 

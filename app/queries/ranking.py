@@ -224,6 +224,11 @@ def _entry(outcome: Outcome, row: ProposalRow | None, tie_break: tuple[str, ...]
     )
 
 
+def outcome_entry(outcome: Outcome, coverage_field: str | None) -> RankingEntry:
+    """A run's outcome as a line of the ranking, without the proposal's row (acronym, title, coordinator)."""
+    return _entry(outcome, None, (), coverage_field)
+
+
 def _entries(call: Call, outcomes: RunOutcomes, rows: dict[str, ProposalRow]) -> list[RankingEntry]:
     tie_break = outcomes.rules.tie_break
     coverage_field = call.coverage_field

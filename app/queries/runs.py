@@ -13,11 +13,12 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app.enums import Decision, RunStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import Call, Proposal, SelectionRun, TieResolution
 from app.queries.outcomes import Outcome, RunOutcomes, run_outcomes, score_document, sha256_text
 from app.queries.selection import CallData, SelectionOptions, load_call_data, prepare_input
 from app.services.errors import InvalidInput
-from app.translation import gettext, ngettext
+from app.translation import gettext, ngettext, pgettext
 from scoring import canonical_json, rules_to_dict
 
 
@@ -83,13 +84,22 @@ def describe_options(options: Mapping[str, Any], *, budget: bool = True) -> str:
                               len(options["tie_resolutions"])))
     promotion = options.get("promotion")
     if promotion:
-        parts.append(gettext("promotion after %(released)s %(reason)s", released=promotion.get("released"),
-                             reason=promotion.get("reason")))
+        released = promotion.get("released")
+        if promotion.get("reason") == "ineligible":
+            parts.append(gettext("promotion after %(released)s ineligible", released=released))
+        else:
+            parts.append(gettext("promotion after %(released)s declined", released=released))
     review = options.get("review")
     if review:
         parts.append(gettext("outcome of the evaluation review %(request)s: %(outcome)s", request=review.get("request"),
-                             outcome=review.get("outcome")))
+                             outcome=_review_outcome(review.get("outcome"))))
     return ", ".join(parts)
+
+
+def _review_outcome(outcome: Any) -> str:
+    """A review's outcome (scoring.review's English data) in the language being spoken."""
+    words = {"funded": N_("funded"), "reserve": N_("reserve"), "unchanged": N_("unchanged")}
+    return gettext(words[outcome]) if outcome in words else str(outcome)
 
 
 # ---------------------------------------------------------------------------------------------- comparison
@@ -141,9 +151,9 @@ class Comparison:
         return [p for p in self.proposals if p.input_changed]
 
 
-OPTION_LABELS = {"budget_policy": "Budget policy", "reserve_size": "Reserve list size", "coverage": "Coverage rule",
-                 "tie_resolutions": "Tie resolutions applied", "promotion": "Promotion",
-                 "review": "Evaluation review outcome"}
+OPTION_LABELS = {"budget_policy": N_("Budget policy"), "reserve_size": N_("Reserve list size"),
+                 "coverage": N_("Coverage rule"), "tie_resolutions": N_("Tie resolutions applied"),
+                 "promotion": N_("Promotion"), "review": N_("Evaluation review outcome")}
 RULE_KEYS = ("criteria", "overall_threshold", "tie_break", "budget", "max_awards")
 
 
@@ -156,8 +166,8 @@ def compare_runs(a: SelectionRun, b: SelectionRun, *, acronyms: Mapping[str, str
     acronyms = acronyms or {}
     proposals = [ComparedProposal(ref, acronyms.get(ref, ""), a_by.get(ref), b_by.get(ref)) for ref in order]
     keys = sorted({*a.options, *b.options})
-    option_changes = [(OPTION_LABELS.get(k, k), _option_text(k, a.options.get(k)), _option_text(k, b.options.get(k)))
-                      for k in keys if a.options.get(k) != b.options.get(k)]
+    option_changes = [(gettext(OPTION_LABELS[k]) if k in OPTION_LABELS else k, _option_text(k, a.options.get(k)),
+                       _option_text(k, b.options.get(k))) for k in keys if a.options.get(k) != b.options.get(k)]
     # The rules as the input document writes them, so that a change reads as the officer set it.
     a_rules, b_rules = rules_to_dict(a_outcomes.rules), rules_to_dict(b_outcomes.rules)
     rule_changes = [(k, a_rules[k], b_rules[k]) for k in RULE_KEYS if a_rules[k] != b_rules[k]]
@@ -165,17 +175,26 @@ def compare_runs(a: SelectionRun, b: SelectionRun, *, acronyms: Mapping[str, str
 
 
 def _option_text(key: str, value: Any) -> str:
-    """An option's value as the comparison shows it: on/off, '#3, #4', 'none'."""
+    """An option's value as the comparison shows it, in the language being spoken: on/off, '#3, #4', 'none'."""
     if value is None or value == []:
-        return "none"
+        return pgettext("option", "none")
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return pgettext("option", "on") if value else pgettext("option", "off")
+    if key == "budget_policy" and value in ("skip", "stop"):
+        return pgettext("budget policy", "skip") if value == "skip" else pgettext("budget policy", "stop")
     if key == "tie_resolutions":
         return ", ".join(f"#{item}" for item in value)
     if key == "promotion" and isinstance(value, Mapping):
-        return f"{value.get('released')} {value.get('reason')}, promoted {value.get('promoted') or 'nobody'}"
+        released, promoted = value.get("released"), value.get("promoted")
+        if value.get("reason") == "ineligible":
+            if promoted:
+                return gettext("%(released)s ineligible, %(promoted)s promoted", released=released, promoted=promoted)
+            return gettext("%(released)s ineligible, nobody promoted", released=released)
+        if promoted:
+            return gettext("%(released)s declined, %(promoted)s promoted", released=released, promoted=promoted)
+        return gettext("%(released)s declined, nobody promoted", released=released)
     if key == "review" and isinstance(value, Mapping):
-        return f"{value.get('request')}: {value.get('outcome')} ({value.get('code')})"
+        return f"{value.get('request')}: {_review_outcome(value.get('outcome'))} ({value.get('code')})"
     return str(value)
 
 

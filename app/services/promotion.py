@@ -11,6 +11,7 @@ import json
 from app.clock import utcnow
 from app.enums import RunStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import SelectionRun, User
 from app.queries.access import require_officer
 from app.queries.outcomes import documents_outcomes, run_outcomes, sha256_text
@@ -44,12 +45,14 @@ def promote_from_reserve(run: SelectionRun, *, actor: User | None, reference: st
     """
     require_officer(actor, to=DECIDE)
     if not run.is_in_force:
-        raise InvalidTransition(f"Run {run.number} is not the finalised run in force; promote from that one.")
+        raise InvalidTransition(N_("Run %(number)d is not the finalised run in force; promote from that one."),
+                                number=run.number)
     if reason not in RELEASE_REASONS:
-        raise InvalidInput("The reason is declined or ineligible.", details={"field": "reason"})
+        raise InvalidInput(N_("The reason is declined or ineligible."), details={"field": "reason"})
     note = " ".join(note.split())
     if len(note) < MIN_NOTE:
-        raise InvalidInput("Say what happened in a short note (at least 10 characters).", details={"field": "note"})
+        raise InvalidInput(N_("Say what happened in a short note (at least %(count)d characters)."),
+                           details={"field": "note"}, count=MIN_NOTE)
     parent_input, parent_output = json.loads(run.input_json), json.loads(run.output_json)
     if is_assessment_document(parent_input):
         # A call selected by assessment promotes like any other, from the same call as its output reads it: one
@@ -58,7 +61,8 @@ def promote_from_reserve(run: SelectionRun, *, actor: User | None, reference: st
     before = run_outcomes(run)
     released = before.by_reference().get(reference)
     if released is None or released.status != "selected":
-        raise InvalidInput(f"{reference} is not selected in run {run.number}.", details={"field": "reference"})
+        raise InvalidInput(N_("%(reference)s is not selected in run %(number)d."), details={"field": "reference"},
+                           reference=reference, number=run.number)
     ids = {item.get("reference", item["id"]): item["id"] for item in parent_input["proposals"]}
     document = promotion_document(parent_input, parent_output, previous_run=run.number,
                                   previous_output_sha256=run.output_sha256,

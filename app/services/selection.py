@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.enums import RunStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import Call, Proposal, SelectionRun, TieResolution, User
 from app.models.limits import MIN_JUSTIFICATION
 from app.queries.access import require_officer
@@ -83,19 +84,19 @@ def resolve_tie(call: Call, *, actor: User | None, ordered_references: Sequence[
     order = [reference.strip() for reference in ordered_references if reference.strip()]
     justification = " ".join(justification.split())
     if len(justification) < MIN_JUSTIFICATION:
-        raise InvalidInput(f"Write a justification of at least {MIN_JUSTIFICATION} characters.",
-                           details={"field": "justification"})
+        raise InvalidInput(N_("Write a justification of at least %(count)d characters."),
+                           details={"field": "justification"}, count=MIN_JUSTIFICATION)
     if len(set(order)) != len(order) or len(order) < 2:
-        raise InvalidInput("Give each tied proposal once, in the order you decide.", details={"field": "order"})
+        raise InvalidInput(N_("Give each tied proposal once, in the order you decide."), details={"field": "order"})
     data = load_call_data(call)
     # The ties of the plain input (no resolution applied), by reference.
     plain = prepare_input(CallData(call, data.rows, []), SelectionOptions.defaults(call)).document
     try:
         groups = [frozenset(group) for group in residual_ties(plain)]
     except ScoringInvalidInput as error:
-        raise InvalidInput(f"The selection input is invalid: {error}") from error
+        raise InvalidInput(N_("The selection input is invalid: %(problem)s"), problem=str(error)) from error
     if frozenset(order) not in groups:
-        raise InvalidInput("These proposals are not one residual tie of the current ranking.",
+        raise InvalidInput(N_("These proposals are not one residual tie of the current ranking."),
                            details={"field": "order", "ties": [sorted(group) for group in groups]})
     previous = db.session.scalars(sa.select(TieResolution).where(
         TieResolution.call_id == call.id, TieResolution.revoked_at.is_(None))).all()
@@ -122,7 +123,7 @@ def revoke_tie_resolution(resolution: TieResolution, *, actor: User | None) -> N
     """Withdraw a resolution (runs already made keep it in their input). Side effects: audit; flushes."""
     require_officer(actor, to=DECIDE)
     if resolution.revoked_at is not None:
-        raise InvalidTransition("This tie resolution was already revoked.")
+        raise InvalidTransition(N_("This tie resolution was already revoked."))
     _revoke(resolution, actor)
     db.session.flush()
 
@@ -144,8 +145,8 @@ def finalise_run(run: SelectionRun, *, actor: User | None, token: str) -> Finali
     if preview.blockers:
         raise InvalidTransition(preview.blockers[0], details={"blockers": preview.blockers})
     if token != preview.token:
-        raise StalePreview("The preview is out of date (the proposals or runs changed since it was shown); "
-                           "open the preview again and confirm it.")
+        raise StalePreview(N_("The preview is out of date (the proposals or runs changed since it was shown); "
+                              "open the preview again and confirm it."))
     now = utcnow()
     outcomes = preview.outcomes.by_reference()
     proposals = db.session.scalars(sa.select(Proposal).where(Proposal.call_id == run.call_id,

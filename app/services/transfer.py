@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.enums import Eligibility, OfferStatus, ProposalStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import Call, Document, Partner, Proposal, User
 from app.models.selection import TransferOffer
 from app.queries.access import require_officer
@@ -33,10 +34,10 @@ def offer_transfers(call: Call, *, actor: User | None) -> list[TransferOffer]:
     """
     require_officer(actor, to="offer transfers")
     if call.transfer_to_call_id is None:
-        raise InvalidTransition("This call names no other call its proposals may move to.")
+        raise InvalidTransition(N_("This call names no other call its proposals may move to."))
     run = run_in_force(call)
     if run is None:
-        raise InvalidTransition("Finalise a selection first: offers go to the proposals it did not select.")
+        raise InvalidTransition(N_("Finalise a selection first: offers go to the proposals it did not select."))
     plan = transfer_plan(call)
     offers = []
     for proposal in plan.candidates:

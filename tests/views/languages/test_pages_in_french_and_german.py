@@ -16,18 +16,33 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.enums import ConflictDeclaration, ConsentKind, LetterKind, OrganisationType, RedressGround, Role, Verdict
+from app.enums import (
+    CallKind,
+    ConflictDeclaration,
+    ConsentKind,
+    LetterKind,
+    OrganisationType,
+    RedressGround,
+    Role,
+    Verdict,
+)
 from app.extensions import db
 from app.models import Assessment, Assignment, Call, Letter, LetterBatch, OutboxMessage, User
 from app.privacy.texts import current_text
+from app.queries.runs import finalise_preview
+from app.queries.selection import SelectionOptions
 from app.services import accounts as account_service
 from app.services import letters as letter_service
 from app.services import membership
 from app.services import proposals as proposal_service
 from app.services import redress as redress_service
+from app.services.promotion import promote_from_reserve
+from app.services.selection import finalise_run, resolve_tie, revoke_tie_resolution, run_selection
+from app.services.transfer import offer_transfers
 from app.web.locale import LANGUAGE_COOKIE
 from tests.assessment_worlds import make_mission_call, submitted_proposal
 from tests.factories import (
+    make_approved_consensus,
     make_call,
     make_evaluation_setup,
     make_letter_scenario,
@@ -153,6 +168,13 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/ranking?sort=total&dir=desc&outcome=selected", 200),
     ("officer", "/manage/calls/ZV-EVAL/ranking", 200),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1", 200),
+    # The other selection pages (the world's `selection`): two runs compared (a promotion after a consortium declined;
+    # a what-if with other options and an officer-ordered tie), a residual tie to resolve, the promotion form, and an
+    # event call's offers to send and sent.
+    *[("officer", f"/manage/calls/ZV-SEL/runs/compare?a=1&b={number}", 200) for number in (2, 3)],
+    ("officer", "/manage/calls/ZV-SEL/ties/resolve?refs={tie_refs}", 200),
+    ("officer", "/manage/calls/ZV-SEL/runs/1/promote", 200),
+    *[("officer", f"/manage/calls/{call}/offers", 200) for call in ("ZV-SESS-1", "ZV-SESS-2", "ZV-SEL")],
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -177,6 +199,15 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "incoherence", "grounds_text": "Too short."}),
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "eligibility_check", "grounds_text": ""}),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{review}", {"assessment": "Too short."}),
+    # The selection pages' forms and the refusals of the selection, promotion and transfer services they show.
+    ("officer", "/manage/calls/ZV-SEL/ties/resolve?refs={tie_refs}", {"order": "", "justification": "Zeta."}),
+    ("officer", "/manage/calls/ZV-SEL/ties/resolve?refs={tie_refs}",
+     {"order": "ZV-SEL-0001\nZV-SEL-0004", "justification": "Zeta Kappa Lambda Sigma Orbis Vega."}),
+    ("officer", "/manage/calls/ZV-SEL/ties/resolve?refs=ZV-SEL-0001,ZV-SEL-0004", {}),
+    ("officer", "/manage/calls/ZV-SEL/ties/{tie_resolution}/revoke", {}),
+    ("officer", "/manage/calls/ZV-SEL/runs/1/promote", {"note": "Zeta."}),
+    ("officer", "/manage/calls/ZV-SEL/runs/2/promote", {}),
+    ("officer", "/manage/calls/ZV-SEL/offers", {}),
 ]
 
 
@@ -243,6 +274,7 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         db.session.add(Assessment(proposal_id=assessed.id, assessor_id=officer.id, verdict=Verdict.SUITABLE, fit=4,
                                   note="Lorem ipsum dolor."))
         db.session.commit()
+        selection = _selection_world(applicant, db.session.merge(officer))
         return {"call": "ZV-OPEN-1", "mission": "ZV-MISSION-1", "code": award.verification_code, "applicant": owner,
                 "draft": draft.id, "rules": rules.id, "closed": data["proposals"]["selected"].id, "submitted": ready.id,
                 **evaluation, "newcomer": newcomer, "invitation": token,
@@ -255,14 +287,15 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                     "officer@example.test", "admin@example.test", "Call SMP-COSME-2021-CLUSTER-01",
                     "Zeta Vega Eval", "Olivia Officer", "European Commission", "Expert Office",
                     *officer_eval.evaluator_emails, officer_eval.officer_email, officer_eval.applicant_email,
-                    "All checks passed.",
+                    "All checks passed.", *SELECTION_CONTENT,
                     # The notification e-mails the outbox shows are written in their recipient's language.
                     *[" ".join(text.split()) for message in db.session.scalars(sa.select(OutboxMessage))
                       for text in (message.subject, message.body)]],
                 "to_assess": to_assess.id,
                 "reported": db.session.scalar(sa.select(Assignment.proposal_id)
                                               .where(Assignment.id == evaluation["submitted_report"])),
-                "contest": contest.id, "contested": contested.id, "award_letter": award.id, "review": review.id}
+                "contest": contest.id, "contested": contested.id, "award_letter": award.id, "review": review.id,
+                **selection}
 
 
 # The coordinator's grounds for the evaluation review the world files (user content).
@@ -306,6 +339,56 @@ def _evaluation_world() -> dict[str, Any]:
             "draft_report": draft.id, "peer_report": setup.assignment_id(0, 1),
             # An assignment of the same call that is not the peer's: it does not exist for them.
             "no_such_report": setup.assignments[(setup.proposal_ids[2], first)] if second else 0}
+
+
+# What the selection world's people typed (the runs' notes) and its proposals' names.
+SELECTION_CONTENT = ["Zeta Kappa Lambda", "ZVTOP", "ZVTIEA", "ZVTIEB", "ZVFOURTH", "ZVWEAK", "ZVS1", "ZVS2", "ZVT1",
+                     "ZVT2", "ZVT3", "Zeta Vega Local"]
+
+
+def _selection_world(applicant: User, officer: User) -> dict[str, Any]:
+    """A grant call with a residual tie (ZV-SEL): run 1 final, run 2 promotes after its first selected consortium
+    declined, run 3 a what-if with the stop policy, no reserve list and the tie in the officer's order (a resolution
+    revoked before it, another in force). Two event calls offering a place in a third: ZV-SESS-1 has sent its offers,
+    ZV-SESS-2 not yet."""
+    call = make_call("ZV-SEL", criteria=CRITERIA, title="Zeta Vega Orbis", programme="Zeta", strands=["Alpha"],
+                     budget=Decimal("3000000.00"), max_awards=2, reserve_size=2)
+    scored = [("ZVTOP", ("5", "4.5", "4.5"), "1000000.00"), ("ZVTIEA", ("4", "4", "4"), "1500000.00"),
+              ("ZVTIEB", ("4", "4", "4"), "900000.00"), ("ZVFOURTH", ("3.5", "3.5", "3.5"), "400000.00"),
+              ("ZVWEAK", ("2.5", "4", "4"), "1000000.00")]
+    references = {}
+    for acronym, scores, requested in scored:
+        proposal = make_proposal(call, applicant, acronym=acronym, strand="Alpha", requested=Decimal(requested))
+        proposal.title = "Zeta Vega Orbis"
+        make_approved_consensus(proposal, dict(zip(("relevance", "quality", "impact"), scores, strict=True)))
+        references[acronym] = proposal.reference
+    first = run_selection(call, actor=officer, note="Zeta Kappa Lambda")
+    finalise_run(first, actor=officer, token=finalise_preview(first).token)
+    promote_from_reserve(first, actor=officer, reference=references["ZVTOP"], reason="declined",
+                         note="Zeta Kappa Lambda")
+    tie = [references["ZVTIEB"], references["ZVTIEA"]]
+    revoked = resolve_tie(call, actor=officer, ordered_references=tie, justification=GROUNDS)
+    revoke_tie_resolution(revoked, actor=officer)
+    resolve_tie(call, actor=officer, ordered_references=tie, justification=GROUNDS)
+    run_selection(call, actor=officer, note="Zeta Kappa Lambda",
+                  options=SelectionOptions.from_values(call, budget_policy="stop", reserve_size=0))
+    local = make_call("ZV-LOCAL", kind=CallKind.EVENT, budget=None, max_awards=5, reserve_size=0,
+                      title="Zeta Vega Local", programme="Zeta", description="Lorem ipsum dolor.", strands=["Alpha"])
+    for code, acronyms in (("ZV-SESS-1", ("ZVS1", "ZVS2")), ("ZV-SESS-2", ("ZVT1", "ZVT2", "ZVT3"))):
+        sessions = make_call(code, kind=CallKind.EVENT, budget=None, max_awards=1, reserve_size=0,
+                             transfer_to_call_id=local.id, criteria=CRITERIA, title="Zeta Vega Orbis",
+                             programme="Zeta", strands=["Alpha"])
+        for number, acronym in enumerate(acronyms):
+            proposal = make_proposal(sessions, applicant, acronym=acronym, strand="Alpha", requested=None)
+            proposal.title = "Zeta Vega Orbis"
+            score = "5" if number == 0 else "4"
+            make_approved_consensus(proposal, dict.fromkeys(("relevance", "quality", "impact"), score))
+        run = run_selection(sessions, actor=officer)
+        finalise_run(run, actor=officer, token=finalise_preview(run).token)
+        if code == "ZV-SESS-1":
+            offer_transfers(sessions, actor=officer)
+    db.session.commit()
+    return {"tie_refs": ",".join(sorted(tie)), "tie_resolution": revoked.id}
 
 
 def _client(app: Flask, who: str, world: dict[str, Any], login: Callable[..., FlaskClient],
