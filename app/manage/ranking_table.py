@@ -212,6 +212,9 @@ def _review_reserve(d: Mapping[str, Any], language: str) -> str | None:
     position = d.get("reserve_position")
     if d.get("rank") is None or not position:
         return None
+    if int(position) == 1:
+        return gettext("rank %(rank)s in the re-run puts it on the reserve list: reserve position 1, ahead of every "
+                       "reserve proposal", rank=d["rank"])
     return ngettext("rank %(rank)s in the re-run puts it on the reserve list: reserve position %(position)s, after "
                     "the %(num)d reserve proposal ranked above it",
                     "rank %(rank)s in the re-run puts it on the reserve list: reserve position %(position)s, after "
