@@ -177,6 +177,14 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "incoherence", "grounds_text": "Too short."}),
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "eligibility_check", "grounds_text": ""}),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{review}", {"assessment": "Too short."}),
+    # The proposal service's refusals a page flashes: a withdrawal after the deadline, a proposal started in a closed
+    # call or by an applicant with no organisation yet.
+    ("applicant", "/applicant/proposals/{closed}/withdraw", {"confirm": "y"}),
+    ("applicant", "/applicant/calls/{mission}/proposals", {}),
+    ("newcomer", "/applicant/calls/{call}/proposals", {}),
+    # The evaluation review's re-evaluation steps, asked of a request the committee has not upheld.
+    *[("officer", f"/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{{review}}/{step}", data)
+      for step, data in (("reevaluators", {}), ("rerun", {}), ("outcome", {"token": "stale"}))],
 ]
 
 
