@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.clock import utcnow
 from app.enums import Eligibility, OfferStatus, ProposalStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import Call, Document, Partner, Proposal, User
 from app.models.selection import TransferOffer
 from app.queries.access import require_officer
@@ -33,10 +34,10 @@ def offer_transfers(call: Call, *, actor: User | None) -> list[TransferOffer]:
     """
     require_officer(actor, to="offer transfers")
     if call.transfer_to_call_id is None:
-        raise InvalidTransition("This call names no other call its proposals may move to.")
+        raise InvalidTransition(N_("This call names no other call its proposals may move to."))
     run = run_in_force(call)
     if run is None:
-        raise InvalidTransition("Finalise a selection first: offers go to the proposals it did not select.")
+        raise InvalidTransition(N_("Finalise a selection first: offers go to the proposals it did not select."))
     plan = transfer_plan(call)
     offers = []
     for proposal in plan.candidates:
@@ -52,11 +53,19 @@ def offer_transfers(call: Call, *, actor: User | None) -> list[TransferOffer]:
     return offers
 
 
+# An answered offer, said whole for each answer.
+_ANSWERED = {
+    OfferStatus.ACCEPTED: N_("This offer was already accepted."),
+    OfferStatus.DECLINED: N_("This offer was already declined."),
+    OfferStatus.OFFERED: N_("This offer was already offered."),  # not reached: an open offer can be answered
+}
+
+
 def _check_can_answer(offer: TransferOffer, actor: User) -> None:
     if actor.organisation_id is None or offer.proposal.organisation_id != actor.organisation_id:
-        raise NotAllowed("Only the applicant organisation can answer this offer.")
+        raise NotAllowed(N_("Only the applicant organisation can answer this offer."))
     if offer.status is not OfferStatus.OFFERED:
-        raise InvalidTransition(f"This offer was already {offer.status.value}.")
+        raise InvalidTransition(_ANSWERED[offer.status])
 
 
 def decline_offer(offer: TransferOffer, *, actor: User) -> None:
