@@ -16,7 +16,7 @@ from app.enums import LetterKind, Role
 from app.extensions import db
 from app.models import Letter, User
 from app.queries.letters import verification_code
-from tests.factories import make_letter_scenario, make_open_call, make_ready_proposal
+from tests.factories import make_call, make_letter_scenario, make_open_call, make_ready_proposal
 
 LANGUAGES = ["en", "fr", "de"]
 DEADLINE = datetime(2099, 12, 7, 16, 0, tzinfo=UTC)
@@ -132,3 +132,26 @@ def test_a_letter_of_another_decision_is_refused_in_the_requests_language_with_t
                                headers=auth), 409)
     assert other["code"] == "invalid_transition"
     assert other["message"].startswith(ANOTHER_DECISION[language])
+
+
+FIXED_SETTING = {
+    "en": "The call's time zone cannot change now that it is closed: applicants were told its times in this zone.",
+    "fr": "Le fuseau horaire de l’appel ne peut plus changer maintenant que l’appel est clôturé : les demandeurs ont "
+          "reçu ses horaires dans ce fuseau.",
+    "de": "Die Zeitzone der Aufforderung kann nicht mehr geändert werden, da die Aufforderung geschlossen ist: Den "
+          "Antragstellern wurden ihre Zeiten in dieser Zone mitgeteilt.",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_setting_the_calls_phase_fixes_is_refused_in_the_requests_language_with_the_same_code(
+        app: Flask, client: FlaskClient, make_user: Callable[..., User], token_for: Callable[[User], str],
+        language: str) -> None:
+    with app.app_context():
+        make_call("ZV-CLOSED-1")  # published, its deadline passed, nobody assigned yet: closed
+        db.session.commit()
+    officer = {"Authorization": f"Bearer {token_for(make_user(Role.OFFICER))}", "Accept-Language": language}
+    error = _error(client.patch("/api/v1/calls/ZV-CLOSED-1", json={"time_zone": "Europe/Paris"}, headers=officer),
+                   409)
+    assert (error["code"], error["message"]) == ("invalid_transition", FIXED_SETTING[language])
+    assert error["details"]["field"] == "time_zone"
