@@ -1,4 +1,5 @@
-"""Every refusal a service raises reaches its reader in their language: a static look (AST) at app/services for
+"""Every refusal a service raises reaches its reader in their language: a static look (AST) at app/services (and at
+the shared reads of app/queries, whose loaders refuse too) for
 DomainErrors given a sentence the catalogues cannot hold — a plain string, an f-string, a string built with % or + or
 .format(), or a module constant that is one — instead of a message marked with N_ (translated by the web layer for its
 reader) or already translated with gettext/ngettext; and every N_ message so raised is in the French and German
@@ -14,14 +15,28 @@ import pytest
 from app.services import errors
 from tests.i18n_support import _catalogue
 
-SERVICES = Path(__file__).resolve().parent.parent.parent / "app" / "services"
+APP = Path(__file__).resolve().parent.parent.parent / "app"
 ERRORS = frozenset(name for name, value in vars(errors).items()
                    if isinstance(value, type) and issubclass(value, errors.DomainError))
 TRANSLATED = frozenset({"gettext", "ngettext", "pgettext", "_"})
 # The services of the other pieces of issue 17 still in progress (README, "Languages", "Still English"): their
 # refusals are checked once they are translated, and this list then shrinks to nothing.
-NOT_YET = frozenset({"assignment.py", "call_settings.py", "panel_rules.py",
-                     "promotion.py", "selection.py"})
+NOT_YET = frozenset({"services/assignment.py", "services/call_settings.py", "services/panel_rules.py",
+                     "services/promotion.py", "services/selection.py", "queries/erasure.py", "queries/outcomes.py",
+                     "queries/selection.py"})
+# Still English (README, "Languages"), by file and the start of the refusal: `require_officer(actor, to="…")`, which
+# names the refused action in English at each of its callers; an erased version, which names its retention rule as the
+# record of processing does (English for now); the scoring core's own error about a review's input (a bug if met).
+STILL_ENGLISH = {
+    "queries/access.py": "NotAllowed(f'Only programme officers and administrators {to}.')",
+    "queries/receipts.py": "ContentErased(f'The content of this version was erased on",
+    "queries/redress.py": "InvalidInput(f'The review input is invalid: {error}')",
+}
+
+
+def _still_english(line: str) -> bool:
+    name, _, refusal = line.split(":", 2)
+    return name in STILL_ENGLISH and refusal.strip().startswith(STILL_ENGLISH[name])
 
 
 def _is_english_text(node: ast.expr, constants: dict[str, ast.expr]) -> bool:
@@ -74,19 +89,22 @@ def marked_refusals(source: str) -> list[str]:
             and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
 
 
-def _sources() -> list[Path]:
-    return sorted(path for path in SERVICES.glob("*.py") if path.name not in NOT_YET)
+def _sources() -> list[tuple[str, Path]]:
+    paths = sorted([*(APP / "services").glob("*.py"), *(APP / "queries").glob("*.py")])
+    named = [(str(path.relative_to(APP)), path) for path in paths]
+    return [(name, path) for name, path in named if name not in NOT_YET]
 
 
 def test_no_service_refuses_with_a_sentence_the_catalogues_cannot_translate() -> None:
-    found = [line for path in _sources() for line in untranslated_refusals(path.read_text(), path.name)]
+    found = [line for name, path in _sources() for line in untranslated_refusals(path.read_text(), name)
+             if not _still_english(line)]
     assert found == []
 
 
 @pytest.mark.parametrize("language", ["fr", "de"])
 def test_every_marked_message_of_the_services_is_in_the_catalogues(language: str) -> None:
     catalogue = _catalogue(language)
-    missing = [message for path in _sources() for message in marked_refusals(path.read_text())
+    missing = [message for _, path in _sources() for message in marked_refusals(path.read_text())
                if catalogue.get(message) is None or not catalogue.get(message).string]  # type: ignore[union-attr]
     assert missing == []
 
