@@ -33,6 +33,7 @@ from app.services.proposals import remove_annex, save_proposal, submit_proposal,
 from app.translation import current_language, gettext, ngettext
 from app.web.access import annex_upload_limit, current_actor
 from app.web.downloads import send_annex, send_receipt_pdf, send_snapshot
+from app.web.errors import reader_message
 from app.web.transaction import command
 from forms.proposal import (
     AnnexUploadForm,
@@ -97,7 +98,7 @@ def _save_section(proposal_id: int, section: str, form: _VersionedForm, changes:
         # Saving again from the conflict page deliberately replaces the newer version.
         form.version.data = str(proposal.edit_version)
         return _render(template, proposal, 409, form=form, conflict={
-            "message": outcome.error.message, "rows": rows, "details": outcome.error.details})
+            "message": reader_message(outcome.error), "rows": rows, "details": outcome.error.details})
     if outcome.error is not None:
         return _render(template, _load(proposal_id), outcome.status, form=form)
     flash(gettext(SAVED[section]), "success")

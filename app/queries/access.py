@@ -28,7 +28,7 @@ decision in the audit trail names its officer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -62,7 +62,7 @@ from app.services.errors import NotAllowed, NotFound
 
 __all__ = ["Access", "EvaluatorView", "load_evaluation"]  # the evaluator's assignment: app.queries.evaluation
 
-NOT_FOUND_MESSAGE = "There is no such proposal."
+NOT_FOUND_MESSAGE = N_("There is no such proposal.")
 T = TypeVar("T")
 
 
@@ -154,7 +154,7 @@ def load_submitted_proposal(call: Call, proposal_id: int, user: User | None) -> 
         .options(selectinload(Proposal.partners), selectinload(Proposal.documents),
                  selectinload(Proposal.organisation), selectinload(Proposal.submissions)))
     if proposal is None:
-        raise NotFound("There is no such submitted proposal in this call.")
+        raise NotFound(N_("There is no such submitted proposal in this call."))
     _note_officers_access(user, proposal)
     return proposal
 
@@ -175,7 +175,7 @@ def load_call(code: str) -> Call:
     """The call with this code; NotFound (a 404 page or JSON error) when there is none."""
     call = get_call(code)
     if call is None:
-        raise NotFound(f"There is no call {code!r}.")
+        raise NotFound(N_("There is no call %(code)s."), code=repr(code))
     return call
 
 
@@ -184,7 +184,7 @@ def load_visible_call(code: str, viewer: User | None) -> Call:
     anyone else, like a call that does not exist."""
     call = load_call(code)
     if call.published_at is None and not is_officer(viewer):
-        raise NotFound(f"There is no call {code!r}.")
+        raise NotFound(N_("There is no call %(code)s."), code=repr(code))
     return call
 
 
@@ -194,41 +194,42 @@ def load_run(call: Call, number: int, user: User | None) -> SelectionRun:
     run: SelectionRun | None = db.session.scalar(sa.select(SelectionRun).where(SelectionRun.call_id == call.id,
                                                                                SelectionRun.number == number))
     if run is None:
-        raise NotFound(f"There is no run {number} of {call.code}.")
+        raise NotFound(N_("There is no run %(number)s of %(call)s."), number=number, call=call.code)
     return run
 
 
-def _officers(model: type[T], object_id: int, user: User | None, missing: str, *, call: Call | None = None) -> T:
+def _officers(model: type[T], object_id: int, user: User | None, missing: str, *, call: Call | None = None,
+              **values: Any) -> T:
     """An object only officers handle: NotAllowed (403) for other roles, NotFound (404) when there is none with this
-    id, or none in `call`."""
+    id, or none in `call` (`missing`: a catalogue message, its placeholders filled from `values`)."""
     require_officer(user, unattended=True)
     found = db.session.get(model, object_id)
     if found is None or (call is not None and getattr(found, "call_id", None) != call.id):
-        raise NotFound(missing)
+        raise NotFound(missing, **values)
     return found
 
 
 def load_run_by_id(run_id: int, user: User | None) -> SelectionRun:
     """A run by its database id: only for the URLs of old (`/runs/<id>`, `/selections/<id>`) that lead to it."""
-    return _officers(SelectionRun, run_id, user, f"There is no selection run {run_id}.")
+    return _officers(SelectionRun, run_id, user, N_("There is no selection run %(run)s."), run=run_id)
 
 
 def load_tie_resolution(call: Call, resolution_id: int, user: User | None) -> TieResolution:
-    return _officers(TieResolution, resolution_id, user, "There is no such tie resolution in this call.", call=call)
+    return _officers(TieResolution, resolution_id, user, N_("There is no such tie resolution in this call."), call=call)
 
 
 def load_pool_member(call: Call, member_id: int, user: User | None) -> PoolMember:
-    return _officers(PoolMember, member_id, user, "There is no such evaluator in this call's pool.", call=call)
+    return _officers(PoolMember, member_id, user, N_("There is no such evaluator in this call's pool."), call=call)
 
 
 def load_redress_request(call: Call, request_id: int, user: User | None) -> RedressRequest:
     """An evaluation review request of the call, as the officers handle it (applicants read theirs by letter)."""
-    return _officers(RedressRequest, request_id, user, "There is no such review request in this call.", call=call)
+    return _officers(RedressRequest, request_id, user, N_("There is no such review request in this call."), call=call)
 
 
 def load_call_assignment(call: Call, assignment_id: int, user: User | None) -> Assignment:
     """An assignment of the call, as the officer adjusts it (an evaluator loads theirs with `load_evaluation`)."""
-    return _officers(Assignment, assignment_id, user, "There is no such assignment in this call.", call=call)
+    return _officers(Assignment, assignment_id, user, N_("There is no such assignment in this call."), call=call)
 
 
 # --- letters, their batches and e-mails ----------------------------------------------------------------------------
@@ -245,16 +246,16 @@ def load_letter(letter_id: int, user: User | None) -> Letter:
     """A letter `user` may read; NotFound (404) for any other, as if it did not exist."""
     letter = db.session.get(Letter, letter_id)
     if letter is None or not can_read_letter(user, letter):
-        raise NotFound("There is no such letter.")
+        raise NotFound(N_("There is no such letter."))
     return letter
 
 
 def load_letter_batch(batch_id: int, user: User | None) -> LetterBatch:
-    return _officers(LetterBatch, batch_id, user, f"There is no letter batch {batch_id}.")
+    return _officers(LetterBatch, batch_id, user, N_("There is no letter batch %(batch)s."), batch=batch_id)
 
 
 def load_outbox_message(call: Call, message_id: int, user: User | None) -> OutboxMessage:
-    return _officers(OutboxMessage, message_id, user, "There is no such message in this call's outbox.", call=call)
+    return _officers(OutboxMessage, message_id, user, N_("There is no such message in this call's outbox."), call=call)
 
 
 # --- transfer offers -----------------------------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def load_offer(offer_id: int, user: User | None) -> TransferOffer:
     offer = db.session.get(TransferOffer, offer_id)
     if (offer is None or user is None or user.organisation_id is None
             or offer.proposal.organisation_id != user.organisation_id):
-        raise NotFound("There is no such offer.")
+        raise NotFound(N_("There is no such offer."))
     return offer
 
 
@@ -309,12 +310,12 @@ def load_member(user_id: int, user: User | None) -> User:
 def load_person(user_id: int, user: User | None) -> User:
     """An account, for officers and administrators answering a request about personal data: NotAllowed (403) for
     other roles, NotFound (404) when there is none."""
-    return _officers(User, user_id, user, "There is no such account.")
+    return _officers(User, user_id, user, N_("There is no such account."))
 
 
 def load_email_change(change_id: int, user: User | None) -> EmailChange:
     """A change of the user's own e-mail address; NotFound for anybody else's."""
     change = db.session.get(EmailChange, change_id)
     if change is None or user is None or change.user_id != user.id:
-        raise NotFound("There is no such change of e-mail address.")
+        raise NotFound(N_("There is no such change of e-mail address."))
     return change

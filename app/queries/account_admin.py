@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.languages import N_
 from app.models import User, UserSession
 from app.services.errors import NotFound
 
@@ -13,7 +14,7 @@ def load_account(user_id: int) -> User:
     """The account with this id (NotFound, 404, when there is none)."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("There is no such account.")
+        raise NotFound(N_("There is no such account."))
     return user
 
 

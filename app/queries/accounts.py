@@ -14,6 +14,7 @@ from app.clock import utcnow
 from app.countries import is_country_code
 from app.enums import Role
 from app.extensions import db
+from app.languages import N_
 from app.models import ApiToken, Organisation, User
 from app.services.errors import InvalidInput, NotAllowed, NotFound
 
@@ -32,9 +33,9 @@ def clean_organisation(name: str, country: str) -> tuple[str, str]:
     """An organisation's name with single spaces and its upper-case country code; InvalidInput when unusable."""
     name, country = " ".join(name.split()), country.strip().upper()
     if not name:
-        raise InvalidInput("The organisation needs a name.", details={"field": "organisation_name"})
+        raise InvalidInput(N_("The organisation needs a name."), details={"field": "organisation_name"})
     if not is_country_code(country):
-        raise InvalidInput(f"Unknown country code {country!r}.", details={"field": "country"})
+        raise InvalidInput(N_("Unknown country code %(code)s."), code=repr(country), details={"field": "country"})
     return name, country
 
 
@@ -76,7 +77,7 @@ def load_own_token(token_id: int, user: User) -> ApiToken:
     """One of the account's tokens (NotFound for another's or an unknown one: not theirs to know about)."""
     api_token = db.session.get(ApiToken, token_id)
     if api_token is None or api_token.user_id != user.id:
-        raise NotFound("No such token.")
+        raise NotFound(N_("No such token."))
     return api_token
 
 
@@ -84,17 +85,17 @@ def load_token(token_id: int, user: User) -> ApiToken:
     """A token its owner, or any administrator, may revoke (NotFound for anybody else, or an unknown one)."""
     api_token = db.session.get(ApiToken, token_id)
     if api_token is None or (api_token.user_id != user.id and not user.has_role(Role.ADMIN)):
-        raise NotFound("No such token.")
+        raise NotFound(N_("No such token."))
     return api_token
 
 
 def load_account_for_admin(user_id: int, actor: User) -> User:
     """An account, for an administrator (NotAllowed for anybody else; NotFound when there is none)."""
     if not actor.has_role(Role.ADMIN):
-        raise NotAllowed("Only administrators see other accounts' tokens.")
+        raise NotAllowed(N_("Only administrators see other accounts' tokens."))
     account = db.session.get(User, user_id)
     if account is None:
-        raise NotFound("There is no such account.")
+        raise NotFound(N_("There is no such account."))
     return account
 
 

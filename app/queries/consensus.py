@@ -209,14 +209,14 @@ def load_consensus_proposal(proposal_id: int, user: User | None) -> Proposal:
     refused (NotAllowed)."""
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
-        raise NotFound("There is no such proposal.")
+        raise NotFound(N_("There is no such proposal."))
     if is_officer(user):
         return proposal
     evaluator = require_evaluator(user, refusal="Only evaluators and programme officers see consensus reports.")
     assignment = assignment_of(proposal.id, evaluator.id)
     if assignment is None:
-        raise NotFound("There is no such proposal.")
+        raise NotFound(N_("There is no such proposal."))
     load_evaluation(assignment.id, evaluator)
     if not own_report_submitted(assignment):
-        raise NotFound("There is no such proposal.")
+        raise NotFound(N_("There is no such proposal."))
     return proposal

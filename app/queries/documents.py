@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from app.languages import N_
 from app.models import Document, Proposal
 from app.services.errors import NotFound
 from app.storage import get_storage
@@ -14,7 +15,7 @@ def find_document(proposal: Proposal, document_id: int, *, include_removed: bool
     for document in proposal.documents:
         if document.id == document_id and (include_removed or document.removed_at is None):
             return document
-    raise NotFound("There is no such annex.")
+    raise NotFound(N_("There is no such annex."))
 
 
 def open_document(document: Document) -> BinaryIO:

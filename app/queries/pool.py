@@ -101,8 +101,8 @@ def find_evaluator(email: str) -> User:
     """The evaluator account with this e-mail address (officers invite existing evaluator accounts)."""
     user: User | None = db.session.scalar(sa.select(User).where(User.email == normalise_email(email or "")))
     if user is None or not user.has_role(Role.EVALUATOR):
-        raise InvalidInput("There is no evaluator account with this e-mail address; an administrator creates "
-                           "evaluator accounts under Accounts.", details={"field": "email"})
+        raise InvalidInput(N_("There is no evaluator account with this e-mail address; an administrator creates "
+                              "evaluator accounts under Accounts."), details={"field": "email"})
     return user
 
 
@@ -135,5 +135,5 @@ def evaluator_account(user_id: str | int | None) -> User:
     text = str(user_id or "")
     user = db.session.get(User, int(text)) if text.isdigit() and int(text) <= MAX_ID else None
     if user is None:
-        raise NotFound("There is no such evaluator.")
+        raise NotFound(N_("There is no such evaluator."))
     return user

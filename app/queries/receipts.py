@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from app.languages import N_
 from app.models import Proposal, Submission
 from app.queries.eligibility import active_documents
 from app.queries.erasure import erasure_rule_name, proposal_erasure
@@ -84,7 +85,7 @@ def find_submission(proposal: Proposal, version: int) -> Submission:
     for submission in proposal.submissions:
         if submission.version == version:
             return submission
-    raise NotFound(f"There is no submitted version {version}.")
+    raise NotFound(N_("There is no submitted version %(version)s."), version=version)
 
 
 def snapshot_data(submission: Submission) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import REDRESS_GROUNDS, LetterKind, RedressStatus, ReportStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import (
     Assignment,
     AuditEvent,
@@ -305,15 +306,16 @@ def review_preview(request: RedressRequest) -> ReviewPreview | None:
         return None
     in_force = run_in_force(request.call)
     if in_force is None:
-        raise NotReady("No finalised run is in force: the re-evaluated proposal is placed against the outcome in "
-                       "force, so finalise the call's selection first.")
+        raise NotReady(N_("No finalised run is in force: the re-evaluated proposal is placed against the outcome in "
+                          "force, so finalise the call's selection first."))
     rerun = request.rerun
     reference = request.proposal.reference
     first_input, previous_output = json.loads(in_force.input_json), json.loads(in_force.output_json)
     rerun_input, rerun_output = read_json(rerun.input_json), read_json(rerun.output_json)
     in_force_ids, rerun_ids = _reference_ids(first_input), _reference_ids(rerun_input)
     if reference not in in_force_ids or reference not in rerun_ids:
-        raise NotReady(f"{reference} is not in both the run in force and the re-run: re-run the selection.")
+        raise NotReady(N_("%(reference)s is not in both the run in force and the re-run: re-run the selection."),
+                       reference=reference)
     rules, candidates = parse_input({"rules": rerun_input["rules"], "proposals": rerun_input["proposals"]})
     rerun_outcomes = {outcome.id: outcome for outcome in read_output(rerun_output, rules, candidates).proposals}
     by_rerun_id = {rerun_id: ref for ref, rerun_id in rerun_ids.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.languages import N_
 from app.models import User, UserSession
 from app.services.errors import NotFound
 
@@ -19,5 +20,5 @@ def load_session_of(session_id: int, user: User) -> UserSession:
     """One of the user's own sessions; NotFound (404) for another's or one that has ended."""
     row = db.session.get(UserSession, session_id)
     if row is None or row.user_id != user.id:
-        raise NotFound("This session has ended or is not yours.")
+        raise NotFound(N_("This session has ended or is not yours."))
     return row

@@ -283,7 +283,8 @@ def issue_token(user: User, *, label: str = "", days: int | None = None, logging
     longest = int(current_app.config["API_TOKEN_MAX_DAYS"])
     days = int(current_app.config["API_TOKEN_DAYS"]) if days is None else days
     if not 1 <= days <= longest:
-        raise InvalidInput(f"A token lives from 1 to {longest} days.", details={"field": "expires_in_days"})
+        raise InvalidInput(N_("A token lives from 1 to %(longest)d days."), longest=longest,
+                           details={"field": "expires_in_days"})
     token = "egt_" + secrets.token_urlsafe(32)
     api_token = ApiToken(user=user, token_hash=token_digest(token), label=label,
                          expires_at=utcnow() + timedelta(days=days))

@@ -57,15 +57,15 @@ def waive_conflict(assignment: Assignment, *, actor: User, reason: str) -> Assig
     """
     require_officer(actor, to="judge conflicts of interest")
     if assignment.state is AssignmentState.WITHDRAWN:
-        raise InvalidTransition("This assignment was withdrawn; assign the evaluator again instead.")
+        raise InvalidTransition(N_("This assignment was withdrawn; assign the evaluator again instead."))
     if assignment.conflict is not ConflictDeclaration.CONFLICT:
-        raise InvalidTransition("The evaluator declared no conflict on this proposal.")
+        raise InvalidTransition(N_("The evaluator declared no conflict on this proposal."))
     if assignment.conflict_waived_reason:
-        raise InvalidTransition("This conflict was already recorded as not material.")
+        raise InvalidTransition(N_("This conflict was already recorded as not material."))
     reason = (reason or "").strip()
     if len(reason) < MIN_NOTE_LENGTH:
-        raise InvalidInput(f"Give the reason the conflict is not material (at least {MIN_NOTE_LENGTH} characters).",
-                           details={"field": "reason"})
+        raise InvalidInput(N_("Give the reason the conflict is not material (at least %(count)d characters)."),
+                           count=MIN_NOTE_LENGTH, details={"field": "reason"})
     assignment.conflict_waived_reason = reason
     assignment.conflict_waived_by_id = actor.id
     db.session.flush()

@@ -7,9 +7,18 @@ from datetime import datetime
 from app.clock import utcnow
 from app.enums import ConsentKind
 from app.extensions import db
+from app.languages import N_
 from app.models import Call, Consent, Submission, User
 from app.privacy.texts import current_text
 from app.services.errors import InvalidInput
+
+# Said whole for each text (its name is not a fragment to fit into a sentence).
+_TEXT_CHANGED = {
+    ConsentKind.CODE_OF_CONDUCT: N_("The text of the code of conduct and confidentiality changed since your page was "
+                                    "opened. Read it again before you accept it."),
+    ConsentKind.SUBMISSION_DECLARATION: N_("The text of the declaration at submission changed since your page was "
+                                           "opened. Read it again before you accept it."),
+}
 
 
 def check_text_version(kind: ConsentKind, shown: str | None, *, field: str) -> None:
@@ -17,8 +26,7 @@ def check_text_version(kind: ConsentKind, shown: str | None, *, field: str) -> N
     while their page was open): they must read it again. `shown=None` means the current version was shown."""
     current = current_text(kind)
     if shown not in (None, "", current.version):
-        raise InvalidInput(f"The text of the {kind.label.lower()} changed since your page was opened. Read it again "
-                           "before you accept it.", details={"field": field, "current_version": current.version})
+        raise InvalidInput(_TEXT_CHANGED[kind], details={"field": field, "current_version": current.version})
 
 
 def record_consent(user: User, kind: ConsentKind, *, call: Call | None = None,

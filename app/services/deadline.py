@@ -29,8 +29,10 @@ from sqlalchemy.orm import Session
 from app.clock import utcnow
 from app.extensions import db
 from app.formatting import format_local
+from app.languages import N_
 from app.models import Proposal
 from app.services.errors import DeadlinePassed
+from app.translation import current_language
 
 _GUARDS = "eurogrants_deadline_guards"
 
@@ -38,9 +40,11 @@ _GUARDS = "eurogrants_deadline_guards"
 def deadline_passed_error(proposal: Proposal) -> DeadlinePassed:
     """The refusal of a change or a submission after the proposal's deadline, naming it in the call's zone."""
     deadline = proposal.effective_deadline
+    # The deadline as the reader's language writes it (the request's: a page's or the API's).
     return DeadlinePassed(
-        f"The deadline ({format_local(deadline, proposal.call.time_zone)}) has passed: the proposal can no longer be "
-        "changed or submitted.", details={"deadline": deadline.isoformat()})
+        N_("The deadline (%(deadline)s) has passed: the proposal can no longer be changed or submitted."),
+        deadline=format_local(deadline, proposal.call.time_zone, locale=current_language()),
+        details={"deadline": deadline.isoformat()})
 
 
 def guard_commit(proposal: Proposal) -> None:
@@ -60,8 +64,9 @@ def _refuse_commit_after_deadline(session: Session) -> None:
         if now >= deadline:
             session.info.pop(_GUARDS, None)
             raise DeadlinePassed(
-                f"The deadline ({format_local(deadline, time_zone)}) passed while the submission of {reference} was "
-                "being recorded: it was not submitted.", details={"deadline": deadline.isoformat()})
+                N_("The deadline (%(deadline)s) passed while the submission of %(reference)s was being recorded: it "
+                   "was not submitted."), deadline=format_local(deadline, time_zone, locale=current_language()),
+                reference=reference, details={"deadline": deadline.isoformat()})
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -27,6 +27,7 @@ from app.pdf_inspection import PDF_MAGIC, InspectionLimits, inspect_pdf_bytes
 from app.services.audit import record_event
 from app.services.errors import FileTooLarge, InvalidInput
 from app.storage import TooLarge, get_storage
+from app.translation import current_language, gettext
 
 MAX_FILENAME_LENGTH = 120
 MAX_SUPPORT_LETTERS = 20
@@ -44,9 +45,12 @@ def max_upload_bytes() -> int:
 
 
 def too_large_message(limit: int | None = None) -> str:
+    """The refusal of a file over `limit` (the configured one by default), in the language of the request that sent
+    it, its size as that language writes it."""
     limit = limit if limit is not None else max_upload_bytes()
-    return (f"The file is larger than the {human_size(limit)} allowed per annex. Reduce it (for instance by "
-            f"exporting images at a lower resolution) and upload it again.")
+    return gettext("The file is larger than the %(limit)s allowed per annex. Reduce it (for instance by exporting "
+                   "images at a lower resolution) and upload it again.",
+                   limit=human_size(limit, locale=current_language()))
 
 
 def sanitise_filename(name: str | None) -> str:

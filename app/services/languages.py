@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.languages import LANGUAGES, supported_language
+from app.languages import LANGUAGES, N_, supported_language
 from app.models import User
 from app.services.audit import record_event
 from app.services.errors import InvalidInput
@@ -15,7 +15,7 @@ def choose_language(user: User, *, language: str) -> None:
     """
     chosen = supported_language(language)
     if chosen is None or chosen != language:
-        raise InvalidInput(f"Choose one of the languages offered ({', '.join(LANGUAGES)}).",
+        raise InvalidInput(N_("Choose one of the languages offered (%(languages)s)."), languages=", ".join(LANGUAGES),
                            details={"field": "language"})
     if user.language != chosen:
         record_event(user, "user.language_chosen", object_type="user", object_id=user.id,

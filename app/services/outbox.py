@@ -127,7 +127,8 @@ def send_outbox(call: Call, *, actor: User | None) -> SendReport:
     try:
         connection = _connect(current_app.config)
     except (OSError, smtplib.SMTPException) as error:
-        raise InvalidTransition(f"The SMTP server could not be reached: {error}. Nothing was sent.") from error
+        raise InvalidTransition(N_("The SMTP server could not be reached: %(error)s. Nothing was sent."),
+                                error=str(error)) from error
     with contextlib.suppress(OSError, smtplib.SMTPException):
         connection.quit()
     ids = [message.id for message in pending]
@@ -147,7 +148,7 @@ def send_now(recipients: Sequence[str], subject: str, body: str, *, message_id: 
     """
     config = current_app.config
     if not mail_configured():
-        raise InvalidTransition("No SMTP server is configured (MAIL_SERVER): the e-mail could not be sent.")
+        raise InvalidTransition(N_("No SMTP server is configured (MAIL_SERVER): the e-mail could not be sent."))
     email = EmailMessage()
     email["From"] = config.get("MAIL_FROM") or "no-reply@eurogrants.test"
     email["To"] = ", ".join(recipients)

@@ -48,10 +48,11 @@ def _request_reference(actor: User, subject: User, reference: str) -> str:
     registration number), so that the audit trail and the access log say why."""
     reference = " ".join(reference.split())
     if actor.id != subject.id and not reference:
-        raise InvalidInput("Give the reference of the request you answer (e.g. the letter's date or registration "
-                           "number).", details={"field": "request_reference"})
+        raise InvalidInput(N_("Give the reference of the request you answer (e.g. the letter's date or registration "
+                              "number)."), details={"field": "request_reference"})
     if len(reference) > REQUEST_REFERENCE_LIMIT:
-        raise InvalidInput(f"At most {REQUEST_REFERENCE_LIMIT} characters.", details={"field": "request_reference"})
+        raise InvalidInput(N_("At most %(max)d characters."), max=REQUEST_REFERENCE_LIMIT,
+                           details={"field": "request_reference"})
     return reference
 
 
@@ -250,13 +251,13 @@ def erase_account(subject: User, *, actor: User, password: str | None = None,
         if not password_matches(subject, password or ""):
             raise InvalidInput(N_("The password is not right."), details={"field": "password"})
     elif not actor.has_role(Role.ADMIN):
-        raise NotAllowed("Only administrators erase another person's account.")
+        raise NotAllowed(N_("Only administrators erase another person's account."))
     reference = _request_reference(actor, subject, request_reference)
     if erasure_of(ErasureKind.PERSON, subject.id) is not None:
-        raise InvalidTransition("This account is already erased.")
+        raise InvalidTransition(N_("This account is already erased."))
     if subject.has_role(Role.ADMIN) and _other_admins(subject) == 0:
-        raise InvalidTransition("This is the only administrator's account: give another account the administrator "
-                                "role first, or nobody could manage the accounts.")
+        raise InvalidTransition(N_("This is the only administrator's account: give another account the "
+                                   "administrator role first, or nobody could manage the accounts."))
     assessment = assess_erasure(subject, current_app.config)
     entry = erase_person(subject, actor=actor, rule="request", request_reference=reference)
     entry.summary = {**entry.summary, "waiting": assessment.summary()}

@@ -41,6 +41,7 @@ from app.services.errors import (
     NotFound,
 )
 from app.services.receipts import freeze_submission
+from app.translation import current_language, gettext, ngettext
 
 # -- guards ----------------------------------------------------------------------------------------------------
 
@@ -50,13 +51,13 @@ def _is_postgresql() -> bool:
 
 def _require_member(proposal: Proposal, actor: User) -> None:
     if not can_edit_proposal(actor, proposal):
-        raise NotAllowed("Only applicants of the proposal's organisation can change it.")
+        raise NotAllowed(N_("Only applicants of the proposal's organisation can change it."))
 
 
 def _require_editable(proposal: Proposal, actor: User, now: datetime | None = None) -> None:
     _require_member(proposal, actor)
     if proposal.is_withdrawn:
-        raise InvalidTransition("This proposal was withdrawn; withdrawal is final.")
+        raise InvalidTransition(N_("This proposal was withdrawn; withdrawal is final."))
     if proposal.is_past_deadline(now):
         raise deadline_passed_error(proposal)
 
@@ -85,7 +86,7 @@ def _lock_proposal(proposal: Proposal | int) -> tuple[Proposal, int]:
         .execution_options(populate_existing=True)
     ).unique().first()
     if row is None:
-        raise NotFound("There is no such proposal.")
+        raise NotFound(N_("There is no such proposal."))
     return row[0], int(row[1])
 
 
@@ -105,16 +106,17 @@ def create_proposal(call: Call, *, actor: User) -> Proposal:
     Side effects: the proposal and its coordinator row, an audit event.
     """
     if not actor.has_role(Role.APPLICANT):
-        raise NotAllowed("Only applicants start proposals.")
+        raise NotAllowed(N_("Only applicants start proposals."))
     organisation = actor.organisation
     if organisation is None:
-        raise NotAllowed("Your account does not belong to an organisation yet: register yours, or ask to join it, "
-                         "under My organisation.")
+        raise NotAllowed(N_("Your account does not belong to an organisation yet: register yours, or ask to join "
+                            "it, under My organisation."))
     state = call.state()
     if state is CallState.UPCOMING:
-        raise InvalidTransition(f"The call {call.code} is not open yet.")
+        raise InvalidTransition(N_("The call %(code)s is not open yet."), code=call.code)
     if state is CallState.CLOSED:
-        raise DeadlinePassed(f"The call {call.code} closed on {format_local(call.deadline, call.time_zone)}.")
+        raise DeadlinePassed(N_("The call %(code)s closed on %(deadline)s."), code=call.code,
+                             deadline=format_local(call.deadline, call.time_zone, locale=current_language()))
     number = _next_number(call)
     proposal = Proposal(
         call=call, number=number, reference=f"{call.code}-{number:04d}", organisation=organisation,
@@ -132,16 +134,20 @@ def create_proposal(call: Call, *, actor: User) -> Proposal:
 def _refuse_what_cannot_be_stored(proposal: Proposal, changes: ProposalChanges) -> None:
     """InvalidInput naming every field of `changes` that cannot be stored (app.inputs found them, but for the
     number of amounts, which depends on the consortium this save leaves)."""
+    # Written in the language of the request that asked: the API's (the pages' forms send no unknown field).
     if changes.unknown:
-        raise InvalidInput(f"Unknown fields: {', '.join(changes.unknown)}.",
-                           details={"fields": {name: "Unknown field." for name in changes.unknown}})
+        raise InvalidInput(ngettext("Unknown field: %(names)s.", "Unknown fields: %(names)s.", len(changes.unknown),
+                                    names=", ".join(changes.unknown)),
+                           details={"fields": {name: gettext("Unknown field.") for name in changes.unknown}})
     problems = dict(changes.problems)
     if changes.amounts is not UNSET:
         expected = len(changes.partners) + 1 if changes.partners is not UNSET else len(proposal.partners)
         if len(changes.amounts) != expected:
-            problems["amounts"] = f"Give one amount per partner ({expected})."
+            problems["amounts"] = gettext("Give one amount per partner (%(count)d).", count=expected)
     if problems:
-        raise InvalidInput.naming(problems, several="fields cannot be saved")
+        raise InvalidInput.naming(problems, several="fields cannot be saved", summary=ngettext(
+            "%(num)d field cannot be saved: %(first)s", "%(num)d fields cannot be saved: %(first)s", len(problems),
+            first=next(iter(problems.values()))))
 
 
 def _claim_version(proposal: Proposal, base_version: int, actor: User) -> int:
@@ -169,10 +175,15 @@ def _conflict(proposal: Proposal, base_version: int) -> EditConflict:
         sa.select(Proposal.edit_version, Proposal.updated_at, User.full_name)
         .outerjoin(User, User.id == Proposal.updated_by_id).where(Proposal.id == proposal.id)
     ).one()
+    saved_at = format_local(current.updated_at, proposal.call.time_zone, locale=current_language())
+    if current.full_name:
+        message = N_("%(name)s saved this proposal at %(saved_at)s, after you opened it. Nothing was overwritten: "
+                     "compare both versions and save yours again if it should replace theirs.")
+    else:
+        message = N_("Someone saved this proposal at %(saved_at)s, after you opened it. Nothing was overwritten: "
+                     "compare both versions and save yours again if it should replace theirs.")
     return EditConflict(
-        f"{current.full_name or 'Someone'} saved this proposal at "
-        f"{format_local(current.updated_at, proposal.call.time_zone)}, after you opened it. Nothing was "
-        "overwritten: compare both versions and save yours again if it should replace theirs.",
+        message, name=current.full_name, saved_at=saved_at,
         details={"your_version": base_version, "current_version": current.edit_version,
                  "saved_by": current.full_name, "saved_at": current.updated_at.isoformat()})
 
@@ -291,19 +302,21 @@ def submit_proposal_id(proposal_id: int, *, actor: User, base_version: int | Non
     """
     proposal, last_version = _lock_proposal(proposal_id)
     if not can_edit_proposal(actor, proposal):
-        raise NotFound("There is no such proposal.")
+        raise NotFound(N_("There is no such proposal."))
     _require_editable(proposal, actor)
     check_text_version(ConsentKind.SUBMISSION_DECLARATION, declaration_version, field="confirm")
     if base_version is not None and base_version != proposal.edit_version:
-        raise EditConflict(
+        raise EditConflict(N_(
             "The proposal changed since you opened it (another tab or a colleague saved it). Review it, then "
-            "submit again.", details={"your_version": base_version, "current_version": proposal.edit_version})
+            "submit again."), details={"your_version": base_version, "current_version": proposal.edit_version})
     checklist = check_proposal(proposal)
     if not checklist.ok:
         failures = checklist.failures
-        raise IneligibleProposal(
-            f"The proposal cannot be submitted yet: {len(failures)} check{'s' if len(failures) != 1 else ''} "
-            "failed.", details={"failures": [check.as_dict() for check in failures]})
+        # Counted in the language of the request that asked (a page's or the API's).
+        raise IneligibleProposal(ngettext(
+            "The proposal cannot be submitted yet: %(num)d check failed.",
+            "The proposal cannot be submitted yet: %(num)d checks failed.", len(failures)),
+            details={"failures": [check.as_dict() for check in failures]})
     version = last_version + 1  # read after the lock: a resubmission committed while we waited is counted
     # The server time of the submission: every lock is held and every check passed.
     submitted_at = utcnow()
@@ -376,8 +389,9 @@ def grant_extension(proposal: Proposal, *, actor: User, deadline: datetime, reas
         raise InvalidTransition(N_("This proposal was withdrawn; an extension would change nothing."))
     call = proposal.call
     if deadline <= call.deadline:
-        raise InvalidInput(f"The new deadline must be later than the call's "
-                           f"({format_local(call.deadline, call.time_zone)}).", details={"field": "deadline"})
+        raise InvalidInput(N_("The new deadline must be later than the call's (%(deadline)s)."),
+                           deadline=format_local(call.deadline, call.time_zone, locale=current_language()),
+                           details={"field": "deadline"})
     if deadline <= utcnow():
         raise InvalidInput(N_("The new deadline must be in the future."), details={"field": "deadline"})
     previous = proposal.extended_deadline

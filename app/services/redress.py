@@ -17,12 +17,12 @@ from app.clock import utcnow
 from app.enums import (
     REDRESS_GROUNDS,
     AssignmentState,
+    CallKind,
     LetterKind,
     RedressGround,
     RedressStatus,
     ReportStatus,
     RunStatus,
-    letter_kind_label,
 )
 from app.extensions import db
 from app.formatting import format_local
@@ -57,8 +57,27 @@ from app.services.errors import (
 from app.services.evaluator_mail import queue_assignment_notices
 from app.services.selection import DECIDE, finalise_run, lock_call, next_run_number, run_selection
 from app.storage import get_storage
-from app.translation import current_language
+from app.translation import current_language, gettext, ngettext
 from scoring import canonical_json, decision_to_dict, selection_to_dict
+
+# A letter named inside a sentence, with its article: "is a reserve list letter, not a rejection letter".
+_LETTER_IN_SENTENCE = {
+    (LetterKind.AWARD, CallKind.GRANT): N_("an award letter"),
+    (LetterKind.RESERVE, CallKind.GRANT): N_("a reserve list letter"),
+    (LetterKind.REJECTION, CallKind.GRANT): N_("a rejection letter"),
+    (LetterKind.INELIGIBLE, CallKind.GRANT): N_("an ineligibility letter"),
+    (LetterKind.AWARD, CallKind.EVENT): N_("an acceptance letter"),
+    (LetterKind.RESERVE, CallKind.EVENT): N_("a waiting list letter"),
+    (LetterKind.REJECTION, CallKind.EVENT): N_("a non-acceptance letter"),
+    (LetterKind.INELIGIBLE, CallKind.EVENT): N_("an ineligibility letter"),
+    (LetterKind.REDRESS_REPLY, CallKind.GRANT): N_("an evaluation review reply"),
+    (LetterKind.REDRESS_REPLY, CallKind.EVENT): N_("an evaluation review reply"),
+}
+
+
+def _letter_in_sentence(kind: LetterKind, call_kind: CallKind) -> str:
+    """The letter's name with its article in the language of the request that asked (a page's or the API's)."""
+    return gettext(_LETTER_IN_SENTENCE[(kind, call_kind)])
 
 
 def file_redress_request(proposal: Proposal, *, actor: User | None, stage: LetterKind, ground: RedressGround,
@@ -83,7 +102,7 @@ def file_redress_request(proposal: Proposal, *, actor: User | None, stage: Lette
                                "proposal and decision."), filed=filed)
     window = redress_window(letter, proposal.call)
     if window is None:  # not reached: _letter_of_stage found a published letter of a reviewable kind
-        raise InvalidTransition("This letter opens no review.")
+        raise InvalidTransition(N_("This letter opens no review."))
     now = utcnow()
     if not window.is_open(now):
         closed = format_local(window.closes_at, proposal.call.time_zone, locale=current_language())
@@ -118,31 +137,34 @@ def _letter_of_stage(proposal: Proposal, stage: LetterKind) -> Letter:
                                    "one."))
     call_kind = proposal.call.kind
     if letter.kind not in REDRESS_GROUNDS:
-        raise InvalidTransition(f"The proposal's letter is an {letter_kind_label(letter.kind, call_kind).lower()}: "
-                                "only ineligibility, rejection and reserve list decisions may be reviewed.")
+        raise InvalidTransition(N_("The proposal's letter is %(kind)s: only ineligibility, rejection and reserve list "
+                                   "decisions may be reviewed."), kind=_letter_in_sentence(letter.kind, call_kind))
     if letter.kind is not stage:
         raise InvalidTransition(
-            f"The proposal's letter in force is a {letter_kind_label(letter.kind, call_kind).lower()}, not a "
-            f"{letter_kind_label(stage, call_kind).lower()}: a request is about the decision it announces.",
-            details={"field": "stage"})
+            N_("The proposal's letter in force is %(kind)s, not %(stage)s: a request is about the decision it "
+               "announces."), kind=_letter_in_sentence(letter.kind, call_kind),
+            stage=_letter_in_sentence(stage, call_kind), details={"field": "stage"})
     return letter
 
 
 def _check_grounds(stage: LetterKind, ground: RedressGround, grounds_text: str) -> None:
+    # Each field's message is written in the language of the request that asked (the page's or the API's).
     problems: dict[str, str] = {}
     if ground not in REDRESS_GROUNDS[stage]:
-        problems["ground"] = ("An ineligibility decision is reviewed on its eligibility check only."
+        problems["ground"] = (gettext("An ineligibility decision is reviewed on its eligibility check only.")
                               if stage is LetterKind.INELIGIBLE else
-                              "An evaluated proposal passed its eligibility check: point to the evaluation procedure "
-                              "or to scores that contradict their comments.")
+                              gettext("An evaluated proposal passed its eligibility check: point to the evaluation "
+                                      "procedure or to scores that contradict their comments."))
     length = len(grounds_text.strip())
     if length < MIN_REDRESS_GROUNDS:
-        problems["grounds_text"] = (f"Say what went wrong in at least {MIN_REDRESS_GROUNDS} characters: which step, "
-                                    "and how it could change the decision.")
+        problems["grounds_text"] = gettext("Say what went wrong in at least %(min)d characters: which step, and how "
+                                           "it could change the decision.", min=MIN_REDRESS_GROUNDS)
     elif length > MAX_REDRESS_GROUNDS:
-        problems["grounds_text"] = f"At most {MAX_REDRESS_GROUNDS} characters."
+        problems["grounds_text"] = gettext("At most %(max)d characters.", max=MAX_REDRESS_GROUNDS)
     if problems:
-        raise InvalidInput.naming(problems, several="problems with the request")
+        raise InvalidInput.naming(problems, several="problems with the request", summary=ngettext(
+            "%(num)d problem with the request: %(first)s", "%(num)d problems with the request: %(first)s",
+            len(problems), first=next(iter(problems.values()))))
 
 
 def check_committee_member(request: RedressRequest, actor: User | None) -> User:
@@ -150,10 +172,11 @@ def check_committee_member(request: RedressRequest, actor: User | None) -> User:
     part in the evaluation of the proposal (`app.queries.redress.evaluation_participants`); NotAllowed otherwise."""
     require_officer(actor, to="review an evaluation")
     if actor is None:  # not reached: require_officer refuses the system without `unattended`
-        raise NotAllowed("Only programme officers and administrators review an evaluation.")
+        raise NotAllowed(N_("Only programme officers and administrators review an evaluation."))
     if actor.id in evaluation_participants(request.proposal):
-        raise NotAllowed("You took part in the evaluation of this proposal (you screened it, evaluated it, changed its "
-                         "evaluators or handled its consensus): the review committee is made of officers who did not.")
+        raise NotAllowed(N_("You took part in the evaluation of this proposal (you screened it, evaluated it, changed "
+                            "its evaluators or handled its consensus): the review committee is made of officers who "
+                            "did not."))
     return actor
 
 
@@ -191,15 +214,24 @@ def _publish_reply(request: RedressRequest, rendered: RenderedLetter, *, by: Use
     return reply
 
 
+# A decided request's outcome, said whole in each language (not built from its label).
+_ALREADY_DECIDED = {
+    RedressStatus.REJECTED: N_("This request was already decided: rejected: the decision stands."),
+    RedressStatus.UPHELD: N_("This request was already decided: upheld: the proposal is being re-evaluated."),
+    RedressStatus.FILED: N_("This request is awaiting the review committee."),  # not reached: FILED is not decided
+}
+
+
 def _check_decision(request: RedressRequest, actor: User | None, assessment: str) -> tuple[User, str]:
     """The committee member deciding and the assessment, stripped; refused as `reject_redress_request` says."""
     member = check_committee_member(request, actor)
     if request.status is not RedressStatus.FILED:
-        raise InvalidTransition(f"This request was already decided: {request.status.label.lower()}.")
+        raise InvalidTransition(_ALREADY_DECIDED[request.status])
     assessment = assessment.strip()
     if not MIN_REDRESS_GROUNDS <= len(assessment) <= MAX_REDRESS_GROUNDS:
-        raise InvalidInput(f"Give the committee's reasons in {MIN_REDRESS_GROUNDS} to {MAX_REDRESS_GROUNDS} "
-                           "characters: they are the reply letter's.", details={"field": "assessment"})
+        raise InvalidInput(N_("Give the committee's reasons in %(min)d to %(max)d characters: they are the reply "
+                              "letter's."), min=MIN_REDRESS_GROUNDS, max=MAX_REDRESS_GROUNDS,
+                           details={"field": "assessment"})
     return member, assessment
 
 
@@ -214,8 +246,8 @@ def uphold_redress_request(request: RedressRequest, *, actor: User | None, asses
     """
     member, assessment = _check_decision(request, actor, assessment)
     if request.stage is LetterKind.INELIGIBLE:
-        raise InvalidTransition("An upheld review of an ineligibility decision calls for a new eligibility check, not "
-                                "a re-evaluation: record it on the proposal's screening.")
+        raise InvalidTransition(N_("An upheld review of an ineligibility decision calls for a new eligibility check, "
+                                   "not a re-evaluation: record it on the proposal's screening."))
     decided = utcnow().replace(microsecond=0)
     reason = f"Re-evaluation ordered by the evaluation review {request.proposal.reference}-R{request.id}."
     withdrawn = list(db.session.scalars(sa.select(Assignment).where(
@@ -246,15 +278,16 @@ def assign_reevaluators(request: RedressRequest, *, actor: User | None) -> list[
     require_officer(actor, to="assign evaluators")
     assert actor is not None  # noqa: S101 - require_officer refuses the system without `unattended`
     if request.status is not RedressStatus.UPHELD:
-        raise InvalidTransition("Only an upheld request orders a re-evaluation.")
+        raise InvalidTransition(N_("Only an upheld request orders a re-evaluation."))
     proposal = request.proposal
     ever = frozenset(db.session.scalars(sa.select(Assignment.evaluator_id).where(
         Assignment.proposal_id == proposal.id)))
     now = utcnow()
     created = fill_gaps(proposal.call, actor=actor, only={proposal.id}, exclude={proposal.id: ever}, now=now).created
     if not created:
-        raise InvalidTransition(f"The re-evaluation already has its {proposal.call.evaluators_per_proposal} "
-                                "evaluators.")
+        raise InvalidTransition(ngettext("The re-evaluation already has its %(num)d evaluator.",
+                                         "The re-evaluation already has its %(num)d evaluators.",
+                                         proposal.call.evaluators_per_proposal))
     for assignment in created:
         assignment.state, assignment.published_at = AssignmentState.PUBLISHED, now
     db.session.flush()
@@ -274,11 +307,11 @@ def rerun_after_review(request: RedressRequest, *, actor: User | None) -> Select
     """
     require_officer(actor, to=DECIDE)
     if request.status is not RedressStatus.UPHELD:
-        raise InvalidTransition("Only an upheld request's re-evaluation re-runs the ranking and selection.")
+        raise InvalidTransition(N_("Only an upheld request's re-evaluation re-runs the ranking and selection."))
     reevaluated = consensus_of(request.proposal)
     if reevaluated is None or reevaluated.status is not ReportStatus.APPROVED:
-        raise NotReady("The re-evaluation's consensus is not approved yet: the ranking and selection are re-run "
-                       "with it once it is.")
+        raise NotReady(N_("The re-evaluation's consensus is not approved yet: the ranking and selection are re-run "
+                          "with it once it is."))
     call = request.proposal.call
     in_force = run_in_force(call)
     options = None if in_force is None else SelectionOptions.from_values(
@@ -310,17 +343,17 @@ def close_redress_request(request: RedressRequest, *, actor: User | None, token:
     require_officer(actor, to=DECIDE)
     assert actor is not None  # noqa: S101 - require_officer refuses the system without `unattended`
     if request.status is not RedressStatus.UPHELD:
-        raise InvalidTransition("Only an upheld request is closed with the outcome of its re-evaluation.")
+        raise InvalidTransition(N_("Only an upheld request is closed with the outcome of its re-evaluation."))
     if request.is_closed:
-        raise InvalidTransition("This request is already closed: its outcome is confirmed and its letter issued.")
+        raise InvalidTransition(N_("This request is already closed: its outcome is confirmed and its letter issued."))
     lock_call(request.call_id)
     preview = review_preview(request)
     if preview is None:
-        raise NotReady("Re-run the ranking and selection with the re-evaluation's consensus first: the outcome is "
-                       "decided from that re-run.")
+        raise NotReady(N_("Re-run the ranking and selection with the re-evaluation's consensus first: the outcome "
+                          "is decided from that re-run."))
     if token != preview.token:
-        raise StalePreview("The outcome shown is out of date (the run in force or the re-run changed since): open "
-                           "the request again and confirm the outcome it shows now.")
+        raise StalePreview(N_("The outcome shown is out of date (the run in force or the re-run changed since): open "
+                              "the request again and confirm the outcome it shows now."))
     reference = f"{request.proposal.reference}-R{request.id}"
     run = _apply_review(preview, actor, reference) if preview.decision.outcome != "unchanged" else None
     decided = utcnow().replace(microsecond=0)

@@ -17,6 +17,7 @@ from flask import current_app
 from app import counters
 from app.clock import utcnow
 from app.extensions import db
+from app.languages import N_
 from app.models import User, UserSession
 from app.queries.accounts import token_digest
 from app.services.audit import record_event
@@ -82,7 +83,7 @@ def resume_session(user_id: int, token: str) -> UserSession | None:
 def end_session(row: UserSession, *, actor: User) -> None:
     """End one session of the actor's own (log-out, or "End" on another device). Side effects: deletion, audit."""
     if row.user_id != actor.id:
-        raise NotAllowed("This is not one of your sessions.")
+        raise NotAllowed(N_("This is not one of your sessions."))
     record_event(actor, "session.ended", object_type="user_session", object_id=row.id)
     db.session.delete(row)
     db.session.flush()

@@ -53,11 +53,19 @@ def offer_transfers(call: Call, *, actor: User | None) -> list[TransferOffer]:
     return offers
 
 
+# An answered offer, said whole for each answer.
+_ANSWERED = {
+    OfferStatus.ACCEPTED: N_("This offer was already accepted."),
+    OfferStatus.DECLINED: N_("This offer was already declined."),
+    OfferStatus.OFFERED: N_("This offer was already offered."),  # not reached: an open offer can be answered
+}
+
+
 def _check_can_answer(offer: TransferOffer, actor: User) -> None:
     if actor.organisation_id is None or offer.proposal.organisation_id != actor.organisation_id:
-        raise NotAllowed("Only the applicant organisation can answer this offer.")
+        raise NotAllowed(N_("Only the applicant organisation can answer this offer."))
     if offer.status is not OfferStatus.OFFERED:
-        raise InvalidTransition(f"This offer was already {offer.status.value}.")
+        raise InvalidTransition(_ANSWERED[offer.status])
 
 
 def decline_offer(offer: TransferOffer, *, actor: User) -> None:

@@ -33,6 +33,7 @@ CODE_WINDOW_SECONDS = 15 * 60
 STEP_SECONDS = 30
 # Steps accepted on either side of the current one.
 TOLERANCE_STEPS = 1
+WRONG_AUTHENTICATOR_CODE = N_("That code did not work. Enter the 6-digit code your authenticator app shows now.")
 WRONG_CODE = N_("That code did not work. Enter the 6-digit code your authenticator app shows now, or a recovery "
                 "code.")
 CODE_LOCKED = N_("Too many wrong codes for this account. Try again in 15 minutes, or ask an administrator.")
@@ -98,7 +99,7 @@ def start_enrolment(user: User) -> str:
 
     Side effects: the pending secret replaces any earlier pending one. Refused when two-factor sign-in is on."""
     if user.has_two_factor:
-        raise InvalidTransition("Two-factor sign-in is already on for your account.")
+        raise InvalidTransition(N_("Two-factor sign-in is already on for your account."))
     user.totp_secret = pyotp.random_base32()
     user.totp_last_step = None
     db.session.flush()
@@ -109,12 +110,12 @@ def confirm_enrolment(user: User, *, code: str) -> list[str]:
     """Turn two-factor sign-in on once a code from the authenticator matches the pending secret; returns the new
     recovery codes (to show once). Side effects: confirmation time, recovery codes, audit event."""
     if user.has_two_factor:
-        raise InvalidTransition("Two-factor sign-in is already on for your account.")
+        raise InvalidTransition(N_("Two-factor sign-in is already on for your account."))
     if user.totp_secret is None:
-        raise InvalidTransition("Start the set-up first: the page then shows the secret for your app.")
+        raise InvalidTransition(N_("Start the set-up first: the page then shows the secret for your app."))
     if not _accept_totp(user, user.totp_secret, code):
-        raise InvalidInput("That code does not match. Check that your app shows the Eurogrants entry just added "
-                           "and enter its current 6-digit code.", details={"field": "code"})
+        raise InvalidInput(N_("That code does not match. Check that your app shows the Eurogrants entry just added "
+                              "and enter its current 6-digit code."), details={"field": "code"})
     user.totp_confirmed_at = utcnow()
     codes = _new_recovery_codes(user)
     record_event(user, "user.two_factor_enabled", object_type="user", object_id=user.id)
@@ -139,7 +140,7 @@ def verify_second_factor(user: User, code: str) -> bool:
     accepted step or the used recovery code is recorded, and a used recovery code is audited. A success clears the
     count."""
     if not user.has_two_factor or user.totp_secret is None:
-        raise InvalidTransition("Two-factor sign-in is not on for this account.")
+        raise InvalidTransition(N_("Two-factor sign-in is not on for this account."))
     key = f"second-factor:{user.id}"
     if counters.count_attempt(key, window_seconds=CODE_WINDOW_SECONDS) > CODE_ATTEMPTS:
         raise LoginLocked(CODE_LOCKED)
@@ -158,9 +159,9 @@ def regenerate_recovery_codes(user: User, *, code: str) -> list[str]:
 
     Side effects: the codes replaced, the accepted step, audit event."""
     if not user.has_two_factor or user.totp_secret is None:
-        raise InvalidTransition("Two-factor sign-in is not on for your account.")
+        raise InvalidTransition(N_("Two-factor sign-in is not on for your account."))
     if not _accept_totp(user, user.totp_secret, code):
-        raise InvalidInput(WRONG_CODE.replace(", or a recovery code", ""), details={"field": "code"})
+        raise InvalidInput(WRONG_AUTHENTICATOR_CODE, details={"field": "code"})
     codes = _new_recovery_codes(user)
     record_event(user, "user.recovery_codes_regenerated", object_type="user", object_id=user.id)
     return codes
@@ -172,9 +173,9 @@ def disable_two_factor(user: User, *, password: str, code: str) -> None:
     An officer or administrator is sent to enrol again before their next page. Side effects: secret and recovery
     codes deleted, audit event."""
     if not user.has_two_factor or user.totp_secret is None:
-        raise InvalidTransition("Two-factor sign-in is not on for your account.")
+        raise InvalidTransition(N_("Two-factor sign-in is not on for your account."))
     if not password_matches(user, password):
-        raise InvalidInput("That is not your password.", details={"field": "password"})
+        raise InvalidInput(N_("That is not your password."), details={"field": "password"})
     if not (_accept_totp(user, user.totp_secret, code) or _use_recovery_code(user, code)):
         raise InvalidInput(WRONG_CODE, details={"field": "code"})
     user.totp_secret = None

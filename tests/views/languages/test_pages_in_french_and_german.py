@@ -208,6 +208,14 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("officer", "/manage/calls/ZV-SEL/runs/1/promote", {"note": "Zeta."}),
     ("officer", "/manage/calls/ZV-SEL/runs/2/promote", {}),
     ("officer", "/manage/calls/ZV-SEL/offers", {}),
+    # The proposal service's refusals a page flashes: a withdrawal after the deadline, a proposal started in a closed
+    # call or by an applicant with no organisation yet.
+    ("applicant", "/applicant/proposals/{closed}/withdraw", {"confirm": "y"}),
+    ("applicant", "/applicant/calls/{mission}/proposals", {}),
+    ("newcomer", "/applicant/calls/{call}/proposals", {}),
+    # The evaluation review's re-evaluation steps, asked of a request the committee has not upheld.
+    *[("officer", f"/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{{review}}/{step}", data)
+      for step, data in (("reevaluators", {}), ("rerun", {}), ("outcome", {"token": "stale"}))],
 ]
 
 
