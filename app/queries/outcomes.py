@@ -253,7 +253,7 @@ def _scored(document: Mapping[str, Any]) -> tuple[Rules, list[Candidate], dict[s
     try:
         rules, candidates, selection = select_any(document)
     except ScoringInvalidInput as error:
-        raise InvalidInput(f"The selection input is invalid: {error}",
+        raise InvalidInput(N_("The selection input is invalid: %(problem)s"), problem=str(error),
                            details={"proposal": error.proposal_id, "field": error.field}) from error
     output = selection_to_dict(selection)
     # Read back from the output document, as a stored run is: a page shows the figures as the output writes them.

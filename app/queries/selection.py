@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from app.enums import CallState, Decision, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import (
     CURRENT_CONSENSUS,
     Assessment,
@@ -81,12 +82,12 @@ class SelectionOptions:
         size = base.reserve_size if reserve_size is None else reserve_size
         cover = base.coverage if coverage is None else coverage
         if policy not in POLICIES:
-            raise InvalidInput("The budget policy is skip or stop.", details={"field": "budget_policy"})
+            raise InvalidInput(N_("The budget policy is skip or stop."), details={"field": "budget_policy"})
         if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_RESERVE_SIZE:
-            raise InvalidInput(f"The reserve list holds 0 to {MAX_RESERVE_SIZE} proposals.",
+            raise InvalidInput(N_("The reserve list holds 0 to %(most)s proposals."), most=MAX_RESERVE_SIZE,
                                details={"field": "reserve_size"})
         if cover and call.coverage_field is None:
-            raise InvalidInput("This call has no coverage rule (no field to cover).", details={"field": "coverage"})
+            raise InvalidInput(N_("This call has no coverage rule (no field to cover)."), details={"field": "coverage"})
         return cls(policy, size, bool(cover))
 
     @classmethod
@@ -322,7 +323,7 @@ def call_rules(call: Call) -> Rules:
     try:
         return parse_rules(rules_document(call, SelectionOptions.defaults(call)))
     except ScoringInvalidInput as error:
-        raise InvalidInput(f"The call's rules are not valid: {error}") from error
+        raise InvalidInput(N_("The call's rules are not valid: %(problem)s"), problem=str(error)) from error
 
 
 def describe_call_rules(call: Call) -> list[str]:
