@@ -8,9 +8,9 @@ from werkzeug.wrappers import Response
 
 from app.applicant import bp
 from app.queries.access import load_offer
-from app.translation import gettext
 from app.queries.transfer import offers_for
 from app.services.transfer import accept_offer, decline_offer
+from app.translation import gettext
 from app.web.access import current_actor
 from app.web.transaction import command
 from forms.selection import ConfirmForm
