@@ -178,6 +178,8 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     # The applicant's side of the offer ZV-SESS-1 sent: the list and the offer to answer.
     ("applicant", "/applicant/offers", 200),
     ("applicant", "/applicant/offers/{offer}", 200),
+    # The accessibility statement (the model statement of Implementing Decision (EU) 2018/1523, in each language).
+    *[(who, "/accessibility", 200) for who in ("anonymous", "applicant")],
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
