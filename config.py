@@ -155,9 +155,9 @@ class Config:
     # The accessibility statement (/accessibility, as the Web Accessibility Directive requires): who answers
     # feedback, and the body a person can turn to when the answer does not satisfy them.
     ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "accessibility@eurogrants.test")
-    ACCESSIBILITY_ENFORCEMENT_BODY = os.environ.get("ACCESSIBILITY_ENFORCEMENT_BODY", "the European Ombudsman")
-    ACCESSIBILITY_ENFORCEMENT_URL = os.environ.get(
-        "ACCESSIBILITY_ENFORCEMENT_URL", "https://www.ombudsman.europa.eu/en/make-a-complaint")
+    # Empty: the European Ombudsman, named and linked in the reader's language.
+    ACCESSIBILITY_ENFORCEMENT_BODY = os.environ.get("ACCESSIBILITY_ENFORCEMENT_BODY", "")
+    ACCESSIBILITY_ENFORCEMENT_URL = os.environ.get("ACCESSIBILITY_ENFORCEMENT_URL", "")
 
 
 class ProductionConfig(Config):

@@ -10,6 +10,7 @@ from app.applicant import bp
 from app.queries.access import load_offer
 from app.queries.transfer import offers_for
 from app.services.transfer import accept_offer, decline_offer
+from app.translation import gettext
 from app.web.access import current_actor
 from app.web.transaction import command
 from forms.selection import ConfirmForm
@@ -31,7 +32,7 @@ def transfer_answer(offer_id: int, answer: str) -> Response:
     offer = load_offer(offer_id, current_actor())
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash("The form expired; please answer again.", "error")
+        flash(gettext("The form expired; please answer again."), "error")
         return redirect(url_for("applicant.transfer_offer", offer_id=offer.id))
     with command() as outcome:
         if answer == "accept":
@@ -39,7 +40,8 @@ def transfer_answer(offer_id: int, answer: str) -> Response:
         else:
             decline_offer(offer, actor=current_actor())
     if outcome.ok and answer == "accept":
-        flash(f"Accepted: {copy.reference} is now submitted to {offer.target_call.code}.", "success")
+        flash(gettext("Accepted: %(reference)s is now submitted to %(call)s.", reference=copy.reference,
+                call=offer.target_call.code), "success")
     elif outcome.ok:
-        flash("Declined: the proposal stays where it is.", "success")
+        flash(gettext("Declined: the proposal stays where it is."), "success")
     return redirect(url_for("applicant.transfer_offer", offer_id=offer.id))

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, current_app, render_template, send_from_directory
 
 from app.clock import utcnow
 from app.enums import DocumentKind
+from app.formatting import format_day
 from app.public import bp
 from app.queries.access import load_visible_call
 from app.queries.calls import calls_open_and_other
 from app.queries.eligibility import allowed_types, annex_kinds
 from app.queries.personal_data import privacy_statement
-from app.translation import gettext
+from app.translation import current_language, gettext
 from app.web.access import signed_in_actor
+
+# The day the accessibility statement was last reviewed against the pages (the model statement asks for it).
+ACCESSIBILITY_STATEMENT_PREPARED = date(2026, 12, 2)
+OMBUDSMAN_COMPLAINTS = "https://www.ombudsman.europa.eu/{language}/make-a-complaint"
 
 
 @bp.get("/")
@@ -61,7 +68,11 @@ def call_privacy(code: str) -> str:
 def accessibility() -> str:
     """The accessibility statement the Web Accessibility Directive (EU) 2016/2102 asks of public-sector sites."""
     config = current_app.config
+    language = current_language()
+    # Unless the operator names another body, the Ombudsman, named and linked in the reader's language.
+    body = config["ACCESSIBILITY_ENFORCEMENT_BODY"] or gettext("the European Ombudsman")
+    url = config["ACCESSIBILITY_ENFORCEMENT_URL"] or OMBUDSMAN_COMPLAINTS.format(language=language)
     return render_template(
-        "public/accessibility.html", contact=config["ACCESSIBILITY_CONTACT_EMAIL"],
-        enforcement_body=config["ACCESSIBILITY_ENFORCEMENT_BODY"],
-        enforcement_url=config["ACCESSIBILITY_ENFORCEMENT_URL"], letters_tagged=config["LETTER_PDF_TAGS"])
+        "public/accessibility.html", contact=config["ACCESSIBILITY_CONTACT_EMAIL"], enforcement_body=body,
+        enforcement_url=url, letters_tagged=config["LETTER_PDF_TAGS"],
+        prepared_on=format_day(ACCESSIBILITY_STATEMENT_PREPARED, locale=language))

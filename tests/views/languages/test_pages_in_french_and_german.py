@@ -175,6 +175,11 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/calls/ZV-SEL/ties/resolve?refs={tie_refs}", 200),
     ("officer", "/manage/calls/ZV-SEL/runs/1/promote", 200),
     *[("officer", f"/manage/calls/{call}/offers", 200) for call in ("ZV-SESS-1", "ZV-SESS-2", "ZV-SEL")],
+    # The applicant's side of the offer ZV-SESS-1 sent: the list and the offer to answer.
+    ("applicant", "/applicant/offers", 200),
+    ("applicant", "/applicant/offers/{offer}", 200),
+    # The accessibility statement (the model statement of Implementing Decision (EU) 2018/1523, in each language).
+    *[(who, "/accessibility", 200) for who in ("anonymous", "applicant")],
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -394,9 +399,9 @@ def _selection_world(applicant: User, officer: User) -> dict[str, Any]:
         run = run_selection(sessions, actor=officer)
         finalise_run(run, actor=officer, token=finalise_preview(run).token)
         if code == "ZV-SESS-1":
-            offer_transfers(sessions, actor=officer)
+            offers = offer_transfers(sessions, actor=officer)
     db.session.commit()
-    return {"tie_refs": ",".join(sorted(tie)), "tie_resolution": revoked.id}
+    return {"tie_refs": ",".join(sorted(tie)), "tie_resolution": revoked.id, "offer": offers[0].id}
 
 
 def _client(app: Flask, who: str, world: dict[str, Any], login: Callable[..., FlaskClient],
@@ -430,3 +435,21 @@ def test_the_refusal_has_no_english_left(app: Flask, world: dict[str, Any], logi
     html = response.get_data(as_text=True)
     assert 'class="error' in html or 'flash-error' in html
     assert english_left(html, language, user_content=USER_CONTENT + world["proposals"] + list(data.values())) == []
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_an_offer_is_answered_and_answered_again_in_the_language(
+        app: Flask, world: dict[str, Any], login: Callable[..., FlaskClient], answer: str, language: str) -> None:
+    """The applicant answers the world's offer (its message, the accepted copy or the declined state) and then tries
+    to answer it the other way (the refusal): no English left on either page."""
+    client = _client(app, "applicant", world, login, language)
+    answered = client.post(f"/applicant/offers/{world['offer']}/{answer}", follow_redirects=True)
+    html = answered.get_data(as_text=True)
+    assert "flash-success" in html
+    assert english_left(html, language, user_content=USER_CONTENT + world["proposals"]) == []
+    other = "decline" if answer == "accept" else "accept"
+    refused = client.post(f"/applicant/offers/{world['offer']}/{other}", follow_redirects=True)
+    html = refused.get_data(as_text=True)
+    assert "flash-error" in html
+    assert english_left(html, language, user_content=USER_CONTENT + world["proposals"]) == []

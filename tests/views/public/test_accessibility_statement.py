@@ -13,7 +13,7 @@ def test_every_page_links_to_the_accessibility_statement(client) -> None:  # typ
                          client.get(path).get_data(as_text=True), re.S)
 
 
-@pytest.mark.parametrize(("tagged", "says"), [(False, "PDF files without\n      tags on this site"),
+@pytest.mark.parametrize(("tagged", "says"), [(False, "PDF files without tags on this site"),
                                               (True, "tagged the same way")])
 def test_the_statement_has_the_parts_the_model_statement_requires(client, app, monkeypatch, tagged: bool,  # type: ignore[no-untyped-def]
                                                                   says: str) -> None:
