@@ -153,6 +153,8 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/ranking?sort=total&dir=desc&outcome=selected", 200),
     ("officer", "/manage/calls/ZV-EVAL/ranking", 200),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1", 200),
+    # A call's own texts in French and German (the English beside each field is user content).
+    ("officer", "/manage/calls/{call}/texts", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -177,6 +179,8 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "incoherence", "grounds_text": "Too short."}),
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "eligibility_check", "grounds_text": ""}),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{review}", {"assessment": "Too short."}),
+    ("officer", "/manage/calls/{call}/texts", {"fr-title": "Zeta " * 61, "de-criteria-0-key": "relevance",
+                                               "de-criteria-0-name": "Kappa " * 34}),
 ]
 
 
