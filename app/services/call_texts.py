@@ -85,15 +85,8 @@ def _checked(call: Call, language: str, given: LanguageTexts) -> tuple[dict[str,
     return stored, problems
 
 
-def update_call_texts(call: Call, texts: Mapping[str, LanguageTexts], *, actor: User | None) -> list[str]:
-    """Replace the call's texts in each language of `texts` (others are kept); returns the languages that changed.
-
-    Refused: NotAllowed (403) to anyone but officers; NotFound for a language that is not one of the others than
-    English; InvalidTransition (409) once the call is decided (its texts are fixed with its identity); InvalidInput
-    (422) naming each text too long, or a criterion the call does not have. Side effects: the call's texts, one
-    audit event with the texts before and after, only when something changed; flushes.
-    """
-    require_officer(actor, to=TO_TRANSLATE)
+def _merged(call: Call, texts: Mapping[str, LanguageTexts]) -> dict[str, Any]:
+    """The call's texts with those of each language of `texts` replaced; NotFound or InvalidInput as below."""
     for language in texts:
         require_language(language)
     problems: dict[str, str] = {}
@@ -110,6 +103,19 @@ def update_call_texts(call: Call, texts: Mapping[str, LanguageTexts], *, actor: 
         raise InvalidInput.naming(problems, several="texts cannot be stored", summary=ngettext(
             "%(num)d text cannot be stored: %(first)s", "%(num)d texts cannot be stored: %(first)s", len(problems),
             first=first))
+    return new_texts
+
+
+def update_call_texts(call: Call, texts: Mapping[str, LanguageTexts], *, actor: User | None) -> list[str]:
+    """Replace the call's texts in each language of `texts` (others are kept); returns the languages that changed.
+
+    Refused: NotAllowed (403) to anyone but officers; NotFound for a language that is not one of the others than
+    English; InvalidTransition (409) once the call is decided (its texts are fixed with its identity); InvalidInput
+    (422) naming each text too long, or a criterion the call does not have. Side effects: the call's texts, one
+    audit event with the texts before and after, only when something changed; flushes.
+    """
+    require_officer(actor, to=TO_TRANSLATE)
+    new_texts = _merged(call, texts)
     old_texts = call.texts or {}
     changed = [language for language in texts if old_texts.get(language) != new_texts.get(language)]
     if not changed:
@@ -121,3 +127,10 @@ def update_call_texts(call: Call, texts: Mapping[str, LanguageTexts], *, actor: 
     record_event(actor, "call.texts_changed", object_type="call", object_id=call.code, changes={
         language: {"from": old_texts.get(language, {}), "to": new_texts.get(language, {})} for language in changed})
     return changed
+
+
+def load_call_texts(call: Call, texts: Mapping[str, LanguageTexts]) -> None:
+    """A new call's texts from a complete record (the reference data): the same checks as an officer's texts, without
+    the permission (the command line seeds them). Side effects: the call's texts; no audit (as the call's record)."""
+    call.texts = _merged(call, texts)
+    db.session.flush()

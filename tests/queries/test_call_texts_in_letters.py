@@ -46,7 +46,8 @@ def test_a_letter_carries_the_calls_title_and_criteria_in_the_coordinators_langu
     assert "Call SMP-COSME-2021-CLUSTER-01" not in text
     # The Evaluation Summary's rows: the criterion named in the language; none given for quality: the English.
     assert f"{criterion} : 4,5 / 5" in text or f"{criterion}: 4,5 / 5" in text
-    assert "Quality" in text and "Relevance" not in text
+    assert "Quality" in text
+    assert "Relevance" not in text
     message = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.letter_id == letter.id))
     assert message is not None
     assert TEXTS[language]["title"] in message.body

@@ -48,9 +48,11 @@ def test_the_page_shows_each_language_with_the_english_beside(officer) -> None: 
     text = unescape(response.get_data(as_text=True))
     assert response.status_code == 200
     assert "The call's texts in French and German" in text
-    assert "In French" in text and "In German" in text
+    assert "In French" in text
+    assert "In German" in text
     assert text.count("English: Cluster excellence") == 2
-    assert 'name="de-criteria-2-name"' in text and 'value="impact"' in text
+    assert 'name="de-criteria-2-name"' in text
+    assert 'value="impact"' in text
     assert 'href="/manage/calls/TEXTS-OPEN/texts"' in officer.get("/manage/calls/TEXTS-OPEN").get_data(as_text=True)
 
 
@@ -62,7 +64,8 @@ def test_french_texts_saved_on_the_page_are_what_a_french_reader_sees(app, offic
     assert "The call's texts are saved." in unescape(officer.get(response.location).get_data(as_text=True))
     french = _public(client, "/calls/TEXTS-OPEN", "fr")
     assert "<h1>Excellence des clusters</h1>" in french
-    assert "Soutien aux clusters." in french and "Support for clusters." not in french
+    assert "Soutien aux clusters." in french
+    assert "Support for clusters." not in french
     assert "<strong>Pertinence</strong>" in french
     # No French name given for quality: the English.
     assert "<strong>Quality</strong>" in french
@@ -82,8 +85,10 @@ def test_a_text_too_long_is_refused_at_its_field(app, officer) -> None:  # type:
                             data=_form(**{"de-criteria-1-name": "x" * 201, "fr-title": "x" * (MAX_CALL_TITLE + 1)}))
     text = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'id="fr-title-error"' in text and 'id="de-criteria-1-name-error"' in text
-    assert "Write at most 300 characters." in text and "Write at most 200 characters." in text
+    assert 'id="fr-title-error"' in text
+    assert 'id="de-criteria-1-name-error"' in text
+    assert "Write at most 300 characters." in text
+    assert "Write at most 200 characters." in text
     with app.app_context():
         assert db.session.scalar(sa.select(Call.texts).where(Call.code == "TEXTS-OPEN")) == {}
 
