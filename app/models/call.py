@@ -228,4 +228,6 @@ class Criterion(Model):
 
     def text(self, field: str, language: str) -> str:
         """The criterion's `field` ("name" or "description") in `language`, its English when none was given."""
-        return self.call.criterion_text(self.key, field, language) or str(getattr(self, field))
+        # A criterion not yet given to a call (a form's preview, a rule's test) has only its English.
+        given = self.call.criterion_text(self.key, field, language) if self.call is not None else None
+        return given or str(getattr(self, field))
