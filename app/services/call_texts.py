@@ -51,9 +51,11 @@ def require_language(language: str) -> str:
     return language
 
 
-def _tidy(text: Any) -> str:
+def _tidy(text: Any, name: str) -> str:
     # Titles and names are one line; descriptions keep their paragraphs, without the blanks around them.
-    return str(text or "").strip()
+    if name == "description":
+        return str(text or "").strip()
+    return " ".join(str(text or "").split())
 
 
 def _checked(call: Call, language: str, given: LanguageTexts) -> tuple[dict[str, Any], dict[str, str]]:
@@ -62,7 +64,7 @@ def _checked(call: Call, language: str, given: LanguageTexts) -> tuple[dict[str,
     problems: dict[str, str] = {}
     stored: dict[str, Any] = {}
     for name, limit in CALL_LIMITS.items():
-        text = _tidy(getattr(given, name))
+        text = _tidy(getattr(given, name), name)
         if len(text) > limit:
             problems[f"{language}.{name}"] = gettext("Write at most %(max)d characters.", max=limit)
         elif text:
@@ -74,7 +76,7 @@ def _checked(call: Call, language: str, given: LanguageTexts) -> tuple[dict[str,
             problems[f"{language}.criteria.{key}"] = gettext("This call has no criterion %(key)s.", key=key)
             continue
         for name, limit in CRITERION_LIMITS.items():
-            text = _tidy(texts.get(name))
+            text = _tidy(texts.get(name), name)
             if len(text) > limit:
                 problems[f"{language}.criteria.{key}.{name}"] = gettext("Write at most %(max)d characters.",
                                                                        max=limit)

@@ -137,3 +137,11 @@ def test_a_copy_of_a_call_keeps_its_texts(call: Call, officer: User) -> None:
 
 def test_make_call_needs_no_texts(app_ctx: None) -> None:
     assert make_call("TEXTS-3").texts == {}
+
+
+def test_a_title_is_kept_on_one_line_and_a_description_keeps_its_paragraphs(call: Call, officer: User) -> None:
+    update_call_texts(call, {"de": LanguageTexts(title="  Test\n aufforderung ", description="\nErster.\n\nZweiter.\n",
+                                                criteria={"impact": {"name": "Wir\nkung"}})}, actor=officer)
+    assert call.text("title", "de") == "Test aufforderung"
+    assert call.text("description", "de") == "Erster.\n\nZweiter."
+    assert _criterion(call, "impact").text("name", "de") == "Wir kung"
