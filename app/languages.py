@@ -8,6 +8,8 @@ from __future__ import annotations
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "fr": "Français", "de": "Deutsch"}
 LANGUAGES: tuple[str, ...] = tuple(LANGUAGE_NAMES)
+# The languages a call's own texts may be given in besides English, which its columns hold.
+OTHER_LANGUAGES: tuple[str, ...] = tuple(code for code in LANGUAGES if code != DEFAULT_LANGUAGE)
 
 
 def supported_language(code: str | None) -> str | None:

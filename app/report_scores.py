@@ -28,6 +28,11 @@ ParsedScores = dict[int, tuple[Decimal | None, str]]  # criterion id → (score 
 ScoreRow = TypeVar("ScoreRow", IndividualScore, ConsensusScore)
 
 
+def _name(criterion: Criterion) -> str:
+    """The criterion as the call names it in the language being spoken (the English where none was given)."""
+    return criterion.text("name", current_language())
+
+
 class ScoredReport(Protocol):
     """An individual or a consensus report: its score rows."""
 
@@ -41,22 +46,22 @@ def parse_score(criterion: Criterion, value: Any) -> Decimal | None:
         return None
     field = f"scores.{criterion.key}.score"
     if isinstance(value, bool):
-        raise InvalidInput(NOT_A_NUMBER, details={"field": field}, criterion=criterion.name)
+        raise InvalidInput(NOT_A_NUMBER, details={"field": field}, criterion=_name(criterion))
     try:
         score = Decimal(str(value).strip())
     except InvalidOperation:
-        raise InvalidInput(NOT_A_NUMBER, details={"field": field}, criterion=criterion.name) from None
+        raise InvalidInput(NOT_A_NUMBER, details={"field": field}, criterion=_name(criterion)) from None
     if not score.is_finite():
-        raise InvalidInput(NOT_A_NUMBER, details={"field": field}, criterion=criterion.name)
+        raise InvalidInput(NOT_A_NUMBER, details={"field": field}, criterion=_name(criterion))
     maximum = criterion.max_score
     locale = current_language()
     if score < 0 or score > maximum:
         raise InvalidInput(N_("%(criterion)s: the score must be between 0 and %(maximum)s."),
-                           details={"field": field}, criterion=criterion.name,
+                           details={"field": field}, criterion=_name(criterion),
                            maximum=format_score(maximum, locale=locale))
     if score % SCORE_STEP != 0:
         raise InvalidInput(N_("%(criterion)s: scores go in steps of %(step)s (e.g. 3 or 3.5)."),
-                           details={"field": field}, criterion=criterion.name,
+                           details={"field": field}, criterion=_name(criterion),
                            step=format_score(SCORE_STEP, locale=locale))
     return score.quantize(Decimal("0.1"))
 
@@ -80,7 +85,7 @@ def parse_scores(criteria: list[Criterion], scores: Mapping[str, ScoreInput]) ->
     for key, given in scores.items():
         criterion = by_key[key]
         parsed[criterion.id] = (parse_score(criterion, given.score),
-                                clean_comment(given.comment, f"scores.{key}.comment", criterion.name))
+                                clean_comment(given.comment, f"scores.{key}.comment", _name(criterion)))
     return parsed
 
 
@@ -110,12 +115,13 @@ def completeness_errors(criteria: list[Criterion], scores: Mapping[int, tuple[De
     for criterion in criteria:
         score, comment = scores.get(criterion.id, (None, ""))
         if score is None:
-            errors[f"scores.{criterion.key}.score"] = gettext("%(criterion)s: give a score.", criterion=criterion.name)
+            errors[f"scores.{criterion.key}.score"] = gettext("%(criterion)s: give a score.",
+                                                              criterion=_name(criterion))
         if len(comment.strip()) < MIN_COMMENT_LENGTH:
             errors[f"scores.{criterion.key}.comment"] = ngettext(
                 "%(criterion)s: justify the score in at least %(num)d character.",
                 "%(criterion)s: justify the score in at least %(num)d characters.",
-                MIN_COMMENT_LENGTH, criterion=criterion.name)
+                MIN_COMMENT_LENGTH, criterion=_name(criterion))
     if len((overall_comment or "").strip()) < MIN_COMMENT_LENGTH:
         errors["overall_comment"] = ngettext("Write an overall comment of at least %(num)d character.",
                                              "Write an overall comment of at least %(num)d characters.",

@@ -174,7 +174,7 @@ RULES: dict[str, Rule] = {
         "run_letters_start", "run_letters_zip", "list_ties", "resolve_tie_operation", "revoke_tie_operation",
         "list_offers", "send_offers", "redress_call_queue", "redress_get", "redress_decide",
         "redress_assign_reevaluators", "redress_rerun_operation", "redress_outcome_read", "redress_outcome_confirm",
-        "assessment_list", "assessment_put")},
+        "assessment_list", "assessment_put", "call_texts_get", "call_texts_put")},
     # --- applicant pages ---
     "applicant.dashboard": role(APPLICANTS), "applicant.start_proposal": role(APPLICANTS),
     "applicant.my_letters": role(APPLICANTS), "applicant.transfer_offers": role(APPLICANTS),
@@ -322,7 +322,7 @@ def world(app: Flask) -> Iterator[World]:
             "number": run.number, "offer_id": offer.id, "message_id": message.id, "resolution_id": tie.id,
             "redress_id": redress.id,
             "answer": "decline", "decision": "refuse", "part": "input", "extension": "csv", "filename": "css/app.css",
-            "kind": "submission_declaration",
+            "kind": "submission_declaration", "language": "fr",
         }
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LetterBatch)) == 1
         assert db.session.get(SelectionRun, run.id).is_in_force

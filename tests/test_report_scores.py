@@ -42,3 +42,18 @@ def test_a_complete_report_needs_every_score_every_comment_and_an_overall_commen
         "scores.relevance.comment": f"Relevance: justify the score in at least {MIN_COMMENT_LENGTH} characters.",
         "overall_comment": f"Write an overall comment of at least {MIN_COMMENT_LENGTH} characters.",
     }
+
+
+def test_a_refusal_names_the_criterion_as_the_call_gives_it_in_the_readers_language(app) -> None:  # type: ignore[no-untyped-def]
+    from app.models import Call
+    from app.translation import in_language
+
+    criterion = _criterion("5")
+    Call(code="TEXTS", texts={"fr": {"criteria": {"relevance": {"name": "Pertinence"}}}}, criteria=[criterion])
+    with app.test_request_context(), in_language("fr"):
+        assert completeness_errors([criterion], {1: (None, "x" * MIN_COMMENT_LENGTH)}, "x" * MIN_COMMENT_LENGTH) == {
+            "scores.relevance.score": "Pertinence : attribuez une note."}
+    with app.test_request_context(), in_language("de"):
+        with pytest.raises(InvalidInput) as refused:
+            parse_score(criterion, "x")
+        assert refused.value.params["criterion"] == "Relevance"

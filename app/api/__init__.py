@@ -66,6 +66,7 @@ def _authenticate() -> None:
 def register_api(api: Api) -> None:
     from app.api import (
         assessments,  # noqa: F401 - the officer's assessment of a call for expression of interest
+        call_texts,  # noqa: F401 - a call's own texts in French and German
         calls,  # noqa: F401 - opening, copying, changing, publishing and archiving calls
         evaluations,  # noqa: F401 - evaluation: pool, assignments, reports, consensus
         letters,  # noqa: F401 - decision letters

@@ -49,6 +49,10 @@ class CallSchema(Schema):
     overall_threshold = fields.Decimal(as_string=True, allow_none=True)
     tie_break = fields.List(fields.String())
     criteria = fields.List(fields.Nested(CriterionSchema))
+    texts = fields.Dict(keys=fields.String(), values=fields.Dict(), metadata={
+        "description": "The call's own texts given in other languages than English, by language: title, description "
+                       "and criteria (by key: name, description); what is not given reads as the English above. "
+                       "Officers change them with PUT /calls/{code}/texts/{language}."})
     privacy_controller = fields.String(metadata={"description": "The controller's contact in the call's privacy "
                                                                 "statement (empty: the instance's default)."})
     privacy_dpo = fields.String(metadata={"description": "The data protection officer's contact (empty: the "

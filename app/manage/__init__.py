@@ -12,6 +12,7 @@ from app.manage import (  # noqa: E402, F401
     accounts,  # the administrators' account pages
     assessment,  # calls for expression of interest: the officer's assessment
     assignments,  # the evaluator pool and the assignments
+    call_texts,  # a call's own texts in French and German
     calls,  # opening, configuring, publishing and archiving calls
     evaluation,  # noqa: E402, F401
     intake,

@@ -123,6 +123,10 @@ class Call(Model):
     # The letters' paragraph on the further means of redress (Ombudsman, court): empty, the standard wording in the
     # letter's language; an officer's own text is printed as written.
     redress_wording: Mapped[str] = mapped_column(sa.Text, default="")
+    # The call's own texts in the other languages, by language: {"fr": {"title": …, "description": …, "criteria":
+    # {key: {"name": …, "description": …}}}}. The criteria's are kept here, by key, because a change of the criteria
+    # replaces their rows; a text not given (or empty) reads as the English of the columns.
+    texts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # The life cycle's two decisions (app/services/call_lifecycle.py); every other phase is derived from the dates,
     # the proposals, the assignments and the runs. A call never published is a draft only officers see.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -137,7 +141,8 @@ class Call(Model):
         # The annex rules a call had before they were settings, already on a call not yet flushed (the checklist
         # may read one: an officer's preview, a test).
         for name, value in (("organisation_types", []), ("required_annexes", ["part_b"]),
-                            ("optional_annexes", ["support_letter"]), ("redress_wording", "")):
+                            ("optional_annexes", ["support_letter"]), ("redress_wording", ""),
+                            ("texts", {})):
             kwargs.setdefault(name, value)
         super().__init__(**kwargs)
 
@@ -184,6 +189,16 @@ class Call(Model):
     def max_total_score(self) -> Decimal:
         return sum((c.max_score for c in self.criteria), Decimal(0))
 
+    def text(self, field: str, language: str) -> str:
+        """The call's `field` ("title" or "description") in `language`, its English when none was given."""
+        given = (self.texts or {}).get(language, {}).get(field)
+        return given if given else str(getattr(self, field))
+
+    def criterion_text(self, key: str, field: str, language: str) -> str | None:
+        """The criterion `key`'s `field` ("name" or "description") given in `language`, None when not given."""
+        given = (self.texts or {}).get(language, {}).get("criteria", {}).get(key, {}).get(field)
+        return str(given) if given else None
+
     def __repr__(self) -> str:
         return f"<Call {self.code}>"
 
@@ -210,3 +225,9 @@ class Criterion(Model):
     position: Mapped[int]
 
     call: Mapped[Call] = relationship(back_populates="criteria")
+
+    def text(self, field: str, language: str) -> str:
+        """The criterion's `field` ("name" or "description") in `language`, its English when none was given."""
+        # A criterion not yet given to a call (a form's preview, a rule's test) has only its English.
+        given = self.call.criterion_text(self.key, field, language) if self.call is not None else None
+        return given or str(getattr(self, field))

@@ -56,3 +56,9 @@ MAX_RESERVE_SIZE = 1000
 MIN_JUSTIFICATION = 20  # the officer's order of a residual tie
 MAX_CRITERIA = 20  # a call's award criteria
 MAX_STRANDS = 100  # a call's strands or thematic areas
+
+# A call's own texts (models/call.py), in English and in the other languages alike
+MAX_CALL_TITLE = 300
+MAX_CALL_DESCRIPTION = 20_000
+MAX_CRITERION_NAME = 200
+MAX_CRITERION_DESCRIPTION = 5000

@@ -143,7 +143,8 @@ def evaluation_summary(call: Call, rules: Rules, outcome: Outcome, report: Conse
     """The Evaluation Summary Report: per criterion of the run's rules, the score the run decided on, its maximum,
     threshold and weight, whether the core found it below threshold, and the consensus comment; then the sums the
     core gave and the overall comment."""
-    names = {criterion.key: criterion.name for criterion in call.criteria}
+    # The criteria as the call names them in the letter's language (the English where none was given).
+    names = {criterion.key: criterion.text("name", current_language()) for criterion in call.criteria}
     keys = {criterion.id: criterion.key for criterion in call.criteria}
     comments = {keys.get(score.criterion_id): score.comment for score in (report.scores if report else [])}
     below = outcome.failed_criteria
@@ -187,8 +188,8 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
         "decision_iso": decided.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "decision_day": _day_text(local_day),
         "call": {
-            "code": call.code, "title": call.title, "programme": call.programme,
-            "reserve_size": call.reserve_size, "strand_label": call.strand_label,
+            "code": call.code, "title": call.text("title", current_language()), "english_title": call.title,
+            "programme": call.programme, "reserve_size": call.reserve_size, "strand_label": call.strand_label,
             "max_total": call.max_total_score, "overall_threshold": rules.overall_threshold,
         },
         "proposal": _proposal(proposal),
@@ -212,7 +213,7 @@ def letter_context(proposal: Proposal, run: SelectionRun, outcome: Outcome, repo
         "issuer": config.get("LETTER_ISSUER", ""),
         "signatory": config.get("LETTER_SIGNATORY", ""),
         "contact_email": call.letter_contact or config.get("LETTER_CONTACT_EMAIL", ""),
-        "transfer": {"code": transfer_call.code, "title": transfer_call.title,
+        "transfer": {"code": transfer_call.code, "title": transfer_call.text("title", current_language()),
                      "url": f"{base_url}/calls/{transfer_call.code}"} if transfer_call is not None else None,
         "assessment": _assessment(proposal) if call.is_assessed else None,
     }
@@ -259,7 +260,7 @@ def _redress_letter(request: RedressRequest, *, reference: str, assessment: str,
         "reference": reference, "verification_code": code, "verify_url": f"{base_url}/verify/{code}",
         "decision_iso": decided.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "decision_day": _day_text(decided.astimezone(call.zone).date()),
-        "call": {"code": call.code, "title": call.title, "programme": call.programme},
+        "call": {"code": call.code, "title": call.text("title", current_language()), "programme": call.programme},
         "proposal": _proposal(proposal),
         "request": {"filed_day": _day_text(request.filed_at.astimezone(call.zone).date()),
                     "letter": request.letter.reference},

@@ -16,6 +16,7 @@ from app.queries.calls import get_call
 from app.seeds.reference_calls import REFERENCE_CALLS
 from app.services.audit import record_event
 from app.services.call_settings import load_call_record
+from app.services.call_texts import LanguageTexts, load_call_texts
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PRACTICE_SUFFIX = "-PRACTICE"
@@ -28,8 +29,10 @@ def _local(text: str, zone: str = "Europe/Brussels") -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
 
 
-# What a reference record says that is no setting of the call: the call it offers a copy in (linked after loading).
-NOT_SETTINGS = ("transfer_to",)
+# What a reference record says that is no setting of the call: the call it offers a copy in (linked after loading),
+# and its own texts in other languages than English (given after loading, to the reference call only: a practice
+# copy's English title says it is one, which those texts would not).
+NOT_SETTINGS = ("transfer_to", "texts")
 
 
 def _call_from_reference(spec: dict[str, Any], *, code: str, opens_at: datetime, deadline: datetime) -> Call:
@@ -53,6 +56,7 @@ def seed_reference_calls(actor: User | None = None) -> list[tuple[str, bool]]:
             spec, code=spec["code"], opens_at=_local(spec["opens_at"], spec["time_zone"]),
             deadline=_local(spec["deadline"], spec["time_zone"]),
         )
+        load_call_texts(call, {language: LanguageTexts(**texts) for language, texts in spec.get("texts", {}).items()})
         db.session.flush()
         record_event(actor, "call.created", object_type="call", object_id=call.code, source="reference")
         results.append((spec["code"], True))

@@ -81,6 +81,37 @@ REFERENCE_CALLS: list[dict[str, Any]] = [
             {"key": "impact", "name": "Impact", **SCALE,
              "description": "Expected results for SMEs, the ecosystems and Europe's recovery."},
         ],
+        # The call's title and description in French and German (`app.services.call_texts`); the criteria keep
+        # their English names.
+        "texts": {
+            "fr": {
+                "title": "Initiatives conjointes de clusters (EUROCLUSTERS) pour la relance de l’Europe",
+                "description": (
+                    "Initiatives conjointes de clusters (Euroclusters) stratégiques, intersectorielles, "
+                    "interdisciplinaires et transeuropéennes qui aident les écosystèmes industriels de l’Europe à se "
+                    "relever. Objectifs : (1) se mettre en réseau pour la résilience des écosystèmes industriels de "
+                    "l’UE ; (2) développer des chaînes de valeur interconnectées dans le marché unique ; (3) innover "
+                    "pour l’autonomie stratégique dans les approvisionnements et les technologies critiques ; "
+                    "(4) adopter des procédés pour une économie plus verte et plus numérique ; (5) former pour "
+                    "requalifier la main-d’œuvre ; (6) s’internationaliser pour accéder aux chaînes "
+                    "d’approvisionnement et de valeur mondiales. La majeure partie de la subvention est reversée aux "
+                    "PME sous forme de soutien financier à des tiers."
+                ),
+            },
+            "de": {
+                "title": "Gemeinsame Cluster-Initiativen (EUROCLUSTERS) für die Erholung Europas",
+                "description": (
+                    "Sektorübergreifende, interdisziplinäre und transeuropäische strategische Gemeinsame "
+                    "Cluster-Initiativen (Euroclusters), die den industriellen Ökosystemen Europas bei der Erholung "
+                    "helfen. Ziele: (1) Vernetzung für die Resilienz der industriellen Ökosysteme der EU; "
+                    "(2) Aufbau vernetzter Wertschöpfungsketten im Binnenmarkt; (3) Innovation für strategische "
+                    "Autonomie bei kritischen Versorgungsgütern und Technologien; (4) Einführung von Verfahren für "
+                    "eine grünere und digitalere Wirtschaft; (5) Weiterbildung zur Umschulung der Arbeitskräfte; "
+                    "(6) Internationalisierung für den Zugang zu globalen Liefer- und Wertschöpfungsketten. Der "
+                    "größte Teil der Finanzhilfe wird als finanzielle Unterstützung Dritter an KMU weitergegeben."
+                ),
+            },
+        },
     },
     {
         "code": "EUID-2022-SESSIONS",

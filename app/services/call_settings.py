@@ -44,7 +44,7 @@ def criterion_inputs(call: Call) -> tuple[CriterionInput, ...]:
 
 # Settings a copy carries that are changed on other pages than the call's configuration (the assignment page's panel
 # rule), so that a copy of a call evaluates like it.
-SET_ON_OTHER_PAGES: Final = ("nationality_rule", "gender_rule", "gender_target")
+SET_ON_OTHER_PAGES: Final = ("nationality_rule", "gender_rule", "gender_target", "texts")
 
 
 def current_settings(call: Call) -> dict[str, Any]:

@@ -129,12 +129,18 @@ def _browser(user_agent: str) -> str:
                                unknown=gettext("Unknown browser"))
 
 
+def _own_text(row: Any, field: str) -> str:
+    """The `own_text` filter: a call's or a criterion's own text (`call|own_text("title")`) in the language being
+    spoken, the English when none was given in it (`Call.text`, `Criterion.text`)."""
+    return str(row.text(field, current_language()))
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=_in_language(format_money), amount=_in_language(format_amount), score=_in_language(format_score),
         local=_in_language(format_local), day=_in_language(format_day), duration=_in_language(format_duration),
         percent=_in_language(format_percent), filesize=_in_language(human_size),
-        country=_in_language(country_name), browser=_browser,
+        country=_in_language(country_name), browser=_browser, own_text=_own_text,
     )
     app.jinja_env.globals.update(Role=Role, utcnow=utcnow, field_attrs=field_attrs, failing_forms=failing_forms,
                                  current_language=current_language, language_names=LANGUAGE_NAMES,

@@ -101,3 +101,19 @@ def test_practice_calls_are_open_copies(app_ctx) -> None:  # type: ignore[no-unt
     assert [c.key for c in practice.criteria] == ["relevance", "quality", "impact"]
     assert practice.practice_of_id is not None
     assert seed_practice_calls(now=now) == [(c, False) for c, _ in seed_practice_calls(now=now)]
+
+
+def test_euroclusters_has_its_title_and_description_in_french_and_german(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    seed_reference_calls()
+    seed_practice_calls()
+    db.session.commit()
+    db.session.expire_all()
+    calls = {c.code: c for c in db.session.scalars(sa.select(Call))}
+    euroclusters = calls["SMP-COSME-2021-CLUSTER-01"]
+    assert euroclusters.text("title", "fr").startswith("Initiatives conjointes de clusters (EUROCLUSTERS)")
+    assert euroclusters.text("title", "de").startswith("Gemeinsame Cluster-Initiativen (EUROCLUSTERS)")
+    assert "soutien financier à des tiers" in euroclusters.text("description", "fr")
+    assert "Finanzhilfe" in euroclusters.text("description", "de")
+    # The criteria keep their English names; the other reference calls and the practice copies have no texts.
+    assert [c.text("name", "fr") for c in euroclusters.criteria] == ["Relevance", "Quality", "Impact"]
+    assert [code for code, call in calls.items() if call.texts] == ["SMP-COSME-2021-CLUSTER-01"]

@@ -180,6 +180,8 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("applicant", "/applicant/offers/{offer}", 200),
     # The accessibility statement (the model statement of Implementing Decision (EU) 2018/1523, in each language).
     *[(who, "/accessibility", 200) for who in ("anonymous", "applicant")],
+    # A call's own texts in French and German (the English beside each field is user content).
+    ("officer", "/manage/calls/{call}/texts", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -221,6 +223,8 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     # The evaluation review's re-evaluation steps, asked of a request the committee has not upheld.
     *[("officer", f"/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{{review}}/{step}", data)
       for step, data in (("reevaluators", {}), ("rerun", {}), ("outcome", {"token": "stale"}))],
+    ("officer", "/manage/calls/{call}/texts", {"fr-title": "Zeta " * 61, "de-criteria-0-key": "relevance",
+                                               "de-criteria-0-name": "Kappa " * 34}),
 ]
 
 
