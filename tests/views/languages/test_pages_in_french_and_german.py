@@ -46,6 +46,8 @@ CRITERIA = [{"key": "relevance", "name": "Kappa"}, {"key": "quality", "name": "L
             {"key": "impact", "name": "Sigma"}]
 USER_CONTENT = ["Zeta Vega Orbis", "Lorem ipsum dolor.", "Call SMP-COSME-2021-CLUSTER-01", "Test programme",
                 "Relevance", "Quality", "Impact", "Test User", "Eurogrants"]
+# The test calls' own description, which their configuration page shows in its field.
+USER_CONTENT += ["A call for tests."]
 
 # The evaluator's pages (the world's `evaluation`): the dashboard with an invitation, a declaration to make, a draft
 # report, a submitted one beside the others' and the consensus the evaluator drafts as rapporteur.
@@ -153,6 +155,12 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/ranking?sort=total&dir=desc&outcome=selected", 200),
     ("officer", "/manage/calls/ZV-EVAL/ranking", 200),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1", 200),
+    # A call's configuration and settings: a new call, a copy, an open call, a call in evaluation, one assessed.
+    ("officer", "/manage/calls/new", 200),
+    ("officer", "/manage/calls/new?copy_of={call}", 200),
+    *[("officer", f"/manage/calls/{call}/configure", 200)
+      for call in ("{call}", "ZV-EVAL", "SMP-COSME-2021-CLUSTER-01", "{mission}")],
+    ("officer", "/manage/calls/{call}/settings", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -177,6 +185,25 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "incoherence", "grounds_text": "Too short."}),
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "eligibility_check", "grounds_text": ""}),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{review}", {"assessment": "Too short."}),
+    # A call's configuration: a deadline before the opening, a budget that is not a number, a code and criteria
+    # that cannot be, a threshold off the scale; the settings' own page likewise.
+    ("officer", "/manage/calls/new", {
+        "code": "zv open", "title": "Zeta", "programme": "Zeta", "kind": "grant", "time_zone": "Europe/Brussels",
+        "opens_at": "2026-03-01T12:00", "deadline": "2020-01-01T12:00", "budget": "lots", "min_partners": "1",
+        "min_countries": "1", "evaluators_per_proposal": "3", "evaluation_mode": "experts",
+        "criteria-0-key": "Kappa Key", "criteria-0-name": "Kappa", "criteria-0-max": "5", "criteria-0-weight": "0",
+        "criteria-0-threshold": "9", "tie_break": "sigma"}),
+    ("officer", "/manage/calls/new", {
+        "code": "ZV-NEW-1", "title": "Zeta", "programme": "Zeta", "kind": "grant", "time_zone": "Europe/Brussels",
+        "opens_at": "2026-03-01T12:00", "deadline": "2020-01-01T12:00", "min_partners": "1", "min_countries": "2",
+        "evaluators_per_proposal": "3", "evaluation_mode": "experts", "criteria-0-key": "kappa",
+        "criteria-0-name": "Kappa", "criteria-0-max": "5", "criteria-0-weight": "1", "tie_break": "sigma"}),
+    ("officer", "/manage/calls/{call}/settings", {
+        "opens_at": "2026-03-01T12:00", "deadline": "2020-01-01T12:00", "budget": "lots", "min_partners": "1",
+        "min_countries": "1"}),
+    ("officer", "/manage/calls/{call}/settings", {
+        "opens_at": "2026-03-01T12:00", "deadline": "2020-01-01T12:00", "budget": "1000", "min_partners": "1",
+        "min_countries": "3", "max_grant_per_proposal": "2000", "eligible_countries": "XX"}),
 ]
 
 
