@@ -18,10 +18,12 @@ with the equivalent article of the GDPR (Regulation (EU) 2016/679) for anybody e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from app.languages import N_
 
 
 class Erase(StrEnum):
@@ -63,9 +65,10 @@ class Rule:
     settings: tuple[str, ...] = ()
     parts: tuple[Rule, ...] = ()
 
-    def describe(self, config: Mapping[str, Any]) -> str:
-        """How long, with the configured periods."""
-        return self.keep.format(**{name: config[name] for name in self.settings})
+    def describe(self, config: Mapping[str, Any], translate: Callable[[str], str] = str) -> str:
+        """How long, with the configured periods; in a reader's language with `translate` (gettext: the name and
+        this wording are catalogue messages, the periods' braces kept)."""
+        return str(translate(self.keep)).format(**{name: config[name] for name in self.settings})
 
 
 @dataclass(frozen=True)
@@ -132,57 +135,57 @@ LEGAL_BASES = (PUBLIC_TASK, LEGAL_OBLIGATION, CONTRACT, CONSENT)
 # --- retention rules ------------------------------------------------------------------------------------------------
 
 ACCOUNT = Rule(
-    "account", "Account",
-    "while the account is used; an applicant's or evaluator's account {RETENTION_ACCOUNT_INACTIVE_YEARS} years "
-    "after its last log-in, any account when its owner asks",
+    "account", N_("Account"),
+    N_("while the account is used; an applicant's or evaluator's account {RETENTION_ACCOUNT_INACTIVE_YEARS} years "
+    "after its last log-in, any account when its owner asks"),
     "pseudonymised: name and e-mail address replaced by a pseudonym (\"Person 7f3a…\") everywhere, password, API "
     "tokens, corrections and log-in history deleted; records a rule keeps longer stay, under the pseudonym",
     settings=("RETENTION_ACCOUNT_INACTIVE_YEARS",))
 DRAFT = Rule(
-    "draft", "Draft never submitted", "{RETENTION_DRAFT_DAYS} days after the proposal's deadline",
+    "draft", N_("Draft never submitted"), N_("{RETENTION_DRAFT_DAYS} days after the proposal's deadline"),
     "deleted with its annexes", settings=("RETENTION_DRAFT_DAYS",))
 UNSUCCESSFUL = Rule(
-    "unsuccessful", "Proposal not funded",
-    "{RETENTION_UNSUCCESSFUL_YEARS} years after the redress period ({REDRESS_DAYS} days from the decision or the "
-    "withdrawal) ends", "its personal content is erased",
+    "unsuccessful", N_("Proposal not funded"),
+    N_("{RETENTION_UNSUCCESSFUL_YEARS} years after the redress period ({REDRESS_DAYS} days from the decision or the "
+    "withdrawal) ends"), "its personal content is erased",
     settings=("RETENTION_UNSUCCESSFUL_YEARS", "REDRESS_DAYS"))
 FUNDED = Rule(
-    "funded", "Funded proposal",
-    "the grant's audit period: {RETENTION_GRANT_AUDIT_YEARS} years after the project ends (the decision plus the "
-    "project's duration)", "its personal content is erased", settings=("RETENTION_GRANT_AUDIT_YEARS",))
+    "funded", N_("Funded proposal"),
+    N_("the grant's audit period: {RETENTION_GRANT_AUDIT_YEARS} years after the project ends (the decision plus the "
+    "project's duration)"), "its personal content is erased", settings=("RETENTION_GRANT_AUDIT_YEARS",))
 PROPOSAL_FILE = Rule(
-    "proposal_file", "Proposal file",
-    "drafts: {RETENTION_DRAFT_DAYS} days after the deadline; proposals not funded: {RETENTION_UNSUCCESSFUL_YEARS} "
+    "proposal_file", N_("Proposal file"),
+    N_("drafts: {RETENTION_DRAFT_DAYS} days after the deadline; proposals not funded: {RETENTION_UNSUCCESSFUL_YEARS} "
     "years after the redress period ends; funded proposals: {RETENTION_GRANT_AUDIT_YEARS} years after the project "
-    "ends",
+    "ends"),
     "drafts are deleted; of a submitted proposal, the submitted versions' text, the annexes and letters (files), "
     "contact addresses, texts that may name people and the e-mails sent are erased; the reference, title, scores, "
     "decision and every hash stay, and a receipt verifies as \"content erased on <date> under <rule>\"",
     settings=("RETENTION_DRAFT_DAYS", "RETENTION_UNSUCCESSFUL_YEARS", "RETENTION_GRANT_AUDIT_YEARS"),
     parts=(DRAFT, UNSUCCESSFUL, FUNDED))
 EVALUATOR = Rule(
-    "evaluator", "Evaluator's declarations", "{RETENTION_EVALUATOR_YEARS} years after the call's decision",
+    "evaluator", N_("Evaluator's declarations"), N_("{RETENTION_EVALUATOR_YEARS} years after the call's decision"),
     "affiliation, nationality, gender, expertise and written declarations are erased; the acceptance of the code of "
     "conduct and the conflict declarations stay as dates and answers", settings=("RETENTION_EVALUATOR_YEARS",))
 AUDIT = Rule(
-    "audit", "Audit trail", "kept as long as the system runs",
+    "audit", N_("Audit trail"), N_("kept as long as the system runs"),
     "the people it names are pseudonymised when they are erased, so it still tells the whole story")
 WITH_RECORD = Rule(
-    "with_record", "With its record", "as long as the record it belongs to",
+    "with_record", N_("With its record"), N_("as long as the record it belongs to"),
     "points to the person's pseudonym once the person is erased")
 ACCESS_LOG = Rule(
-    "access_log", "Access log", "{RETENTION_ACCESS_LOG_YEARS} years after the access", "deleted",
+    "access_log", N_("Access log"), N_("{RETENTION_ACCESS_LOG_YEARS} years after the access"), "deleted",
     settings=("RETENTION_ACCESS_LOG_YEARS",))
 SHORT = Rule(
-    "short", "Short-lived",
-    "{RETENTION_SHORT_DAYS} days after the log-in attempt, after an e-mail change was requested, or after an "
-    "invitation was answered or expired", "deleted, or the address erased", settings=("RETENTION_SHORT_DAYS",))
+    "short", N_("Short-lived"),
+    N_("{RETENTION_SHORT_DAYS} days after the log-in attempt, after an e-mail change was requested, or after an "
+    "invitation was answered or expired"), "deleted, or the address erased", settings=("RETENTION_SHORT_DAYS",))
 REGISTER = Rule(
-    "register", "Erasure register", "kept as long as the system runs",
+    "register", N_("Erasure register"), N_("kept as long as the system runs"),
     "it holds pseudonyms only; it makes a restored backup forget what was erased after the backup was made")
 REQUEST = Rule(
-    "request", "On request",
-    "when the person asks (Art. 19 of Regulation (EU) 2018/1725, Art. 17 GDPR) and no rule above keeps it longer",
+    "request", N_("On request"),
+    N_("when the person asks (Art. 19 of Regulation (EU) 2018/1725, Art. 17 GDPR) and no rule above keeps it longer"),
     "as for the account")
 RULES: dict[str, Rule] = {rule.key: rule for rule in (
     ACCOUNT, DRAFT, UNSUCCESSFUL, FUNDED, PROPOSAL_FILE, EVALUATOR, AUDIT, WITH_RECORD, ACCESS_LOG, SHORT, REGISTER,

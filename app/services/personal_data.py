@@ -250,10 +250,10 @@ def erase_account(subject: User, *, actor: User, password: str | None = None,
         if not password_matches(subject, password or ""):
             raise InvalidInput(N_("The password is not right."), details={"field": "password"})
     elif not actor.has_role(Role.ADMIN):
-        raise NotAllowed("Only administrators erase another person's account.")
+        raise NotAllowed(N_("Only administrators erase another person's account."))
     reference = _request_reference(actor, subject, request_reference)
     if erasure_of(ErasureKind.PERSON, subject.id) is not None:
-        raise InvalidTransition("This account is already erased.")
+        raise InvalidTransition(N_("This account is already erased."))
     if subject.has_role(Role.ADMIN) and _other_admins(subject) == 0:
         raise InvalidTransition("This is the only administrator's account: give another account the administrator "
                                 "role first, or nobody could manage the accounts.")

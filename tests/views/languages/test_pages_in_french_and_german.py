@@ -105,7 +105,7 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("applicant", "/applicant/organisation", 200),
     ("newcomer", "/applicant/organisation", 200),
     ("newcomer", "/applicant/invitations/{invitation}", 200),
-    # The account pages (the erasure pages aside: their record of processing is English for now).
+    # The account pages (erasing an account: below, with the call's configuration).
     *[(who, f"/account/{page}", 200) for who in ("applicant", "evaluator")
       for page in ("", "sessions", "password", "tokens", "two-factor")],
     # The officers' and administrators' pages.
@@ -161,6 +161,10 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     *[("officer", f"/manage/calls/{call}/configure", 200)
       for call in ("{call}", "ZV-EVAL", "SMP-COSME-2021-CLUSTER-01", "{mission}")],
     ("officer", "/manage/calls/{call}/settings", 200),
+    # Erasing an account: what goes now and what waits under the record of processing's rules, for the person and
+    # for an administrator answering a request by post.
+    *[(who, "/account/erasure", 200) for who in ("applicant", "evaluator")],
+    ("admin", "/manage/personal-data?email={applicant.email}", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -204,6 +208,9 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("officer", "/manage/calls/{call}/settings", {
         "opens_at": "2026-03-01T12:00", "deadline": "2020-01-01T12:00", "budget": "1000", "min_partners": "1",
         "min_countries": "3", "max_grant_per_proposal": "2000", "eligible_countries": "XX"}),
+    ("applicant", "/account/erasure", {"password": "wrong-password", "confirm": "y"}),
+    ("applicant", "/account/erasure", {"password": ""}),
+    ("admin", "/manage/personal-data/people/{applicant.id}/erasure", {"request_reference": ""}),
 ]
 
 
