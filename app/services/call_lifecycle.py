@@ -17,11 +17,13 @@ from app.call_inputs import SECTIONS
 from app.clock import utcnow
 from app.enums import CallPhase
 from app.extensions import db
+from app.languages import N_
 from app.models import Call, User
 from app.queries.access import require_officer
 from app.queries.calls import CallFacts, call_facts, call_phase
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition
+from app.translation import gettext, pgettext
 
 TO_MANAGE = "open, publish or archive calls"
 MIN_REASON = 10
@@ -62,23 +64,43 @@ _TABLE = {
 }
 CHANGES: Final = {phase: dict(zip(_ORDER, row, strict=True)) for phase, row in _TABLE.items()}
 
-# Why a group is fixed in a phase: the phase's own reason first, then the group's.
-_PHASE_WHY = {CallPhase.DECIDED: "a decided call is read-only", CallPhase.ARCHIVED: "an archived call is read-only"}
-_GROUP_WHY = {
-    "kind": "applicants were told what kind of call it is",
-    "opening": "the call has opened",
-    "deadline": "the evaluation has started",
-    "time_zone": "applicants were told its times in this zone",
-    "eligibility": "proposals were submitted under these rules and are screened under them",
-    "strands": "proposals were submitted under these strands",
-    "scoring": "criteria, weights and thresholds are fixed once the first proposal is submitted",
+# Why a group is fixed in a phase: the phase's own reason first, then the group's; each refusal a whole sentence
+# (catalogue messages, said in the language of the request that asked: app.translation).
+_PHASE_WHY = {
+    CallPhase.DECIDED: N_("The call's %(group)s cannot change now that it is decided: a decided call is read-only."),
+    CallPhase.ARCHIVED: N_("The call's %(group)s cannot change now that it is archived: an archived call is "
+                           "read-only."),
 }
+_GROUP_WHY = {
+    "kind": N_("The call's kind cannot change now that it is %(phase)s: applicants were told what kind of call it is."),
+    "opening": N_("The call's opening cannot change now that it is %(phase)s: the call has opened."),
+    "deadline": N_("The call's deadline cannot change now that it is %(phase)s: the evaluation has started."),
+    "time_zone": N_("The call's time zone cannot change now that it is %(phase)s: applicants were told its times in "
+                    "this zone."),
+    "eligibility": N_("The call's eligibility cannot change now that it is %(phase)s: proposals were submitted under "
+                      "these rules and are screened under them."),
+    "strands": N_("The call's strands cannot change now that it is %(phase)s: proposals were submitted under these "
+                  "strands."),
+    "scoring": N_("The call's scoring cannot change now that it is %(phase)s: criteria, weights and thresholds are "
+                  "fixed once the first proposal is submitted."),
+}
+# How a refusal names a group of settings and a phase.
+_GROUP_NAMES = {"identity": N_("identity"), "kind": N_("kind"), "opening": N_("opening"), "deadline": N_("deadline"),
+                "time_zone": N_("time zone"), "money": N_("money"), "eligibility": N_("eligibility"),
+                "strands": N_("strands"), "evaluation": N_("evaluation"), "scoring": N_("scoring"),
+                "texts": N_("texts")}
+
+
+def phase_name(phase: CallPhase) -> str:
+    """The phase as a refusal names it, in the language being spoken ("in evaluation", « en évaluation »)."""
+    return pgettext("call phase", phase.label)
 
 
 def refusal(phase: CallPhase, group: str) -> str:
-    """The documented refusal of a change to `group` in `phase`."""
-    why = _PHASE_WHY.get(phase) or _GROUP_WHY[group]
-    return f"The call's {group.replace('_', ' ')} cannot change now that it is {phase.label}: {why}."
+    """The documented refusal of a change to `group` in `phase`, in the language being spoken."""
+    if phase in _PHASE_WHY:
+        return gettext(_PHASE_WHY[phase], group=gettext(_GROUP_NAMES[group]))
+    return gettext(_GROUP_WHY[group], phase=phase_name(phase))
 
 
 def check_changes(call: Call, changed: list[str], *, reason: str) -> CallPhase:
@@ -92,8 +114,9 @@ def check_changes(call: Call, changed: list[str], *, reason: str) -> CallPhase:
         if rule is Change.FIXED or (rule is Change.BEFORE_SUBMISSION and facts.has_submission):
             raise InvalidTransition(refusal(phase, group), details={"field": name, "phase": phase.value})
         if rule is Change.WITH_REASON and len(" ".join(reason.split())) < MIN_REASON:
-            raise InvalidInput(f"Say why the {group.replace('_', ' ')} moves (at least {MIN_REASON} characters): "
-                               "the reason is audited with the change.", details={"field": "reason"})
+            raise InvalidInput(gettext("Say why the %(group)s moves (at least %(count)d characters): the reason is "
+                                       "audited with the change.", group=gettext(_GROUP_NAMES[group]),
+                                       count=MIN_REASON), details={"field": "reason"})
     return phase
 
 
@@ -101,7 +124,7 @@ def publish_call(call: Call, *, actor: User | None) -> None:
     """Publish a draft: its public page appears and it opens at its opening. Side effects: the call, audit."""
     require_officer(actor, to=TO_MANAGE)
     if call.published_at is not None:
-        raise InvalidTransition("This call is already published.")
+        raise InvalidTransition(N_("This call is already published."))
     call.published_at = utcnow()
     db.session.flush()
     record_event(actor, "call.published", object_type="call", object_id=call.code,
@@ -119,8 +142,9 @@ def archive_call(call: Call, *, actor: User | None) -> None:
     facts = call_facts(call)
     phase = call_phase(call, facts=facts)
     if not can_archive(phase, facts):
-        raise InvalidTransition(f"The call is {phase.label}: only a decided call, or a closed one nobody submitted "
-                                "to, can be archived.", details={"phase": phase.value})
+        raise InvalidTransition(gettext("The call is %(phase)s: only a decided call, or a closed one nobody "
+                                        "submitted to, can be archived.", phase=phase_name(phase)),
+                                details={"phase": phase.value})
     call.archived_at = utcnow()
     db.session.flush()
     record_event(actor, "call.archived", object_type="call", object_id=call.code,
