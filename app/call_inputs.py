@@ -2,6 +2,8 @@
 sections of the call's page (`SECTIONS`), parsed at the edge like `app.inputs` (problems by field, UNSET for what
 the input does not mention). The rules that need the whole call (the money, the tie-break keys) are checked by the
 service on the call as it will be (`app.services.call_settings`), so that the page and the API refuse alike.
+Each problem is written in the language of the request that parses (the page's, or the API's Accept-Language),
+English outside a request; the field names stay the same.
 """
 
 from __future__ import annotations

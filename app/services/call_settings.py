@@ -111,8 +111,9 @@ def _require_confirmation(call: Call, deadline: datetime, confirm: str | None) -
 
 
 def whole_call_problems(merged: dict[str, Any]) -> dict[str, str]:
-    """The rules that need the whole call, on the call as it would be (field -> message): the dates, the
-    consortium, the annexes, the money and the scoring."""
+    """The rules that need the whole call, on the call as it would be (field -> message, in the language of the
+    request that asked, as the page and the API show it): the dates, the consortium, the annexes, the money and the
+    scoring."""
     assessed = merged["evaluation_mode"] == EvaluationMode.ASSESSMENT.value
     criteria = merged.get("criteria") or ()  # a new call selected by assessment may leave them out
     if not criteria and not assessed:
