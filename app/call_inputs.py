@@ -187,7 +187,7 @@ def _parse_identity(raw: Mapping[str, Any], values: dict[str, Any], problems: _P
     for name in ("title", "programme", "description", "strand_label", "letter_contact", "privacy_controller",
                  "privacy_dpo", "redress_wording"):
         if name in raw:
-            values[name] = problems.text(raw[name], name, TEXT_LIMITS[name], one_line=name in {
+            values[name] = _text(raw[name], name, TEXT_LIMITS[name], problems, one_line=name in {
                 "title", "programme", "strand_label", "letter_contact"})
     for name in ("title", "programme", "strand_label"):
         if name in values and not values[name]:
@@ -204,6 +204,15 @@ def _parse_identity(raw: Mapping[str, Any], values: dict[str, Any], problems: _P
             problems.found["coverage_field"] = gettext("Cover the strands (strand), or nothing.")
     if "country_conflict" in raw:
         values["country_conflict"] = raw["country_conflict"] in (True, "y", "yes", "on", "true", "1", 1)
+
+
+def _text(value: object, name: str, limit: int, problems: _Problems, *, one_line: bool = True) -> str:
+    """A text setting, spaces tidied; one longer than `limit` is a problem said in the reader's language."""
+    text = problems.text(value, name, limit, one_line=one_line)
+    if len(text) > limit:
+        problems.found[name] = ngettext("At most %(num)d character (this has %(count)d).",
+                                        "At most %(num)d characters (this has %(count)d).", limit, count=len(text))
+    return text
 
 
 def _parse_dates(raw: Mapping[str, Any], values: dict[str, Any], problems: _Problems) -> None:
@@ -307,10 +316,10 @@ def _criteria(items: Any, problems: _Problems) -> tuple[CriterionInput, ...]:
         elif key in keys:
             problems.found[f"{where}.key"] = gettext("Each criterion has its own key.")
         keys.add(key)
-        name = problems.text(item.get("name"), f"{where}.name", 200)
+        name = _text(item.get("name"), f"{where}.name", 200, problems)
         if not name:
             problems.found[f"{where}.name"] = gettext("Required.")
-        description = problems.text(item.get("description"), f"{where}.description", 5000, one_line=False)
+        description = _text(item.get("description"), f"{where}.description", 5000, problems, one_line=False)
         top = _score(item.get("max", 5), f"{where}.max", problems, required=True)
         if top is not None and top <= 0:
             problems.found[f"{where}.max"] = gettext("Above 0.")

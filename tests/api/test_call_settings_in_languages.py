@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from app.call_inputs import CallSettings
 from app.enums import Role
+from app.translation import in_language
 from tests.api.test_calls_api import _new
 from tests.services.test_call_opening import OPENS
 
@@ -66,3 +69,13 @@ def test_a_refusal_of_the_code_is_translated_with_the_code_as_it_was_given(clien
     error = client.post("/api/v1/calls", headers={**officer, "Accept-Language": "fr-BE"}, json=_new()).get_json()
     assert error["error"] == {"code": "invalid_input", "message": "Un appel portant le code NEW-2031-01 existe déjà.",
                               "details": {"field": "code"}}
+
+
+
+def test_a_text_too_long_is_refused_with_its_length_in_the_reader_s_language(app: Flask) -> None:
+    # The API's schema refuses it first (its own words); the settings say it for the pages and any other caller.
+    with app.test_request_context(), in_language("de"):
+        german = CallSettings.parse({"programme": "Z" * 201}).problems
+    assert german == {"programme": "Höchstens 200 Zeichen (dieser Text hat 201)."}
+    assert CallSettings.parse({"programme": "Z" * 201}).problems == {
+        "programme": "At most 200 characters (this has 201)."}
