@@ -165,6 +165,8 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     # for an administrator answering a request by post.
     *[(who, "/account/erasure", 200) for who in ("applicant", "evaluator")],
     ("admin", "/manage/personal-data?email={applicant.email}", 200),
+    # The privacy statements (the instance's and a call's), generated from the record of processing.
+    *[("anonymous", address, 200) for address in ("/privacy", "/calls/{call}/privacy")],
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -290,6 +292,8 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                     "Zeta Vega Eval", "Olivia Officer", "European Commission", "Expert Office",
                     *officer_eval.evaluator_emails, officer_eval.officer_email, officer_eval.applicant_email,
                     "All checks passed.",
+                    # The controller and the data protection officer, as the instance's operator configured them.
+                    app.config["PRIVACY_CONTROLLER"], app.config["PRIVACY_DPO"],
                     # The notification e-mails the outbox shows are written in their recipient's language.
                     *[" ".join(text.split()) for message in db.session.scalars(sa.select(OutboxMessage))
                       for text in (message.subject, message.body)]],
