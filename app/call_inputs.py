@@ -2,6 +2,8 @@
 sections of the call's page (`SECTIONS`), parsed at the edge like `app.inputs` (problems by field, UNSET for what
 the input does not mention). The rules that need the whole call (the money, the tie-break keys) are checked by the
 service on the call as it will be (`app.services.call_settings`), so that the page and the API refuse alike.
+Each problem is written in the language of the request that parses (the page's, or the API's Accept-Language),
+English outside a request; the field names stay the same.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.countries import is_country_code
 from app.enums import DocumentKind, OrganisationType
-from app.inputs import UNSET, Unset, _Parsed, _Problems
+from app.inputs import UNSET, TypedAmountError, Unset, _Parsed, _Problems, parse_amount
+from app.languages import N_
 from app.models.limits import (
     MAX_CRITERIA,
     MAX_EVALUATORS_PER_PROPOSAL,
@@ -26,6 +29,7 @@ from app.models.limits import (
     MAX_STRANDS,
     MAX_TITLE,
 )
+from app.translation import gettext, ngettext
 
 # The sections of a call's configuration, in the order of its page; each setting belongs to one.
 SECTIONS: Final = {
@@ -44,25 +48,25 @@ SECTIONS: Final = {
 
 # How the officer's messages name each setting, in the order of the call's page.
 SETTING_NAMES: Final = {
-    "code": "code", "title": "title", "programme": "programme", "kind": "kind", "description": "description",
-    "opens_at": "opening", "deadline": "deadline", "time_zone": "time zone", "budget": "budget",
-    "max_awards": "award cap", "max_grant_per_proposal": "maximum grant per proposal",
-    "budget_policy": "budget policy", "reserve_size": "reserve list size", "min_partners": "minimum partners",
-    "min_countries": "minimum countries", "eligible_countries": "eligible countries", "page_limit": "page limit",
-    "duration_min_months": "shortest duration", "duration_max_months": "longest duration", "strands": "strands",
-    "strand_label": "strand label", "coverage_field": "coverage rule",
-    "evaluators_per_proposal": "evaluators per proposal", "evaluation_deadline": "evaluation deadline",
-    "country_conflict": "same-country conflict", "country_conflict_scope": "countries kept away",
-    "country_conflict_strength": "country rule's strength", "evaluation_mode": "evaluation mode",
-    "criteria": "criteria",
-    "overall_threshold": "overall threshold",
-    "tie_break": "tie-break order", "letter_contact": "letters' contact point",
-    "grant_preparation_days": "days to grant preparation", "redress_days": "days to request a review",
-    "redress_unopened_days": "days until an unopened letter counts as received",
-    "privacy_controller": "controller's contact",
-    "privacy_dpo": "data protection officer's contact",
-    "organisation_types": "eligible organisation types", "required_annexes": "required annexes",
-    "optional_annexes": "optional annexes", "redress_wording": "means of redress in letters",
+    "code": N_("code"), "title": N_("title"), "programme": N_("programme"), "kind": N_("kind"),
+    "description": N_("description"), "opens_at": N_("opening"), "deadline": N_("deadline"),
+    "time_zone": N_("time zone"), "budget": N_("budget"), "max_awards": N_("award cap"),
+    "max_grant_per_proposal": N_("maximum grant per proposal"), "budget_policy": N_("budget policy"),
+    "reserve_size": N_("reserve list size"), "min_partners": N_("minimum partners"),
+    "min_countries": N_("minimum countries"), "eligible_countries": N_("eligible countries"),
+    "page_limit": N_("page limit"), "duration_min_months": N_("shortest duration"),
+    "duration_max_months": N_("longest duration"), "strands": N_("strands"), "strand_label": N_("strand label"),
+    "coverage_field": N_("coverage rule"), "evaluators_per_proposal": N_("evaluators per proposal"),
+    "evaluation_deadline": N_("evaluation deadline"), "country_conflict": N_("same-country conflict"),
+    "country_conflict_scope": N_("countries kept away"), "country_conflict_strength": N_("country rule's strength"),
+    "evaluation_mode": N_("evaluation mode"), "criteria": N_("criteria"),
+    "overall_threshold": N_("overall threshold"), "tie_break": N_("tie-break order"),
+    "letter_contact": N_("letters' contact point"), "grant_preparation_days": N_("days to grant preparation"),
+    "redress_days": N_("days to request a review"),
+    "redress_unopened_days": N_("days until an unopened letter counts as received"),
+    "privacy_controller": N_("controller's contact"), "privacy_dpo": N_("data protection officer's contact"),
+    "organisation_types": N_("eligible organisation types"), "required_annexes": N_("required annexes"),
+    "optional_annexes": N_("optional annexes"), "redress_wording": N_("means of redress in letters"),
 }
 # What a new call must say (everything else has a default).
 REQUIRED_TO_CREATE: Final = ("code", "title", "programme", "kind", "opens_at", "deadline", "criteria")
@@ -84,8 +88,9 @@ TEXT_LIMITS: Final = {"title": MAX_TITLE, "programme": 200, "description": 20_00
 
 
 def changed_names(names: list[str]) -> str:
-    """'deadline, eligible countries': the changed settings as the officer's message names them."""
-    return ", ".join(SETTING_NAMES[name] for name in names)
+    """'deadline, eligible countries': the changed settings as the officer's message names them, in the language
+    being spoken."""
+    return ", ".join(gettext(SETTING_NAMES[name]) for name in names)
 
 
 @dataclass(frozen=True)
@@ -176,28 +181,38 @@ def _parse_identity(raw: Mapping[str, Any], values: dict[str, Any], problems: _P
     if "code" in raw:
         code = str(raw["code"] or "").strip().upper()
         if not CODE_PATTERN.fullmatch(code):
-            problems.found["code"] = "2 to 60 capital letters, digits and hyphens, e.g. SMP-COSME-2027-CLUSTER-01."
+            problems.found["code"] = gettext("2 to 60 capital letters, digits and hyphens, e.g. "
+                                              "SMP-COSME-2027-CLUSTER-01.")
         values["code"] = code
     for name in ("title", "programme", "description", "strand_label", "letter_contact", "privacy_controller",
                  "privacy_dpo", "redress_wording"):
         if name in raw:
-            values[name] = problems.text(raw[name], name, TEXT_LIMITS[name], one_line=name in {
+            values[name] = _text(raw[name], name, TEXT_LIMITS[name], problems, one_line=name in {
                 "title", "programme", "strand_label", "letter_contact"})
     for name in ("title", "programme", "strand_label"):
         if name in values and not values[name]:
-            problems.found[name] = "Required."
+            problems.found[name] = gettext("Required.")
     for name, allowed in (("kind", KINDS), ("evaluation_mode", EVALUATION_MODES), ("budget_policy", BUDGET_POLICIES),
                           ("country_conflict_scope", COUNTRY_SCOPES), ("country_conflict_strength", COUNTRY_STRENGTHS)):
         if name in raw:
             values[name] = str(raw[name] or "")
             if values[name] not in allowed:
-                problems.found[name] = f"One of: {', '.join(allowed)}."
+                problems.found[name] = gettext("One of: %(values)s.", values=", ".join(allowed))
     if "coverage_field" in raw:
         values["coverage_field"] = str(raw["coverage_field"] or "") or None
         if values["coverage_field"] not in (None, *COVERAGE_FIELDS):
-            problems.found["coverage_field"] = "Cover the strands (strand), or nothing."
+            problems.found["coverage_field"] = gettext("Cover the strands (strand), or nothing.")
     if "country_conflict" in raw:
         values["country_conflict"] = raw["country_conflict"] in (True, "y", "yes", "on", "true", "1", 1)
+
+
+def _text(value: object, name: str, limit: int, problems: _Problems, *, one_line: bool = True) -> str:
+    """A text setting, spaces tidied; one longer than `limit` is a problem said in the reader's language."""
+    text = problems.text(value, name, limit, one_line=one_line)
+    if len(text) > limit:
+        problems.found[name] = ngettext("At most %(num)d character (this has %(count)d).",
+                                        "At most %(num)d characters (this has %(count)d).", limit, count=len(text))
+    return text
 
 
 def _parse_dates(raw: Mapping[str, Any], values: dict[str, Any], problems: _Problems) -> None:
@@ -207,7 +222,7 @@ def _parse_dates(raw: Mapping[str, Any], values: dict[str, Any], problems: _Prob
             if moment is None and name == "evaluation_deadline":
                 values[name] = None
             elif not isinstance(moment, datetime) or moment.tzinfo is None:
-                problems.found[name] = "Give a date and time with its time zone."
+                problems.found[name] = gettext("Give a date and time with its time zone.")
             else:
                 values[name] = moment.replace(microsecond=0)
     if "time_zone" in raw:
@@ -215,13 +230,17 @@ def _parse_dates(raw: Mapping[str, Any], values: dict[str, Any], problems: _Prob
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
-            problems.found["time_zone"] = "Not a time zone of the IANA database (e.g. Europe/Brussels)."
+            problems.found["time_zone"] = gettext("Not a time zone of the IANA database (e.g. Europe/Brussels).")
 
 
 def _parse_numbers(raw: Mapping[str, Any], values: dict[str, Any], problems: _Problems) -> None:
     for name in ("budget", "max_grant_per_proposal"):
         if name in raw:
-            values[name] = problems.amount(raw[name], name)
+            try:
+                values[name] = parse_amount(raw[name])
+            except TypedAmountError as error:
+                values[name] = None
+                problems.found[name] = gettext(error.template, **error.params)
     for name, required in (("max_awards", False), ("page_limit", False), ("min_partners", True),
                            ("min_countries", True), ("duration_min_months", False), ("duration_max_months", False),
                            ("evaluators_per_proposal", True), ("grant_preparation_days", False),
@@ -229,13 +248,16 @@ def _parse_numbers(raw: Mapping[str, Any], values: dict[str, Any], problems: _Pr
         if name in raw:
             values[name] = _positive(raw[name], name, problems, required=required)
     if values.get("evaluators_per_proposal") and values["evaluators_per_proposal"] > MAX_EVALUATORS_PER_PROPOSAL:
-        problems.found["evaluators_per_proposal"] = f"At most {MAX_EVALUATORS_PER_PROPOSAL}."
+        problems.found["evaluators_per_proposal"] = gettext("At most %(count)d.", count=MAX_EVALUATORS_PER_PROPOSAL)
     if "reserve_size" in raw:
         size = problems.whole_number(raw["reserve_size"] if raw["reserve_size"] != "" else 0, "reserve_size",
-                                     "Give a whole number.")
+                                     gettext("Give a whole number."))
         if size is not None and not 0 <= size <= MAX_RESERVE_SIZE:
-            problems.found["reserve_size"] = f"From 0 to {MAX_RESERVE_SIZE}."
+            problems.found["reserve_size"] = gettext("From 0 to %(count)d.", count=MAX_RESERVE_SIZE)
         values["reserve_size"] = size
+
+
+UNKNOWN_ANNEX_TYPES: Final = N_("Unknown annex types: %(wrong)s (one of: %(allowed)s).")
 
 
 def _parse_lists(raw: Mapping[str, Any], values: dict[str, Any], problems: _Problems) -> None:
@@ -243,33 +265,38 @@ def _parse_lists(raw: Mapping[str, Any], values: dict[str, Any], problems: _Prob
         codes = [str(code).strip().upper() for code in raw["eligible_countries"] or [] if str(code).strip()]
         wrong = [code for code in codes if not is_country_code(code)]
         if wrong:
-            problems.found["eligible_countries"] = f"Unknown country codes: {', '.join(wrong)}."
+            problems.found["eligible_countries"] = ngettext("Unknown country code: %(codes)s.",
+                                                           "Unknown country codes: %(codes)s.", len(wrong),
+                                                           codes=", ".join(wrong))
         values["eligible_countries"] = tuple(sorted(set(codes)))
     if "strands" in raw:
         strands = tuple(" ".join(str(s).split()) for s in raw["strands"] or [] if str(s).strip())
         if len(set(strands)) != len(strands):
-            problems.found["strands"] = "Each strand once."
+            problems.found["strands"] = gettext("Each strand once.")
         elif len(strands) > MAX_STRANDS or any(len(s) > MAX_STRAND for s in strands):
-            problems.found["strands"] = f"At most {MAX_STRANDS} strands of {MAX_STRAND} characters."
+            problems.found["strands"] = gettext("At most %(count)d strands of %(length)d characters.",
+                                                 count=MAX_STRANDS, length=MAX_STRAND)
         values["strands"] = strands
-    for name, allowed, what in (("organisation_types", ORGANISATION_TYPES, "organisation types"),
-                                ("required_annexes", ANNEX_TYPES, "annex types"),
-                                ("optional_annexes", ANNEX_TYPES, "annex types")):
+    for name, allowed, what in (("organisation_types", ORGANISATION_TYPES,
+                                 N_("Unknown organisation types: %(wrong)s (one of: %(allowed)s).")),
+                                ("required_annexes", ANNEX_TYPES, UNKNOWN_ANNEX_TYPES),
+                                ("optional_annexes", ANNEX_TYPES, UNKNOWN_ANNEX_TYPES)):
         if name in raw:
             values[name] = _choices(raw[name], name, allowed, what, problems)
     if "tie_break" in raw:
         keys = tuple(str(k).strip() for k in raw["tie_break"] or [] if str(k).strip())
         if len(set(keys)) != len(keys):
-            problems.found["tie_break"] = "Name each criterion once."
+            problems.found["tie_break"] = gettext("Name each criterion once.")
         values["tie_break"] = keys
 
 
-def _choices(items: Any, name: str, allowed: tuple[str, ...], what: str, problems: _Problems) -> tuple[str, ...]:
-    """A set of enum values in the enum's order (the order they were ticked or sent in means nothing)."""
+def _choices(items: Any, name: str, allowed: tuple[str, ...], refusal: str, problems: _Problems) -> tuple[str, ...]:
+    """A set of enum values in the enum's order (the order they were ticked or sent in means nothing); `refusal` names
+    the values not allowed (a catalogue message with `%(wrong)s` and `%(allowed)s`)."""
     chosen = {str(item).strip() for item in items or [] if str(item).strip()}
     wrong = sorted(chosen - set(allowed))
     if wrong:
-        problems.found[name] = f"Unknown {what}: {', '.join(wrong)} (one of: {', '.join(allowed)})."
+        problems.found[name] = gettext(refusal, wrong=", ".join(wrong), allowed=", ".join(allowed))
     return tuple(value for value in allowed if value in chosen)
 
 
@@ -279,30 +306,30 @@ def _criteria(items: Any, problems: _Problems) -> tuple[CriterionInput, ...]:
     if not items:
         return ()
     if len(items) > MAX_CRITERIA:
-        problems.found["criteria"] = f"At most {MAX_CRITERIA} criteria."
+        problems.found["criteria"] = gettext("At most %(count)d criteria.", count=MAX_CRITERIA)
     cleaned, keys = [], set()
     for index, item in enumerate(items, start=1):
         where = f"criteria.{index}"
         key = str(item.get("key") or "").strip()
         if not CRITERION_KEY.fullmatch(key):
-            problems.found[f"{where}.key"] = "A short key in small letters, digits and _, e.g. relevance."
+            problems.found[f"{where}.key"] = gettext("A short key in small letters, digits and _, e.g. relevance.")
         elif key in keys:
-            problems.found[f"{where}.key"] = "Each criterion has its own key."
+            problems.found[f"{where}.key"] = gettext("Each criterion has its own key.")
         keys.add(key)
-        name = problems.text(item.get("name"), f"{where}.name", 200)
+        name = _text(item.get("name"), f"{where}.name", 200, problems)
         if not name:
-            problems.found[f"{where}.name"] = "Required."
-        description = problems.text(item.get("description"), f"{where}.description", 5000, one_line=False)
+            problems.found[f"{where}.name"] = gettext("Required.")
+        description = _text(item.get("description"), f"{where}.description", 5000, problems, one_line=False)
         top = _score(item.get("max", 5), f"{where}.max", problems, required=True)
         if top is not None and top <= 0:
-            problems.found[f"{where}.max"] = "Above 0."
+            problems.found[f"{where}.max"] = gettext("Above 0.")
         weight = _score(item.get("weight", 1), f"{where}.weight", problems, required=True, places=2)
         if weight is not None and weight <= 0:
-            problems.found[f"{where}.weight"] = "A weight is positive (above 0)."
+            problems.found[f"{where}.weight"] = gettext("A weight is positive (above 0).")
         top, weight = top or Decimal(5), weight or Decimal(1)  # kept only with a problem named
         threshold = _score(item.get("threshold"), f"{where}.threshold", problems)
         if threshold is not None and not 0 <= threshold <= top:
-            problems.found[f"{where}.threshold"] = f"Within the scale, 0 to {top}."
+            problems.found[f"{where}.threshold"] = gettext("Within the scale, 0 to %(max)s.", max=top)
         cleaned.append(CriterionInput(key, name, description, top, weight, threshold))
     return tuple(cleaned)
 
@@ -316,16 +343,17 @@ def _score(value: Any, name: str, problems: _Problems, *, required: bool = False
     """A scale, threshold (one decimal, as scores are stored) or weight (`places=2`): a number below 1000."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            problems.found[name] = "Required."
+            problems.found[name] = gettext("Required.")
         return None
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        problems.found[name] = "Give a number, e.g. 3 or 1.5."
+        problems.found[name] = gettext("Give a number, e.g. 3 or 1.5.")
         return None
     step = Decimal(1).scaleb(-places)
     if not number.is_finite() or abs(number) >= 1000 or number != number.quantize(step):
-        problems.found[name] = f"Give a number below 1000 with at most {places} decimal{'s' if places > 1 else ''}."
+        problems.found[name] = ngettext("Give a number below 1000 with at most %(num)d decimal.",
+                                         "Give a number below 1000 with at most %(num)d decimals.", places)
         return None
     return tidy(number)
 
@@ -333,9 +361,9 @@ def _score(value: Any, name: str, problems: _Problems, *, required: bool = False
 def _positive(value: object, name: str, problems: _Problems, *, required: bool) -> int | None:
     if value is None or value == "":
         if required:
-            problems.found[name] = "Required."
+            problems.found[name] = gettext("Required.")
         return None
-    number = problems.whole_number(value, name, "Give a whole number.")
+    number = problems.whole_number(value, name, gettext("Give a whole number."))
     if number is not None and number < 1:
-        problems.found[name] = "At least 1."
+        problems.found[name] = gettext("At least 1.")
     return number

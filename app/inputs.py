@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from app.countries import is_country_code
 from app.enums import OrganisationType
+from app.languages import N_
 from app.models.limits import (
     MAX_ABSTRACT,
     MAX_ACRONYM,
@@ -46,6 +47,15 @@ UNSET: Final = Unset.UNSET
 CENT = Decimal("0.01")
 
 
+class TypedAmountError(ValueError):
+    """Why a typed amount cannot be read: the English sentence, and its catalogue message with the values, for a form
+    to say it in its reader's language."""
+
+    def __init__(self, template: str, **params: str) -> None:
+        super().__init__(template % params if params else template)
+        self.template, self.params = template, params
+
+
 def parse_amount(value: object) -> Decimal | None:
     """A non-negative amount in euros with at most two decimals, or None for an empty value; ValueError says why."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -53,15 +63,15 @@ def parse_amount(value: object) -> Decimal | None:
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation as error:
-        raise ValueError("Write the amount in euros, e.g. 1400000.00.") from error
+        raise TypedAmountError(N_("Write the amount in euros, e.g. 1400000.00.")) from error
     if not amount.is_finite():
-        raise ValueError("Write the amount in euros, e.g. 1400000.00.")
+        raise TypedAmountError(N_("Write the amount in euros, e.g. 1400000.00."))
     if amount < 0:
-        raise ValueError("The amount cannot be negative.")
+        raise TypedAmountError(N_("The amount cannot be negative."))
     if amount > MAX_AMOUNT:  # before quantize: 1e999999 has too many digits to quantize (InvalidOperation)
-        raise ValueError("The amount is too large.")
+        raise TypedAmountError(N_("The amount is too large."))
     if amount != amount.quantize(CENT):
-        raise ValueError("Use at most two decimals (cents).")
+        raise TypedAmountError(N_("Use at most two decimals (cents)."))
     return amount.quantize(CENT)
 
 
@@ -69,7 +79,8 @@ def parse_amount(value: object) -> Decimal | None:
 _GROUPING = str.maketrans("", "", " \u00a0\u202f'’")
 _DIGITS = re.compile(r"\d+")
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
-TYPED_AMOUNT_HELP = "Write the amount in euros, e.g. 1200000, 1 200 000,00 or 1,200,000.00."
+TYPED_AMOUNT_HELP = N_("Write the amount in euros, e.g. 1200000, 1 200 000,00 or 1,200,000.00.")
+
 
 
 def read_typed_amount(text: str) -> Decimal | None:
@@ -87,15 +98,16 @@ def read_typed_amount(text: str) -> Decimal | None:
     if last >= 0 and 1 <= len(compact) - last - 1 <= 2:
         whole, cents = compact[:last], compact[last + 1:]
     if not whole or not (_DIGITS.fullmatch(whole) or _GROUPED.fullmatch(whole)) or (cents and not cents.isdigit()):
-        raise ValueError(TYPED_AMOUNT_HELP)
+        raise TypedAmountError(TYPED_AMOUNT_HELP)
     groups = re.split(r"[.,]", whole)
     if not cents and len(groups) == 2:  # "1.200": twelve hundred in Brussels, one point two in Dublin
         first, rest = groups
-        raise ValueError(f"“{text.strip()}” can be read two ways: write {first}{rest} for {first}{rest} euros, or "
-                         f"{first},{rest[:2]} with two decimals for {first} euros and cents.")
+        raise TypedAmountError(N_("“%(typed)s” can be read two ways: write %(whole)s for %(whole)s euros, or "
+                                  "%(cents)s with two decimals for %(euros)s euros and cents."),
+                               typed=text.strip(), whole=f"{first}{rest}", cents=f"{first},{rest[:2]}", euros=first)
     separators = {mark for mark in ".," if mark in whole}
     if len(separators) > 1 or (cents and separators and compact[last] in separators):
-        raise ValueError(TYPED_AMOUNT_HELP)
+        raise TypedAmountError(TYPED_AMOUNT_HELP)
     return parse_amount(Decimal(whole.replace(".", "").replace(",", "") + ("." + cents if cents else "")))
 
 

@@ -23,6 +23,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from app.call_inputs import CallSettings
 from app.enums import CountryScope, DocumentKind, OrganisationType
+from app.translation import lazy_gettext as _l
 from forms.evaluation import MultiCheckboxField
 from forms.intake import LOCAL_FORMATS, in_zone, wall_clock
 from forms.proposal import MoneyField
@@ -32,12 +33,12 @@ BLANK_CRITERIA = 2  # empty rows offered after the call's criteria, for new ones
 
 
 class CriterionForm(ProductSubform):
-    key = StringField("Key", validators=[Length(max=40)])
-    name = StringField("Name", validators=[Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=5000)])
-    max = StringField("Scale (0 to …)", default="5", validators=[Length(max=10)])
-    weight = StringField("Weight", default="1", validators=[Length(max=10)])
-    threshold = StringField("Threshold", validators=[Length(max=10)])
+    key = StringField(_l("Key"), validators=[Length(max=40)])
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    max = StringField(_l("Scale (0 to …)"), default="5", validators=[Length(max=10)])
+    weight = StringField(_l("Weight"), default="1", validators=[Length(max=10)])
+    threshold = StringField(_l("Threshold"), validators=[Length(max=10)])
 
     def is_blank(self) -> bool:
         return not (self.key.data or "").strip() and not (self.name.data or "").strip()
@@ -52,78 +53,80 @@ def _local(label: str, **kwargs: Any) -> DateTimeLocalField:
 
 
 class CallConfigurationForm(ProductForm):
-    code = StringField("Code", validators=[Length(max=60)], description="e.g. SMP-COSME-2027-CLUSTER-01; never "
-                       "changes once the call is opened.")
-    title = StringField("Title", validators=[Length(max=300)])
-    programme = StringField("Programme", validators=[Length(max=200)])
-    kind = SelectField("Kind", choices=[SelectChoice("grant", "Grant (money)"),
-                                        SelectChoice("event", "Event (slots, no money)")])
-    description = TextAreaField("Description (the public page)", validators=[Length(max=20_000)])
-    opens_at = _local("Opens (call's time zone)")
-    deadline = _local("Deadline (call's time zone)", description="Submissions are accepted strictly before it.")
-    time_zone = StringField("Time zone", default="Europe/Brussels", validators=[Length(max=60)])
-    reason = TextAreaField("Why the deadline moves", validators=[Length(max=2000)],
-                           description="Needed once the call is published when the deadline changes; audited.")
-    budget = MoneyField("Budget (EUR)", description="Empty: no money (event calls).")
-    max_awards = _number("Award cap (proposals)")
-    max_grant_per_proposal = MoneyField("Maximum grant per proposal (EUR)")
-    budget_policy = SelectField("When a grant does not fit the budget left", choices=[
-        SelectChoice("skip", "skip it and go on down the list"), SelectChoice("stop", "stop the list there")])
-    reserve_size = _number("Reserve list size", default=0)
-    min_partners = _number("Minimum partners", default=1)
-    min_countries = _number("Minimum different countries", default=1)
-    eligible_countries = TextAreaField("Eligible countries", validators=[Length(max=2000)],
-                                       description="ISO codes separated by spaces or commas; empty: any country.")
-    page_limit = _number("Page limit of each annex")
-    duration_min_months = _number("Shortest duration (months)")
-    duration_max_months = _number("Longest duration (months)")
+    code = StringField(_l("Code"), validators=[Length(max=60)], description=_l("e.g. SMP-COSME-2027-CLUSTER-01; never "
+                       "changes once the call is opened."))
+    title = StringField(_l("Title"), validators=[Length(max=300)])
+    programme = StringField(_l("Programme"), validators=[Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("grant", _l("Grant (money)")),
+                                        SelectChoice("event", _l("Event (slots, no money)"))])
+    description = TextAreaField(_l("Description (the public page)"), validators=[Length(max=20_000)])
+    opens_at = _local(_l("Opens (call's time zone)"))
+    deadline = _local(_l("Deadline (call's time zone)"), description=_l("Submissions are accepted strictly before it."))
+    time_zone = StringField(_l("Time zone"), default="Europe/Brussels", validators=[Length(max=60)])
+    reason = TextAreaField(_l("Why the deadline moves"), validators=[Length(max=2000)],
+                           description=_l("Needed once the call is published when the deadline changes; audited."))
+    budget = MoneyField(_l("Budget (EUR)"), description=_l("Empty: no money (event calls)."))
+    max_awards = _number(_l("Award cap (proposals)"))
+    max_grant_per_proposal = MoneyField(_l("Maximum grant per proposal (EUR)"))
+    budget_policy = SelectField(_l("When a grant does not fit the budget left"), choices=[
+        SelectChoice("skip", _l("skip it and go on down the list")), SelectChoice("stop", _l("stop the list there"))])
+    reserve_size = _number(_l("Reserve list size"), default=0)
+    min_partners = _number(_l("Minimum partners"), default=1)
+    min_countries = _number(_l("Minimum different countries"), default=1)
+    eligible_countries = TextAreaField(_l("Eligible countries"), validators=[Length(max=2000)],
+                                       description=_l("ISO codes separated by spaces or commas; empty: any country."))
+    page_limit = _number(_l("Page limit of each annex"))
+    duration_min_months = _number(_l("Shortest duration (months)"))
+    duration_max_months = _number(_l("Longest duration (months)"))
     organisation_types = MultiCheckboxField(
-        "Eligible organisation types", choices=[SelectChoice(t.value, t.label) for t in OrganisationType],
-        validate_choice=False, description="Every partner, the coordinator included, must be of one of the ticked "
-                                           "types; none ticked: any type.")
+        _l("Eligible organisation types"), choices=[SelectChoice(t.value, _l(t.label)) for t in OrganisationType],
+        validate_choice=False, description=_l("Every partner, the coordinator included, must be of one of the ticked "
+                                           "types; none ticked: any type."))
     required_annexes = MultiCheckboxField(
-        "Required annexes", choices=[SelectChoice(k.value, k.label) for k in DocumentKind], validate_choice=False,
-        description="A proposal cannot be submitted without each of them.")
+        _l("Required annexes"), choices=[SelectChoice(k.value, _l(k.label)) for k in DocumentKind],
+        validate_choice=False,
+        description=_l("A proposal cannot be submitted without each of them."))
     optional_annexes = MultiCheckboxField(
-        "Optional annexes", choices=[SelectChoice(k.value, k.label) for k in DocumentKind], validate_choice=False,
-        description="Applicants may add them; the upload offers no other type.")
-    strands = TextAreaField("Strands or thematic areas", validators=[Length(max=20_000)],
-                            description="One per line.")
-    strand_label = StringField("What the call calls them", default="Strand", validators=[Length(max=60)])
-    coverage_field = SelectField("Coverage rule", choices=[
-        SelectChoice("", "none"), SelectChoice("strand", "fund the best of each strand first")])
-    evaluators_per_proposal = _number("Evaluators per proposal", default=3)
-    evaluation_deadline = _local("Evaluation reports due (call's time zone)")
-    country_conflict = BooleanField("Keep evaluators away from the consortium's countries", default=True)
-    country_conflict_scope = SelectField("Countries kept away", default="coordinator", choices=[
-        SelectChoice(s.value, s.label) for s in CountryScope])
-    country_conflict_strength = SelectField("Strength of the country rule", default="hard", choices=[
-        SelectChoice("hard", "Hard: a conflict of interest, never assigned"),
-        SelectChoice("soft", "Soft: avoided whenever the pool allows")])
-    evaluation_mode = SelectField("Evaluation", default="experts", choices=[
-        SelectChoice("experts", "Evaluators score the proposals against the criteria"),
-        SelectChoice("assessment", "The officer assesses each eligible proposal (expression of interest)")],
-        description="Assessment: no budget and no scores; the places (award cap) go to the proposals assessed "
-                    "suitable, best fit first. The criteria are then not used.")
+        _l("Optional annexes"), choices=[SelectChoice(k.value, _l(k.label)) for k in DocumentKind],
+        validate_choice=False,
+        description=_l("Applicants may add them; the upload offers no other type."))
+    strands = TextAreaField(_l("Strands or thematic areas"), validators=[Length(max=20_000)],
+                            description=_l("One per line."))
+    strand_label = StringField(_l("What the call calls them"), default="Strand", validators=[Length(max=60)])
+    coverage_field = SelectField(_l("Coverage rule"), choices=[
+        SelectChoice("", _l("none")), SelectChoice("strand", _l("fund the best of each strand first"))])
+    evaluators_per_proposal = _number(_l("Evaluators per proposal"), default=3)
+    evaluation_deadline = _local(_l("Evaluation reports due (call's time zone)"))
+    country_conflict = BooleanField(_l("Keep evaluators away from the consortium's countries"), default=True)
+    country_conflict_scope = SelectField(_l("Countries kept away"), default="coordinator", choices=[
+        SelectChoice(s.value, _l(s.label)) for s in CountryScope])
+    country_conflict_strength = SelectField(_l("Strength of the country rule"), default="hard", choices=[
+        SelectChoice("hard", _l("Hard: a conflict of interest, never assigned")),
+        SelectChoice("soft", _l("Soft: avoided whenever the pool allows"))])
+    evaluation_mode = SelectField(_l("Evaluation"), default="experts", choices=[
+        SelectChoice("experts", _l("Evaluators score the proposals against the criteria")),
+        SelectChoice("assessment", _l("The officer assesses each eligible proposal (expression of interest)"))],
+        description=_l("Assessment: no budget and no scores; the places (award cap) go to the proposals assessed "
+                    "suitable, best fit first. The criteria are then not used."))
     criteria = FieldList(FormField(CriterionForm), min_entries=1)
-    overall_threshold = StringField("Overall threshold (unweighted sum)", validators=[Length(max=10)])
-    tie_break = StringField("Tie-break order", validators=[Length(max=400)],
-                            description="Criterion keys, most important first, e.g. relevance, impact.")
-    letter_contact = StringField("Letters' contact point", validators=[Length(max=200)],
-                                 description="Empty: the instance's.")
-    grant_preparation_days = _number("Days from the letter to grant preparation", description="Empty: the "
-                                     "instance's.")
-    redress_days = _number("Days to request an evaluation review", description="From the letter's receipt. Empty: "
-                           "the instance's (30).")
-    redress_unopened_days = _number("Days until an unopened letter counts as received", description="Empty: the "
-                                    "instance's (10).")
-    privacy_controller = TextAreaField("Controller's contact", validators=[Length(max=1000)])
-    privacy_dpo = TextAreaField("Data protection officer's contact", validators=[Length(max=1000)])
+    overall_threshold = StringField(_l("Overall threshold (unweighted sum)"), validators=[Length(max=10)])
+    tie_break = StringField(_l("Tie-break order"), validators=[Length(max=400)],
+                            description=_l("Criterion keys, most important first, e.g. relevance, impact."))
+    letter_contact = StringField(_l("Letters' contact point"), validators=[Length(max=200)],
+                                 description=_l("Empty: the instance's."))
+    grant_preparation_days = _number(_l("Days from the letter to grant preparation"), description=_l("Empty: the "
+                                     "instance's."))
+    redress_days = _number(_l("Days to request an evaluation review"),
+                           description=_l("From the letter's receipt. Empty: the instance's (30)."))
+    redress_unopened_days = _number(_l("Days until an unopened letter counts as received"), description=_l("Empty: the "
+                                    "instance's (10)."))
+    privacy_controller = TextAreaField(_l("Controller's contact"), validators=[Length(max=1000)])
+    privacy_dpo = TextAreaField(_l("Data protection officer's contact"), validators=[Length(max=1000)])
     redress_wording = TextAreaField(
-        "Further means of redress (letters)", validators=[Length(max=2000)],
-        description="The letters' paragraph after the evaluation review (Ombudsman, General Court), printed as "
-                    "written. Empty: the standard wording, in the letter's language.")
-    submit = SubmitField("Save the call")
+        _l("Further means of redress (letters)"), validators=[Length(max=2000)],
+        description=_l("The letters' paragraph after the evaluation review (Ombudsman, General Court), printed as "
+                    "written. Empty: the standard wording, in the letter's language."))
+    submit = SubmitField(_l("Save the call"))
 
     def show(self, values: dict[str, Any], *, blank_rows: int = BLANK_CRITERIA) -> None:
         """Fill the form with a call's settings (`app.services.call_settings.current_settings`)."""
@@ -202,4 +205,4 @@ class CallConfigurationForm(ProductForm):
 class CallActionForm(ProductForm):
     """Publish or archive: nothing but the CSRF token and the button."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))

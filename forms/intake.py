@@ -44,35 +44,35 @@ class ExtensionForm(ProductForm):
 
 
 class CallSettingsForm(ProductForm):
-    opens_at = DateTimeLocalField("Opens (call's time zone)", format=LOCAL_FORMATS, validators=[DataRequired()],
+    opens_at = DateTimeLocalField(_l("Opens (call's time zone)"), format=LOCAL_FORMATS, validators=[DataRequired()],
                                   render_kw={"step": "1"})
-    deadline = DateTimeLocalField("Deadline (call's time zone)", format=LOCAL_FORMATS,
+    deadline = DateTimeLocalField(_l("Deadline (call's time zone)"), format=LOCAL_FORMATS,
                                   validators=[DataRequired()], render_kw={"step": "1"},
-                                  description="Submissions are accepted strictly before this second.")
-    budget = MoneyField("Budget (EUR)", description="Empty for calls without money (events).")
-    max_awards = IntegerField("Award cap (number of proposals)", validators=[Optional(), NumberRange(min=1)])
-    max_grant_per_proposal = MoneyField("Maximum grant per proposal (EUR)")
-    page_limit = IntegerField("Page limit of each annex", validators=[Optional(), NumberRange(min=1)])
-    min_partners = IntegerField("Minimum partners", validators=[InputRequired(), NumberRange(min=1)])
-    min_countries = IntegerField("Minimum different countries", validators=[InputRequired(), NumberRange(min=1)])
+                                  description=_l("Submissions are accepted strictly before this second."))
+    budget = MoneyField(_l("Budget (EUR)"), description=_l("Empty for calls without money (events)."))
+    max_awards = IntegerField(_l("Award cap (number of proposals)"), validators=[Optional(), NumberRange(min=1)])
+    max_grant_per_proposal = MoneyField(_l("Maximum grant per proposal (EUR)"))
+    page_limit = IntegerField(_l("Page limit of each annex"), validators=[Optional(), NumberRange(min=1)])
+    min_partners = IntegerField(_l("Minimum partners"), validators=[InputRequired(), NumberRange(min=1)])
+    min_countries = IntegerField(_l("Minimum different countries"), validators=[InputRequired(), NumberRange(min=1)])
     eligible_countries = TextAreaField(
-        "Eligible countries", validators=[Length(max=2000)],
-        description="ISO codes separated by spaces or commas (e.g. BE DE FR); empty means any country.")
-    duration_min_months = IntegerField("Shortest duration (months)", validators=[Optional(), NumberRange(min=1)])
-    duration_max_months = IntegerField("Longest duration (months)", validators=[Optional(), NumberRange(min=1)])
+        _l("Eligible countries"), validators=[Length(max=2000)],
+        description=_l("ISO codes separated by spaces or commas (e.g. BE DE FR); empty means any country."))
+    duration_min_months = IntegerField(_l("Shortest duration (months)"), validators=[Optional(), NumberRange(min=1)])
+    duration_max_months = IntegerField(_l("Longest duration (months)"), validators=[Optional(), NumberRange(min=1)])
     privacy_controller = TextAreaField(
-        "Controller (who decides on the personal data, and how to reach them)",
+        _l("Controller (who decides on the personal data, and how to reach them)"),
         validators=[Length(max=MAX_PRIVACY_CONTACT)],
-        description="Printed in the call's privacy statement. Empty: the instance's default controller.")
+        description=_l("Printed in the call's privacy statement. Empty: the instance's default controller."))
     privacy_dpo = TextAreaField(
-        "Data protection officer (how to reach them)", validators=[Length(max=MAX_PRIVACY_CONTACT)],
-        description="Printed in the call's privacy statement. Empty: the instance's default DPO.")
+        _l("Data protection officer (how to reach them)"), validators=[Length(max=MAX_PRIVACY_CONTACT)],
+        description=_l("Printed in the call's privacy statement. Empty: the instance's default DPO."))
     reason = TextAreaField(
-        "Why the deadline moves", validators=[Length(max=2000)],
-        description="Needed once the call is published when the deadline changes; kept in the audit trail.")
+        _l("Why the deadline moves"), validators=[Length(max=2000)],
+        description=_l("Needed once the call is published when the deadline changes; kept in the audit trail."))
     # The token of the overtaken extensions the officer was shown (see services.call_settings).
     confirm = HiddenField()
-    submit = SubmitField("Save the settings")
+    submit = SubmitField(_l("Save the settings"))
 
     def show(self, call: Call) -> None:
         """Fill the form with the call's settings, times as wall-clock times in its zone."""

@@ -24,7 +24,7 @@ from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.enums import ConsentKind, DocumentKind, OrganisationType
-from app.inputs import PartnerInput, ProposalChanges, read_typed_amount
+from app.inputs import PartnerInput, ProposalChanges, TypedAmountError, read_typed_amount
 from app.models.limits import (
     MAX_ABSTRACT,
     MAX_ACRONYM,
@@ -77,7 +77,10 @@ class MoneyField(StringField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
-        self.amount = read_typed_amount(self.data or "")
+        try:
+            self.amount = read_typed_amount(self.data or "")
+        except TypedAmountError as error:  # WTForms shows a ValueError's text as the field's error: the reader's words
+            raise ValueError(_(error.template, **error.params)) from error
         if self.amount is not None:
             self.data = f"{self.amount:.2f}"
 

@@ -9,14 +9,16 @@ from werkzeug.wrappers import Response
 from app.call_inputs import SECTIONS, changed_names
 from app.clock import utcnow
 from app.manage import bp
+from app.manage.call_rules import rules_in_words
 from app.models import Call
 from app.queries.access import load_call
 from app.queries.calls import call_facts, call_phase, money_warnings
-from app.queries.selection import describe_call_rules
 from app.services.call_lifecycle import CHANGES, GROUP_OF, Change, archive_call, can_archive, publish_call
 from app.services.call_settings import DEFAULTS, create_call, current_settings, update_call_settings
 from app.services.errors import DomainError
+from app.translation import current_language, gettext
 from app.web.access import current_actor
+from app.web.errors import reader_message
 from app.web.transaction import command
 from forms.call import CallActionForm, CallConfigurationForm
 
@@ -29,9 +31,9 @@ def _page(form: CallConfigurationForm, call: Call | None, source: Call | None, s
         facts = call_facts(call)
         phase = call_phase(call, facts=facts)
         try:
-            rules, rules_error = describe_call_rules(call), None
+            rules, rules_error = rules_in_words(call, current_language()), None
         except DomainError as error:
-            rules, rules_error = [], error.message
+            rules, rules_error = [], reader_message(error)
         context.update(phase=phase, rules=rules, rules_error=rules_error, can_archive=can_archive(phase, facts),
                        fixed={name for name, group in GROUP_OF.items() if CHANGES[phase][group] is Change.FIXED},
                        warnings=money_warnings(budget=call.budget, max_awards=call.max_awards,
@@ -54,7 +56,8 @@ def new_call() -> str | Response | tuple[str, int]:
         with command(form, locate=form.field_named) as outcome:
             call = create_call(form.settings(with_code=True), actor=current_actor(), copy_of=source)
         if outcome.ok:
-            flash(f"Call {call.code} opened as a draft: only officers see it until you publish it.", "success")
+            flash(gettext("Call %(code)s opened as a draft: only officers see it until you publish it.",
+                          code=call.code), "success")
             return redirect(url_for("manage.configure_call", code=call.code))
         status = outcome.status
     return _page(form, None, source, 422 if form.errors else status)
@@ -73,7 +76,8 @@ def configure_call(code: str) -> str | Response | tuple[str, int]:
             changed = update_call_settings(call, actor=current_actor(), settings=form.settings(with_code=False),
                                            reason=form.reason.data or "")
         if outcome.ok:
-            flash(f"Saved: {changed_names(changed)}." if changed else "Nothing changed.", "success")
+            flash(gettext("Saved: %(names)s.", names=changed_names(changed)) if changed
+                  else gettext("Nothing changed."), "success")
             return redirect(url_for("manage.configure_call", code=code))
         status = outcome.status
     return _page(form, call, None, 422 if form.errors else status)
@@ -87,7 +91,7 @@ def publish(code: str) -> Response:
         with command() as outcome:
             publish_call(call, actor=current_actor())
         if outcome.ok:
-            flash(f"{call.code} is published.", "success")
+            flash(gettext("%(code)s is published.", code=call.code), "success")
     return redirect(url_for("manage.configure_call", code=code))
 
 
@@ -99,5 +103,5 @@ def archive(code: str) -> Response:
         with command() as outcome:
             archive_call(call, actor=current_actor())
         if outcome.ok:
-            flash(f"{call.code} is archived.", "success")
+            flash(gettext("%(code)s is archived.", code=call.code), "success")
     return redirect(url_for("manage.configure_call", code=code))

@@ -115,7 +115,8 @@ def intake_call_settings(code: str) -> str | Response | tuple[str, int]:
             overtaken = extensions_overtaken(call, new_deadline)
             form.confirm.data = overtaken_token(overtaken)
         elif outcome.ok:
-            flash(f"Saved: {changed_names(changed)}." if changed else "Nothing changed.", "success")
+            flash(gettext("Saved: %(names)s.", names=changed_names(changed)) if changed
+                  else gettext("Nothing changed."), "success")
             return redirect(url_for("manage.call_overview", code=code))
     status = 422 if form.errors else 200
     return render_template("manage/intake_settings.html", call=call, form=form, now=utcnow(),

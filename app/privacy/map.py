@@ -18,10 +18,12 @@ with the equivalent article of the GDPR (Regulation (EU) 2016/679) for anybody e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from app.languages import N_
 
 
 class Erase(StrEnum):
@@ -63,9 +65,10 @@ class Rule:
     settings: tuple[str, ...] = ()
     parts: tuple[Rule, ...] = ()
 
-    def describe(self, config: Mapping[str, Any]) -> str:
-        """How long, with the configured periods."""
-        return self.keep.format(**{name: config[name] for name in self.settings})
+    def describe(self, config: Mapping[str, Any], translate: Callable[[str], str] = str) -> str:
+        """How long, with the configured periods; in a reader's language with `translate` (gettext: the name and
+        this wording are catalogue messages, the periods' braces kept)."""
+        return str(translate(self.keep)).format(**{name: config[name] for name in self.settings})
 
 
 @dataclass(frozen=True)
@@ -94,150 +97,158 @@ class StoredFile:
 
 # --- purposes -------------------------------------------------------------------------------------------------------
 
-ACCOUNTS = Purpose("accounts", "Accounts", "Give people an account to apply, evaluate or manage calls, and reach "
-                   "them about it.")
-INTAKE = Purpose("intake", "Proposals", "Receive proposals, check them against the call's rules, and prove what "
-                 "was submitted and when.")
-EVALUATION = Purpose("evaluation", "Evaluation", "Have proposals evaluated by independent experts free of "
-                     "conflicts of interest.")
-DECISIONS = Purpose("decisions", "Decisions and letters", "Decide on the proposals, tell the applicants, and let "
-                    "them seek redress.")
-ACCOUNTABILITY = Purpose("accountability", "Accountability", "Keep a trail of every decision and change, and of "
-                         "officers' access to personal data.")
-SECURITY = Purpose("security", "Security", "Protect accounts against password guessing and misuse.")
-RIGHTS = Purpose("rights", "Your rights", "Answer requests to see, correct or erase personal data, and keep "
-                 "proof of what was done.")
-PANELS = Purpose("panels", "Balanced panels", "Compose evaluation panels with a balance of nationalities and genders, "
-                 "as the call's rules ask, and show officers the balance reached.")
+ACCOUNTS = Purpose("accounts", N_("Accounts"),
+                   N_("Give people an account to apply, evaluate or manage calls, and reach "
+                   "them about it."))
+INTAKE = Purpose("intake", N_("Proposals"), N_("Receive proposals, check them against the call's rules, and prove what "
+                 "was submitted and when."))
+EVALUATION = Purpose("evaluation", N_("Evaluation"), N_("Have proposals evaluated by independent experts free of "
+                     "conflicts of interest."))
+DECISIONS = Purpose("decisions", N_("Decisions and letters"),
+                    N_("Decide on the proposals, tell the applicants, and let "
+                    "them seek redress."))
+ACCOUNTABILITY = Purpose("accountability", N_("Accountability"), N_("Keep a trail of every decision and change, and of "
+                         "officers' access to personal data."))
+SECURITY = Purpose("security", N_("Security"), N_("Protect accounts against password guessing and misuse."))
+RIGHTS = Purpose("rights", N_("Your rights"), N_("Answer requests to see, correct or erase personal data, and keep "
+                 "proof of what was done."))
+PANELS = Purpose("panels", N_("Balanced panels"),
+                 N_("Compose evaluation panels with a balance of nationalities and genders, "
+                 "as the call's rules ask, and show officers the balance reached."))
 PURPOSES = (ACCOUNTS, INTAKE, EVALUATION, PANELS, DECISIONS, ACCOUNTABILITY, SECURITY, RIGHTS)
 
 # --- legal bases ----------------------------------------------------------------------------------------------------
 
 PUBLIC_TASK = LegalBasis(
-    "public_task", "Art. 5(1)(a) of Regulation (EU) 2018/1725", "Art. 6(1)(e) GDPR",
-    "a task carried out in the public interest: running the call under its programme and the Financial Regulation")
+    "public_task", N_("Art. 5(1)(a) of Regulation (EU) 2018/1725"), N_("Art. 6(1)(e) GDPR"),
+    N_("a task carried out in the public interest: running the call under its programme and the Financial Regulation"))
 LEGAL_OBLIGATION = LegalBasis(
-    "legal_obligation", "Art. 5(1)(b) of Regulation (EU) 2018/1725", "Art. 6(1)(c) GDPR",
-    "a legal obligation: keeping the records of an award procedure for audit and redress, and answering requests "
-    "about personal data")
+    "legal_obligation", N_("Art. 5(1)(b) of Regulation (EU) 2018/1725"), N_("Art. 6(1)(c) GDPR"),
+    N_("a legal obligation: keeping the records of an award procedure for audit and redress, and answering requests "
+    "about personal data"))
 CONTRACT = LegalBasis(
-    "contract", "Art. 5(1)(c) of Regulation (EU) 2018/1725", "Art. 6(1)(b) GDPR",
-    "a contract with the person: an evaluator's appointment as an independent expert")
+    "contract", N_("Art. 5(1)(c) of Regulation (EU) 2018/1725"), N_("Art. 6(1)(b) GDPR"),
+    N_("a contract with the person: an evaluator's appointment as an independent expert"))
 CONSENT = LegalBasis(
-    "consent", "Art. 5(1)(d) of Regulation (EU) 2018/1725", "Art. 6(1)(a) GDPR",
-    "consent: a sensitive answer the person gives only if they wish (\"prefer not to say\" is offered), declares "
-    "themselves and may change or remove at any time")
+    "consent", N_("Art. 5(1)(d) of Regulation (EU) 2018/1725"), N_("Art. 6(1)(a) GDPR"),
+    N_("consent: a sensitive answer the person gives only if they wish (\"prefer not to say\" is offered), declares "
+    "themselves and may change or remove at any time"))
 LEGAL_BASES = (PUBLIC_TASK, LEGAL_OBLIGATION, CONTRACT, CONSENT)
 
 # --- retention rules ------------------------------------------------------------------------------------------------
 
 ACCOUNT = Rule(
-    "account", "Account",
-    "while the account is used; an applicant's or evaluator's account {RETENTION_ACCOUNT_INACTIVE_YEARS} years "
-    "after its last log-in, any account when its owner asks",
-    "pseudonymised: name and e-mail address replaced by a pseudonym (\"Person 7f3a…\") everywhere, password, API "
-    "tokens, corrections and log-in history deleted; records a rule keeps longer stay, under the pseudonym",
+    "account", N_("Account"),
+    N_("while the account is used; an applicant's or evaluator's account {RETENTION_ACCOUNT_INACTIVE_YEARS} years "
+    "after its last log-in, any account when its owner asks"),
+    N_("pseudonymised: name and e-mail address replaced by a pseudonym (\"Person 7f3a…\") everywhere, password, API "
+    "tokens, corrections and log-in history deleted; records a rule keeps longer stay, under the pseudonym"),
     settings=("RETENTION_ACCOUNT_INACTIVE_YEARS",))
 DRAFT = Rule(
-    "draft", "Draft never submitted", "{RETENTION_DRAFT_DAYS} days after the proposal's deadline",
-    "deleted with its annexes", settings=("RETENTION_DRAFT_DAYS",))
+    "draft", N_("Draft never submitted"), N_("{RETENTION_DRAFT_DAYS} days after the proposal's deadline"),
+    N_("deleted with its annexes"), settings=("RETENTION_DRAFT_DAYS",))
 UNSUCCESSFUL = Rule(
-    "unsuccessful", "Proposal not funded",
-    "{RETENTION_UNSUCCESSFUL_YEARS} years after the redress period ({REDRESS_DAYS} days from the decision or the "
-    "withdrawal) ends", "its personal content is erased",
+    "unsuccessful", N_("Proposal not funded"),
+    N_("{RETENTION_UNSUCCESSFUL_YEARS} years after the redress period ({REDRESS_DAYS} days from the decision or the "
+    "withdrawal) ends"), N_("its personal content is erased"),
     settings=("RETENTION_UNSUCCESSFUL_YEARS", "REDRESS_DAYS"))
 FUNDED = Rule(
-    "funded", "Funded proposal",
-    "the grant's audit period: {RETENTION_GRANT_AUDIT_YEARS} years after the project ends (the decision plus the "
-    "project's duration)", "its personal content is erased", settings=("RETENTION_GRANT_AUDIT_YEARS",))
+    "funded", N_("Funded proposal"),
+    N_("the grant's audit period: {RETENTION_GRANT_AUDIT_YEARS} years after the project ends (the decision plus the "
+    "project's duration)"), N_("its personal content is erased"), settings=("RETENTION_GRANT_AUDIT_YEARS",))
 PROPOSAL_FILE = Rule(
-    "proposal_file", "Proposal file",
-    "drafts: {RETENTION_DRAFT_DAYS} days after the deadline; proposals not funded: {RETENTION_UNSUCCESSFUL_YEARS} "
+    "proposal_file", N_("Proposal file"),
+    N_("drafts: {RETENTION_DRAFT_DAYS} days after the deadline; proposals not funded: {RETENTION_UNSUCCESSFUL_YEARS} "
     "years after the redress period ends; funded proposals: {RETENTION_GRANT_AUDIT_YEARS} years after the project "
-    "ends",
-    "drafts are deleted; of a submitted proposal, the submitted versions' text, the annexes and letters (files), "
+    "ends"),
+    N_("drafts are deleted; of a submitted proposal, the submitted versions' text, the annexes and letters (files), "
     "contact addresses, texts that may name people and the e-mails sent are erased; the reference, title, scores, "
-    "decision and every hash stay, and a receipt verifies as \"content erased on <date> under <rule>\"",
+    "decision and every hash stay, and a receipt verifies as \"content erased on <date> under <rule>\""),
     settings=("RETENTION_DRAFT_DAYS", "RETENTION_UNSUCCESSFUL_YEARS", "RETENTION_GRANT_AUDIT_YEARS"),
     parts=(DRAFT, UNSUCCESSFUL, FUNDED))
 EVALUATOR = Rule(
-    "evaluator", "Evaluator's declarations", "{RETENTION_EVALUATOR_YEARS} years after the call's decision",
-    "affiliation, nationality, gender, expertise and written declarations are erased; the acceptance of the code of "
-    "conduct and the conflict declarations stay as dates and answers", settings=("RETENTION_EVALUATOR_YEARS",))
+    "evaluator", N_("Evaluator's declarations"), N_("{RETENTION_EVALUATOR_YEARS} years after the call's decision"),
+    N_("affiliation, nationality, gender, expertise and written declarations are erased; the acceptance of the code of "
+    "conduct and the conflict declarations stay as dates and answers"), settings=("RETENTION_EVALUATOR_YEARS",))
 AUDIT = Rule(
-    "audit", "Audit trail", "kept as long as the system runs",
-    "the people it names are pseudonymised when they are erased, so it still tells the whole story")
+    "audit", N_("Audit trail"), N_("kept as long as the system runs"),
+    N_("the people it names are pseudonymised when they are erased, so it still tells the whole story"))
 WITH_RECORD = Rule(
-    "with_record", "With its record", "as long as the record it belongs to",
-    "points to the person's pseudonym once the person is erased")
+    "with_record", N_("With its record"), N_("as long as the record it belongs to"),
+    N_("points to the person's pseudonym once the person is erased"))
 ACCESS_LOG = Rule(
-    "access_log", "Access log", "{RETENTION_ACCESS_LOG_YEARS} years after the access", "deleted",
+    "access_log", N_("Access log"), N_("{RETENTION_ACCESS_LOG_YEARS} years after the access"), N_("deleted"),
     settings=("RETENTION_ACCESS_LOG_YEARS",))
 SHORT = Rule(
-    "short", "Short-lived",
-    "{RETENTION_SHORT_DAYS} days after the log-in attempt, after an e-mail change was requested, or after an "
-    "invitation was answered or expired", "deleted, or the address erased", settings=("RETENTION_SHORT_DAYS",))
+    "short", N_("Short-lived"),
+    N_("{RETENTION_SHORT_DAYS} days after the log-in attempt, after an e-mail change was requested, or after an "
+    "invitation was answered or expired"), N_("deleted, or the address erased"), settings=("RETENTION_SHORT_DAYS",))
 REGISTER = Rule(
-    "register", "Erasure register", "kept as long as the system runs",
-    "it holds pseudonyms only; it makes a restored backup forget what was erased after the backup was made")
+    "register", N_("Erasure register"), N_("kept as long as the system runs"),
+    N_("it holds pseudonyms only; it makes a restored backup forget what was erased after the backup was made"))
 REQUEST = Rule(
-    "request", "On request",
-    "when the person asks (Art. 19 of Regulation (EU) 2018/1725, Art. 17 GDPR) and no rule above keeps it longer",
-    "as for the account")
+    "request", N_("On request"),
+    N_("when the person asks (Art. 19 of Regulation (EU) 2018/1725, Art. 17 GDPR) and no rule above keeps it longer"),
+    N_("as for the account"))
 RULES: dict[str, Rule] = {rule.key: rule for rule in (
     ACCOUNT, DRAFT, UNSUCCESSFUL, FUNDED, PROPOSAL_FILE, EVALUATOR, AUDIT, WITH_RECORD, ACCESS_LOG, SHORT, REGISTER,
     REQUEST)}
 
 # --- classifications ------------------------------------------------------------------------------------------------
 
-IDENTITY = Personal("Name and e-mail address", ACCOUNTS, PUBLIC_TASK, ACCOUNT, Erase.PSEUDONYMISE)
-CREDENTIALS = Personal("Password (a salted hash)", SECURITY, PUBLIC_TASK, ACCOUNT)
-ACCOUNT_USE = Personal("Organisation membership and last log-in", ACCOUNTS, PUBLIC_TASK, ACCOUNT)
-LANGUAGE = Personal("Language chosen for pages, e-mails and letters", ACCOUNTS, PUBLIC_TASK, ACCOUNT)
-API_TOKENS = Personal("API tokens and their use", SECURITY, PUBLIC_TASK, ACCOUNT, Erase.DELETE_ROW)
-SESSIONS = Personal("Signed-in sessions (the browser's user agent, the network address, when started and last seen)",
+IDENTITY = Personal(N_("Name and e-mail address"), ACCOUNTS, PUBLIC_TASK, ACCOUNT, Erase.PSEUDONYMISE)
+CREDENTIALS = Personal(N_("Password (a salted hash)"), SECURITY, PUBLIC_TASK, ACCOUNT)
+ACCOUNT_USE = Personal(N_("Organisation membership and last log-in"), ACCOUNTS, PUBLIC_TASK, ACCOUNT)
+LANGUAGE = Personal(N_("Language chosen for pages, e-mails and letters"), ACCOUNTS, PUBLIC_TASK, ACCOUNT)
+API_TOKENS = Personal(N_("API tokens and their use"), SECURITY, PUBLIC_TASK, ACCOUNT, Erase.DELETE_ROW)
+SESSIONS = Personal(
+    N_("Signed-in sessions (the browser's user agent, the network address, when started and last seen)"),
                     SECURITY, PUBLIC_TASK, ACCOUNT, Erase.DELETE_ROW)
-SECOND_FACTOR = Personal("Two-factor sign-in: the authenticator's secret and when it was set up and last used",
+SECOND_FACTOR = Personal(N_("Two-factor sign-in: the authenticator's secret and when it was set up and last used"),
                          SECURITY, PUBLIC_TASK, ACCOUNT)
-RECOVERY_CODES = Personal("Two-factor recovery codes (hashed) and when each was used", SECURITY, PUBLIC_TASK, ACCOUNT,
+RECOVERY_CODES = Personal(
+    N_("Two-factor recovery codes (hashed) and when each was used"), SECURITY, PUBLIC_TASK, ACCOUNT,
                           Erase.DELETE_ROW)
-JOIN_MESSAGE = Personal("Message sent with a request to join an organisation", ACCOUNTS, PUBLIC_TASK, ACCOUNT)
-CORRECTIONS = Personal("Corrections of personal data (the value before and after)", RIGHTS, LEGAL_OBLIGATION,
+JOIN_MESSAGE = Personal(N_("Message sent with a request to join an organisation"), ACCOUNTS, PUBLIC_TASK, ACCOUNT)
+CORRECTIONS = Personal(N_("Corrections of personal data (the value before and after)"), RIGHTS, LEGAL_OBLIGATION,
                        ACCOUNT)
-LINK = Personal("Who did what: a link to an account", ACCOUNTABILITY, PUBLIC_TASK, WITH_RECORD, Erase.KEEP)
-CONSENTS = Personal("Texts accepted (code of conduct, declarations), with their version and time", ACCOUNTABILITY,
+LINK = Personal(N_("Who did what: a link to an account"), ACCOUNTABILITY, PUBLIC_TASK, WITH_RECORD, Erase.KEEP)
+CONSENTS = Personal(N_("Texts accepted (code of conduct, declarations), with their version and time"), ACCOUNTABILITY,
                     LEGAL_OBLIGATION, WITH_RECORD, Erase.KEEP)
-CONTACTS = Personal("Contact e-mail addresses of the consortium", INTAKE, PUBLIC_TASK, PROPOSAL_FILE)
-PROPOSAL_TEXT = Personal("Texts of a proposal file that may name people (abstract, reasons)", INTAKE, PUBLIC_TASK,
+CONTACTS = Personal(N_("Contact e-mail addresses of the consortium"), INTAKE, PUBLIC_TASK, PROPOSAL_FILE)
+PROPOSAL_TEXT = Personal(N_("Texts of a proposal file that may name people (abstract, reasons)"), INTAKE, PUBLIC_TASK,
                          PROPOSAL_FILE)
-ANNEXES = Personal("Annexes (Part B with the team's CVs, letters of support)", INTAKE, PUBLIC_TASK, PROPOSAL_FILE,
+ANNEXES = Personal(N_("Annexes (Part B with the team's CVs, letters of support)"), INTAKE, PUBLIC_TASK, PROPOSAL_FILE,
                    Erase.DELETE_ROW)
-SUBMITTED_VERSIONS = Personal("Submitted versions: the submitter's name and e-mail address, contacts, annexes' names",
+SUBMITTED_VERSIONS = Personal(
+    N_("Submitted versions: the submitter's name and e-mail address, contacts, annexes' names"),
                               INTAKE, LEGAL_OBLIGATION, PROPOSAL_FILE)
-EVALUATION_COMMENTS = Personal("Evaluators' comments on a proposal", EVALUATION, PUBLIC_TASK, PROPOSAL_FILE)
-NOTIFICATIONS = Personal("E-mails sent about a decision (recipients and text)", DECISIONS, PUBLIC_TASK, PROPOSAL_FILE)
-LETTERS = Personal("Decision letters (addressed to the consortium, with the evaluation summary)", DECISIONS,
+EVALUATION_COMMENTS = Personal(N_("Evaluators' comments on a proposal"), EVALUATION, PUBLIC_TASK, PROPOSAL_FILE)
+NOTIFICATIONS = Personal(
+    N_("E-mails sent about a decision (recipients and text)"), DECISIONS, PUBLIC_TASK, PROPOSAL_FILE)
+LETTERS = Personal(N_("Decision letters (addressed to the consortium, with the evaluation summary)"), DECISIONS,
                    LEGAL_OBLIGATION, PROPOSAL_FILE)
-EVALUATOR_PROFILE = Personal("Evaluator's affiliation, country and expertise", EVALUATION, CONTRACT, EVALUATOR)
-EVALUATOR_NATIONALITY = Personal("Evaluator's nationality", PANELS, CONTRACT, EVALUATOR)
-EVALUATOR_GENDER = Personal("Evaluator's gender (sensitive; optional and self-declared, \"prefer not to say\" offered)",
+EVALUATOR_PROFILE = Personal(N_("Evaluator's affiliation, country and expertise"), EVALUATION, CONTRACT, EVALUATOR)
+EVALUATOR_NATIONALITY = Personal(N_("Evaluator's nationality"), PANELS, CONTRACT, EVALUATOR)
+EVALUATOR_GENDER = Personal(
+    N_("Evaluator's gender (sensitive; optional and self-declared, \"prefer not to say\" offered)"),
                             PANELS, CONSENT, EVALUATOR)
-EVALUATOR_STATEMENTS = Personal("Evaluator's written declarations (conflicts of interest, withdrawal)", EVALUATION,
+EVALUATOR_STATEMENTS = Personal(N_("Evaluator's written declarations (conflicts of interest, withdrawal)"), EVALUATION,
                                 CONTRACT, EVALUATOR)
-EVALUATOR_RECORD = Personal("Evaluator's answers and dates (conflict declared or not, code of conduct accepted)",
+EVALUATOR_RECORD = Personal(N_("Evaluator's answers and dates (conflict declared or not, code of conduct accepted)"),
                             EVALUATION, CONTRACT, EVALUATOR, Erase.KEEP)
-AUDIT_DETAILS = Personal("Audit trail details (e-mail addresses of the people an event concerns)", ACCOUNTABILITY,
+AUDIT_DETAILS = Personal(N_("Audit trail details (e-mail addresses of the people an event concerns)"), ACCOUNTABILITY,
                          PUBLIC_TASK, AUDIT, Erase.PSEUDONYMISE)
-LOGIN_ATTEMPTS = Personal("Log-in attempts (a hash of the e-mail address given)", SECURITY, PUBLIC_TASK, SHORT,
+LOGIN_ATTEMPTS = Personal(N_("Log-in attempts (a hash of the e-mail address given)"), SECURITY, PUBLIC_TASK, SHORT,
                           Erase.DELETE_ROW)
-LOGIN_COUNTERS = Personal("Counts of recent log-in attempts (a hash of the e-mail and network address given)",
+LOGIN_COUNTERS = Personal(N_("Counts of recent log-in attempts (a hash of the e-mail and network address given)"),
                           SECURITY, PUBLIC_TASK, SHORT, Erase.DELETE_ROW)
-INVITEE = Personal("E-mail address of an invited colleague", ACCOUNTS, PUBLIC_TASK, SHORT)
-NEW_EMAIL = Personal("A new e-mail address waiting for confirmation", RIGHTS, LEGAL_OBLIGATION, SHORT,
+INVITEE = Personal(N_("E-mail address of an invited colleague"), ACCOUNTS, PUBLIC_TASK, SHORT)
+NEW_EMAIL = Personal(N_("A new e-mail address waiting for confirmation"), RIGHTS, LEGAL_OBLIGATION, SHORT,
                      Erase.DELETE_ROW)
-ACCESS = Personal("Officers' access to personal data (who, which proposal or person, when)", ACCOUNTABILITY,
+ACCESS = Personal(N_("Officers' access to personal data (who, which proposal or person, when)"), ACCOUNTABILITY,
                   LEGAL_OBLIGATION, ACCESS_LOG, Erase.DELETE_ROW)
-REGISTER_ENTRY = Personal("Erasure register (pseudonyms, rules and dates)", RIGHTS, LEGAL_OBLIGATION, REGISTER,
+REGISTER_ENTRY = Personal(N_("Erasure register (pseudonyms, rules and dates)"), RIGHTS, LEGAL_OBLIGATION, REGISTER,
                           Erase.KEEP)
 
 # Reasons a column is not personal data.

@@ -43,4 +43,4 @@ def verify_letter(code: str) -> tuple[str, int] | str:
     return render_template("public/verify.html", letter=letter, code=letter.verification_code, match=match,
                            call=call, decision=_(letter_decision_label(letter.kind, call.kind)),
                            kind=_(letter_kind_label(letter.kind, call.kind)), erased=erased,
-                           erased_rule=erasure_rule_name(erased) if erased else None)
+                           erased_rule=_(erasure_rule_name(erased)) if erased else None)

@@ -14,6 +14,7 @@ from app.enums import CallPhase, CallState, ProposalStatus, RunStatus
 from app.extensions import db
 from app.formatting import format_money
 from app.models import Assessment, Assignment, Call, Proposal, SelectionRun, Submission
+from app.translation import current_language, ngettext
 
 
 def get_call(code: str) -> Call | None:
@@ -89,8 +90,13 @@ def money_warnings(*, budget: Decimal | None, max_awards: int | None, max_grant:
     if max_awards * max_grant <= budget:
         return []
     fundable = int(budget // max_grant)
-    return [f"The budget ({format_money(budget)}) cannot fund the award cap ({max_awards}) at the maximum grant "
-            f"({format_money(max_grant)}): at most {fundable} proposal{'s' if fundable != 1 else ''} at the maximum."]
+    language = current_language()
+    return [ngettext("The budget (%(budget)s) cannot fund the award cap (%(cap)d) at the maximum grant "
+                     "(%(grant)s): at most %(num)d proposal at the maximum.",
+                     "The budget (%(budget)s) cannot fund the award cap (%(cap)d) at the maximum grant "
+                     "(%(grant)s): at most %(num)d proposals at the maximum.", fundable,
+                     budget=format_money(budget, locale=language), cap=max_awards,
+                     grant=format_money(max_grant, locale=language))]
 
 
 def extensions_overtaken(call: Call, deadline: datetime) -> list[Proposal]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,12 +16,14 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import ErasureKind, Role
 from app.extensions import db
+from app.languages import N_
 from app.models import Assignment, Erasure, Letter, PoolMember, Proposal, Submission, User, UserRole
 from app.privacy import map as privacy_map
 from app.queries.personal_data import known_emails, proposals_touched
 from app.queries.retention import call_decided_at, evaluator_expiry, proposal_expiry
 from app.services.errors import ContentErased, NotFound
 from app.storage import get_storage
+from app.translation import gettext, pgettext
 
 
 def person_pseudonym(user_id: int) -> str:
@@ -51,9 +53,22 @@ class ErasureItem:
     """Something an erasure request reaches: it goes now (no `rule`), or waits for its rule (`until`, None while
     the event the rule runs from has not happened)."""
 
-    what: str
+    what: str  # in English: the erasure register keeps it
     rule: privacy_map.Rule | None = None
     until: datetime | None = None
+    said: str = ""  # `what` in the language being spoken, for the person reading the assessment
+    rule_name: str = ""  # the rule's name and how long it keeps, in the language being spoken
+    kept_for: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.said or self.what
+
+
+def _item(message: str, rule: privacy_map.Rule | None = None, until: datetime | None = None,
+          **values: str) -> ErasureItem:
+    """An item worded by a catalogue message: in English for the register, in the reader's language to show."""
+    return ErasureItem(message % values if values else message, rule, until, said=gettext(message, **values))
 
 
 @dataclass
@@ -75,16 +90,19 @@ def assess_erasure(person: User, config: Mapping[str, Any]) -> ErasureAssessment
     """What erasing `person` erases now, and what must wait for its retention rule (with the date it ends)."""
     pseudonym = person_pseudonym(person.id)
     emails = known_emails(person)
-    now = [ErasureItem(f"Your name and e-mail address, replaced everywhere by “{pseudonym}”"),
-           ErasureItem("Your password, API tokens, log-in history, corrections and requests to join an organisation"),
-           ErasureItem("Invitations and e-mails sent to your address: they keep the pseudonym instead")]
+    now = [_item(N_("Your name and e-mail address, replaced everywhere by “%(pseudonym)s”"), pseudonym=pseudonym),
+           _item(N_("Your password, API tokens, log-in history, corrections and requests to join an organisation")),
+           _item(N_("Invitations and e-mails sent to your address: they keep the pseudonym instead"))]
     if person.organisation is not None:
-        now.append(ErasureItem(f"Your membership of {person.organisation.name}"))
+        now.append(_item(N_("Your membership of %(organisation)s"), organisation=person.organisation.name))
     drafts = drafts_erased_with(person)
     if drafts:
-        now.append(ErasureItem("Drafts never submitted of your organisation, of which you are the only member: "
-                               + ", ".join(f"{p.acronym or 'untitled'} ({p.reference})" for p in drafts)
-                               + " — deleted with their annexes"))
+        message = N_("Drafts never submitted of your organisation, of which you are the only member: %(drafts)s — "
+                     "deleted with their annexes")
+        now.append(ErasureItem(
+            message % {"drafts": ", ".join(f"{p.acronym or 'untitled'} ({p.reference})" for p in drafts)},
+            said=gettext(message, drafts=", ".join(
+                f"{p.acronym or pgettext('proposal', 'untitled')} ({p.reference})" for p in drafts))))
     waiting = []
     for proposal in proposals_touched(person, emails):
         if not proposal.submissions:
@@ -92,23 +110,28 @@ def assess_erasure(person: User, config: Mapping[str, Any]) -> ErasureAssessment
         expiry = proposal_expiry(proposal, config)
         waiting.append(ErasureItem(
             f"{proposal.acronym or 'Untitled'} ({proposal.reference}): its submitted versions, annexes and letters, "
-            "where your name or address appears", expiry.rule, expiry.until))
+            "where your name or address appears", expiry.rule, expiry.until,
+            said=gettext("%(proposal)s (%(reference)s): its submitted versions, annexes and letters, where your name "
+                         "or address appears", proposal=proposal.acronym or gettext("Untitled"),
+                         reference=proposal.reference)))
     members = list(db.session.scalars(sa.select(PoolMember).where(PoolMember.user_id == person.id)
                                       .options(selectinload(PoolMember.call)).order_by(PoolMember.id)))
     decided = call_decided_at([m.call_id for m in members])
     for member in members:
         expiry = evaluator_expiry(decided.get(member.call_id), config)
-        waiting.append(ErasureItem(f"Your affiliation, expertise and declarations as an evaluator of "
-                                   f"{member.call.code}, under the pseudonym", expiry.rule, expiry.until))
+        waiting.append(_item(N_("Your affiliation, expertise and declarations as an evaluator of %(call)s, under the "
+                                "pseudonym"), expiry.rule, expiry.until, call=member.call.code))
     assessed = db.session.scalars(sa.select(Proposal).join(Assignment, Assignment.proposal_id == Proposal.id)
                                   .where(Assignment.evaluator_id == person.id)
                                   .options(selectinload(Proposal.submissions)).order_by(Proposal.id)).unique()
     for proposal in assessed:
         expiry = proposal_expiry(proposal, config)
-        waiting.append(ErasureItem(f"Your evaluation of {proposal.reference}, under the pseudonym, with that "
-                                   "proposal's file", expiry.rule, expiry.until))
-    waiting.append(ErasureItem("The audit trail of what you did: kept, naming the pseudonym instead of you",
-                               privacy_map.AUDIT, None))
+        waiting.append(_item(N_("Your evaluation of %(reference)s, under the pseudonym, with that proposal's file"),
+                             expiry.rule, expiry.until, reference=proposal.reference))
+    waiting.append(_item(N_("The audit trail of what you did: kept, naming the pseudonym instead of you"),
+                         privacy_map.AUDIT, None))
+    waiting = [replace(item, rule_name=gettext(item.rule.name), kept_for=item.rule.describe(config, gettext))
+               if item.rule is not None else item for item in waiting]
     return ErasureAssessment(person=person, pseudonym=pseudonym, now=now, waiting=waiting)
 
 

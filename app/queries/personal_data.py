@@ -32,6 +32,7 @@ from app.models import (
 from app.privacy import map as privacy_map
 from app.privacy.map import PURPOSES, Purpose
 from app.privacy.summary import SummaryRow, summary
+from app.translation import gettext
 
 # --- privacy statements --------------------------------------------------------------------------------------------
 
@@ -64,8 +65,9 @@ class PrivacyStatement:
 
 
 def _row(row: SummaryRow, config: Mapping[str, Any]) -> StatementRow:
-    return StatementRow(category=row.category, basis=row.basis, kept=row.rule.describe(config), then=row.rule.then,
-                        files=any(name.startswith("files: ") for name in row.columns))
+    """The row in the reader's language (the map's texts are catalogue messages)."""
+    return StatementRow(category=gettext(row.category), basis=row.basis, kept=row.rule.describe(config, gettext),
+                        then=gettext(row.rule.then), files=any(name.startswith("files: ") for name in row.columns))
 
 
 def privacy_statement(call: Call | None, config: Mapping[str, Any]) -> PrivacyStatement:

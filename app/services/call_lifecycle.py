@@ -23,7 +23,7 @@ from app.queries.access import require_officer
 from app.queries.calls import CallFacts, call_facts, call_phase
 from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition
-from app.translation import pgettext
+from app.translation import gettext, pgettext
 
 TO_MANAGE = "open, publish or archive calls"
 MIN_REASON = 10
@@ -116,8 +116,10 @@ def refusal_error(phase: CallPhase, group: str, details: dict[str, str] | None =
 
 
 def refusal(phase: CallPhase, group: str) -> str:
-    """The documented refusal of a change to `group` in `phase`, in English (outside a request)."""
-    return str(refusal_error(phase, group))
+    """The documented refusal of a change to `group` in `phase`, in the language being spoken (English outside a
+    request)."""
+    error = refusal_error(phase, group)
+    return gettext(error.template, **error.params)
 
 
 def check_changes(call: Call, changed: list[str], *, reason: str) -> CallPhase:

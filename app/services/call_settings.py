@@ -13,12 +13,14 @@ from app.clock import utcnow
 from app.enums import BudgetPolicy, CallKind, CountryScope, EvaluationMode, RuleStrength
 from app.extensions import db
 from app.formatting import format_local
+from app.languages import N_
 from app.models import Call, Criterion, Proposal, User
 from app.queries.access import require_officer
 from app.queries.calls import extensions_overtaken, get_call, overtaken_token
 from app.services.audit import record_event
 from app.services.call_lifecycle import check_changes
 from app.services.errors import ConfirmationRequired, InvalidInput
+from app.translation import current_language, gettext, ngettext
 
 TO_CHANGE = "change a call's settings"
 # A new call's settings that the input may leave out.
@@ -96,9 +98,11 @@ def _require_confirmation(call: Call, deadline: datetime, confirm: str | None) -
         zone = call.time_zone
         count = len(overtaken)
         raise ConfirmationRequired(
-            f"With the deadline at {format_local(deadline, zone)}, {count} granted extension"
-            f"{'s end' if count != 1 else ' ends'} at or before it: "
-            f"{'those proposals get' if count != 1 else 'that proposal gets'} the call's deadline. Confirm to save.",
+            ngettext("With the deadline at %(deadline)s, %(num)d granted extension ends at or before it: that "
+                     "proposal gets the call's deadline. Confirm to save.",
+                     "With the deadline at %(deadline)s, %(num)d granted extensions end at or before it: those "
+                     "proposals get the call's deadline. Confirm to save.", count,
+                     deadline=format_local(deadline, zone, locale=current_language())),
             details={"token": overtaken_token(overtaken), "extensions": [
                 {"proposal": p.id, "reference": p.reference, "acronym": p.acronym,
                  "extended_deadline": p.extended_deadline.isoformat() if p.extended_deadline else None}
@@ -107,41 +111,43 @@ def _require_confirmation(call: Call, deadline: datetime, confirm: str | None) -
 
 
 def whole_call_problems(merged: dict[str, Any]) -> dict[str, str]:
-    """The rules that need the whole call, on the call as it would be (field -> message): the dates, the
-    consortium, the annexes, the money and the scoring."""
+    """The rules that need the whole call, on the call as it would be (field -> message, in the language of the
+    request that asked, as the page and the API show it): the dates, the consortium, the annexes, the money and the
+    scoring."""
     assessed = merged["evaluation_mode"] == EvaluationMode.ASSESSMENT.value
     criteria = merged.get("criteria") or ()  # a new call selected by assessment may leave them out
     if not criteria and not assessed:
-        return {"criteria": "Give at least one criterion."}
+        return {"criteria": gettext("Give at least one criterion.")}
     problems: dict[str, str] = {}
     if assessed:
         problems.update(_assessment_problems(merged))
     if merged["opens_at"] >= merged["deadline"]:
-        problems["deadline"] = "The deadline must be after the opening."
+        problems["deadline"] = gettext("The deadline must be after the opening.")
     if merged["evaluation_deadline"] is not None and merged["evaluation_deadline"] <= merged["deadline"]:
-        problems["evaluation_deadline"] = "The evaluation ends after the call's deadline."
+        problems["evaluation_deadline"] = gettext("The evaluation ends after the call's deadline.")
     if merged["min_countries"] > merged["min_partners"]:
-        problems["min_countries"] = "Cannot exceed the minimum number of partners."
+        problems["min_countries"] = gettext("Cannot exceed the minimum number of partners.")
     low, high = merged["duration_min_months"], merged["duration_max_months"]
     if low is not None and high is not None and low > high:
-        problems["duration_max_months"] = "Cannot be shorter than the minimum duration."
+        problems["duration_max_months"] = gettext("Cannot be shorter than the minimum duration.")
     cap, budget = merged["max_grant_per_proposal"], merged["budget"]
     if cap is not None and budget is not None and cap > budget:
-        problems["max_grant_per_proposal"] = "Cannot exceed the call's budget."
+        problems["max_grant_per_proposal"] = gettext("Cannot exceed the call's budget.")
     both = [kind for kind in merged["optional_annexes"] if kind in merged["required_annexes"]]
     if both:
-        problems["optional_annexes"] = (f"Required already: {', '.join(both)}. An annex type is either required or "
-                                        "optional.")
+        problems["optional_annexes"] = gettext("Required already: %(annexes)s. An annex type is either required or "
+                                               "optional.", annexes=", ".join(both))
     if merged["coverage_field"] == "strand" and not merged["strands"]:
-        problems["coverage_field"] = "Covering the strands needs a list of strands."
+        problems["coverage_field"] = gettext("Covering the strands needs a list of strands.")
     keys = [criterion.key for criterion in criteria]
     unknown = [key for key in merged["tie_break"] if key not in keys]
     if unknown:
-        problems["tie_break"] = f"Not a criterion of this call: {', '.join(unknown)} (criteria: {', '.join(keys)})."
+        problems["tie_break"] = gettext("Not a criterion of this call: %(unknown)s (criteria: %(keys)s).",
+                                        unknown=", ".join(unknown), keys=", ".join(keys))
     top = sum((criterion.max for criterion in criteria), Decimal(0))
     threshold = merged["overall_threshold"]
     if threshold is not None and not 0 <= threshold <= top:
-        problems["overall_threshold"] = f"Within the scale of the total, 0 to {tidy(top)}."
+        problems["overall_threshold"] = gettext("Within the scale of the total, 0 to %(max)s.", max=tidy(top))
     return problems
 
 
@@ -149,20 +155,20 @@ def _assessment_problems(merged: dict[str, Any]) -> dict[str, str]:
     """A call selected by the officer's assessment gives places, not money, and has no coverage rule."""
     problems: dict[str, str] = {}
     if merged["budget"] is not None:
-        problems["budget"] = "A call selected by assessment has no budget: it gives places (the award cap)."
+        problems["budget"] = gettext("A call selected by assessment has no budget: it gives places (the award cap).")
     if merged["max_grant_per_proposal"] is not None:
-        problems["max_grant_per_proposal"] = "A call selected by assessment grants no money."
+        problems["max_grant_per_proposal"] = gettext("A call selected by assessment grants no money.")
     if merged["max_awards"] is None:
-        problems["max_awards"] = "Give the number of places a call selected by assessment offers."
+        problems["max_awards"] = gettext("Give the number of places a call selected by assessment offers.")
     if merged["coverage_field"] is not None:
-        problems["coverage_field"] = "A call selected by assessment has no coverage rule."
+        problems["coverage_field"] = gettext("A call selected by assessment has no coverage rule.")
     return problems
 
 
 def _missing(base: dict[str, Any], given: dict[str, Any]) -> dict[str, str]:
     """The required settings neither the input nor the base gives; a call selected by assessment needs no criteria."""
     mode = given.get("evaluation_mode", base.get("evaluation_mode"))
-    return {name: "Required." for name in REQUIRED_TO_CREATE if name not in given and name not in base
+    return {name: gettext("Required.") for name in REQUIRED_TO_CREATE if name not in given and name not in base
             and not (name == "criteria" and mode == EvaluationMode.ASSESSMENT.value)}
 
 
@@ -171,14 +177,17 @@ def _refuse_invalid(base: dict[str, Any], settings: CallSettings, *,
     """The settings merged with `base`; InvalidInput naming what is `missing`, what app.call_inputs found unstorable
     or, when all is there and storable, the settings that would break the call's rules once merged."""
     if settings.unknown:
-        raise InvalidInput(f"These settings cannot be changed here: {', '.join(settings.unknown)}.",
-                           details={"fields": {name: "Not editable." for name in settings.unknown}})
+        raise InvalidInput(N_("These settings cannot be changed here: %(names)s."),
+                           details={"fields": {name: gettext("Not editable.") for name in settings.unknown}},
+                           names=", ".join(settings.unknown))
     problems = {**(missing or {}), **settings.problems}
     merged = base | settings.given()
     if not problems:
         problems = whole_call_problems(merged)
     if problems:
-        raise InvalidInput.naming(problems, several="settings are not valid")
+        raise InvalidInput.naming(problems, several="settings are not valid", summary=ngettext(
+            "%(num)d setting is not valid: %(first)s", "%(num)d settings are not valid: %(first)s", len(problems),
+            first=next(iter(problems.values()))))
     return merged
 
 
@@ -225,7 +234,8 @@ def update_call_settings(call: Call, *, actor: User, settings: CallSettings, con
     require_officer(actor, to=TO_CHANGE)
     before = current_settings(call)
     if isinstance(settings.code, str) and settings.code != before["code"]:
-        raise InvalidInput("A call's code never changes: copy the call to open another.", details={"field": "code"})
+        raise InvalidInput(N_("A call's code never changes: copy the call to open another."),
+                           details={"field": "code"})
     merged = _refuse_invalid(before, settings)
     changed_fields = [name for name in settings.given() if not _unchanged(name, before[name], merged[name])]
     if not changed_fields:
@@ -265,7 +275,8 @@ def create_call(settings: CallSettings, *, actor: User | None, copy_of: Call | N
     given = settings.given()
     merged = _refuse_invalid(base, settings, missing=_missing(base, given))
     if get_call(merged["code"]) is not None:
-        raise InvalidInput(f"A call with the code {merged['code']} exists already.", details={"field": "code"})
+        raise InvalidInput(N_("A call with the code %(code)s exists already."), details={"field": "code"},
+                           code=merged["code"])
     call = new_call(merged, published=False)
     for name in SET_ON_OTHER_PAGES if copy_of is not None else ():
         setattr(call, name, getattr(copy_of, name))

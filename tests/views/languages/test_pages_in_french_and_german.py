@@ -61,6 +61,8 @@ CRITERIA = [{"key": "relevance", "name": "Kappa"}, {"key": "quality", "name": "L
             {"key": "impact", "name": "Sigma"}]
 USER_CONTENT = ["Zeta Vega Orbis", "Lorem ipsum dolor.", "Call SMP-COSME-2021-CLUSTER-01", "Test programme",
                 "Relevance", "Quality", "Impact", "Test User", "Eurogrants"]
+# The test calls' own description, which their configuration page shows in its field.
+USER_CONTENT += ["A call for tests."]
 
 # The evaluator's pages (the world's `evaluation`): the dashboard with an invitation, a declaration to make, a draft
 # report, a submitted one beside the others' and the consensus the evaluator drafts as rapporteur.
@@ -118,7 +120,7 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("applicant", "/applicant/organisation", 200),
     ("newcomer", "/applicant/organisation", 200),
     ("newcomer", "/applicant/invitations/{invitation}", 200),
-    # The account pages (the erasure pages aside: their record of processing is English for now).
+    # The account pages (erasing an account: below, with the call's configuration).
     *[(who, f"/account/{page}", 200) for who in ("applicant", "evaluator")
       for page in ("", "sessions", "password", "tokens", "two-factor")],
     # The officers' and administrators' pages.
@@ -182,6 +184,18 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     *[(who, "/accessibility", 200) for who in ("anonymous", "applicant")],
     # A call's own texts in French and German (the English beside each field is user content).
     ("officer", "/manage/calls/{call}/texts", 200),
+    # A call's configuration and settings: a new call, a copy, an open call, a call in evaluation, one assessed.
+    ("officer", "/manage/calls/new", 200),
+    ("officer", "/manage/calls/new?copy_of={call}", 200),
+    *[("officer", f"/manage/calls/{call}/configure", 200)
+      for call in ("{call}", "ZV-EVAL", "SMP-COSME-2021-CLUSTER-01", "{mission}")],
+    ("officer", "/manage/calls/{call}/settings", 200),
+    # Erasing an account: what goes now and what waits under the record of processing's rules, for the person and
+    # for an administrator answering a request by post.
+    *[(who, "/account/erasure", 200) for who in ("applicant", "evaluator")],
+    ("admin", "/manage/personal-data?email={applicant.email}", 200),
+    # The privacy statements (the instance's and a call's), generated from the record of processing.
+    *[("anonymous", address, 200) for address in ("/privacy", "/calls/{call}/privacy")],
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -225,6 +239,28 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
       for step, data in (("reevaluators", {}), ("rerun", {}), ("outcome", {"token": "stale"}))],
     ("officer", "/manage/calls/{call}/texts", {"fr-title": "Zeta " * 61, "de-criteria-0-key": "relevance",
                                                "de-criteria-0-name": "Kappa " * 34}),
+    # A call's configuration: a deadline before the opening, a budget that is not a number, a code and criteria
+    # that cannot be, a threshold off the scale; the settings' own page likewise.
+    ("officer", "/manage/calls/new", {
+        "code": "zv open", "title": "Zeta", "programme": "Zeta", "kind": "grant", "time_zone": "Europe/Brussels",
+        "opens_at": "2026-03-01T12:00", "deadline": "2020-01-01T12:00", "budget": "lots", "min_partners": "1",
+        "min_countries": "1", "evaluators_per_proposal": "3", "evaluation_mode": "experts",
+        "criteria-0-key": "Kappa Key", "criteria-0-name": "Kappa", "criteria-0-max": "5", "criteria-0-weight": "0",
+        "criteria-0-threshold": "9", "tie_break": "sigma"}),
+    ("officer", "/manage/calls/new", {
+        "code": "ZV-NEW-1", "title": "Zeta", "programme": "Zeta", "kind": "grant", "time_zone": "Europe/Brussels",
+        "opens_at": "2026-03-01T12:00", "deadline": "2020-01-01T12:00", "min_partners": "1", "min_countries": "2",
+        "evaluators_per_proposal": "3", "evaluation_mode": "experts", "criteria-0-key": "kappa",
+        "criteria-0-name": "Kappa", "criteria-0-max": "5", "criteria-0-weight": "1", "tie_break": "sigma"}),
+    ("officer", "/manage/calls/{call}/settings", {
+        "opens_at": "2026-03-01T12:00", "deadline": "2020-01-01T12:00", "budget": "lots", "min_partners": "1",
+        "min_countries": "1"}),
+    ("officer", "/manage/calls/{call}/settings", {
+        "opens_at": "2026-03-01T12:00", "deadline": "2020-01-01T12:00", "budget": "1000", "min_partners": "1",
+        "min_countries": "3", "max_grant_per_proposal": "2000", "eligible_countries": "XX"}),
+    ("applicant", "/account/erasure", {"password": "wrong-password", "confirm": "y"}),
+    ("applicant", "/account/erasure", {"password": ""}),
+    ("admin", "/manage/personal-data/people/{applicant.id}/erasure", {"request_reference": ""}),
 ]
 
 
@@ -305,6 +341,8 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                     "Zeta Vega Eval", "Olivia Officer", "European Commission", "Expert Office",
                     *officer_eval.evaluator_emails, officer_eval.officer_email, officer_eval.applicant_email,
                     "All checks passed.", *SELECTION_CONTENT,
+                    # The controller and the data protection officer, as the instance's operator configured them.
+                    app.config["PRIVACY_CONTROLLER"], app.config["PRIVACY_DPO"],
                     # The notification e-mails the outbox shows are written in their recipient's language.
                     *[" ".join(text.split()) for message in db.session.scalars(sa.select(OutboxMessage))
                       for text in (message.subject, message.body)]],
