@@ -311,7 +311,7 @@ COLUMNS: dict[str, Personal | NotPersonal] = {
     **not_personal("calls", "privacy_controller privacy_dpo", SETTING),
     # The letters' contact point is a function's address too; the life cycle's decisions are the call's state.
     **not_personal("calls", "letter_contact grant_preparation_days redress_days redress_unopened_days "
-                            "redress_wording organisation_types required_annexes optional_annexes", SETTING),
+                            "redress_wording organisation_types required_annexes optional_annexes texts", SETTING),
     **not_personal("calls", "published_at archived_at", STATE),
     **not_personal("criteria", "id call_id", ID),
     **not_personal("criteria", "key name description max_score weight threshold position", SETTING),

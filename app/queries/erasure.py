@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.enums import ErasureKind, Role
 from app.extensions import db
+from app.formatting import format_day
 from app.languages import N_
 from app.models import Assignment, Erasure, Letter, PoolMember, Proposal, Submission, User, UserRole
 from app.privacy import map as privacy_map
@@ -23,7 +24,7 @@ from app.queries.personal_data import known_emails, proposals_touched
 from app.queries.retention import call_decided_at, evaluator_expiry, proposal_expiry
 from app.services.errors import ContentErased, NotFound
 from app.storage import get_storage
-from app.translation import gettext, pgettext
+from app.translation import current_language, gettext, pgettext
 
 
 def person_pseudonym(user_id: int) -> str:
@@ -158,6 +159,8 @@ def require_letter_file(letter: Letter) -> None:
         return
     entry = proposal_erasure(letter.proposal_id)
     if entry is not None:
-        raise ContentErased(f"This letter's content was erased on {entry.erased_at:%d %B %Y} under the rule "
-                            f"“{erasure_rule_name(entry)}”; its hash ({letter.sha256}) stays on record.")
-    raise NotFound("This letter's file is missing: tell the programme officer.")
+        raise ContentErased(N_("This letter's content was erased on %(day)s under the rule “%(rule)s”; its hash "
+                               "(%(sha256)s) stays on record."),
+                            day=format_day(entry.erased_at.date(), locale=current_language()),
+                            rule=gettext(erasure_rule_name(entry)), sha256=letter.sha256)
+    raise NotFound(N_("This letter's file is missing: tell the programme officer."))

@@ -19,11 +19,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from app.formatting import format_day
 from app.languages import N_
 from app.models import Proposal, Submission
 from app.queries.eligibility import active_documents
 from app.queries.erasure import erasure_rule_name, proposal_erasure
 from app.services.errors import ContentErased, NotFound
+from app.translation import current_language, gettext
 
 CENT = Decimal("0.01")
 
@@ -143,8 +145,10 @@ def require_content(submission: Submission) -> None:
     integrity = submission_integrity(submission)
     if integrity.erased and integrity.erased_at is not None:
         raise ContentErased(
-            f"The content of this version was erased on {integrity.erased_at:%d %B %Y} under the rule "
-            f"“{integrity.rule}”; its receipt number and hash ({submission.sha256}) stay on record.")
+            N_("The content of this version was erased on %(day)s under the rule “%(rule)s”; its receipt number and "
+               "hash (%(sha256)s) stay on record."),
+            day=format_day(integrity.erased_at.date(), locale=current_language()),
+            rule=gettext(integrity.rule) if integrity.rule else "", sha256=submission.sha256)
 
 
 def snapshot_text(submission: Submission) -> str:

@@ -21,13 +21,12 @@ ERRORS = frozenset(name for name, value in vars(errors).items()
 TRANSLATED = frozenset({"gettext", "ngettext", "pgettext", "_"})
 # The services of the other pieces of issue 17 still in progress (README, "Languages", "Still English"): their
 # refusals are checked once they are translated, and this list then shrinks to nothing.
-NOT_YET = frozenset({"services/assignment.py", "services/call_settings.py", "services/panel_rules.py", "queries/erasure.py"})
+NOT_YET = frozenset({"services/assignment.py", "services/panel_rules.py"})
 # Still English (README, "Languages"), by file and the start of the refusal: `require_officer(actor, to="…")`, which
-# names the refused action in English at each of its callers; an erased version, which names its retention rule as the
-# record of processing does (English for now); the scoring core's own error about a review's input (a bug if met).
+# names the refused action in English at each of its callers; the scoring core's own error about a review's input (a
+# bug if met).
 STILL_ENGLISH = {
     "queries/access.py": "NotAllowed(f'Only programme officers and administrators {to}.')",
-    "queries/receipts.py": "ContentErased(f'The content of this version was erased on",
     "queries/redress.py": "InvalidInput(f'The review input is invalid: {error}')",
 }
 
