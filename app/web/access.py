@@ -26,6 +26,7 @@ from app.enums import Role
 from app.extensions import limiter, login_manager
 from app.queries.access import require_officer
 from app.queries.two_factor import needs_enrolment
+from app.translation import gettext
 from app.web.errors import is_api_request
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def register_enrolment_gate(app: Flask) -> None:
         if is_api_request() or endpoint == "static" or endpoint.startswith(_OPEN_TO_THE_UNENROLLED):
             return None
         if current_user.is_authenticated and needs_enrolment(current_user):
-            flash("Officers and administrators sign in with two factors: set up your authenticator app to continue.",
-                  "info")
+            flash(gettext("Officers and administrators sign in with two factors: set up your authenticator app to "
+                          "continue."), "info")
             return redirect(url_for("account.two_factor"))
         return None

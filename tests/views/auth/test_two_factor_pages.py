@@ -16,7 +16,9 @@ from app.enums import Role
 from app.extensions import db
 from app.models import User
 from app.services.two_factor import WRONG_CODE
+from app.web.locale import LANGUAGE_COOKIE
 from tests.conftest import PASSWORD
+from tests.i18n_support import english_left
 from tests.two_factor import SECRET_ON_PAGE, code_for, enrol_through_pages
 
 
@@ -193,3 +195,15 @@ def test_the_last_log_in_is_written_once_the_second_factor_has_passed(app, enrol
                                                            "code": code_for(app, user.email)})
     assert token.status_code == 201
     assert _last_login(app, user) == frozen_clock.now()
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+def test_an_officer_sent_to_set_up_two_factor_reads_why_in_their_language(app, client, make_user,  # type: ignore[no-untyped-def]
+                                                                          language: str) -> None:
+    officer = make_user(Role.OFFICER)
+    client.set_cookie(LANGUAGE_COOKIE, language)
+    assert client.post("/auth/login", data={"email": officer.email, "password": PASSWORD}).status_code == 302
+    page = client.get("/manage/", follow_redirects=True).get_data(as_text=True)
+    assert {"fr": "configurez votre application d’authentification", "de": "Richten Sie Ihre Authenticator-App ein"}[
+        language] in page
+    assert english_left(page, language, user_content=[officer.email, officer.full_name]) == []
