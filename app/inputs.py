@@ -35,6 +35,7 @@ from app.models.limits import (
     MAX_STRAND,
     MAX_TITLE,
 )
+from app.translation import gettext
 
 
 class Unset(Enum):
@@ -120,6 +121,9 @@ class _Problems:
     def amount(self, value: object, name: str) -> Decimal | None:
         try:
             return parse_amount(value)
+        except TypedAmountError as error:
+            self.found[name] = gettext(error.template, **error.params)
+            return None
         except ValueError as error:
             self.found[name] = str(error)
             return None
@@ -128,12 +132,13 @@ class _Problems:
         raw = str(value or "")
         text = " ".join(raw.split()) if one_line else raw.strip()
         if len(text) > limit:
-            self.found[name] = f"At most {limit} characters (this has {len(text)})."
+            self.found[name] = gettext("At most %(limit)d characters (this has %(length)d).", limit=limit,
+                                       length=len(text))
         return text
 
     def at_most(self, text: str, name: str, limit: int) -> None:
         if len(text) > limit:
-            self.found[name] = f"At most {limit} characters."
+            self.found[name] = gettext("At most %(limit)d characters.", limit=limit)
 
     def whole_number(self, value: Any, name: str, message: str) -> int | None:
         try:
@@ -244,33 +249,34 @@ def _keywords(value: object, problems: _Problems) -> tuple[str, ...]:
         if keyword:
             keywords.setdefault(keyword.casefold(), keyword)
     if len(keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD for k in keywords.values()):
-        problems.found["keywords"] = f"At most {MAX_KEYWORDS} keywords of {MAX_KEYWORD} characters each."
+        problems.found["keywords"] = gettext("At most %(count)d keywords of %(limit)d characters each.",
+                                             count=MAX_KEYWORDS, limit=MAX_KEYWORD)
     return tuple(keywords.values())
 
 
 def _duration(value: object, problems: _Problems) -> int | None:
     if value in (None, ""):
         return None
-    months = problems.whole_number(value, "duration_months", "Give a whole number of months.")
+    months = problems.whole_number(value, "duration_months", gettext("Give a whole number of months."))
     if months is not None and not 1 <= months <= MAX_DURATION_MONTHS:
-        problems.found["duration_months"] = f"Between 1 and {MAX_DURATION_MONTHS} months."
+        problems.found["duration_months"] = gettext("Between 1 and %(most)d months.", most=MAX_DURATION_MONTHS)
     return months
 
 
 def _partners(partners: list[PartnerInput], problems: _Problems) -> tuple[PartnerInput, ...]:
     """Every partner but the coordinator, normalised; problems named `partners.<1-based index>.<field>`."""
     if len(partners) + 1 > MAX_PARTNERS:
-        problems.found["partners"] = f"At most {MAX_PARTNERS} partners."
+        problems.found["partners"] = gettext("At most %(count)d partners.", count=MAX_PARTNERS)
     cleaned = []
     for index, partner in enumerate(partners, start=1):
         prefix = f"partners.{index}"
         name = " ".join((partner.name or "").split())
         if not name:
-            problems.found[f"{prefix}.name"] = "Give the partner's name."
+            problems.found[f"{prefix}.name"] = gettext("Give the partner's name.")
         problems.at_most(name, f"{prefix}.name", MAX_PARTNER_NAME)
         country = (partner.country or "").strip().upper()
         if not is_country_code(country):
-            problems.found[f"{prefix}.country"] = "Choose the partner's country."
+            problems.found[f"{prefix}.country"] = gettext("Choose the partner's country.")
         email = (partner.contact_email or "").strip()
         problems.at_most(email, f"{prefix}.contact_email", MAX_EMAIL)
         amount = problems.amount(partner.requested_amount, f"{prefix}.requested_amount")

@@ -182,3 +182,16 @@ def test_an_ambiguous_or_unreadable_amount_is_refused_with_what_to_write(typed: 
 
 def test_an_empty_amount_is_none() -> None:
     assert read_typed_amount("  ") is None
+
+
+@pytest.mark.parametrize(("language", "months", "name"), [
+    ("en", "Between 1 and 120 months.", "Give the partner's name."),
+    ("fr", "Entre 1 et 120 mois.", "Indiquez le nom du partenaire."),
+    ("de", "Zwischen 1 und 120 Monaten.", "Geben Sie den Namen des Partners an.")])
+def test_a_proposals_field_problems_are_said_in_the_requests_language(app, language: str, months: str,  # type: ignore[no-untyped-def]
+                                                                      name: str) -> None:
+    with app.test_request_context(headers={"Accept-Language": language}):
+        changes = ProposalChanges.parse({"duration_months": 999, "partners": [
+            PartnerInput(name="", country="DE", organisation_type="sme")]})
+    assert changes.problems["duration_months"] == months
+    assert changes.problems["partners.1.name"] == name

@@ -155,3 +155,4 @@ def test_a_setting_the_calls_phase_fixes_is_refused_in_the_requests_language_wit
                    409)
     assert (error["code"], error["message"]) == ("invalid_transition", FIXED_SETTING[language])
     assert error["details"]["field"] == "time_zone"
+
