@@ -16,9 +16,21 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.enums import ConflictDeclaration, ConsentKind, LetterKind, OrganisationType, RedressGround, Role, Verdict
+from app.enums import (
+    AssignmentState,
+    ConflictDeclaration,
+    ConsentKind,
+    CountryScope,
+    Gender,
+    LetterKind,
+    OrganisationType,
+    RedressGround,
+    Role,
+    RuleStrength,
+    Verdict,
+)
 from app.extensions import db
-from app.models import Assessment, Assignment, Call, Letter, LetterBatch, OutboxMessage, User
+from app.models import Assessment, Assignment, Call, Letter, LetterBatch, OutboxMessage, PoolMember, User
 from app.privacy.texts import current_text
 from app.services import accounts as account_service
 from app.services import letters as letter_service
@@ -28,6 +40,7 @@ from app.services import redress as redress_service
 from app.web.locale import LANGUAGE_COOKIE
 from tests.assessment_worlds import make_mission_call, submitted_proposal
 from tests.factories import (
+    EvaluationWorld,
     make_call,
     make_evaluation_setup,
     make_letter_scenario,
@@ -153,6 +166,11 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/ranking?sort=total&dir=desc&outcome=selected", 200),
     ("officer", "/manage/calls/ZV-EVAL/ranking", 200),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/runs/1", 200),
+    # The assignments: a call whose panel rules are on (checks kept and broken, a proposed assignment, a declared
+    # conflict), a proposal's evaluators and the pool for it, and a call with nobody in its pool.
+    ("officer", "/manage/calls/ZV-EVAL/assignments", 200),
+    ("officer", "/manage/calls/ZV-EVAL/assignments/{eligible}", 200),
+    ("officer", "/manage/calls/ZV-EVAL/assignments/{conflicted}", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -231,7 +249,8 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         account_service.issue_token(db.session.merge(officer), label="Zeta")
         # A call in evaluation: two eligible proposals with their evaluators, and one proposal still to screen.
         officer_eval = make_evaluation_setup(code="ZV-EVAL", title="Zeta Vega Eval", programme="Zeta",
-                                             strands=["Alpha", "Beta"], strand_label="Strand")
+                                             strands=["Alpha", "Beta"], strand_label="Strand", evaluators=4)
+        conflicted = _assignment_world(officer_eval)
         pending = make_proposal(db.session.get(Call, officer_eval.call_id),
                                 db.session.get(User, officer_eval.applicant_id), acronym="ZVPEND", strand="Alpha")
         mission_call = db.session.scalar(sa.select(Call).where(Call.code == "ZV-MISSION-1"))
@@ -255,14 +274,60 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                     "officer@example.test", "admin@example.test", "Call SMP-COSME-2021-CLUSTER-01",
                     "Zeta Vega Eval", "Olivia Officer", "European Commission", "Expert Office",
                     *officer_eval.evaluator_emails, officer_eval.officer_email, officer_eval.applicant_email,
-                    "All checks passed.",
+                    "All checks passed.", *ASSIGNMENT_CONTENT,
                     # The notification e-mails the outbox shows are written in their recipient's language.
                     *[" ".join(text.split()) for message in db.session.scalars(sa.select(OutboxMessage))
                       for text in (message.subject, message.body)]],
                 "to_assess": to_assess.id,
                 "reported": db.session.scalar(sa.select(Assignment.proposal_id)
                                               .where(Assignment.id == evaluation["submitted_report"])),
-                "contest": contest.id, "contested": contested.id, "award_letter": award.id, "review": review.id}
+                "contest": contest.id, "contested": contested.id, "award_letter": award.id, "review": review.id,
+                "conflicted": conflicted}
+
+
+# What the assignment world's officers and evaluators wrote.
+ASSIGNMENT_CONTENT = ["Zeta Kappa withdrawal", "Zeta Kappa note", "Zeta Kappa waiver", "Evaluator 4", "lithium",
+                      "Expert Office 4"]
+
+
+def _assignment_world(setup: EvaluationWorld) -> int:
+    """ZV-EVAL's panel rules on, all soft (the country rule over the whole consortium, 40 % of each gender), kept and
+    broken: evaluators 2 and 3 share a nationality, evaluator 3 is from a partner's country, evaluator 4 works for a
+    partner (a conflict of interest); on the first proposal a conflict declared and judged not material, a withdrawn
+    evaluator and a match's terms; on the second a declared conflict still open and a proposed assignment. Returns
+    the second proposal's id."""
+    call = db.session.get(Call, setup.call_id)
+    assert call is not None
+    call.nationality_rule = call.gender_rule = call.country_conflict_strength = RuleStrength.SOFT
+    call.country_conflict_scope = CountryScope.CONSORTIUM
+    members = [db.session.get(PoolMember, member_id) for member_id in setup.member_ids]
+    for member, nationality, gender in zip(members, ("LT", "FI", "FI", "PT"),
+                                           (Gender.WOMAN, Gender.MAN, Gender.PREFER_NOT_TO_SAY, None), strict=True):
+        assert member is not None
+        member.nationality, member.gender = nationality, gender
+    members[2].country = "DE"  # type: ignore[union-attr]
+    members[3].organisation_name = "Partner A"  # type: ignore[union-attr]
+    first, second = setup.proposal_ids
+    ids = setup.evaluator_ids
+
+    def assignment(proposal_id: int, evaluator_id: int) -> Assignment:
+        found = db.session.get(Assignment, setup.assignments[(proposal_id, evaluator_id)])
+        assert found is not None
+        return found
+
+    waived = assignment(first, ids[2])
+    waived.conflict, waived.conflict_note = ConflictDeclaration.CONFLICT, "Zeta Kappa note"
+    waived.conflict_waived_reason = "Zeta Kappa waiver"
+    matched = assignment(first, ids[1])
+    matched.shared_terms, matched.affinity = ["lithium"], 0.42
+    db.session.add(Assignment(call_id=call.id, proposal_id=first, evaluator_id=ids[3],
+                              state=AssignmentState.WITHDRAWN, withdrawn_reason="Zeta Kappa withdrawal",
+                              withdrawn_at=call.deadline + timedelta(days=3)))
+    assignment(second, ids[1]).conflict = ConflictDeclaration.CONFLICT
+    proposed = assignment(second, ids[2])
+    proposed.state, proposed.published_at = AssignmentState.PROPOSED, None
+    db.session.flush()
+    return second
 
 
 # The coordinator's grounds for the evaluation review the world files (user content).
