@@ -195,6 +195,15 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "incoherence", "grounds_text": "Too short."}),
     ("applicant", "/applicant/letters/{contest}/review", {"ground": "eligibility_check", "grounds_text": ""}),
     ("officer", "/manage/calls/SMP-COSME-2021-CLUSTER-01/redress/{review}", {"assessment": "Too short."}),
+    # The assignments: a conflicted evaluator assigned by hand, too few evaluators per proposal, a country rule
+    # neither soft nor hard, a publication without its deadline, a published evaluator withdrawn without a reason.
+    ("officer", "/manage/calls/ZV-EVAL/assignments/{eligible}/add", {"evaluator": "{conflicted_evaluator}"}),
+    ("officer", "/manage/calls/ZV-EVAL/assignments/settings", {"evaluators_per_proposal": "0",
+                                                               "nationality_rule": "off"}),
+    ("officer", "/manage/calls/ZV-EVAL/assignments/settings", {"evaluators_per_proposal": "3",
+                                                               "nationality_rule": "off", "country_strength": "off"}),
+    ("officer", "/manage/calls/ZV-EVAL/assignments/publish", {"evaluation_deadline": ""}),
+    ("officer", "/manage/calls/ZV-EVAL/assignment/{published_assignment}/withdraw", {"reason": ""}),
 ]
 
 
@@ -249,8 +258,8 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         account_service.issue_token(db.session.merge(officer), label="Zeta")
         # A call in evaluation: two eligible proposals with their evaluators, and one proposal still to screen.
         officer_eval = make_evaluation_setup(code="ZV-EVAL", title="Zeta Vega Eval", programme="Zeta",
-                                             strands=["Alpha", "Beta"], strand_label="Strand", evaluators=4)
-        conflicted = _assignment_world(officer_eval)
+                                             strands=["Alpha", "Beta"], strand_label="Strand", evaluators=5)
+        assigning = _assignment_world(officer_eval)
         pending = make_proposal(db.session.get(Call, officer_eval.call_id),
                                 db.session.get(User, officer_eval.applicant_id), acronym="ZVPEND", strand="Alpha")
         mission_call = db.session.scalar(sa.select(Call).where(Call.code == "ZV-MISSION-1"))
@@ -282,27 +291,28 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                 "reported": db.session.scalar(sa.select(Assignment.proposal_id)
                                               .where(Assignment.id == evaluation["submitted_report"])),
                 "contest": contest.id, "contested": contested.id, "award_letter": award.id, "review": review.id,
-                "conflicted": conflicted}
+                **assigning}
 
 
 # What the assignment world's officers and evaluators wrote.
-ASSIGNMENT_CONTENT = ["Zeta Kappa withdrawal", "Zeta Kappa note", "Zeta Kappa waiver", "Evaluator 4", "lithium",
-                      "Expert Office 4"]
+ASSIGNMENT_CONTENT = ["Zeta Kappa withdrawal", "Zeta Kappa note", "Zeta Kappa waiver", "Evaluator 4", "Evaluator 5",
+                      "lithium", "Expert Office 4", "Expert Office 5"]
 
 
-def _assignment_world(setup: EvaluationWorld) -> int:
+def _assignment_world(setup: EvaluationWorld) -> dict[str, int]:
     """ZV-EVAL's panel rules on, all soft (the country rule over the whole consortium, 40 % of each gender), kept and
     broken: evaluators 2 and 3 share a nationality, evaluator 3 is from a partner's country, evaluator 4 works for a
-    partner (a conflict of interest); on the first proposal a conflict declared and judged not material, a withdrawn
-    evaluator and a match's terms; on the second a declared conflict still open and a proposed assignment. Returns
-    the second proposal's id."""
+    partner (a conflict of interest), evaluator 5 is free; on the first proposal a conflict declared and judged not
+    material and a match's terms; on the second a withdrawn evaluator, a declared conflict still open and a proposed
+    assignment. Returns the second proposal's, evaluator 4's and a published assignment's ids."""
     call = db.session.get(Call, setup.call_id)
     assert call is not None
     call.nationality_rule = call.gender_rule = call.country_conflict_strength = RuleStrength.SOFT
     call.country_conflict_scope = CountryScope.CONSORTIUM
     members = [db.session.get(PoolMember, member_id) for member_id in setup.member_ids]
-    for member, nationality, gender in zip(members, ("LT", "FI", "FI", "PT"),
-                                           (Gender.WOMAN, Gender.MAN, Gender.PREFER_NOT_TO_SAY, None), strict=True):
+    for member, nationality, gender in zip(members, ("LT", "FI", "FI", "PT", "IE"),
+                                           (Gender.WOMAN, Gender.MAN, Gender.PREFER_NOT_TO_SAY, None, None),
+                                           strict=True):
         assert member is not None
         member.nationality, member.gender = nationality, gender
     members[2].country = "DE"  # type: ignore[union-attr]
@@ -320,14 +330,14 @@ def _assignment_world(setup: EvaluationWorld) -> int:
     waived.conflict_waived_reason = "Zeta Kappa waiver"
     matched = assignment(first, ids[1])
     matched.shared_terms, matched.affinity = ["lithium"], 0.42
-    db.session.add(Assignment(call_id=call.id, proposal_id=first, evaluator_id=ids[3],
+    db.session.add(Assignment(call_id=call.id, proposal_id=second, evaluator_id=ids[0],
                               state=AssignmentState.WITHDRAWN, withdrawn_reason="Zeta Kappa withdrawal",
                               withdrawn_at=call.deadline + timedelta(days=3)))
     assignment(second, ids[1]).conflict = ConflictDeclaration.CONFLICT
     proposed = assignment(second, ids[2])
     proposed.state, proposed.published_at = AssignmentState.PROPOSED, None
     db.session.flush()
-    return second
+    return {"conflicted": second, "conflicted_evaluator": ids[3], "published_assignment": matched.id}
 
 
 # The coordinator's grounds for the evaluation review the world files (user content).
@@ -399,6 +409,7 @@ def test_the_page_has_no_english_left(app: Flask, world: dict[str, Any], login: 
 def test_the_refusal_has_no_english_left(app: Flask, world: dict[str, Any], login: Callable[..., FlaskClient],
                                          who: str, address: str, data: dict[str, str], language: str) -> None:
     client = _client(app, who, world, login, language)
+    data = {name: value.format(**world) for name, value in data.items()}  # an id of the world, as "{member}"
     response = client.post(address.format(**world), data=data, follow_redirects=True)
     assert response.status_code in (200, 422), response.status_code
     html = response.get_data(as_text=True)
