@@ -261,8 +261,14 @@ def _assignment_proposal_page(call: Call, proposal: Proposal, add_form: AddAssig
         assignments=assignments, candidates=candidates, add_form=add_form, reason_form=ReasonForm(),
         waive_form=LongReasonForm(), action_form=ActionForm(),
         active=sum(1 for a in assignments if counts_toward_k(a)),
-        has_open_conflict=has_open_declared_conflict, now=utcnow(),
+        has_open_conflict=has_open_declared_conflict, withdrawal_reason=_withdrawal_reason, now=utcnow(),
     ), status
+
+
+def _withdrawal_reason(reason: str) -> str:
+    """A withdrawal's reason as the reader reads it: the assignment's own recorded reasons in their language, an
+    officer's as written."""
+    return gettext(reason) if reason in assigning.RECORDED_REASONS else reason
 
 
 @bp.post("/calls/<code>/assignments/<int(max=2147483647):proposal_id>/add")

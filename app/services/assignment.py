@@ -117,15 +117,22 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     return result
 
 
+# The reasons recorded (in English, as data) when the automatic assignment withdraws an evaluator on its own; pages
+# say these again in their reader's language (an officer's reason, or one naming conflicts, is shown as written).
+DECLARED_CONFLICT = N_("The evaluator declared a conflict of interest.")
+LEFT_THE_POOL = N_("The evaluator is no longer in the call's pool.")
+RECORDED_REASONS = frozenset({DECLARED_CONFLICT, LEFT_THE_POOL})
+
+
 def _invalid_because(assignment: Assignment, conflicts: ConflictIndex, member_ids: set[int]) -> str | None:
     """Why an active assignment no longer stands, or None when it does."""
     if has_open_declared_conflict(assignment):
-        return "The evaluator declared a conflict of interest."
+        return DECLARED_CONFLICT
     reasons = conflicts.reasons(assignment.proposal_id, assignment.evaluator_id)
     if reasons:
         return "Conflict of interest: " + "; ".join(reasons) + "."
     if assignment.evaluator_id not in member_ids:
-        return "The evaluator is no longer in the call's pool."
+        return LEFT_THE_POOL
     return None
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.enums import Gender, RuleStrength
+from app.enums import ConflictDeclaration, Gender, RuleStrength
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember
 from app.web.locale import LANGUAGE_COOKIE
@@ -77,3 +77,20 @@ def test_english_keeps_the_solvers_own_words(app: Flask, login: Callable[..., Fl
     client = login(app.test_client(), SimpleNamespace(email=world.officer_email))
     html = client.post(f"/manage/calls/{world.code}/assignments/auto", data={}).get_data(as_text=True)
     assert "its panel needs 1 woman (40 % of 3, rounded down)" in html
+
+
+def test_an_evaluator_the_assignment_withdrew_is_shown_with_the_reason_in_the_officers_language(
+        app: Flask, login: Callable[..., FlaskClient]) -> None:
+    with app.app_context():
+        world = make_evaluation_setup(code="NO-CONFLICT", proposals=1, evaluators=4, strands=["Alpha", "Beta"],
+                                      evaluators_per_proposal=3)
+        declared = db.session.get(Assignment, world.assignment_id(0, 0))
+        assert declared is not None
+        declared.conflict = ConflictDeclaration.CONFLICT
+        db.session.commit()
+    client = login(app.test_client(), SimpleNamespace(email=world.officer_email))
+    client.set_cookie(LANGUAGE_COOKIE, "fr")
+    assert client.post(f"/manage/calls/{world.code}/assignments/auto", data={}).status_code == 302
+    html = client.get(f"/manage/calls/{world.code}/assignments/{world.proposal_ids[0]}").get_data(as_text=True)
+    assert "L’évaluateur a déclaré un conflit d’intérêts." in html
+    assert english_left(html, "fr", user_content=[*CONTENT, world.code, "Zeta", *world.references]) == []
