@@ -9,7 +9,8 @@ expertise. What makes one pair better than another is `pair_cost`, in one place.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 MISMATCH_COST = 4  # a non-expert costs this much more than an expert: a few proposals of load balance
@@ -145,6 +146,10 @@ class Shortfall:
     full: int           # evaluators free of conflicts but at their maximum load
     reason: str
     rule: str = ""      # the panel rule that cannot be met ("" when conflicts and loads alone are the cause)
+    # Which sentence `reason` is and the figures it quotes, for saying it again in another language: "too_few",
+    # "competing", "nationality" or "gender" (`matching.shortfall` writes each).
+    code: str = ""
+    figures: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,9 @@ class Infeasible:
     missing: int  # evaluator places that cannot be filled in total
     message: str
     rule: str = ""  # the panel rule that cannot be met ("" when conflicts and loads alone are the cause)
+    # As a shortfall's: "places" (conflicts and loads), "nationality" or "gender", and the message's figures.
+    code: str = ""
+    figures: Mapping[str, int] = field(default_factory=dict)
 
 
 def is_expert(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:

@@ -48,17 +48,22 @@ def explain(proposals: dict[int, ProposalNeed], evaluators: Sequence[EvaluatorSl
         proposal = proposals[pid]
         available, conflicted, full = _counts(proposal, evaluators)
         plural = "s" if proposal.need != 1 else ""
+        figures = {"need": proposal.need, "available": available, "conflicted": conflicted, "full": full}
         if available < proposal.need:
+            code = "too_few"
             reason = (f"needs {proposal.need} more evaluator{plural} but only {available} in the pool "
                       f"{'is' if available == 1 else 'are'} free of conflicts and below their maximum load "
                       f"({conflicted} conflicted, {full} at their maximum load)")
         else:
             others = len(group) - 1
+            code = "competing"
+            figures |= {"others": others, "needed": needed, "places": places}
             reason = (f"needs {proposal.need} more evaluator{plural}; its {available} evaluators free of conflicts "
                       f"are also the only ones for {others} other proposal{'s' if others != 1 else ''}: together "
                       f"these need {needed} places and those evaluators have {places} free "
                       f"({conflicted} conflicted with this proposal)")
-        shortfalls.append(Shortfall(pid, proposal.label, proposal.need, available, conflicted, full, reason))
+        shortfalls.append(Shortfall(pid, proposal.label, proposal.need, available, conflicted, full, reason,
+                                    code=code, figures=figures))
     count = len(shortfalls)
     if count == 1:
         message = (f"1 proposal cannot be covered: {missing} evaluator place{'s' if missing != 1 else ''} "
@@ -67,7 +72,8 @@ def explain(proposals: dict[int, ProposalNeed], evaluators: Sequence[EvaluatorSl
         message = (f"{count} proposals cannot all be covered: {missing} of the {needed} evaluator places they need "
                    f"cannot be filled without a conflict of interest or exceeding a maximum load.")
     message += " Invite more evaluators, raise maximum loads, or lower the evaluators per proposal."
-    return Infeasible(tuple(shortfalls), missing, message)
+    return Infeasible(tuple(shortfalls), missing, message, code="places",
+                      figures={"proposals": count, "missing": missing, "needed": needed})
 
 
 def explain_rule(proposals: dict[int, ProposalNeed], evaluators: Sequence[EvaluatorSlot],
@@ -85,13 +91,16 @@ def explain_rule(proposals: dict[int, ProposalNeed], evaluators: Sequence[Evalua
                   f"nationalit{'y' if len(free) == 1 else 'ies'} only, "
                   f"so {uncovered[pid]} place{'s' if uncovered[pid] != 1 else ''} would break the rule")
         shortfalls.append(Shortfall(pid, proposal.label, proposal.need, available, conflicted, full, reason,
-                                    ONE_PER_NATIONALITY))
+                                    ONE_PER_NATIONALITY, code="nationality",
+                                    figures={"need": proposal.need, "panel": len(proposal.nationalities),
+                                             "nationalities": len(free), "broken": uncovered[pid]}))
     missing = sum(uncovered.values())
     message = (f"The rule \"{ONE_PER_NATIONALITY}\" cannot be met: {missing} evaluator place"
                f"{'s' if missing != 1 else ''} of {len(shortfalls)} proposal{'s' if len(shortfalls) != 1 else ''} "
                f"cannot be filled without two evaluators of one nationality on a panel. Invite evaluators of other "
                f"nationalities, or turn the rule off for this call.")
-    return Infeasible(tuple(shortfalls), missing, message, ONE_PER_NATIONALITY)
+    return Infeasible(tuple(shortfalls), missing, message, ONE_PER_NATIONALITY, code="nationality",
+                      figures={"missing": missing, "proposals": len(shortfalls)})
 
 
 def explain_gender(proposals: dict[int, ProposalNeed], evaluators: Sequence[EvaluatorSlot],
@@ -107,15 +116,18 @@ def explain_gender(proposals: dict[int, ProposalNeed], evaluators: Sequence[Eval
         available, conflicted, full = _counts(proposal, evaluators)
         minimum = rules.gender_minimum(proposal.panel)
         parts = []
+        figures = {"share": rules.gender_share, "panel": proposal.panel, "minimum": minimum}
         for gender, missing in sorted(gaps[pid].items()):
             mine = sum(1 for e in evaluators if e.gender == gender and e.capacity > 0 and e.id not in proposal.excluded)
             named = gender if minimum == 1 else GENDER_NAMES[gender]
+            figures |= {f"{gender}_free": mine, f"{gender}_missing": missing}
             parts.append(f"{minimum} {named} ({rules.gender_share} % of {proposal.panel}, rounded down); "
                          f"{mine} of the pool's {GENDER_NAMES[gender]} free of conflicts with it have a free place, "
                          f"and once the other panels have theirs {missing} place{'s' if missing != 1 else ''} "
                          f"cannot go to one")
         reason = "its panel needs " + "; and ".join(parts)
-        shortfalls.append(Shortfall(pid, proposal.label, proposal.need, available, conflicted, full, reason, name))
+        shortfalls.append(Shortfall(pid, proposal.label, proposal.need, available, conflicted, full, reason, name,
+                                    code="gender", figures=figures))
     missing = sum(sum(g.values()) for g in gaps.values())
     short = [g for g in GENDER_NAMES if any(g in gap for gap in gaps.values())]
     pool = "; ".join(f"the panels need {asked[g]} places for {GENDER_NAMES[g]} and the {GENDER_NAMES[g]} of the pool "
@@ -124,4 +136,7 @@ def explain_gender(proposals: dict[int, ProposalNeed], evaluators: Sequence[Eval
                f"{len(gaps)} panel{'s' if len(gaps) != 1 else ''} cannot go to the gender the rule asks ({pool}). "
                f"Invite more evaluators of that gender, raise their maximum loads, lower the target, or make the "
                f"rule soft for this call.")
-    return Infeasible(tuple(shortfalls), missing, message, name)
+    figures = {"share": rules.gender_share, "missing": missing, "panels": len(gaps)}
+    for gender in short:
+        figures |= {f"{gender}_asked": asked[gender], f"{gender}_free": free[gender]}
+    return Infeasible(tuple(shortfalls), missing, message, name, code="gender", figures=figures)

@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 from app.clock import utcnow
 from app.enums import AssignmentState, Eligibility
 from app.manage import bp
+from app.manage.infeasible import infeasible_text
 from app.models import Call, Proposal
 from app.queries.access import load_call, load_call_assignment, load_pool_member, load_submitted_proposal
 from app.queries.assignment import Candidate, assignment_candidates, eligible_proposals, proposal_assignments
@@ -147,6 +148,7 @@ def _assignments_page(call: Call, *, infeasible: AssignmentInfeasible | None = N
     return render_template(
         "manage/evaluation_assignments.html", call=call, progress=progress, rows=rows,
         balance=panel_balance(call, (p.strand for p in rows)), infeasible=infeasible,
+        infeasible_text=infeasible_text(infeasible) if infeasible else None,
         checks=panel_checks(call, eligible_proposals(call)), genders=gender_balance(call),
         auto_form=AutoAssignForm(), publish_form=publish_form, settings_form=settings,
         open=screening_open(call), now=progress.now,
@@ -165,7 +167,7 @@ def evaluation_assign_auto(code: str) -> Response | tuple[str, int]:
     call = load_call(code)
     form = AutoAssignForm()
     if not form.validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(gettext("The form expired; try again."), "error")
         return redirect(url_for("manage.evaluation_assignments", code=code))
     with command(handled=(AssignmentInfeasible,)) as outcome:
         result = assigning.fill_gaps(call, actor=current_actor(), discard_proposed=bool(form.discard_proposed.data))
@@ -173,12 +175,14 @@ def evaluation_assign_auto(code: str) -> Response | tuple[str, int]:
         return _assignments_page(call, infeasible=outcome.error, status=409)
     if not outcome.ok:
         return redirect(url_for("manage.evaluation_assignments", code=code))
-    parts = [f"{len(result.created)} assignment{'s' if len(result.created) != 1 else ''} proposed"]
+    # Each count is a clause of its own, in the reader's language; they are listed, not built into one sentence.
+    parts = [ngettext("%(num)d assignment proposed", "%(num)d assignments proposed", len(result.created))]
     if result.withdrawn:
-        parts.append(f"{len(result.withdrawn)} withdrawn (conflicts of interest)")
+        parts.append(ngettext("%(num)d withdrawn (conflicts of interest)", "%(num)d withdrawn (conflicts of interest)",
+                              len(result.withdrawn)))
     if result.removed:
-        parts.append(f"{result.removed} unpublished discarded")
-    flash("; ".join(parts) + ". Check them, then publish.", "success")
+        parts.append(ngettext("%(num)d unpublished discarded", "%(num)d unpublished discarded", result.removed))
+    flash(gettext("%(counts)s. Check them, then publish.", counts="; ".join(parts)), "success")
     return redirect(url_for("manage.evaluation_assignments", code=code))
 
 
@@ -198,7 +202,7 @@ def evaluation_publish(code: str) -> Response | tuple[str, int]:
         return _assignments_page(call, publish_form=form, status=outcome.status)
     if not outcome.ok:
         return redirect(url_for("manage.evaluation_assignments", code=code))
-    flash(f"{len(published)} assignment{'s' if len(published) != 1 else ''} published.", "success")
+    flash(ngettext("%(num)d assignment published.", "%(num)d assignments published.", len(published)), "success")
     return redirect(url_for("manage.evaluation_assignments", code=code))
 
 
@@ -208,7 +212,7 @@ def evaluation_settings(code: str) -> Response:
     call = load_call(code)
     form = EvaluationSettingsForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors) or "The form expired.", "error")
+        flash(" ".join(e for errors in form.errors.values() for e in errors) or gettext("The form expired."), "error")
         return redirect(url_for("manage.evaluation_assignments", code=code))
     with command() as outcome:
         assigning.update_evaluation_settings(call, actor=current_actor(),
@@ -220,7 +224,7 @@ def evaluation_settings(code: str) -> Response:
                                              gender_rule=form.gender_rule.data or None,
                                              gender_target=form.gender_target.data)
     if outcome.ok:
-        flash("Evaluation settings saved.", "success")
+        flash(gettext("Evaluation settings saved."), "success")
     return redirect(url_for("manage.evaluation_assignments", code=code))
 
 
@@ -236,8 +240,11 @@ def evaluation_assignment_proposal(code: str, proposal_id: int) -> tuple[str, in
 def _evaluator_choices(candidates: list[Candidate]) -> list[SelectChoice]:
     """Whom the officer may assign by hand: experts first, then the least loaded."""
     return [
-        SelectChoice(str(c.member.user_id), f"{c.member.user.full_name} · load {c.load}/{c.member.max_load}"
-                                            f"{' · expert' if c.expert else ''}")
+        SelectChoice(str(c.member.user_id),
+                     gettext("%(name)s · load %(load)d/%(max)d · expert", name=c.member.user.full_name, load=c.load,
+                             max=c.member.max_load) if c.expert
+                     else gettext("%(name)s · load %(load)d/%(max)d", name=c.member.user.full_name, load=c.load,
+                                  max=c.member.max_load))
         for c in sorted(candidates, key=lambda c: (not c.expert, c.load)) if c.available
     ]
 
@@ -254,8 +261,14 @@ def _assignment_proposal_page(call: Call, proposal: Proposal, add_form: AddAssig
         assignments=assignments, candidates=candidates, add_form=add_form, reason_form=ReasonForm(),
         waive_form=LongReasonForm(), action_form=ActionForm(),
         active=sum(1 for a in assignments if counts_toward_k(a)),
-        has_open_conflict=has_open_declared_conflict, now=utcnow(),
+        has_open_conflict=has_open_declared_conflict, withdrawal_reason=_withdrawal_reason, now=utcnow(),
     ), status
+
+
+def _withdrawal_reason(reason: str) -> str:
+    """A withdrawal's reason as the reader reads it: the assignment's own recorded reasons in their language, an
+    officer's as written."""
+    return gettext(reason) if reason in assigning.RECORDED_REASONS else reason
 
 
 @bp.post("/calls/<code>/assignments/<int(max=2147483647):proposal_id>/add")
@@ -264,7 +277,7 @@ def evaluation_assignment_add(code: str, proposal_id: int) -> Response | tuple[s
     proposal = load_submitted_proposal(call, proposal_id, current_actor())
     form = AddAssignmentForm()
     if not form.validate_on_submit():
-        flash("Choose an evaluator.", "error")
+        flash(gettext("Choose an evaluator."), "error")
         return redirect(url_for("manage.evaluation_assignment_proposal", code=code, proposal_id=proposal_id))
     # Every refusal is about the evaluator chosen: shown next to that field.
     with command(form, locate=lambda _name: form.evaluator, fallback=form.evaluator) as outcome:
@@ -272,7 +285,8 @@ def evaluation_assignment_add(code: str, proposal_id: int) -> Response | tuple[s
         assigning.add_assignment(proposal, actor=current_actor(), evaluator=evaluator)
     if not outcome.ok:
         return _assignment_proposal_page(call, proposal, form, outcome.status)
-    flash(f"{evaluator.full_name} proposed for {proposal.reference}; publish to tell them.", "success")
+    flash(gettext("%(name)s proposed for %(reference)s; publish to tell them.", name=evaluator.full_name,
+                  reference=proposal.reference), "success")
     return redirect(url_for("manage.evaluation_assignment_proposal", code=code, proposal_id=proposal_id))
 
 
@@ -282,7 +296,7 @@ def _reason_given(form: ReasonForm | LongReasonForm) -> bool:
     """Whether the form brings a valid reason; if not, the refusal is flashed."""
     if form.validate_on_submit():
         return True
-    flash(" ".join(form.reason.errors) or "Give a reason.", "error")
+    flash(" ".join(form.reason.errors) or gettext("Give a reason."), "error")
     return False
 
 
@@ -300,7 +314,7 @@ def evaluation_assignment_withdraw(code: str, assignment_id: int) -> Response:
     with command() as outcome:
         assigning.remove_assignment(assignment, actor=current_actor(), reason=form.reason.data or "")
     if outcome.ok:
-        flash("Assignment removed.", "success")
+        flash(gettext("Assignment removed."), "success")
     return _to_proposal(code, proposal_id)
 
 
@@ -315,8 +329,8 @@ def evaluation_assignment_replace(code: str, assignment_id: int) -> Response:
         result = assigning.replace_evaluator(assignment, actor=current_actor(), reason=form.reason.data or "")
     if outcome.ok:
         names = ", ".join(a.evaluator.full_name for a in result.created if a.evaluator is not None)
-        flash(f"Withdrawn; proposed replacement: {names}. Publish to tell them." if names else "Withdrawn.",
-              "success")
+        flash(gettext("Withdrawn; proposed replacement: %(names)s. Publish to tell them.", names=names) if names
+              else gettext("Withdrawn."), "success")
     return _to_proposal(code, proposal_id)
 
 
@@ -327,7 +341,7 @@ def evaluation_assignment_rapporteur(code: str, assignment_id: int) -> Response:
     with command() as outcome:
         assigning.set_rapporteur(assignment, actor=current_actor())
     if outcome.ok:
-        flash("Rapporteur changed.", "success")
+        flash(gettext("Rapporteur changed."), "success")
     return _to_proposal(code, assignment.proposal_id)
 
 
@@ -341,5 +355,5 @@ def evaluation_assignment_waive(code: str, assignment_id: int) -> Response:
     with command() as outcome:
         waive_conflict(assignment, actor=current_actor(), reason=form.reason.data or "")
     if outcome.ok:
-        flash("The conflict is recorded as not material: the evaluator can now open the proposal.", "success")
+        flash(gettext("The conflict is recorded as not material: the evaluator can now open the proposal."), "success")
     return _to_proposal(code, proposal_id)

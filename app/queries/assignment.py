@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from app.enums import AssignmentState, ConflictDeclaration, Eligibility, ProposalStatus
 from app.extensions import db
 from app.models import Assignment, Call, PoolMember, Proposal
-from app.queries.conflicts import ConflictIndex, country_conflict_is_hard, kept_away_countries
+from app.queries.conflicts import ConflictIndex, ConflictReason, country_conflict_is_hard, kept_away_countries
 from app.queries.evaluation import counts_toward_k, is_active
 from app.queries.pool import call_pool, current_loads
 from app.queries.submitted import SubmittedVersion
@@ -66,7 +66,7 @@ class Candidate:
     """A member of the pool as a possible evaluator of one proposal."""
 
     member: PoolMember
-    conflicts: list[str]  # the automatic conflict rules the member breaks on this proposal
+    conflicts: list[ConflictReason]  # the automatic conflict rules the member breaks on this proposal
     load: int
     assigned: bool  # has (or had) an assignment to this proposal
     full: bool  # at their maximum load

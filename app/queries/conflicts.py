@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from app.countries import country_name
 from app.enums import ConflictDeclaration, CountryScope, RuleStrength
+from app.languages import N_
 from app.models import Assignment, Call, PoolMember, User
 from app.queries.submitted import SubmittedVersion
+from app.translation import current_language, gettext
 
 # Legal forms dropped before comparing names: "Cluster Alliance GmbH" is "Cluster Alliance".
 _LEGAL_FORMS = {
@@ -51,17 +54,59 @@ def affiliations(member: PoolMember, user: User | None = None) -> set[str]:
     return names
 
 
+COORDINATOR, PARTNER = "coordinator", "partner"
+_IN_CONSORTIUM = N_("their organisation (%(name)s) is in the consortium")
+_FROM_COUNTRY = {COORDINATOR: N_("they are from the coordinator's country (%(country)s)"),
+                 PARTNER: N_("they are from a partner's country (%(country)s)")}
+
+
+class ConflictReason(str):
+    """An automatic conflict as an English sentence, which services record and join as any text, that can also be
+    said again in the reader's language (`said`): it keeps its catalogue message and values (a country by its code,
+    named in the reader's language)."""
+
+    template: str
+    name: str
+    country: str
+
+    def __new__(cls, template: str, *, name: str = "", country: str = "") -> ConflictReason:
+        reason = super().__new__(cls, template % {"name": name, "country": country_name(country)})
+        reason.template, reason.name, reason.country = template, name, country
+        return reason
+
+    @property
+    def said(self) -> str:
+        """The reason in the language being spoken."""
+        return gettext(self.template, name=self.name, country=country_name(self.country, locale=current_language()))
+
+
+class ConflictReasons(str):
+    """Several reasons as one text ("; " between them), said again together in the reader's language (`said`)."""
+
+    reasons: list[ConflictReason]
+
+    def __new__(cls, reasons: Iterable[ConflictReason]) -> ConflictReasons:
+        items = list(reasons)
+        joined = super().__new__(cls, "; ".join(items))
+        joined.reasons = items
+        return joined
+
+    @property
+    def said(self) -> str:
+        return "; ".join(reason.said for reason in self.reasons)
+
+
 def kept_away_countries(call: Call, version: SubmittedVersion) -> dict[str, str]:
-    """Country code -> whose country it is ("the coordinator's", "a partner's"), for the countries the call's
-    country rule keeps evaluators away from on this proposal (none when the rule is off)."""
+    """Country code -> whose country it is (COORDINATOR or PARTNER), for the countries the call's country rule keeps
+    evaluators away from on this proposal (none when the rule is off)."""
     if not call.country_conflict:
         return {}
     coordinator = version.coordinator_country
-    countries = {coordinator: "the coordinator's"} if coordinator else {}
+    countries = {coordinator: COORDINATOR} if coordinator else {}
     if call.country_conflict_scope is CountryScope.CONSORTIUM:
         for _name, country in version.consortium:
             if country and country not in countries:
-                countries[country] = "a partner's"
+                countries[country] = PARTNER
     return countries
 
 
@@ -70,18 +115,18 @@ def country_conflict_is_hard(call: Call) -> bool:
     return call.country_conflict and call.country_conflict_strength is not RuleStrength.SOFT
 
 
-def _country_reason(whose: str, country: str) -> str:
-    return f"they are from {whose} country ({country_name(country)})"
+def _country_reason(whose: str, country: str) -> ConflictReason:
+    return ConflictReason(_FROM_COUNTRY[whose], country=country)
 
 
 def detected_conflicts(call: Call, member: PoolMember, version: SubmittedVersion,
-                       member_affiliations: set[str] | None = None) -> list[str]:
+                       member_affiliations: set[str] | None = None) -> list[ConflictReason]:
     """The automatic conflict rules `member` breaks on this proposal, as sentences for the officer."""
-    reasons = []
+    reasons: list[ConflictReason] = []
     names = member_affiliations if member_affiliations is not None else affiliations(member)
     for name, _country in version.consortium:
         if normalise_organisation(name) in names:
-            reasons.append(f"their organisation ({name}) is in the consortium")
+            reasons.append(ConflictReason(_IN_CONSORTIUM, name=name))
             break
     if country_conflict_is_hard(call) and member.country:
         whose = kept_away_countries(call, version).get(member.country)
@@ -102,22 +147,22 @@ class ConflictIndex:
                 self._by_name.setdefault(name, set()).add(member.user_id)
             if country_conflict_is_hard(call) and member.country:
                 self._by_country.setdefault(member.country, set()).add(member.user_id)
-        self._conflicts: dict[int, dict[int, list[str]]] = {}
+        self._conflicts: dict[int, dict[int, list[ConflictReason]]] = {}
         for version in versions:
-            found: dict[int, list[str]] = {}
+            found: dict[int, list[ConflictReason]] = {}
             for name, _country in version.consortium:
                 for user_id in self._by_name.get(normalise_organisation(name), ()):
-                    found.setdefault(user_id, [f"their organisation ({name}) is in the consortium"])
+                    found.setdefault(user_id, [ConflictReason(_IN_CONSORTIUM, name=name)])
             for country, whose in kept_away_countries(call, version).items():
                 for user_id in self._by_country.get(country, ()):
                     found.setdefault(user_id, []).append(_country_reason(whose, country))
             self._conflicts[version.id] = found
 
-    def for_proposal(self, proposal_id: int) -> dict[int, list[str]]:
+    def for_proposal(self, proposal_id: int) -> dict[int, list[ConflictReason]]:
         """Evaluator user id → reasons, for the evaluators conflicted with this proposal."""
         return self._conflicts.get(proposal_id, {})
 
-    def reasons(self, proposal_id: int, user_id: int) -> list[str]:
+    def reasons(self, proposal_id: int, user_id: int) -> list[ConflictReason]:
         return self._conflicts.get(proposal_id, {}).get(user_id, [])
 
 

@@ -18,7 +18,7 @@ Blind rule: an evaluator sees the other evaluators' reports on a proposal only o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -53,7 +53,7 @@ def counts_toward_k(assignment: Assignment) -> bool:
 
 
 def access_level(*, proposal: Proposal, assignment: Assignment | None, member: PoolMember | None,
-                 conflicts: list[str]) -> Access:
+                 conflicts: Sequence[str]) -> Access:
     """The access rule on loaded rows (see the module docstring); `conflicts` are the automatic ones."""
     if assignment is None or assignment.state is not AssignmentState.PUBLISHED:
         return Access.NONE

@@ -17,9 +17,14 @@ import matching
 from app.countries import country_name
 from app.enums import AssignmentState, ConflictDeclaration, Gender, RuleStrength
 from app.extensions import db
+from app.languages import N_
 from app.models import Assignment, Call, PoolMember, Proposal
-from app.queries.conflicts import kept_away_countries
+from app.queries.conflicts import COORDINATOR, PARTNER, kept_away_countries
 from app.queries.submitted import submitted_versions
+from app.translation import current_language, gettext, ngettext
+
+_WHOSE_COUNTRY = {COORDINATOR: N_("the coordinator's country (%(country)s)"),
+                  PARTNER: N_("a partner's country (%(country)s)")}
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ class RuleCheck:
     rule: str  # "nationality", "country" or "gender"
     strength: str  # "soft" or "hard"
     holds: bool
-    text: str  # what the officer reads: the rule kept, or what breaks it
+    text: str  # what the officer reads, in their language: the rule kept, or what breaks it
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class GenderBalance:
     target: int  # percent of each counted gender; 0 when the call has no gender rule
     strength: str
     places: int
-    counts: list[tuple[str, int]]  # label, places, in the order of the answers ("No answer" last)
+    counts: list[tuple[str, int]]  # label (a catalogue message), places, in the order of the answers ("No answer" last)
     below: list[str]  # the counted genders whose share of the places is below the target
 
     def share(self, count: int) -> int:
@@ -74,26 +79,33 @@ def panel_checks(call: Call, proposals: list[Proposal]) -> dict[int, list[RuleCh
     versions = submitted_versions(proposals) if call.country_conflict else {}
     rules = matching.PanelRules(gender=matching.Strength(call.gender_rule.value), gender_share=call.gender_target)
     checks: dict[int, list[RuleCheck]] = {}
+    language = current_language()
     for proposal in proposals:
         panel = [members.get(eid, ("", "", "")) for eid in panels.get(proposal.id, [])]
         found = []
         if call.nationality_rule is not RuleStrength.OFF:
             repeated = sorted(n for n, count in Counter(n for n, _c, _g in panel if n).items() if count > 1)
             found.append(RuleCheck("nationality", call.nationality_rule.value, not repeated,
-                                   f"two or more of {', '.join(repeated)}" if repeated else "one per nationality"))
+                                   gettext("two or more of %(nationalities)s", nationalities=", ".join(repeated))
+                                   if repeated else gettext("one per nationality")))
         if call.country_conflict:
             kept_away = kept_away_countries(call, versions[proposal.id])
             against = sorted({c for _n, c, _g in panel if c in kept_away})
-            text = (f"from {'; '.join(f'{kept_away[c]} country ({country_name(c)})' for c in against)}" if against
-                    else "none from " + ("the coordinator's country" if len(kept_away) <= 1 else
-                                         f"the consortium's {len(kept_away)} countries"))
+            if against:
+                text = gettext("from %(countries)s", countries="; ".join(
+                    gettext(_WHOSE_COUNTRY[kept_away[c]], country=country_name(c, locale=language)) for c in against))
+            elif len(kept_away) <= 1:
+                text = gettext("none from the coordinator's country")
+            else:
+                text = ngettext("none from the consortium's %(num)d country", "none from the consortium's %(num)d "
+                                "countries", len(kept_away))
             found.append(RuleCheck("country", call.country_conflict_strength.value, not against, text))
         if rules.balances_genders:
             minimum = rules.gender_minimum(call.evaluators_per_proposal)
             have = Counter(g for _n, _c, g in panel)
             short = [g for g in matching.COUNTED_GENDERS if have[g] < minimum]
-            text = (", ".join(f"{matching.GENDER_NAMES[g]} {have[g]}" for g in matching.COUNTED_GENDERS)
-                    + f" (at least {minimum} each)")
+            text = gettext("women %(women)d, men %(men)d (at least %(minimum)d each)", women=have["woman"],
+                           men=have["man"], minimum=minimum)
             found.append(RuleCheck("gender", call.gender_rule.value, not short, text))
         checks[proposal.id] = found
     return checks
@@ -107,7 +119,7 @@ def gender_balance(call: Call) -> GenderBalance:
         .where(PoolMember.call_id == call.id, Assignment.state != AssignmentState.WITHDRAWN)))
     total = sum(places.values())
     target = call.gender_target if call.gender_rule is not RuleStrength.OFF else 0
-    counts = [(g.label, places[g]) for g in Gender if places[g]] + ([("No answer", places[None])]
+    counts = [(g.label, places[g]) for g in Gender if places[g]] + ([(N_("No answer"), places[None])]
                                                                      if places[None] else [])
     below = [matching.GENDER_NAMES[g.value] for g in (Gender.WOMAN, Gender.MAN)
              if total and target and 100 * places[g] < target * total]

@@ -17,6 +17,7 @@ import matching
 from app.clock import utcnow
 from app.enums import AssignmentState, Eligibility, ProposalStatus, ReportStatus
 from app.extensions import db
+from app.languages import N_
 from app.models import Assignment, Call, PoolMember, Proposal, User
 from app.models.limits import MIN_WITHDRAWAL_REASON
 from app.queries.access import require_officer
@@ -27,7 +28,7 @@ from app.queries.assignment import (
     eligible_proposals,
     proposal_assignments,
 )
-from app.queries.conflicts import ConflictIndex, detected_conflicts, has_open_declared_conflict
+from app.queries.conflicts import ConflictIndex, ConflictReasons, detected_conflicts, has_open_declared_conflict
 from app.queries.consensus import consensus_of
 from app.queries.evaluation import assignment_of, counts_toward_k, is_active, pool_member
 from app.queries.pool import active_pool, current_loads
@@ -58,7 +59,7 @@ def _withdraw(assignment: Assignment, *, actor: User, reason: str, now: datetime
 
 def _require_assignable(call: Call, now: datetime) -> None:
     if not screening_open(call, now):
-        raise InvalidTransition("Evaluators are assigned after the call's deadline.")
+        raise InvalidTransition(N_("Evaluators are assigned after the call's deadline."))
 
 
 def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_proposed: bool = False,
@@ -81,7 +82,7 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     _require_assignable(call, now)
     proposals = eligible_proposals(call, only)
     if not proposals and only is None:
-        raise InvalidTransition("No proposal is eligible yet: screen the proposals first.")
+        raise InvalidTransition(N_("No proposal is eligible yet: screen the proposals first."))
     members = active_pool(call)
     versions = submitted_versions(proposals)
     conflicts = ConflictIndex(call, members, list(versions.values()))
@@ -116,15 +117,22 @@ def fill_gaps(call: Call, *, actor: User, only: set[int] | None = None, discard_
     return result
 
 
+# The reasons recorded (in English, as data) when the automatic assignment withdraws an evaluator on its own; pages
+# say these again in their reader's language (an officer's reason, or one naming conflicts, is shown as written).
+DECLARED_CONFLICT = N_("The evaluator declared a conflict of interest.")
+LEFT_THE_POOL = N_("The evaluator is no longer in the call's pool.")
+RECORDED_REASONS = frozenset({DECLARED_CONFLICT, LEFT_THE_POOL})
+
+
 def _invalid_because(assignment: Assignment, conflicts: ConflictIndex, member_ids: set[int]) -> str | None:
     """Why an active assignment no longer stands, or None when it does."""
     if has_open_declared_conflict(assignment):
-        return "The evaluator declared a conflict of interest."
+        return DECLARED_CONFLICT
     reasons = conflicts.reasons(assignment.proposal_id, assignment.evaluator_id)
     if reasons:
         return "Conflict of interest: " + "; ".join(reasons) + "."
     if assignment.evaluator_id not in member_ids:
-        return "The evaluator is no longer in the call's pool."
+        return LEFT_THE_POOL
     return None
 
 
@@ -161,10 +169,13 @@ def _infeasible(solution: matching.Infeasible, proposals: list[Proposal],
     return AssignmentInfeasible(solution.message, details={
         "missing": solution.missing,
         "rule": solution.rule or None,
+        # Which sentence the message and each reason are, with their figures: pages say them in their language.
+        "reason_code": solution.code, "figures": dict(solution.figures),
         "proposals": [
             {"id": s.proposal_id, "reference": by_id[s.proposal_id].reference,
              "acronym": versions[s.proposal_id].acronym, "needed": s.needed, "available": s.available,
-             "conflicted": s.conflicted, "at_maximum_load": s.full, "reason": s.reason, "rule": s.rule or None}
+             "conflicted": s.conflicted, "at_maximum_load": s.full, "reason": s.reason, "rule": s.rule or None,
+             "reason_code": s.code, "figures": dict(s.figures)}
             for s in solution.shortfalls
         ],
     })
@@ -200,26 +211,29 @@ def add_assignment(proposal: Proposal, *, actor: User, evaluator: User, now: dat
     call = proposal.call
     _require_assignable(call, now)
     if proposal.status is not ProposalStatus.SUBMITTED or proposal.eligibility is not Eligibility.ELIGIBLE:
-        raise InvalidTransition("Only eligible proposals are evaluated.")
+        raise InvalidTransition(N_("Only eligible proposals are evaluated."))
     member = pool_member(call.id, evaluator.id)
     if member is None or member.withdrawn_at is not None:
-        raise InvalidInput(f"{evaluator.full_name} is not in the pool of this call.", details={"field": "evaluator"})
+        raise InvalidInput(N_("%(name)s is not in the pool of this call."), details={"field": "evaluator"},
+                           name=evaluator.full_name)
     existing = assignment_of(proposal.id, evaluator.id)
     if existing is not None:
-        what = "is already assigned to" if is_active(existing) else "was withdrawn from"
-        raise InvalidInput(f"{evaluator.full_name} {what} this proposal.", details={"field": "evaluator"})
+        raise InvalidInput(N_("%(name)s is already assigned to this proposal.") if is_active(existing)
+                           else N_("%(name)s was withdrawn from this proposal."), details={"field": "evaluator"},
+                           name=evaluator.full_name)
     reasons = detected_conflicts(call, member, submitted_version(proposal))
     if reasons:
-        raise InvalidInput(f"{evaluator.full_name} has a conflict of interest: {'; '.join(reasons)}.",
-                           details={"field": "evaluator"})
+        raise InvalidInput(N_("%(name)s has a conflict of interest: %(reasons)s."), details={"field": "evaluator"},
+                           name=evaluator.full_name, reasons=ConflictReasons(reasons))
     load = current_loads(call).get(evaluator.id, 0)
     if load >= member.max_load:
-        raise InvalidInput(f"{evaluator.full_name} is at their maximum load ({member.max_load}).",
-                           details={"field": "evaluator"})
+        raise InvalidInput(N_("%(name)s is at their maximum load (%(load)d)."), details={"field": "evaluator"},
+                           name=evaluator.full_name, load=member.max_load)
     current = [a for a in proposal_assignments(proposal) if counts_toward_k(a)]
     if len(current) >= call.evaluators_per_proposal:
-        raise InvalidInput(f"{proposal.reference} already has {call.evaluators_per_proposal} evaluators; "
-                           f"remove one first.", details={"field": "evaluator"})
+        raise InvalidInput(N_("%(reference)s already has %(count)d evaluators; remove one first."),
+                           details={"field": "evaluator"}, reference=proposal.reference,
+                           count=call.evaluators_per_proposal)
     check_panel_rules(call, member, current)
     assignment = Assignment(call_id=call.id, proposal_id=proposal.id, evaluator_id=evaluator.id,
                             state=AssignmentState.PROPOSED, created_at=now, is_rapporteur=not current)
@@ -239,10 +253,10 @@ def remove_assignment(assignment: Assignment, *, actor: User, reason: str = "",
     require_officer(actor)
     now = now or utcnow()
     if not is_active(assignment):
-        raise InvalidTransition("This assignment is already withdrawn.")
+        raise InvalidTransition(N_("This assignment is already withdrawn."))
     report = consensus_of(assignment.proposal)
     if report is not None and report.status is ReportStatus.APPROVED:
-        raise InvalidTransition("The consensus of this proposal is approved; reopen it first.")
+        raise InvalidTransition(N_("The consensus of this proposal is approved; reopen it first."))
     if assignment.state is AssignmentState.PROPOSED:
         record_event(actor, "assignment.removed", object_type="assignment", object_id=assignment.id,
                      proposal_id=assignment.proposal_id, evaluator_id=assignment.evaluator_id)
@@ -251,7 +265,7 @@ def remove_assignment(assignment: Assignment, *, actor: User, reason: str = "",
         return
     reason = (reason or "").strip()
     if len(reason) < MIN_WITHDRAWAL_REASON:
-        raise InvalidInput("Say why the evaluator is withdrawn (the evaluator was told about this proposal).",
+        raise InvalidInput(N_("Say why the evaluator is withdrawn (the evaluator was told about this proposal)."),
                            details={"field": "reason"})
     _withdraw(assignment, actor=actor, reason=reason, now=now)
     db.session.flush()
@@ -273,11 +287,12 @@ def set_evaluation_deadline(call: Call, *, actor: User, deadline: datetime, now:
     require_officer(actor)
     now = now or utcnow()
     if deadline.tzinfo is None:
-        raise InvalidInput("Give the evaluation deadline with its time zone.", details={"field": "deadline"})
+        raise InvalidInput(N_("Give the evaluation deadline with its time zone."), details={"field": "deadline"})
     if deadline <= call.deadline:
-        raise InvalidInput("The evaluation deadline comes after the call's deadline.", details={"field": "deadline"})
+        raise InvalidInput(N_("The evaluation deadline comes after the call's deadline."),
+                           details={"field": "deadline"})
     if deadline <= now and deadline != call.evaluation_deadline:
-        raise InvalidInput("The evaluation deadline must be in the future.", details={"field": "deadline"})
+        raise InvalidInput(N_("The evaluation deadline must be in the future."), details={"field": "deadline"})
     previous = call.evaluation_deadline
     call.evaluation_deadline = deadline
     db.session.flush()
@@ -299,14 +314,14 @@ def publish_assignments(call: Call, *, actor: User, evaluation_deadline: datetim
     if evaluation_deadline is not None:
         set_evaluation_deadline(call, actor=actor, deadline=evaluation_deadline, now=now)
     if call.evaluation_deadline is None:
-        raise InvalidInput("Set the evaluation deadline before publishing the assignments.",
+        raise InvalidInput(N_("Set the evaluation deadline before publishing the assignments."),
                            details={"field": "evaluation_deadline"})
     proposed = list(db.session.scalars(
         sa.select(Assignment).join(Proposal, Proposal.id == Assignment.proposal_id)
         .where(Assignment.call_id == call.id, Assignment.state == AssignmentState.PROPOSED,
                Proposal.eligibility == Eligibility.ELIGIBLE, Proposal.status == ProposalStatus.SUBMITTED)))
     if not proposed:
-        raise InvalidTransition("There are no proposed assignments to publish.")
+        raise InvalidTransition(N_("There are no proposed assignments to publish."))
     for assignment in proposed:
         assignment.state = AssignmentState.PUBLISHED
         assignment.published_at = now
@@ -322,10 +337,10 @@ def set_rapporteur(assignment: Assignment, *, actor: User) -> Assignment:
     """Make this evaluator the proposal's rapporteur (who drafts the consensus report)."""
     require_officer(actor)
     if not counts_toward_k(assignment):
-        raise InvalidTransition("The rapporteur is one of the proposal's active evaluators.")
+        raise InvalidTransition(N_("The rapporteur is one of the proposal's active evaluators."))
     consensus = consensus_of(assignment.proposal)
     if consensus is not None and consensus.status is not ReportStatus.DRAFT:
-        raise InvalidTransition("The consensus report is submitted; reopen it before changing the rapporteur.")
+        raise InvalidTransition(N_("The consensus report is submitted; reopen it before changing the rapporteur."))
     for other in db.session.scalars(sa.select(Assignment).where(Assignment.proposal_id == assignment.proposal_id)):
         other.is_rapporteur = other.id == assignment.id
     if consensus is not None:

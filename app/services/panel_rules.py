@@ -12,6 +12,7 @@ from typing import TypeVar
 import matching
 from app.enums import CountryScope, RuleStrength
 from app.extensions import db
+from app.languages import N_
 from app.models import Assignment, Call, PoolMember, User
 from app.models.limits import MAX_EVALUATORS_PER_PROPOSAL
 from app.queries.access import require_officer
@@ -21,6 +22,15 @@ from app.services.errors import InvalidInput
 
 Rule = TypeVar("Rule", RuleStrength, CountryScope)
 MAX_GENDER_TARGET = 50  # percent: the minimum of each gender must fit on a panel together
+# A hand-picked evaluator who leaves the panel's other places too few for the genders still short of the minimum.
+_SHORT_OF = {
+    ("woman",): N_("The panel's other places could no longer give it %(minimum)d of the women the call asks (at "
+                   "least %(share)d %% women and %(share)d %% men on every panel)."),
+    ("man",): N_("The panel's other places could no longer give it %(minimum)d of the men the call asks (at least "
+                 "%(share)d %% women and %(share)d %% men on every panel)."),
+    ("woman", "man"): N_("The panel's other places could no longer give it %(minimum)d of the women and men the call "
+                         "asks (at least %(share)d %% women and %(share)d %% men on every panel)."),
+}
 
 
 def panel_rules(call: Call) -> matching.PanelRules:
@@ -38,9 +48,10 @@ def check_panel_rules(call: Call, member: PoolMember, current: list[Assignment])
     if call.nationality_rule is RuleStrength.HARD and member.nationality:
         for assignment, other in zip(current, others, strict=True):
             if other is not None and other.nationality == member.nationality:
-                raise InvalidInput(f"{assignment.evaluator.full_name} is also of this nationality "
-                                   f"({member.nationality}); the call allows {matching.ONE_PER_NATIONALITY}.",
-                                   details={"field": "evaluator"})
+                raise InvalidInput(N_("%(name)s is also of this nationality (%(nationality)s); the call allows at "
+                                      "most one evaluator of each nationality per proposal."),
+                                   details={"field": "evaluator"}, name=assignment.evaluator.full_name,
+                                   nationality=member.nationality)
     rules = panel_rules(call)
     if rules.gender is not matching.Strength.HARD:
         return
@@ -50,10 +61,9 @@ def check_panel_rules(call: Call, member: PoolMember, current: list[Assignment])
     have[member.gender.value if member.gender else ""] += 1
     still = sum(max(0, minimum - have[g]) for g in matching.COUNTED_GENDERS)
     if still > k - len(current) - 1:
-        missing = [matching.GENDER_NAMES[g] for g in matching.COUNTED_GENDERS if have[g] < minimum]
-        raise InvalidInput(f"The panel's other places could no longer give it {minimum} of the "
-                           f"{' and '.join(missing)} the call asks ({matching.gender_rule_name(call.gender_target)}).",
-                           details={"field": "evaluator"})
+        missing = tuple(g for g in matching.COUNTED_GENDERS if have[g] < minimum)
+        raise InvalidInput(_SHORT_OF[missing], details={"field": "evaluator"}, minimum=minimum,
+                           share=call.gender_target)
 
 
 def update_evaluation_settings(call: Call, *, actor: User, evaluators_per_proposal: int, country_conflict: bool,
@@ -69,23 +79,23 @@ def update_evaluation_settings(call: Call, *, actor: User, evaluators_per_propos
     """
     require_officer(actor)
     if not isinstance(evaluators_per_proposal, int) or not 1 <= evaluators_per_proposal <= MAX_EVALUATORS_PER_PROPOSAL:
-        raise InvalidInput(f"Evaluators per proposal: a number from 1 to {MAX_EVALUATORS_PER_PROPOSAL}.",
-                           details={"field": "evaluators_per_proposal"})
+        raise InvalidInput(N_("Evaluators per proposal: a number from 1 to %(max)d."),
+                           details={"field": "evaluators_per_proposal"}, max=MAX_EVALUATORS_PER_PROPOSAL)
     nationality = _choice(RuleStrength, nationality_rule, call.nationality_rule, "nationality_rule",
-                          "The nationality rule is off, soft or hard.")
+                          N_("The nationality rule is off, soft or hard."))
     scope = _choice(CountryScope, country_scope, call.country_conflict_scope, "country_scope",
-                    "The country rule keeps away the coordinator's country or the consortium's.")
+                    N_("The country rule keeps away the coordinator's country or the consortium's."))
     strength = _choice(RuleStrength, country_strength, call.country_conflict_strength, "country_strength",
-                       "The country rule is soft or hard.")
+                       N_("The country rule is soft or hard."))
     if strength is RuleStrength.OFF:
-        raise InvalidInput("The country rule is soft or hard (switch it off with its box).",
+        raise InvalidInput(N_("The country rule is soft or hard (switch it off with its box)."),
                            details={"field": "country_strength"})
     gender = _choice(RuleStrength, gender_rule, call.gender_rule, "gender_rule",
-                     "The gender rule is off, soft or hard.")
+                     N_("The gender rule is off, soft or hard."))
     target = call.gender_target if gender_target is None else gender_target
     if not isinstance(target, int) or not 1 <= target <= MAX_GENDER_TARGET:
-        raise InvalidInput(f"The target share of each gender: a whole percentage from 1 to {MAX_GENDER_TARGET}.",
-                           details={"field": "gender_target"})
+        raise InvalidInput(N_("The target share of each gender: a whole percentage from 1 to %(max)d."),
+                           details={"field": "gender_target"}, max=MAX_GENDER_TARGET)
     before = _settings(call)
     call.evaluators_per_proposal = evaluators_per_proposal
     call.country_conflict = bool(country_conflict)

@@ -102,8 +102,9 @@ def _page_message(error: HTTPException) -> str:
 
 
 def reader_message(error: DomainError) -> str:
-    """A service's refusal in the reader's language (the request's): its catalogue message, values filled in."""
-    return gettext(error.template, **error.params)
+    """A service's refusal in the reader's language (the request's): its catalogue message, values filled in (a
+    value that can be said in the reader's language, with a `said` property, is said so)."""
+    return gettext(error.template, **{name: getattr(value, "said", value) for name, value in error.params.items()})
 
 
 def render_domain_error(error: DomainError) -> Any:

@@ -16,6 +16,7 @@ from app.queries.panel_checks import gender_balance, panel_checks
 from app.queries.submitted import submitted_version
 from app.services import assignment as assigning
 from app.services.errors import AssignmentInfeasible, InvalidInput
+from app.translation import in_language
 from tests.evaluation_support import PoolCall, active_assignments_of, events, pool_call, user
 from tests.factories import make_pool_member, make_staff
 
@@ -164,3 +165,21 @@ def test_the_country_and_gender_rules_are_settings_of_the_call_checked_and_audit
     assert event.data["after"] | {} == {"evaluators_per_proposal": 3, "country_conflict": True,
                                         "country_scope": "consortium", "country_strength": "soft",
                                         "nationality_rule": "off", "gender_rule": "hard", "gender_target": 50}
+
+
+def test_the_checks_and_a_conflict_are_worded_in_the_readers_language() -> None:
+    pool = pool_call(1, 3)
+    pool.call.country_conflict_scope, pool.call.country_conflict_strength = CountryScope.CONSORTIUM, RuleStrength.SOFT
+    pool.call.gender_rule, pool.call.gender_target = RuleStrength.SOFT, 40
+    german = _german(pool)
+    target = db.session.get(Proposal, pool.world.proposal_ids[0])
+    assigning.add_assignment(target, actor=user(pool.world.officer_id), evaluator=german.user)
+    with in_language("fr"):
+        checks = {c.rule: c.text for c in panel_checks(pool.call, [target])[target.id]}
+    assert checks == {"country": "évaluateurs du pays d’un partenaire (Allemagne)",
+                      "gender": "femmes 0, hommes 0 (au moins 1 de chaque)"}
+    pool.call.country_conflict_strength = RuleStrength.HARD  # now a conflict of interest, said in German
+    [reason] = detected_conflicts(pool.call, german, submitted_version(target))
+    assert reason == "they are from a partner's country (Germany)"  # what services record
+    with in_language("de"):
+        assert reason.said == "die Person stammt aus dem Land eines Partners (Deutschland)"

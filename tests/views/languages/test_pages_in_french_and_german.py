@@ -17,17 +17,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.enums import (
+    AssignmentState,
     CallKind,
     ConflictDeclaration,
     ConsentKind,
+    CountryScope,
+    Gender,
     LetterKind,
     OrganisationType,
     RedressGround,
     Role,
+    RuleStrength,
     Verdict,
 )
 from app.extensions import db
-from app.models import Assessment, Assignment, Call, Letter, LetterBatch, OutboxMessage, User
+from app.models import Assessment, Assignment, Call, Letter, LetterBatch, OutboxMessage, PoolMember, User
 from app.privacy.texts import current_text
 from app.queries.runs import finalise_preview
 from app.queries.selection import SelectionOptions
@@ -42,6 +46,7 @@ from app.services.transfer import offer_transfers
 from app.web.locale import LANGUAGE_COOKIE
 from tests.assessment_worlds import make_mission_call, submitted_proposal
 from tests.factories import (
+    EvaluationWorld,
     make_approved_consensus,
     make_call,
     make_evaluation_setup,
@@ -196,6 +201,11 @@ COVERED_PAGES: list[tuple[str, str, int]] = [
     ("admin", "/manage/personal-data?email={applicant.email}", 200),
     # The privacy statements (the instance's and a call's), generated from the record of processing.
     *[("anonymous", address, 200) for address in ("/privacy", "/calls/{call}/privacy")],
+    # The assignments: a call whose panel rules are on (checks kept and broken, a proposed assignment, a declared
+    # conflict), a proposal's evaluators and the pool for it, and a call with nobody in its pool.
+    ("officer", "/manage/calls/ZV-EVAL/assignments", 200),
+    ("officer", "/manage/calls/ZV-EVAL/assignments/{eligible}", 200),
+    ("officer", "/manage/calls/ZV-EVAL/assignments/{conflicted}", 200),
 ]
 # Forms sent with mistakes: the messages next to the fields, in the summary and in flashes are translated too.
 COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
@@ -261,6 +271,15 @@ COVERED_REFUSALS: list[tuple[str, str, dict[str, str]]] = [
     ("applicant", "/account/erasure", {"password": "wrong-password", "confirm": "y"}),
     ("applicant", "/account/erasure", {"password": ""}),
     ("admin", "/manage/personal-data/people/{applicant.id}/erasure", {"request_reference": ""}),
+    # The assignments: a conflicted evaluator assigned by hand, too few evaluators per proposal, a country rule
+    # neither soft nor hard, a publication without its deadline, a published evaluator withdrawn without a reason.
+    ("officer", "/manage/calls/ZV-EVAL/assignments/{eligible}/add", {"evaluator": "{conflicted_evaluator}"}),
+    ("officer", "/manage/calls/ZV-EVAL/assignments/settings", {"evaluators_per_proposal": "0",
+                                                               "nationality_rule": "off"}),
+    ("officer", "/manage/calls/ZV-EVAL/assignments/settings", {"evaluators_per_proposal": "3",
+                                                               "nationality_rule": "off", "country_strength": "off"}),
+    ("officer", "/manage/calls/ZV-EVAL/assignments/publish", {"evaluation_deadline": ""}),
+    ("officer", "/manage/calls/ZV-EVAL/assignment/{published_assignment}/withdraw", {"reason": ""}),
 ]
 
 
@@ -315,7 +334,8 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
         account_service.issue_token(db.session.merge(officer), label="Zeta")
         # A call in evaluation: two eligible proposals with their evaluators, and one proposal still to screen.
         officer_eval = make_evaluation_setup(code="ZV-EVAL", title="Zeta Vega Eval", programme="Zeta",
-                                             strands=["Alpha", "Beta"], strand_label="Strand")
+                                             strands=["Alpha", "Beta"], strand_label="Strand", evaluators=5)
+        assigning = _assignment_world(officer_eval)
         pending = make_proposal(db.session.get(Call, officer_eval.call_id),
                                 db.session.get(User, officer_eval.applicant_id), acronym="ZVPEND", strand="Alpha")
         mission_call = db.session.scalar(sa.select(Call).where(Call.code == "ZV-MISSION-1"))
@@ -340,7 +360,7 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                     "officer@example.test", "admin@example.test", "Call SMP-COSME-2021-CLUSTER-01",
                     "Zeta Vega Eval", "Olivia Officer", "European Commission", "Expert Office",
                     *officer_eval.evaluator_emails, officer_eval.officer_email, officer_eval.applicant_email,
-                    "All checks passed.", *SELECTION_CONTENT,
+                    "All checks passed.", *SELECTION_CONTENT, *ASSIGNMENT_CONTENT,
                     # The controller and the data protection officer, as the instance's operator configured them.
                     app.config["PRIVACY_CONTROLLER"], app.config["PRIVACY_DPO"],
                     # The notification e-mails the outbox shows are written in their recipient's language.
@@ -350,7 +370,53 @@ def world(app: Flask, make_user: Callable[..., User]) -> dict[str, Any]:
                 "reported": db.session.scalar(sa.select(Assignment.proposal_id)
                                               .where(Assignment.id == evaluation["submitted_report"])),
                 "contest": contest.id, "contested": contested.id, "award_letter": award.id, "review": review.id,
-                **selection}
+                **selection, **assigning}
+
+
+# What the assignment world's officers and evaluators wrote.
+ASSIGNMENT_CONTENT = ["Zeta Kappa withdrawal", "Zeta Kappa note", "Zeta Kappa waiver", "Evaluator 4", "Evaluator 5",
+                      "lithium", "Expert Office 4", "Expert Office 5"]
+
+
+def _assignment_world(setup: EvaluationWorld) -> dict[str, int]:
+    """ZV-EVAL's panel rules on, all soft (the country rule over the whole consortium, 40 % of each gender), kept and
+    broken: evaluators 2 and 3 share a nationality, evaluator 3 is from a partner's country, evaluator 4 works for a
+    partner (a conflict of interest), evaluator 5 is free; on the first proposal a conflict declared and judged not
+    material and a match's terms; on the second a withdrawn evaluator, a declared conflict still open and a proposed
+    assignment. Returns the second proposal's, evaluator 4's and a published assignment's ids."""
+    call = db.session.get(Call, setup.call_id)
+    assert call is not None
+    call.nationality_rule = call.gender_rule = call.country_conflict_strength = RuleStrength.SOFT
+    call.country_conflict_scope = CountryScope.CONSORTIUM
+    members = [db.session.get(PoolMember, member_id) for member_id in setup.member_ids]
+    for member, nationality, gender in zip(members, ("LT", "FI", "FI", "PT", "IE"),
+                                           (Gender.WOMAN, Gender.MAN, Gender.PREFER_NOT_TO_SAY, None, None),
+                                           strict=True):
+        assert member is not None
+        member.nationality, member.gender = nationality, gender
+    members[2].country = "DE"  # type: ignore[union-attr]
+    members[3].organisation_name = "Partner A"  # type: ignore[union-attr]
+    first, second = setup.proposal_ids
+    ids = setup.evaluator_ids
+
+    def assignment(proposal_id: int, evaluator_id: int) -> Assignment:
+        found = db.session.get(Assignment, setup.assignments[(proposal_id, evaluator_id)])
+        assert found is not None
+        return found
+
+    waived = assignment(first, ids[2])
+    waived.conflict, waived.conflict_note = ConflictDeclaration.CONFLICT, "Zeta Kappa note"
+    waived.conflict_waived_reason = "Zeta Kappa waiver"
+    matched = assignment(first, ids[1])
+    matched.shared_terms, matched.affinity = ["lithium"], 0.42
+    db.session.add(Assignment(call_id=call.id, proposal_id=second, evaluator_id=ids[0],
+                              state=AssignmentState.WITHDRAWN, withdrawn_reason="Zeta Kappa withdrawal",
+                              withdrawn_at=call.deadline + timedelta(days=3)))
+    assignment(second, ids[1]).conflict = ConflictDeclaration.CONFLICT
+    proposed = assignment(second, ids[2])
+    proposed.state, proposed.published_at = AssignmentState.PROPOSED, None
+    db.session.flush()
+    return {"conflicted": second, "conflicted_evaluator": ids[3], "published_assignment": matched.id}
 
 
 # The coordinator's grounds for the evaluation review the world files (user content).
@@ -472,6 +538,7 @@ def test_the_page_has_no_english_left(app: Flask, world: dict[str, Any], login: 
 def test_the_refusal_has_no_english_left(app: Flask, world: dict[str, Any], login: Callable[..., FlaskClient],
                                          who: str, address: str, data: dict[str, str], language: str) -> None:
     client = _client(app, who, world, login, language)
+    data = {name: value.format(**world) for name, value in data.items()}  # an id of the world, as "{member}"
     response = client.post(address.format(**world), data=data, follow_redirects=True)
     assert response.status_code in (200, 422), response.status_code
     html = response.get_data(as_text=True)
