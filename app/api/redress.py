@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 from app.api import abort, bp
 from app.clock import utcnow
 from app.enums import LetterKind, RedressGround, Role
+from app.languages import N_
 from app.models import Assignment, Call, Proposal, RedressRequest, User
 from app.models.limits import MAX_REDRESS_GROUNDS
 from app.queries.access import load_call, load_proposal_for_viewer, load_redress_request, require_officer
@@ -237,7 +238,7 @@ def _officers_request(code: str, redress_id: int) -> tuple[Call, RedressRequest]
 def redress_call_queue(code: str) -> dict[str, Any]:
     """The call's evaluation review requests, as the officers' queue shows them."""
     call = load_call(code)
-    require_officer(current_actor(), to="read the evaluation reviews")
+    require_officer(current_actor(), to=N_("read the evaluation reviews"))
     return {"requests": [{**_body(row.request), "days_elapsed": row.days_elapsed}
                          for row in redress_queue(call, utcnow())]}
 
@@ -315,7 +316,7 @@ def redress_outcome_read(code: str, redress_id: int) -> dict[str, Any]:
     """The outcome the upheld request's re-evaluation leads to, as the scoring core decides it, with the token that
     confirms it; once confirmed, the outcome recorded."""
     _, request = _officers_request(code, redress_id)
-    require_officer(current_actor(), to="read the evaluation reviews")
+    require_officer(current_actor(), to=N_("read the evaluation reviews"))
     if request.outcome is not None:
         return {"closed": True, "outcome": _outcome(request.outcome), "token": None, "waiting": None,
                 "in_force": request.outcome.get("in_force"), "rerun": request.outcome.get("rerun")}

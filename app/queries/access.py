@@ -59,6 +59,7 @@ from app.privacy.access_log import note_access
 from app.queries.calls import get_call
 from app.queries.evaluation import Access, EvaluatorView, evaluator_can_view, load_evaluation
 from app.services.errors import NotAllowed, NotFound
+from app.translation import gettext
 
 __all__ = ["Access", "EvaluatorView", "load_evaluation"]  # the evaluator's assignment: app.queries.evaluation
 
@@ -73,7 +74,7 @@ def is_officer(user: User | None) -> bool:
     return user is not None and user.has_role(Role.OFFICER, Role.ADMIN)
 
 
-def require_officer(actor: User | None, *, to: str = "do this", unattended: bool = False) -> None:
+def require_officer(actor: User | None, *, to: str = N_("do this"), unattended: bool = False) -> None:
     """NotAllowed (403) unless `actor` is a programme officer or an administrator.
 
     `actor=None` (the command line, a background job) passes only when the caller declares the action
@@ -82,7 +83,8 @@ def require_officer(actor: User | None, *, to: str = "do this", unattended: bool
     if actor is None and unattended:
         return
     if not is_officer(actor):
-        raise NotAllowed(f"Only programme officers and administrators {to}.")
+        # The action is a catalogue message of its own (an infinitive phrase), said in the reader's language.
+        raise NotAllowed(N_("Only programme officers and administrators %(action)s."), action=gettext(to))
 
 
 # --- proposals -----------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition
 from app.translation import gettext, ngettext
 
-TO_ASSESS = "assess proposals"
+TO_ASSESS = N_("assess proposals")
 
 
 def _checked(verdict: str, fit: Any, note: str) -> tuple[Verdict, int, str]:

@@ -25,7 +25,7 @@ from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition
 from app.translation import gettext, pgettext
 
-TO_MANAGE = "open, publish or archive calls"
+TO_MANAGE = N_("open, publish or archive calls")
 MIN_REASON = 10
 
 

@@ -22,7 +22,7 @@ from app.services.call_lifecycle import check_changes
 from app.services.errors import ConfirmationRequired, InvalidInput
 from app.translation import current_language, gettext, ngettext
 
-TO_CHANGE = "change a call's settings"
+TO_CHANGE = N_("change a call's settings")
 # A new call's settings that the input may leave out.
 DEFAULTS: dict[str, Any] = {
     "description": "", "time_zone": "Europe/Brussels", "budget": None, "max_awards": None,
@@ -268,7 +268,7 @@ def create_call(settings: CallSettings, *, actor: User | None, copy_of: Call | N
     """Open a new call as a draft, from scratch or as a copy of `copy_of` (its criteria and rules; the input gives
     at least a new code and its dates). Refuses (InvalidInput, by field) what breaks a rule, a taken code or a
     missing required setting. Side effects: the call and its criteria, one audit event with every setting."""
-    require_officer(actor, to="open calls")
+    require_officer(actor, to=N_("open calls"))
     base = DEFAULTS | ({name: value for name, value in current_settings(copy_of).items()
                         if name not in ("code", "opens_at", "deadline", "evaluation_deadline")}
                        if copy_of is not None else {})

@@ -18,7 +18,7 @@ from app.services.call_lifecycle import check_changes
 from app.services.errors import InvalidInput, NotFound
 from app.translation import gettext, ngettext
 
-TO_TRANSLATE = "give a call's texts in other languages"
+TO_TRANSLATE = N_("give a call's texts in other languages")
 CALL_LIMITS: Final = {"title": MAX_CALL_TITLE, "description": MAX_CALL_DESCRIPTION}
 CRITERION_LIMITS: Final = {"name": MAX_CRITERION_NAME, "description": MAX_CRITERION_DESCRIPTION}
 

@@ -55,7 +55,7 @@ def waive_conflict(assignment: Assignment, *, actor: User, reason: str) -> Assig
 
     Side effects: the waiver (reason, who), an audit event.
     """
-    require_officer(actor, to="judge conflicts of interest")
+    require_officer(actor, to=N_("judge conflicts of interest"))
     if assignment.state is AssignmentState.WITHDRAWN:
         raise InvalidTransition(N_("This assignment was withdrawn; assign the evaluator again instead."))
     if assignment.conflict is not ConflictDeclaration.CONFLICT:

@@ -66,7 +66,7 @@ def start_letter_batch(run: SelectionRun, *, actor: User | None) -> LetterBatch:
     Side effects: a LetterBatch, one job per chunk of letters (dispatched when the caller commits), an audit event.
     Raises NotAllowed (not an officer), InvalidTransition (run not finalised, or a batch already running).
     """
-    require_officer(actor, to="handle letters", unattended=True)
+    require_officer(actor, to=N_("handle letters"), unattended=True)
     if run.status is not RunStatus.FINALISED:
         raise InvalidTransition(N_("Letters are written once the selection run is finalised."),
                                 details={"run": run.id, "status": run.status.value})
@@ -227,7 +227,7 @@ def publish_letters(run: SelectionRun, *, actor: User | None) -> int:
 
     Side effects: Letter.published_at/published_by_id, an audit event.
     """
-    require_officer(actor, to="handle letters", unattended=True)
+    require_officer(actor, to=N_("handle letters"), unattended=True)
     if run.status is not RunStatus.FINALISED:
         raise InvalidTransition(N_("Only the letters of a finalised run can be published."))
     if active_batch(run) is not None:

@@ -122,7 +122,7 @@ def send_outbox(call: Call, *, actor: User | None) -> SendReport:
     """
     from app import jobs
 
-    require_officer(actor, to="handle the outbox", unattended=True)
+    require_officer(actor, to=N_("handle the outbox"), unattended=True)
     pending = check_before_sending(call, call_messages(call))
     try:
         connection = _connect(current_app.config)
@@ -288,7 +288,7 @@ def _email(message: OutboxMessage, config: Any) -> EmailMessage:
 
 def cancel_message(message: OutboxMessage, *, actor: User | None) -> None:
     """Withdraw a message that has not been sent (side effects: status, audit event)."""
-    require_officer(actor, to="handle the outbox", unattended=True)
+    require_officer(actor, to=N_("handle the outbox"), unattended=True)
     if message.status not in PENDING:
         raise InvalidTransition(N_("This message is %(status)s; only a message not sent can be cancelled."),
                                 status=message.status.value)

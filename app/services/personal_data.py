@@ -64,7 +64,7 @@ def export_personal_data(subject: User, *, actor: User, request_reference: str =
     Side effects: an audit event `personal_data.exported`; an officer's export is also on the access log.
     """
     if actor.id != subject.id:
-        require_officer(actor, to="export another person's data")
+        require_officer(actor, to=N_("export another person's data"))
     reference = _request_reference(actor, subject, request_reference)
     export = personal_data_export(subject)
     record_event(actor, "personal_data.exported", object_type="user", object_id=subject.id,

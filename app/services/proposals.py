@@ -376,7 +376,7 @@ def grant_extension(proposal: Proposal, *, actor: User, deadline: datetime, reas
 
     Side effects: extended_deadline, extension_reason, granted at/by, an audit event with the old deadline.
     """
-    require_officer(actor, to="grant extensions")
+    require_officer(actor, to=N_("grant extensions"))
     reason = reason.strip()
     if len(reason) < 10:
         raise InvalidInput(N_("Explain the extension in a sentence (at least 10 characters): the applicant sees it "

@@ -170,7 +170,7 @@ def _check_grounds(stage: LetterKind, ground: RedressGround, grounds_text: str) 
 def check_committee_member(request: RedressRequest, actor: User | None) -> User:
     """The actor, if they may sit on the review committee of this request: an officer or administrator who took no
     part in the evaluation of the proposal (`app.queries.redress.evaluation_participants`); NotAllowed otherwise."""
-    require_officer(actor, to="review an evaluation")
+    require_officer(actor, to=N_("review an evaluation"))
     if actor is None:  # not reached: require_officer refuses the system without `unattended`
         raise NotAllowed(N_("Only programme officers and administrators review an evaluation."))
     if actor.id in evaluation_participants(request.proposal):
@@ -275,7 +275,7 @@ def assign_reevaluators(request: RedressRequest, *, actor: User | None) -> list[
     Refused: anyone but an officer; a request not upheld; a proposal that already has its new panel; no evaluator
     left who fits (AssignmentInfeasible, naming why). Side effects: assignments, audit events, the notices' job.
     """
-    require_officer(actor, to="assign evaluators")
+    require_officer(actor, to=N_("assign evaluators"))
     assert actor is not None  # noqa: S101 - require_officer refuses the system without `unattended`
     if request.status is not RedressStatus.UPHELD:
         raise InvalidTransition(N_("Only an upheld request orders a re-evaluation."))

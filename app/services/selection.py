@@ -26,7 +26,7 @@ from app.services.audit import record_event
 from app.services.errors import InvalidInput, InvalidTransition, NotReady, StalePreview
 from scoring import InvalidInput as ScoringInvalidInput
 
-DECIDE = "rank and select proposals"
+DECIDE = N_("rank and select proposals")
 
 
 def lock_call(call_id: int) -> None:

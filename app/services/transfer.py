@@ -32,7 +32,7 @@ def offer_transfers(call: Call, *, actor: User | None) -> list[TransferOffer]:
     Proposals already offered are skipped, so sending again only reaches new ones. Side effects: offers, one
     audit event each; flushes.
     """
-    require_officer(actor, to="offer transfers")
+    require_officer(actor, to=N_("offer transfers"))
     if call.transfer_to_call_id is None:
         raise InvalidTransition(N_("This call names no other call its proposals may move to."))
     run = run_in_force(call)

@@ -21,6 +21,7 @@ from app.services import selection
 from app.services.call_settings import update_call_settings
 from app.services.errors import NotAllowed, NotFound
 from app.services.proposals import grant_extension
+from app.web.errors import reader_message
 from tests.factories import make_letter_scenario, make_open_call, make_proposal
 
 
@@ -42,6 +43,18 @@ def test_only_officers_and_administrators_pass_require_officer(scenario: dict[st
     for who in ("owner", "evaluator"):
         with pytest.raises(NotAllowed, match="Only programme officers and administrators grant extensions."):
             access.require_officer(scenario[who], to="grant extensions")
+
+
+@pytest.mark.parametrize(("language", "says"), [
+    ("fr", "Action réservée aux gestionnaires de programme et aux administrateurs : accorder des prolongations."),
+    ("de", "Diese Aktion ist Programmverantwortlichen und Administratoren vorbehalten: Verlängerungen gewähren.")])
+def test_the_refusal_names_the_action_in_the_readers_language(app: Any, scenario: dict[str, Any], language: str,
+                                                               says: str) -> None:
+    with app.test_request_context(headers={"Accept-Language": language}):
+        with pytest.raises(NotAllowed) as refused:
+            grant_extension(scenario["proposals"]["selected"], actor=scenario["owner"],
+                            deadline=scenario["call"].deadline + timedelta(days=1), reason="A lost upload.")
+        assert reader_message(refused.value) == says
 
 
 def test_the_system_may_read_and_deliver_but_decides_nothing(scenario: dict[str, Any]) -> None:

@@ -19,14 +19,9 @@ APP = Path(__file__).resolve().parent.parent.parent / "app"
 ERRORS = frozenset(name for name, value in vars(errors).items()
                    if isinstance(value, type) and issubclass(value, errors.DomainError))
 TRANSLATED = frozenset({"gettext", "ngettext", "pgettext", "_"})
-# The services of the other pieces of issue 17 still in progress (README, "Languages", "Still English"): their
-# refusals are checked once they are translated, and this list then shrinks to nothing.
-NOT_YET = frozenset({"services/assignment.py", "services/panel_rules.py"})
-# Still English (README, "Languages"), by file and the start of the refusal: `require_officer(actor, to="…")`, which
-# names the refused action in English at each of its callers; the scoring core's own error about a review's input (a
-# bug if met).
+# Still English (README, "Languages"), by file and the start of the refusal: the scoring core's own error about a
+# review's input (a bug if met).
 STILL_ENGLISH = {
-    "queries/access.py": "NotAllowed(f'Only programme officers and administrators {to}.')",
     "queries/redress.py": "InvalidInput(f'The review input is invalid: {error}')",
 }
 
@@ -88,8 +83,7 @@ def marked_refusals(source: str) -> list[str]:
 
 def _sources() -> list[tuple[str, Path]]:
     paths = sorted([*(APP / "services").glob("*.py"), *(APP / "queries").glob("*.py")])
-    named = [(str(path.relative_to(APP)), path) for path in paths]
-    return [(name, path) for name, path in named if name not in NOT_YET]
+    return [(str(path.relative_to(APP)), path) for path in paths]
 
 
 def test_no_service_refuses_with_a_sentence_the_catalogues_cannot_translate() -> None:
