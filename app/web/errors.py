@@ -70,6 +70,8 @@ def render_http_exception(error: HTTPException) -> Any:
         data = getattr(error, "data", None) or {}
         code = data.get("error_code") if isinstance(data, dict) else None
         message = data.get("message") if isinstance(data, dict) and data.get("message") else error.description
+        if message == type(error).description:  # Werkzeug's English sentence for developers: ours instead
+            message = _API_SENTENCES.get(status, _STATUS_SENTENCES.get(status, message))
         response, status = api_error(status, code, message, _http_exception_details(error))
         if status == 405 and error.get_headers():
             for name, value in error.get_headers():
@@ -88,6 +90,15 @@ _STATUS_SENTENCES = {
     410: N_("This page is gone: what it showed no longer exists."),
     413: N_("What you sent is too large."),
     429: N_("Too many requests in a short time. Wait a moment, then try again."),
+}
+
+
+# What the API says instead of Werkzeug's description where a page's sentence would not fit a program's reader.
+_API_SENTENCES = {
+    403: N_("You may not do this."),
+    404: N_("There is nothing at this address."),
+    405: N_("This address does not take this method."),
+    422: N_("Some fields cannot be accepted: see details.fields."),
 }
 
 

@@ -156,3 +156,19 @@ def test_a_setting_the_calls_phase_fixes_is_refused_in_the_requests_language_wit
     assert (error["code"], error["message"]) == ("invalid_transition", FIXED_SETTING[language])
     assert error["details"]["field"] == "time_zone"
 
+
+
+INVALID_FIELDS = {"en": "Some fields cannot be accepted: see details.fields.",
+                  "fr": "Certains champs ne peuvent pas être acceptés : voir details.fields.",
+                  "de": "Einige Felder können nicht angenommen werden: siehe details.fields."}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_fields_the_schema_refuses_are_announced_in_the_requests_language(
+        client: FlaskClient, ready: dict[str, Any], language: str) -> None:
+    body = {"version": ready["version"], "duration_months": 999}
+    error = _error(client.patch(f"/api/v1/proposals/{ready['id']}", json=body,
+                                headers=_in(language, ready["auth"])), 422)
+    assert error["code"] == "invalid_input"
+    assert error["message"] == INVALID_FIELDS[language]
+    assert "duration_months" in error["details"]["fields"]
