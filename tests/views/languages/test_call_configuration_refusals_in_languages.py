@@ -18,10 +18,10 @@ from tests.views.manage.test_call_configuration_pages import _fields
 
 EUROCLUSTERS = "SMP-COSME-2021-CLUSTER-01"
 FIXED = {
-    "fr": ("L’admissibilité de l’appel ne peut plus changer maintenant qu’il est clos : des propositions ont été "
-           "soumises selon ces règles et sont examinées selon elles."),
-    "de": ("Die Förderfähigkeitsregeln der Aufforderung können sich nicht mehr ändern, da sie geschlossen ist: "
-           "Vorschläge wurden nach diesen Regeln eingereicht und werden danach geprüft."),
+    "fr": ("Les règles d’éligibilité de l’appel ne peuvent plus changer maintenant que l’appel est clôturé : des "
+           "propositions ont été soumises selon ces règles et sont vérifiées selon elles."),
+    "de": ("Die Förderfähigkeitsregeln der Aufforderung können nicht mehr geändert werden, da die Aufforderung "
+           "geschlossen ist: Vorschläge wurden nach diesen Regeln eingereicht und werden nach ihnen geprüft."),
 }
 
 
