@@ -287,7 +287,7 @@ def _officer_pages(tour: Any) -> None:
     tour.visit("/manage/calls/new")
     tour.visit(f"/manage/calls/{SELECTION_CALL}/configure")
     code = w.eval_code
-    for path in ("", "/proposals", "/settings", "/screening", f"/screening/{w.first_proposal}", "/evaluators",
+    for path in ("", "/proposals", "/settings", "/texts", "/screening", f"/screening/{w.first_proposal}", "/evaluators",
                  f"/evaluators/{w.member}", "/assignments", f"/assignments/{w.first_proposal}", "/evaluation",
                  f"/evaluation/{w.first_proposal}"):
         tour.visit(f"/manage/calls/{code}{path}")
