@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.countries import is_country_code
 from app.enums import DocumentKind, OrganisationType
-from app.inputs import UNSET, TypedAmountError, Unset, _Parsed, _Problems, parse_amount
+from app.inputs import UNSET, Unset, _Parsed, _Problems
 from app.languages import N_
 from app.models.limits import (
     MAX_CRITERIA,
@@ -236,11 +236,7 @@ def _parse_dates(raw: Mapping[str, Any], values: dict[str, Any], problems: _Prob
 def _parse_numbers(raw: Mapping[str, Any], values: dict[str, Any], problems: _Problems) -> None:
     for name in ("budget", "max_grant_per_proposal"):
         if name in raw:
-            try:
-                values[name] = parse_amount(raw[name])
-            except TypedAmountError as error:
-                values[name] = None
-                problems.found[name] = gettext(error.template, **error.params)
+            values[name] = problems.amount(raw[name], name)
     for name, required in (("max_awards", False), ("page_limit", False), ("min_partners", True),
                            ("min_countries", True), ("duration_min_months", False), ("duration_max_months", False),
                            ("evaluators_per_proposal", True), ("grant_preparation_days", False),

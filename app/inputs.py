@@ -124,9 +124,6 @@ class _Problems:
         except TypedAmountError as error:
             self.found[name] = gettext(error.template, **error.params)
             return None
-        except ValueError as error:
-            self.found[name] = str(error)
-            return None
 
     def text(self, value: object, name: str, limit: int, *, one_line: bool = True) -> str:
         raw = str(value or "")
