@@ -15,13 +15,20 @@ from app.models import Letter, PoolMember, Proposal, RedressRequest, User
 from app.queries.consensus import readiness
 from app.queries.evaluation import active_assignments, counts_toward_k
 from app.queries.letters import verification_code
+from app.queries.redress import review_preview
 from app.queries.runs import finalise_preview
 from app.services import consensus
 from app.services.conflicts import declare_conflict
-from app.services.redress import file_redress_request
+from app.services.redress import (
+    assign_reevaluators,
+    close_redress_request,
+    file_redress_request,
+    rerun_after_review,
+    uphold_redress_request,
+)
 from app.services.selection import finalise_run, run_selection
 from tests.evaluation_support import GOOD, full_scores, submit_ier, user
-from tests.factories import EvaluationWorld, make_evaluation_setup, make_staff
+from tests.factories import EvaluationWorld, make_evaluation_setup, make_letter_scenario, make_staff
 
 GROUNDS = ("Two of the three experts scored the impact criterion on a version of the proposal that was not the one "
            "submitted: their comments quote a work package that the submitted version no longer has.")
@@ -89,3 +96,35 @@ def make_redress_world(code: str = "REDRESS-UP", **call_fields: Any) -> RedressW
     return RedressWorld(world=world, request_id=request.id, proposal_id=rejected.id, originals=originals,
                         conflicted_id=world.evaluator_ids[CONFLICTED], participant_id=approver.id,
                         outsider_id=outsider.id)
+
+
+def close_upheld_review(world: RedressWorld, *, value: str = "4") -> RedressRequest:
+    """The committee upholds the world's request, new experts re-evaluate the proposal at `value` on every criterion,
+    the officer re-runs the selection and closes the request with its reply letter. Flushes; the caller commits."""
+    officer = user(world.world.officer_id)
+    request = db.session.get(RedressRequest, world.request_id)
+    assert request is not None
+    uphold_redress_request(request, actor=user(world.outsider_id), assessment=ASSESSMENT)
+    assign_reevaluators(request, actor=officer)
+    evaluate(request.proposal, world.world, value=value, approver=officer)
+    rerun_after_review(request, actor=officer)
+    preview = review_preview(request)
+    assert preview is not None
+    close_redress_request(request, actor=officer, token=preview.token)
+    return request
+
+
+def published_letters(owner: User) -> dict[str, int]:
+    """The letter scenario of `owner`'s organisation with an ineligibility letter and an award letter published:
+    their proposals' ids under "ineligible" and "selected". Flushes; the caller commits."""
+    data = make_letter_scenario(owner)
+    ids = {}
+    for status, kind in (("ineligible", LetterKind.INELIGIBLE), ("selected", LetterKind.AWARD)):
+        proposal = data["proposals"][status]
+        reference = f"{proposal.reference}-L1"
+        db.session.add(Letter(proposal_id=proposal.id, kind=kind, reference=reference,
+                              verification_code=verification_code(reference), sha256="0" * 64,
+                              decision_date=utcnow(), published_at=utcnow()))
+        ids[status] = proposal.id
+    db.session.flush()
+    return ids

@@ -12,8 +12,8 @@ from app.clock import utcnow
 from app.enums import LetterKind, Role
 from app.extensions import db
 from app.models import Letter, RedressRequest
-from app.queries.letters import verification_code
-from tests.factories import make_call, make_letter_scenario
+from tests.factories import make_call
+from tests.redress_worlds import published_letters
 
 GROUNDS = ("The eligibility check counted two partners from Lithuania as one country although the call's rule "
            "counts partners, not countries: the proposal meets the rule.")
@@ -23,15 +23,7 @@ GROUNDS = ("The eligibility check counted two partners from Lithuania as one cou
 def world(app, make_user, token_for) -> dict[str, Any]:
     owner = make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT")
     with app.app_context():
-        data = make_letter_scenario(db.session.merge(owner))
-        ids = {}
-        for status, kind in (("ineligible", LetterKind.INELIGIBLE), ("selected", LetterKind.AWARD)):
-            proposal = data["proposals"][status]
-            reference = f"{proposal.reference}-L1"
-            db.session.add(Letter(proposal_id=proposal.id, kind=kind, reference=reference,
-                                  verification_code=verification_code(reference), sha256="0" * 64,
-                                  decision_date=utcnow(), published_at=utcnow()))
-            ids[status] = proposal.id
+        ids = published_letters(db.session.merge(owner))
         db.session.commit()
     return {"owner": {"Authorization": f"Bearer {token_for(owner)}"}, **ids,
             "officer": {"Authorization": f"Bearer {token_for(make_user(Role.OFFICER))}"},

@@ -11,12 +11,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.clock import set_clock, utcnow
-from app.enums import LetterKind, Role
+from app.clock import set_clock
+from app.enums import Role
 from app.extensions import db
-from app.models import Letter, User
-from app.queries.letters import verification_code
-from tests.factories import make_call, make_letter_scenario, make_open_call, make_ready_proposal
+from app.models import User
+from tests.factories import make_call, make_open_call, make_ready_proposal
+from tests.redress_worlds import published_letters
 
 LANGUAGES = ["en", "fr", "de"]
 DEADLINE = datetime(2099, 12, 7, 16, 0, tzinfo=UTC)
@@ -107,15 +107,7 @@ def letters(app: Flask, make_user: Callable[..., User], token_for: Callable[[Use
     """An award letter and an ineligibility letter, published, of the owner's proposals."""
     owner = make_user(Role.APPLICANT, organisation="Baltic Cluster Alliance", country="LT")
     with app.app_context():
-        data = make_letter_scenario(db.session.merge(owner))
-        ids = {}
-        for status, kind in (("ineligible", LetterKind.INELIGIBLE), ("selected", LetterKind.AWARD)):
-            proposal = data["proposals"][status]
-            reference = f"{proposal.reference}-L1"
-            db.session.add(Letter(proposal_id=proposal.id, kind=kind, reference=reference,
-                                  verification_code=verification_code(reference), sha256="0" * 64,
-                                  decision_date=utcnow(), published_at=utcnow()))
-            ids[status] = proposal.id
+        ids = published_letters(db.session.merge(owner))
         db.session.commit()
     return {"auth": {"Authorization": f"Bearer {token_for(owner)}"}, **ids}
 

@@ -145,32 +145,14 @@ CLOSING: dict[str, list[str]] = {
 def test_the_letter_closing_an_upheld_review_is_written_in_the_coordinators_language(app_ctx: None,
                                                                                      language: str) -> None:
     from app.letter_files import letter_pdf
-    from app.models import RedressRequest
-    from app.queries.redress import review_preview
-    from app.services.redress import (
-        assign_reevaluators,
-        close_redress_request,
-        rerun_after_review,
-        uphold_redress_request,
-    )
-    from tests.evaluation_support import user
     from tests.letter_worlds import flat, pdf_text
-    from tests.redress_worlds import ASSESSMENT, evaluate, make_redress_world
+    from tests.redress_worlds import ASSESSMENT, close_upheld_review, make_redress_world
 
     world = make_redress_world()
     applicant = db.session.get(User, world.world.applicant_id)
     assert applicant is not None
     applicant.language = language
-    officer = user(world.world.officer_id)
-    request = db.session.get(RedressRequest, world.request_id)
-    assert request is not None
-    uphold_redress_request(request, actor=user(world.outsider_id), assessment=ASSESSMENT)
-    assign_reevaluators(request, actor=officer)
-    evaluate(request.proposal, world.world, value="4", approver=officer)
-    rerun_after_review(request, actor=officer)
-    preview = review_preview(request)
-    assert preview is not None
-    close_redress_request(request, actor=officer, token=preview.token)
+    request = close_upheld_review(world)
     db.session.commit()
     assert request.reply_letter is not None
     text = flat(pdf_text(letter_pdf(request.reply_letter)))

@@ -131,28 +131,11 @@ def test_the_coordinator_follows_an_upheld_review_to_its_outcome_and_letter(app,
     from types import SimpleNamespace
 
     from app.models import User
-    from app.queries.redress import review_preview
-    from app.services.redress import (
-        assign_reevaluators,
-        close_redress_request,
-        rerun_after_review,
-        uphold_redress_request,
-    )
-    from tests.evaluation_support import user
-    from tests.redress_worlds import ASSESSMENT, evaluate, make_redress_world
+    from tests.redress_worlds import close_upheld_review, make_redress_world
 
     with app.app_context():
         world = make_redress_world()
-        officer = user(world.world.officer_id)
-        request = db.session.get(RedressRequest, world.request_id)
-        assert request is not None
-        uphold_redress_request(request, actor=user(world.outsider_id), assessment=ASSESSMENT)
-        assign_reevaluators(request, actor=officer)
-        evaluate(request.proposal, world.world, value="4", approver=officer)
-        rerun_after_review(request, actor=officer)
-        preview = review_preview(request)
-        assert preview is not None
-        close_redress_request(request, actor=officer, token=preview.token)
+        request = close_upheld_review(world)
         applicant = db.session.get(User, world.world.applicant_id)
         assert applicant is not None
         applicant.language = None if language == "en" else language
