@@ -47,6 +47,16 @@ class RedressWorld:
     participant_id: int  # an officer who took part in its evaluation (approved its consensus)
     outsider_id: int  # an officer who did not: may sit on the committee
 
+    def request(self) -> RedressRequest:
+        request = db.session.get(RedressRequest, self.request_id)
+        assert request is not None
+        return request
+
+    def proposal(self) -> Proposal:
+        proposal = db.session.get(Proposal, self.proposal_id)
+        assert proposal is not None
+        return proposal
+
 
 def evaluate(proposal: Proposal, world: EvaluationWorld, *, value: str, approver: User | None) -> None:
     """Every active evaluator of the proposal declares no conflict (if not done yet) and reports with all scores
@@ -102,8 +112,7 @@ def close_upheld_review(world: RedressWorld, *, value: str = "4") -> RedressRequ
     """The committee upholds the world's request, new experts re-evaluate the proposal at `value` on every criterion,
     the officer re-runs the selection and closes the request with its reply letter. Flushes; the caller commits."""
     officer = user(world.world.officer_id)
-    request = db.session.get(RedressRequest, world.request_id)
-    assert request is not None
+    request = world.request()
     uphold_redress_request(request, actor=user(world.outsider_id), assessment=ASSESSMENT)
     assign_reevaluators(request, actor=officer)
     evaluate(request.proposal, world.world, value=value, approver=officer)

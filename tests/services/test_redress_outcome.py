@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.enums import Decision, LetterKind, RedressStatus
 from app.extensions import db
 from app.letter_files import letter_pdf
-from app.models import Letter, Proposal, RedressRequest, SelectionRun
+from app.models import Letter, RedressRequest, SelectionRun
 from app.queries.outcomes import run_outcomes, verify_run
 from app.queries.redress import review_preview
 from app.queries.runs import run_in_force
@@ -37,50 +37,38 @@ def letter_text(letter: Letter | None) -> str:
     return flat(pdf_text(letter_pdf(letter)))
 
 
-def _request(world: RedressWorld) -> RedressRequest:
-    request = db.session.get(RedressRequest, world.request_id)
-    assert request is not None
-    return request
-
-
-def _proposal(world: RedressWorld) -> Proposal:
-    proposal = db.session.get(Proposal, world.proposal_id)
-    assert proposal is not None
-    return proposal
-
-
 def reevaluated(value: str, **call_fields: object) -> RedressWorld:
     """The redress world, its request upheld, the proposal re-evaluated with every score `value` by a new panel and
     the ranking and selection re-run."""
     world = make_redress_world(**call_fields)  # type: ignore[arg-type]
     officer = user(world.world.officer_id)
-    uphold_redress_request(_request(world), actor=user(world.outsider_id), assessment=ASSESSMENT)
-    assign_reevaluators(_request(world), actor=officer)
-    evaluate(_proposal(world), world.world, value=value, approver=officer)
-    rerun_after_review(_request(world), actor=officer)
+    uphold_redress_request(world.request(), actor=user(world.outsider_id), assessment=ASSESSMENT)
+    assign_reevaluators(world.request(), actor=officer)
+    evaluate(world.proposal(), world.world, value=value, approver=officer)
+    rerun_after_review(world.request(), actor=officer)
     db.session.commit()
     return world
 
 
 def _close(world: RedressWorld) -> RedressRequest:
-    request = _request(world)
+    request = world.request()
     preview = review_preview(request)
     assert preview is not None
     close_redress_request(request, actor=user(world.world.officer_id), token=preview.token)
     db.session.commit()
-    return _request(world)
+    return world.request()
 
 
 def test_a_proposal_that_now_qualifies_is_funded_from_the_budget_left_and_told_so() -> None:
     world = reevaluated("4")
-    before = run_in_force(_proposal(world).call)
+    before = run_in_force(world.proposal().call)
     assert before is not None
     selected_before = {o.reference for o in run_outcomes(before).selected}
-    preview = review_preview(_request(world))
+    preview = review_preview(world.request())
     assert preview is not None
     assert (preview.decision.outcome, preview.decision.code) == ("funded", "fits")
     request = _close(world)
-    proposal = _proposal(world)
+    proposal = world.proposal()
     assert request.is_closed
     assert request.status is RedressStatus.UPHELD
     assert request.outcome is not None
@@ -110,7 +98,7 @@ def test_funds_short_puts_it_first_on_the_reserve_and_a_promotion_funds_it() -> 
     # 2.5 million: the two funded take 2 million, and the re-evaluated proposal (now first) asks for 1 million.
     world = reevaluated("5", budget=Decimal("2500000.00"))
     request = _close(world)
-    proposal = _proposal(world)
+    proposal = world.proposal()
     assert request.outcome is not None
     assert (request.outcome["outcome"], request.outcome["code"], request.outcome["reserve_position"]) == \
         ("reserve", "budget", 1)
@@ -132,7 +120,7 @@ def test_a_re_evaluation_below_threshold_leaves_the_decision_standing_with_no_ne
     assert (request.outcome["outcome"], request.outcome["code"]) == ("unchanged", "threshold")
     assert request.outcome_run_id is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SelectionRun)) == runs_before
-    assert _proposal(world).decision is Decision.REJECTED
+    assert world.proposal().decision is Decision.REJECTED
     assert "do not reach every threshold of the call" in letter_text(request.reply_letter)
 
 
@@ -140,30 +128,30 @@ def test_closing_is_refused_before_the_re_run_for_a_stale_token_and_twice() -> N
     world = make_redress_world()
     officer = user(world.world.officer_id)
     with pytest.raises(InvalidTransition, match="Only an upheld request"):
-        close_redress_request(_request(world), actor=officer, token="x")
-    uphold_redress_request(_request(world), actor=user(world.outsider_id), assessment=ASSESSMENT)
+        close_redress_request(world.request(), actor=officer, token="x")
+    uphold_redress_request(world.request(), actor=user(world.outsider_id), assessment=ASSESSMENT)
     with pytest.raises(NotReady, match="Re-run the ranking"):
-        close_redress_request(_request(world), actor=officer, token="x")
-    assign_reevaluators(_request(world), actor=officer)
-    evaluate(_proposal(world), world.world, value="4", approver=officer)
-    rerun_after_review(_request(world), actor=officer)
+        close_redress_request(world.request(), actor=officer, token="x")
+    assign_reevaluators(world.request(), actor=officer)
+    evaluate(world.proposal(), world.world, value="4", approver=officer)
+    rerun_after_review(world.request(), actor=officer)
     with pytest.raises(StalePreview):
-        close_redress_request(_request(world), actor=officer, token="0" * 64)
+        close_redress_request(world.request(), actor=officer, token="0" * 64)
     with pytest.raises(NotAllowed):
-        close_redress_request(_request(world), actor=user(world.world.applicant_id), token="x")
-    preview = review_preview(_request(world))
+        close_redress_request(world.request(), actor=user(world.world.applicant_id), token="x")
+    preview = review_preview(world.request())
     assert preview is not None
-    close_redress_request(_request(world), actor=officer, token=preview.token)
+    close_redress_request(world.request(), actor=officer, token=preview.token)
     with pytest.raises(InvalidTransition, match="already closed"):
-        close_redress_request(_request(world), actor=officer, token=preview.token)
-    assert review_preview(_request(world)) is None
+        close_redress_request(world.request(), actor=officer, token=preview.token)
+    assert review_preview(world.request()) is None
 
 
 def test_a_rejected_request_is_not_closed_again() -> None:
     world = make_redress_world()
-    reject_redress_request(_request(world), actor=user(world.outsider_id), assessment=ASSESSMENT)
+    reject_redress_request(world.request(), actor=user(world.outsider_id), assessment=ASSESSMENT)
     with pytest.raises(InvalidTransition, match="Only an upheld request"):
-        close_redress_request(_request(world), actor=user(world.world.officer_id), token="x")
+        close_redress_request(world.request(), actor=user(world.world.officer_id), token="x")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Letter).where(
         Letter.kind == LetterKind.REDRESS_REPLY)) == 1
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.enums import AssignmentState, RedressStatus, ReportStatus
 from app.extensions import db
-from app.models import Assignment, ConsensusReport, Proposal, RedressRequest
+from app.models import Assignment, ConsensusReport
 from app.queries.consensus import consensus_of
 from app.queries.evaluation import active_assignments
 from app.queries.redress import evaluation_participants, rerun_difference
@@ -25,40 +25,28 @@ pytestmark = pytest.mark.usefixtures("app_ctx")
 @pytest.fixture
 def upheld() -> RedressWorld:
     world = make_redress_world()
-    uphold_redress_request(_request(world), actor=user(world.outsider_id), assessment=ASSESSMENT)
+    uphold_redress_request(world.request(), actor=user(world.outsider_id), assessment=ASSESSMENT)
     db.session.commit()
     return world
-
-
-def _request(world: RedressWorld) -> RedressRequest:
-    request = db.session.get(RedressRequest, world.request_id)
-    assert request is not None
-    return request
-
-
-def _proposal(world: RedressWorld) -> Proposal:
-    proposal = db.session.get(Proposal, world.proposal_id)
-    assert proposal is not None
-    return proposal
 
 
 def test_a_member_who_took_part_in_the_evaluation_may_not_uphold() -> None:
     world = make_redress_world()
     with pytest.raises(NotAllowed, match="You took part in the evaluation of this proposal"):
-        uphold_redress_request(_request(world), actor=user(world.participant_id), assessment=ASSESSMENT)
-    assert _request(world).status is RedressStatus.FILED
-    assert consensus_of(_proposal(world)) is not None
+        uphold_redress_request(world.request(), actor=user(world.participant_id), assessment=ASSESSMENT)
+    assert world.request().status is RedressStatus.FILED
+    assert consensus_of(world.proposal()) is not None
 
 
 def test_an_assessment_too_short_is_refused_at_its_field() -> None:
     world = make_redress_world()
     with pytest.raises(InvalidInput) as refused:
-        uphold_redress_request(_request(world), actor=user(world.outsider_id), assessment="Founded.")
+        uphold_redress_request(world.request(), actor=user(world.outsider_id), assessment="Founded.")
     assert refused.value.details["field"] == "assessment"
 
 
 def test_upheld_withdraws_the_panel_and_supersedes_the_consensus_on_record(upheld) -> None:
-    request, proposal = _request(upheld), _proposal(upheld)
+    request, proposal = upheld.request(), upheld.proposal()
     assert (request.status, request.decided_by_id) == (RedressStatus.UPHELD, upheld.outsider_id)
     assert active_assignments(proposal.id) == []
     withdrawn = db.session.scalars(sa.select(Assignment).where(Assignment.proposal_id == proposal.id)).all()
@@ -75,7 +63,7 @@ def test_upheld_withdraws_the_panel_and_supersedes_the_consensus_on_record(uphel
 
 
 def test_the_ranking_waits_for_the_new_consensus(upheld) -> None:
-    proposal = _proposal(upheld)
+    proposal = upheld.proposal()
     assert proposal.reference not in {row.reference for row in load_call_data(proposal.call).rows
                                       if row.consensus_status is ReportStatus.APPROVED}
     with pytest.raises(NotReady):
@@ -83,29 +71,29 @@ def test_the_ranking_waits_for_the_new_consensus(upheld) -> None:
 
 
 def test_the_new_panel_excludes_the_originals_and_the_conflicted(upheld) -> None:
-    created = assign_reevaluators(_request(upheld), actor=user(upheld.world.officer_id))
+    created = assign_reevaluators(upheld.request(), actor=user(upheld.world.officer_id))
     db.session.commit()
     chosen = {a.evaluator_id for a in created}
-    assert len(chosen) == _proposal(upheld).call.evaluators_per_proposal
+    assert len(chosen) == upheld.proposal().call.evaluators_per_proposal
     assert not chosen & upheld.originals
     assert upheld.conflicted_id not in chosen
     assert all(a.state is AssignmentState.PUBLISHED and a.published_at is not None for a in created)
     assert sum(a.is_rapporteur for a in created) == 1
     with pytest.raises(InvalidTransition, match="already has its 3 evaluators"):
-        assign_reevaluators(_request(upheld), actor=user(upheld.world.officer_id))
+        assign_reevaluators(upheld.request(), actor=user(upheld.world.officer_id))
 
 
 def test_only_an_officer_assigns_and_only_for_an_upheld_request() -> None:
     world = make_redress_world()
     with pytest.raises(InvalidTransition, match="Only an upheld request"):
-        assign_reevaluators(_request(world), actor=user(world.world.officer_id))
+        assign_reevaluators(world.request(), actor=user(world.world.officer_id))
     with pytest.raises(NotAllowed):
-        assign_reevaluators(_request(world), actor=user(world.world.evaluator_ids[5]))
+        assign_reevaluators(world.request(), actor=user(world.world.evaluator_ids[5]))
 
 
 def test_the_new_consensus_replaces_the_old_one_for_the_ranking(upheld) -> None:
-    proposal = _proposal(upheld)
-    assign_reevaluators(_request(upheld), actor=user(upheld.world.officer_id))
+    proposal = upheld.proposal()
+    assign_reevaluators(upheld.request(), actor=user(upheld.world.officer_id))
     evaluate(proposal, upheld.world, value="4", approver=user(upheld.world.officer_id))
     db.session.commit()
     current = consensus_of(proposal)
@@ -119,27 +107,27 @@ def test_the_new_consensus_replaces_the_old_one_for_the_ranking(upheld) -> None:
 
 
 def test_the_re_run_waits_for_the_new_consensus_to_be_approved(upheld) -> None:
-    proposal, officer = _proposal(upheld), user(upheld.world.officer_id)
-    assign_reevaluators(_request(upheld), actor=officer)
+    proposal, officer = upheld.proposal(), user(upheld.world.officer_id)
+    assign_reevaluators(upheld.request(), actor=officer)
     evaluate(proposal, upheld.world, value="4", approver=None)  # submitted, not approved
     with pytest.raises(NotReady, match="consensus is not approved yet"):
-        rerun_after_review(_request(upheld), actor=officer)
-    assert _request(upheld).rerun_id is None
+        rerun_after_review(upheld.request(), actor=officer)
+    assert upheld.request().rerun_id is None
 
 
 def test_a_request_not_upheld_is_not_re_run() -> None:
     world = make_redress_world()
     with pytest.raises(InvalidTransition, match="Only an upheld request"):
-        rerun_after_review(_request(world), actor=user(world.world.officer_id))
+        rerun_after_review(world.request(), actor=user(world.world.officer_id))
 
 
 def test_the_re_run_is_a_new_recorded_run_and_its_difference_is_shown(upheld) -> None:
-    proposal, officer = _proposal(upheld), user(upheld.world.officer_id)
-    assign_reevaluators(_request(upheld), actor=officer)
+    proposal, officer = upheld.proposal(), user(upheld.world.officer_id)
+    assign_reevaluators(upheld.request(), actor=officer)
     evaluate(proposal, upheld.world, value="4", approver=officer)
-    run = rerun_after_review(_request(upheld), actor=officer)
+    run = rerun_after_review(upheld.request(), actor=officer)
     db.session.commit()
-    request = _request(upheld)
+    request = upheld.request()
     assert request.rerun_id == run.id
     assert run.number == 2
     assert "R" + str(request.id) in run.note
